@@ -1,0 +1,124 @@
+#include "core/units.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace scaleplan {
+namespace {
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<double> SuffixMultiplier(char suffix) {
+  switch (std::toupper(static_cast<unsigned char>(suffix))) {
+    case 'K': return 1e3;
+    case 'M': return 1e6;
+    case 'B':
+    case 'G': return 1e9;
+    case 'T': return 1e12;
+    case 'P': return 1e15;
+    default: return std::nullopt;
+  }
+}
+
+bool Fail(std::string* why, const char* reason) {
+  if (why != nullptr) *why = reason;
+  return false;
+}
+
+}  // namespace
+
+std::optional<double> TryParseQuantity(std::string_view text, std::string* why) {
+  text = Trim(text);
+  if (text.empty()) {
+    Fail(why, "empty value");
+    return std::nullopt;
+  }
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  if (*begin == '+') ++begin;  // from_chars does not accept a leading '+'
+  double value = 0.0;
+  auto [ptr, ec] = std::from_chars(begin, end, value, std::chars_format::general);
+  if (ec == std::errc::result_out_of_range) {
+    Fail(why, "number out of range");
+    return std::nullopt;
+  }
+  if (ec != std::errc() || ptr == begin) {
+    Fail(why, "not a number");
+    return std::nullopt;
+  }
+  if (std::isnan(value)) {
+    Fail(why, "NaN is not a value");
+    return std::nullopt;
+  }
+  if (std::isinf(value)) {
+    Fail(why, "infinite value");
+    return std::nullopt;
+  }
+  std::string_view rest = Trim(std::string_view(ptr, static_cast<size_t>(end - ptr)));
+  if (!rest.empty()) {
+    std::optional<double> multiplier;
+    if (rest.size() == 1) multiplier = SuffixMultiplier(rest.front());
+    if (!multiplier) {
+      Fail(why, "not a number (unknown suffix; use K, M, B/G, T or P)");
+      return std::nullopt;
+    }
+    value *= *multiplier;
+    if (std::isinf(value)) {
+      Fail(why, "number out of range");
+      return std::nullopt;
+    }
+  }
+  return value;
+}
+
+double ParseQuantity(std::string_view text, InputLocation where) {
+  std::string why;
+  std::optional<double> value = TryParseQuantity(text, &why);
+  if (!value) {
+    where.text = std::string(text);
+    throw InputError(why, std::move(where));
+  }
+  return *value;
+}
+
+double ParsePositiveQuantity(std::string_view text, InputLocation where) {
+  double value = ParseQuantity(text, where);
+  if (!(value > 0.0)) {
+    where.text = std::string(text);
+    throw InputError("must be positive", std::move(where));
+  }
+  return value;
+}
+
+std::string FormatQuantity(double value, int digits) {
+  const double magnitude = std::fabs(value);
+  if (!std::isfinite(value) || magnitude < 1e3 || magnitude >= 1e18) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);
+    return buffer;
+  }
+  static constexpr struct { double scale; const char* suffix; } kSuffixes[] = {
+      {1e15, "P"}, {1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "K"}};
+  for (const auto& s : kSuffixes) {
+    if (magnitude >= s.scale) {
+      char buffer[64];
+      std::snprintf(buffer, sizeof buffer, "%.*g%s", digits, value / s.scale, s.suffix);
+      return buffer;
+    }
+  }
+  return std::to_string(value);
+}
+
+std::string FormatScientific(double value, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*e", digits > 0 ? digits - 1 : 0, value);
+  return buffer;
+}
+
+}  // namespace scaleplan

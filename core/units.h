@@ -1,0 +1,34 @@
+// Numbers as people write them: plain (70000000000), scientific (7e10, 5.76e23) and SI-suffixed (70B, 1.4T, 300M).
+// Suffixes (case-insensitive except where noted): K = 1e3, M = 1e6, B or G = 1e9, T = 1e12, P = 1e15.
+// An underscore or comma between digit groups is not accepted: "1,000" is ambiguous across locales.
+#ifndef SCALEPLAN_CORE_UNITS_H_
+#define SCALEPLAN_CORE_UNITS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace scaleplan {
+
+// Parses `text` (surrounding white space ignored). Returns nullopt and sets *why (if given) when it is not a finite
+// number: empty, trailing garbage, unknown suffix, NaN, Inf or overflow.
+std::optional<double> TryParseQuantity(std::string_view text, std::string* why = nullptr);
+
+// As TryParseQuantity, but throws InputError naming `where` (whose `text` is filled in here).
+double ParseQuantity(std::string_view text, InputLocation where = {});
+
+// As ParseQuantity, and also rejects values <= 0 ("must be positive").
+double ParsePositiveQuantity(std::string_view text, InputLocation where = {});
+
+// Human form with an SI suffix and `digits` significant digits: 7.24e10 -> "72.4B", 1.33e12 -> "1.33T".
+// Values below 1e3 or at/above 1e18 use plain or scientific notation.
+std::string FormatQuantity(double value, int digits = 3);
+
+// Scientific notation with `digits` significant digits: 5.76e23 -> "5.76e+23".
+std::string FormatScientific(double value, int digits = 3);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_CORE_UNITS_H_

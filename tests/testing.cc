@@ -1,0 +1,31 @@
+#include "tests/testing.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace scaleplan::testing {
+
+std::uint64_t TestSeed() {
+  static const std::uint64_t seed = [] {
+    const char* env = std::getenv("SCALEPLAN_TEST_SEED");
+    return env != nullptr ? std::strtoull(env, nullptr, 10) : std::uint64_t{20240417};
+  }();
+  return seed;
+}
+
+std::string SourcePath(const std::string& relative) { return std::string(SCALEPLAN_SOURCE_DIR) + "/" + relative; }
+
+std::string WriteTempFile(const std::string& name, const std::string& contents) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "scaleplan_tests";
+  if (info != nullptr) dir /= std::string(info->test_suite_name()) + "." + info->name();
+  std::filesystem::create_directories(dir);
+  std::filesystem::path path = dir / name;
+  std::ofstream(path, std::ios::binary) << contents;
+  return path.string();
+}
+
+}  // namespace scaleplan::testing
