@@ -1,0 +1,55 @@
+#include "core/units.h"
+
+#include <gtest/gtest.h>
+
+namespace scaleplan {
+namespace {
+
+TEST(ParseQuantity, AcceptsPlainScientificAndSiSuffixedForms) {
+  EXPECT_DOUBLE_EQ(ParseQuantity("70e9"), 70e9);
+  EXPECT_DOUBLE_EQ(ParseQuantity("70B"), 70e9);
+  EXPECT_DOUBLE_EQ(ParseQuantity("70b"), 70e9);
+  EXPECT_DOUBLE_EQ(ParseQuantity("70G"), 70e9);
+  EXPECT_DOUBLE_EQ(ParseQuantity("1.4T"), 1.4e12);
+  EXPECT_DOUBLE_EQ(ParseQuantity("5.76e23"), 5.76e23);
+  EXPECT_DOUBLE_EQ(ParseQuantity("300M"), 300e6);
+  EXPECT_DOUBLE_EQ(ParseQuantity("16k"), 16e3);
+  EXPECT_DOUBLE_EQ(ParseQuantity("2P"), 2e15);
+  EXPECT_DOUBLE_EQ(ParseQuantity(" 42 "), 42.0);
+  EXPECT_DOUBLE_EQ(ParseQuantity("+3.5"), 3.5);
+  EXPECT_DOUBLE_EQ(ParseQuantity("1.5 B"), 1.5e9);
+  EXPECT_DOUBLE_EQ(ParseQuantity("-2"), -2.0);
+}
+
+TEST(ParseQuantity, RejectsWhatIsNotAFiniteNumber) {
+  for (const char* bad : {"", "  ", "abc", "1.2.3", "NaN", "nan", "inf", "-Inf", "1e999", "70X", "70BB", "5E", "0x10",
+                          "1,000", "1e"}) {
+    std::string why;
+    EXPECT_FALSE(TryParseQuantity(bad, &why).has_value()) << "'" << bad << "'";
+    EXPECT_FALSE(why.empty()) << "'" << bad << "'";
+  }
+}
+
+TEST(ParseQuantity, ErrorNamesWhereAndWhat) {
+  try {
+    ParseQuantity("12abc", InputLocation{"runs.csv", 7, 3, "loss", ""});
+    FAIL() << "expected InputError";
+  } catch (const InputError& error) {
+    EXPECT_STREQ(error.what(),
+                 "runs.csv:7: column 3 ('loss'): not a number (unknown suffix; use K, M, B/G, T or P): '12abc'");
+  }
+  EXPECT_THROW(ParsePositiveQuantity("0", {}), InputError);
+  EXPECT_THROW(ParsePositiveQuantity("-1B", {}), InputError);
+  EXPECT_DOUBLE_EQ(ParsePositiveQuantity("1B", {}), 1e9);
+}
+
+TEST(FormatQuantity, UsesSiSuffixes) {
+  EXPECT_EQ(FormatQuantity(72.4e9), "72.4B");
+  EXPECT_EQ(FormatQuantity(1.33e12), "1.33T");
+  EXPECT_EQ(FormatQuantity(300e6), "300M");
+  EXPECT_EQ(FormatQuantity(18.3), "18.3");
+  EXPECT_EQ(FormatScientific(5.76e23), "5.76e+23");
+}
+
+}  // namespace
+}  // namespace scaleplan
