@@ -1,0 +1,72 @@
+// The Chinchilla parametric loss (Hoffmann et al. 2022, eq. 2) and compute-optimal allocation under C = 6 N D.
+//
+//   L(N, D) = E + A / N^alpha + B / D^beta        N = all parameters (embeddings included), D = training tokens
+//
+// Allocation (Hoffmann et al. 2022, eq. 4): minimising L subject to 6 N D = C gives
+//   G = (alpha A / (beta B))^(1/(alpha+beta)),  a = beta/(alpha+beta),  b = alpha/(alpha+beta)
+//   N_opt(C) = G (C/6)^a,   D_opt(C) = G^-1 (C/6)^b
+// and on that frontier the loss is L_opt(C) = E + K (C/6)^(-alpha beta/(alpha+beta)), K = A G^-alpha + B G^beta.
+#ifndef SCALEPLAN_CORE_CHINCHILLA_LAW_H_
+#define SCALEPLAN_CORE_CHINCHILLA_LAW_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scaleplan {
+
+// One training configuration and its predicted loss.
+struct Allocation {
+  double num_params = 0.0;
+  double num_tokens = 0.0;
+  double compute_flops = 0.0;  // 6 N D
+  double tokens_per_param = 0.0;
+  double loss_nats = 0.0;
+};
+
+struct ChinchillaLaw {
+  double E = 0.0;      // irreducible loss, nats/token
+  double A = 0.0;      // parameter term coefficient
+  double B = 0.0;      // data term coefficient
+  double alpha = 0.0;  // parameter exponent
+  double beta = 0.0;   // data exponent
+
+  // True when every coefficient is finite and positive (the allocation formulas need that).
+  bool Check(std::string* why) const;
+
+  double Loss(double num_params, double num_tokens) const;
+
+  double ExponentParams() const { return beta / (alpha + beta); }  // a in N_opt ∝ C^a
+  double ExponentTokens() const { return alpha / (alpha + beta); }  // b in D_opt ∝ C^b
+  double AllocationScale() const;                                    // G
+
+  // The compute-optimal N and D for `compute_flops` (closed form).
+  Allocation ComputeOptimal(double compute_flops) const;
+
+  // The compute budget for which `num_params` is compute-optimal, and its allocation.
+  Allocation ComputeOptimalForParams(double num_params) const;
+
+  // A fixed model size trained on a fixed budget: D = C / (6 N).
+  Allocation ForParamsAndCompute(double num_params, double compute_flops) const;
+
+  // The least compute that reaches `loss_nats`, with its allocation (closed form on the frontier). Returns nullopt
+  // when the target is at or below the irreducible loss E, which no finite compute reaches.
+  std::optional<Allocation> LeastComputeForLoss(double loss_nats) const;
+};
+
+// Published coefficients, for `--law NAME`.
+struct NamedLaw {
+  std::string name;
+  std::string description;
+  ChinchillaLaw law;
+};
+
+// hoffmann (paper body, rounded), hoffmann-unrounded, epoch (Besiroglu et al. 2024 point estimate).
+const std::vector<NamedLaw>& PublishedLaws();
+
+// Looks a published law up by name (case-insensitive). Returns nullopt for an unknown name.
+std::optional<NamedLaw> FindPublishedLaw(const std::string& name);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_CORE_CHINCHILLA_LAW_H_

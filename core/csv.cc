@@ -1,0 +1,154 @@
+#include "core/csv.h"
+
+#include <cctype>
+
+#include "core/error.h"
+
+namespace scaleplan {
+namespace {
+
+std::string Trimmed(const std::string& text) {
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
+  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
+  return text.substr(begin, end - begin);
+}
+
+// Walks the text once, producing rows with their starting line numbers.
+class CsvScanner {
+ public:
+  CsvScanner(std::string_view text, const std::string& source) : text_(text), source_(source) {
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);  // UTF-8 byte-order mark
+  }
+
+  // Reads the next row that is neither blank nor a comment. Returns false at the end of the text.
+  bool Next(CsvRow* row) {
+    while (pos_ < text_.size()) {
+      SkipLineIfBlankOrComment();
+      if (pos_ >= text_.size()) return false;
+      if (!at_line_start_content_) continue;
+      ReadRow(row);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  // At the start of a line: consumes it if it is blank or a comment.
+  void SkipLineIfBlankOrComment() {
+    size_t scan = pos_;
+    while (scan < text_.size() && (text_[scan] == ' ' || text_[scan] == '\t')) ++scan;
+    const bool at_end = scan >= text_.size();
+    const bool blank = !at_end && (text_[scan] == '\n' || text_[scan] == '\r');
+    const bool comment = !at_end && text_[scan] == '#';
+    if (at_end) {
+      pos_ = text_.size();
+      at_line_start_content_ = false;
+      return;
+    }
+    if (blank || comment) {
+      while (scan < text_.size() && text_[scan] != '\n') ++scan;
+      pos_ = scan + 1;
+      ++line_;
+      at_line_start_content_ = false;
+      return;
+    }
+    at_line_start_content_ = true;
+  }
+
+  void ReadRow(CsvRow* row) {
+    row->line = line_;
+    row->fields.clear();
+    std::string field;
+    bool quoted = false;       // inside quotes now
+    bool was_quoted = false;   // this field had quotes
+    bool after_quote = false;  // just closed a quoted section
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      if (quoted) {
+        if (c == '"') {
+          if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
+            field += '"';
+            pos_ += 2;
+            continue;
+          }
+          quoted = false;
+          after_quote = true;
+          ++pos_;
+          continue;
+        }
+        if (c == '\n') ++line_;
+        field += c;
+        ++pos_;
+        continue;
+      }
+      if (c == ',') {
+        row->fields.push_back(was_quoted ? field : Trimmed(field));
+        field.clear();
+        was_quoted = after_quote = false;
+        ++pos_;
+        continue;
+      }
+      if (c == '\r' || c == '\n') {
+        if (c == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
+        ++pos_;
+        ++line_;
+        row->fields.push_back(was_quoted ? field : Trimmed(field));
+        return;
+      }
+      if (c == '"') {
+        if (Trimmed(field).empty() && !was_quoted) {
+          field.clear();
+          quoted = was_quoted = true;
+          ++pos_;
+          continue;
+        }
+        throw InputError("stray quote inside an unquoted field (quote the whole field and double inner quotes)",
+                         InputLocation{source_, line_, static_cast<int>(row->fields.size()) + 1, "", ""});
+      }
+      if (after_quote && c != ' ' && c != '\t') {
+        throw InputError("text after a closing quote",
+                         InputLocation{source_, line_, static_cast<int>(row->fields.size()) + 1, "", ""});
+      }
+      if (!after_quote) field += c;
+      ++pos_;
+    }
+    if (quoted) {
+      throw InputError("unterminated quoted field (missing closing quote)",
+                       InputLocation{source_, row->line, static_cast<int>(row->fields.size()) + 1, "", ""});
+    }
+    row->fields.push_back(was_quoted ? field : Trimmed(field));
+  }
+
+  std::string_view text_;
+  const std::string& source_;
+  size_t pos_ = 0;
+  int line_ = 1;
+  bool at_line_start_content_ = false;
+};
+
+}  // namespace
+
+CsvTable ParseCsv(std::string_view text, const std::string& source) {
+  CsvTable table;
+  table.source = source;
+  CsvScanner scanner(text, source);
+  CsvRow row;
+  if (!scanner.Next(&row)) {
+    throw InputError("empty file: no header row (expected a header such as 'N,D,loss')", InputLocation{source});
+  }
+  table.header = row.fields;
+  table.header_line = row.line;
+  while (scanner.Next(&row)) {
+    if (row.fields.size() != table.header.size()) {
+      throw InputError("ragged row: " + std::to_string(row.fields.size()) + " fields, but the header has " +
+                           std::to_string(table.header.size()),
+                       InputLocation{source, row.line});
+    }
+    table.rows.push_back(row);
+  }
+  return table;
+}
+
+}  // namespace scaleplan
