@@ -1,0 +1,68 @@
+// Approach 3 of Hoffmann et al. 2022 (appendix D.2), as Besiroglu et al. 2024 reproduce it:
+//   parameters (a, b, e, alpha, beta) with A = exp(a), B = exp(b), E = exp(e);
+//   log L_hat(N, D) = LSE(a - alpha log N, b - beta log D, e);
+//   minimise SUM_i Huber_delta(log L_hat_i - log L_i), delta = 1e-3, with L-BFGS from the 4,500-point grid
+//   alpha, beta in {0, 0.5, ..., 2}, e in {-1, -0.5, ..., 1}, a, b in {0, 5, ..., 25}; keep the best optimum.
+#ifndef SCALEPLAN_FITTING_CHINCHILLA_FIT_H_
+#define SCALEPLAN_FITTING_CHINCHILLA_FIT_H_
+
+#include <string>
+#include <vector>
+
+#include "core/chinchilla_law.h"
+#include "core/runs_table.h"
+#include "fitting/multistart.h"
+
+namespace scaleplan {
+
+// The model for FitMultiStart: parameters in the order a, b, e, alpha, beta.
+class ChinchillaModel {
+ public:
+  static constexpr int kNumParams = 5;
+
+  explicit ChinchillaModel(const RunsTable& table);
+
+  int NumSamples() const { return static_cast<int>(log_loss_.size()); }
+  double LogTarget(int i) const { return log_loss_[static_cast<size_t>(i)]; }
+
+  template <typename T>
+  T LogPrediction(const T* p, int i) const {
+    const size_t k = static_cast<size_t>(i);
+    return LogSumExp3(p[0] - p[3] * log_params_[k], p[1] - p[4] * log_tokens_[k], p[2]);
+  }
+
+  static InitGrid HoffmannGrid();
+  static ChinchillaLaw ToLaw(const std::vector<double>& params);
+
+ private:
+  std::vector<double> log_params_, log_tokens_, log_loss_;
+};
+
+// Log-residual statistics of a law on runs: r_i = log L_hat_i - log L_i.
+struct ResidualStats {
+  int num_runs = 0;
+  double rmse = 0.0;       // sqrt(mean r^2)
+  double mean = 0.0;       // signed bias
+  double max_abs = 0.0;
+  int num_beyond_delta = 0;  // runs in the linear (outlier) part of the Huber loss
+};
+
+ResidualStats ComputeResiduals(const ChinchillaLaw& law, const RunsTable& table, double huber_delta);
+
+struct ChinchillaFit {
+  ChinchillaLaw law;
+  MultiStartResult search;  // parameters as (a, b, e, alpha, beta), objective, start counts
+  ResidualStats residuals;
+  MultiStartOptions options;
+  InitGrid grid;
+};
+
+// Fits the law to `table`. Throws InputError when there are not more runs than parameters. A fit that does not
+// converge is returned with search.usable = false and the reason in search.status.
+ChinchillaFit FitChinchilla(const RunsTable& table, const MultiStartOptions& options,
+                            const InitGrid& grid = ChinchillaModel::HoffmannGrid(),
+                            const std::vector<double>* weights = nullptr, const ProgressCallback& progress = nullptr);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_FITTING_CHINCHILLA_FIT_H_
