@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/units.h"
-#include "fitting/parallel.h"
+#include "core/parallel.h"
 
 namespace scaleplan {
 

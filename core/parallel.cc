@@ -1,4 +1,4 @@
-#include "fitting/parallel.h"
+#include "core/parallel.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,7 +1,7 @@
 // Runs independent work items on a few threads. Results must be written by index, so that the outcome does not
 // depend on the thread count or on scheduling.
-#ifndef SCALEPLAN_FITTING_PARALLEL_H_
-#define SCALEPLAN_FITTING_PARALLEL_H_
+#ifndef SCALEPLAN_CORE_PARALLEL_H_
+#define SCALEPLAN_CORE_PARALLEL_H_
 
 #include <functional>
 
@@ -19,4 +19,4 @@ void ParallelFor(int num_items, int num_threads, const std::function<void(int)>&
 
 }  // namespace scaleplan
 
-#endif  // SCALEPLAN_FITTING_PARALLEL_H_
+#endif  // SCALEPLAN_CORE_PARALLEL_H_

@@ -1,0 +1,56 @@
+// scaleplan: the command-line front end. This file only dispatches to one Run* function per subcommand.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  int (*run)(const std::vector<std::string>&);
+  const char* summary;
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"fit", scaleplan::cli::RunFit, "fit a scaling law to training runs (default: the bundled Chinchilla runs)"},
+    {"plan", scaleplan::cli::RunPlan, "compute-optimal parameters, tokens and loss for a budget, size or target loss"},
+};
+
+void PrintUsage(std::ostream& out) {
+  out << "scaleplan: scaling-law fitting and compute-optimal planning\n\n"
+         "Usage: scaleplan <command> [options]\n\nCommands:\n";
+  for (const Subcommand& sub : kSubcommands) {
+    out << "  " << sub.name << std::string(8 - std::strlen(sub.name), ' ') << sub.summary << '\n';
+  }
+  out << "\nRun 'scaleplan <command> --help' for a command's options and examples.\n"
+         "Quick start:\n  scaleplan fit\n  scaleplan plan --compute 5.76e23\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(std::cerr);
+    return scaleplan::cli::kExitUsage;
+  }
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    PrintUsage(std::cout);
+    return scaleplan::cli::kExitOk;
+  }
+  if (command == "--version") {
+    std::cout << "scaleplan " << SCALEPLAN_VERSION << '\n';
+    return scaleplan::cli::kExitOk;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const Subcommand& sub : kSubcommands) {
+    if (command == sub.name) return sub.run(args);
+  }
+  std::cerr << "scaleplan: error: unknown command '" << command << "'\n\n";
+  PrintUsage(std::cerr);
+  return scaleplan::cli::kExitUsage;
+}

@@ -1,0 +1,37 @@
+// Option groups that several subcommands bind the same way (one binding per options struct).
+#ifndef SCALEPLAN_CLI_SHARED_OPTIONS_H_
+#define SCALEPLAN_CLI_SHARED_OPTIONS_H_
+
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "core/runs_table.h"
+#include "fitting/multistart.h"
+
+namespace scaleplan::cli {
+
+enum class OutputFormat { TABLE, JSON };
+
+// --format table|json
+void AddFormatOption(boost::program_options::options_description* options, std::string* format);
+OutputFormat ParseFormat(const std::string& format);  // throws UsageError
+
+// --n-col, --d-col, --c-col, --loss-col
+void AddColumnOptions(boost::program_options::options_description* options, RunsColumns* columns);
+
+// The runs in `path`, or the bundled Chinchilla runs (Besiroglu et al. selection) when `path` is empty.
+RunsTable LoadRunsOrBundled(const std::string& path, const RunsColumns& columns);
+
+// --delta, --grid, --starts, --exhaustive, --threads. Defaults come from MultiStartOptions.
+struct FitFlags {
+  MultiStartOptions options;
+  std::string grid_spec;  // overrides of the law's default grid, "" = the default grid
+};
+void AddFitOptions(boost::program_options::options_description* options, FitFlags* flags);
+// Validates the flags (UsageError) and returns the grid to use, starting from `default_grid`.
+InitGrid ResolveGrid(const FitFlags& flags, const InitGrid& default_grid);
+
+}  // namespace scaleplan::cli
+
+#endif  // SCALEPLAN_CLI_SHARED_OPTIONS_H_

@@ -1,0 +1,108 @@
+#include "fitting/fit_json.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/error.h"
+
+namespace scaleplan {
+
+nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& table) {
+  nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
+  out["law"] = "chinchilla";
+  out["E"] = fit.law.E;
+  out["A"] = fit.law.A;
+  out["B"] = fit.law.B;
+  out["alpha"] = fit.law.alpha;
+  out["beta"] = fit.law.beta;
+  out["objective"] = fit.search.objective;
+  out["exponent_params"] = fit.law.ExponentParams();
+  out["exponent_tokens"] = fit.law.ExponentTokens();
+  out["usable"] = fit.search.usable;
+  out["status"] = fit.search.status;
+  out["search"] = {{"grid", FormatGrid(fit.grid)},
+                   {"grid_points", fit.search.num_grid_points},
+                   {"starts", fit.search.num_starts},
+                   {"converged", fit.search.num_converged},
+                   {"at_best", fit.search.num_at_best},
+                   {"exhaustive", fit.options.exhaustive},
+                   {"huber_delta", fit.options.huber_delta},
+                   {"outside_grid", fit.search.outside_grid}};
+  out["residuals"] = {{"num_runs", fit.residuals.num_runs},
+                      {"rmse", fit.residuals.rmse},
+                      {"mean", fit.residuals.mean},
+                      {"max_abs", fit.residuals.max_abs},
+                      {"num_beyond_delta", fit.residuals.num_beyond_delta}};
+  char hash[32];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(HashRuns(table)));
+  double compute_min = 0.0;
+  double compute_max = 0.0;
+  if (!table.runs.empty()) {
+    const auto [lo, hi] = std::minmax_element(
+        table.runs.begin(), table.runs.end(),
+        [](const TrainingRun& x, const TrainingRun& y) { return x.compute_flops < y.compute_flops; });
+    compute_min = lo->compute_flops;
+    compute_max = hi->compute_flops;
+  }
+  out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", hash},
+                 {"notes", table.notes},   {"compute_min", compute_min},   {"compute_max", compute_max}};
+  return out;
+}
+
+namespace {
+
+double RequireNumber(const nlohmann::json& doc, const char* key, const std::string& source) {
+  if (!doc.contains(key)) throw InputError(std::string("missing key '") + key + "'", InputLocation{source});
+  const nlohmann::json& value = doc.at(key);
+  if (!value.is_number()) {
+    throw InputError(std::string("key '") + key + "' must be a number, got " + value.type_name(),
+                     InputLocation{source, 0, 0, "", value.dump()});
+  }
+  return value.get<double>();
+}
+
+}  // namespace
+
+SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw InputError(std::string("not valid JSON (") + error.what() + ")", InputLocation{source});
+  }
+  if (!doc.is_object()) throw InputError("a saved fit must be a JSON object", InputLocation{source});
+  if (doc.contains("schema_version")) {
+    const double version = RequireNumber(doc, "schema_version", source);
+    if (version > kFitSchemaVersion) {
+      throw InputError("schema_version " + doc["schema_version"].dump() +
+                           " is newer than this scaleplan understands (" + std::to_string(kFitSchemaVersion) +
+                           "); upgrade scaleplan",
+                       InputLocation{source});
+    }
+  }
+  if (doc.contains("law") && (!doc["law"].is_string() || doc["law"].get<std::string>() != "chinchilla")) {
+    throw InputError("key 'law' must be \"chinchilla\" for a plan", InputLocation{source, 0, 0, "", doc["law"].dump()});
+  }
+  if (doc.contains("usable") && doc["usable"].is_boolean() && !doc["usable"].get<bool>()) {
+    throw InputError("the saved fit is marked unusable (" + doc.value("status", std::string("no status")) + ")",
+                     InputLocation{source});
+  }
+  SavedLaw saved;
+  saved.law.E = RequireNumber(doc, "E", source);
+  saved.law.A = RequireNumber(doc, "A", source);
+  saved.law.B = RequireNumber(doc, "B", source);
+  saved.law.alpha = RequireNumber(doc, "alpha", source);
+  saved.law.beta = RequireNumber(doc, "beta", source);
+  std::string why;
+  if (!saved.law.Check(&why)) throw InputError("not a usable law: " + why, InputLocation{source});
+  saved.description = "fit from " + source;
+  if (doc.contains("data") && doc["data"].is_object()) {
+    const auto& data = doc["data"];
+    if (data.contains("compute_min") && data["compute_min"].is_number()) saved.compute_min = data["compute_min"];
+    if (data.contains("compute_max") && data["compute_max"].is_number()) saved.compute_max = data["compute_max"];
+  }
+  return saved;
+}
+
+}  // namespace scaleplan

@@ -1,0 +1,40 @@
+// The saved-fit file (`scaleplan fit --out FIT.json`, read by `scaleplan plan --fit FIT.json`).
+//
+// Schema version 1 (keys scripts may depend on are marked *):
+//   schema_version*, law* ("chinchilla"), E*, A*, B*, alpha*, beta*, objective*, exponent_params* (a),
+//   exponent_tokens* (b), usable*, status, search {grid, grid_points, starts, converged, at_best, exhaustive,
+//   huber_delta, outside_grid[]}, residuals {num_runs, rmse, mean, max_abs, num_beyond_delta},
+//   data {source, num_runs, hash, notes[], compute_min, compute_max}
+#ifndef SCALEPLAN_FITTING_FIT_JSON_H_
+#define SCALEPLAN_FITTING_FIT_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/chinchilla_law.h"
+#include "core/runs_table.h"
+#include "fitting/chinchilla_fit.h"
+
+namespace scaleplan {
+
+inline constexpr int kFitSchemaVersion = 1;
+
+nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& table);
+
+// A law read from a saved fit. Only the law's coefficients are needed to plan; the rest is kept for display.
+struct SavedLaw {
+  ChinchillaLaw law;
+  std::string description;            // "fit of <source> (240 runs)"
+  double compute_min = 0.0;           // compute range of the fitted runs (0 when unknown)
+  double compute_max = 0.0;
+};
+
+// Parses a saved fit. Throws InputError naming `source` and the JSON key for malformed JSON, a missing or mistyped
+// key, a law that is not usable (non-positive coefficients), a fit marked unusable, or a newer schema_version.
+SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_FITTING_FIT_JSON_H_
