@@ -55,8 +55,8 @@ void PrintHelp(const std::string& synopsis, const po::options_description& optio
     std::cout << "Examples:\n";
     for (const std::string& example : examples) std::cout << "  " << example << '\n';
   }
-  std::cout << "\nExit codes: 0 ok, 1 check failed or plan infeasible, 2 usage error, 3 bad input data,\n"
-               "            4 fit did not converge, 5 file could not be read or written.\n";
+  std::cout << "\nExit codes: 0 ok, 1 check failed or plan infeasible, 2 usage error, 3 bad input (missing,\n"
+               "            unreadable or malformed file or value), 4 fit did not converge, 5 output not written.\n";
 }
 
 void WriteFileAtomically(const std::string& path, const std::string& contents) {
@@ -102,10 +102,10 @@ void WriteFileAtomically(const std::string& path, const std::string& contents) {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot read '" + path + "' (" + std::strerror(errno) + ")");
+  if (!in) throw InputError(std::string("cannot read the file (") + std::strerror(errno) + ")", InputLocation{path});
   std::ostringstream contents;
   contents << in.rdbuf();
-  if (in.bad()) throw IoError("cannot read '" + path + "'");
+  if (in.bad()) throw InputError("cannot read the file", InputLocation{path});
   return contents.str();
 }
 

@@ -15,9 +15,9 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitCheckFailed = 1,   // `check` found drift; a plan is infeasible under the given limits
   kExitUsage = 2,         // unknown option, missing or conflicting arguments
-  kExitInputError = 3,    // bad input data: CSV, JSON, number that does not parse or is out of range
+  kExitInputError = 3,    // bad input: a missing, unreadable or malformed file (CSV, JSON) or value
   kExitFitFailed = 4,     // the fit did not converge to a usable optimum
-  kExitIoError = 5,       // a file could not be read or written
+  kExitIoError = 5,       // an output file could not be written (the old file, if any, is left untouched)
   kExitInternal = 70,     // a bug: please report it with the command line
 };
 
@@ -26,7 +26,7 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Thrown when a file cannot be opened or written.
+// Thrown when an output file cannot be written.
 struct IoError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -48,7 +48,7 @@ void PrintHelp(const std::string& synopsis, const boost::program_options::option
 // "-" writes to stdout.
 void WriteFileAtomically(const std::string& path, const std::string& contents);
 
-// Reads a whole file. Throws IoError naming the path when it cannot be read.
+// Reads a whole input file. Throws InputError naming the path when it cannot be read.
 std::string ReadFile(const std::string& path);
 
 }  // namespace scaleplan::cli

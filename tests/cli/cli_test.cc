@@ -1,0 +1,178 @@
+// Drives the real `scaleplan` binary: exit codes, messages and the JSON contract scripts depend on.
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/chinchilla_law.h"
+#include "tests/testing.h"
+
+namespace scaleplan {
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Runs `scaleplan ARGS` through the shell, capturing stdout and stderr separately.
+Result RunScaleplan(const std::string& args) {
+  const std::string dir = testing::WriteTempFile("placeholder", "");
+  const std::string base = std::filesystem::path(dir).parent_path().string();
+  const std::string out_path = base + "/stdout.txt";
+  const std::string err_path = base + "/stderr.txt";
+  const std::string command =
+      std::string(SCALEPLAN_BINARY) + " " + args + " > '" + out_path + "' 2> '" + err_path + "' < /dev/null";
+  const int status = std::system(command.c_str());
+  Result result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = Slurp(out_path);
+  result.err = Slurp(err_path);
+  return result;
+}
+
+TEST(Cli, FitJsonCarriesThePublishedOptimum) {
+  Result r = RunScaleplan("fit --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(json["objective"].get<double>(), 0.0010182740, 5e-11);
+  EXPECT_NEAR(json["E"].get<double>(), 1.8172, 5e-5);
+  EXPECT_NEAR(json["A"].get<double>(), 477.8, 0.05);
+  EXPECT_NEAR(json["B"].get<double>(), 2143.4, 0.05);
+  EXPECT_NEAR(json["alpha"].get<double>(), 0.34731, 5e-6);
+  EXPECT_NEAR(json["beta"].get<double>(), 0.36717, 5e-6);
+  const double alpha = json["alpha"], beta = json["beta"];
+  EXPECT_DOUBLE_EQ(json["exponent_params"].get<double>(), beta / (alpha + beta));
+  EXPECT_DOUBLE_EQ(json["exponent_tokens"].get<double>(), alpha / (alpha + beta));
+  EXPECT_EQ(json["data"]["num_runs"].get<int>(), 240);
+  EXPECT_TRUE(json["usable"].get<bool>());
+}
+
+TEST(Cli, FitTableSaysTokensWereDerivedFromCompute) {
+  Result r = RunScaleplan("fit");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("D = C / (6 N)"), std::string::npos);
+  EXPECT_NE(r.out.find("0.0010182740"), std::string::npos);
+}
+
+TEST(Cli, SavedFitDrivesPlan) {
+  const std::string fit_path = testing::WriteTempFile("fit.json", "");
+  Result fit = RunScaleplan("fit --out '" + fit_path + "'");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const auto saved = nlohmann::json::parse(Slurp(fit_path));
+  const ChinchillaLaw law{saved["E"], saved["A"], saved["B"], saved["alpha"], saved["beta"]};
+  Result plan = RunScaleplan("plan --fit '" + fit_path + "' --compute 5.76e23 --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const auto json = nlohmann::json::parse(plan.out);
+  // Closed form of REFERENCE section 2, written out independently of core/.
+  const double g = std::pow(law.alpha * law.A / (law.beta * law.B), 1 / (law.alpha + law.beta));
+  const double n_opt = g * std::pow(5.76e23 / 6, law.beta / (law.alpha + law.beta));
+  EXPECT_NEAR(json["num_params"].get<double>() / n_opt, 1.0, 1e-12);
+  EXPECT_NEAR(json["num_tokens"].get<double>() * json["num_params"].get<double>() * 6 / 5.76e23, 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(json["compute_flops"].get<double>(), 5.76e23);
+  EXPECT_NEAR(json["loss"].get<double>(), law.Loss(json["num_params"], json["num_tokens"]), 1e-12);
+  // The default plan (no --fit) uses the same fit of the bundled runs.
+  Result by_default = RunScaleplan("plan --compute 5.76e23 --format json");
+  ASSERT_EQ(by_default.exit_code, 0);
+  EXPECT_NEAR(nlohmann::json::parse(by_default.out)["num_params"].get<double>() / n_opt, 1.0, 1e-9);
+}
+
+TEST(Cli, PlanWithPublishedLawsMatchesCheckValues) {
+  Result r = RunScaleplan("plan --law hoffmann --compute 5.76e23 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto json = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(json["num_params"].get<double>() / 32.2e9, 1.0, 0.002);
+  EXPECT_NEAR(json["num_tokens"].get<double>() / 2.98e12, 1.0, 0.002);
+  // SI-suffixed sizes and several budgets, one JSON object per line.
+  Result lines = RunScaleplan("plan --law hoffmann --params 70B,1T --format json");
+  ASSERT_EQ(lines.exit_code, 0) << lines.err;
+  std::stringstream stream(lines.out);
+  std::string line;
+  std::vector<double> sizes;
+  while (std::getline(stream, line)) sizes.push_back(nlohmann::json::parse(line)["num_params"].get<double>());
+  EXPECT_EQ(sizes, (std::vector<double>{70e9, 1e12}));
+  Result target = RunScaleplan("plan --law hoffmann --target-loss 2.0 --format json");
+  ASSERT_EQ(target.exit_code, 0) << target.err;
+  EXPECT_NEAR(nlohmann::json::parse(target.out)["loss"].get<double>(), 2.0, 1e-9);
+}
+
+TEST(Cli, PlanWarnsWhenItExtrapolates) {
+  Result r = RunScaleplan("plan --law epoch --compute 1e26");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("beyond the largest fitted run"), std::string::npos);
+}
+
+TEST(Cli, BadCsvGetsLocatedErrorAndExitCode3) {
+  const std::string bad = testing::WriteTempFile("bad.csv", "N,D,loss\n1e9,2e10,2.5\n2e9,oops,2.4\n");
+  Result r = RunScaleplan("fit '" + bad + "'");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "scaleplan fit: error: " + bad + ":3: column 2 ('D'): not a number: 'oops'\n");
+  EXPECT_TRUE(r.out.empty());
+  const std::string few = testing::WriteTempFile("few.csv", "N,D,loss\n1e9,2e10,2.5\n2e9,3e10,2.4\n");
+  Result too_few = RunScaleplan("fit '" + few + "'");
+  EXPECT_EQ(too_few.exit_code, 3);
+  EXPECT_NE(too_few.err.find("too few runs to fit: 2 runs"), std::string::npos);
+  Result missing = RunScaleplan("fit /nonexistent/runs.csv");
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("/nonexistent/runs.csv: cannot read the file"), std::string::npos);
+  const std::string bad_fit = testing::WriteTempFile("fit.json", "{\"E\": 1.7, \"A\": \"many\"}");
+  Result plan = RunScaleplan("plan --fit '" + bad_fit + "'");
+  EXPECT_EQ(plan.exit_code, 3);
+  EXPECT_NE(plan.err.find("key 'A' must be a number, got string"), std::string::npos);
+  const std::string future = testing::WriteTempFile("future.json", "{\"schema_version\": 99}");
+  EXPECT_NE(RunScaleplan("plan --fit '" + future + "'").err.find("schema_version 99 is newer"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExit2) {
+  for (const char* args : {"", "frobnicate", "fit --format xml", "fit --no-such-flag", "plan --compute abc",
+                           "plan --compute -1", "plan --target-loss 2 --compute 1e23", "plan --law nope",
+                           "plan --fit a.json --law epoch", "plan --law epoch --target-loss 1.5",
+                           "fit --grid alpha=2:1:0.1", "fit --starts 0"}) {
+    Result r = RunScaleplan(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << args;
+  }
+  EXPECT_NE(RunScaleplan("plan --law epoch --target-loss 1.5").err.find("not above the irreducible loss E = 1.817"),
+            std::string::npos);
+}
+
+TEST(Cli, HelpHasExamplesAndExitsZero) {
+  for (const char* command : {"fit", "plan"}) {
+    Result r = RunScaleplan(std::string(command) + " --help");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("Examples:"), std::string::npos) << command;
+    EXPECT_NE(r.out.find("Exit codes:"), std::string::npos) << command;
+  }
+  EXPECT_EQ(RunScaleplan("--help").exit_code, 0);
+}
+
+TEST(Cli, UnwritableOutputExits5AndLeavesNoFile) {
+  Result r = RunScaleplan("fit --out /nonexistent-dir/fit.json");
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.err.find("cannot write '/nonexistent-dir/fit.json'"), std::string::npos);
+  // An existing file is replaced whole or not at all: no temporary files are left beside it.
+  const std::string path = testing::WriteTempFile("keep.json", "old");
+  ASSERT_EQ(RunScaleplan("fit --out '" + path + "'").exit_code, 0);
+  int entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path())) {
+    entries += entry.path().filename().string().find(".tmp.") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(entries, 0);
+  EXPECT_NE(Slurp(path).find("\"objective\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace scaleplan
