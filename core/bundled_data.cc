@@ -5,6 +5,7 @@
 namespace scaleplan {
 namespace embedded {
 extern const std::string_view kChinchillaRunsCsv;
+extern const std::string_view kHardwareCatalogueJson;
 }  // namespace embedded
 
 RunsTable BundledChinchillaRunsAll() {
@@ -17,6 +18,12 @@ RunsTable BundledChinchillaRuns() {
   RunsTable table = DropHighestLoss(BundledChinchillaRunsAll(), kEpochDroppedRuns);
   table.notes.push_back("dropped the 5 highest-loss runs (Besiroglu et al. 2024 selection): 240 runs");
   return table;
+}
+
+const HardwareCatalogue& BundledHardwareCatalogue() {
+  static const HardwareCatalogue catalogue =
+      ParseHardwareCatalogue(embedded::kHardwareCatalogueJson, "<bundled hardware catalogue>");
+  return catalogue;
 }
 
 }  // namespace scaleplan

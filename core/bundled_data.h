@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "core/hardware.h"
 #include "core/runs_table.h"
 
 namespace scaleplan {
@@ -17,6 +18,9 @@ RunsTable BundledChinchillaRunsAll();
 
 // The same with Besiroglu et al.'s selection: the 5 highest-loss runs (loss >= 3.447) dropped, 240 runs left.
 RunsTable BundledChinchillaRuns();
+
+// The accelerator catalogue (data/hardware.json), parsed once.
+const HardwareCatalogue& BundledHardwareCatalogue();
 
 }  // namespace scaleplan
 

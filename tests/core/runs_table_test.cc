@@ -116,3 +116,16 @@ TEST(BundledData, HasTheEpochSelection) {
 
 }  // namespace
 }  // namespace scaleplan
+
+namespace scaleplan {
+namespace {
+
+TEST(BundledData, HardwareCatalogueIsTheFileInData) {
+  const HardwareCatalogue& bundled = BundledHardwareCatalogue();
+  const HardwareCatalogue from_file = ReadHardwareCatalogueFile(testing::SourcePath("data/hardware.json"));
+  ASSERT_EQ(bundled.Names(), from_file.Names());
+  EXPECT_DOUBLE_EQ(bundled.Find("h100-sxm").DenseFlopsPerSecond(NumericType::BF16), 989e12);
+}
+
+}  // namespace
+}  // namespace scaleplan
