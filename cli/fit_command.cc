@@ -82,7 +82,7 @@ int Fit(const std::vector<std::string>& args) {
   const RunsTable table = LoadRunsOrBundled(runs_path, columns);
 
   ProgressBar bar("fitting");
-  const ChinchillaFit fit = FitChinchilla(table, flags.options, grid, nullptr,
+  const ChinchillaFit fit = FitChinchilla(table, flags.options, grid,
                                           [&bar](int done, int total) { bar.Update(done, total); });
   const nlohmann::ordered_json json = FitToJson(fit, table);
   if (!out_path.empty() && fit.search.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "core/chinchilla_law.h"
 #include "core/runs_table.h"
 #include "fitting/multistart.h"
@@ -21,21 +23,26 @@ class ChinchillaModel {
   static constexpr int kNumParams = 5;
 
   explicit ChinchillaModel(const RunsTable& table);
+  // The runs with multiplicities (a bootstrap resample); runs with count 0 are left out.
+  ChinchillaModel(const RunsTable& table, const std::vector<int>& counts);
 
   int NumSamples() const { return static_cast<int>(log_loss_.size()); }
-  double LogTarget(int i) const { return log_loss_[static_cast<size_t>(i)]; }
+  double LogTarget(int i) const { return log_loss_[i]; }
+  double Weight(int i) const { return weight_[i]; }
 
   template <typename T>
   T LogPrediction(const T* p, int i) const {
-    const size_t k = static_cast<size_t>(i);
-    return LogSumExp3(p[0] - p[3] * log_params_[k], p[1] - p[4] * log_tokens_[k], p[2]);
+    return LogSumExp3(p[0] - p[3] * log_params_[i], p[1] - p[4] * log_tokens_[i], p[2]);
   }
+
+  // The summed Huber objective and its analytic gradient (when `gradient` is not null), vectorised over runs.
+  double HuberObjective(const double* p, double delta, double* gradient) const;
 
   static InitGrid HoffmannGrid();
   static ChinchillaLaw ToLaw(const std::vector<double>& params);
 
  private:
-  std::vector<double> log_params_, log_tokens_, log_loss_;
+  Eigen::ArrayXd log_params_, log_tokens_, log_loss_, weight_;
 };
 
 // Log-residual statistics of a law on runs: r_i = log L_hat_i - log L_i.
@@ -61,7 +68,7 @@ struct ChinchillaFit {
 // converge is returned with search.usable = false and the reason in search.status.
 ChinchillaFit FitChinchilla(const RunsTable& table, const MultiStartOptions& options,
                             const InitGrid& grid = ChinchillaModel::HoffmannGrid(),
-                            const std::vector<double>* weights = nullptr, const ProgressCallback& progress = nullptr);
+                            const ProgressCallback& progress = nullptr);
 
 }  // namespace scaleplan
 

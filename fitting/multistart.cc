@@ -139,37 +139,69 @@ ceres::GradientProblemSolver::Options SolverOptions(const MultiStartOptions& opt
 
 }  // namespace
 
+StartSet StartSet::FromGrid(const InitGrid& grid) {
+  StartSet set;
+  set.names = grid.names;
+  set.size = grid.Size();
+  set.point = [&grid](size_t i) { return grid.Point(i); };
+  for (const auto& axis : grid.axes) {
+    const auto [lo, hi] = std::minmax_element(axis.begin(), axis.end());
+    set.ranges.emplace_back(*lo, *hi);
+  }
+  return set;
+}
+
+StartSet StartSet::FromList(std::vector<std::string> names, std::vector<std::vector<double>> points) {
+  StartSet set;
+  set.names = std::move(names);
+  set.size = points.size();
+  set.point = [list = std::move(points)](size_t i) { return list[i]; };
+  return set;
+}
+
+namespace {
+
+// True when two optima are the same point (relative distance below 1e-5 in every parameter).
+bool SamePoint(const std::vector<double>& x, const std::vector<double>& y) {
+  for (size_t k = 0; k < x.size(); ++k) {
+    if (std::fabs(x[k] - y[k]) > 1e-5 * std::max(1.0, std::fabs(x[k]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 MultiStartResult RunMultiStart(int num_params, const std::function<double(const double*)>& objective,
                                const std::function<ceres::FirstOrderFunction*()>& make_function,
-                               const InitGrid& grid, const MultiStartOptions& options,
+                               const StartSet& start_set, const MultiStartOptions& options,
                                const ProgressCallback& progress) {
   std::string why;
   SCALEPLAN_CHECK(options.Check(&why), why);
-  SCALEPLAN_CHECK(grid.Check(&why), why);
-  SCALEPLAN_CHECK(static_cast<int>(grid.axes.size()) == num_params, "grid and model disagree on the parameter count");
+  SCALEPLAN_CHECK(start_set.size > 0, "no starting points");
+  SCALEPLAN_CHECK(static_cast<int>(start_set.names.size()) == num_params,
+                  "starts and model disagree on the parameter count");
 
   QuietSolverLogging();
   MultiStartResult result;
-  result.param_names = grid.names;
-  result.num_grid_points = grid.Size();
+  result.param_names = start_set.names;
+  result.num_grid_points = start_set.size;
 
-  // 1. Choose the starts: all grid points, or the best-screened ones.
-  std::vector<size_t> starts(result.num_grid_points);
-  std::iota(starts.begin(), starts.end(), size_t{0});
-  std::vector<double> screened(result.num_grid_points, std::numeric_limits<double>::infinity());
-  const bool screen = !options.exhaustive && static_cast<size_t>(options.num_starts) < result.num_grid_points;
+  // 1. Screen every candidate (one objective evaluation each); start from all, or from the best num_starts.
+  std::vector<double> screened(start_set.size, std::numeric_limits<double>::infinity());
   {
-    constexpr int kChunk = 256;
-    const int num_chunks = static_cast<int>((result.num_grid_points + kChunk - 1) / kChunk);
+    constexpr size_t kChunk = 256;
+    const int num_chunks = static_cast<int>((start_set.size + kChunk - 1) / kChunk);
     ParallelFor(num_chunks, options.num_threads, [&](int chunk) {
-      const size_t end = std::min(result.num_grid_points, static_cast<size_t>(chunk + 1) * kChunk);
+      const size_t end = std::min(start_set.size, static_cast<size_t>(chunk + 1) * kChunk);
       for (size_t i = static_cast<size_t>(chunk) * kChunk; i < end; ++i) {
-        const double value = objective(grid.Point(i).data());
+        const double value = objective(start_set.point(i).data());
         screened[i] = std::isfinite(value) ? value : std::numeric_limits<double>::infinity();
       }
     });
   }
-  if (screen) {
+  std::vector<size_t> starts(start_set.size);
+  std::iota(starts.begin(), starts.end(), size_t{0});
+  if (!options.exhaustive && static_cast<size_t>(options.num_starts) < start_set.size) {
     std::partial_sort(starts.begin(), starts.begin() + options.num_starts, starts.end(), [&](size_t i, size_t j) {
       return screened[i] != screened[j] ? screened[i] < screened[j] : i < j;
     });
@@ -185,7 +217,7 @@ MultiStartResult RunMultiStart(int num_params, const std::function<double(const 
       [&](int s) {
         StartOutcome& out = outcomes[static_cast<size_t>(s)];
         out.grid_index = starts[static_cast<size_t>(s)];
-        out.params = grid.Point(out.grid_index);
+        out.params = start_set.point(out.grid_index);
         out.start_objective = screened[out.grid_index];
         ceres::GradientProblem problem(make_function());
         ceres::GradientProblemSolver::Summary summary;
@@ -199,30 +231,35 @@ MultiStartResult RunMultiStart(int num_params, const std::function<double(const 
       },
       progress ? [&](int done) { progress(done, total); } : std::function<void(int)>());
 
-  // 3. The best converged optimum; ties go to the lower grid index, so the choice is deterministic.
+  // 3. The best converged optimum; ties go to the lower start index, so the choice is deterministic.
   result.num_starts = total;
-  const StartOutcome* best = nullptr;
+  std::vector<const StartOutcome*> converged;
   for (const StartOutcome& out : outcomes) {
-    if (!out.converged) continue;
-    ++result.num_converged;
-    if (best == nullptr || out.objective < best->objective ||
-        (out.objective == best->objective && out.grid_index < best->grid_index)) {
-      best = &out;
-    }
+    result.start_points.push_back(start_set.point(out.grid_index));
+    if (out.converged) converged.push_back(&out);
   }
-  if (best == nullptr) {
+  result.num_converged = static_cast<int>(converged.size());
+  if (converged.empty()) {
     result.status = "no start converged (" + std::to_string(total) + " tried); the data may not determine this law";
     return result;
   }
+  std::stable_sort(converged.begin(), converged.end(), [](const StartOutcome* x, const StartOutcome* y) {
+    return x->objective != y->objective ? x->objective < y->objective : x->grid_index < y->grid_index;
+  });
+  const StartOutcome* best = converged.front();
   result.params = best->params;
   result.objective = best->objective;
   result.best_grid_index = best->grid_index;
-  for (const StartOutcome& out : outcomes) {
-    if (out.converged && out.objective <= best->objective * (1.0 + options.best_tolerance)) ++result.num_at_best;
+  for (const StartOutcome* out : converged) {
+    if (out->objective <= best->objective * (1.0 + options.best_tolerance)) ++result.num_at_best;
+    const bool seen = std::any_of(result.local_optima.begin(), result.local_optima.end(),
+                                  [&](const std::vector<double>& x) { return SamePoint(x, out->params); });
+    if (!seen && result.local_optima.size() < kMaxLocalOptima) result.local_optima.push_back(out->params);
   }
-  for (size_t k = 0; k < grid.axes.size(); ++k) {
-    const auto [lo, hi] = std::minmax_element(grid.axes[k].begin(), grid.axes[k].end());
-    if (result.params[k] < *lo || result.params[k] > *hi) result.outside_grid.push_back(grid.names[k]);
+  for (size_t k = 0; k < start_set.ranges.size(); ++k) {
+    if (result.params[k] < start_set.ranges[k].first || result.params[k] > start_set.ranges[k].second) {
+      result.outside_grid.push_back(start_set.names[k]);
+    }
   }
   result.usable = true;
   result.status = "converged";

@@ -13,6 +13,7 @@
 #define SCALEPLAN_FITTING_MULTISTART_H_
 
 #include <cmath>
+#include <concepts>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -39,6 +40,17 @@ InitGrid ParseGridSpec(const std::string& spec, const InitGrid& base, const std:
 
 // The grid as text, "a=0:25:5,b=...", for saved fits and messages.
 std::string FormatGrid(const InitGrid& grid);
+
+// Candidate starting points: a grid, or an explicit list (a bootstrap resample starts from the full-data optima).
+struct StartSet {
+  std::vector<std::string> names;  // parameter names, in the model's order
+  size_t size = 0;
+  std::function<std::vector<double>(size_t)> point;
+  std::vector<std::pair<double, double>> ranges;  // per parameter, to flag optima outside; empty = not reported
+
+  static StartSet FromGrid(const InitGrid& grid);  // the grid must outlive the set
+  static StartSet FromList(std::vector<std::string> names, std::vector<std::vector<double>> points);
+};
 
 struct MultiStartOptions {
   double huber_delta = 1e-3;  // Huber threshold on the log-residual (Hoffmann et al. 2022)
@@ -71,6 +83,10 @@ struct MultiStartResult {
   int num_at_best = 0;    // of the converged, how many reached the best objective (within best_tolerance)
   size_t best_grid_index = 0;
   std::vector<std::string> outside_grid;  // parameters whose optimum lies outside their grid axis' range
+  // Distinct converged optima (best first, at most kMaxLocalOptima), and the points L-BFGS started from (best
+  // screened first): a bootstrap resample starts from these.
+  std::vector<std::vector<double>> local_optima;
+  std::vector<std::vector<double>> start_points;
   bool usable = false;
   std::string status;  // why it is not usable, or "converged"
 };
@@ -78,11 +94,13 @@ struct MultiStartResult {
 // Called with (starts done, starts total) during the L-BFGS phase.
 using ProgressCallback = std::function<void(int, int)>;
 
+inline constexpr size_t kMaxLocalOptima = 8;
+
 // The law-independent part: screening, starts in parallel, the choice of the best. `objective(x)` evaluates the
 // objective at x (double); `make_function()` returns a new Ceres first-order function (owned by the caller).
 MultiStartResult RunMultiStart(int num_params, const std::function<double(const double*)>& objective,
                                const std::function<ceres::FirstOrderFunction*()>& make_function,
-                               const InitGrid& grid, const MultiStartOptions& options,
+                               const StartSet& starts, const MultiStartOptions& options,
                                const ProgressCallback& progress = nullptr);
 
 template <typename T>
@@ -104,26 +122,33 @@ T LogSumExp3(const T& x, const T& y, const T& z) {
   return m + log(exp(x - m) + exp(y - m) + exp(z - m));
 }
 
-// The summed Huber objective of a model. Model provides:
+// A model for FitMultiStart provides:
 //   static constexpr int kNumParams;
 //   int NumSamples() const;
+//   double LogTarget(int sample) const;       // log of the observed loss
+//   double Weight(int sample) const;          // multiplicity (1, or a bootstrap count)
 //   template <typename T> T LogPrediction(const T* params, int sample) const;
-//   double LogTarget(int sample) const;
+// and optionally a hand-written objective with analytic gradient, used instead of automatic differentiation when
+// present (tests check it against the automatic one):
+//   double HuberObjective(const double* params, double delta, double* gradient_or_null) const;
+template <class Model>
+concept HasAnalyticObjective = requires(const Model& model, const double* params, double* gradient) {
+  { model.HuberObjective(params, 1e-3, gradient) } -> std::convertible_to<double>;
+};
+
+// The summed Huber objective of a model, templated for automatic differentiation.
 template <class Model>
 class HuberObjective {
  public:
-  HuberObjective(const Model& model, double delta, const std::vector<double>* weights)
-      : model_(model), delta_(delta), weights_(weights) {}
+  HuberObjective(const Model& model, double delta) : model_(model), delta_(delta) {}
 
   template <typename T>
   bool operator()(const T* params, T* cost) const {
     T sum(0.0);
     const int n = model_.NumSamples();
     for (int i = 0; i < n; ++i) {
-      const double weight = weights_ == nullptr ? 1.0 : (*weights_)[static_cast<size_t>(i)];
-      if (weight == 0.0) continue;
       const T residual = model_.LogPrediction(params, i) - T(model_.LogTarget(i));
-      sum += T(weight) * Huber(residual, delta_);
+      sum += T(model_.Weight(i)) * Huber(residual, delta_);
     }
     *cost = sum;
     return true;
@@ -132,28 +157,58 @@ class HuberObjective {
  private:
   const Model& model_;
   double delta_;
-  const std::vector<double>* weights_;
 };
 
-// Fits `model` from the starts of `grid`. `weights` (optional, one per sample) are bootstrap multiplicities.
+// Ceres' view of a model's analytic objective.
+template <class Model>
+class AnalyticHuberFunction final : public ceres::FirstOrderFunction {
+ public:
+  AnalyticHuberFunction(const Model& model, double delta) : model_(model), delta_(delta) {}
+  bool Evaluate(const double* params, double* cost, double* gradient) const override {
+    *cost = model_.HuberObjective(params, delta_, gradient);
+    return std::isfinite(*cost);
+  }
+  int NumParameters() const override { return Model::kNumParams; }
+
+ private:
+  const Model& model_;
+  double delta_;
+};
+
+// The objective of `model` at `params` (double), by whichever path the model offers.
+template <class Model>
+double EvaluateObjective(const Model& model, const double* params, double delta) {
+  if constexpr (HasAnalyticObjective<Model>) {
+    return model.HuberObjective(params, delta, nullptr);
+  } else {
+    double cost = 0.0;
+    HuberObjective<Model>(model, delta)(params, &cost);
+    return cost;
+  }
+}
+
+// Fits `model` from `starts` (screened unless options.exhaustive).
+template <class Model>
+MultiStartResult FitMultiStart(const Model& model, const StartSet& starts, const MultiStartOptions& options,
+                               const ProgressCallback& progress = nullptr) {
+  const double delta = options.huber_delta;
+  return RunMultiStart(
+      Model::kNumParams, [&model, delta](const double* x) { return EvaluateObjective(model, x, delta); },
+      [&model, delta]() -> ceres::FirstOrderFunction* {
+        if constexpr (HasAnalyticObjective<Model>) {
+          return new AnalyticHuberFunction<Model>(model, delta);
+        } else {
+          return new ceres::AutoDiffFirstOrderFunction<HuberObjective<Model>, Model::kNumParams>(
+              new HuberObjective<Model>(model, delta));
+        }
+      },
+      starts, options, progress);
+}
+
 template <class Model>
 MultiStartResult FitMultiStart(const Model& model, const InitGrid& grid, const MultiStartOptions& options,
-                               const std::vector<double>* weights = nullptr,
                                const ProgressCallback& progress = nullptr) {
-  using Objective = HuberObjective<Model>;
-  const Objective objective(model, options.huber_delta, weights);
-  return RunMultiStart(
-      Model::kNumParams,
-      [&objective](const double* x) {
-        double cost = 0.0;
-        objective(x, &cost);
-        return cost;
-      },
-      [&]() -> ceres::FirstOrderFunction* {
-        return new ceres::AutoDiffFirstOrderFunction<Objective, Model::kNumParams>(
-            new Objective(model, options.huber_delta, weights));
-      },
-      grid, options, progress);
+  return FitMultiStart(model, StartSet::FromGrid(grid), options, progress);
 }
 
 }  // namespace scaleplan
