@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "fitting/chinchilla_kernel.h"
 
 namespace scaleplan {
 
@@ -30,40 +31,10 @@ ChinchillaModel::ChinchillaModel(const RunsTable& table, const std::vector<int>&
 }
 
 double ChinchillaModel::HuberObjective(const double* p, double delta, double* gradient) const {
-  // log L_hat = log(exp(u) + exp(v) + E), u = a - alpha log N, v = b - beta log D, E = exp(e). One fused pass:
-  // two exponentials and one logarithm per run. No max-shift is needed: exp overflows only when u or v exceeds
-  // 709, far outside any law, and then the objective is infinite and the line search steps back.
-  const double big_e = std::exp(p[2]);
-  double cost = 0.0;
-  double g_a = 0.0, g_b = 0.0, g_e = 0.0, g_alpha = 0.0, g_beta = 0.0;
-  const Eigen::Index n = log_loss_.size();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double exp_u = std::exp(p[0] - p[3] * log_params_[i]);
-    const double exp_v = std::exp(p[1] - p[4] * log_tokens_[i]);
-    const double sum = exp_u + exp_v + big_e;
-    const double r = std::log(sum) - log_loss_[i];
-    const double magnitude = std::fabs(r);
-    const bool inner = magnitude <= delta;
-    cost += weight_[i] * (inner ? 0.5 * r * r : delta * (magnitude - 0.5 * delta));
-    if (gradient != nullptr) {
-      // dHuber/dr = r inside, delta sign(r) outside; d log L_hat / d(u, v, e) are the softmax weights.
-      const double slope = weight_[i] * (inner ? r : std::copysign(delta, r)) / sum;
-      g_a += slope * exp_u;
-      g_b += slope * exp_v;
-      g_e += slope * big_e;
-      g_alpha -= slope * exp_u * log_params_[i];
-      g_beta -= slope * exp_v * log_tokens_[i];
-    }
-  }
-  if (!std::isfinite(cost)) return std::numeric_limits<double>::infinity();
-  if (gradient != nullptr) {
-    gradient[0] = g_a;
-    gradient[1] = g_b;
-    gradient[2] = g_e;
-    gradient[3] = g_alpha;
-    gradient[4] = g_beta;
-  }
-  return cost;
+  const ChinchillaKernelData data{log_params_.data(), log_tokens_.data(), log_loss_.data(), weight_.data(),
+                                  static_cast<long>(log_loss_.size())};
+  const double cost = ChinchillaHuberKernel(data, p, delta, gradient);
+  return std::isfinite(cost) ? cost : std::numeric_limits<double>::infinity();
 }
 
 static std::vector<double> Range(double lo, double hi, double step) {
@@ -130,6 +101,50 @@ ChinchillaFit FitChinchilla(const RunsTable& table, const MultiStartOptions& opt
     fit.residuals = ComputeResiduals(fit.law, table, options.huber_delta);
   }
   return fit;
+}
+
+const std::vector<std::string>& ChinchillaIntervalNames() {
+  static const std::vector<std::string> names = {"E", "A", "B", "alpha", "beta", "exponent_params",
+                                                 "exponent_tokens"};
+  return names;
+}
+
+std::vector<double> ChinchillaQuantities(const ChinchillaLaw& law) {
+  return {law.E, law.A, law.B, law.alpha, law.beta, law.ExponentParams(), law.ExponentTokens()};
+}
+
+Interval IntervalOver(const std::vector<ChinchillaLaw>& laws, double confidence,
+                      const std::function<double(const ChinchillaLaw&)>& quantity) {
+  std::vector<double> values;
+  values.reserve(laws.size());
+  for (const ChinchillaLaw& law : laws) values.push_back(quantity(law));
+  const auto [lower, upper] = PercentileInterval(std::move(values), confidence);
+  return {lower, upper};
+}
+
+std::vector<std::pair<std::string, Interval>> ChinchillaIntervals(const std::vector<ChinchillaLaw>& laws,
+                                                                  double confidence) {
+  std::vector<std::pair<std::string, Interval>> intervals;
+  const auto& names = ChinchillaIntervalNames();
+  for (size_t k = 0; k < names.size(); ++k) {
+    intervals.emplace_back(names[k], IntervalOver(laws, confidence, [k](const ChinchillaLaw& law) {
+                             return ChinchillaQuantities(law)[k];
+                           }));
+  }
+  return intervals;
+}
+
+ChinchillaBootstrap BootstrapChinchilla(const RunsTable& table, const ChinchillaFit& fit,
+                                        const BootstrapOptions& options, const ProgressCallback& progress) {
+  ChinchillaBootstrap out;
+  out.options = options;
+  out.samples = Bootstrap<ChinchillaModel>(table, fit.search, fit.options, options, progress);
+  for (const auto& params : out.samples.params) {
+    ChinchillaLaw law = ChinchillaModel::ToLaw(params);
+    if (law.Check(nullptr)) out.laws.push_back(law);
+  }
+  if (!out.laws.empty()) out.intervals = ChinchillaIntervals(out.laws, options.confidence);
+  return out;
 }
 
 }  // namespace scaleplan

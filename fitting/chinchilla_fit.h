@@ -13,6 +13,7 @@
 
 #include "core/chinchilla_law.h"
 #include "core/runs_table.h"
+#include "fitting/bootstrap.h"
 #include "fitting/multistart.h"
 
 namespace scaleplan {
@@ -69,6 +70,39 @@ struct ChinchillaFit {
 ChinchillaFit FitChinchilla(const RunsTable& table, const MultiStartOptions& options,
                             const InitGrid& grid = ChinchillaModel::HoffmannGrid(),
                             const ProgressCallback& progress = nullptr);
+
+// A central interval.
+struct Interval {
+  double lower = 0.0;
+  double upper = 0.0;
+};
+
+// Bootstrap of a Chinchilla fit: the resampled laws and percentile intervals of what users read off a fit.
+struct ChinchillaBootstrap {
+  BootstrapOptions options;
+  BootstrapSamples samples;
+  std::vector<ChinchillaLaw> laws;  // one per converged resample
+  // Intervals of E, A, B, alpha, beta, exponent_params (a) and exponent_tokens (b), in that order.
+  std::vector<std::pair<std::string, Interval>> intervals;
+};
+
+// The names, in order, of the quantities ChinchillaBootstrap::intervals covers.
+const std::vector<std::string>& ChinchillaIntervalNames();
+
+// The value of each named quantity (ChinchillaIntervalNames order) for one law.
+std::vector<double> ChinchillaQuantities(const ChinchillaLaw& law);
+
+// Intervals of ChinchillaIntervalNames over `laws`.
+std::vector<std::pair<std::string, Interval>> ChinchillaIntervals(const std::vector<ChinchillaLaw>& laws,
+                                                                  double confidence);
+
+// The interval of any derived quantity (say N_opt at a budget) over bootstrap laws.
+Interval IntervalOver(const std::vector<ChinchillaLaw>& laws, double confidence,
+                      const std::function<double(const ChinchillaLaw&)>& quantity);
+
+// Resamples the runs of a usable `fit` (see fitting/bootstrap.h for the method).
+ChinchillaBootstrap BootstrapChinchilla(const RunsTable& table, const ChinchillaFit& fit,
+                                        const BootstrapOptions& options, const ProgressCallback& progress = nullptr);
 
 }  // namespace scaleplan
 

@@ -7,7 +7,8 @@
 
 namespace scaleplan {
 
-nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& table) {
+nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& table,
+                                 const ChinchillaBootstrap* bootstrap) {
   nlohmann::ordered_json out;
   out["schema_version"] = kFitSchemaVersion;
   out["law"] = "chinchilla";
@@ -47,6 +48,21 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
   }
   out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", hash},
                  {"notes", table.notes},   {"compute_min", compute_min},   {"compute_max", compute_max}};
+  if (bootstrap != nullptr && !bootstrap->intervals.empty()) {
+    nlohmann::ordered_json intervals;
+    for (const auto& [name, interval] : bootstrap->intervals) intervals[name] = {interval.lower, interval.upper};
+    out["intervals"] = intervals;
+    nlohmann::ordered_json laws = nlohmann::ordered_json::array();
+    for (const ChinchillaLaw& law : bootstrap->laws) laws.push_back({law.E, law.A, law.B, law.alpha, law.beta});
+    out["bootstrap"] = {{"resamples", bootstrap->samples.num_resamples},
+                        {"failed", bootstrap->samples.num_failed},
+                        {"won_by_other_start", bootstrap->samples.num_won_by_other_start},
+                        {"seed", bootstrap->options.seed},
+                        {"confidence", bootstrap->options.confidence},
+                        {"candidates", bootstrap->options.num_candidates},
+                        {"refits", bootstrap->options.num_refits},
+                        {"laws", laws}};
+  }
   return out;
 }
 
@@ -101,6 +117,34 @@ SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
     const auto& data = doc["data"];
     if (data.contains("compute_min") && data["compute_min"].is_number()) saved.compute_min = data["compute_min"];
     if (data.contains("compute_max") && data["compute_max"].is_number()) saved.compute_max = data["compute_max"];
+  }
+  if (doc.contains("bootstrap")) {
+    const nlohmann::json& boot = doc["bootstrap"];
+    const InputLocation where{source, 0, 0, "", ""};
+    if (!boot.is_object() || !boot.contains("laws") || !boot["laws"].is_array()) {
+      throw InputError("key 'bootstrap' must be an object with an array 'laws'", where);
+    }
+    if (boot.contains("confidence")) {
+      if (!boot["confidence"].is_number() || !(boot["confidence"].get<double>() > 0) ||
+          !(boot["confidence"].get<double>() < 1)) {
+        throw InputError("key 'bootstrap.confidence' must be a number in (0, 1)", where);
+      }
+      saved.confidence = boot["confidence"];
+    }
+    size_t index = 0;
+    for (const auto& row : boot["laws"]) {
+      const auto bad = [&] {
+        return InputError("key 'bootstrap.laws[" + std::to_string(index) + "]' must be [E, A, B, alpha, beta] with "
+                              "positive numbers",
+                          InputLocation{source, 0, 0, "", row.dump()});
+      };
+      if (!row.is_array() || row.size() != 5) throw bad();
+      for (const auto& value : row) {
+        if (!value.is_number() || !(value.get<double>() > 0)) throw bad();
+      }
+      saved.bootstrap_laws.push_back({row[0], row[1], row[2], row[3], row[4]});
+      ++index;
+    }
   }
   return saved;
 }

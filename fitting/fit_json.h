@@ -5,6 +5,9 @@
 //   exponent_tokens* (b), usable*, status, search {grid, grid_points, starts, converged, at_best, exhaustive,
 //   huber_delta, outside_grid[]}, residuals {num_runs, rmse, mean, max_abs, num_beyond_delta},
 //   data {source, num_runs, hash, notes[], compute_min, compute_max}
+//   with a bootstrap: intervals* {E: [lower, upper], A, B, alpha, beta, exponent_params, exponent_tokens},
+//   bootstrap {resamples, failed, won_by_other_start, seed, confidence, candidates, refits,
+//              laws: [[E, A, B, alpha, beta], ...]} (read back by `plan` for intervals at any budget)
 #ifndef SCALEPLAN_FITTING_FIT_JSON_H_
 #define SCALEPLAN_FITTING_FIT_JSON_H_
 
@@ -21,7 +24,8 @@ namespace scaleplan {
 
 inline constexpr int kFitSchemaVersion = 1;
 
-nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& table);
+nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& table,
+                                 const ChinchillaBootstrap* bootstrap = nullptr);
 
 // A law read from a saved fit. Only the law's coefficients are needed to plan; the rest is kept for display.
 struct SavedLaw {
@@ -29,6 +33,8 @@ struct SavedLaw {
   std::string description;            // "fit of <source> (240 runs)"
   double compute_min = 0.0;           // compute range of the fitted runs (0 when unknown)
   double compute_max = 0.0;
+  std::vector<ChinchillaLaw> bootstrap_laws;  // empty when the fit had no bootstrap
+  double confidence = 0.95;                   // the fit's interval level
 };
 
 // Parses a saved fit. Throws InputError naming `source` and the JSON key for malformed JSON, a missing or mistyped

@@ -112,6 +112,7 @@ bool MultiStartOptions::Check(std::string* why) const {
   if (num_threads < 0) return fail("the thread count must be 0 (all cores) or positive");
   if (max_iterations < 1) return fail("the iteration limit must be at least 1");
   if (!(best_tolerance >= 0)) return fail("the best-optimum tolerance must be non-negative");
+  if (!(solver_tolerance > 0 && solver_tolerance < 1e-3)) return fail("the solver tolerance must lie in (0, 1e-3)");
   return true;
 }
 
@@ -130,9 +131,9 @@ ceres::GradientProblemSolver::Options SolverOptions(const MultiStartOptions& opt
   solver.max_num_iterations = options.max_iterations;
   // Relative tolerances: the objective is a sum whose scale depends on the data, so nothing here is absolute
   // except the gradient test, which is set far below anything the data can resolve.
-  solver.function_tolerance = 1e-15;
-  solver.parameter_tolerance = 1e-13;
-  solver.gradient_tolerance = 1e-13;
+  solver.function_tolerance = options.solver_tolerance;
+  solver.parameter_tolerance = 100 * options.solver_tolerance;
+  solver.gradient_tolerance = 100 * options.solver_tolerance;
   solver.logging_type = ceres::SILENT;
   return solver;
 }
@@ -161,10 +162,11 @@ StartSet StartSet::FromList(std::vector<std::string> names, std::vector<std::vec
 
 namespace {
 
-// True when two optima are the same point (relative distance below 1e-5 in every parameter).
+// True when two optima are the same point for practical purposes (within 1e-3 in every parameter, relative to
+// max(1, |x|)): endpoints of different starts in one basin differ by far less, distinct basins by far more.
 bool SamePoint(const std::vector<double>& x, const std::vector<double>& y) {
   for (size_t k = 0; k < x.size(); ++k) {
-    if (std::fabs(x[k] - y[k]) > 1e-5 * std::max(1.0, std::fabs(x[k]))) return false;
+    if (std::fabs(x[k] - y[k]) > 1e-3 * std::max(1.0, std::fabs(x[k]))) return false;
   }
   return true;
 }
@@ -236,6 +238,8 @@ MultiStartResult RunMultiStart(int num_params, const std::function<double(const 
   std::vector<const StartOutcome*> converged;
   for (const StartOutcome& out : outcomes) {
     result.start_points.push_back(start_set.point(out.grid_index));
+    result.final_objectives.emplace_back(out.grid_index,
+                                         out.converged ? out.objective : std::numeric_limits<double>::infinity());
     if (out.converged) converged.push_back(&out);
   }
   result.num_converged = static_cast<int>(converged.size());

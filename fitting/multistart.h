@@ -59,6 +59,7 @@ struct MultiStartOptions {
   int num_threads = 0;        // 0 = all hardware threads; results do not depend on it
   int max_iterations = 2000;  // per start
   double best_tolerance = 1e-9;  // a start "reached the best optimum" when within this relative objective
+  double solver_tolerance = 1e-15;  // L-BFGS relative function tolerance (parameter and gradient: 100x this)
 
   bool Check(std::string* why) const;
 };
@@ -87,6 +88,8 @@ struct MultiStartResult {
   // screened first): a bootstrap resample starts from these.
   std::vector<std::vector<double>> local_optima;
   std::vector<std::vector<double>> start_points;
+  // Each L-BFGS run's start index (into the start set) and final objective (infinity when it did not converge).
+  std::vector<std::pair<size_t, double>> final_objectives;
   bool usable = false;
   std::string status;  // why it is not usable, or "converged"
 };
