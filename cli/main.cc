@@ -18,6 +18,7 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"fit", scaleplan::cli::RunFit, "fit a scaling law to training runs (default: the bundled Chinchilla runs)"},
     {"plan", scaleplan::cli::RunPlan, "compute-optimal parameters, tokens and loss for a budget, size or target loss"},
+    {"probe", scaleplan::cli::RunProbe, "measure FLOP/s and bandwidth with sparse dictionary kernels; write a profile"},
 };
 
 void PrintUsage(std::ostream& out) {

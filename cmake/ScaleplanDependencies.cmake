@@ -5,11 +5,31 @@ find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Threads REQUIRED)
 
+# OpenBLAS: the CPU probe's GEMM (cblas_sgemm) and its run-time report (openblas_get_corename/config).
+# Debian: libopenblas-dev. Found through pkg-config, else by library and header name; exposed as scaleplan::openblas.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(OpenBLAS QUIET IMPORTED_TARGET openblas)
+endif()
+if(TARGET PkgConfig::OpenBLAS)
+  add_library(scaleplan::openblas ALIAS PkgConfig::OpenBLAS)
+else()
+  find_library(SCALEPLAN_OPENBLAS_LIBRARY NAMES openblas)
+  find_path(SCALEPLAN_OPENBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas openblas-pthread)
+  if(NOT SCALEPLAN_OPENBLAS_LIBRARY OR NOT SCALEPLAN_OPENBLAS_INCLUDE_DIR)
+    message(FATAL_ERROR "scaleplan: OpenBLAS (library and cblas.h) not found; on Debian: apt-get install libopenblas-dev")
+  endif()
+  add_library(scaleplan::openblas INTERFACE IMPORTED)
+  target_link_libraries(scaleplan::openblas INTERFACE ${SCALEPLAN_OPENBLAS_LIBRARY})
+  target_include_directories(scaleplan::openblas INTERFACE ${SCALEPLAN_OPENBLAS_INCLUDE_DIR})
+endif()
+
 if(SCALEPLAN_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
 if(SCALEPLAN_BUILD_BENCH)
   find_package(benchmark REQUIRED)
+  find_package(OpenMP REQUIRED COMPONENTS CXX)  # the plain STREAM triad the probe benchmark compares with
 endif()
 
 if(SCALEPLAN_WITH_GUI)

@@ -62,21 +62,8 @@ ChinchillaLaw ChinchillaModel::ToLaw(const std::vector<double>& params) {
 }
 
 ResidualStats ComputeResiduals(const ChinchillaLaw& law, const RunsTable& table, double huber_delta) {
-  ResidualStats stats;
-  stats.num_runs = static_cast<int>(table.runs.size());
-  if (table.runs.empty()) return stats;
-  double sum = 0.0;
-  double sum_sq = 0.0;
-  for (const TrainingRun& run : table.runs) {
-    const double r = std::log(law.Loss(run.num_params, run.num_tokens)) - std::log(run.loss_nats);
-    sum += r;
-    sum_sq += r * r;
-    stats.max_abs = std::max(stats.max_abs, std::fabs(r));
-    stats.num_beyond_delta += std::fabs(r) > huber_delta ? 1 : 0;
-  }
-  stats.mean = sum / stats.num_runs;
-  stats.rmse = std::sqrt(sum_sq / stats.num_runs);
-  return stats;
+  return ComputeResiduals(
+      table, [&law](const TrainingRun& run) { return law.Loss(run.num_params, run.num_tokens); }, huber_delta);
 }
 
 ChinchillaFit FitChinchilla(const RunsTable& table, const MultiStartOptions& options, const InitGrid& grid,

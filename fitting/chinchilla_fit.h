@@ -15,6 +15,7 @@
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
 #include "fitting/multistart.h"
+#include "fitting/residuals.h"
 
 namespace scaleplan {
 
@@ -46,15 +47,7 @@ class ChinchillaModel {
   Eigen::ArrayXd log_params_, log_tokens_, log_loss_, weight_;
 };
 
-// Log-residual statistics of a law on runs: r_i = log L_hat_i - log L_i.
-struct ResidualStats {
-  int num_runs = 0;
-  double rmse = 0.0;       // sqrt(mean r^2)
-  double mean = 0.0;       // signed bias
-  double max_abs = 0.0;
-  int num_beyond_delta = 0;  // runs in the linear (outlier) part of the Huber loss
-};
-
+// Log-residual statistics of the law on `table` (fitting/residuals.h).
 ResidualStats ComputeResiduals(const ChinchillaLaw& law, const RunsTable& table, double huber_delta);
 
 struct ChinchillaFit {

@@ -7,6 +7,84 @@
 
 namespace scaleplan {
 
+nlohmann::ordered_json SearchToJson(const MultiStartResult& search, const MultiStartOptions& options,
+                                    const std::string& grid) {
+  return {{"grid", grid},
+          {"grid_points", search.num_grid_points},
+          {"starts", search.num_starts},
+          {"converged", search.num_converged},
+          {"at_best", search.num_at_best},
+          {"exhaustive", options.exhaustive},
+          {"huber_delta", options.huber_delta},
+          {"outside_grid", search.outside_grid}};
+}
+
+nlohmann::ordered_json ResidualsToJson(const ResidualStats& residuals) {
+  return {{"num_runs", residuals.num_runs},         {"rmse", residuals.rmse},
+          {"mean", residuals.mean},                 {"max_abs", residuals.max_abs},
+          {"max_abs_nats", residuals.max_abs_nats}, {"num_beyond_delta", residuals.num_beyond_delta}};
+}
+
+nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, Interval>>& intervals) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, interval] : intervals) out[name] = {interval.lower, interval.upper};
+  return out;
+}
+
+nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,
+                                       const std::vector<std::pair<std::string, Interval>>* intervals) {
+  nlohmann::ordered_json out;
+  out["law"] = "kaplan";
+  out["N_c"] = fit.law.n_c;
+  out["D_c"] = fit.law.d_c;
+  out["alpha_N"] = fit.law.alpha_n;
+  out["alpha_D"] = fit.law.alpha_d;
+  out["objective"] = fit.search.objective;
+  out["exponent_params"] = fit.law.ExponentParams();
+  out["exponent_tokens"] = fit.law.ExponentTokens();
+  out["usable"] = fit.search.usable;
+  out["status"] = fit.search.status;
+  out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(KaplanModel::DefaultGrid()));
+  out["residuals"] = ResidualsToJson(fit.residuals);
+  if (intervals != nullptr && !intervals->empty()) out["intervals"] = IntervalsToJson(*intervals);
+  return out;
+}
+
+nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBootstrap* bootstrap) {
+  nlohmann::ordered_json out;
+  out["law"] = "isoflop";
+  out["exponent_params"] = fit.exponent_params;
+  out["exponent_tokens"] = fit.exponent_tokens;
+  out["coeff_params"] = fit.coeff_params;
+  out["coeff_tokens"] = fit.coeff_tokens;
+  out["usable"] = fit.usable;
+  out["status"] = fit.status;
+  nlohmann::ordered_json budgets = nlohmann::ordered_json::array();
+  for (const IsoFlopBudget& b : fit.budgets) {
+    budgets.push_back({{"compute_flops", b.compute_flops},
+                       {"num_runs", b.num_runs},
+                       {"num_params", b.num_params_opt},
+                       {"num_tokens", b.num_tokens_opt},
+                       {"loss", b.loss_at_opt},
+                       {"min_params_sampled", b.min_params_sampled},
+                       {"max_params_sampled", b.max_params_sampled},
+                       {"minimum_inside", b.minimum_inside},
+                       {"usable", b.usable},
+                       {"note", b.note}});
+  }
+  out["budgets"] = budgets;
+  out["warnings"] = fit.warnings;
+  if (bootstrap != nullptr && !bootstrap->exponents.empty()) {
+    out["intervals"] = IntervalsToJson({{"exponent_params", bootstrap->exponent_params},
+                                        {"exponent_tokens", bootstrap->exponent_tokens}});
+    out["bootstrap"] = {{"resamples", bootstrap->options.num_resamples},
+                        {"failed", bootstrap->num_failed},
+                        {"seed", bootstrap->options.seed},
+                        {"confidence", bootstrap->options.confidence}};
+  }
+  return out;
+}
+
 nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& table,
                                  const ChinchillaBootstrap* bootstrap) {
   nlohmann::ordered_json out;
@@ -22,19 +100,8 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
   out["exponent_tokens"] = fit.law.ExponentTokens();
   out["usable"] = fit.search.usable;
   out["status"] = fit.search.status;
-  out["search"] = {{"grid", FormatGrid(fit.grid)},
-                   {"grid_points", fit.search.num_grid_points},
-                   {"starts", fit.search.num_starts},
-                   {"converged", fit.search.num_converged},
-                   {"at_best", fit.search.num_at_best},
-                   {"exhaustive", fit.options.exhaustive},
-                   {"huber_delta", fit.options.huber_delta},
-                   {"outside_grid", fit.search.outside_grid}};
-  out["residuals"] = {{"num_runs", fit.residuals.num_runs},
-                      {"rmse", fit.residuals.rmse},
-                      {"mean", fit.residuals.mean},
-                      {"max_abs", fit.residuals.max_abs},
-                      {"num_beyond_delta", fit.residuals.num_beyond_delta}};
+  out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(fit.grid));
+  out["residuals"] = ResidualsToJson(fit.residuals);
   char hash[32];
   std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(HashRuns(table)));
   double compute_min = 0.0;
@@ -49,9 +116,7 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
   out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", hash},
                  {"notes", table.notes},   {"compute_min", compute_min},   {"compute_max", compute_max}};
   if (bootstrap != nullptr && !bootstrap->intervals.empty()) {
-    nlohmann::ordered_json intervals;
-    for (const auto& [name, interval] : bootstrap->intervals) intervals[name] = {interval.lower, interval.upper};
-    out["intervals"] = intervals;
+    out["intervals"] = IntervalsToJson(bootstrap->intervals);
     nlohmann::ordered_json laws = nlohmann::ordered_json::array();
     for (const ChinchillaLaw& law : bootstrap->laws) laws.push_back({law.E, law.A, law.B, law.alpha, law.beta});
     out["bootstrap"] = {{"resamples", bootstrap->samples.num_resamples},

@@ -19,6 +19,8 @@
 #include "core/chinchilla_law.h"
 #include "core/runs_table.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/isoflop_fit.h"
+#include "fitting/kaplan_fit.h"
 
 namespace scaleplan {
 
@@ -26,6 +28,17 @@ inline constexpr int kFitSchemaVersion = 1;
 
 nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& table,
                                  const ChinchillaBootstrap* bootstrap = nullptr);
+
+// The other laws' fits (`fit --law kaplan|isoflop|all`), with their intervals when bootstrapped.
+nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,
+                                       const std::vector<std::pair<std::string, Interval>>* intervals = nullptr);
+nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBootstrap* bootstrap = nullptr);
+
+// Pieces shared by the fits' JSON.
+nlohmann::ordered_json SearchToJson(const MultiStartResult& search, const MultiStartOptions& options,
+                                    const std::string& grid);
+nlohmann::ordered_json ResidualsToJson(const ResidualStats& residuals);
+nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, Interval>>& intervals);
 
 // A law read from a saved fit. Only the law's coefficients are needed to plan; the rest is kept for display.
 struct SavedLaw {

@@ -114,6 +114,15 @@ T Huber(const T& residual, double delta) {
   return T(delta) * (magnitude - T(0.5 * delta));
 }
 
+// log(exp(x) + exp(y)) without overflow, for doubles and Jets.
+template <typename T>
+T LogSumExp2(const T& x, const T& y) {
+  using std::exp;
+  using std::log;
+  const T m = x > y ? x : y;
+  return m + log(exp(x - m) + exp(y - m));
+}
+
 // log(exp(x) + exp(y) + exp(z)) without overflow, for doubles and Jets.
 template <typename T>
 T LogSumExp3(const T& x, const T& y, const T& z) {

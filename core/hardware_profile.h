@@ -1,0 +1,115 @@
+// A measured hardware profile: what `scaleplan probe` writes and `scaleplan plan --profile` reads.
+//
+// JSON layout (schema_version 1; keys not listed here are ignored, so later v1 writers may add fields):
+//   {
+//     "schema_version": 1,
+//     "backend": "cpu" | "cuda",
+//     "device": "AMD EPYC ...",                    CPU model or GPU name
+//     "peak_flops": 1.2e11,                        best measured dense GEMM rate, FLOP/s (> 0)
+//     "bandwidth_bytes_per_s": 2.1e10,             best measured triad bandwidth beyond the caches, bytes/s (> 0)
+//     "host": { "cpu_model": "...", "isa": ["avx2", "fma"], "threads": 2, "blas_corename": "Haswell",
+//               "blas_config": "...", "openblas_coretype": "Haswell" (only when the variable is set) },
+//     "cuda_device": { ... }                       only for backend "cuda"
+//     "calibration": { "fma_peak_flops": ..., "last_level_cache_bytes": ..., "cache_knee_found": true,
+//                      "cache_sweep": [ { "working_set_bytes": ..., "bytes_per_second": ... }, ... ] },
+//     "kernels": [ { "name": "encoder_gemm", "dtype": "fp32", "d": 768, "n": 16384, "k": 0, "batch": 256,
+//                    "seconds_median": ..., "seconds_best": ..., "flops": ..., "bytes": ...,
+//                    "flops_per_second": ..., "bytes_per_second": ..., "working_set_bytes": ...,
+//                    "arithmetic_intensity": ..., "roofline_fraction": ... }, ... ]
+//   }
+// Kernel names: encoder_gemm, topk, decoder_gather, scatter_add, triad, fma_peak. Shape fields that do not apply are
+// 0; for triad `n` is the length of each array, for fma_peak `n` is the number of fused multiply-adds.
+#ifndef SCALEPLAN_CORE_HARDWARE_PROFILE_H_
+#define SCALEPLAN_CORE_HARDWARE_PROFILE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace scaleplan {
+
+inline constexpr int kHardwareProfileSchemaVersion = 1;
+
+// One timed kernel at one shape.
+struct KernelMeasurement {
+  std::string name;               // encoder_gemm, topk, decoder_gather, scatter_add, triad, fma_peak
+  std::string dtype = "fp32";     // fp32, tf32 or bf16 (GEMM inputs); every other kernel is fp32
+  std::int64_t d = 0;             // activation width
+  std::int64_t n = 0;             // dictionary size (latents); see the header comment for triad and fma_peak
+  std::int64_t k = 0;             // active latents per token
+  std::int64_t batch = 0;         // tokens per step
+  double seconds_median = 0.0;    // median over the timed repeats
+  double seconds_best = 0.0;      // fastest timed repeat
+  double flops = 0.0;             // per call, from the kernel's formula (gpu_probe/README.md)
+  double bytes = 0.0;             // per call, compulsory traffic from the kernel's formula
+  double flops_per_second = 0.0;  // flops / seconds_median
+  double bytes_per_second = 0.0;  // bytes / seconds_median
+  double working_set_bytes = 0.0;   // memory the kernel's buffers occupy
+  double arithmetic_intensity = 0.0; // flops / bytes (0 when bytes is 0): the roofline x coordinate
+  double roofline_fraction = 0.0;    // flops_per_second / min(fma peak, intensity * bandwidth); bandwidth-only
+                                     // kernels: bytes_per_second / bandwidth; fma_peak: 1 by definition
+};
+
+// The machine the probe ran on.
+struct HostInfo {
+  std::string cpu_model;                         // /proc/cpuinfo "model name"
+  std::vector<std::string> isa;                  // the flags that matter for the kernels: avx2, fma, avx512f, ...
+  int threads = 1;                               // CPU threads used by the CPU kernels
+  std::string blas_corename;                     // openblas_get_corename(): the code path that ran
+  std::string blas_config;                       // openblas_get_config()
+  std::optional<std::string> openblas_coretype;  // $OPENBLAS_CORETYPE when set (it can force a slower path)
+};
+
+// A CUDA device (backend "cuda" only).
+struct CudaDeviceInfo {
+  std::string name;
+  int sm_count = 0;
+  int compute_capability_major = 0;
+  int compute_capability_minor = 0;
+  double memory_bytes = 0.0;
+  double l2_cache_bytes = 0.0;
+  int clock_khz = 0;
+  int memory_clock_khz = 0;
+  int memory_bus_width_bits = 0;
+};
+
+// Triad bandwidth at one working-set size (the cache sweep).
+struct CacheSweepPoint {
+  double working_set_bytes = 0.0;
+  double bytes_per_second = 0.0;
+};
+
+struct Calibration {
+  double fma_peak_flops = 0.0;          // dense FMA loop, all threads
+  double last_level_cache_bytes = 0.0;  // largest working set still served faster than memory (from the sweep)
+  bool cache_knee_found = false;        // false: bandwidth had not levelled off at the largest size swept
+  std::vector<CacheSweepPoint> cache_sweep;
+};
+
+struct HardwareProfile {
+  int schema_version = kHardwareProfileSchemaVersion;
+  std::string backend;                 // "cpu" or "cuda"
+  std::string device;                  // CPU model or GPU name
+  double peak_flops = 0.0;             // best measured dense GEMM FLOP/s
+  double bandwidth_bytes_per_s = 0.0;  // best measured triad bytes/s on working sets beyond the caches
+  HostInfo host;
+  std::optional<CudaDeviceInfo> cuda_device;
+  Calibration calibration;
+  std::vector<KernelMeasurement> kernels;
+};
+
+// Serialises `profile` as indented JSON (with a trailing newline).
+std::string HardwareProfileToJson(const HardwareProfile& profile);
+
+// Parses a profile. `source` names the input in errors (a path, or a label such as "<stdin>"). Throws InputError
+// naming `source` and the JSON path of the offending value (e.g. "kernels[2].flops_per_second") when the text is not
+// JSON, a required key is missing, a value has the wrong type, a throughput or time is negative (peaks must be > 0),
+// or schema_version is newer than this build reads.
+HardwareProfile HardwareProfileFromJson(const std::string& text, const std::string& source);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_CORE_HARDWARE_PROFILE_H_

@@ -1,0 +1,167 @@
+#include "fitting/isoflop_fit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+
+#include <Eigen/Dense>
+
+#include "core/error.h"
+#include "core/parallel.h"
+#include "core/statistics.h"
+
+namespace scaleplan {
+namespace {
+
+// Weighted least squares: minimise || sqrt(w) (X beta - y) ||.
+Eigen::VectorXd WeightedLeastSquares(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const Eigen::VectorXd& w) {
+  const Eigen::VectorXd root = w.cwiseSqrt();
+  return (root.asDiagonal() * x).colPivHouseholderQr().solve(root.asDiagonal() * y);
+}
+
+IsoFlopBudget FitBudget(const RunsTable& table, const std::vector<size_t>& group, const std::vector<int>* counts) {
+  IsoFlopBudget budget;
+  std::vector<size_t> members;
+  for (size_t i : group) {
+    if (counts == nullptr || (*counts)[i] > 0) members.push_back(i);
+  }
+  double log_c_sum = 0.0;
+  double weight_sum = 0.0;
+  std::set<double> distinct_n;
+  budget.min_params_sampled = std::numeric_limits<double>::infinity();
+  for (size_t i : members) {
+    const double w = counts == nullptr ? 1.0 : (*counts)[i];
+    log_c_sum += w * std::log(table.runs[i].compute_flops);
+    weight_sum += w;
+    distinct_n.insert(table.runs[i].num_params);
+    budget.min_params_sampled = std::min(budget.min_params_sampled, table.runs[i].num_params);
+    budget.max_params_sampled = std::max(budget.max_params_sampled, table.runs[i].num_params);
+  }
+  budget.num_runs = static_cast<int>(members.size());
+  if (weight_sum > 0) budget.compute_flops = std::exp(log_c_sum / weight_sum);
+  if (distinct_n.size() < 3) {
+    budget.note = "fewer than 3 distinct model sizes";
+    return budget;
+  }
+  // loss = c0 + c1 x + c2 x^2 with x = log N - centre, centred for conditioning.
+  const double centre = 0.5 * (std::log(budget.min_params_sampled) + std::log(budget.max_params_sampled));
+  const Eigen::Index n = static_cast<Eigen::Index>(members.size());
+  Eigen::MatrixXd x(n, 3);
+  Eigen::VectorXd y(n), w(n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const TrainingRun& run = table.runs[members[static_cast<size_t>(k)]];
+    const double t = std::log(run.num_params) - centre;
+    x.row(k) << 1.0, t, t * t;
+    y[k] = run.loss_nats;
+    w[k] = counts == nullptr ? 1.0 : (*counts)[members[static_cast<size_t>(k)]];
+  }
+  const Eigen::VectorXd c = WeightedLeastSquares(x, y, w);
+  if (!(c[2] > 0)) {
+    budget.note = "the parabola opens downwards: no minimum";
+    return budget;
+  }
+  const double t_min = -c[1] / (2 * c[2]);
+  budget.num_params_opt = std::exp(centre + t_min);
+  budget.num_tokens_opt = budget.compute_flops / (6.0 * budget.num_params_opt);
+  budget.loss_at_opt = c[0] + c[1] * t_min + c[2] * t_min * t_min;
+  budget.minimum_inside =
+      budget.num_params_opt >= budget.min_params_sampled && budget.num_params_opt <= budget.max_params_sampled;
+  budget.usable = std::isfinite(budget.num_params_opt) && budget.num_params_opt > 0;
+  if (!budget.minimum_inside) budget.note = "minimum outside the sampled model sizes (extrapolated)";
+  return budget;
+}
+
+// Fits log y = log k + e log C over the usable budgets; returns (e, k).
+std::pair<double, double> PowerLaw(const std::vector<IsoFlopBudget>& budgets, bool params) {
+  std::vector<const IsoFlopBudget*> used;
+  for (const auto& b : budgets) {
+    if (b.usable) used.push_back(&b);
+  }
+  const Eigen::Index n = static_cast<Eigen::Index>(used.size());
+  Eigen::MatrixXd x(n, 2);
+  Eigen::VectorXd y(n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const IsoFlopBudget& b = *used[static_cast<size_t>(k)];
+    x.row(k) << 1.0, std::log(b.compute_flops);
+    y[k] = std::log(params ? b.num_params_opt : b.num_tokens_opt);
+  }
+  const Eigen::VectorXd c = WeightedLeastSquares(x, y, Eigen::VectorXd::Ones(n));
+  return {c[1], std::exp(c[0])};
+}
+
+}  // namespace
+
+Allocation IsoFlopFit::ComputeOptimal(double compute_flops) const {
+  Allocation out;
+  out.compute_flops = compute_flops;
+  out.num_params = coeff_params * std::pow(compute_flops, exponent_params);
+  out.num_tokens = coeff_tokens * std::pow(compute_flops, exponent_tokens);
+  out.tokens_per_param = out.num_tokens / out.num_params;
+  out.loss_nats = std::numeric_limits<double>::quiet_NaN();
+  return out;
+}
+
+IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
+                      const std::vector<int>* counts) {
+  SCALEPLAN_CHECK(counts == nullptr || counts->size() == table.runs.size(), "one count per run");
+  IsoFlopFit fit;
+  for (const auto& group : groups) {
+    fit.budgets.push_back(FitBudget(table, group, counts));
+    const IsoFlopBudget& b = fit.budgets.back();
+    if (!b.note.empty()) {
+      char text[200];
+      std::snprintf(text, sizeof text, "budget %.3g FLOPs (%d runs): %s", b.compute_flops, b.num_runs,
+                    b.note.c_str());
+      fit.warnings.push_back(text);
+    }
+    fit.num_budgets_used += b.usable ? 1 : 0;
+  }
+  if (fit.num_budgets_used < 2) {
+    fit.status = "Approach 2 needs at least 2 budgets with 3 or more model sizes each; found " +
+                 std::to_string(fit.num_budgets_used);
+    return fit;
+  }
+  std::tie(fit.exponent_params, fit.coeff_params) = PowerLaw(fit.budgets, true);
+  std::tie(fit.exponent_tokens, fit.coeff_tokens) = PowerLaw(fit.budgets, false);
+  fit.usable = std::isfinite(fit.exponent_params) && std::isfinite(fit.exponent_tokens);
+  fit.status = fit.usable ? "fitted" : "the power-law fit across budgets is not finite";
+  return fit;
+}
+
+IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
+                                  const BootstrapOptions& options, const ProgressCallback& progress) {
+  std::string why;
+  SCALEPLAN_CHECK(options.Check(&why), why);
+  IsoFlopBootstrap out;
+  out.options = options;
+  std::vector<IsoFlopFit> fits(static_cast<size_t>(options.num_resamples));
+  const int total = options.num_resamples;
+  ParallelFor(
+      total, options.num_threads,
+      [&](int i) {
+        const std::vector<int> counts = ResampleCounts(table.runs.size(), options.seed, i);
+        fits[static_cast<size_t>(i)] = FitIsoFlop(table, groups, &counts);
+      },
+      progress ? [&](int done) { progress(done, total); } : std::function<void(int)>());
+  std::vector<double> a, b;
+  for (const IsoFlopFit& fit : fits) {
+    if (!fit.usable) {
+      ++out.num_failed;
+      continue;
+    }
+    a.push_back(fit.exponent_params);
+    b.push_back(fit.exponent_tokens);
+    out.exponents.emplace_back(fit.exponent_params, fit.exponent_tokens);
+  }
+  if (!a.empty()) {
+    const auto [a_lo, a_hi] = PercentileInterval(a, options.confidence);
+    const auto [b_lo, b_hi] = PercentileInterval(b, options.confidence);
+    out.exponent_params = {a_lo, a_hi};
+    out.exponent_tokens = {b_lo, b_hi};
+  }
+  return out;
+}
+
+}  // namespace scaleplan

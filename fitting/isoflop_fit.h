@@ -1,0 +1,63 @@
+// Approach 2 of Hoffmann et al. 2022 (IsoFLOP profiles): for each compute budget, fit a parabola of loss against
+// log N, take its minimum as that budget's N_opt (D_opt = C / (6 N_opt)), then fit N_opt = k_N C^a and
+// D_opt = k_D C^b across budgets by least squares in log space.
+//
+// Both steps are linear least squares, solved exactly (Eigen, QR); no iterative solver is involved. Bootstrap
+// intervals resample the runs with the same generator as every other law (fitting/bootstrap.h) and redo both steps.
+#ifndef SCALEPLAN_FITTING_ISOFLOP_FIT_H_
+#define SCALEPLAN_FITTING_ISOFLOP_FIT_H_
+
+#include <string>
+#include <vector>
+
+#include "core/chinchilla_law.h"
+#include "core/runs_table.h"
+#include "fitting/bootstrap.h"
+#include "fitting/chinchilla_fit.h"
+
+namespace scaleplan {
+
+struct IsoFlopBudget {
+  double compute_flops = 0.0;  // geometric mean of the group's compute
+  int num_runs = 0;
+  double num_params_opt = 0.0;  // the parabola's minimum
+  double num_tokens_opt = 0.0;
+  double loss_at_opt = 0.0;
+  double min_params_sampled = 0.0, max_params_sampled = 0.0;
+  bool minimum_inside = false;  // the minimum lies within the sampled N range
+  bool usable = false;          // >= 3 distinct N and an upward parabola
+  std::string note;             // why not usable, or a warning
+};
+
+struct IsoFlopFit {
+  std::vector<IsoFlopBudget> budgets;
+  double exponent_params = 0.0;  // a in N_opt = k_N C^a
+  double coeff_params = 0.0;     // k_N
+  double exponent_tokens = 0.0;  // b in D_opt = k_D C^b
+  double coeff_tokens = 0.0;     // k_D
+  int num_budgets_used = 0;
+  std::vector<std::string> warnings;
+  bool usable = false;
+  std::string status;
+
+  Allocation ComputeOptimal(double compute_flops) const;  // loss is not predicted by Approach 2 (NaN)
+};
+
+// Fits Approach 2 over `groups` (run indices per budget, e.g. from GroupByBudget). `counts` (optional, one per run)
+// are bootstrap multiplicities. Needs at least 2 usable budgets; otherwise usable = false with the reason.
+IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
+                      const std::vector<int>* counts = nullptr);
+
+struct IsoFlopBootstrap {
+  BootstrapOptions options;
+  int num_failed = 0;
+  Interval exponent_params, exponent_tokens;
+  std::vector<std::pair<double, double>> exponents;  // (a, b) per usable resample
+};
+
+IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
+                                  const BootstrapOptions& options, const ProgressCallback& progress = nullptr);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_FITTING_ISOFLOP_FIT_H_

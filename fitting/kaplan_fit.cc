@@ -1,0 +1,68 @@
+#include "fitting/kaplan_fit.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace scaleplan {
+
+KaplanModel::KaplanModel(const RunsTable& table) : KaplanModel(table, std::vector<int>(table.runs.size(), 1)) {}
+
+KaplanModel::KaplanModel(const RunsTable& table, const std::vector<int>& counts) {
+  SCALEPLAN_CHECK(counts.size() == table.runs.size(), "one count per run");
+  const Eigen::Index n = std::count_if(counts.begin(), counts.end(), [](int c) { return c > 0; });
+  log_params_.resize(n);
+  log_tokens_.resize(n);
+  log_loss_.resize(n);
+  weight_.resize(n);
+  Eigen::Index k = 0;
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    if (counts[i] <= 0) continue;
+    log_params_[k] = std::log(table.runs[i].num_params);
+    log_tokens_[k] = std::log(table.runs[i].num_tokens);
+    log_loss_[k] = std::log(table.runs[i].loss_nats);
+    weight_[k] = counts[i];
+    ++k;
+  }
+}
+
+InitGrid KaplanModel::DefaultGrid() {
+  InitGrid grid;
+  grid.names = {"log_n_c", "log_d_c", "alpha_n", "alpha_d"};
+  const std::vector<double> logs = {15, 20, 25, 30, 35};
+  const std::vector<double> exponents = {0.05, 0.1, 0.2, 0.4, 0.8};
+  grid.axes = {logs, logs, exponents, exponents};
+  return grid;
+}
+
+KaplanLaw KaplanModel::ToLaw(const std::vector<double>& params) {
+  SCALEPLAN_CHECK(params.size() == kNumParams, "expected 4 parameters");
+  return KaplanLaw{std::exp(params[0]), std::exp(params[1]), params[2], params[3]};
+}
+
+KaplanFit FitKaplan(const RunsTable& table, const MultiStartOptions& options, const InitGrid& grid) {
+  if (table.runs.size() <= static_cast<size_t>(KaplanModel::kNumParams)) {
+    throw InputError("too few runs to fit: " + std::to_string(table.runs.size()) +
+                         " runs, but the Kaplan law has 4 parameters (need at least 5 runs)",
+                     InputLocation{table.source});
+  }
+  KaplanFit fit;
+  fit.options = options;
+  const KaplanModel model(table);
+  fit.search = FitMultiStart(model, grid, options);
+  if (fit.search.usable) {
+    fit.law = KaplanModel::ToLaw(fit.search.params);
+    std::string why;
+    if (!fit.law.Check(&why)) {
+      fit.search.usable = false;
+      fit.search.status = "the optimum is not a valid law: " + why;
+    }
+    fit.residuals = ComputeResiduals(
+        table, [&](const TrainingRun& run) { return fit.law.Loss(run.num_params, run.num_tokens); },
+        options.huber_delta);
+  }
+  return fit;
+}
+
+}  // namespace scaleplan

@@ -1,0 +1,200 @@
+#include "core/hardware_profile.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace scaleplan {
+namespace {
+
+HardwareProfile SampleProfile() {
+  HardwareProfile profile;
+  profile.backend = "cpu";
+  profile.device = "Test CPU";
+  profile.peak_flops = 2.0e11;
+  profile.bandwidth_bytes_per_s = 4.0e10;
+  profile.host.cpu_model = "Test CPU";
+  profile.host.isa = {"avx2", "fma"};
+  profile.host.threads = 2;
+  profile.host.blas_corename = "Haswell";
+  profile.host.blas_config = "OpenBLAS 0.3.21 DYNAMIC_ARCH";
+  profile.host.openblas_coretype = "Haswell";
+  profile.calibration.fma_peak_flops = 4.5e11;
+  profile.calibration.last_level_cache_bytes = 32.0 * 1024 * 1024;
+  profile.calibration.cache_knee_found = true;
+  profile.calibration.cache_sweep = {{262144.0, 1.2e11}, {536870912.0, 4.4e10}};
+  KernelMeasurement gemm;
+  gemm.name = "encoder_gemm";
+  gemm.dtype = "fp32";
+  gemm.d = 768;
+  gemm.n = 16384;
+  gemm.batch = 256;
+  gemm.seconds_median = 0.032;
+  gemm.seconds_best = 0.031;
+  gemm.flops = 2.0 * 256 * 768 * 16384;
+  gemm.bytes = 4.0 * (256 * 768 + 16384 * 768) + 4.0 * 256 * 16384;
+  gemm.flops_per_second = gemm.flops / gemm.seconds_median;
+  gemm.bytes_per_second = gemm.bytes / gemm.seconds_median;
+  gemm.working_set_bytes = gemm.bytes;
+  gemm.arithmetic_intensity = gemm.flops / gemm.bytes;
+  gemm.roofline_fraction = 0.45;
+  profile.kernels.push_back(gemm);
+  KernelMeasurement topk = gemm;
+  topk.name = "topk";
+  topk.d = 0;
+  topk.k = 32;
+  profile.kernels.push_back(topk);
+  return profile;
+}
+
+// The sample as a JSON document, to be damaged by the bad-profile tests.
+nlohmann::json SampleJson() { return nlohmann::json::parse(HardwareProfileToJson(SampleProfile())); }
+
+// The InputError message for `json`, or "" when it parses.
+std::string ErrorFor(const std::string& text) {
+  try {
+    HardwareProfileFromJson(text, "bad.json");
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(HardwareProfileTest, RoundTripKeepsEveryField) {
+  const HardwareProfile original = SampleProfile();
+  const HardwareProfile back = HardwareProfileFromJson(HardwareProfileToJson(original), "round-trip");
+  EXPECT_EQ(back.schema_version, 1);
+  EXPECT_EQ(back.backend, "cpu");
+  EXPECT_EQ(back.device, "Test CPU");
+  EXPECT_DOUBLE_EQ(back.peak_flops, 2.0e11);
+  EXPECT_DOUBLE_EQ(back.bandwidth_bytes_per_s, 4.0e10);
+  EXPECT_EQ(back.host.isa, (std::vector<std::string>{"avx2", "fma"}));
+  EXPECT_EQ(back.host.threads, 2);
+  EXPECT_EQ(back.host.blas_corename, "Haswell");
+  ASSERT_TRUE(back.host.openblas_coretype.has_value());
+  EXPECT_EQ(*back.host.openblas_coretype, "Haswell");
+  EXPECT_FALSE(back.cuda_device.has_value());
+  EXPECT_DOUBLE_EQ(back.calibration.fma_peak_flops, 4.5e11);
+  EXPECT_TRUE(back.calibration.cache_knee_found);
+  ASSERT_EQ(back.calibration.cache_sweep.size(), 2u);
+  EXPECT_DOUBLE_EQ(back.calibration.cache_sweep[1].bytes_per_second, 4.4e10);
+  ASSERT_EQ(back.kernels.size(), 2u);
+  const KernelMeasurement& gemm = back.kernels[0];
+  EXPECT_EQ(gemm.name, "encoder_gemm");
+  EXPECT_EQ(gemm.n, 16384);
+  EXPECT_EQ(gemm.batch, 256);
+  EXPECT_DOUBLE_EQ(gemm.flops, 2.0 * 256 * 768 * 16384);
+  EXPECT_DOUBLE_EQ(gemm.seconds_best, 0.031);
+  EXPECT_DOUBLE_EQ(gemm.roofline_fraction, 0.45);
+  EXPECT_EQ(back.kernels[1].k, 32);
+}
+
+TEST(HardwareProfileTest, CudaDeviceRoundTrips) {
+  HardwareProfile profile = SampleProfile();
+  profile.backend = "cuda";
+  CudaDeviceInfo gpu;
+  gpu.name = "NVIDIA H100";
+  gpu.sm_count = 132;
+  gpu.compute_capability_major = 9;
+  gpu.memory_bytes = 80e9;
+  gpu.clock_khz = 1980000;
+  profile.cuda_device = gpu;
+  const HardwareProfile back = HardwareProfileFromJson(HardwareProfileToJson(profile), "gpu");
+  ASSERT_TRUE(back.cuda_device.has_value());
+  EXPECT_EQ(back.cuda_device->name, "NVIDIA H100");
+  EXPECT_EQ(back.cuda_device->sm_count, 132);
+  EXPECT_EQ(back.cuda_device->compute_capability_major, 9);
+  EXPECT_EQ(back.cuda_device->clock_khz, 1980000);
+}
+
+TEST(HardwareProfileTest, WriterPutsTheSchemaVersionFirst) {
+  const std::string text = HardwareProfileToJson(SampleProfile());
+  EXPECT_EQ(text.find("\"schema_version\": 1"), text.find('"'));
+}
+
+TEST(HardwareProfileTest, OpenblasCoretypeIsOptional) {
+  nlohmann::json json = SampleJson();
+  json["host"].erase("openblas_coretype");
+  const HardwareProfile back = HardwareProfileFromJson(json.dump(), "no-coretype");
+  EXPECT_FALSE(back.host.openblas_coretype.has_value());
+}
+
+TEST(HardwareProfileTest, RejectsTextThatIsNotJson) {
+  const std::string message = ErrorFor("{\"schema_version\": 1,");
+  EXPECT_NE(message.find("bad.json: not valid JSON"), std::string::npos) << message;
+}
+
+TEST(HardwareProfileTest, RejectsATopLevelArray) {
+  EXPECT_NE(ErrorFor("[1, 2]").find("expected an object, found array"), std::string::npos);
+}
+
+TEST(HardwareProfileTest, RejectsAMissingKeyByPath) {
+  nlohmann::json json = SampleJson();
+  json["kernels"][1].erase("seconds_median");
+  const std::string message = ErrorFor(json.dump());
+  EXPECT_NE(message.find("bad.json: at 'kernels[1].seconds_median': missing required key"), std::string::npos)
+      << message;
+}
+
+TEST(HardwareProfileTest, RejectsAWrongTypeByPath) {
+  nlohmann::json json = SampleJson();
+  json["peak_flops"] = "fast";
+  const std::string message = ErrorFor(json.dump());
+  EXPECT_NE(message.find("at 'peak_flops': expected a number, found string: '\"fast\"'"), std::string::npos)
+      << message;
+  json = SampleJson();
+  json["kernels"][0]["d"] = 76.8;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'kernels[0].d': expected an integer, found number"), std::string::npos);
+  json = SampleJson();
+  json["host"]["isa"][1] = 3;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'host.isa[1]': expected a string, found integer"), std::string::npos);
+}
+
+TEST(HardwareProfileTest, RejectsNegativeThroughput) {
+  nlohmann::json json = SampleJson();
+  json["kernels"][1]["bytes_per_second"] = -5.0;
+  const std::string message = ErrorFor(json.dump());
+  EXPECT_NE(message.find("at 'kernels[1].bytes_per_second': must not be negative: '-5.0'"), std::string::npos)
+      << message;
+}
+
+TEST(HardwareProfileTest, RejectsNonPositivePeaks) {
+  nlohmann::json json = SampleJson();
+  json["bandwidth_bytes_per_s"] = 0;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'bandwidth_bytes_per_s': must be positive"), std::string::npos);
+  json = SampleJson();
+  json["peak_flops"] = -1e9;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'peak_flops': must be positive"), std::string::npos);
+}
+
+TEST(HardwareProfileTest, RejectsAFutureSchemaVersion) {
+  nlohmann::json json = SampleJson();
+  json["schema_version"] = 2;
+  const std::string message = ErrorFor(json.dump());
+  EXPECT_NE(message.find("at 'schema_version': unsupported schema_version 2 (this build reads up to 1"),
+            std::string::npos)
+      << message;
+  json["schema_version"] = 0;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'schema_version': must be at least 1"), std::string::npos);
+}
+
+TEST(HardwareProfileTest, RejectsAnUnknownBackendAndABadKernelList) {
+  nlohmann::json json = SampleJson();
+  json["backend"] = "tpu";
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'backend': expected \"cpu\" or \"cuda\""), std::string::npos);
+  json = SampleJson();
+  json["kernels"] = nlohmann::json::object();
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'kernels': expected an array, found object"), std::string::npos);
+  json = SampleJson();
+  json["kernels"][0] = 7;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'kernels[0]': expected an object, found integer"), std::string::npos);
+}
+
+TEST(HardwareProfileTest, IgnoresUnknownKeysOfTheSameSchema) {
+  nlohmann::json json = SampleJson();
+  json["added_later"] = {{"anything", 1}};
+  json["kernels"][0]["extra"] = "x";
+  EXPECT_EQ(HardwareProfileFromJson(json.dump(), "extra").kernels.size(), 2u);
+}
+
+}  // namespace
+}  // namespace scaleplan

@@ -1,0 +1,150 @@
+// The Kaplan joint law and Approach 2 (IsoFLOP) against closed forms and generated data from known laws.
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "core/kaplan_law.h"
+#include "fitting/isoflop_fit.h"
+#include "fitting/kaplan_fit.h"
+#include "tests/testing.h"
+
+namespace scaleplan {
+namespace {
+
+TEST(KaplanLaw, AllocationEqualsBruteForceAndExponentIsAlphaDOverSum) {
+  const KaplanLaw law = PublishedKaplanLaw();
+  EXPECT_NEAR(law.ExponentParams(), 0.103 / 0.179, 1e-15);
+  for (double compute : {1e19, 1e23, 1e26}) {
+    double best_n = 0, best_loss = INFINITY;
+    for (double log_n = std::log(1e5); log_n < std::log(1e15); log_n += 1e-4) {
+      const double n = std::exp(log_n);
+      const double loss = law.Loss(n, compute / (6 * n));
+      if (loss < best_loss) best_loss = loss, best_n = n;
+    }
+    EXPECT_NEAR(law.ComputeOptimal(compute).num_params / best_n, 1.0, 2e-4) << compute;
+  }
+  // Kaplan et al. eq. 1.5 at N = N_c, D = D_c: L = 2^alpha_D.
+  EXPECT_NEAR(law.Loss(law.n_c, law.d_c), std::pow(2.0, 0.103), 1e-14);
+}
+
+RunsTable GridRuns(const std::function<double(double, double)>& loss, double noise, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> gauss(0.0, noise);
+  RunsTable table;
+  for (double log_n = std::log(2e7); log_n <= std::log(1e10); log_n += 0.5) {
+    for (double log_d = std::log(5e8); log_d <= std::log(3e11); log_d += 0.5) {
+      TrainingRun run;
+      run.num_params = std::exp(log_n);
+      run.num_tokens = std::exp(log_d);
+      run.compute_flops = 6 * run.num_params * run.num_tokens;
+      run.loss_nats = loss(run.num_params, run.num_tokens) * std::exp(gauss(rng));
+      table.runs.push_back(run);
+    }
+  }
+  return table;
+}
+
+TEST(KaplanFit, RecoversTheLawFromGeneratedRuns) {
+  const KaplanLaw truth{3e13, 2e13, 0.08, 0.1};
+  const RunsTable runs = GridRuns([&](double n, double d) { return truth.Loss(n, d); }, 0.0, 1);
+  const KaplanFit fit = FitKaplan(runs, MultiStartOptions{});
+  ASSERT_TRUE(fit.search.usable) << fit.search.status;
+  EXPECT_NEAR(fit.law.alpha_n, truth.alpha_n, 1e-6);
+  EXPECT_NEAR(fit.law.alpha_d, truth.alpha_d, 1e-6);
+  EXPECT_NEAR(std::log(fit.law.n_c / truth.n_c), 0.0, 1e-4);
+  EXPECT_NEAR(std::log(fit.law.d_c / truth.d_c), 0.0, 1e-4);
+  EXPECT_LT(fit.residuals.rmse, 1e-8);
+  // With 1% noise the allocation exponent still comes back within 0.02.
+  const RunsTable noisy = GridRuns([&](double n, double d) { return truth.Loss(n, d); }, 0.01, testing::TestSeed());
+  EXPECT_NEAR(FitKaplan(noisy, MultiStartOptions{}).law.ExponentParams(), truth.ExponentParams(), 0.02);
+}
+
+// IsoFLOP runs from a Chinchilla law: at each budget, model sizes spread evenly in log N around the true optimum.
+struct IsoFlopData {
+  RunsTable table;
+  std::vector<std::vector<size_t>> groups;
+};
+
+IsoFlopData IsoFlopRuns(const ChinchillaLaw& law, const std::vector<double>& budgets, double offset_ln) {
+  IsoFlopData data;
+  for (double compute : budgets) {
+    std::vector<size_t> group;
+    const double centre = std::log(law.ComputeOptimal(compute).num_params) + offset_ln;
+    for (int k = -4; k <= 4; ++k) {
+      TrainingRun run;
+      run.num_params = std::exp(centre + 0.25 * k);
+      run.compute_flops = compute;
+      run.num_tokens = compute / (6 * run.num_params);
+      run.loss_nats = law.Loss(run.num_params, run.num_tokens);
+      group.push_back(data.table.runs.size());
+      data.table.runs.push_back(run);
+    }
+    data.groups.push_back(group);
+  }
+  return data;
+}
+
+TEST(IsoFlopFit, RecoversKnownAllocationExponents) {
+  const ChinchillaLaw law{1.69, 406.4, 410.7, 0.34, 0.28};  // a = 0.4516, b = 0.5484
+  const IsoFlopData data = IsoFlopRuns(law, {1e18, 1e19, 1e20, 1e21, 1e22}, 0.0);
+  const IsoFlopFit fit = FitIsoFlop(data.table, data.groups);
+  ASSERT_TRUE(fit.usable) << fit.status;
+  EXPECT_EQ(fit.num_budgets_used, 5);
+  // The parabola is a second-order approximation of the profile: its minimum sits within 1% of the true N_opt.
+  for (const IsoFlopBudget& b : fit.budgets) {
+    EXPECT_NEAR(b.num_params_opt / law.ComputeOptimal(b.compute_flops).num_params, 1.0, 0.01);
+    EXPECT_TRUE(b.minimum_inside);
+    EXPECT_NEAR(b.num_params_opt * b.num_tokens_opt * 6 / b.compute_flops, 1.0, 1e-12);
+  }
+  EXPECT_NEAR(fit.exponent_params, law.ExponentParams(), 0.005);
+  EXPECT_NEAR(fit.exponent_tokens, law.ExponentTokens(), 0.005);
+  EXPECT_NEAR(fit.exponent_params + fit.exponent_tokens, 1.0, 1e-9);  // N D = C/6 at every budget
+  EXPECT_NEAR(fit.ComputeOptimal(1e24).num_params / law.ComputeOptimal(1e24).num_params, 1.0, 0.05);
+  EXPECT_TRUE(fit.warnings.empty());
+}
+
+TEST(IsoFlopFit, WarnsWhenAMinimumLiesOutsideTheSampledSizes) {
+  const ChinchillaLaw law{1.69, 406.4, 410.7, 0.34, 0.28};
+  IsoFlopData data = IsoFlopRuns(law, {1e19, 1e20, 1e21}, 0.0);
+  // Shift the last budget's sizes far above its optimum: its minimum is extrapolated.
+  const IsoFlopData shifted = IsoFlopRuns(law, {1e22}, 2.5);
+  for (const auto& group : shifted.groups) {
+    std::vector<size_t> moved;
+    for (size_t i : group) {
+      moved.push_back(data.table.runs.size());
+      data.table.runs.push_back(shifted.table.runs[i]);
+    }
+    data.groups.push_back(moved);
+  }
+  const IsoFlopFit fit = FitIsoFlop(data.table, data.groups);
+  ASSERT_EQ(fit.warnings.size(), 1u);
+  EXPECT_NE(fit.warnings[0].find("minimum outside the sampled model sizes"), std::string::npos);
+  EXPECT_FALSE(fit.budgets.back().minimum_inside);
+}
+
+TEST(IsoFlopFit, TooFewBudgetsIsNotUsable) {
+  const ChinchillaLaw law{1.69, 406.4, 410.7, 0.34, 0.28};
+  const IsoFlopData data = IsoFlopRuns(law, {1e20}, 0.0);
+  const IsoFlopFit fit = FitIsoFlop(data.table, data.groups);
+  EXPECT_FALSE(fit.usable);
+  EXPECT_NE(fit.status.find("at least 2 budgets"), std::string::npos);
+}
+
+TEST(IsoFlopFit, BootstrapIntervalsCoverTheTruth) {
+  const ChinchillaLaw law{1.69, 406.4, 410.7, 0.34, 0.28};
+  IsoFlopData data = IsoFlopRuns(law, {1e18, 1e19, 1e20, 1e21, 1e22}, 0.0);
+  std::mt19937_64 rng(testing::TestSeed());
+  std::normal_distribution<double> noise(0.0, 0.004);
+  for (TrainingRun& run : data.table.runs) run.loss_nats *= std::exp(noise(rng));
+  BootstrapOptions options;
+  options.num_resamples = 300;
+  const IsoFlopBootstrap boot = BootstrapIsoFlop(data.table, data.groups, options);
+  EXPECT_LT(boot.num_failed, 30);
+  EXPECT_LE(boot.exponent_params.lower, law.ExponentParams() + 0.005);
+  EXPECT_GE(boot.exponent_params.upper, law.ExponentParams() - 0.005);
+  EXPECT_LT(boot.exponent_params.upper - boot.exponent_params.lower, 0.2);
+}
+
+}  // namespace
+}  // namespace scaleplan
