@@ -1,15 +1,22 @@
 // scaleplan fit [RUNS.csv]: fits the Chinchilla law (Approach 3) and prints or saves it.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/units.h"
+#include "core/budgets.h"
+#include "core/kaplan_law.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/fit_json.h"
+#include "fitting/isoflop_fit.h"
+#include "fitting/kaplan_fit.h"
 
 namespace scaleplan::cli {
 namespace {
@@ -77,20 +84,243 @@ void PrintFitTable(const ChinchillaFit& fit, const RunsTable& table, const Chinc
   }
 }
 
+// One fitted law, as the front end shows it: its JSON, its table, and its allocation at any budget.
+struct LawReport {
+  std::string name;
+  bool usable = false;
+  std::string status;
+  nlohmann::ordered_json json;
+  std::string table;
+  std::function<Allocation(double)> allocate;
+  double exponent_params = 0.0, exponent_tokens = 0.0;
+};
+
+// Everything a law needs to be fitted.
+struct FitContext {
+  const RunsTable& table;
+  const FitFlags& flags;
+  const BootstrapOptions& bootstrap;  // num_resamples == 0: no bootstrap
+  double budget_tolerance;
+  int min_budget_runs;
+};
+
+ProgressCallback BarCallback(ProgressBar* bar) {
+  return [bar](int done, int total) { bar->Update(done, total); };
+}
+
+LawReport ReportChinchilla(const FitContext& context, std::optional<ChinchillaBootstrap>* bootstrap_out) {
+  LawReport report;
+  report.name = "chinchilla";
+  const InitGrid grid = ResolveGrid(context.flags, ChinchillaModel::HoffmannGrid());
+  ChinchillaFit fit;
+  {
+    ProgressBar bar("fitting chinchilla");
+    fit = FitChinchilla(context.table, context.flags.options, grid, BarCallback(&bar));
+  }
+  if (context.bootstrap.num_resamples != 0 && fit.search.usable) {
+    ProgressBar bar("bootstrap");
+    *bootstrap_out = BootstrapChinchilla(context.table, fit, context.bootstrap, BarCallback(&bar));
+  }
+  const ChinchillaBootstrap* boot = *bootstrap_out ? &**bootstrap_out : nullptr;
+  report.usable = fit.search.usable;
+  report.status = fit.search.status;
+  report.json = FitToJson(fit, context.table, boot);
+  std::ostringstream table;
+  PrintFitTable(fit, context.table, boot, table);
+  report.table = table.str();
+  report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
+  report.exponent_params = fit.law.ExponentParams();
+  report.exponent_tokens = fit.law.ExponentTokens();
+  return report;
+}
+
+LawReport ReportKaplan(const FitContext& context) {
+  LawReport report;
+  report.name = "kaplan";
+  const InitGrid grid = ResolveGrid(context.flags, KaplanModel::DefaultGrid());
+  const KaplanFit fit = FitKaplan(context.table, context.flags.options, grid);
+  std::vector<std::pair<std::string, Interval>> intervals;
+  if (context.bootstrap.num_resamples != 0 && fit.search.usable) {
+    ProgressBar bar("bootstrap kaplan");
+    const BootstrapSamples samples =
+        Bootstrap<KaplanModel>(context.table, fit.search, fit.options, context.bootstrap, BarCallback(&bar));
+    const std::vector<std::string> names = {"N_c", "D_c", "alpha_N", "alpha_D", "exponent_params",
+                                            "exponent_tokens"};
+    for (size_t k = 0; k < names.size() && !samples.params.empty(); ++k) {
+      std::vector<double> values;
+      for (const auto& p : samples.params) {
+        const KaplanLaw law = KaplanModel::ToLaw(p);
+        const double all[] = {law.n_c, law.d_c, law.alpha_n, law.alpha_d, law.ExponentParams(),
+                              law.ExponentTokens()};
+        values.push_back(all[k]);
+      }
+      const auto [lower, upper] = PercentileInterval(values, context.bootstrap.confidence);
+      intervals.emplace_back(names[k], Interval{lower, upper});
+    }
+  }
+  report.usable = fit.search.usable;
+  report.status = fit.search.status;
+  report.json = KaplanFitToJson(fit, &intervals);
+  char line[256];
+  std::ostringstream out;
+  out << "Kaplan et al. 2020 joint law fitted to " << context.table.runs.size() << " runs from "
+      << context.table.source << "\n  (the law expects non-embedding N; the runs' N is used as given)\n\n"
+      << "  L(N, D) = [ (N_c/N)^(alpha_N/alpha_D) + D_c/D ]^alpha_D\n";
+  const double values[] = {fit.law.n_c, fit.law.d_c, fit.law.alpha_n, fit.law.alpha_d, fit.law.ExponentParams(),
+                           fit.law.ExponentTokens()};
+  const char* labels[] = {"N_c", "D_c", "alpha_N", "alpha_D", "a (N_opt ~ C^a)", "b (D_opt ~ C^b)"};
+  for (size_t k = 0; k < 6; ++k) {
+    std::snprintf(line, sizeof line, "    %-16s %-12.6g", labels[k], values[k]);
+    out << line;
+    if (k < intervals.size()) {
+      std::snprintf(line, sizeof line, "  [%.6g, %.6g]", intervals[k].second.lower, intervals[k].second.upper);
+      out << line;
+    }
+    out << '\n';
+  }
+  std::snprintf(line, sizeof line,
+                "  objective   %.10f; %d of %d starts converged, %d reached the best\n"
+                "  residuals   log-space RMSE %.4f, bias %+.5f, max |r| %.4f\n",
+                fit.search.objective, fit.search.num_converged, fit.search.num_starts, fit.search.num_at_best,
+                fit.residuals.rmse, fit.residuals.mean, fit.residuals.max_abs);
+  out << line;
+  report.table = out.str();
+  report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
+  report.exponent_params = fit.law.ExponentParams();
+  report.exponent_tokens = fit.law.ExponentTokens();
+  return report;
+}
+
+LawReport ReportIsoFlop(const FitContext& context) {
+  LawReport report;
+  report.name = "isoflop";
+  const auto groups =
+      BudgetsWithAtLeast(GroupByBudget(context.table, context.budget_tolerance),
+                         static_cast<size_t>(context.min_budget_runs));
+  const IsoFlopFit fit = FitIsoFlop(context.table, groups);
+  std::optional<IsoFlopBootstrap> boot;
+  if (context.bootstrap.num_resamples != 0 && fit.usable) {
+    ProgressBar bar("bootstrap isoflop");
+    boot = BootstrapIsoFlop(context.table, groups, context.bootstrap, BarCallback(&bar));
+  }
+  report.usable = fit.usable;
+  report.status = fit.status;
+  report.json = IsoFlopFitToJson(fit, boot ? &*boot : nullptr);
+  char line[256];
+  std::ostringstream out;
+  out << "IsoFLOP profiles (Hoffmann et al. 2022, Approach 2) on " << context.table.runs.size() << " runs from "
+      << context.table.source << "\n";
+  std::snprintf(line, sizeof line,
+                "  %zu budgets with at least %d runs (runs within %.3g%% compute of each other are one budget)\n\n",
+                groups.size(), context.min_budget_runs, 100 * context.budget_tolerance);
+  out << line;
+  std::snprintf(line, sizeof line, "  %12s %6s %12s %12s %9s  %s\n", "budget", "runs", "N_opt", "D_opt", "loss",
+                "note");
+  out << line;
+  for (const IsoFlopBudget& b : fit.budgets) {
+    std::snprintf(line, sizeof line, "  %12s %6d %12s %12s %9.4f  %s\n", FormatScientific(b.compute_flops).c_str(),
+                  b.num_runs, b.usable ? FormatQuantity(b.num_params_opt).c_str() : "-",
+                  b.usable ? FormatQuantity(b.num_tokens_opt).c_str() : "-", b.loss_at_opt, b.note.c_str());
+    out << line;
+  }
+  if (fit.usable) {
+    std::snprintf(line, sizeof line, "\n  N_opt = %.4g C^%.4f   D_opt = %.4g C^%.4f", fit.coeff_params,
+                  fit.exponent_params, fit.coeff_tokens, fit.exponent_tokens);
+    out << line;
+    if (boot && !boot->exponents.empty()) {
+      std::snprintf(line, sizeof line, "   (a in [%.4f, %.4f], b in [%.4f, %.4f], %g%%)", boot->exponent_params.lower,
+                    boot->exponent_params.upper, boot->exponent_tokens.lower, boot->exponent_tokens.upper,
+                    100 * context.bootstrap.confidence);
+      out << line;
+    }
+    out << '\n';
+  } else {
+    out << "\n  not usable: " << fit.status << '\n';
+  }
+  report.table = out.str();
+  report.allocate = [fit](double c) { return fit.ComputeOptimal(c); };
+  report.exponent_params = fit.exponent_params;
+  report.exponent_tokens = fit.exponent_tokens;
+  return report;
+}
+
+// The allocations of each usable law at each budget, as JSON (added to each law's object) and as a side-by-side table.
+nlohmann::ordered_json AllocationsJson(const LawReport& report, const std::vector<double>& budgets) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  if (!report.usable) return out;
+  for (double c : budgets) {
+    const Allocation a = report.allocate(c);
+    out.push_back({{"compute_flops", c},
+                   {"num_params", a.num_params},
+                   {"num_tokens", a.num_tokens},
+                   {"tokens_per_param", a.tokens_per_param},
+                   {"loss", std::isfinite(a.loss_nats) ? nlohmann::ordered_json(a.loss_nats) : nullptr}});
+  }
+  return out;
+}
+
+void PrintSideBySide(const std::vector<LawReport>& reports, const std::vector<double>& budgets, std::ostream& out) {
+  char line[256];
+  out << "\nLaws side by side (N_opt ~ C^a, D_opt ~ C^b)\n";
+  std::snprintf(line, sizeof line, "  %-11s %7s %7s %12s %12s %12s %12s %9s\n", "law", "a", "b", "compute", "N_opt",
+                "D_opt", "tokens/param", "loss");
+  out << line;
+  for (const LawReport& report : reports) {
+    if (!report.usable) {
+      out << "  " << report.name << ": not usable: " << report.status << '\n';
+      continue;
+    }
+    for (double c : budgets) {
+      const Allocation a = report.allocate(c);
+      const std::string loss = std::isfinite(a.loss_nats) ? std::to_string(a.loss_nats).substr(0, 6) : "-";
+      std::snprintf(line, sizeof line, "  %-11s %7.4f %7.4f %12s %12s %12s %12.1f %9s\n", report.name.c_str(),
+                    report.exponent_params, report.exponent_tokens, FormatScientific(c).c_str(),
+                    FormatQuantity(a.num_params).c_str(), FormatQuantity(a.num_tokens).c_str(), a.tokens_per_param,
+                    loss.c_str());
+      out << line;
+    }
+  }
+}
+
+std::vector<double> ParseBudgets(const std::string& text) {
+  std::vector<double> budgets;
+  std::stringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    try {
+      budgets.push_back(ParsePositiveQuantity(part, InputLocation{"--compute"}));
+    } catch (const InputError& error) {
+      throw UsageError(error.what());
+    }
+  }
+  if (budgets.empty()) throw UsageError("--compute needs at least one budget");
+  return budgets;
+}
+
 int Fit(const std::vector<std::string>& args) {
   std::string runs_path;
   std::string format;
   std::string out_path;
   std::string law_name = "chinchilla";
+  std::string compute_text = "5.76e23";
   RunsColumns columns;
   FitFlags flags;
   BootstrapOptions bootstrap_options;
   int num_resamples = 0;
+  double budget_tolerance = kDefaultBudgetTolerance;
+  int min_budget_runs = 5;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
       ("runs", po::value(&runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
-      ("law", po::value(&law_name)->default_value(law_name), "law to fit: chinchilla")
-      ("out,o", po::value(&out_path), "also save the fit as JSON to this file (read by 'plan --fit')");
+      ("law", po::value(&law_name)->default_value(law_name),
+       "chinchilla (Approach 3), kaplan (Kaplan et al. 2020, non-embedding N), isoflop (Approach 2), or all")
+      ("compute", po::value(&compute_text)->default_value(compute_text),
+       "budget(s) at which to show each law's allocation, comma-separated")
+      ("out,o", po::value(&out_path), "also save the fit as JSON to this file (read by 'plan --fit')")
+      ("budget-tolerance", po::value(&budget_tolerance)->default_value(budget_tolerance),
+       "isoflop: runs whose compute differs by less than this fraction form one budget")
+      ("min-budget-runs", po::value(&min_budget_runs)->default_value(min_budget_runs),
+       "isoflop: budgets with fewer runs are left out");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddFitOptions(&options, &flags);
@@ -112,42 +342,58 @@ int Fit(const std::vector<std::string>& args) {
                "scaleplan fit runs.csv --loss-col eval/loss --out fit.json",
                "scaleplan fit --exhaustive --threads 2          # L-BFGS from all 4,500 grid points",
                "scaleplan fit --bootstrap=4000 --ci 0.95        # with 95% bootstrap intervals",
-               "scaleplan fit --bootstrap --out fit.json        # plan --fit fit.json then shows intervals too"});
+               "scaleplan fit --bootstrap --out fit.json        # plan --fit fit.json then shows intervals too",
+               "scaleplan fit --law all --compute 1e21,1e24     # Approach 3, Kaplan and IsoFLOP side by side"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
-  if (law_name != "chinchilla") throw UsageError("--law must be 'chinchilla' (other laws are not available yet)");
-  const InitGrid grid = ResolveGrid(flags, ChinchillaModel::HoffmannGrid());
+  const std::vector<std::string> known = {"chinchilla", "kaplan", "isoflop", "all"};
+  if (std::find(known.begin(), known.end(), law_name) == known.end()) {
+    throw UsageError("--law must be chinchilla, kaplan, isoflop or all, not '" + law_name + "'");
+  }
+  if (!out_path.empty() && law_name != "chinchilla") {
+    throw UsageError("--out saves a Chinchilla fit for 'plan --fit'; use --format json for the other laws");
+  }
+  if (!(budget_tolerance > 0) || !(budget_tolerance < 1)) throw UsageError("--budget-tolerance must lie in (0, 1)");
+  if (min_budget_runs < 3) throw UsageError("--min-budget-runs must be at least 3 (a parabola has 3 coefficients)");
+  const std::vector<double> budgets = ParseBudgets(compute_text);
+  ResolveGrid(flags, ChinchillaModel::HoffmannGrid());  // validates the fit options
   bootstrap_options.num_resamples = num_resamples;
   bootstrap_options.num_threads = flags.options.num_threads;
   std::string why;
   if (num_resamples != 0 && !bootstrap_options.Check(&why)) throw UsageError(why);
   const RunsTable table = LoadRunsOrBundled(runs_path, columns);
 
-  ChinchillaFit fit;
-  {
-    ProgressBar bar("fitting");
-    fit = FitChinchilla(table, flags.options, grid, [&bar](int done, int total) { bar.Update(done, total); });
-  }
-  std::optional<ChinchillaBootstrap> bootstrap;
-  if (num_resamples != 0 && fit.search.usable) {
-    ProgressBar bar("bootstrap");
-    bootstrap = BootstrapChinchilla(table, fit, bootstrap_options,
-                                    [&bar](int done, int total) { bar.Update(done, total); });
-  }
-  const ChinchillaBootstrap* boot = bootstrap ? &*bootstrap : nullptr;
-  const nlohmann::ordered_json json = FitToJson(fit, table, boot);
-  if (!out_path.empty() && fit.search.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
+  const FitContext context{table, flags, bootstrap_options, budget_tolerance, min_budget_runs};
+  std::vector<LawReport> reports;
+  std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
+  if (law_name == "chinchilla" || law_name == "all") reports.push_back(ReportChinchilla(context, &chinchilla_bootstrap));
+  if (law_name == "kaplan" || law_name == "all") reports.push_back(ReportKaplan(context));
+  if (law_name == "isoflop" || law_name == "all") reports.push_back(ReportIsoFlop(context));
+  for (LawReport& report : reports) report.json["allocations"] = AllocationsJson(report, budgets);
+
+  if (!out_path.empty() && reports.front().usable) WriteFileAtomically(out_path, reports.front().json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {
-    std::cout << json.dump(2) << '\n';
+    if (reports.size() == 1) {
+      std::cout << reports.front().json.dump(2) << '\n';
+    } else {
+      nlohmann::ordered_json all;
+      all["laws"] = nlohmann::ordered_json::array();
+      for (const LawReport& report : reports) all["laws"].push_back(report.json);
+      std::cout << all.dump(2) << '\n';
+    }
   } else {
-    PrintFitTable(fit, table, boot, std::cout);
+    for (size_t i = 0; i < reports.size(); ++i) std::cout << (i ? "\n" : "") << reports[i].table;
+    PrintSideBySide(reports, budgets, std::cout);
   }
-  if (!fit.search.usable) {
-    std::cerr << "scaleplan fit: error: the fit is not usable: " << fit.search.status << '\n';
-    return kExitFitFailed;
+  int exit_code = kExitOk;
+  for (const LawReport& report : reports) {
+    if (!report.usable) {
+      std::cerr << "scaleplan fit: error: the " << report.name << " fit is not usable: " << report.status << '\n';
+      exit_code = kExitFitFailed;
+    }
   }
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace

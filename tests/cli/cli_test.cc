@@ -176,3 +176,50 @@ TEST(Cli, UnwritableOutputExits5AndLeavesNoFile) {
 
 }  // namespace
 }  // namespace scaleplan
+
+namespace scaleplan {
+namespace {
+
+TEST(CliLaws, AllLawsSideBySideInJson) {
+  Result r = RunScaleplan("fit --law all --format json --compute 1e21,5.76e23");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json["laws"].size(), 3u);
+  EXPECT_EQ(json["laws"][0]["law"], "chinchilla");
+  EXPECT_EQ(json["laws"][1]["law"], "kaplan");
+  EXPECT_EQ(json["laws"][2]["law"], "isoflop");
+  EXPECT_NEAR(json["laws"][0]["objective"].get<double>(), 0.0010182740, 5e-11);
+  // Hoffmann et al. 2022, Table 2: Approach 2 gives a = 0.49 on their runs.
+  EXPECT_NEAR(json["laws"][2]["exponent_params"].get<double>(), 0.49, 0.01);
+  for (const auto& law : json["laws"]) {
+    const double a = law["exponent_params"], b = law["exponent_tokens"];
+    EXPECT_NEAR(a + b, 1.0, 1e-9) << law["law"];
+    ASSERT_EQ(law["allocations"].size(), 2u);
+    const auto& at = law["allocations"][1];
+    EXPECT_NEAR(6 * at["num_params"].get<double>() * at["num_tokens"].get<double>() / 5.76e23, 1.0, 1e-9);
+  }
+}
+
+TEST(CliLaws, BootstrapIntervalsAreReproducibleAndBracketThePointEstimate) {
+  Result a = RunScaleplan("fit --format json --bootstrap=100 --seed 7 --threads 1");
+  Result b = RunScaleplan("fit --format json --bootstrap=100 --seed 7 --threads 2");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto ja = nlohmann::json::parse(a.out);
+  const auto jb = nlohmann::json::parse(b.out);
+  EXPECT_EQ(ja["intervals"], jb["intervals"]);
+  for (const char* key : {"E", "A", "B", "alpha", "beta", "exponent_params", "exponent_tokens"}) {
+    ASSERT_TRUE(ja["intervals"].contains(key)) << key;
+    EXPECT_LE(ja["intervals"][key][0].get<double>(), ja[key].get<double>()) << key;
+    EXPECT_GE(ja["intervals"][key][1].get<double>(), ja[key].get<double>()) << key;
+  }
+  EXPECT_EQ(ja["bootstrap"]["laws"].size(), 100u);
+  Result other = RunScaleplan("fit --format json --bootstrap=100 --seed 8");
+  EXPECT_NE(nlohmann::json::parse(other.out)["intervals"], ja["intervals"]);
+  EXPECT_EQ(RunScaleplan("fit --bootstrap=3").exit_code, 2);
+  EXPECT_EQ(RunScaleplan("fit --bootstrap --ci 1.5").exit_code, 2);
+  EXPECT_EQ(RunScaleplan("fit --law nonsense").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace scaleplan
