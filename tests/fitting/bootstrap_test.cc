@@ -127,3 +127,35 @@ TEST(Bootstrap, AnalyticGradientEqualsAutomaticDifferentiation) {
 
 }  // namespace
 }  // namespace scaleplan
+
+namespace scaleplan {
+namespace {
+
+TEST(Bootstrap, AllocationIntervalsAreThePercentilesOfEachLawsPlan) {
+  // Three laws whose N_opt at 5.76e23 are known in closed form; with 3 values the 50% interval is the
+  // 25th-75th percentile: midway between the smallest and middle, and between the middle and largest.
+  const std::vector<ChinchillaLaw> laws = {FindPublishedLaw("hoffmann")->law, FindPublishedLaw("epoch")->law,
+                                           FindPublishedLaw("hoffmann-unrounded")->law};
+  const auto intervals = IntervalsOfAllocation(laws, 0.5, [](const ChinchillaLaw& law) {
+    return std::optional<Allocation>(law.ComputeOptimal(5.76e23));
+  });
+  ASSERT_TRUE(intervals.has_value());
+  std::vector<double> n;
+  for (const auto& law : laws) n.push_back(law.ComputeOptimal(5.76e23).num_params);
+  std::sort(n.begin(), n.end());
+  EXPECT_DOUBLE_EQ(intervals->num_params.lower, 0.5 * (n[0] + n[1]));
+  EXPECT_DOUBLE_EQ(intervals->num_params.upper, 0.5 * (n[1] + n[2]));
+  EXPECT_EQ(intervals->num_laws, 3);
+  // A target loss below a law's E skips that law; below every law's E there is no interval.
+  const auto partial = IntervalsOfAllocation(laws, 0.5, [](const ChinchillaLaw& law) {
+    return law.LeastComputeForLoss(1.75);  // above Hoffmann's E = 1.69, below Epoch's E = 1.817
+  });
+  ASSERT_TRUE(partial.has_value());
+  EXPECT_EQ(partial->num_laws, 2);
+  EXPECT_FALSE(IntervalsOfAllocation(laws, 0.5, [](const ChinchillaLaw& law) {
+                 return law.LeastComputeForLoss(1.0);
+               }).has_value());
+}
+
+}  // namespace
+}  // namespace scaleplan
