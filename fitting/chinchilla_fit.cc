@@ -9,27 +9,6 @@
 
 namespace scaleplan {
 
-ChinchillaModel::ChinchillaModel(const RunsTable& table)
-    : ChinchillaModel(table, std::vector<int>(table.runs.size(), 1)) {}
-
-ChinchillaModel::ChinchillaModel(const RunsTable& table, const std::vector<int>& counts) {
-  SCALEPLAN_CHECK(counts.size() == table.runs.size(), "one count per run");
-  const Eigen::Index n = std::count_if(counts.begin(), counts.end(), [](int c) { return c > 0; });
-  log_params_.resize(n);
-  log_tokens_.resize(n);
-  log_loss_.resize(n);
-  weight_.resize(n);
-  Eigen::Index k = 0;
-  for (size_t i = 0; i < table.runs.size(); ++i) {
-    if (counts[i] <= 0) continue;
-    log_params_[k] = std::log(table.runs[i].num_params);
-    log_tokens_[k] = std::log(table.runs[i].num_tokens);
-    log_loss_[k] = std::log(table.runs[i].loss_nats);
-    weight_[k] = counts[i];
-    ++k;
-  }
-}
-
 double ChinchillaModel::HuberObjective(const double* p, double delta, double* gradient) const {
   const ChinchillaKernelData data{log_params_.data(), log_tokens_.data(), log_loss_.data(), weight_.data(),
                                   static_cast<long>(log_loss_.size())};

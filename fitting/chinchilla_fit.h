@@ -16,23 +16,17 @@
 #include "core/chinchilla_law.h"
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
+#include "fitting/log_space_runs.h"
 #include "fitting/multistart.h"
 #include "fitting/residuals.h"
 
 namespace scaleplan {
 
 // The model for FitMultiStart: parameters in the order a, b, e, alpha, beta.
-class ChinchillaModel {
+class ChinchillaModel : public LogSpaceRuns {
  public:
   static constexpr int kNumParams = 5;
-
-  explicit ChinchillaModel(const RunsTable& table);
-  // The runs with multiplicities (a bootstrap resample); runs with count 0 are left out.
-  ChinchillaModel(const RunsTable& table, const std::vector<int>& counts);
-
-  int NumSamples() const { return static_cast<int>(log_loss_.size()); }
-  double LogTarget(int i) const { return log_loss_[i]; }
-  double Weight(int i) const { return weight_[i]; }
+  using LogSpaceRuns::LogSpaceRuns;
 
   template <typename T>
   T LogPrediction(const T* p, int i) const {
@@ -44,9 +38,6 @@ class ChinchillaModel {
 
   static InitGrid HoffmannGrid();
   static ChinchillaLaw ToLaw(const std::vector<double>& params);
-
- private:
-  Eigen::ArrayXd log_params_, log_tokens_, log_loss_, weight_;
 };
 
 // Log-residual statistics of the law on `table` (fitting/residuals.h).

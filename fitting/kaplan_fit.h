@@ -9,21 +9,16 @@
 
 #include "core/kaplan_law.h"
 #include "core/runs_table.h"
+#include "fitting/log_space_runs.h"
 #include "fitting/multistart.h"
 #include "fitting/residuals.h"
 
 namespace scaleplan {
 
-class KaplanModel {
+class KaplanModel : public LogSpaceRuns {
  public:
   static constexpr int kNumParams = 4;
-
-  explicit KaplanModel(const RunsTable& table);
-  KaplanModel(const RunsTable& table, const std::vector<int>& counts);
-
-  int NumSamples() const { return static_cast<int>(log_loss_.size()); }
-  double LogTarget(int i) const { return log_loss_[i]; }
-  double Weight(int i) const { return weight_[i]; }
+  using LogSpaceRuns::LogSpaceRuns;
 
   template <typename T>
   T LogPrediction(const T* p, int i) const {
@@ -33,9 +28,6 @@ class KaplanModel {
   // log N_c, log D_c in {15, 20, ..., 35}; alpha_N, alpha_D in {0.05, 0.1, 0.2, 0.4, 0.8}: 625 starts.
   static InitGrid DefaultGrid();
   static KaplanLaw ToLaw(const std::vector<double>& params);
-
- private:
-  Eigen::ArrayXd log_params_, log_tokens_, log_loss_, weight_;
 };
 
 struct KaplanFit {
