@@ -1,5 +1,7 @@
 #include "tests/testing.h"
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +28,24 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
   std::filesystem::path path = dir / name;
   std::ofstream(path, std::ios::binary) << contents;
   return path.string();
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+CommandResult RunCommand(const std::string& command_line) {
+  const std::filesystem::path dir = std::filesystem::path(WriteTempFile(".command", "")).parent_path();
+  const std::string out_path = (dir / "stdout.txt").string();
+  const std::string err_path = (dir / "stderr.txt").string();
+  const std::string command = command_line + " > '" + out_path + "' 2> '" + err_path + "' < /dev/null";
+  const int status = std::system(command.c_str());
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadWholeFile(out_path);
+  result.err = ReadWholeFile(err_path);
+  return result;
 }
 
 }  // namespace scaleplan::testing

@@ -17,6 +17,19 @@ std::string SourcePath(const std::string& relative);
 // Writes `contents` to a fresh file in the test's temporary folder and returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& contents);
 
+// The whole contents of a file ("" when it cannot be read).
+std::string ReadWholeFile(const std::string& path);
+
+// A finished command: its exit code (-1 if it did not exit normally) and what it printed.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `command_line` through the shell with no standard input, capturing stdout and stderr separately.
+CommandResult RunCommand(const std::string& command_line);
+
 }  // namespace scaleplan::testing
 
 #endif  // SCALEPLAN_TESTS_TESTING_H_

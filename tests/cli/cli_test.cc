@@ -1,48 +1,21 @@
 // Drives the real `scaleplan` binary: exit codes, messages and the JSON contract scripts depend on.
-#include <sys/wait.h>
-
-#include <array>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "core/chinchilla_law.h"
-#include "tests/testing.h"
+#include "tests/cli/cli_testing.h"
 
 namespace scaleplan {
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Runs `scaleplan ARGS` through the shell, capturing stdout and stderr separately.
-Result RunScaleplan(const std::string& args) {
-  const std::string dir = testing::WriteTempFile("placeholder", "");
-  const std::string base = std::filesystem::path(dir).parent_path().string();
-  const std::string out_path = base + "/stdout.txt";
-  const std::string err_path = base + "/stderr.txt";
-  const std::string command =
-      std::string(SCALEPLAN_BINARY) + " " + args + " > '" + out_path + "' 2> '" + err_path + "' < /dev/null";
-  const int status = std::system(command.c_str());
-  Result result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = Slurp(out_path);
-  result.err = Slurp(err_path);
-  return result;
-}
+using testing::ReadWholeFile;
+using testing::RunScaleplan;
+using Result = testing::CommandResult;
 
 TEST(Cli, FitJsonCarriesThePublishedOptimum) {
   Result r = RunScaleplan("fit --format json");
@@ -72,7 +45,7 @@ TEST(Cli, SavedFitDrivesPlan) {
   const std::string fit_path = testing::WriteTempFile("fit.json", "");
   Result fit = RunScaleplan("fit --out '" + fit_path + "'");
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
-  const auto saved = nlohmann::json::parse(Slurp(fit_path));
+  const auto saved = nlohmann::json::parse(ReadWholeFile(fit_path));
   const ChinchillaLaw law{saved["E"], saved["A"], saved["B"], saved["alpha"], saved["beta"]};
   Result plan = RunScaleplan("plan --fit '" + fit_path + "' --compute 5.76e23 --format json");
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
@@ -171,7 +144,7 @@ TEST(Cli, UnwritableOutputExits5AndLeavesNoFile) {
     entries += entry.path().filename().string().find(".tmp.") != std::string::npos ? 1 : 0;
   }
   EXPECT_EQ(entries, 0);
-  EXPECT_NE(Slurp(path).find("\"objective\""), std::string::npos);
+  EXPECT_NE(ReadWholeFile(path).find("\"objective\""), std::string::npos);
 }
 
 }  // namespace
@@ -179,6 +152,9 @@ TEST(Cli, UnwritableOutputExits5AndLeavesNoFile) {
 
 namespace scaleplan {
 namespace {
+
+using testing::RunScaleplan;
+using Result = testing::CommandResult;
 
 TEST(CliLaws, AllLawsSideBySideInJson) {
   Result r = RunScaleplan("fit --law all --format json --compute 1e21,5.76e23");
