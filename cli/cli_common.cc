@@ -1,9 +1,11 @@
 #include "cli/cli_common.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -60,44 +62,104 @@ void PrintHelp(const std::string& synopsis, const po::options_description& optio
 }
 
 void WriteFileAtomically(const std::string& path, const std::string& contents) {
-  if (path == "-") {
-    std::cout << contents << std::flush;
+  AtomicFileWriter writer(path);
+  writer.Write(contents);
+  writer.Commit();
+}
+
+namespace {
+constexpr size_t kWriterBufferBytes = size_t{1} << 20;
+[[maybe_unused]] constexpr std::uint64_t kWriteBackChunkBytes = std::uint64_t{8} << 20;
+}  // namespace
+
+AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path), buffer_(kWriterBufferBytes) {
+  if (path_ == "-") {
+    std::cout.flush();  // whatever was printed before comes first
+    fd_ = STDOUT_FILENO;
     return;
   }
   namespace fs = std::filesystem;
-  const fs::path target(path);
+  const fs::path target(path_);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::string tmp_name = ".";
   tmp_name.append(target.filename().string()).append(".tmp.XXXXXX");
-  std::string tmp_template = (dir / tmp_name).string();
-  const int fd = mkstemp(tmp_template.data());
-  if (fd < 0) throw IoError("cannot write '" + path + "' (" + std::strerror(errno) + ")");
+  temp_path_ = (dir / tmp_name).string();
+  fd_ = mkstemp(temp_path_.data());
+  if (fd_ < 0) {
+    const int error_number = errno;
+    temp_path_.clear();
+    Fail(error_number);
+  }
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (path_ == "-" || committed_) return;
+  if (fd_ >= 0) ::close(fd_);
+  if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
+void AtomicFileWriter::Fail(int error_number) {
+  const std::string reason = std::strerror(error_number);
+  if (path_ != "-") {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+  }
+  committed_ = true;  // nothing left to clean up
+  throw IoError("cannot write '" + path_ + "' (" + reason + ")");
+}
+
+void AtomicFileWriter::Write(std::string_view bytes) {
+  SCALEPLAN_CHECK(!committed_, "write after commit");
+  if (used_ + bytes.size() > buffer_.size()) {
+    Flush();
+    if (bytes.size() > buffer_.size()) buffer_.resize(bytes.size());
+  }
+  std::memcpy(buffer_.data() + used_, bytes.data(), bytes.size());
+  used_ += bytes.size();
+}
+
+void AtomicFileWriter::Flush() {
   size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+  while (written < used_) {
+    const ssize_t n = ::write(fd_, buffer_.data() + written, used_ - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const std::string reason = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp_template.c_str());
-      throw IoError("cannot write '" + path + "' (" + reason + ")");
+      Fail(errno);
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(tmp_template.c_str());
-    throw IoError("cannot write '" + path + "' (" + reason + ")");
+  used_ = 0;
+#ifdef __linux__
+  // Start writing back what is complete while the caller produces more, so that Commit()'s fsync waits only for
+  // the tail instead of the whole file (a no-op for small files and for stdout).
+  file_bytes_ += written;
+  if (path_ != "-" && file_bytes_ - synced_bytes_ >= kWriteBackChunkBytes) {
+    ::sync_file_range(fd_, static_cast<off64_t>(synced_bytes_), static_cast<off64_t>(file_bytes_ - synced_bytes_),
+                      SYNC_FILE_RANGE_WRITE);
+    synced_bytes_ = file_bytes_;
   }
+#endif
+}
+
+void AtomicFileWriter::Commit() {
+  SCALEPLAN_CHECK(!committed_, "commit twice");
+  Flush();
+  if (path_ == "-") {
+    committed_ = true;
+    return;
+  }
+  if (::fsync(fd_) != 0) Fail(errno);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) Fail(errno);
   // Keep the usual permissions for a new file (mkstemp creates it 0600).
   const mode_t mask = ::umask(0);
   ::umask(mask);
-  ::chmod(tmp_template.c_str(), 0666 & ~mask);
-  if (std::rename(tmp_template.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(tmp_template.c_str());
-    throw IoError("cannot write '" + path + "' (" + reason + ")");
-  }
+  ::chmod(temp_path_.c_str(), 0666 & ~mask);
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) Fail(errno);
+  committed_ = true;
 }
 
 std::string ReadFile(const std::string& path) {

@@ -2,8 +2,10 @@
 #ifndef SCALEPLAN_CLI_CLI_COMMON_H_
 #define SCALEPLAN_CLI_CLI_COMMON_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -47,6 +49,35 @@ void PrintHelp(const std::string& synopsis, const boost::program_options::option
 // Writes `contents` to `path` atomically (temporary file in the same folder, then rename). Throws IoError.
 // "-" writes to stdout.
 void WriteFileAtomically(const std::string& path, const std::string& contents);
+
+// Writes a file as it is produced, atomically: the bytes go to a temporary file in the target's folder, which
+// Commit() renames over the target; a writer destroyed before Commit() removes its temporary file, so a failed or
+// interrupted run never leaves a half-written target. Buffered (1 MiB, then write(2)), for outputs too large to
+// hold in memory. "-" streams to stdout instead (nothing to rename). Throws IoError naming the path.
+class AtomicFileWriter {
+ public:
+  explicit AtomicFileWriter(const std::string& path);
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  void Write(std::string_view bytes);
+  // Flushes, syncs and renames the temporary file over the target (or flushes stdout).
+  void Commit();
+
+ private:
+  void Flush();
+  [[noreturn]] void Fail(int error_number);
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::vector<char> buffer_;
+  size_t used_ = 0;
+  std::uint64_t file_bytes_ = 0;    // written to the file so far
+  std::uint64_t synced_bytes_ = 0;  // of which write-back has been started
+};
 
 // Reads a whole input file. Throws InputError naming the path when it cannot be read.
 std::string ReadFile(const std::string& path);

@@ -10,7 +10,11 @@ namespace scaleplan::cli {
 
 int RunFit(const std::vector<std::string>& args);
 int RunPlan(const std::vector<std::string>& args);
+int RunPlot(const std::vector<std::string>& args);
 int RunProbe(const std::vector<std::string>& args);
+int RunSweep(const std::vector<std::string>& args);
+int RunValidate(const std::vector<std::string>& args);
+int RunCheck(const std::vector<std::string>& args);
 
 }  // namespace scaleplan::cli
 

@@ -15,6 +15,7 @@
 #include "core/kaplan_law.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/fit_json.h"
+#include "fitting/golden.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
 
@@ -108,11 +109,12 @@ ProgressCallback BarCallback(ProgressBar* bar) {
   return [bar](int done, int total) { bar->Update(done, total); };
 }
 
-LawReport ReportChinchilla(const FitContext& context, std::optional<ChinchillaBootstrap>* bootstrap_out) {
+LawReport ReportChinchilla(const FitContext& context, ChinchillaFit* fit_out,
+                           std::optional<ChinchillaBootstrap>* bootstrap_out) {
   LawReport report;
   report.name = "chinchilla";
   const InitGrid grid = ResolveGrid(context.flags, ChinchillaModel::HoffmannGrid());
-  ChinchillaFit fit;
+  ChinchillaFit& fit = *fit_out;
   {
     ProgressBar bar("fitting chinchilla");
     fit = FitChinchilla(context.table, context.flags.options, grid, BarCallback(&bar));
@@ -301,6 +303,7 @@ int Fit(const std::vector<std::string>& args) {
   std::string runs_path;
   std::string format;
   std::string out_path;
+  std::string golden_path;
   std::string law_name = "chinchilla";
   std::string compute_text = "5.76e23";
   RunsColumns columns;
@@ -317,6 +320,9 @@ int Fit(const std::vector<std::string>& args) {
       ("compute", po::value(&compute_text)->default_value(compute_text),
        "budget(s) at which to show each law's allocation, comma-separated")
       ("out,o", po::value(&out_path), "also save the fit as JSON to this file (read by 'plan --fit')")
+      ("save-golden", po::value(&golden_path),
+       "record this fit (parameters, intervals, predictions at --compute or 1e21,1e23,5.76e23,1e25, data hash, "
+       "options) as a golden file for 'scaleplan check'")
       ("budget-tolerance", po::value(&budget_tolerance)->default_value(budget_tolerance),
        "isoflop: runs whose compute differs by less than this fraction form one budget")
       ("min-budget-runs", po::value(&min_budget_runs)->default_value(min_budget_runs),
@@ -343,7 +349,9 @@ int Fit(const std::vector<std::string>& args) {
                "scaleplan fit --exhaustive --threads 2          # L-BFGS from all 4,500 grid points",
                "scaleplan fit --bootstrap=4000 --ci 0.95        # with 95% bootstrap intervals",
                "scaleplan fit --bootstrap --out fit.json        # plan --fit fit.json then shows intervals too",
-               "scaleplan fit --law all --compute 1e21,1e24     # Approach 3, Kaplan and IsoFLOP side by side"});
+               "scaleplan fit --law all --compute 1e21,1e24     # Approach 3, Kaplan and IsoFLOP side by side",
+               "scaleplan fit runs.csv --bootstrap --save-golden golden.json   # then: scaleplan check runs.csv "
+               "--golden golden.json"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
@@ -351,8 +359,8 @@ int Fit(const std::vector<std::string>& args) {
   if (std::find(known.begin(), known.end(), law_name) == known.end()) {
     throw UsageError("--law must be chinchilla, kaplan, isoflop or all, not '" + law_name + "'");
   }
-  if (!out_path.empty() && law_name != "chinchilla") {
-    throw UsageError("--out saves a Chinchilla fit for 'plan --fit'; use --format json for the other laws");
+  if ((!out_path.empty() || !golden_path.empty()) && law_name != "chinchilla") {
+    throw UsageError("--out and --save-golden record a Chinchilla fit; use --format json for the other laws");
   }
   if (!(budget_tolerance > 0) || !(budget_tolerance < 1)) throw UsageError("--budget-tolerance must lie in (0, 1)");
   if (min_budget_runs < 3) throw UsageError("--min-budget-runs must be at least 3 (a parabola has 3 coefficients)");
@@ -366,13 +374,22 @@ int Fit(const std::vector<std::string>& args) {
 
   const FitContext context{table, flags, bootstrap_options, budget_tolerance, min_budget_runs};
   std::vector<LawReport> reports;
+  ChinchillaFit chinchilla_fit;
   std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
-  if (law_name == "chinchilla" || law_name == "all") reports.push_back(ReportChinchilla(context, &chinchilla_bootstrap));
+  if (law_name == "chinchilla" || law_name == "all") {
+    reports.push_back(ReportChinchilla(context, &chinchilla_fit, &chinchilla_bootstrap));
+  }
   if (law_name == "kaplan" || law_name == "all") reports.push_back(ReportKaplan(context));
   if (law_name == "isoflop" || law_name == "all") reports.push_back(ReportIsoFlop(context));
   for (LawReport& report : reports) report.json["allocations"] = AllocationsJson(report, budgets);
 
   if (!out_path.empty() && reports.front().usable) WriteFileAtomically(out_path, reports.front().json.dump(2) + "\n");
+  if (!golden_path.empty() && chinchilla_fit.search.usable) {
+    const std::vector<double> golden_budgets = vm["compute"].defaulted() ? DefaultGoldenBudgets() : budgets;
+    const nlohmann::ordered_json golden = MakeGolden(
+        chinchilla_fit, table, chinchilla_bootstrap ? &*chinchilla_bootstrap : nullptr, golden_budgets);
+    WriteFileAtomically(golden_path, golden.dump(2) + "\n");
+  }
   if (output == OutputFormat::JSON) {
     if (reports.size() == 1) {
       std::cout << reports.front().json.dump(2) << '\n';

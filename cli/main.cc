@@ -18,14 +18,18 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"fit", scaleplan::cli::RunFit, "fit a scaling law to training runs (default: the bundled Chinchilla runs)"},
     {"plan", scaleplan::cli::RunPlan, "compute-optimal parameters, tokens and loss for a budget, size or target loss"},
+    {"sweep", scaleplan::cli::RunSweep, "plans over a grid of budgets, devices, counts, MFUs, demands (CSV/JSONL)"},
     {"probe", scaleplan::cli::RunProbe, "measure FLOP/s and bandwidth with sparse dictionary kernels; write a profile"},
+    {"plot", scaleplan::cli::RunPlot, "render a chart (fit, isoflop, frontier, residuals) to PNG or SVG"},
+    {"validate", scaleplan::cli::RunValidate, "how well a law fitted on smaller runs predicts the larger ones"},
+    {"check", scaleplan::cli::RunCheck, "refit and compare with a golden file, for CI (JUnit XML with --junit)"},
 };
 
 void PrintUsage(std::ostream& out) {
   out << "scaleplan: scaling-law fitting and compute-optimal planning\n\n"
          "Usage: scaleplan <command> [options]\n\nCommands:\n";
   for (const Subcommand& sub : kSubcommands) {
-    out << "  " << sub.name << std::string(8 - std::strlen(sub.name), ' ') << sub.summary << '\n';
+    out << "  " << sub.name << std::string(10 - std::strlen(sub.name), ' ') << sub.summary << '\n';
   }
   out << "\nRun 'scaleplan <command> --help' for a command's options and examples.\n"
          "Quick start:\n  scaleplan fit\n  scaleplan plan --compute 5.76e23\n";

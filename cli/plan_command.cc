@@ -1,15 +1,20 @@
-// scaleplan plan: compute-optimal parameters and tokens for a budget, a model size or a target loss.
+// scaleplan plan: compute-optimal parameters and tokens for a budget, a model size or a target loss; under a
+// unique-token limit or a lifetime inference demand; and the devices, days, cost and memory it takes.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/plan_support.h"
 #include "cli/shared_options.h"
 #include "core/bundled_data.h"
+#include "core/data_constrained.h"
 #include "core/error.h"
+#include "core/inference_allocation.h"
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/fit_json.h"
@@ -25,10 +30,38 @@ constexpr double kDefaultComputeFlops = 5.76e23;
 // How far beyond the fitted runs a plan may go before it is flagged.
 constexpr double kExtrapolationWarningFactor = 10.0;
 
+// The wall-clock horizon for which the table also shows the device count ("to finish in 90 days").
+constexpr double kReferenceDays = 90.0;
+
+constexpr double kSecondsPerDay = 86400.0;
+
+struct HardwareRow {
+  ModelMemory memory;
+  DeviceTime time;
+  TrainingPlan verdict;  // PlanTraining's feasibility and reasons
+  double peak_flops_per_second = 0.0;
+  double usable_memory_bytes = 0.0;
+  double memory_bytes_per_device = 0.0;
+  std::int64_t devices_for_reference_days = 0;
+};
+
 struct PlanRow {
   std::string mode;  // compute-optimal, params, params-and-compute, target-loss
   Allocation allocation;
   std::vector<std::string> warnings;
+  std::optional<DataConstrainedAllocation> data;    // with --unique-tokens: the plan before inference
+  std::optional<InferenceAwarePlan> inference;      // with --inference-tokens
+  ModelMemory memory;                               // without an accelerator (AUTO = selective)
+  std::optional<HardwareRow> hardware;              // with --accelerator or --profile
+  std::vector<ShapeProposal> shapes;                // with --shape
+};
+
+struct PlanFlags {
+  std::string compute_text, params_text, target_loss_text, fit_path, law_name, format;
+  std::string unique_tokens_text, inference_tokens_text, accelerator, profile_path, recompute = "auto";
+  TrainingPlanOptions training;  // --mfu, --count, --price-per-hour, --max-days
+  InferenceCostOptions inference;  // --inference-mfu, --inference-price-per-hour
+  bool shape = false;
 };
 
 // Splits "1e22,1e23" (or a single value) into positive quantities, naming the option on error.
@@ -47,46 +80,160 @@ std::vector<double> ParseList(const std::string& text, const std::string& option
   return values;
 }
 
-SavedLaw ResolveLaw(const std::string& fit_path, const std::string& law_name) {
-  if (!fit_path.empty() && !law_name.empty()) throw UsageError("give either --fit or --law, not both");
-  const RunsTable bundled = BundledChinchillaRuns();
-  const auto [lo, hi] = std::minmax_element(
-      bundled.runs.begin(), bundled.runs.end(),
-      [](const TrainingRun& x, const TrainingRun& y) { return x.compute_flops < y.compute_flops; });
-  if (!fit_path.empty()) return ParseSavedFit(ReadFile(fit_path), fit_path);
-  SavedLaw saved;
-  saved.compute_min = lo->compute_flops;  // the published laws were fitted on these experiments too
-  saved.compute_max = hi->compute_flops;
-  if (!law_name.empty()) {
-    auto named = FindPublishedLaw(law_name);
-    if (!named) {
-      std::string known;
-      for (const NamedLaw& law : PublishedLaws()) known += (known.empty() ? "" : ", ") + law.name;
-      throw UsageError("unknown --law '" + law_name + "' (known: " + known + ")");
-    }
-    saved.law = named->law;
-    saved.description = named->name + ": " + named->description;
-    return saved;
-  }
-  const ChinchillaFit fit = FitChinchilla(bundled, MultiStartOptions{});
-  if (!fit.search.usable) throw std::runtime_error("the default fit did not converge: " + fit.search.status);
-  saved.law = fit.law;
-  saved.description = "Approach-3 fit of the bundled Chinchilla runs (240 runs, Besiroglu et al. 2024)";
-  return saved;
+double ParseOne(const std::string& text, const std::string& option) {
+  const std::vector<double> values = ParseList(text, option);
+  if (values.size() != 1) throw UsageError(option + " takes one value (use 'scaleplan sweep' for grids)");
+  return values.front();
 }
 
-void AddExtrapolationWarning(const SavedLaw& law, PlanRow* row) {
-  if (law.compute_max <= 0) return;
-  const double factor = row->allocation.compute_flops / law.compute_max;
-  if (factor > kExtrapolationWarningFactor) {
-    char text[200];
-    std::snprintf(text, sizeof text, "extrapolates %.3gx beyond the largest fitted run (%.3g FLOPs)", factor,
-                  law.compute_max);
+std::string Format(const char* format, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+void AddWarnings(const PlanLaw& law, PlanRow* row) {
+  const double compute = row->allocation.compute_flops;
+  if (law.saved.compute_max > 0 && compute / law.saved.compute_max > kExtrapolationWarningFactor) {
+    const double factor = compute / law.saved.compute_max;
+    std::string text = "extrapolates " + Format("%.3g", factor) + "x (" + Format("%.1f", std::log10(factor)) +
+                       " orders of magnitude) beyond the largest fitted run (" +
+                       Format("%.3g", law.saved.compute_max) + " FLOPs)";
+    if (law.params_max > 0 && row->allocation.num_params / law.params_max > kExtrapolationWarningFactor) {
+      text += "; N is " + Format("%.3g", row->allocation.num_params / law.params_max) +
+              "x the largest fitted model (" + FormatQuantity(law.params_max) + " parameters)";
+    }
     row->warnings.push_back(text);
   }
+  const double epochs = row->data ? row->allocation.num_tokens / row->data->unique_tokens : 0.0;
+  if (epochs > 1.0 + law.data_constrained.R_D_star) {
+    row->warnings.push_back("repeats the data " + Format("%.3g", epochs) +
+                            " times: beyond about R_D* = " + Format("%.3g", law.data_constrained.R_D_star) +
+                            " repetitions more epochs add almost nothing (Muennighoff et al. 2023)");
+  }
 }
 
-nlohmann::ordered_json RowToJson(const PlanRow& row, const SavedLaw& law) {
+// The plan before inference, for each mode.
+DataConstrainedAllocation WrapChinchilla(const Allocation& allocation) {
+  DataConstrainedAllocation out;
+  out.allocation = allocation;
+  out.chinchilla = allocation;
+  out.effective_tokens = allocation.num_tokens;
+  out.effective_params = allocation.num_params;
+  return out;
+}
+
+DataConstrainedAllocation BaseAllocation(const PlanLaw& law, const std::string& mode, double num_params,
+                                         double compute_flops, double loss_target, double unique_tokens) {
+  const ChinchillaLaw& chinchilla = law.saved.law;
+  const DataConstrainedLaw& constrained = law.data_constrained;
+  if (mode == "compute-optimal") return PlanDataConstrained(constrained, compute_flops, unique_tokens);
+  if (mode == "params" || mode == "params-and-compute") {
+    const Allocation plain = mode == "params" ? chinchilla.ComputeOptimalForParams(num_params)
+                                              : chinchilla.ForParamsAndCompute(num_params, compute_flops);
+    if (!(unique_tokens > 0.0)) return WrapChinchilla(plain);
+    DataConstrainedAllocation out = EvaluateDataConstrained(constrained, num_params, plain.num_tokens, unique_tokens);
+    out.allocation.compute_flops = plain.compute_flops;
+    return out;
+  }
+  // target-loss
+  if (!(unique_tokens > 0.0)) {
+    const std::optional<Allocation> plain = chinchilla.LeastComputeForLoss(loss_target);
+    if (!plain) {
+      char text[200];
+      std::snprintf(text, sizeof text, "target loss %g is not above the irreducible loss E = %.4g of this law",
+                    loss_target, chinchilla.E);
+      throw UsageError(text);
+    }
+    return WrapChinchilla(*plain);
+  }
+  const std::optional<DataConstrainedAllocation> limited =
+      LeastComputeForLossDataConstrained(constrained, loss_target, unique_tokens);
+  if (!limited) {
+    char text[240];
+    std::snprintf(text, sizeof text,
+                  "target loss %g is not reachable with %s unique tokens: the data-constrained law never goes below "
+                  "%.4f there",
+                  loss_target, FormatQuantity(unique_tokens).c_str(),
+                  DataConstrainedLossFloor(constrained, unique_tokens));
+    throw UsageError(text);
+  }
+  return *limited;
+}
+
+PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const std::string& mode, double num_params,
+                double compute_flops, double loss_target, double unique_tokens, double inference_tokens,
+                const Accelerator* accelerator, RecomputeChoice recompute) {
+  PlanRow row;
+  row.mode = mode;
+  const DataConstrainedAllocation base =
+      BaseAllocation(law, mode, num_params, compute_flops, loss_target, unique_tokens);
+  row.allocation = base.allocation;
+  if (unique_tokens > 0.0) row.data = base;
+
+  if (inference_tokens > 0.0) {
+    InferenceCostOptions options = flags.inference;
+    options.inference_tokens = inference_tokens;
+    options.training_mfu = flags.training.mfu;
+    if (accelerator != nullptr) {
+      options.peak_flops_per_second = accelerator->DenseFlopsPerSecond(flags.training.compute_type);
+      options.training_price_usd_per_hour = flags.training.price_usd_per_hour > 0.0
+                                                ? flags.training.price_usd_per_hour
+                                                : accelerator->price_usd_per_hour;
+    }
+    std::string why;
+    if (!options.Check(&why)) throw UsageError(why);
+    if (mode == "compute-optimal") {
+      row.inference = PlanInferenceAwareForCompute(law.data_constrained, unique_tokens, compute_flops, options);
+    } else {
+      const std::optional<InferenceAwarePlan> plan =
+          PlanInferenceAware(law.data_constrained, unique_tokens, base.allocation.loss_nats, options);
+      SCALEPLAN_CHECK(plan.has_value(), "the loss of a plan must be reachable");
+      row.inference = *plan;
+    }
+    row.allocation = row.inference->allocation;
+  }
+  AddWarnings(law, &row);
+
+  const double training_flops = row.allocation.compute_flops;  // 6 N D (exactly the budget when one was given)
+  row.memory = EstimateModelMemory(row.allocation.num_params, nullptr, recompute,
+                                   flags.training.usable_memory_fraction);
+  if (accelerator != nullptr) {
+    HardwareRow hardware;
+    hardware.memory = EstimateModelMemory(row.allocation.num_params, accelerator, recompute,
+                                          flags.training.usable_memory_fraction);
+    hardware.time = TimeOnDevices(training_flops, hardware.memory, *accelerator, flags.training);
+    hardware.verdict = PlanTraining(training_flops, hardware.memory.memory, *accelerator, flags.training);
+    SCALEPLAN_CHECK(hardware.verdict.feasible == hardware.time.feasible, "the two feasibility verdicts disagree");
+    hardware.peak_flops_per_second = accelerator->DenseFlopsPerSecond(flags.training.compute_type);
+    hardware.usable_memory_bytes = accelerator->memory_bytes * flags.training.usable_memory_fraction;
+    if (hardware.time.num_accelerators > 0) {
+      hardware.memory_bytes_per_device = MemoryBytesPerDevice(hardware.memory.memory, hardware.time.num_accelerators);
+    }
+    const double per_device = hardware.peak_flops_per_second * flags.training.mfu;
+    if (per_device > 0.0) {
+      hardware.devices_for_reference_days = static_cast<std::int64_t>(
+          std::min(9e18, std::max(1.0, std::ceil(training_flops / (per_device * kReferenceDays * kSecondsPerDay)))));
+    }
+    row.hardware = hardware;
+  }
+  if (flags.shape) {
+    if (row.allocation.num_params >= 1e6 && row.allocation.num_params <= 1e15) {
+      row.shapes = ProposeShapes(row.allocation.num_params);
+    }
+  }
+  return row;
+}
+
+nlohmann::ordered_json ShapeToJson(const ShapeProposal& proposal) {
+  const TransformerShape& s = proposal.shape;
+  return {{"num_layers", s.num_layers},   {"d_model", s.d_model},         {"num_heads", s.num_heads},
+          {"num_kv_heads", s.KvHeads()},  {"head_dim", s.HeadDim()},      {"d_ff", s.d_ff},
+          {"glu", s.glu},                 {"vocab_size", s.vocab_size},   {"context_length", s.context_length},
+          {"num_params", proposal.num_params}, {"relative_error", proposal.relative_error}};
+}
+
+nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const PlanFlags& flags) {
   nlohmann::ordered_json out;
   out["mode"] = row.mode;
   out["num_params"] = row.allocation.num_params;
@@ -94,101 +241,312 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const SavedLaw& law) {
   out["compute_flops"] = row.allocation.compute_flops;
   out["tokens_per_param"] = row.allocation.tokens_per_param;
   out["loss"] = row.allocation.loss_nats;
-  out["law"] = {{"source", law.description}, {"E", law.law.E},         {"A", law.law.A},
-                {"B", law.law.B},            {"alpha", law.law.alpha}, {"beta", law.law.beta}};
+  const ChinchillaLaw& l = law.saved.law;
+  out["law"] = {{"source", law.saved.description}, {"E", l.E}, {"A", l.A}, {"B", l.B}, {"alpha", l.alpha},
+                {"beta", l.beta}};
   out["warnings"] = row.warnings;
+  const ModelMemory& memory = row.hardware ? row.hardware->memory : row.memory;
+  out["memory_bytes"] = memory.memory.TotalBytes();
+  out["model_state_bytes"] = memory.memory.ModelStateBytes();
+  if (row.data) {
+    const double unique_tokens = row.data->unique_tokens;
+    out["unique_tokens"] = unique_tokens;
+    out["epochs"] = row.allocation.num_tokens / unique_tokens;
+    out["effective_tokens"] = law.data_constrained.EffectiveTokens(row.allocation.num_tokens, unique_tokens);
+    out["effective_params"] =
+        law.data_constrained.EffectiveParams(row.allocation.num_params, row.allocation.num_tokens, unique_tokens);
+    out["data_limited"] = row.data->data_limited;
+    out["R_D_star"] = law.data_constrained.R_D_star;
+    out["R_N_star"] = law.data_constrained.R_N_star;
+  }
+  if (row.inference) {
+    const InferenceAwarePlan& plan = *row.inference;
+    out["inference_tokens"] = plan.inference_tokens;
+    out["chinchilla_num_params"] = plan.chinchilla.num_params;
+    out["chinchilla_num_tokens"] = plan.chinchilla.num_tokens;
+    out["training_flops"] = plan.cost.training_flops;
+    out["inference_flops"] = plan.cost.inference_flops;
+    out["total_flops"] = plan.cost.total_flops;
+    out["chinchilla_total_flops"] = plan.chinchilla_cost.total_flops;
+    out["flops_saving_fraction"] = plan.flops_saving_fraction;
+    if (row.hardware) {
+      const double inference_price = flags.inference.inference_price_usd_per_hour > 0.0
+                                         ? flags.inference.inference_price_usd_per_hour
+                                         : row.hardware->time.price_usd_per_hour;
+      out["inference_gpu_hours"] = plan.cost.inference_device_hours;
+      out["inference_cost_usd"] = plan.cost.inference_device_hours * inference_price;
+      out["lifetime_cost_usd"] = plan.cost.cost_usd;
+      out["chinchilla_lifetime_cost_usd"] = plan.chinchilla_cost.cost_usd;
+      out["cost_saving_fraction"] = plan.cost_saving_fraction;
+    }
+  }
+  if (row.hardware) {
+    const HardwareRow& h = *row.hardware;
+    out["accelerator"] = h.verdict.accelerator;
+    out["num_accelerators"] = h.time.num_accelerators;
+    out["mfu"] = flags.training.mfu;
+    out["peak_flops_per_second"] = h.peak_flops_per_second;
+    out["days"] = h.time.days;
+    out["gpu_hours"] = h.time.device_hours;
+    out["price_usd_per_hour"] = h.time.price_usd_per_hour;
+    out["cost_usd"] = h.time.cost_usd;
+    out["min_devices_for_memory"] = h.memory.min_devices_for_memory;
+    out["min_devices_for_days"] = h.time.min_devices_for_days;
+    out["min_devices_for_model_state"] = h.memory.min_devices_for_state;
+    out["devices_for_90_days"] = h.devices_for_reference_days;
+    out["memory_bytes_per_device"] = h.memory_bytes_per_device;
+    out["usable_memory_bytes"] = h.usable_memory_bytes;
+    out["recomputation"] = RecomputationName(h.memory.recomputation);
+    out["feasible"] = h.time.feasible;
+    out["reasons"] = h.verdict.reasons;
+  }
+  if (!row.shapes.empty()) {
+    nlohmann::ordered_json shapes = nlohmann::ordered_json::array();
+    for (const ShapeProposal& proposal : row.shapes) shapes.push_back(ShapeToJson(proposal));
+    out["shapes"] = shapes;
+  }
   return out;
 }
 
-void PrintTable(const std::vector<PlanRow>& rows, const SavedLaw& law, std::ostream& out) {
-  char line[256];
-  out << "Law: " << law.description << '\n';
-  std::snprintf(line, sizeof line, "  L(N, D) = %.4g + %.4g / N^%.4g + %.4g / D^%.4g\n\n", law.law.E, law.law.A,
-                law.law.alpha, law.law.B, law.law.beta);
+std::string Gigabytes(double bytes) {
+  if (bytes >= 1e15) return Format("%.3g PB", bytes / 1e15);
+  if (bytes >= 1e12) return Format("%.3g TB", bytes / 1e12);
+  return Format("%.3g GB", bytes / 1e9);
+}
+
+void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const PlanFlags& flags, std::ostream& out) {
+  char line[320];
+  out << "Law: " << law.saved.description << '\n';
+  const ChinchillaLaw& l = law.saved.law;
+  std::snprintf(line, sizeof line, "  L(N, D) = %.4g + %.4g / N^%.4g + %.4g / D^%.4g   (N: all parameters)\n", l.E,
+                l.A, l.alpha, l.B, l.beta);
   out << line;
-  std::snprintf(line, sizeof line, "  %-20s %12s %12s %12s %12s %10s\n", "plan", "compute", "parameters", "tokens",
-                "tokens/param", "loss");
+  const bool limited = std::any_of(rows.begin(), rows.end(), [](const PlanRow& r) { return r.data.has_value(); });
+  if (limited) {
+    std::snprintf(line, sizeof line,
+                  "  with repeated data and excess parameters decaying at R_D* = %.4g, R_N* = %.4g "
+                  "(Muennighoff et al. 2023)\n",
+                  law.data_constrained.R_D_star, law.data_constrained.R_N_star);
+    out << line;
+  }
+  out << '\n';
+  std::snprintf(line, sizeof line, "  %-20s %12s %12s %12s %12s %10s%s\n", "plan", "compute", "parameters", "tokens",
+                "tokens/param", "loss", limited ? "     epochs" : "");
   out << line;
   for (const PlanRow& row : rows) {
     const Allocation& a = row.allocation;
-    std::snprintf(line, sizeof line, "  %-20s %12s %12s %12s %12.1f %10.4f\n", row.mode.c_str(),
+    std::snprintf(line, sizeof line, "  %-20s %12s %12s %12s %12.1f %10.4f", row.mode.c_str(),
                   FormatScientific(a.compute_flops).c_str(), FormatQuantity(a.num_params).c_str(),
                   FormatQuantity(a.num_tokens).c_str(), a.tokens_per_param, a.loss_nats);
     out << line;
+    if (row.data) out << Format(" %10.3g", a.num_tokens / row.data->unique_tokens);
+    out << '\n';
   }
   for (const PlanRow& row : rows) {
+    const std::string label = FormatQuantity(row.allocation.num_params) + " on " +
+                              FormatQuantity(row.allocation.num_tokens) + " tokens";
+    if (row.inference) {
+      const InferenceAwarePlan& p = *row.inference;
+      out << "\n  inference-aware (" << label << "): serving " << FormatQuantity(p.inference_tokens)
+          << " tokens, the Chinchilla-optimal model of the same loss would be "
+          << FormatQuantity(p.chinchilla.num_params)
+          << " on " << FormatQuantity(p.chinchilla.num_tokens) << " tokens\n";
+      std::snprintf(line, sizeof line,
+                    "    lifetime FLOPs %s (training %s + inference %s) vs %s: %.1f%% fewer\n",
+                    FormatScientific(p.cost.total_flops).c_str(), FormatScientific(p.cost.training_flops).c_str(),
+                    FormatScientific(p.cost.inference_flops).c_str(),
+                    FormatScientific(p.chinchilla_cost.total_flops).c_str(), 100.0 * p.flops_saving_fraction);
+      out << line;
+      if (p.chinchilla_cost.cost_usd > 0.0) {
+        std::snprintf(line, sizeof line, "    lifetime cost $%s vs $%s: %.1f%% less\n",
+                      FormatQuantity(p.cost.cost_usd).c_str(), FormatQuantity(p.chinchilla_cost.cost_usd).c_str(),
+                      100.0 * p.cost_saving_fraction);
+        out << line;
+      }
+    }
+    const ModelMemory& memory = row.hardware ? row.hardware->memory : row.memory;
+    out << "\n  memory (" << label << "): model state " << Gigabytes(memory.memory.ModelStateBytes())
+        << " (bf16 weights and gradients, fp32 master and Adam moments)";
+    if (memory.has_shape) {
+      out << ", activations " << Gigabytes(memory.memory.ActivationAndLogitBytes()) << " per "
+          << memory.shape.context_length << "-token sequence (" << RecomputationName(memory.recomputation)
+          << " recomputation; shape " << memory.shape.num_layers << " x " << memory.shape.d_model << ")";
+    }
+    out << '\n';
+    if (row.hardware) {
+      const HardwareRow& h = *row.hardware;
+      std::snprintf(line, sizeof line,
+                    "  %s x %lld at %.0f%% MFU: %.1f days, %s GPU-hours, $%s at $%.2f/h; memory %s of %s usable "
+                    "per device\n",
+                    h.verdict.accelerator.c_str(), static_cast<long long>(h.time.num_accelerators),
+                    100.0 * flags.training.mfu, h.time.days, FormatQuantity(h.time.device_hours).c_str(),
+                    FormatQuantity(h.time.cost_usd).c_str(), h.time.price_usd_per_hour,
+                    Gigabytes(h.memory_bytes_per_device).c_str(), Gigabytes(h.usable_memory_bytes).c_str());
+      out << line;
+      out << "    fewest devices: " << h.memory.min_devices_for_memory << " to hold the training state"
+          << (h.memory.min_devices_for_memory == 0 ? " (none can)" : "") << ", " << h.memory.min_devices_for_state
+          << " for the model state alone, " << h.devices_for_reference_days << " to finish in 90 days\n";
+      out << "    verdict: " << (h.time.feasible ? "feasible" : "INFEASIBLE") << '\n';
+      for (const std::string& reason : h.verdict.reasons) out << "      - " << reason << '\n';
+    }
+    if (flags.shape) {
+      out << "  shapes for " << FormatQuantity(row.allocation.num_params)
+          << " (SwiGLU, 32k vocabulary, 4,096 context, head_dim 128):\n";
+      if (row.shapes.empty()) out << "    none within 5%\n";
+      for (const ShapeProposal& p : row.shapes) {
+        std::snprintf(line, sizeof line,
+                      "    layers %5lld  d_model %6lld  heads %4lld  d_ff %6lld  vocab %lld  params %lld (%+.2f%%)\n",
+                      static_cast<long long>(p.shape.num_layers), static_cast<long long>(p.shape.d_model),
+                      static_cast<long long>(p.shape.num_heads), static_cast<long long>(p.shape.d_ff),
+                      static_cast<long long>(p.shape.vocab_size), static_cast<long long>(p.num_params),
+                      100.0 * p.relative_error);
+        out << line;
+      }
+    }
+  }
+  bool first = true;
+  for (const PlanRow& row : rows) {
     for (const std::string& warning : row.warnings) {
+      if (first) out << '\n';
+      first = false;
       out << "  warning: " << FormatScientific(row.allocation.compute_flops) << " FLOPs " << warning << '\n';
     }
   }
 }
 
 int Plan(const std::vector<std::string>& args) {
-  std::string compute_text, params_text, target_loss_text, fit_path, law_name, format;
+  PlanFlags flags;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
-      ("compute", po::value(&compute_text),
+      ("compute", po::value(&flags.compute_text),
        "training budget(s) in FLOPs, comma-separated: 1e24, 5.76e23,1e25 (default 5.76e23)")
-      ("params", po::value(&params_text), "model size(s): the compute-optimal tokens for 70B; with --compute, "
-                                          "that size trained on that budget")
-      ("target-loss", po::value(&target_loss_text), "the least compute that reaches this loss (nats/token)")
-      ("fit", po::value(&fit_path), "law from a saved fit ('scaleplan fit --out FIT.json')")
-      ("law", po::value(&law_name), "a published law: hoffmann, hoffmann-unrounded, epoch "
-                                    "(default: fit the bundled runs)");
-  AddFormatOption(&options, &format);
+      ("params", po::value(&flags.params_text), "model size(s), all parameters: the compute-optimal tokens for 70B; "
+                                                "with --compute, that size trained on that budget")
+      ("target-loss", po::value(&flags.target_loss_text), "the least compute that reaches this loss (nats/token)")
+      ("fit", po::value(&flags.fit_path), "law from a saved fit ('scaleplan fit --out FIT.json')")
+      ("law", po::value(&flags.law_name), "a published law: hoffmann, hoffmann-unrounded, epoch "
+                                          "(default: fit the bundled runs)")
+      ("unique-tokens", po::value(&flags.unique_tokens_text),
+       "at most this many unique training tokens (e.g. 500B): repeat them for more epochs (Muennighoff et al.)")
+      ("inference-tokens", po::value(&flags.inference_tokens_text),
+       "lifetime tokens the model will process at inference (e.g. 10T): minimise training + inference FLOPs "
+       "at the same loss (Sardana et al.)")
+      ("accelerator", po::value(&flags.accelerator),
+       "device from the catalogue (H100-SXM, H100-PCIe, H200, A100-40GB, A100-80GB, B200, L40S, MI300X, "
+       "V100-SXM2-32GB): days, GPU-hours, cost, memory fit")
+      ("count", po::value(&flags.training.num_accelerators)->default_value(flags.training.num_accelerators),
+       "number of devices; 0 = the fewest that hold the training state (and meet --max-days)")
+      ("mfu", po::value(&flags.training.mfu)->default_value(flags.training.mfu, Format("%g", flags.training.mfu)),
+       "model FLOPs utilisation against the dense peak (PaLM 0.46, Llama 3 0.38-0.43)")
+      ("price-per-hour",
+       po::value(&flags.training.price_usd_per_hour)->default_value(flags.training.price_usd_per_hour),
+       "USD per device-hour; 0 = the catalogue's planning default")
+      ("max-days", po::value(&flags.training.max_days)->default_value(flags.training.max_days),
+       "wall-clock limit in days; a fixed --count that needs longer is infeasible (exit code 1)")
+      ("inference-mfu", po::value(&flags.inference.inference_mfu)->default_value(flags.inference.inference_mfu),
+       "MFU while serving; 0 = same as --mfu (then the objective is total FLOPs)")
+      ("inference-price-per-hour",
+       po::value(&flags.inference.inference_price_usd_per_hour)
+           ->default_value(flags.inference.inference_price_usd_per_hour),
+       "USD per device-hour while serving; 0 = the training price")
+      ("profile", po::value(&flags.profile_path),
+       "a measured hardware profile ('scaleplan probe --out PROFILE.json'): its peak replaces the catalogue's")
+      ("recompute", po::value(&flags.recompute)->default_value(flags.recompute),
+       "activation recomputation for memory: auto (selective, else full when nothing fits), none, selective, full")
+      ("shape", po::bool_switch(&flags.shape), "also propose practical transformer shapes for N, with exact counts");
+  AddFormatOption(&options, &flags.format);
   po::variables_map vm;
   ParseOptions(args, options, po::positional_options_description(), &vm);
   if (vm.count("help")) {
-    PrintHelp("scaleplan plan [--compute C | --params N | --target-loss L] [--fit FIT.json | --law NAME]", options,
-              {"scaleplan plan --compute 5.76e23                 # Gopher's budget: N_opt, D_opt, loss",
-               "scaleplan plan --compute 1e22,1e23,1e24 --format json",
-               "scaleplan plan --params 70B --law hoffmann        # compute-optimal tokens for a 70B model",
-               "scaleplan plan --params 70B --compute 5.76e23     # a fixed size on a fixed budget",
-               "scaleplan plan --target-loss 2.0 --fit fit.json   # least compute that reaches loss 2.0"});
+    PrintHelp(
+        "scaleplan plan [--compute C | --params N | --target-loss L] [--fit FIT.json | --law NAME]\n"
+        "                      [--unique-tokens U] [--inference-tokens T] [--accelerator NAME [--count K] ...]\n\n"
+        "N is all parameters, embeddings included, as the Chinchilla law (Hoffmann et al. 2022) counts them. Kaplan\n"
+        "et al. 2020's law counts non-embedding parameters only: convert before comparing the two.\n"
+        "Training compute is 6 N D; time = 6 N D / (devices x dense peak x MFU). Memory assumes a representative\n"
+        "shape for N, bf16 mixed-precision Adam (16 bytes/parameter) fully sharded, and one 4,096-token sequence\n"
+        "per device; tensor and pipeline parallelism are not modelled.",
+        options,
+        {"scaleplan plan --compute 5.76e23                 # Gopher's budget: N_opt, D_opt, loss",
+         "scaleplan plan --compute 1e22,1e23,1e24 --format json",
+         "scaleplan plan --params 70B --law hoffmann        # compute-optimal tokens for a 70B model",
+         "scaleplan plan --params 70B --compute 5.76e23     # a fixed size on a fixed budget",
+         "scaleplan plan --target-loss 2.0 --fit fit.json   # least compute that reaches loss 2.0",
+         "scaleplan plan --compute 1e24 --unique-tokens 500B          # only 500B unique tokens: epochs, loss",
+         "scaleplan plan --compute 1e24 --inference-tokens 10T        # smaller, longer-trained, cheaper overall",
+         "scaleplan plan --params 1T --accelerator H100-SXM           # frontier scale: tokens, days, devices",
+         "scaleplan plan --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 30",
+         "scaleplan plan --params 7B --shape                          # practical shapes with exact counts",
+         "scaleplan plan --compute 1e22 --accelerator H100-SXM --profile h100.json   # measured peak"});
     return kExitOk;
   }
-  const OutputFormat output = ParseFormat(format);
-  if (!target_loss_text.empty() && (!compute_text.empty() || !params_text.empty())) {
+  const OutputFormat output = ParseFormat(flags.format);
+  if (!flags.target_loss_text.empty() && (!flags.compute_text.empty() || !flags.params_text.empty())) {
     throw UsageError("--target-loss cannot be combined with --compute or --params");
   }
-  const SavedLaw law = ResolveLaw(fit_path, law_name);
+  std::string why;
+  if (!flags.training.Check(&why)) throw UsageError(why);
+  const RecomputeChoice recompute = ParseRecomputeChoice(flags.recompute);
+  const double unique_tokens = flags.unique_tokens_text.empty() ? 0.0
+                                                                : ParseOne(flags.unique_tokens_text, "--unique-tokens");
+  const double inference_tokens =
+      flags.inference_tokens_text.empty() ? 0.0 : ParseOne(flags.inference_tokens_text, "--inference-tokens");
+  const bool hardware_options = vm.count("count") && !vm["count"].defaulted();
+  if (flags.accelerator.empty() && flags.profile_path.empty() &&
+      (hardware_options || flags.training.max_days > 0.0 || flags.training.price_usd_per_hour > 0.0)) {
+    throw UsageError("--count, --max-days and --price-per-hour need --accelerator (or --profile)");
+  }
+  std::optional<Accelerator> accelerator;
+  if (!flags.accelerator.empty() || !flags.profile_path.empty()) {
+    accelerator = ResolveAccelerator(flags.accelerator, flags.profile_path);
+  }
+  const PlanLaw law = ResolvePlanLaw(flags.fit_path, flags.law_name);
+  const Accelerator* device = accelerator ? &*accelerator : nullptr;
 
   std::vector<PlanRow> rows;
-  if (!target_loss_text.empty()) {
-    for (double target : ParseList(target_loss_text, "--target-loss")) {
-      auto allocation = law.law.LeastComputeForLoss(target);
-      if (!allocation) {
-        char text[200];
-        std::snprintf(text, sizeof text, "target loss %g is not above the irreducible loss E = %.4g of this law",
-                      target, law.law.E);
-        throw UsageError(text);
-      }
-      rows.push_back({"target-loss", *allocation, {}});
-    }
-  } else if (!params_text.empty()) {
-    const std::vector<double> sizes = ParseList(params_text, "--params");
-    if (!compute_text.empty()) {
-      const std::vector<double> budgets = ParseList(compute_text, "--compute");
+  const auto add = [&](const std::string& mode, double n, double c, double l) {
+    rows.push_back(MakeRow(law, flags, mode, n, c, l, unique_tokens, inference_tokens, device, recompute));
+  };
+  if (!flags.target_loss_text.empty()) {
+    for (double target : ParseList(flags.target_loss_text, "--target-loss")) add("target-loss", 0, 0, target);
+  } else if (!flags.params_text.empty()) {
+    const std::vector<double> sizes = ParseList(flags.params_text, "--params");
+    if (!flags.compute_text.empty()) {
+      const std::vector<double> budgets = ParseList(flags.compute_text, "--compute");
       for (double n : sizes) {
-        for (double c : budgets) rows.push_back({"params-and-compute", law.law.ForParamsAndCompute(n, c), {}});
+        for (double c : budgets) add("params-and-compute", n, c, 0);
       }
     } else {
-      for (double n : sizes) rows.push_back({"params", law.law.ComputeOptimalForParams(n), {}});
+      for (double n : sizes) add("params", n, 0, 0);
     }
   } else {
-    const std::vector<double> budgets =
-        compute_text.empty() ? std::vector<double>{kDefaultComputeFlops} : ParseList(compute_text, "--compute");
-    if (compute_text.empty()) std::cerr << "scaleplan plan: no budget given: using 5.76e23 FLOPs (Gopher's)\n";
-    for (double c : budgets) rows.push_back({"compute-optimal", law.law.ComputeOptimal(c), {}});
+    const std::vector<double> budgets = flags.compute_text.empty() ? std::vector<double>{kDefaultComputeFlops}
+                                                                   : ParseList(flags.compute_text, "--compute");
+    if (flags.compute_text.empty()) std::cerr << "scaleplan plan: no budget given: using 5.76e23 FLOPs (Gopher's)\n";
+    for (double c : budgets) add("compute-optimal", 0, c, 0);
   }
-  for (PlanRow& row : rows) AddExtrapolationWarning(law, &row);
 
   if (output == OutputFormat::JSON) {
-    for (const PlanRow& row : rows) std::cout << RowToJson(row, law).dump() << '\n';
+    for (const PlanRow& row : rows) {
+      std::cout << RowToJson(row, law, flags).dump() << '\n';
+    }
   } else {
-    PrintTable(rows, law, std::cout);
+    PrintTable(rows, law, flags, std::cout);
   }
-  return kExitOk;
+  std::cout.flush();
+  int infeasible = 0;
+  for (const PlanRow& row : rows) {
+    if (row.hardware && !row.hardware->time.feasible) {
+      ++infeasible;
+      std::cerr << "scaleplan plan: infeasible on " << row.hardware->verdict.accelerator << " ("
+                << FormatQuantity(row.allocation.num_params) << " parameters): ";
+      for (size_t i = 0; i < row.hardware->verdict.reasons.size(); ++i) {
+        std::cerr << (i ? "; " : "") << row.hardware->verdict.reasons[i];
+      }
+      std::cerr << '\n';
+    }
+  }
+  return infeasible > 0 ? kExitCheckFailed : kExitOk;
 }
 
 }  // namespace

@@ -1,0 +1,163 @@
+// Responsiveness of scaleplan-gui with the bundled runs, against the bare library calls in the same run.
+//
+//   slider move   set the budget slider, then let the window finish: the plan is recomputed (shape, memory, time),
+//                 the labels and every chart's budget marker move, and the visible chart is repainted.
+//                 Reference: the bare plan call the panel makes (Recommend: ComputeOptimal, ProposeShapes,
+//                 EstimateTrainingMemory, PlanTraining). Target: under 50 ms.
+//   launch        construct and show the window until the background fit has landed in the table, the plan and the
+//                 charts. Reference: the bare FitChinchilla of the bundled runs. Target: under 1 s. The whole
+//                 `scaleplan-gui --quit-after-ms 0` process (start-up, fit, shutdown) is timed too.
+// Runs on Qt's offscreen platform unless QT_QPA_PLATFORM says otherwise. Prints medians and ratios.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <QApplication>
+#include <QChartView>
+#include <QEventLoop>
+#include <QSlider>
+#include <QTimer>
+
+#include "core/bundled_data.h"
+#include "core/statistics.h"
+#include "fitting/chinchilla_fit.h"
+#include "gui/charts_view.h"
+#include "gui/main_window.h"
+#include "gui/plan_panel.h"
+#include "gui/recommendation.h"
+
+namespace scaleplan::gui {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MillisecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Runs the event loop until `window` reports a fit (or 30 s pass); false on timeout or a failed fit.
+bool WaitForFit(MainWindow* window) {
+  QEventLoop loop;
+  bool usable = false;
+  QObject::connect(window, &MainWindow::Fitted, &loop, [&](bool ok) {
+    usable = ok;
+    loop.quit();
+  });
+  QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+  loop.exec();
+  return usable;
+}
+
+}  // namespace
+}  // namespace scaleplan::gui
+
+int main(int argc, char** argv) {
+  using namespace scaleplan;
+  using namespace scaleplan::gui;
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  qInstallMessageHandler([](QtMsgType type, const QMessageLogContext&, const QString& message) {
+    if (type >= QtCriticalMsg) std::fprintf(stderr, "%s\n", message.toLocal8Bit().constData());
+  });
+  QApplication app(argc, argv);
+  constexpr int kLaunches = 9;
+  constexpr int kMoves = 300;
+
+  // Launch -> fitted, in process.
+  std::vector<double> launch_ms, shown_ms;
+  int failures = 0;
+  for (int i = 0; i < kLaunches; ++i) {
+    const auto start = Clock::now();
+    MainWindow window;
+    window.show();
+    QCoreApplication::processEvents();
+    shown_ms.push_back(MillisecondsSince(start));
+    failures += WaitForFit(&window) ? 0 : 1;
+    QCoreApplication::processEvents();  // the plan and the charts follow the fit
+    launch_ms.push_back(MillisecondsSince(start));
+  }
+  const RunsTable bundled = BundledChinchillaRuns();
+  std::vector<double> fit_ms;
+  ChinchillaFit fit;
+  for (int i = 0; i < kLaunches; ++i) {
+    const auto start = Clock::now();
+    fit = FitChinchilla(bundled, MultiStartOptions{});
+    fit_ms.push_back(MillisecondsSince(start));
+  }
+
+  // Whole process.
+  const std::string binary = argc > 1 ? argv[1] : SCALEPLAN_GUI_BINARY;
+  const std::string command = binary + " --quit-after-ms 0 > /dev/null 2>&1";
+  std::vector<double> process_ms;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = Clock::now();
+    failures += std::system(command.c_str()) != 0 ? 1 : 0;
+    process_ms.push_back(MillisecondsSince(start));
+  }
+
+  // Slider moves on a fitted, visible window.
+  MainWindow window;
+  window.resize(1480, 940);
+  window.show();
+  failures += WaitForFit(&window) ? 0 : 1;
+  QCoreApplication::processEvents();
+  auto* slider = window.findChild<QSlider*>("budget_slider");
+  auto* view = qobject_cast<QChartView*>(window.charts()->currentWidget());
+  std::vector<double> move_ms, update_ms, events_ms;
+  std::vector<int> values;
+  for (int i = 0; i < kMoves; ++i) {
+    // Back and forth over the whole range, in uneven steps.
+    values.push_back(PlanPanel::kSliderMin + (i * 37) % (PlanPanel::kSliderMax - PlanPanel::kSliderMin));
+  }
+  for (int value : values) {
+    const auto start = Clock::now();
+    slider->setValue(value);  // plan, labels and chart markers, synchronously
+    update_ms.push_back(MillisecondsSince(start));
+    QCoreApplication::processEvents();  // layout and the pending repaints Qt scheduled itself
+    events_ms.push_back(MillisecondsSince(start));
+    view->viewport()->repaint();        // and the whole chart once more, in case it was not among them
+    move_ms.push_back(MillisecondsSince(start));
+  }
+  const bool plan_follows =
+      window.plan_panel()->recommendation() &&
+      window.plan_panel()->recommendation()->budget_flops == PlanPanel::SliderBudget(values.back());
+
+  // Reference: the bare plan call, same budgets and settings.
+  LawSource source{fit.law, "bundled fit", 0};
+  const PlanSettings settings = window.plan_panel()->Settings();
+  std::vector<double> plan_ms;
+  for (int value : values) {
+    const auto start = Clock::now();
+    const Recommendation plan = Recommend(source, PlanPanel::SliderBudget(value), settings, BundledHardwareCatalogue());
+    plan_ms.push_back(MillisecondsSince(start));
+    if (!(plan.allocation.num_params > 0)) ++failures;
+  }
+  std::vector<double> closed_form_us;
+  for (int value : values) {
+    const auto start = Clock::now();
+    volatile double n = fit.law.ComputeOptimal(PlanPanel::SliderBudget(value)).num_params;
+    (void)n;
+    closed_form_us.push_back(1000.0 * MillisecondsSince(start));
+  }
+
+  const double move = Median(move_ms), plan = Median(plan_ms);
+  const double launch = Median(launch_ms), bare_fit = Median(fit_ms);
+  std::printf("slider move -> plan + charts + repaint   median %8.3f ms  (max %.3f ms, %d moves)  target < 50 ms: %s\n",
+              move, *std::max_element(move_ms.begin(), move_ms.end()), kMoves, move < 50 ? "met" : "MISSED");
+  std::printf("  plan + labels + markers (synchronous)  median %8.3f ms\n", Median(update_ms));
+  std::printf("  ... + Qt's own layout and repaints     median %8.3f ms (what the user waits for)\n",
+              Median(events_ms));
+  std::printf("reference: bare plan call (Recommend)    median %8.3f ms  (ComputeOptimal alone %.3f us)\n", plan,
+              Median(closed_form_us));
+  std::printf("ratio slider move / bare plan call:      %.1fx\n", move / plan);
+  std::printf("launch -> window shown                   median %8.1f ms\n", Median(shown_ms));
+  std::printf("launch -> fitted (in process)            median %8.1f ms  target < 1000 ms: %s\n", launch,
+              launch < 1000 ? "met" : "MISSED");
+  std::printf("reference: bare FitChinchilla            median %8.1f ms\n", bare_fit);
+  std::printf("ratio launch-to-fitted / bare fit:       %.2fx\n", launch / bare_fit);
+  std::printf("whole process 'scaleplan-gui --quit-after-ms 0'  median %8.1f ms\n", Median(process_ms));
+  std::printf("plan follows the slider: %s; failures: %d\n", plan_follows ? "yes" : "NO", failures);
+  return failures == 0 && plan_follows ? 0 : 1;
+}

@@ -1,0 +1,214 @@
+// scaleplan validate [RUNS.csv]: how well a law fitted on some runs predicts the runs it did not see, either above a
+// compute threshold (--holdout-above) or one compute budget at a time (--leave-one-budget-out).
+#include <cstdio>
+#include <iostream>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "cli/shared_options.h"
+#include "core/error.h"
+#include "core/units.h"
+#include "fitting/chinchilla_fit.h"
+#include "fitting/golden.h"
+#include "fitting/validation.h"
+
+namespace scaleplan::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+std::string Flops(double flops) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g", flops);
+  return buffer;
+}
+
+nlohmann::ordered_json StatsToJson(const ExtrapolationStats& stats) {
+  return {{"num_train", stats.num_train},
+          {"num_heldout", stats.num_heldout},
+          {"train_compute_max_flops", stats.train_compute_max_flops},
+          {"heldout_compute_min_flops", stats.heldout_compute_min_flops},
+          {"heldout_compute_max_flops", stats.heldout_compute_max_flops},
+          {"extrapolation_factor", stats.extrapolation_factor},
+          {"rmse_log", stats.rmse_log},
+          {"bias_log", stats.bias_log},
+          {"max_abs_log", stats.max_abs_log},
+          {"rmse_nats", stats.rmse_nats},
+          {"bias_nats", stats.bias_nats},
+          {"max_abs_nats", stats.max_abs_nats},
+          {"train_rmse_log", stats.train_rmse_log}};
+}
+
+nlohmann::ordered_json FoldToJson(const ValidationFold& fold) {
+  nlohmann::ordered_json out;
+  out["label"] = fold.label;
+  if (fold.budget_flops > 0) out["budget_flops"] = fold.budget_flops;
+  out["usable"] = fold.usable;
+  out["status"] = fold.status;
+  out.update(StatsToJson(fold.stats));
+  return out;
+}
+
+void PrintHeader(std::ostream& out) {
+  out << "  held out            runs  fitted  held-out C            extrap.  RMSE     bias      max|r|   max|err|  "
+         "fit RMSE\n"
+         "                                                                 (log)    (log)     (log)    (nats)    "
+         "(log)\n";
+}
+
+// One fold's row; the pooled row (num_train 0) leaves the fitted count and the in-sample RMSE blank.
+void PrintRow(const std::string& label, const ExtrapolationStats& stats, bool usable, const std::string& status,
+              std::ostream& out) {
+  char line[256];
+  const bool pooled = stats.num_train == 0;
+  const std::string range = Flops(stats.heldout_compute_min_flops) + ".." + Flops(stats.heldout_compute_max_flops);
+  const std::string fitted = pooled ? "" : std::to_string(stats.num_train);
+  char factor[32];
+  std::snprintf(factor, sizeof factor, stats.extrapolation_factor >= 1 ? "%.1fx" : "%.2gx", stats.extrapolation_factor);
+  std::snprintf(line, sizeof line, "  %-18s %5d  %6s  %-19s %9s", label.c_str(), stats.num_heldout, fitted.c_str(),
+                range.c_str(), factor);
+  out << line;
+  if (!usable) {
+    out << "  the fit is not usable: " << status << '\n';
+    return;
+  }
+  std::snprintf(line, sizeof line, "  %-7.4f  %+-8.5f  %-7.4f  %.4f", stats.rmse_log, stats.bias_log,
+                stats.max_abs_log, stats.max_abs_nats);
+  out << line;
+  if (!pooled) {
+    std::snprintf(line, sizeof line, "    %.4f", stats.train_rmse_log);
+    out << line;
+  }
+  out << '\n';
+}
+
+void PrintLegend(std::ostream& out) {
+  out << "\n  r = log L_predicted - log L_observed; bias > 0: the law over-predicts the held-out losses (pessimistic),\n"
+         "  < 0: under-predicts them (optimistic). extrap. = largest held-out C / largest fitted C (above 1: beyond\n"
+         "  every fitted run). fit RMSE: the in-sample log RMSE on the fitted runs, the noise level to compare with.\n";
+}
+
+int Validate(const std::vector<std::string>& args) {
+  std::string runs_path;
+  std::string format;
+  std::string holdout_text;
+  bool leave_one_budget_out = false;
+  RunsColumns columns;
+  FitFlags flags;
+  ValidationOptions validation;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")
+      ("runs", po::value(&runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
+      ("holdout-above", po::value(&holdout_text),
+       "fit on the runs with C <= this many FLOPs (e.g. 1e21), predict the runs above")
+      ("leave-one-budget-out", po::bool_switch(&leave_one_budget_out),
+       "hold out each compute budget in turn, fitting on all other runs")
+      ("budget-tolerance", po::value(&validation.budget_tolerance)
+           ->default_value(validation.budget_tolerance, FormatQuantity(validation.budget_tolerance)),
+       "runs sorted by C start a new budget when C grows by more than this fraction")
+      ("min-budget-runs", po::value(&validation.min_budget_runs)->default_value(validation.min_budget_runs),
+       "hold out only budgets with at least this many runs (smaller groups are always fitted on)");
+  AddFormatOption(&options, &format);
+  AddColumnOptions(&options, &columns);
+  AddFitOptions(&options, &flags);
+  po::positional_options_description positional;
+  positional.add("runs", 1);
+  po::variables_map vm;
+  ParseOptions(args, options, positional, &vm);
+  if (vm.count("help")) {
+    PrintHelp("scaleplan validate [RUNS.csv] (--holdout-above C | --leave-one-budget-out) [options]", options,
+              {"scaleplan validate --holdout-above 1e21          # bundled runs: fit C <= 1e21, predict the rest",
+               "scaleplan validate runs.csv --holdout-above 3e20 --format json",
+               "scaleplan validate --leave-one-budget-out       # each of the 9 IsoFLOP budgets in turn",
+               "scaleplan validate runs.csv --leave-one-budget-out --budget-tolerance 0.1 --min-budget-runs 4"});
+    return kExitOk;
+  }
+  const OutputFormat output = ParseFormat(format);
+  const bool holdout = vm.count("holdout-above") > 0;
+  if (holdout == leave_one_budget_out) {
+    throw UsageError("give one of --holdout-above C and --leave-one-budget-out");
+  }
+  if (holdout && (!vm["budget-tolerance"].defaulted() || !vm["min-budget-runs"].defaulted())) {
+    throw UsageError("--budget-tolerance and --min-budget-runs go with --leave-one-budget-out");
+  }
+  std::string why;
+  if (!validation.Check(&why)) throw UsageError(why);
+  double threshold_flops = 0.0;
+  if (holdout) {
+    try {
+      threshold_flops = ParsePositiveQuantity(holdout_text, InputLocation{"--holdout-above"});
+    } catch (const InputError& error) {
+      throw UsageError(error.what());
+    }
+  }
+  const InitGrid grid = ResolveGrid(flags, ChinchillaModel::HoffmannGrid());
+  const RunsTable table = LoadRunsOrBundled(runs_path, columns);
+  const LawFitter fitter = ChinchillaFitter(flags.options, grid);
+
+  nlohmann::ordered_json json;
+  json["law"] = fitter.name;
+  json["mode"] = holdout ? "holdout" : "leave_one_budget_out";
+  json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", FormatRunsHash(table)},
+                  {"notes", table.notes}};
+  std::vector<ValidationFold> folds;
+  LeaveOneBudgetOutResult budgets;
+  if (holdout) {
+    folds.push_back(HoldOutAbove(table, threshold_flops, fitter));
+    json["holdout_above_flops"] = threshold_flops;
+  } else {
+    {
+      ProgressBar bar("validating");
+      budgets = LeaveOneBudgetOut(table, fitter, validation, [&bar](int done, int total) { bar.Update(done, total); });
+    }
+    folds = budgets.folds;
+    json["budget_tolerance"] = validation.budget_tolerance;
+    json["min_budget_runs"] = validation.min_budget_runs;
+    json["num_groups"] = budgets.num_groups;
+    json["num_runs_never_heldout"] = budgets.num_runs_never_heldout;
+  }
+  nlohmann::ordered_json fold_array = nlohmann::ordered_json::array();
+  for (const ValidationFold& fold : folds) fold_array.push_back(FoldToJson(fold));
+  json["folds"] = fold_array;
+  if (!holdout) json["pooled"] = StatsToJson(budgets.pooled);
+
+  bool all_usable = true;
+  for (const ValidationFold& fold : folds) all_usable = all_usable && fold.usable;
+  if (output == OutputFormat::JSON) {
+    std::cout << json.dump(2) << '\n';
+  } else {
+    std::ostream& out = std::cout;
+    out << "Extrapolation validation of the Chinchilla law (Approach 3) on " << table.runs.size() << " runs from "
+        << table.source << '\n';
+    for (const std::string& note : table.notes) out << "  note: " << note << '\n';
+    if (holdout) {
+      out << "  hold-out: fitted on the " << folds[0].stats.num_train << " runs with C <= " << Flops(threshold_flops)
+          << " FLOPs, predicted the " << folds[0].stats.num_heldout << " runs above\n\n";
+    } else {
+      out << "  leave-one-budget-out: " << folds.size() << " budgets of at least " << validation.min_budget_runs
+          << " runs, each predicted by a fit of all other runs\n  (a run within "
+          << FormatQuantity(100 * validation.budget_tolerance) << "% in C of the next shares its budget; "
+          << budgets.num_runs_never_heldout << " runs in " << budgets.num_groups - static_cast<int>(folds.size())
+          << " smaller groups are always fitted on)\n\n";
+    }
+    PrintHeader(out);
+    for (const ValidationFold& fold : folds) PrintRow(fold.label, fold.stats, fold.usable, fold.status, out);
+    if (!holdout) {
+      PrintRow("all budgets", budgets.pooled, budgets.pooled.num_heldout > 0, "no fold was usable", out);
+    }
+    PrintLegend(out);
+  }
+  if (!all_usable) {
+    std::cerr << "scaleplan validate: error: a fit was not usable (see the table)\n";
+    return kExitFitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunValidate(const std::vector<std::string>& args) {
+  return RunGuarded("validate", [&] { return Validate(args); });
+}
+
+}  // namespace scaleplan::cli

@@ -1,0 +1,308 @@
+#include "core/data_constrained.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/units.h"
+
+namespace scaleplan {
+
+namespace embedded {
+extern const std::string_view kMuennighoffRunsCsv;
+}  // namespace embedded
+
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+// 1 - exp(-x), accurate for small x.
+double OneMinusExpNeg(double x) { return -std::expm1(-x); }
+
+// Chinchilla's compute-optimal N for the budget whose compute-optimal D is `num_tokens`:
+//   D_opt(C) = (C/6)^b / G  =>  C/6 = (G D)^(1/b),  N_opt = G (C/6)^a = G (G D)^(a/b).
+double ComputeOptimalParamsForTokens(const ChinchillaLaw& law, double num_tokens) {
+  const double scale = law.AllocationScale();
+  return scale * std::pow(scale * num_tokens, law.ExponentParams() / law.ExponentTokens());
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+constexpr std::array kUniqueTokensAliases = {"u", "unique_tokens", "u_unique_tokens", "num_unique_tokens", "u_d"};
+
+}  // namespace
+
+ChinchillaLaw MuennighoffC4BaseLaw() {
+  return ChinchillaLaw{std::exp(kMuennighoffLogE), std::exp(kMuennighoffLogA), std::exp(kMuennighoffLogB),
+                       kMuennighoffAlpha, kMuennighoffAlpha};
+}
+
+DataConstrainedLaw MuennighoffC4Law() {
+  return DataConstrainedLaw{MuennighoffC4BaseLaw(), kMuennighoffRdStar, kMuennighoffRnStar};
+}
+
+bool DataConstrainedLaw::Check(std::string* why) const {
+  if (!base.Check(why)) return false;
+  for (const auto& [name, value] : {std::pair<const char*, double>{"R_D*", R_D_star}, {"R_N*", R_N_star}}) {
+    if (!std::isfinite(value) || value <= 0.0) {
+      if (why != nullptr) *why = std::string(name) + " must be finite and positive, got " + std::to_string(value);
+      return false;
+    }
+  }
+  return true;
+}
+
+double DataConstrainedLaw::UniqueTokensSeen(double num_tokens, double unique_tokens) const {
+  return unique_tokens > 0.0 ? std::min(unique_tokens, num_tokens) : num_tokens;
+}
+
+double DataConstrainedLaw::UniqueParams(double num_params, double num_tokens, double unique_tokens) const {
+  if (!(unique_tokens > 0.0)) return num_params;
+  return std::min(num_params, ComputeOptimalParamsForTokens(base, UniqueTokensSeen(num_tokens, unique_tokens)));
+}
+
+double DataConstrainedLaw::EffectiveTokens(double num_tokens, double unique_tokens) const {
+  const double seen = UniqueTokensSeen(num_tokens, unique_tokens);
+  const double repetitions = std::max(0.0, num_tokens / seen - 1.0);
+  return seen + seen * R_D_star * OneMinusExpNeg(repetitions / R_D_star);
+}
+
+double DataConstrainedLaw::EffectiveParams(double num_params, double num_tokens, double unique_tokens) const {
+  const double unique_params = UniqueParams(num_params, num_tokens, unique_tokens);
+  const double excess = std::max(0.0, num_params / unique_params - 1.0);
+  return unique_params + unique_params * R_N_star * OneMinusExpNeg(excess / R_N_star);
+}
+
+double DataConstrainedLaw::Loss(double num_params, double num_tokens, double unique_tokens) const {
+  return base.E + base.A / std::pow(EffectiveParams(num_params, num_tokens, unique_tokens), base.alpha) +
+         base.B / std::pow(EffectiveTokens(num_tokens, unique_tokens), base.beta);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+static DataConstrainedAllocation Describe(const DataConstrainedLaw& law, double num_params, double num_tokens,
+                                          double compute_flops, double unique_tokens) {
+  DataConstrainedAllocation out;
+  out.allocation.num_params = num_params;
+  out.allocation.num_tokens = num_tokens;
+  out.allocation.compute_flops = compute_flops;
+  out.allocation.tokens_per_param = num_tokens / num_params;
+  out.allocation.loss_nats = law.Loss(num_params, num_tokens, unique_tokens);
+  out.unique_tokens = unique_tokens > 0.0 ? unique_tokens : 0.0;
+  out.epochs = unique_tokens > 0.0 ? num_tokens / unique_tokens : 0.0;
+  out.effective_tokens = law.EffectiveTokens(num_tokens, unique_tokens);
+  out.effective_params = law.EffectiveParams(num_params, num_tokens, unique_tokens);
+  return out;
+}
+
+DataConstrainedAllocation PlanDataConstrained(const DataConstrainedLaw& law, double compute_flops,
+                                              double unique_tokens) {
+  std::string why;
+  SCALEPLAN_CHECK(law.Check(&why), "invalid data-constrained law: " + why);
+  SCALEPLAN_CHECK(compute_flops > 0.0 && std::isfinite(compute_flops), "compute must be finite and positive");
+  const Allocation chinchilla = law.base.ComputeOptimal(compute_flops);
+  if (!(unique_tokens > 0.0) || chinchilla.num_tokens <= unique_tokens) {
+    DataConstrainedAllocation out = Describe(law, chinchilla.num_params, chinchilla.num_tokens, compute_flops,
+                                             unique_tokens);
+    out.allocation = chinchilla;  // exactly the closed form (the loss is the same: D' = D, N' = N here)
+    out.chinchilla = chinchilla;
+    return out;
+  }
+  // U binds. Search log N along 6 N D = C, six decades either side of the Chinchilla size (the optimum lies within
+  // about one: more epochs on a slightly different model).
+  const double center = std::log(chinchilla.num_params);
+  const double span = std::log(1e6);
+  const auto loss_at = [&](double log_params) {
+    const double num_params = std::exp(log_params);
+    return law.Loss(num_params, compute_flops / (6.0 * num_params), unique_tokens);
+  };
+  const ScalarMinimum best = MinimizeScanGolden(loss_at, center - span, center + span, 241);
+  const double num_params = std::exp(best.x);
+  DataConstrainedAllocation out =
+      Describe(law, num_params, compute_flops / (6.0 * num_params), compute_flops, unique_tokens);
+  out.data_limited = true;
+  out.chinchilla = chinchilla;
+  return out;
+}
+
+DataConstrainedAllocation EvaluateDataConstrained(const DataConstrainedLaw& law, double num_params, double num_tokens,
+                                                  double unique_tokens) {
+  std::string why;
+  SCALEPLAN_CHECK(law.Check(&why), "invalid data-constrained law: " + why);
+  SCALEPLAN_CHECK(num_params > 0.0 && num_tokens > 0.0, "parameters and tokens must be positive");
+  const double compute_flops = 6.0 * num_params * num_tokens;
+  DataConstrainedAllocation out = Describe(law, num_params, num_tokens, compute_flops, unique_tokens);
+  out.data_limited = unique_tokens > 0.0 && num_tokens > unique_tokens;
+  out.chinchilla = law.base.ForParamsAndCompute(num_params, compute_flops);
+  return out;
+}
+
+double DataConstrainedLossFloor(const DataConstrainedLaw& law, double unique_tokens) {
+  if (!(unique_tokens > 0.0)) return law.base.E;
+  const double unique_params = ComputeOptimalParamsForTokens(law.base, unique_tokens);
+  return law.base.E + law.base.A / std::pow(unique_params * (1.0 + law.R_N_star), law.base.alpha) +
+         law.base.B / std::pow(unique_tokens * (1.0 + law.R_D_star), law.base.beta);
+}
+
+std::optional<DataConstrainedAllocation> LeastComputeForLossDataConstrained(const DataConstrainedLaw& law,
+                                                                            double loss_nats, double unique_tokens) {
+  const std::optional<Allocation> unconstrained = law.base.LeastComputeForLoss(loss_nats);
+  if (!unconstrained) return std::nullopt;
+  if (!(unique_tokens > 0.0)) return PlanDataConstrained(law, unconstrained->compute_flops, 0.0);
+  if (!(loss_nats > DataConstrainedLossFloor(law, unique_tokens))) return std::nullopt;
+  // The data-constrained loss is never below Chinchilla's, so the Chinchilla budget is a lower bound. The optimal
+  // loss falls monotonically with compute (a larger budget can always scale up N), so bisect on log C.
+  double lo = unconstrained->compute_flops;
+  DataConstrainedAllocation at_lo = PlanDataConstrained(law, lo, unique_tokens);
+  if (at_lo.allocation.loss_nats <= loss_nats) return at_lo;
+  double hi = lo;
+  DataConstrainedAllocation at_hi = at_lo;
+  while (at_hi.allocation.loss_nats > loss_nats) {
+    lo = hi;
+    hi *= 4.0;
+    if (hi > 1e60) return std::nullopt;
+    at_hi = PlanDataConstrained(law, hi, unique_tokens);
+  }
+  for (int i = 0; i < 200 && hi / lo - 1.0 > 1e-13; ++i) {
+    const double mid = std::sqrt(lo * hi);
+    DataConstrainedAllocation at_mid = PlanDataConstrained(law, mid, unique_tokens);
+    if (at_mid.allocation.loss_nats > loss_nats) {
+      lo = mid;
+    } else {
+      hi = mid;
+      at_hi = std::move(at_mid);
+    }
+  }
+  return at_hi;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, const std::string& source,
+                                                     const RunsColumns& columns,
+                                                     const std::string& unique_tokens_column) {
+  const RunsTable base = ParseRunsCsv(text, source, columns);  // N, D, loss: located errors, aliases
+  const CsvTable csv = ParseCsv(text, source);
+  std::optional<size_t> unique;
+  for (size_t i = 0; i < csv.header.size(); ++i) {
+    const std::string name = Lower(csv.header[i]);
+    const bool match = unique_tokens_column.empty()
+                           ? std::find(kUniqueTokensAliases.begin(), kUniqueTokensAliases.end(), name) !=
+                                 kUniqueTokensAliases.end()
+                           : name == Lower(unique_tokens_column);
+    if (!match) continue;
+    if (unique) {
+      throw InputError("two columns could be U (unique tokens) ('" + csv.header[*unique] + "' and '" +
+                           csv.header[i] + "'); choose one by name",
+                       InputLocation{source, csv.header_line});
+    }
+    unique = i;
+  }
+  if (!unique) {
+    std::string header, aliases;
+    for (const std::string& name : csv.header) header += (header.empty() ? "'" : ", '") + name + "'";
+    for (const char* alias : kUniqueTokensAliases) aliases += (aliases.empty() ? "" : ", ") + std::string(alias);
+    const std::string wanted = unique_tokens_column.empty()
+                                   ? "accepted names are " + aliases
+                                   : "no column is named '" + unique_tokens_column + "'";
+    throw InputError("missing column for U (unique tokens): the header has " + header + "; " + wanted,
+                     InputLocation{source, csv.header_line});
+  }
+  SCALEPLAN_CHECK(csv.rows.size() == base.runs.size(), "the two parses of one CSV disagree on its rows");
+
+  DataConstrainedRunsTable table;
+  table.source = source;
+  table.unique_tokens_column = csv.header[*unique];
+  table.notes = base.notes;
+  table.runs.reserve(base.runs.size());
+  for (size_t i = 0; i < base.runs.size(); ++i) {
+    const CsvRow& row = csv.rows[i];
+    DataConstrainedRun run;
+    run.num_params = base.runs[i].num_params;
+    run.num_tokens = base.runs[i].num_tokens;
+    run.loss_nats = base.runs[i].loss_nats;
+    run.line = row.line;
+    run.unique_tokens = ParsePositiveQuantity(
+        row.fields[*unique], InputLocation{source, row.line, static_cast<int>(*unique) + 1, csv.header[*unique], ""});
+    table.runs.push_back(run);
+  }
+  return table;
+}
+
+DataConstrainedRunsTable LoadDataConstrainedRunsCsv(const std::string& path, const RunsColumns& columns,
+                                                    const std::string& unique_tokens_column) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(std::string("cannot read the file (") + std::strerror(errno) + ")", InputLocation{path});
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return ParseDataConstrainedRunsCsv(contents.str(), path, columns, unique_tokens_column);
+}
+
+DataConstrainedRunsTable BundledMuennighoffRuns() {
+  RunsColumns columns;
+  columns.loss = "val_loss_c4";
+  return ParseDataConstrainedRunsCsv(embedded::kMuennighoffRunsCsv, kBundledMuennighoffLabel, columns,
+                                     "U_unique_tokens");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+ScalarMinimum MinimizeScanGolden(const std::function<double(double)>& f, double lo, double hi, int num_points,
+                                 double x_tolerance) {
+  SCALEPLAN_CHECK(num_points >= 3 && lo < hi && std::isfinite(lo) && std::isfinite(hi),
+                  "the scan needs lo < hi and at least 3 points");
+  const auto value = [&f](double x) {
+    const double v = f(x);
+    return std::isnan(v) ? kInfinity : v;
+  };
+  const double step = (hi - lo) / (num_points - 1);
+  ScalarMinimum best{lo, value(lo)};
+  int best_index = 0;
+  for (int i = 1; i < num_points; ++i) {
+    const double x = i == num_points - 1 ? hi : lo + i * step;
+    const double v = value(x);
+    if (v < best.value) {
+      best = {x, v};
+      best_index = i;
+    }
+  }
+  if (!std::isfinite(best.value)) return best;
+
+  // Golden-section search on the bracket of the best grid point's neighbours.
+  constexpr double kInverseGolden = 0.6180339887498949;  // (sqrt(5) - 1) / 2
+  double a = lo + std::max(0, best_index - 1) * step;
+  double b = best_index + 1 >= num_points - 1 ? hi : lo + (best_index + 1) * step;
+  double c = b - kInverseGolden * (b - a);
+  double d = a + kInverseGolden * (b - a);
+  double fc = value(c);
+  double fd = value(d);
+  for (int iteration = 0; iteration < 200 && b - a > x_tolerance; ++iteration) {
+    if (fc <= fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - kInverseGolden * (b - a);
+      fc = value(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + kInverseGolden * (b - a);
+      fd = value(d);
+    }
+    if (fc < best.value) best = {c, fc};
+    if (fd < best.value) best = {d, fd};
+  }
+  return best;
+}
+
+}  // namespace scaleplan

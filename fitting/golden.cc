@@ -1,0 +1,549 @@
+#include "fitting/golden.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+
+#include "core/error.h"
+#include "core/units.h"
+
+namespace scaleplan {
+namespace {
+
+using Json = nlohmann::json;
+
+// The interval of the prediction at each budget over the bootstrap laws.
+void AddPredictionIntervals(const ChinchillaBootstrap& bootstrap, GoldenPrediction* prediction) {
+  const double confidence = bootstrap.options.confidence;
+  const double flops = prediction->compute_flops;
+  prediction->has_intervals = true;
+  prediction->num_params_interval = IntervalOver(
+      bootstrap.laws, confidence, [flops](const ChinchillaLaw& law) { return law.ComputeOptimal(flops).num_params; });
+  prediction->num_tokens_interval = IntervalOver(
+      bootstrap.laws, confidence, [flops](const ChinchillaLaw& law) { return law.ComputeOptimal(flops).num_tokens; });
+  prediction->loss_interval = IntervalOver(
+      bootstrap.laws, confidence, [flops](const ChinchillaLaw& law) { return law.ComputeOptimal(flops).loss_nats; });
+}
+
+nlohmann::ordered_json Pair(const Interval& interval) { return {interval.lower, interval.upper}; }
+
+// Reads typed values out of the parsed document, naming the source and the key's path in every error.
+class Reader {
+ public:
+  explicit Reader(const std::string& source) : source_(source) {}
+
+  [[noreturn]] void Fail(const std::string& message, const Json* value = nullptr) const {
+    throw InputError(message, InputLocation{source_, 0, 0, "", value != nullptr ? value->dump() : ""});
+  }
+
+  const Json& Get(const Json& object, const std::string& path, const std::string& key) const {
+    const std::string full = Join(path, key);
+    if (!object.contains(key)) Fail("missing key '" + full + "'");
+    return object.at(key);
+  }
+
+  const Json& Object(const Json& object, const std::string& path, const std::string& key) const {
+    const Json& value = Get(object, path, key);
+    if (!value.is_object()) Fail(TypeMessage(Join(path, key), "an object", value), &value);
+    return value;
+  }
+
+  double Number(const Json& object, const std::string& path, const std::string& key) const {
+    const Json& value = Get(object, path, key);
+    if (!value.is_number()) Fail(TypeMessage(Join(path, key), "a number", value), &value);
+    return value.get<double>();
+  }
+
+  double Positive(const Json& object, const std::string& path, const std::string& key) const {
+    const double number = Number(object, path, key);
+    if (!(number > 0)) Fail("key '" + Join(path, key) + "' must be positive", &object.at(key));
+    return number;
+  }
+
+  std::int64_t Integer(const Json& object, const std::string& path, const std::string& key,
+                       std::int64_t minimum) const {
+    const Json& value = Get(object, path, key);
+    if (!value.is_number_integer()) Fail(TypeMessage(Join(path, key), "an integer", value), &value);
+    const std::int64_t number = value.get<std::int64_t>();
+    if (number < minimum) {
+      Fail("key '" + Join(path, key) + "' must be at least " + std::to_string(minimum), &value);
+    }
+    return number;
+  }
+
+  bool Bool(const Json& object, const std::string& path, const std::string& key) const {
+    const Json& value = Get(object, path, key);
+    if (!value.is_boolean()) Fail(TypeMessage(Join(path, key), "true or false", value), &value);
+    return value.get<bool>();
+  }
+
+  std::string String(const Json& object, const std::string& path, const std::string& key) const {
+    const Json& value = Get(object, path, key);
+    if (!value.is_string()) Fail(TypeMessage(Join(path, key), "a string", value), &value);
+    return value.get<std::string>();
+  }
+
+  Interval Range(const Json& object, const std::string& path, const std::string& key) const {
+    const Json& value = Get(object, path, key);
+    if (!value.is_array() || value.size() != 2 || !value[0].is_number() || !value[1].is_number() ||
+        !(value[0].get<double>() <= value[1].get<double>())) {
+      Fail("key '" + Join(path, key) + "' must be [lower, upper] with lower <= upper", &value);
+    }
+    return {value[0].get<double>(), value[1].get<double>()};
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+ private:
+  static std::string TypeMessage(const std::string& key, const char* expected, const Json& value) {
+    return "key '" + key + "' must be " + expected + ", got " + value.type_name();
+  }
+
+  const std::string& source_;
+};
+
+// The budget part of a prediction's name: "1e+21", "5.76e+23".
+std::string BudgetName(double flops) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", flops);
+  return buffer;
+}
+
+// "@1e+21", the suffix of a prediction's name (appended, not concatenated: GCC 12 warns falsely on "@" + string).
+std::string AtBudget(double flops) {
+  std::string at = "@";
+  at += BudgetName(flops);
+  return at;
+}
+
+double RelativeChange(double golden, double now) {
+  if (golden != 0.0) return (now - golden) / std::fabs(golden);
+  return now == golden ? 0.0 : std::numeric_limits<double>::infinity();
+}
+
+std::string Format(double value) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.10g", value);
+  return buffer;
+}
+
+std::string FormatChange(double change) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%+.2e", change);
+  return buffer;
+}
+
+}  // namespace
+
+const std::vector<double>& DefaultGoldenBudgets() {
+  static const std::vector<double> budgets = {1e21, 1e23, 5.76e23, 1e25};
+  return budgets;
+}
+
+ChinchillaLaw Golden::Law() const {
+  ChinchillaLaw law;
+  for (const auto& [name, value] : parameters) {
+    if (name == "E") law.E = value;
+    if (name == "A") law.A = value;
+    if (name == "B") law.B = value;
+    if (name == "alpha") law.alpha = value;
+    if (name == "beta") law.beta = value;
+  }
+  return law;
+}
+
+std::string FormatRunsHash(const RunsTable& table) {
+  char hash[32];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(HashRuns(table)));
+  return hash;
+}
+
+Golden MakeGoldenRecord(const ChinchillaFit& fit, const RunsTable& table, const ChinchillaBootstrap* bootstrap,
+                        const std::vector<double>& budgets) {
+  SCALEPLAN_CHECK(fit.search.usable, "a golden records a usable fit");
+  Golden golden;
+  const std::vector<std::string>& names = ChinchillaIntervalNames();
+  const std::vector<double> values = ChinchillaQuantities(fit.law);
+  for (size_t k = 0; k < names.size(); ++k) golden.parameters.emplace_back(names[k], values[k]);
+  golden.objective = fit.search.objective;
+  const bool with_intervals = bootstrap != nullptr && !bootstrap->intervals.empty();
+  if (with_intervals) golden.intervals = bootstrap->intervals;
+  for (const double flops : budgets) {
+    SCALEPLAN_CHECK(flops > 0 && std::isfinite(flops), "a budget must be positive and finite");
+    const Allocation allocation = fit.law.ComputeOptimal(flops);
+    GoldenPrediction prediction;
+    prediction.compute_flops = flops;
+    prediction.num_params = allocation.num_params;
+    prediction.num_tokens = allocation.num_tokens;
+    prediction.loss_nats = allocation.loss_nats;
+    if (with_intervals) AddPredictionIntervals(*bootstrap, &prediction);
+    golden.predictions.push_back(prediction);
+  }
+  golden.data_source = table.source;
+  golden.data_num_runs = static_cast<int>(table.runs.size());
+  golden.data_hash = FormatRunsHash(table);
+  golden.fit_options = fit.options;
+  golden.grid = fit.grid;
+  golden.grid_spec = FormatGrid(fit.grid);
+  if (with_intervals) golden.bootstrap = bootstrap->options;
+  return golden;
+}
+
+nlohmann::ordered_json GoldenToJson(const Golden& golden) {
+  nlohmann::ordered_json out;
+  out["schema_version"] = kGoldenSchemaVersion;
+  out["law"] = golden.law_name;
+  nlohmann::ordered_json parameters = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : golden.parameters) parameters[name] = value;
+  out["parameters"] = parameters;
+  out["objective"] = golden.objective;
+  if (!golden.intervals.empty()) {
+    nlohmann::ordered_json intervals = nlohmann::ordered_json::object();
+    for (const auto& [name, interval] : golden.intervals) intervals[name] = Pair(interval);
+    out["intervals"] = intervals;
+  }
+  nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
+  for (const GoldenPrediction& prediction : golden.predictions) {
+    nlohmann::ordered_json entry;
+    entry["compute_flops"] = prediction.compute_flops;
+    entry["num_params"] = prediction.num_params;
+    entry["num_tokens"] = prediction.num_tokens;
+    entry["loss"] = prediction.loss_nats;
+    if (prediction.has_intervals) {
+      entry["intervals"] = {{"num_params", Pair(prediction.num_params_interval)},
+                            {"num_tokens", Pair(prediction.num_tokens_interval)},
+                            {"loss", Pair(prediction.loss_interval)}};
+    }
+    predictions.push_back(entry);
+  }
+  out["predictions"] = predictions;
+  out["data"] = {{"source", golden.data_source}, {"num_runs", golden.data_num_runs}, {"hash", golden.data_hash}};
+  nlohmann::ordered_json options;
+  options["huber_delta"] = golden.fit_options.huber_delta;
+  options["grid"] = golden.grid_spec;
+  options["starts"] = golden.fit_options.num_starts;
+  options["exhaustive"] = golden.fit_options.exhaustive;
+  if (golden.bootstrap) {
+    options["bootstrap"] = {{"resamples", golden.bootstrap->num_resamples},
+                            {"seed", golden.bootstrap->seed},
+                            {"confidence", golden.bootstrap->confidence}};
+  }
+  out["options"] = options;
+  return out;
+}
+
+nlohmann::ordered_json MakeGolden(const ChinchillaFit& fit, const RunsTable& table,
+                                  const ChinchillaBootstrap* bootstrap, const std::vector<double>& budgets) {
+  return GoldenToJson(MakeGoldenRecord(fit, table, bootstrap, budgets));
+}
+
+Golden ParseGolden(std::string_view json_text, const std::string& source) {
+  Json doc;
+  try {
+    doc = Json::parse(json_text);
+  } catch (const Json::parse_error& error) {
+    throw InputError(std::string("not valid JSON (") + error.what() + ")", InputLocation{source});
+  }
+  const Reader read(source);
+  if (!doc.is_object()) read.Fail("a golden file must be a JSON object");
+  if (!doc.contains("parameters") && doc.contains("E") && doc.contains("search")) {
+    read.Fail("this is a saved fit ('fit --out'), not a golden file; record one with 'fit --save-golden'");
+  }
+  const std::int64_t version = read.Integer(doc, "", "schema_version", 1);
+  if (version > kGoldenSchemaVersion) {
+    read.Fail("schema_version " + std::to_string(version) + " is newer than this scaleplan understands (" +
+              std::to_string(kGoldenSchemaVersion) + "); upgrade scaleplan");
+  }
+  Golden golden;
+  golden.law_name = read.String(doc, "", "law");
+  if (golden.law_name != "chinchilla") {
+    read.Fail("law '" + golden.law_name + "' cannot be checked by this scaleplan (it checks: chinchilla)", &doc["law"]);
+  }
+  const Json& parameters = read.Object(doc, "", "parameters");
+  for (const std::string& name : ChinchillaIntervalNames()) {
+    golden.parameters.emplace_back(name, read.Positive(parameters, "parameters", name));
+  }
+  std::string why;
+  if (!golden.Law().Check(&why)) read.Fail("not a usable law: " + why);
+  golden.objective = read.Number(doc, "", "objective");
+  if (!(golden.objective >= 0)) read.Fail("key 'objective' must not be negative", &doc["objective"]);
+  const bool with_intervals = doc.contains("intervals");
+  if (with_intervals) {
+    const Json& intervals = read.Object(doc, "", "intervals");
+    for (const std::string& name : ChinchillaIntervalNames()) {
+      golden.intervals.emplace_back(name, read.Range(intervals, "intervals", name));
+    }
+  }
+  const Json& predictions = read.Get(doc, "", "predictions");
+  if (!predictions.is_array()) read.Fail("key 'predictions' must be an array", &predictions);
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    const std::string path = "predictions[" + std::to_string(i) + "]";
+    const Json& entry = predictions[i];
+    if (!entry.is_object()) read.Fail("key '" + path + "' must be an object", &entry);
+    GoldenPrediction prediction;
+    prediction.compute_flops = read.Positive(entry, path, "compute_flops");
+    prediction.num_params = read.Positive(entry, path, "num_params");
+    prediction.num_tokens = read.Positive(entry, path, "num_tokens");
+    prediction.loss_nats = read.Positive(entry, path, "loss");
+    if (with_intervals) {
+      const Json& bounds = read.Object(entry, path, "intervals");
+      const std::string bounds_path = Reader::Join(path, "intervals");
+      prediction.has_intervals = true;
+      prediction.num_params_interval = read.Range(bounds, bounds_path, "num_params");
+      prediction.num_tokens_interval = read.Range(bounds, bounds_path, "num_tokens");
+      prediction.loss_interval = read.Range(bounds, bounds_path, "loss");
+    }
+    golden.predictions.push_back(prediction);
+  }
+  const Json& data = read.Object(doc, "", "data");
+  golden.data_source = read.String(data, "data", "source");
+  golden.data_num_runs = static_cast<int>(read.Integer(data, "data", "num_runs", 1));
+  golden.data_hash = read.String(data, "data", "hash");
+  if (golden.data_hash.size() != 16 ||
+      !std::all_of(golden.data_hash.begin(), golden.data_hash.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    read.Fail("key 'data.hash' must be 16 lower-case hex digits", &data["hash"]);
+  }
+  const Json& options = read.Object(doc, "", "options");
+  golden.fit_options.huber_delta = read.Positive(options, "options", "huber_delta");
+  golden.fit_options.num_starts = static_cast<int>(read.Integer(options, "options", "starts", 1));
+  golden.fit_options.exhaustive = read.Bool(options, "options", "exhaustive");
+  golden.grid_spec = read.String(options, "options", "grid");
+  try {
+    golden.grid = ParseGridSpec(golden.grid_spec, ChinchillaModel::HoffmannGrid(), "options.grid");
+  } catch (const InputError& error) {
+    read.Fail("key 'options.grid' is not a grid: " + error.message(), &options["grid"]);
+  }
+  if (options.contains("bootstrap")) {
+    const Json& bootstrap = read.Object(options, "options", "bootstrap");
+    BootstrapOptions parsed;
+    parsed.num_resamples = static_cast<int>(read.Integer(bootstrap, "options.bootstrap", "resamples", 1));
+    const Json& seed = read.Get(bootstrap, "options.bootstrap", "seed");
+    if (!seed.is_number_unsigned()) read.Fail("key 'options.bootstrap.seed' must be a non-negative integer", &seed);
+    parsed.seed = seed.get<std::uint64_t>();
+    parsed.confidence = read.Number(bootstrap, "options.bootstrap", "confidence");
+    if (!(parsed.confidence > 0 && parsed.confidence < 1)) {
+      read.Fail("key 'options.bootstrap.confidence' must lie in (0, 1)", &bootstrap["confidence"]);
+    }
+    golden.bootstrap = parsed;
+  }
+  if (with_intervals != golden.bootstrap.has_value()) {
+    read.Fail(with_intervals ? "the golden has intervals but no 'options.bootstrap' to reproduce them"
+                             : "the golden has 'options.bootstrap' but no intervals");
+  }
+  return golden;
+}
+
+bool GoldenTolerances::Check(std::string* why) const {
+  const auto valid = [](double tolerance) { return tolerance >= 0 && std::isfinite(tolerance); };
+  const auto fail = [why](const std::string& message) {
+    if (why) *why = message;
+    return false;
+  };
+  if (!valid(params_rtol)) return fail("the parameters' tolerance must be a non-negative number");
+  if (!valid(predictions_rtol)) return fail("the predictions' tolerance must be a non-negative number");
+  if (!valid(intervals_rtol)) return fail("the intervals' tolerance must be a non-negative number");
+  for (const auto& [name, tolerance] : overrides) {
+    if (!valid(tolerance)) return fail("the tolerance for '" + name + "' must be a non-negative number");
+  }
+  return true;
+}
+
+const char* CheckKindName(CheckKind kind) {
+  switch (kind) {
+    case CheckKind::PARAMETER: return "parameter";
+    case CheckKind::OBJECTIVE: return "objective";
+    case CheckKind::PREDICTION: return "prediction";
+    case CheckKind::INTERVAL_BOUND: return "interval";
+    case CheckKind::CONTAINMENT: return "containment";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Where a quantity's tolerance can come from: its own name, its budget in any spelling, or its family.
+struct ToleranceKeys {
+  std::string family;        // "N_opt", "D_opt", "loss", "intervals", or "" when the quantity has none
+  std::string stem;          // a prediction's "loss" in "loss@1e+21"; else ""
+  double budget_flops = 0.0; // a prediction's budget (bounds of prediction intervals too)
+};
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Does override `name` name this quantity: its own name, or STEM@BUDGET[.lower|.upper] with the budget in any
+// spelling ("loss@5.76e23" for "loss@5.76e+23")?
+bool NamesQuantity(const std::string& name, const QuantityCheck& check, const ToleranceKeys& keys) {
+  if (name == check.name) return true;
+  const size_t at = name.find('@');
+  if (keys.stem.empty() || at == std::string::npos || name.substr(0, at) != keys.stem) return false;
+  std::string budget_text = name.substr(at + 1);
+  std::string bound;
+  for (const char* suffix : {".lower", ".upper"}) {
+    if (EndsWith(budget_text, suffix)) {
+      bound = suffix;
+      budget_text.resize(budget_text.size() - bound.size());
+    }
+  }
+  const std::string check_bound = check.kind == CheckKind::INTERVAL_BOUND ? check.name.substr(check.name.rfind('.'))
+                                                                          : std::string();
+  if (bound != check_bound) return false;
+  const std::optional<double> budget = TryParseQuantity(budget_text);
+  return budget && std::fabs(*budget - keys.budget_flops) <= 1e-9 * keys.budget_flops;
+}
+
+}  // namespace
+
+GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, const GoldenTolerances& tolerances,
+                                   bool check_intervals) {
+  std::string why;
+  SCALEPLAN_CHECK(tolerances.Check(&why), why);
+  SCALEPLAN_CHECK(golden.parameters.size() == now.parameters.size(), "the same parameters on both sides");
+  SCALEPLAN_CHECK(golden.predictions.size() == now.predictions.size(), "predictions at the golden's budgets");
+  SCALEPLAN_CHECK(!check_intervals || (!golden.intervals.empty() && !now.intervals.empty()),
+                  "interval checks need intervals on both sides");
+  GoldenComparison result;
+  result.data_hash_matches = golden.data_hash == now.data_hash;
+  if (!result.data_hash_matches) {
+    result.warnings.push_back("the runs differ from the golden's: " + std::to_string(now.data_num_runs) +
+                              " runs with hash " + now.data_hash + " now, " + std::to_string(golden.data_num_runs) +
+                              " runs with hash " + golden.data_hash + " in the golden (" + golden.data_source +
+                              "); the objective is not compared, and the fit is expected to move: if the change is "
+                              "intended, record a new golden with 'scaleplan fit --save-golden'");
+  }
+
+  std::vector<ToleranceKeys> keys;
+  const auto add = [&](const std::string& name, CheckKind kind, double golden_value, double now_value,
+                       double tolerance, ToleranceKeys key) {
+    QuantityCheck check;
+    check.name = name;
+    check.kind = kind;
+    check.golden = golden_value;
+    check.now = now_value;
+    check.relative_change = RelativeChange(golden_value, now_value);
+    check.tolerance = tolerance;
+    result.checks.push_back(check);
+    keys.push_back(std::move(key));
+  };
+  const auto add_bounds = [&](const std::string& name, const Interval& was, const Interval& is, ToleranceKeys key) {
+    key.family = "intervals";
+    add(name + ".lower", CheckKind::INTERVAL_BOUND, was.lower, is.lower, tolerances.intervals_rtol, key);
+    add(name + ".upper", CheckKind::INTERVAL_BOUND, was.upper, is.upper, tolerances.intervals_rtol, key);
+  };
+  const auto add_containment = [&](const std::string& name, double value, const Interval& interval) {
+    QuantityCheck check;
+    check.name = name + ".inside";
+    check.kind = CheckKind::CONTAINMENT;
+    check.golden = value;
+    check.now = value;
+    check.now_interval = interval;
+    check.passed = interval.lower <= value && value <= interval.upper;
+    if (!check.passed) {
+      check.message = "the golden " + name + " " + Format(value) + " lies outside the new interval [" +
+                      Format(interval.lower) + ", " + Format(interval.upper) + "]";
+    }
+    result.checks.push_back(check);
+    keys.push_back({});
+  };
+
+  for (size_t k = 0; k < golden.parameters.size(); ++k) {
+    SCALEPLAN_CHECK(golden.parameters[k].first == now.parameters[k].first, "parameters in the same order");
+    add(golden.parameters[k].first, CheckKind::PARAMETER, golden.parameters[k].second, now.parameters[k].second,
+        tolerances.params_rtol, {});
+  }
+  add("objective", CheckKind::OBJECTIVE, golden.objective, now.objective, tolerances.params_rtol, {});
+  if (!result.data_hash_matches) {
+    result.checks.back().skipped = true;
+    result.checks.back().message = "not compared: the runs differ from the golden's";
+  }
+  for (size_t i = 0; i < golden.predictions.size(); ++i) {
+    const GoldenPrediction& was = golden.predictions[i];
+    const GoldenPrediction& is = now.predictions[i];
+    SCALEPLAN_CHECK(was.compute_flops == is.compute_flops, "predictions at the golden's budgets");
+    const std::string at = AtBudget(was.compute_flops);
+    add("N_opt" + at, CheckKind::PREDICTION, was.num_params, is.num_params, tolerances.predictions_rtol,
+        {"N_opt", "N_opt", was.compute_flops});
+    add("D_opt" + at, CheckKind::PREDICTION, was.num_tokens, is.num_tokens, tolerances.predictions_rtol,
+        {"D_opt", "D_opt", was.compute_flops});
+    add("loss" + at, CheckKind::PREDICTION, was.loss_nats, is.loss_nats, tolerances.predictions_rtol,
+        {"loss", "loss", was.compute_flops});
+  }
+  if (check_intervals) {
+    for (size_t k = 0; k < golden.intervals.size(); ++k) {
+      add_bounds(golden.intervals[k].first, golden.intervals[k].second, now.intervals[k].second, {});
+    }
+    for (size_t i = 0; i < golden.predictions.size(); ++i) {
+      const GoldenPrediction& was = golden.predictions[i];
+      const GoldenPrediction& is = now.predictions[i];
+      if (!was.has_intervals || !is.has_intervals) continue;
+      const std::string at = AtBudget(was.compute_flops);
+      add_bounds("N_opt" + at, was.num_params_interval, is.num_params_interval, {"", "N_opt", was.compute_flops});
+      add_bounds("D_opt" + at, was.num_tokens_interval, is.num_tokens_interval, {"", "D_opt", was.compute_flops});
+      add_bounds("loss" + at, was.loss_interval, is.loss_interval, {"", "loss", was.compute_flops});
+    }
+    for (size_t k = 0; k < golden.parameters.size(); ++k) {
+      add_containment(golden.parameters[k].first, golden.parameters[k].second, now.intervals[k].second);
+    }
+    for (size_t i = 0; i < golden.predictions.size(); ++i) {
+      const GoldenPrediction& was = golden.predictions[i];
+      const GoldenPrediction& is = now.predictions[i];
+      if (!is.has_intervals) continue;
+      const std::string at = AtBudget(was.compute_flops);
+      add_containment("N_opt" + at, was.num_params, is.num_params_interval);
+      add_containment("D_opt" + at, was.num_tokens, is.num_tokens_interval);
+      add_containment("loss" + at, was.loss_nats, is.loss_interval);
+    }
+  }
+
+  // Overrides: families first, then a quantity's own name, each in the order given.
+  std::vector<bool> used(tolerances.overrides.size(), false);
+  for (const bool own_name : {false, true}) {
+    for (size_t o = 0; o < tolerances.overrides.size(); ++o) {
+      const auto& [name, tolerance] = tolerances.overrides[o];
+      for (size_t c = 0; c < result.checks.size(); ++c) {
+        QuantityCheck& check = result.checks[c];
+        if (check.kind == CheckKind::CONTAINMENT) continue;
+        const bool match = own_name ? NamesQuantity(name, check, keys[c]) : name == keys[c].family;
+        if (match) {
+          check.tolerance = tolerance;
+          used[o] = true;
+        }
+      }
+    }
+  }
+  for (size_t o = 0; o < used.size(); ++o) {
+    // "intervals" names no quantity without --check-intervals; a CI script may pass it either way.
+    if (!used[o] && tolerances.overrides[o].first != "intervals") {
+      throw InputError("no checked quantity is called '" + tolerances.overrides[o].first +
+                           "' (names: E, A, B, alpha, beta, exponent_params, exponent_tokens, objective, "
+                           "N_opt@BUDGET, D_opt@BUDGET, loss@BUDGET, with --check-intervals NAME.lower and "
+                           "NAME.upper; families: N_opt, D_opt, loss, intervals)",
+                       InputLocation{"--rtol", 0, 0, "", tolerances.overrides[o].first});
+    }
+  }
+
+  for (QuantityCheck& check : result.checks) {
+    if (check.kind != CheckKind::CONTAINMENT && !check.skipped) {
+      check.passed = std::fabs(check.now - check.golden) <= check.tolerance * std::fabs(check.golden);
+      if (!check.passed) {
+        check.message = check.name + " drifted: golden " + Format(check.golden) + ", now " + Format(check.now) +
+                        " (relative change " + FormatChange(check.relative_change) + ", tolerance " +
+                        Format(check.tolerance) + ")";
+      }
+    }
+    if (check.skipped) {
+      ++result.num_skipped;
+    } else if (!check.passed) {
+      ++result.num_failed;
+    }
+  }
+  return result;
+}
+
+}  // namespace scaleplan

@@ -1,0 +1,153 @@
+// The golden file: a fit recorded for regression checks (`scaleplan fit --save-golden GOLDEN.json`, checked by
+// `scaleplan check RUNS.csv --golden GOLDEN.json`).
+//
+// Schema version 1, one JSON object:
+//   schema_version   1
+//   law              "chinchilla"
+//   parameters       {E, A, B, alpha, beta, exponent_params, exponent_tokens}
+//   objective        the Huber objective at the optimum
+//   intervals        {E: [lower, upper], ..., exponent_tokens: [...]}          only when a bootstrap was run
+//   predictions      [{compute_flops, num_params, num_tokens, loss,            N_opt, D_opt and loss at each budget
+//                      intervals: {num_params: [lower, upper], num_tokens, loss}}]   (intervals: with a bootstrap)
+//   data             {source, num_runs, hash}                                  hash: HashRuns, 16 hex digits
+//   options          {huber_delta, grid, starts, exhaustive,                   what `check` refits with
+//                     bootstrap: {resamples, seed, confidence}}                 (bootstrap: when one was run)
+// Only what a user chooses on the command line is recorded as an option; the solver's internal settings are part
+// of the code that `check` guards.
+//
+// `check` refits the runs with the recorded options and compares every recorded quantity with a relative
+// tolerance, |now - golden| <= tolerance * |golden|. The defaults (GoldenTolerances) and why:
+//   parameters and the objective  1e-6  The fit is deterministic: the same runs and options give the same optimum
+//                                       for any thread count, and different start sets reach it within 1e-8 on the
+//                                       bundled runs. A larger change means the code or the data changed.
+//                                       The objective, a sum over runs, is compared only when the data's hash
+//                                       matches (it is skipped, not failed, otherwise).
+//   predictions                   1e-2  N_opt, D_opt and the loss at each budget: what plans are made from, judged
+//                                       at the precision plans are read at. In six trials of dropping one of the
+//                                       240 bundled runs, N_opt at 1e25 moved by up to 1.7% and the loss by at
+//                                       most 0.11%. Loosen --rtol-params to judge changed data by its plans.
+//   interval bounds               1e-2  With --check-intervals: a percentile of 1,000 resampled fits moves to a
+//                                       neighbouring order statistic when one resample lands in another optimum.
+// With --check-intervals each recorded value must also lie inside the new bootstrap interval (no tolerance).
+#ifndef SCALEPLAN_FITTING_GOLDEN_H_
+#define SCALEPLAN_FITTING_GOLDEN_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/chinchilla_law.h"
+#include "core/runs_table.h"
+#include "fitting/bootstrap.h"
+#include "fitting/chinchilla_fit.h"
+#include "fitting/multistart.h"
+
+namespace scaleplan {
+
+inline constexpr int kGoldenSchemaVersion = 1;
+
+// The budgets a golden records predictions at unless told otherwise: 1e21, 1e23, 5.76e23 (Gopher, Chinchilla) and
+// 1e25 FLOPs.
+const std::vector<double>& DefaultGoldenBudgets();
+
+struct GoldenPrediction {
+  double compute_flops = 0.0;
+  double num_params = 0.0;  // N_opt
+  double num_tokens = 0.0;  // D_opt
+  double loss_nats = 0.0;   // the loss at (N_opt, D_opt)
+  bool has_intervals = false;
+  Interval num_params_interval, num_tokens_interval, loss_interval;
+};
+
+// A golden file in memory.
+struct Golden {
+  std::string law_name = "chinchilla";
+  // Values in ChinchillaIntervalNames() order: E, A, B, alpha, beta, exponent_params, exponent_tokens.
+  std::vector<std::pair<std::string, double>> parameters;
+  double objective = 0.0;
+  std::vector<std::pair<std::string, Interval>> intervals;  // same names; empty without a bootstrap
+  std::vector<GoldenPrediction> predictions;
+  std::string data_source;
+  int data_num_runs = 0;
+  std::string data_hash;  // 16 lower-case hex digits
+  // The options the fit was made with. Only huber_delta, num_starts and exhaustive are recorded; the rest keep
+  // their defaults. `grid_spec` is FormatGrid of `grid`.
+  MultiStartOptions fit_options;
+  std::string grid_spec;
+  InitGrid grid;
+  std::optional<BootstrapOptions> bootstrap;  // resamples, seed and confidence, when a bootstrap was run
+
+  ChinchillaLaw Law() const;  // the parameters as a law
+};
+
+// The golden record of a usable fit of `table`, with the bootstrap's intervals when `bootstrap` is not null, and
+// predictions at `budgets` (FLOPs, each positive and finite).
+Golden MakeGoldenRecord(const ChinchillaFit& fit, const RunsTable& table, const ChinchillaBootstrap* bootstrap,
+                        const std::vector<double>& budgets);
+
+nlohmann::ordered_json GoldenToJson(const Golden& golden);
+
+// MakeGoldenRecord as JSON: what `fit --save-golden` writes.
+nlohmann::ordered_json MakeGolden(const ChinchillaFit& fit, const RunsTable& table,
+                                  const ChinchillaBootstrap* bootstrap, const std::vector<double>& budgets);
+
+// Reads a golden file. Throws InputError naming `source` and the key (e.g. "predictions[2].loss") for malformed
+// JSON, a missing key, a value of the wrong type or out of range, an unknown law, a grid that does not parse, or a
+// schema_version newer than kGoldenSchemaVersion.
+Golden ParseGolden(std::string_view json_text, const std::string& source);
+
+// The 16-hex-digit form of HashRuns(table), as golden and saved-fit files record it.
+std::string FormatRunsHash(const RunsTable& table);
+
+struct GoldenTolerances {
+  double params_rtol = 1e-6;       // --rtol-params: E, A, B, alpha, beta, the exponents and the objective
+  double predictions_rtol = 1e-2;  // --rtol-predictions: N_opt, D_opt and the loss at each budget
+  double intervals_rtol = 1e-2;    // interval bounds, with --check-intervals
+  // --rtol NAME=X, applied in order after the defaults above; a quantity's own name beats a family name.
+  // NAME: a quantity as `check` lists it ("alpha", "objective", "loss@1e+21", "N_opt@5.76e+23", "beta.lower"), a
+  // prediction at any spelling of its budget ("loss@5.76e23", "N_opt@1e21"), or a family: "N_opt", "D_opt",
+  // "loss" (every budget), "intervals" (every interval bound).
+  std::vector<std::pair<std::string, double>> overrides;
+
+  bool Check(std::string* why) const;
+};
+
+enum class CheckKind { PARAMETER, OBJECTIVE, PREDICTION, INTERVAL_BOUND, CONTAINMENT };
+
+const char* CheckKindName(CheckKind kind);  // "parameter", "objective", "prediction", "interval", "containment"
+
+// One compared quantity.
+struct QuantityCheck {
+  std::string name;  // "E", "objective", "loss@1e+21", "alpha.lower", "alpha.inside" (containment)
+  CheckKind kind = CheckKind::PARAMETER;
+  double golden = 0.0;
+  double now = 0.0;              // containment: the golden value again; the new interval is in `now_interval`
+  Interval now_interval;         // containment only
+  double relative_change = 0.0;  // (now - golden) / |golden|; containment: 0
+  double tolerance = 0.0;        // containment: 0
+  bool skipped = false;          // not judged (the objective when the data changed)
+  bool passed = false;
+  std::string message;           // one line: why it failed or was skipped; empty when it held
+};
+
+struct GoldenComparison {
+  std::vector<QuantityCheck> checks;
+  bool data_hash_matches = false;
+  std::vector<std::string> warnings;  // one line each
+  int num_failed = 0;
+  int num_skipped = 0;
+};
+
+// Compares `now` (the refit, recorded with MakeGoldenRecord at the golden's budgets) with `golden`. With
+// `check_intervals`, both must carry intervals (a precondition). Throws InputError (file "--rtol") for an override
+// whose name matches no quantity.
+GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, const GoldenTolerances& tolerances,
+                                   bool check_intervals);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_FITTING_GOLDEN_H_

@@ -1,0 +1,823 @@
+#include "gui/charts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include <QAreaSeries>
+#include <QBuffer>
+#include <QCategoryAxis>
+#include <QChart>
+#include <QFileInfo>
+#include <QGraphicsScene>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QPainter>
+#include <QSaveFile>
+#include <QScatterSeries>
+#include <QSvgGenerator>
+#include <QValueAxis>
+
+#include "core/units.h"
+#include "fitting/chinchilla_fit.h"
+#include "gui/runs_model.h"
+
+namespace scaleplan::gui {
+namespace {
+
+constexpr int kCurvePoints = 160;
+constexpr int kMaxParamBins = 7;
+constexpr int kMaxIsoflopBudgets = 8;
+constexpr double kIsoflopNearFactor = 1.3;   // a run belongs to an IsoFLOP budget within this compute factor
+constexpr double kIsoflopSpanFactor = 30.0;  // each IsoFLOP profile spans N_opt / 30 .. N_opt * 30
+
+// Object names that UpdateBudgetMarker looks series and axes up by.
+const char kBudgetPoint[] = "budget";
+const char kBudgetLine[] = "budget_line";
+const char kBudgetCurve[] = "budget_curve";
+const char kAxisX[] = "x";
+const char kAxisY[] = "y";
+const char kLabelsSuffix[] = "_labels";
+const char kLabelStyleProperty[] = "scaleplan_label_style";
+
+const QColor kBudgetColour(200, 30, 45);
+const QColor kFrontierColour(25, 25, 25);
+const QColor kParamsColour(31, 119, 180);
+const QColor kTokensColour(230, 120, 20);
+
+enum class LabelStyle { SI, SCIENTIFIC };
+
+std::vector<double> LogSpace(double lo, double hi, int count) {
+  std::vector<double> values(static_cast<size_t>(count));
+  const double a = std::log(lo), b = std::log(hi);
+  for (int i = 0; i < count; ++i) values[static_cast<size_t>(i)] = std::exp(a + (b - a) * i / (count - 1));
+  return values;
+}
+
+double FloorDecade(double value) { return std::pow(10.0, std::floor(std::log10(value) + 1e-9)); }
+double CeilDecade(double value) { return std::pow(10.0, std::ceil(std::log10(value) - 1e-9)); }
+
+// Colours along a perceptually ordered ramp (viridis, stopping short of its pale yellow end), t in [0, 1].
+QColor RampColour(double t) {
+  static constexpr int kStops[][3] = {{68, 1, 84}, {65, 68, 135}, {42, 120, 142}, {34, 168, 132}, {122, 209, 81},
+                                      {200, 200, 30}};
+  constexpr int kLast = static_cast<int>(std::size(kStops)) - 1;
+  t = std::clamp(t, 0.0, 1.0) * kLast;
+  const int i = std::min(static_cast<int>(t), kLast - 1);
+  const double f = t - i;
+  auto mix = [&](int channel) {
+    return static_cast<int>(std::lround(kStops[i][channel] * (1 - f) + kStops[i + 1][channel] * f));
+  };
+  return QColor(mix(0), mix(1), mix(2));
+}
+
+QString Q(const std::string& text) { return QString::fromStdString(text); }
+
+QString ScientificLabel(double value) {
+  const int exponent = static_cast<int>(std::floor(std::log10(value) + 1e-9));
+  const double mantissa = value / std::pow(10.0, exponent);
+  if (std::fabs(mantissa - 1.0) < 1e-6) return QStringLiteral("1e%1").arg(exponent);
+  return QStringLiteral("%1e%2").arg(mantissa, 0, 'g', 3).arg(exponent);
+}
+
+QString AxisLabel(double value, LabelStyle style) {
+  return style == LabelStyle::SI ? Q(FormatQuantity(value, 3)) : ScientificLabel(value);
+}
+
+// Tick values for a log axis over [lo, hi]: 1-2-5 within two decades or fewer, whole decades beyond (every other
+// decade, and so on, past eight of them).
+std::vector<double> LogTicks(double lo, double hi) {
+  const int first = static_cast<int>(std::ceil(std::log10(lo) - 1e-9));
+  const int last = static_cast<int>(std::floor(std::log10(hi) + 1e-9));
+  std::vector<double> ticks;
+  if (last - first <= 2) {
+    for (int k = first - 1; k <= last; ++k) {
+      for (double m : {1.0, 2.0, 5.0}) {
+        const double value = m * std::pow(10.0, k);
+        if (value >= lo * (1 - 1e-9) && value <= hi * (1 + 1e-9)) ticks.push_back(value);
+      }
+    }
+    return ticks;
+  }
+  const int step = std::max(1, static_cast<int>(std::ceil((last - first + 1) / 8.0)));
+  for (int k = first; k <= last; k += step) ticks.push_back(std::pow(10.0, k));
+  return ticks;
+}
+
+void Relabel(QCategoryAxis* labels, double lo, double hi, LabelStyle style) {
+  for (const QString& label : labels->categoriesLabels()) labels->remove(label);
+  labels->setRange(std::log10(lo), std::log10(hi));
+  labels->setStartValue(std::log10(lo));
+  for (double tick : LogTicks(lo, hi)) labels->append(AxisLabel(tick, style), std::log10(tick));
+}
+
+// A logarithmic axis. The series attach to a hidden QLogValueAxis (which maps values); a QCategoryAxis over log10
+// of the same range draws the gridlines and labels, because QLogValueAxis can only print printf formats and we
+// want "100M", "1B" and "1e20".
+QLogValueAxis* AddLogAxis(QChart* chart, Qt::Alignment alignment, const char* name, double lo, double hi,
+                          const QString& title, LabelStyle style) {
+  auto* axis = new QLogValueAxis;
+  axis->setObjectName(name);
+  axis->setBase(10.0);
+  axis->setRange(lo, hi);
+  chart->addAxis(axis, alignment);
+  axis->setVisible(false);
+
+  auto* labels = new QCategoryAxis;
+  labels->setObjectName(QString(name) + kLabelsSuffix);
+  labels->setProperty(kLabelStyleProperty, static_cast<int>(style));
+  labels->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+  labels->setTitleText(title);
+  Relabel(labels, lo, hi, style);
+  chart->addAxis(labels, alignment);
+  return axis;
+}
+
+QValueAxis* AddValueAxis(QChart* chart, Qt::Alignment alignment, const char* name, double lo, double hi,
+                         const QString& title, const char* format) {
+  auto* axis = new QValueAxis;
+  axis->setObjectName(name);
+  axis->setRange(lo, hi);
+  axis->setLabelFormat(format);
+  axis->setTickCount(7);
+  axis->applyNiceNumbers();
+  axis->setTitleText(title);
+  chart->addAxis(axis, alignment);
+  return axis;
+}
+
+// The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value`.
+double NiceStep(double value) {
+  const double decade = std::pow(10.0, std::floor(std::log10(value)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (m * decade >= value * (1 - 1e-12)) return m * decade;
+  }
+  return 10.0 * decade;
+}
+
+QAbstractAxis* FindAxis(QChart* chart, const QString& name) {
+  for (QAbstractAxis* axis : chart->axes()) {
+    if (axis->objectName() == name) return axis;
+  }
+  return nullptr;
+}
+
+// The current range of axis `name` (log or value).
+std::pair<double, double> AxisRange(QChart* chart, const char* name) {
+  QAbstractAxis* axis = FindAxis(chart, name);
+  if (auto* log_axis = qobject_cast<QLogValueAxis*>(axis)) return {log_axis->min(), log_axis->max()};
+  if (auto* value_axis = qobject_cast<QValueAxis*>(axis)) return {value_axis->min(), value_axis->max()};
+  return {0.0, 0.0};
+}
+
+// Widens axis `name` to include [lo, hi] (log axes to whole decades), keeping the labels in step.
+void IncludeInAxis(QChart* chart, const char* name, double lo, double hi) {
+  QAbstractAxis* axis = FindAxis(chart, name);
+  if (auto* log_axis = qobject_cast<QLogValueAxis*>(axis)) {
+    if (!(lo > 0) || !(hi > 0)) return;
+    if (lo >= log_axis->min() && hi <= log_axis->max()) return;
+    const double new_lo = std::min(log_axis->min(), FloorDecade(lo));
+    const double new_hi = std::max(log_axis->max(), CeilDecade(hi));
+    log_axis->setRange(new_lo, new_hi);
+    if (auto* labels = qobject_cast<QCategoryAxis*>(FindAxis(chart, QString(name) + kLabelsSuffix))) {
+      Relabel(labels, new_lo, new_hi, static_cast<LabelStyle>(labels->property(kLabelStyleProperty).toInt()));
+    }
+  } else if (auto* value_axis = qobject_cast<QValueAxis*>(axis)) {
+    if (lo >= value_axis->min() && hi <= value_axis->max()) return;
+    value_axis->setRange(std::min(value_axis->min(), lo), std::max(value_axis->max(), hi));
+    value_axis->applyNiceNumbers();
+  }
+}
+
+template <class Series>
+Series* AddSeries(QChart* chart, Series* series) {
+  chart->addSeries(series);
+  series->attachAxis(FindAxis(chart, kAxisX));
+  series->attachAxis(FindAxis(chart, kAxisY));
+  return series;
+}
+
+void HideFromLegend(QChart* chart, QAbstractSeries* series) {
+  for (QLegendMarker* marker : chart->legend()->markers(series)) marker->setVisible(false);
+}
+
+QLineSeries* Curve(const QString& name, const QColor& colour, double width, Qt::PenStyle style = Qt::SolidLine) {
+  auto* series = new QLineSeries;
+  series->setName(name);
+  QPen pen(colour);
+  pen.setWidthF(width);
+  pen.setStyle(style);
+  series->setPen(pen);
+  return series;
+}
+
+QScatterSeries* Scatter(const QString& name, const QColor& colour, double size,
+                        QScatterSeries::MarkerShape shape = QScatterSeries::MarkerShapeCircle) {
+  auto* series = new QScatterSeries;
+  series->setName(name);
+  series->setMarkerShape(shape);
+  series->setMarkerSize(size);
+  series->setColor(colour);
+  series->setBorderColor(colour.darker(130));
+  return series;
+}
+
+QScatterSeries* BudgetMarker(const QString& name) {
+  auto* marker = Scatter(name, kBudgetColour, 18, QScatterSeries::MarkerShapeStar);
+  marker->setObjectName(kBudgetPoint);
+  marker->setBorderColor(Qt::white);
+  return marker;
+}
+
+QChart* NewChart(const QString& title) {
+  auto* chart = new QChart;
+  chart->setTitle(title);
+  QFont font = chart->titleFont();
+  font.setPointSizeF(font.pointSizeF() * 1.25);
+  font.setBold(true);
+  chart->setTitleFont(font);
+  chart->setBackgroundRoundness(0);
+  chart->setDropShadowEnabled(false);
+  chart->setMargins(QMargins(6, 6, 6, 6));
+  chart->legend()->setAlignment(Qt::AlignRight);
+  return chart;
+}
+
+QString BudgetName(double budget_flops) {
+  return QStringLiteral("plan: %1 FLOPs").arg(ScientificLabel(budget_flops));
+}
+
+// The runs grouped into up to kMaxParamBins equal bins of log N.
+struct ParamBin {
+  double lo = 0, hi = 0;
+  double log_sum = 0;
+  std::vector<const TrainingRun*> runs;
+  double Representative() const { return std::exp(log_sum / static_cast<double>(runs.size())); }
+};
+
+std::vector<ParamBin> BinByParams(const std::vector<TrainingRun>& runs) {
+  if (runs.empty()) return {};
+  const auto [min_it, max_it] = std::minmax_element(
+      runs.begin(), runs.end(), [](const TrainingRun& a, const TrainingRun& b) { return a.num_params < b.num_params; });
+  const double lo = std::log(min_it->num_params), hi = std::log(max_it->num_params);
+  const int count = hi - lo < 1e-9 ? 1 : kMaxParamBins;
+  std::vector<ParamBin> bins(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    bins[static_cast<size_t>(i)].lo = std::exp(lo + (hi - lo) * i / count);
+    bins[static_cast<size_t>(i)].hi = std::exp(lo + (hi - lo) * (i + 1) / count);
+  }
+  for (const TrainingRun& run : runs) {
+    const double t = count == 1 ? 0.0 : (std::log(run.num_params) - lo) / (hi - lo);
+    const int i = std::clamp(static_cast<int>(t * count), 0, count - 1);
+    bins[static_cast<size_t>(i)].runs.push_back(&run);
+    bins[static_cast<size_t>(i)].log_sum += std::log(run.num_params);
+  }
+  std::erase_if(bins, [](const ParamBin& bin) { return bin.runs.empty(); });
+  return bins;
+}
+
+QString BinName(const ParamBin& bin) {
+  return QStringLiteral("N %1 – %2").arg(Q(FormatQuantity(bin.lo, 3)), Q(FormatQuantity(bin.hi, 3)));
+}
+
+QColor BinColour(size_t index, size_t count) {
+  return RampColour(count <= 1 ? 0.5 : static_cast<double>(index) / static_cast<double>(count - 1));
+}
+
+// [min, max] of a member over the runs.
+template <class Member>
+std::pair<double, double> RunRange(const std::vector<TrainingRun>& runs, Member member, double fallback_lo,
+                                   double fallback_hi) {
+  if (runs.empty()) return {fallback_lo, fallback_hi};
+  double lo = runs.front().*member, hi = lo;
+  for (const TrainingRun& run : runs) {
+    lo = std::min(lo, run.*member);
+    hi = std::max(hi, run.*member);
+  }
+  return {lo, hi};
+}
+
+std::pair<double, double> Padded(double lo, double hi, double fraction) {
+  const double span = std::max(hi - lo, 1e-3);
+  return {lo - fraction * span, hi + fraction * span};
+}
+
+QString RunsCount(const ChartInputs& inputs) { return QStringLiteral("%1 runs").arg(inputs.runs.size()); }
+
+// ------------------------------------------------------------------------------------------------------------------
+QChart* BuildFitChart(const ChartInputs& inputs) {
+  QChart* chart = NewChart((inputs.law ? QStringLiteral("Loss against compute: %1 coloured by N, fitted L(N, D)")
+                                        : QStringLiteral("Loss against compute: %1 (no fit yet)"))
+                               .arg(RunsCount(inputs)));
+  auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
+  auto [l_lo, l_hi] = RunRange(inputs.runs, &TrainingRun::loss_nats, 2.0, 4.0);
+  if (inputs.law && inputs.budget_flops > 0) {
+    c_lo = std::min(c_lo, inputs.budget_flops);
+    c_hi = std::max(c_hi, inputs.budget_flops);
+    l_lo = std::min(l_lo, inputs.law->ComputeOptimal(inputs.budget_flops).loss_nats);
+  }
+  const double x_lo = FloorDecade(c_lo), x_hi = CeilDecade(c_hi);
+  const auto [y_lo, y_hi] = Padded(l_lo, l_hi, 0.04);
+  AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("training compute C (FLOPs)"),
+             LabelStyle::SCIENTIFIC);
+  AddValueAxis(chart, Qt::AlignLeft, kAxisY, y_lo, y_hi, QStringLiteral("final loss (nats/token)"), "%.2f");
+
+  const std::vector<ParamBin> bins = BinByParams(inputs.runs);
+  const std::vector<double> compute = LogSpace(x_lo, x_hi, kCurvePoints);
+  for (size_t b = 0; b < bins.size(); ++b) {
+    const QColor colour = BinColour(b, bins.size());
+    auto* points = Scatter(BinName(bins[b]), colour, 8);
+    points->setObjectName("runs");
+    for (const TrainingRun* run : bins[b].runs) points->append(run->compute_flops, run->loss_nats);
+    AddSeries(chart, points);
+    if (!inputs.law) continue;
+    // The fitted law at this bin's representative N, as the budget (and so D = C / 6N) grows.
+    const double n = bins[b].Representative();
+    auto* curve = Curve(QStringLiteral("L(%1, D)").arg(Q(FormatQuantity(n, 2))), colour, 1.6);
+    for (double c : compute) {
+      const double loss = inputs.law->Loss(n, c / (6.0 * n));
+      if (loss <= 3.0 * y_hi) curve->append(c, loss);
+    }
+    AddSeries(chart, curve);
+    HideFromLegend(chart, curve);
+  }
+  if (inputs.law) {
+    auto* frontier = Curve(QStringLiteral("compute-optimal L_opt(C)"), kFrontierColour, 2.4, Qt::DashLine);
+    frontier->setObjectName("frontier");
+    for (double c : LogSpace(inputs.frontier_min_flops, inputs.frontier_max_flops, kCurvePoints)) {
+      frontier->append(c, inputs.law->ComputeOptimal(c).loss_nats);
+    }
+    AddSeries(chart, frontier);
+    auto* marker = BudgetMarker(QString());
+    AddSeries(chart, marker);
+    if (inputs.budget_flops <= 0) HideFromLegend(chart, marker);
+    UpdateBudgetMarker(chart, ChartKind::FIT, inputs);
+  }
+  return chart;
+}
+
+// IsoFLOP budgets inside [lo, hi]: 1 and 3 times whole decades, thinned to at most kMaxIsoflopBudgets.
+std::vector<double> IsoflopBudgets(double lo, double hi) {
+  std::vector<double> budgets;
+  for (int k = static_cast<int>(std::floor(std::log10(lo))); k <= static_cast<int>(std::ceil(std::log10(hi))); ++k) {
+    for (double m : {1.0, 3.0}) {
+      const double value = m * std::pow(10.0, k);
+      if (value >= lo && value <= hi) budgets.push_back(value);
+    }
+  }
+  while (budgets.size() > static_cast<size_t>(kMaxIsoflopBudgets)) {
+    std::vector<double> thinned;
+    for (size_t i = 0; i < budgets.size(); i += 2) thinned.push_back(budgets[i]);
+    budgets.swap(thinned);
+  }
+  if (budgets.empty()) budgets.push_back(std::sqrt(lo * hi));
+  return budgets;
+}
+
+QChart* BuildIsoflopChart(const ChartInputs& inputs) {
+  QChart* chart = NewChart(inputs.law ? QStringLiteral("IsoFLOP profiles of the fitted law and their minima")
+                                      : QStringLiteral("IsoFLOP profiles (no fit yet)"));
+  const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e22);
+  auto [n_lo, n_hi] = RunRange(inputs.runs, &TrainingRun::num_params, 1e7, 1e10);
+  const std::vector<double> budgets = IsoflopBudgets(c_lo, c_hi);
+  std::vector<int> budget_of_run(inputs.runs.size(), -1);
+  for (size_t r = 0; r < inputs.runs.size(); ++r) {
+    for (size_t k = 0; k < budgets.size(); ++k) {
+      if (std::fabs(std::log(inputs.runs[r].compute_flops / budgets[k])) < std::log(kIsoflopNearFactor)) {
+        budget_of_run[r] = static_cast<int>(k);
+      }
+    }
+  }
+  double l_lo = 1e300, l_hi = -1e300;
+  for (size_t r = 0; r < inputs.runs.size(); ++r) {
+    l_lo = std::min(l_lo, inputs.runs[r].loss_nats);
+    l_hi = std::max(l_hi, inputs.runs[r].loss_nats);
+  }
+  if (inputs.law) {
+    for (double c : budgets) {
+      const Allocation best = inputs.law->ComputeOptimal(c);
+      n_lo = std::min(n_lo, best.num_params / 4);
+      n_hi = std::max(n_hi, best.num_params * 4);
+      l_lo = std::min(l_lo, best.loss_nats);
+      l_hi = std::max(l_hi, best.loss_nats + 0.3);
+    }
+    if (inputs.budget_flops > 0) {
+      const Allocation best = inputs.law->ComputeOptimal(inputs.budget_flops);
+      n_lo = std::min(n_lo, best.num_params / 4);
+      n_hi = std::max(n_hi, best.num_params * 4);
+      l_lo = std::min(l_lo, best.loss_nats);
+    }
+  }
+  if (l_lo > l_hi) std::tie(l_lo, l_hi) = std::pair(2.0, 4.0);
+  const double x_lo = FloorDecade(n_lo), x_hi = CeilDecade(n_hi);
+  const auto [y_lo, y_hi] = Padded(l_lo, l_hi, 0.04);
+  AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("parameters N"), LabelStyle::SI);
+  AddValueAxis(chart, Qt::AlignLeft, kAxisY, y_lo, y_hi, QStringLiteral("final loss (nats/token)"), "%.2f");
+
+  auto* others = Scatter(QStringLiteral("other runs"), QColor(185, 185, 185), 6);
+  others->setObjectName("runs");
+  for (size_t r = 0; r < inputs.runs.size(); ++r) {
+    if (budget_of_run[r] < 0) others->append(inputs.runs[r].num_params, inputs.runs[r].loss_nats);
+  }
+  AddSeries(chart, others);
+  if (others->count() == 0) HideFromLegend(chart, others);
+
+  auto* minima = Scatter(QStringLiteral("minimum N_opt(C)"), kFrontierColour, 11,
+                         QScatterSeries::MarkerShapeRotatedRectangle);
+  minima->setObjectName("minima");
+  for (size_t k = 0; k < budgets.size(); ++k) {
+    const QColor colour = RampColour(budgets.size() <= 1 ? 0.5 : static_cast<double>(k) / (budgets.size() - 1));
+    auto* near = Scatter(QString(), colour, 8);
+    near->setObjectName("runs");
+    for (size_t r = 0; r < inputs.runs.size(); ++r) {
+      if (budget_of_run[r] == static_cast<int>(k)) near->append(inputs.runs[r].num_params, inputs.runs[r].loss_nats);
+    }
+    if (!inputs.law) {
+      near->setName(QStringLiteral("runs near C = %1").arg(ScientificLabel(budgets[k])));
+      AddSeries(chart, near);
+      continue;
+    }
+    const Allocation best = inputs.law->ComputeOptimal(budgets[k]);
+    auto* profile = Curve(QStringLiteral("C = %1 FLOPs").arg(ScientificLabel(budgets[k])), colour, 2.0);
+    for (double n : LogSpace(std::max(x_lo, best.num_params / kIsoflopSpanFactor),
+                             std::min(x_hi, best.num_params * kIsoflopSpanFactor), kCurvePoints)) {
+      profile->append(n, inputs.law->Loss(n, budgets[k] / (6.0 * n)));
+    }
+    AddSeries(chart, profile);
+    AddSeries(chart, near);
+    HideFromLegend(chart, near);
+    minima->append(best.num_params, best.loss_nats);
+  }
+  if (inputs.law) {
+    AddSeries(chart, minima);
+    auto* budget_curve = Curve(QString(), kBudgetColour, 2.4, Qt::DashLine);
+    budget_curve->setObjectName(kBudgetCurve);
+    AddSeries(chart, budget_curve);
+    HideFromLegend(chart, budget_curve);
+    auto* marker = BudgetMarker(QString());
+    AddSeries(chart, marker);
+    if (inputs.budget_flops <= 0) HideFromLegend(chart, marker);
+    UpdateBudgetMarker(chart, ChartKind::ISOFLOP, inputs);
+  }
+  return chart;
+}
+
+QChart* BuildFrontierChart(const ChartInputs& inputs) {
+  const QString title =
+      inputs.law ? QStringLiteral("Compute-optimal allocation: N_opt ∝ C^%1, D_opt ∝ C^%2")
+                       .arg(inputs.law->ExponentParams(), 0, 'f', 3)
+                       .arg(inputs.law->ExponentTokens(), 0, 'f', 3)
+                 : QStringLiteral("Runs: parameters and tokens against compute (no fit yet)");
+  QChart* chart = NewChart(title);
+  const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
+  const double x_lo = FloorDecade(std::min(c_lo, inputs.law ? inputs.frontier_min_flops : c_lo));
+  const double x_hi = CeilDecade(std::max(c_hi, inputs.law ? inputs.frontier_max_flops : c_hi));
+  auto [y_lo, unused_hi] = RunRange(inputs.runs, &TrainingRun::num_params, 1e7, 1e12);
+  auto [unused_lo, y_hi] = RunRange(inputs.runs, &TrainingRun::num_tokens, 1e7, 1e12);
+  (void)unused_hi;
+  (void)unused_lo;
+  if (inputs.law) {
+    const Allocation low = inputs.law->ComputeOptimal(x_lo), high = inputs.law->ComputeOptimal(x_hi);
+    y_lo = std::min({y_lo, low.num_params, low.num_tokens});
+    y_hi = std::max({y_hi, high.num_params, high.num_tokens});
+  }
+  AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("training compute C (FLOPs)"),
+             LabelStyle::SCIENTIFIC);
+  AddLogAxis(chart, Qt::AlignLeft, kAxisY, FloorDecade(y_lo), CeilDecade(y_hi),
+             QStringLiteral("parameters N, training tokens D"), LabelStyle::SI);
+
+  std::string why;
+  if (inputs.band && inputs.band->Check(&why) && !inputs.band->compute_flops.empty()) {
+    const FrontierBand& band = *inputs.band;
+    auto add_band = [&](const std::vector<double>& low, const std::vector<double>& high, QColor colour,
+                        const QString& name) {
+      auto* upper = new QLineSeries;
+      auto* lower = new QLineSeries;
+      for (size_t i = 0; i < band.compute_flops.size(); ++i) {
+        upper->append(band.compute_flops[i], high[i]);
+        lower->append(band.compute_flops[i], low[i]);
+      }
+      auto* area = new QAreaSeries(upper, lower);
+      area->setName(name);
+      area->setObjectName("band");
+      colour.setAlpha(55);
+      area->setBrush(colour);
+      area->setPen(Qt::NoPen);
+      return AddSeries(chart, area);
+    };
+    add_band(band.params_low, band.params_high, kParamsColour, Q(band.label));
+    HideFromLegend(chart, add_band(band.tokens_low, band.tokens_high, kTokensColour, QString()));
+  }
+
+  auto* run_params = Scatter(QStringLiteral("runs: N"), kParamsColour.lighter(150), 6);
+  auto* run_tokens = Scatter(QStringLiteral("runs: D"), kTokensColour.lighter(150), 6);
+  run_params->setObjectName("runs");
+  run_tokens->setObjectName("runs");
+  for (const TrainingRun& run : inputs.runs) {
+    run_params->append(run.compute_flops, run.num_params);
+    run_tokens->append(run.compute_flops, run.num_tokens);
+  }
+  AddSeries(chart, run_params);
+  AddSeries(chart, run_tokens);
+  if (inputs.law) {
+    auto* params = Curve(QStringLiteral("N_opt(C)"), kParamsColour, 2.6);
+    auto* tokens = Curve(QStringLiteral("D_opt(C)"), kTokensColour, 2.6);
+    params->setObjectName("n_opt");
+    tokens->setObjectName("d_opt");
+    for (double c : LogSpace(x_lo, x_hi, kCurvePoints)) {
+      const Allocation best = inputs.law->ComputeOptimal(c);
+      params->append(c, best.num_params);
+      tokens->append(c, best.num_tokens);
+    }
+    AddSeries(chart, params);
+    AddSeries(chart, tokens);
+    auto* line = Curve(QString(), kBudgetColour, 1.4, Qt::DashLine);
+    line->setObjectName(kBudgetLine);
+    AddSeries(chart, line);
+    HideFromLegend(chart, line);
+    auto* marker = BudgetMarker(QString());
+    AddSeries(chart, marker);
+    if (inputs.budget_flops <= 0) HideFromLegend(chart, marker);
+    UpdateBudgetMarker(chart, ChartKind::FRONTIER, inputs);
+  }
+  return chart;
+}
+
+QChart* BuildResidualsChart(const ChartInputs& inputs) {
+  if (!inputs.law) {
+    QChart* chart = NewChart(QStringLiteral("Residuals (no fit yet)"));
+    const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
+    AddLogAxis(chart, Qt::AlignBottom, kAxisX, FloorDecade(c_lo), CeilDecade(c_hi),
+               QStringLiteral("training compute C (FLOPs)"), LabelStyle::SCIENTIFIC);
+    AddValueAxis(chart, Qt::AlignLeft, kAxisY, -0.05, 0.05, QStringLiteral("ln(L_fit / L)"), "%.3f");
+    return chart;
+  }
+  RunsTable table;
+  table.runs = inputs.runs;
+  const ResidualStats stats = ComputeResiduals(*inputs.law, table, inputs.huber_delta);
+  QChart* chart = NewChart(QStringLiteral("Log residuals ln(L_fit / L): RMSE %1, bias %2, %3 of %4 runs beyond δ")
+                               .arg(stats.rmse, 0, 'f', 4)
+                               .arg(stats.mean, 0, 'f', 5)
+                               .arg(stats.num_beyond_delta)
+                               .arg(stats.num_runs));
+  const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
+  const double x_lo = FloorDecade(c_lo), x_hi = CeilDecade(c_hi);
+  // A symmetric range in three nice steps either side of zero.
+  const double step = NiceStep(1.05 * std::max(stats.max_abs, 2.0 * inputs.huber_delta) / 3.0);
+  AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("training compute C (FLOPs)"),
+             LabelStyle::SCIENTIFIC);
+  auto* y_axis = new QValueAxis;
+  y_axis->setObjectName(kAxisY);
+  y_axis->setRange(-3 * step, 3 * step);
+  y_axis->setTickCount(7);
+  y_axis->setLabelFormat(step >= 0.01 ? "%.2f" : "%.3f");
+  y_axis->setTitleText(QStringLiteral("ln(L_fit / L)"));
+  chart->addAxis(y_axis, Qt::AlignLeft);
+
+  auto* zero = Curve(QString(), QColor(90, 90, 90), 1.0);
+  zero->append(x_lo, 0.0);
+  zero->append(x_hi, 0.0);
+  AddSeries(chart, zero);
+  HideFromLegend(chart, zero);
+  const QString delta_name = QStringLiteral("Huber δ = ±%1").arg(inputs.huber_delta, 0, 'g', 3);
+  for (double sign : {1.0, -1.0}) {
+    auto* threshold = Curve(delta_name, QColor(120, 120, 120), 1.2, Qt::DashLine);
+    threshold->append(x_lo, sign * inputs.huber_delta);
+    threshold->append(x_hi, sign * inputs.huber_delta);
+    AddSeries(chart, threshold);
+    if (sign < 0) HideFromLegend(chart, threshold);
+  }
+  const std::vector<ParamBin> bins = BinByParams(inputs.runs);
+  for (size_t b = 0; b < bins.size(); ++b) {
+    auto* points = Scatter(BinName(bins[b]), BinColour(b, bins.size()), 8);
+    points->setObjectName("runs");
+    for (const TrainingRun* run : bins[b].runs) {
+      points->append(run->compute_flops,
+                     std::log(inputs.law->Loss(run->num_params, run->num_tokens)) - std::log(run->loss_nats));
+    }
+    AddSeries(chart, points);
+  }
+  return chart;
+}
+
+template <class Series>
+Series* FindSeries(QChart* chart, const char* name) {
+  for (QAbstractSeries* series : chart->series()) {
+    if (series->objectName() == name) return qobject_cast<Series*>(series);
+  }
+  return nullptr;
+}
+
+void ShowInLegend(QChart* chart, QAbstractSeries* series, bool visible) {
+  for (QLegendMarker* marker : chart->legend()->markers(series)) marker->setVisible(visible);
+}
+
+}  // namespace
+
+const char* ChartKindName(ChartKind kind) {
+  switch (kind) {
+    case ChartKind::FIT: return "fit";
+    case ChartKind::ISOFLOP: return "isoflop";
+    case ChartKind::FRONTIER: return "frontier";
+    case ChartKind::RESIDUALS: return "residuals";
+  }
+  return "fit";
+}
+
+QString ChartKindTitle(ChartKind kind) {
+  switch (kind) {
+    case ChartKind::FIT: return QStringLiteral("Loss vs compute");
+    case ChartKind::ISOFLOP: return QStringLiteral("IsoFLOP profiles");
+    case ChartKind::FRONTIER: return QStringLiteral("N_opt, D_opt vs compute");
+    case ChartKind::RESIDUALS: return QStringLiteral("Residuals");
+  }
+  return QString();
+}
+
+std::optional<ChartKind> ParseChartKind(std::string_view name) {
+  for (ChartKind kind : kAllChartKinds) {
+    if (name == ChartKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+bool FrontierBand::Check(std::string* why) const {
+  auto fail = [why](const char* reason) {
+    if (why != nullptr) *why = reason;
+    return false;
+  };
+  const size_t n = compute_flops.size();
+  if (params_low.size() != n || params_high.size() != n || tokens_low.size() != n || tokens_high.size() != n) {
+    return fail("every band vector needs one value per compute_flops value");
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!(compute_flops[i] > 0) || !(params_low[i] > 0) || !(tokens_low[i] > 0)) {
+      return fail("band values must be positive (they are drawn on log axes)");
+    }
+    if (params_low[i] > params_high[i] || tokens_low[i] > tokens_high[i]) return fail("band low above high");
+    if (i > 0 && compute_flops[i] <= compute_flops[i - 1]) return fail("band compute values must increase");
+  }
+  return true;
+}
+
+FrontierBand MakeFrontierBand(const std::vector<ChinchillaLaw>& laws, double confidence, double min_flops,
+                              double max_flops, int points, std::string label) {
+  FrontierBand band;
+  band.label = std::move(label);
+  if (laws.empty() || points < 2) return band;
+  for (double c : LogSpace(min_flops, max_flops, points)) {
+    const auto intervals = IntervalsOfAllocation(
+        laws, confidence, [c](const ChinchillaLaw& law) -> std::optional<Allocation> { return law.ComputeOptimal(c); });
+    if (!intervals) continue;
+    band.compute_flops.push_back(c);
+    band.params_low.push_back(intervals->num_params.lower);
+    band.params_high.push_back(intervals->num_params.upper);
+    band.tokens_low.push_back(intervals->num_tokens.lower);
+    band.tokens_high.push_back(intervals->num_tokens.upper);
+  }
+  return band;
+}
+
+ChartInputs MakeChartInputs(const RunsModel& model, const std::optional<ChinchillaLaw>& law, double huber_delta) {
+  ChartInputs inputs;
+  inputs.runs = model.PlottableRuns();
+  inputs.source = model.table().source;
+  inputs.law = law;
+  inputs.huber_delta = huber_delta;
+  return inputs;
+}
+
+QChart* BuildChart(ChartKind kind, const ChartInputs& inputs) {
+  switch (kind) {
+    case ChartKind::FIT: return BuildFitChart(inputs);
+    case ChartKind::ISOFLOP: return BuildIsoflopChart(inputs);
+    case ChartKind::FRONTIER: return BuildFrontierChart(inputs);
+    case ChartKind::RESIDUALS: return BuildResidualsChart(inputs);
+  }
+  return BuildFitChart(inputs);
+}
+
+void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs) {
+  if (chart == nullptr || !inputs.law) return;
+  auto* marker = FindSeries<QScatterSeries>(chart, kBudgetPoint);
+  const bool shown = inputs.budget_flops > 0;
+  if (marker != nullptr) {
+    marker->setName(shown ? BudgetName(inputs.budget_flops) : QString());
+    ShowInLegend(chart, marker, shown);
+  }
+  if (!shown) {
+    if (marker != nullptr) marker->clear();
+    if (auto* line = FindSeries<QLineSeries>(chart, kBudgetLine)) line->clear();
+    if (auto* curve = FindSeries<QLineSeries>(chart, kBudgetCurve)) curve->clear();
+    return;
+  }
+  const double c = inputs.budget_flops;
+  const Allocation best = inputs.law->ComputeOptimal(c);
+  switch (kind) {
+    case ChartKind::FIT: {
+      IncludeInAxis(chart, kAxisX, c, c);
+      IncludeInAxis(chart, kAxisY, best.loss_nats, best.loss_nats);
+      if (marker != nullptr) marker->replace(QList<QPointF>{{c, best.loss_nats}});
+      break;
+    }
+    case ChartKind::FRONTIER: {
+      IncludeInAxis(chart, kAxisX, c, c);
+      IncludeInAxis(chart, kAxisY, best.num_params, best.num_tokens);
+      if (marker != nullptr) marker->replace(QList<QPointF>{{c, best.num_params}, {c, best.num_tokens}});
+      if (auto* line = FindSeries<QLineSeries>(chart, kBudgetLine)) {
+        const auto [y_lo, y_hi] = AxisRange(chart, kAxisY);
+        line->replace(QList<QPointF>{{c, y_lo}, {c, y_hi}});
+      }
+      break;
+    }
+    case ChartKind::ISOFLOP: {
+      IncludeInAxis(chart, kAxisX, best.num_params / 4, best.num_params * 4);
+      IncludeInAxis(chart, kAxisY, best.loss_nats, best.loss_nats);
+      if (marker != nullptr) marker->replace(QList<QPointF>{{best.num_params, best.loss_nats}});
+      if (auto* curve = FindSeries<QLineSeries>(chart, kBudgetCurve)) {
+        const auto [x_lo, x_hi] = AxisRange(chart, kAxisX);
+        QList<QPointF> points;
+        points.reserve(kCurvePoints);
+        for (double n : LogSpace(std::max(x_lo, best.num_params / kIsoflopSpanFactor),
+                                 std::min(x_hi, best.num_params * kIsoflopSpanFactor), kCurvePoints)) {
+          points.append({n, inputs.law->Loss(n, c / (6.0 * n))});
+        }
+        curve->replace(points);
+      }
+      break;
+    }
+    case ChartKind::RESIDUALS:
+      break;
+  }
+}
+
+namespace {
+
+// Lays the chart out at `size` in a scene of its own and paints it.
+void PaintChart(QChart* chart, QSize size, QPainter* painter) {
+  QGraphicsScene scene;
+  scene.addItem(chart);  // the scene owns (and deletes) the chart
+  chart->resize(size);
+  scene.setSceneRect(QRectF(QPointF(0, 0), size));
+  painter->setRenderHint(QPainter::Antialiasing);
+  painter->setRenderHint(QPainter::TextAntialiasing);
+  scene.render(painter, QRectF(QPointF(0, 0), size), QRectF(QPointF(0, 0), size));
+}
+
+}  // namespace
+
+QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, QSize size) {
+  QImage image(size, QImage::Format_ARGB32_Premultiplied);
+  image.fill(Qt::white);
+  QPainter painter(&image);
+  PaintChart(BuildChart(kind, inputs), size, &painter);
+  painter.end();
+  return image;
+}
+
+bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, QSize size, QString* error) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix != QLatin1String("png") && suffix != QLatin1String("svg")) {
+    if (error != nullptr) *error = QStringLiteral("%1: the file name must end in .png or .svg").arg(path);
+    return false;
+  }
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly)) {
+    if (error != nullptr) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+    return false;
+  }
+  bool written = false;
+  if (suffix == QLatin1String("png")) {
+    written = RenderChartImage(kind, inputs, size).save(&file, "PNG");
+  } else {
+    QSvgGenerator generator;
+    generator.setOutputDevice(&file);
+    generator.setSize(size);
+    generator.setViewBox(QRect(QPoint(0, 0), size));
+    generator.setResolution(96);
+    // QSvgGenerator writes the title and description verbatim: escape them (a source may read "<bundled ...>").
+    generator.setTitle(QStringLiteral("scaleplan: %1").arg(ChartKindTitle(kind)).toHtmlEscaped());
+    generator.setDescription(
+        QStringLiteral("%1 chart of %2").arg(ChartKindName(kind), Q(inputs.source)).toHtmlEscaped());
+    QPainter painter;
+    if (painter.begin(&generator)) {
+      painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);
+      PaintChart(BuildChart(kind, inputs), size, &painter);
+      written = painter.end();
+    }
+  }
+  if (!written) {
+    file.cancelWriting();
+    if (error != nullptr) *error = QStringLiteral("%1: cannot write the image").arg(path);
+    return false;
+  }
+  if (!file.commit()) {
+    if (error != nullptr) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace scaleplan::gui

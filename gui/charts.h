@@ -1,0 +1,87 @@
+// The chart-building code path shared by the window's chart tabs, chart export and `scaleplan plot`.
+//
+//   fit        loss against compute: the runs coloured by N, the fitted law's curve for each N bin and the
+//              compute-optimal frontier L_opt(C) (the envelope of those curves)
+//   isoflop    loss against N at fixed compute budgets (IsoFLOP profiles of the fitted law), the runs nearest each
+//              budget, and each profile's minimum N_opt(C)
+//   frontier   N_opt and D_opt against compute, the runs' N and D, and an interval band when one is given
+//   residuals  ln(L_hat / L) per run against compute, with the Huber threshold
+//
+// Axes over counts and FLOPs are logarithmic (QLogValueAxis); their labels come from core/units.h (SI suffixes
+// for N and D, scientific for FLOPs). Non-positive points never reach a log axis: ChartInputs::runs holds
+// RunsModel::PlottableRuns(), and the law's curves are positive by construction.
+#ifndef SCALEPLAN_GUI_CHARTS_H_
+#define SCALEPLAN_GUI_CHARTS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <QImage>
+#include <QSize>
+#include <QString>
+
+#include "core/chinchilla_law.h"
+#include "core/runs_table.h"
+
+class QChart;
+
+namespace scaleplan::gui {
+
+class RunsModel;
+
+enum class ChartKind { FIT, ISOFLOP, FRONTIER, RESIDUALS };
+inline constexpr ChartKind kAllChartKinds[] = {ChartKind::FIT, ChartKind::ISOFLOP, ChartKind::FRONTIER,
+                                               ChartKind::RESIDUALS};
+
+const char* ChartKindName(ChartKind kind);   // "fit", "isoflop", "frontier", "residuals"
+QString ChartKindTitle(ChartKind kind);      // tab titles: "Loss vs compute", ...
+std::optional<ChartKind> ParseChartKind(std::string_view name);
+
+// An interval for N_opt and D_opt along the frontier (e.g. from bootstrap refits), drawn as shaded bands. All
+// vectors have one entry per compute_flops value, in increasing compute order.
+struct FrontierBand {
+  std::string label;  // legend text, e.g. "80% interval (bootstrap, 200 refits)"
+  std::vector<double> compute_flops;
+  std::vector<double> params_low, params_high;
+  std::vector<double> tokens_low, tokens_high;
+
+  bool Check(std::string* why) const;  // equal sizes, positive values, low <= high
+};
+
+// The band of N_opt(C) and D_opt(C) over bootstrap laws at `points` log-spaced budgets in [min_flops, max_flops].
+FrontierBand MakeFrontierBand(const std::vector<ChinchillaLaw>& laws, double confidence, double min_flops,
+                              double max_flops, int points, std::string label);
+
+struct ChartInputs {
+  std::vector<TrainingRun> runs;     // plottable runs (RunsModel::PlottableRuns)
+  std::string source;                // data label for titles
+  std::optional<ChinchillaLaw> law;  // the fitted law; without one only the runs are drawn
+  double huber_delta = 1e-3;         // the fit's threshold, drawn on the residuals chart
+  double budget_flops = 0;           // > 0: the plan's budget is marked
+  std::optional<FrontierBand> band;  // drawn on the frontier chart when set and valid
+  double frontier_min_flops = 1e17;  // compute range of the frontier chart (the budget slider's range)
+  double frontier_max_flops = 1e27;
+};
+
+// The runs of `model` and the law, ready for BuildChart.
+ChartInputs MakeChartInputs(const RunsModel& model, const std::optional<ChinchillaLaw>& law, double huber_delta);
+
+// A new chart (the caller owns it) for `kind`.
+QChart* BuildChart(ChartKind kind, const ChartInputs& inputs);
+
+// Moves the budget marker of a chart made by BuildChart(kind, ...) to inputs.budget_flops, widening the axes when
+// the budget lies outside them. Cheap: only the marker series change.
+void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs);
+
+// Renders a chart built from `inputs` at `size` pixels.
+QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, QSize size);
+
+// Writes the chart to `path` as PNG or SVG (by extension), atomically (a temporary file renamed over the target).
+// Returns false with the reason in *error.
+bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, QSize size, QString* error);
+
+}  // namespace scaleplan::gui
+
+#endif  // SCALEPLAN_GUI_CHARTS_H_

@@ -1,0 +1,105 @@
+#include "gui/charts_view.h"
+
+#include <QAbstractAxis>
+#include <QChart>
+#include <QChartView>
+#include <QCursor>
+#include <QGraphicsItem>
+#include <QLogValueAxis>
+#include <QScatterSeries>
+#include <QToolTip>
+
+#include "core/units.h"
+
+namespace scaleplan::gui {
+namespace {
+
+size_t Index(ChartKind kind) { return static_cast<size_t>(kind); }
+
+// "1.23e+20" for FLOPs, "1.2B" for counts, plain decimals otherwise, by the axis the value sits on.
+QString AxisValue(const QAbstractAxis* axis, double value) {
+  if (qobject_cast<const QLogValueAxis*>(axis) != nullptr) {
+    return QString::fromStdString(value >= 1e18 ? FormatScientific(value, 3) : FormatQuantity(value, 3));
+  }
+  return QString::number(value, 'g', 4);
+}
+
+QString AxisTitle(const QChart* chart, Qt::Orientation orientation) {
+  for (const QAbstractAxis* axis : chart->axes(orientation)) {
+    if (!axis->titleText().isEmpty()) return axis->titleText();
+  }
+  return QString();
+}
+
+}  // namespace
+
+ChartsView::ChartsView(QWidget* parent) : QTabWidget(parent) {
+  setObjectName("charts");
+  setDocumentMode(true);
+  for (ChartKind kind : kAllChartKinds) {
+    auto* view = new QChartView;
+    view->setObjectName(QStringLiteral("chart_%1").arg(ChartKindName(kind)));
+    view->setRenderHint(QPainter::Antialiasing);
+    views_[Index(kind)] = view;
+    addTab(view, ChartKindTitle(kind));
+  }
+}
+
+void ChartsView::SetInputs(const ChartInputs& inputs) {
+  inputs_ = inputs;
+  for (ChartKind kind : kAllChartKinds) {
+    QChartView* view = views_[Index(kind)];
+    QChart* old_chart = view->chart();
+    QChart* chart = BuildChart(kind, inputs_);
+    view->setChart(chart);  // the view owns the new chart and releases the old one
+    delete old_chart;
+    // Cache every drawn item: when the slider moves only the budget marker's cache is redrawn.
+    QList<QGraphicsItem*> items = chart->childItems();
+    while (!items.isEmpty()) {
+      QGraphicsItem* item = items.takeLast();
+      item->setCacheMode(QGraphicsItem::DeviceCoordinateCache);
+      items.append(item->childItems());
+    }
+    ConnectHoverTips(chart);
+  }
+}
+
+void ChartsView::SetBudget(double budget_flops) {
+  inputs_.budget_flops = budget_flops;
+  for (ChartKind kind : kAllChartKinds) UpdateBudgetMarker(views_[Index(kind)]->chart(), kind, inputs_);
+}
+
+ChartKind ChartsView::CurrentKind() const {
+  const int index = currentIndex();
+  return index >= 0 && index < static_cast<int>(std::size(kAllChartKinds)) ? kAllChartKinds[index] : ChartKind::FIT;
+}
+
+void ChartsView::SetCurrentKind(ChartKind kind) { setCurrentIndex(static_cast<int>(Index(kind))); }
+
+QChart* ChartsView::Chart(ChartKind kind) const { return views_[Index(kind)]->chart(); }
+
+void ChartsView::ConnectHoverTips(QChart* chart) {
+  for (QAbstractSeries* series : chart->series()) {
+    auto* scatter = qobject_cast<QScatterSeries*>(series);
+    if (scatter == nullptr) continue;
+    connect(scatter, &QScatterSeries::hovered, chart, [chart, scatter](const QPointF& point, bool inside) {
+      if (!inside) {
+        QToolTip::hideText();
+        return;
+      }
+      const QList<QAbstractAxis*> x_axes = scatter->attachedAxes();
+      const QAbstractAxis* x_axis = nullptr;
+      const QAbstractAxis* y_axis = nullptr;
+      for (const QAbstractAxis* axis : x_axes) {
+        (axis->orientation() == Qt::Horizontal ? x_axis : y_axis) = axis;
+      }
+      QString text = scatter->name().isEmpty() ? QString() : scatter->name() + '\n';
+      text += QStringLiteral("%1: %2\n%3: %4")
+                  .arg(AxisTitle(chart, Qt::Horizontal), AxisValue(x_axis, point.x()),
+                       AxisTitle(chart, Qt::Vertical), AxisValue(y_axis, point.y()));
+      QToolTip::showText(QCursor::pos(), text);
+    });
+  }
+}
+
+}  // namespace scaleplan::gui

@@ -1,0 +1,41 @@
+// The central chart tabs: one QChartView per ChartKind, built by BuildChart (gui/charts.h) from the runs model and
+// the fit, with the plan's budget marked.
+#ifndef SCALEPLAN_GUI_CHARTS_VIEW_H_
+#define SCALEPLAN_GUI_CHARTS_VIEW_H_
+
+#include <array>
+
+#include <QTabWidget>
+
+#include "gui/charts.h"
+
+class QChartView;
+
+namespace scaleplan::gui {
+
+class ChartsView : public QTabWidget {
+  Q_OBJECT
+
+ public:
+  explicit ChartsView(QWidget* parent = nullptr);
+
+  // Rebuilds every chart (new runs, exclusions or a new fit); the budget marker keeps inputs.budget_flops.
+  void SetInputs(const ChartInputs& inputs);
+  // Moves the budget markers only.
+  void SetBudget(double budget_flops);
+  const ChartInputs& inputs() const { return inputs_; }
+
+  ChartKind CurrentKind() const;
+  void SetCurrentKind(ChartKind kind);
+  QChart* Chart(ChartKind kind) const;
+
+ private:
+  void ConnectHoverTips(QChart* chart);
+
+  std::array<QChartView*, std::size(kAllChartKinds)> views_{};
+  ChartInputs inputs_;
+};
+
+}  // namespace scaleplan::gui
+
+#endif  // SCALEPLAN_GUI_CHARTS_VIEW_H_

@@ -1,0 +1,328 @@
+#include "gui/main_window.h"
+
+#include <algorithm>
+#include <exception>
+#include <fstream>
+#include <sstream>
+
+#include <QAction>
+#include <QApplication>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QSaveFile>
+#include <QStatusBar>
+
+#include "core/bundled_data.h"
+#include "core/error.h"
+#include "gui/charts_view.h"
+#include "gui/fit_panel.h"
+#include "gui/plan_panel.h"
+#include "gui/runs_model.h"
+#include "gui/runs_panel.h"
+#include "gui/session.h"
+
+namespace scaleplan::gui {
+namespace {
+
+QString Q(const std::string& text) { return QString::fromStdString(text); }
+
+// Writes `contents` atomically: a temporary file in the same folder, renamed over `path` on success.
+bool WriteAtomically(const QString& path, const QByteArray& contents, QString* error) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly) || file.write(contents) != contents.size() || !file.commit()) {
+    *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+    return false;
+  }
+  return true;
+}
+
+QDockWidget* Dock(const QString& title, const char* name, QWidget* content, QMainWindow* window) {
+  auto* dock = new QDockWidget(title, window);
+  dock->setObjectName(name);
+  dock->setWidget(content);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                    QDockWidget::DockWidgetClosable);
+  return dock;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("scaleplan: scaling laws and compute-optimal planning"));
+  setObjectName("main_window");
+  model_ = new RunsModel(this);
+  runs_panel_ = new RunsPanel(model_);
+  fit_panel_ = new FitPanel(model_);
+  plan_panel_ = new PlanPanel;
+  charts_ = new ChartsView;
+  setCentralWidget(charts_);
+
+  runs_dock_ = Dock(tr("Runs"), "runs_dock", runs_panel_, this);
+  fit_dock_ = Dock(tr("Fit"), "fit_dock", fit_panel_, this);
+  plan_dock_ = Dock(tr("Plan"), "plan_dock", plan_panel_, this);
+  addDockWidget(Qt::RightDockWidgetArea, plan_dock_);
+  addDockWidget(Qt::BottomDockWidgetArea, runs_dock_);
+  splitDockWidget(runs_dock_, fit_dock_, Qt::Horizontal);
+  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+  resizeDocks({plan_dock_}, {440}, Qt::Horizontal);
+  resizeDocks({runs_dock_, fit_dock_}, {480, 560}, Qt::Horizontal);
+  resizeDocks({runs_dock_}, {290}, Qt::Vertical);
+
+  message_ = new QLabel;
+  message_->setObjectName("window_message");
+  message_->setTextFormat(Qt::PlainText);
+  statusBar()->addWidget(message_, 1);
+
+  BuildMenus();
+  connect(model_, &RunsModel::IncludedRunsChanged, this, &MainWindow::RefreshCharts);
+  connect(runs_panel_, &RunsPanel::TableReplaced, this, &MainWindow::OnTableReplaced);
+  connect(fit_panel_, &FitPanel::FitFinished, this, &MainWindow::OnFitFinished);
+  connect(plan_panel_, &PlanPanel::BudgetChanged, charts_, &ChartsView::SetBudget);
+
+  resize(1480, 940);
+  runs_panel_->LoadBundled();  // loads the runs and starts the first fit in the background
+}
+
+void MainWindow::BuildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* import = file->addAction(tr("&Import runs CSV…"), runs_panel_, &RunsPanel::ChooseAndImport);
+  import->setShortcut(QKeySequence::Open);
+  file->addAction(tr("Load the &bundled runs"), runs_panel_, &RunsPanel::LoadBundled);
+  file->addSeparator();
+  file->addAction(tr("Open &session…"), this, &MainWindow::ChooseSessionToOpen);
+  QAction* save = file->addAction(tr("&Save session…"), this, &MainWindow::ChooseSessionToSave);
+  save->setShortcut(QKeySequence::Save);
+  file->addSeparator();
+  QAction* chart = file->addAction(tr("Export &chart as PNG or SVG…"), this, &MainWindow::ChooseChartExport);
+  chart->setShortcut(QKeySequence(tr("Ctrl+E")));
+  file->addAction(tr("Export &plan as CSV or JSON…"), this, &MainWindow::ChoosePlanExport);
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* fit = menuBar()->addMenu(tr("F&it"));
+  QAction* run = fit->addAction(tr("&Fit"), fit_panel_, &FitPanel::StartFit);
+  run->setShortcut(QKeySequence(tr("Ctrl+F")));
+  fit->addAction(tr("&Cancel"), fit_panel_, &FitPanel::CancelFit);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->setObjectName("view_menu");
+  for (QDockWidget* dock : {runs_dock_, fit_dock_, plan_dock_}) view->addAction(dock->toggleViewAction());
+  view->addSeparator();
+  int number = 1;
+  for (ChartKind kind : kAllChartKinds) {
+    QAction* action = view->addAction(ChartKindTitle(kind), this, [this, kind] { charts_->SetCurrentKind(kind); });
+    action->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(number++)));
+  }
+}
+
+bool MainWindow::ImportRunsCsv(const QString& path, const RunsColumns& columns) {
+  const bool loaded = runs_panel_->ImportCsv(path, columns);
+  if (!loaded) ShowMessage(tr("Import failed: %1").arg(runs_panel_->ErrorText()), true);
+  return loaded;
+}
+
+void MainWindow::OnTableReplaced() {
+  law_.reset();
+  plan_panel_->SetLaw(std::nullopt);
+  RefreshCharts();
+  fit_panel_->CancelFit();
+  fit_panel_->StartFit();
+  ShowMessage(tr("Loaded %1 runs from %2; fitting…")
+                  .arg(model_->rowCount())
+                  .arg(Q(model_->table().source)),
+              false);
+}
+
+void MainWindow::OnFitFinished(bool usable) {
+  if (usable) {
+    const ChinchillaFit& fit = *fit_panel_->fit();
+    const RunsTable& runs = fit_panel_->fitted_runs();
+    LawSource source;
+    source.law = fit.law;
+    source.description = "Approach-3 fit of " + runs.source + " (" + std::to_string(runs.runs.size()) + " runs)";
+    for (const TrainingRun& run : runs.runs) {
+      source.fitted_compute_max = std::max(source.fitted_compute_max, run.compute_flops);
+    }
+    if (const auto& bootstrap = fit_panel_->bootstrap(); bootstrap && !bootstrap->laws.empty()) {
+      source.bootstrap_laws = bootstrap->laws;
+      source.confidence = bootstrap->options.confidence;
+    }
+    law_ = fit.law;
+    huber_delta_ = fit.options.huber_delta;
+    plan_panel_->SetLaw(source);
+    RefreshCharts();
+    ShowMessage(tr("Fitted: E %1, A %2, B %3, α %4, β %5")
+                    .arg(fit.law.E, 0, 'g', 5)
+                    .arg(fit.law.A, 0, 'g', 5)
+                    .arg(fit.law.B, 0, 'g', 5)
+                    .arg(fit.law.alpha, 0, 'g', 5)
+                    .arg(fit.law.beta, 0, 'g', 5),
+                false);
+  } else {
+    ShowMessage(tr("The fit failed: see the Fit panel"), true);
+  }
+  emit Fitted(usable);
+}
+
+void MainWindow::RefreshCharts() {
+  ChartInputs inputs = MakeChartInputs(*model_, law_, huber_delta_);
+  inputs.budget_flops = plan_panel_->budget_flops();
+  const auto& bootstrap = fit_panel_->bootstrap();
+  if (law_ && bootstrap && !bootstrap->laws.empty()) {
+    constexpr int kBandPoints = 41;
+    inputs.band = MakeFrontierBand(
+        bootstrap->laws, bootstrap->options.confidence, inputs.frontier_min_flops, inputs.frontier_max_flops,
+        kBandPoints,
+        tr("%1% interval (%2 bootstrap fits)")
+            .arg(100.0 * bootstrap->options.confidence, 0, 'g', 3)
+            .arg(bootstrap->laws.size())
+            .toStdString());
+  }
+  charts_->SetInputs(inputs);
+}
+
+void MainWindow::ShowMessage(const QString& text, bool is_error) {
+  message_->setText(text);
+  message_->setStyleSheet(is_error ? QStringLiteral("color: #b00020;") : QString());
+}
+
+bool MainWindow::SaveSession(const QString& path, QString* error) {
+  Session session;
+  session.runs_path = runs_panel_->runs_path();
+  session.columns = runs_panel_->columns();
+  session.excluded_rows = model_->ExcludedRows();
+  InitGrid grid;
+  std::string why;
+  if (!fit_panel_->ReadOptions(&session.fit_options, &grid, &why)) {
+    *error = tr("The fit options do not check: %1").arg(Q(why));
+    ShowMessage(*error, true);
+    return false;
+  }
+  session.grid_spec = fit_panel_->GridSpec();
+  session.bootstrap_resamples = fit_panel_->BootstrapCount();
+  session.budget_flops = plan_panel_->budget_flops();
+  session.budget_text = plan_panel_->BudgetText().toStdString();
+  session.plan = plan_panel_->Settings();
+  session.chart = static_cast<int>(charts_->CurrentKind());
+  const std::string text = SessionToJson(session).dump(2) + "\n";
+  if (!WriteAtomically(path, QByteArray::fromStdString(text), error)) {
+    ShowMessage(*error, true);
+    return false;
+  }
+  ShowMessage(tr("Session saved to %1").arg(path), false);
+  return true;
+}
+
+bool MainWindow::LoadSession(const QString& path, QString* error) {
+  try {
+    std::ifstream in(path.toStdString(), std::ios::binary);
+    if (!in) throw InputError("cannot read the file", InputLocation{path.toStdString()});
+    std::ostringstream text;
+    text << in.rdbuf();
+    const Session session = ParseSession(text.str(), path.toStdString());
+    // Everything is checked before anything changes: a session that does not load leaves the window as it was.
+    RunsTable table = session.runs_path.empty() ? BundledChinchillaRuns()
+                                                : LoadRunsCsv(session.runs_path, session.columns);
+    for (int row : session.excluded_rows) {
+      if (static_cast<size_t>(row) >= table.runs.size()) {
+        throw InputError(path.toStdString() + ": /runs/excluded_rows: row " + std::to_string(row) +
+                         " is beyond the " + std::to_string(table.runs.size()) + " runs");
+      }
+    }
+    fit_panel_->SetOptions(session.fit_options, session.grid_spec);
+    fit_panel_->SetBootstrapCount(session.bootstrap_resamples);
+    plan_panel_->SetSettings(session.plan);
+    if (session.budget_text.empty() || !plan_panel_->SetBudgetText(Q(session.budget_text))) {
+      plan_panel_->SetBudget(session.budget_flops);
+    }
+    if (session.chart >= 0 && session.chart < static_cast<int>(std::size(kAllChartKinds))) {
+      charts_->SetCurrentKind(kAllChartKinds[session.chart]);
+    }
+    if (session.runs_path.empty()) {
+      runs_panel_->LoadBundled();
+    } else if (!runs_panel_->ImportCsv(Q(session.runs_path), session.columns)) {
+      throw InputError(runs_panel_->ErrorText().toStdString());
+    }
+    model_->SetExcluded(session.excluded_rows, true);
+    if (!session.excluded_rows.empty()) {  // refit without the excluded rows
+      fit_panel_->CancelFit();
+      fit_panel_->StartFit();
+    }
+    ShowMessage(tr("Session loaded from %1").arg(path), false);
+    return true;
+  } catch (const std::exception& failure) {
+    *error = QString::fromUtf8(failure.what());
+    ShowMessage(*error, true);
+    return false;
+  }
+}
+
+bool MainWindow::ExportChart(const QString& path, QSize size, QString* error) {
+  if (!WriteChartFile(charts_->CurrentKind(), charts_->inputs(), path, size, error)) {
+    ShowMessage(*error, true);
+    return false;
+  }
+  ShowMessage(tr("Chart saved to %1").arg(path), false);
+  return true;
+}
+
+bool MainWindow::ExportPlan(const QString& path, QString* error) {
+  if (!plan_panel_->recommendation()) {
+    *error = tr("There is no plan to export yet");
+    ShowMessage(*error, true);
+    return false;
+  }
+  const bool json = QFileInfo(path).suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0;
+  const std::string text = json ? plan_panel_->PlanJson().dump(2) + "\n" : plan_panel_->PlanCsv();
+  if (!WriteAtomically(path, QByteArray::fromStdString(text), error)) {
+    ShowMessage(*error, true);
+    return false;
+  }
+  ShowMessage(tr("Plan saved to %1").arg(path), false);
+  return true;
+}
+
+void MainWindow::ChooseSessionToOpen() {
+  const QString path =
+      QFileDialog::getOpenFileName(this, tr("Open session"), QString(), tr("scaleplan sessions (*.json)"));
+  QString error;
+  if (!path.isEmpty()) LoadSession(path, &error);
+}
+
+void MainWindow::ChooseSessionToSave() {
+  QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QStringLiteral("session.json"),
+                                              tr("scaleplan sessions (*.json)"));
+  if (path.isEmpty()) return;
+  if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".json");
+  QString error;
+  SaveSession(path, &error);
+}
+
+void MainWindow::ChooseChartExport() {
+  QString filter;
+  QString path = QFileDialog::getSaveFileName(
+      this, tr("Export chart"), QStringLiteral("%1.png").arg(ChartKindName(charts_->CurrentKind())),
+      tr("PNG image (*.png);;SVG image (*.svg)"), &filter);
+  if (path.isEmpty()) return;
+  if (QFileInfo(path).suffix().isEmpty()) path += filter.contains(QLatin1String("svg")) ? ".svg" : ".png";
+  const QSize size = charts_->currentWidget()->size().expandedTo(QSize(800, 500));
+  QString error;
+  ExportChart(path, size, &error);
+}
+
+void MainWindow::ChoosePlanExport() {
+  QString filter;
+  QString path = QFileDialog::getSaveFileName(this, tr("Export plan"), QStringLiteral("plan.csv"),
+                                              tr("CSV (*.csv);;JSON (*.json)"), &filter);
+  if (path.isEmpty()) return;
+  if (QFileInfo(path).suffix().isEmpty()) path += filter.contains(QLatin1String("json")) ? ".json" : ".csv";
+  QString error;
+  ExportPlan(path, &error);
+}
+
+}  // namespace scaleplan::gui

@@ -1,0 +1,74 @@
+// The desktop planner's window: chart tabs in the middle; Runs, Fit and Plan docks (View menu); sessions and
+// exports in the File menu. It starts with the bundled runs loaded and fits them in the background.
+#ifndef SCALEPLAN_GUI_MAIN_WINDOW_H_
+#define SCALEPLAN_GUI_MAIN_WINDOW_H_
+
+#include <optional>
+
+#include <QMainWindow>
+#include <QSize>
+
+#include "core/chinchilla_law.h"
+#include "core/runs_table.h"
+
+class QDockWidget;
+class QLabel;
+
+namespace scaleplan::gui {
+
+class ChartsView;
+class FitPanel;
+class PlanPanel;
+class RunsModel;
+class RunsPanel;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+
+  RunsModel* runs_model() const { return model_; }
+  RunsPanel* runs_panel() const { return runs_panel_; }
+  FitPanel* fit_panel() const { return fit_panel_; }
+  PlanPanel* plan_panel() const { return plan_panel_; }
+  ChartsView* charts() const { return charts_; }
+
+  // Each returns false with the reason in *error (and shown inline) instead of throwing.
+  bool ImportRunsCsv(const QString& path, const RunsColumns& columns);
+  bool SaveSession(const QString& path, QString* error);
+  bool LoadSession(const QString& path, QString* error);
+  bool ExportChart(const QString& path, QSize size, QString* error);
+  bool ExportPlan(const QString& path, QString* error);
+
+ signals:
+  // A fit finished (at start-up, after an import, or from the Fit button); false when it failed.
+  void Fitted(bool usable);
+
+ private:
+  void BuildMenus();
+  void OnTableReplaced();
+  void OnFitFinished(bool usable);
+  void RefreshCharts();
+  void ShowMessage(const QString& text, bool is_error);
+  void ChooseSessionToOpen();
+  void ChooseSessionToSave();
+  void ChooseChartExport();
+  void ChoosePlanExport();
+
+  RunsModel* model_;
+  RunsPanel* runs_panel_;
+  FitPanel* fit_panel_;
+  PlanPanel* plan_panel_;
+  ChartsView* charts_;
+  QDockWidget* runs_dock_;
+  QDockWidget* fit_dock_;
+  QDockWidget* plan_dock_;
+  QLabel* message_;
+  std::optional<ChinchillaLaw> law_;  // the fit of the current table, once there is one
+  double huber_delta_ = 1e-3;
+};
+
+}  // namespace scaleplan::gui
+
+#endif  // SCALEPLAN_GUI_MAIN_WINDOW_H_

@@ -1,0 +1,424 @@
+#include "gui/plan_panel.h"
+
+#include <cmath>
+#include <exception>
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "core/bundled_data.h"
+#include "core/units.h"
+#include "gui/session.h"
+
+namespace scaleplan::gui {
+namespace {
+
+QString Q(const std::string& text) { return QString::fromStdString(text); }
+
+QLabel* ValueLabel(const char* name) {
+  auto* label = new QLabel(QStringLiteral("–"));
+  label->setObjectName(name);
+  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  label->setWordWrap(true);
+  label->setTextFormat(Qt::PlainText);
+  return label;
+}
+
+QString Exact(double value) { return QString::number(value, 'g', 17); }
+
+}  // namespace
+
+double PlanPanel::SliderBudget(int value) { return std::pow(10.0, value / 100.0); }
+
+PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultBudgetFlops) {
+  const TrainingPlanOptions defaults;
+  slider_ = new QSlider(Qt::Horizontal);
+  slider_->setObjectName("budget_slider");
+  slider_->setRange(kSliderMin, kSliderMax);
+  slider_->setSingleStep(1);
+  slider_->setPageStep(10);
+  slider_->setTickPosition(QSlider::TicksBelow);
+  slider_->setTickInterval(100);
+  slider_->setToolTip(tr("Training compute budget, 1e17 to 1e27 FLOPs (log scale)"));
+
+  budget_text_ = new QLineEdit;
+  budget_text_->setObjectName("budget_text");
+  budget_text_->setToolTip(tr("FLOPs (1e24, 5.76e23, 300P) or time: 300 GPU-days, 7200 GPU-hours "
+                              "(device-time on the accelerator at the MFU), 30 days (wall-clock on the device count)"));
+
+  accelerator_ = new QComboBox;
+  accelerator_->setObjectName("accelerator");
+  for (const Accelerator& device : BundledHardwareCatalogue().accelerators()) {
+    accelerator_->addItem(Q(device.name));
+    accelerator_->setItemData(accelerator_->count() - 1,
+                              QStringLiteral("%1 %2: %3 GB, %4 dense bf16 TFLOP/s, $%5/h (%6)")
+                                  .arg(Q(device.vendor), Q(device.name))
+                                  .arg(device.memory_bytes / 1e9, 0, 'g', 3)
+                                  .arg(device.DenseFlopsPerSecond(NumericType::BF16) / 1e12, 0, 'g', 4)
+                                  .arg(device.price_usd_per_hour, 0, 'f', 2)
+                                  .arg(Q(device.source)),
+                              Qt::ToolTipRole);
+  }
+
+  count_ = new QSpinBox;
+  count_->setObjectName("num_accelerators");
+  count_->setRange(0, 10000000);
+  count_->setValue(static_cast<int>(defaults.num_accelerators));
+  count_->setSpecialValueText(tr("auto (fewest that hold the state)"));
+  count_->setToolTip(tr("Devices; 0 = the fewest whose memory holds the training state"));
+
+  mfu_ = new QDoubleSpinBox;
+  mfu_->setObjectName("mfu");
+  mfu_->setRange(1.0, 100.0);
+  mfu_->setDecimals(1);
+  mfu_->setSuffix(QStringLiteral(" %"));
+  mfu_->setValue(100.0 * defaults.mfu);
+  mfu_->setToolTip(tr("Model FLOPs utilisation against the dense bf16 peak"));
+
+  price_ = new QDoubleSpinBox;
+  price_->setObjectName("price");
+  price_->setRange(0.0, 1000.0);
+  price_->setDecimals(2);
+  price_->setPrefix(QStringLiteral("$"));
+  price_->setSuffix(tr(" per device-hour"));
+  price_->setSpecialValueText(tr("catalogue default"));
+  price_->setValue(defaults.price_usd_per_hour);
+
+  recomputation_ = new QComboBox;
+  recomputation_->setObjectName("recomputation");
+  for (Recomputation mode : {Recomputation::NONE, Recomputation::SELECTIVE, Recomputation::FULL}) {
+    recomputation_->addItem(QString::fromUtf8(RecomputationName(mode)), static_cast<int>(mode));
+  }
+  recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(TrainingMemoryOptions{}.recomputation)));
+  recomputation_->setToolTip(tr("Activation recomputation: none stores everything, selective recomputes the "
+                                "attention scores, full stores one input per layer (no tensor parallelism is "
+                                "modelled, so large models need full)"));
+
+  inference_tokens_ = new QLineEdit;
+  inference_tokens_->setObjectName("inference_tokens");
+  unique_tokens_ = new QLineEdit;
+  unique_tokens_->setObjectName("unique_tokens");
+  inference_tokens_->setPlaceholderText(tr("none (e.g. 2T)"));
+  inference_tokens_->setToolTip(tr("Lifetime tokens the model will serve (prompt and generated). A model that serves "
+                                   "many tokens should be smaller and trained longer for the same loss (Sardana et "
+                                   "al. 2023); the plan then minimises training plus inference cost."));
+  unique_tokens_->setPlaceholderText(tr("unlimited (e.g. 500B)"));
+  unique_tokens_->setToolTip(tr("Unique training tokens available. When the compute-optimal plan needs more, data "
+                                "is repeated for several epochs, worth less than fresh data (Muennighoff et al. "
+                                "2023, their decay constants on the fitted law)."));
+  for (QLineEdit* field : {inference_tokens_, unique_tokens_}) {
+    connect(field, &QLineEdit::editingFinished, this, &PlanPanel::OnSettingsChanged);
+  }
+
+  error_ = new QLabel;
+  error_->setObjectName("plan_error");
+  error_->setWordWrap(true);
+  error_->setTextFormat(Qt::PlainText);
+  error_->setStyleSheet(QStringLiteral("color: #b00020;"));
+  error_->hide();
+
+  params_ = ValueLabel("plan_params");
+  tokens_ = ValueLabel("plan_tokens");
+  tokens_per_param_ = ValueLabel("plan_tokens_per_param");
+  loss_ = ValueLabel("plan_loss");
+  shape_ = ValueLabel("plan_shape");
+  time_ = ValueLabel("plan_time");
+  cost_ = ValueLabel("plan_cost");
+  memory_ = ValueLabel("plan_memory");
+  intervals_ = ValueLabel("plan_intervals");
+  notes_ = ValueLabel("plan_notes");
+  warnings_ = ValueLabel("plan_warnings");
+  warnings_->setStyleSheet(QStringLiteral("color: #9a5b00;"));
+  law_label_ = ValueLabel("plan_law");
+  law_label_->setStyleSheet(QStringLiteral("color: #555;"));
+  QFont big = params_->font();
+  big.setPointSizeF(big.pointSizeF() * 1.3);
+  big.setBold(true);
+  for (QLabel* label : {params_, tokens_, loss_}) label->setFont(big);
+
+  auto* inputs = new QGroupBox(tr("Budget and hardware"));
+  auto* input_form = new QFormLayout(inputs);
+  input_form->addRow(tr("Compute"), slider_);
+  input_form->addRow(tr("Budget"), budget_text_);
+  input_form->addRow(tr("Accelerator"), accelerator_);
+  input_form->addRow(tr("Devices"), count_);
+  input_form->addRow(tr("MFU"), mfu_);
+  input_form->addRow(tr("Price"), price_);
+  input_form->addRow(tr("Recomputation"), recomputation_);
+  input_form->addRow(tr("Inference tokens"), inference_tokens_);
+  input_form->addRow(tr("Unique-token limit"), unique_tokens_);
+
+  auto* outputs = new QGroupBox(tr("Compute-optimal recommendation"));
+  auto* output_form = new QFormLayout(outputs);
+  output_form->addRow(tr("Parameters N"), params_);
+  output_form->addRow(tr("Tokens D"), tokens_);
+  output_form->addRow(tr("Tokens / param"), tokens_per_param_);
+  output_form->addRow(tr("Loss"), loss_);
+  output_form->addRow(tr("Interval"), intervals_);
+  output_form->addRow(tr("Shape"), shape_);
+  output_form->addRow(tr("Time"), time_);
+  output_form->addRow(tr("Cost"), cost_);
+  output_form->addRow(tr("Memory"), memory_);
+  output_form->addRow(QString(), notes_);
+  output_form->addRow(QString(), warnings_);
+  output_form->addRow(QString(), law_label_);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(inputs);
+  layout->addWidget(error_);
+  layout->addWidget(outputs);
+  layout->addStretch(1);
+
+  connect(slider_, &QSlider::valueChanged, this, &PlanPanel::OnSliderMoved);
+  connect(budget_text_, &QLineEdit::editingFinished, this, &PlanPanel::OnBudgetEdited);
+  connect(accelerator_, &QComboBox::currentIndexChanged, this, &PlanPanel::OnSettingsChanged);
+  connect(count_, &QSpinBox::valueChanged, this, &PlanPanel::OnSettingsChanged);
+  connect(mfu_, &QDoubleSpinBox::valueChanged, this, &PlanPanel::OnSettingsChanged);
+  connect(price_, &QDoubleSpinBox::valueChanged, this, &PlanPanel::OnSettingsChanged);
+  connect(recomputation_, &QComboBox::currentIndexChanged, this, &PlanPanel::OnSettingsChanged);
+
+  SetBudget(budget_flops_);
+}
+
+void PlanPanel::SetLaw(const std::optional<LawSource>& source) {
+  law_ = source;
+  Recompute();
+}
+
+void PlanPanel::SetBudget(double budget_flops) {
+  if (!(budget_flops > 0) || !std::isfinite(budget_flops)) return;
+  budget_flops_ = budget_flops;
+  budget_is_time_ = false;
+  budget_text_->setText(Q(FormatScientific(budget_flops_, 3)));
+  SyncSlider();
+  Recompute();
+}
+
+bool PlanPanel::SetBudgetText(const QString& text) {
+  budget_text_->setText(text);
+  const PlanSettings settings = Settings();
+  const Accelerator* device = BundledHardwareCatalogue().TryFind(settings.accelerator);
+  std::string why;
+  const std::optional<double> budget =
+      device == nullptr ? std::nullopt : ParseBudget(text.toStdString(), *device, settings.training, &why);
+  if (!budget) {
+    ShowError(Q(why));
+    return false;
+  }
+  budget_flops_ = *budget;
+  const QString lower = text.toLower();
+  budget_is_time_ = lower.contains(QLatin1String("day")) || lower.contains(QLatin1String("hour")) ||
+                    lower.contains(QLatin1String("week"));
+  SyncSlider();
+  Recompute();
+  return true;
+}
+
+QString PlanPanel::BudgetText() const { return budget_text_->text(); }
+
+bool PlanPanel::ReadSettings(PlanSettings* settings, std::string* why) const {
+  *settings = PlanSettings();
+  settings->accelerator = accelerator_->currentText().toStdString();
+  settings->training.num_accelerators = count_->value();
+  settings->training.mfu = mfu_->value() / 100.0;
+  settings->training.price_usd_per_hour = price_->value();
+  settings->memory.recomputation = static_cast<Recomputation>(recomputation_->currentData().toInt());
+  struct Field {
+    const QLineEdit* edit;
+    const char* name;
+    double* value;
+  };
+  for (const Field& field : {Field{inference_tokens_, "inference tokens", &settings->inference_tokens},
+                             Field{unique_tokens_, "unique-token limit", &settings->unique_tokens}}) {
+    const std::string text = field.edit->text().trimmed().toStdString();
+    if (text.empty()) continue;
+    std::string reason;
+    const std::optional<double> value = TryParseQuantity(text, &reason);
+    if (!value || *value < 0) {
+      *why = std::string(field.name) + ": " + (value ? "must not be negative" : reason) + ": '" + text + "'";
+      return false;
+    }
+    *field.value = *value;
+  }
+  return true;
+}
+
+PlanSettings PlanPanel::Settings() const {
+  PlanSettings settings;
+  std::string why;
+  if (ReadSettings(&settings, &why)) return settings;
+  settings.inference_tokens = 0;
+  settings.unique_tokens = 0;
+  return settings;
+}
+
+void PlanPanel::SetSettings(const PlanSettings& settings) {
+  {
+    const QSignalBlocker block_accelerator(accelerator_), block_count(count_), block_mfu(mfu_), block_price(price_),
+        block_recomputation(recomputation_);
+    const int index = accelerator_->findText(Q(settings.accelerator), Qt::MatchFixedString);
+    if (index >= 0) accelerator_->setCurrentIndex(index);
+    count_->setValue(static_cast<int>(settings.training.num_accelerators));
+    mfu_->setValue(100.0 * settings.training.mfu);
+    price_->setValue(settings.training.price_usd_per_hour);
+    recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(settings.memory.recomputation)));
+    inference_tokens_->setText(settings.inference_tokens > 0 ? Exact(settings.inference_tokens) : QString());
+    unique_tokens_->setText(settings.unique_tokens > 0 ? Exact(settings.unique_tokens) : QString());
+  }
+  OnSettingsChanged();
+}
+
+nlohmann::ordered_json PlanPanel::PlanJson() const {
+  if (!recommendation_ || !law_) return nullptr;
+  return RecommendationToJson(*recommendation_, *law_, Settings());
+}
+
+std::string PlanPanel::PlanCsv() const {
+  if (!recommendation_) return std::string();
+  return RecommendationToCsv(*recommendation_);
+}
+
+void PlanPanel::OnSliderMoved(int value) {
+  budget_flops_ = SliderBudget(value);
+  budget_is_time_ = false;
+  budget_text_->setText(Q(FormatScientific(budget_flops_, 3)));
+  Recompute();
+}
+
+void PlanPanel::OnBudgetEdited() {
+  if (!budget_text_->isModified()) return;
+  budget_text_->setModified(false);
+  SetBudgetText(budget_text_->text());
+}
+
+void PlanPanel::OnSettingsChanged() {
+  if (budget_is_time_) {
+    SetBudgetText(budget_text_->text());  // the same GPU-days are a different budget on other hardware
+    return;
+  }
+  Recompute();
+}
+
+void PlanPanel::SyncSlider() {
+  const QSignalBlocker block(slider_);
+  slider_->setValue(static_cast<int>(std::lround(100.0 * std::log10(budget_flops_))));
+}
+
+void PlanPanel::Recompute() {
+  if (!law_) {
+    recommendation_.reset();
+    ShowError(QString());
+    for (QLabel* label :
+         {params_, tokens_, tokens_per_param_, loss_, intervals_, shape_, time_, cost_, memory_, warnings_, notes_}) {
+      label->setText(QStringLiteral("–"));
+    }
+    law_label_->setText(tr("Waiting for the fit…"));
+    emit BudgetChanged(budget_flops_);
+    emit RecommendationChanged();
+    return;
+  }
+  PlanSettings settings;
+  std::string why;
+  if (!ReadSettings(&settings, &why)) {
+    recommendation_.reset();
+    ShowError(Q(why));
+    emit RecommendationChanged();
+    return;
+  }
+  try {
+    recommendation_ = Recommend(*law_, budget_flops_, settings, BundledHardwareCatalogue());
+    ShowError(QString());
+    ShowRecommendation();
+  } catch (const std::exception& error) {
+    recommendation_.reset();
+    ShowError(QString::fromUtf8(error.what()));
+  }
+  emit BudgetChanged(budget_flops_);
+  emit RecommendationChanged();
+}
+
+void PlanPanel::ShowRecommendation() {
+  const Recommendation& plan = *recommendation_;
+  const Allocation& a = plan.allocation;
+  params_->setText(Q(FormatQuantity(a.num_params, 3)));
+  params_->setToolTip(Exact(a.num_params));
+  tokens_->setText(Q(FormatQuantity(a.num_tokens, 3)));
+  tokens_->setToolTip(Exact(a.num_tokens));
+  tokens_per_param_->setText(QString::number(a.tokens_per_param, 'f', 1));
+  tokens_per_param_->setToolTip(Exact(a.tokens_per_param));
+  loss_->setText(tr("%1 nats/token").arg(a.loss_nats, 0, 'f', 4));
+  loss_->setToolTip(Exact(a.loss_nats));
+  if (plan.intervals) {
+    const AllocationIntervals& i = *plan.intervals;
+    intervals_->setText(tr("%1% over %2 bootstrap fits: N %3 – %4, D %5 – %6, loss %7 – %8")
+                            .arg(100.0 * law_->confidence, 0, 'g', 3)
+                            .arg(i.num_laws)
+                            .arg(Q(FormatQuantity(i.num_params.lower, 3)), Q(FormatQuantity(i.num_params.upper, 3)),
+                                 Q(FormatQuantity(i.num_tokens.lower, 3)), Q(FormatQuantity(i.num_tokens.upper, 3)))
+                            .arg(i.loss.lower, 0, 'f', 4)
+                            .arg(i.loss.upper, 0, 'f', 4));
+  } else {
+    intervals_->setText(law_->bootstrap_laws.empty() ? tr("– (ask the Fit panel for bootstrap refits)")
+                                                     : tr("– (for compute-optimal plans only)"));
+  }
+  shape_->setText(plan.shape ? Q(FormatShape(*plan.shape)) : Q(plan.shape_note));
+  if (plan.training && plan.training->num_accelerators > 0 && plan.training->days > 0) {
+    const TrainingPlan& t = *plan.training;
+    time_->setText(tr("%1 on %2 × %3 (%4 device-hours)")
+                       .arg(Q(FormatDuration(t.days)))
+                       .arg(t.num_accelerators)
+                       .arg(Q(t.accelerator), Q(FormatQuantity(t.device_hours, 3))));
+    cost_->setText(tr("%1 at $%2 per device-hour").arg(Q(FormatUsd(t.cost_usd))).arg(t.price_usd_per_hour, 0, 'f', 2));
+  } else if (plan.training) {
+    time_->setText(tr("– (no device count holds the training state: see Memory)"));
+    cost_->setText(QStringLiteral("–"));
+  } else {
+    time_->setText(QStringLiteral("–"));
+    cost_->setText(QStringLiteral("–"));
+  }
+  if (plan.training) {
+    memory_->setText(Q(MemoryVerdict(*plan.training)));
+    memory_->setStyleSheet(plan.training->feasible ? QStringLiteral("color: #1b6e20;")
+                                                   : QStringLiteral("color: #b00020;"));
+  } else {
+    memory_->setText(QStringLiteral("–"));
+    memory_->setStyleSheet(QString());
+  }
+  QString notes;
+  if (plan.mode == "data-constrained") {
+    notes = tr("Data-constrained: %1 epochs over the unique tokens%2")
+                .arg(plan.epochs, 0, 'f', 2)
+                .arg(plan.data_limited ? tr(" (the limit binds: Chinchilla's plan would need more)") : QString());
+  } else if (plan.inference) {
+    const InferenceAwarePlan& inference = *plan.inference;
+    notes = tr("Inference-aware: instead of Chinchilla's %1 params on %2 tokens for the same loss; saves %3% of "
+               "lifetime FLOPs (%4 in all)")
+                .arg(Q(FormatQuantity(inference.chinchilla.num_params, 3)),
+                     Q(FormatQuantity(inference.chinchilla.num_tokens, 3)))
+                .arg(100.0 * inference.flops_saving_fraction, 0, 'f', 1)
+                .arg(Q(FormatScientific(inference.cost.total_flops, 3)));
+    if (plan.epochs > 0) notes += tr("; %1 epochs over the unique tokens").arg(plan.epochs, 0, 'f', 2);
+  }
+  notes_->setText(notes);
+  notes_->setVisible(!notes.isEmpty());
+  QString warnings;
+  for (const std::string& warning : plan.warnings) warnings += (warnings.isEmpty() ? "" : "\n") + Q(warning);
+  warnings_->setText(warnings);
+  law_label_->setText(Q(law_->description));
+}
+
+void PlanPanel::ShowError(const QString& text) {
+  error_->setText(text);
+  error_->setVisible(!text.isEmpty());
+}
+
+}  // namespace scaleplan::gui

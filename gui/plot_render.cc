@@ -1,0 +1,128 @@
+#include "gui/plot_render.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+
+#include <QApplication>
+#include <QFileInfo>
+
+#include "core/bundled_data.h"
+#include "core/error.h"
+#include "fitting/chinchilla_fit.h"
+#include "gui/charts.h"
+#include "gui/runs_model.h"
+
+namespace scaleplan::gui {
+namespace {
+
+constexpr int kMinSide = 64;
+constexpr int kMaxSide = 16384;
+
+// Qt's own chatter (fontconfig, the runtime directory) is not the user's business on a command line; warnings that
+// matter still reach stderr.
+void QuietMessages(QtMsgType type, const QMessageLogContext&, const QString& message) {
+  if (type == QtDebugMsg || type == QtInfoMsg) return;
+  if (message.contains(QLatin1String("XDG_RUNTIME_DIR"))) return;
+  std::fprintf(stderr, "scaleplan plot: qt: %s\n", message.toLocal8Bit().constData());
+}
+
+// A QApplication for the duration of one plot, on the offscreen platform unless the user chose one.
+class HeadlessApplication {
+ public:
+  HeadlessApplication() {
+    if (QCoreApplication::instance() != nullptr) return;
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    previous_handler_ = qInstallMessageHandler(QuietMessages);
+    app_ = std::make_unique<QApplication>(argc_, argv_);
+  }
+  ~HeadlessApplication() {
+    if (app_ == nullptr) return;
+    app_.reset();
+    qInstallMessageHandler(previous_handler_);
+  }
+  HeadlessApplication(const HeadlessApplication&) = delete;
+  HeadlessApplication& operator=(const HeadlessApplication&) = delete;
+
+ private:
+  int argc_ = 1;
+  char name_[16] = "scaleplan";
+  char* argv_[2] = {name_, nullptr};
+  QtMessageHandler previous_handler_ = nullptr;
+  std::unique_ptr<QApplication> app_;
+};
+
+int Render(const PlotRequest& request, std::string* error) {
+  const std::optional<ChartKind> kind = ParseChartKind(request.kind);
+  if (!kind) {
+    std::string known;
+    for (const std::string& name : PlotKinds()) known += (known.empty() ? "" : ", ") + name;
+    *error = "unknown chart '" + request.kind + "' (known: " + known + ")";
+    return kPlotUsage;
+  }
+  if (request.out_path.empty()) {
+    *error = "--out FILE.png or FILE.svg is required";
+    return kPlotUsage;
+  }
+  const QString out_path = QString::fromStdString(request.out_path);
+  const QString suffix = QFileInfo(out_path).suffix().toLower();
+  if (suffix != QLatin1String("png") && suffix != QLatin1String("svg")) {
+    *error = "--out must end in .png or .svg: '" + request.out_path + "'";
+    return kPlotUsage;
+  }
+  for (int side : {request.width, request.height}) {
+    if (side < kMinSide || side > kMaxSide) {
+      *error = "--width and --height must lie in " + std::to_string(kMinSide) + ".." + std::to_string(kMaxSide) +
+               " pixels, got " + std::to_string(side);
+      return kPlotUsage;
+    }
+  }
+
+  const RunsTable table =
+      request.runs_path.empty() ? BundledChinchillaRuns() : LoadRunsCsv(request.runs_path, request.columns);
+  HeadlessApplication application;
+  RunsModel model;
+  model.SetTable(table);
+  const MultiStartOptions options;
+  const ChinchillaFit fit = FitChinchilla(model.IncludedRuns(), options);
+  if (!fit.search.usable) {
+    *error = "the fit is not usable: " + fit.search.status;
+    return kPlotFitFailed;
+  }
+  ChartInputs inputs = MakeChartInputs(model, fit.law, options.huber_delta);
+  inputs.budget_flops = request.budget_flops;
+  QString write_error;
+  if (!WriteChartFile(*kind, inputs, out_path, QSize(request.width, request.height), &write_error)) {
+    *error = write_error.toStdString();
+    return kPlotWriteFailed;
+  }
+  return kPlotOk;
+}
+
+}  // namespace
+
+const std::vector<std::string>& PlotKinds() {
+  static const std::vector<std::string> kinds = [] {
+    std::vector<std::string> names;
+    for (ChartKind kind : kAllChartKinds) names.emplace_back(ChartKindName(kind));
+    return names;
+  }();
+  return kinds;
+}
+
+int RenderPlotToFile(const PlotRequest& request, std::string* error) {
+  std::string ignored;
+  if (error == nullptr) error = &ignored;
+  try {
+    return Render(request, error);
+  } catch (const InputError& input_error) {
+    *error = input_error.what();
+    return kPlotInputError;
+  } catch (const std::exception& internal) {
+    *error = std::string("internal error: ") + internal.what();
+    return kPlotInternal;
+  }
+}
+
+}  // namespace scaleplan::gui

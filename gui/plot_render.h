@@ -1,0 +1,46 @@
+// `scaleplan plot`: renders one of the desktop planner's charts to a PNG or SVG file without a display.
+//
+// This header is deliberately Qt-free (std and core types only) so that cli/ can call it; the implementation in
+// gui/ builds the chart with the same code the window uses (gui/charts.h) and renders it with Qt's offscreen
+// platform.
+#ifndef SCALEPLAN_GUI_PLOT_RENDER_H_
+#define SCALEPLAN_GUI_PLOT_RENDER_H_
+
+#include <string>
+#include <vector>
+
+#include "core/runs_table.h"
+
+namespace scaleplan::gui {
+
+struct PlotRequest {
+  std::string kind;         // fit, frontier, isoflop or residuals (PlotKinds())
+  std::string runs_path;    // runs CSV; "" = the bundled Chinchilla runs
+  RunsColumns columns;      // explicit column names; empty = detected from the aliases
+  std::string out_path;     // ends in .png or .svg (case-insensitive)
+  int width = 1200;         // pixels (SVG: view box units, written at 96 per inch)
+  int height = 800;
+  double budget_flops = 0;  // > 0: mark this budget's compute-optimal point
+};
+
+// Status codes, equal to the command line's exit codes (README "Exit codes").
+enum PlotStatus : int {
+  kPlotOk = 0,
+  kPlotUsage = 2,         // unknown kind, unsupported extension, a size outside 64..16384
+  kPlotInputError = 3,    // the runs CSV is missing, unreadable or malformed; too few runs
+  kPlotFitFailed = 4,     // the fit did not converge to a usable law
+  kPlotWriteFailed = 5,   // the output file could not be written (an old file is left untouched)
+  kPlotInternal = 70,
+};
+
+// The chart kinds, in the order the window's tabs show them.
+const std::vector<std::string>& PlotKinds();
+
+// Loads the runs, fits the Chinchilla law (default fit options), builds the chart and writes it atomically.
+// Creates a QApplication on the offscreen platform when there is none (unless QT_QPA_PLATFORM is set).
+// Never throws: returns a PlotStatus and, when not kPlotOk, one line in *error.
+int RenderPlotToFile(const PlotRequest& request, std::string* error);
+
+}  // namespace scaleplan::gui
+
+#endif  // SCALEPLAN_GUI_PLOT_RENDER_H_

@@ -1,0 +1,317 @@
+#include "gui/recommendation.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/units.h"
+
+namespace scaleplan::gui {
+namespace {
+
+constexpr double kSecondsPerHour = 3600.0;
+constexpr double kHoursPerDay = 24.0;
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Trim(std::string_view text) {
+  size_t begin = 0, end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  return std::string(text.substr(begin, end - begin));
+}
+
+std::string Printf(const char* format, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
+// Time units a budget may be given in, and whether they count device-time (true) or wall-clock time (false).
+struct TimeUnit {
+  const char* name;
+  double hours;
+  bool per_device;
+};
+constexpr TimeUnit kTimeUnits[] = {
+    {"gpu-days", kHoursPerDay, true},      {"gpu-day", kHoursPerDay, true},     {"gpu days", kHoursPerDay, true},
+    {"device-days", kHoursPerDay, true},   {"gpu-hours", 1.0, true},            {"gpu-hour", 1.0, true},
+    {"gpu hours", 1.0, true},              {"device-hours", 1.0, true},         {"days", kHoursPerDay, false},
+    {"day", kHoursPerDay, false},          {"hours", 1.0, false},               {"hour", 1.0, false},
+    {"weeks", 7 * kHoursPerDay, false},    {"week", 7 * kHoursPerDay, false},
+};
+
+}  // namespace
+
+Recommendation Recommend(const LawSource& source, double budget_flops, const PlanSettings& settings,
+                         const HardwareCatalogue& catalogue) {
+  std::string why;
+  if (!source.law.Check(&why)) throw InputError("the law cannot plan: " + why);
+  if (!(budget_flops > 0) || !std::isfinite(budget_flops)) {
+    throw InputError("the budget must be a positive number of FLOPs", InputLocation{"budget"});
+  }
+  if (!settings.training.Check(&why)) throw InputError(why, InputLocation{"hardware"});
+  if (!settings.memory.Check(&why)) throw InputError(why, InputLocation{"memory"});
+  if (!settings.shapes.Check(&why)) throw InputError(why, InputLocation{"shape"});
+  if (catalogue.accelerators().empty()) throw InputError("the accelerator catalogue is empty");
+  const Accelerator& accelerator = settings.accelerator.empty()
+                                       ? catalogue.accelerators().front()
+                                       : catalogue.Find(settings.accelerator, InputLocation{"accelerator"});
+
+  if (!(settings.inference_tokens >= 0) || !std::isfinite(settings.inference_tokens)) {
+    throw InputError("inference tokens must be 0 (none) or positive", InputLocation{"inference tokens"});
+  }
+  if (!(settings.unique_tokens >= 0) || !std::isfinite(settings.unique_tokens)) {
+    throw InputError("the unique-token limit must be 0 (unlimited) or positive", InputLocation{"unique tokens"});
+  }
+
+  Recommendation plan;
+  plan.budget_flops = budget_flops;
+  DataConstrainedLaw constrained;
+  constrained.base = source.law;
+  if (settings.inference_tokens > 0) {
+    InferenceCostOptions cost;
+    cost.inference_tokens = settings.inference_tokens;
+    cost.training_mfu = settings.training.mfu;
+    cost.peak_flops_per_second = accelerator.DenseFlopsPerSecond(settings.training.compute_type);
+    cost.training_price_usd_per_hour = settings.training.price_usd_per_hour > 0 ? settings.training.price_usd_per_hour
+                                                                                : accelerator.price_usd_per_hour;
+    if (!cost.Check(&why)) throw InputError(why, InputLocation{"inference"});
+    plan.inference = PlanInferenceAwareForCompute(constrained, settings.unique_tokens, budget_flops, cost);
+    plan.mode = "inference-aware";
+    plan.allocation = plan.inference->allocation;
+    plan.epochs = plan.inference->epochs;
+  } else if (settings.unique_tokens > 0) {
+    const DataConstrainedAllocation limited = PlanDataConstrained(constrained, budget_flops, settings.unique_tokens);
+    plan.mode = "data-constrained";
+    plan.allocation = limited.allocation;
+    plan.epochs = limited.epochs;
+    plan.data_limited = limited.data_limited;
+  } else {
+    plan.allocation = source.law.ComputeOptimal(budget_flops);
+    if (!source.bootstrap_laws.empty()) {
+      plan.intervals = IntervalsOfAllocation(source.bootstrap_laws, source.confidence,
+                                             [budget_flops](const ChinchillaLaw& law) -> std::optional<Allocation> {
+                                               return law.ComputeOptimal(budget_flops);
+                                             });
+    }
+  }
+  if (source.fitted_compute_max > 0) {
+    const double factor = budget_flops / source.fitted_compute_max;
+    if (factor > kExtrapolationWarningFactor) {
+      plan.warnings.push_back("extrapolates " + Printf("%.3g", factor) + "x beyond the largest fitted run (" +
+                              FormatScientific(source.fitted_compute_max) + " FLOPs)");
+    }
+  }
+  const double n_opt = plan.allocation.num_params;
+  if (n_opt < 1e6 || n_opt > 1e15) {
+    plan.shape_note = "no shape proposals for " + FormatQuantity(n_opt) + " parameters (outside 1M..1P)";
+    return plan;
+  }
+  const std::vector<ShapeProposal> shapes = ProposeShapes(n_opt, settings.shapes);
+  if (shapes.empty()) {
+    plan.shape_note = "no practical shape within " + Printf("%.0f", 100 * settings.shapes.max_relative_error) +
+                      "% of " + FormatQuantity(n_opt) + " parameters";
+    return plan;
+  }
+  plan.shape = shapes.front();
+  const TrainingMemory memory = EstimateTrainingMemory(plan.shape->shape, settings.memory);
+  plan.training = PlanTraining(plan.allocation.compute_flops, memory, accelerator, settings.training);
+  return plan;
+}
+
+std::optional<double> ParseBudget(std::string_view text, const Accelerator& accelerator,
+                                  const TrainingPlanOptions& options, std::string* why) {
+  auto fail = [why](const std::string& reason) -> std::optional<double> {
+    if (why != nullptr) *why = reason;
+    return std::nullopt;
+  };
+  std::string body = Trim(text);
+  if (body.empty()) return fail("empty budget: give FLOPs (1e24, 5.76e23) or time (300 GPU-days)");
+  const std::string lower = Lower(body);
+  for (const char* suffix : {"flops", "flop"}) {
+    const std::string s(suffix);
+    if (lower.size() > s.size() && lower.compare(lower.size() - s.size(), s.size(), s) == 0) {
+      body = Trim(std::string_view(body).substr(0, body.size() - s.size()));
+      std::string reason;
+      auto value = TryParseQuantity(body, &reason);
+      if (!value) return fail("not a budget: '" + std::string(text) + "': " + reason);
+      if (*value <= 0) return fail("the budget must be positive: '" + std::string(text) + "'");
+      return value;
+    }
+  }
+  for (const TimeUnit& unit : kTimeUnits) {
+    const std::string name(unit.name);
+    if (lower.size() <= name.size() || lower.compare(lower.size() - name.size(), name.size(), name) != 0) continue;
+    const std::string number = Trim(std::string_view(body).substr(0, body.size() - name.size()));
+    std::string reason;
+    auto amount = TryParseQuantity(number, &reason);
+    if (!amount) return fail("not a budget: '" + std::string(text) + "': " + reason);
+    if (*amount <= 0) return fail("the budget must be positive: '" + std::string(text) + "'");
+    const double peak = accelerator.DenseFlopsPerSecond(options.compute_type);
+    if (peak <= 0) {
+      return fail(accelerator.name + " has no dense " + NumericTypeName(options.compute_type) +
+                  " peak to convert time into FLOPs");
+    }
+    if (!(options.mfu > 0 && options.mfu <= 1)) return fail("MFU must lie in (0, 1]");
+    double devices = 1.0;
+    if (!unit.per_device) {
+      if (options.num_accelerators <= 0) {
+        return fail("wall-clock time needs a device count: set the count, or give GPU-days");
+      }
+      devices = static_cast<double>(options.num_accelerators);
+    }
+    return *amount * unit.hours * kSecondsPerHour * devices * peak * options.mfu;
+  }
+  std::string reason;
+  auto value = TryParseQuantity(body, &reason);
+  if (!value) {
+    return fail("not a budget: '" + std::string(text) + "' (" + reason +
+                "); give FLOPs (1e24, 5.76e23) or time (300 GPU-days, 30 days)");
+  }
+  if (*value <= 0) return fail("the budget must be positive: '" + std::string(text) + "'");
+  return value;
+}
+
+std::string FormatShape(const ShapeProposal& proposal) {
+  const TransformerShape& s = proposal.shape;
+  char buffer[200];
+  std::snprintf(buffer, sizeof buffer, "%lld layers x %lld wide, %lld heads, d_ff %lld (%s, %+.1f%%)",
+                static_cast<long long>(s.num_layers), static_cast<long long>(s.d_model),
+                static_cast<long long>(s.num_heads), static_cast<long long>(s.d_ff),
+                FormatQuantity(static_cast<double>(proposal.num_params)).c_str(), 100.0 * proposal.relative_error);
+  return buffer;
+}
+
+std::string FormatDuration(double days) {
+  if (!std::isfinite(days) || days <= 0) return "-";
+  if (days < 1.0) return Printf("%.3g hours", days * kHoursPerDay);
+  if (days >= 365.25) return Printf("%.3g years", days / 365.25);
+  return Printf("%.3g days", days);
+}
+
+std::string FormatUsd(double dollars) {
+  if (!std::isfinite(dollars) || dollars < 0) return "-";
+  std::string text = FormatQuantity(dollars, 3);
+  text.insert(text.begin(), '$');
+  return text;
+}
+
+std::string FormatBytes(double bytes) {
+  if (bytes >= 1e12) return Printf("%.3g TB", bytes / 1e12);
+  return Printf("%.3g GB", bytes / 1e9);
+}
+
+std::string MemoryVerdict(const TrainingPlan& plan) {
+  if (plan.num_accelerators <= 0) {
+    std::string out = "does not fit";
+    for (const std::string& reason : plan.reasons) out += ": " + reason;
+    return out;
+  }
+  std::string out = (plan.feasible ? "fits: " : "does not fit: ") + FormatBytes(plan.memory_bytes_per_device) +
+                    " of " + FormatBytes(plan.usable_memory_bytes) + " per device on " +
+                    std::to_string(plan.num_accelerators) + " x " + plan.accelerator;
+  for (const std::string& reason : plan.reasons) out += "; " + reason;
+  return out;
+}
+
+nlohmann::ordered_json RecommendationToJson(const Recommendation& plan, const LawSource& source,
+                                            const PlanSettings& settings) {
+  nlohmann::ordered_json out;
+  out["mode"] = plan.mode;
+  out["num_params"] = plan.allocation.num_params;
+  out["num_tokens"] = plan.allocation.num_tokens;
+  out["compute_flops"] = plan.allocation.compute_flops;
+  out["tokens_per_param"] = plan.allocation.tokens_per_param;
+  out["loss"] = plan.allocation.loss_nats;
+  const ChinchillaLaw& law = source.law;
+  out["law"] = {{"source", source.description}, {"E", law.E},         {"A", law.A},
+                {"B", law.B},                   {"alpha", law.alpha}, {"beta", law.beta}};
+  out["warnings"] = plan.warnings;
+  out["budget_flops"] = plan.budget_flops;
+  if (plan.intervals) {
+    const AllocationIntervals& i = *plan.intervals;
+    auto pair = [](const Interval& interval) {
+      return nlohmann::ordered_json::array({interval.lower, interval.upper});
+    };
+    out["intervals"] = {{"confidence", source.confidence}, {"num_laws", i.num_laws},
+                        {"num_params", pair(i.num_params)}, {"num_tokens", pair(i.num_tokens)},
+                        {"tokens_per_param", pair(i.tokens_per_param)}, {"loss", pair(i.loss)}};
+  }
+  out["unique_tokens"] = settings.unique_tokens;
+  out["epochs"] = plan.epochs;
+  out["inference_tokens"] = settings.inference_tokens;
+  if (plan.inference) {
+    const InferenceAwarePlan& inference = *plan.inference;
+    out["inference"] = {{"lifetime_flops", inference.cost.total_flops},
+                        {"chinchilla_num_params", inference.chinchilla.num_params},
+                        {"chinchilla_num_tokens", inference.chinchilla.num_tokens},
+                        {"chinchilla_lifetime_flops", inference.chinchilla_cost.total_flops},
+                        {"flops_saving_fraction", inference.flops_saving_fraction},
+                        {"cost_saving_fraction", inference.cost_saving_fraction}};
+  }
+  if (plan.shape) {
+    const TransformerShape& s = plan.shape->shape;
+    out["shape"] = {{"num_layers", s.num_layers},       {"d_model", s.d_model},
+                    {"num_heads", s.num_heads},         {"d_ff", s.d_ff},
+                    {"glu", s.glu},                     {"vocab_size", s.vocab_size},
+                    {"context_length", s.context_length}, {"num_params", plan.shape->num_params},
+                    {"relative_error", plan.shape->relative_error}};
+  } else {
+    out["shape"] = nullptr;
+    out["shape_note"] = plan.shape_note;
+  }
+  if (plan.training) {
+    const TrainingPlan& t = *plan.training;
+    out["hardware"] = {{"accelerator", t.accelerator},
+                       {"num_accelerators", t.num_accelerators},
+                       {"mfu", settings.training.mfu},
+                       {"compute_type", NumericTypeName(settings.training.compute_type)},
+                       {"feasible", t.feasible},
+                       {"reasons", t.reasons},
+                       {"days", t.days},
+                       {"device_hours", t.device_hours},
+                       {"price_usd_per_hour", t.price_usd_per_hour},
+                       {"cost_usd", t.cost_usd},
+                       {"memory_bytes_per_device", t.memory_bytes_per_device},
+                       {"usable_memory_bytes", t.usable_memory_bytes},
+                       {"min_accelerators_for_memory", t.min_accelerators_for_memory}};
+  } else {
+    out["hardware"] = nullptr;
+  }
+  return out;
+}
+
+std::string RecommendationToCsv(const Recommendation& plan) {
+  auto number = [](double value) { return Printf("%.17g", value); };
+  std::string header =
+      "compute_flops,num_params,num_tokens,tokens_per_param,loss,num_layers,d_model,num_heads,d_ff,shape_params,"
+      "accelerator,num_accelerators,days,device_hours,cost_usd,memory_bytes_per_device,feasible,mode,epochs\n";
+  const Allocation& a = plan.allocation;
+  std::string row = number(a.compute_flops) + "," + number(a.num_params) + "," + number(a.num_tokens) + "," +
+                    number(a.tokens_per_param) + "," + number(a.loss_nats) + ",";
+  if (plan.shape) {
+    const TransformerShape& s = plan.shape->shape;
+    row += std::to_string(s.num_layers) + "," + std::to_string(s.d_model) + "," + std::to_string(s.num_heads) +
+           "," + std::to_string(s.d_ff) + "," + std::to_string(plan.shape->num_params) + ",";
+  } else {
+    row += ",,,,,";
+  }
+  if (plan.training) {
+    const TrainingPlan& t = *plan.training;
+    row += t.accelerator + "," + std::to_string(t.num_accelerators) + "," + number(t.days) + "," +
+           number(t.device_hours) + "," + number(t.cost_usd) + "," + number(t.memory_bytes_per_device) + "," +
+           (t.feasible ? "true" : "false");
+  } else {
+    row += ",,,,,,";
+  }
+  row += "," + plan.mode + "," + number(plan.epochs);
+  return header + row + "\n";
+}
+
+}  // namespace scaleplan::gui

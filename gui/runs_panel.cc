@@ -1,0 +1,143 @@
+#include "gui/runs_panel.h"
+
+#include <algorithm>
+#include <exception>
+#include <set>
+
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "core/bundled_data.h"
+#include "gui/column_mapping_dialog.h"
+#include "gui/runs_model.h"
+
+namespace scaleplan::gui {
+
+RunsPanel::RunsPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model_(model) {
+  proxy_ = new QSortFilterProxyModel(this);
+  proxy_->setSourceModel(model_);
+  proxy_->setSortRole(RunsModel::kValueRole);
+
+  view_ = new QTableView;
+  view_->setObjectName("runs_table");
+  view_->setModel(proxy_);
+  view_->setSortingEnabled(true);
+  view_->sortByColumn(RunsModel::kColumnLine, Qt::AscendingOrder);
+  view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  view_->setAlternatingRowColors(true);
+  view_->verticalHeader()->setVisible(false);
+  view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 6);
+  view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  view_->horizontalHeader()->setSectionResizeMode(RunsModel::kColumnIncluded, QHeaderView::ResizeToContents);
+
+  auto* import_button = new QPushButton(tr("Import CSV…"));
+  import_button->setObjectName("runs_import");
+  auto* bundled_button = new QPushButton(tr("Bundled runs"));
+  bundled_button->setObjectName("runs_bundled");
+  bundled_button->setToolTip(tr("Reload %1").arg(QString::fromStdString(kBundledChinchillaLabel)));
+  auto* exclude_button = new QPushButton(tr("Exclude selected"));
+  exclude_button->setObjectName("runs_exclude");
+  auto* restore_button = new QPushButton(tr("Restore selected"));
+  restore_button->setObjectName("runs_restore");
+  auto* restore_all_button = new QPushButton(tr("Restore all"));
+  restore_all_button->setObjectName("runs_restore_all");
+  connect(import_button, &QPushButton::clicked, this, &RunsPanel::ChooseAndImport);
+  connect(bundled_button, &QPushButton::clicked, this, &RunsPanel::LoadBundled);
+  connect(exclude_button, &QPushButton::clicked, this, [this] { ExcludeSelected(true); });
+  connect(restore_button, &QPushButton::clicked, this, [this] { ExcludeSelected(false); });
+  connect(restore_all_button, &QPushButton::clicked, this,
+          [this] { model_->SetExcluded(model_->ExcludedRows(), false); });
+
+  summary_ = new QLabel;
+  summary_->setObjectName("runs_summary");
+  summary_->setWordWrap(true);
+  summary_->setTextFormat(Qt::PlainText);
+  error_ = new QLabel;
+  error_->setObjectName("runs_error");
+  error_->setWordWrap(true);
+  error_->setTextFormat(Qt::PlainText);
+  error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  error_->setStyleSheet(QStringLiteral("color: #b00020;"));
+  error_->hide();
+
+  auto* buttons = new QHBoxLayout;
+  for (QPushButton* button : {import_button, bundled_button, exclude_button, restore_button, restore_all_button}) {
+    buttons->addWidget(button);
+  }
+  buttons->addStretch(1);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(buttons);
+  layout->addWidget(summary_);
+  layout->addWidget(error_);
+  layout->addWidget(view_, 1);
+
+  connect(model_, &RunsModel::IncludedRunsChanged, this, &RunsPanel::UpdateSummary);
+  connect(model_, &RunsModel::modelReset, this, &RunsPanel::UpdateSummary);
+  UpdateSummary();
+}
+
+bool RunsPanel::ImportCsv(const QString& path, const RunsColumns& columns) {
+  try {
+    RunsTable table = LoadRunsCsv(path.toStdString(), columns);
+    runs_path_ = path.toStdString();
+    columns_ = columns;
+    ShowError(QString());
+    model_->SetTable(std::move(table));
+    emit TableReplaced();
+    return true;
+  } catch (const std::exception& error) {
+    ShowError(QString::fromUtf8(error.what()));
+    return false;
+  }
+}
+
+void RunsPanel::LoadBundled() {
+  runs_path_.clear();
+  columns_ = RunsColumns{};
+  ShowError(QString());
+  model_->SetTable(BundledChinchillaRuns());
+  emit TableReplaced();
+}
+
+QString RunsPanel::ErrorText() const { return error_->isVisibleTo(this) ? error_->text() : QString(); }
+
+void RunsPanel::ChooseAndImport() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Import training runs"), QString(),
+                                                    tr("CSV files (*.csv *.tsv *.txt);;All files (*)"));
+  if (path.isEmpty()) return;
+  ColumnMappingDialog dialog(path, RunsColumns{}, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  ImportCsv(path, dialog.Columns());
+}
+
+void RunsPanel::ExcludeSelected(bool excluded) {
+  std::set<int> rows;
+  for (const QModelIndex& index : view_->selectionModel()->selectedIndexes()) {
+    rows.insert(proxy_->mapToSource(index).row());
+  }
+  model_->SetExcluded(std::vector<int>(rows.begin(), rows.end()), excluded);
+}
+
+void RunsPanel::ShowError(const QString& text) {
+  error_->setText(text);
+  error_->setVisible(!text.isEmpty());
+}
+
+void RunsPanel::UpdateSummary() {
+  const RunsTable& table = model_->table();
+  QString text = tr("%1 of %2 runs used, from %3")
+                     .arg(model_->NumIncluded())
+                     .arg(model_->rowCount())
+                     .arg(QString::fromStdString(table.source));
+  for (const std::string& note : table.notes) text += QStringLiteral("; ") + QString::fromStdString(note);
+  summary_->setText(text);
+}
+
+}  // namespace scaleplan::gui

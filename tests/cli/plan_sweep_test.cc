@@ -1,0 +1,346 @@
+// Drives the real `scaleplan` binary: `plan` under data limits, inference demand and hardware limits (with its
+// exit code 1 for infeasible plans), the frontier, and `sweep`'s rows, header, shards and JSON lines.
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/cli_testing.h"
+#include "tests/testing.h"
+
+namespace scaleplan {
+namespace {
+
+using Json = nlohmann::json;
+
+using testing::ReadWholeFile;
+using testing::RunScaleplan;
+using Result = testing::CommandResult;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream stream(text);
+  std::string line;
+  while (std::getline(stream, line)) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> Split(const std::string& line) {
+  std::vector<std::string> fields;
+  std::stringstream stream(line);
+  std::string field;
+  while (std::getline(stream, field, ',')) fields.push_back(field);
+  if (!line.empty() && line.back() == ',') fields.push_back("");
+  return fields;
+}
+
+// Besiroglu et al. 2024's point estimate (`--law epoch`), written out independently of core/.
+constexpr double kE = 1.817, kA = 482.01, kB = 2085.43, kAlpha = 0.3478, kBeta = 0.3658;
+double G() { return std::pow(kAlpha * kA / (kBeta * kB), 1 / (kAlpha + kBeta)); }
+double ChinchillaLoss(double n, double d) { return kE + kA / std::pow(n, kAlpha) + kB / std::pow(d, kBeta); }
+
+// Muennighoff et al.'s data-constrained loss on the epoch base law, with the published R_D*, R_N*.
+double DataConstrainedLoss(double n, double d, double u) {
+  const double rd_star = 15.387756, rn_star = 5.309743;
+  const double a = kBeta / (kAlpha + kBeta), b = kAlpha / (kAlpha + kBeta);
+  const double ud = std::min(u, d);
+  const double un = std::min(n, G() * std::pow(G() * ud, a / b));
+  const double rd = std::max(d / ud - 1, 0.0), rn = std::max(n / un - 1, 0.0);
+  const double n_eff = un + un * rn_star * (1 - std::exp(-rn / rn_star));
+  const double d_eff = ud + ud * rd_star * (1 - std::exp(-rd / rd_star));
+  return kE + kA / std::pow(n_eff, kAlpha) + kB / std::pow(d_eff, kBeta);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+TEST(PlanCli, UniqueTokenLimitMatchesBruteForce) {
+  Result r = RunScaleplan("plan --law epoch --compute 1e24 --unique-tokens 100B --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json json = Json::parse(r.out);
+  const double n = json["num_params"], d = json["num_tokens"];
+  EXPECT_DOUBLE_EQ(json["epochs"].get<double>(), d / 100e9);
+  EXPECT_DOUBLE_EQ(json["unique_tokens"].get<double>(), 100e9);
+  EXPECT_TRUE(json["data_limited"].get<bool>());
+  EXPECT_NEAR(json["loss"].get<double>(), DataConstrainedLoss(n, d, 100e9), 1e-12);
+  double best_loss = INFINITY, best_n = 0;
+  for (int i = 0; i <= 200000; ++i) {
+    const double x = std::exp(std::log(1e9) + (std::log(1e13) - std::log(1e9)) * i / 200000);
+    const double loss = DataConstrainedLoss(x, 1e24 / (6 * x), 100e9);
+    if (loss < best_loss) best_loss = loss, best_n = x;
+  }
+  EXPECT_LE(json["loss"].get<double>(), best_loss + 1e-12);
+  EXPECT_NEAR(n / best_n, 1.0, 1e-4);
+
+  // A limit the Chinchilla-optimal plan does not reach changes nothing but the epochs.
+  Result plain = RunScaleplan("plan --law epoch --compute 1e24 --format json");
+  Result loose = RunScaleplan("plan --law epoch --compute 1e24 --unique-tokens 100T --format json");
+  ASSERT_EQ(loose.exit_code, 0) << loose.err;
+  const Json a = Json::parse(plain.out), b = Json::parse(loose.out);
+  EXPECT_EQ(a["num_params"].get<double>(), b["num_params"].get<double>());
+  EXPECT_EQ(a["loss"].get<double>(), b["loss"].get<double>());
+  EXPECT_FALSE(b["data_limited"].get<bool>());
+}
+
+TEST(PlanCli, InferenceDemandMatchesBruteForce) {
+  Result r = RunScaleplan("plan --law epoch --target-loss 2.0 --inference-tokens 10T --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json json = Json::parse(r.out);
+  // The Chinchilla-optimal model of loss 2.0 (closed form: invert L_opt(C) = E + K (C/6)^(-alpha beta/(alpha+beta))).
+  const double k = kA * std::pow(G(), -kAlpha) + kB * std::pow(G(), kBeta);
+  const double half_budget = std::pow(k / (2.0 - kE), (kAlpha + kBeta) / (kAlpha * kBeta));
+  const double chinchilla_n = G() * std::pow(half_budget, kBeta / (kAlpha + kBeta));
+  EXPECT_NEAR(json["chinchilla_num_params"].get<double>() / chinchilla_n, 1.0, 1e-9);
+  // Brute force over N of 6 N D(N) + 2 N T on L(N, D) = 2.0.
+  const double n_min = std::pow(kA / (2.0 - kE), 1 / kAlpha);
+  double best = INFINITY, best_n = 0;
+  for (int i = 0; i <= 400000; ++i) {
+    const double n = n_min * std::exp(std::exp(std::log(1e-6) + (std::log(5.0) - std::log(1e-6)) * i / 400000));
+    const double d = std::pow(kB / (2.0 - kE - kA / std::pow(n, kAlpha)), 1 / kBeta);
+    const double total = 6 * n * d + 2 * n * 10e12;
+    if (total < best) best = total, best_n = n;
+  }
+  const double n = json["num_params"], d = json["num_tokens"];
+  EXPECT_NEAR(n / best_n, 1.0, 1e-3);
+  EXPECT_LE(json["total_flops"].get<double>(), best * (1 + 1e-12));
+  EXPECT_NEAR(ChinchillaLoss(n, d), 2.0, 1e-12);
+  EXPECT_DOUBLE_EQ(json["inference_flops"].get<double>(), 2 * n * 10e12);
+  EXPECT_LT(n, chinchilla_n);
+  EXPECT_GT(json["flops_saving_fraction"].get<double>(), 0.0);
+}
+
+TEST(PlanCli, TooFewDevicesForTheMemoryIsInfeasibleWithExitCode1) {
+  Result r = RunScaleplan("plan --law epoch --params 70B --accelerator H100-SXM --count 2 --format json");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const Json json = Json::parse(r.out);
+  EXPECT_FALSE(json["feasible"].get<bool>());
+  EXPECT_EQ(json["num_accelerators"].get<int>(), 2);
+  // 70B parameters at 16 bytes each cannot sit in two devices' 2 x 72 GB.
+  EXPECT_GT(json["model_state_bytes"].get<double>(), 2 * 72e9);
+  EXPECT_GT(json["min_devices_for_memory"].get<int>(), 2);
+  ASSERT_EQ(json["reasons"].size(), 1u);
+  EXPECT_NE(json["reasons"][0].get<std::string>().find("per device, more than the 72.0 GB usable"), std::string::npos);
+  EXPECT_NE(r.err.find("scaleplan plan: infeasible on H100-SXM"), std::string::npos);
+  // With enough devices (the default: the fewest that hold it) the same plan is feasible.
+  Result enough = RunScaleplan("plan --law epoch --params 70B --accelerator H100-SXM --format json");
+  EXPECT_EQ(enough.exit_code, 0) << enough.err;
+  const Json fits = Json::parse(enough.out);
+  EXPECT_TRUE(fits["feasible"].get<bool>());
+  EXPECT_EQ(fits["num_accelerators"], fits["min_devices_for_memory"]);
+  EXPECT_LE(fits["memory_bytes_per_device"].get<double>(), 72e9);
+}
+
+TEST(PlanCli, MaxDaysVerdictAndClosedFormTime) {
+  Result r = RunScaleplan("plan --law epoch --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 10 "
+                          "--format json");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const Json json = Json::parse(r.out);
+  // 1e24 FLOPs on 1024 x 989 TFLOP/s at 40% MFU.
+  const double days = 1e24 / (1024 * 989e12 * 0.4) / 86400;
+  EXPECT_NEAR(json["days"].get<double>() / days, 1.0, 1e-12);
+  EXPECT_NEAR(json["gpu_hours"].get<double>() / (1024 * days * 24), 1.0, 1e-12);
+  EXPECT_NEAR(json["cost_usd"].get<double>() / (3.00 * 1024 * days * 24), 1.0, 1e-12);
+  EXPECT_EQ(json["min_devices_for_days"].get<int>(), static_cast<int>(std::ceil(1024 * days / 10)));
+  EXPECT_FALSE(json["feasible"].get<bool>());
+  EXPECT_NE(json["reasons"][0].get<std::string>().find("more than the 10.0-day limit"), std::string::npos);
+  // Within the limit it passes; table output says so too.
+  Result ok = RunScaleplan("plan --law epoch --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 30 "
+                           "--price-per-hour 2.5");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("verdict: feasible"), std::string::npos);
+  EXPECT_NE(ok.out.find("$2.50/h"), std::string::npos);
+}
+
+TEST(PlanCli, FrontierTrillionParametersOnH100) {
+  Result r = RunScaleplan("plan --law epoch --params 1T --accelerator H100-SXM --format json");
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  const Json json = Json::parse(r.out);
+  // Compute-optimal tokens for 1T: C = 6 (N / G)^(1/a), D = C / (6 N).
+  const double compute = 6 * std::pow(1e12 / G(), (kAlpha + kBeta) / kBeta);
+  EXPECT_NEAR(json["compute_flops"].get<double>() / compute, 1.0, 1e-12);
+  EXPECT_NEAR(json["num_tokens"].get<double>() / (compute / 6e12), 1.0, 1e-12);
+  // Time on the chosen count, and the count for the model state alone (16 bytes per parameter).
+  const double devices = json["num_accelerators"];
+  const double days = compute / (devices * 989e12 * 0.4) / 86400;
+  EXPECT_NEAR(json["days"].get<double>() / days, 1.0, 1e-9);
+  EXPECT_EQ(json["min_devices_for_model_state"].get<double>(),
+            std::ceil(json["model_state_bytes"].get<double>() / 72e9));
+  EXPECT_NEAR(json["model_state_bytes"].get<double>() / 16e12, 1.0, 0.05);
+  EXPECT_EQ(json["devices_for_90_days"].get<double>(), std::ceil(compute / (989e12 * 0.4 * 90 * 86400)));
+  EXPECT_EQ(r.exit_code, json["feasible"].get<bool>() ? 0 : 1);
+  // It says how far it extrapolates: in compute and in model size (the largest bundled run has 16.2B parameters).
+  ASSERT_EQ(json["warnings"].size(), 1u);
+  const std::string warning = json["warnings"][0];
+  EXPECT_NE(warning.find("beyond the largest fitted run"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("N is 61.8x the largest fitted model"), std::string::npos) << warning;
+
+  Result table = RunScaleplan("plan --law epoch --params 1T,10T,100T --accelerator H100-SXM");
+  EXPECT_NE(table.out.find("H100-SXM x "), std::string::npos);
+  EXPECT_NE(table.out.find("to finish in 90 days"), std::string::npos);
+  EXPECT_NE(table.out.find("model state 16 TB"), std::string::npos);
+  EXPECT_NE(table.out.find("model state 1.6 PB"), std::string::npos);
+}
+
+TEST(PlanCli, ShapesHaveExactCounts) {
+  Result r = RunScaleplan("plan --law epoch --params 7B --shape --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json json = Json::parse(r.out);
+  ASSERT_FALSE(json["shapes"].empty());
+  for (const Json& shape : json["shapes"]) {
+    // Count written out: embedding + unembedding V d, per layer attention 4 d^2 (multi-head), SwiGLU 3 d f and
+    // two RMSNorms 2 d, plus the final norm d.
+    const double d = shape["d_model"], f = shape["d_ff"], v = shape["vocab_size"], l = shape["num_layers"];
+    const double count = 2 * v * d + l * (4 * d * d + 3 * d * f + 2 * d) + d;
+    EXPECT_EQ(shape["num_params"].get<double>(), count);
+    EXPECT_NEAR(count / 7e9, 1.0, 0.05);
+    EXPECT_EQ(static_cast<long long>(shape["d_model"].get<double>()) % 128, 0);
+  }
+}
+
+TEST(PlanCli, MeasuredProfileReplacesTheCataloguePeak) {
+  const std::string profile = testing::WriteTempFile(
+      "profile.json",
+      R"({"schema_version": 1, "backend": "cuda", "device": "Test GPU", "peak_flops": 5e14,
+          "bandwidth_bytes_per_s": 2e12, "host": {"cpu_model": "x", "isa": [], "threads": 1, "blas_corename": "x"},
+          "cuda_device": {"name": "Test GPU", "sm_count": 100, "memory_bytes": 80e9}, "kernels": []})");
+  Result r = RunScaleplan("plan --law epoch --compute 1e22 --accelerator H100-SXM --count 64 --profile '" + profile +
+                          "' --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json json = Json::parse(r.out);
+  EXPECT_DOUBLE_EQ(json["peak_flops_per_second"].get<double>(), 5e14);
+  EXPECT_NEAR(json["days"].get<double>() / (1e22 / (64 * 5e14 * 0.4) / 86400), 1.0, 1e-12);
+  // Without --accelerator the CUDA profile's own memory size is used.
+  Result alone = RunScaleplan("plan --law epoch --compute 1e22 --count 64 --profile '" + profile + "' --format json");
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_EQ(Json::parse(alone.out)["accelerator"], "Test GPU");
+}
+
+TEST(PlanCli, UsageErrorsExit2) {
+  for (const char* args : {"plan --accelerator H100", "plan --law epoch --count 8", "plan --law epoch --mfu 1.5",
+                           "plan --law epoch --unique-tokens 1B,2B", "plan --law epoch --recompute some",
+                           "plan --law epoch --target-loss 1.9 --unique-tokens 1B",
+                           "sweep --law epoch --shard 3/3", "sweep --law epoch --shard x",
+                           "sweep --law epoch --compute 1e20:1e26:0", "sweep --law epoch --compute 1e26:1e20:3",
+                           "sweep --law epoch --accelerator H100", "sweep --law epoch --mfu 0", "sweep --format xml",
+                           "sweep --law epoch --count 1.5"}) {
+    Result r = RunScaleplan(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << args;
+  }
+  EXPECT_NE(RunScaleplan("plan --law epoch --target-loss 1.9 --unique-tokens 1B").err.find("not reachable with 1B"),
+            std::string::npos);
+  Result help = RunScaleplan("sweep --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+  EXPECT_NE(RunScaleplan("plan --help").out.find("non-embedding"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+const char* kHeader =
+    "compute_flops,inference_tokens,unique_tokens,num_params,num_tokens,tokens_per_param,loss,epochs,"
+    "chinchilla_num_params,training_flops,inference_flops,total_flops,accelerator,num_accelerators,mfu,"
+    "min_devices_for_memory,days,gpu_hours,cost_usd,feasible";
+
+TEST(SweepCli, RowsHeaderAndValuesMatchPlan) {
+  const std::string path = testing::WriteTempFile("sweep.csv", "old");
+  Result r = RunScaleplan("sweep --law epoch --compute 1e20:1e26:13 --out '" + path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(ReadWholeFile(path));
+  ASSERT_EQ(lines.size(), 14u);
+  EXPECT_EQ(lines[0], kHeader);
+  for (int i = 0; i < 13; ++i) {
+    const std::vector<std::string> fields = Split(lines[i + 1]);
+    ASSERT_EQ(fields.size(), 20u) << lines[i + 1];
+    const double compute = std::strtod(fields[0].c_str(), nullptr);
+    EXPECT_NEAR(compute / std::pow(10.0, 20 + 0.5 * i), 1.0, 1e-15);
+    if (i % 2 == 0) {
+      EXPECT_EQ(fields[0], "1e+" + std::to_string(20 + i / 2));  // decades land exactly
+    }
+    EXPECT_EQ(fields[7], "");  // no unique-token limit: no epochs
+    EXPECT_EQ(fields[12], "H100-SXM");
+  }
+  // A row equals `plan` for the same budget and device, number for number.
+  const std::vector<std::string> row = Split(lines[9]);  // 1e24
+  Result plan = RunScaleplan("plan --law epoch --compute 1e24 --accelerator H100-SXM --format json");
+  const Json json = Json::parse(plan.out);
+  EXPECT_EQ(std::strtod(row[3].c_str(), nullptr), json["num_params"].get<double>());
+  EXPECT_EQ(std::strtod(row[6].c_str(), nullptr), json["loss"].get<double>());
+  EXPECT_EQ(std::strtoll(row[13].c_str(), nullptr, 10), json["num_accelerators"].get<long long>());
+  EXPECT_EQ(std::strtoll(row[15].c_str(), nullptr, 10), json["min_devices_for_memory"].get<long long>());
+  EXPECT_EQ(std::strtod(row[16].c_str(), nullptr), json["days"].get<double>());
+  EXPECT_EQ(std::strtod(row[18].c_str(), nullptr), json["cost_usd"].get<double>());
+  EXPECT_EQ(row[19], json["feasible"].get<bool>() ? "true" : "false");
+}
+
+TEST(SweepCli, LargeGridStreamsEveryRowAndLeavesNoTemporaryFile) {
+  const std::string path = testing::WriteTempFile("big.csv", "");
+  // 25 budgets x 9 devices x 5 counts x 3 MFUs x 2 demands x 2 limits = 13,500 rows.
+  Result r = RunScaleplan("sweep --law epoch --compute 1e20:1e26:25 --accelerator H100-SXM,H100-PCIe,H200,A100-40GB,"
+                          "A100-80GB,B200,L40S,MI300X,V100-SXM2-32GB --count 0,8,64,512,4096 --mfu 0.3,0.4,0.5 "
+                          "--inference-tokens 0,1T --unique-tokens 0,100B --out '" + path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(ReadWholeFile(path)).size(), 13501u);
+  EXPECT_NE(r.err.find("wrote 13500 rows"), std::string::npos) << r.err;
+  int temporary = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path())) {
+    temporary += entry.path().filename().string().find(".tmp.") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(temporary, 0);
+  Result bad = RunScaleplan("sweep --law epoch --out /nonexistent-dir/sweep.csv");
+  EXPECT_EQ(bad.exit_code, 5);
+  EXPECT_NE(bad.err.find("cannot write '/nonexistent-dir/sweep.csv'"), std::string::npos);
+}
+
+TEST(SweepCli, ShardsConcatenateToTheFullSweep) {
+  const std::string grid =
+      "sweep --law epoch --compute 1e20:1e24:5 --accelerator H100-SXM,A100-80GB --count 0,64 --mfu 0.3,0.5 "
+      "--inference-tokens 0,1T --unique-tokens 0,100B";
+  Result full = RunScaleplan(grid);
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  const std::vector<std::string> all = Lines(full.out);
+  ASSERT_EQ(all.size(), 161u);  // header + 5 x 2 x 2 x 2 x 2 x 2
+  std::vector<std::string> joined = {all[0]};
+  for (int i = 0; i < 7; ++i) {
+    Result part = RunScaleplan(grid + " --shard " + std::to_string(i) + "/7");
+    ASSERT_EQ(part.exit_code, 0) << part.err;
+    const std::vector<std::string> lines = Lines(part.out);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(lines[0], kHeader);
+    EXPECT_TRUE(lines.size() - 1 == 160 / 7 || lines.size() - 1 == 160 / 7 + 1) << lines.size();
+    joined.insert(joined.end(), lines.begin() + 1, lines.end());
+  }
+  EXPECT_EQ(joined, all);
+  EXPECT_EQ(Lines(RunScaleplan(grid + " --shard 6/7 --no-header").out).front(), all[all.size() - 22]);
+}
+
+TEST(SweepCli, JsonLinesParseWithTheColumnsAsKeys) {
+  Result r = RunScaleplan("sweep --law epoch --compute 1e21,1e23 --inference-tokens 0,10T --unique-tokens 0,50B "
+                          "--count 0,2 --format jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 16u);
+  std::vector<std::string> columns = Split(kHeader);
+  for (const std::string& line : lines) {
+    const nlohmann::ordered_json json = nlohmann::ordered_json::parse(line);
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : json.items()) keys.push_back(key);
+    EXPECT_EQ(keys, columns);
+    EXPECT_TRUE(json["feasible"].is_boolean());
+    EXPECT_EQ(json["accelerator"], "H100-SXM");
+    if (json["unique_tokens"].get<double>() == 0) {
+      EXPECT_TRUE(json["epochs"].is_null());
+    } else {
+      EXPECT_DOUBLE_EQ(json["epochs"].get<double>(), json["num_tokens"].get<double>() / 50e9);
+    }
+    if (json["inference_tokens"].get<double>() > 0) {
+      EXPECT_LT(json["num_params"].get<double>(), json["chinchilla_num_params"].get<double>());
+      EXPECT_DOUBLE_EQ(json["inference_flops"].get<double>(), 2 * json["num_params"].get<double>() * 10e12);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace scaleplan

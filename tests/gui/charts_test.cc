@@ -1,0 +1,187 @@
+// The one chart-building path (window, export and `scaleplan plot`): log axes only ever get positive points, the
+// budget marker sits on the law's optimum, axes widen to follow it, labels carry SI suffixes, the band is drawn.
+#include "gui/charts.h"
+
+#include <cmath>
+#include <memory>
+
+#include <QAreaSeries>
+#include <QCategoryAxis>
+#include <QChart>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QScatterSeries>
+
+#include <gtest/gtest.h>
+
+#include "core/bundled_data.h"
+#include "tests/gui/gui_testing.h"
+
+namespace scaleplan::gui {
+namespace {
+
+ChartInputs BundledInputs(double budget_flops) {
+  ChartInputs inputs;
+  inputs.runs = BundledChinchillaRuns().runs;
+  inputs.source = "bundled";
+  inputs.law = FindPublishedLaw("epoch")->law;
+  inputs.budget_flops = budget_flops;
+  return inputs;
+}
+
+template <class Series>
+Series* FindSeries(QChart* chart, const char* name) {
+  for (QAbstractSeries* series : chart->series()) {
+    if (series->objectName() == QLatin1String(name)) return qobject_cast<Series*>(series);
+  }
+  return nullptr;
+}
+
+QStringList Labels(QChart* chart, const char* axis_name) {
+  for (QAbstractAxis* axis : chart->axes()) {
+    if (axis->objectName() == QLatin1String(axis_name)) return qobject_cast<QCategoryAxis*>(axis)->categoriesLabels();
+  }
+  return {};
+}
+
+std::vector<QPointF> Points(QAbstractSeries* series) {
+  std::vector<QPointF> points;
+  if (auto* xy = qobject_cast<QXYSeries*>(series)) {
+    for (int i = 0; i < xy->count(); ++i) points.push_back(xy->at(i));
+  } else if (auto* area = qobject_cast<QAreaSeries*>(series)) {
+    for (QXYSeries* edge : {static_cast<QXYSeries*>(area->upperSeries()), static_cast<QXYSeries*>(area->lowerSeries())}) {
+      for (int i = 0; i < edge->count(); ++i) points.push_back(edge->at(i));
+    }
+  }
+  return points;
+}
+
+TEST(Charts, LogAxesGetOnlyPositiveFinitePoints) {
+  testing::Application();
+  ChartInputs inputs = BundledInputs(5.76e23);
+  FrontierBand band;
+  band.label = "test band";
+  for (double c : {1e20, 1e22, 1e24}) {
+    const Allocation best = inputs.law->ComputeOptimal(c);
+    band.compute_flops.push_back(c);
+    band.params_low.push_back(best.num_params / 2);
+    band.params_high.push_back(best.num_params * 2);
+    band.tokens_low.push_back(best.num_tokens / 2);
+    band.tokens_high.push_back(best.num_tokens * 2);
+  }
+  inputs.band = band;
+  for (ChartKind kind : kAllChartKinds) {
+    std::unique_ptr<QChart> chart(BuildChart(kind, inputs));
+    int log_series = 0;
+    for (QAbstractSeries* series : chart->series()) {
+      bool x_log = false, y_log = false;
+      for (QAbstractAxis* axis : series->attachedAxes()) {
+        if (qobject_cast<QLogValueAxis*>(axis) == nullptr) continue;
+        (axis->orientation() == Qt::Horizontal ? x_log : y_log) = true;
+      }
+      ASSERT_TRUE(x_log) << ChartKindName(kind) << ": every chart's x axis is logarithmic";
+      ++log_series;
+      for (const QPointF& point : Points(series)) {
+        EXPECT_TRUE(point.x() > 0 && std::isfinite(point.x())) << ChartKindName(kind);
+        if (y_log) {
+          EXPECT_TRUE(point.y() > 0 && std::isfinite(point.y())) << ChartKindName(kind);
+        }
+      }
+    }
+    EXPECT_GT(log_series, 2) << ChartKindName(kind);
+  }
+}
+
+TEST(Charts, BudgetMarkerSitsOnTheOptimumAndAxesFollowIt) {
+  testing::Application();
+  ChartInputs inputs = BundledInputs(1e23);
+  const ChinchillaLaw& law = *inputs.law;
+  std::unique_ptr<QChart> fit(BuildChart(ChartKind::FIT, inputs));
+  std::unique_ptr<QChart> frontier(BuildChart(ChartKind::FRONTIER, inputs));
+  std::unique_ptr<QChart> isoflop(BuildChart(ChartKind::ISOFLOP, inputs));
+
+  inputs.budget_flops = 3e26;  // beyond the loss chart's x axis (runs up to ~1e22, padded to 1e23)
+  UpdateBudgetMarker(fit.get(), ChartKind::FIT, inputs);
+  UpdateBudgetMarker(frontier.get(), ChartKind::FRONTIER, inputs);
+  UpdateBudgetMarker(isoflop.get(), ChartKind::ISOFLOP, inputs);
+  const Allocation best = law.ComputeOptimal(3e26);
+
+  auto* marker = FindSeries<QScatterSeries>(fit.get(), "budget");
+  ASSERT_NE(marker, nullptr);
+  ASSERT_EQ(marker->count(), 1);
+  EXPECT_EQ(marker->at(0), QPointF(3e26, best.loss_nats));
+  EXPECT_EQ(marker->name(), QStringLiteral("plan: 3e26 FLOPs"));
+  // The x axis widened to the next decade, and its labels with it.
+  QLogValueAxis* x_axis = nullptr;
+  for (QAbstractAxis* axis : fit->axes()) {
+    if (axis->objectName() == QLatin1String("x")) x_axis = qobject_cast<QLogValueAxis*>(axis);
+  }
+  ASSERT_NE(x_axis, nullptr);
+  EXPECT_EQ(x_axis->max(), 1e27);
+  EXPECT_TRUE(Labels(fit.get(), "x_labels").contains(QStringLiteral("1e26")))
+      << Labels(fit.get(), "x_labels").join(' ').toStdString();
+
+  auto* points = FindSeries<QScatterSeries>(frontier.get(), "budget");
+  ASSERT_NE(points, nullptr);
+  ASSERT_EQ(points->count(), 2);
+  EXPECT_EQ(points->at(0), QPointF(3e26, best.num_params));
+  EXPECT_EQ(points->at(1), QPointF(3e26, best.num_tokens));
+
+  auto* curve = FindSeries<QLineSeries>(isoflop.get(), "budget_curve");
+  ASSERT_NE(curve, nullptr);
+  ASSERT_GT(curve->count(), 10);
+  // The IsoFLOP profile's lowest point is (within the sampling) the closed-form optimum.
+  QPointF lowest = curve->at(0);
+  for (int i = 0; i < curve->count(); ++i) {
+    if (curve->at(i).y() < lowest.y()) lowest = curve->at(i);
+    EXPECT_NEAR(curve->at(i).y(), law.Loss(curve->at(i).x(), 3e26 / (6 * curve->at(i).x())), 1e-12);
+  }
+  EXPECT_NEAR(std::log(lowest.x() / best.num_params), 0.0, 0.05);
+  EXPECT_GE(lowest.y(), best.loss_nats - 1e-12);
+
+  // No budget: the marker empties and leaves the legend.
+  inputs.budget_flops = 0;
+  UpdateBudgetMarker(fit.get(), ChartKind::FIT, inputs);
+  EXPECT_EQ(marker->count(), 0);
+}
+
+TEST(Charts, CountAxesUseSiSuffixesAndFlopAxesScientific) {
+  testing::Application();
+  std::unique_ptr<QChart> frontier(BuildChart(ChartKind::FRONTIER, BundledInputs(0)));
+  const QStringList y = Labels(frontier.get(), "y_labels");
+  EXPECT_TRUE(y.contains(QStringLiteral("1B"))) << y.join(' ').toStdString();
+  EXPECT_TRUE(y.contains(QStringLiteral("100M"))) << y.join(' ').toStdString();
+  const QStringList x = Labels(frontier.get(), "x_labels");
+  EXPECT_TRUE(x.contains(QStringLiteral("1e21"))) << x.join(' ').toStdString();
+}
+
+TEST(Charts, InvalidBandIsNotDrawn) {
+  testing::Application();
+  ChartInputs inputs = BundledInputs(0);
+  FrontierBand band;
+  band.compute_flops = {1e20, 1e21};
+  band.params_low = {2e9, 1e9};
+  band.params_high = {1e9, 2e9};  // low above high in the first point
+  band.tokens_low = {1e10, 1e10};
+  band.tokens_high = {2e10, 2e10};
+  std::string why;
+  EXPECT_FALSE(band.Check(&why));
+  EXPECT_EQ(why, "band low above high");
+  inputs.band = band;
+  std::unique_ptr<QChart> chart(BuildChart(ChartKind::FRONTIER, inputs));
+  EXPECT_EQ(FindSeries<QAreaSeries>(chart.get(), "band"), nullptr);
+}
+
+TEST(Charts, RenderedImageHasTheRequestedSizeAndIsDrawn) {
+  testing::Application();
+  const QImage image = RenderChartImage(ChartKind::FIT, BundledInputs(5.76e23), QSize(700, 450));
+  EXPECT_EQ(image.size(), QSize(700, 450));
+  int non_white = 0;
+  for (int y = 0; y < image.height(); y += 2) {
+    for (int x = 0; x < image.width(); x += 2) non_white += image.pixel(x, y) != qRgb(255, 255, 255);
+  }
+  EXPECT_GT(non_white, 2000);
+}
+
+}  // namespace
+}  // namespace scaleplan::gui

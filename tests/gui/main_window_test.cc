@@ -1,0 +1,478 @@
+// Drives the real window under QT_QPA_PLATFORM=offscreen: the Fit button against the library's fit, the budget
+// slider and field against ChinchillaLaw::ComputeOptimal and the `scaleplan plan` binary, errors shown inline,
+// cancel, sessions and exports.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <QChart>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTest>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/bundled_data.h"
+#include "core/data_constrained.h"
+#include "core/units.h"
+#include "fitting/chinchilla_fit.h"
+#include "gui/charts_view.h"
+#include "gui/column_mapping_dialog.h"
+#include "gui/fit_panel.h"
+#include "gui/main_window.h"
+#include "gui/plan_panel.h"
+#include "gui/runs_model.h"
+#include "gui/runs_panel.h"
+#include "tests/gui/gui_testing.h"
+#include "tests/testing.h"
+
+namespace scaleplan {
+namespace {
+
+using gui::MainWindow;
+
+constexpr int kFitTimeoutMs = 60000;
+
+QString Q(const std::string& text) { return QString::fromStdString(text); }
+
+// The runs of `table` without the rows in `excluded` (0-based, ascending).
+RunsTable Without(const RunsTable& table, const std::vector<int>& excluded) {
+  RunsTable out = table;
+  out.runs.clear();
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    if (std::find(excluded.begin(), excluded.end(), static_cast<int>(i)) == excluded.end()) {
+      out.runs.push_back(table.runs[i]);
+    }
+  }
+  return out;
+}
+
+class MainWindowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::Application();
+    window_ = std::make_unique<MainWindow>();
+    window_->show();
+    WaitForFit(window_.get());
+  }
+
+  static void WaitForFit(MainWindow* window) {
+    QSignalSpy spy(window, &MainWindow::Fitted);
+    ASSERT_TRUE(spy.wait(kFitTimeoutMs)) << "no fit within " << kFitTimeoutMs << " ms";
+    ASSERT_TRUE(spy.takeLast().at(0).toBool()) << "the fit failed";
+  }
+
+  template <class Widget>
+  Widget* Find(const char* name) const {
+    auto* widget = window_->findChild<Widget*>(name);
+    EXPECT_NE(widget, nullptr) << "no widget named " << name;
+    return widget;
+  }
+
+  // The "value" cell of the results table's row `name`.
+  QTableWidgetItem* ResultCell(const QString& name) const {
+    auto* table = Find<QTableWidget>("fit_results");
+    for (int row = 0; row < table->rowCount(); ++row) {
+      if (table->item(row, 0)->text() == name) return table->item(row, 1);
+    }
+    ADD_FAILURE() << "no row " << name.toStdString() << " in the results table";
+    return nullptr;
+  }
+  double ResultValue(const QString& name) const {
+    QTableWidgetItem* cell = ResultCell(name);
+    return cell == nullptr ? std::nan("") : cell->data(Qt::UserRole).toDouble();
+  }
+
+  void ExpectResultsEqual(const ChinchillaFit& expected) const {
+    EXPECT_EQ(ResultValue("E"), expected.law.E);
+    EXPECT_EQ(ResultValue("A"), expected.law.A);
+    EXPECT_EQ(ResultValue("B"), expected.law.B);
+    EXPECT_EQ(ResultValue("alpha"), expected.law.alpha);
+    EXPECT_EQ(ResultValue("beta"), expected.law.beta);
+    EXPECT_EQ(ResultValue("a"), expected.law.ExponentParams());
+    EXPECT_EQ(ResultValue("b"), expected.law.ExponentTokens());
+    EXPECT_EQ(ResultValue("objective"), expected.search.objective);
+    EXPECT_EQ(ResultValue("runs"), expected.residuals.num_runs);
+    EXPECT_EQ(ResultValue("starts"), expected.search.num_starts);
+    EXPECT_EQ(ResultValue("converged"), expected.search.num_converged);
+    EXPECT_EQ(ResultValue("log RMSE"), expected.residuals.rmse);
+    // What is shown is the same number, rounded for reading.
+    ASSERT_NE(ResultCell("E"), nullptr);
+    EXPECT_EQ(ResultCell("E")->text(), QString::number(expected.law.E, 'g', 6));
+    EXPECT_EQ(ResultCell("alpha")->text(), QString::number(expected.law.alpha, 'g', 6));
+  }
+
+  // Types `text` into the budget field and presses Return.
+  void TypeBudget(const QString& text) const {
+    auto* field = Find<QLineEdit>("budget_text");
+    field->setFocus();
+    field->selectAll();
+    QTest::keyClick(field, Qt::Key_Backspace);
+    QTest::keyClicks(field, text);
+    QTest::keyClick(field, Qt::Key_Return);
+  }
+
+  std::unique_ptr<MainWindow> window_;
+};
+
+TEST_F(MainWindowTest, StartsWithTheBundledRunsFitted) {
+  const RunsTable bundled = BundledChinchillaRuns();
+  EXPECT_EQ(window_->runs_model()->rowCount(), static_cast<int>(bundled.runs.size()));
+  EXPECT_EQ(window_->runs_model()->rowCount(), 240);
+  // The published optimum of the bundled runs (Besiroglu et al. 2024; README).
+  EXPECT_NEAR(ResultValue("objective"), 0.0010182740, 5e-11);
+  EXPECT_NEAR(ResultValue("E"), 1.8172, 5e-5);
+  EXPECT_NEAR(ResultValue("alpha"), 0.34731, 5e-6);
+  EXPECT_NEAR(ResultValue("beta"), 0.36717, 5e-6);
+  // The plan already follows the fit.
+  ASSERT_TRUE(window_->plan_panel()->recommendation().has_value());
+  EXPECT_FALSE(Find<QLabel>("plan_params")->text().startsWith(QStringLiteral("–")));
+}
+
+TEST_F(MainWindowTest, FitButtonShowsTheLibrarysFit) {
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  QTest::mouseClick(Find<QPushButton>("fit_button"), Qt::LeftButton);
+  ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  ASSERT_TRUE(spy.at(0).at(0).toBool());
+  ExpectResultsEqual(FitChinchilla(BundledChinchillaRuns(), MultiStartOptions{}));
+}
+
+TEST_F(MainWindowTest, BootstrapGivesIntervalsAndTheFrontierBand) {
+  Find<QSpinBox>("fit_bootstrap")->setValue(40);
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  QTest::mouseClick(Find<QPushButton>("fit_button"), Qt::LeftButton);
+  ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  ASSERT_TRUE(spy.at(0).at(0).toBool());
+
+  const RunsTable bundled = BundledChinchillaRuns();
+  const ChinchillaFit fit = FitChinchilla(bundled, MultiStartOptions{});
+  BootstrapOptions options;
+  options.num_resamples = 40;
+  const ChinchillaBootstrap expected = BootstrapChinchilla(bundled, fit, options);  // seeded: reproducible
+  ASSERT_FALSE(expected.intervals.empty());
+  auto* table = Find<QTableWidget>("fit_results");
+  const QPointF alpha = table->item(3, 2)->data(Qt::UserRole).toPointF();
+  ASSERT_EQ(table->item(3, 0)->text(), QStringLiteral("alpha"));
+  EXPECT_EQ(expected.intervals[3].first, "alpha");
+  EXPECT_EQ(alpha.x(), expected.intervals[3].second.lower);
+  EXPECT_EQ(alpha.y(), expected.intervals[3].second.upper);
+  EXPECT_LT(alpha.x(), fit.law.alpha);
+  EXPECT_GT(alpha.y(), fit.law.alpha);
+
+  // The plan's interval for its budget, over the same laws.
+  const gui::Recommendation& shown = *window_->plan_panel()->recommendation();
+  ASSERT_TRUE(shown.intervals.has_value());
+  const double budget = shown.budget_flops;
+  const auto intervals = IntervalsOfAllocation(expected.laws, options.confidence,
+                                               [budget](const ChinchillaLaw& law) -> std::optional<Allocation> {
+                                                 return law.ComputeOptimal(budget);
+                                               });
+  ASSERT_TRUE(intervals.has_value());
+  EXPECT_EQ(shown.intervals->num_params.lower, intervals->num_params.lower);
+  EXPECT_EQ(shown.intervals->loss.upper, intervals->loss.upper);
+  EXPECT_TRUE(Find<QLabel>("plan_intervals")->text().startsWith(QStringLiteral("95% over 40 bootstrap fits: N ")))
+      << Find<QLabel>("plan_intervals")->text().toStdString();
+  // And the frontier chart's band.
+  ASSERT_TRUE(window_->charts()->inputs().band.has_value());
+  EXPECT_GT(window_->charts()->inputs().band->compute_flops.size(), 10u);
+  bool band_drawn = false;
+  for (QAbstractSeries* series : window_->charts()->Chart(gui::ChartKind::FRONTIER)->series()) {
+    band_drawn = band_drawn || series->objectName() == QLatin1String("band");
+  }
+  EXPECT_TRUE(band_drawn);
+}
+
+TEST_F(MainWindowTest, ExcludedRowsAreLeftOutOfTheFitAndTheCharts) {
+  auto* view = Find<QTableView>("runs_table");
+  for (int row = 0; row < 5; ++row) {
+    view->selectionModel()->select(view->model()->index(row, 1),
+                                   QItemSelectionModel::Select | QItemSelectionModel::Rows);
+  }
+  QTest::mouseClick(Find<QPushButton>("runs_exclude"), Qt::LeftButton);
+  const std::vector<int> excluded = window_->runs_model()->ExcludedRows();
+  ASSERT_EQ(excluded, (std::vector<int>{0, 1, 2, 3, 4}));  // the view is sorted by file line: rows 0..4
+  EXPECT_EQ(window_->charts()->inputs().runs.size(), 235u);
+
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  QTest::mouseClick(Find<QPushButton>("fit_button"), Qt::LeftButton);
+  ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  ExpectResultsEqual(FitChinchilla(Without(BundledChinchillaRuns(), excluded), MultiStartOptions{}));
+  EXPECT_EQ(ResultValue("runs"), 235);
+
+  QTest::mouseClick(Find<QPushButton>("runs_restore_all"), Qt::LeftButton);
+  EXPECT_TRUE(window_->runs_model()->ExcludedRows().empty());
+  EXPECT_EQ(window_->charts()->inputs().runs.size(), 240u);
+}
+
+TEST_F(MainWindowTest, SliderMovesTheRecommendationAndTheChartMarker) {
+  auto* slider = Find<QSlider>("budget_slider");
+  ASSERT_NE(slider, nullptr);
+  slider->setFocus();
+  const int start = slider->value();
+  QTest::keyClick(slider, Qt::Key_PageUp);  // one page: a factor 10^0.1
+  EXPECT_EQ(slider->value(), start + slider->pageStep());
+  QTest::keyClick(slider, Qt::Key_Right);
+  ASSERT_EQ(slider->value(), start + slider->pageStep() + 1);
+  const double budget = std::pow(10.0, slider->value() / 100.0);
+
+  const ChinchillaLaw law = FitChinchilla(BundledChinchillaRuns(), MultiStartOptions{}).law;
+  const Allocation expected = law.ComputeOptimal(budget);
+  ASSERT_TRUE(window_->plan_panel()->recommendation().has_value());
+  const gui::Recommendation& shown = *window_->plan_panel()->recommendation();
+  EXPECT_EQ(shown.budget_flops, budget);
+  EXPECT_EQ(shown.allocation.num_params, expected.num_params);
+  EXPECT_EQ(shown.allocation.num_tokens, expected.num_tokens);
+  EXPECT_EQ(shown.allocation.loss_nats, expected.loss_nats);
+  EXPECT_EQ(Find<QLabel>("plan_params")->text(), Q(FormatQuantity(expected.num_params, 3)));
+  EXPECT_EQ(Find<QLabel>("plan_tokens")->text(), Q(FormatQuantity(expected.num_tokens, 3)));
+  EXPECT_EQ(Find<QLabel>("plan_tokens_per_param")->text(), QString::number(expected.tokens_per_param, 'f', 1));
+  EXPECT_EQ(Find<QLabel>("plan_loss")->text(), QStringLiteral("%1 nats/token").arg(expected.loss_nats, 0, 'f', 4));
+
+  // The same budget through the command line.
+  char compute[64];
+  std::snprintf(compute, sizeof compute, "%.17g", budget);
+  const testing::CommandResult plan =
+      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan --compute " + compute + " --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const auto json = nlohmann::json::parse(plan.out);
+  EXPECT_EQ(json["compute_flops"].get<double>(), budget);
+  EXPECT_NEAR(json["num_params"].get<double>() / shown.allocation.num_params, 1.0, 1e-12);
+  EXPECT_NEAR(json["num_tokens"].get<double>() / shown.allocation.num_tokens, 1.0, 1e-12);
+  EXPECT_NEAR(json["tokens_per_param"].get<double>() / shown.allocation.tokens_per_param, 1.0, 1e-12);
+  EXPECT_NEAR(json["loss"].get<double>(), shown.allocation.loss_nats, 1e-12);
+
+  // The loss chart's marker sits at the new budget on the frontier.
+  QChart* chart = window_->charts()->Chart(gui::ChartKind::FIT);
+  QScatterSeries* marker = nullptr;
+  for (QAbstractSeries* series : chart->series()) {
+    if (series->objectName() == QLatin1String("budget")) marker = qobject_cast<QScatterSeries*>(series);
+  }
+  ASSERT_NE(marker, nullptr);
+  ASSERT_EQ(marker->count(), 1);
+  EXPECT_EQ(marker->at(0).x(), budget);
+  EXPECT_EQ(marker->at(0).y(), expected.loss_nats);
+}
+
+TEST_F(MainWindowTest, BudgetFieldTakesFlopsAndGpuDays) {
+  TypeBudget(QStringLiteral("1e24"));
+  EXPECT_EQ(window_->plan_panel()->budget_flops(), 1e24);
+  EXPECT_EQ(Find<QSlider>("budget_slider")->value(), 2400);
+
+  // Full recomputation, so that the plan fits in memory and has a time.
+  auto* recomputation = Find<QComboBox>("recomputation");
+  recomputation->setCurrentIndex(recomputation->findText(QStringLiteral("full")));
+  TypeBudget(QStringLiteral("300 GPU-days"));
+  const Accelerator& device = BundledHardwareCatalogue().accelerators().front();
+  EXPECT_EQ(Find<QComboBox>("accelerator")->currentText(), Q(device.name));
+  const double expected = 300 * 86400.0 * device.DenseFlopsPerSecond(NumericType::BF16) * TrainingPlanOptions{}.mfu;
+  EXPECT_NEAR(window_->plan_panel()->budget_flops() / expected, 1.0, 1e-12);
+  ASSERT_TRUE(window_->plan_panel()->recommendation().has_value());
+  const auto& training = window_->plan_panel()->recommendation()->training;
+  ASSERT_TRUE(training.has_value());
+  EXPECT_TRUE(training->feasible) << gui::MemoryVerdict(*training);
+  EXPECT_NEAR(training->device_hours, 300 * 24.0, 1e-6);  // the GPU-days come back
+
+  TypeBudget(QStringLiteral("oops"));
+  auto* error = Find<QLabel>("plan_error");
+  EXPECT_TRUE(error->isVisibleTo(window_.get()));
+  EXPECT_TRUE(error->text().startsWith(QStringLiteral("not a budget: 'oops'"))) << error->text().toStdString();
+  EXPECT_NEAR(window_->plan_panel()->budget_flops() / expected, 1.0, 1e-12);  // unchanged
+
+  TypeBudget(QStringLiteral("30 days"));
+  EXPECT_NE(error->text().indexOf(QStringLiteral("wall-clock time needs a device count")), -1)
+      << error->text().toStdString();
+  Find<QSpinBox>("num_accelerators")->setValue(1000);
+  TypeBudget(QStringLiteral("30 days"));
+  EXPECT_FALSE(error->isVisibleTo(window_.get()));
+  EXPECT_NEAR(window_->plan_panel()->budget_flops() / (1000 * 30 / 300.0 * expected), 1.0, 1e-12);
+}
+
+TEST_F(MainWindowTest, UniqueTokenLimitAndInferenceTokensChangeThePlan) {
+  TypeBudget(QStringLiteral("1e24"));
+  const ChinchillaLaw law = FitChinchilla(BundledChinchillaRuns(), MultiStartOptions{}).law;
+  DataConstrainedLaw constrained;
+  constrained.base = law;
+
+  auto* unique = Find<QLineEdit>("unique_tokens");
+  unique->setFocus();
+  QTest::keyClicks(unique, QStringLiteral("200B"));
+  QTest::keyClick(unique, Qt::Key_Return);
+  ASSERT_TRUE(window_->plan_panel()->recommendation().has_value());
+  const DataConstrainedAllocation expected = PlanDataConstrained(constrained, 1e24, 200e9);
+  ASSERT_TRUE(expected.data_limited);
+  EXPECT_EQ(window_->plan_panel()->recommendation()->mode, "data-constrained");
+  EXPECT_EQ(window_->plan_panel()->recommendation()->allocation.num_params, expected.allocation.num_params);
+  EXPECT_EQ(Find<QLabel>("plan_params")->text(), Q(FormatQuantity(expected.allocation.num_params, 3)));
+  EXPECT_TRUE(Find<QLabel>("plan_notes")->text().startsWith(QStringLiteral("Data-constrained: ")));
+
+  unique->clear();
+  QTest::keyClicks(unique, QStringLiteral("lots"));
+  QTest::keyClick(unique, Qt::Key_Return);
+  EXPECT_FALSE(window_->plan_panel()->recommendation().has_value());
+  EXPECT_TRUE(Find<QLabel>("plan_error")->text().startsWith(QStringLiteral("unique-token limit: ")))
+      << Find<QLabel>("plan_error")->text().toStdString();
+
+  unique->clear();
+  QTest::keyClick(unique, Qt::Key_Return);
+  auto* inference = Find<QLineEdit>("inference_tokens");
+  inference->setFocus();
+  QTest::keyClicks(inference, QStringLiteral("20T"));
+  QTest::keyClick(inference, Qt::Key_Return);
+  ASSERT_TRUE(window_->plan_panel()->recommendation().has_value());
+  const gui::Recommendation& shown = *window_->plan_panel()->recommendation();
+  EXPECT_EQ(shown.mode, "inference-aware");
+  EXPECT_LT(shown.allocation.num_params, law.ComputeOptimal(1e24).num_params);
+  EXPECT_NEAR(shown.allocation.loss_nats, law.ComputeOptimal(1e24).loss_nats, 1e-9);
+}
+
+TEST_F(MainWindowTest, BadCsvErrorIsShownInlineAndTheRunsStay) {
+  const std::string bad = testing::WriteTempFile("bad.csv", "N,D,loss\n1e9,2e10,2.5\n2e9,oops,2.4\n");
+  EXPECT_FALSE(window_->ImportRunsCsv(Q(bad), RunsColumns{}));
+  auto* error = Find<QLabel>("runs_error");
+  EXPECT_TRUE(error->isVisibleTo(window_.get()));
+  EXPECT_EQ(error->text().toStdString(), bad + ":3: column 2 ('D'): not a number: 'oops'");
+  EXPECT_EQ(window_->runs_model()->rowCount(), 240);
+
+  const std::string good = testing::WriteTempFile(
+      "good.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n8e8,1.6e10,2.55\n1.6e9,3.2e10,2.45\n"
+                  "1e8,8e9,3.0\n");
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  EXPECT_TRUE(window_->ImportRunsCsv(Q(good), RunsColumns{}));
+  EXPECT_FALSE(error->isVisibleTo(window_.get()));
+  EXPECT_EQ(window_->runs_model()->rowCount(), 6);
+  ASSERT_TRUE(spy.wait(kFitTimeoutMs));  // an import is fitted at once
+}
+
+TEST_F(MainWindowTest, ColumnMappingDialogShowsDetectionAndErrors) {
+  const std::string path = testing::WriteTempFile("runs.csv", "model_size,train_tokens,accuracy\n1e9,2e10,2.5\n");
+  gui::ColumnMappingDialog dialog(Q(path), RunsColumns{}, window_.get());
+  // No alias matches "accuracy": the loader's own message, inline, and no Import.
+  EXPECT_FALSE(dialog.MappingLoads());
+  EXPECT_TRUE(dialog.StatusText().startsWith(Q(path + ":1: missing column for the loss")))
+      << dialog.StatusText().toStdString();
+  auto* loss = dialog.findChild<QComboBox*>("column_loss");
+  ASSERT_NE(loss, nullptr);
+  loss->setCurrentIndex(loss->findText(QStringLiteral("accuracy")));
+  EXPECT_TRUE(dialog.MappingLoads()) << dialog.StatusText().toStdString();
+  EXPECT_EQ(dialog.findChild<QLabel*>("mapping_detected")->text(),
+            QStringLiteral("N ← 'model_size',  D ← 'train_tokens',  C ← 6 N D,  loss ← 'accuracy'"));
+  const RunsColumns columns = dialog.Columns();
+  EXPECT_EQ(columns.loss, "accuracy");
+  EXPECT_EQ(columns.params, "");  // still detected
+
+  // One run loads, but is too few to fit: the fit's error is shown inline too.
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  EXPECT_TRUE(window_->ImportRunsCsv(Q(path), columns));
+  EXPECT_EQ(window_->runs_model()->rowCount(), 1);
+  ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  EXPECT_FALSE(spy.at(0).at(0).toBool());
+  auto* status = Find<QLabel>("fit_status");
+  EXPECT_NE(status->text().indexOf(QStringLiteral("too few runs to fit")), -1) << status->text().toStdString();
+  EXPECT_TRUE(status->property("is_error").toBool());
+  EXPECT_FALSE(window_->plan_panel()->recommendation().has_value());
+}
+
+TEST_F(MainWindowTest, CancelDiscardsTheFit) {
+  const double objective = ResultValue("objective");
+  auto* delta = Find<QLineEdit>("fit_delta");
+  delta->setText(QStringLiteral("0.01"));  // a different objective, were the fit to land
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  QTest::mouseClick(Find<QPushButton>("fit_button"), Qt::LeftButton);
+  EXPECT_TRUE(Find<QPushButton>("fit_cancel")->isEnabled());
+  QTest::mouseClick(Find<QPushButton>("fit_cancel"), Qt::LeftButton);
+  QTest::qWait(2000);
+  EXPECT_EQ(spy.count(), 0);
+  EXPECT_EQ(ResultValue("objective"), objective);
+  EXPECT_TRUE(Find<QPushButton>("fit_button")->isEnabled());
+  EXPECT_FALSE(Find<QPushButton>("fit_cancel")->isEnabled());
+  EXPECT_TRUE(Find<QLabel>("fit_status")->text().startsWith(QStringLiteral("Fit cancelled")));
+}
+
+TEST_F(MainWindowTest, BadFitOptionsAreShownInline) {
+  Find<QLineEdit>("fit_grid")->setText(QStringLiteral("alpha=2:1:0.1"));
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  QTest::mouseClick(Find<QPushButton>("fit_button"), Qt::LeftButton);
+  EXPECT_FALSE(spy.wait(300));
+  const QString status = Find<QLabel>("fit_status")->text();
+  EXPECT_NE(status.indexOf(QStringLiteral("start grid")), -1) << status.toStdString();
+  EXPECT_TRUE(Find<QLabel>("fit_status")->property("is_error").toBool());
+}
+
+TEST_F(MainWindowTest, SessionRoundTrip) {
+  window_->runs_model()->SetExcluded({2, 3}, true);
+  Find<QComboBox>("accelerator")->setCurrentText(QStringLiteral("A100-80GB"));
+  Find<QSpinBox>("num_accelerators")->setValue(256);
+  Find<QSpinBox>("fit_starts")->setValue(32);
+  TypeBudget(QStringLiteral("1e24"));
+  const std::string path = testing::WriteTempFile("session.json", "");
+  QString error;
+  ASSERT_TRUE(window_->SaveSession(Q(path), &error)) << error.toStdString();
+
+  MainWindow restored;
+  WaitForFit(&restored);
+  QSignalSpy spy(&restored, &MainWindow::Fitted);
+  ASSERT_TRUE(restored.LoadSession(Q(path), &error)) << error.toStdString();
+  ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  EXPECT_EQ(restored.runs_model()->ExcludedRows(), (std::vector<int>{2, 3}));
+  EXPECT_EQ(restored.plan_panel()->budget_flops(), 1e24);
+  EXPECT_EQ(restored.plan_panel()->Settings().accelerator, "A100-80GB");
+  EXPECT_EQ(restored.plan_panel()->Settings().training.num_accelerators, 256);
+  EXPECT_EQ(restored.findChild<QSpinBox*>("fit_starts")->value(), 32);
+  MultiStartOptions options;
+  options.num_starts = 32;
+  ASSERT_TRUE(restored.fit_panel()->fit().has_value());
+  EXPECT_EQ(restored.fit_panel()->fit()->law.E, FitChinchilla(Without(BundledChinchillaRuns(), {2, 3}), options).law.E);
+
+  const std::string broken = testing::WriteTempFile("broken.json", "{\"plan\": {\"mfu\": \"high\"}}");
+  EXPECT_FALSE(restored.LoadSession(Q(broken), &error));
+  EXPECT_EQ(error.toStdString(), broken + ": /plan/mfu: must be a number, got string");
+}
+
+TEST_F(MainWindowTest, ExportsPlanAndChartsAtomically) {
+  QString error;
+  const std::string json_path = testing::WriteTempFile("plan.json", "old");
+  ASSERT_TRUE(window_->ExportPlan(Q(json_path), &error)) << error.toStdString();
+  const auto json = nlohmann::json::parse(testing::ReadWholeFile(json_path));
+  const gui::Recommendation& shown = *window_->plan_panel()->recommendation();
+  EXPECT_EQ(json["num_params"].get<double>(), shown.allocation.num_params);
+  EXPECT_EQ(json["compute_flops"].get<double>(), shown.budget_flops);
+  EXPECT_EQ(json["mode"], "compute-optimal");
+
+  const std::string csv_path = testing::WriteTempFile("plan.csv", "");
+  ASSERT_TRUE(window_->ExportPlan(Q(csv_path), &error)) << error.toStdString();
+  const std::string csv = testing::ReadWholeFile(csv_path);
+  EXPECT_EQ(csv.rfind("compute_flops,num_params,num_tokens,", 0), 0u);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2);
+
+  const std::string png_path = testing::WriteTempFile("chart.png", "");
+  ASSERT_TRUE(window_->ExportChart(Q(png_path), QSize(900, 600), &error)) << error.toStdString();
+  const auto size = testing::ReadPngSize(testing::ReadWholeFile(png_path));
+  ASSERT_TRUE(size.has_value());
+  EXPECT_EQ(size->width, 900u);
+  EXPECT_EQ(size->height, 600u);
+  const std::string svg_path = testing::WriteTempFile("chart.svg", "");
+  ASSERT_TRUE(window_->ExportChart(Q(svg_path), QSize(900, 600), &error)) << error.toStdString();
+  EXPECT_NE(testing::ReadWholeFile(svg_path).find("viewBox=\"0 0 900 600\""), std::string::npos);
+
+  // A failed write leaves the old file alone and says why, inline.
+  EXPECT_FALSE(window_->ExportPlan(QStringLiteral("/nonexistent-dir/plan.json"), &error));
+  EXPECT_TRUE(error.startsWith(QStringLiteral("/nonexistent-dir/plan.json: cannot write"))) << error.toStdString();
+  EXPECT_EQ(Find<QLabel>("window_message")->text(), error);
+}
+
+}  // namespace
+}  // namespace scaleplan
