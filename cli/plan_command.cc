@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/cli_common.h"
+#include "cli/progress.h"
 #include "cli/commands.h"
 #include "cli/plan_support.h"
 #include "cli/shared_options.h"
@@ -54,6 +55,7 @@ struct PlanRow {
   ModelMemory memory;                               // without an accelerator (AUTO = selective)
   std::optional<HardwareRow> hardware;              // with --accelerator or --profile
   std::vector<ShapeProposal> shapes;                // with --shape
+  std::optional<AllocationIntervals> intervals;     // with bootstrap laws (--bootstrap, or a fit that has them)
 };
 
 struct PlanFlags {
@@ -161,16 +163,24 @@ DataConstrainedAllocation BaseAllocation(const PlanLaw& law, const std::string& 
   return *limited;
 }
 
-PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const std::string& mode, double num_params,
-                double compute_flops, double loss_target, double unique_tokens, double inference_tokens,
-                const Accelerator* accelerator, RecomputeChoice recompute) {
-  PlanRow row;
-  row.mode = mode;
-  const DataConstrainedAllocation base =
-      BaseAllocation(law, mode, num_params, compute_flops, loss_target, unique_tokens);
-  row.allocation = base.allocation;
-  if (unique_tokens > 0.0) row.data = base;
+// What one plan asks for: the mode and its numbers, and the data and inference limits.
+struct PlanRequest {
+  std::string mode;
+  double num_params = 0.0, compute_flops = 0.0, loss_target = 0.0;
+  double unique_tokens = 0.0, inference_tokens = 0.0;
+};
 
+// The allocation of `request` under `law` (no hardware): the data-constrained base plan, then the inference-aware
+// one when inference tokens are given. Fills row.allocation, row.data and row.inference.
+void PlanAllocation(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& request,
+                    const Accelerator* accelerator, PlanRow* row) {
+  const std::string& mode = request.mode;
+  const double unique_tokens = request.unique_tokens;
+  const double inference_tokens = request.inference_tokens;
+  const DataConstrainedAllocation base = BaseAllocation(law, mode, request.num_params, request.compute_flops,
+                                                        request.loss_target, unique_tokens);
+  row->allocation = base.allocation;
+  if (unique_tokens > 0.0) row->data = base;
   if (inference_tokens > 0.0) {
     InferenceCostOptions options = flags.inference;
     options.inference_tokens = inference_tokens;
@@ -184,15 +194,43 @@ PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const std::string& m
     std::string why;
     if (!options.Check(&why)) throw UsageError(why);
     if (mode == "compute-optimal") {
-      row.inference = PlanInferenceAwareForCompute(law.data_constrained, unique_tokens, compute_flops, options);
+      row->inference =
+          PlanInferenceAwareForCompute(law.data_constrained, unique_tokens, request.compute_flops, options);
     } else {
       const std::optional<InferenceAwarePlan> plan =
           PlanInferenceAware(law.data_constrained, unique_tokens, base.allocation.loss_nats, options);
       SCALEPLAN_CHECK(plan.has_value(), "the loss of a plan must be reachable");
-      row.inference = *plan;
+      row->inference = *plan;
     }
-    row.allocation = row.inference->allocation;
+    row->allocation = row->inference->allocation;
   }
+}
+
+// The same plan under every bootstrap law of `law`; laws under which it does not exist are left out.
+std::optional<AllocationIntervals> PlanIntervals(const PlanLaw& law, const PlanFlags& flags,
+                                                 const PlanRequest& request, const Accelerator* accelerator) {
+  if (law.saved.bootstrap_laws.empty()) return std::nullopt;
+  return IntervalsOfAllocation(
+      law.saved.bootstrap_laws, law.saved.confidence, [&](const ChinchillaLaw& sample) -> std::optional<Allocation> {
+        PlanLaw resampled = law;
+        resampled.saved.law = sample;
+        resampled.data_constrained.base = sample;
+        PlanRow row;
+        try {
+          PlanAllocation(resampled, flags, request, accelerator, &row);
+        } catch (const UsageError&) {
+          return std::nullopt;  // e.g. a target loss at or below this law's E
+        }
+        return row.allocation;
+      });
+}
+
+PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& request,
+                const Accelerator* accelerator, RecomputeChoice recompute) {
+  PlanRow row;
+  row.mode = request.mode;
+  PlanAllocation(law, flags, request, accelerator, &row);
+  row.intervals = PlanIntervals(law, flags, request, accelerator);
   AddWarnings(law, &row);
 
   const double training_flops = row.allocation.compute_flops;  // 6 N D (exactly the budget when one was given)
@@ -244,6 +282,17 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
   const ChinchillaLaw& l = law.saved.law;
   out["law"] = {{"source", law.saved.description}, {"E", l.E}, {"A", l.A}, {"B", l.B}, {"alpha", l.alpha},
                 {"beta", l.beta}};
+  if (row.intervals) {
+    const AllocationIntervals& in = *row.intervals;
+    const auto pair = [](const Interval& i) { return nlohmann::ordered_json{i.lower, i.upper}; };
+    out["intervals"] = {{"num_params", pair(in.num_params)},
+                        {"num_tokens", pair(in.num_tokens)},
+                        {"tokens_per_param", pair(in.tokens_per_param)},
+                        {"compute_flops", pair(in.compute_flops)},
+                        {"loss", pair(in.loss)}};
+    out["interval_level"] = law.saved.confidence;
+    out["interval_laws"] = in.num_laws;
+  }
   out["warnings"] = row.warnings;
   const ModelMemory& memory = row.hardware ? row.hardware->memory : row.memory;
   out["memory_bytes"] = memory.memory.TotalBytes();
@@ -404,6 +453,26 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
       }
     }
   }
+  bool first_interval = true;
+  for (const PlanRow& row : rows) {
+    if (!row.intervals) continue;
+    if (first_interval) {
+      out << "\n  " << Format("%g", 100 * law.saved.confidence) << "% bootstrap intervals ("
+          << row.intervals->num_laws << " resampled laws)\n";
+      first_interval = false;
+    }
+    const AllocationIntervals& in = *row.intervals;
+    out << "    " << FormatScientific(row.allocation.compute_flops) << " FLOPs: N [" << FormatQuantity(in.num_params.lower)
+        << ", " << FormatQuantity(in.num_params.upper) << "], D [" << FormatQuantity(in.num_tokens.lower) << ", "
+        << FormatQuantity(in.num_tokens.upper) << "], tokens/param [" << Format("%.1f", in.tokens_per_param.lower)
+        << ", " << Format("%.1f", in.tokens_per_param.upper) << "], loss [" << Format("%.4f", in.loss.lower) << ", "
+        << Format("%.4f", in.loss.upper) << "]";
+    if (row.mode == "target-loss") {
+      out << ", compute [" << FormatScientific(in.compute_flops.lower) << ", "
+          << FormatScientific(in.compute_flops.upper) << "]";
+    }
+    out << '\n';
+  }
   bool first = true;
   for (const PlanRow& row : rows) {
     for (const std::string& warning : row.warnings) {
@@ -416,6 +485,8 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
 
 int Plan(const std::vector<std::string>& args) {
   PlanFlags flags;
+  BootstrapOptions bootstrap;
+  int num_resamples = 0;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
       ("compute", po::value(&flags.compute_text),
@@ -453,7 +524,12 @@ int Plan(const std::vector<std::string>& args) {
        "a measured hardware profile ('scaleplan probe --out PROFILE.json'): its peak replaces the catalogue's")
       ("recompute", po::value(&flags.recompute)->default_value(flags.recompute),
        "activation recomputation for memory: auto (selective, else full when nothing fits), none, selective, full")
-      ("shape", po::bool_switch(&flags.shape), "also propose practical transformer shapes for N, with exact counts");
+      ("shape", po::bool_switch(&flags.shape), "also propose practical transformer shapes for N, with exact counts")
+      ("bootstrap", po::value(&num_resamples)->implicit_value(bootstrap.num_resamples),
+       "intervals for N, D, tokens/param and loss from this many resamples of the bundled runs (alone: 1000); "
+       "a fit saved with 'fit --bootstrap' brings its own")
+      ("seed", po::value(&bootstrap.seed)->default_value(bootstrap.seed), "bootstrap seed")
+      ("ci", po::value(&bootstrap.confidence)->default_value(bootstrap.confidence), "interval level, e.g. 0.9");
   AddFormatOption(&options, &flags.format);
   po::variables_map vm;
   ParseOptions(args, options, po::positional_options_description(), &vm);
@@ -477,7 +553,9 @@ int Plan(const std::vector<std::string>& args) {
          "scaleplan plan --params 1T --accelerator H100-SXM           # frontier scale: tokens, days, devices",
          "scaleplan plan --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 30",
          "scaleplan plan --params 7B --shape                          # practical shapes with exact counts",
-         "scaleplan plan --compute 1e22 --accelerator H100-SXM --profile h100.json   # measured peak"});
+         "scaleplan plan --compute 1e22 --accelerator H100-SXM --profile h100.json   # measured peak",
+         "scaleplan plan --compute 1e23,1e25 --bootstrap        # 95% intervals from 1,000 resamples",
+         "scaleplan fit --bootstrap --out fit.json && scaleplan plan --fit fit.json --compute 1e24"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(flags.format);
@@ -500,12 +578,26 @@ int Plan(const std::vector<std::string>& args) {
   if (!flags.accelerator.empty() || !flags.profile_path.empty()) {
     accelerator = ResolveAccelerator(flags.accelerator, flags.profile_path);
   }
-  const PlanLaw law = ResolvePlanLaw(flags.fit_path, flags.law_name);
+  PlanLaw law = ResolvePlanLaw(flags.fit_path, flags.law_name);
+  if (num_resamples != 0) {
+    bootstrap.num_resamples = num_resamples;
+    if (!bootstrap.Check(&why)) throw UsageError(why);
+    if (!flags.law_name.empty() || !flags.fit_path.empty()) {
+      throw UsageError("--bootstrap resamples the bundled runs; with --fit, save the fit with 'fit --bootstrap' "
+                       "instead (published laws have no runs to resample)");
+    }
+    ProgressBar bar("bootstrap");
+    AddBundledBootstrap(bootstrap, [&bar](int done, int total) { bar.Update(done, total); }, &law);
+  } else if (vm.count("ci") && !vm["ci"].defaulted()) {
+    if (!(bootstrap.confidence > 0 && bootstrap.confidence < 1)) throw UsageError("--ci must lie in (0, 1)");
+    law.saved.confidence = bootstrap.confidence;
+  }
   const Accelerator* device = accelerator ? &*accelerator : nullptr;
 
   std::vector<PlanRow> rows;
   const auto add = [&](const std::string& mode, double n, double c, double l) {
-    rows.push_back(MakeRow(law, flags, mode, n, c, l, unique_tokens, inference_tokens, device, recompute));
+    rows.push_back(MakeRow(law, flags, PlanRequest{mode, n, c, l, unique_tokens, inference_tokens}, device,
+                           recompute));
   };
   if (!flags.target_loss_text.empty()) {
     for (double target : ParseList(flags.target_loss_text, "--target-loss")) add("target-loss", 0, 0, target);

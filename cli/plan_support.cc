@@ -71,6 +71,15 @@ PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name)
   return out;
 }
 
+void AddBundledBootstrap(const BootstrapOptions& options, const ProgressCallback& progress, PlanLaw* law) {
+  const RunsTable bundled = BundledChinchillaRuns();
+  const ChinchillaFit fit = FitChinchilla(bundled, MultiStartOptions{});
+  if (!fit.search.usable) throw std::runtime_error("the default fit did not converge: " + fit.search.status);
+  const ChinchillaBootstrap bootstrap = BootstrapChinchilla(bundled, fit, options, progress);
+  law->saved.bootstrap_laws = bootstrap.laws;
+  law->saved.confidence = options.confidence;
+}
+
 RecomputeChoice ParseRecomputeChoice(const std::string& text) {
   if (text == "auto") return RecomputeChoice::AUTO;
   if (text == "none") return RecomputeChoice::NONE;

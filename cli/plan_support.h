@@ -26,6 +26,10 @@ struct PlanLaw {
 // or an unknown name; InputError for an unreadable or malformed fit.
 PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name);
 
+// Resamples the bundled runs (the default law's data) and stores the resampled laws and the interval level in
+// law->saved, so that every plan gets intervals. Only for the default law.
+void AddBundledBootstrap(const BootstrapOptions& options, const ProgressCallback& progress, PlanLaw* law);
+
 // --recompute: which activation recomputation the memory estimate assumes. AUTO takes the least recomputation with
 // which some device count holds the state: selective (what FlashAttention-style kernels do anyway), else full.
 enum class RecomputeChoice { AUTO, NONE, SELECTIVE, FULL };

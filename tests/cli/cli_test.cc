@@ -1,4 +1,5 @@
 // Drives the real `scaleplan` binary: exit codes, messages and the JSON contract scripts depend on.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -195,6 +196,40 @@ TEST(CliLaws, BootstrapIntervalsAreReproducibleAndBracketThePointEstimate) {
   EXPECT_EQ(RunScaleplan("fit --bootstrap=3").exit_code, 2);
   EXPECT_EQ(RunScaleplan("fit --bootstrap --ci 1.5").exit_code, 2);
   EXPECT_EQ(RunScaleplan("fit --law nonsense").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace scaleplan
+
+namespace scaleplan {
+namespace {
+
+TEST(CliLaws, PlanIntervalsComeFromTheSavedBootstrapLaws) {
+  const std::string fit_path = testing::WriteTempFile("boot.json", "");
+  ASSERT_EQ(testing::RunScaleplan("fit --bootstrap=200 --seed 3 --out '" + fit_path + "'").exit_code, 0);
+  const auto saved = nlohmann::json::parse(testing::ReadWholeFile(fit_path));
+  // Independent recomputation: N_opt at 1e24 under each saved law, then the 2.5th and 97.5th percentiles.
+  std::vector<double> n_opt;
+  for (const auto& row : saved["bootstrap"]["laws"]) {
+    const ChinchillaLaw law{row[0], row[1], row[2], row[3], row[4]};
+    n_opt.push_back(law.ComputeOptimal(1e24).num_params);
+  }
+  std::sort(n_opt.begin(), n_opt.end());
+  const auto quantile = [&](double q) {
+    const double pos = q * (n_opt.size() - 1);
+    const size_t lo = static_cast<size_t>(pos);
+    return n_opt[lo] + (pos - lo) * (n_opt[std::min(lo + 1, n_opt.size() - 1)] - n_opt[lo]);
+  };
+  const testing::CommandResult plan =
+      testing::RunScaleplan("plan --fit '" + fit_path + "' --compute 1e24 --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const auto json = nlohmann::json::parse(plan.out);
+  EXPECT_NEAR(json["intervals"]["num_params"][0].get<double>() / quantile(0.025), 1.0, 1e-12);
+  EXPECT_NEAR(json["intervals"]["num_params"][1].get<double>() / quantile(0.975), 1.0, 1e-12);
+  EXPECT_LE(json["intervals"]["loss"][0].get<double>(), json["loss"].get<double>());
+  EXPECT_GE(json["intervals"]["loss"][1].get<double>(), json["loss"].get<double>());
+  EXPECT_EQ(json["interval_laws"].get<int>(), 200);
+  EXPECT_EQ(testing::RunScaleplan("plan --law epoch --bootstrap").exit_code, 2);
 }
 
 }  // namespace
