@@ -15,6 +15,7 @@ int RunProbe(const std::vector<std::string>& args);
 int RunSweep(const std::vector<std::string>& args);
 int RunValidate(const std::vector<std::string>& args);
 int RunCheck(const std::vector<std::string>& args);
+int RunDictionary(const std::vector<std::string>& args);
 
 }  // namespace scaleplan::cli
 

@@ -23,13 +23,14 @@ constexpr Subcommand kSubcommands[] = {
     {"plot", scaleplan::cli::RunPlot, "render a chart (fit, isoflop, frontier, residuals) to PNG or SVG"},
     {"validate", scaleplan::cli::RunValidate, "how well a law fitted on smaller runs predicts the larger ones"},
     {"check", scaleplan::cli::RunCheck, "refit and compare with a golden file, for CI (JUnit XML with --junit)"},
+    {"dictionary", scaleplan::cli::RunDictionary, "sparse-dictionary (SAE) latents, k, tokens and cost for a budget"},
 };
 
 void PrintUsage(std::ostream& out) {
   out << "scaleplan: scaling-law fitting and compute-optimal planning\n\n"
          "Usage: scaleplan <command> [options]\n\nCommands:\n";
   for (const Subcommand& sub : kSubcommands) {
-    out << "  " << sub.name << std::string(10 - std::strlen(sub.name), ' ') << sub.summary << '\n';
+    out << "  " << sub.name << std::string(12 - std::strlen(sub.name), ' ') << sub.summary << '\n';
   }
   out << "\nRun 'scaleplan <command> --help' for a command's options and examples.\n"
          "Quick start:\n  scaleplan fit\n  scaleplan plan --compute 5.76e23\n";
