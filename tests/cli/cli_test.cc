@@ -234,3 +234,19 @@ TEST(CliLaws, PlanIntervalsComeFromTheSavedBootstrapLaws) {
 
 }  // namespace
 }  // namespace scaleplan
+
+namespace scaleplan {
+namespace {
+
+TEST(CliLaws, DataConstrainedRefitComesOutNearThePublishedConstants) {
+  const testing::CommandResult r = testing::RunScaleplan("fit --law data-constrained --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  // Muennighoff et al. 2023: R_D* = 15.387756, R_N* = 5.309743 with their C4 base law frozen.
+  EXPECT_NEAR(json["R_D_star"].get<double>(), 15.387756, 0.05);
+  EXPECT_NEAR(json["R_N_star"].get<double>(), 5.309743, 0.02);
+  EXPECT_EQ(testing::RunScaleplan("fit --law data-constrained --bootstrap").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace scaleplan
