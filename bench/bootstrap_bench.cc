@@ -64,9 +64,9 @@ int main(int argc, char** argv) {
   const double single_s = MedianSeconds(3, [&] { BootstrapChinchilla(runs, fit, single); });
 
   double scipy_s = 0;
-  const std::string scipy = Capture("python3 -c 'import scipy' 2>/dev/null && python3 " + source_dir +
+  const std::string scipy = Capture("for p in python3 /usr/bin/python3; do $p -c \"import scipy\" 2>/dev/null && exec $p " + source_dir +
                                     "/bench/reference/chinchilla_reference.py bootstrap " + source_dir +
-                                    "/data/chinchilla_runs.csv " + std::to_string(resamples) + " 2>/dev/null");
+                                    "/data/chinchilla_runs.csv " + std::to_string(resamples) + " 2>/dev/null; done");
   if (!scipy.empty()) scipy_s = nlohmann::json::parse(scipy, nullptr, false).value("seconds", 0.0);
 
   std::printf("resamples: %d\n", resamples);

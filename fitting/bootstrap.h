@@ -1,9 +1,10 @@
 // Bootstrap uncertainty for any law fitted by FitMultiStart.
 //
 // Each resample draws the runs with replacement (multiplicities, not copies) and is refitted with a real
-// multi-start: the candidates are the full-data optimum, the other distinct local optima the full fit found, and the
-// grid points the full fit started from. All candidates are screened on the resample (one objective evaluation
-// each) and L-BFGS runs to convergence from the `num_refits` best of them; the best optimum is kept. Why not a
+// multi-start: the candidates are the full-data optimum and the other distinct local optima the full fit found (one
+// per basin the grid search reached; the full fit's grid starts fill in when it found fewer than `num_candidates`).
+// All candidates are screened on the resample (one objective evaluation each) and L-BFGS runs to convergence from
+// the `num_refits` best of them; the best optimum is kept. Why not a
 // single start from the full-data optimum: a resample can move the global optimum into another basin (the E-A-B
 // trade-off is shallow along a ridge), and a start that is always the full-data optimum biases every resample
 // towards it, which narrows the intervals. The result reports how often a start other than the full-data optimum
@@ -31,7 +32,7 @@ struct BootstrapOptions {
   int num_resamples = 1000;     // --bootstrap
   std::uint64_t seed = 1;       // --seed
   double confidence = 0.95;     // --ci: central interval level
-  int num_candidates = 16;      // starts screened per resample (full-data optima first, then grid starts)
+  int num_candidates = 8;       // starts screened per resample (full-data optima first, then grid starts)
   int num_refits = 2;           // L-BFGS runs per resample, from the best-screened candidates
   int num_threads = 0;          // 0 = all cores; results do not depend on it
 
