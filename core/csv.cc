@@ -1,8 +1,10 @@
 #include "core/csv.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/error.h"
+#include "core/units.h"
 
 namespace scaleplan {
 namespace {
@@ -13,6 +15,12 @@ std::string Trimmed(const std::string& text) {
   while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
   while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
   return text.substr(begin, end - begin);
+}
+
+bool SameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 // Walks the text once, producing rows with their starting line numbers.
@@ -149,6 +157,75 @@ CsvTable ParseCsv(std::string_view text, const std::string& source) {
     table.rows.push_back(row);
   }
   return table;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+std::optional<size_t> FindCsvColumn(const CsvTable& table, const CsvColumnRule& rule) {
+  const bool named = !rule.explicit_name.empty();
+  std::vector<size_t> matches;
+  for (size_t i = 0; i < table.header.size(); ++i) {
+    const std::string& name = table.header[i];
+    const bool match = named ? SameName(name, rule.explicit_name)
+                             : std::any_of(rule.aliases.begin(), rule.aliases.end(),
+                                           [&name](const std::string& alias) { return SameName(name, alias); });
+    if (match) matches.push_back(i);
+  }
+  const InputLocation header{table.source, table.header_line};
+  if (matches.size() >= 2) {
+    const std::string pair = "'" + table.header[matches[0]] + "' and '" + table.header[matches[1]] + "'";
+    if (named && !rule.option.empty()) {  // the option cannot tell them apart: only renaming can
+      throw InputError("two columns are named '" + rule.explicit_name + "' (from " + rule.option + ") for " +
+                           rule.what + ": " + pair + "; rename one of them",
+                       header);
+    }
+    throw InputError("two columns could be " + rule.what + " (" + pair + "); choose one " +
+                         (rule.option.empty() ? "by name" : "with " + rule.option),
+                     header);
+  }
+  if (!matches.empty()) return matches.front();
+  if (!named) return std::nullopt;
+  if (rule.option.empty()) {
+    throw InputError("missing column for " + rule.what + ": the header has " + QuotedCsvHeader(table) +
+                         "; no column is named '" + rule.explicit_name + "'",
+                     header);
+  }
+  throw InputError("no column named '" + rule.explicit_name + "' (from " + rule.option + ") for " + rule.what +
+                       "; the header has " + QuotedCsvHeader(table),
+                   header);
+}
+
+InputError MissingCsvColumnError(const CsvTable& table, const CsvColumnRule& rule) {
+  const std::string hint = rule.option.empty() ? "" : " (or name it with " + rule.option + ")";
+  return InputError("missing column for " + rule.what + ": the header has " + QuotedCsvHeader(table) +
+                        "; accepted names are " + CsvAliasList(rule) + hint,
+                    InputLocation{table.source, table.header_line});
+}
+
+size_t RequireCsvColumn(const CsvTable& table, const CsvColumnRule& rule) {
+  const std::optional<size_t> column = FindCsvColumn(table, rule);
+  if (!column) throw MissingCsvColumnError(table, rule);
+  return *column;
+}
+
+std::string QuotedCsvHeader(const CsvTable& table) {
+  std::string out;
+  for (const std::string& name : table.header) out += (out.empty() ? "'" : ", '") + name + "'";
+  return out;
+}
+
+std::string CsvAliasList(const CsvColumnRule& rule) {
+  std::string out;
+  for (const std::string& alias : rule.aliases) out += (out.empty() ? "" : ", ") + alias;
+  return out;
+}
+
+InputLocation CsvCellLocation(const CsvTable& table, const CsvRow& row, size_t column) {
+  SCALEPLAN_CHECK(column < table.header.size() && column < row.fields.size(), "CSV column index out of range");
+  return InputLocation{table.source, row.line, static_cast<int>(column) + 1, table.header[column], ""};
+}
+
+double ParsePositiveCsvCell(const CsvTable& table, const CsvRow& row, size_t column) {
+  return ParsePositiveQuantity(row.fields[column], CsvCellLocation(table, row, column));
 }
 
 }  // namespace scaleplan

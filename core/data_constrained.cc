@@ -1,8 +1,6 @@
 #include "core/data_constrained.h"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -12,7 +10,6 @@
 
 #include "core/csv.h"
 #include "core/error.h"
-#include "core/units.h"
 
 namespace scaleplan {
 
@@ -33,14 +30,6 @@ double ComputeOptimalParamsForTokens(const ChinchillaLaw& law, double num_tokens
   const double scale = law.AllocationScale();
   return scale * std::pow(scale * num_tokens, law.ExponentParams() / law.ExponentTokens());
 }
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-constexpr std::array kUniqueTokensAliases = {"u", "unique_tokens", "u_unique_tokens", "num_unique_tokens", "u_d"};
 
 }  // namespace
 
@@ -193,36 +182,17 @@ DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, cons
                                                      const std::string& unique_tokens_column) {
   const RunsTable base = ParseRunsCsv(text, source, columns);  // N, D, loss: located errors, aliases
   const CsvTable csv = ParseCsv(text, source);
-  std::optional<size_t> unique;
-  for (size_t i = 0; i < csv.header.size(); ++i) {
-    const std::string name = Lower(csv.header[i]);
-    const bool match = unique_tokens_column.empty()
-                           ? std::find(kUniqueTokensAliases.begin(), kUniqueTokensAliases.end(), name) !=
-                                 kUniqueTokensAliases.end()
-                           : name == Lower(unique_tokens_column);
-    if (!match) continue;
-    if (unique) {
-      throw InputError("two columns could be U (unique tokens) ('" + csv.header[*unique] + "' and '" +
-                           csv.header[i] + "'); choose one by name",
-                       InputLocation{source, csv.header_line});
-    }
-    unique = i;
-  }
-  if (!unique) {
-    std::string header, aliases;
-    for (const std::string& name : csv.header) header += (header.empty() ? "'" : ", '") + name + "'";
-    for (const char* alias : kUniqueTokensAliases) aliases += (aliases.empty() ? "" : ", ") + std::string(alias);
-    const std::string wanted = unique_tokens_column.empty()
-                                   ? "accepted names are " + aliases
-                                   : "no column is named '" + unique_tokens_column + "'";
-    throw InputError("missing column for U (unique tokens): the header has " + header + "; " + wanted,
-                     InputLocation{source, csv.header_line});
-  }
+  // No option: U's messages name none ("choose one by name", "no column is named 'x'").
+  const CsvColumnRule unique_rule{"U (unique tokens)",
+                                  {"u", "unique_tokens", "u_unique_tokens", "num_unique_tokens", "u_d"},
+                                  "",
+                                  unique_tokens_column};
+  const size_t unique = RequireCsvColumn(csv, unique_rule);
   SCALEPLAN_CHECK(csv.rows.size() == base.runs.size(), "the two parses of one CSV disagree on its rows");
 
   DataConstrainedRunsTable table;
   table.source = source;
-  table.unique_tokens_column = csv.header[*unique];
+  table.unique_tokens_column = csv.header[unique];
   table.notes = base.notes;
   table.runs.reserve(base.runs.size());
   for (size_t i = 0; i < base.runs.size(); ++i) {
@@ -232,8 +202,7 @@ DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, cons
     run.num_tokens = base.runs[i].num_tokens;
     run.loss_nats = base.runs[i].loss_nats;
     run.line = row.line;
-    run.unique_tokens = ParsePositiveQuantity(
-        row.fields[*unique], InputLocation{source, row.line, static_cast<int>(*unique) + 1, csv.header[*unique], ""});
+    run.unique_tokens = ParsePositiveCsvCell(csv, row, unique);
     table.runs.push_back(run);
   }
   return table;

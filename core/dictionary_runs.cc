@@ -1,7 +1,6 @@
 #include "core/dictionary_runs.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -13,82 +12,9 @@
 
 #include "core/csv.h"
 #include "core/error.h"
-#include "core/units.h"
 
 namespace scaleplan {
 namespace {
-
-// One quantity's column: the name the user gave (or ""), the accepted aliases (lower case), the option that names
-// it and what it is, for messages.
-struct ColumnRule {
-  const std::string& explicit_name;
-  std::vector<std::string_view> aliases;
-  const char* option;
-  const char* what;
-};
-
-bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string QuotedList(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
-  return out;
-}
-
-std::string PlainList(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (std::string_view name : names) out += (out.empty() ? "" : ", ") + std::string(name);
-  return out;
-}
-
-// The column of `rule` in `csv`: the named one (an InputError when absent), else the one alias match (an InputError
-// when two match), else nullopt.
-std::optional<size_t> LocateColumn(const CsvTable& csv, const ColumnRule& rule) {
-  const InputLocation header{csv.source, csv.header_line};
-  if (!rule.explicit_name.empty()) {
-    for (size_t i = 0; i < csv.header.size(); ++i) {
-      if (SameName(csv.header[i], rule.explicit_name)) return i;
-    }
-    throw InputError("no column named '" + rule.explicit_name + "' (from " + rule.option + ") for " + rule.what +
-                         "; the header has " + QuotedList(csv.header),
-                     header);
-  }
-  std::optional<size_t> found;
-  for (size_t i = 0; i < csv.header.size(); ++i) {
-    const bool match = std::any_of(rule.aliases.begin(), rule.aliases.end(),
-                                   [&](std::string_view alias) { return SameName(csv.header[i], alias); });
-    if (!match) continue;
-    if (found) {
-      throw InputError(std::string("two columns could be ") + rule.what + " ('" + csv.header[*found] + "' and '" +
-                           csv.header[i] + "'); choose one with " + rule.option,
-                       header);
-    }
-    found = i;
-  }
-  return found;
-}
-
-size_t RequireColumn(const CsvTable& csv, const ColumnRule& rule) {
-  const std::optional<size_t> column = LocateColumn(csv, rule);
-  if (!column) {
-    throw InputError(std::string("missing column for ") + rule.what + ": the header has " + QuotedList(csv.header) +
-                         "; accepted names are " + PlainList(rule.aliases) + " (or name it with " + rule.option + ")",
-                     InputLocation{csv.source, csv.header_line});
-  }
-  return *column;
-}
-
-InputLocation CellLocation(const CsvTable& csv, const CsvRow& row, size_t column) {
-  return InputLocation{csv.source, row.line, static_cast<int>(column) + 1, csv.header[column], ""};
-}
-
-double PositiveCell(const CsvTable& csv, const CsvRow& row, size_t column) {
-  return ParsePositiveQuantity(row.fields[column], CellLocation(csv, row, column));
-}
 
 // A uniform double in (0, 1] from 53 bits of the generator (the same on every platform, unlike the standard
 // library's distributions).
@@ -106,22 +32,23 @@ double StandardNormal(std::mt19937_64& engine) {
 DictionaryRunsTable ParseDictionaryRunsCsv(std::string_view text, const std::string& source,
                                            const DictionaryColumns& columns) {
   const CsvTable csv = ParseCsv(text, source);
-  const ColumnRule latents_rule{columns.latents,
-                                {"n", "latents", "num_latents", "n_latents", "dict_size", "width"},
-                                "--latents-col",
-                                "n (latents)"};
-  const ColumnRule k_rule{columns.k, {"k", "l0", "topk"}, "--k-col", "k (active latents)"};
-  const ColumnRule tokens_rule{columns.tokens, {"tokens", "t", "num_tokens", "train_tokens"}, "--tokens-col",
-                               "T (training tokens)"};
-  const ColumnRule width_rule{columns.d_model, {"d", "d_model", "width_in", "subject_width"}, "--width-col",
-                              "d (activation width)"};
-  const ColumnRule loss_rule{columns.loss, {"loss", "nmse", "normalized_mse", "fvu", "mse"}, "--loss-col",
-                             "the loss"};
-  const size_t latents = RequireColumn(csv, latents_rule);
-  const size_t k = RequireColumn(csv, k_rule);
-  const size_t loss = RequireColumn(csv, loss_rule);
-  const std::optional<size_t> tokens = LocateColumn(csv, tokens_rule);
-  const std::optional<size_t> width = LocateColumn(csv, width_rule);
+  // The aliases are dictionary_runs.h's, in lower case.
+  const CsvColumnRule latents_rule{"n (latents)",
+                                   {"n", "latents", "num_latents", "n_latents", "dict_size", "width"},
+                                   "--latents-col",
+                                   columns.latents};
+  const CsvColumnRule k_rule{"k (active latents)", {"k", "l0", "topk"}, "--k-col", columns.k};
+  const CsvColumnRule tokens_rule{"T (training tokens)", {"tokens", "t", "num_tokens", "train_tokens"},
+                                  "--tokens-col", columns.tokens};
+  const CsvColumnRule width_rule{"d (activation width)", {"d", "d_model", "width_in", "subject_width"},
+                                 "--width-col", columns.d_model};
+  const CsvColumnRule loss_rule{"the loss", {"loss", "nmse", "normalized_mse", "fvu", "mse"}, "--loss-col",
+                                columns.loss};
+  const size_t latents = RequireCsvColumn(csv, latents_rule);
+  const size_t k = RequireCsvColumn(csv, k_rule);
+  const size_t loss = RequireCsvColumn(csv, loss_rule);
+  const std::optional<size_t> tokens = FindCsvColumn(csv, tokens_rule);
+  const std::optional<size_t> width = FindCsvColumn(csv, width_rule);
   if (csv.rows.empty()) {
     throw InputError("no runs: the file has a header but no data rows", InputLocation{source, csv.header_line});
   }
@@ -138,13 +65,13 @@ DictionaryRunsTable ParseDictionaryRunsCsv(std::string_view text, const std::str
   for (const CsvRow& row : csv.rows) {
     DictionaryRun run;
     run.line = row.line;
-    run.num_latents = PositiveCell(csv, row, latents);
-    run.k = PositiveCell(csv, row, k);
-    run.loss = PositiveCell(csv, row, loss);
-    if (tokens) run.num_tokens = PositiveCell(csv, row, *tokens);
-    if (width) run.d_model = PositiveCell(csv, row, *width);
+    run.num_latents = ParsePositiveCsvCell(csv, row, latents);
+    run.k = ParsePositiveCsvCell(csv, row, k);
+    run.loss = ParsePositiveCsvCell(csv, row, loss);
+    if (tokens) run.num_tokens = ParsePositiveCsvCell(csv, row, *tokens);
+    if (width) run.d_model = ParsePositiveCsvCell(csv, row, *width);
     if (!(run.k < run.num_latents)) {
-      InputLocation where = CellLocation(csv, row, k);
+      InputLocation where = CsvCellLocation(csv, row, k);
       where.text = row.fields[k];
       throw InputError("k must be below the number of latents (" + row.fields[latents] + ")", where);
     }

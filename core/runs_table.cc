@@ -1,8 +1,6 @@
 #include "core/runs_table.h"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <numeric>
@@ -11,91 +9,37 @@
 
 #include "core/csv.h"
 #include "core/error.h"
-#include "core/units.h"
 
 namespace scaleplan {
-namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-constexpr std::array kParamsAliases = {"n",          "params",     "num_params", "n_params",
-                                       "model_size", "model size", "parameters"};
-constexpr std::array kTokensAliases = {"d", "tokens", "num_tokens", "n_tokens", "d_tokens", "train_tokens"};
-constexpr std::array kComputeAliases = {"c", "flops", "compute", "c_flops", "training flop"};
-constexpr std::array kLossAliases = {"loss", "val_loss", "final_loss", "validation_loss", "eval_loss"};
-
-template <size_t K>
-std::string JoinAliases(const std::array<const char*, K>& aliases) {
-  std::string out;
-  for (const char* alias : aliases) out += (out.empty() ? "" : ", ") + std::string(alias);
-  return out;
-}
-
-std::string JoinHeader(const std::vector<std::string>& header) {
-  std::string out;
-  for (const std::string& name : header) out += (out.empty() ? "" : ", ") + ("'" + name + "'");
-  return out;
-}
-
-// Index of the column for one quantity, or nullopt when absent and not requested explicitly.
-template <size_t K>
-std::optional<size_t> FindColumn(const CsvTable& csv, const std::string& explicit_name,
-                                 const std::array<const char*, K>& aliases, const char* option, const char* what) {
-  if (!explicit_name.empty()) {
-    for (size_t i = 0; i < csv.header.size(); ++i) {
-      if (Lower(csv.header[i]) == Lower(explicit_name)) return i;
-    }
-    throw InputError(std::string("no column named '") + explicit_name + "' (from " + option + ") for " + what +
-                         "; the header has " + JoinHeader(csv.header),
-                     InputLocation{csv.source, csv.header_line});
-  }
-  std::optional<size_t> found;
-  for (size_t i = 0; i < csv.header.size(); ++i) {
-    const std::string name = Lower(csv.header[i]);
-    if (std::find(aliases.begin(), aliases.end(), name) != aliases.end()) {
-      if (found) {
-        throw InputError(std::string("two columns could be ") + what + " ('" + csv.header[*found] + "' and '" +
-                             csv.header[i] + "'); choose one with " + option,
-                         InputLocation{csv.source, csv.header_line});
-      }
-      found = i;
-    }
-  }
-  return found;
-}
-
-double ParseCell(const CsvTable& csv, const CsvRow& row, size_t column) {
-  InputLocation where{csv.source, row.line, static_cast<int>(column) + 1, csv.header[column], ""};
-  return ParsePositiveQuantity(row.fields[column], where);
-}
-
-}  // namespace
 
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns) {
   const CsvTable csv = ParseCsv(text, source);
-  const auto params = FindColumn(csv, columns.params, kParamsAliases, "--n-col", "N (parameters)");
-  const auto tokens = FindColumn(csv, columns.tokens, kTokensAliases, "--d-col", "D (tokens)");
-  const auto compute = FindColumn(csv, columns.compute, kComputeAliases, "--c-col", "C (compute)");
-  const auto loss = FindColumn(csv, columns.loss, kLossAliases, "--loss-col", "the loss");
+  // The aliases are runs_table.h's, in lower case.
+  const CsvColumnRule params_rule{"N (parameters)",
+                                  {"n", "params", "num_params", "n_params", "model_size", "model size", "parameters"},
+                                  "--n-col",
+                                  columns.params};
+  const CsvColumnRule tokens_rule{"D (tokens)",
+                                  {"d", "tokens", "num_tokens", "n_tokens", "d_tokens", "train_tokens"},
+                                  "--d-col",
+                                  columns.tokens};
+  const CsvColumnRule compute_rule{
+      "C (compute)", {"c", "flops", "compute", "c_flops", "training flop"}, "--c-col", columns.compute};
+  const CsvColumnRule loss_rule{
+      "the loss", {"loss", "val_loss", "final_loss", "validation_loss", "eval_loss"}, "--loss-col", columns.loss};
+  // Every column is located (and a named or ambiguous one reported) before any is reported missing.
+  const std::optional<size_t> params = FindCsvColumn(csv, params_rule);
+  const std::optional<size_t> tokens = FindCsvColumn(csv, tokens_rule);
+  const std::optional<size_t> compute = FindCsvColumn(csv, compute_rule);
+  const std::optional<size_t> loss = FindCsvColumn(csv, loss_rule);
   const InputLocation header_where{source, csv.header_line};
-  if (!params) {
-    throw InputError("missing column for N (parameters): the header has " + JoinHeader(csv.header) +
-                         "; accepted names are " + JoinAliases(kParamsAliases) + " (or name it with --n-col)",
-                     header_where);
-  }
-  if (!loss) {
-    throw InputError("missing column for the loss: the header has " + JoinHeader(csv.header) +
-                         "; accepted names are " + JoinAliases(kLossAliases) + " (or name it with --loss-col)",
-                     header_where);
-  }
+  if (!params) throw MissingCsvColumnError(csv, params_rule);
+  if (!loss) throw MissingCsvColumnError(csv, loss_rule);
   if (!tokens && !compute) {
-    throw InputError("missing column for D (tokens) or C (compute): the header has " + JoinHeader(csv.header) +
-                         "; accepted names are " + JoinAliases(kTokensAliases) + " for D and " +
-                         JoinAliases(kComputeAliases) + " for C (or --d-col / --c-col)",
+    throw InputError("missing column for D (tokens) or C (compute): the header has " + QuotedCsvHeader(csv) +
+                         "; accepted names are " + CsvAliasList(tokens_rule) + " for D and " +
+                         CsvAliasList(compute_rule) + " for C (or " + tokens_rule.option + " / " +
+                         compute_rule.option + ")",
                      header_where);
   }
   if (csv.rows.empty()) throw InputError("no runs: the file has a header but no data rows", header_where);
@@ -115,10 +59,10 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
   for (const CsvRow& row : csv.rows) {
     TrainingRun run;
     run.line = row.line;
-    run.num_params = ParseCell(csv, row, *params);
-    run.loss_nats = ParseCell(csv, row, *loss);
-    if (tokens) run.num_tokens = ParseCell(csv, row, *tokens);
-    if (compute) run.compute_flops = ParseCell(csv, row, *compute);
+    run.num_params = ParsePositiveCsvCell(csv, row, *params);
+    run.loss_nats = ParsePositiveCsvCell(csv, row, *loss);
+    if (tokens) run.num_tokens = ParsePositiveCsvCell(csv, row, *tokens);
+    if (compute) run.compute_flops = ParsePositiveCsvCell(csv, row, *compute);
     if (!tokens) run.num_tokens = run.compute_flops / (6.0 * run.num_params);
     if (!compute) run.compute_flops = 6.0 * run.num_params * run.num_tokens;
     table.runs.push_back(run);
