@@ -5,46 +5,20 @@
 //   2. in-process, the same bootstrap with a single start per resample (the full-data optimum), which shows what the
 //      multi-start costs.
 // Prints medians and ratios, and the 95% intervals of E, alpha and beta next to Besiroglu et al.'s.
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_util.h"
 #include "core/bundled_data.h"
-#include "core/statistics.h"
 #include "fitting/chinchilla_fit.h"
-
-namespace {
-
-template <class F>
-double MedianSeconds(int repeats, F&& body) {
-  std::vector<double> seconds;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  return scaleplan::Median(seconds);
-}
-
-std::string Capture(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    pclose(pipe);
-  }
-  return out;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace scaleplan;
+  using bench::Capture;
+  using bench::MedianSeconds;
   const int resamples = argc > 1 ? std::atoi(argv[1]) : 4000;
   const std::string binary = SCALEPLAN_BINARY;
   const std::string source_dir = SCALEPLAN_SOURCE_DIR;
@@ -63,11 +37,8 @@ int main(int argc, char** argv) {
   single.num_refits = 1;
   const double single_s = MedianSeconds(3, [&] { BootstrapChinchilla(runs, fit, single); });
 
-  double scipy_s = 0;
-  const std::string scipy = Capture("for p in python3 /usr/bin/python3; do $p -c \"import scipy\" 2>/dev/null && exec $p " + source_dir +
-                                    "/bench/reference/chinchilla_reference.py bootstrap " + source_dir +
-                                    "/data/chinchilla_runs.csv " + std::to_string(resamples) + " 2>/dev/null; done");
-  if (!scipy.empty()) scipy_s = nlohmann::json::parse(scipy, nullptr, false).value("seconds", 0.0);
+  const double scipy_s = bench::PythonReferenceSeconds(
+      source_dir, "bootstrap " + source_dir + "/data/chinchilla_runs.csv " + std::to_string(resamples));
 
   std::printf("resamples: %d\n", resamples);
   std::printf("scaleplan fit --bootstrap (whole process, multi-start)   median %7.3f s\n", process_s);

@@ -6,8 +6,6 @@
 // Prints medians and ratios; both searches must reach the same optimum, which is checked too.
 #include <sys/wait.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,28 +13,12 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_util.h"
 #include "core/bundled_data.h"
 #include "fitting/chinchilla_fit.h"
 
 namespace scaleplan {
 namespace {
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
-template <class F>
-double MedianSeconds(int repeats, F&& body) {
-  std::vector<double> seconds;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  return Median(seconds);
-}
 
 void BM_FitDefault(benchmark::State& state) {
   const RunsTable runs = BundledChinchillaRuns();
@@ -57,6 +39,7 @@ BENCHMARK(BM_FitDefaultOneThread)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
   using namespace scaleplan;
+  using bench::MedianSeconds;
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
 
@@ -72,7 +55,7 @@ int main(int argc, char** argv) {
   const double default_s = MedianSeconds(9, [&] {
     default_objective = FitChinchilla(runs, MultiStartOptions{}).search.objective;
   });
-  const char* binary = argc > 1 ? argv[1] : SCALEPLAN_BINARY;
+  const char* binary = SCALEPLAN_BINARY;
   const std::string command = std::string(binary) + " fit --format json > /dev/null";
   int failures = 0;
   const double process_s = MedianSeconds(9, [&] { failures += std::system(command.c_str()) != 0; });
@@ -83,6 +66,15 @@ int main(int argc, char** argv) {
               default_s, default_objective);
   std::printf("whole process '%s fit'                   median %8.3f s%s\n", "scaleplan", process_s,
               failures ? "  (FAILED RUNS)" : "");
+  const std::string source_dir = SCALEPLAN_SOURCE_DIR;
+  const double scipy_s =
+      bench::PythonReferenceSeconds(source_dir, "fit " + source_dir + "/data/chinchilla_runs.csv");
+  if (scipy_s > 0) {
+    std::printf("SciPy L-BFGS-B, 4,500 starts, analytic gradients (reference)   %8.3f s\n", scipy_s);
+    std::printf("ratio SciPy / scaleplan whole process: %.1fx\n", scipy_s / process_s);
+  } else {
+    std::printf("SciPy reference not run (no python3 with scipy)\n");
+  }
   std::printf("ratio reference / default in-process:  %.1fx\n", reference_s / default_s);
   std::printf("ratio reference / whole process:       %.1fx\n", reference_s / process_s);
   const bool same = std::fabs(default_objective / reference_objective - 1) <= 1e-9;

@@ -6,6 +6,11 @@
 // Reference: the same rows from the same library calls (allocation solved once per triple as well), each row
 // formatted with snprintf("%.17g") and written through an std::ofstream: the straightforward way to write them.
 // Both files are read back and compared number for number. The process is pinned to one CPU.
+//
+// Also measured, without a reference (once each, after the comparison):
+//   the same grid with interval columns, from a saved fit of the bundled runs with 100 resampled laws: the interval
+//   work is one plan per resampled law per (budget, demand, limit) point, shared by the point's 630 device rows;
+//   a dictionary sweep (--dictionary), one PlanDictionary per row.
 #include <sched.h>
 #include <time.h>
 
@@ -27,6 +32,8 @@
 #include "core/bundled_data.h"
 #include "core/data_constrained.h"
 #include "core/inference_allocation.h"
+#include "fitting/chinchilla_fit.h"
+#include "fitting/fit_json.h"
 
 namespace scaleplan {
 namespace {
@@ -56,16 +63,26 @@ std::vector<std::string> BudgetTexts() {
   return texts;
 }
 
-std::vector<std::string> SweepArgs(const std::string& out_path) {
+// The grid's arguments with the law given by `law_args` (--law epoch, or --fit FILE).
+std::vector<std::string> SweepArgs(const std::string& out_path,
+                                   const std::vector<std::string>& law_args = {"--law", "epoch"}) {
   std::vector<std::string> counts, mfus, inference, unique;
   for (auto c : kCounts) counts.push_back(std::to_string(c));
   for (double m : kMfus) mfus.push_back(Text(m));
   for (double t : kInference) inference.push_back(Text(t));
   for (double u : kUnique) unique.push_back(Text(u));
-  return {"--law", "epoch", "--compute", Join(BudgetTexts()), "--accelerator", Join(BundledHardwareCatalogue().Names()),
-          "--count", Join(counts), "--mfu", Join(mfus), "--inference-tokens", Join(inference), "--unique-tokens",
-          Join(unique), "--out", out_path};
+  std::vector<std::string> args = law_args;
+  for (const std::string& arg :
+       {std::string("--compute"), Join(BudgetTexts()), std::string("--accelerator"),
+        Join(BundledHardwareCatalogue().Names()), std::string("--count"), Join(counts), std::string("--mfu"),
+        Join(mfus), std::string("--inference-tokens"), Join(inference), std::string("--unique-tokens"), Join(unique),
+        std::string("--out"), out_path}) {
+    args.push_back(arg);
+  }
+  return args;
 }
+
+std::uint64_t NumPoints() { return static_cast<std::uint64_t>(kBudgets) * kInference.size() * kUnique.size(); }
 
 std::uint64_t NumRows() {
   return static_cast<std::uint64_t>(kBudgets) * kInference.size() * kUnique.size() *
@@ -75,6 +92,35 @@ std::uint64_t NumRows() {
 void RunMeasured(const std::string& path) {
   const int code = cli::RunSweep(SweepArgs(path));
   if (code != 0) std::fprintf(stderr, "sweep failed with exit code %d\n", code);
+}
+
+constexpr int kIntervalLaws = 100;
+
+// A fit of the bundled runs saved with kIntervalLaws resampled laws, as `fit --bootstrap 100 --out` writes it.
+void WriteBootstrapFit(const std::string& path) {
+  const RunsTable runs = BundledChinchillaRuns();
+  const ChinchillaFit fit = FitChinchilla(runs, MultiStartOptions{});
+  BootstrapOptions options;
+  options.num_resamples = kIntervalLaws;
+  const ChinchillaBootstrap bootstrap = BootstrapChinchilla(runs, fit, options);
+  std::ofstream(path, std::ios::binary) << FitToJson(fit, runs, &bootstrap).dump(2) << '\n';
+}
+
+void RunWithIntervals(const std::string& fit_path, const std::string& path) {
+  const int code = cli::RunSweep(SweepArgs(path, {"--fit", fit_path}));
+  if (code != 0) std::fprintf(stderr, "sweep with intervals failed with exit code %d\n", code);
+}
+
+// 2 widths x 41 budgets x 2 k x the catalogue's devices with a bf16 peak x 4 counts.
+std::uint64_t RunDictionarySweep(const std::string& path) {
+  std::vector<std::string> names;
+  for (const Accelerator& accelerator : BundledHardwareCatalogue().accelerators()) {
+    if (accelerator.DenseFlopsPerSecond(NumericType::BF16) > 0.0) names.push_back(accelerator.name);
+  }
+  const int code = cli::RunSweep({"--dictionary", "--d-model", "4096,16384", "--compute", "1e18:1e24:41", "--k",
+                                  "0,64", "--accelerator", Join(names), "--count", "0,8,64,512", "--out", path});
+  if (code != 0) std::fprintf(stderr, "dictionary sweep failed with exit code %d\n", code);
+  return 2 * 41 * 2 * names.size() * 4;
 }
 
 // The reference: the same library calls, formatted with snprintf and written through an ofstream.
@@ -254,5 +300,30 @@ int main(int argc, char** argv) {
   std::filesystem::remove(reference);
   std::printf("at least 1M rows/s: wall %s, cpu %s\n", rows / measured_time.wall_s >= 1e6 ? "yes" : "NO",
               rows / measured_time.cpu_s >= 1e6 ? "yes" : "NO");
+
+  // The same grid with interval columns, and a dictionary sweep: one run each.
+  const std::string fit = BenchPath("bootstrap_fit.json");
+  WriteBootstrapFit(fit);
+  const Timing interval_time = Median(1, [&] { RunWithIntervals(fit, measured); });
+  const double interval_bytes = static_cast<double>(std::filesystem::file_size(measured));
+  std::filesystem::remove(measured);
+  const double points = static_cast<double>(NumPoints());
+  std::printf("\nwith interval columns (%d resampled laws, %.0f points, %.1f MB of CSV)\n", kIntervalLaws, points,
+              interval_bytes / 1e6);
+  std::printf("scaleplan sweep --fit (bootstrap)       wall %7.3f s %6.2f M rows/s   cpu %7.3f s %6.2f M rows/s\n",
+              interval_time.wall_s, rows / interval_time.wall_s / 1e6, interval_time.cpu_s,
+              rows / interval_time.cpu_s / 1e6);
+  std::printf("interval work: %.2f ms cpu per point (%.1f us per resampled plan), against the plain sweep's\n",
+              1e3 * (interval_time.cpu_s - measured_time.cpu_s) / points,
+              1e6 * (interval_time.cpu_s - measured_time.cpu_s) / (points * kIntervalLaws));
+  std::uint64_t dictionary_rows = 0;
+  const Timing dictionary_time = Median(1, [&] { dictionary_rows = RunDictionarySweep(measured); });
+  std::filesystem::remove(measured);
+  std::filesystem::remove(fit);
+  std::printf("scaleplan sweep --dictionary            wall %7.3f s %6.0f rows/s     cpu %7.3f s %6.0f rows/s "
+              "(%llu rows)\n",
+              dictionary_time.wall_s, static_cast<double>(dictionary_rows) / dictionary_time.wall_s,
+              dictionary_time.cpu_s, static_cast<double>(dictionary_rows) / dictionary_time.cpu_s,
+              static_cast<unsigned long long>(dictionary_rows));
   return compared == static_cast<long long>(rows) ? 0 : 1;
 }
