@@ -313,7 +313,7 @@ int main(int argc, char** argv) {
   std::printf("scaleplan sweep --fit (bootstrap)       wall %7.3f s %6.2f M rows/s   cpu %7.3f s %6.2f M rows/s\n",
               interval_time.wall_s, rows / interval_time.wall_s / 1e6, interval_time.cpu_s,
               rows / interval_time.cpu_s / 1e6);
-  std::printf("interval work: %.2f ms cpu per point (%.1f us per resampled plan), against the plain sweep's\n",
+  std::printf("interval work (cpu beyond the plain sweep's): %.2f ms per point, %.1f us per resampled plan\n",
               1e3 * (interval_time.cpu_s - measured_time.cpu_s) / points,
               1e6 * (interval_time.cpu_s - measured_time.cpu_s) / (points * kIntervalLaws));
   std::uint64_t dictionary_rows = 0;

@@ -209,20 +209,11 @@ void PlanAllocation(const PlanLaw& law, const PlanFlags& flags, const PlanReques
 // The same plan under every bootstrap law of `law`; laws under which it does not exist are left out.
 std::optional<AllocationIntervals> PlanIntervals(const PlanLaw& law, const PlanFlags& flags,
                                                  const PlanRequest& request, const Accelerator* accelerator) {
-  if (law.saved.bootstrap_laws.empty()) return std::nullopt;
-  return IntervalsOfAllocation(
-      law.saved.bootstrap_laws, law.saved.confidence, [&](const ChinchillaLaw& sample) -> std::optional<Allocation> {
-        PlanLaw resampled = law;
-        resampled.saved.law = sample;
-        resampled.data_constrained.base = sample;
-        PlanRow row;
-        try {
-          PlanAllocation(resampled, flags, request, accelerator, &row);
-        } catch (const UsageError&) {
-          return std::nullopt;  // e.g. a target loss at or below this law's E
-        }
-        return row.allocation;
-      });
+  return BootstrapAllocationIntervals(law, [&](const PlanLaw& resampled) {
+    PlanRow row;
+    PlanAllocation(resampled, flags, request, accelerator, &row);
+    return row.allocation;
+  });
 }
 
 PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& request,

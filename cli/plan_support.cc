@@ -80,6 +80,24 @@ void AddBundledBootstrap(const BootstrapOptions& options, const ProgressCallback
   law->saved.confidence = options.confidence;
 }
 
+std::optional<AllocationIntervals> BootstrapAllocationIntervals(
+    const PlanLaw& law, const std::function<Allocation(const PlanLaw& resampled)>& allocate) {
+  if (law.saved.bootstrap_laws.empty()) return std::nullopt;
+  // One copy for all the resampled laws, without the list of them (no plan reads it): only the coefficients change.
+  PlanLaw resampled = law;
+  resampled.saved.bootstrap_laws.clear();
+  return IntervalsOfAllocation(law.saved.bootstrap_laws, law.saved.confidence,
+                               [&](const ChinchillaLaw& sample) -> std::optional<Allocation> {
+                                 resampled.saved.law = sample;
+                                 resampled.data_constrained.base = sample;
+                                 try {
+                                   return allocate(resampled);
+                                 } catch (const UsageError&) {
+                                   return std::nullopt;
+                                 }
+                               });
+}
+
 RecomputeChoice ParseRecomputeChoice(const std::string& text) {
   if (text == "auto") return RecomputeChoice::AUTO;
   if (text == "none") return RecomputeChoice::NONE;

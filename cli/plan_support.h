@@ -5,6 +5,7 @@
 #define SCALEPLAN_CLI_PLAN_SUPPORT_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,14 @@ PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name)
 // Resamples the bundled runs (the default law's data) and stores the resampled laws and the interval level in
 // law->saved, so that every plan gets intervals. Only for the default law.
 void AddBundledBootstrap(const BootstrapOptions& options, const ProgressCallback& progress, PlanLaw* law);
+
+// One plan under every resampled law of `law` (law.saved.bootstrap_laws), as percentile intervals at
+// law.saved.confidence: `allocate` is called once per resampled law with a copy of `law` whose Chinchilla law (and
+// the base of its data-constrained law) is that resampled law. A plan that does not exist under a resampled law
+// (`allocate` throws UsageError, e.g. a target loss at or below its E) is left out. nullopt without resampled
+// laws, or when none gives a plan. `plan` and `sweep` both compute their intervals here.
+std::optional<AllocationIntervals> BootstrapAllocationIntervals(
+    const PlanLaw& law, const std::function<Allocation(const PlanLaw& resampled)>& allocate);
 
 // --recompute: which activation recomputation the memory estimate assumes. AUTO takes the least recomputation with
 // which some device count holds the state: selective (what FlashAttention-style kernels do anyway), else full.

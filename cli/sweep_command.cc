@@ -1,27 +1,41 @@
-// scaleplan sweep: one plan per point of a Cartesian grid of budgets, inference demands, unique-token limits,
-// accelerators, device counts and MFUs, streamed as CSV or JSON lines.
+// scaleplan sweep: one plan per point of a Cartesian grid, streamed as CSV or JSON lines: model plans (the default)
+// or, with --dictionary, sparse-dictionary plans.
 //
-// Rows are enumerated with the budget outermost, then inference tokens, unique tokens, accelerator, count and MFU
-// (innermost). `--shard I/N` writes rows [floor-split I of N) of that order, so concatenating shards 0..N-1 (minus
-// their headers) reproduces the full sweep byte for byte. The allocation depends only on (budget, inference
-// tokens, unique tokens); it is solved once per such triple, and its columns are formatted once too, so a row costs
-// a time/cost computation and three numbers formatted with std::to_chars (shortest round-trip form).
+// Every grid is a list of points (what a plan is made for) times the devices, and rows are enumerated with the
+// point outermost and the MFU innermost:
+//   model        budget, inference tokens, unique tokens | accelerator, count, MFU
+//   dictionary   d_model, budget, k, subject size        | accelerator, count, MFU
+// `--shard I/N` writes rows [floor-split I of N) of that order, so concatenating shards 0..N-1 (minus their headers)
+// reproduces the full sweep byte for byte. Both kinds share the grid, the shards, the output file and the cell
+// format (StreamSweep); they differ only in what a point and a row hold (ModelSweep, DictionarySweep).
+//
+// A model allocation depends only on its point: it is solved once per point, and so are its bootstrap intervals
+// (one plan per resampled law) and its columns, formatted once, so a row costs a time/cost computation and three
+// numbers formatted with std::to_chars (shortest round-trip form). A dictionary plan's costs depend on the device
+// (memory, sharding, speed, price) and PlanDictionary makes the whole plan, so it is called once per row.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <sstream>
+#include <string_view>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/plan_support.h"
+#include "cli/progress.h"
 #include "core/data_constrained.h"
+#include "core/dictionary.h"
+#include "core/dictionary_runs.h"
 #include "core/error.h"
 #include "core/inference_allocation.h"
 #include "core/units.h"
+#include "fitting/dictionary_fit.h"
 
 namespace scaleplan::cli {
 namespace {
@@ -29,15 +43,20 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr int kMaxRangeValues = 100000;
+constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 
 enum class SweepFormat { CSV, JSONL };
 
-// The columns, in order. Scripts depend on the names.
-constexpr const char* kColumns[] = {
+// The model sweep's columns, in order. Scripts depend on the names.
+constexpr std::string_view kColumns[] = {
     "compute_flops", "inference_tokens", "unique_tokens", "num_params", "num_tokens", "tokens_per_param",
     "loss",          "epochs",           "chinchilla_num_params",      "training_flops", "inference_flops",
     "total_flops",   "accelerator",      "num_accelerators",           "mfu",        "min_devices_for_memory",
     "days",          "gpu_hours",        "cost_usd",                   "feasible"};
+
+// With resampled laws, after kColumns: the interval of N, D and the loss at the law's interval level.
+constexpr std::string_view kIntervalColumns[] = {"num_params_lower", "num_params_upper", "num_tokens_lower",
+                                                 "num_tokens_upper", "loss_lower",       "loss_upper"};
 
 // Appends shortest round-trip text for `value` (JSON null / empty CSV cell when it is not finite).
 void AppendNumber(double value, SweepFormat format, std::string* out) {
@@ -55,6 +74,66 @@ void AppendInteger(std::int64_t value, std::string* out) {
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   out->append(buffer, result.ptr);
 }
+
+// The cells of a row: CSV fields, or the members of a JSON object keyed by the column names (`prefix` + `name`).
+// Every cell ends with a comma, which End() turns into the end of the row. A header writer writes each cell's
+// column name instead of its value, so that a header made by a row's own code always matches the rows.
+class Cells {
+ public:
+  explicit Cells(SweepFormat format, bool header = false) : format_(format), header_(header) {}
+
+  SweepFormat format() const { return format_; }
+
+  void Begin(std::string* line) const {
+    if (format_ == SweepFormat::JSONL && !header_) line->push_back('{');
+  }
+  void Number(std::string_view name, double value, std::string* line, std::string_view prefix = {}) const {
+    if (Key(prefix, name, line)) AppendNumber(value, format_, line);
+    line->push_back(',');
+  }
+  void Integer(std::string_view name, std::int64_t value, std::string* line, std::string_view prefix = {}) const {
+    if (Key(prefix, name, line)) AppendInteger(value, line);
+    line->push_back(',');
+  }
+  void Bool(std::string_view name, bool value, std::string* line, std::string_view prefix = {}) const {
+    if (Key(prefix, name, line)) line->append(value ? "true" : "false");
+    line->push_back(',');
+  }
+  // A value with no number: an empty CSV cell, JSON null.
+  void Missing(std::string_view name, std::string* line, std::string_view prefix = {}) const {
+    Number(name, kMissing, line, prefix);
+  }
+  // `text` as Quote() made it.
+  void Text(std::string_view name, std::string_view text, std::string* line) const {
+    if (Key({}, name, line)) line->append(text);
+    line->push_back(',');
+  }
+  void End(std::string* line) const {
+    if (line->empty()) return;
+    const bool object = format_ == SweepFormat::JSONL && !header_;
+    line->back() = object ? '}' : '\n';
+    if (object) line->push_back('\n');
+  }
+
+  // A name (an accelerator's: letters, digits, '-', '.') as a CSV cell or a JSON string.
+  std::string Quote(const std::string& name) const {
+    return format_ == SweepFormat::JSONL ? "\"" + name + "\"" : name;
+  }
+
+ private:
+  // Writes the JSON key (or, in a header, the name); true when the value is to follow.
+  bool Key(std::string_view prefix, std::string_view name, std::string* line) const {
+    if (header_) {
+      line->append(prefix).append(name);
+      return false;
+    }
+    if (format_ == SweepFormat::JSONL) line->append("\"").append(prefix).append(name).append("\":");
+    return true;
+  }
+
+  SweepFormat format_;
+  bool header_;
+};
 
 // "1e20:1e26:13" (13 log-spaced values, both ends included), "1e20,1e22", or a mix of both, comma-separated.
 std::vector<double> ParseComputeSpec(const std::string& text) {
@@ -163,128 +242,504 @@ struct SweepFlags {
   std::string compute = "1e20:1e26:13";
   std::string accelerators = "H100-SXM";
   std::string counts = "0";
-  std::string mfus;
+  std::string mfus;  // the default: the model's or the dictionary's default MFU
   std::string inference_tokens = "0";
   std::string unique_tokens = "0";
   std::string fit_path, law_name, format = "csv", out_path = "-", shard, recompute = "auto";
   TrainingPlanOptions training;  // --price-per-hour, --max-days (count and MFU come from the lists)
+  BootstrapOptions bootstrap;    // --seed, --ci (--bootstrap sets num_resamples)
+  int num_resamples = 0;         // --bootstrap: 0 = none
   bool no_header = false;
+  // --dictionary
+  bool dictionary = false;
+  std::string d_models, ks = "0", subject_params = "0", runs_path;
 };
 
-// One (budget, inference tokens, unique tokens) point: its allocation, the columns formatted once, and the
-// memory of the model on each accelerator.
-struct SweepAllocation {
-  double training_flops = 0.0;
-  std::string prefix;  // every column up to and including total_flops, with the separator after it
-  std::vector<ModelMemory> memory;  // per accelerator
+// The device part of every grid, innermost: accelerator, then count, then MFU, with the cells rows write for them.
+struct DeviceGrid {
+  std::vector<Accelerator> accelerators;
+  std::vector<std::string> accelerator_cells;
+  std::vector<std::int64_t> counts;
+  std::vector<double> mfus;
+  std::vector<std::string> mfu_cells;
+
+  std::uint64_t Size() const {
+    return static_cast<std::uint64_t>(accelerators.size()) * counts.size() * mfus.size();
+  }
 };
 
-class SweepWriter {
- public:
-  SweepWriter(const PlanLaw& law, const SweepFlags& flags, SweepFormat format)
-      : law_(law), flags_(flags), format_(format) {}
+// This shard's contiguous block [begin, end) of the grid's `total` rows.
+struct RowRange {
+  std::uint64_t begin = 0, end = 0, total = 0;
+  Shard shard;
+};
 
-  SweepAllocation Allocate(double compute_flops, double inference_tokens, double unique_tokens,
-                           const std::vector<Accelerator>& accelerators, RecomputeChoice recompute) const {
-    SweepAllocation out;
-    Allocation allocation;
-    double epochs = std::numeric_limits<double>::quiet_NaN();
-    double chinchilla_params = 0.0;
-    double inference_flops = 0.0;
-    if (inference_tokens > 0.0) {
-      InferenceCostOptions options;
-      options.inference_tokens = inference_tokens;
-      const InferenceAwarePlan plan =
-          PlanInferenceAwareForCompute(law_.data_constrained, unique_tokens, compute_flops, options);
-      allocation = plan.allocation;
-      chinchilla_params = plan.chinchilla.num_params;
-      inference_flops = plan.cost.inference_flops;
-    } else {
-      const DataConstrainedAllocation plan = PlanDataConstrained(law_.data_constrained, compute_flops, unique_tokens);
-      allocation = plan.allocation;
-      chinchilla_params = plan.allocation.num_params;
+RowRange ShardRows(std::uint64_t num_points, const DeviceGrid& devices, const Shard& shard) {
+  const double total_double = static_cast<double>(num_points) * static_cast<double>(devices.Size());
+  if (total_double > 9e18) throw UsageError("the grid has more than 9e18 rows");
+  RowRange range;
+  range.shard = shard;
+  range.total = num_points * devices.Size();
+  const std::uint64_t base = range.total / shard.count, extra = range.total % shard.count;
+  range.begin = shard.index * base + std::min(shard.index, extra);
+  range.end = range.begin + base + (shard.index < extra ? 1 : 0);
+  return range;
+}
+
+// Writes the rows of `range` to `out_path` (CSV: after the header, unless `no_header`). `sweep` provides
+// Header(), SelectPoint(point) and Row(accelerator, count, mfu, &line) for the selected point; a point's rows are
+// the device grid, so point p holds rows [p D, (p + 1) D) for D device settings.
+template <class Sweep>
+void StreamSweep(Sweep& sweep, const DeviceGrid& devices, const RowRange& range, SweepFormat format,
+                 const std::string& out_path, bool no_header) {
+  const std::uint64_t per_point = devices.Size();
+  const size_t num_counts = devices.counts.size(), num_mfus = devices.mfus.size();
+  AtomicFileWriter out(out_path);
+  if (format == SweepFormat::CSV && !no_header) out.Write(sweep.Header());
+  std::string line;
+  line.reserve(1024);
+  std::uint64_t current = std::numeric_limits<std::uint64_t>::max();
+  for (std::uint64_t row = range.begin; row < range.end; ++row) {
+    const std::uint64_t point = row / per_point;
+    if (point != current) {
+      current = point;
+      sweep.SelectPoint(point);
     }
-    if (unique_tokens > 0.0) epochs = allocation.num_tokens / unique_tokens;
-    out.training_flops = allocation.compute_flops;  // the budget itself, or 6 N D of the inference-aware plan
+    const std::uint64_t within = row % per_point;
+    const size_t m = within % num_mfus;
+    const size_t k = (within / num_mfus) % num_counts;
+    const size_t a = within / (num_mfus * num_counts);
+    sweep.Row(a, k, m, &line);
+    out.Write(line);
+  }
+  out.Commit();
+}
+
+// Splits a mixed-radix index: the digit of radix `radix` (the innermost left), and the rest into *index.
+size_t NextDigit(std::uint64_t* index, size_t radix) {
+  const size_t digit = static_cast<size_t>(*index % radix);
+  *index /= radix;
+  return digit;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Model sweeps.
+
+// A model plan at one point, as `scaleplan plan --compute C [--unique-tokens U] [--inference-tokens T]` makes it:
+// the data-constrained compute-optimal plan (Chinchilla's when U = 0), then with T > 0 the plan of the same loss at
+// the least training + inference FLOPs.
+struct ModelPlan {
+  Allocation allocation;
+  double chinchilla_num_params = 0.0;
+  double inference_flops = 0.0;
+};
+
+ModelPlan PlanModel(const PlanLaw& law, double compute_flops, double inference_tokens, double unique_tokens) {
+  ModelPlan out;
+  if (inference_tokens > 0.0) {
+    InferenceCostOptions options;
+    options.inference_tokens = inference_tokens;
+    const InferenceAwarePlan plan =
+        PlanInferenceAwareForCompute(law.data_constrained, unique_tokens, compute_flops, options);
+    out.allocation = plan.allocation;
+    out.chinchilla_num_params = plan.chinchilla.num_params;
+    out.inference_flops = plan.cost.inference_flops;
+  } else {
+    out.allocation = PlanDataConstrained(law.data_constrained, compute_flops, unique_tokens).allocation;
+    out.chinchilla_num_params = out.allocation.num_params;
+  }
+  return out;
+}
+
+class ModelSweep {
+ public:
+  ModelSweep(const PlanLaw& law, const SweepFlags& flags, const Cells& cells, const std::vector<double>& budgets,
+             const std::vector<double>& inference, const std::vector<double>& unique, const DeviceGrid& devices,
+             RecomputeChoice recompute)
+      : law_(law), flags_(flags), cells_(cells), budgets_(budgets), inference_(inference), unique_(unique),
+        devices_(devices), recompute_(recompute), intervals_(!law.saved.bootstrap_laws.empty()) {}
+
+  std::string Header() const {
+    std::string header;
+    for (std::string_view column : kColumns) header.append(header.empty() ? "" : ",").append(column);
+    if (intervals_) {
+      for (std::string_view column : kIntervalColumns) header.append(",").append(column);
+    }
+    return header + '\n';
+  }
+
+  // The plan at the point, its columns up to total_flops, its intervals, and its memory on each accelerator.
+  void SelectPoint(std::uint64_t point) {
+    const double unique_tokens = unique_[NextDigit(&point, unique_.size())];
+    const double inference_tokens = inference_[NextDigit(&point, inference_.size())];
+    const double compute_flops = budgets_[point];
+    const ModelPlan plan = PlanModel(law_, compute_flops, inference_tokens, unique_tokens);
+    const Allocation& allocation = plan.allocation;
+    const double epochs = unique_tokens > 0.0 ? allocation.num_tokens / unique_tokens : kMissing;
+    training_flops_ = allocation.compute_flops;  // the budget itself, or 6 N D of the inference-aware plan
     const double values[] = {compute_flops,        inference_tokens,    unique_tokens,
                              allocation.num_params, allocation.num_tokens, allocation.tokens_per_param,
-                             allocation.loss_nats,  epochs,              chinchilla_params,
-                             out.training_flops,    inference_flops,     out.training_flops + inference_flops};
-    if (format_ == SweepFormat::JSONL) out.prefix = "{";
-    for (size_t i = 0; i < std::size(values); ++i) {
-      AppendKeyTo(kColumns[i], &out.prefix);
-      AppendNumber(values[i], format_, &out.prefix);
-      out.prefix += ',';
+                             allocation.loss_nats,  epochs,              plan.chinchilla_num_params,
+                             training_flops_,       plan.inference_flops, training_flops_ + plan.inference_flops};
+    prefix_.clear();
+    cells_.Begin(&prefix_);
+    for (size_t i = 0; i < std::size(values); ++i) cells_.Number(kColumns[i], values[i], &prefix_);
+
+    suffix_.clear();
+    if (intervals_) {
+      const std::optional<AllocationIntervals> in = BootstrapAllocationIntervals(law_, [&](const PlanLaw& resampled) {
+        return PlanModel(resampled, compute_flops, inference_tokens, unique_tokens).allocation;
+      });
+      const double bounds[] = {in ? in->num_params.lower : kMissing, in ? in->num_params.upper : kMissing,
+                               in ? in->num_tokens.lower : kMissing, in ? in->num_tokens.upper : kMissing,
+                               in ? in->loss.lower : kMissing,       in ? in->loss.upper : kMissing};
+      for (size_t i = 0; i < std::size(bounds); ++i) cells_.Number(kIntervalColumns[i], bounds[i], &suffix_);
     }
-    out.memory.reserve(accelerators.size());
-    for (const Accelerator& accelerator : accelerators) {
-      out.memory.push_back(
-          EstimateModelMemory(allocation.num_params, &accelerator, recompute, flags_.training.usable_memory_fraction));
+
+    memory_.clear();
+    for (const Accelerator& accelerator : devices_.accelerators) {
+      memory_.push_back(EstimateModelMemory(allocation.num_params, &accelerator, recompute_,
+                                            flags_.training.usable_memory_fraction));
     }
-    return out;
+  }
+
+  // Formats one row of the selected point into `line` (cleared first).
+  void Row(size_t a, size_t k, size_t m, std::string* line) const {
+    const ModelMemory& memory = memory_[a];
+    TrainingPlanOptions options = flags_.training;
+    options.num_accelerators = devices_.counts[k];
+    options.mfu = devices_.mfus[m];
+    const DeviceTime time = TimeOnDevices(training_flops_, memory, devices_.accelerators[a], options);
+    const bool timed = time.days > 0.0;
+    line->assign(prefix_);
+    cells_.Text(kColumns[12], devices_.accelerator_cells[a], line);
+    cells_.Integer(kColumns[13], time.num_accelerators, line);
+    cells_.Text(kColumns[14], devices_.mfu_cells[m], line);
+    cells_.Integer(kColumns[15], memory.min_devices_for_memory, line);
+    cells_.Number(kColumns[16], timed ? time.days : kMissing, line);
+    cells_.Number(kColumns[17], timed ? time.device_hours : kMissing, line);
+    cells_.Number(kColumns[18], timed ? time.cost_usd : kMissing, line);
+    cells_.Bool(kColumns[19], time.feasible, line);
+    line->append(suffix_);
+    cells_.End(line);
+  }
+
+ private:
+  const PlanLaw& law_;
+  const SweepFlags& flags_;
+  const Cells& cells_;
+  const std::vector<double>& budgets_;
+  const std::vector<double>& inference_;
+  const std::vector<double>& unique_;
+  const DeviceGrid& devices_;
+  RecomputeChoice recompute_;
+  bool intervals_;
+  // The selected point.
+  double training_flops_ = 0.0;
+  std::string prefix_;               // every column up to and including total_flops
+  std::string suffix_;               // the interval columns (empty without resampled laws)
+  std::vector<ModelMemory> memory_;  // per accelerator
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dictionary sweeps.
+
+// The scalar keys of `scaleplan dictionary --format json`'s costs of one kind of kernels, in its order, with
+// `prefix` (the dense-kernel alternative's are flattened as dense_*). Empty cells when the plan is unreachable.
+void CostCells(const Cells& cells, const DictionaryCosts& c, bool reachable, bool subject_known,
+               std::string_view prefix, std::string* line) {
+  const auto number = [&](std::string_view name, double value) {
+    cells.Number(name, reachable ? value : kMissing, line, prefix);
+  };
+  const auto integer = [&](std::string_view name, std::int64_t value) {
+    if (reachable) {
+      cells.Integer(name, value, line, prefix);
+    } else {
+      cells.Missing(name, line, prefix);
+    }
+  };
+  number("num_latents", c.num_latents);
+  number("k", c.k);
+  number("num_tokens", c.num_tokens);
+  number("compute_flops", c.compute_flops);
+  number("harvest_flops", subject_known ? c.harvest_flops : kMissing);
+  number("loss", c.loss);
+  number("memory_bytes", c.memory_bytes);
+  number("memory_bytes_per_device", c.memory_bytes_per_device);
+  integer("devices", c.devices);
+  number("days", c.days);
+  number("training_days", c.training_days);
+  number("harvest_days", c.harvest_days);
+  integer("harvest_devices", c.harvest_devices);
+  integer("harvest_min_devices", c.harvest_min_devices);
+  number("device_hours", c.device_hours);
+  number("cost_usd", c.cost_usd);
+  number("price_usd_per_hour", c.price_usd_per_hour);
+  number("flops_per_token", c.flops_per_token);
+  number("harvest_flops_per_token", c.harvest_flops_per_token);
+  number("aux_latents", c.aux_latents);
+  number("num_params", c.memory.num_params);
+  number("optimizer_bytes_per_step", c.optimizer_bytes_per_step);
+  number("harvest_storage_bytes", c.harvest_storage_bytes);
+  if (reachable) {
+    cells.Bool("feasible", c.feasible, line, prefix);
+  } else {
+    cells.Missing("feasible", line, prefix);
+  }
+}
+
+// One dictionary row: the point and the device, then the plan's columns named as `scaleplan dictionary`'s keys.
+void DictionaryCells(const Cells& cells, const DictionaryRequest& request, const DictionaryPlan& plan,
+                     std::string_view accelerator_cell, std::string_view mfu_cell, std::string* line) {
+  cells.Begin(line);
+  cells.Number("d_model", request.d_model, line);
+  cells.Number("budget", request.compute_flops, line);
+  cells.Number("subject_params", request.subject.num_params, line);
+  cells.Text("accelerator", accelerator_cell, line);
+  cells.Text("mfu", mfu_cell, line);
+  cells.Bool("prior", plan.prior, line);
+  cells.Bool("reachable", plan.reachable, line);
+  const bool known = request.subject.Known();
+  CostCells(cells, plan.sparse, plan.reachable, known, "", line);
+  if (plan.reachable) {
+    cells.Bool("converged", plan.converged, line);
+    cells.Number("convergence_tokens", plan.convergence_tokens, line);
+  } else {
+    cells.Missing("converged", line);
+    cells.Missing("convergence_tokens", line);
+  }
+  CostCells(cells, plan.dense, plan.reachable, known, "dense_", line);
+  cells.End(line);
+}
+
+class DictionarySweep {
+ public:
+  // `base` carries the laws and the options shared by every row.
+  DictionarySweep(const DictionaryRequest& base, const Cells& cells, const std::vector<double>& d_models,
+                  const std::vector<double>& budgets, const std::vector<double>& ks,
+                  const std::vector<double>& subjects, const DeviceGrid& devices)
+      : request_(base), cells_(cells), d_models_(d_models), budgets_(budgets), ks_(ks), subjects_(subjects),
+        devices_(devices) {
+    request_.goal = DictionaryGoal::COMPUTE;
+  }
+
+  std::uint64_t NumPoints() const {
+    return static_cast<std::uint64_t>(d_models_.size()) * budgets_.size() * ks_.size() * subjects_.size();
   }
 
   std::string Header() const {
     std::string header;
-    for (const char* column : kColumns) header.append(header.empty() ? "" : ",").append(column);
-    return header + '\n';
+    DictionaryCells(Cells(cells_.format(), /*header=*/true), request_, DictionaryPlan{}, "", "", &header);
+    return header;
   }
 
-  // Formats one row into `line` (cleared first).
-  void Row(const SweepAllocation& allocation, const ModelMemory& memory, const Accelerator& accelerator,
-           const std::string& accelerator_text, std::int64_t count, double mfu, const std::string& mfu_text,
-           std::string* line) const {
-    TrainingPlanOptions options = flags_.training;
-    options.num_accelerators = count;
-    options.mfu = mfu;
-    const DeviceTime time = TimeOnDevices(allocation.training_flops, memory, accelerator, options);
-    line->assign(allocation.prefix);
-    AppendField(kColumns[12], accelerator_text, line);
-    AppendKeyTo(kColumns[13], line);
-    AppendInteger(time.num_accelerators, line);
-    line->push_back(',');
-    AppendField(kColumns[14], mfu_text, line);
-    AppendKeyTo(kColumns[15], line);
-    AppendInteger(memory.min_devices_for_memory, line);
-    line->push_back(',');
-    const bool timed = time.days > 0.0;
-    AppendKeyTo(kColumns[16], line);
-    AppendNumber(timed ? time.days : std::numeric_limits<double>::quiet_NaN(), format_, line);
-    line->push_back(',');
-    AppendKeyTo(kColumns[17], line);
-    AppendNumber(timed ? time.device_hours : std::numeric_limits<double>::quiet_NaN(), format_, line);
-    line->push_back(',');
-    AppendKeyTo(kColumns[18], line);
-    AppendNumber(timed ? time.cost_usd : std::numeric_limits<double>::quiet_NaN(), format_, line);
-    line->push_back(',');
-    AppendKeyTo(kColumns[19], line);
-    line->append(time.feasible ? "true" : "false");
-    line->append(format_ == SweepFormat::JSONL ? "}\n" : "\n");
+  void SelectPoint(std::uint64_t point) {
+    request_.subject.num_params = subjects_[NextDigit(&point, subjects_.size())];
+    request_.k = ks_[NextDigit(&point, ks_.size())];
+    request_.compute_flops = budgets_[NextDigit(&point, budgets_.size())];
+    request_.d_model = d_models_[point];
   }
 
-  // The accelerator name as a CSV cell or JSON string (names are plain: letters, digits, '-', '.').
-  std::string Quote(const std::string& name) const {
-    return format_ == SweepFormat::JSONL ? "\"" + name + "\"" : name;
+  void Row(size_t a, size_t k, size_t m, std::string* line) {
+    request_.accelerator = devices_.accelerators[a];
+    request_.options.num_devices = devices_.counts[k];
+    request_.options.mfu = devices_.mfus[m];
+    const DictionaryPlan plan = PlanDictionary(request_);
+    line->clear();
+    DictionaryCells(cells_, request_, plan, devices_.accelerator_cells[a], devices_.mfu_cells[m], line);
+  }
+
+  void UseLaws(const DictionaryLaws& laws) { request_.laws = laws; }
+  const std::string& LawLabel() const { return request_.laws.label; }
+
+  // UsageError unless every value of every list makes a valid request (each value checked against the first of
+  // the other lists: no check involves two lists).
+  void CheckGrid() const {
+    DictionaryRequest first = request_;
+    first.d_model = d_models_.front();
+    first.compute_flops = budgets_.front();
+    first.accelerator = devices_.accelerators.front();
+    const auto check = [&](const char* option, double value, const std::function<void(DictionaryRequest*)>& set) {
+      DictionaryRequest request = first;
+      set(&request);
+      std::string why;
+      if (!request.Check(&why)) {
+        std::string text;
+        AppendNumber(value, SweepFormat::CSV, &text);
+        throw UsageError(std::string(option) + " " + text + ": " + why);
+      }
+    };
+    check("--price-per-hour", first.options.price_usd_per_hour, [](DictionaryRequest*) {});
+    for (double d_model : d_models_) check("--d-model", d_model, [&](DictionaryRequest* r) { r->d_model = d_model; });
+    for (double k : ks_) check("--k", k, [&](DictionaryRequest* r) { r->k = k; });
+    for (double subject : subjects_) {
+      check("--subject-params", subject, [&](DictionaryRequest* r) { r->subject.num_params = subject; });
+    }
+    for (double mfu : devices_.mfus) check("--mfu", mfu, [&](DictionaryRequest* r) { r->options.mfu = mfu; });
+    for (const Accelerator& accelerator : devices_.accelerators) {
+      DictionaryRequest request = first;
+      request.accelerator = accelerator;
+      std::string why;
+      if (!request.Check(&why)) throw UsageError("--accelerator " + accelerator.name + ": " + why);
+    }
   }
 
  private:
-  void AppendKeyTo(const char* name, std::string* line) const {
-    if (format_ == SweepFormat::JSONL) line->append("\"").append(name).append("\":");
-  }
-  void AppendField(const char* name, const std::string& text, std::string* line) const {
-    AppendKeyTo(name, line);
-    line->append(text);
-    line->push_back(',');
-  }
-
-  const PlanLaw& law_;
-  const SweepFlags& flags_;
-  SweepFormat format_;
+  DictionaryRequest request_;  // the selected point's, with the current row's device
+  const Cells& cells_;
+  const std::vector<double>& d_models_;
+  const std::vector<double>& budgets_;
+  const std::vector<double>& ks_;
+  const std::vector<double>& subjects_;
+  const DeviceGrid& devices_;
 };
+
+// ---------------------------------------------------------------------------------------------------------------
+
+bool Given(const po::variables_map& vm, const char* name) { return vm.count(name) && !vm[name].defaulted(); }
+
+// Options that belong to one kind of sweep only: naming one with the other kind is a usage error.
+void CheckKind(const po::variables_map& vm, bool dictionary) {
+  static const char* const kModelOnly[] = {"inference-tokens", "unique-tokens", "fit", "law", "recompute",
+                                           "max-days", "bootstrap", "seed", "ci"};
+  static const char* const kDictionaryOnly[] = {"d-model", "k", "subject-params", "runs"};
+  if (dictionary) {
+    for (const char* name : kModelOnly) {
+      if (Given(vm, name)) {
+        throw UsageError(std::string("--") + name + " is for model sweeps; a dictionary sweep (--dictionary) takes "
+                         "--d-model, --compute, --k, --subject-params, --runs and the device lists");
+      }
+    }
+    if (!Given(vm, "d-model")) {
+      throw UsageError("--dictionary needs --d-model: the activation width(s) the dictionaries learn, e.g. 4096,8192");
+    }
+    if (!Given(vm, "compute")) {
+      throw UsageError("--dictionary needs --compute: the FLOP budgets to plan for, e.g. 1e18:1e22:9");
+    }
+  } else {
+    for (const char* name : kDictionaryOnly) {
+      if (Given(vm, name)) throw UsageError(std::string("--") + name + " is for dictionary sweeps: add --dictionary");
+    }
+  }
+}
+
+DeviceGrid ParseDevices(const SweepFlags& flags, const Cells& cells) {
+  DeviceGrid devices;
+  devices.mfus = ParseValues(flags.mfus, "--mfu", false);
+  for (double mfu : devices.mfus) {
+    if (mfu > 1.0) throw UsageError("--mfu: each value must lie in (0, 1], got " + std::to_string(mfu));
+  }
+  for (double count : ParseValues(flags.counts, "--count", true)) {
+    if (count != std::floor(count) || count > 1e15) {
+      throw UsageError("--count: each value must be a whole number of devices, got " + std::to_string(count));
+    }
+    devices.counts.push_back(static_cast<std::int64_t>(count));
+  }
+  for (const std::string& name : SplitNames(flags.accelerators)) {
+    devices.accelerators.push_back(ResolveAccelerator(name, ""));
+  }
+  for (const Accelerator& accelerator : devices.accelerators) {
+    devices.accelerator_cells.push_back(cells.Quote(accelerator.name));
+  }
+  for (double mfu : devices.mfus) {
+    std::string text;
+    AppendNumber(mfu, cells.format(), &text);
+    devices.mfu_cells.push_back(text);
+  }
+  return devices;
+}
+
+void ReportWritten(const SweepFlags& flags, const RowRange& range, const std::string& detail) {
+  if (flags.out_path == "-") return;
+  std::cerr << "scaleplan sweep: wrote " << (range.end - range.begin) << " rows";
+  if (range.shard.count > 1) {
+    std::cerr << " (shard " << range.shard.index << "/" << range.shard.count << " of " << range.total << ")";
+  }
+  std::cerr << " to " << flags.out_path << detail << '\n';
+}
+
+std::string Percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g%%", 100.0 * fraction);
+  return text;
+}
+
+int SweepModels(const SweepFlags& flags, const po::variables_map& vm, const Cells& cells, const DeviceGrid& devices,
+                const Shard& shard) {
+  const std::vector<double> budgets = ParseComputeSpec(flags.compute);
+  const std::vector<double> inference = ParseValues(flags.inference_tokens, "--inference-tokens", true);
+  const std::vector<double> unique = ParseValues(flags.unique_tokens, "--unique-tokens", true);
+  const RecomputeChoice recompute = ParseRecomputeChoice(flags.recompute);
+  std::string why;
+  if (!flags.training.Check(&why)) throw UsageError(why);
+  const bool ci_given = Given(vm, "ci");
+  BootstrapOptions bootstrap = flags.bootstrap;
+  bootstrap.num_resamples = flags.num_resamples;
+  if (flags.num_resamples != 0) {
+    if (!bootstrap.Check(&why)) throw UsageError(why);
+    if (!flags.law_name.empty() || !flags.fit_path.empty()) {
+      throw UsageError("--bootstrap resamples the bundled runs; with --fit, save the fit with 'fit --bootstrap' "
+                       "instead (published laws have no runs to resample)");
+    }
+  } else if (ci_given && !(bootstrap.confidence > 0 && bootstrap.confidence < 1)) {
+    throw UsageError("--ci must lie in (0, 1)");
+  }
+  const RowRange range =
+      ShardRows(static_cast<std::uint64_t>(budgets.size()) * inference.size() * unique.size(), devices, shard);
+
+  PlanLaw law = ResolvePlanLaw(flags.fit_path, flags.law_name);
+  if (flags.num_resamples != 0) {
+    ProgressBar bar("bootstrap");
+    AddBundledBootstrap(bootstrap, [&bar](int done, int total) { bar.Update(done, total); }, &law);
+  } else if (ci_given) {
+    law.saved.confidence = bootstrap.confidence;
+  }
+  ModelSweep sweep(law, flags, cells, budgets, inference, unique, devices, recompute);
+  StreamSweep(sweep, devices, range, cells.format(), flags.out_path, flags.no_header);
+  std::string detail;
+  if (!law.saved.bootstrap_laws.empty()) {
+    detail = "; intervals at " + Percent(law.saved.confidence) + " over " +
+             std::to_string(law.saved.bootstrap_laws.size()) + " resampled laws";
+  }
+  ReportWritten(flags, range, detail);
+  return kExitOk;
+}
+
+int SweepDictionaries(const SweepFlags& flags, const Cells& cells, const DeviceGrid& devices, const Shard& shard) {
+  const std::vector<double> d_models = ParseValues(flags.d_models, "--d-model", false);
+  const std::vector<double> budgets = ParseComputeSpec(flags.compute);
+  const std::vector<double> ks = ParseValues(flags.ks, "--k", true);
+  const std::vector<double> subjects = ParseValues(flags.subject_params, "--subject-params", true);
+  DictionaryRequest base;  // the defaults of `scaleplan dictionary`
+  base.options.price_usd_per_hour = flags.training.price_usd_per_hour;
+  DictionarySweep sweep(base, cells, d_models, budgets, ks, subjects, devices);
+  sweep.CheckGrid();
+  const RowRange range = ShardRows(sweep.NumPoints(), devices, shard);
+
+  if (!flags.runs_path.empty()) {
+    const DictionaryRunsTable runs = LoadDictionaryRunsCsv(flags.runs_path);
+    const DictionaryFit fit = FitDictionaryLaws(runs);
+    if (!fit.usable) {
+      std::cerr << "scaleplan sweep: error: the fit of the dictionary runs is not usable: " << fit.status << '\n';
+      return kExitFitFailed;
+    }
+    sweep.UseLaws(fit.laws);
+  }
+  std::cerr << "scaleplan sweep: dictionary laws: " << sweep.LawLabel() << '\n';
+  StreamSweep(sweep, devices, range, cells.format(), flags.out_path, flags.no_header);
+  ReportWritten(flags, range, "");
+  return kExitOk;
+}
 
 int Sweep(const std::vector<std::string>& args) {
   SweepFlags flags;
-  AppendNumber(flags.training.mfu, SweepFormat::CSV, &flags.mfus);  // the default MFU, as text
+  AppendNumber(flags.training.mfu, SweepFormat::CSV, &flags.mfus);  // the model's default MFU, as text
+  std::string ci_text, k_range_text;
+  AppendNumber(flags.bootstrap.confidence, SweepFormat::CSV, &ci_text);
+  const DictionaryRequest dictionary_defaults;
+  AppendNumber(dictionary_defaults.k_min, SweepFormat::CSV, &k_range_text);
+  k_range_text += "..";
+  AppendNumber(dictionary_defaults.k_max, SweepFormat::CSV, &k_range_text);
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
       ("compute", po::value(&flags.compute)->default_value(flags.compute),
@@ -293,7 +748,8 @@ int Sweep(const std::vector<std::string>& args) {
        "catalogue devices, comma-separated (H100-SXM, H100-PCIe, H200, A100-40GB, A100-80GB, B200, L40S, MI300X, "
        "V100-SXM2-32GB)")
       ("count", po::value(&flags.counts)->default_value(flags.counts),
-       "device counts, comma-separated; 0 = the fewest that hold the training state (and meet --max-days)")
+       "device counts, comma-separated; 0 = the fewest that hold the training state (and meet --max-days) or "
+       "the dictionary")
       ("mfu", po::value(&flags.mfus)->default_value(flags.mfus), "MFU values, comma-separated, each in (0, 1]")
       ("inference-tokens", po::value(&flags.inference_tokens)->default_value(flags.inference_tokens),
        "lifetime inference demands in tokens, comma-separated; 0 = none (the Chinchilla-optimal plan)")
@@ -306,9 +762,25 @@ int Sweep(const std::vector<std::string>& args) {
        "wall-clock limit in days; rows over it say feasible = false")
       ("recompute", po::value(&flags.recompute)->default_value(flags.recompute),
        "activation recomputation for memory: auto, none, selective, full (see 'scaleplan plan --help')")
-      ("fit", po::value(&flags.fit_path), "law from a saved fit ('scaleplan fit --out FIT.json')")
+      ("fit", po::value(&flags.fit_path), "law from a saved fit ('scaleplan fit --out FIT.json'); a fit saved with "
+                                          "'fit --bootstrap' adds the interval columns")
       ("law", po::value(&flags.law_name), "a published law: hoffmann, hoffmann-unrounded, epoch "
                                           "(default: fit the bundled runs)")
+      ("bootstrap", po::value(&flags.num_resamples)->implicit_value(flags.bootstrap.num_resamples),
+       "interval columns from this many resamples of the bundled runs (alone: 1000), as 'plan --bootstrap'")
+      ("seed", po::value(&flags.bootstrap.seed)->default_value(flags.bootstrap.seed), "bootstrap seed")
+      ("ci", po::value(&flags.bootstrap.confidence)->default_value(flags.bootstrap.confidence, ci_text),
+       "interval level, e.g. 0.9")
+      ("dictionary", po::bool_switch(&flags.dictionary),
+       "sweep sparse-dictionary plans ('scaleplan dictionary') instead of model plans")
+      ("d-model", po::value(&flags.d_models), "--dictionary: activation widths, comma-separated (required)")
+      ("k", po::value(&flags.ks)->default_value(flags.ks),
+       ("--dictionary: active latents per token, comma-separated; 0 = the best k in " + k_range_text).c_str())
+      ("subject-params", po::value(&flags.subject_params)->default_value(flags.subject_params),
+       "--dictionary: subject model sizes, comma-separated, whose forward passes produce the activations (and "
+       "share the budget); 0 = unknown, not costed")
+      ("runs", po::value(&flags.runs_path), "--dictionary: dictionary runs CSV to fit the laws to (default: the "
+                                            "prior, Gao et al. 2024)")
       ("format", po::value(&flags.format)->default_value(flags.format), "csv (with a header) or jsonl")
       ("out", po::value(&flags.out_path)->default_value(flags.out_path),
        "output file, written to a temporary file beside it and renamed at the end; - = stdout")
@@ -319,7 +791,9 @@ int Sweep(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     PrintHelp(
         "scaleplan sweep [--compute LO:HI:COUNT] [--accelerator A,B] [--count K,...] [--mfu F,...]\n"
-        "                       [--inference-tokens T,...] [--unique-tokens U,...] [--out FILE] [--shard I/N]\n\n"
+        "                       [--inference-tokens T,...] [--unique-tokens U,...] [--out FILE] [--shard I/N]\n"
+        "       scaleplan sweep --dictionary --d-model D,... --compute LO:HI:COUNT [--k K,...]\n"
+        "                       [--subject-params N,...] [--accelerator A,B] [--count K,...] [--mfu F,...]\n\n"
         "One row per point of the Cartesian grid (budget outermost, then inference tokens, unique tokens,\n"
         "accelerator, count, MFU), each the compute-optimal plan for its budget (with T > 0: the total-FLOP-optimal\n"
         "plan of the same loss; with U > 0: under that unique-token limit) and its time and cost on the devices.\n"
@@ -327,15 +801,29 @@ int Sweep(const std::vector<std::string>& args) {
         "tokens_per_param, loss, epochs (empty without a limit), chinchilla_num_params, training_flops,\n"
         "inference_flops, total_flops, accelerator, num_accelerators, mfu, min_devices_for_memory (0 = none holds\n"
         "it), days, gpu_hours, cost_usd, feasible. Numbers are in shortest round-trip form.\n"
+        "With resampled laws (--bootstrap, or a --fit saved by 'fit --bootstrap') every row also has\n"
+        "num_params_lower, num_params_upper, num_tokens_lower, num_tokens_upper, loss_lower, loss_upper: the\n"
+        "--ci interval of the same plan under the resampled laws, as 'plan' reports it.\n"
+        "--dictionary: one sparse-dictionary plan per row ('scaleplan dictionary --d-model D --compute C'), the\n"
+        "grid being d_model, budget, k, subject size, accelerator, count, MFU. Columns: d_model, budget,\n"
+        "subject_params, accelerator, mfu, prior, reachable, then the keys of 'scaleplan dictionary --format json'\n"
+        "(num_latents, k, num_tokens, compute_flops, harvest_flops, loss, memory_bytes, devices, days, ...,\n"
+        "converged, convergence_tokens) and the dense-kernel alternative's as dense_compute_flops, dense_days, ...\n"
         "Shards split the rows into N contiguous blocks; shards 0..N-1 concatenated (headers dropped after the\n"
         "first) are the full sweep. Exit code 0 even when rows are infeasible: see the feasible column.",
         options,
         {"scaleplan sweep --compute 1e20:1e26:13 --out sweep.csv",
          "scaleplan sweep --compute 1e22,1e23,1e24 --accelerator H100-SXM,B200,MI300X --count 256,1024,4096",
          "scaleplan sweep --inference-tokens 0,1T,10T --unique-tokens 0,500B --format jsonl --out sweep.jsonl",
+         "scaleplan sweep --compute 1e20:1e26:13 --bootstrap --ci 0.9 --out sweep.csv   # with interval columns",
+         "scaleplan fit --bootstrap --out fit.json && scaleplan sweep --fit fit.json --compute 1e22:1e25:7",
          "scaleplan sweep --compute 1e20:1e26:61 --mfu 0.3,0.4,0.5 --shard $SLURM_ARRAY_TASK_ID/16 "
          "--out part-$SLURM_ARRAY_TASK_ID.csv",
-         "parallel scaleplan sweep --compute 1e20:1e26:61 --shard {}/8 --out part-{}.csv ::: 0 1 2 3 4 5 6 7"});
+         "parallel scaleplan sweep --compute 1e20:1e26:61 --shard {}/8 --out part-{}.csv ::: 0 1 2 3 4 5 6 7",
+         "scaleplan sweep --dictionary --d-model 4096,8192 --compute 1e18:1e22:9 --out dictionaries.csv",
+         "scaleplan sweep --dictionary --d-model 16384 --compute 1e21:1e24:7 --k 32,64 --subject-params 70B,400B "
+         "--accelerator H100-SXM,B200 --format jsonl",
+         "scaleplan sweep --dictionary --d-model 4096 --compute 1e18:1e21:13 --runs my_runs.csv --shard 0/4"});
     return kExitOk;
   }
 
@@ -347,77 +835,16 @@ int Sweep(const std::vector<std::string>& args) {
   } else {
     throw UsageError("--format must be 'csv' or 'jsonl', not '" + flags.format + "'");
   }
-  const std::vector<double> budgets = ParseComputeSpec(flags.compute);
-  const std::vector<double> inference = ParseValues(flags.inference_tokens, "--inference-tokens", true);
-  const std::vector<double> unique = ParseValues(flags.unique_tokens, "--unique-tokens", true);
-  const std::vector<double> mfus = ParseValues(flags.mfus, "--mfu", false);
-  for (double mfu : mfus) {
-    if (mfu > 1.0) throw UsageError("--mfu: each value must lie in (0, 1], got " + std::to_string(mfu));
+  CheckKind(vm, flags.dictionary);
+  if (flags.dictionary && !Given(vm, "mfu")) {
+    flags.mfus.clear();
+    AppendNumber(DictionaryOptions{}.mfu, SweepFormat::CSV, &flags.mfus);  // the dictionary's default MFU
   }
-  std::vector<std::int64_t> counts;
-  for (double count : ParseValues(flags.counts, "--count", true)) {
-    if (count != std::floor(count) || count > 1e15) {
-      throw UsageError("--count: each value must be a whole number of devices, got " + std::to_string(count));
-    }
-    counts.push_back(static_cast<std::int64_t>(count));
-  }
-  std::vector<Accelerator> accelerators;
-  for (const std::string& name : SplitNames(flags.accelerators)) accelerators.push_back(ResolveAccelerator(name, ""));
-  const RecomputeChoice recompute = ParseRecomputeChoice(flags.recompute);
-  std::string why;
-  if (!flags.training.Check(&why)) throw UsageError(why);
+  const Cells cells(format);
+  const DeviceGrid devices = ParseDevices(flags, cells);
   const Shard shard = flags.shard.empty() ? Shard{} : ParseShard(flags.shard);
-
-  // Rows and this shard's block of them.
-  const std::uint64_t per_allocation = accelerators.size() * counts.size() * mfus.size();
-  const std::uint64_t num_allocations = budgets.size() * inference.size() * unique.size();
-  const double total_double = static_cast<double>(per_allocation) * static_cast<double>(num_allocations);
-  if (total_double > 9e18) throw UsageError("the grid has more than 9e18 rows");
-  const std::uint64_t total = per_allocation * num_allocations;
-  const std::uint64_t base = total / shard.count, extra = total % shard.count;
-  const std::uint64_t begin = shard.index * base + std::min(shard.index, extra);
-  const std::uint64_t end = begin + base + (shard.index < extra ? 1 : 0);
-
-  const PlanLaw law = ResolvePlanLaw(flags.fit_path, flags.law_name);
-  const SweepWriter writer(law, flags, format);
-  std::vector<std::string> accelerator_text, mfu_text;
-  for (const Accelerator& accelerator : accelerators) accelerator_text.push_back(writer.Quote(accelerator.name));
-  for (double mfu : mfus) {
-    std::string text;
-    AppendNumber(mfu, format, &text);
-    mfu_text.push_back(text);
-  }
-
-  AtomicFileWriter out(flags.out_path);
-  if (format == SweepFormat::CSV && !flags.no_header) out.Write(writer.Header());
-  std::string line;
-  line.reserve(512);
-  std::uint64_t current = std::numeric_limits<std::uint64_t>::max();
-  SweepAllocation allocation;
-  for (std::uint64_t row = begin; row < end; ++row) {
-    const std::uint64_t allocation_index = row / per_allocation;
-    if (allocation_index != current) {
-      current = allocation_index;
-      const size_t u = allocation_index % unique.size();
-      const size_t t = (allocation_index / unique.size()) % inference.size();
-      const size_t c = allocation_index / (unique.size() * inference.size());
-      allocation = writer.Allocate(budgets[c], inference[t], unique[u], accelerators, recompute);
-    }
-    const std::uint64_t within = row % per_allocation;
-    const size_t m = within % mfus.size();
-    const size_t k = (within / mfus.size()) % counts.size();
-    const size_t a = within / (mfus.size() * counts.size());
-    writer.Row(allocation, allocation.memory[a], accelerators[a], accelerator_text[a], counts[k], mfus[m], mfu_text[m],
-               &line);
-    out.Write(line);
-  }
-  out.Commit();
-  if (flags.out_path != "-") {
-    std::cerr << "scaleplan sweep: wrote " << (end - begin) << " rows";
-    if (shard.count > 1) std::cerr << " (shard " << shard.index << "/" << shard.count << " of " << total << ")";
-    std::cerr << " to " << flags.out_path << '\n';
-  }
-  return kExitOk;
+  return flags.dictionary ? SweepDictionaries(flags, cells, devices, shard)
+                          : SweepModels(flags, vm, cells, devices, shard);
 }
 
 }  // namespace

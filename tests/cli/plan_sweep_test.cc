@@ -1,8 +1,12 @@
 // Drives the real `scaleplan` binary: `plan` under data limits, inference demand and hardware limits (with its
-// exit code 1 for infeasible plans), the frontier, and `sweep`'s rows, header, shards and JSON lines.
+// exit code 1 for infeasible plans), the frontier, and `sweep`'s rows, header, shards, JSON lines and bootstrap
+// interval columns.
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -225,7 +229,9 @@ TEST(PlanCli, UsageErrorsExit2) {
                            "sweep --law epoch --shard 3/3", "sweep --law epoch --shard x",
                            "sweep --law epoch --compute 1e20:1e26:0", "sweep --law epoch --compute 1e26:1e20:3",
                            "sweep --law epoch --accelerator H100", "sweep --law epoch --mfu 0", "sweep --format xml",
-                           "sweep --law epoch --count 1.5"}) {
+                           "sweep --law epoch --count 1.5", "sweep --law epoch --bootstrap 20",
+                           "sweep --fit /nonexistent.json --bootstrap", "sweep --bootstrap 5", "sweep --ci 1.5",
+                           "sweep --law epoch --d-model 4096", "sweep --law epoch --k 64"}) {
     Result r = RunScaleplan(args);
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
     EXPECT_FALSE(r.err.empty()) << args;
@@ -235,6 +241,8 @@ TEST(PlanCli, UsageErrorsExit2) {
   Result help = RunScaleplan("sweep --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+  EXPECT_NE(help.out.find("num_params_lower"), std::string::npos);
+  EXPECT_NE(help.out.find("scaleplan sweep --dictionary --d-model 4096,8192"), std::string::npos);
   EXPECT_NE(RunScaleplan("plan --help").out.find("non-embedding"), std::string::npos);
 }
 
@@ -339,6 +347,184 @@ TEST(SweepCli, JsonLinesParseWithTheColumnsAsKeys) {
       EXPECT_LT(json["num_params"].get<double>(), json["chinchilla_num_params"].get<double>());
       EXPECT_DOUBLE_EQ(json["inference_flops"].get<double>(), 2 * json["num_params"].get<double>() * 10e12);
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Interval columns.
+
+const char* kIntervalHeader = "num_params_lower,num_params_upper,num_tokens_lower,num_tokens_upper,loss_lower,loss_upper";
+
+// A fit of the bundled runs saved with 60 resampled laws at the 90% level, made once by the real `fit` command.
+const std::string& BootstrapFitPath() {
+  static const std::string path = [] {
+    const std::string out = testing::WriteTempFile("bootstrap_fit.json", "");
+    const Result r = RunScaleplan("fit --bootstrap 60 --seed 11 --ci 0.9 --out '" + out + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return out;
+  }();
+  return path;
+}
+
+// The rows of a CSV sweep as column name -> cell text.
+std::vector<std::map<std::string, std::string>> CsvRows(const std::string& text) {
+  const std::vector<std::string> lines = Lines(text);
+  std::vector<std::map<std::string, std::string>> rows;
+  if (lines.empty()) return rows;
+  const std::vector<std::string> header = Split(lines[0]);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::vector<std::string> cells = Split(lines[i]);
+    EXPECT_EQ(cells.size(), header.size()) << lines[i];
+    std::map<std::string, std::string> row;
+    for (size_t j = 0; j < header.size() && j < cells.size(); ++j) row[header[j]] = cells[j];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+double Cell(const std::map<std::string, std::string>& row, const std::string& column) {
+  const auto found = row.find(column);
+  EXPECT_NE(found, row.end()) << column;
+  return found == row.end() ? NAN : std::strtod(found->second.c_str(), nullptr);
+}
+
+// The textbook percentile interval: linear interpolation between order statistics at (1 - level) / 2 and its
+// complement, written out here rather than taken from core/.
+std::pair<double, double> Percentiles(std::vector<double> values, double level) {
+  std::sort(values.begin(), values.end());
+  const auto at = [&](double q) {
+    const double position = q * static_cast<double>(values.size() - 1);
+    const size_t below = static_cast<size_t>(std::floor(position));
+    const size_t above = std::min(below + 1, values.size() - 1);
+    return values[below] + (position - static_cast<double>(below)) * (values[above] - values[below]);
+  };
+  return {at((1 - level) / 2), at(1 - (1 - level) / 2)};
+}
+
+TEST(SweepCli, IntervalColumnsFromASavedBootstrapFitEqualPlanAndBracketThePlan) {
+  const std::string fit = BootstrapFitPath();
+  Result r = RunScaleplan("sweep --fit '" + fit + "' --compute 1e20:1e24:3 --inference-tokens 0,1T "
+                          "--unique-tokens 0,50B --count 0,64");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out).at(0), std::string(kHeader) + "," + kIntervalHeader);
+  const auto rows = CsvRows(r.out);
+  ASSERT_EQ(rows.size(), 24u);  // 3 budgets x 2 demands x 2 limits x 2 counts
+  for (size_t i = 0; i < rows.size(); i += 2) {
+    const auto& row = rows[i];
+    // The two device counts of a plan share its intervals.
+    for (const std::string column : {"num_params_lower", "num_params_upper", "num_tokens_lower", "num_tokens_upper",
+                                     "loss_lower", "loss_upper"}) {
+      EXPECT_EQ(row.at(column), rows[i + 1].at(column)) << column;
+    }
+    for (const std::string quantity : {"num_params", "num_tokens", "loss"}) {
+      EXPECT_LE(Cell(row, quantity + "_lower"), Cell(row, quantity)) << quantity << " row " << i;
+      EXPECT_GE(Cell(row, quantity + "_upper"), Cell(row, quantity)) << quantity << " row " << i;
+      EXPECT_LT(Cell(row, quantity + "_lower"), Cell(row, quantity + "_upper")) << quantity << " row " << i;
+    }
+    // `plan` for the same budget, demand and limit reports the same intervals, number for number.
+    std::string args = "plan --fit '" + fit + "' --compute " + row.at("compute_flops") + " --format json";
+    if (Cell(row, "inference_tokens") > 0) args += " --inference-tokens " + row.at("inference_tokens");
+    if (Cell(row, "unique_tokens") > 0) args += " --unique-tokens " + row.at("unique_tokens");
+    Result plan = RunScaleplan(args);
+    ASSERT_EQ(plan.exit_code, 0) << args << "\n" << plan.err;
+    const Json json = Json::parse(plan.out);
+    EXPECT_EQ(Cell(row, "num_params"), json["num_params"].get<double>()) << args;
+    const Json& in = json["intervals"];
+    EXPECT_EQ(Cell(row, "num_params_lower"), in["num_params"][0].get<double>()) << args;
+    EXPECT_EQ(Cell(row, "num_params_upper"), in["num_params"][1].get<double>()) << args;
+    EXPECT_EQ(Cell(row, "num_tokens_lower"), in["num_tokens"][0].get<double>()) << args;
+    EXPECT_EQ(Cell(row, "num_tokens_upper"), in["num_tokens"][1].get<double>()) << args;
+    EXPECT_EQ(Cell(row, "loss_lower"), in["loss"][0].get<double>()) << args;
+    EXPECT_EQ(Cell(row, "loss_upper"), in["loss"][1].get<double>()) << args;
+    EXPECT_EQ(json["interval_level"].get<double>(), 0.9);
+  }
+}
+
+TEST(SweepCli, IntervalColumnsEqualTheClosedFormOverTheSavedLaws) {
+  // Without inference or a data limit every resampled law's plan is Chinchilla's closed form:
+  // N = G (C/6)^(beta/(alpha+beta)), G = (alpha A / (beta B))^(1/(alpha+beta)), D = C / (6 N).
+  const std::string fit = BootstrapFitPath();
+  const Json saved = Json::parse(ReadWholeFile(fit));
+  const double level = saved["bootstrap"]["confidence"];
+  ASSERT_EQ(level, 0.9);
+  Result r = RunScaleplan("sweep --fit '" + fit + "' --compute 1e21,1e25 --format jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 2u);
+  for (const std::string& line : lines) {
+    const Json row = Json::parse(line);
+    const double compute = row["compute_flops"];
+    std::vector<double> params, tokens, losses;
+    for (const Json& law : saved["bootstrap"]["laws"]) {
+      const double e = law[0], a = law[1], b = law[2], alpha = law[3], beta = law[4];
+      const double g = std::pow(alpha * a / (beta * b), 1 / (alpha + beta));
+      const double n = g * std::pow(compute / 6, beta / (alpha + beta));
+      const double d = compute / (6 * n);
+      params.push_back(n);
+      tokens.push_back(d);
+      losses.push_back(e + a / std::pow(n, alpha) + b / std::pow(d, beta));
+    }
+    const auto [n_lo, n_hi] = Percentiles(params, level);
+    const auto [d_lo, d_hi] = Percentiles(tokens, level);
+    const auto [l_lo, l_hi] = Percentiles(losses, level);
+    EXPECT_NEAR(row["num_params_lower"].get<double>() / n_lo, 1.0, 1e-9);
+    EXPECT_NEAR(row["num_params_upper"].get<double>() / n_hi, 1.0, 1e-9);
+    EXPECT_NEAR(row["num_tokens_lower"].get<double>() / d_lo, 1.0, 1e-9);
+    EXPECT_NEAR(row["num_tokens_upper"].get<double>() / d_hi, 1.0, 1e-9);
+    EXPECT_NEAR(row["loss_lower"].get<double>(), l_lo, 1e-12);
+    EXPECT_NEAR(row["loss_upper"].get<double>(), l_hi, 1e-12);
+    // The JSON keys: the model columns, then the six interval columns.
+    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(line);
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : ordered.items()) keys.push_back(key);
+    std::vector<std::string> expected = Split(kHeader);
+    for (const std::string& column : Split(kIntervalHeader)) expected.push_back(column);
+    EXPECT_EQ(keys, expected);
+  }
+}
+
+TEST(SweepCli, BootstrapOptionResamplesLikePlan) {
+  Result sweep = RunScaleplan("sweep --bootstrap 30 --seed 5 --ci 0.8 --compute 1e21,1e23 --inference-tokens 0,2T "
+                              "--format jsonl");
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  const std::vector<std::string> lines = Lines(sweep.out);
+  ASSERT_EQ(lines.size(), 4u);
+  for (const std::string& line : lines) {
+    const Json row = Json::parse(line);
+    const double inference = row["inference_tokens"];
+    char budget[32];
+    std::snprintf(budget, sizeof budget, "%.17g", row["compute_flops"].get<double>());
+    Result plan = RunScaleplan(std::string("plan --bootstrap 30 --seed 5 --ci 0.8 --compute ") + budget +
+                               (inference > 0 ? " --inference-tokens 2T" : "") + " --format json");
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    const Json json = Json::parse(plan.out);
+    EXPECT_EQ(row["num_params"].get<double>(), json["num_params"].get<double>());
+    EXPECT_EQ(row["num_params_lower"].get<double>(), json["intervals"]["num_params"][0].get<double>());
+    EXPECT_EQ(row["num_params_upper"].get<double>(), json["intervals"]["num_params"][1].get<double>());
+    EXPECT_EQ(row["num_tokens_lower"].get<double>(), json["intervals"]["num_tokens"][0].get<double>());
+    EXPECT_EQ(row["num_tokens_upper"].get<double>(), json["intervals"]["num_tokens"][1].get<double>());
+    EXPECT_EQ(row["loss_lower"].get<double>(), json["intervals"]["loss"][0].get<double>());
+    EXPECT_EQ(row["loss_upper"].get<double>(), json["intervals"]["loss"][1].get<double>());
+  }
+}
+
+TEST(SweepCli, NoIntervalColumnsWithoutResampledLaws) {
+  // A fit saved without --bootstrap, a published law and (with --ci alone) nothing to take an interval over.
+  const std::string plain_fit = testing::WriteTempFile("plain_fit.json", "");
+  ASSERT_EQ(RunScaleplan("fit --out '" + plain_fit + "'").exit_code, 0);
+  for (const std::string& law : {"--fit '" + plain_fit + "'", std::string("--law epoch"),
+                                 "--fit '" + plain_fit + "' --ci 0.8"}) {
+    Result csv = RunScaleplan("sweep " + law + " --compute 1e21,1e22");
+    ASSERT_EQ(csv.exit_code, 0) << law << "\n" << csv.err;
+    const std::vector<std::string> lines = Lines(csv.out);
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0], kHeader) << law;
+    EXPECT_EQ(Split(lines[1]).size(), 20u);
+    Result jsonl = RunScaleplan("sweep " + law + " --compute 1e21 --format jsonl");
+    ASSERT_EQ(jsonl.exit_code, 0) << jsonl.err;
+    const Json row = Json::parse(jsonl.out);
+    EXPECT_EQ(row.size(), 20u) << law;
+    EXPECT_FALSE(row.contains("num_params_lower")) << law;
   }
 }
 
