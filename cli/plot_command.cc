@@ -1,21 +1,97 @@
 // scaleplan plot KIND [RUNS.csv] --out FILE.png|.svg: the desktop planner's charts, rendered without a display.
 //
-// The charts are built by gui/ (the same code as the window's chart tabs) behind the Qt-free gui/plot_render.h.
-// Built without Qt 6 (SCALEPLAN_HAS_GUI undefined), the command still exists, says why it cannot plot and exits
-// with code 2.
+// The charts are drawn by gui/ (the same code as the window's chart tabs) in the module libscaleplan_plot.so, which
+// this command loads with dlopen() when it runs and calls through the one C entry point of gui/plot_module.h. The
+// scaleplan binary does not link Qt, so no other command pays for loading it. When the module is missing (a build
+// without Qt 6, or a module not found at run time) the command says which, and exits with code 2.
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <string>
+#include <system_error>
+#include <vector>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/shared_options.h"
 #include "core/error.h"
 #include "core/units.h"
-#include "gui/plot_render.h"
+#include "gui/plot_module.h"
+#include "gui/plot_render.h"  // PlotRequest only (options and defaults): RenderPlotToFile lives in the module
+
+#ifndef SCALEPLAN_HAS_GUI
+#define SCALEPLAN_HAS_GUI 0
+#endif
+#ifndef SCALEPLAN_PLOT_MODULE_DIR
+#define SCALEPLAN_PLOT_MODULE_DIR ""
+#endif
 
 namespace scaleplan::cli {
 namespace {
 
 namespace po = boost::program_options;
+
+constexpr int kErrorSize = 4096;
+constexpr const char* kPlotModuleFileName = SCALEPLAN_PLOT_MODULE_FILE_NAME;
+
+// Where the module is looked for, in order: $SCALEPLAN_PLOT_MODULE (a full path; when set, the only place looked
+// in), the folder of the running executable, <that folder>/../lib/scaleplan, and the build tree's module folder.
+std::vector<std::string> PlotModuleCandidates() {
+  if (const char* path = std::getenv("SCALEPLAN_PLOT_MODULE"); path != nullptr && *path != '\0') return {path};
+  std::vector<std::string> candidates;
+  std::error_code error;
+  const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const std::filesystem::path folder = executable.parent_path();
+    candidates.push_back((folder / kPlotModuleFileName).string());
+    candidates.push_back((folder.parent_path() / "lib" / "scaleplan" / kPlotModuleFileName).string());
+  }
+  const std::string build_folder = SCALEPLAN_PLOT_MODULE_DIR;
+  if (!build_folder.empty()) candidates.push_back(build_folder + "/" + kPlotModuleFileName);
+  return candidates;
+}
+
+// Loads the module and returns its entry point, or nullptr with *why set to one line saying what is missing. The
+// module stays loaded for the life of the process (Qt does not support being unloaded).
+ScaleplanPlotRenderFunction LoadPlotModule(std::string* why) {
+  if (!SCALEPLAN_HAS_GUI) {
+    *why = "this scaleplan was built without Qt 6 (SCALEPLAN_WITH_GUI is off), so it cannot render charts; install "
+           "Qt 6 Widgets, Charts and Svg and rebuild";
+    return nullptr;
+  }
+  std::string path;
+  std::string looked_in;
+  for (const std::string& candidate : PlotModuleCandidates()) {
+    std::error_code error;
+    if (std::filesystem::exists(candidate, error)) {
+      path = candidate;
+      break;
+    }
+    looked_in += (looked_in.empty() ? "" : ", ") + candidate;
+  }
+  if (path.empty()) {
+    *why = std::string("the chart renderer ") + kPlotModuleFileName + " was not found (looked in " + looked_in +
+           "); it is built with the GUI (target scaleplan_plot) and installed next to the scaleplan binary, or set "
+           "SCALEPLAN_PLOT_MODULE to its path";
+    return nullptr;
+  }
+  void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) {
+    const char* message = dlerror();
+    *why = "cannot load the chart renderer " + path + ": " + (message != nullptr ? message : "unknown dlopen error");
+    return nullptr;
+  }
+  dlerror();
+  void* symbol = dlsym(library, SCALEPLAN_PLOT_RENDER_SYMBOL);
+  if (symbol == nullptr) {
+    *why = "the chart renderer " + path + " lacks " + SCALEPLAN_PLOT_RENDER_SYMBOL +
+           " (a module from another scaleplan version?)";
+    return nullptr;
+  }
+  return reinterpret_cast<ScaleplanPlotRenderFunction>(symbol);
+}
 
 int Plot(const std::vector<std::string>& args) {
   gui::PlotRequest request;
@@ -50,23 +126,33 @@ int Plot(const std::vector<std::string>& args) {
       throw UsageError(error.what());
     }
   }
-#ifdef SCALEPLAN_HAS_GUI
-  std::string error;
-  switch (gui::RenderPlotToFile(request, &error)) {
-    case gui::kPlotOk: return kExitOk;
-    case gui::kPlotUsage: throw UsageError(error);
-    case gui::kPlotInputError: throw InputError(error);
-    case gui::kPlotWriteFailed: throw IoError(error);
-    case gui::kPlotFitFailed:
+  std::string why;
+  const ScaleplanPlotRenderFunction render = LoadPlotModule(&why);
+  if (render == nullptr) {
+    std::cerr << "scaleplan plot: error: " << why << '\n';
+    return kExitUsage;
+  }
+  const ScaleplanPlotRequest abi_request{request.kind.c_str(),
+                                         request.runs_path.c_str(),
+                                         request.columns.params.c_str(),
+                                         request.columns.tokens.c_str(),
+                                         request.columns.compute.c_str(),
+                                         request.columns.loss.c_str(),
+                                         request.out_path.c_str(),
+                                         request.width,
+                                         request.height,
+                                         request.budget_flops};
+  char error[kErrorSize] = {0};
+  switch (render(&abi_request, error, kErrorSize)) {
+    case SCALEPLAN_PLOT_OK: return kExitOk;
+    case SCALEPLAN_PLOT_USAGE: throw UsageError(error);
+    case SCALEPLAN_PLOT_INPUT_ERROR: throw InputError(error);
+    case SCALEPLAN_PLOT_WRITE_FAILED: throw IoError(error);
+    case SCALEPLAN_PLOT_FIT_FAILED:
       std::cerr << "scaleplan plot: error: " << error << '\n';
       return kExitFitFailed;
     default: throw std::runtime_error(error);
   }
-#else
-  std::cerr << "scaleplan plot: error: this scaleplan was built without Qt 6 (SCALEPLAN_WITH_GUI is off), so it "
-               "cannot render charts; install Qt 6 Widgets, Charts and Svg and rebuild\n";
-  return kExitUsage;
-#endif
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `scaleplan plot`, the real binary: every chart as PNG (signature and IHDR size) and SVG (well-formed XML whose
-// root has the requested size), and the exit codes of its errors.
+// root has the requested size), the exit codes of its errors, and the renderer module (libscaleplan_plot.so): loaded
+// only by `plot`, so the binary starts without Qt, and a missing or broken module is reported with exit code 2.
 #include <string>
 
 #include <QString>
@@ -116,6 +117,49 @@ TEST(Plot, ErrorsHaveTheirExitCodes) {
   testing::CommandResult unwritable = Plot("fit --out /nonexistent-dir/fit.png");
   EXPECT_EQ(unwritable.exit_code, 5);
   EXPECT_NE(unwritable.err.find("/nonexistent-dir/fit.png: cannot write"), std::string::npos) << unwritable.err;
+}
+
+// The dynamic loader's own account (LD_DEBUG=files, on stderr) of every shared object a command loads.
+testing::CommandResult RunWithLoaderLog(const std::string& environment, const std::string& args) {
+  return testing::RunCommand("LD_DEBUG=files " + environment + " " + std::string(SCALEPLAN_BINARY) + " " + args);
+}
+
+TEST(Plot, OnlyPlotLoadsTheRendererAndQt) {
+  const testing::CommandResult version = RunWithLoaderLog("", "--version");
+  ASSERT_EQ(version.exit_code, 0) << version.err;
+  ASSERT_NE(version.err.find("file=libstdc++.so.6 [0];  needed by"), std::string::npos)
+      << "the loader did not report what it loads:\n" << version.err;
+  EXPECT_EQ(version.err.find("libQt6"), std::string::npos) << version.err;
+  EXPECT_EQ(version.err.find("libscaleplan_plot"), std::string::npos) << version.err;
+
+  const std::string module = SCALEPLAN_PLOT_MODULE_PATH;
+  const std::string path = testing::WriteTempFile("loaded.png", "");
+  const testing::CommandResult plot =
+      RunWithLoaderLog("SCALEPLAN_PLOT_MODULE='" + module + "'", "plot fit --out '" + path + "'");
+  ASSERT_EQ(plot.exit_code, 0) << plot.err;
+  EXPECT_NE(plot.err.find("file=" + module + " [0];  dynamically loaded by"), std::string::npos) << plot.err;
+  EXPECT_NE(plot.err.find("file=libQt6Widgets.so.6 [0];  needed by " + module), std::string::npos) << plot.err;
+  EXPECT_TRUE(testing::ReadPngSize(testing::ReadWholeFile(path)).has_value());
+}
+
+TEST(Plot, MissingOrBrokenModuleExitsWithUsage) {
+  const std::string out = testing::WriteTempFile("unused.png", "");
+  const std::string missing = "/nonexistent-dir/libscaleplan_plot.so";
+  const testing::CommandResult not_found = testing::RunCommand("SCALEPLAN_PLOT_MODULE=" + missing + " " +
+                                                               SCALEPLAN_BINARY + " plot fit --out '" + out + "'");
+  EXPECT_EQ(not_found.exit_code, 2);
+  EXPECT_EQ(not_found.err, "scaleplan plot: error: the chart renderer libscaleplan_plot.so was not found (looked in " +
+                               missing + "); it is built with the GUI (target scaleplan_plot) and installed next to "
+                               "the scaleplan binary, or set SCALEPLAN_PLOT_MODULE to its path\n");
+  EXPECT_TRUE(not_found.out.empty());
+
+  const std::string broken = testing::WriteTempFile("libscaleplan_plot.so", "not a shared object\n");
+  const testing::CommandResult unloadable = testing::RunCommand("SCALEPLAN_PLOT_MODULE='" + broken + "' " +
+                                                                SCALEPLAN_BINARY + " plot fit --out '" + out + "'");
+  EXPECT_EQ(unloadable.exit_code, 2);
+  EXPECT_EQ(unloadable.err.rfind("scaleplan plot: error: cannot load the chart renderer " + broken + ": ", 0), 0u)
+      << unloadable.err;
+  EXPECT_TRUE(testing::ReadWholeFile(out).empty());  // nothing was drawn
 }
 
 }  // namespace

@@ -1,0 +1,66 @@
+// The chart renderer module (libscaleplan_plot.so): the C entry point of gui/plot_module.h over
+// gui::RenderPlotToFile, so `scaleplan plot` draws with exactly the code of the window's chart tabs.
+#include "gui/plot_module.h"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "gui/plot_render.h"
+
+namespace scaleplan::gui {
+namespace {
+
+constexpr bool Agree(PlotStatus status, int code) { return static_cast<int>(status) == code; }
+static_assert(Agree(kPlotOk, SCALEPLAN_PLOT_OK) && Agree(kPlotUsage, SCALEPLAN_PLOT_USAGE) &&
+                  Agree(kPlotInputError, SCALEPLAN_PLOT_INPUT_ERROR) &&
+                  Agree(kPlotFitFailed, SCALEPLAN_PLOT_FIT_FAILED) &&
+                  Agree(kPlotWriteFailed, SCALEPLAN_PLOT_WRITE_FAILED) &&
+                  Agree(kPlotInternal, SCALEPLAN_PLOT_INTERNAL),
+              "PlotStatus and the module's status codes must agree");
+
+std::string Text(const char* text) { return text != nullptr ? std::string(text) : std::string(); }
+
+// Copies `message` into the caller's buffer, truncated to fit, always NUL-terminated.
+void CopyError(const std::string& message, char* error, int error_size) {
+  if (error == nullptr || error_size <= 0) return;
+  const size_t length = std::min(message.size(), static_cast<size_t>(error_size) - 1);
+  std::memcpy(error, message.data(), length);
+  error[length] = '\0';
+}
+
+}  // namespace
+}  // namespace scaleplan::gui
+
+extern "C" int scaleplan_plot_render_v1(const ScaleplanPlotRequest* request, char* error, int error_size) {
+  using namespace scaleplan::gui;
+  if (error != nullptr && error_size > 0) error[0] = '\0';
+  if (request == nullptr) {
+    CopyError("internal error: no plot request", error, error_size);
+    return SCALEPLAN_PLOT_INTERNAL;
+  }
+  try {
+    PlotRequest plot;
+    plot.kind = Text(request->kind);
+    plot.runs_path = Text(request->runs_path);
+    plot.columns.params = Text(request->params_column);
+    plot.columns.tokens = Text(request->tokens_column);
+    plot.columns.compute = Text(request->compute_column);
+    plot.columns.loss = Text(request->loss_column);
+    plot.out_path = Text(request->out_path);
+    plot.width = request->width;
+    plot.height = request->height;
+    plot.budget_flops = request->budget_flops;
+    std::string message;
+    const int status = RenderPlotToFile(plot, &message);
+    if (status != kPlotOk) CopyError(message, error, error_size);
+    return status;
+  } catch (const std::exception& internal) {  // RenderPlotToFile does not throw; copying the strings may
+    CopyError(std::string("internal error: ") + internal.what(), error, error_size);
+    return SCALEPLAN_PLOT_INTERNAL;
+  } catch (...) {
+    CopyError("internal error: unknown exception", error, error_size);
+    return SCALEPLAN_PLOT_INTERNAL;
+  }
+}

@@ -1,0 +1,61 @@
+/* The C interface of the chart renderer module (libscaleplan_plot.so), which `scaleplan plot` loads with dlopen()
+ * only when it runs, so that the scaleplan binary never links Qt and its other commands start without it. The module
+ * is gui/plot_module.cc over gui::RenderPlotToFile, built only with the GUI (Qt 6 found).
+ *
+ * One entry point. Its name carries the interface version: a change to ScaleplanPlotRequest or to the function's
+ * meaning gets a new name, so a module from another scaleplan version is refused by the loader (dlsym fails)
+ * instead of being called with the wrong layout. Plain C types only; no exception crosses it. */
+#ifndef SCALEPLAN_GUI_PLOT_MODULE_H_
+#define SCALEPLAN_GUI_PLOT_MODULE_H_
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The module is built with hidden visibility; only the entry point is exported. */
+#if defined(__GNUC__)
+#define SCALEPLAN_PLOT_API __attribute__((visibility("default")))
+#else
+#define SCALEPLAN_PLOT_API
+#endif
+
+#define SCALEPLAN_PLOT_MODULE_FILE_NAME "libscaleplan_plot.so"
+#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v1"
+
+/* The fields of gui::PlotRequest. Strings are NUL-terminated; NULL is read as "". */
+typedef struct ScaleplanPlotRequest {
+  const char* kind;            /* fit, isoflop, frontier or residuals */
+  const char* runs_path;       /* runs CSV; "" = the bundled Chinchilla runs */
+  const char* params_column;   /* explicit column names (--n-col, --d-col, --c-col, --loss-col); "" = detected */
+  const char* tokens_column;
+  const char* compute_column;
+  const char* loss_column;
+  const char* out_path;        /* ends in .png or .svg */
+  int width;                   /* pixels */
+  int height;
+  double budget_flops;         /* > 0: mark this budget's compute-optimal point */
+} ScaleplanPlotRequest;
+
+/* The status codes, equal to gui::PlotStatus and to the command line's exit codes. */
+enum {
+  SCALEPLAN_PLOT_OK = 0,
+  SCALEPLAN_PLOT_USAGE = 2,
+  SCALEPLAN_PLOT_INPUT_ERROR = 3,
+  SCALEPLAN_PLOT_FIT_FAILED = 4,
+  SCALEPLAN_PLOT_WRITE_FAILED = 5,
+  SCALEPLAN_PLOT_INTERNAL = 70
+};
+
+/* Renders the chart to request->out_path (see gui::RenderPlotToFile). Returns a status code; when it is not
+ * SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity `error_size` bytes, truncated to
+ * fit). Never throws. */
+SCALEPLAN_PLOT_API int scaleplan_plot_render_v1(const ScaleplanPlotRequest* request, char* error, int error_size);
+
+/* The entry point's type, for the loader's dlsym. */
+typedef int (*ScaleplanPlotRenderFunction)(const ScaleplanPlotRequest*, char*, int);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCALEPLAN_GUI_PLOT_MODULE_H_ */
