@@ -26,22 +26,8 @@ using testing::ReadWholeFile;
 using testing::RunScaleplan;
 using Result = testing::CommandResult;
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) lines.push_back(line);
-  return lines;
-}
-
-std::vector<std::string> Split(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream stream(line);
-  std::string field;
-  while (std::getline(stream, field, ',')) fields.push_back(field);
-  if (!line.empty() && line.back() == ',') fields.push_back("");
-  return fields;
-}
+using testing::Lines;
+using testing::Split;
 
 // Besiroglu et al. 2024's point estimate (`--law epoch`), written out independently of core/.
 constexpr double kE = 1.817, kA = 482.01, kB = 2085.43, kAlpha = 0.3478, kBeta = 0.3658;

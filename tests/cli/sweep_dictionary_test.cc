@@ -23,22 +23,8 @@ using Json = nlohmann::ordered_json;
 using testing::RunScaleplan;
 using Result = testing::CommandResult;
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) lines.push_back(line);
-  return lines;
-}
-
-std::vector<std::string> Split(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream stream(line);
-  std::string field;
-  while (std::getline(stream, field, ',')) fields.push_back(field);
-  if (!line.empty() && line.back() == ',') fields.push_back("");
-  return fields;
-}
+using testing::Lines;
+using testing::Split;
 
 std::string Text(double value) {
   char text[32];
