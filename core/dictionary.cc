@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/scalar_search.h"
 #include "core/statistics.h"
 #include "core/units.h"
 
@@ -364,45 +365,12 @@ DictionaryAllocation AllocateDictionaryBudget(const DictionaryLaws& laws, double
   };
   constexpr int kScanPoints = 241;
   const double step = (x_hi - x_lo) / (kScanPoints - 1);
-  int best = 0;
-  double best_loss = loss_at(x_lo);
-  for (int i = 1; i < kScanPoints; ++i) {
-    const double value = loss_at(x_lo + i * step);
-    if (value < best_loss) {
-      best_loss = value;
-      best = i;
-    }
-  }
-  double a = x_lo + std::max(best - 1, 0) * step;
-  double b = x_lo + std::min(best + 1, kScanPoints - 1) * step;
-  // Golden-section search on [a, b].
-  const double inv_phi = (std::sqrt(5.0) - 1.0) / 2.0;
-  double c = b - inv_phi * (b - a), e = a + inv_phi * (b - a);
-  double fc = loss_at(c), fe = loss_at(e);
-  for (int i = 0; i < 200 && b - a > 1e-12; ++i) {
-    if (fc <= fe) {
-      b = e;
-      e = c;
-      fe = fc;
-      c = b - inv_phi * (b - a);
-      fc = loss_at(c);
-    } else {
-      a = c;
-      c = e;
-      fc = fe;
-      e = a + inv_phi * (b - a);
-      fe = loss_at(e);
-    }
-  }
-  double x = 0.5 * (a + b);
-  // Keep the scan's point if the refinement did not improve on it (a flat or boundary optimum).
-  const double x_scan = x_lo + best * step;
-  if (!(loss_at(x) <= best_loss)) x = x_scan;
+  const double x = MinimizeScanGolden(loss_at, x_lo, x_hi, kScanPoints, 1e-12).x;
   out.reachable = true;
   out.num_latents = std::exp(x);
   out.num_tokens = tokens_at(x);
   out.loss = loss_at(x);
-  out.at_latents_limit = best == kScanPoints - 1 && x >= x_hi - 2.0 * step;
+  out.at_latents_limit = x >= x_hi - 2.0 * step;
   return out;
 }
 
