@@ -61,6 +61,39 @@ void PrintHelp(const std::string& synopsis, const po::options_description& optio
                "            unreadable or malformed file or value), 4 fit did not converge, 5 output not written.\n";
 }
 
+namespace {
+std::vector<std::string>& NotedInputs() {
+  static std::vector<std::string> inputs;  // a command runs once per process: no locking needed
+  return inputs;
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::equivalent(a, b, error)) return true;  // both exist: same inode, whatever the spelling or links
+  const fs::path canonical_a = fs::weakly_canonical(a, error);
+  if (error) return false;
+  const fs::path canonical_b = fs::weakly_canonical(b, error);
+  return !error && canonical_a == canonical_b;
+}
+}  // namespace
+
+const std::string& InputPath(const std::string& path) {
+  if (!path.empty() && path != "-") NotedInputs().push_back(path);
+  return path;
+}
+
+void RefuseToOverwriteInput(const std::string& output_path) {
+  if (output_path.empty() || output_path == "-") return;
+  for (const std::string& input : NotedInputs()) {
+    if (SameFile(output_path, input)) {
+      throw UsageError("refusing to write '" + output_path + "': it is an input of this command" +
+                       (input == output_path ? std::string() : " ('" + input + "')") +
+                       "; choose another output file");
+    }
+  }
+}
+
 void WriteFileAtomically(const std::string& path, const std::string& contents) {
   AtomicFileWriter writer(path);
   writer.Write(contents);
@@ -78,6 +111,7 @@ AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path), buffe
     fd_ = STDOUT_FILENO;
     return;
   }
+  RefuseToOverwriteInput(path_);
   namespace fs = std::filesystem;
   const fs::path target(path_);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -150,6 +184,7 @@ void AtomicFileWriter::Commit() {
     committed_ = true;
     return;
   }
+  RefuseToOverwriteInput(path_);  // an input noted after the file was opened
   if (::fsync(fd_) != 0) Fail(errno);
   const int fd = fd_;
   fd_ = -1;
@@ -163,6 +198,7 @@ void AtomicFileWriter::Commit() {
 }
 
 std::string ReadFile(const std::string& path) {
+  InputPath(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(std::string("cannot read the file (") + std::strerror(errno) + ")", InputLocation{path});
   std::ostringstream contents;

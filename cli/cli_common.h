@@ -46,6 +46,13 @@ void ParseOptions(const std::vector<std::string>& args, const boost::program_opt
 void PrintHelp(const std::string& synopsis, const boost::program_options::options_description& options,
                const std::vector<std::string>& examples);
 
+// Inputs and outputs never meet: every file a command reads is noted (ReadFile notes it; commands whose loaders
+// live in core/ call InputPath), and every file it writes (WriteFileAtomically, AtomicFileWriter) is refused with a
+// UsageError when it is one of them: the same path, another spelling of it, or a link to it. Checked when the output
+// is opened and again before it is renamed into place, so the order of reading and writing does not matter.
+const std::string& InputPath(const std::string& path);  // notes `path` as an input and returns it ("" and "-": none)
+void RefuseToOverwriteInput(const std::string& output_path);  // UsageError when output_path is a noted input
+
 // Writes `contents` to `path` atomically (temporary file in the same folder, then rename). Throws IoError.
 // "-" writes to stdout.
 void WriteFileAtomically(const std::string& path, const std::string& contents);

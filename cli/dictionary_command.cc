@@ -629,7 +629,7 @@ int Dictionary(const std::vector<std::string>& args) {
   std::optional<DictionaryFit> fit;
   std::optional<DictionaryBootstrap> boot;
   if (!runs_path.empty()) {
-    runs = LoadDictionaryRunsCsv(runs_path, columns);
+    runs = LoadDictionaryRunsCsv(InputPath(runs_path), columns);
     fit = FitDictionaryLaws(*runs, fit_options);
     if (fit->usable && num_resamples != 0) {
       ProgressBar bar("bootstrap");

@@ -290,7 +290,7 @@ int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& colum
                           const FitFlags& flags, OutputFormat output) {
   const DataConstrainedRunsTable table = runs_path.empty()
                                              ? BundledMuennighoffRuns()
-                                             : LoadDataConstrainedRunsCsv(runs_path, columns, unique_column);
+                                             : LoadDataConstrainedRunsCsv(InputPath(runs_path), columns, unique_column);
   const InitGrid grid = ResolveGrid(flags, DataConstrainedModel::NotebookGrid());
   const DataConstrainedFit fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), flags.options, grid);
   if (output == OutputFormat::JSON) {
@@ -419,6 +419,8 @@ int Fit(const std::vector<std::string>& args) {
   std::string why;
   if (num_resamples != 0 && !bootstrap_options.Check(&why)) throw UsageError(why);
   const RunsTable table = LoadRunsOrBundled(runs_path, columns);
+  RefuseToOverwriteInput(out_path);  // before the work, not only when writing
+  RefuseToOverwriteInput(golden_path);
 
   const FitContext context{table, flags, bootstrap_options, budget_tolerance, min_budget_runs};
   std::vector<LawReport> reports;

@@ -29,7 +29,7 @@ void AddColumnOptions(po::options_description* options, RunsColumns* columns) {
 
 RunsTable LoadRunsOrBundled(const std::string& path, const RunsColumns& columns) {
   if (path.empty()) return BundledChinchillaRuns();
-  return LoadRunsCsv(path, columns);
+  return LoadRunsCsv(InputPath(path), columns);
 }
 
 void AddFitOptions(po::options_description* options, FitFlags* flags) {

@@ -717,7 +717,7 @@ int SweepDictionaries(const SweepFlags& flags, const Cells& cells, const DeviceG
   const RowRange range = ShardRows(sweep.NumPoints(), devices, shard);
 
   if (!flags.runs_path.empty()) {
-    const DictionaryRunsTable runs = LoadDictionaryRunsCsv(flags.runs_path);
+    const DictionaryRunsTable runs = LoadDictionaryRunsCsv(InputPath(flags.runs_path));
     const DictionaryFit fit = FitDictionaryLaws(runs);
     if (!fit.usable) {
       std::cerr << "scaleplan sweep: error: the fit of the dictionary runs is not usable: " << fit.status << '\n';
