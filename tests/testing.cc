@@ -1,7 +1,10 @@
 #include "tests/testing.h"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -40,9 +43,21 @@ CommandResult RunCommand(const std::string& command_line) {
   const std::string out_path = (dir / "stdout.txt").string();
   const std::string err_path = (dir / "stderr.txt").string();
   const std::string command = command_line + " > '" + out_path + "' 2> '" + err_path + "' < /dev/null";
-  const int status = std::system(command.c_str());
   CommandResult result;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (pid < 0) return result;
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
+    if (errno != EINTR) return result;
+  }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  // The shell's and every process it waited for (the command): the largest of them, in KiB on Linux.
+  result.peak_rss_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
   result.out = ReadWholeFile(out_path);
   result.err = ReadWholeFile(err_path);
   return result;

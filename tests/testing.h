@@ -20,11 +20,13 @@ std::string WriteTempFile(const std::string& name, const std::string& contents);
 // The whole contents of a file ("" when it cannot be read).
 std::string ReadWholeFile(const std::string& path);
 
-// A finished command: its exit code (-1 if it did not exit normally) and what it printed.
+// A finished command: its exit code (-1 if it did not exit normally), what it printed, and the peak resident memory
+// of its largest process.
 struct CommandResult {
   int exit_code = -1;
   std::string out;
   std::string err;
+  std::uint64_t peak_rss_bytes = 0;
 };
 
 // Runs `command_line` through the shell with no standard input, capturing stdout and stderr separately.

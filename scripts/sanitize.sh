@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sanitizer runs (CI runs both after scripts/test.sh):
+#   scripts/sanitize.sh address   AddressSanitizer + UndefinedBehaviorSanitizer build of everything
+#                                 (build-asan/), then the whole test suite
+#   scripts/sanitize.sh thread    ThreadSanitizer build of the fitting library (build-tsan/), then the
+#                                 multi-threaded fit and bootstrap tests
+#   scripts/sanitize.sh           both
+# Any report aborts the process that made it, which fails its test. Benchmarks and the CUDA module are not built
+# (neither runs in the suite).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/install_deps.sh
+
+configure() {  # configure DIR SANITIZERS [cmake args...]
+  local dir=$1 sanitizers=$2
+  shift 2
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCALEPLAN_WERROR=ON -DSCALEPLAN_BUILD_BENCH=OFF \
+      -DSCALEPLAN_WITH_CUDA=OFF -DSCALEPLAN_SANITIZE="$sanitizers" "$@" >/dev/null
+  fi
+}
+
+run_address() {
+  echo "scaleplan: AddressSanitizer + UndefinedBehaviorSanitizer: whole suite (build-asan/)" >&2
+  configure build-asan address,undefined
+  cmake --build build-asan --parallel "$(nproc)"
+  ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1" \
+  LSAN_OPTIONS="suppressions=$root/scripts/sanitizer/lsan.supp:print_suppressions=0" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" --timeout 900
+}
+
+run_thread() {
+  echo "scaleplan: ThreadSanitizer: multi-threaded fit and bootstrap (build-tsan/)" >&2
+  configure build-tsan thread -DSCALEPLAN_WITH_GUI=OFF
+  cmake --build build-tsan --parallel "$(nproc)" --target fitting_chinchilla_fit_test fitting_bootstrap_test
+  # setarch -R: ThreadSanitizer's fixed shadow layout does not fit some kernels' randomised address spaces.
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/scripts/sanitizer/tsan.supp" \
+    setarch "$(uname -m)" -R ctest --test-dir build-tsan --output-on-failure \
+    -R '^fitting/(chinchilla_fit|bootstrap)_test$' --timeout 1200
+}
+
+case "${1:-all}" in
+  address) run_address ;;
+  thread) run_thread ;;
+  all) run_address && run_thread ;;
+  *) echo "usage: scripts/sanitize.sh [address|thread|all]" >&2; exit 2 ;;
+esac
