@@ -21,20 +21,19 @@ namespace {
 
 constexpr int kErrorSize = 512;
 
-// The module's entry points, resolved with dlsym.
+// The module's entry points, resolved with dlsym. The types come from the declarations in cuda_module_abi.h, so a
+// signature changed there cannot be called here with the old one.
 struct CudaModule {
-  int (*abi_version)();
-  int (*open)(ScaleplanCudaDeviceInfo*, char*, int);
-  void (*close)();
-  int (*encoder_gemm)(int, long long, long long, long long, const float*, const float*, float*, char*, int);
-  int (*topk)(long long, long long, long long, const float*, float*, int*, char*, int);
-  int (*decoder_gather)(long long, long long, long long, long long, const float*, const int*, const float*, float*,
-                        char*, int);
-  int (*scatter_add)(long long, long long, long long, long long, const float*, const int*, const float*, float*,
-                     char*, int);
-  int (*triad)(long long, float, const float*, const float*, float*, char*, int);
-  int (*fma)(long long, float, float, float, float*, char*, int);
-  int (*time)(const ScaleplanCudaKernelSpec*, int, int, int, double*, long long*, char*, int);
+  decltype(&scaleplan_cuda_abi_version) abi_version;
+  decltype(&scaleplan_cuda_open) open;
+  decltype(&scaleplan_cuda_close) close;
+  decltype(&scaleplan_cuda_encoder_gemm) encoder_gemm;
+  decltype(&scaleplan_cuda_topk) topk;
+  decltype(&scaleplan_cuda_decoder_gather) decoder_gather;
+  decltype(&scaleplan_cuda_scatter_add) scatter_add;
+  decltype(&scaleplan_cuda_triad) triad;
+  decltype(&scaleplan_cuda_fma) fma;
+  decltype(&scaleplan_cuda_time) time;
 };
 
 template <typename Function>
@@ -61,7 +60,11 @@ class CudaBackend : public Backend {
   ~CudaBackend() override { module_.close(); }  // the library itself stays loaded for the life of the process
 
   std::string Name() const override { return "cuda"; }
-  bool Supports(DType) const override { return true; }
+  // TF32 and BF16 tensor-core GEMMs need compute capability 8.0 (Ampere) or later; before it cuBLAS would run tf32 as
+  // plain fp32 and may refuse bf16, and the profile would carry a label for a rate that is not one.
+  bool Supports(DType dtype) const override {
+    return dtype == DType::FP32 || info_.compute_capability_major >= 8;
+  }
   double MemoryBytes() const override { return info_.memory_bytes; }
 
   void Describe(HardwareProfile* profile) const override {

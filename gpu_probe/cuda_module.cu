@@ -13,6 +13,8 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -27,6 +29,9 @@ class CudaFailure : public std::runtime_error {
 
 void ThrowIfFailed(cudaError_t status, const char* call) {
   if (status != cudaSuccess) {
+    // A failed runtime call (an out-of-memory cudaMalloc, say) also leaves its code as the runtime's last error;
+    // clear it, or the next launch check would report it again against a kernel that ran fine.
+    cudaGetLastError();
     throw CudaFailure(std::string(call) + " failed: " + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) +
                       ")");
   }
@@ -63,7 +68,8 @@ int Guarded(char* error, int error_size, Body body) {
   return 1;
 }
 
-cublasHandle_t g_cublas = nullptr;  // set by scaleplan_cuda_open
+cublasHandle_t g_cublas = nullptr;  // set by the first scaleplan_cuda_open
+int g_open_count = 0;                // successful scaleplan_cuda_open calls not yet closed
 
 void RequireOpen() { Require(g_cublas != nullptr, "the CUDA probe module was not opened"); }
 
@@ -82,6 +88,7 @@ class DeviceBuffer {
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 
   T* get() const { return data_; }
+  long long count() const { return count_; }
   std::size_t Bytes() const { return static_cast<std::size_t>(count_) * sizeof(T); }
   void Upload(const T* host) { SCALEPLAN_CUDA_TRY(cudaMemcpy(data_, host, Bytes(), cudaMemcpyHostToDevice)); }
   void Download(T* host) const { SCALEPLAN_CUDA_TRY(cudaMemcpy(host, data_, Bytes(), cudaMemcpyDeviceToHost)); }
@@ -123,10 +130,17 @@ __device__ unsigned long long Mix(unsigned long long seed, long long i) {
   return z ^ (z >> 31);
 }
 
-__global__ void FillUniformKernel(float* data, long long count, unsigned long long seed) {
+__device__ __forceinline__ void StoreElement(float* element, float value) { *element = value; }
+__device__ __forceinline__ void StoreElement(__nv_bfloat16* element, float value) {
+  *element = __float2bfloat16(value);  // round to nearest even
+}
+
+// Uniform in [-1, 1), stored as T (float, or __nv_bfloat16 for the bf16 GEMM).
+template <typename T>
+__global__ void FillUniformKernel(T* data, long long count, unsigned long long seed) {
   const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
   for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += stride) {
-    data[i] = static_cast<float>(static_cast<double>(Mix(seed, i) >> 40) * (2.0 / 16777216.0) - 1.0);
+    StoreElement(&data[i], static_cast<float>(static_cast<double>(Mix(seed, i) >> 40) * (2.0 / 16777216.0) - 1.0));
   }
 }
 
@@ -144,8 +158,9 @@ __global__ void ToBf16Kernel(const float* in, __nv_bfloat16* out, long long coun
   }
 }
 
-void FillUniform(float* data, long long count, unsigned long long seed) {
-  FillUniformKernel<<<GridFor(count), kThreads>>>(data, count, seed);
+template <typename T>
+void FillUniform(T* data, long long count, unsigned long long seed) {
+  FillUniformKernel<T><<<GridFor(count), kThreads>>>(data, count, seed);
   CheckLaunch();
 }
 
@@ -171,28 +186,47 @@ void RunGemm(int dtype, long long batch, long long d, long long n, const GemmOpe
                                   CUBLAS_GEMM_DEFAULT));
 }
 
-// Holds the GEMM inputs on the device in the element type `dtype` asks for (bf16 copies are made from fp32).
+int CheckedGemmDType(int dtype) {
+  Require(dtype >= SCALEPLAN_CUDA_DTYPE_FP32 && dtype <= SCALEPLAN_CUDA_DTYPE_BF16, "unknown dtype");
+  return dtype;
+}
+
+// Holds the GEMM inputs on the device in the element type `dtype` asks for: fp32 for fp32 and tf32, bf16 for bf16.
+// Only those buffers live on the device while the GEMM runs, so it holds what WorkingSetBytes counts.
 class GemmInputs {
  public:
   GemmInputs(int dtype, long long batch, long long d, long long n)
-      : dtype_(dtype),
-        x_(batch * d),
-        w_enc_(n * d),
-        x_bf16_(dtype == SCALEPLAN_CUDA_DTYPE_BF16 ? batch * d : 0),
-        w_bf16_(dtype == SCALEPLAN_CUDA_DTYPE_BF16 ? n * d : 0) {
-    Require(dtype >= SCALEPLAN_CUDA_DTYPE_FP32 && dtype <= SCALEPLAN_CUDA_DTYPE_BF16, "unknown dtype");
-  }
-  DeviceBuffer<float>& x() { return x_; }
-  DeviceBuffer<float>& w_enc() { return w_enc_; }
+      : bf16_(CheckedGemmDType(dtype) == SCALEPLAN_CUDA_DTYPE_BF16),
+        x_(bf16_ ? 0 : batch * d),
+        w_enc_(bf16_ ? 0 : n * d),
+        x_bf16_(bf16_ ? batch * d : 0),
+        w_bf16_(bf16_ ? n * d : 0) {}
 
-  // Call after x() and w_enc() hold their values.
-  GemmOperands Prepare(long long batch, long long d, long long n) {
+  // Pseudo-random contents, generated on the device.
+  void Fill(unsigned long long seed) {
+    if (bf16_) {
+      FillUniform(x_bf16_.get(), x_bf16_.count(), seed);
+      FillUniform(w_bf16_.get(), w_bf16_.count(), seed + 1);
+    } else {
+      FillUniform(x_.get(), x_.count(), seed);
+      FillUniform(w_enc_.get(), w_enc_.count(), seed + 1);
+    }
+  }
+
+  // Copies host fp32 inputs (bf16: through a temporary fp32 device buffer, rounded to nearest on the device).
+  void Upload(const float* x, const float* w_enc) {
+    if (bf16_) {
+      UploadAsBf16(x, &x_bf16_);
+      UploadAsBf16(w_enc, &w_bf16_);
+    } else {
+      x_.Upload(x);
+      w_enc_.Upload(w_enc);
+    }
+  }
+
+  GemmOperands Operands() const {
     GemmOperands operands;
-    if (dtype_ == SCALEPLAN_CUDA_DTYPE_BF16) {
-      ToBf16Kernel<<<GridFor(batch * d), kThreads>>>(x_.get(), x_bf16_.get(), batch * d);
-      CheckLaunch();
-      ToBf16Kernel<<<GridFor(n * d), kThreads>>>(w_enc_.get(), w_bf16_.get(), n * d);
-      CheckLaunch();
+    if (bf16_) {
       operands.x = x_bf16_.get();
       operands.w_enc = w_bf16_.get();
       operands.type = CUDA_R_16BF;
@@ -205,7 +239,15 @@ class GemmInputs {
   }
 
  private:
-  int dtype_;
+  static void UploadAsBf16(const float* host, DeviceBuffer<__nv_bfloat16>* out) {
+    DeviceBuffer<float> staging(out->count());
+    staging.Upload(host);
+    ToBf16Kernel<<<GridFor(out->count()), kThreads>>>(staging.get(), out->get(), out->count());
+    CheckLaunch();
+    SCALEPLAN_CUDA_TRY(cudaDeviceSynchronize());  // before `staging` is freed
+  }
+
+  bool bf16_;
   DeviceBuffer<float> x_;
   DeviceBuffer<float> w_enc_;
   DeviceBuffer<__nv_bfloat16> x_bf16_;
@@ -213,82 +255,139 @@ class GemmInputs {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// TopK, one block per row:
-//  1. find the k-th largest key t as the largest t with count(key >= t) >= k, one bit at a time from the top
-//     (32 counting passes over the row);
-//  2. count the keys strictly above t; the remaining k - above are ties at t, which go to the smallest indices;
-//  3. warp 0 walks the row in index order and compacts the chosen elements (ballots give each its slot);
+// TopK, one block per row (kThreads threads, kWarps warps):
+//  1. radix select of the k-th largest key t, 8 bits at a time from the top: each of 4 counting passes over the row
+//     builds a histogram of the next 8 bits of the keys that start with the bits found so far, and a prefix sum over
+//     the bins (largest digit first) picks the digit; it also yields k - count(key > t), the ties at t wanted;
+//  2. each warp counts the keys above t and equal to t in its own contiguous slice of the row, and a prefix over the
+//     warps gives every warp its first output slot and the ties still wanted when its slice starts;
+//  3. every warp walks its slice in index order and compacts the chosen elements (ballots give each its slot), so
+//     the ties go to the smallest indices;
 //  4. rank sort of the k chosen: value descending, then index ascending (ranks are distinct as indices are).
+// The row is read 6 times (from L2 when the rows of the resident blocks fit there, else from memory).
 // Keys map floats to unsigned integers in the same order; -0 is mapped like +0 so equal floats have equal keys.
 // Scores must not be NaN.
+
+constexpr int kWarps = kThreads / 32;
+constexpr int kRadixBits = 8;
+constexpr int kRadixBins = 1 << kRadixBits;
+static_assert(kRadixBins == kThreads, "the digit search gives every thread of the block one bin");
 
 __device__ __forceinline__ unsigned OrderedKey(float value) {
   const unsigned bits = value == 0.0f ? 0u : __float_as_uint(value);
   return (bits & 0x80000000u) != 0u ? ~bits : (bits | 0x80000000u);
 }
 
-// Sum of `value` over the block (blockDim.x == kThreads). Every thread of the block must call it.
-__device__ int BlockSum(int value) {
-  __shared__ int warp_sums[kThreads / 32];
-  __shared__ int total;
-  for (int offset = 16; offset > 0; offset >>= 1) value += __shfl_down_sync(0xffffffffu, value, offset);
-  if ((threadIdx.x & 31u) == 0u) warp_sums[threadIdx.x >> 5] = value;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    int sum = 0;
-    for (int w = 0; w < kThreads / 32; ++w) sum += warp_sums[w];
-    total = sum;
+// Inclusive prefix sum of `value` over the threads of the block, in thread order (blockDim.x == kThreads). Every
+// thread of the block must call it.
+__device__ int BlockInclusiveSum(int value) {
+  __shared__ int warp_totals[kWarps];
+  const unsigned lane = threadIdx.x & 31u;
+  const unsigned warp = threadIdx.x >> 5;
+  for (unsigned offset = 1; offset < 32u; offset <<= 1) {
+    const int other = __shfl_up_sync(0xffffffffu, value, offset);
+    if (lane >= offset) value += other;
   }
+  if (lane == 31u) warp_totals[warp] = value;
   __syncthreads();
-  const int result = total;
-  __syncthreads();  // nobody may overwrite warp_sums or total (next call) before everyone has read total
-  return result;
+  for (unsigned w = 0; w < warp; ++w) value += warp_totals[w];
+  __syncthreads();  // everyone has read warp_totals before a next call overwrites it
+  return value;
 }
 
 __global__ void __launch_bounds__(kThreads)
     TopKKernel(const float* scores, long long n, int k, float* values, int* indices) {
+  __shared__ int histogram[kRadixBins];
+  __shared__ unsigned found_digit;
+  __shared__ int found_remaining;
+  __shared__ int warp_above[kWarps];
+  __shared__ int warp_ties[kWarps];
   __shared__ float chosen_values[SCALEPLAN_CUDA_MAX_K];
   __shared__ int chosen_indices[SCALEPLAN_CUDA_MAX_K];
   const float* row = scores + static_cast<long long>(blockIdx.x) * n;
 
+  // 1. Invariant: the k-th largest key has the bits of `threshold` where `known` is set, and it is the
+  //    remaining-th largest of the keys that do (there are at least `remaining` of them).
   unsigned threshold = 0u;
-  for (int bit = 31; bit >= 0; --bit) {
-    const unsigned candidate = threshold | (1u << bit);
-    int local = 0;
-    for (long long i = threadIdx.x; i < n; i += kThreads) local += OrderedKey(row[i]) >= candidate ? 1 : 0;
-    if (BlockSum(local) >= k) threshold = candidate;  // same total on every thread, so the same threshold
-  }
-  int local_above = 0;
-  for (long long i = threadIdx.x; i < n; i += kThreads) local_above += OrderedKey(row[i]) > threshold ? 1 : 0;
-  const int ties_wanted = k - BlockSum(local_above);
-
-  if (threadIdx.x < 32) {
-    const unsigned lane = threadIdx.x;
-    const unsigned lanes_below = (1u << lane) - 1u;
-    int written = 0;  // identical on all 32 lanes, as is ties_left
-    int ties_left = ties_wanted;
-    for (long long base = 0; base < n && written < k; base += 32) {
-      const long long i = base + lane;
-      const bool valid = i < n;
-      const float value = valid ? row[i] : 0.0f;
-      const unsigned key = OrderedKey(value);
-      const bool above = valid && key > threshold;
-      const bool tie = valid && key == threshold;
-      const unsigned tie_mask = __ballot_sync(0xffffffffu, tie);
-      const bool take_tie = tie && __popc(tie_mask & lanes_below) < ties_left;
-      const bool take = above || take_tie;
-      const unsigned take_mask = __ballot_sync(0xffffffffu, take);
-      if (take) {
-        const int slot = written + __popc(take_mask & lanes_below);
-        chosen_values[slot] = value;
-        chosen_indices[slot] = static_cast<int>(i);
-      }
-      written += __popc(take_mask);
-      ties_left -= min(__popc(tie_mask), ties_left);
+  unsigned known = 0u;
+  int remaining = k;
+  for (int shift = 32 - kRadixBits; shift >= 0; shift -= kRadixBits) {
+    histogram[threadIdx.x] = 0;
+    __syncthreads();
+    for (long long i = threadIdx.x; i < n; i += kThreads) {
+      const unsigned key = OrderedKey(row[i]);
+      if ((key & known) == threshold) atomicAdd(&histogram[(key >> shift) & (kRadixBins - 1u)], 1);
     }
+    __syncthreads();
+    // Thread t owns digit kRadixBins - 1 - t, so the prefix sum counts the keys with that digit or a larger one.
+    // Exactly one thread sees the count cross `remaining`: its digit is the next one of the k-th largest key.
+    const unsigned digit = (kRadixBins - 1u) - threadIdx.x;
+    const int count = histogram[digit];
+    const int at_or_above = BlockInclusiveSum(count);
+    if (at_or_above >= remaining && at_or_above - count < remaining) {
+      found_digit = digit;
+      found_remaining = remaining - (at_or_above - count);
+    }
+    __syncthreads();
+    threshold |= found_digit << shift;
+    known |= (kRadixBins - 1u) << shift;
+    remaining = found_remaining;  // rewritten only after the next pass's barriers, which every thread passes first
+  }
+  const int ties_wanted = remaining;  // k - count(key > threshold)
+
+  // 2. Slices of whole 32-element groups, in index order: warp w takes [begin, end).
+  const unsigned lane = threadIdx.x & 31u;
+  const unsigned warp = threadIdx.x >> 5;
+  const long long slice = ((n + kWarps - 1) / kWarps + 31) / 32 * 32;
+  const long long begin = min(n, static_cast<long long>(warp) * slice);
+  const long long end = min(n, begin + slice);
+  int above = 0;
+  int ties = 0;
+  for (long long i = begin + lane; i < end; i += 32) {
+    const unsigned key = OrderedKey(row[i]);
+    above += key > threshold ? 1 : 0;
+    ties += key == threshold ? 1 : 0;
+  }
+  for (int offset = 16; offset > 0; offset >>= 1) {
+    above += __shfl_down_sync(0xffffffffu, above, offset);
+    ties += __shfl_down_sync(0xffffffffu, ties, offset);
+  }
+  if (lane == 0u) {
+    warp_above[warp] = above;
+    warp_ties[warp] = ties;
+  }
+  __syncthreads();
+  int written = 0;  // identical on the 32 lanes of a warp, as is ties_left
+  int ties_before = 0;
+  for (unsigned w = 0; w < warp; ++w) {
+    written += warp_above[w];
+    ties_before += warp_ties[w];
+  }
+  written += min(ties_before, ties_wanted);
+  int ties_left = max(ties_wanted - ties_before, 0);
+
+  // 3. Slots [written, written + taken) of this warp follow those of the warps before it.
+  const unsigned lanes_below = (1u << lane) - 1u;
+  for (long long base = begin; base < end; base += 32) {  // the same trip count on every lane
+    const long long i = base + lane;
+    const bool valid = i < end;
+    const float value = valid ? row[i] : 0.0f;
+    const unsigned key = OrderedKey(value);
+    const bool tie = valid && key == threshold;
+    const unsigned tie_mask = __ballot_sync(0xffffffffu, tie);
+    const bool take = (valid && key > threshold) || (tie && __popc(tie_mask & lanes_below) < ties_left);
+    const unsigned take_mask = __ballot_sync(0xffffffffu, take);
+    if (take) {
+      const int slot = written + __popc(take_mask & lanes_below);
+      chosen_values[slot] = value;
+      chosen_indices[slot] = static_cast<int>(i);
+    }
+    written += __popc(take_mask);
+    ties_left -= min(__popc(tie_mask), ties_left);
   }
   __syncthreads();
 
+  // 4. Rank sort.
   for (int i = threadIdx.x; i < k; i += kThreads) {
     const float value = chosen_values[i];
     const int index = chosen_indices[i];
@@ -367,8 +466,8 @@ void LaunchTriad(long long count, float scalar, const float* b, const float* c, 
 
 constexpr int kFmaChains = 8;
 
-// Chain j of every thread starts at start + j; thread 0 writes its chain 0 to *chain0, every thread the sum of its
-// other chains to sink (so no chain can be optimised away).
+// Chain j of every thread starts at start + j; thread 0 writes its chain 0 to *chain0, and every thread the sum of all
+// its chains to sink, so that no chain of any thread can be optimised away.
 __global__ void FmaKernel(long long iterations, float start, float multiplier, float addend, float* chain0,
                           float* sink) {
   float acc[kFmaChains];
@@ -380,11 +479,11 @@ __global__ void FmaKernel(long long iterations, float start, float multiplier, f
 #pragma unroll
     for (int j = 0; j < kFmaChains; ++j) acc[j] = fmaf(acc[j], multiplier, addend);
   }
-  float others = 0.0f;
+  float sum = 0.0f;
 #pragma unroll
-  for (int j = 1; j < kFmaChains; ++j) others += acc[j];
+  for (int j = 0; j < kFmaChains; ++j) sum += acc[j];
   const long long thread = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  sink[thread] = others;
+  sink[thread] = sum;
   if (thread == 0) *chain0 = acc[0];
 }
 
@@ -393,13 +492,17 @@ struct FmaGeometry {
   long long Threads() const { return static_cast<long long>(blocks) * kThreads; }
 };
 
+// Exactly one full wave: as many blocks as fit on every SM at once (2048 threads per SM on sm_80 and sm_90, 1536 on
+// sm_86 and sm_89), so no SM idles through a partial last wave.
 FmaGeometry FmaGeometryForDevice() {
   int device = 0;
   int sm_count = 0;
+  int blocks_per_sm = 0;
   SCALEPLAN_CUDA_TRY(cudaGetDevice(&device));
   SCALEPLAN_CUDA_TRY(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device));
+  SCALEPLAN_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks_per_sm, FmaKernel, kThreads, 0));
   FmaGeometry geometry;
-  geometry.blocks = static_cast<unsigned>(sm_count > 0 ? sm_count * 8 : 8);  // 2048 threads per SM
+  geometry.blocks = static_cast<unsigned>(std::max(sm_count, 1) * std::max(blocks_per_sm, 1));
   return geometry;
 }
 
@@ -439,16 +542,15 @@ void TimeSpec(const ScaleplanCudaKernelSpec& spec, int warmup, int repeats, int 
               "encoder_gemm: bad shape");
       GemmInputs inputs(spec.dtype, batch, d, n);
       DeviceBuffer<float> scores(batch * n);
-      FillUniform(inputs.x().get(), batch * d, kSeed);
-      FillUniform(inputs.w_enc().get(), n * d, kSeed + 1);
-      const GemmOperands operands = inputs.Prepare(batch, d, n);
+      inputs.Fill(kSeed);
+      const GemmOperands operands = inputs.Operands();
       TimeLaunches(warmup, repeats, calls_per_sample, seconds,
                    [&] { RunGemm(spec.dtype, batch, d, n, operands, scores.get()); });
       return;
     }
     case SCALEPLAN_CUDA_KERNEL_TOPK: {
-      Require(batch > 0 && batch <= 2147483647LL && k >= 1 && k <= n && k <= SCALEPLAN_CUDA_MAX_K,
-              "topk: needs 1 <= k <= min(n, " + std::to_string(SCALEPLAN_CUDA_MAX_K) + ")");
+      Require(batch > 0 && batch <= INT_MAX && n <= INT_MAX && k >= 1 && k <= n && k <= SCALEPLAN_CUDA_MAX_K,
+              "topk: needs 1 <= k <= min(n, " + std::to_string(SCALEPLAN_CUDA_MAX_K) + ") and batch, n < 2^31");
       DeviceBuffer<float> scores(batch * n);
       DeviceBuffer<float> values(batch * k);
       DeviceBuffer<int> indices(batch * k);
@@ -510,6 +612,16 @@ void TimeSpec(const ScaleplanCudaKernelSpec& spec, int warmup, int repeats, int 
   }
 }
 
+// The sparse kernels index W_dec with these; an index outside [0, n) would read or write outside the buffer.
+void RequireIndicesInRange(const int* indices, long long count, long long n) {
+  for (long long i = 0; i < count; ++i) {
+    if (indices[i] < 0 || indices[i] >= n) {
+      throw CudaFailure("index " + std::to_string(indices[i]) + " at position " + std::to_string(i) +
+                        " is outside [0, " + std::to_string(n) + ")");
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -549,13 +661,32 @@ int scaleplan_cuda_open(ScaleplanCudaDeviceInfo* info, char* error, int error_si
     SCALEPLAN_CUDA_TRY(cudaDeviceGetAttribute(&info->memory_clock_khz, cudaDevAttrMemoryClockRate, 0));
     SCALEPLAN_CUDA_TRY(cudaDriverGetVersion(&info->driver_version));
     SCALEPLAN_CUDA_TRY(cudaRuntimeGetVersion(&info->runtime_version));
+    // The module holds code for the architectures it was built for (and PTX the driver can compile for newer ones);
+    // on an older device the first launch would fail, so say so now, while the caller can still fall back.
+    cudaFuncAttributes attributes;
+    const cudaError_t loaded = cudaFuncGetAttributes(&attributes, TopKKernel);
+    if (loaded != cudaSuccess) {
+      cudaGetLastError();
+      throw CudaFailure("the CUDA probe module's kernels cannot run on " + std::string(properties.name) +
+                        " (compute capability " + std::to_string(properties.major) + "." +
+                        std::to_string(properties.minor) + "): " + cudaGetErrorName(loaded) + " (" +
+                        cudaGetErrorString(loaded) + ")" +
+                        (loaded == cudaErrorNoKernelImageForDevice
+                             ? "; rebuild with this architecture in CMAKE_CUDA_ARCHITECTURES"
+                             : ""));
+    }
     if (g_cublas == nullptr) SCALEPLAN_CUDA_TRY(cublasCreate(&g_cublas));
+    ++g_open_count;
   });
 }
 
+// Every successful scaleplan_cuda_open is matched by one close; the cuBLAS handle lives until the last.
 void scaleplan_cuda_close(void) {
-  if (g_cublas != nullptr) cublasDestroy(g_cublas);
-  g_cublas = nullptr;
+  if (g_open_count > 0) --g_open_count;
+  if (g_open_count == 0 && g_cublas != nullptr) {
+    cublasDestroy(g_cublas);
+    g_cublas = nullptr;
+  }
 }
 
 int scaleplan_cuda_encoder_gemm(int dtype, long long batch, long long d, long long n, const float* x,
@@ -566,9 +697,8 @@ int scaleplan_cuda_encoder_gemm(int dtype, long long batch, long long d, long lo
             "encoder_gemm: bad shape");
     GemmInputs inputs(dtype, batch, d, n);
     DeviceBuffer<float> device_scores(batch * n);
-    inputs.x().Upload(x);
-    inputs.w_enc().Upload(w_enc);
-    const GemmOperands operands = inputs.Prepare(batch, d, n);
+    inputs.Upload(x, w_enc);
+    const GemmOperands operands = inputs.Operands();
     RunGemm(dtype, batch, d, n, operands, device_scores.get());
     SCALEPLAN_CUDA_TRY(cudaDeviceSynchronize());
     device_scores.Download(scores);
@@ -579,7 +709,8 @@ int scaleplan_cuda_topk(long long batch, long long n, long long k, const float* 
                         char* error, int error_size) {
   return Guarded(error, error_size, [&] {
     RequireOpen();
-    Require(batch > 0 && k >= 1 && k <= n && k <= SCALEPLAN_CUDA_MAX_K, "topk: bad shape");
+    Require(batch > 0 && batch <= INT_MAX && n <= INT_MAX && k >= 1 && k <= n && k <= SCALEPLAN_CUDA_MAX_K,
+            "topk: bad shape");
     DeviceBuffer<float> device_scores(batch * n);
     DeviceBuffer<float> device_values(batch * k);
     DeviceBuffer<int> device_indices(batch * k);
@@ -595,8 +726,8 @@ int scaleplan_cuda_decoder_gather(long long batch, long long d, long long n, lon
                                   const int* indices, const float* w_dec, float* out, char* error, int error_size) {
   return Guarded(error, error_size, [&] {
     RequireOpen();
-    Require(batch > 0 && d > 0 && n > 0 && k > 0, "decoder_gather: bad shape");
-    for (long long i = 0; i < batch * k; ++i) Require(indices[i] >= 0 && indices[i] < n, "index out of range");
+    Require(batch > 0 && batch <= INT_MAX && d > 0 && k > 0 && k <= n && n <= INT_MAX, "decoder_gather: bad shape");
+    RequireIndicesInRange(indices, batch * k, n);
     DeviceBuffer<float> device_values(batch * k);
     DeviceBuffer<int> device_indices(batch * k);
     DeviceBuffer<float> device_w_dec(n * d);
@@ -615,8 +746,8 @@ int scaleplan_cuda_scatter_add(long long batch, long long d, long long n, long l
                                int error_size) {
   return Guarded(error, error_size, [&] {
     RequireOpen();
-    Require(batch > 0 && d > 0 && n > 0 && k > 0, "scatter_add: bad shape");
-    for (long long i = 0; i < batch * k; ++i) Require(indices[i] >= 0 && indices[i] < n, "index out of range");
+    Require(batch > 0 && batch <= INT_MAX && d > 0 && k > 0 && k <= n && n <= INT_MAX, "scatter_add: bad shape");
+    RequireIndicesInRange(indices, batch * k, n);
     DeviceBuffer<float> device_values(batch * k);
     DeviceBuffer<int> device_indices(batch * k);
     DeviceBuffer<float> device_grad_out(batch * d);

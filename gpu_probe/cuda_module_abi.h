@@ -4,7 +4,7 @@
  * Every function returning int returns 0 on success; otherwise non-zero, with a NUL-terminated one-line reason
  * written to `error` (capacity `error_size` bytes). Host pointers only: the module allocates, copies and frees the
  * device buffers itself. Layouts and formulas are those of gpu_probe/kernel_cost.h. Kernel and dtype codes are the
- * values of scaleplan::probe::KernelKind and DType, in order. */
+ * values of scaleplan::probe::KernelKind and DType, in order. Calls come from one host thread. */
 #ifndef SCALEPLAN_GPU_PROBE_CUDA_MODULE_ABI_H_
 #define SCALEPLAN_GPU_PROBE_CUDA_MODULE_ABI_H_
 
@@ -58,9 +58,16 @@ typedef struct ScaleplanCudaKernelSpec {
   long long k;
 } ScaleplanCudaKernelSpec;
 
+#ifdef __cplusplus
+/* Both sides compile this header; a change of these sizes (LP64) must come with a new SCALEPLAN_CUDA_ABI_VERSION. */
+static_assert(sizeof(ScaleplanCudaDeviceInfo) == 304, "ScaleplanCudaDeviceInfo changed: bump the ABI version");
+static_assert(sizeof(ScaleplanCudaKernelSpec) == 40, "ScaleplanCudaKernelSpec changed: bump the ABI version");
+#endif
+
 SCALEPLAN_CUDA_API int scaleplan_cuda_abi_version(void);
 
-/* Initialises device 0 and cuBLAS; fills `info`. Fails with the reason when there is no driver or no device. */
+/* Initialises device 0 and cuBLAS; fills `info`. Fails with the reason when there is no driver, no device, or no code
+ * in the module for the device. Each successful open is matched by one close; the last close releases cuBLAS. */
 SCALEPLAN_CUDA_API int scaleplan_cuda_open(ScaleplanCudaDeviceInfo* info, char* error, int error_size);
 SCALEPLAN_CUDA_API void scaleplan_cuda_close(void);
 

@@ -9,6 +9,7 @@
 
 #include "gpu_probe/kernel_check.h"
 #include "gpu_probe/probe.h"
+#include "gpu_probe/reference_kernels.h"
 #include "tests/testing.h"
 
 namespace scaleplan::probe {
@@ -92,6 +93,32 @@ TEST_F(CudaKernelsTest, TopKOnALongRowWithTiesAtTheThreshold) {
   EXPECT_EQ(values[9], 0.25f);
 }
 
+TEST_F(CudaKernelsTest, TopKOnRowsOfTheSweepsLengthWithTiesAcrossWarpSlices) {
+  // n not a multiple of the block, k at the sweep's largest; scores on a coarse grid, so the k-th value has ties
+  // spread over every warp's slice of the row, and only some of them are taken.
+  const std::int64_t batch = 3;
+  const std::int64_t n = 131075;
+  const std::int64_t k = 128;
+  std::vector<float> scores(static_cast<std::size_t>(batch * n));
+  for (std::size_t i = 0; i < scores.size(); ++i) scores[i] = static_cast<float>((i * 2654435761u) % 4099u) / 64.0f;
+  std::vector<float> values(static_cast<std::size_t>(batch * k));
+  std::vector<std::int32_t> indices(values.size());
+  backend_->TopK(batch, n, k, scores.data(), values.data(), indices.data());
+  std::vector<float> want_values;
+  std::vector<std::int32_t> want_indices;
+  reference::TopK(batch, n, k, scores.data(), &want_values, &want_indices);
+  EXPECT_EQ(values, want_values);
+  EXPECT_EQ(indices, want_indices);
+}
+
+TEST_F(CudaKernelsTest, TwoOpenBackendsShareTheModule) {
+  std::string why;
+  std::unique_ptr<Backend> second = OpenCudaBackend(&why);
+  ASSERT_NE(second, nullptr) << why;
+  second.reset();  // closing one must leave the other usable
+  EXPECT_NO_THROW(CheckKernel(*backend_, KernelKind::ENCODER_GEMM, DType::FP32));
+}
+
 TEST_F(CudaKernelsTest, TimedRunsReturnOneDurationPerRepeat) {
   TimingOptions timing;
   timing.warmup = 1;
@@ -101,6 +128,18 @@ TEST_F(CudaKernelsTest, TimedRunsReturnOneDurationPerRepeat) {
   for (double seconds : run.seconds) EXPECT_GT(seconds, 0.0);
   const TimedRun fma = backend_->Time({KernelKind::FMA_PEAK, DType::FP32, 0, 0, 1 << 24, 0}, timing);
   EXPECT_GE(fma.executed.n, 1 << 24);
+  for (const KernelSpec& spec : {KernelSpec{KernelKind::TOPK, DType::FP32, 64, 0, 131072, 128},
+                                 KernelSpec{KernelKind::DECODER_GATHER, DType::FP32, 256, 768, 16384, 32},
+                                 KernelSpec{KernelKind::SCATTER_ADD, DType::FP32, 256, 768, 16384, 32}}) {
+    const TimedRun sparse = backend_->Time(spec, timing);
+    ASSERT_EQ(sparse.seconds.size(), 2u) << spec.Describe();
+    EXPECT_GT(sparse.seconds[0], 0.0) << spec.Describe();
+  }
+  for (DType dtype : {DType::FP32, DType::TF32, DType::BF16}) {
+    if (!backend_->Supports(dtype)) continue;
+    const KernelSpec gemm{KernelKind::ENCODER_GEMM, dtype, 256, 768, 4096, 0};
+    EXPECT_EQ(backend_->Time(gemm, timing).seconds.size(), 2u) << gemm.Describe();
+  }
 }
 
 }  // namespace
