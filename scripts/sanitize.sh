@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sanitizer runs (CI runs both after scripts/test.sh):
+# Sanitizer runs (CI runs 'address' after scripts/test.sh; 'thread' is run by hand before a release):
 #   scripts/sanitize.sh address   AddressSanitizer + UndefinedBehaviorSanitizer build of everything
-#                                 (build-asan/), then the whole test suite
+#                                 (build-asan/), then the whole test suite but the scale tests (label 'scale':
+#                                 a million-run fit takes minutes under ASan, and its memory bound means nothing
+#                                 with shadow memory; the same code runs in the smaller fits)
 #   scripts/sanitize.sh thread    ThreadSanitizer build of the fitting library (build-tsan/), then the
 #                                 multi-threaded fit and bootstrap tests
 #   scripts/sanitize.sh           both
@@ -25,10 +27,12 @@ run_address() {
   echo "scaleplan: AddressSanitizer + UndefinedBehaviorSanitizer: whole suite (build-asan/)" >&2
   configure build-asan address,undefined
   cmake --build build-asan --parallel "$(nproc)"
-  ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1" \
+  # intercept_strndup=0: the X keyboard library (under the GUI smoke test's Xvfb window) strndup()s fixed-length
+  # fields that are not NUL-terminated, which is allowed but trips the interceptor; scaleplan never calls strndup.
+  ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:intercept_strndup=0" \
   LSAN_OPTIONS="suppressions=$root/scripts/sanitizer/lsan.supp:print_suppressions=0" \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" --timeout 900
+    ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" --timeout 900 --label-exclude scale
 }
 
 run_thread() {
