@@ -84,6 +84,7 @@ void PrintFitTable(const ChinchillaFit& fit, const RunsTable& table, const Chinc
     for (const auto& name : fit.search.outside_grid) out << ' ' << name;
     out << " (widen it with --grid to be sure no better optimum lies beyond)\n";
   }
+  for (const std::string& warning : fit.warnings) out << "  warning     " << warning << '\n';
 }
 
 // One fitted law, as the front end shows it: its JSON, its table, and its allocation at any budget.
@@ -91,6 +92,7 @@ struct LawReport {
   std::string name;
   bool usable = false;
   std::string status;
+  std::vector<std::string> warnings;  // what weakens a usable fit (fitting/identifiability.h)
   nlohmann::ordered_json json;
   std::string table;
   std::function<Allocation(double)> allocate;
@@ -127,6 +129,7 @@ LawReport ReportChinchilla(const FitContext& context, ChinchillaFit* fit_out,
   const ChinchillaBootstrap* boot = *bootstrap_out ? &**bootstrap_out : nullptr;
   report.usable = fit.search.usable;
   report.status = fit.search.status;
+  report.warnings = fit.warnings;
   report.json = FitToJson(fit, context.table, boot);
   std::ostringstream table;
   PrintFitTable(fit, context.table, boot, table);
@@ -163,6 +166,7 @@ LawReport ReportKaplan(const FitContext& context) {
   }
   report.usable = fit.search.usable;
   report.status = fit.search.status;
+  report.warnings = fit.warnings;
   report.json = KaplanFitToJson(fit, &intervals);
   char line[256];
   std::ostringstream out;
@@ -187,6 +191,7 @@ LawReport ReportKaplan(const FitContext& context) {
                 fit.search.objective, fit.search.num_converged, fit.search.num_starts, fit.search.num_at_best,
                 fit.residuals.rmse, fit.residuals.mean, fit.residuals.max_abs);
   out << line;
+  for (const std::string& warning : fit.warnings) out << "  warning     " << warning << '\n';
   report.table = out.str();
   report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
   report.exponent_params = fit.law.ExponentParams();
@@ -448,6 +453,11 @@ int Fit(const std::vector<std::string>& args) {
       all["laws"] = nlohmann::ordered_json::array();
       for (const LawReport& report : reports) all["laws"].push_back(report.json);
       std::cout << all.dump(2) << '\n';
+    }
+    for (const LawReport& report : reports) {
+      for (const std::string& warning : report.warnings) {
+        std::cerr << "scaleplan fit: warning: " << report.name << ": " << warning << '\n';
+      }
     }
   } else {
     for (size_t i = 0; i < reports.size(); ++i) std::cout << (i ? "\n" : "") << reports[i].table;

@@ -51,3 +51,24 @@ function(scaleplan_embed_file out_var symbol file)
     COMMENT "Embedding ${file}")
   set(${out_var} ${out} PARENT_SCOPE)
 endfunction()
+
+# scaleplan_add_fuzz_target(csv_runs [LINKS ...]) -> executable csv_runs_fuzz from tests/fuzz/csv_runs_fuzz.cc, and
+# CTest fuzz/csv_runs_replay, which runs it on every file of tests/fuzz/corpus/csv_runs and tests/fuzz/regressions/
+# csv_runs. With SCALEPLAN_FUZZ it is a libFuzzer binary (scripts/fuzz.sh runs it); otherwise the replay main
+# (tests/fuzz/replay_main.cc, target scaleplan_fuzz_replay_main) feeds it the files.
+function(scaleplan_add_fuzz_target name)
+  cmake_parse_arguments(ARG "" "" "LINKS" ${ARGN})
+  set(target ${name}_fuzz)
+  set(inputs ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name} ${PROJECT_SOURCE_DIR}/tests/fuzz/regressions/${name})
+  add_executable(${target} ${PROJECT_SOURCE_DIR}/tests/fuzz/${name}_fuzz.cc)
+  target_link_libraries(${target} PRIVATE ${ARG_LINKS})
+  scaleplan_set_warnings(${target})
+  if(SCALEPLAN_FUZZ)
+    target_link_options(${target} PRIVATE -fsanitize=fuzzer)
+    add_test(NAME fuzz/${name}_replay COMMAND ${target} -runs=0 ${inputs})
+  else()
+    target_link_libraries(${target} PRIVATE scaleplan_fuzz_replay_main)
+    add_test(NAME fuzz/${name}_replay COMMAND ${target} ${inputs})
+  endif()
+  set_tests_properties(fuzz/${name}_replay PROPERTIES LABELS "fuzz")
+endfunction()

@@ -56,7 +56,10 @@ class CsvScanner {
       return;
     }
     if (blank || comment) {
-      while (scan < text_.size() && text_[scan] != '\n') ++scan;
+      // Up to the line end that ReadRow would see: a lone CR ends a line too, so a blank or comment line ending in
+      // one does not swallow the row after it.
+      while (scan < text_.size() && text_[scan] != '\n' && text_[scan] != '\r') ++scan;
+      if (scan + 1 < text_.size() && text_[scan] == '\r' && text_[scan + 1] == '\n') ++scan;
       pos_ = scan + 1;
       ++line_;
       at_line_start_content_ = false;
@@ -208,8 +211,14 @@ size_t RequireCsvColumn(const CsvTable& table, const CsvColumnRule& rule) {
 }
 
 std::string QuotedCsvHeader(const CsvTable& table) {
+  // Bounded, so that a header of a million columns (or one 10 MB name) does not become the message.
+  constexpr size_t kMaxNames = 20;
+  constexpr size_t kMaxNameBytes = 60;
   std::string out;
-  for (const std::string& name : table.header) out += (out.empty() ? "'" : ", '") + name + "'";
+  for (size_t i = 0; i < table.header.size() && i < kMaxNames; ++i) {
+    out += (out.empty() ? "'" : ", '") + AbbreviatedText(table.header[i], kMaxNameBytes) + "'";
+  }
+  if (table.header.size() > kMaxNames) out += ", ... (" + std::to_string(table.header.size()) + " columns)";
   return out;
 }
 

@@ -62,7 +62,8 @@ InputError MissingCsvColumnError(const CsvTable& table, const CsvColumnRule& rul
 // FindCsvColumn, with an absent column an error too (MissingCsvColumnError).
 size_t RequireCsvColumn(const CsvTable& table, const CsvColumnRule& rule);
 
-// For composing other header messages: the header quoted ("'N', 'D', 'loss'") and the aliases listed ("n, params").
+// For composing other header messages: the header quoted ("'N', 'D', 'loss'"; at most 20 names of at most 60 bytes
+// each, then "... (N columns)") and the aliases listed ("n, params").
 std::string QuotedCsvHeader(const CsvTable& table);
 std::string CsvAliasList(const CsvColumnRule& rule);
 

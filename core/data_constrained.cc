@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <limits>
 #include <sstream>
 
 #include "core/csv.h"
@@ -18,8 +17,6 @@ extern const std::string_view kMuennighoffRunsCsv;
 }  // namespace embedded
 
 namespace {
-
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 // 1 - exp(-x), accurate for small x.
 double OneMinusExpNeg(double x) { return -std::expm1(-x); }

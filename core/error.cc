@@ -4,6 +4,22 @@
 
 namespace scaleplan {
 
+namespace {
+
+// Where to cut `text` to at most `max_bytes` bytes without splitting a UTF-8 character.
+size_t CutPoint(std::string_view text, size_t max_bytes) {
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
+}
+
+}  // namespace
+
+std::string AbbreviatedText(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return std::string(text.substr(0, CutPoint(text, max_bytes))) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
 std::string FormatInputError(const std::string& message, const InputLocation& where) {
   std::ostringstream out;
   if (!where.file.empty()) {
@@ -16,11 +32,18 @@ std::string FormatInputError(const std::string& message, const InputLocation& wh
   if (where.column > 0 || !where.column_name.empty()) {
     out << "column ";
     if (where.column > 0) out << where.column;
-    if (!where.column_name.empty()) out << (where.column > 0 ? " " : "") << "('" << where.column_name << "')";
+    if (!where.column_name.empty()) {
+      out << (where.column > 0 ? " " : "") << "('" << AbbreviatedText(where.column_name) << "')";
+    }
     out << ": ";
   }
   out << message;
-  if (!where.text.empty()) out << ": '" << where.text << "'";
+  if (where.text.size() > kMaxQuotedBytes) {
+    out << ": '" << std::string_view(where.text).substr(0, CutPoint(where.text, kMaxQuotedBytes)) << "...' ("
+        << where.text.size() << " bytes)";
+  } else if (!where.text.empty()) {
+    out << ": '" << where.text << "'";
+  }
   return out.str();
 }
 

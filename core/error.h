@@ -6,8 +6,10 @@
 #ifndef SCALEPLAN_CORE_ERROR_H_
 #define SCALEPLAN_CORE_ERROR_H_
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace scaleplan {
 
@@ -31,8 +33,16 @@ class InputError : public std::runtime_error {
   std::string message_;
 };
 
-// Formats "file:line: column 3 ('loss'): message: 'text'" from whatever parts are known.
+// Formats "file:line: column 3 ('loss'): message: 'text'" from whatever parts are known. A text or column name
+// longer than kMaxQuotedBytes is cut there (at a UTF-8 character boundary) and its full size given, so that a
+// 10 MB cell or line never turns into a 10 MB message: "...: 'first 100 bytes...' (10485760 bytes)".
 std::string FormatInputError(const std::string& message, const InputLocation& where);
+
+inline constexpr size_t kMaxQuotedBytes = 100;
+
+// `text` when it has at most `max_bytes` bytes; otherwise its first `max_bytes` (cut at a UTF-8 character
+// boundary) followed by "... (N bytes)". For user text quoted inside messages.
+std::string AbbreviatedText(std::string_view text, size_t max_bytes = kMaxQuotedBytes);
 
 class InternalError : public std::logic_error {
  public:

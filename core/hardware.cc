@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
+
 namespace scaleplan {
 namespace {
 
@@ -50,7 +52,7 @@ class CatalogueReader {
   [[noreturn]] void Fail(const std::string& pointer, const std::string& reason, const Json* value = nullptr) const {
     InputLocation where;
     where.file = label_;
-    if (value != nullptr) where.text = value->is_string() ? value->get<std::string>() : value->dump();
+    if (value != nullptr) where.text = value->is_string() ? value->get<std::string>() : JsonExcerpt(*value);
     throw InputError((pointer.empty() ? std::string("/") : pointer) + ": " + reason, std::move(where));
   }
 
@@ -62,7 +64,8 @@ class CatalogueReader {
 
   void RejectUnknownKeys(const Json& object, const std::string& pointer,
                          std::initializer_list<const char*> known) const {
-    for (const auto& [key, value] : object.items()) {
+    for (const auto& item : object.items()) {
+      const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one in a lambda
       const bool is_known = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
       if (!is_known) {
         std::vector<std::string> names(known.begin(), known.end());
@@ -182,8 +185,8 @@ HardwareCatalogue ParseHardwareCatalogue(std::string_view json_text, const std::
   Json root;
   try {
     root = Json::parse(json_text.begin(), json_text.end());
-  } catch (const Json::parse_error& error) {
-    throw InputError("not valid JSON: " + std::string(error.what()), InputLocation{source_label});
+  } catch (const Json::exception& error) {  // parse_error, and out_of_range for a number beyond the double range
+    throw InputError("not valid JSON: " + AbbreviatedText(error.what(), 300), InputLocation{source_label});
   }
   const CatalogueReader reader(source_label);
   reader.RequireObject(root, "");

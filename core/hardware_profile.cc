@@ -1,9 +1,12 @@
 #include "core/hardware_profile.h"
 
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "core/json_input.h"
 
 namespace scaleplan {
 namespace {
@@ -68,6 +71,13 @@ class ObjectReader {
     return value == nullptr ? fallback : AsInteger(*value, PathOf(key), minimum);
   }
 
+  // Integer and OptionalInteger for a value held in an int: larger ones are out of range, not wrapped.
+  int Int(const std::string& key, int minimum) const { return ToInt(Integer(key, minimum), key); }
+
+  int OptionalInt(const std::string& key, int minimum, int fallback) const {
+    return ToInt(OptionalInteger(key, minimum, fallback), key);
+  }
+
   bool Boolean(const std::string& key, bool fallback) const {
     const Json* value = Find(key);
     if (value == nullptr) return fallback;
@@ -92,7 +102,7 @@ class ObjectReader {
     InputLocation where;
     where.file = source_;
     if (!value.is_null()) {
-      where.text = value.dump();
+      where.text = JsonExcerpt(value);
       if (where.text.size() > 60) where.text = where.text.substr(0, 57) + "...";
     }
     throw InputError("at '" + (path.empty() ? std::string("(top level)") : path) + "': " + message, where);
@@ -102,6 +112,11 @@ class ObjectReader {
   std::string AsString(const Json& value, const std::string& path) const {
     if (!value.is_string()) Fail(path, std::string("expected a string, found ") + TypeName(value), value);
     return value.get<std::string>();
+  }
+
+  int ToInt(std::int64_t number, const std::string& key) const {
+    if (number > std::numeric_limits<int>::max()) Fail(PathOf(key), "integer out of range", Require(key));
+    return static_cast<int>(number);
   }
 
   std::int64_t AsInteger(const Json& value, const std::string& path, std::int64_t minimum) const {
@@ -206,14 +221,7 @@ std::string HardwareProfileToJson(const HardwareProfile& profile) {
 }
 
 HardwareProfile HardwareProfileFromJson(const std::string& text, const std::string& source) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& error) {
-    InputLocation where;
-    where.file = source;
-    throw InputError(std::string("not valid JSON (") + error.what() + ")", where);
-  }
+  const Json root = ParseJsonInput<Json>(text, source);
   const ObjectReader in(root, "", source);
   HardwareProfile profile;
 
@@ -239,7 +247,7 @@ HardwareProfile HardwareProfileFromJson(const std::string& text, const std::stri
     if (!flag.is_string()) host.Fail(path, std::string("expected a string, found ") + TypeName(flag), flag);
     profile.host.isa.push_back(flag.get<std::string>());
   });
-  profile.host.threads = static_cast<int>(host.Integer("threads", 1));
+  profile.host.threads = host.Int("threads", 1);
   profile.host.blas_corename = host.String("blas_corename");
   profile.host.blas_config = host.OptionalString("blas_config").value_or("");
   profile.host.openblas_coretype = host.OptionalString("openblas_coretype");
@@ -248,14 +256,14 @@ HardwareProfile HardwareProfileFromJson(const std::string& text, const std::stri
     const ObjectReader gpu(*gpu_json, "cuda_device", source);
     CudaDeviceInfo info;
     info.name = gpu.String("name");
-    info.sm_count = static_cast<int>(gpu.Integer("sm_count", 0));
-    info.compute_capability_major = static_cast<int>(gpu.OptionalInteger("compute_capability_major", 0, 0));
-    info.compute_capability_minor = static_cast<int>(gpu.OptionalInteger("compute_capability_minor", 0, 0));
+    info.sm_count = gpu.Int("sm_count", 0);
+    info.compute_capability_major = gpu.OptionalInt("compute_capability_major", 0, 0);
+    info.compute_capability_minor = gpu.OptionalInt("compute_capability_minor", 0, 0);
     info.memory_bytes = gpu.Number("memory_bytes");
     info.l2_cache_bytes = gpu.OptionalNumber("l2_cache_bytes", 0.0);
-    info.clock_khz = static_cast<int>(gpu.OptionalInteger("clock_khz", 0, 0));
-    info.memory_clock_khz = static_cast<int>(gpu.OptionalInteger("memory_clock_khz", 0, 0));
-    info.memory_bus_width_bits = static_cast<int>(gpu.OptionalInteger("memory_bus_width_bits", 0, 0));
+    info.clock_khz = gpu.OptionalInt("clock_khz", 0, 0);
+    info.memory_clock_khz = gpu.OptionalInt("memory_clock_khz", 0, 0);
+    info.memory_bus_width_bits = gpu.OptionalInt("memory_bus_width_bits", 0, 0);
     profile.cuda_device = info;
   }
 

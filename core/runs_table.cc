@@ -1,6 +1,7 @@
 #include "core/runs_table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <numeric>
@@ -9,6 +10,7 @@
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/units.h"
 
 namespace scaleplan {
 
@@ -65,6 +67,18 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
     if (compute) run.compute_flops = ParsePositiveCsvCell(csv, row, *compute);
     if (!tokens) run.num_tokens = run.compute_flops / (6.0 * run.num_params);
     if (!compute) run.compute_flops = 6.0 * run.num_params * run.num_tokens;
+    if (!tokens || !compute) {
+      // A derived D or C is range-checked like a read one: 6 N D overflows to infinity for N = D = 1e200, and
+      // C / (6 N) underflows to 0 for N = 1e300, C = 1e-300.
+      const double derived = tokens ? run.compute_flops : run.num_tokens;
+      if (!(std::isfinite(derived) && derived > 0.0)) {
+        const std::string inputs = "N = " + FormatScientific(run.num_params) +
+                                   (tokens ? ", D = " + FormatScientific(run.num_tokens)
+                                           : ", C = " + FormatScientific(run.compute_flops));
+        throw InputError(std::string(tokens ? "C = 6 N D" : "D = C / (6 N)") + " is out of range for " + inputs,
+                         InputLocation{source, row.line});
+      }
+    }
     table.runs.push_back(run);
   }
   return table;

@@ -41,7 +41,7 @@ struct RunsTable {
 
 // Parses CSV text. Throws InputError naming source, line, column and text for: an empty file, a missing column
 // (listing the header and the accepted aliases), a ragged row, a value that is not a number, NaN, Inf or <= 0,
-// and a file with a header but no runs.
+// a derived D = C / (6 N) or C = 6 N D that is not a finite positive number, and a file with a header but no runs.
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns = {});
 
 // Reads and parses a file. Throws InputError when it cannot be read.

@@ -41,7 +41,13 @@ std::optional<double> TryParseQuantity(std::string_view text, std::string* why) 
   }
   const char* begin = text.data();
   const char* end = text.data() + text.size();
-  if (*begin == '+') ++begin;  // from_chars does not accept a leading '+'
+  if (*begin == '+') {  // from_chars does not accept a leading '+', and "+-5" is not a number
+    ++begin;
+    if (begin != end && *begin == '-') {
+      Fail(why, "not a number");
+      return std::nullopt;
+    }
+  }
   double value = 0.0;
   auto [ptr, ec] = std::from_chars(begin, end, value, std::chars_format::general);
   if (ec == std::errc::result_out_of_range) {
@@ -64,6 +70,10 @@ std::optional<double> TryParseQuantity(std::string_view text, std::string* why) 
   if (!rest.empty()) {
     std::optional<double> multiplier;
     if (rest.size() == 1) multiplier = SuffixMultiplier(rest.front());
+    if (!multiplier && rest.find(',') != std::string_view::npos) {
+      Fail(why, "not a number (no commas in numbers: write 1500000, 1.5e6 or 1.5M, with '.' as the decimal point)");
+      return std::nullopt;
+    }
     if (!multiplier) {
       Fail(why, "not a number (unknown suffix; use K, M, B/G, T or P)");
       return std::nullopt;

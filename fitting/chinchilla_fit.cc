@@ -40,6 +40,20 @@ ChinchillaLaw ChinchillaModel::ToLaw(const std::vector<double>& params) {
   return law;
 }
 
+LawTerms ChinchillaModel::Terms() {
+  LawTerms terms;
+  terms.name = "Chinchilla law";
+  terms.num_params = kNumParams;
+  terms.min_distinct = 3;
+  terms.params_term = "E + A / N^alpha";
+  terms.params_term_params = "alpha, A and E";
+  terms.tokens_term = "E + B / D^beta";
+  terms.tokens_term_params = "beta, B and E";
+  terms.params_pair = "alpha and A";
+  terms.tokens_pair = "beta and B";
+  return terms;
+}
+
 ResidualStats ComputeResiduals(const ChinchillaLaw& law, const RunsTable& table, double huber_delta) {
   return ComputeResiduals(
       table, [&law](const TrainingRun& run) { return law.Loss(run.num_params, run.num_tokens); }, huber_delta);
@@ -47,12 +61,9 @@ ResidualStats ComputeResiduals(const ChinchillaLaw& law, const RunsTable& table,
 
 ChinchillaFit FitChinchilla(const RunsTable& table, const MultiStartOptions& options, const InitGrid& grid,
                             const ProgressCallback& progress) {
-  if (table.runs.size() <= static_cast<size_t>(ChinchillaModel::kNumParams)) {
-    throw InputError("too few runs to fit: " + std::to_string(table.runs.size()) +
-                         " runs, but the Chinchilla law has 5 parameters (need at least 6 runs)",
-                     InputLocation{table.source});
-  }
+  std::vector<std::string> warnings = RequireIdentifiable(table, ChinchillaModel::Terms());
   ChinchillaFit fit;
+  fit.warnings = std::move(warnings);
   fit.options = options;
   fit.grid = grid;
   const ChinchillaModel model(table);

@@ -16,6 +16,7 @@
 #include "core/chinchilla_law.h"
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
+#include "fitting/identifiability.h"
 #include "fitting/log_space_runs.h"
 #include "fitting/multistart.h"
 #include "fitting/residuals.h"
@@ -38,6 +39,8 @@ class ChinchillaModel : public LogSpaceRuns {
 
   static InitGrid HoffmannGrid();
   static ChinchillaLaw ToLaw(const std::vector<double>& params);
+  // The law as the identifiability check words it (fitting/identifiability.h): 3 distinct N and D needed.
+  static LawTerms Terms();
 };
 
 // Log-residual statistics of the law on `table` (fitting/residuals.h).
@@ -49,9 +52,11 @@ struct ChinchillaFit {
   ResidualStats residuals;
   MultiStartOptions options;
   InitGrid grid;
+  std::vector<std::string> warnings;  // what weakens the fit although the runs identify the law (identifiability.h)
 };
 
-// Fits the law to `table`. Throws InputError when there are not more runs than parameters. A fit that does not
+// Fits the law to `table`. Throws InputError when the runs cannot identify the law (fitting/identifiability.h: too
+// few runs or distinct points, fewer than 3 distinct N or D, collinear log N and log D). A fit that does not
 // converge is returned with search.usable = false and the reason in search.status.
 ChinchillaFit FitChinchilla(const RunsTable& table, const MultiStartOptions& options,
                             const InitGrid& grid = ChinchillaModel::HoffmannGrid(),

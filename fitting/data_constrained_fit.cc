@@ -68,6 +68,31 @@ DataConstrainedFit FitDataConstrained(const DataConstrainedRunsTable& table, con
                          " runs, but R_D* and R_N* are 2 parameters (need at least 3 runs)",
                      InputLocation{table.source});
   }
+  // R_D* acts only on repeated tokens and R_N* only on parameters beyond U_N: runs with neither leave the objective
+  // flat in that constant, and L-BFGS would report its starting point as a fit.
+  DataConstrainedLaw terms;
+  terms.base = base;
+  int num_repeating = 0;
+  int num_excess = 0;
+  for (const DataConstrainedRun& run : table.runs) {
+    if (run.num_tokens > (1.0 + 1e-9) * terms.UniqueTokensSeen(run.num_tokens, run.unique_tokens)) ++num_repeating;
+    if (run.num_params > (1.0 + 1e-9) * terms.UniqueParams(run.num_params, run.num_tokens, run.unique_tokens)) {
+      ++num_excess;
+    }
+  }
+  const std::string all_runs = "all " + std::to_string(table.runs.size()) + " runs";
+  if (num_repeating == 0) {
+    throw InputError("no run repeats its data (D <= U in " + all_runs +
+                         "): R_D* cannot be identified, as it acts only on repeated tokens; the fit needs runs "
+                         "trained for more than one epoch of their unique tokens",
+                     InputLocation{table.source});
+  }
+  if (num_excess == 0) {
+    throw InputError("no run has more parameters than its unique data support (N <= U_N, the compute-optimal size "
+                     "for one epoch of U, in " + all_runs +
+                         "): R_N* cannot be identified, as it acts only on the parameters beyond U_N",
+                     InputLocation{table.source});
+  }
   DataConstrainedFit fit;
   fit.options = options;
   fit.grid = grid;

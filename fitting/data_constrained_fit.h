@@ -99,7 +99,8 @@ struct DataConstrainedFit {
 };
 
 // Fits R_D*, R_N* to `table` with `base` frozen (by default Muennighoff et al.'s C4 base law). Throws InputError
-// when there are fewer than 3 runs. A fit that does not converge is returned with usable = false and the reason.
+// when there are fewer than 3 runs, when no run repeats its data (D > U: R_D* is not identifiable) or when no run
+// has more parameters than U_N (R_N* is not identifiable). A fit that does not converge is returned with usable = false and the reason.
 DataConstrainedFit FitDataConstrained(const DataConstrainedRunsTable& table,
                                       const ChinchillaLaw& base = MuennighoffC4BaseLaw(),
                                       const MultiStartOptions& options = {},

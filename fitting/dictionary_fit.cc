@@ -176,14 +176,17 @@ DictionaryFit FitDictionaryLaws(const DictionaryRunsTable& runs, const Dictionar
     }
     fit.token_law_k = k;
     fit.token_view = LatentsTokensView(runs, k);
-    const size_t distinct_latents = DistinctCount(fit.token_view, &TrainingRun::num_params);
-    const size_t distinct_tokens = DistinctCount(fit.token_view, &TrainingRun::num_tokens);
-    if (fit.token_view.runs.size() <= static_cast<size_t>(ChinchillaModel::kNumParams) || distinct_latents < 2 ||
-        distinct_tokens < 2) {
-      fit.token_law_note = "too few runs at k = " + FormatQuantity(k) + " for the token law (" +
-                           std::to_string(fit.token_view.runs.size()) + " runs, " +
-                           std::to_string(distinct_latents) + " sizes, " + std::to_string(distinct_tokens) +
-                           " token counts; it needs 6 runs with 2 sizes and 2 token counts)";
+    // The check FitChinchilla makes, worded for latents and tokens: runs that cannot identify the token law leave
+    // the planner on the prior's tokens-to-convergence rule instead of on a fit that only looks like one.
+    LawTerms terms = ChinchillaModel::Terms();
+    terms.name = "token law L(n, T)";
+    terms.params_axis = "n";
+    terms.tokens_axis = "T";
+    terms.params_term = "E + A / n^alpha";
+    terms.tokens_term = "E + B / T^beta";
+    const Identifiability check = AssessIdentifiability(fit.token_view, terms);
+    if (!check.identifiable) {
+      fit.token_law_note = "the runs at k = " + FormatQuantity(k) + " cannot identify the token law: " + check.verdict;
     } else {
       fit.token_fit = FitChinchilla(fit.token_view, options.search, DictionaryTokensGrid());
       if (!fit.token_fit.search.usable) {
@@ -192,6 +195,7 @@ DictionaryFit FitDictionaryLaws(const DictionaryRunsTable& runs, const Dictionar
         return fit;
       }
       fit.has_token_law = true;
+      for (const std::string& warning : check.warnings) fit.notes.push_back("token law: " + warning);
     }
   }
   if (!fit.has_token_law) {

@@ -5,8 +5,9 @@
 //     ChinchillaModel itself fed a runs table whose N is the latents n and whose D is the tokens T (Approach 3's
 //     objective: the summed Huber_1e-3 of log residuals, L-BFGS from a grid of starts). Its runs are those at
 //     token_law_k, by default the k with the most distinct token counts (ties: the most runs, then the smaller k).
-//     It needs at least 6 runs at that k with 2 or more distinct n and T; without them (or without a tokens column)
-//     the runs are taken as trained to convergence and the planner uses the prior's tokens-to-convergence rule.
+//     It needs runs at that k that identify it (fitting/identifiability.h: at least 6 runs at 6 distinct points,
+//     3 or more distinct n and T, log n and log T not collinear); without them (or without a tokens column) the
+//     runs are taken as trained to convergence and the planner uses the prior's tokens-to-convergence rule.
 // (a) Converged: Gao et al. 2024's L(n, k) = exp(alpha + beta_k ln k + beta_n ln n + gamma ln k ln n)
 //     + exp(zeta + eta ln k), parameters (alpha, beta_k, beta_n, gamma, zeta, eta) used as they are, with the
 //     log-space prediction LSE(alpha + beta_k ln k + beta_n ln n + gamma ln k ln n, zeta + eta ln k) and the same

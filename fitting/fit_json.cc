@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/json_input.h"
 
 namespace scaleplan {
 
@@ -44,6 +45,7 @@ nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,
   out["exponent_tokens"] = fit.law.ExponentTokens();
   out["usable"] = fit.search.usable;
   out["status"] = fit.search.status;
+  out["warnings"] = fit.warnings;
   out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(KaplanModel::DefaultGrid()));
   out["residuals"] = ResidualsToJson(fit.residuals);
   if (intervals != nullptr && !intervals->empty()) out["intervals"] = IntervalsToJson(*intervals);
@@ -100,6 +102,7 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
   out["exponent_tokens"] = fit.law.ExponentTokens();
   out["usable"] = fit.search.usable;
   out["status"] = fit.search.status;
+  out["warnings"] = fit.warnings;
   out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(fit.grid));
   out["residuals"] = ResidualsToJson(fit.residuals);
   char hash[32];
@@ -138,7 +141,7 @@ double RequireNumber(const nlohmann::json& doc, const char* key, const std::stri
   const nlohmann::json& value = doc.at(key);
   if (!value.is_number()) {
     throw InputError(std::string("key '") + key + "' must be a number, got " + value.type_name(),
-                     InputLocation{source, 0, 0, "", value.dump()});
+                     InputLocation{source, 0, 0, "", JsonExcerpt(value)});
   }
   return value.get<double>();
 }
@@ -146,15 +149,15 @@ double RequireNumber(const nlohmann::json& doc, const char* key, const std::stri
 }  // namespace
 
 SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw InputError(std::string("not valid JSON (") + error.what() + ")", InputLocation{source});
-  }
+  const nlohmann::json doc = ParseJsonInput(json_text, source);
   if (!doc.is_object()) throw InputError("a saved fit must be a JSON object", InputLocation{source});
+  // Keys this reader does not know are ignored: a later version-1 writer may add fields.
   if (doc.contains("schema_version")) {
     const double version = RequireNumber(doc, "schema_version", source);
+    if (!doc["schema_version"].is_number_integer() || version < 1) {
+      throw InputError("key 'schema_version' must be a positive integer",
+                       InputLocation{source, 0, 0, "", doc["schema_version"].dump()});
+    }
     if (version > kFitSchemaVersion) {
       throw InputError("schema_version " + doc["schema_version"].dump() +
                            " is newer than this scaleplan understands (" + std::to_string(kFitSchemaVersion) +
@@ -163,10 +166,17 @@ SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
     }
   }
   if (doc.contains("law") && (!doc["law"].is_string() || doc["law"].get<std::string>() != "chinchilla")) {
-    throw InputError("key 'law' must be \"chinchilla\" for a plan", InputLocation{source, 0, 0, "", doc["law"].dump()});
+    throw InputError("key 'law' must be \"chinchilla\" for a plan",
+                     InputLocation{source, 0, 0, "", JsonExcerpt(doc["law"])});
   }
-  if (doc.contains("usable") && doc["usable"].is_boolean() && !doc["usable"].get<bool>()) {
-    throw InputError("the saved fit is marked unusable (" + doc.value("status", std::string("no status")) + ")",
+  if (doc.contains("usable") && !doc["usable"].is_boolean()) {
+    throw InputError(std::string("key 'usable' must be true or false, got ") + doc["usable"].type_name(),
+                     InputLocation{source, 0, 0, "", JsonExcerpt(doc["usable"])});
+  }
+  if (doc.contains("usable") && !doc["usable"].get<bool>()) {
+    const bool has_status = doc.contains("status") && doc["status"].is_string();
+    throw InputError("the saved fit is marked unusable (" +
+                         (has_status ? doc["status"].get<std::string>() : std::string("no status")) + ")",
                      InputLocation{source});
   }
   SavedLaw saved;
@@ -178,10 +188,22 @@ SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
   std::string why;
   if (!saved.law.Check(&why)) throw InputError("not a usable law: " + why, InputLocation{source});
   saved.description = "fit from " + source;
-  if (doc.contains("data") && doc["data"].is_object()) {
+  if (doc.contains("data")) {
+    // The compute range decides the extrapolation warnings of every plan: a mistyped one is an error, not ignored.
     const auto& data = doc["data"];
-    if (data.contains("compute_min") && data["compute_min"].is_number()) saved.compute_min = data["compute_min"];
-    if (data.contains("compute_max") && data["compute_max"].is_number()) saved.compute_max = data["compute_max"];
+    if (!data.is_object()) {
+      throw InputError(std::string("key 'data' must be an object, got ") + data.type_name(),
+                       InputLocation{source, 0, 0, "", JsonExcerpt(data)});
+    }
+    for (const char* key : {"compute_min", "compute_max"}) {
+      if (!data.contains(key)) continue;
+      const auto& value = data[key];
+      if (!value.is_number() || !(value.get<double>() >= 0)) {
+        throw InputError(std::string("key 'data.") + key + "' must be a non-negative number",
+                         InputLocation{source, 0, 0, "", JsonExcerpt(value)});
+      }
+      (std::string(key) == "compute_min" ? saved.compute_min : saved.compute_max) = value.get<double>();
+    }
   }
   if (doc.contains("bootstrap")) {
     const nlohmann::json& boot = doc["bootstrap"];
@@ -201,7 +223,7 @@ SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
       const auto bad = [&] {
         return InputError("key 'bootstrap.laws[" + std::to_string(index) + "]' must be [E, A, B, alpha, beta] with "
                               "positive numbers",
-                          InputLocation{source, 0, 0, "", row.dump()});
+                          InputLocation{source, 0, 0, "", JsonExcerpt(row)});
       };
       if (!row.is_array() || row.size() != 5) throw bad();
       for (const auto& value : row) {

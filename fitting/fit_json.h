@@ -2,7 +2,8 @@
 //
 // Schema version 1 (keys scripts may depend on are marked *):
 //   schema_version*, law* ("chinchilla"), E*, A*, B*, alpha*, beta*, objective*, exponent_params* (a),
-//   exponent_tokens* (b), usable*, status, search {grid, grid_points, starts, converged, at_best, exhaustive,
+//   exponent_tokens* (b), usable*, status, warnings[] (what weakens the fit although the runs identify the law:
+//   fitting/identifiability.h), search {grid, grid_points, starts, converged, at_best, exhaustive,
 //   huber_delta, outside_grid[]}, residuals {num_runs, rmse, mean, max_abs, num_beyond_delta},
 //   data {source, num_runs, hash, notes[], compute_min, compute_max}
 //   with a bootstrap: intervals* {E: [lower, upper], A, B, alpha, beta, exponent_params, exponent_tokens},
@@ -51,7 +52,9 @@ struct SavedLaw {
 };
 
 // Parses a saved fit. Throws InputError naming `source` and the JSON key for malformed JSON, a missing or mistyped
-// key, a law that is not usable (non-positive coefficients), a fit marked unusable, or a newer schema_version.
+// key (E, A, B, alpha, beta; and, when present, schema_version, law, usable, data.compute_min/max, bootstrap), a law
+// that is not usable (non-positive coefficients), a fit marked unusable, or a newer schema_version. Other keys are
+// ignored, so that a later version-1 writer may add some.
 SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source);
 
 }  // namespace scaleplan

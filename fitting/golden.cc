@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/json_input.h"
 #include "core/units.h"
 
 namespace scaleplan {
@@ -35,7 +36,7 @@ class Reader {
   explicit Reader(const std::string& source) : source_(source) {}
 
   [[noreturn]] void Fail(const std::string& message, const Json* value = nullptr) const {
-    throw InputError(message, InputLocation{source_, 0, 0, "", value != nullptr ? value->dump() : ""});
+    throw InputError(message, InputLocation{source_, 0, 0, "", value != nullptr ? JsonExcerpt(*value) : ""});
   }
 
   const Json& Get(const Json& object, const std::string& path, const std::string& key) const {
@@ -62,10 +63,14 @@ class Reader {
     return number;
   }
 
-  std::int64_t Integer(const Json& object, const std::string& path, const std::string& key,
-                       std::int64_t minimum) const {
+  // An integer in [minimum, maximum]; the default maximum is what an int holds, as every count is one.
+  std::int64_t Integer(const Json& object, const std::string& path, const std::string& key, std::int64_t minimum,
+                       std::int64_t maximum = std::numeric_limits<int>::max()) const {
     const Json& value = Get(object, path, key);
     if (!value.is_number_integer()) Fail(TypeMessage(Join(path, key), "an integer", value), &value);
+    const bool too_large = value.is_number_unsigned() ? value.get<std::uint64_t>() > static_cast<std::uint64_t>(maximum)
+                                                      : value.get<std::int64_t>() > maximum;
+    if (too_large) Fail("key '" + Join(path, key) + "' must be at most " + std::to_string(maximum), &value);
     const std::int64_t number = value.get<std::int64_t>();
     if (number < minimum) {
       Fail("key '" + Join(path, key) + "' must be at least " + std::to_string(minimum), &value);
@@ -242,12 +247,7 @@ nlohmann::ordered_json MakeGolden(const ChinchillaFit& fit, const RunsTable& tab
 }
 
 Golden ParseGolden(std::string_view json_text, const std::string& source) {
-  Json doc;
-  try {
-    doc = Json::parse(json_text);
-  } catch (const Json::parse_error& error) {
-    throw InputError(std::string("not valid JSON (") + error.what() + ")", InputLocation{source});
-  }
+  Json doc = ParseJsonInput(json_text, source);
   const Reader read(source);
   if (!doc.is_object()) read.Fail("a golden file must be a JSON object");
   if (!doc.contains("parameters") && doc.contains("E") && doc.contains("search")) {

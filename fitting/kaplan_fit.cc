@@ -21,13 +21,24 @@ KaplanLaw KaplanModel::ToLaw(const std::vector<double>& params) {
   return KaplanLaw{std::exp(params[0]), std::exp(params[1]), params[2], params[3]};
 }
 
+LawTerms KaplanModel::Terms() {
+  LawTerms terms;
+  terms.name = "Kaplan law";
+  terms.num_params = kNumParams;
+  terms.min_distinct = 2;
+  terms.params_term = "(N_c / N)^(alpha_N / alpha_D)";
+  terms.params_term_params = "N_c and alpha_N";
+  terms.tokens_term = "D_c / D";
+  terms.tokens_term_params = "D_c";
+  terms.params_pair = "N_c and alpha_N";
+  terms.tokens_pair = "D_c";
+  return terms;
+}
+
 KaplanFit FitKaplan(const RunsTable& table, const MultiStartOptions& options, const InitGrid& grid) {
-  if (table.runs.size() <= static_cast<size_t>(KaplanModel::kNumParams)) {
-    throw InputError("too few runs to fit: " + std::to_string(table.runs.size()) +
-                         " runs, but the Kaplan law has 4 parameters (need at least 5 runs)",
-                     InputLocation{table.source});
-  }
+  std::vector<std::string> warnings = RequireIdentifiable(table, KaplanModel::Terms());
   KaplanFit fit;
+  fit.warnings = std::move(warnings);
   fit.options = options;
   const KaplanModel model(table);
   fit.search = FitMultiStart(model, grid, options);

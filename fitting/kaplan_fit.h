@@ -9,6 +9,7 @@
 
 #include "core/kaplan_law.h"
 #include "core/runs_table.h"
+#include "fitting/identifiability.h"
 #include "fitting/log_space_runs.h"
 #include "fitting/multistart.h"
 #include "fitting/residuals.h"
@@ -28,6 +29,9 @@ class KaplanModel : public LogSpaceRuns {
   // log N_c, log D_c in {15, 20, ..., 35}; alpha_N, alpha_D in {0.05, 0.1, 0.2, 0.4, 0.8}: 625 starts.
   static InitGrid DefaultGrid();
   static KaplanLaw ToLaw(const std::vector<double>& params);
+  // The law as the identifiability check words it (fitting/identifiability.h). Without an additive constant, two
+  // distinct N and two distinct D suffice.
+  static LawTerms Terms();
 };
 
 struct KaplanFit {
@@ -35,9 +39,10 @@ struct KaplanFit {
   MultiStartResult search;
   ResidualStats residuals;
   MultiStartOptions options;
+  std::vector<std::string> warnings;  // what weakens the fit although the runs identify the law (identifiability.h)
 };
 
-// Throws InputError when there are not more runs than parameters.
+// Throws InputError when the runs cannot identify the law (fitting/identifiability.h).
 KaplanFit FitKaplan(const RunsTable& table, const MultiStartOptions& options,
                     const InitGrid& grid = KaplanModel::DefaultGrid());
 

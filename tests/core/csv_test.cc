@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -118,6 +119,19 @@ TEST(CsvCells, ParsesPositiveQuantitiesWithTheirLocation) {
   EXPECT_EQ(error_of(1), "runs.csv:6: column 2 ('D'): must be positive: '0'");
   EXPECT_EQ(error_of(2), "runs.csv:6: column 3 ('loss'): not a number: 'abc'");
   EXPECT_THROW(CsvCellLocation(table, table.rows[1], 3), InternalError);
+}
+
+// A lone CR ends a line wherever it is, as in ReadRow: a blank or comment line ended by one once swallowed the rows
+// up to the next LF (found by tests/fuzz/csv_runs_fuzz.cc).
+TEST(CsvReader, LoneCrEndsBlankAndCommentLinesToo) {
+  for (const std::string end : {"\r", "\n", "\r\n"}) {
+    const CsvTable table = ParseCsv("N,D,loss" + end + end + "1,2,3" + end + "# note" + end + "4,5,6" + end, "r.csv");
+    ASSERT_EQ(table.rows.size(), 2u) << "line end " << (end == "\r" ? "CR" : end == "\n" ? "LF" : "CRLF");
+    EXPECT_EQ(table.rows[0].fields, (std::vector<std::string>{"1", "2", "3"}));
+    EXPECT_EQ(table.rows[0].line, 3);
+    EXPECT_EQ(table.rows[1].fields, (std::vector<std::string>{"4", "5", "6"}));
+    EXPECT_EQ(table.rows[1].line, 5);
+  }
 }
 
 }  // namespace

@@ -166,6 +166,20 @@ TEST(HardwareProfileTest, RejectsNonPositivePeaks) {
   EXPECT_NE(ErrorFor(json.dump()).find("at 'peak_flops': must be positive"), std::string::npos);
 }
 
+// An integer held in an int is range-checked, not wrapped: 2^32 + 1 threads once read as 1 thread (found by
+// tests/fuzz/hardware_profile_fuzz.cc).
+TEST(HardwareProfileTest, RejectsACountBeyondAnInt) {
+  nlohmann::json json = SampleJson();
+  json["host"]["threads"] = 4294967297;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'host.threads': integer out of range: '4294967297'"), std::string::npos)
+      << ErrorFor(json.dump());
+  json = SampleJson();
+  json["cuda_device"] = {{"name", "GPU"}, {"sm_count", 2147483648}, {"memory_bytes", 8e10}};
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'cuda_device.sm_count': integer out of range"), std::string::npos);
+  json["cuda_device"]["sm_count"] = 2147483647;
+  EXPECT_EQ(HardwareProfileFromJson(json.dump(), "ok.json").cuda_device->sm_count, 2147483647);
+}
+
 TEST(HardwareProfileTest, RejectsAFutureSchemaVersion) {
   nlohmann::json json = SampleJson();
   json["schema_version"] = 2;

@@ -89,6 +89,17 @@ TEST(RunsTable, BadInputNamesFileLineColumnAndText) {
             std::string::npos);
 }
 
+// A D or C the loader derives is held to the same rule as one it reads (found by tests/fuzz/csv_runs_fuzz.cc: both
+// were accepted as infinity or 0).
+TEST(RunsTable, DerivedTokensOrComputeOutsideTheDoubleRangeIsAnInputError) {
+  EXPECT_EQ(ErrorOf("N,D,loss\n1e9,2e10,2\n1e200,1e200,2\n"),
+            "runs.csv:3: C = 6 N D is out of range for N = 1.00e+200, D = 1.00e+200");
+  EXPECT_EQ(ErrorOf("N,C,loss\n1e300,1e-300,2\n"),
+            "runs.csv:2: D = C / (6 N) is out of range for N = 1.00e+300, C = 1.00e-300");
+  const RunsTable table = ParseRunsCsv("N,C,loss\n1e150,6e160,2\n", "runs.csv");
+  EXPECT_DOUBLE_EQ(table.runs[0].num_tokens, 1e10);
+}
+
 TEST(RunsTable, MissingFileIsAnInputError) {
   try {
     LoadRunsCsv("/nonexistent/runs.csv");

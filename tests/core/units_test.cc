@@ -30,6 +30,15 @@ TEST(ParseQuantity, RejectsWhatIsNotAFiniteNumber) {
   }
 }
 
+// A '+' is followed by digits: "+-5" once read as -5 (found by tests/fuzz/units_fuzz.cc).
+TEST(ParseQuantity, RejectsTwoSigns) {
+  for (const char* bad : {"+-5", " +-1.5B", "+-inf", "-+5", "++5"}) {
+    EXPECT_FALSE(TryParseQuantity(bad).has_value()) << "'" << bad << "'";
+  }
+  EXPECT_THROW(ParseQuantity("+-5"), InputError);
+  EXPECT_DOUBLE_EQ(ParseQuantity("+5"), 5.0);
+}
+
 TEST(ParseQuantity, ErrorNamesWhereAndWhat) {
   try {
     ParseQuantity("12abc", InputLocation{"runs.csv", 7, 3, "loss", ""});

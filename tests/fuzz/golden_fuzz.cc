@@ -1,0 +1,73 @@
+// The golden-file reader (fitting/golden.h, what `scaleplan check --golden` reads).
+//
+// Beyond not crashing: an accepted golden has finite, positive parameters that make a usable law, a finite
+// non-negative objective, ordered finite intervals, finite positive predictions, at least one run, fit options that
+// pass their own Check, a usable grid and a bootstrap with resamples >= 1 and a level in (0, 1); writing it back
+// (GoldenToJson) keeps every number it read (ExpectKeptValues), and reading that gives the same JSON again.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "fitting/golden.h"
+#include "tests/fuzz/fuzz_target.h"
+
+namespace {
+
+using scaleplan::fuzz::FiniteNonNegative;
+using scaleplan::fuzz::FinitePositive;
+
+bool Ordered(const scaleplan::Interval& interval) {
+  return std::isfinite(interval.lower) && std::isfinite(interval.upper) && interval.lower <= interval.upper;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = scaleplan::fuzz::AsText(data, size);
+  scaleplan::Golden golden;
+  try {
+    golden = scaleplan::ParseGolden(text, "<fuzz>");
+  } catch (const scaleplan::InputError&) {
+    return 0;
+  }
+  FUZZ_EXPECT(golden.parameters.size() == 7);
+  for (const auto& [name, value] : golden.parameters) FUZZ_EXPECT(FinitePositive(value));
+  FUZZ_EXPECT(golden.Law().Check(nullptr));
+  FUZZ_EXPECT(FiniteNonNegative(golden.objective));
+  for (const auto& [name, interval] : golden.intervals) FUZZ_EXPECT(Ordered(interval));
+  for (const scaleplan::GoldenPrediction& prediction : golden.predictions) {
+    FUZZ_EXPECT(FinitePositive(prediction.compute_flops));
+    FUZZ_EXPECT(FinitePositive(prediction.num_params));
+    FUZZ_EXPECT(FinitePositive(prediction.num_tokens));
+    FUZZ_EXPECT(FinitePositive(prediction.loss_nats));
+    if (prediction.has_intervals) {
+      FUZZ_EXPECT(Ordered(prediction.num_params_interval));
+      FUZZ_EXPECT(Ordered(prediction.num_tokens_interval));
+      FUZZ_EXPECT(Ordered(prediction.loss_interval));
+    }
+  }
+  FUZZ_EXPECT(golden.data_num_runs >= 1);
+  FUZZ_EXPECT(golden.data_hash.size() == 16);
+  FUZZ_EXPECT(golden.fit_options.Check(nullptr));
+  FUZZ_EXPECT(golden.grid.Check(nullptr));
+  if (golden.bootstrap) {
+    FUZZ_EXPECT(golden.bootstrap->num_resamples >= 1);
+    FUZZ_EXPECT(golden.bootstrap->confidence > 0.0 && golden.bootstrap->confidence < 1.0);
+  }
+  const nlohmann::ordered_json written_json = scaleplan::GoldenToJson(golden);
+  scaleplan::fuzz::ExpectKeptValues(nlohmann::json::parse(text), written_json);
+  const std::string written = written_json.dump();
+  scaleplan::Golden back;
+  try {
+    back = scaleplan::ParseGolden(written, "<fuzz: written back>");
+  } catch (const scaleplan::InputError&) {
+    scaleplan::fuzz::ExpectationFailed(__FILE__, __LINE__, "a golden written by GoldenToJson reads back");
+  }
+  FUZZ_EXPECT(scaleplan::GoldenToJson(back).dump() == written);
+  return 0;
+}
