@@ -2,14 +2,19 @@
 //
 //   slider move   set the budget slider, then let the window finish: the plan is recomputed (shape, memory, time),
 //                 the labels and every chart's budget marker move, and the visible chart is repainted.
-//                 Reference: the bare plan call the panel makes (Recommend: ComputeOptimal, ProposeShapes,
-//                 EstimateTrainingMemory, PlanTraining). Target: under 50 ms.
+//                 Reference: the bare plan call the panel makes (Recommend: ComputeOptimal, then
+//                 PlanTrainingHardware, `scaleplan plan`'s shapes, memory, devices, days and cost). Target: under
+//                 50 ms.
 //   launch        construct and show the window until the background fit has landed in the table, the plan and the
 //                 charts. Reference: the bare FitChinchilla of the bundled runs. Target: under 1 s. The whole
 //                 `scaleplan-gui --quit-after-ms 0` process (start-up, fit, shutdown) is timed too.
+//   dictionary    a new budget in the Dictionary panel (bound from the widgets, planned, labels set, repainted).
+//                 Reference: the bare RecommendDictionary (PlanDictionary) call for the same settings. Target: under
+//                 50 ms, like the slider.
 // Runs on Qt's offscreen platform unless QT_QPA_PLATFORM says otherwise. Prints medians and ratios.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -25,6 +30,7 @@
 #include "core/statistics.h"
 #include "fitting/chinchilla_fit.h"
 #include "gui/charts_view.h"
+#include "gui/dictionary_panel.h"
 #include "gui/main_window.h"
 #include "gui/plan_panel.h"
 #include "gui/recommendation.h"
@@ -64,6 +70,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   constexpr int kLaunches = 9;
   constexpr int kMoves = 300;
+  constexpr int kDictionaryUpdates = 100;
 
   // Launch -> fitted, in process.
   std::vector<double> launch_ms, shown_ms;
@@ -142,6 +149,32 @@ int main(int argc, char** argv) {
     closed_form_us.push_back(1000.0 * MillisecondsSince(start));
   }
 
+  // Dictionary panel updates: new FLOP budgets, 1e17 .. 1e23, through the panel's own binding.
+  DictionaryPanel* dictionary = window.dictionary_panel();
+  std::vector<double> budgets;
+  for (int i = 0; i < kDictionaryUpdates; ++i) budgets.push_back(std::pow(10.0, 17.0 + 6.0 * ((i * 37) % 100) / 100.0));
+  std::vector<double> dictionary_ms, dictionary_events_ms;
+  for (double budget : budgets) {
+    DictionarySettings next = dictionary->Settings();
+    SetDictionaryGoal(DictionaryGoal::COMPUTE, budget, &next.request);
+    const auto start = Clock::now();
+    dictionary->SetSettings(next);  // widgets, plan, labels
+    dictionary_ms.push_back(MillisecondsSince(start));
+    QCoreApplication::processEvents();
+    dictionary_events_ms.push_back(MillisecondsSince(start));
+  }
+  const bool dictionary_follows = dictionary->recommendation() &&
+                                  dictionary->recommendation()->request.compute_flops == budgets.back();
+  std::vector<double> bare_dictionary_ms;
+  for (double budget : budgets) {
+    DictionarySettings next = dictionary->Settings();
+    SetDictionaryGoal(DictionaryGoal::COMPUTE, budget, &next.request);
+    const auto start = Clock::now();
+    const DictionaryRecommendation bare = RecommendDictionary(next, BundledHardwareCatalogue());
+    bare_dictionary_ms.push_back(MillisecondsSince(start));
+    if (!bare.plan.reachable) ++failures;
+  }
+
   const double move = Median(move_ms), plan = Median(plan_ms);
   const double launch = Median(launch_ms), bare_fit = Median(fit_ms);
   std::printf("slider move -> plan + charts + repaint   median %8.3f ms  (max %.3f ms, %d moves)  target < 50 ms: %s\n",
@@ -158,6 +191,15 @@ int main(int argc, char** argv) {
   std::printf("reference: bare FitChinchilla            median %8.1f ms\n", bare_fit);
   std::printf("ratio launch-to-fitted / bare fit:       %.2fx\n", launch / bare_fit);
   std::printf("whole process 'scaleplan-gui --quit-after-ms 0'  median %8.1f ms\n", Median(process_ms));
-  std::printf("plan follows the slider: %s; failures: %d\n", plan_follows ? "yes" : "NO", failures);
-  return failures == 0 && plan_follows ? 0 : 1;
+  const double dictionary_update = Median(dictionary_events_ms), bare_dictionary = Median(bare_dictionary_ms);
+  std::printf("dictionary update -> plan + labels + repaint  median %8.3f ms  (max %.3f ms, %d updates)  "
+              "target < 50 ms: %s\n",
+              dictionary_update, *std::max_element(dictionary_events_ms.begin(), dictionary_events_ms.end()),
+              kDictionaryUpdates, dictionary_update < 50 ? "met" : "MISSED");
+  std::printf("  plan + labels (synchronous)            median %8.3f ms\n", Median(dictionary_ms));
+  std::printf("reference: bare RecommendDictionary      median %8.3f ms\n", bare_dictionary);
+  std::printf("ratio dictionary update / bare call:     %.1fx\n", dictionary_update / bare_dictionary);
+  std::printf("plan follows the slider: %s; dictionary follows its budget: %s; failures: %d\n",
+              plan_follows ? "yes" : "NO", dictionary_follows ? "yes" : "NO", failures);
+  return failures == 0 && plan_follows && dictionary_follows ? 0 : 1;
 }

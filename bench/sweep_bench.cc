@@ -32,6 +32,7 @@
 #include "core/bundled_data.h"
 #include "core/data_constrained.h"
 #include "core/inference_allocation.h"
+#include "core/training_plan.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/fit_json.h"
 
@@ -153,14 +154,14 @@ void RunReference(const std::string& path) {
         }
         const std::string epochs = unique > 0.0 ? Text(allocation.num_tokens / unique) : "";
         for (const Accelerator& accelerator : accelerators) {
-          const cli::ModelMemory memory =
-              cli::EstimateModelMemory(allocation.num_params, &accelerator, cli::RecomputeChoice::AUTO, usable_fraction);
+          const ModelMemory memory =
+              EstimateModelMemory(allocation.num_params, &accelerator, RecomputeChoice::AUTO, usable_fraction);
           for (std::int64_t count : kCounts) {
             for (double mfu : kMfus) {
               TrainingPlanOptions options;
               options.num_accelerators = count;
               options.mfu = mfu;
-              const cli::DeviceTime time = cli::TimeOnDevices(allocation.compute_flops, memory, accelerator, options);
+              const DeviceTime time = TimeOnDevices(allocation.compute_flops, memory, accelerator, options);
               const bool timed = time.days > 0.0;
               std::snprintf(line, sizeof line,
                             "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%s,%.17g,%.17g,%.17g,%.17g,%s,%lld,%.17g,%lld,"

@@ -36,13 +36,8 @@ constexpr double kReferenceDays = 90.0;
 
 constexpr double kSecondsPerDay = 86400.0;
 
-struct HardwareRow {
-  ModelMemory memory;
-  DeviceTime time;
-  TrainingPlan verdict;  // PlanTraining's feasibility and reasons
-  double peak_flops_per_second = 0.0;
-  double usable_memory_bytes = 0.0;
-  double memory_bytes_per_device = 0.0;
+// The hardware side of a plan (core/training_plan.h, shared with the desktop planner) and the table's 90-day count.
+struct HardwareRow : TrainingHardware {
   std::int64_t devices_for_reference_days = 0;
 };
 
@@ -229,16 +224,8 @@ PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& r
                                    flags.training.usable_memory_fraction);
   if (accelerator != nullptr) {
     HardwareRow hardware;
-    hardware.memory = EstimateModelMemory(row.allocation.num_params, accelerator, recompute,
-                                          flags.training.usable_memory_fraction);
-    hardware.time = TimeOnDevices(training_flops, hardware.memory, *accelerator, flags.training);
-    hardware.verdict = PlanTraining(training_flops, hardware.memory.memory, *accelerator, flags.training);
-    SCALEPLAN_CHECK(hardware.verdict.feasible == hardware.time.feasible, "the two feasibility verdicts disagree");
-    hardware.peak_flops_per_second = accelerator->DenseFlopsPerSecond(flags.training.compute_type);
-    hardware.usable_memory_bytes = accelerator->memory_bytes * flags.training.usable_memory_fraction;
-    if (hardware.time.num_accelerators > 0) {
-      hardware.memory_bytes_per_device = MemoryBytesPerDevice(hardware.memory.memory, hardware.time.num_accelerators);
-    }
+    static_cast<TrainingHardware&>(hardware) =
+        PlanTrainingHardware(row.allocation.num_params, training_flops, *accelerator, flags.training, recompute);
     const double per_device = hardware.peak_flops_per_second * flags.training.mfu;
     if (per_device > 0.0) {
       hardware.devices_for_reference_days = static_cast<std::int64_t>(

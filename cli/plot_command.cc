@@ -1,4 +1,6 @@
 // scaleplan plot KIND [RUNS.csv] --out FILE.png|.svg: the desktop planner's charts, rendered without a display.
+// The runs charts draw the fit of the runs, or a saved fit (--fit) or a published law (--law) resolved as `plan`
+// resolves them (ResolvePlanLaw); the roofline draws a hardware profile (--profile, read and checked here).
 //
 // The charts are drawn by gui/ (the same code as the window's chart tabs) in the module libscaleplan_plot.so, which
 // this command loads with dlopen() when it runs and calls through the one C entry point of gui/plot_module.h. The
@@ -15,8 +17,10 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/plan_support.h"
 #include "cli/shared_options.h"
 #include "core/error.h"
+#include "core/hardware_profile.h"
 #include "core/units.h"
 #include "gui/plot_module.h"
 #include "gui/plot_render.h"  // PlotRequest only (options and defaults): RenderPlotToFile lives in the module
@@ -95,35 +99,64 @@ ScaleplanPlotRenderFunction LoadPlotModule(std::string* why) {
 
 int Plot(const std::vector<std::string>& args) {
   gui::PlotRequest request;
-  std::string compute_text;
+  std::string compute_text, fit_path, law_name, profile_path;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
-      ("kind", po::value(&request.kind), "chart (positional): fit, isoflop, frontier or residuals")
+      ("kind", po::value(&request.kind), "chart (positional): fit, isoflop, frontier, residuals or roofline")
       ("runs", po::value(&request.runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
       ("out,o", po::value(&request.out_path), "output file, .png or .svg (written atomically)")
       ("width", po::value(&request.width)->default_value(request.width), "width in pixels")
       ("height", po::value(&request.height)->default_value(request.height), "height in pixels")
-      ("compute", po::value(&compute_text), "mark this budget's compute-optimal point (FLOPs, e.g. 5.76e23)");
+      ("compute", po::value(&compute_text), "mark this budget's compute-optimal point (FLOPs, e.g. 5.76e23)")
+      ("fit", po::value(&fit_path), "draw the law of a saved fit ('scaleplan fit --out FIT.json') instead of "
+                                    "fitting the runs")
+      ("law", po::value(&law_name), "draw a published law: hoffmann, hoffmann-unrounded, epoch")
+      ("profile", po::value(&profile_path), "roofline: the hardware profile ('scaleplan probe --out PROFILE.json')");
   AddColumnOptions(&options, &request.columns);
   po::positional_options_description positional;
   positional.add("kind", 1).add("runs", 1);
   po::variables_map vm;
   ParseOptions(args, options, positional, &vm);
   if (vm.count("help")) {
-    PrintHelp("scaleplan plot fit|isoflop|frontier|residuals [RUNS.csv] --out FILE.png|.svg [options]", options,
+    PrintHelp("scaleplan plot fit|isoflop|frontier|residuals [RUNS.csv] [--fit FIT.json | --law NAME] --out "
+              "FILE.png|.svg [options]\n"
+              "       scaleplan plot roofline --profile PROFILE.json --out FILE.png|.svg [options]",
+              options,
               {"scaleplan plot fit --out fit.png                     # loss against compute, the bundled runs",
                "scaleplan plot frontier --compute 5.76e23 --out frontier.svg",
                "scaleplan plot isoflop runs.csv --out isoflop.png --width 1600 --height 1000",
-               "scaleplan plot residuals runs.csv --loss-col eval/loss --out residuals.svg"});
+               "scaleplan plot residuals runs.csv --loss-col eval/loss --out residuals.svg",
+               "scaleplan plot frontier --law hoffmann --compute 5.76e23 --out hoffmann.png   # a published law",
+               "scaleplan plot fit runs.csv --fit fit.json --out fit.svg                   # a saved fit",
+               "scaleplan plot roofline --profile profile.json --out roofline.png          # a probe's profile"});
     return kExitOk;
   }
-  if (request.kind.empty()) throw UsageError("which chart? give fit, isoflop, frontier or residuals");
+  if (request.kind.empty()) throw UsageError("which chart? give fit, isoflop, frontier, residuals or roofline");
   if (request.out_path.empty()) throw UsageError("--out FILE.png or FILE.svg is required");
   if (!compute_text.empty()) {
     try {
       request.budget_flops = ParsePositiveQuantity(compute_text, InputLocation{"--compute"});
     } catch (const InputError& error) {
       throw UsageError(error.what());
+    }
+  }
+  if (request.kind == "roofline") {
+    if (profile_path.empty()) {
+      throw UsageError("the roofline draws a hardware profile: give --profile PROFILE.json (from 'scaleplan probe "
+                       "--out')");
+    }
+    if (!request.runs_path.empty() || !fit_path.empty() || !law_name.empty() || !compute_text.empty()) {
+      throw UsageError("the roofline draws only the profile: drop RUNS.csv, --fit, --law and --compute");
+    }
+    request.profile_json = ReadFile(profile_path);
+    HardwareProfileFromJson(request.profile_json, profile_path);  // a bad profile is an input error, located here
+    request.profile_label = profile_path;
+  } else {
+    if (!profile_path.empty()) throw UsageError("--profile is for the roofline chart ('scaleplan plot roofline')");
+    if (!fit_path.empty() || !law_name.empty()) {
+      const PlanLaw law = ResolvePlanLaw(fit_path, law_name);
+      request.law = law.saved.law;
+      request.law_label = law.saved.description;
     }
   }
   std::string why;
@@ -141,7 +174,16 @@ int Plot(const std::vector<std::string>& args) {
                                          request.out_path.c_str(),
                                          request.width,
                                          request.height,
-                                         request.budget_flops};
+                                         request.budget_flops,
+                                         request.law ? 1 : 0,
+                                         request.law ? request.law->E : 0.0,
+                                         request.law ? request.law->A : 0.0,
+                                         request.law ? request.law->B : 0.0,
+                                         request.law ? request.law->alpha : 0.0,
+                                         request.law ? request.law->beta : 0.0,
+                                         request.law_label.c_str(),
+                                         request.profile_json.c_str(),
+                                         request.profile_label.c_str()};
   char error[kErrorSize] = {0};
   switch (render(&abi_request, error, kErrorSize)) {
     case SCALEPLAN_PLOT_OK: return kExitOk;

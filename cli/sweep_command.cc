@@ -34,6 +34,7 @@
 #include "core/dictionary_runs.h"
 #include "core/error.h"
 #include "core/inference_allocation.h"
+#include "core/training_plan.h"
 #include "core/units.h"
 #include "fitting/dictionary_fit.h"
 

@@ -22,6 +22,7 @@
 
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
+#include "gui/recommendation.h"
 #include "gui/runs_model.h"
 
 namespace scaleplan::gui {
@@ -47,7 +48,7 @@ const QColor kFrontierColour(25, 25, 25);
 const QColor kParamsColour(31, 119, 180);
 const QColor kTokensColour(230, 120, 20);
 
-enum class LabelStyle { SI, SCIENTIFIC };
+enum class LabelStyle { SI, SCIENTIFIC, PLAIN };
 
 std::vector<double> LogSpace(double lo, double hi, int count) {
   std::vector<double> values(static_cast<size_t>(count));
@@ -83,7 +84,13 @@ QString ScientificLabel(double value) {
 }
 
 QString AxisLabel(double value, LabelStyle style) {
-  return style == LabelStyle::SI ? Q(FormatQuantity(value, 3)) : ScientificLabel(value);
+  switch (style) {
+    case LabelStyle::SI: return Q(FormatQuantity(value, 3));
+    case LabelStyle::SCIENTIFIC: return ScientificLabel(value);
+    case LabelStyle::PLAIN:
+      return value >= 1e-3 && value < 1e5 ? QString::number(value, 'g', 4) : ScientificLabel(value);
+  }
+  return ScientificLabel(value);
 }
 
 // Tick values for a log axis over [lo, hi]: 1-2-5 within two decades or fewer, whole decades beyond (every other
@@ -306,11 +313,17 @@ std::pair<double, double> Padded(double lo, double hi, double fraction) {
 
 QString RunsCount(const ChartInputs& inputs) { return QStringLiteral("%1 runs").arg(inputs.runs.size()); }
 
+// "fitted", or the law's own name when it was given (`scaleplan plot --law hoffmann`).
+QString LawName(const ChartInputs& inputs) {
+  if (inputs.law_label.empty()) return QStringLiteral("fitted");
+  return Q(inputs.law_label.substr(0, inputs.law_label.find(':')));
+}
+
 // ------------------------------------------------------------------------------------------------------------------
 QChart* BuildFitChart(const ChartInputs& inputs) {
-  QChart* chart = NewChart((inputs.law ? QStringLiteral("Loss against compute: %1 coloured by N, fitted L(N, D)")
-                                        : QStringLiteral("Loss against compute: %1 (no fit yet)"))
-                               .arg(RunsCount(inputs)));
+  QChart* chart = NewChart(inputs.law ? QStringLiteral("Loss against compute: %1 coloured by N, %2 L(N, D)")
+                                            .arg(RunsCount(inputs), LawName(inputs))
+                                      : QStringLiteral("Loss against compute: %1 (no fit yet)").arg(RunsCount(inputs)));
   auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
   auto [l_lo, l_hi] = RunRange(inputs.runs, &TrainingRun::loss_nats, 2.0, 4.0);
   if (inputs.law && inputs.budget_flops > 0) {
@@ -377,8 +390,9 @@ std::vector<double> IsoflopBudgets(double lo, double hi) {
 }
 
 QChart* BuildIsoflopChart(const ChartInputs& inputs) {
-  QChart* chart = NewChart(inputs.law ? QStringLiteral("IsoFLOP profiles of the fitted law and their minima")
-                                      : QStringLiteral("IsoFLOP profiles (no fit yet)"));
+  QChart* chart =
+      NewChart(inputs.law ? QStringLiteral("IsoFLOP profiles of the %1 law and their minima").arg(LawName(inputs))
+                          : QStringLiteral("IsoFLOP profiles (no fit yet)"));
   const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e22);
   auto [n_lo, n_hi] = RunRange(inputs.runs, &TrainingRun::num_params, 1e7, 1e10);
   const std::vector<double> budgets = IsoflopBudgets(c_lo, c_hi);
@@ -470,7 +484,8 @@ QChart* BuildFrontierChart(const ChartInputs& inputs) {
                        .arg(inputs.law->ExponentParams(), 0, 'f', 3)
                        .arg(inputs.law->ExponentTokens(), 0, 'f', 3)
                  : QStringLiteral("Runs: parameters and tokens against compute (no fit yet)");
-  QChart* chart = NewChart(title);
+  const bool named_law = inputs.law && !inputs.law_label.empty();
+  QChart* chart = NewChart(named_law ? title + QStringLiteral(" (%1 law)").arg(LawName(inputs)) : title);
   const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
   const double x_lo = FloorDecade(std::min(c_lo, inputs.law ? inputs.frontier_min_flops : c_lo));
   const double x_hi = CeilDecade(std::max(c_hi, inputs.law ? inputs.frontier_max_flops : c_hi));
@@ -602,6 +617,110 @@ QChart* BuildResidualsChart(const ChartInputs& inputs) {
   return chart;
 }
 
+// A short name for a kernel measurement: "gemm bf16 d768 n16.4K", "gather d768 n524K k32", "triad".
+std::string KernelShortName(const std::string& name) {
+  if (name == "encoder_gemm") return "gemm";
+  if (name == "decoder_gather") return "gather";
+  if (name == "scatter_add") return "scatter";
+  return name;
+}
+
+std::string KernelLabel(const KernelMeasurement& kernel) {
+  std::string label = KernelShortName(kernel.name);
+  if (!kernel.dtype.empty() && kernel.dtype != "fp32") label += " " + kernel.dtype;
+  if (kernel.name == "triad" || kernel.name == "fma_peak") return label;
+  if (kernel.d > 0) label += " d" + std::to_string(kernel.d);
+  if (kernel.n > 0) label += " n" + FormatQuantity(static_cast<double>(kernel.n), 3);
+  if (kernel.k > 0) label += " k" + std::to_string(kernel.k);
+  return label;
+}
+
+QColor KernelColour(const std::string& name) {
+  if (name == "encoder_gemm") return QColor(31, 119, 180);
+  if (name == "topk") return QColor(148, 103, 189);
+  if (name == "decoder_gather") return QColor(44, 160, 44);
+  if (name == "scatter_add") return QColor(230, 120, 20);
+  if (name == "triad") return QColor(140, 86, 75);
+  return QColor(120, 120, 120);
+}
+
+QString Rate(double value, const char* unit) { return Q(FormatRate(value, unit)); }
+
+QChart* BuildRooflineChart(const ChartInputs& inputs) {
+  if (!inputs.profile) {
+    QChart* chart = NewChart(QStringLiteral("Roofline (no hardware profile: run the probe or load one)"));
+    AddLogAxis(chart, Qt::AlignBottom, kAxisX, 1e-2, 1e3, QStringLiteral("arithmetic intensity (FLOP/byte)"),
+               LabelStyle::PLAIN);
+    AddLogAxis(chart, Qt::AlignLeft, kAxisY, 1e9, 1e15, QStringLiteral("achieved FLOP/s"), LabelStyle::SCIENTIFIC);
+    return chart;
+  }
+  const HardwareProfile& profile = *inputs.profile;
+  const Roofline roofline = MakeRoofline(profile);
+  const double peak = roofline.peak_flops, bandwidth = roofline.bandwidth_bytes_per_s;
+  const double ridge = roofline.ridge_intensity;
+  // The figures are in the legend (the ceilings and the ridge point): the title stays short enough for small images.
+  QChart* chart = NewChart(QStringLiteral("Roofline of %1 (%2, dense GEMM peak and triad bandwidth)")
+                               .arg(Q(profile.device.empty() ? std::string("the profiled device") : profile.device),
+                                    Q(profile.backend)));
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  double i_lo = ridge, i_hi = ridge, f_lo = peak;
+  for (const RooflinePoint& point : roofline.points) {
+    i_lo = std::min(i_lo, point.intensity);
+    i_hi = std::max(i_hi, point.intensity);
+    f_lo = std::min(f_lo, point.flops_per_second);
+  }
+  const double x_lo = FloorDecade(i_lo / 3.0), x_hi = CeilDecade(i_hi * 3.0);
+  const double y_lo = FloorDecade(std::min(f_lo / 3.0, peak / 100.0)), y_hi = CeilDecade(peak * 1.25);
+  AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("arithmetic intensity (FLOP/byte)"),
+             LabelStyle::PLAIN);
+  AddLogAxis(chart, Qt::AlignLeft, kAxisY, y_lo, y_hi, QStringLiteral("achieved FLOP/s"), LabelStyle::SCIENTIFIC);
+
+  // The memory ceiling bandwidth x I up to the ridge (from where it enters the plot), then the compute ceiling.
+  // Legend entries stay short, so that a 800-pixel image still shows them in one row under the plot.
+  auto* memory = Curve(QStringLiteral("memory ceiling %1 × I").arg(Rate(bandwidth, "B")), QColor(60, 60, 60), 2.6);
+  memory->setObjectName("memory_ceiling");
+  const double x_start = std::max(x_lo, y_lo / bandwidth);
+  if (x_start < ridge) {
+    memory->append(x_start, bandwidth * x_start);
+    memory->append(ridge, peak);
+  }
+  AddSeries(chart, memory);
+  auto* compute = Curve(QStringLiteral("compute ceiling %1").arg(Rate(peak, "FLOP")),
+                        QColor(20, 20, 20), 2.6, Qt::DashLine);
+  compute->setObjectName("compute_ceiling");
+  compute->append(std::max(x_lo, std::min(ridge, x_hi)), peak);
+  compute->append(x_hi, peak);
+  AddSeries(chart, compute);
+  auto* ridge_point = Scatter(QStringLiteral("ridge %1 FLOP/B").arg(ridge, 0, 'g', 3), kBudgetColour, 12,
+                              QScatterSeries::MarkerShapeRotatedRectangle);
+  ridge_point->setObjectName("ridge");
+  ridge_point->append(ridge, peak);
+  AddSeries(chart, ridge_point);
+
+  // One point per measurement, labelled; one legend entry per kernel.
+  std::vector<std::string> in_legend;
+  QFont label_font = chart->titleFont();
+  label_font.setBold(false);
+  label_font.setPointSizeF(label_font.pointSizeF() * 0.62);
+  for (const RooflinePoint& point : roofline.points) {
+    auto* series = Scatter(Q(KernelShortName(point.kernel)), KernelColour(point.kernel), 9);
+    series->setObjectName("kernel");
+    series->append(point.intensity, point.flops_per_second);
+    series->setPointLabelsFormat(Q(point.label));
+    series->setPointLabelsVisible(true);
+    series->setPointLabelsClipping(false);
+    series->setPointLabelsColor(KernelColour(point.kernel).darker(150));
+    series->setPointLabelsFont(label_font);
+    AddSeries(chart, series);
+    if (std::find(in_legend.begin(), in_legend.end(), point.kernel) != in_legend.end()) {
+      HideFromLegend(chart, series);
+    } else {
+      in_legend.push_back(point.kernel);
+    }
+  }
+  return chart;
+}
+
 template <class Series>
 Series* FindSeries(QChart* chart, const char* name) {
   for (QAbstractSeries* series : chart->series()) {
@@ -622,6 +741,7 @@ const char* ChartKindName(ChartKind kind) {
     case ChartKind::ISOFLOP: return "isoflop";
     case ChartKind::FRONTIER: return "frontier";
     case ChartKind::RESIDUALS: return "residuals";
+    case ChartKind::ROOFLINE: return "roofline";
   }
   return "fit";
 }
@@ -632,6 +752,7 @@ QString ChartKindTitle(ChartKind kind) {
     case ChartKind::ISOFLOP: return QStringLiteral("IsoFLOP profiles");
     case ChartKind::FRONTIER: return QStringLiteral("N_opt, D_opt vs compute");
     case ChartKind::RESIDUALS: return QStringLiteral("Residuals");
+    case ChartKind::ROOFLINE: return QStringLiteral("Roofline");
   }
   return QString();
 }
@@ -680,6 +801,24 @@ FrontierBand MakeFrontierBand(const std::vector<ChinchillaLaw>& laws, double con
   return band;
 }
 
+Roofline MakeRoofline(const HardwareProfile& profile) {
+  Roofline roofline;
+  roofline.peak_flops = profile.peak_flops;
+  roofline.bandwidth_bytes_per_s = profile.bandwidth_bytes_per_s;
+  roofline.ridge_intensity = profile.peak_flops / profile.bandwidth_bytes_per_s;
+  for (const KernelMeasurement& kernel : profile.kernels) {
+    const double intensity = kernel.arithmetic_intensity > 0 ? kernel.arithmetic_intensity
+                             : kernel.bytes > 0            ? kernel.flops / kernel.bytes
+                                                           : 0.0;
+    if (!(intensity > 0) || !std::isfinite(intensity) || !(kernel.flops_per_second > 0) ||
+        !std::isfinite(kernel.flops_per_second)) {
+      continue;
+    }
+    roofline.points.push_back({KernelLabel(kernel), kernel.name, intensity, kernel.flops_per_second});
+  }
+  return roofline;
+}
+
 ChartInputs MakeChartInputs(const RunsModel& model, const std::optional<ChinchillaLaw>& law, double huber_delta) {
   ChartInputs inputs;
   inputs.runs = model.PlottableRuns();
@@ -695,12 +834,13 @@ QChart* BuildChart(ChartKind kind, const ChartInputs& inputs) {
     case ChartKind::ISOFLOP: return BuildIsoflopChart(inputs);
     case ChartKind::FRONTIER: return BuildFrontierChart(inputs);
     case ChartKind::RESIDUALS: return BuildResidualsChart(inputs);
+    case ChartKind::ROOFLINE: return BuildRooflineChart(inputs);
   }
   return BuildFitChart(inputs);
 }
 
 void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs) {
-  if (chart == nullptr || !inputs.law) return;
+  if (chart == nullptr || !inputs.law || kind == ChartKind::ROOFLINE) return;
   auto* marker = FindSeries<QScatterSeries>(chart, kBudgetPoint);
   const bool shown = inputs.budget_flops > 0;
   if (marker != nullptr) {
@@ -749,6 +889,7 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
       break;
     }
     case ChartKind::RESIDUALS:
+    case ChartKind::ROOFLINE:
       break;
   }
 }

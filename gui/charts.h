@@ -6,10 +6,15 @@
 //              budget, and each profile's minimum N_opt(C)
 //   frontier   N_opt and D_opt against compute, the runs' N and D, and an interval band when one is given
 //   residuals  ln(L_hat / L) per run against compute, with the Huber threshold
+//   roofline   a measured hardware profile (`scaleplan probe`): arithmetic intensity (FLOP/byte) against achieved
+//              FLOP/s for every kernel measurement, under the two ceilings of the roofline model (Williams et al.
+//              2009), attainable FLOP/s = min(peak_flops, bandwidth_bytes_per_s x intensity), which meet at the
+//              ridge point peak / bandwidth
 //
-// Axes over counts and FLOPs are logarithmic (QLogValueAxis); their labels come from core/units.h (SI suffixes
-// for N and D, scientific for FLOPs). Non-positive points never reach a log axis: ChartInputs::runs holds
-// RunsModel::PlottableRuns(), and the law's curves are positive by construction.
+// Axes over counts, FLOPs and intensities are logarithmic (QLogValueAxis); their labels come from core/units.h (SI
+// suffixes for N and D, scientific for FLOPs, plain numbers for FLOP/byte). Non-positive points never reach a log
+// axis: ChartInputs::runs holds RunsModel::PlottableRuns(), the law's curves are positive by construction, and the
+// roofline leaves out measurements without a positive intensity and rate.
 #ifndef SCALEPLAN_GUI_CHARTS_H_
 #define SCALEPLAN_GUI_CHARTS_H_
 
@@ -23,6 +28,7 @@
 #include <QString>
 
 #include "core/chinchilla_law.h"
+#include "core/hardware_profile.h"
 #include "core/runs_table.h"
 
 class QChart;
@@ -31,11 +37,13 @@ namespace scaleplan::gui {
 
 class RunsModel;
 
-enum class ChartKind { FIT, ISOFLOP, FRONTIER, RESIDUALS };
+enum class ChartKind { FIT, ISOFLOP, FRONTIER, RESIDUALS, ROOFLINE };
+// In the order of the window's tabs (and of `scaleplan plot`'s kinds). The first four draw the runs and the law;
+// the roofline draws a hardware profile.
 inline constexpr ChartKind kAllChartKinds[] = {ChartKind::FIT, ChartKind::ISOFLOP, ChartKind::FRONTIER,
-                                               ChartKind::RESIDUALS};
+                                               ChartKind::RESIDUALS, ChartKind::ROOFLINE};
 
-const char* ChartKindName(ChartKind kind);   // "fit", "isoflop", "frontier", "residuals"
+const char* ChartKindName(ChartKind kind);   // "fit", "isoflop", "frontier", "residuals", "roofline"
 QString ChartKindTitle(ChartKind kind);      // tab titles: "Loss vs compute", ...
 std::optional<ChartKind> ParseChartKind(std::string_view name);
 
@@ -63,7 +71,25 @@ struct ChartInputs {
   std::optional<FrontierBand> band;  // drawn on the frontier chart when set and valid
   double frontier_min_flops = 1e17;  // compute range of the frontier chart (the budget slider's range)
   double frontier_max_flops = 1e27;
+  std::string law_label;             // "" = the law was fitted to the runs; else where it comes from (titles)
+  std::optional<HardwareProfile> profile;  // the roofline chart's measurements
 };
+
+// The roofline's ceilings and points, as the chart draws them (kernels without a positive intensity or rate, such
+// as the FMA loop that moves no memory, are left out: a log axis cannot show them).
+struct RooflinePoint {
+  std::string label;       // kernel name and shape, e.g. "encoder_gemm d768 n16.4K"
+  std::string kernel;      // the kernel's name
+  double intensity = 0.0;  // FLOP/byte
+  double flops_per_second = 0.0;
+};
+struct Roofline {
+  double peak_flops = 0.0;             // the compute ceiling
+  double bandwidth_bytes_per_s = 0.0;  // the memory ceiling's slope
+  double ridge_intensity = 0.0;        // peak / bandwidth
+  std::vector<RooflinePoint> points;
+};
+Roofline MakeRoofline(const HardwareProfile& profile);
 
 // The runs of `model` and the law, ready for BuildChart.
 ChartInputs MakeChartInputs(const RunsModel& model, const std::optional<ChinchillaLaw>& law, double huber_delta);

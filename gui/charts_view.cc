@@ -43,25 +43,37 @@ ChartsView::ChartsView(QWidget* parent) : QTabWidget(parent) {
     views_[Index(kind)] = view;
     addTab(view, ChartKindTitle(kind));
   }
+  setTabVisible(static_cast<int>(Index(ChartKind::ROOFLINE)), false);
 }
 
 void ChartsView::SetInputs(const ChartInputs& inputs) {
+  std::optional<HardwareProfile> profile = std::move(inputs_.profile);
   inputs_ = inputs;
-  for (ChartKind kind : kAllChartKinds) {
-    QChartView* view = views_[Index(kind)];
-    QChart* old_chart = view->chart();
-    QChart* chart = BuildChart(kind, inputs_);
-    view->setChart(chart);  // the view owns the new chart and releases the old one
-    delete old_chart;
-    // Cache every drawn item: when the slider moves only the budget marker's cache is redrawn.
-    QList<QGraphicsItem*> items = chart->childItems();
-    while (!items.isEmpty()) {
-      QGraphicsItem* item = items.takeLast();
-      item->setCacheMode(QGraphicsItem::DeviceCoordinateCache);
-      items.append(item->childItems());
-    }
-    ConnectHoverTips(chart);
+  if (!inputs_.profile) inputs_.profile = std::move(profile);
+  for (ChartKind kind : kAllChartKinds) Rebuild(kind);
+  setTabVisible(static_cast<int>(Index(ChartKind::ROOFLINE)), inputs_.profile.has_value());
+}
+
+void ChartsView::SetProfile(const std::optional<HardwareProfile>& profile) {
+  inputs_.profile = profile;
+  Rebuild(ChartKind::ROOFLINE);
+  setTabVisible(static_cast<int>(Index(ChartKind::ROOFLINE)), inputs_.profile.has_value());
+}
+
+void ChartsView::Rebuild(ChartKind kind) {
+  QChartView* view = views_[Index(kind)];
+  QChart* old_chart = view->chart();
+  QChart* chart = BuildChart(kind, inputs_);
+  view->setChart(chart);  // the view owns the new chart and releases the old one
+  delete old_chart;
+  // Cache every drawn item: when the slider moves only the budget marker's cache is redrawn.
+  QList<QGraphicsItem*> items = chart->childItems();
+  while (!items.isEmpty()) {
+    QGraphicsItem* item = items.takeLast();
+    item->setCacheMode(QGraphicsItem::DeviceCoordinateCache);
+    items.append(item->childItems());
   }
+  ConnectHoverTips(chart);
 }
 
 void ChartsView::SetBudget(double budget_flops) {

@@ -1,5 +1,6 @@
 // The central chart tabs: one QChartView per ChartKind, built by BuildChart (gui/charts.h) from the runs model and
-// the fit, with the plan's budget marked.
+// the fit, with the plan's budget marked, and the roofline of the hardware profile (its tab shows only when there
+// is a profile).
 #ifndef SCALEPLAN_GUI_CHARTS_VIEW_H_
 #define SCALEPLAN_GUI_CHARTS_VIEW_H_
 
@@ -21,6 +22,8 @@ class ChartsView : public QTabWidget {
 
   // Rebuilds every chart (new runs, exclusions or a new fit); the budget marker keeps inputs.budget_flops.
   void SetInputs(const ChartInputs& inputs);
+  // Rebuilds the roofline for `profile` (nullopt: no profile, the tab is hidden). SetInputs keeps it.
+  void SetProfile(const std::optional<HardwareProfile>& profile);
   // Moves the budget markers only.
   void SetBudget(double budget_flops);
   const ChartInputs& inputs() const { return inputs_; }
@@ -31,6 +34,7 @@ class ChartsView : public QTabWidget {
 
  private:
   void ConnectHoverTips(QChart* chart);
+  void Rebuild(ChartKind kind);
 
   std::array<QChartView*, std::size(kAllChartKinds)> views_{};
   ChartInputs inputs_;

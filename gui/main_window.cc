@@ -14,12 +14,16 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QSaveFile>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QStatusBar>
 
 #include "core/bundled_data.h"
 #include "core/error.h"
 #include "gui/charts_view.h"
+#include "gui/dictionary_panel.h"
 #include "gui/fit_panel.h"
+#include "gui/hardware_panel.h"
 #include "gui/plan_panel.h"
 #include "gui/runs_model.h"
 #include "gui/runs_panel.h"
@@ -49,6 +53,25 @@ QDockWidget* Dock(const QString& title, const char* name, QWidget* content, QMai
   return dock;
 }
 
+// A dock whose panel scrolls when the window is too small for it, instead of squeezing its rows (or growing the
+// window): the panel takes the dock's width and the height its wrapped labels need at that width.
+QDockWidget* ScrollingDock(const QString& title, const char* name, QWidget* content, QMainWindow* window) {
+  auto* scroll = new QScrollArea;
+  scroll->setObjectName(QString(name) + QStringLiteral("_scroll"));
+  scroll->setWidget(content);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  // As wide as the panel needs (its rows never clip), as high as the window allows (it scrolls).
+  scroll->setMinimumWidth(content->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+  auto* dock = new QDockWidget(title, window);
+  dock->setObjectName(name);
+  dock->setWidget(scroll);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                    QDockWidget::DockWidgetClosable);
+  return dock;
+}
+
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -58,13 +81,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   runs_panel_ = new RunsPanel(model_);
   fit_panel_ = new FitPanel(model_);
   plan_panel_ = new PlanPanel;
+  dictionary_panel_ = new DictionaryPanel;
+  hardware_panel_ = new HardwarePanel;
   charts_ = new ChartsView;
   setCentralWidget(charts_);
 
   runs_dock_ = Dock(tr("Runs"), "runs_dock", runs_panel_, this);
   fit_dock_ = Dock(tr("Fit"), "fit_dock", fit_panel_, this);
-  plan_dock_ = Dock(tr("Plan"), "plan_dock", plan_panel_, this);
+  plan_dock_ = ScrollingDock(tr("Plan"), "plan_dock", plan_panel_, this);
+  dictionary_dock_ = ScrollingDock(tr("Dictionary"), "dictionary_dock", dictionary_panel_, this);
+  hardware_dock_ = Dock(tr("Hardware"), "hardware_dock", hardware_panel_, this);  // its kernels table scrolls
   addDockWidget(Qt::RightDockWidgetArea, plan_dock_);
+  tabifyDockWidget(plan_dock_, dictionary_dock_);
+  tabifyDockWidget(dictionary_dock_, hardware_dock_);
+  plan_dock_->raise();
   addDockWidget(Qt::BottomDockWidgetArea, runs_dock_);
   splitDockWidget(runs_dock_, fit_dock_, Qt::Horizontal);
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
@@ -82,6 +112,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(runs_panel_, &RunsPanel::TableReplaced, this, &MainWindow::OnTableReplaced);
   connect(fit_panel_, &FitPanel::FitFinished, this, &MainWindow::OnFitFinished);
   connect(plan_panel_, &PlanPanel::BudgetChanged, charts_, &ChartsView::SetBudget);
+  connect(hardware_panel_, &HardwarePanel::ProfileChanged, this, &MainWindow::OnProfileChanged);
+  connect(hardware_panel_, &HardwarePanel::ShowRooflineRequested, this,
+          [this] { charts_->SetCurrentKind(ChartKind::ROOFLINE); });
 
   resize(1480, 940);
   runs_panel_->LoadBundled();  // loads the runs and starts the first fit in the background
@@ -111,11 +144,21 @@ void MainWindow::BuildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->setObjectName("view_menu");
-  for (QDockWidget* dock : {runs_dock_, fit_dock_, plan_dock_}) view->addAction(dock->toggleViewAction());
+  for (QDockWidget* dock : {runs_dock_, fit_dock_, plan_dock_, dictionary_dock_, hardware_dock_}) {
+    view->addAction(dock->toggleViewAction());
+  }
   view->addSeparator();
   int number = 1;
   for (ChartKind kind : kAllChartKinds) {
-    QAction* action = view->addAction(ChartKindTitle(kind), this, [this, kind] { charts_->SetCurrentKind(kind); });
+    QAction* action = view->addAction(ChartKindTitle(kind), this, [this, kind] {
+      if (kind == ChartKind::ROOFLINE && !hardware_panel_->profile()) {
+        ShowMessage(tr("No roofline yet: run the probe or load a profile in the Hardware panel"), false);
+        hardware_dock_->show();
+        hardware_dock_->raise();
+        return;
+      }
+      charts_->SetCurrentKind(kind);
+    });
     action->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(number++)));
   }
 }
@@ -186,6 +229,14 @@ void MainWindow::RefreshCharts() {
   charts_->SetInputs(inputs);
 }
 
+void MainWindow::OnProfileChanged() {
+  const std::optional<MeasuredProfile>& shown = hardware_panel_->profile();
+  charts_->SetProfile(shown ? std::optional<HardwareProfile>(shown->profile) : std::nullopt);
+  const std::optional<MeasuredProfile> for_plans = hardware_panel_->ProfileForPlans();
+  plan_panel_->SetProfile(for_plans);
+  dictionary_panel_->SetProfile(for_plans);
+}
+
 void MainWindow::ShowMessage(const QString& text, bool is_error) {
   message_->setText(text);
   message_->setStyleSheet(is_error ? QStringLiteral("color: #b00020;") : QString());
@@ -208,6 +259,12 @@ bool MainWindow::SaveSession(const QString& path, QString* error) {
   session.budget_flops = plan_panel_->budget_flops();
   session.budget_text = plan_panel_->BudgetText().toStdString();
   session.plan = plan_panel_->Settings();
+  session.plan.profile.reset();  // saved as the hardware profile's path
+  session.dictionary = dictionary_panel_->Settings();
+  session.dictionary.profile.reset();
+  session.hardware.profile_path = hardware_panel_->ProfilePath().toStdString();
+  session.hardware.use_profile = hardware_panel_->UseForPlans();
+  session.hardware.probe_mode = hardware_panel_->ProbeMode();
   session.chart = static_cast<int>(charts_->CurrentKind());
   const std::string text = SessionToJson(session).dump(2) + "\n";
   if (!WriteAtomically(path, QByteArray::fromStdString(text), error)) {
@@ -234,13 +291,34 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
                          " is beyond the " + std::to_string(table.runs.size()) + " runs");
       }
     }
+    if (!session.hardware.profile_path.empty()) {
+      // The profile is read before anything changes too; a session whose profile does not load is refused.
+      std::ifstream profile(session.hardware.profile_path, std::ios::binary);
+      if (!profile) {
+        throw InputError(path.toStdString() + ": /hardware/profile_path: cannot read '" +
+                         session.hardware.profile_path + "'");
+      }
+      std::ostringstream profile_text;
+      profile_text << profile.rdbuf();
+      HardwareProfileFromJson(profile_text.str(), session.hardware.profile_path);
+    }
     fit_panel_->SetOptions(session.fit_options, session.grid_spec);
     fit_panel_->SetBootstrapCount(session.bootstrap_resamples);
+    hardware_panel_->SetProbeMode(session.hardware.probe_mode);
+    hardware_panel_->SetUseForPlans(session.hardware.use_profile);
+    if (!session.hardware.profile_path.empty()) {
+      QString profile_error;
+      if (!hardware_panel_->LoadProfile(Q(session.hardware.profile_path), &profile_error)) {
+        throw InputError(profile_error.toStdString());
+      }
+    }
+    dictionary_panel_->SetSettings(session.dictionary);
     plan_panel_->SetSettings(session.plan);
     if (session.budget_text.empty() || !plan_panel_->SetBudgetText(Q(session.budget_text))) {
       plan_panel_->SetBudget(session.budget_flops);
     }
-    if (session.chart >= 0 && session.chart < static_cast<int>(std::size(kAllChartKinds))) {
+    if (session.chart >= 0 && session.chart < static_cast<int>(std::size(kAllChartKinds)) &&
+        (kAllChartKinds[session.chart] != ChartKind::ROOFLINE || hardware_panel_->profile())) {
       charts_->SetCurrentKind(kAllChartKinds[session.chart]);
     }
     if (session.runs_path.empty()) {

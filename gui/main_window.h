@@ -1,5 +1,7 @@
-// The desktop planner's window: chart tabs in the middle; Runs, Fit and Plan docks (View menu); sessions and
-// exports in the File menu. It starts with the bundled runs loaded and fits them in the background.
+// The desktop planner's window: chart tabs in the middle; Runs, Fit, Plan, Dictionary and Hardware docks (View
+// menu); sessions and exports in the File menu. It starts with the bundled runs loaded and fits them in the
+// background. A hardware profile (measured or loaded in the Hardware dock) gets a roofline tab and, when asked,
+// feeds its measured peaks to the Plan and Dictionary docks.
 #ifndef SCALEPLAN_GUI_MAIN_WINDOW_H_
 #define SCALEPLAN_GUI_MAIN_WINDOW_H_
 
@@ -17,7 +19,9 @@ class QLabel;
 namespace scaleplan::gui {
 
 class ChartsView;
+class DictionaryPanel;
 class FitPanel;
+class HardwarePanel;
 class PlanPanel;
 class RunsModel;
 class RunsPanel;
@@ -32,6 +36,8 @@ class MainWindow : public QMainWindow {
   RunsPanel* runs_panel() const { return runs_panel_; }
   FitPanel* fit_panel() const { return fit_panel_; }
   PlanPanel* plan_panel() const { return plan_panel_; }
+  DictionaryPanel* dictionary_panel() const { return dictionary_panel_; }
+  HardwarePanel* hardware_panel() const { return hardware_panel_; }
   ChartsView* charts() const { return charts_; }
 
   // Each returns false with the reason in *error (and shown inline) instead of throwing.
@@ -50,6 +56,7 @@ class MainWindow : public QMainWindow {
   void OnTableReplaced();
   void OnFitFinished(bool usable);
   void RefreshCharts();
+  void OnProfileChanged();
   void ShowMessage(const QString& text, bool is_error);
   void ChooseSessionToOpen();
   void ChooseSessionToSave();
@@ -60,10 +67,14 @@ class MainWindow : public QMainWindow {
   RunsPanel* runs_panel_;
   FitPanel* fit_panel_;
   PlanPanel* plan_panel_;
+  DictionaryPanel* dictionary_panel_;
+  HardwarePanel* hardware_panel_;
   ChartsView* charts_;
   QDockWidget* runs_dock_;
   QDockWidget* fit_dock_;
   QDockWidget* plan_dock_;
+  QDockWidget* dictionary_dock_;
+  QDockWidget* hardware_dock_;
   QLabel* message_;
   std::optional<ChinchillaLaw> law_;  // the fit of the current table, once there is one
   double huber_delta_ = 1e-3;

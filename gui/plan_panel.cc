@@ -95,13 +95,15 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
 
   recomputation_ = new QComboBox;
   recomputation_->setObjectName("recomputation");
-  for (Recomputation mode : {Recomputation::NONE, Recomputation::SELECTIVE, Recomputation::FULL}) {
-    recomputation_->addItem(QString::fromUtf8(RecomputationName(mode)), static_cast<int>(mode));
+  for (RecomputeChoice mode :
+       {RecomputeChoice::AUTO, RecomputeChoice::NONE, RecomputeChoice::SELECTIVE, RecomputeChoice::FULL}) {
+    recomputation_->addItem(QString::fromUtf8(RecomputeChoiceName(mode)), static_cast<int>(mode));
   }
-  recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(TrainingMemoryOptions{}.recomputation)));
-  recomputation_->setToolTip(tr("Activation recomputation: none stores everything, selective recomputes the "
-                                "attention scores, full stores one input per layer (no tensor parallelism is "
-                                "modelled, so large models need full)"));
+  recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(PlanSettings{}.recompute)));
+  recomputation_->setToolTip(tr("Activation recomputation: auto takes selective, else full when no device count "
+                                "holds the state (as `scaleplan plan`); none stores everything, selective "
+                                "recomputes the attention scores, full stores one input per layer (no tensor "
+                                "parallelism is modelled, so large models need full)"));
 
   inference_tokens_ = new QLineEdit;
   inference_tokens_->setObjectName("inference_tokens");
@@ -138,6 +140,8 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   notes_ = ValueLabel("plan_notes");
   warnings_ = ValueLabel("plan_warnings");
   warnings_->setStyleSheet(QStringLiteral("color: #9a5b00;"));
+  device_ = ValueLabel("plan_device");
+  device_->setStyleSheet(QStringLiteral("color: #555;"));
   law_label_ = ValueLabel("plan_law");
   law_label_->setStyleSheet(QStringLiteral("color: #555;"));
   QFont big = params_->font();
@@ -150,6 +154,7 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   input_form->addRow(tr("Compute"), slider_);
   input_form->addRow(tr("Budget"), budget_text_);
   input_form->addRow(tr("Accelerator"), accelerator_);
+  input_form->addRow(tr("Peaks"), device_);
   input_form->addRow(tr("Devices"), count_);
   input_form->addRow(tr("MFU"), mfu_);
   input_form->addRow(tr("Price"), price_);
@@ -168,9 +173,9 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   output_form->addRow(tr("Time"), time_);
   output_form->addRow(tr("Cost"), cost_);
   output_form->addRow(tr("Memory"), memory_);
-  output_form->addRow(QString(), notes_);
-  output_form->addRow(QString(), warnings_);
-  output_form->addRow(QString(), law_label_);
+  output_form->addRow(notes_);  // spanning rows: QFormLayout sizes them by their wrapped height
+  output_form->addRow(warnings_);
+  output_form->addRow(tr("Law"), law_label_);
 
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(inputs);
@@ -194,6 +199,11 @@ void PlanPanel::SetLaw(const std::optional<LawSource>& source) {
   Recompute();
 }
 
+void PlanPanel::SetProfile(const std::optional<MeasuredProfile>& profile) {
+  profile_ = profile;
+  OnSettingsChanged();
+}
+
 void PlanPanel::SetBudget(double budget_flops) {
   if (!(budget_flops > 0) || !std::isfinite(budget_flops)) return;
   budget_flops_ = budget_flops;
@@ -206,10 +216,14 @@ void PlanPanel::SetBudget(double budget_flops) {
 bool PlanPanel::SetBudgetText(const QString& text) {
   budget_text_->setText(text);
   const PlanSettings settings = Settings();
-  const Accelerator* device = BundledHardwareCatalogue().TryFind(settings.accelerator);
   std::string why;
-  const std::optional<double> budget =
-      device == nullptr ? std::nullopt : ParseBudget(text.toStdString(), *device, settings.training, &why);
+  std::optional<double> budget;
+  try {
+    const Accelerator device = ResolvePlanAccelerator(settings, BundledHardwareCatalogue());
+    budget = ParseBudget(text.toStdString(), device, settings.training, &why);
+  } catch (const std::exception& error) {
+    why = error.what();
+  }
   if (!budget) {
     ShowError(Q(why));
     return false;
@@ -231,7 +245,8 @@ bool PlanPanel::ReadSettings(PlanSettings* settings, std::string* why) const {
   settings->training.num_accelerators = count_->value();
   settings->training.mfu = mfu_->value() / 100.0;
   settings->training.price_usd_per_hour = price_->value();
-  settings->memory.recomputation = static_cast<Recomputation>(recomputation_->currentData().toInt());
+  settings->recompute = static_cast<RecomputeChoice>(recomputation_->currentData().toInt());
+  settings->profile = profile_;
   struct Field {
     const QLineEdit* edit;
     const char* name;
@@ -270,7 +285,7 @@ void PlanPanel::SetSettings(const PlanSettings& settings) {
     count_->setValue(static_cast<int>(settings.training.num_accelerators));
     mfu_->setValue(100.0 * settings.training.mfu);
     price_->setValue(settings.training.price_usd_per_hour);
-    recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(settings.memory.recomputation)));
+    recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(settings.recompute)));
     inference_tokens_->setText(settings.inference_tokens > 0 ? Exact(settings.inference_tokens) : QString());
     unique_tokens_->setText(settings.unique_tokens > 0 ? Exact(settings.unique_tokens) : QString());
   }
@@ -318,7 +333,8 @@ void PlanPanel::Recompute() {
     recommendation_.reset();
     ShowError(QString());
     for (QLabel* label :
-         {params_, tokens_, tokens_per_param_, loss_, intervals_, shape_, time_, cost_, memory_, warnings_, notes_}) {
+         {params_, tokens_, tokens_per_param_, loss_, intervals_, shape_, time_, cost_, memory_, warnings_, notes_,
+          device_}) {
       label->setText(QStringLiteral("–"));
     }
     law_label_->setText(tr("Waiting for the fit…"));
@@ -370,29 +386,26 @@ void PlanPanel::ShowRecommendation() {
     intervals_->setText(law_->bootstrap_laws.empty() ? tr("– (ask the Fit panel for bootstrap refits)")
                                                      : tr("– (for compute-optimal plans only)"));
   }
-  shape_->setText(plan.shape ? Q(FormatShape(*plan.shape)) : Q(plan.shape_note));
-  if (plan.training && plan.training->num_accelerators > 0 && plan.training->days > 0) {
-    const TrainingPlan& t = *plan.training;
+  const TrainingHardware& h = plan.hardware;
+  shape_->setText(Q(FormatShape(h.memory, a.num_params)));
+  const Accelerator& device = plan.accelerator;
+  device_->setText(tr("%1: %2 dense peak, %3, %4 memory (%5)")
+                       .arg(Q(device.name), Q(FormatRate(h.peak_flops_per_second, "FLOP")),
+                            Q(FormatRate(device.memory_bytes_per_second, "B")), Q(FormatBytes(device.memory_bytes)),
+                            device.source.rfind("measured profile", 0) == 0 ? Q(device.source) : tr("catalogue")));
+  if (h.time.num_accelerators > 0 && h.time.days > 0) {
     time_->setText(tr("%1 on %2 × %3 (%4 device-hours)")
-                       .arg(Q(FormatDuration(t.days)))
-                       .arg(t.num_accelerators)
-                       .arg(Q(t.accelerator), Q(FormatQuantity(t.device_hours, 3))));
-    cost_->setText(tr("%1 at $%2 per device-hour").arg(Q(FormatUsd(t.cost_usd))).arg(t.price_usd_per_hour, 0, 'f', 2));
-  } else if (plan.training) {
-    time_->setText(tr("– (no device count holds the training state: see Memory)"));
-    cost_->setText(QStringLiteral("–"));
+                       .arg(Q(FormatDuration(h.time.days)))
+                       .arg(h.time.num_accelerators)
+                       .arg(Q(h.verdict.accelerator), Q(FormatQuantity(h.time.device_hours, 3))));
+    cost_->setText(
+        tr("%1 at $%2 per device-hour").arg(Q(FormatUsd(h.time.cost_usd))).arg(h.time.price_usd_per_hour, 0, 'f', 2));
   } else {
-    time_->setText(QStringLiteral("–"));
+    time_->setText(tr("– (no peak for the device)"));
     cost_->setText(QStringLiteral("–"));
   }
-  if (plan.training) {
-    memory_->setText(Q(MemoryVerdict(*plan.training)));
-    memory_->setStyleSheet(plan.training->feasible ? QStringLiteral("color: #1b6e20;")
-                                                   : QStringLiteral("color: #b00020;"));
-  } else {
-    memory_->setText(QStringLiteral("–"));
-    memory_->setStyleSheet(QString());
-  }
+  memory_->setText(Q(MemoryVerdict(h)));
+  memory_->setStyleSheet(h.time.feasible ? QStringLiteral("color: #1b6e20;") : QStringLiteral("color: #b00020;"));
   QString notes;
   if (plan.mode == "data-constrained") {
     notes = tr("Data-constrained: %1 epochs over the unique tokens%2")

@@ -1,6 +1,7 @@
-// The Plan dock: a log-scale budget slider and a budget field ("1e24", "5.76e23", "300 GPU-days"), the accelerator,
-// device count, MFU and price; the recommendation (N, D, tokens/param, loss, shape, time, cost, memory verdict)
-// follows the slider live. Everything shown comes from Recommend() (gui/recommendation.h).
+// The Plan dock: a log-scale budget slider and a budget field ("1e24", "5.76e23", "300 GPU-days"), the accelerator
+// (with a measured profile's peaks when the Hardware panel has one), device count, MFU, price and recomputation;
+// the recommendation (N, D, tokens/param, loss, shape, time, cost, memory verdict) follows the slider live.
+// Everything shown comes from Recommend() (gui/recommendation.h), whose hardware side is `scaleplan plan`'s.
 #ifndef SCALEPLAN_GUI_PLAN_PANEL_H_
 #define SCALEPLAN_GUI_PLAN_PANEL_H_
 
@@ -29,6 +30,9 @@ class PlanPanel : public QWidget {
   static double SliderBudget(int value);
 
   explicit PlanPanel(QWidget* parent = nullptr);
+
+  // A measured profile whose peaks replace the accelerator's (as `plan --profile`); nullopt = the catalogue's.
+  void SetProfile(const std::optional<MeasuredProfile>& profile);
 
   // nullopt: no law yet (the recommendation says so).
   void SetLaw(const std::optional<LawSource>& source);
@@ -64,6 +68,7 @@ class PlanPanel : public QWidget {
   void SyncSlider();
 
   std::optional<LawSource> law_;
+  std::optional<MeasuredProfile> profile_;
   double budget_flops_;
   bool budget_is_time_ = false;  // the budget was typed as time: re-convert when the hardware changes
   std::optional<Recommendation> recommendation_;
@@ -89,6 +94,7 @@ class PlanPanel : public QWidget {
   QLabel* warnings_;
   QLabel* notes_;
   QLabel* intervals_;
+  QLabel* device_;
   QLabel* law_label_;
 };
 

@@ -33,7 +33,7 @@ void CopyError(const std::string& message, char* error, int error_size) {
 }  // namespace
 }  // namespace scaleplan::gui
 
-extern "C" int scaleplan_plot_render_v1(const ScaleplanPlotRequest* request, char* error, int error_size) {
+extern "C" int scaleplan_plot_render_v2(const ScaleplanPlotRequest* request, char* error, int error_size) {
   using namespace scaleplan::gui;
   if (error != nullptr && error_size > 0) error[0] = '\0';
   if (request == nullptr) {
@@ -52,6 +52,18 @@ extern "C" int scaleplan_plot_render_v1(const ScaleplanPlotRequest* request, cha
     plot.width = request->width;
     plot.height = request->height;
     plot.budget_flops = request->budget_flops;
+    if (request->has_law != 0) {
+      scaleplan::ChinchillaLaw law;
+      law.E = request->law_E;
+      law.A = request->law_A;
+      law.B = request->law_B;
+      law.alpha = request->law_alpha;
+      law.beta = request->law_beta;
+      plot.law = law;
+      plot.law_label = Text(request->law_label);
+    }
+    plot.profile_json = Text(request->profile_json);
+    plot.profile_label = Text(request->profile_label);
     std::string message;
     const int status = RenderPlotToFile(plot, &message);
     if (status != kPlotOk) CopyError(message, error, error_size);

@@ -20,11 +20,11 @@ extern "C" {
 #endif
 
 #define SCALEPLAN_PLOT_MODULE_FILE_NAME "libscaleplan_plot.so"
-#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v1"
+#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v2"
 
 /* The fields of gui::PlotRequest. Strings are NUL-terminated; NULL is read as "". */
 typedef struct ScaleplanPlotRequest {
-  const char* kind;            /* fit, isoflop, frontier or residuals */
+  const char* kind;            /* fit, isoflop, frontier, residuals or roofline */
   const char* runs_path;       /* runs CSV; "" = the bundled Chinchilla runs */
   const char* params_column;   /* explicit column names (--n-col, --d-col, --c-col, --loss-col); "" = detected */
   const char* tokens_column;
@@ -34,6 +34,11 @@ typedef struct ScaleplanPlotRequest {
   int width;                   /* pixels */
   int height;
   double budget_flops;         /* > 0: mark this budget's compute-optimal point */
+  int has_law;                 /* nonzero: draw this law (--fit, --law) instead of fitting the runs */
+  double law_E, law_A, law_B, law_alpha, law_beta;
+  const char* law_label;       /* where the law comes from */
+  const char* profile_json;    /* roofline: the hardware profile's JSON text */
+  const char* profile_label;   /* its file, for messages */
 } ScaleplanPlotRequest;
 
 /* The status codes, equal to gui::PlotStatus and to the command line's exit codes. */
@@ -49,7 +54,7 @@ enum {
 /* Renders the chart to request->out_path (see gui::RenderPlotToFile). Returns a status code; when it is not
  * SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity `error_size` bytes, truncated to
  * fit). Never throws. */
-SCALEPLAN_PLOT_API int scaleplan_plot_render_v1(const ScaleplanPlotRequest* request, char* error, int error_size);
+SCALEPLAN_PLOT_API int scaleplan_plot_render_v2(const ScaleplanPlotRequest* request, char* error, int error_size);
 
 /* The entry point's type, for the loader's dlsym. */
 typedef int (*ScaleplanPlotRenderFunction)(const ScaleplanPlotRequest*, char*, int);

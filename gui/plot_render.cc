@@ -10,6 +10,7 @@
 
 #include "core/bundled_data.h"
 #include "core/error.h"
+#include "core/hardware_profile.h"
 #include "fitting/chinchilla_fit.h"
 #include "gui/charts.h"
 #include "gui/runs_model.h"
@@ -79,18 +80,46 @@ int Render(const PlotRequest& request, std::string* error) {
     }
   }
 
+  if (*kind == ChartKind::ROOFLINE) {
+    if (request.profile_json.empty()) {
+      *error = "the roofline draws a hardware profile: give --profile PROFILE.json (from 'scaleplan probe --out')";
+      return kPlotUsage;
+    }
+    ChartInputs inputs;
+    inputs.profile = HardwareProfileFromJson(request.profile_json, request.profile_label);
+    inputs.source = request.profile_label;
+    HeadlessApplication application;
+    QString write_error;
+    if (!WriteChartFile(*kind, inputs, out_path, QSize(request.width, request.height), &write_error)) {
+      *error = write_error.toStdString();
+      return kPlotWriteFailed;
+    }
+    return kPlotOk;
+  }
+
   const RunsTable table =
       request.runs_path.empty() ? BundledChinchillaRuns() : LoadRunsCsv(request.runs_path, request.columns);
   HeadlessApplication application;
   RunsModel model;
   model.SetTable(table);
   const MultiStartOptions options;
-  const ChinchillaFit fit = FitChinchilla(model.IncludedRuns(), options);
-  if (!fit.search.usable) {
-    *error = "the fit is not usable: " + fit.search.status;
-    return kPlotFitFailed;
+  ChartInputs inputs;
+  if (request.law) {
+    std::string why;
+    if (!request.law->Check(&why)) {
+      *error = "the law cannot be drawn: " + why;
+      return kPlotInputError;
+    }
+    inputs = MakeChartInputs(model, request.law, options.huber_delta);
+    inputs.law_label = request.law_label;
+  } else {
+    const ChinchillaFit fit = FitChinchilla(model.IncludedRuns(), options);
+    if (!fit.search.usable) {
+      *error = "the fit is not usable: " + fit.search.status;
+      return kPlotFitFailed;
+    }
+    inputs = MakeChartInputs(model, fit.law, options.huber_delta);
   }
-  ChartInputs inputs = MakeChartInputs(model, fit.law, options.huber_delta);
   inputs.budget_flops = request.budget_flops;
   QString write_error;
   if (!WriteChartFile(*kind, inputs, out_path, QSize(request.width, request.height), &write_error)) {

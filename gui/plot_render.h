@@ -7,28 +7,36 @@
 #ifndef SCALEPLAN_GUI_PLOT_RENDER_H_
 #define SCALEPLAN_GUI_PLOT_RENDER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/chinchilla_law.h"
 #include "core/runs_table.h"
 
 namespace scaleplan::gui {
 
 struct PlotRequest {
-  std::string kind;         // fit, frontier, isoflop or residuals (PlotKinds())
+  std::string kind;         // fit, isoflop, frontier, residuals or roofline (PlotKinds())
   std::string runs_path;    // runs CSV; "" = the bundled Chinchilla runs
   RunsColumns columns;      // explicit column names; empty = detected from the aliases
   std::string out_path;     // ends in .png or .svg (case-insensitive)
   int width = 1200;         // pixels (SVG: view box units, written at 96 per inch)
   int height = 800;
   double budget_flops = 0;  // > 0: mark this budget's compute-optimal point
+  // The law to draw (a saved fit or a published law, as `plan --fit/--law` resolve them); nullopt = fit the runs.
+  std::optional<ChinchillaLaw> law;
+  std::string law_label;    // where `law` comes from, e.g. "hoffmann: Hoffmann et al. 2022, ..."
+  // roofline: a hardware profile's JSON (core/hardware_profile.h) and the file it came from, for messages.
+  std::string profile_json;
+  std::string profile_label;
 };
 
 // Status codes, equal to the command line's exit codes (README "Exit codes").
 enum PlotStatus : int {
   kPlotOk = 0,
-  kPlotUsage = 2,         // unknown kind, unsupported extension, a size outside 64..16384
-  kPlotInputError = 3,    // the runs CSV is missing, unreadable or malformed; too few runs
+  kPlotUsage = 2,         // unknown kind, unsupported extension, a size outside 64..16384, roofline without a profile
+  kPlotInputError = 3,    // the runs CSV or the profile is missing, unreadable or malformed; too few runs
   kPlotFitFailed = 4,     // the fit did not converge to a usable law
   kPlotWriteFailed = 5,   // the output file could not be written (an old file is left untouched)
   kPlotInternal = 70,
@@ -37,7 +45,8 @@ enum PlotStatus : int {
 // The chart kinds, in the order the window's tabs show them.
 const std::vector<std::string>& PlotKinds();
 
-// Loads the runs, fits the Chinchilla law (default fit options), builds the chart and writes it atomically.
+// Loads the runs, fits the Chinchilla law (default fit options) unless a law is given, builds the chart and writes
+// it atomically; the roofline reads the profile instead.
 // Creates a QApplication on the offscreen platform when there is none (unless QT_QPA_PLATFORM is set).
 // Never throws: returns a PlotStatus and, when not kPlotOk, one line in *error.
 int RenderPlotToFile(const PlotRequest& request, std::string* error);

@@ -48,6 +48,19 @@ constexpr TimeUnit kTimeUnits[] = {
 
 }  // namespace
 
+Accelerator ResolvePlanAccelerator(const PlanSettings& settings, const HardwareCatalogue& catalogue) {
+  if (catalogue.accelerators().empty()) throw InputError("the accelerator catalogue is empty");
+  const Accelerator& named = settings.accelerator.empty()
+                                 ? catalogue.accelerators().front()
+                                 : catalogue.Find(settings.accelerator, InputLocation{"accelerator"});
+  if (!settings.profile) return named;
+  std::string why;
+  std::optional<Accelerator> measured =
+      AcceleratorFromProfile(&named, settings.profile->profile, settings.profile->label, &why);
+  if (!measured) throw InputError(why, InputLocation{"profile"});
+  return *measured;
+}
+
 Recommendation Recommend(const LawSource& source, double budget_flops, const PlanSettings& settings,
                          const HardwareCatalogue& catalogue) {
   std::string why;
@@ -56,12 +69,9 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
     throw InputError("the budget must be a positive number of FLOPs", InputLocation{"budget"});
   }
   if (!settings.training.Check(&why)) throw InputError(why, InputLocation{"hardware"});
-  if (!settings.memory.Check(&why)) throw InputError(why, InputLocation{"memory"});
-  if (!settings.shapes.Check(&why)) throw InputError(why, InputLocation{"shape"});
-  if (catalogue.accelerators().empty()) throw InputError("the accelerator catalogue is empty");
-  const Accelerator& accelerator = settings.accelerator.empty()
-                                       ? catalogue.accelerators().front()
-                                       : catalogue.Find(settings.accelerator, InputLocation{"accelerator"});
+  Recommendation plan;
+  plan.accelerator = ResolvePlanAccelerator(settings, catalogue);
+  const Accelerator& accelerator = plan.accelerator;
 
   if (!(settings.inference_tokens >= 0) || !std::isfinite(settings.inference_tokens)) {
     throw InputError("inference tokens must be 0 (none) or positive", InputLocation{"inference tokens"});
@@ -70,7 +80,6 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
     throw InputError("the unique-token limit must be 0 (unlimited) or positive", InputLocation{"unique tokens"});
   }
 
-  Recommendation plan;
   plan.budget_flops = budget_flops;
   DataConstrainedLaw constrained;
   constrained.base = source.law;
@@ -108,20 +117,9 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
                               FormatScientific(source.fitted_compute_max) + " FLOPs)");
     }
   }
-  const double n_opt = plan.allocation.num_params;
-  if (n_opt < 1e6 || n_opt > 1e15) {
-    plan.shape_note = "no shape proposals for " + FormatQuantity(n_opt) + " parameters (outside 1M..1P)";
-    return plan;
-  }
-  const std::vector<ShapeProposal> shapes = ProposeShapes(n_opt, settings.shapes);
-  if (shapes.empty()) {
-    plan.shape_note = "no practical shape within " + Printf("%.0f", 100 * settings.shapes.max_relative_error) +
-                      "% of " + FormatQuantity(n_opt) + " parameters";
-    return plan;
-  }
-  plan.shape = shapes.front();
-  const TrainingMemory memory = EstimateTrainingMemory(plan.shape->shape, settings.memory);
-  plan.training = PlanTraining(plan.allocation.compute_flops, memory, accelerator, settings.training);
+  // The hardware side exactly as `scaleplan plan --accelerator` computes it, for 6 N D of the allocation.
+  plan.hardware = PlanTrainingHardware(plan.allocation.num_params, plan.allocation.compute_flops, accelerator,
+                                       settings.training, settings.recompute);
   return plan;
 }
 
@@ -178,13 +176,18 @@ std::optional<double> ParseBudget(std::string_view text, const Accelerator& acce
   return value;
 }
 
-std::string FormatShape(const ShapeProposal& proposal) {
-  const TransformerShape& s = proposal.shape;
+std::string FormatShape(const ModelMemory& memory, double num_params) {
+  if (!memory.has_shape) {
+    return "no practical shape for " + FormatQuantity(num_params) +
+           " parameters (outside 1M..1P): the model state alone is counted, 16 bytes per parameter";
+  }
+  const TransformerShape& s = memory.shape;
+  const double shape_params = static_cast<double>(memory.shape_params);
   char buffer[200];
   std::snprintf(buffer, sizeof buffer, "%lld layers x %lld wide, %lld heads, d_ff %lld (%s, %+.1f%%)",
                 static_cast<long long>(s.num_layers), static_cast<long long>(s.d_model),
                 static_cast<long long>(s.num_heads), static_cast<long long>(s.d_ff),
-                FormatQuantity(static_cast<double>(proposal.num_params)).c_str(), 100.0 * proposal.relative_error);
+                FormatQuantity(shape_params).c_str(), 100.0 * (shape_params / num_params - 1.0));
   return buffer;
 }
 
@@ -207,16 +210,29 @@ std::string FormatBytes(double bytes) {
   return Printf("%.3g GB", bytes / 1e9);
 }
 
-std::string MemoryVerdict(const TrainingPlan& plan) {
-  if (plan.num_accelerators <= 0) {
+std::string FormatRate(double per_second, const char* unit) {
+  static const char* const kPrefixes[] = {"", "k", "M", "G", "T", "P", "E"};
+  int prefix = 0;
+  while (prefix < 6 && std::fabs(per_second) >= 999.5) {
+    per_second /= 1000.0;
+    ++prefix;
+  }
+  return Printf("%.3g ", per_second) + kPrefixes[prefix] + unit + "/s";
+}
+
+std::string MemoryVerdict(const TrainingHardware& hardware) {
+  const TrainingPlan& verdict = hardware.verdict;
+  if (hardware.time.num_accelerators <= 0) {
     std::string out = "does not fit";
-    for (const std::string& reason : plan.reasons) out += ": " + reason;
+    for (const std::string& reason : verdict.reasons) out += ": " + reason;
     return out;
   }
-  std::string out = (plan.feasible ? "fits: " : "does not fit: ") + FormatBytes(plan.memory_bytes_per_device) +
-                    " of " + FormatBytes(plan.usable_memory_bytes) + " per device on " +
-                    std::to_string(plan.num_accelerators) + " x " + plan.accelerator;
-  for (const std::string& reason : plan.reasons) out += "; " + reason;
+  std::string out = (hardware.time.feasible ? "fits: " : "does not fit: ") +
+                    FormatBytes(hardware.memory_bytes_per_device) + " of " + FormatBytes(hardware.usable_memory_bytes) +
+                    " per device on " + std::to_string(hardware.time.num_accelerators) + " x " + verdict.accelerator;
+  if (hardware.memory.has_shape) out += " (" + std::string(RecomputationName(hardware.memory.recomputation)) +
+                                        " recomputation)";
+  for (const std::string& reason : verdict.reasons) out += "; " + reason;
   return out;
 }
 
@@ -255,34 +271,35 @@ nlohmann::ordered_json RecommendationToJson(const Recommendation& plan, const La
                         {"flops_saving_fraction", inference.flops_saving_fraction},
                         {"cost_saving_fraction", inference.cost_saving_fraction}};
   }
-  if (plan.shape) {
-    const TransformerShape& s = plan.shape->shape;
+  // The hardware keys of `scaleplan plan --accelerator NAME --format json`, with its names and values.
+  const TrainingHardware& h = plan.hardware;
+  out["memory_bytes"] = h.memory.memory.TotalBytes();
+  out["model_state_bytes"] = h.memory.memory.ModelStateBytes();
+  out["accelerator"] = h.verdict.accelerator;
+  out["num_accelerators"] = h.time.num_accelerators;
+  out["mfu"] = settings.training.mfu;
+  out["peak_flops_per_second"] = h.peak_flops_per_second;
+  out["days"] = h.time.days;
+  out["gpu_hours"] = h.time.device_hours;
+  out["price_usd_per_hour"] = h.time.price_usd_per_hour;
+  out["cost_usd"] = h.time.cost_usd;
+  out["min_devices_for_memory"] = h.memory.min_devices_for_memory;
+  out["min_devices_for_days"] = h.time.min_devices_for_days;
+  out["min_devices_for_model_state"] = h.memory.min_devices_for_state;
+  out["memory_bytes_per_device"] = h.memory_bytes_per_device;
+  out["usable_memory_bytes"] = h.usable_memory_bytes;
+  out["recomputation"] = RecomputationName(h.memory.recomputation);
+  out["feasible"] = h.time.feasible;
+  out["reasons"] = h.verdict.reasons;
+  out["device_source"] = plan.accelerator.source;
+  if (h.memory.has_shape) {
+    const TransformerShape& s = h.memory.shape;
     out["shape"] = {{"num_layers", s.num_layers},       {"d_model", s.d_model},
                     {"num_heads", s.num_heads},         {"d_ff", s.d_ff},
                     {"glu", s.glu},                     {"vocab_size", s.vocab_size},
-                    {"context_length", s.context_length}, {"num_params", plan.shape->num_params},
-                    {"relative_error", plan.shape->relative_error}};
+                    {"context_length", s.context_length}, {"num_params", h.memory.shape_params}};
   } else {
     out["shape"] = nullptr;
-    out["shape_note"] = plan.shape_note;
-  }
-  if (plan.training) {
-    const TrainingPlan& t = *plan.training;
-    out["hardware"] = {{"accelerator", t.accelerator},
-                       {"num_accelerators", t.num_accelerators},
-                       {"mfu", settings.training.mfu},
-                       {"compute_type", NumericTypeName(settings.training.compute_type)},
-                       {"feasible", t.feasible},
-                       {"reasons", t.reasons},
-                       {"days", t.days},
-                       {"device_hours", t.device_hours},
-                       {"price_usd_per_hour", t.price_usd_per_hour},
-                       {"cost_usd", t.cost_usd},
-                       {"memory_bytes_per_device", t.memory_bytes_per_device},
-                       {"usable_memory_bytes", t.usable_memory_bytes},
-                       {"min_accelerators_for_memory", t.min_accelerators_for_memory}};
-  } else {
-    out["hardware"] = nullptr;
   }
   return out;
 }
@@ -291,25 +308,23 @@ std::string RecommendationToCsv(const Recommendation& plan) {
   auto number = [](double value) { return Printf("%.17g", value); };
   std::string header =
       "compute_flops,num_params,num_tokens,tokens_per_param,loss,num_layers,d_model,num_heads,d_ff,shape_params,"
-      "accelerator,num_accelerators,days,device_hours,cost_usd,memory_bytes_per_device,feasible,mode,epochs\n";
+      "recomputation,accelerator,num_accelerators,days,gpu_hours,cost_usd,memory_bytes_per_device,feasible,mode,"
+      "epochs\n";
   const Allocation& a = plan.allocation;
   std::string row = number(a.compute_flops) + "," + number(a.num_params) + "," + number(a.num_tokens) + "," +
                     number(a.tokens_per_param) + "," + number(a.loss_nats) + ",";
-  if (plan.shape) {
-    const TransformerShape& s = plan.shape->shape;
+  const TrainingHardware& h = plan.hardware;
+  if (h.memory.has_shape) {
+    const TransformerShape& s = h.memory.shape;
     row += std::to_string(s.num_layers) + "," + std::to_string(s.d_model) + "," + std::to_string(s.num_heads) +
-           "," + std::to_string(s.d_ff) + "," + std::to_string(plan.shape->num_params) + ",";
+           "," + std::to_string(s.d_ff) + "," + std::to_string(h.memory.shape_params) + ",";
   } else {
     row += ",,,,,";
   }
-  if (plan.training) {
-    const TrainingPlan& t = *plan.training;
-    row += t.accelerator + "," + std::to_string(t.num_accelerators) + "," + number(t.days) + "," +
-           number(t.device_hours) + "," + number(t.cost_usd) + "," + number(t.memory_bytes_per_device) + "," +
-           (t.feasible ? "true" : "false");
-  } else {
-    row += ",,,,,,";
-  }
+  row += std::string(RecomputationName(h.memory.recomputation)) + "," + h.verdict.accelerator + "," +
+         std::to_string(h.time.num_accelerators) + "," + number(h.time.days) + "," + number(h.time.device_hours) +
+         "," + number(h.time.cost_usd) + "," + number(h.memory_bytes_per_device) + "," +
+         (h.time.feasible ? "true" : "false");
   row += "," + plan.mode + "," + number(plan.epochs);
   return header + row + "\n";
 }

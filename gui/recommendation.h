@@ -1,9 +1,10 @@
 // What the Plan panel shows for one compute budget, assembled from library calls only:
-//   ChinchillaLaw::ComputeOptimal  -> N_opt, D_opt, tokens/param, loss
-//   ProposeShapes(N_opt)           -> the closest practical shape
-//   EstimateTrainingMemory(shape)  -> the training state
-//   PlanTraining(C, memory, ...)   -> days, device-hours, cost and the memory verdict
-// Qt-free, so that the panel, the tests and the benchmark call exactly the same function.
+//   ChinchillaLaw::ComputeOptimal         -> N_opt, D_opt, tokens/param, loss
+//   PlanTrainingHardware (core/training_plan.h, what `scaleplan plan --accelerator` calls)
+//                                         -> the practical shape the memory is estimated for, the activation
+//                                            recomputation, device count, days, device-hours, cost, memory verdict
+// Qt-free, so that the panel, the tests and the benchmark call exactly the same function, and the window and
+// `scaleplan plan` give the same memory verdict, device count, days and cost.
 //
 // With a unique-token limit the allocation is the data-constrained optimum (core/data_constrained.h, the fitted law
 // as base with Muennighoff et al.'s decay constants); with lifetime inference tokens it is the inference-aware plan
@@ -24,21 +25,34 @@
 
 #include "core/chinchilla_law.h"
 #include "core/hardware.h"
+#include "core/hardware_profile.h"
 #include "core/inference_allocation.h"
+#include "core/training_plan.h"
 #include "core/transformer.h"
 #include "fitting/chinchilla_fit.h"
 
 namespace scaleplan::gui {
 
-// Everything the Plan panel binds besides the budget. Defaults are the library's.
+// A hardware profile measured by the probe or read from a file (`scaleplan probe --out`), and what to call it.
+struct MeasuredProfile {
+  HardwareProfile profile;
+  std::string label;  // the file's path, or a description of a probe run that was not saved
+};
+
+// Everything the Plan panel binds besides the budget. Defaults are the library's (and `scaleplan plan`'s).
 struct PlanSettings {
   std::string accelerator;             // catalogue name; "" = the catalogue's first entry
   TrainingPlanOptions training;        // MFU, device count (0 = fewest that hold the state), price
-  TrainingMemoryOptions memory;
-  ShapeProposalOptions shapes;
+  RecomputeChoice recompute = RecomputeChoice::AUTO;  // `plan --recompute`: auto = selective, else full
   double inference_tokens = 0.0;  // lifetime tokens served (prompt and generated); 0 = none
   double unique_tokens = 0.0;     // unique training tokens available; 0 = unlimited
+  std::optional<MeasuredProfile> profile;  // `plan --profile`: its measured peaks replace the catalogue's
 };
+
+// The device a plan runs on: the named catalogue entry, with a profile's measured peaks when settings.profile is
+// set (AcceleratorFromProfile, as `scaleplan plan --accelerator NAME --profile P.json`). InputError naming the
+// accelerator when it is unknown.
+Accelerator ResolvePlanAccelerator(const PlanSettings& settings, const HardwareCatalogue& catalogue);
 
 // The law a plan comes from, for display and export.
 struct LawSource {
@@ -57,9 +71,8 @@ struct Recommendation {
   bool data_limited = false;             // the limit binds: Chinchilla's plan would need more unique tokens
   std::optional<InferenceAwarePlan> inference;  // with inference tokens
   std::optional<AllocationIntervals> intervals;  // of the compute-optimal plan over the bootstrap laws
-  std::optional<ShapeProposal> shape;    // the best proposal; nullopt when none fits (see shape_note)
-  std::string shape_note;
-  std::optional<TrainingPlan> training;  // with a shape only
+  Accelerator accelerator;               // the device planned on (ResolvePlanAccelerator)
+  TrainingHardware hardware;             // PlanTrainingHardware(N, 6 N D, accelerator, ...): shape, memory, time
   std::vector<std::string> warnings;
 };
 
@@ -79,13 +92,16 @@ std::optional<double> ParseBudget(std::string_view text, const Accelerator& acce
                                   const TrainingPlanOptions& options, std::string* why);
 
 // Display helpers, shared by the panel and the exports.
-std::string FormatShape(const ShapeProposal& proposal);     // "64 layers x 8192 wide, 64 heads, d_ff 22016 (70.1B)"
+std::string FormatShape(const ModelMemory& memory, double num_params);  // "80 layers x 8192 wide, 64 heads, ..."
 std::string FormatDuration(double days);                    // "12.3 days", "5.2 hours", "3.4 years"
 std::string FormatUsd(double dollars);                      // "$1.23M"
 std::string FormatBytes(double bytes);                      // "71.3 GB"
-std::string MemoryVerdict(const TrainingPlan& plan);        // "fits: 61.2 GB of 72 GB per device on 512 x H100-SXM"
+std::string FormatRate(double per_second, const char* unit);  // (6.96e10, "FLOP") -> "69.6 GFLOP/s"
+// "fits: 71.5 GB of 72 GB per device on 21 x H100-SXM (full recomputation)", or "does not fit: ..." with the reasons
+std::string MemoryVerdict(const TrainingHardware& hardware);
 
-// The plan as one JSON object: the keys of `scaleplan plan --format json` plus shape and hardware.
+// The plan as one JSON object: the keys of `scaleplan plan --accelerator NAME --format json` (same names, same
+// values) plus the shape, the budget and the device's source.
 nlohmann::ordered_json RecommendationToJson(const Recommendation& plan, const LawSource& source,
                                             const PlanSettings& settings);
 // The plan as a two-line CSV (header and values).

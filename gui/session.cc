@@ -1,6 +1,11 @@
 #include "gui/session.h"
 
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
 #include "core/error.h"
+#include "core/json_input.h"
 
 namespace scaleplan::gui {
 namespace {
@@ -16,6 +21,13 @@ void Read(const Json& object, const char* key, const std::string& path, const st
   try {
     if constexpr (std::is_same_v<T, bool>) {
       if (!item.is_boolean()) throw InputError("must be true or false");
+    } else if constexpr (std::is_integral_v<T>) {  // a count: neither 2.5 read as 2 nor 2^32 + 1 wrapped to 1
+      if (!item.is_number()) throw InputError("must be a number");
+      if (!item.is_number_integer()) throw InputError("must be a whole number");
+      if (!(item.is_number_unsigned() ? std::in_range<T>(item.template get<std::uint64_t>())
+                                      : std::in_range<T>(item.template get<std::int64_t>()))) {
+        throw InputError("whole number out of range");
+      }
     } else if constexpr (std::is_arithmetic_v<T>) {
       if (!item.is_number()) throw InputError("must be a number");
     } else if constexpr (std::is_same_v<T, std::string>) {
@@ -28,6 +40,8 @@ void Read(const Json& object, const char* key, const std::string& path, const st
     throw InputError(source + ": " + where + ": " + error.what());
   }
 }
+
+bool KnownProbeMode(const std::string& mode) { return mode == "quick" || mode == "standard" || mode == "full"; }
 
 const Json& Child(const Json& object, const char* key) {
   static const Json kEmpty = Json::object();
@@ -58,9 +72,24 @@ nlohmann::ordered_json SessionToJson(const Session& session) {
                  {"num_accelerators", session.plan.training.num_accelerators},
                  {"mfu", session.plan.training.mfu},
                  {"price_usd_per_hour", session.plan.training.price_usd_per_hour},
-                 {"recomputation", RecomputationName(session.plan.memory.recomputation)},
+                 {"recomputation", RecomputeChoiceName(session.plan.recompute)},
                  {"inference_tokens", session.plan.inference_tokens},
                  {"unique_tokens", session.plan.unique_tokens}};
+  const DictionaryRequest& request = session.dictionary.request;
+  out["dictionary"] = {{"d_model", request.d_model},
+                       {"goal", DictionaryGoalName(request.goal)},
+                       {"value", DictionaryGoalValue(request)},
+                       {"k", request.k},
+                       {"k_min", request.k_min},
+                       {"k_max", request.k_max},
+                       {"subject_params", request.subject.num_params},
+                       {"budget_includes_harvest", request.budget_includes_harvest},
+                       {"accelerator", session.dictionary.accelerator},
+                       {"num_devices", request.options.num_devices},
+                       {"kernels", DictionaryKernelsName(session.dictionary.shown)}};
+  out["hardware"] = {{"profile_path", session.hardware.profile_path},
+                     {"use_profile", session.hardware.use_profile},
+                     {"probe_mode", session.hardware.probe_mode}};
   out["view"] = {{"chart", session.chart}};
   return out;
 }
@@ -69,7 +98,7 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
   Json root;
   try {
     root = Json::parse(json_text);
-  } catch (const Json::parse_error& error) {
+  } catch (const Json::exception& error) {  // a parse error, or out_of_range for a number such as 1e999
     throw InputError(source + ": not valid JSON: " + error.what());
   }
   if (!root.is_object()) throw InputError(source + ": a session must be a JSON object");
@@ -80,6 +109,7 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
     throw InputError(source + ": schema_version " + std::to_string(version) + " is newer than this scaleplan (" +
                      std::to_string(kSessionSchemaVersion) + ")");
   }
+  if (version < 1) throw InputError(source + ": schema_version " + std::to_string(version) + " is not a version");
   const Json& runs = Child(root, "runs");
   Read(runs, "path", "/runs", source, &session.runs_path);
   const Json& columns = Child(runs, "columns");
@@ -91,8 +121,12 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
     const Json& rows = runs.at("excluded_rows");
     if (!rows.is_array()) throw InputError(source + ": /runs/excluded_rows: must be an array of row numbers");
     for (const Json& row : rows) {
-      if (!row.is_number_integer() || row.get<int>() < 0) {
-        throw InputError(source + ": /runs/excluded_rows: must hold non-negative integers, got " + row.dump());
+      // A row index that fits an int: 2^32 must not wrap around to row 0.
+      const bool index = row.is_number_unsigned() ? std::in_range<int>(row.get<std::uint64_t>())
+                                                  : row.is_number_integer() && row.get<std::int64_t>() >= 0 &&
+                                                        std::in_range<int>(row.get<std::int64_t>());
+      if (!index) {
+        throw InputError(source + ": /runs/excluded_rows: must hold non-negative integers, got " + JsonExcerpt(row));
       }
       session.excluded_rows.push_back(row.get<int>());
     }
@@ -113,13 +147,49 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
   Read(plan, "price_usd_per_hour", "/plan", source, &session.plan.training.price_usd_per_hour);
   Read(plan, "inference_tokens", "/plan", source, &session.plan.inference_tokens);
   Read(plan, "unique_tokens", "/plan", source, &session.plan.unique_tokens);
-  std::string recomputation = RecomputationName(session.plan.memory.recomputation);
+  std::string recomputation = RecomputeChoiceName(session.plan.recompute);
   Read(plan, "recomputation", "/plan", source, &recomputation);
-  const auto mode = TryParseRecomputation(recomputation);
+  const auto mode = TryParseRecomputeChoice(recomputation);
   if (!mode) {
-    throw InputError(source + ": /plan/recomputation: must be none, selective or full: '" + recomputation + "'");
+    throw InputError(source + ": /plan/recomputation: must be auto, none, selective or full: '" + recomputation +
+                     "'");
   }
-  session.plan.memory.recomputation = *mode;
+  session.plan.recompute = *mode;
+
+  const Json& dictionary = Child(root, "dictionary");
+  DictionaryRequest& request = session.dictionary.request;
+  Read(dictionary, "d_model", "/dictionary", source, &request.d_model);
+  std::string goal = DictionaryGoalName(request.goal);
+  double value = DictionaryGoalValue(request);
+  Read(dictionary, "goal", "/dictionary", source, &goal);
+  Read(dictionary, "value", "/dictionary", source, &value);
+  const auto goal_kind = TryParseDictionaryGoal(goal);
+  if (!goal_kind) {
+    throw InputError(source + ": /dictionary/goal: must be compute, device_hours, target_loss or latents: '" + goal +
+                     "'");
+  }
+  SetDictionaryGoal(*goal_kind, value, &request);
+  Read(dictionary, "k", "/dictionary", source, &request.k);
+  Read(dictionary, "k_min", "/dictionary", source, &request.k_min);
+  Read(dictionary, "k_max", "/dictionary", source, &request.k_max);
+  Read(dictionary, "subject_params", "/dictionary", source, &request.subject.num_params);
+  Read(dictionary, "budget_includes_harvest", "/dictionary", source, &request.budget_includes_harvest);
+  Read(dictionary, "accelerator", "/dictionary", source, &session.dictionary.accelerator);
+  Read(dictionary, "num_devices", "/dictionary", source, &request.options.num_devices);
+  std::string kernels = DictionaryKernelsName(session.dictionary.shown);
+  Read(dictionary, "kernels", "/dictionary", source, &kernels);
+  const auto shown = TryParseDictionaryKernels(kernels);
+  if (!shown) throw InputError(source + ": /dictionary/kernels: must be sparse or dense: '" + kernels + "'");
+  session.dictionary.shown = *shown;
+
+  const Json& hardware = Child(root, "hardware");
+  Read(hardware, "profile_path", "/hardware", source, &session.hardware.profile_path);
+  Read(hardware, "use_profile", "/hardware", source, &session.hardware.use_profile);
+  Read(hardware, "probe_mode", "/hardware", source, &session.hardware.probe_mode);
+  if (!KnownProbeMode(session.hardware.probe_mode)) {
+    throw InputError(source + ": /hardware/probe_mode: must be quick, standard or full: '" +
+                     session.hardware.probe_mode + "'");
+  }
   Read(Child(root, "view"), "chart", "/view", source, &session.chart);
 
   std::string why;
@@ -128,6 +198,11 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
   if (!(session.budget_flops > 0)) throw InputError(source + ": /plan/budget_flops: must be positive");
   if (!(session.plan.inference_tokens >= 0) || !(session.plan.unique_tokens >= 0)) {
     throw InputError(source + ": /plan: inference_tokens and unique_tokens must be 0 (none) or positive");
+  }
+  if (!(request.d_model >= 1) || !(value > 0) || !(request.k >= 0) || !(request.subject.num_params >= 0) ||
+      request.options.num_devices < 0) {
+    throw InputError(source + ": /dictionary: d_model, value, k, subject_params and num_devices must be positive (k, "
+                     "subject_params and num_devices may be 0)");
   }
   return session;
 }

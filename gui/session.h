@@ -1,4 +1,5 @@
-// A saved desktop session: which runs, which rows are excluded, the fit options and the plan settings.
+// A saved desktop session: which runs, which rows are excluded, the fit options, the plan and dictionary settings,
+// and the hardware profile.
 //
 // JSON, schema version 1:
 //   { "schema_version": 1,
@@ -7,8 +8,14 @@
 //     "fit": { "huber_delta", "grid" (spec, "" = the law's default), "starts", "exhaustive",
 //              "bootstrap" (resamples, 0 = none) },
 //     "plan": { "budget_flops", "budget_text", "accelerator", "num_accelerators", "mfu", "price_usd_per_hour",
-//               "recomputation" (none, selective, full), "inference_tokens", "unique_tokens" (0 = none) },
-//     "view": { "chart": 0..3 } }
+//               "recomputation" (auto, none, selective, full), "inference_tokens", "unique_tokens" (0 = none) },
+//     "dictionary": { "d_model", "goal" (compute, device_hours, target_loss, latents), "value" (the goal's number),
+//                     "k" (0 = choose in the range), "k_min", "k_max", "subject_params" (0 = unknown),
+//                     "budget_includes_harvest", "accelerator", "num_devices" (0 = fewest), "kernels" (sparse,
+//                     dense: the ones shown first) },
+//     "hardware": { "profile_path" ("" = none), "use_profile" (its peaks feed the plans), "probe_mode" (quick,
+//                   standard, full) },
+//     "view": { "chart": 0..4 } }
 // Every key is optional on reading (missing keys keep the defaults); unknown keys are ignored.
 #ifndef SCALEPLAN_GUI_SESSION_H_
 #define SCALEPLAN_GUI_SESSION_H_
@@ -21,6 +28,7 @@
 
 #include "core/runs_table.h"
 #include "fitting/multistart.h"
+#include "gui/dictionary_plan.h"
 #include "gui/recommendation.h"
 
 namespace scaleplan::gui {
@@ -29,6 +37,13 @@ inline constexpr int kSessionSchemaVersion = 1;
 
 // Gopher's training budget, the budget Hoffmann et al. 2022 plan Chinchilla for: where the slider starts.
 inline constexpr double kDefaultBudgetFlops = 5.76e23;
+
+// The Hardware panel's settings.
+struct HardwareSettings {
+  std::string profile_path;          // the loaded profile; "" = none (a probe that was not saved is not kept)
+  bool use_profile = true;           // its measured peaks feed the Plan and Dictionary panels
+  std::string probe_mode = "quick";  // `scaleplan probe --quick`, standard (no flag) or --full
+};
 
 struct Session {
   std::string runs_path;  // "" = the bundled Chinchilla runs
@@ -39,7 +54,9 @@ struct Session {
   int bootstrap_resamples = 0;  // bootstrap refits after the fit; 0 = none
   double budget_flops = kDefaultBudgetFlops;
   std::string budget_text;  // as typed, e.g. "300 GPU-days"; "" = shown from budget_flops
-  PlanSettings plan;
+  PlanSettings plan;  // without the profile (hardware.profile_path says which)
+  DictionarySettings dictionary = DefaultDictionarySettings();  // without the profile
+  HardwareSettings hardware;
   int chart = 0;
 };
 

@@ -1,5 +1,6 @@
 // The one chart-building path (window, export and `scaleplan plot`): log axes only ever get positive points, the
-// budget marker sits on the law's optimum, axes widen to follow it, labels carry SI suffixes, the band is drawn.
+// budget marker sits on the law's optimum, axes widen to follow it, labels carry SI suffixes, the band is drawn, and
+// the roofline's ceilings meet at peak / bandwidth.
 #include "gui/charts.h"
 
 #include <cmath>
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "core/bundled_data.h"
+#include "core/hardware_profile.h"
 #include "tests/gui/gui_testing.h"
 
 namespace scaleplan::gui {
@@ -26,6 +28,7 @@ ChartInputs BundledInputs(double budget_flops) {
   inputs.source = "bundled";
   inputs.law = FindPublishedLaw("epoch")->law;
   inputs.budget_flops = budget_flops;
+  inputs.profile = testing::SmallProfile();
   return inputs;
 }
 
@@ -170,6 +173,62 @@ TEST(Charts, InvalidBandIsNotDrawn) {
   inputs.band = band;
   std::unique_ptr<QChart> chart(BuildChart(ChartKind::FRONTIER, inputs));
   EXPECT_EQ(FindSeries<QAreaSeries>(chart.get(), "band"), nullptr);
+}
+
+TEST(Charts, RooflineCeilingsMeetAtTheRidgePoint) {
+  testing::Application();
+  const HardwareProfile profile = testing::SmallProfile();
+  ChartInputs inputs;
+  inputs.profile = profile;
+  std::unique_ptr<QChart> chart(BuildChart(ChartKind::ROOFLINE, inputs));
+  // The profile's figures, written out: 80 GFLOP/s and 20 GB/s meet at 4 FLOP/byte.
+  const double peak = 8e10, bandwidth = 2e10, ridge = 4.0;
+
+  auto* ridge_point = FindSeries<QScatterSeries>(chart.get(), "ridge");
+  ASSERT_NE(ridge_point, nullptr);
+  ASSERT_EQ(ridge_point->count(), 1);
+  EXPECT_DOUBLE_EQ(ridge_point->at(0).x(), ridge);
+  EXPECT_DOUBLE_EQ(ridge_point->at(0).y(), peak);
+  EXPECT_EQ(ridge_point->name(), QStringLiteral("ridge 4 FLOP/B"));
+
+  auto* memory = FindSeries<QLineSeries>(chart.get(), "memory_ceiling");
+  ASSERT_NE(memory, nullptr);
+  ASSERT_EQ(memory->count(), 2);
+  for (const QPointF& point : Points(memory)) EXPECT_NEAR(point.y() / (bandwidth * point.x()), 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(memory->at(1).x(), ridge);
+  EXPECT_EQ(memory->name(), QStringLiteral("memory ceiling 20 GB/s × I"));
+  auto* compute = FindSeries<QLineSeries>(chart.get(), "compute_ceiling");
+  ASSERT_NE(compute, nullptr);
+  ASSERT_EQ(compute->count(), 2);
+  EXPECT_DOUBLE_EQ(compute->at(0).x(), ridge);
+  for (const QPointF& point : Points(compute)) EXPECT_EQ(point.y(), peak);
+  EXPECT_EQ(compute->name(), QStringLiteral("compute ceiling 80 GFLOP/s"));
+
+  // One labelled point per kernel measurement that moves memory: at (flops / bytes, flops / seconds).
+  std::vector<QScatterSeries*> kernels;
+  for (QAbstractSeries* series : chart->series()) {
+    if (series->objectName() == QLatin1String("kernel")) kernels.push_back(qobject_cast<QScatterSeries*>(series));
+  }
+  ASSERT_EQ(kernels.size(), profile.kernels.size() - 1);  // all but the FMA loop, which moves no memory
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const KernelMeasurement& kernel = profile.kernels[i + 1];
+    ASSERT_EQ(kernels[i]->count(), 1);
+    EXPECT_NEAR(kernels[i]->at(0).x() / (kernel.flops / kernel.bytes), 1.0, 1e-12) << kernel.name;
+    EXPECT_NEAR(kernels[i]->at(0).y() / (kernel.flops / kernel.seconds_median), 1.0, 1e-12) << kernel.name;
+    EXPECT_TRUE(kernels[i]->pointLabelsVisible());
+  }
+  EXPECT_EQ(kernels[1]->pointLabelsFormat(), QStringLiteral("gemm d768 n16.4K"));
+  EXPECT_EQ(kernels[3]->pointLabelsFormat(), QStringLiteral("gather d768 n524K k32"));
+  // Intensities as plain numbers, rates in powers of ten; the axes hold every point and the ridge.
+  const QStringList x = Labels(chart.get(), "x_labels");
+  EXPECT_TRUE(x.contains(QStringLiteral("0.1")) && x.contains(QStringLiteral("1")) && x.contains(QStringLiteral("100")))
+      << x.join(' ').toStdString();
+  EXPECT_TRUE(Labels(chart.get(), "y_labels").contains(QStringLiteral("1e10")));
+
+  // Without a profile: an empty chart that says what is missing.
+  std::unique_ptr<QChart> empty(BuildChart(ChartKind::ROOFLINE, ChartInputs{}));
+  EXPECT_TRUE(empty->title().contains(QStringLiteral("no hardware profile"))) << empty->title().toStdString();
+  EXPECT_TRUE(empty->series().isEmpty());
 }
 
 TEST(Charts, RenderedImageHasTheRequestedSizeAndIsDrawn) {

@@ -1,6 +1,7 @@
 // Drives the real window under QT_QPA_PLATFORM=offscreen: the Fit button against the library's fit, the budget
-// slider and field against ChinchillaLaw::ComputeOptimal and the `scaleplan plan` binary, errors shown inline,
-// cancel, sessions and exports.
+// slider and field against ChinchillaLaw::ComputeOptimal and the `scaleplan plan` binary (memory verdict, devices,
+// days and cost included), the Dictionary panel against PlanDictionary and `scaleplan dictionary`, the Hardware
+// panel's profile, probe and cancel, errors shown inline, the View menu, sessions and exports.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,7 +12,12 @@
 #include <QChart>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QItemSelectionModel>
+#include <QLineSeries>
+#include <QMenu>
+#include <QMenuBar>
+#include <QProgressBar>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -32,7 +38,9 @@
 #include "fitting/chinchilla_fit.h"
 #include "gui/charts_view.h"
 #include "gui/column_mapping_dialog.h"
+#include "gui/dictionary_panel.h"
 #include "gui/fit_panel.h"
+#include "gui/hardware_panel.h"
 #include "gui/main_window.h"
 #include "gui/plan_panel.h"
 #include "gui/runs_model.h"
@@ -117,13 +125,24 @@ class MainWindowTest : public ::testing::Test {
   }
 
   // Types `text` into the budget field and presses Return.
-  void TypeBudget(const QString& text) const {
-    auto* field = Find<QLineEdit>("budget_text");
+  void TypeBudget(const QString& text) const { TypeInto("budget_text", text); }
+
+  // Replaces the text of line edit `name` by typing `text`, then presses Return.
+  void TypeInto(const char* name, const QString& text) const {
+    auto* field = Find<QLineEdit>(name);
     field->setFocus();
     field->selectAll();
     QTest::keyClick(field, Qt::Key_Backspace);
     QTest::keyClicks(field, text);
     QTest::keyClick(field, Qt::Key_Return);
+  }
+
+  // Shows the dock `name` (the Plan, Dictionary and Hardware docks share one tabbed area).
+  void RaiseDock(const char* name) const {
+    auto* dock = Find<QDockWidget>(name);
+    dock->show();
+    dock->raise();
+    QCoreApplication::processEvents();
   }
 
   std::unique_ptr<MainWindow> window_;
@@ -267,24 +286,283 @@ TEST_F(MainWindowTest, SliderMovesTheRecommendationAndTheChartMarker) {
   EXPECT_EQ(marker->at(0).y(), expected.loss_nats);
 }
 
+// `scaleplan plan ... --format json`, parsed (one plan).
+nlohmann::json PlanJson(const std::string& args) {
+  const testing::CommandResult result =
+      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args + " --format json");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return nlohmann::json::parse(result.out);
+}
+
+TEST_F(MainWindowTest, FreshWindowPlansTheHardwareAsScaleplanPlan) {
+  // The start-up plan on an H100 (Gopher's budget, the bundled fit): 73B parameters, whose selective activations
+  // do not fit one device. `scaleplan plan` takes full recomputation (recompute auto) and says it fits: so does the
+  // window, with the same device count, days and cost.
+  Find<QComboBox>("accelerator")->setCurrentText(QStringLiteral("H100-SXM"));
+  ASSERT_TRUE(window_->plan_panel()->recommendation().has_value());
+  const gui::Recommendation& shown = *window_->plan_panel()->recommendation();
+  ASSERT_EQ(shown.budget_flops, 5.76e23);
+  const nlohmann::json cli = PlanJson("--compute 5.76e23 --accelerator H100-SXM");
+  EXPECT_NEAR(shown.allocation.num_params / cli["num_params"].get<double>(), 1.0, 1e-12);
+  const TrainingHardware& h = shown.hardware;
+  EXPECT_EQ(cli["recomputation"], "full");
+  EXPECT_EQ(RecomputationName(h.memory.recomputation), cli["recomputation"].get<std::string>());
+  EXPECT_TRUE(cli["feasible"].get<bool>());
+  EXPECT_TRUE(h.time.feasible);
+  EXPECT_EQ(h.time.num_accelerators, cli["num_accelerators"].get<long long>());
+  EXPECT_EQ(h.memory.min_devices_for_memory, cli["min_devices_for_memory"].get<long long>());
+  EXPECT_NEAR(h.time.days / cli["days"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(h.time.cost_usd / cli["cost_usd"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(h.memory_bytes_per_device / cli["memory_bytes_per_device"].get<double>(), 1.0, 1e-12);
+  // What the labels say.
+  const QString memory = Find<QLabel>("plan_memory")->text();
+  EXPECT_TRUE(memory.startsWith(QStringLiteral("fits: "))) << memory.toStdString();
+  EXPECT_TRUE(memory.endsWith(QStringLiteral("on %1 x H100-SXM (full recomputation)")
+                                  .arg(cli["num_accelerators"].get<long long>())))
+      << memory.toStdString();
+  EXPECT_TRUE(Find<QLabel>("plan_time")->text().contains(
+      QStringLiteral("on %1 × H100-SXM").arg(cli["num_accelerators"].get<long long>())))
+      << Find<QLabel>("plan_time")->text().toStdString();
+  EXPECT_EQ(Find<QLabel>("plan_cost")->text(),
+            QStringLiteral("%1 at $%2 per device-hour")
+                .arg(Q(gui::FormatUsd(cli["cost_usd"].get<double>())))
+                .arg(cli["price_usd_per_hour"].get<double>(), 0, 'f', 2));
+  // The export carries `plan`'s keys with `plan`'s values.
+  const nlohmann::ordered_json exported = window_->plan_panel()->PlanJson();
+  EXPECT_EQ(exported["num_accelerators"].get<long long>(), cli["num_accelerators"].get<long long>());
+  EXPECT_EQ(exported["recomputation"], cli["recomputation"]);
+
+  // Selective asked for explicitly: no count holds it, as `plan --recompute selective` says.
+  auto* recomputation = Find<QComboBox>("recomputation");
+  recomputation->setCurrentIndex(recomputation->findText(QStringLiteral("selective")));
+  const TrainingHardware& selective = window_->plan_panel()->recommendation()->hardware;
+  EXPECT_FALSE(selective.time.feasible);
+  EXPECT_TRUE(Find<QLabel>("plan_memory")->text().startsWith(QStringLiteral("does not fit")));
+  const testing::CommandResult infeasible = testing::RunCommand(
+      std::string(SCALEPLAN_BINARY) + " plan --compute 5.76e23 --accelerator H100-SXM --recompute selective "
+                                      "--format json");
+  EXPECT_EQ(infeasible.exit_code, 1);
+  const auto selective_cli = nlohmann::json::parse(infeasible.out);
+  EXPECT_EQ(selective.time.num_accelerators, selective_cli["num_accelerators"].get<long long>());
+  EXPECT_EQ(selective.verdict.reasons, selective_cli["reasons"].get<std::vector<std::string>>());
+}
+
+TEST_F(MainWindowTest, DictionaryPanelShowsTheLibrarysPlan) {
+  RaiseDock("dictionary_dock");
+  // A fresh panel: d 4096 on 1e20 FLOPs, k chosen in 32..128, on an H100 (`scaleplan dictionary`'s defaults).
+  ASSERT_TRUE(window_->dictionary_panel()->recommendation().has_value());
+  EXPECT_EQ(window_->dictionary_panel()->recommendation()->plan.sparse.num_latents,
+            nlohmann::json::parse(testing::RunCommand(std::string(SCALEPLAN_BINARY) +
+                                                      " dictionary --d-model 4096 --compute 1e20 --format json")
+                                      .out)["num_latents"]
+                .get<double>());
+
+  TypeInto("dict_d_model", QStringLiteral("8192"));
+  auto* goal = Find<QComboBox>("dict_goal");
+  goal->setCurrentIndex(goal->findData(QStringLiteral("device_hours")));
+  TypeInto("dict_value", QStringLiteral("5000"));
+  TypeInto("dict_k", QStringLiteral("64"));
+  TypeInto("dict_subject", QStringLiteral("70B"));
+  Find<QComboBox>("dict_accelerator")->setCurrentText(QStringLiteral("A100-80GB"));
+  Find<QSpinBox>("dict_count")->setValue(8);
+
+  // The same request, built by hand, planned by the library.
+  DictionaryRequest request;
+  request.d_model = 8192;
+  request.goal = DictionaryGoal::DEVICE_HOURS;
+  request.device_hours = 5000;
+  request.k = 64;
+  request.subject.num_params = 70e9;
+  request.options.num_devices = 8;
+  request.accelerator = *BundledHardwareCatalogue().TryFind("A100-80GB");
+  const DictionaryPlan expected = PlanDictionary(request);
+  ASSERT_TRUE(expected.reachable) << expected.status;
+  ASSERT_TRUE(window_->dictionary_panel()->recommendation().has_value())
+      << Find<QLabel>("dict_error")->text().toStdString();
+  const DictionaryPlan& shown = window_->dictionary_panel()->recommendation()->plan;
+  const DictionaryCosts& s = expected.sparse;
+  EXPECT_EQ(shown.sparse.num_latents, s.num_latents);
+  EXPECT_EQ(shown.sparse.num_tokens, s.num_tokens);
+  EXPECT_EQ(shown.sparse.cost_usd, s.cost_usd);
+  EXPECT_EQ(shown.dense.days, expected.dense.days);
+  EXPECT_EQ(Find<QLabel>("dict_latents")->text(), Q(FormatQuantity(s.num_latents, 3)));
+  EXPECT_EQ(Find<QLabel>("dict_k_value")->text(), QStringLiteral("64 (k_aux %1)").arg(s.aux_latents, 0, 'g', 6));
+  EXPECT_TRUE(Find<QLabel>("dict_tokens")->text().startsWith(Q(FormatQuantity(s.num_tokens, 3))));
+  EXPECT_EQ(Find<QLabel>("dict_flops")->text(),
+            QStringLiteral("%1 training + %2 harvesting")
+                .arg(Q(FormatScientific(s.compute_flops, 3)), Q(FormatScientific(s.harvest_flops, 3))));
+  EXPECT_TRUE(Find<QLabel>("dict_memory")->text().startsWith(Q(gui::FormatBytes(s.memory_bytes) + " in all")));
+  EXPECT_TRUE(Find<QLabel>("dict_devices")->text().startsWith(QStringLiteral("%1 × A100-80GB").arg(s.devices)));
+  EXPECT_TRUE(Find<QLabel>("dict_days")->text().startsWith(Q(gui::FormatDuration(s.days))));
+  EXPECT_TRUE(Find<QLabel>("dict_cost")->text().startsWith(Q(gui::FormatUsd(s.cost_usd))));
+  EXPECT_EQ(Find<QLabel>("dict_law")->text(), Q(kDictionaryPriorLabel));
+
+  // `scaleplan dictionary` with the same options.
+  const testing::CommandResult cli = testing::RunCommand(
+      std::string(SCALEPLAN_BINARY) + " dictionary --d-model 8192 --gpu-hours 5000 --k 64 --subject-params 70B "
+                                      "--accelerator A100-80GB --count 8 --format json");
+  ASSERT_TRUE(cli.exit_code == 0 || cli.exit_code == 1) << cli.err;
+  const auto json = nlohmann::json::parse(cli.out);
+  EXPECT_EQ(json["num_latents"].get<double>(), shown.sparse.num_latents);
+  EXPECT_EQ(json["devices"].get<long long>(), shown.sparse.devices);
+  EXPECT_NEAR(json["days"].get<double>() / shown.sparse.days, 1.0, 1e-12);
+  EXPECT_NEAR(json["cost_usd"].get<double>() / shown.sparse.cost_usd, 1.0, 1e-12);
+  EXPECT_NEAR(json["dense"]["cost_usd"].get<double>() / shown.dense.cost_usd, 1.0, 1e-12);
+
+  // Dense kernels first: the same dictionary, the dense costs.
+  auto* kernels = Find<QComboBox>("dict_kernels");
+  kernels->setCurrentIndex(kernels->findData(QStringLiteral("dense")));
+  EXPECT_EQ(Find<QLabel>("dict_latents")->text(), Q(FormatQuantity(s.num_latents, 3)));
+  EXPECT_TRUE(Find<QLabel>("dict_cost")->text().startsWith(Q(gui::FormatUsd(expected.dense.cost_usd))));
+
+  // A value that does not parse: said inline, no plan.
+  TypeInto("dict_value", QStringLiteral("lots"));
+  EXPECT_FALSE(window_->dictionary_panel()->recommendation().has_value());
+  EXPECT_TRUE(Find<QLabel>("dict_error")->isVisibleTo(window_.get()));
+  EXPECT_TRUE(Find<QLabel>("dict_error")->text().startsWith(QStringLiteral("value: "))) <<
+      Find<QLabel>("dict_error")->text().toStdString();
+}
+
+TEST_F(MainWindowTest, HardwareProfileFeedsThePlansAndTheRoofline) {
+  RaiseDock("hardware_dock");
+  const std::string path = testing::WriteSmallProfile("window_profile.json");
+  QString error;
+  ASSERT_TRUE(window_->hardware_panel()->LoadProfile(Q(path), &error)) << error.toStdString();
+  // The profile's figures as shown: 80 GFLOP/s, 20 GB/s, ridge 4 FLOP/byte, six measurements.
+  EXPECT_TRUE(Find<QLabel>("hw_peak")->text().startsWith(QStringLiteral("80 GFLOP/s dense GEMM")))
+      << Find<QLabel>("hw_peak")->text().toStdString();
+  EXPECT_TRUE(Find<QLabel>("hw_bandwidth")->text().startsWith(QStringLiteral("20 GB/s")));
+  EXPECT_TRUE(Find<QLabel>("hw_ridge")->text().startsWith(QStringLiteral("4 FLOP/byte")));
+  auto* table = Find<QTableWidget>("hw_kernels");
+  ASSERT_EQ(table->rowCount(), 6);
+  EXPECT_EQ(table->item(2, 0)->text(), QStringLiteral("encoder_gemm"));
+  EXPECT_EQ(table->item(2, 6)->data(Qt::UserRole).toDouble(), 6.44e9 / 0.0805);
+
+  // The roofline tab appears, with the ridge at 80e9 / 20e9.
+  EXPECT_TRUE(window_->charts()->isTabVisible(static_cast<int>(gui::ChartKind::ROOFLINE)));
+  QChart* roofline = window_->charts()->Chart(gui::ChartKind::ROOFLINE);
+  QScatterSeries* ridge = nullptr;
+  for (QAbstractSeries* series : roofline->series()) {
+    if (series->objectName() == QLatin1String("ridge")) ridge = qobject_cast<QScatterSeries*>(series);
+  }
+  ASSERT_NE(ridge, nullptr);
+  EXPECT_EQ(ridge->at(0), QPointF(4.0, 8e10));
+  QTest::mouseClick(Find<QPushButton>("hw_show_roofline"), Qt::LeftButton);
+  EXPECT_EQ(window_->charts()->CurrentKind(), gui::ChartKind::ROOFLINE);
+
+  // The Plan panel plans on the measured peak, as `plan --profile` does.
+  Find<QComboBox>("accelerator")->setCurrentText(QStringLiteral("H100-SXM"));
+  TypeBudget(QStringLiteral("1e22"));
+  const gui::Recommendation& plan = *window_->plan_panel()->recommendation();
+  EXPECT_EQ(plan.hardware.peak_flops_per_second, 8e10);
+  const nlohmann::json cli = PlanJson("--compute 1e22 --accelerator H100-SXM --profile '" + path + "'");
+  EXPECT_EQ(plan.hardware.time.num_accelerators, cli["num_accelerators"].get<long long>());
+  EXPECT_NEAR(plan.hardware.time.days / cli["days"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(plan.hardware.time.cost_usd / cli["cost_usd"].get<double>(), 1.0, 1e-12);
+  EXPECT_TRUE(Find<QLabel>("plan_device")->text().contains(Q("measured profile " + path)));
+  // So does the Dictionary panel, as `dictionary --profile`.
+  const auto dictionary = nlohmann::json::parse(
+      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " dictionary --d-model 4096 --compute 1e20 --profile '" +
+                          path + "' --accelerator H100-SXM --format json")
+          .out);
+  ASSERT_TRUE(window_->dictionary_panel()->recommendation().has_value());
+  EXPECT_EQ(window_->dictionary_panel()->recommendation()->device, dictionary["device"].get<std::string>());
+  EXPECT_NEAR(window_->dictionary_panel()->recommendation()->plan.sparse.days / dictionary["days"].get<double>(), 1.0,
+              1e-12);
+
+  // "Use for plans" off: the catalogue's 989 TFLOP/s again; the roofline stays.
+  Find<QCheckBox>("hw_use_profile")->setChecked(false);
+  EXPECT_EQ(window_->plan_panel()->recommendation()->hardware.peak_flops_per_second, 989e12);
+  EXPECT_TRUE(window_->charts()->isTabVisible(static_cast<int>(gui::ChartKind::ROOFLINE)));
+  Find<QCheckBox>("hw_use_profile")->setChecked(true);
+
+  // A profile that does not parse: the reader's located message, inline; the loaded profile stays.
+  const std::string bad = testing::WriteTempFile("bad_profile.json", "{\"schema_version\": 1, \"backend\": \"cpu\"}");
+  EXPECT_FALSE(window_->hardware_panel()->LoadProfile(Q(bad), &error));
+  EXPECT_EQ(error.toStdString(), bad + ": at 'device': missing required key");
+  EXPECT_EQ(Find<QLabel>("hw_status")->text(), error);
+  EXPECT_TRUE(Find<QLabel>("hw_status")->property("is_error").toBool());
+  EXPECT_EQ(window_->plan_panel()->recommendation()->hardware.peak_flops_per_second, 8e10);
+  EXPECT_FALSE(window_->hardware_panel()->LoadProfile(QStringLiteral("/nonexistent-dir/p.json"), &error));
+  EXPECT_EQ(error, QStringLiteral("/nonexistent-dir/p.json: cannot read the file (No such file or directory)"));
+}
+
+TEST_F(MainWindowTest, ProbeRunsInTheBackgroundAndCancels) {
+  RaiseDock("hardware_dock");
+  auto* run = Find<QPushButton>("hw_probe");
+  auto* cancel = Find<QPushButton>("hw_cancel");
+  auto* mode = Find<QComboBox>("hw_probe_mode");
+  ASSERT_EQ(mode->currentData().toString(), QStringLiteral("quick"));
+  gui::HardwarePanel* panel = window_->hardware_panel();
+
+  // Started and cancelled: the probe stops at its next step and no profile appears.
+  QSignalSpy finished(panel, &gui::HardwarePanel::ProbeFinished);
+  QTest::mouseClick(run, Qt::LeftButton);
+  EXPECT_TRUE(panel->IsProbing());
+  EXPECT_FALSE(run->isEnabled());
+  EXPECT_TRUE(cancel->isEnabled());
+  QTest::mouseClick(cancel, Qt::LeftButton);
+  ASSERT_TRUE(finished.wait(30000));
+  EXPECT_FALSE(finished.takeFirst().at(0).toBool());
+  EXPECT_FALSE(panel->profile().has_value());
+  EXPECT_EQ(Find<QLabel>("hw_status")->text(), QStringLiteral("Probe cancelled."));
+  EXPECT_TRUE(run->isEnabled());
+  EXPECT_FALSE(window_->charts()->isTabVisible(static_cast<int>(gui::ChartKind::ROOFLINE)));
+
+  // Run to the end (the quick sweep): progress reaches the UI while it runs, and the measured peak feeds the plan.
+  QSignalSpy progress(Find<QProgressBar>("hw_progress"), &QProgressBar::valueChanged);
+  QTest::mouseClick(run, Qt::LeftButton);
+  ASSERT_TRUE(finished.wait(90000));
+  ASSERT_TRUE(finished.takeFirst().at(0).toBool()) << Find<QLabel>("hw_status")->text().toStdString();
+  EXPECT_GT(progress.count(), 3);
+  ASSERT_TRUE(panel->profile().has_value());
+  const HardwareProfile& measured = panel->profile()->profile;
+  EXPECT_EQ(measured.backend, "cpu");
+  EXPECT_GT(measured.peak_flops, 0.0);
+  EXPECT_GT(measured.bandwidth_bytes_per_s, 0.0);
+  EXPECT_FALSE(measured.kernels.empty());
+  EXPECT_EQ(window_->plan_panel()->recommendation()->hardware.peak_flops_per_second, measured.peak_flops);
+  EXPECT_TRUE(window_->charts()->isTabVisible(static_cast<int>(gui::ChartKind::ROOFLINE)));
+  // Saved, it reads back as the same profile.
+  const std::string saved = testing::WriteTempFile("measured.json", "");
+  QString error;
+  ASSERT_TRUE(panel->SaveProfile(Q(saved), &error)) << error.toStdString();
+  EXPECT_EQ(HardwareProfileFromJson(testing::ReadWholeFile(saved), saved).peak_flops, measured.peak_flops);
+  EXPECT_EQ(panel->ProfilePath(), Q(saved));
+}
+
+TEST_F(MainWindowTest, ViewMenuListsEveryDock) {
+  auto* view = Find<QMenu>("view_menu");
+  QStringList titles;
+  for (QAction* action : view->actions()) titles << action->text();
+  for (const char* dock : {"Runs", "Fit", "Plan", "Dictionary", "Hardware"}) {
+    EXPECT_TRUE(titles.contains(QString::fromUtf8(dock)))
+        << dock << " missing from " << titles.join(", ").toStdString();
+  }
+  auto* dictionary = Find<QDockWidget>("dictionary_dock");
+  QAction* toggle = dictionary->toggleViewAction();
+  ASSERT_TRUE(view->actions().contains(toggle));
+  const bool shown = !dictionary->isHidden();
+  toggle->trigger();
+  EXPECT_EQ(dictionary->isHidden(), shown);
+  toggle->trigger();
+  EXPECT_EQ(dictionary->isHidden(), !shown);
+}
+
 TEST_F(MainWindowTest, BudgetFieldTakesFlopsAndGpuDays) {
   TypeBudget(QStringLiteral("1e24"));
   EXPECT_EQ(window_->plan_panel()->budget_flops(), 1e24);
   EXPECT_EQ(Find<QSlider>("budget_slider")->value(), 2400);
 
-  // Full recomputation, so that the plan fits in memory and has a time.
-  auto* recomputation = Find<QComboBox>("recomputation");
-  recomputation->setCurrentIndex(recomputation->findText(QStringLiteral("full")));
   TypeBudget(QStringLiteral("300 GPU-days"));
   const Accelerator& device = BundledHardwareCatalogue().accelerators().front();
   EXPECT_EQ(Find<QComboBox>("accelerator")->currentText(), Q(device.name));
   const double expected = 300 * 86400.0 * device.DenseFlopsPerSecond(NumericType::BF16) * TrainingPlanOptions{}.mfu;
   EXPECT_NEAR(window_->plan_panel()->budget_flops() / expected, 1.0, 1e-12);
   ASSERT_TRUE(window_->plan_panel()->recommendation().has_value());
-  const auto& training = window_->plan_panel()->recommendation()->training;
-  ASSERT_TRUE(training.has_value());
-  EXPECT_TRUE(training->feasible) << gui::MemoryVerdict(*training);
-  EXPECT_NEAR(training->device_hours, 300 * 24.0, 1e-6);  // the GPU-days come back
+  const TrainingHardware& hardware = window_->plan_panel()->recommendation()->hardware;
+  EXPECT_TRUE(hardware.time.feasible) << gui::MemoryVerdict(hardware);
+  EXPECT_NEAR(hardware.time.device_hours, 300 * 24.0, 1e-6);  // the GPU-days come back
 
   TypeBudget(QStringLiteral("oops"));
   auto* error = Find<QLabel>("plan_error");
@@ -418,6 +696,21 @@ TEST_F(MainWindowTest, SessionRoundTrip) {
   Find<QSpinBox>("num_accelerators")->setValue(256);
   Find<QSpinBox>("fit_starts")->setValue(32);
   TypeBudget(QStringLiteral("1e24"));
+  auto* recomputation = Find<QComboBox>("recomputation");
+  recomputation->setCurrentIndex(recomputation->findText(QStringLiteral("full")));
+  RaiseDock("dictionary_dock");
+  TypeInto("dict_d_model", QStringLiteral("2048"));
+  auto* goal = Find<QComboBox>("dict_goal");
+  goal->setCurrentIndex(goal->findData(QStringLiteral("latents")));
+  TypeInto("dict_value", QStringLiteral("1M"));
+  auto* kernels = Find<QComboBox>("dict_kernels");
+  kernels->setCurrentIndex(kernels->findData(QStringLiteral("dense")));
+  const std::string profile = testing::WriteSmallProfile("session_profile.json");
+  QString profile_error;
+  ASSERT_TRUE(window_->hardware_panel()->LoadProfile(Q(profile), &profile_error)) << profile_error.toStdString();
+  Find<QCheckBox>("hw_use_profile")->setChecked(false);
+  Find<QComboBox>("hw_probe_mode")->setCurrentIndex(1);  // standard
+  window_->charts()->SetCurrentKind(gui::ChartKind::ROOFLINE);
   const std::string path = testing::WriteTempFile("session.json", "");
   QString error;
   ASSERT_TRUE(window_->SaveSession(Q(path), &error)) << error.toStdString();
@@ -431,6 +724,20 @@ TEST_F(MainWindowTest, SessionRoundTrip) {
   EXPECT_EQ(restored.plan_panel()->budget_flops(), 1e24);
   EXPECT_EQ(restored.plan_panel()->Settings().accelerator, "A100-80GB");
   EXPECT_EQ(restored.plan_panel()->Settings().training.num_accelerators, 256);
+  EXPECT_EQ(restored.plan_panel()->Settings().recompute, RecomputeChoice::FULL);
+  const gui::DictionarySettings dictionary = restored.dictionary_panel()->Settings();
+  EXPECT_EQ(dictionary.request.d_model, 2048);
+  EXPECT_EQ(dictionary.request.goal, DictionaryGoal::LATENTS);
+  EXPECT_EQ(dictionary.request.num_latents, 1e6);
+  EXPECT_EQ(dictionary.shown, DictionaryKernels::DENSE);
+  EXPECT_EQ(restored.hardware_panel()->ProfilePath(), Q(profile));
+  ASSERT_TRUE(restored.hardware_panel()->profile().has_value());
+  EXPECT_EQ(restored.hardware_panel()->profile()->profile.peak_flops, 8e10);
+  EXPECT_FALSE(restored.hardware_panel()->UseForPlans());
+  EXPECT_EQ(restored.hardware_panel()->ProbeMode(), "standard");
+  // The profile is loaded but not used for plans: the A100's catalogue peak, 312 TFLOP/s dense bf16.
+  EXPECT_EQ(restored.plan_panel()->recommendation()->hardware.peak_flops_per_second, 312e12);
+  EXPECT_EQ(restored.charts()->CurrentKind(), gui::ChartKind::ROOFLINE);
   EXPECT_EQ(restored.findChild<QSpinBox*>("fit_starts")->value(), 32);
   MultiStartOptions options;
   options.num_starts = 32;

@@ -1,12 +1,16 @@
 // `scaleplan plot`, the real binary: every chart as PNG (signature and IHDR size) and SVG (well-formed XML whose
-// root has the requested size), the exit codes of its errors, and the renderer module (libscaleplan_plot.so): loaded
-// only by `plot`, so the binary starts without Qt, and a missing or broken module is reported with exit code 2.
+// root has the requested size), a saved fit or a published law instead of the fit, the roofline of a profile, the
+// exit codes of its errors, and the renderer module (libscaleplan_plot.so): loaded only by `plot`, so the binary
+// starts without Qt, and a missing or broken module is reported with exit code 2.
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include <QString>
 #include <QXmlStreamReader>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "gui/plot_render.h"
 #include "tests/gui/gui_testing.h"
@@ -56,10 +60,18 @@ double MillimetresToPixels(const QString& length) {
   return length.chopped(2).toDouble() / 25.4 * 96.0;
 }
 
+// What a kind needs besides --out: the roofline draws a profile.
+std::string KindArguments(const std::string& kind) {
+  if (kind != "roofline") return kind;
+  static const std::string profile = testing::WriteSmallProfile("plot_profile.json");
+  return kind + " --profile '" + profile + "'";
+}
+
 TEST(Plot, EveryChartAsPngHasTheRequestedSize) {
+  ASSERT_EQ(gui::PlotKinds(), (std::vector<std::string>{"fit", "isoflop", "frontier", "residuals", "roofline"}));
   for (const std::string& kind : gui::PlotKinds()) {
     const std::string path = testing::WriteTempFile(kind + ".png", "");
-    const testing::CommandResult result = Plot(kind + " --out '" + path + "' --width 640 --height 480");
+    const testing::CommandResult result = Plot(KindArguments(kind) + " --out '" + path + "' --width 640 --height 480");
     ASSERT_EQ(result.exit_code, 0) << kind << ": " << result.err;
     EXPECT_TRUE(result.out.empty());
     const std::string bytes = testing::ReadWholeFile(path);
@@ -74,7 +86,7 @@ TEST(Plot, EveryChartAsPngHasTheRequestedSize) {
 TEST(Plot, EveryChartAsSvgIsWellFormedWithTheRequestedSize) {
   for (const std::string& kind : gui::PlotKinds()) {
     const std::string path = testing::WriteTempFile(kind + ".svg", "");
-    const testing::CommandResult result = Plot(kind + " --out '" + path + "' --width 1000 --height 700");
+    const testing::CommandResult result = Plot(KindArguments(kind) + " --out '" + path + "' --width 1000 --height 700");
     ASSERT_EQ(result.exit_code, 0) << kind << ": " << result.err;
     const std::string text = testing::ReadWholeFile(path);
     const SvgRoot root = ReadSvgRoot(text);
@@ -82,7 +94,9 @@ TEST(Plot, EveryChartAsSvgIsWellFormedWithTheRequestedSize) {
     EXPECT_EQ(root.view_box, QStringLiteral("0 0 1000 700")) << kind;
     EXPECT_NEAR(MillimetresToPixels(root.width), 1000.0, 0.01) << kind;
     EXPECT_NEAR(MillimetresToPixels(root.height), 700.0, 0.01) << kind;
-    const std::string axis_title = kind == "isoflop" ? "parameters N" : "training compute C (FLOPs)";
+    const std::string axis_title = kind == "isoflop"    ? "parameters N"
+                                   : kind == "roofline" ? "arithmetic intensity (FLOP/byte)"
+                                                        : "training compute C (FLOPs)";
     EXPECT_NE(text.find(">" + axis_title + "</text>"), std::string::npos) << kind << ": no axis title";
   }
 }
@@ -103,7 +117,8 @@ TEST(Plot, ErrorsHaveTheirExitCodes) {
   const std::string out = testing::WriteTempFile("x.png", "");
   testing::CommandResult unknown = Plot("pie --out '" + out + "'");
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("unknown chart 'pie' (known: fit, isoflop, frontier, residuals)"), std::string::npos)
+  EXPECT_NE(unknown.err.find("unknown chart 'pie' (known: fit, isoflop, frontier, residuals, roofline)"),
+            std::string::npos)
       << unknown.err;
   EXPECT_EQ(Plot("fit").exit_code, 2);                                         // no --out
   EXPECT_EQ(Plot("fit --out chart.gif").exit_code, 2);                         // unsupported format
@@ -117,6 +132,75 @@ TEST(Plot, ErrorsHaveTheirExitCodes) {
   testing::CommandResult unwritable = Plot("fit --out /nonexistent-dir/fit.png");
   EXPECT_EQ(unwritable.exit_code, 5);
   EXPECT_NE(unwritable.err.find("/nonexistent-dir/fit.png: cannot write"), std::string::npos) << unwritable.err;
+}
+
+TEST(Plot, RooflineOfAProfileAndItsErrors) {
+  const std::string profile = testing::WriteSmallProfile("roofline_profile.json");
+  const std::string path = testing::WriteTempFile("roofline.svg", "");
+  const testing::CommandResult result = Plot("roofline --profile '" + profile + "' --out '" + path + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string text = testing::ReadWholeFile(path);
+  // The profile's 80 GFLOP/s and 20 GB/s meet at 80e9 / 20e9 = 4 FLOP/byte.
+  EXPECT_NE(text.find("ridge 4 FLOP/B"), std::string::npos);
+  EXPECT_NE(text.find("compute ceiling 80 GFLOP/s"), std::string::npos);
+  EXPECT_NE(text.find("gemm d768 n16.4K"), std::string::npos);
+
+  const std::string out = testing::WriteTempFile("unused_roofline.png", "");
+  const testing::CommandResult no_profile = Plot("roofline --out '" + out + "'");
+  EXPECT_EQ(no_profile.exit_code, 2);
+  EXPECT_EQ(no_profile.err.rfind("scaleplan plot: error: the roofline draws a hardware profile: give --profile", 0),
+            0u)
+      << no_profile.err;
+  const testing::CommandResult missing = Plot("roofline --profile /nonexistent-dir/p.json --out '" + out + "'");
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_EQ(missing.err, "scaleplan plot: error: /nonexistent-dir/p.json: cannot read the file (No such file or "
+                         "directory)\n");
+  const std::string bad = testing::WriteTempFile("bad_profile.json", "{\"schema_version\": 1, \"backend\": \"cpu\"}");
+  const testing::CommandResult malformed = Plot("roofline --profile '" + bad + "' --out '" + out + "'");
+  EXPECT_EQ(malformed.exit_code, 3);
+  EXPECT_EQ(malformed.err, "scaleplan plot: error: " + bad + ": at 'device': missing required key\n");
+  EXPECT_EQ(Plot("fit --profile '" + profile + "' --out '" + out + "'").exit_code, 2);  // --profile is the roofline's
+  EXPECT_EQ(Plot("roofline --law hoffmann --profile '" + profile + "' --out '" + out + "'").exit_code, 2);
+  EXPECT_TRUE(testing::ReadWholeFile(out).empty());  // nothing was drawn
+}
+
+TEST(Plot, PublishedLawOrSavedFitInsteadOfTheFit) {
+  // Hoffmann et al.'s rounded law: a = beta / (alpha + beta) = 0.28 / 0.62 (REFERENCE section 2).
+  char exponent[32];
+  std::snprintf(exponent, sizeof exponent, "C^%.3f", 0.28 / 0.62);
+  const std::string path = testing::WriteTempFile("hoffmann.svg", "");
+  const testing::CommandResult law = Plot("frontier --law hoffmann --compute 5.76e23 --out '" + path + "'");
+  ASSERT_EQ(law.exit_code, 0) << law.err;
+  std::string text = testing::ReadWholeFile(path);
+  EXPECT_NE(text.find(std::string("N_opt ∝ ") + exponent), std::string::npos) << exponent;
+  EXPECT_NE(text.find("(hoffmann law)"), std::string::npos);
+  EXPECT_NE(text.find("plan: 5.76e23 FLOPs"), std::string::npos);
+
+  // A saved fit: its own exponent, as `plan --fit` would use it.
+  const std::string fit_path = testing::WriteTempFile("fit.json", "");
+  const testing::CommandResult fit = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " fit --law chinchilla "
+                                                         "--out '" + fit_path + "' --format json");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const auto saved = nlohmann::json::parse(testing::ReadWholeFile(fit_path));
+  const double alpha = saved["alpha"].get<double>(), beta = saved["beta"].get<double>();
+  std::snprintf(exponent, sizeof exponent, "C^%.3f", beta / (alpha + beta));
+  const std::string fit_svg = testing::WriteTempFile("saved_fit.svg", "");
+  const testing::CommandResult drawn = Plot("frontier --fit '" + fit_path + "' --out '" + fit_svg + "'");
+  ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
+  text = testing::ReadWholeFile(fit_svg);
+  EXPECT_NE(text.find(std::string("N_opt ∝ ") + exponent), std::string::npos) << exponent;
+
+  // Errors as `plan` gives them.
+  const std::string out = testing::WriteTempFile("unused_law.png", "");
+  const testing::CommandResult both = Plot("fit --fit '" + fit_path + "' --law hoffmann --out '" + out + "'");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("give either --fit or --law, not both"), std::string::npos) << both.err;
+  const testing::CommandResult unknown = Plot("isoflop --law chinchilla2 --out '" + out + "'");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown --law 'chinchilla2' (known: hoffmann, hoffmann-unrounded, epoch)"),
+            std::string::npos)
+      << unknown.err;
+  EXPECT_EQ(Plot("residuals --fit /nonexistent-dir/fit.json --out '" + out + "'").exit_code, 3);
 }
 
 // The dynamic loader's own account (LD_DEBUG=files, on stderr) of every shared object a command loads.

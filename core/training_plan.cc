@@ -1,0 +1,180 @@
+#include "core/training_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/error.h"
+
+namespace scaleplan {
+namespace {
+
+constexpr double kSecondsPerDay = 86400.0;
+constexpr double kSecondsPerHour = 3600.0;
+constexpr double kPreferredWidthPerLayer = 128.0;
+
+std::vector<ShapeProposal> PracticalShapes(double num_params) {
+  if (!(num_params >= 1e6 && num_params <= 1e15)) return {};
+  std::vector<ShapeProposal> proposals = ProposeShapes(num_params);
+  if (proposals.empty()) {
+    ShapeProposalOptions relaxed;
+    relaxed.tied_embeddings = true;
+    relaxed.max_relative_error = 0.5;
+    relaxed.min_width_per_layer = 8.0;
+    proposals = ProposeShapes(num_params, relaxed);
+  }
+  // Closest to the common d_model / num_layers ratio first (stable: ties keep ProposeShapes' order).
+  const auto distance = [](const ShapeProposal& p) {
+    return std::fabs(std::log(static_cast<double>(p.shape.d_model) / static_cast<double>(p.shape.num_layers) /
+                              kPreferredWidthPerLayer));
+  };
+  std::stable_sort(proposals.begin(), proposals.end(),
+                   [&](const ShapeProposal& a, const ShapeProposal& b) { return distance(a) < distance(b); });
+  return proposals;
+}
+
+}  // namespace
+
+const char* RecomputeChoiceName(RecomputeChoice choice) {
+  switch (choice) {
+    case RecomputeChoice::AUTO: return "auto";
+    case RecomputeChoice::NONE: return "none";
+    case RecomputeChoice::SELECTIVE: return "selective";
+    case RecomputeChoice::FULL: return "full";
+  }
+  return "auto";
+}
+
+std::optional<RecomputeChoice> TryParseRecomputeChoice(std::string_view name) {
+  for (RecomputeChoice choice :
+       {RecomputeChoice::AUTO, RecomputeChoice::NONE, RecomputeChoice::SELECTIVE, RecomputeChoice::FULL}) {
+    if (name == RecomputeChoiceName(choice)) return choice;
+  }
+  return std::nullopt;
+}
+
+ModelMemory EstimateModelMemory(double num_params, const Accelerator* accelerator, RecomputeChoice recompute,
+                                double usable_memory_fraction) {
+  ModelMemory out;
+  const std::vector<ShapeProposal> shapes = PracticalShapes(num_params);
+  if (shapes.empty()) {
+    // No practical shape: the mixed-precision Adam state alone, 16 bytes per parameter (REFERENCE section 4).
+    out.memory.weight_bytes = 2.0 * num_params;
+    out.memory.gradient_bytes = 2.0 * num_params;
+    out.memory.optimizer_bytes = 12.0 * num_params;
+  } else {
+    std::vector<Recomputation> choices;
+    switch (recompute) {
+      case RecomputeChoice::AUTO: choices = {Recomputation::SELECTIVE, Recomputation::FULL}; break;
+      case RecomputeChoice::NONE: choices = {Recomputation::NONE}; break;
+      case RecomputeChoice::SELECTIVE: choices = {Recomputation::SELECTIVE}; break;
+      case RecomputeChoice::FULL: choices = {Recomputation::FULL}; break;
+    }
+    if (accelerator == nullptr) choices.resize(1);
+    // With a device: the practical shape that fits on the fewest devices, with the least recomputation that lets
+    // any shape fit. Without one (or when nothing fits): the shape closest to the common width/depth ratio.
+    for (Recomputation recomputation : choices) {
+      bool chosen = false;  // nothing fitted with the previous recomputation: report this one's closest shape
+      TrainingMemoryOptions options;
+      options.recomputation = recomputation;
+      for (const ShapeProposal& proposal : shapes) {
+        const TrainingMemory memory = EstimateTrainingMemory(proposal.shape, options);
+        const std::int64_t devices =
+            accelerator == nullptr ? 0 : MinAcceleratorsForMemory(memory, *accelerator, usable_memory_fraction);
+        const bool better = !chosen || (devices > 0 && (out.min_devices_for_memory == 0 ||
+                                                         devices < out.min_devices_for_memory));
+        if (better) {
+          out.has_shape = true;
+          out.shape = proposal.shape;
+          out.shape_params = proposal.num_params;
+          out.recomputation = recomputation;
+          out.memory = memory;
+          out.min_devices_for_memory = devices;
+          chosen = true;
+        }
+      }
+      if (out.min_devices_for_memory > 0 || accelerator == nullptr) break;
+    }
+  }
+  if (accelerator != nullptr) {
+    const double usable = accelerator->memory_bytes * usable_memory_fraction;
+    if (!out.has_shape) {
+      out.min_devices_for_memory = MinAcceleratorsForMemory(out.memory, *accelerator, usable_memory_fraction);
+    }
+    const double state_devices = std::ceil(out.memory.ModelStateBytes() / usable);
+    out.min_devices_for_state = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::min(state_devices, 9e18)));
+  }
+  return out;
+}
+
+DeviceTime TimeOnDevices(double training_flops, const ModelMemory& memory, const Accelerator& accelerator,
+                         const TrainingPlanOptions& options) {
+  // The same rules as PlanTraining (core/hardware.h), without building its messages: the sweep calls this per row.
+  DeviceTime out;
+  const double peak = accelerator.DenseFlopsPerSecond(options.compute_type);
+  out.price_usd_per_hour = options.price_usd_per_hour > 0.0 ? options.price_usd_per_hour
+                                                            : accelerator.price_usd_per_hour;
+  const double compute_per_device = peak * options.mfu;
+  if (compute_per_device > 0.0 && options.max_days > 0.0) {
+    const double devices = std::ceil(training_flops / (compute_per_device * options.max_days * kSecondsPerDay));
+    out.min_devices_for_days = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::min(devices, 9e18)));
+  }
+  if (options.num_accelerators > 0) {
+    out.num_accelerators = options.num_accelerators;
+  } else if (memory.min_devices_for_memory > 0) {
+    out.num_accelerators = std::max(memory.min_devices_for_memory, out.min_devices_for_days);
+  } else {
+    out.num_accelerators = std::max(memory.min_devices_for_state, out.min_devices_for_days);
+  }
+  if (compute_per_device > 0.0 && out.num_accelerators > 0) {
+    const double seconds = TrainingSeconds(training_flops, peak, out.num_accelerators, options.mfu);
+    out.days = seconds / kSecondsPerDay;
+    out.device_hours = static_cast<double>(out.num_accelerators) * seconds / kSecondsPerHour;
+    out.cost_usd = out.device_hours * out.price_usd_per_hour;
+  }
+  out.feasible = compute_per_device > 0.0 && memory.min_devices_for_memory > 0 &&
+                 out.num_accelerators >= memory.min_devices_for_memory &&
+                 !(options.max_days > 0.0 && out.days > options.max_days);
+  return out;
+}
+
+TrainingHardware PlanTrainingHardware(double num_params, double training_flops, const Accelerator& accelerator,
+                                      const TrainingPlanOptions& options, RecomputeChoice recompute) {
+  TrainingHardware out;
+  out.memory = EstimateModelMemory(num_params, &accelerator, recompute, options.usable_memory_fraction);
+  out.time = TimeOnDevices(training_flops, out.memory, accelerator, options);
+  out.verdict = PlanTraining(training_flops, out.memory.memory, accelerator, options);
+  SCALEPLAN_CHECK(out.verdict.feasible == out.time.feasible, "the two feasibility verdicts disagree");
+  out.peak_flops_per_second = accelerator.DenseFlopsPerSecond(options.compute_type);
+  out.usable_memory_bytes = accelerator.memory_bytes * options.usable_memory_fraction;
+  if (out.time.num_accelerators > 0) {
+    out.memory_bytes_per_device = MemoryBytesPerDevice(out.memory.memory, out.time.num_accelerators);
+  }
+  return out;
+}
+
+std::optional<Accelerator> AcceleratorFromProfile(const Accelerator* named, const HardwareProfile& profile,
+                                                  const std::string& profile_label, std::string* why) {
+  Accelerator accelerator;
+  if (named != nullptr) {
+    accelerator = *named;
+  } else {
+    if (!profile.cuda_device || !(profile.cuda_device->memory_bytes > 0.0)) {
+      if (why != nullptr) {
+        *why = "the profile '" + profile_label + "' (" + profile.backend +
+               ") does not say how much memory the device has";
+      }
+      return std::nullopt;
+    }
+    accelerator.name = profile.device.empty() ? std::string("profiled device") : profile.device;
+    accelerator.vendor = "measured";
+    accelerator.memory_bytes = profile.cuda_device->memory_bytes;
+  }
+  // The measured dense GEMM rate replaces every catalogue peak: MFU then applies to what this device reached.
+  accelerator.source = "measured profile " + profile_label;
+  for (double& peak : accelerator.dense_flops_per_second) peak = profile.peak_flops;
+  accelerator.memory_bytes_per_second = profile.bandwidth_bytes_per_s;
+  return accelerator;
+}
+
+}  // namespace scaleplan

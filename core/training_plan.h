@@ -1,0 +1,90 @@
+// The hardware side of a language-model plan, from an allocation (N parameters trained on 6 N D FLOPs) to what
+// `scaleplan plan`, `scaleplan sweep` and the desktop planner report: the training memory of a practical model of N
+// parameters, the device count, wall-clock days, device-hours, cost and the feasibility verdict on an accelerator.
+// One implementation, so that every front end gives the same memory verdict, device count, days and cost.
+//
+// The device is a catalogue entry (core/hardware.h), optionally with the peaks of a measured profile
+// (core/hardware_profile.h, written by `scaleplan probe`): AcceleratorFromProfile.
+#ifndef SCALEPLAN_CORE_TRAINING_PLAN_H_
+#define SCALEPLAN_CORE_TRAINING_PLAN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/hardware.h"
+#include "core/hardware_profile.h"
+#include "core/transformer.h"
+
+namespace scaleplan {
+
+// Which activation recomputation the memory estimate assumes. AUTO takes the least recomputation with which some
+// device count holds the state: selective (what FlashAttention-style kernels do anyway), else full.
+enum class RecomputeChoice { AUTO, NONE, SELECTIVE, FULL };
+const char* RecomputeChoiceName(RecomputeChoice choice);                   // "auto", "none", "selective", "full"
+std::optional<RecomputeChoice> TryParseRecomputeChoice(std::string_view name);  // exact, lower case
+
+// A model of N parameters as the memory model sees it: one of the practical shapes ProposeShapes offers for N
+// (SwiGLU, 32k vocabulary, 4,096-token context, head_dim 128, one sequence per micro-batch; below ~30M parameters
+// relaxed to tied embeddings and 50% tolerance). With a device, the shape that fits on the fewest devices, with the
+// least recomputation that lets one fit (AUTO: selective, then full); without one, or when none fits, the shape
+// whose d_model / num_layers is closest to 128, the most common published ratio. With no shape at all (below ~3M
+// parameters, above 1e15) only the model state is counted, 16 bytes per parameter.
+struct ModelMemory {
+  bool has_shape = false;
+  TransformerShape shape;
+  std::int64_t shape_params = 0;            // the shape's exact count
+  Recomputation recomputation = Recomputation::SELECTIVE;
+  TrainingMemory memory;
+  std::int64_t min_devices_for_memory = 0;  // MinAcceleratorsForMemory: 0 = no count holds it (or no accelerator)
+  std::int64_t min_devices_for_state = 0;   // fewest devices whose usable memory holds the model state alone
+};
+
+// The memory of `num_params`; with an accelerator (which decides AUTO recomputation) also the device counts.
+// Without one, AUTO means selective. Deterministic.
+ModelMemory EstimateModelMemory(double num_params, const Accelerator* accelerator, RecomputeChoice recompute,
+                                double usable_memory_fraction);
+
+// Time and cost of `training_flops` on devices. The count is `requested` when positive, else the fewest that hold
+// the training state (and meet max_days); when no count holds it (activations alone exceed a device), the fewest
+// that hold the model state, so that days and cost are still reported for an infeasible plan.
+struct DeviceTime {
+  std::int64_t num_accelerators = 0;
+  std::int64_t min_devices_for_days = 0;    // 0 = no max_days
+  double days = 0.0;
+  double device_hours = 0.0;
+  double cost_usd = 0.0;
+  double price_usd_per_hour = 0.0;  // the price used
+  bool feasible = false;  // a peak for the type, enough memory at this count, within max_days
+};
+DeviceTime TimeOnDevices(double training_flops, const ModelMemory& memory, const Accelerator& accelerator,
+                         const TrainingPlanOptions& options);
+
+// The whole hardware side of one plan: the memory of N on the device, the count, time and cost, and PlanTraining's
+// verdict (core/hardware.h) with its reasons. The two feasibility rules agree by construction (checked).
+struct TrainingHardware {
+  ModelMemory memory;
+  DeviceTime time;
+  TrainingPlan verdict;                   // PlanTraining(training_flops, memory.memory, accelerator, options)
+  double peak_flops_per_second = 0.0;     // the device's dense peak for options.compute_type
+  double usable_memory_bytes = 0.0;       // per device
+  double memory_bytes_per_device = 0.0;   // at time.num_accelerators (0 when no count was chosen)
+};
+
+// `training_flops` is what the time is for: 6 N D of the chosen allocation. Options are checked with
+// SCALEPLAN_CHECK: front ends call TrainingPlanOptions::Check first.
+TrainingHardware PlanTrainingHardware(double num_params, double training_flops, const Accelerator& accelerator,
+                                      const TrainingPlanOptions& options, RecomputeChoice recompute);
+
+// The device a measured profile describes, as `plan --profile` uses it: the catalogue entry `named` with every dense
+// peak replaced by the profile's measured GEMM rate and its bandwidth by the measured one (MFU then applies to what
+// the device reached), its source naming `profile_label` (a path). Without a named entry, a CUDA profile supplies
+// its device's name and memory; a CPU profile cannot (it does not say how much memory a device has): nullopt with
+// the reason in *why.
+std::optional<Accelerator> AcceleratorFromProfile(const Accelerator* named, const HardwareProfile& profile,
+                                                  const std::string& profile_label, std::string* why);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_CORE_TRAINING_PLAN_H_

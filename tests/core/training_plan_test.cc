@@ -1,0 +1,208 @@
+// The hardware side of a plan (core/training_plan.h), which `scaleplan plan`, `scaleplan sweep` and the desktop
+// planner share: the recomputation AUTO chooses, the shape and device counts against a brute force over the
+// practical shapes, days and cost against their closed forms, and a measured profile's peaks.
+#include "core/training_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/bundled_data.h"
+
+namespace scaleplan {
+namespace {
+
+constexpr double kUsable = 0.90;  // TrainingPlanOptions' default usable memory fraction
+
+const Accelerator& H100() { return *BundledHardwareCatalogue().TryFind("H100-SXM"); }
+
+// The fewest devices over every practical shape for N with `recomputation` (0 when none fits), by brute force.
+std::int64_t FewestDevicesOverShapes(double num_params, Recomputation recomputation) {
+  TrainingMemoryOptions options;
+  options.recomputation = recomputation;
+  std::int64_t best = 0;
+  for (const ShapeProposal& proposal : ProposeShapes(num_params)) {
+    const std::int64_t devices =
+        MinAcceleratorsForMemory(EstimateTrainingMemory(proposal.shape, options), H100(), kUsable);
+    if (devices > 0 && (best == 0 || devices < best)) best = devices;
+  }
+  return best;
+}
+
+TEST(RecomputeChoice, NamesRoundTrip) {
+  for (RecomputeChoice choice :
+       {RecomputeChoice::AUTO, RecomputeChoice::NONE, RecomputeChoice::SELECTIVE, RecomputeChoice::FULL}) {
+    EXPECT_EQ(TryParseRecomputeChoice(RecomputeChoiceName(choice)), choice);
+  }
+  EXPECT_EQ(std::string(RecomputeChoiceName(RecomputeChoice::AUTO)), "auto");
+  EXPECT_FALSE(TryParseRecomputeChoice("Auto").has_value());
+  EXPECT_FALSE(TryParseRecomputeChoice("partial").has_value());
+}
+
+TEST(EstimateModelMemory, AutoTakesFullRecomputationWhenSelectiveFitsNowhere) {
+  // The bundled fit's N_opt at Gopher's budget, 73.2B (README): selective activations of one 4,096-token sequence
+  // alone exceed an H100's usable 72 GB, so no count holds the state; full recomputation does.
+  const double n = 73.19e9;
+  ASSERT_EQ(FewestDevicesOverShapes(n, Recomputation::SELECTIVE), 0);
+  const std::int64_t full = FewestDevicesOverShapes(n, Recomputation::FULL);
+  ASSERT_GT(full, 0);
+
+  const ModelMemory memory = EstimateModelMemory(n, &H100(), RecomputeChoice::AUTO, kUsable);
+  EXPECT_TRUE(memory.has_shape);
+  EXPECT_EQ(memory.recomputation, Recomputation::FULL);
+  EXPECT_EQ(memory.min_devices_for_memory, full);
+  // The chosen shape is a practical one for N, and its state is what the memory model says for it.
+  EXPECT_NEAR(static_cast<double>(memory.shape_params) / n, 1.0, 0.05);
+  TrainingMemoryOptions full_options;
+  full_options.recomputation = Recomputation::FULL;
+  EXPECT_EQ(memory.memory.TotalBytes(), EstimateTrainingMemory(memory.shape, full_options).TotalBytes());
+  // The model state alone: 16 bytes per parameter of the shape over 72 GB devices.
+  EXPECT_EQ(memory.min_devices_for_state,
+            static_cast<std::int64_t>(std::ceil(16.0 * static_cast<double>(memory.shape_params) / 72e9)));
+
+  // Selective asked for explicitly: reported, and no count holds it.
+  const ModelMemory selective = EstimateModelMemory(n, &H100(), RecomputeChoice::SELECTIVE, kUsable);
+  EXPECT_EQ(selective.recomputation, Recomputation::SELECTIVE);
+  EXPECT_EQ(selective.min_devices_for_memory, 0);
+  EXPECT_GT(selective.memory.ActivationAndLogitBytes(), 72e9);
+}
+
+TEST(EstimateModelMemory, SmallModelsKeepSelectiveRecomputation) {
+  const ModelMemory memory = EstimateModelMemory(1e9, &H100(), RecomputeChoice::AUTO, kUsable);
+  EXPECT_EQ(memory.recomputation, Recomputation::SELECTIVE);
+  EXPECT_EQ(memory.min_devices_for_memory, FewestDevicesOverShapes(1e9, Recomputation::SELECTIVE));
+  EXPECT_EQ(memory.min_devices_for_memory, 1);  // ~16 GB of state and a few GB of activations on one H100
+  EXPECT_LE(memory.memory.TotalBytes(), 72e9);
+}
+
+TEST(EstimateModelMemory, WithoutADeviceTheShapeClosestToTheCommonRatio) {
+  const double n = 7e9;
+  const std::vector<ShapeProposal> shapes = ProposeShapes(n);
+  ASSERT_FALSE(shapes.empty());
+  const auto ratio_distance = [](const ShapeProposal& p) {
+    return std::fabs(std::log(static_cast<double>(p.shape.d_model) / static_cast<double>(p.shape.num_layers) / 128.0));
+  };
+  const ShapeProposal& closest = *std::min_element(
+      shapes.begin(), shapes.end(),
+      [&](const ShapeProposal& a, const ShapeProposal& b) { return ratio_distance(a) < ratio_distance(b); });
+  const ModelMemory memory = EstimateModelMemory(n, nullptr, RecomputeChoice::AUTO, kUsable);
+  EXPECT_EQ(memory.recomputation, Recomputation::SELECTIVE);  // AUTO without a device
+  EXPECT_EQ(memory.shape.d_model, closest.shape.d_model);
+  EXPECT_EQ(memory.shape.num_layers, closest.shape.num_layers);
+  EXPECT_EQ(memory.min_devices_for_memory, 0);
+  EXPECT_EQ(memory.min_devices_for_state, 0);
+}
+
+TEST(EstimateModelMemory, NoShapeCountsSixteenBytesPerParameter) {
+  for (double n : {5e5, 2e15}) {
+    const ModelMemory memory = EstimateModelMemory(n, &H100(), RecomputeChoice::AUTO, kUsable);
+    EXPECT_FALSE(memory.has_shape) << n;
+    EXPECT_EQ(memory.memory.ModelStateBytes(), 16.0 * n) << n;
+    EXPECT_EQ(memory.memory.ActivationAndLogitBytes(), 0.0) << n;
+    const auto state_devices = static_cast<std::int64_t>(std::ceil(16.0 * n / 72e9));
+    EXPECT_EQ(memory.min_devices_for_state, state_devices) << n;
+    EXPECT_EQ(memory.min_devices_for_memory, state_devices) << n;  // nothing unsharded: the state decides
+  }
+}
+
+TEST(TimeOnDevices, DaysAndCostAreTheClosedForm) {
+  const double flops = 5.76e23;
+  const ModelMemory memory = EstimateModelMemory(73.19e9, &H100(), RecomputeChoice::AUTO, kUsable);
+  TrainingPlanOptions options;
+  options.price_usd_per_hour = 2.5;
+  const DeviceTime time = TimeOnDevices(flops, memory, H100(), options);
+  EXPECT_EQ(time.num_accelerators, memory.min_devices_for_memory);
+  const double n = static_cast<double>(time.num_accelerators);
+  const double seconds = flops / (n * 989e12 * 0.40);
+  EXPECT_NEAR(time.days / (seconds / 86400.0), 1.0, 1e-12);
+  EXPECT_NEAR(time.device_hours / (n * seconds / 3600.0), 1.0, 1e-12);
+  EXPECT_NEAR(time.cost_usd / (2.5 * n * seconds / 3600.0), 1.0, 1e-12);
+  EXPECT_EQ(time.price_usd_per_hour, 2.5);
+  EXPECT_TRUE(time.feasible);
+
+  // A 30-day limit needs ceil(C / (peak x MFU x 30 days)) devices.
+  options.max_days = 30;
+  const DeviceTime month = TimeOnDevices(flops, memory, H100(), options);
+  const auto for_days = static_cast<std::int64_t>(std::ceil(flops / (989e12 * 0.40 * 30 * 86400.0)));
+  EXPECT_EQ(month.min_devices_for_days, for_days);
+  EXPECT_EQ(month.num_accelerators, std::max(for_days, memory.min_devices_for_memory));
+  EXPECT_LE(month.days, 30.0);
+  EXPECT_TRUE(month.feasible);
+
+  // Too few devices for the state: infeasible, still timed.
+  options = TrainingPlanOptions{};
+  options.num_accelerators = 4;
+  const DeviceTime few = TimeOnDevices(flops, memory, H100(), options);
+  EXPECT_EQ(few.num_accelerators, 4);
+  EXPECT_FALSE(few.feasible);
+  EXPECT_NEAR(few.days * 86400.0 * 4 * 989e12 * 0.40 / flops, 1.0, 1e-12);
+  EXPECT_EQ(few.price_usd_per_hour, H100().price_usd_per_hour);  // the catalogue's planning default
+}
+
+TEST(PlanTrainingHardware, AgreesWithPlanTrainingAndReportsInfeasiblePlans) {
+  const double n = 73.19e9, flops = 5.76e23;
+  const TrainingHardware plan = PlanTrainingHardware(n, flops, H100(), TrainingPlanOptions{}, RecomputeChoice::AUTO);
+  EXPECT_TRUE(plan.time.feasible);
+  EXPECT_TRUE(plan.verdict.feasible);
+  EXPECT_TRUE(plan.verdict.reasons.empty());
+  EXPECT_EQ(plan.verdict.num_accelerators, plan.time.num_accelerators);
+  EXPECT_EQ(plan.peak_flops_per_second, 989e12);
+  EXPECT_EQ(plan.usable_memory_bytes, 72e9);
+  // Sharded state, plus one sequence's activations and two gathered layers (core/hardware.h).
+  const TrainingMemory& m = plan.memory.memory;
+  EXPECT_DOUBLE_EQ(plan.memory_bytes_per_device,
+                   m.ModelStateBytes() / static_cast<double>(plan.time.num_accelerators) +
+                       m.ActivationAndLogitBytes() + 2.0 * m.layer_weight_bytes);
+  EXPECT_LE(plan.memory_bytes_per_device, 72e9);
+
+  // Without recomputation nothing fits: the time is given on the devices that hold the model state.
+  const TrainingHardware none = PlanTrainingHardware(n, flops, H100(), TrainingPlanOptions{}, RecomputeChoice::NONE);
+  EXPECT_FALSE(none.time.feasible);
+  EXPECT_FALSE(none.verdict.feasible);
+  EXPECT_EQ(none.memory.min_devices_for_memory, 0);
+  EXPECT_EQ(none.time.num_accelerators, none.memory.min_devices_for_state);
+  EXPECT_GT(none.time.days, 0.0);
+  ASSERT_FALSE(none.verdict.reasons.empty());
+  EXPECT_EQ(none.verdict.reasons[0].rfind("no device count fits", 0), 0u) << none.verdict.reasons[0];
+}
+
+HardwareProfile CpuProfile() {
+  HardwareProfile profile;
+  profile.backend = "cpu";
+  profile.device = "Test CPU";
+  profile.peak_flops = 7e10;
+  profile.bandwidth_bytes_per_s = 2.5e10;
+  return profile;
+}
+
+TEST(AcceleratorFromProfile, MeasuredPeaksReplaceTheCatalogues) {
+  std::string why;
+  const std::optional<Accelerator> measured = AcceleratorFromProfile(&H100(), CpuProfile(), "cpu.json", &why);
+  ASSERT_TRUE(measured.has_value()) << why;
+  EXPECT_EQ(measured->name, "H100-SXM");
+  EXPECT_EQ(measured->memory_bytes, 80e9);  // memory and price stay the catalogue's
+  EXPECT_EQ(measured->price_usd_per_hour, H100().price_usd_per_hour);
+  for (NumericType type : kAllNumericTypes) EXPECT_EQ(measured->DenseFlopsPerSecond(type), 7e10);
+  EXPECT_EQ(measured->memory_bytes_per_second, 2.5e10);
+  EXPECT_EQ(measured->source, "measured profile cpu.json");
+
+  // A CPU profile cannot stand for a device on its own: it does not know the device memory.
+  EXPECT_FALSE(AcceleratorFromProfile(nullptr, CpuProfile(), "cpu.json", &why).has_value());
+  EXPECT_EQ(why, "the profile 'cpu.json' (cpu) does not say how much memory the device has");
+
+  HardwareProfile cuda = CpuProfile();
+  cuda.backend = "cuda";
+  cuda.device = "NVIDIA H100 80GB HBM3";
+  cuda.cuda_device = CudaDeviceInfo{};
+  cuda.cuda_device->memory_bytes = 79.6e9;
+  const std::optional<Accelerator> gpu = AcceleratorFromProfile(nullptr, cuda, "gpu.json", &why);
+  ASSERT_TRUE(gpu.has_value()) << why;
+  EXPECT_EQ(gpu->name, "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(gpu->memory_bytes, 79.6e9);
+  EXPECT_EQ(gpu->DenseFlopsPerSecond(NumericType::BF16), 7e10);
+}
+
+}  // namespace
+}  // namespace scaleplan
