@@ -308,24 +308,8 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
     }
   }
   if (row.hardware) {
-    const HardwareRow& h = *row.hardware;
-    out["accelerator"] = h.verdict.accelerator;
-    out["num_accelerators"] = h.time.num_accelerators;
-    out["mfu"] = flags.training.mfu;
-    out["peak_flops_per_second"] = h.peak_flops_per_second;
-    out["days"] = h.time.days;
-    out["gpu_hours"] = h.time.device_hours;
-    out["price_usd_per_hour"] = h.time.price_usd_per_hour;
-    out["cost_usd"] = h.time.cost_usd;
-    out["min_devices_for_memory"] = h.memory.min_devices_for_memory;
-    out["min_devices_for_days"] = h.time.min_devices_for_days;
-    out["min_devices_for_model_state"] = h.memory.min_devices_for_state;
-    out["devices_for_90_days"] = h.devices_for_reference_days;
-    out["memory_bytes_per_device"] = h.memory_bytes_per_device;
-    out["usable_memory_bytes"] = h.usable_memory_bytes;
-    out["recomputation"] = RecomputationName(h.memory.recomputation);
-    out["feasible"] = h.time.feasible;
-    out["reasons"] = h.verdict.reasons;
+    AddTrainingHardwareJson(*row.hardware, flags.training.mfu, &out);
+    out["devices_for_90_days"] = row.hardware->devices_for_reference_days;
   }
   if (!row.shapes.empty()) {
     nlohmann::ordered_json shapes = nlohmann::ordered_json::array();

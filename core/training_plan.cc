@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 
 namespace scaleplan {
@@ -175,6 +177,26 @@ std::optional<Accelerator> AcceleratorFromProfile(const Accelerator* named, cons
   for (double& peak : accelerator.dense_flops_per_second) peak = profile.peak_flops;
   accelerator.memory_bytes_per_second = profile.bandwidth_bytes_per_s;
   return accelerator;
+}
+
+void AddTrainingHardwareJson(const TrainingHardware& hardware, double mfu, nlohmann::ordered_json* out) {
+  nlohmann::ordered_json& json = *out;
+  json["accelerator"] = hardware.verdict.accelerator;
+  json["num_accelerators"] = hardware.time.num_accelerators;
+  json["mfu"] = mfu;
+  json["peak_flops_per_second"] = hardware.peak_flops_per_second;
+  json["days"] = hardware.time.days;
+  json["gpu_hours"] = hardware.time.device_hours;
+  json["price_usd_per_hour"] = hardware.time.price_usd_per_hour;
+  json["cost_usd"] = hardware.time.cost_usd;
+  json["min_devices_for_memory"] = hardware.memory.min_devices_for_memory;
+  json["min_devices_for_days"] = hardware.time.min_devices_for_days;
+  json["min_devices_for_model_state"] = hardware.memory.min_devices_for_state;
+  json["memory_bytes_per_device"] = hardware.memory_bytes_per_device;
+  json["usable_memory_bytes"] = hardware.usable_memory_bytes;
+  json["recomputation"] = RecomputationName(hardware.memory.recomputation);
+  json["feasible"] = hardware.time.feasible;
+  json["reasons"] = hardware.verdict.reasons;
 }
 
 }  // namespace scaleplan

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/hardware.h"
 #include "core/hardware_profile.h"
 #include "core/transformer.h"
@@ -71,6 +73,11 @@ struct TrainingHardware {
   double usable_memory_bytes = 0.0;       // per device
   double memory_bytes_per_device = 0.0;   // at time.num_accelerators (0 when no count was chosen)
 };
+
+// The hardware keys of `scaleplan plan --format json` (accelerator, num_accelerators, mfu, peaks, days, cost, memory
+// per device, recomputation, feasible, reasons), added to *out. The one writer of these keys: `plan` and the GUI's
+// plan export both call it.
+void AddTrainingHardwareJson(const TrainingHardware& hardware, double mfu, nlohmann::ordered_json* out);
 
 // `training_flops` is what the time is for: 6 N D of the chosen allocation. Options are checked with
 // SCALEPLAN_CHECK: front ends call TrainingPlanOptions::Check first.

@@ -275,22 +275,7 @@ nlohmann::ordered_json RecommendationToJson(const Recommendation& plan, const La
   const TrainingHardware& h = plan.hardware;
   out["memory_bytes"] = h.memory.memory.TotalBytes();
   out["model_state_bytes"] = h.memory.memory.ModelStateBytes();
-  out["accelerator"] = h.verdict.accelerator;
-  out["num_accelerators"] = h.time.num_accelerators;
-  out["mfu"] = settings.training.mfu;
-  out["peak_flops_per_second"] = h.peak_flops_per_second;
-  out["days"] = h.time.days;
-  out["gpu_hours"] = h.time.device_hours;
-  out["price_usd_per_hour"] = h.time.price_usd_per_hour;
-  out["cost_usd"] = h.time.cost_usd;
-  out["min_devices_for_memory"] = h.memory.min_devices_for_memory;
-  out["min_devices_for_days"] = h.time.min_devices_for_days;
-  out["min_devices_for_model_state"] = h.memory.min_devices_for_state;
-  out["memory_bytes_per_device"] = h.memory_bytes_per_device;
-  out["usable_memory_bytes"] = h.usable_memory_bytes;
-  out["recomputation"] = RecomputationName(h.memory.recomputation);
-  out["feasible"] = h.time.feasible;
-  out["reasons"] = h.verdict.reasons;
+  AddTrainingHardwareJson(h, settings.training.mfu, &out);
   out["device_source"] = plan.accelerator.source;
   if (h.memory.has_shape) {
     const TransformerShape& s = h.memory.shape;
