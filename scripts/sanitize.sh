@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Sanitizer runs (CI runs 'address --no-gui' after scripts/test.sh; the others are run by hand before a release):
-#   scripts/sanitize.sh address   AddressSanitizer + UndefinedBehaviorSanitizer build of everything
-#                                 (build-asan/), then the whole test suite but the scale tests (label 'scale':
-#                                 a million-run fit takes minutes under ASan, and its memory bound means nothing
-#                                 with shadow memory; the same code runs in the smaller fits)
-#   scripts/sanitize.sh address --no-gui   the same without the Qt app and its tests (build-asan-nogui/): what CI
-#                                 runs, to stay within its time limit
+# Sanitizer runs; CI runs both (scripts/sanitize.sh with no argument) after scripts/test.sh:
+#   scripts/sanitize.sh address   AddressSanitizer + UndefinedBehaviorSanitizer build of everything, the Qt app
+#                                 included (build-asan/), then the whole test suite but the scale tests (label
+#                                 'scale': a million-run fit takes minutes under ASan, and its memory bound means
+#                                 nothing with shadow memory; the same code runs in the smaller fits)
+#   scripts/sanitize.sh address --no-gui   the same without the Qt app and its tests (build-asan-nogui/), for a
+#                                 machine without Qt
 #   scripts/sanitize.sh thread    ThreadSanitizer build of the fitting library (build-tsan/), then the
 #                                 multi-threaded fit and bootstrap tests
-#   scripts/sanitize.sh           both
-# Any report aborts the process that made it, which fails its test. Benchmarks and the CUDA module are not built
-# (neither runs in the suite).
+#   scripts/sanitize.sh           both: address, then thread
+# Sanitizer builds compile at -O1 -g1 (top-level CMakeLists.txt). Any report aborts the process that made it, which
+# fails its test. Benchmarks and the CUDA module are not built (neither runs in the suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
