@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file.h"
 
 namespace scaleplan::cli {
 
@@ -199,12 +200,7 @@ void AtomicFileWriter::Commit() {
 
 std::string ReadFile(const std::string& path) {
   InputPath(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(std::string("cannot read the file (") + std::strerror(errno) + ")", InputLocation{path});
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) throw InputError("cannot read the file", InputLocation{path});
-  return contents.str();
+  return ReadWholeFile(path);
 }
 
 }  // namespace scaleplan::cli

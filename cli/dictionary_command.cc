@@ -19,6 +19,7 @@
 #include "core/dictionary.h"
 #include "core/dictionary_runs.h"
 #include "core/hardware_profile.h"
+#include "core/hash.h"
 #include "core/units.h"
 #include "fitting/dictionary_fit.h"
 #include "fitting/fit_json.h"
@@ -74,23 +75,8 @@ std::string Days(double days) {
   return text;
 }
 
-// Bytes with a decimal unit: 8e10 -> "80 GB" (FormatQuantity's B means billions).
-std::string Bytes(double bytes) {
-  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB"};
-  int unit = 0;
-  while (unit < 7 && std::abs(bytes) >= 999.5) {
-    bytes /= 1000.0;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g %s", bytes, kUnits[unit]);
-  return text;
-}
-
-std::string Dollars(double usd) {
-  if (!(usd > 0.0)) return "-";
-  return std::string("$") + FormatQuantity(usd, 3);
-}
+// No price gives no cost: "-".
+std::string Dollars(double usd) { return usd > 0.0 ? FormatUsd(usd) : "-"; }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The device.
@@ -127,23 +113,9 @@ Device ResolveDevice(const std::string& name, const std::string& profile_path, d
   if (profile) {
     device.measured = DictionaryRatesFromProfile(*profile, d_model, k,
                                                  "measured profile " + profile_path + " (" + profile->device + ")");
-    const DictionaryKernelRates& r = *device.measured;
-    device.description = device.accelerator.name + ": speeds from the " + r.source + ": encoder GEMM " +
-                         FormatQuantity(r.gemm_flops_per_second) + " FLOP/s, TopK " +
-                         Bytes(r.topk_bytes_per_second) + "/s, gather " + Bytes(r.gather_bytes_per_second) +
-                         "/s, scatter-add " + Bytes(r.scatter_bytes_per_second) + "/s, triad " +
-                         Bytes(r.stream_bytes_per_second) + "/s; memory " +
-                         Bytes(device.accelerator.memory_bytes);
-  } else {
-    const Accelerator& a = device.accelerator;
-    char text[256];
-    std::snprintf(text, sizeof text, " (catalogue): %s FLOP/s %s dense x MFU %.2f; %s/s x %.2f for memory-bound "
-                  "kernels; %s",
-                  FormatQuantity(a.DenseFlopsPerSecond(options.compute_type)).c_str(),
-                  NumericTypeName(options.compute_type), options.mfu, Bytes(a.memory_bytes_per_second).c_str(),
-                  options.bandwidth_efficiency, Bytes(a.memory_bytes).c_str());
-    device.description = a.name + text;
   }
+  device.description =
+      DescribeDictionaryDevice(device.accelerator, options, device.measured ? &*device.measured : nullptr);
   return device;
 }
 
@@ -244,9 +216,7 @@ Json FitJson(const DictionaryFit& fit, const DictionaryRunsTable& runs, const Di
   Json out;
   out["source"] = runs.source;
   out["num_runs"] = fit.num_runs;
-  char hash[32];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(HashDictionaryRuns(runs)));
-  out["hash"] = hash;
+  out["hash"] = HashToHex(HashDictionaryRuns(runs));
   out["usable"] = fit.usable;
   out["status"] = fit.status;
   Json converged;
@@ -407,10 +377,10 @@ void PrintPlan(const DictionaryPlan& plan, const DictionaryRequest& request, con
     row("harvest FLOPs", FormatScientific(s.harvest_flops), "same");
   }
   row("parameters (2 n d)", FormatQuantity(s.memory.num_params), "same");
-  row("memory", Bytes(s.memory_bytes), Bytes(d.memory_bytes));
-  row("devices", std::to_string(s.devices) + " (" + Bytes(s.memory_bytes_per_device) + " each)",
-      std::to_string(d.devices) + " (" + Bytes(d.memory_bytes_per_device) + " each)");
-  row("Adam traffic per step", Bytes(s.optimizer_bytes_per_step), "same");
+  row("memory", FormatBytes(s.memory_bytes), FormatBytes(d.memory_bytes));
+  row("devices", std::to_string(s.devices) + " (" + FormatBytes(s.memory_bytes_per_device) + " each)",
+      std::to_string(d.devices) + " (" + FormatBytes(d.memory_bytes_per_device) + " each)");
+  row("Adam traffic per step", FormatBytes(s.optimizer_bytes_per_step), "same");
   std::string days = Days(s.days);
   std::string dense_days = Days(d.days);
   if (request.subject.Known()) {
@@ -430,7 +400,7 @@ void PrintPlan(const DictionaryPlan& plan, const DictionaryRequest& request, con
                 d.compute_flops / s.compute_flops, s.days > 0 ? d.days / s.days : 0.0);
   out << line;
   if (request.subject.Known()) {
-    out << "  harvest " << Bytes(s.harvest_storage_bytes) << " of activations at 16 bits if cached; run on "
+    out << "  harvest " << FormatBytes(s.harvest_storage_bytes) << " of activations at 16 bits if cached; run on "
         << s.harvest_devices << " devices (" << s.harvest_min_devices << " hold the hooked layers)\n";
   }
   if (t.optimizer_seconds > 0.4 * t.Total()) {

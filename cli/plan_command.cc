@@ -216,6 +216,7 @@ PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& r
   PlanRow row;
   row.mode = request.mode;
   PlanAllocation(law, flags, request, accelerator, &row);
+  RequireUsableAllocation(law, row.allocation);
   row.intervals = PlanIntervals(law, flags, request, accelerator);
   AddWarnings(law, &row);
 
@@ -319,12 +320,6 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
   return out;
 }
 
-std::string Gigabytes(double bytes) {
-  if (bytes >= 1e15) return Format("%.3g PB", bytes / 1e15);
-  if (bytes >= 1e12) return Format("%.3g TB", bytes / 1e12);
-  return Format("%.3g GB", bytes / 1e9);
-}
-
 void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const PlanFlags& flags, std::ostream& out) {
   char line[320];
   out << "Law: " << law.saved.description << '\n';
@@ -376,10 +371,10 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
       }
     }
     const ModelMemory& memory = row.hardware ? row.hardware->memory : row.memory;
-    out << "\n  memory (" << label << "): model state " << Gigabytes(memory.memory.ModelStateBytes())
+    out << "\n  memory (" << label << "): model state " << FormatBytes(memory.memory.ModelStateBytes())
         << " (bf16 weights and gradients, fp32 master and Adam moments)";
     if (memory.has_shape) {
-      out << ", activations " << Gigabytes(memory.memory.ActivationAndLogitBytes()) << " per "
+      out << ", activations " << FormatBytes(memory.memory.ActivationAndLogitBytes()) << " per "
           << memory.shape.context_length << "-token sequence (" << RecomputationName(memory.recomputation)
           << " recomputation; shape " << memory.shape.num_layers << " x " << memory.shape.d_model << ")";
     }
@@ -392,7 +387,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
                     h.verdict.accelerator.c_str(), static_cast<long long>(h.time.num_accelerators),
                     100.0 * flags.training.mfu, h.time.days, FormatQuantity(h.time.device_hours).c_str(),
                     FormatQuantity(h.time.cost_usd).c_str(), h.time.price_usd_per_hour,
-                    Gigabytes(h.memory_bytes_per_device).c_str(), Gigabytes(h.usable_memory_bytes).c_str());
+                    FormatBytes(h.memory_bytes_per_device).c_str(), FormatBytes(h.usable_memory_bytes).c_str());
       out << line;
       out << "    fewest devices: " << h.memory.min_devices_for_memory << " to hold the training state"
           << (h.memory.min_devices_for_memory == 0 ? " (none can)" : "") << ", " << h.memory.min_devices_for_state

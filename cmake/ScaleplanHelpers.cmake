@@ -26,19 +26,28 @@ function(scaleplan_add_executable name)
   scaleplan_set_warnings(${name})
 endfunction()
 
-# scaleplan_add_test(core/units_test.cc [LINKS ...]) -> executable core_units_test, CTest name core/units_test.
+# scaleplan_add_test(core/units_test.cc [RUNS_CLI] [LINKS ...] [LABELS ...] [TIMEOUT SECONDS])
+#   -> executable core_units_test, CTest name core/units_test. RUNS_CLI: the test starts the `scaleplan` binary,
+#   whose path it gets as SCALEPLAN_BINARY, and building the test builds the binary.
 function(scaleplan_add_test source)
-  cmake_parse_arguments(ARG "" "" "LINKS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "RUNS_CLI" "TIMEOUT" "LINKS;LABELS" ${ARGN})
   get_filename_component(dir ${source} DIRECTORY)
   get_filename_component(stem ${source} NAME_WE)
   string(REPLACE "/" "_" target "${dir}_${stem}")
   add_executable(${target} ${PROJECT_SOURCE_DIR}/tests/${source})
   target_link_libraries(${target} PRIVATE ${ARG_LINKS} scaleplan_test_main)
   scaleplan_set_warnings(${target})
+  if(ARG_RUNS_CLI)
+    target_compile_definitions(${target} PRIVATE SCALEPLAN_BINARY="$<TARGET_FILE:scaleplan>")
+    add_dependencies(${target} scaleplan)
+  endif()
   add_test(NAME ${dir}/${stem} COMMAND ${target})
   set_tests_properties(${dir}/${stem} PROPERTIES
     ENVIRONMENT "SCALEPLAN_SOURCE_DIR=${PROJECT_SOURCE_DIR};QT_QPA_PLATFORM=offscreen"
     LABELS "${dir};${ARG_LABELS}")
+  if(ARG_TIMEOUT)
+    set_tests_properties(${dir}/${stem} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+  endif()
 endfunction()
 
 # scaleplan_embed_file(OUT_CC SYMBOL FILE): compiles FILE's bytes into a C++ string_view `SYMBOL`.

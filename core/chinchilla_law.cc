@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/units.h"
 
 namespace scaleplan {
 
@@ -16,6 +17,29 @@ bool ChinchillaLaw::Check(std::string* why) const {
       return false;
     }
   }
+  const double scale = AllocationScale();
+  if (!(std::isfinite(scale) && scale > 0.0)) {
+    if (why != nullptr) {
+      *why = "the law has no compute-optimal allocation: G = (alpha A / (beta B))^(1 / (alpha + beta)) = " +
+             FormatScientific(scale) + " is out of range";
+    }
+    return false;
+  }
+  return true;
+}
+
+bool CheckAllocation(const Allocation& allocation, std::string* why) {
+  auto fail = [why](const std::string& reason) {
+    if (why != nullptr) *why = reason;
+    return false;
+  };
+  if (!(std::isfinite(allocation.num_params) && allocation.num_params >= 1.0)) {
+    return fail("N = " + FormatScientific(allocation.num_params) + " parameters is out of range");
+  }
+  if (!(std::isfinite(allocation.num_tokens) && allocation.num_tokens >= 1.0)) {
+    return fail("D = " + FormatScientific(allocation.num_tokens) + " tokens is out of range");
+  }
+  if (!std::isfinite(allocation.loss_nats)) return fail("the loss is not finite");
   return true;
 }
 

@@ -24,6 +24,12 @@ struct Allocation {
   double loss_nats = 0.0;
 };
 
+// Whether an allocation is a plan that can be reported: N and D finite and at least one parameter and one token,
+// the loss finite. A law with extreme coefficients (a hand-edited file, say A = 1e300 with alpha = 5) puts the
+// optimum of 1e23 FLOPs at 1e57 parameters on 1e-35 tokens; front ends refuse such a plan, naming the law, instead
+// of printing it. *why (if given) says which number is out of range.
+bool CheckAllocation(const Allocation& allocation, std::string* why);
+
 struct ChinchillaLaw {
   double E = 0.0;      // irreducible loss, nats/token
   double A = 0.0;      // parameter term coefficient
@@ -31,7 +37,8 @@ struct ChinchillaLaw {
   double alpha = 0.0;  // parameter exponent
   double beta = 0.0;   // data exponent
 
-  // True when every coefficient is finite and positive (the allocation formulas need that).
+  // True when every coefficient is finite and positive and the allocation scale G below is a finite positive
+  // number (the allocation formulas need both; alpha = 1e-300, say, sends G to 0).
   bool Check(std::string* why) const;
 
   double Loss(double num_params, double num_tokens) const;

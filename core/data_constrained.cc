@@ -1,14 +1,11 @@
 #include "core/data_constrained.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/file.h"
 
 namespace scaleplan {
 
@@ -207,11 +204,7 @@ DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, cons
 
 DataConstrainedRunsTable LoadDataConstrainedRunsCsv(const std::string& path, const RunsColumns& columns,
                                                     const std::string& unique_tokens_column) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(std::string("cannot read the file (") + std::strerror(errno) + ")", InputLocation{path});
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return ParseDataConstrainedRunsCsv(contents.str(), path, columns, unique_tokens_column);
+  return ParseDataConstrainedRunsCsv(ReadWholeFile(path), path, columns, unique_tokens_column);
 }
 
 DataConstrainedRunsTable BundledMuennighoffRuns() {

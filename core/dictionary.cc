@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "core/error.h"
@@ -244,6 +245,26 @@ DictionaryTokenTime DictionaryTimePerToken(const DictionaryTokenCost& cost, cons
   time.scatter_seconds = cost.scatter_bytes / bytes_per_second;
   time.optimizer_seconds = cost.optimizer_bytes / bytes_per_second;
   return time;
+}
+
+std::string DescribeDictionaryDevice(const Accelerator& accelerator, const DictionaryOptions& options,
+                                     const DictionaryKernelRates* measured) {
+  if (measured != nullptr) {
+    const DictionaryKernelRates& r = *measured;
+    return accelerator.name + ": speeds from the " + r.source + ": encoder GEMM " +
+           FormatQuantity(r.gemm_flops_per_second) + " FLOP/s, TopK " + FormatBytes(r.topk_bytes_per_second) +
+           "/s, gather " + FormatBytes(r.gather_bytes_per_second) + "/s, scatter-add " +
+           FormatBytes(r.scatter_bytes_per_second) + "/s, triad " + FormatBytes(r.stream_bytes_per_second) +
+           "/s; memory " + FormatBytes(accelerator.memory_bytes);
+  }
+  char text[256];
+  std::snprintf(text, sizeof text,
+                " (catalogue): %s FLOP/s %s dense x MFU %.2f; %s/s x %.2f for memory-bound kernels; %s",
+                FormatQuantity(accelerator.DenseFlopsPerSecond(options.compute_type)).c_str(),
+                NumericTypeName(options.compute_type), options.mfu,
+                FormatBytes(accelerator.memory_bytes_per_second).c_str(), options.bandwidth_efficiency,
+                FormatBytes(accelerator.memory_bytes).c_str());
+  return accelerator.name + text;
 }
 
 bool SubjectModel::Check(std::string* why) const {

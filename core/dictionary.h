@@ -224,6 +224,13 @@ struct DictionaryTokenTime {
 DictionaryTokenTime DictionaryTimePerToken(const DictionaryTokenCost& cost, const Accelerator& accelerator,
                                            const DictionaryOptions& options, const DictionaryKernelRates* measured);
 
+// The device and the speeds a plan uses, in one line, as `scaleplan dictionary` and the desktop planner show it: with
+// `measured` (may be null) the measured kernel rates and the device's memory ("H100-SXM: speeds from the measured
+// profile ...: encoder GEMM 612T FLOP/s, TopK 2.1 TB/s, ..."), else the catalogue's dense peak for
+// options.compute_type with the MFU, and its bandwidth with the efficiency for memory-bound kernels.
+std::string DescribeDictionaryDevice(const Accelerator& accelerator, const DictionaryOptions& options,
+                                     const DictionaryKernelRates* measured);
+
 // The subject model whose activations the dictionary learns.
 struct SubjectModel {
   double num_params = 0.0;                // N_subject, all parameters; 0 = unknown (no harvest cost)

@@ -1,17 +1,15 @@
 #include "core/dictionary_runs.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <random>
-#include <sstream>
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/file.h"
+#include "core/hash.h"
 
 namespace scaleplan {
 namespace {
@@ -81,27 +79,15 @@ DictionaryRunsTable ParseDictionaryRunsCsv(std::string_view text, const std::str
 }
 
 DictionaryRunsTable LoadDictionaryRunsCsv(const std::string& path, const DictionaryColumns& columns) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(std::string("cannot read the file (") + std::strerror(errno) + ")", InputLocation{path});
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return ParseDictionaryRunsCsv(contents.str(), path, columns);
+  return ParseDictionaryRunsCsv(ReadWholeFile(path), path, columns);
 }
 
 std::uint64_t HashDictionaryRuns(const DictionaryRunsTable& table) {
-  std::uint64_t hash = 14695981039346656037ull;
-  auto mix = [&hash](double value) {
-    unsigned char bytes[sizeof(double)];
-    std::memcpy(bytes, &value, sizeof value);
-    for (unsigned char byte : bytes) {
-      hash ^= byte;
-      hash *= 1099511628211ull;
-    }
-  };
+  ValuesHash hash;
   for (const DictionaryRun& run : table.runs) {
-    for (double value : {run.num_latents, run.k, run.num_tokens, run.d_model, run.loss}) mix(value);
+    for (double value : {run.num_latents, run.k, run.num_tokens, run.d_model, run.loss}) hash.Add(value);
   }
-  return hash;
+  return hash.value();
 }
 
 // ---------------------------------------------------------------------------------------------------------------

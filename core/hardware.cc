@@ -4,12 +4,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "core/file.h"
 #include "core/json_input.h"
+#include "core/units.h"
 
 namespace scaleplan {
 namespace {
@@ -29,13 +29,6 @@ std::string Join(const std::vector<std::string>& items) {
   std::string joined;
   for (const std::string& item : items) joined += (joined.empty() ? "" : ", ") + item;
   return joined;
-}
-
-// "12.3 GB" with decimal gigabytes.
-std::string Gigabytes(double bytes) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.1f GB", bytes / 1e9);
-  return buffer;
 }
 
 std::string Fixed(double value, int decimals) {
@@ -225,11 +218,7 @@ HardwareCatalogue ParseHardwareCatalogue(std::string_view json_text, const std::
 }
 
 HardwareCatalogue ReadHardwareCatalogueFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open the hardware catalogue", InputLocation{path});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseHardwareCatalogue(text.str(), path);
+  return ParseHardwareCatalogue(ReadWholeFile(path), path);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -305,8 +294,8 @@ TrainingPlan PlanTraining(double training_flops, const TrainingMemory& memory, c
   if (plan.min_accelerators_for_memory == 0) {
     plan.reasons.push_back(
         "no device count fits: one micro-batch's activations and logits (" +
-        Gigabytes(memory.ActivationAndLogitBytes()) + ") plus two gathered layers (" +
-        Gigabytes(2.0 * memory.layer_weight_bytes) + ") exceed the " + Gigabytes(plan.usable_memory_bytes) +
+        FormatBytes(memory.ActivationAndLogitBytes()) + ") plus two gathered layers (" +
+        FormatBytes(2.0 * memory.layer_weight_bytes) + ") exceed the " + FormatBytes(plan.usable_memory_bytes) +
         " usable on one " + accelerator.name +
         "; use full recomputation, a smaller micro-batch or shorter sequences (tensor parallelism is not modelled)");
   }
@@ -327,10 +316,10 @@ TrainingPlan PlanTraining(double training_flops, const TrainingMemory& memory, c
     plan.memory_bytes_per_device = MemoryBytesPerDevice(memory, plan.num_accelerators);
     if (plan.min_accelerators_for_memory > 0 && plan.num_accelerators < plan.min_accelerators_for_memory) {
       plan.reasons.push_back(std::to_string(plan.num_accelerators) + " x " + accelerator.name + " need " +
-                             Gigabytes(plan.memory_bytes_per_device) + " per device, more than the " +
-                             Gigabytes(plan.usable_memory_bytes) + " usable (" +
+                             FormatBytes(plan.memory_bytes_per_device) + " per device, more than the " +
+                             FormatBytes(plan.usable_memory_bytes) + " usable (" +
                              Fixed(100.0 * options.usable_memory_fraction, 0) + "% of " +
-                             Gigabytes(accelerator.memory_bytes) + "); need at least " +
+                             FormatBytes(accelerator.memory_bytes) + "); need at least " +
                              std::to_string(plan.min_accelerators_for_memory));
     }
     if (compute_per_device > 0.0) {

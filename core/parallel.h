@@ -1,5 +1,7 @@
 // Runs independent work items on a few threads. Results must be written by index, so that the outcome does not
-// depend on the thread count or on scheduling.
+// depend on the thread count or on scheduling. Threads start per call, which suits fits and resamples of
+// milliseconds or more; the probe's timed kernels use gpu_probe/thread_pool.h instead (threads that persist across
+// timed calls, fixed contiguous ranges per thread).
 #ifndef SCALEPLAN_CORE_PARALLEL_H_
 #define SCALEPLAN_CORE_PARALLEL_H_
 

@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <numeric>
 #include <optional>
-#include <sstream>
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/file.h"
+#include "core/hash.h"
 #include "core/units.h"
 
 namespace scaleplan {
@@ -85,11 +84,7 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
 }
 
 RunsTable LoadRunsCsv(const std::string& path, const RunsColumns& columns) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(std::string("cannot read the file (") + std::strerror(errno) + ")", InputLocation{path});
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return ParseRunsCsv(contents.str(), path, columns);
+  return ParseRunsCsv(ReadWholeFile(path), path, columns);
 }
 
 RunsTable DropHighestLoss(const RunsTable& table, int count) {
@@ -110,21 +105,15 @@ RunsTable DropHighestLoss(const RunsTable& table, int count) {
 }
 
 std::uint64_t HashRuns(const RunsTable& table) {
-  std::uint64_t hash = 14695981039346656037ull;
-  auto mix = [&hash](double value) {
-    unsigned char bytes[sizeof(double)];
-    std::memcpy(bytes, &value, sizeof value);
-    for (unsigned char byte : bytes) {
-      hash ^= byte;
-      hash *= 1099511628211ull;
-    }
-  };
+  ValuesHash hash;
   for (const TrainingRun& run : table.runs) {
-    mix(run.num_params);
-    mix(run.num_tokens);
-    mix(run.loss_nats);
+    hash.Add(run.num_params);
+    hash.Add(run.num_tokens);
+    hash.Add(run.loss_nats);
   }
-  return hash;
+  return hash.value();
 }
+
+std::string FormatRunsHash(const RunsTable& table) { return HashToHex(HashRuns(table)); }
 
 }  // namespace scaleplan

@@ -50,8 +50,10 @@ RunsTable LoadRunsCsv(const std::string& path, const RunsColumns& columns = {});
 // Drops the `count` runs with the highest loss (ties broken by file order); keeps the rest in file order.
 RunsTable DropHighestLoss(const RunsTable& table, int count);
 
-// A stable FNV-1a 64-bit hash of the (N, D, loss) values in order, for recording which data a fit saw.
+// A stable FNV-1a 64-bit hash of the (N, D, loss) values in order, for recording which data a fit saw
+// (core/hash.h), and its 16-hex-digit form, as saved fits and golden files record it.
 std::uint64_t HashRuns(const RunsTable& table);
+std::string FormatRunsHash(const RunsTable& table);
 
 }  // namespace scaleplan
 

@@ -131,4 +131,43 @@ std::string FormatScientific(double value, int digits) {
   return buffer;
 }
 
+namespace {
+
+// `value` scaled down by 1000 per step (at most max_steps) while it would print as 1000 or more at 3 digits.
+int ThousandsSteps(double* value, int max_steps) {
+  int steps = 0;
+  while (steps < max_steps && std::fabs(*value) >= 999.5) {
+    *value /= 1000.0;
+    ++steps;
+  }
+  return steps;
+}
+
+std::string WithUnit(double value, const char* unit) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.3g %s", value, unit);
+  return buffer;
+}
+
+}  // namespace
+
+std::string FormatBytes(double bytes) {
+  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  const int step = ThousandsSteps(&bytes, 6);
+  return WithUnit(bytes, kUnits[step]);
+}
+
+std::string FormatRate(double per_second, const char* unit) {
+  static const char* const kPrefixes[] = {"", "k", "M", "G", "T", "P", "E"};
+  const int step = ThousandsSteps(&per_second, 6);
+  return WithUnit(per_second, (std::string(kPrefixes[step]) + unit + "/s").c_str());
+}
+
+std::string FormatUsd(double dollars) {
+  if (!std::isfinite(dollars) || dollars < 0) return "-";
+  std::string text = FormatQuantity(dollars, 3);
+  text.insert(text.begin(), '$');  // not "$" + text: GCC 12 warns falsely (-Wrestrict) about that concatenation
+  return text;
+}
+
 }  // namespace scaleplan

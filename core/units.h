@@ -29,6 +29,17 @@ std::string FormatQuantity(double value, int digits = 3);
 // Scientific notation with `digits` significant digits: 5.76e23 -> "5.76e+23".
 std::string FormatScientific(double value, int digits = 3);
 
+// Bytes with a decimal unit and 3 significant digits: 8e10 -> "80 GB", 1.6e15 -> "1.6 PB", 512 -> "512 B".
+// (FormatQuantity's "B" means billions, so byte counts never go through it.)
+std::string FormatBytes(double bytes);
+
+// A rate with a decimal prefix and 3 significant digits: (6.96e10, "FLOP") -> "69.6 GFLOP/s", (2e10, "B") ->
+// "20 GB/s".
+std::string FormatRate(double per_second, const char* unit);
+
+// Dollars with an SI suffix: 1.234e6 -> "$1.23M"; "-" when negative or not finite.
+std::string FormatUsd(double dollars);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_CORE_UNITS_H_

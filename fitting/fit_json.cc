@@ -1,7 +1,6 @@
 #include "fitting/fit_json.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/error.h"
 #include "core/json_input.h"
@@ -105,8 +104,7 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
   out["warnings"] = fit.warnings;
   out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(fit.grid));
   out["residuals"] = ResidualsToJson(fit.residuals);
-  char hash[32];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(HashRuns(table)));
+  const std::string hash = FormatRunsHash(table);
   double compute_min = 0.0;
   double compute_max = 0.0;
   if (!table.runs.empty()) {

@@ -161,12 +161,6 @@ ChinchillaLaw Golden::Law() const {
   return law;
 }
 
-std::string FormatRunsHash(const RunsTable& table) {
-  char hash[32];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(HashRuns(table)));
-  return hash;
-}
-
 Golden MakeGoldenRecord(const ChinchillaFit& fit, const RunsTable& table, const ChinchillaBootstrap* bootstrap,
                         const std::vector<double>& budgets) {
   SCALEPLAN_CHECK(fit.search.usable, "a golden records a usable fit");

@@ -100,8 +100,6 @@ nlohmann::ordered_json MakeGolden(const ChinchillaFit& fit, const RunsTable& tab
 // schema_version newer than kGoldenSchemaVersion.
 Golden ParseGolden(std::string_view json_text, const std::string& source);
 
-// The 16-hex-digit form of HashRuns(table), as golden and saved-fit files record it.
-std::string FormatRunsHash(const RunsTable& table);
 
 struct GoldenTolerances {
   double params_rtol = 1e-6;       // --rtol-params: E, A, B, alpha, beta, the exponents and the objective

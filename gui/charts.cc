@@ -24,6 +24,7 @@
 #include "fitting/chinchilla_fit.h"
 #include "gui/recommendation.h"
 #include "gui/runs_model.h"
+#include "gui/widgets.h"
 
 namespace scaleplan::gui {
 namespace {
@@ -74,7 +75,6 @@ QColor RampColour(double t) {
   return QColor(mix(0), mix(1), mix(2));
 }
 
-QString Q(const std::string& text) { return QString::fromStdString(text); }
 
 QString ScientificLabel(double value) {
   const int exponent = static_cast<int>(std::floor(std::log10(value) + 1e-9));
@@ -85,7 +85,7 @@ QString ScientificLabel(double value) {
 
 QString AxisLabel(double value, LabelStyle style) {
   switch (style) {
-    case LabelStyle::SI: return Q(FormatQuantity(value, 3));
+    case LabelStyle::SI: return ToQString(FormatQuantity(value, 3));
     case LabelStyle::SCIENTIFIC: return ScientificLabel(value);
     case LabelStyle::PLAIN:
       return value >= 1e-3 && value < 1e5 ? QString::number(value, 'g', 4) : ScientificLabel(value);
@@ -286,7 +286,7 @@ std::vector<ParamBin> BinByParams(const std::vector<TrainingRun>& runs) {
 }
 
 QString BinName(const ParamBin& bin) {
-  return QStringLiteral("N %1 – %2").arg(Q(FormatQuantity(bin.lo, 3)), Q(FormatQuantity(bin.hi, 3)));
+  return QStringLiteral("N %1 – %2").arg(ToQString(FormatQuantity(bin.lo, 3)), ToQString(FormatQuantity(bin.hi, 3)));
 }
 
 QColor BinColour(size_t index, size_t count) {
@@ -316,7 +316,7 @@ QString RunsCount(const ChartInputs& inputs) { return QStringLiteral("%1 runs").
 // "fitted", or the law's own name when it was given (`scaleplan plot --law hoffmann`).
 QString LawName(const ChartInputs& inputs) {
   if (inputs.law_label.empty()) return QStringLiteral("fitted");
-  return Q(inputs.law_label.substr(0, inputs.law_label.find(':')));
+  return ToQString(inputs.law_label.substr(0, inputs.law_label.find(':')));
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -348,7 +348,7 @@ QChart* BuildFitChart(const ChartInputs& inputs) {
     if (!inputs.law) continue;
     // The fitted law at this bin's representative N, as the budget (and so D = C / 6N) grows.
     const double n = bins[b].Representative();
-    auto* curve = Curve(QStringLiteral("L(%1, D)").arg(Q(FormatQuantity(n, 2))), colour, 1.6);
+    auto* curve = Curve(QStringLiteral("L(%1, D)").arg(ToQString(FormatQuantity(n, 2))), colour, 1.6);
     for (double c : compute) {
       const double loss = inputs.law->Loss(n, c / (6.0 * n));
       if (loss <= 3.0 * y_hi) curve->append(c, loss);
@@ -522,7 +522,7 @@ QChart* BuildFrontierChart(const ChartInputs& inputs) {
       area->setPen(Qt::NoPen);
       return AddSeries(chart, area);
     };
-    add_band(band.params_low, band.params_high, kParamsColour, Q(band.label));
+    add_band(band.params_low, band.params_high, kParamsColour, ToQString(band.label));
     HideFromLegend(chart, add_band(band.tokens_low, band.tokens_high, kTokensColour, QString()));
   }
 
@@ -644,7 +644,7 @@ QColor KernelColour(const std::string& name) {
   return QColor(120, 120, 120);
 }
 
-QString Rate(double value, const char* unit) { return Q(FormatRate(value, unit)); }
+QString Rate(double value, const char* unit) { return ToQString(FormatRate(value, unit)); }
 
 QChart* BuildRooflineChart(const ChartInputs& inputs) {
   if (!inputs.profile) {
@@ -660,8 +660,8 @@ QChart* BuildRooflineChart(const ChartInputs& inputs) {
   const double ridge = roofline.ridge_intensity;
   // The figures are in the legend (the ceilings and the ridge point): the title stays short enough for small images.
   QChart* chart = NewChart(QStringLiteral("Roofline of %1 (%2, dense GEMM peak and triad bandwidth)")
-                               .arg(Q(profile.device.empty() ? std::string("the profiled device") : profile.device),
-                                    Q(profile.backend)));
+                               .arg(ToQString(profile.device.empty() ? std::string("the profiled device") : profile.device),
+                                    ToQString(profile.backend)));
   chart->legend()->setAlignment(Qt::AlignBottom);
   double i_lo = ridge, i_hi = ridge, f_lo = peak;
   for (const RooflinePoint& point : roofline.points) {
@@ -703,10 +703,10 @@ QChart* BuildRooflineChart(const ChartInputs& inputs) {
   label_font.setBold(false);
   label_font.setPointSizeF(label_font.pointSizeF() * 0.62);
   for (const RooflinePoint& point : roofline.points) {
-    auto* series = Scatter(Q(KernelShortName(point.kernel)), KernelColour(point.kernel), 9);
+    auto* series = Scatter(ToQString(KernelShortName(point.kernel)), KernelColour(point.kernel), 9);
     series->setObjectName("kernel");
     series->append(point.intensity, point.flops_per_second);
-    series->setPointLabelsFormat(Q(point.label));
+    series->setPointLabelsFormat(ToQString(point.label));
     series->setPointLabelsVisible(true);
     series->setPointLabelsClipping(false);
     series->setPointLabelsColor(KernelColour(point.kernel).darker(150));
@@ -941,7 +941,7 @@ bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& pa
     // QSvgGenerator writes the title and description verbatim: escape them (a source may read "<bundled ...>").
     generator.setTitle(QStringLiteral("scaleplan: %1").arg(ChartKindTitle(kind)).toHtmlEscaped());
     generator.setDescription(
-        QStringLiteral("%1 chart of %2").arg(ChartKindName(kind), Q(inputs.source)).toHtmlEscaped());
+        QStringLiteral("%1 chart of %2").arg(ChartKindName(kind), ToQString(inputs.source)).toHtmlEscaped());
     QPainter painter;
     if (painter.begin(&generator)) {
       painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);

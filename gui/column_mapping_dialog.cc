@@ -1,10 +1,6 @@
 #include "gui/column_mapping_dialog.h"
 
-#include <cerrno>
-#include <cstring>
 #include <exception>
-#include <fstream>
-#include <sstream>
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -15,21 +11,22 @@
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/file.h"
+#include "gui/widgets.h"
 
 namespace scaleplan::gui {
 namespace {
 
 const QString kDetect = QStringLiteral("(detect)");
 
-QString Q(const std::string& text) { return QString::fromStdString(text); }
 
 QComboBox* ColumnChoice(const char* name, const std::vector<std::string>& header, const std::string& initial) {
   auto* combo = new QComboBox;
   combo->setObjectName(name);
   combo->addItem(kDetect);
-  for (const std::string& column : header) combo->addItem(Q(column));
+  for (const std::string& column : header) combo->addItem(ToQString(column));
   if (!initial.empty()) {
-    const int index = combo->findText(Q(initial), Qt::MatchFixedString);
+    const int index = combo->findText(ToQString(initial), Qt::MatchFixedString);
     if (index >= 0) combo->setCurrentIndex(index);
   }
   return combo;
@@ -46,19 +43,11 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, const RunsColumns&
   setWindowTitle(tr("Import runs: %1").arg(path));
   std::vector<std::string> header;
   QString read_error;
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) {
-    read_error = Q(FormatInputError(std::string("cannot read the file (") + std::strerror(errno) + ")",
-                                    InputLocation{path_}));
-  } else {
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    text_ = contents.str();
-    try {
-      header = ParseCsv(text_, path_).header;
-    } catch (const std::exception& error) {
-      read_error = QString::fromUtf8(error.what());
-    }
+  try {
+    text_ = ReadWholeFile(path_);
+    header = ParseCsv(text_, path_).header;
+  } catch (const std::exception& error) {
+    read_error = QString::fromUtf8(error.what());
   }
 
   params_ = ColumnChoice("column_params", header, initial.params);
@@ -101,7 +90,7 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, const RunsColumns&
   if (!read_error.isEmpty()) {
     for (QComboBox* combo : {params_, tokens_, compute_, loss_}) combo->setEnabled(false);
     status_->setText(read_error);
-    status_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    SetErrorStyle(status_, true);
     buttons_->button(QDialogButtonBox::Ok)->setEnabled(false);
     return;
   }
@@ -121,20 +110,20 @@ void ColumnMappingDialog::Evaluate() {
   try {
     const RunsTable table = ParseRunsCsv(text_, path_, Columns());
     auto describe = [](const std::string& column, const char* derived) {
-      return column.empty() ? QString::fromUtf8(derived) : QStringLiteral("'%1'").arg(Q(column));
+      return column.empty() ? QString::fromUtf8(derived) : QStringLiteral("'%1'").arg(ToQString(column));
     };
     detected_->setText(tr("N ← %1,  D ← %2,  C ← %3,  loss ← %4")
                            .arg(describe(table.params_column, "-"), describe(table.tokens_column, "C / (6 N)"),
                                 describe(table.compute_column, "6 N D"), describe(table.loss_column, "-")));
     QString text = tr("%1 runs load.").arg(table.runs.size());
-    for (const std::string& note : table.notes) text += ' ' + Q(note) + '.';
+    for (const std::string& note : table.notes) text += ' ' + ToQString(note) + '.';
     status_->setText(text);
     status_->setStyleSheet(QString());
     loads_ = true;
   } catch (const std::exception& error) {
     detected_->clear();
     status_->setText(QString::fromUtf8(error.what()));
-    status_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    SetErrorStyle(status_, true);
     loads_ = false;
   }
   buttons_->button(QDialogButtonBox::Ok)->setEnabled(loads_);

@@ -16,22 +16,10 @@
 
 #include "core/bundled_data.h"
 #include "core/units.h"
+#include "gui/widgets.h"
 
 namespace scaleplan::gui {
 namespace {
-
-QString Q(const std::string& text) { return QString::fromStdString(text); }
-
-QString Exact(double value) { return QString::number(value, 'g', 17); }
-
-QLabel* ValueLabel(const char* name) {
-  auto* label = new QLabel(QStringLiteral("–"));
-  label->setObjectName(name);
-  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  label->setWordWrap(true);
-  label->setTextFormat(Qt::PlainText);
-  return label;
-}
 
 struct GoalChoice {
   DictionaryGoal goal;
@@ -96,13 +84,8 @@ DictionaryPanel::DictionaryPanel(QWidget* parent) : QWidget(parent), settings_(D
                                   "passes) as well as for training the dictionary, as `--budget total`; off: "
                                   "training only. Needs the subject size."));
 
-  accelerator_ = new QComboBox;
-  accelerator_->setObjectName("dict_accelerator");
-  for (const Accelerator& device : BundledHardwareCatalogue().accelerators()) accelerator_->addItem(Q(device.name));
-  count_ = new QSpinBox;
-  count_->setObjectName("dict_count");
-  count_->setRange(0, 10000000);
-  count_->setSpecialValueText(tr("auto (fewest that hold it)"));
+  accelerator_ = AcceleratorComboBox("dict_accelerator");
+  count_ = DeviceCountSpinBox("dict_count", tr("auto (fewest that hold it)"));
   kernels_ = new QComboBox;
   kernels_->setObjectName("dict_kernels");
   for (DictionaryKernels kind : {DictionaryKernels::SPARSE, DictionaryKernels::DENSE}) {
@@ -117,12 +100,7 @@ DictionaryPanel::DictionaryPanel(QWidget* parent) : QWidget(parent), settings_(D
     box->setMinimumContentsLength(12);
   }
 
-  error_ = new QLabel;
-  error_->setObjectName("dict_error");
-  error_->setWordWrap(true);
-  error_->setTextFormat(Qt::PlainText);
-  error_->setStyleSheet(QStringLiteral("color: #b00020;"));
-  error_->hide();
+  error_ = ErrorLabel("dict_error");
 
   status_ = ValueLabel("dict_status");
   latents_ = ValueLabel("dict_latents");
@@ -141,10 +119,7 @@ DictionaryPanel::DictionaryPanel(QWidget* parent) : QWidget(parent), settings_(D
   warnings_ = ValueLabel("dict_warnings");
   warnings_->setStyleSheet(QStringLiteral("color: #9a5b00;"));
   for (QLabel* label : {device_, law_, notes_}) label->setStyleSheet(QStringLiteral("color: #555;"));
-  QFont big = latents_->font();
-  big.setPointSizeF(big.pointSizeF() * 1.3);
-  big.setBold(true);
-  for (QLabel* label : {latents_, k_value_, tokens_}) label->setFont(big);
+  EmphasiseLabels({latents_, k_value_, tokens_});
 
   auto* inputs = new QGroupBox(tr("Dictionary, budget and hardware"));
   auto* input_form = new QFormLayout(inputs);
@@ -258,7 +233,7 @@ void DictionaryPanel::SetSettings(const DictionarySettings& settings) {
     k_range_->setText(QStringLiteral("%1:%2").arg(request.k_min, 0, 'g', 17).arg(request.k_max, 0, 'g', 17));
     subject_->setText(ShownNumber(request.subject.num_params));
     include_harvest_->setChecked(request.budget_includes_harvest);
-    const int index = accelerator_->findText(Q(settings.accelerator), Qt::MatchFixedString);
+    const int index = accelerator_->findText(ToQString(settings.accelerator), Qt::MatchFixedString);
     if (index >= 0) accelerator_->setCurrentIndex(index);
     count_->setValue(static_cast<int>(request.options.num_devices));
     kernels_->setCurrentIndex(kernels_->findData(QString(DictionaryKernelsName(settings.shown))));
@@ -282,7 +257,7 @@ void DictionaryPanel::Recompute() {
   std::string why;
   if (!ReadSettings(&settings, &why)) {
     recommendation_.reset();
-    ShowError(Q(why));
+    ShowError(ToQString(why));
     emit RecommendationChanged();
     return;
   }
@@ -301,20 +276,20 @@ void DictionaryPanel::Recompute() {
 void DictionaryPanel::ShowRecommendation() {
   const DictionaryRecommendation& shown = *recommendation_;
   const DictionaryPlan& plan = shown.plan;
-  device_->setText(Q(shown.device));
-  law_->setText(Q(plan.law_label));
+  device_->setText(ToQString(shown.device));
+  law_->setText(ToQString(plan.law_label));
   QString notes;
-  for (const std::string& note : plan.notes) notes += (notes.isEmpty() ? "" : "\n") + Q(note);
+  for (const std::string& note : plan.notes) notes += (notes.isEmpty() ? "" : "\n") + ToQString(note);
   notes_->setText(notes);
   notes_->setVisible(!notes.isEmpty());
   if (!plan.reachable) {
-    status_->setText(Q(plan.status));
-    status_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    status_->setText(ToQString(plan.status));
+    SetErrorStyle(status_, true);
     for (QLabel* label : {latents_, k_value_, tokens_, loss_, flops_, memory_, devices_, days_, cost_, comparison_}) {
       label->setText(QStringLiteral("–"));
     }
     QString warnings;
-    for (const std::string& warning : plan.warnings) warnings += (warnings.isEmpty() ? "" : "\n") + Q(warning);
+    for (const std::string& warning : plan.warnings) warnings += (warnings.isEmpty() ? "" : "\n") + ToQString(warning);
     warnings_->setText(warnings);
     return;
   }
@@ -326,56 +301,56 @@ void DictionaryPanel::ShowRecommendation() {
   const bool subject_known = shown.request.subject.Known();
 
   const QString kind_name = QString::fromUtf8(DictionaryKernelsName(kind));
-  status_->setText(c.feasible ? tr("%1 kernels; k: %2").arg(kind_name, Q(plan.k_choice))
+  status_->setText(c.feasible ? tr("%1 kernels; k: %2").arg(kind_name, ToQString(plan.k_choice))
                               : tr("infeasible with %1 kernels").arg(kind_name));
-  status_->setStyleSheet(c.feasible ? QString() : QStringLiteral("color: #b00020;"));
-  latents_->setText(Q(FormatQuantity(c.num_latents, 3)));
-  latents_->setToolTip(Exact(c.num_latents));
+  SetErrorStyle(status_, !c.feasible);
+  latents_->setText(ToQString(FormatQuantity(c.num_latents, 3)));
+  latents_->setToolTip(ExactNumber(c.num_latents));
   k_value_->setText(tr("%1 (k_aux %2)").arg(c.k, 0, 'g', 6).arg(c.aux_latents, 0, 'g', 6));
-  k_value_->setToolTip(Q(plan.k_choice));
+  k_value_->setToolTip(ToQString(plan.k_choice));
   const QString convergence =
       plan.prior ? (plan.converged ? tr(" (to convergence)") : tr(" (short of convergence)")) : QString();
-  tokens_->setText(Q(FormatQuantity(c.num_tokens, 3)) + convergence);
-  tokens_->setToolTip(Exact(c.num_tokens));
+  tokens_->setText(ToQString(FormatQuantity(c.num_tokens, 3)) + convergence);
+  tokens_->setToolTip(ExactNumber(c.num_tokens));
   QString loss = QString::number(c.loss, 'f', 4);
   if (plan.loss_interval) {
     loss += tr(" [%1, %2]").arg(plan.loss_interval->first, 0, 'f', 4).arg(plan.loss_interval->second, 0, 'f', 4);
   }
   loss_->setText(tr("%1 normalised MSE").arg(loss));
-  loss_->setToolTip(Exact(c.loss));
-  QString flops = tr("%1 training").arg(Q(FormatScientific(c.compute_flops, 3)));
-  if (subject_known) flops += tr(" + %1 harvesting").arg(Q(FormatScientific(c.harvest_flops, 3)));
+  loss_->setToolTip(ExactNumber(c.loss));
+  QString flops = tr("%1 training").arg(ToQString(FormatScientific(c.compute_flops, 3)));
+  if (subject_known) flops += tr(" + %1 harvesting").arg(ToQString(FormatScientific(c.harvest_flops, 3)));
   flops_->setText(flops);
-  flops_->setToolTip(Exact(c.compute_flops));
+  flops_->setToolTip(ExactNumber(c.compute_flops));
   memory_->setText(tr("%1 in all, %2 per device (%3 parameters)")
-                       .arg(Q(FormatBytes(c.memory_bytes)), Q(FormatBytes(c.memory_bytes_per_device)),
-                            Q(FormatQuantity(c.memory.num_params, 3))));
-  memory_->setToolTip(Exact(c.memory_bytes));
-  QString devices = tr("%1 × %2").arg(c.devices).arg(Q(shown.request.accelerator.name));
+                       .arg(ToQString(FormatBytes(c.memory_bytes)), ToQString(FormatBytes(c.memory_bytes_per_device)),
+                            ToQString(FormatQuantity(c.memory.num_params, 3))));
+  memory_->setToolTip(ExactNumber(c.memory_bytes));
+  QString devices = tr("%1 × %2").arg(c.devices).arg(ToQString(shown.request.accelerator.name));
   if (subject_known) devices += tr("; harvest on %1").arg(c.harvest_devices);
   devices_->setText(devices);
-  QString days = Q(FormatDuration(c.days));
+  QString days = ToQString(FormatDuration(c.days));
   if (subject_known) {
     days += tr(" (%1 training + %2 harvesting)")
-                .arg(Q(FormatDuration(c.training_days)), Q(FormatDuration(c.harvest_days)));
+                .arg(ToQString(FormatDuration(c.training_days)), ToQString(FormatDuration(c.harvest_days)));
   }
   days_->setText(days);
-  days_->setToolTip(Exact(c.days));
+  days_->setToolTip(ExactNumber(c.days));
   cost_->setText(tr("%1 (%2 device-hours at $%3)")
-                     .arg(Q(FormatUsd(c.cost_usd)), Q(FormatQuantity(c.device_hours, 3)))
+                     .arg(ToQString(FormatUsd(c.cost_usd)), ToQString(FormatQuantity(c.device_hours, 3)))
                      .arg(c.price_usd_per_hour, 0, 'f', 2));
-  cost_->setToolTip(Exact(c.cost_usd));
+  cost_->setToolTip(ExactNumber(c.cost_usd));
   comparison_->setText(tr("%1: %2x the training FLOPs, %3 on %4 devices, %5")
                            .arg(QString::fromUtf8(DictionaryKernelsName(other_kind)))
                            .arg(other.compute_flops / c.compute_flops, 0, 'g', 3)
-                           .arg(Q(FormatDuration(other.days)))
+                           .arg(ToQString(FormatDuration(other.days)))
                            .arg(other.devices)
-                           .arg(Q(FormatUsd(other.cost_usd))));
+                           .arg(ToQString(FormatUsd(other.cost_usd))));
   QString warnings;
   for (const std::string& reason : c.reasons) {
-    warnings += (warnings.isEmpty() ? "" : "\n") + tr("infeasible: ") + Q(reason);
+    warnings += (warnings.isEmpty() ? "" : "\n") + tr("infeasible: ") + ToQString(reason);
   }
-  for (const std::string& warning : plan.warnings) warnings += (warnings.isEmpty() ? "" : "\n") + Q(warning);
+  for (const std::string& warning : plan.warnings) warnings += (warnings.isEmpty() ? "" : "\n") + ToQString(warning);
   warnings_->setText(warnings);
 }
 

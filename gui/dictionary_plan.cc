@@ -12,19 +12,6 @@ namespace {
 constexpr DictionaryGoal kGoals[] = {DictionaryGoal::COMPUTE, DictionaryGoal::DEVICE_HOURS,
                                      DictionaryGoal::TARGET_LOSS, DictionaryGoal::LATENTS};
 
-// Bytes with a decimal unit, as `scaleplan dictionary` prints them: 8e10 -> "80 GB".
-std::string Bytes(double bytes) {
-  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB"};
-  int unit = 0;
-  while (unit < 7 && std::abs(bytes) >= 999.5) {
-    bytes /= 1000.0;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g %s", bytes, kUnits[unit]);
-  return text;
-}
-
 }  // namespace
 
 std::optional<DictionaryGoal> TryParseDictionaryGoal(std::string_view name) {
@@ -82,23 +69,9 @@ DictionaryRecommendation RecommendDictionary(const DictionarySettings& settings,
     const double k_for_rates = request.k > 0 ? request.k : std::sqrt(request.k_min * request.k_max);
     const std::string label = "measured profile " + settings.profile->label + " (" + profile.device + ")";
     request.measured = DictionaryRatesFromProfile(profile, request.d_model, k_for_rates, label);
-    const DictionaryKernelRates& r = *request.measured;
-    out.device = request.accelerator.name + ": speeds from the " + r.source + ": encoder GEMM " +
-                 FormatQuantity(r.gemm_flops_per_second) + " FLOP/s, TopK " + Bytes(r.topk_bytes_per_second) +
-                 "/s, gather " + Bytes(r.gather_bytes_per_second) + "/s, scatter-add " +
-                 Bytes(r.scatter_bytes_per_second) + "/s, triad " + Bytes(r.stream_bytes_per_second) + "/s; memory " +
-                 Bytes(request.accelerator.memory_bytes);
-  } else {
-    const Accelerator& a = request.accelerator;
-    const DictionaryOptions& options = request.options;
-    char text[256];
-    std::snprintf(text, sizeof text,
-                  " (catalogue): %s FLOP/s %s dense x MFU %.2f; %s/s x %.2f for memory-bound kernels; %s",
-                  FormatQuantity(a.DenseFlopsPerSecond(options.compute_type)).c_str(),
-                  NumericTypeName(options.compute_type), options.mfu, Bytes(a.memory_bytes_per_second).c_str(),
-                  options.bandwidth_efficiency, Bytes(a.memory_bytes).c_str());
-    out.device = a.name + text;
   }
+  out.device = DescribeDictionaryDevice(request.accelerator, request.options,
+                                        request.measured ? &*request.measured : nullptr);
   if (!request.Check(&why)) throw InputError(why);
   out.plan = PlanDictionary(request);
   if (request.measured) {

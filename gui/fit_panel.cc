@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/units.h"
 #include "gui/runs_model.h"
+#include "gui/widgets.h"
 
 namespace scaleplan::gui {
 namespace {
@@ -350,7 +351,7 @@ void FitPanel::ShowResults() {
 
 void FitPanel::SetStatus(const QString& text, bool is_error) {
   status_->setText(text);
-  status_->setStyleSheet(is_error ? QStringLiteral("color: #b00020;") : QString());
+  SetErrorStyle(status_, is_error);
   status_->setProperty("is_error", is_error);
 }
 

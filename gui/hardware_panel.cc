@@ -1,10 +1,6 @@
 #include "gui/hardware_panel.h"
 
-#include <cerrno>
-#include <cstring>
 #include <exception>
-#include <fstream>
-#include <sstream>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -25,15 +21,15 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/units.h"
 #include "gpu_probe/probe.h"
+#include "gui/widgets.h"
 
 namespace scaleplan::gui {
 namespace {
 
 constexpr int kProgressSteps = 1000;
-
-QString Q(const std::string& text) { return QString::fromStdString(text); }
 
 // Thrown from the progress callback when the user cancels: RunProbe unwinds at its next step.
 struct ProbeCancelled {};
@@ -45,7 +41,7 @@ void RunProbeTask(QPromise<ProbeOutcome>& promise, const probe::ProbeOptions& op
   try {
     probe::ProbeReport report = probe::RunProbe(options, [&promise](double fraction, const std::string& what) {
       if (promise.isCanceled()) throw ProbeCancelled{};
-      promise.setProgressValueAndText(static_cast<int>(fraction * kProgressSteps), Q(what));
+      promise.setProgressValueAndText(static_cast<int>(fraction * kProgressSteps), ToQString(what));
     });
     outcome.profile = std::move(report.profile);
     outcome.notes = std::move(report.notes);
@@ -64,16 +60,7 @@ std::optional<probe::ProbeMode> ParseMode(const std::string& name) {
   return std::nullopt;
 }
 
-QLabel* ValueLabel(const char* name) {
-  auto* label = new QLabel(QStringLiteral("–"));
-  label->setObjectName(name);
-  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  label->setWordWrap(true);
-  label->setTextFormat(Qt::PlainText);
-  return label;
-}
-
-QString Rate(double value, const char* unit) { return Q(FormatRate(value, unit)); }
+QString Rate(double value, const char* unit) { return ToQString(FormatRate(value, unit)); }
 
 }  // namespace
 
@@ -211,7 +198,7 @@ void HardwarePanel::SetUseForPlans(bool use) { use_for_plans_->setChecked(use); 
 std::string HardwarePanel::ProbeMode() const { return mode_->currentData().toString().toStdString(); }
 
 void HardwarePanel::SetProbeMode(const std::string& mode) {
-  const int index = mode_->findData(Q(mode));
+  const int index = mode_->findData(ToQString(mode));
   if (index >= 0) mode_->setCurrentIndex(index);
 }
 
@@ -228,7 +215,7 @@ void HardwarePanel::StartProbe() {
   progress_->setValue(0);
   progress_->setFormat(tr("starting"));
   SetStatus(tr("Probing this machine (%1)… the plans keep the previous figures until it finishes.")
-                .arg(Q(ProbeMode())),
+                .arg(ToQString(ProbeMode())),
             false);
   watcher_.setFuture(QtConcurrent::run(&RunProbeTask, options));
 }
@@ -254,7 +241,7 @@ void HardwarePanel::OnProbeDone() {
   if (!outcome.profile) {
     progress_->setValue(0);
     progress_->setFormat(tr("failed"));
-    SetStatus(tr("The probe failed: %1").arg(Q(outcome.error)), true);
+    SetStatus(tr("The probe failed: %1").arg(ToQString(outcome.error)), true);
     emit ProbeFinished(false);
     return;
   }
@@ -263,7 +250,7 @@ void HardwarePanel::OnProbeDone() {
   const QString label = tr("probe of this machine at %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm")));
   SetProfile(*outcome.profile, label.toStdString(), QString());
   QString notes;
-  for (const std::string& note : outcome.notes) notes += (notes.isEmpty() ? "" : "\n") + Q(note);
+  for (const std::string& note : outcome.notes) notes += (notes.isEmpty() ? "" : "\n") + ToQString(note);
   notes_->setText(notes);
   notes_->setVisible(!notes.isEmpty());
   SetStatus(tr("Measured %1 kernels. Save the profile to use it with `scaleplan plan --profile`.")
@@ -275,11 +262,7 @@ void HardwarePanel::OnProbeDone() {
 bool HardwarePanel::LoadProfile(const QString& path, QString* error) {
   try {
     const std::string file = path.toStdString();
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw InputError(std::string("cannot read the file (") + std::strerror(errno) + ")", InputLocation{file});
-    std::ostringstream text;
-    text << in.rdbuf();
-    const HardwareProfile profile = HardwareProfileFromJson(text.str(), file);
+    const HardwareProfile profile = HardwareProfileFromJson(ReadWholeFile(file), file);
     SetProfile(profile, file, path);
     notes_->setText(QString());
     notes_->hide();
@@ -339,8 +322,8 @@ void HardwarePanel::SetProfile(const HardwareProfile& profile, const std::string
 
 void HardwarePanel::ShowProfile() {
   const HardwareProfile& p = profile_->profile;
-  device_->setText(tr("%1 (%2 backend)").arg(Q(p.device.empty() ? std::string("unnamed device") : p.device),
-                                             Q(p.backend)));
+  device_->setText(tr("%1 (%2 backend)").arg(ToQString(p.device.empty() ? std::string("unnamed device") : p.device),
+                                             ToQString(p.backend)));
   peak_->setText(tr("%1 dense GEMM (best measured)%2")
                      .arg(Rate(p.peak_flops, "FLOP"))
                      .arg(p.calibration.fma_peak_flops > 0
@@ -353,14 +336,14 @@ void HardwarePanel::ShowProfile() {
   ridge_->setText(tr("%1 FLOP/byte: kernels below it are memory-bound").arg(ridge, 0, 'g', 3));
   ridge_->setToolTip(QString::number(ridge, 'g', 17));
   QString host = tr("%1 threads").arg(p.host.threads);
-  if (!p.host.blas_corename.empty()) host += tr(", OpenBLAS %1").arg(Q(p.host.blas_corename));
+  if (!p.host.blas_corename.empty()) host += tr(", OpenBLAS %1").arg(ToQString(p.host.blas_corename));
   if (!p.host.isa.empty()) {
     QString isa;
-    for (const std::string& flag : p.host.isa) isa += (isa.isEmpty() ? "" : " ") + Q(flag);
+    for (const std::string& flag : p.host.isa) isa += (isa.isEmpty() ? "" : " ") + ToQString(flag);
     host += QStringLiteral(" (%1)").arg(isa);
   }
   if (p.cuda_device) {
-    host = tr("%1 SMs, %2 memory").arg(p.cuda_device->sm_count).arg(Q(FormatBytes(p.cuda_device->memory_bytes)));
+    host = tr("%1 SMs, %2 memory").arg(p.cuda_device->sm_count).arg(ToQString(FormatBytes(p.cuda_device->memory_bytes)));
   }
   host_->setText(host);
 
@@ -370,11 +353,11 @@ void HardwarePanel::ShowProfile() {
     const auto integer = [](std::int64_t value) {
       return value > 0 ? QString::number(static_cast<qlonglong>(value)) : QStringLiteral("–");
     };
-    const QString texts[] = {Q(k.name),
-                             Q(k.dtype),
+    const QString texts[] = {ToQString(k.name),
+                             ToQString(k.dtype),
                              integer(k.batch),
                              integer(k.d),
-                             k.n > 0 ? Q(FormatQuantity(static_cast<double>(k.n), 3)) : QStringLiteral("–"),
+                             k.n > 0 ? ToQString(FormatQuantity(static_cast<double>(k.n), 3)) : QStringLiteral("–"),
                              integer(k.k),
                              QString::number(k.flops_per_second / 1e9, 'f', 1),
                              QString::number(k.bytes_per_second / 1e9, 'f', 1),
@@ -396,7 +379,7 @@ void HardwarePanel::ShowProfile() {
 
 void HardwarePanel::SetStatus(const QString& text, bool is_error) {
   status_->setText(text);
-  status_->setStyleSheet(is_error ? QStringLiteral("color: #b00020;") : QString());
+  SetErrorStyle(status_, is_error);
   status_->setProperty("is_error", is_error);
   status_is_error_ = is_error;
 }

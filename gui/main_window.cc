@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <fstream>
-#include <sstream>
 
 #include <QAction>
 #include <QApplication>
@@ -20,6 +18,7 @@
 
 #include "core/bundled_data.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "gui/charts_view.h"
 #include "gui/dictionary_panel.h"
 #include "gui/fit_panel.h"
@@ -28,11 +27,11 @@
 #include "gui/runs_model.h"
 #include "gui/runs_panel.h"
 #include "gui/session.h"
+#include "gui/widgets.h"
 
 namespace scaleplan::gui {
 namespace {
 
-QString Q(const std::string& text) { return QString::fromStdString(text); }
 
 // Writes `contents` atomically: a temporary file in the same folder, renamed over `path` on success.
 bool WriteAtomically(const QString& path, const QByteArray& contents, QString* error) {
@@ -177,7 +176,7 @@ void MainWindow::OnTableReplaced() {
   fit_panel_->StartFit();
   ShowMessage(tr("Loaded %1 runs from %2; fitting…")
                   .arg(model_->rowCount())
-                  .arg(Q(model_->table().source)),
+                  .arg(ToQString(model_->table().source)),
               false);
 }
 
@@ -239,7 +238,7 @@ void MainWindow::OnProfileChanged() {
 
 void MainWindow::ShowMessage(const QString& text, bool is_error) {
   message_->setText(text);
-  message_->setStyleSheet(is_error ? QStringLiteral("color: #b00020;") : QString());
+  SetErrorStyle(message_, is_error);
 }
 
 bool MainWindow::SaveSession(const QString& path, QString* error) {
@@ -250,7 +249,7 @@ bool MainWindow::SaveSession(const QString& path, QString* error) {
   InitGrid grid;
   std::string why;
   if (!fit_panel_->ReadOptions(&session.fit_options, &grid, &why)) {
-    *error = tr("The fit options do not check: %1").arg(Q(why));
+    *error = tr("The fit options do not check: %1").arg(ToQString(why));
     ShowMessage(*error, true);
     return false;
   }
@@ -277,11 +276,7 @@ bool MainWindow::SaveSession(const QString& path, QString* error) {
 
 bool MainWindow::LoadSession(const QString& path, QString* error) {
   try {
-    std::ifstream in(path.toStdString(), std::ios::binary);
-    if (!in) throw InputError("cannot read the file", InputLocation{path.toStdString()});
-    std::ostringstream text;
-    text << in.rdbuf();
-    const Session session = ParseSession(text.str(), path.toStdString());
+    const Session session = ParseSession(ReadWholeFile(path.toStdString()), path.toStdString());
     // Everything is checked before anything changes: a session that does not load leaves the window as it was.
     RunsTable table = session.runs_path.empty() ? BundledChinchillaRuns()
                                                 : LoadRunsCsv(session.runs_path, session.columns);
@@ -293,14 +288,14 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
     }
     if (!session.hardware.profile_path.empty()) {
       // The profile is read before anything changes too; a session whose profile does not load is refused.
-      std::ifstream profile(session.hardware.profile_path, std::ios::binary);
-      if (!profile) {
+      std::string profile_text;
+      try {
+        profile_text = ReadWholeFile(session.hardware.profile_path);
+      } catch (const InputError&) {
         throw InputError(path.toStdString() + ": /hardware/profile_path: cannot read '" +
                          session.hardware.profile_path + "'");
       }
-      std::ostringstream profile_text;
-      profile_text << profile.rdbuf();
-      HardwareProfileFromJson(profile_text.str(), session.hardware.profile_path);
+      HardwareProfileFromJson(profile_text, session.hardware.profile_path);
     }
     fit_panel_->SetOptions(session.fit_options, session.grid_spec);
     fit_panel_->SetBootstrapCount(session.bootstrap_resamples);
@@ -308,13 +303,13 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
     hardware_panel_->SetUseForPlans(session.hardware.use_profile);
     if (!session.hardware.profile_path.empty()) {
       QString profile_error;
-      if (!hardware_panel_->LoadProfile(Q(session.hardware.profile_path), &profile_error)) {
+      if (!hardware_panel_->LoadProfile(ToQString(session.hardware.profile_path), &profile_error)) {
         throw InputError(profile_error.toStdString());
       }
     }
     dictionary_panel_->SetSettings(session.dictionary);
     plan_panel_->SetSettings(session.plan);
-    if (session.budget_text.empty() || !plan_panel_->SetBudgetText(Q(session.budget_text))) {
+    if (session.budget_text.empty() || !plan_panel_->SetBudgetText(ToQString(session.budget_text))) {
       plan_panel_->SetBudget(session.budget_flops);
     }
     if (session.chart >= 0 && session.chart < static_cast<int>(std::size(kAllChartKinds)) &&
@@ -323,7 +318,7 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
     }
     if (session.runs_path.empty()) {
       runs_panel_->LoadBundled();
-    } else if (!runs_panel_->ImportCsv(Q(session.runs_path), session.columns)) {
+    } else if (!runs_panel_->ImportCsv(ToQString(session.runs_path), session.columns)) {
       throw InputError(runs_panel_->ErrorText().toStdString());
     }
     model_->SetExcluded(session.excluded_rows, true);

@@ -18,25 +18,9 @@
 #include "core/bundled_data.h"
 #include "core/units.h"
 #include "gui/session.h"
+#include "gui/widgets.h"
 
 namespace scaleplan::gui {
-namespace {
-
-QString Q(const std::string& text) { return QString::fromStdString(text); }
-
-QLabel* ValueLabel(const char* name) {
-  auto* label = new QLabel(QStringLiteral("–"));
-  label->setObjectName(name);
-  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  label->setWordWrap(true);
-  label->setTextFormat(Qt::PlainText);
-  return label;
-}
-
-QString Exact(double value) { return QString::number(value, 'g', 17); }
-
-}  // namespace
-
 double PlanPanel::SliderBudget(int value) { return std::pow(10.0, value / 100.0); }
 
 PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultBudgetFlops) {
@@ -55,25 +39,10 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   budget_text_->setToolTip(tr("FLOPs (1e24, 5.76e23, 300P) or time: 300 GPU-days, 7200 GPU-hours "
                               "(device-time on the accelerator at the MFU), 30 days (wall-clock on the device count)"));
 
-  accelerator_ = new QComboBox;
-  accelerator_->setObjectName("accelerator");
-  for (const Accelerator& device : BundledHardwareCatalogue().accelerators()) {
-    accelerator_->addItem(Q(device.name));
-    accelerator_->setItemData(accelerator_->count() - 1,
-                              QStringLiteral("%1 %2: %3 GB, %4 dense bf16 TFLOP/s, $%5/h (%6)")
-                                  .arg(Q(device.vendor), Q(device.name))
-                                  .arg(device.memory_bytes / 1e9, 0, 'g', 3)
-                                  .arg(device.DenseFlopsPerSecond(NumericType::BF16) / 1e12, 0, 'g', 4)
-                                  .arg(device.price_usd_per_hour, 0, 'f', 2)
-                                  .arg(Q(device.source)),
-                              Qt::ToolTipRole);
-  }
+  accelerator_ = AcceleratorComboBox("accelerator");
 
-  count_ = new QSpinBox;
-  count_->setObjectName("num_accelerators");
-  count_->setRange(0, 10000000);
+  count_ = DeviceCountSpinBox("num_accelerators", tr("auto (fewest that hold the state)"));
   count_->setValue(static_cast<int>(defaults.num_accelerators));
-  count_->setSpecialValueText(tr("auto (fewest that hold the state)"));
   count_->setToolTip(tr("Devices; 0 = the fewest whose memory holds the training state"));
 
   mfu_ = new QDoubleSpinBox;
@@ -121,12 +90,7 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
     connect(field, &QLineEdit::editingFinished, this, &PlanPanel::OnSettingsChanged);
   }
 
-  error_ = new QLabel;
-  error_->setObjectName("plan_error");
-  error_->setWordWrap(true);
-  error_->setTextFormat(Qt::PlainText);
-  error_->setStyleSheet(QStringLiteral("color: #b00020;"));
-  error_->hide();
+  error_ = ErrorLabel("plan_error");
 
   params_ = ValueLabel("plan_params");
   tokens_ = ValueLabel("plan_tokens");
@@ -144,10 +108,7 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   device_->setStyleSheet(QStringLiteral("color: #555;"));
   law_label_ = ValueLabel("plan_law");
   law_label_->setStyleSheet(QStringLiteral("color: #555;"));
-  QFont big = params_->font();
-  big.setPointSizeF(big.pointSizeF() * 1.3);
-  big.setBold(true);
-  for (QLabel* label : {params_, tokens_, loss_}) label->setFont(big);
+  EmphasiseLabels({params_, tokens_, loss_});
 
   auto* inputs = new QGroupBox(tr("Budget and hardware"));
   auto* input_form = new QFormLayout(inputs);
@@ -208,7 +169,7 @@ void PlanPanel::SetBudget(double budget_flops) {
   if (!(budget_flops > 0) || !std::isfinite(budget_flops)) return;
   budget_flops_ = budget_flops;
   budget_is_time_ = false;
-  budget_text_->setText(Q(FormatScientific(budget_flops_, 3)));
+  budget_text_->setText(ToQString(FormatScientific(budget_flops_, 3)));
   SyncSlider();
   Recompute();
 }
@@ -225,7 +186,7 @@ bool PlanPanel::SetBudgetText(const QString& text) {
     why = error.what();
   }
   if (!budget) {
-    ShowError(Q(why));
+    ShowError(ToQString(why));
     return false;
   }
   budget_flops_ = *budget;
@@ -280,14 +241,14 @@ void PlanPanel::SetSettings(const PlanSettings& settings) {
   {
     const QSignalBlocker block_accelerator(accelerator_), block_count(count_), block_mfu(mfu_), block_price(price_),
         block_recomputation(recomputation_);
-    const int index = accelerator_->findText(Q(settings.accelerator), Qt::MatchFixedString);
+    const int index = accelerator_->findText(ToQString(settings.accelerator), Qt::MatchFixedString);
     if (index >= 0) accelerator_->setCurrentIndex(index);
     count_->setValue(static_cast<int>(settings.training.num_accelerators));
     mfu_->setValue(100.0 * settings.training.mfu);
     price_->setValue(settings.training.price_usd_per_hour);
     recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(settings.recompute)));
-    inference_tokens_->setText(settings.inference_tokens > 0 ? Exact(settings.inference_tokens) : QString());
-    unique_tokens_->setText(settings.unique_tokens > 0 ? Exact(settings.unique_tokens) : QString());
+    inference_tokens_->setText(settings.inference_tokens > 0 ? ExactNumber(settings.inference_tokens) : QString());
+    unique_tokens_->setText(settings.unique_tokens > 0 ? ExactNumber(settings.unique_tokens) : QString());
   }
   OnSettingsChanged();
 }
@@ -305,7 +266,7 @@ std::string PlanPanel::PlanCsv() const {
 void PlanPanel::OnSliderMoved(int value) {
   budget_flops_ = SliderBudget(value);
   budget_is_time_ = false;
-  budget_text_->setText(Q(FormatScientific(budget_flops_, 3)));
+  budget_text_->setText(ToQString(FormatScientific(budget_flops_, 3)));
   Recompute();
 }
 
@@ -346,7 +307,7 @@ void PlanPanel::Recompute() {
   std::string why;
   if (!ReadSettings(&settings, &why)) {
     recommendation_.reset();
-    ShowError(Q(why));
+    ShowError(ToQString(why));
     emit RecommendationChanged();
     return;
   }
@@ -365,21 +326,21 @@ void PlanPanel::Recompute() {
 void PlanPanel::ShowRecommendation() {
   const Recommendation& plan = *recommendation_;
   const Allocation& a = plan.allocation;
-  params_->setText(Q(FormatQuantity(a.num_params, 3)));
-  params_->setToolTip(Exact(a.num_params));
-  tokens_->setText(Q(FormatQuantity(a.num_tokens, 3)));
-  tokens_->setToolTip(Exact(a.num_tokens));
+  params_->setText(ToQString(FormatQuantity(a.num_params, 3)));
+  params_->setToolTip(ExactNumber(a.num_params));
+  tokens_->setText(ToQString(FormatQuantity(a.num_tokens, 3)));
+  tokens_->setToolTip(ExactNumber(a.num_tokens));
   tokens_per_param_->setText(QString::number(a.tokens_per_param, 'f', 1));
-  tokens_per_param_->setToolTip(Exact(a.tokens_per_param));
+  tokens_per_param_->setToolTip(ExactNumber(a.tokens_per_param));
   loss_->setText(tr("%1 nats/token").arg(a.loss_nats, 0, 'f', 4));
-  loss_->setToolTip(Exact(a.loss_nats));
+  loss_->setToolTip(ExactNumber(a.loss_nats));
   if (plan.intervals) {
     const AllocationIntervals& i = *plan.intervals;
     intervals_->setText(tr("%1% over %2 bootstrap fits: N %3 – %4, D %5 – %6, loss %7 – %8")
                             .arg(100.0 * law_->confidence, 0, 'g', 3)
                             .arg(i.num_laws)
-                            .arg(Q(FormatQuantity(i.num_params.lower, 3)), Q(FormatQuantity(i.num_params.upper, 3)),
-                                 Q(FormatQuantity(i.num_tokens.lower, 3)), Q(FormatQuantity(i.num_tokens.upper, 3)))
+                            .arg(ToQString(FormatQuantity(i.num_params.lower, 3)), ToQString(FormatQuantity(i.num_params.upper, 3)),
+                                 ToQString(FormatQuantity(i.num_tokens.lower, 3)), ToQString(FormatQuantity(i.num_tokens.upper, 3)))
                             .arg(i.loss.lower, 0, 'f', 4)
                             .arg(i.loss.upper, 0, 'f', 4));
   } else {
@@ -387,24 +348,24 @@ void PlanPanel::ShowRecommendation() {
                                                      : tr("– (for compute-optimal plans only)"));
   }
   const TrainingHardware& h = plan.hardware;
-  shape_->setText(Q(FormatShape(h.memory, a.num_params)));
+  shape_->setText(ToQString(FormatShape(h.memory, a.num_params)));
   const Accelerator& device = plan.accelerator;
   device_->setText(tr("%1: %2 dense peak, %3, %4 memory (%5)")
-                       .arg(Q(device.name), Q(FormatRate(h.peak_flops_per_second, "FLOP")),
-                            Q(FormatRate(device.memory_bytes_per_second, "B")), Q(FormatBytes(device.memory_bytes)),
-                            device.source.rfind("measured profile", 0) == 0 ? Q(device.source) : tr("catalogue")));
+                       .arg(ToQString(device.name), ToQString(FormatRate(h.peak_flops_per_second, "FLOP")),
+                            ToQString(FormatRate(device.memory_bytes_per_second, "B")), ToQString(FormatBytes(device.memory_bytes)),
+                            device.source.rfind("measured profile", 0) == 0 ? ToQString(device.source) : tr("catalogue")));
   if (h.time.num_accelerators > 0 && h.time.days > 0) {
     time_->setText(tr("%1 on %2 × %3 (%4 device-hours)")
-                       .arg(Q(FormatDuration(h.time.days)))
+                       .arg(ToQString(FormatDuration(h.time.days)))
                        .arg(h.time.num_accelerators)
-                       .arg(Q(h.verdict.accelerator), Q(FormatQuantity(h.time.device_hours, 3))));
+                       .arg(ToQString(h.verdict.accelerator), ToQString(FormatQuantity(h.time.device_hours, 3))));
     cost_->setText(
-        tr("%1 at $%2 per device-hour").arg(Q(FormatUsd(h.time.cost_usd))).arg(h.time.price_usd_per_hour, 0, 'f', 2));
+        tr("%1 at $%2 per device-hour").arg(ToQString(FormatUsd(h.time.cost_usd))).arg(h.time.price_usd_per_hour, 0, 'f', 2));
   } else {
     time_->setText(tr("– (no peak for the device)"));
     cost_->setText(QStringLiteral("–"));
   }
-  memory_->setText(Q(MemoryVerdict(h)));
+  memory_->setText(ToQString(MemoryVerdict(h)));
   memory_->setStyleSheet(h.time.feasible ? QStringLiteral("color: #1b6e20;") : QStringLiteral("color: #b00020;"));
   QString notes;
   if (plan.mode == "data-constrained") {
@@ -415,18 +376,18 @@ void PlanPanel::ShowRecommendation() {
     const InferenceAwarePlan& inference = *plan.inference;
     notes = tr("Inference-aware: instead of Chinchilla's %1 params on %2 tokens for the same loss; saves %3% of "
                "lifetime FLOPs (%4 in all)")
-                .arg(Q(FormatQuantity(inference.chinchilla.num_params, 3)),
-                     Q(FormatQuantity(inference.chinchilla.num_tokens, 3)))
+                .arg(ToQString(FormatQuantity(inference.chinchilla.num_params, 3)),
+                     ToQString(FormatQuantity(inference.chinchilla.num_tokens, 3)))
                 .arg(100.0 * inference.flops_saving_fraction, 0, 'f', 1)
-                .arg(Q(FormatScientific(inference.cost.total_flops, 3)));
+                .arg(ToQString(FormatScientific(inference.cost.total_flops, 3)));
     if (plan.epochs > 0) notes += tr("; %1 epochs over the unique tokens").arg(plan.epochs, 0, 'f', 2);
   }
   notes_->setText(notes);
   notes_->setVisible(!notes.isEmpty());
   QString warnings;
-  for (const std::string& warning : plan.warnings) warnings += (warnings.isEmpty() ? "" : "\n") + Q(warning);
+  for (const std::string& warning : plan.warnings) warnings += (warnings.isEmpty() ? "" : "\n") + ToQString(warning);
   warnings_->setText(warnings);
-  law_label_->setText(Q(law_->description));
+  law_label_->setText(ToQString(law_->description));
 }
 
 void PlanPanel::ShowError(const QString& text) {

@@ -110,6 +110,10 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
                                              });
     }
   }
+  if (!CheckAllocation(plan.allocation, &why)) {
+    throw InputError(source.description + " gives no usable plan at " + FormatScientific(budget_flops) + " FLOPs: " +
+                     why + " (check the law's coefficients)");
+  }
   if (source.fitted_compute_max > 0) {
     const double factor = budget_flops / source.fitted_compute_max;
     if (factor > kExtrapolationWarningFactor) {
@@ -196,28 +200,6 @@ std::string FormatDuration(double days) {
   if (days < 1.0) return Printf("%.3g hours", days * kHoursPerDay);
   if (days >= 365.25) return Printf("%.3g years", days / 365.25);
   return Printf("%.3g days", days);
-}
-
-std::string FormatUsd(double dollars) {
-  if (!std::isfinite(dollars) || dollars < 0) return "-";
-  std::string text = FormatQuantity(dollars, 3);
-  text.insert(text.begin(), '$');
-  return text;
-}
-
-std::string FormatBytes(double bytes) {
-  if (bytes >= 1e12) return Printf("%.3g TB", bytes / 1e12);
-  return Printf("%.3g GB", bytes / 1e9);
-}
-
-std::string FormatRate(double per_second, const char* unit) {
-  static const char* const kPrefixes[] = {"", "k", "M", "G", "T", "P", "E"};
-  int prefix = 0;
-  while (prefix < 6 && std::fabs(per_second) >= 999.5) {
-    per_second /= 1000.0;
-    ++prefix;
-  }
-  return Printf("%.3g ", per_second) + kPrefixes[prefix] + unit + "/s";
 }
 
 std::string MemoryVerdict(const TrainingHardware& hardware) {

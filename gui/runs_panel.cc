@@ -17,6 +17,7 @@
 #include "core/bundled_data.h"
 #include "gui/column_mapping_dialog.h"
 #include "gui/runs_model.h"
+#include "gui/widgets.h"
 
 namespace scaleplan::gui {
 
@@ -59,13 +60,7 @@ RunsPanel::RunsPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model
   summary_->setObjectName("runs_summary");
   summary_->setWordWrap(true);
   summary_->setTextFormat(Qt::PlainText);
-  error_ = new QLabel;
-  error_->setObjectName("runs_error");
-  error_->setWordWrap(true);
-  error_->setTextFormat(Qt::PlainText);
-  error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  error_->setStyleSheet(QStringLiteral("color: #b00020;"));
-  error_->hide();
+  error_ = ErrorLabel("runs_error");
 
   auto* buttons = new QHBoxLayout;
   for (QPushButton* button : {import_button, bundled_button, exclude_button, restore_button, restore_all_button}) {

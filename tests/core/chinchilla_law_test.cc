@@ -1,6 +1,8 @@
 #include "core/chinchilla_law.h"
 
 #include <cmath>
+#include <limits>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -52,6 +54,35 @@ TEST(ChinchillaLaw, AllocationMatchesPublishedCheckValuesAtGopherBudget) {
     EXPECT_NEAR(a.tokens_per_param / c.tokens_per_param, 1.0, 1.5 * c.tolerance) << c.law;
     EXPECT_NEAR(6 * a.num_params * a.num_tokens / kGopherCompute, 1.0, 1e-12) << c.law;
   }
+}
+
+// G = (alpha A / (beta B))^(1/(alpha+beta)): with alpha = 1e-300 the base is ~1e-300 and G underflows to 0, so no
+// compute-optimal allocation exists although every coefficient is positive.
+TEST(ChinchillaLaw, CheckRefusesALawWithoutAnAllocation) {
+  std::string why;
+  EXPECT_TRUE(Law("hoffmann").Check(&why)) << why;
+  ChinchillaLaw law = Law("hoffmann");
+  law.alpha = 1e-300;
+  EXPECT_FALSE(law.Check(&why));
+  EXPECT_NE(why.find("no compute-optimal allocation"), std::string::npos) << why;
+}
+
+// An allocation is reportable with N, D >= 1 and a finite loss; the bounds are inclusive.
+TEST(ChinchillaLaw, CheckAllocationBoundsNAndD) {
+  Allocation ok{1.0, 1.0, 6.0, 1.0, 3.0};
+  std::string why;
+  EXPECT_TRUE(CheckAllocation(ok, &why)) << why;
+  Allocation tiny_d = ok;
+  tiny_d.num_tokens = 0.999;
+  EXPECT_FALSE(CheckAllocation(tiny_d, &why));
+  EXPECT_EQ(why, "D = 9.99e-01 tokens is out of range");
+  Allocation huge_n = ok;
+  huge_n.num_params = std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(CheckAllocation(huge_n, &why));
+  EXPECT_EQ(why, "N = inf parameters is out of range");
+  Allocation nan_loss = ok;
+  nan_loss.loss_nats = std::nan("");
+  EXPECT_FALSE(CheckAllocation(nan_loss, &why));
 }
 
 TEST(ChinchillaLaw, ClosedFormEqualsBruteForceSearch) {

@@ -226,7 +226,7 @@ TEST(PlanTraining, FewestDevicesThatHoldTheState) {
   EXPECT_FALSE(too_few.feasible);
   ASSERT_EQ(too_few.reasons.size(), 1u);
   EXPECT_EQ(too_few.reasons[0],
-            "8 x Test-GPU need 137.0 GB per device, more than the 72.0 GB usable (90% of 80.0 GB); need at least 17");
+            "8 x Test-GPU need 137 GB per device, more than the 72 GB usable (90% of 80 GB); need at least 17");
 
   // A 7B model (Llama 2 shape) on H100-SXM with mixed-precision Adam: 107.8 GB of state plus 22.5 GB unsharded
   // (21.2 GB activations, 0.5 GB logits, 0.8 GB gathered layers) -> 107.8 / (72 - 22.5) -> 3 devices.
@@ -270,8 +270,8 @@ TEST(PlanTraining, VerdictsSayWhy) {
   EXPECT_EQ(no_fit.min_accelerators_for_memory, 0);
   EXPECT_EQ(no_fit.num_accelerators, 0);
   ASSERT_EQ(no_fit.reasons.size(), 1u);
-  EXPECT_EQ(no_fit.reasons[0].rfind("no device count fits: one micro-batch's activations and logits (77.0 GB) plus "
-                                    "two gathered layers (2.0 GB) exceed the 72.0 GB usable on one Test-GPU",
+  EXPECT_EQ(no_fit.reasons[0].rfind("no device count fits: one micro-batch's activations and logits (77 GB) plus "
+                                    "two gathered layers (2 GB) exceed the 72 GB usable on one Test-GPU",
                                     0),
             0u)
       << no_fit.reasons[0];

@@ -1,5 +1,7 @@
 #include "core/units.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace scaleplan {
@@ -58,6 +60,30 @@ TEST(FormatQuantity, UsesSiSuffixes) {
   EXPECT_EQ(FormatQuantity(300e6), "300M");
   EXPECT_EQ(FormatQuantity(18.3), "18.3");
   EXPECT_EQ(FormatScientific(5.76e23), "5.76e+23");
+}
+
+TEST(FormatBytes, UsesDecimalUnitsWithThreeDigits) {
+  EXPECT_EQ(FormatBytes(512), "512 B");
+  EXPECT_EQ(FormatBytes(8e10), "80 GB");
+  EXPECT_EQ(FormatBytes(7.15e10), "71.5 GB");
+  EXPECT_EQ(FormatBytes(1.6e15), "1.6 PB");
+  EXPECT_EQ(FormatBytes(999.4e9), "999 GB");
+  EXPECT_EQ(FormatBytes(999.6e9), "1 TB");  // would print as "1e+03 GB" without the rounding guard
+  EXPECT_EQ(FormatBytes(3e21), "3e+03 EB");  // beyond the largest unit
+}
+
+TEST(FormatRate, PrefixesTheUnit) {
+  EXPECT_EQ(FormatRate(6.96e10, "FLOP"), "69.6 GFLOP/s");
+  EXPECT_EQ(FormatRate(2e10, "B"), "20 GB/s");
+  EXPECT_EQ(FormatRate(989e12, "FLOP"), "989 TFLOP/s");
+  EXPECT_EQ(FormatRate(12, "B"), "12 B/s");
+}
+
+TEST(FormatUsd, UsesSiSuffixesAndRefusesNonsense) {
+  EXPECT_EQ(FormatUsd(1.234e6), "$1.23M");
+  EXPECT_EQ(FormatUsd(0), "$0");
+  EXPECT_EQ(FormatUsd(-1), "-");
+  EXPECT_EQ(FormatUsd(std::numeric_limits<double>::infinity()), "-");
 }
 
 }  // namespace

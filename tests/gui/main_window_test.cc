@@ -325,7 +325,7 @@ TEST_F(MainWindowTest, FreshWindowPlansTheHardwareAsScaleplanPlan) {
       << Find<QLabel>("plan_time")->text().toStdString();
   EXPECT_EQ(Find<QLabel>("plan_cost")->text(),
             QStringLiteral("%1 at $%2 per device-hour")
-                .arg(Q(gui::FormatUsd(cli["cost_usd"].get<double>())))
+                .arg(Q(FormatUsd(cli["cost_usd"].get<double>())))
                 .arg(cli["price_usd_per_hour"].get<double>(), 0, 'f', 2));
   // The export carries `plan`'s keys with `plan`'s values.
   const nlohmann::ordered_json exported = window_->plan_panel()->PlanJson();
@@ -391,10 +391,10 @@ TEST_F(MainWindowTest, DictionaryPanelShowsTheLibrarysPlan) {
   EXPECT_EQ(Find<QLabel>("dict_flops")->text(),
             QStringLiteral("%1 training + %2 harvesting")
                 .arg(Q(FormatScientific(s.compute_flops, 3)), Q(FormatScientific(s.harvest_flops, 3))));
-  EXPECT_TRUE(Find<QLabel>("dict_memory")->text().startsWith(Q(gui::FormatBytes(s.memory_bytes) + " in all")));
+  EXPECT_TRUE(Find<QLabel>("dict_memory")->text().startsWith(Q(FormatBytes(s.memory_bytes) + " in all")));
   EXPECT_TRUE(Find<QLabel>("dict_devices")->text().startsWith(QStringLiteral("%1 × A100-80GB").arg(s.devices)));
   EXPECT_TRUE(Find<QLabel>("dict_days")->text().startsWith(Q(gui::FormatDuration(s.days))));
-  EXPECT_TRUE(Find<QLabel>("dict_cost")->text().startsWith(Q(gui::FormatUsd(s.cost_usd))));
+  EXPECT_TRUE(Find<QLabel>("dict_cost")->text().startsWith(Q(FormatUsd(s.cost_usd))));
   EXPECT_EQ(Find<QLabel>("dict_law")->text(), Q(kDictionaryPriorLabel));
 
   // `scaleplan dictionary` with the same options.
@@ -413,7 +413,7 @@ TEST_F(MainWindowTest, DictionaryPanelShowsTheLibrarysPlan) {
   auto* kernels = Find<QComboBox>("dict_kernels");
   kernels->setCurrentIndex(kernels->findData(QStringLiteral("dense")));
   EXPECT_EQ(Find<QLabel>("dict_latents")->text(), Q(FormatQuantity(s.num_latents, 3)));
-  EXPECT_TRUE(Find<QLabel>("dict_cost")->text().startsWith(Q(gui::FormatUsd(expected.dense.cost_usd))));
+  EXPECT_TRUE(Find<QLabel>("dict_cost")->text().startsWith(Q(FormatUsd(expected.dense.cost_usd))));
 
   // A value that does not parse: said inline, no plan.
   TypeInto("dict_value", QStringLiteral("lots"));

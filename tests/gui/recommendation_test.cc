@@ -146,6 +146,23 @@ TEST(Recommend, SettingsThatDoNotCheckAreInputErrors) {
   EXPECT_THROW(Recommend(source, 1e23, settings, BundledHardwareCatalogue()), InputError);
 }
 
+// A law with positive but extreme coefficients, as a hand-edited file can hold: A = 1e300 with alpha = 5 puts the
+// optimum of 1e22 FLOPs at G (C/6)^(beta/(alpha+beta)) ~ 1e56 parameters, so D = C / (6 N) is far below one token.
+TEST(Recommend, RefusesALawWhosePlanIsOutOfRange) {
+  ChinchillaLaw extreme = Hoffmann();
+  extreme.A = 1e300;
+  extreme.alpha = 5.0;
+  const LawSource source{extreme, "edited law", 0};
+  try {
+    Recommend(source, 1e22, PlanSettings{}, BundledHardwareCatalogue());
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("edited law gives no usable plan at 1.00e+22 FLOPs: D = "),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(Recommend, ExportsCarryTheNumbers) {
   LawSource source{Hoffmann(), "hoffmann", 0};
   const Recommendation plan = Recommend(source, 1e23, PlanSettings{}, BundledHardwareCatalogue());

@@ -1,0 +1,42 @@
+// Small widget builders shared by the panels, so that a value, an error, an accelerator choice or a device count
+// looks and behaves the same in every dock.
+#ifndef SCALEPLAN_GUI_WIDGETS_H_
+#define SCALEPLAN_GUI_WIDGETS_H_
+
+#include <initializer_list>
+#include <string>
+
+#include <QString>
+
+class QComboBox;
+class QLabel;
+class QSpinBox;
+
+namespace scaleplan::gui {
+
+inline QString ToQString(const std::string& text) { return QString::fromStdString(text); }
+
+// All 17 significant digits: the text reads back as the same double (what a session or a field must keep).
+inline QString ExactNumber(double value) { return QString::number(value, 'g', 17); }
+
+// A read-only result: plain text the user can select and copy, wrapped, "–" until set.
+QLabel* ValueLabel(const char* object_name);
+
+// Results that matter most in a panel: larger and bold.
+void EmphasiseLabels(std::initializer_list<QLabel*> labels);
+
+// An error line under a panel's inputs: plain, wrapped, selectable, red, hidden until an error is shown.
+QLabel* ErrorLabel(const char* object_name);
+
+// Marks a status line as an error (red) or back to normal.
+void SetErrorStyle(QLabel* label, bool is_error);
+
+// The bundled catalogue's accelerators, each with a tooltip of its memory, dense bf16 peak, price and source.
+QComboBox* AcceleratorComboBox(const char* object_name);
+
+// A device count: 0 shows `auto_text` (the fewest devices that hold the state), up to ten million.
+QSpinBox* DeviceCountSpinBox(const char* object_name, const QString& auto_text);
+
+}  // namespace scaleplan::gui
+
+#endif  // SCALEPLAN_GUI_WIDGETS_H_
