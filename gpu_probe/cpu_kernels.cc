@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <new>
@@ -17,8 +18,9 @@
 namespace scaleplan::probe::cpu {
 namespace {
 
-// Keeps the FMA loop's other chains alive (their sum is stored here).
-volatile float g_fma_sink = 0.0f;
+// Keeps the FMA loop's other chains alive (their sum is stored here). Atomic because every thread of the pool
+// stores to it at once: a plain (or volatile) float would be a data race.
+std::atomic<float> g_fma_sink{0.0f};
 
 constexpr int kFmaAccumulators = 12;  // vector accumulators in flight: covers 2 FMA ports x up to 6 cycles latency
 
@@ -38,7 +40,7 @@ __attribute__((target("avx512f"))) float FmaLoopAvx512(std::int64_t iterations, 
   for (int j = 2; j < kFmaAccumulators; ++j) sum = _mm512_add_ps(sum, acc[j]);
   alignas(64) float lanes[16];
   _mm512_store_ps(lanes, sum);
-  g_fma_sink = lanes[0];
+  g_fma_sink.store(lanes[0], std::memory_order_relaxed);
   _mm512_store_ps(lanes, acc[0]);
   return lanes[0];
 }
@@ -59,7 +61,7 @@ __attribute__((target("avx2,fma"))) float FmaLoopAvx2(std::int64_t iterations, f
   for (int j = 2; j < kFmaAccumulators; ++j) sum = _mm256_add_ps(sum, acc[j]);
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, sum);
-  g_fma_sink = lanes[0];
+  g_fma_sink.store(lanes[0], std::memory_order_relaxed);
   _mm256_store_ps(lanes, acc[0]);
   return lanes[0];
 }
@@ -78,7 +80,7 @@ float FmaLoopSse2(std::int64_t iterations, float start, float multiplier, float 
   __m128 sum = acc[1];
 #pragma GCC unroll 16
   for (int j = 2; j < kFmaAccumulators; ++j) sum = _mm_add_ps(sum, acc[j]);
-  g_fma_sink = _mm_cvtss_f32(sum);
+  g_fma_sink.store(_mm_cvtss_f32(sum), std::memory_order_relaxed);
   return _mm_cvtss_f32(acc[0]);
 }
 

@@ -6,8 +6,9 @@
 #                                 nothing with shadow memory; the same code runs in the smaller fits)
 #   scripts/sanitize.sh address --no-gui   the same without the Qt app and its tests (build-asan-nogui/), for a
 #                                 machine without Qt
-#   scripts/sanitize.sh thread    ThreadSanitizer build of the fitting library (build-tsan/), then the
-#                                 multi-threaded fit and bootstrap tests
+#   scripts/sanitize.sh thread    ThreadSanitizer build of the fitting library and the probe (build-tsan/), then
+#                                 their tests: the multi-threaded fits, the bootstrap, and the probe's thread pool
+#                                 and kernels
 #   scripts/sanitize.sh           both: address, then thread
 # Sanitizer builds compile at -O1 -g1 (top-level CMakeLists.txt). Any report aborts the process that made it, which
 # fails its test. Benchmarks and the CUDA module are not built (neither runs in the suite).
@@ -40,13 +41,17 @@ run_address() {
 }
 
 run_thread() {
-  echo "scaleplan: ThreadSanitizer: multi-threaded fit and bootstrap (build-tsan/)" >&2
+  echo "scaleplan: ThreadSanitizer: the fitting and probe tests (build-tsan/)" >&2
   configure build-tsan thread -DSCALEPLAN_WITH_GUI=OFF
-  cmake --build build-tsan --parallel "$(nproc)" --target fitting_chinchilla_fit_test fitting_bootstrap_test
+  local targets
+  targets=$(sed -n 's|^scaleplan_add_test(\([a-z_]*\)/\([a-z_]*\)\.cc.*|\1_\2|p' tests/fitting/CMakeLists.txt \
+            tests/gpu_probe/CMakeLists.txt)
+  # shellcheck disable=SC2086  # one target per word
+  cmake --build build-tsan --parallel "$(nproc)" --target $targets
   # setarch -R: ThreadSanitizer's fixed shadow layout does not fit some kernels' randomised address spaces.
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/scripts/sanitizer/tsan.supp" \
-    setarch "$(uname -m)" -R ctest --test-dir build-tsan --output-on-failure \
-    -R '^fitting/(chinchilla_fit|bootstrap)_test$' --timeout 1200
+    setarch "$(uname -m)" -R ctest --test-dir build-tsan --output-on-failure --label-regex '^(fitting|gpu_probe)$' \
+    --timeout 1200
 }
 
 case "${1:-all}" in

@@ -38,6 +38,13 @@ std::string ReadWholeFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+::testing::AssertionResult SameOptimum(double found_objective, double exhaustive_objective) {
+  const double ratio = found_objective / exhaustive_objective;
+  if (ratio <= 1.0 + 1e-9 && ratio >= 1.0 - 1e-8) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "objective " << found_objective << " vs the exhaustive search's "
+                                       << exhaustive_objective << " (ratio - 1 = " << ratio - 1.0 << ")";
+}
+
 CommandResult RunCommand(const std::string& command_line) {
   const std::filesystem::path dir = std::filesystem::path(WriteTempFile(".command", "")).parent_path();
   const std::string out_path = (dir / "stdout.txt").string();

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include <gtest/gtest.h>
+
 namespace scaleplan::testing {
 
 // The one seed every test's random generator starts from (set by the shared main; override with
@@ -19,6 +21,12 @@ std::string WriteTempFile(const std::string& name, const std::string& contents);
 
 // The whole contents of a file ("" when it cannot be read).
 std::string ReadWholeFile(const std::string& path);
+
+// Whether a search found the optimum that an exhaustive search (L-BFGS from every start) found: its objective is
+// not worse by more than 1e-9 relative, and not better by more than 1e-8 (which would mean the exhaustive search
+// missed it). Landing 1e-9 below the reference is the optimiser's tolerance, not a miss: where L-BFGS stops near the
+// optimum moves with the compiler's optimisation level.
+::testing::AssertionResult SameOptimum(double found_objective, double exhaustive_objective);
 
 // A finished command: its exit code (-1 if it did not exit normally), what it printed, and the peak resident memory
 // of its largest process.
