@@ -222,6 +222,11 @@ std::string HardwareProfileToJson(const HardwareProfile& profile) {
 
 HardwareProfile HardwareProfileFromJson(const std::string& text, const std::string& source) {
   const Json root = ParseJsonInput<Json>(text, source);
+  if (root.is_object() && root.contains("accelerators") && !root.contains("backend")) {
+    throw InputError("this is a hardware catalogue (data/hardware.json's form), not a probe profile; measure one with "
+                     "'scaleplan probe --out profile.json'",
+                     InputLocation{source});
+  }
   const ObjectReader in(root, "", source);
   HardwareProfile profile;
 

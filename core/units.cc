@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace scaleplan {
 namespace {
@@ -107,7 +108,10 @@ double ParsePositiveQuantity(std::string_view text, InputLocation where) {
 }
 
 std::string FormatQuantity(double value, int digits) {
-  const double magnitude = std::fabs(value);
+  // The suffix follows the value as it will print: 999.99 at 3 digits is "1K", not "1e+03".
+  char rounded_text[64];
+  std::snprintf(rounded_text, sizeof rounded_text, "%.*e", digits > 0 ? digits - 1 : 0, value);
+  const double magnitude = std::fabs(std::strtod(rounded_text, nullptr));
   if (!std::isfinite(value) || magnitude < 1e3 || magnitude >= 1e18) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);

@@ -59,6 +59,9 @@ TEST(FormatQuantity, UsesSiSuffixes) {
   EXPECT_EQ(FormatQuantity(1.33e12), "1.33T");
   EXPECT_EQ(FormatQuantity(300e6), "300M");
   EXPECT_EQ(FormatQuantity(18.3), "18.3");
+  EXPECT_EQ(FormatQuantity(999.9999), "1K");  // the suffix follows the rounded value, not "1e+03"
+  EXPECT_EQ(FormatQuantity(999.96e9), "1T");
+  EXPECT_EQ(FormatQuantity(999.4), "999");
   EXPECT_EQ(FormatScientific(5.76e23), "5.76e+23");
 }
 
