@@ -85,7 +85,8 @@ DictionaryPanel::DictionaryPanel(QWidget* parent) : QWidget(parent), settings_(D
                                   "training only. Needs the subject size."));
 
   accelerator_ = AcceleratorComboBox("dict_accelerator");
-  count_ = DeviceCountSpinBox("dict_count", tr("auto (fewest that hold it)"));
+  count_ = DeviceCountSpinBox("dict_count", tr("Devices; auto (0) = the fewest whose memory holds the dictionary "
+                                                "and its optimiser state"));
   kernels_ = new QComboBox;
   kernels_->setObjectName("dict_kernels");
   for (DictionaryKernels kind : {DictionaryKernels::SPARSE, DictionaryKernels::DENSE}) {

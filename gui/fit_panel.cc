@@ -81,8 +81,10 @@ FitPanel::FitPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model_(
   starts_->setValue(defaults.num_starts);
   starts_->setToolTip(tr("L-BFGS runs from this many best-screened grid points"));
 
-  exhaustive_ = new QCheckBox(tr("exhaustive (L-BFGS from every grid point)"));
+  exhaustive_ = new QCheckBox(tr("exhaustive search"));
   exhaustive_->setObjectName("fit_exhaustive");
+  exhaustive_->setToolTip(tr("L-BFGS from every grid point, as `scaleplan fit --exhaustive`; off: every point is "
+                             "screened and L-BFGS starts from the best ones (Starts)"));
   exhaustive_->setChecked(defaults.exhaustive);
   connect(exhaustive_, &QCheckBox::toggled, starts_, &QSpinBox::setDisabled);
 
@@ -125,7 +127,7 @@ FitPanel::FitPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model_(
   results_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
   results_->horizontalHeader()->setStretchLastSection(true);
   results_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  results_->setMinimumWidth(300);
+  results_->setMinimumWidth(250);
   results_->verticalHeader()->setDefaultSectionSize(results_->fontMetrics().height() + 6);
 
   auto* form = new QFormLayout;

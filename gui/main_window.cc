@@ -8,11 +8,13 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
 #include <QSaveFile>
 #include <QScrollArea>
+#include <QScreen>
 #include <QScrollBar>
 #include <QStatusBar>
 
@@ -115,7 +117,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(hardware_panel_, &HardwarePanel::ShowRooflineRequested, this,
           [this] { charts_->SetCurrentKind(ChartKind::ROOFLINE); });
 
-  resize(1480, 940);
+  // 1480 x 940, or the screen's free area when it is smaller (the docks need about 1,190 pixels of width).
+  QSize size(1480, 940);
+  if (const QScreen* screen = QGuiApplication::primaryScreen()) size = size.boundedTo(screen->availableSize());
+  resize(size);
   runs_panel_->LoadBundled();  // loads the runs and starts the first fit in the background
 }
 

@@ -41,9 +41,9 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
 
   accelerator_ = AcceleratorComboBox("accelerator");
 
-  count_ = DeviceCountSpinBox("num_accelerators", tr("auto (fewest that hold the state)"));
+  count_ = DeviceCountSpinBox("num_accelerators", tr("Devices; auto (0) = the fewest whose memory holds the "
+                                                       "training state"));
   count_->setValue(static_cast<int>(defaults.num_accelerators));
-  count_->setToolTip(tr("Devices; 0 = the fewest whose memory holds the training state"));
 
   mfu_ = new QDoubleSpinBox;
   mfu_->setObjectName("mfu");

@@ -5,7 +5,7 @@
 #include <set>
 
 #include <QFileDialog>
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -38,17 +38,22 @@ RunsPanel::RunsPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model
   view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   view_->horizontalHeader()->setSectionResizeMode(RunsModel::kColumnIncluded, QHeaderView::ResizeToContents);
 
-  auto* import_button = new QPushButton(tr("Import CSV…"));
+  // Short labels, full tooltips: the bottom row of docks must fit beside the Plan dock on a 1366-pixel screen.
+  auto* import_button = new QPushButton(tr("Import…"));
   import_button->setObjectName("runs_import");
-  auto* bundled_button = new QPushButton(tr("Bundled runs"));
+  import_button->setToolTip(tr("Import training runs from a CSV file, choosing its columns"));
+  auto* bundled_button = new QPushButton(tr("Bundled"));
   bundled_button->setObjectName("runs_bundled");
   bundled_button->setToolTip(tr("Reload %1").arg(QString::fromStdString(kBundledChinchillaLabel)));
-  auto* exclude_button = new QPushButton(tr("Exclude selected"));
+  auto* exclude_button = new QPushButton(tr("Exclude"));
   exclude_button->setObjectName("runs_exclude");
-  auto* restore_button = new QPushButton(tr("Restore selected"));
+  exclude_button->setToolTip(tr("Leave the selected runs out of the fit"));
+  auto* restore_button = new QPushButton(tr("Restore"));
   restore_button->setObjectName("runs_restore");
+  restore_button->setToolTip(tr("Fit the selected runs again"));
   auto* restore_all_button = new QPushButton(tr("Restore all"));
   restore_all_button->setObjectName("runs_restore_all");
+  restore_all_button->setToolTip(tr("Fit every run again"));
   connect(import_button, &QPushButton::clicked, this, &RunsPanel::ChooseAndImport);
   connect(bundled_button, &QPushButton::clicked, this, &RunsPanel::LoadBundled);
   connect(exclude_button, &QPushButton::clicked, this, [this] { ExcludeSelected(true); });
@@ -62,11 +67,14 @@ RunsPanel::RunsPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model
   summary_->setTextFormat(Qt::PlainText);
   error_ = ErrorLabel("runs_error");
 
-  auto* buttons = new QHBoxLayout;
-  for (QPushButton* button : {import_button, bundled_button, exclude_button, restore_button, restore_all_button}) {
-    buttons->addWidget(button);
-  }
-  buttons->addStretch(1);
+  // Two rows: where the runs come from, then which of them the fit uses.
+  auto* buttons = new QGridLayout;
+  buttons->addWidget(import_button, 0, 0);
+  buttons->addWidget(bundled_button, 0, 1);
+  buttons->addWidget(exclude_button, 1, 0);
+  buttons->addWidget(restore_button, 1, 1);
+  buttons->addWidget(restore_all_button, 1, 2);
+  buttons->setColumnStretch(3, 1);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(buttons);
   layout->addWidget(summary_);

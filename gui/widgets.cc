@@ -63,11 +63,12 @@ QComboBox* AcceleratorComboBox(const char* object_name) {
   return box;
 }
 
-QSpinBox* DeviceCountSpinBox(const char* object_name, const QString& auto_text) {
+QSpinBox* DeviceCountSpinBox(const char* object_name, const QString& tooltip) {
   auto* box = new QSpinBox;
   box->setObjectName(object_name);
   box->setRange(0, kMaxDevices);
-  box->setSpecialValueText(auto_text);
+  box->setSpecialValueText(QObject::tr("auto"));
+  box->setToolTip(tooltip);
   return box;
 }
 

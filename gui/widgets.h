@@ -34,8 +34,8 @@ void SetErrorStyle(QLabel* label, bool is_error);
 // The bundled catalogue's accelerators, each with a tooltip of its memory, dense bf16 peak, price and source.
 QComboBox* AcceleratorComboBox(const char* object_name);
 
-// A device count: 0 shows `auto_text` (the fewest devices that hold the state), up to ten million.
-QSpinBox* DeviceCountSpinBox(const char* object_name, const QString& auto_text);
+// A device count up to ten million; 0 shows "auto", which `tooltip` explains (the fewest devices that hold ...).
+QSpinBox* DeviceCountSpinBox(const char* object_name, const QString& tooltip);
 
 }  // namespace scaleplan::gui
 
