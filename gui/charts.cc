@@ -10,6 +10,7 @@
 #include <QChart>
 #include <QFileInfo>
 #include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -646,6 +647,73 @@ QColor KernelColour(const std::string& name) {
 
 QString Rate(double value, const char* unit) { return ToQString(FormatRate(value, unit)); }
 
+// Point labels that keep clear of each other. Qt Charts centres a series' point labels above their points, so two
+// kernels measured at nearly the same intensity and rate (the triad and the scatter-add on a CPU, say) print on top
+// of each other. Here each label tries above, below, right and left of its point, in that order, and takes the
+// first place that overlaps neither a label placed before it nor any point; when no place is clear, the one that
+// overlaps least. The labels are placed again whenever the plot area changes (the first layout, a resize).
+class PointLabels : public QObject {
+ public:
+  explicit PointLabels(QChart* chart) : QObject(chart), chart_(chart) {
+    connect(chart, &QChart::plotAreaChanged, this, &PointLabels::Place);
+  }
+
+  void Add(QScatterSeries* series, const QString& text, const QColor& colour, const QFont& font) {
+    auto* item = new QGraphicsSimpleTextItem(text, chart_);
+    item->setBrush(colour);
+    item->setFont(font);
+    item->setData(kPointLabelKey, true);
+    item->setZValue(1000);  // above the series
+    labels_.push_back({series, item});
+  }
+
+  void Place() {
+    std::vector<QRectF> taken;  // the points, then each label as it is placed
+    for (const Label& label : labels_) {
+      const QPointF at = chart_->mapToPosition(label.series->at(0), label.series);
+      const qreal side = label.series->markerSize();
+      taken.emplace_back(at.x() - side / 2, at.y() - side / 2, side, side);
+    }
+    for (const Label& label : labels_) {
+      const QPointF at = chart_->mapToPosition(label.series->at(0), label.series);
+      const QSizeF size = label.item->boundingRect().size();
+      const qreal gap = label.series->markerSize() / 2 + 2;
+      const QPointF corners[] = {
+          {at.x() - size.width() / 2, at.y() - gap - size.height()},  // above
+          {at.x() - size.width() / 2, at.y() + gap},                  // below
+          {at.x() + gap, at.y() - size.height() / 2},                 // right
+          {at.x() - gap - size.width(), at.y() - size.height() / 2},  // left
+      };
+      QRectF best;
+      qreal best_overlap = -1;
+      for (const QPointF& corner : corners) {
+        const QRectF place(corner, size);
+        qreal overlap = 0;
+        for (const QRectF& other : taken) {
+          const QRectF common = place.intersected(other);
+          overlap += common.width() * common.height();
+        }
+        if (best_overlap < 0 || overlap < best_overlap) {
+          best = place;
+          best_overlap = overlap;
+        }
+        if (overlap == 0) break;
+      }
+      label.item->setPos(best.topLeft());
+      taken.push_back(best);
+    }
+  }
+
+ private:
+  struct Label {
+    QScatterSeries* series;
+    QGraphicsSimpleTextItem* item;
+  };
+  QChart* chart_;
+  std::vector<Label> labels_;
+};
+
+
 QChart* BuildRooflineChart(const ChartInputs& inputs) {
   if (!inputs.profile) {
     QChart* chart = NewChart(QStringLiteral("Roofline (no hardware profile: run the probe or load one)"));
@@ -702,16 +770,13 @@ QChart* BuildRooflineChart(const ChartInputs& inputs) {
   QFont label_font = chart->titleFont();
   label_font.setBold(false);
   label_font.setPointSizeF(label_font.pointSizeF() * 0.62);
+  auto* labels = new PointLabels(chart);
   for (const RooflinePoint& point : roofline.points) {
     auto* series = Scatter(ToQString(KernelShortName(point.kernel)), KernelColour(point.kernel), 9);
     series->setObjectName("kernel");
     series->append(point.intensity, point.flops_per_second);
-    series->setPointLabelsFormat(ToQString(point.label));
-    series->setPointLabelsVisible(true);
-    series->setPointLabelsClipping(false);
-    series->setPointLabelsColor(KernelColour(point.kernel).darker(150));
-    series->setPointLabelsFont(label_font);
     AddSeries(chart, series);
+    labels->Add(series, ToQString(point.label), KernelColour(point.kernel).darker(150), label_font);
     if (std::find(in_legend.begin(), in_legend.end(), point.kernel) != in_legend.end()) {
       HideFromLegend(chart, series);
     } else {

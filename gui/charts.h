@@ -97,6 +97,10 @@ ChartInputs MakeChartInputs(const RunsModel& model, const std::optional<Chinchil
 // A new chart (the caller owns it) for `kind`.
 QChart* BuildChart(ChartKind kind, const ChartInputs& inputs);
 
+// The roofline labels each kernel point with a QGraphicsSimpleTextItem child of the chart whose data(kPointLabelKey)
+// is true, placed clear of the other labels and points whenever the plot area changes.
+inline constexpr int kPointLabelKey = 0x5350;
+
 // Moves the budget marker of a chart made by BuildChart(kind, ...) to inputs.budget_flops, widening the axes when
 // the budget lies outside them. Cheap: only the marker series change.
 void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs);
