@@ -90,7 +90,7 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, const RunsColumns&
   if (!read_error.isEmpty()) {
     for (QComboBox* combo : {params_, tokens_, compute_, loss_}) combo->setEnabled(false);
     status_->setText(read_error);
-    SetErrorStyle(status_, true);
+    SetTone(status_, Tone::BAD);
     buttons_->button(QDialogButtonBox::Ok)->setEnabled(false);
     return;
   }
@@ -118,12 +118,12 @@ void ColumnMappingDialog::Evaluate() {
     QString text = tr("%1 runs load.").arg(table.runs.size());
     for (const std::string& note : table.notes) text += ' ' + ToQString(note) + '.';
     status_->setText(text);
-    status_->setStyleSheet(QString());
+    SetTone(status_, Tone::PLAIN);
     loads_ = true;
   } catch (const std::exception& error) {
     detected_->clear();
     status_->setText(QString::fromUtf8(error.what()));
-    SetErrorStyle(status_, true);
+    SetTone(status_, Tone::BAD);
     loads_ = false;
   }
   buttons_->button(QDialogButtonBox::Ok)->setEnabled(loads_);

@@ -117,9 +117,8 @@ DictionaryPanel::DictionaryPanel(QWidget* parent) : QWidget(parent), settings_(D
   device_ = ValueLabel("dict_device");
   law_ = ValueLabel("dict_law");
   notes_ = ValueLabel("dict_notes");
-  warnings_ = ValueLabel("dict_warnings");
-  warnings_->setStyleSheet(QStringLiteral("color: #9a5b00;"));
-  for (QLabel* label : {device_, law_, notes_}) label->setStyleSheet(QStringLiteral("color: #555;"));
+  warnings_ = ValueLabel("dict_warnings", Tone::WARNING);
+  for (QLabel* label : {device_, law_, notes_}) SetTone(label, Tone::SECONDARY);
   EmphasiseLabels({latents_, k_value_, tokens_});
 
   auto* inputs = new QGroupBox(tr("Dictionary, budget and hardware"));
@@ -285,7 +284,7 @@ void DictionaryPanel::ShowRecommendation() {
   notes_->setVisible(!notes.isEmpty());
   if (!plan.reachable) {
     status_->setText(ToQString(plan.status));
-    SetErrorStyle(status_, true);
+    SetTone(status_, Tone::BAD);
     for (QLabel* label : {latents_, k_value_, tokens_, loss_, flops_, memory_, devices_, days_, cost_, comparison_}) {
       label->setText(QStringLiteral("–"));
     }
@@ -304,7 +303,7 @@ void DictionaryPanel::ShowRecommendation() {
   const QString kind_name = QString::fromUtf8(DictionaryKernelsName(kind));
   status_->setText(c.feasible ? tr("%1 kernels; k: %2").arg(kind_name, ToQString(plan.k_choice))
                               : tr("infeasible with %1 kernels").arg(kind_name));
-  SetErrorStyle(status_, !c.feasible);
+  SetTone(status_, c.feasible ? Tone::PLAIN : Tone::BAD);
   latents_->setText(ToQString(FormatQuantity(c.num_latents, 3)));
   latents_->setToolTip(ExactNumber(c.num_latents));
   k_value_->setText(tr("%1 (k_aux %2)").arg(c.k, 0, 'g', 6).arg(c.aux_latents, 0, 'g', 6));

@@ -353,7 +353,7 @@ void FitPanel::ShowResults() {
 
 void FitPanel::SetStatus(const QString& text, bool is_error) {
   status_->setText(text);
-  SetErrorStyle(status_, is_error);
+  SetTone(status_, is_error ? Tone::BAD : Tone::PLAIN);
   status_->setProperty("is_error", is_error);
 }
 

@@ -114,8 +114,7 @@ HardwarePanel::HardwarePanel(QWidget* parent) : QWidget(parent) {
   bandwidth_ = ValueLabel("hw_bandwidth");
   ridge_ = ValueLabel("hw_ridge");
   host_ = ValueLabel("hw_host");
-  notes_ = ValueLabel("hw_notes");
-  notes_->setStyleSheet(QStringLiteral("color: #555;"));
+  notes_ = ValueLabel("hw_notes", Tone::SECONDARY);
   notes_->setText(QString());
   notes_->hide();
 
@@ -379,7 +378,7 @@ void HardwarePanel::ShowProfile() {
 
 void HardwarePanel::SetStatus(const QString& text, bool is_error) {
   status_->setText(text);
-  SetErrorStyle(status_, is_error);
+  SetTone(status_, is_error ? Tone::BAD : Tone::PLAIN);
   status_->setProperty("is_error", is_error);
   status_is_error_ = is_error;
 }

@@ -243,7 +243,7 @@ void MainWindow::OnProfileChanged() {
 
 void MainWindow::ShowMessage(const QString& text, bool is_error) {
   message_->setText(text);
-  SetErrorStyle(message_, is_error);
+  SetTone(message_, is_error ? Tone::BAD : Tone::PLAIN);
 }
 
 bool MainWindow::SaveSession(const QString& path, QString* error) {

@@ -102,12 +102,9 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   memory_ = ValueLabel("plan_memory");
   intervals_ = ValueLabel("plan_intervals");
   notes_ = ValueLabel("plan_notes");
-  warnings_ = ValueLabel("plan_warnings");
-  warnings_->setStyleSheet(QStringLiteral("color: #9a5b00;"));
-  device_ = ValueLabel("plan_device");
-  device_->setStyleSheet(QStringLiteral("color: #555;"));
-  law_label_ = ValueLabel("plan_law");
-  law_label_->setStyleSheet(QStringLiteral("color: #555;"));
+  warnings_ = ValueLabel("plan_warnings", Tone::WARNING);
+  device_ = ValueLabel("plan_device", Tone::SECONDARY);
+  law_label_ = ValueLabel("plan_law", Tone::SECONDARY);
   EmphasiseLabels({params_, tokens_, loss_});
 
   auto* inputs = new QGroupBox(tr("Budget and hardware"));
@@ -366,7 +363,7 @@ void PlanPanel::ShowRecommendation() {
     cost_->setText(QStringLiteral("–"));
   }
   memory_->setText(ToQString(MemoryVerdict(h)));
-  memory_->setStyleSheet(h.time.feasible ? QStringLiteral("color: #1b6e20;") : QStringLiteral("color: #b00020;"));
+  SetTone(memory_, h.time.feasible ? Tone::GOOD : Tone::BAD);
   QString notes;
   if (plan.mode == "data-constrained") {
     notes = tr("Data-constrained: %1 epochs over the unique tokens%2")

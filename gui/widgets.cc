@@ -13,12 +13,23 @@ constexpr int kMaxDevices = 10000000;
 
 }  // namespace
 
-QLabel* ValueLabel(const char* object_name) {
+void SetTone(QLabel* label, Tone tone) {
+  switch (tone) {
+    case Tone::PLAIN: label->setStyleSheet(QString()); return;
+    case Tone::SECONDARY: label->setStyleSheet(QStringLiteral("color: #555;")); return;
+    case Tone::WARNING: label->setStyleSheet(QStringLiteral("color: #9a5b00;")); return;
+    case Tone::GOOD: label->setStyleSheet(QStringLiteral("color: #1b6e20;")); return;
+    case Tone::BAD: label->setStyleSheet(QStringLiteral("color: #b00020;")); return;
+  }
+}
+
+QLabel* ValueLabel(const char* object_name, Tone tone) {
   auto* label = new QLabel(QStringLiteral("–"));
   label->setObjectName(object_name);
   label->setTextInteractionFlags(Qt::TextSelectableByMouse);
   label->setWordWrap(true);
   label->setTextFormat(Qt::PlainText);
+  SetTone(label, tone);
   return label;
 }
 
@@ -37,13 +48,9 @@ QLabel* ErrorLabel(const char* object_name) {
   label->setWordWrap(true);
   label->setTextFormat(Qt::PlainText);
   label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  SetErrorStyle(label, true);
+  SetTone(label, Tone::BAD);
   label->hide();
   return label;
-}
-
-void SetErrorStyle(QLabel* label, bool is_error) {
-  label->setStyleSheet(is_error ? QStringLiteral("color: #b00020;") : QString());
 }
 
 QComboBox* AcceleratorComboBox(const char* object_name) {

@@ -19,17 +19,19 @@ inline QString ToQString(const std::string& text) { return QString::fromStdStrin
 // All 17 significant digits: the text reads back as the same double (what a session or a field must keep).
 inline QString ExactNumber(double value) { return QString::number(value, 'g', 17); }
 
+// What a label's colour says: nothing (plain), provenance or notes (secondary, grey), a warning (amber), good news
+// (green), an error or a verdict against (red).
+enum class Tone { PLAIN, SECONDARY, WARNING, GOOD, BAD };
+void SetTone(QLabel* label, Tone tone);
+
 // A read-only result: plain text the user can select and copy, wrapped, "–" until set.
-QLabel* ValueLabel(const char* object_name);
+QLabel* ValueLabel(const char* object_name, Tone tone = Tone::PLAIN);
 
 // Results that matter most in a panel: larger and bold.
 void EmphasiseLabels(std::initializer_list<QLabel*> labels);
 
 // An error line under a panel's inputs: plain, wrapped, selectable, red, hidden until an error is shown.
 QLabel* ErrorLabel(const char* object_name);
-
-// Marks a status line as an error (red) or back to normal.
-void SetErrorStyle(QLabel* label, bool is_error);
 
 // The bundled catalogue's accelerators, each with a tooltip of its memory, dense bf16 peak, price and source.
 QComboBox* AcceleratorComboBox(const char* object_name);
