@@ -21,12 +21,6 @@ namespace {
 
 namespace po = boost::program_options;
 
-std::string Number(double value) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.10g", value);
-  return buffer;
-}
-
 std::string Verdict(const QuantityCheck& check) {
   if (check.skipped) return "skipped";
   return check.passed ? "ok" : "DRIFT";
@@ -151,7 +145,7 @@ void PrintComparison(const CheckContext& context, const GoldenComparison& compar
       << " against " << context.golden_path << '\n';
   out << "  golden: " << golden.data_num_runs << " runs from " << golden.data_source << ", hash " << golden.data_hash
       << (comparison.data_hash_matches ? " (the same runs)" : "") << "; refitted with delta "
-      << Number(golden.fit_options.huber_delta) << ", "
+      << FormatSignificant(golden.fit_options.huber_delta, 10) << ", "
       << (golden.fit_options.exhaustive ? std::string("an exhaustive search")
                                         : std::to_string(golden.fit_options.num_starts) + " starts")
       << ", grid " << golden.grid_spec << '\n';
@@ -163,15 +157,16 @@ void PrintComparison(const CheckContext& context, const GoldenComparison& compar
   for (const QuantityCheck& check : comparison.checks) {
     if (check.kind == CheckKind::CONTAINMENT) {
       std::string interval = "[";  // appended: GCC 12 warns falsely on "[" + string
-      interval += Number(check.now_interval.lower) + ", " + Number(check.now_interval.upper) + "]";
+      interval += FormatSignificant(check.now_interval.lower, 10) + ", " +
+                  FormatSignificant(check.now_interval.upper, 10) + "]";
       std::snprintf(line, sizeof line, "  %-24s %-18s %-42s %-10s %s\n", check.name.c_str(),
-                    Number(check.golden).c_str(), interval.c_str(), "inside", Verdict(check).c_str());
+                    FormatSignificant(check.golden, 10).c_str(), interval.c_str(), "inside", Verdict(check).c_str());
     } else {
       char change[32];
       std::snprintf(change, sizeof change, "%+.2e", check.relative_change);
       std::snprintf(line, sizeof line, "  %-24s %-18s %-18s %-12s %-10g %s\n", check.name.c_str(),
-                    Number(check.golden).c_str(), Number(check.now).c_str(), check.skipped ? "-" : change,
-                    check.tolerance, Verdict(check).c_str());
+                    FormatSignificant(check.golden, 10).c_str(), FormatSignificant(check.now, 10).c_str(),
+                    check.skipped ? "-" : change, check.tolerance, Verdict(check).c_str());
     }
     out << line;
   }

@@ -48,13 +48,6 @@ std::pair<double, double> ParseKRange(const std::string& text) {
   return {OptionQuantity(text.substr(0, colon), "--k-range"), OptionQuantity(text.substr(colon + 1), "--k-range")};
 }
 
-// A default as the help shows it: 0.4, not 0.40000000000000002.
-std::string Shown(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", value);
-  return text;
-}
-
 NumericType ParseParamType(const std::string& text) {
   const std::optional<NumericType> type = TryParseNumericType(text);
   if (!type || (*type != NumericType::FP32 && *type != NumericType::BF16 && *type != NumericType::FP16)) {
@@ -62,6 +55,9 @@ NumericType ParseParamType(const std::string& text) {
   }
   return *type;
 }
+
+// A default as the help shows it: 0.4, not 0.40000000000000002.
+std::string Shown(double value) { return FormatSignificant(value, 6); }
 
 std::string Percent(double part, double whole) {
   char text[32];

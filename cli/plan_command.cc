@@ -216,7 +216,7 @@ PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& r
   PlanRow row;
   row.mode = request.mode;
   PlanAllocation(law, flags, request, accelerator, &row);
-  RequireUsableAllocation(law, row.allocation);
+  RequireUsableAllocation(row.allocation, law.saved.description);
   row.intervals = PlanIntervals(law, flags, request, accelerator);
   AddWarnings(law, &row);
 

@@ -6,7 +6,6 @@
 #include "cli/cli_common.h"
 #include "core/bundled_data.h"
 #include "core/hardware_profile.h"
-#include "core/units.h"
 #include "fitting/chinchilla_fit.h"
 
 namespace scaleplan::cli {
@@ -69,14 +68,6 @@ std::optional<AllocationIntervals> BootstrapAllocationIntervals(
                                    return std::nullopt;
                                  }
                                });
-}
-
-void RequireUsableAllocation(const PlanLaw& law, const Allocation& allocation) {
-  std::string why;
-  if (!CheckAllocation(allocation, &why)) {
-    throw InputError(law.saved.description + " gives no usable plan at " + FormatScientific(allocation.compute_flops) +
-                     " FLOPs: " + why + " (check the law's coefficients)");
-  }
 }
 
 RecomputeChoice ParseRecomputeChoice(const std::string& text) {

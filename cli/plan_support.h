@@ -41,11 +41,6 @@ void AddBundledBootstrap(const BootstrapOptions& options, const ProgressCallback
 std::optional<AllocationIntervals> BootstrapAllocationIntervals(
     const PlanLaw& law, const std::function<Allocation(const PlanLaw& resampled)>& allocate);
 
-// Throws InputError naming the law when `allocation` is not a plan that can be reported (CheckAllocation in
-// core/chinchilla_law.h), e.g. "fit from f.json gives no usable plan at 1e+23 FLOPs: D = 1.64e-35 tokens is out of
-// range (check the law's coefficients)". `plan` and `sweep` call it on every plan they print.
-void RequireUsableAllocation(const PlanLaw& law, const Allocation& allocation);
-
 // --recompute auto|none|selective|full (core/training_plan.h); UsageError otherwise.
 RecomputeChoice ParseRecomputeChoice(const std::string& text);
 

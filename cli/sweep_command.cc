@@ -375,7 +375,7 @@ class ModelSweep {
     const double inference_tokens = inference_[NextDigit(&point, inference_.size())];
     const double compute_flops = budgets_[point];
     const ModelPlan plan = PlanModel(law_, compute_flops, inference_tokens, unique_tokens);
-    RequireUsableAllocation(law_, plan.allocation);
+    RequireUsableAllocation(plan.allocation, law_.saved.description);
     const Allocation& allocation = plan.allocation;
     const double epochs = unique_tokens > 0.0 ? allocation.num_tokens / unique_tokens : kMissing;
     training_flops_ = allocation.compute_flops;  // the budget itself, or 6 N D of the inference-aware plan

@@ -18,12 +18,6 @@ namespace {
 
 namespace po = boost::program_options;
 
-std::string Flops(double flops) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3g", flops);
-  return buffer;
-}
-
 nlohmann::ordered_json StatsToJson(const ExtrapolationStats& stats) {
   return {{"num_train", stats.num_train},
           {"num_heldout", stats.num_heldout},
@@ -62,7 +56,8 @@ void PrintRow(const std::string& label, const ExtrapolationStats& stats, bool us
               std::ostream& out) {
   char line[256];
   const bool pooled = stats.num_train == 0;
-  const std::string range = Flops(stats.heldout_compute_min_flops) + ".." + Flops(stats.heldout_compute_max_flops);
+  const std::string range = FormatSignificant(stats.heldout_compute_min_flops, 3) + ".." +
+                            FormatSignificant(stats.heldout_compute_max_flops, 3);
   const std::string fitted = pooled ? "" : std::to_string(stats.num_train);
   char factor[32];
   std::snprintf(factor, sizeof factor, stats.extrapolation_factor >= 1 ? "%.1fx" : "%.2gx", stats.extrapolation_factor);
@@ -182,8 +177,9 @@ int Validate(const std::vector<std::string>& args) {
         << table.source << '\n';
     for (const std::string& note : table.notes) out << "  note: " << note << '\n';
     if (holdout) {
-      out << "  hold-out: fitted on the " << folds[0].stats.num_train << " runs with C <= " << Flops(threshold_flops)
-          << " FLOPs, predicted the " << folds[0].stats.num_heldout << " runs above\n\n";
+      out << "  hold-out: fitted on the " << folds[0].stats.num_train << " runs with C <= "
+          << FormatSignificant(threshold_flops, 3) << " FLOPs, predicted the " << folds[0].stats.num_heldout
+          << " runs above\n\n";
     } else {
       out << "  leave-one-budget-out: " << folds.size() << " budgets of at least " << validation.min_budget_runs
           << " runs, each predicted by a fit of all other runs\n  (a run within "

@@ -43,6 +43,14 @@ bool CheckAllocation(const Allocation& allocation, std::string* why) {
   return true;
 }
 
+void RequireUsableAllocation(const Allocation& allocation, const std::string& law_description) {
+  std::string why;
+  if (!CheckAllocation(allocation, &why)) {
+    throw InputError(law_description + " gives no usable plan at " + FormatScientific(allocation.compute_flops) +
+                     " FLOPs: " + why + " (check the law's coefficients)");
+  }
+}
+
 double ChinchillaLaw::Loss(double num_params, double num_tokens) const {
   return E + A / std::pow(num_params, alpha) + B / std::pow(num_tokens, beta);
 }

@@ -30,6 +30,11 @@ struct Allocation {
 // of printing it. *why (if given) says which number is out of range.
 bool CheckAllocation(const Allocation& allocation, std::string* why);
 
+// Throws InputError when CheckAllocation fails, naming the law: "fit from f.json gives no usable plan at 1.00e+22
+// FLOPs: D = 1.87e-36 tokens is out of range (check the law's coefficients)". `plan`, `sweep` and the desktop
+// planner call it on every plan they show.
+void RequireUsableAllocation(const Allocation& allocation, const std::string& law_description);
+
 struct ChinchillaLaw {
   double E = 0.0;      // irreducible loss, nats/token
   double A = 0.0;      // parameter term coefficient

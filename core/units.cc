@@ -27,6 +27,13 @@ std::optional<double> SuffixMultiplier(char suffix) {
   }
 }
 
+// `value` rounded to `digits` significant digits, as printf would print it.
+double RoundedToDigits(double value, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*e", digits > 0 ? digits - 1 : 0, value);
+  return std::strtod(text, nullptr);
+}
+
 bool Fail(std::string* why, const char* reason) {
   if (why != nullptr) *why = reason;
   return false;
@@ -109,9 +116,7 @@ double ParsePositiveQuantity(std::string_view text, InputLocation where) {
 
 std::string FormatQuantity(double value, int digits) {
   // The suffix follows the value as it will print: 999.99 at 3 digits is "1K", not "1e+03".
-  char rounded_text[64];
-  std::snprintf(rounded_text, sizeof rounded_text, "%.*e", digits > 0 ? digits - 1 : 0, value);
-  const double magnitude = std::fabs(std::strtod(rounded_text, nullptr));
+  const double magnitude = std::fabs(RoundedToDigits(value, digits));
   if (!std::isfinite(value) || magnitude < 1e3 || magnitude >= 1e18) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);
@@ -129,6 +134,12 @@ std::string FormatQuantity(double value, int digits) {
   return std::to_string(value);
 }
 
+std::string FormatSignificant(double value, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);
+  return buffer;
+}
+
 std::string FormatScientific(double value, int digits) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*e", digits > 0 ? digits - 1 : 0, value);
@@ -140,7 +151,7 @@ namespace {
 // `value` scaled down by 1000 per step (at most max_steps) while it would print as 1000 or more at 3 digits.
 int ThousandsSteps(double* value, int max_steps) {
   int steps = 0;
-  while (steps < max_steps && std::fabs(*value) >= 999.5) {
+  while (steps < max_steps && std::fabs(RoundedToDigits(*value, 3)) >= 1000.0) {
     *value /= 1000.0;
     ++steps;
   }

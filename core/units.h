@@ -26,6 +26,10 @@ double ParsePositiveQuantity(std::string_view text, InputLocation where = {});
 // Values below 1e3 or at/above 1e18 use plain or scientific notation.
 std::string FormatQuantity(double value, int digits = 3);
 
+// `digits` significant digits, printf's %g: (5.76e23, 3) -> "5.76e+23", (0.34731, 4) -> "0.3473", (1e21, 6) ->
+// "1e+21".
+std::string FormatSignificant(double value, int digits);
+
 // Scientific notation with `digits` significant digits: 5.76e23 -> "5.76e+23".
 std::string FormatScientific(double value, int digits = 3);
 

@@ -111,29 +111,16 @@ class Reader {
   const std::string& source_;
 };
 
-// The budget part of a prediction's name: "1e+21", "5.76e+23".
-std::string BudgetName(double flops) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", flops);
-  return buffer;
-}
-
 // "@1e+21", the suffix of a prediction's name (appended, not concatenated: GCC 12 warns falsely on "@" + string).
 std::string AtBudget(double flops) {
   std::string at = "@";
-  at += BudgetName(flops);
+  at += FormatSignificant(flops, 6);
   return at;
 }
 
 double RelativeChange(double golden, double now) {
   if (golden != 0.0) return (now - golden) / std::fabs(golden);
   return now == golden ? 0.0 : std::numeric_limits<double>::infinity();
-}
-
-std::string Format(double value) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.10g", value);
-  return buffer;
 }
 
 std::string FormatChange(double change) {
@@ -439,8 +426,8 @@ GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, cons
     check.now_interval = interval;
     check.passed = interval.lower <= value && value <= interval.upper;
     if (!check.passed) {
-      check.message = "the golden " + name + " " + Format(value) + " lies outside the new interval [" +
-                      Format(interval.lower) + ", " + Format(interval.upper) + "]";
+      check.message = "the golden " + name + " " + FormatSignificant(value, 10) + " lies outside the new interval [" +
+                      FormatSignificant(interval.lower, 10) + ", " + FormatSignificant(interval.upper, 10) + "]";
     }
     result.checks.push_back(check);
     keys.push_back({});
@@ -526,9 +513,10 @@ GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, cons
     if (check.kind != CheckKind::CONTAINMENT && !check.skipped) {
       check.passed = std::fabs(check.now - check.golden) <= check.tolerance * std::fabs(check.golden);
       if (!check.passed) {
-        check.message = check.name + " drifted: golden " + Format(check.golden) + ", now " + Format(check.now) +
-                        " (relative change " + FormatChange(check.relative_change) + ", tolerance " +
-                        Format(check.tolerance) + ")";
+        check.message = check.name + " drifted: golden " + FormatSignificant(check.golden, 10) + ", now " +
+                        FormatSignificant(check.now, 10) + " (relative change " + FormatChange(check.relative_change) +
+                        ", tolerance " +
+                        FormatSignificant(check.tolerance, 10) + ")";
       }
     }
     if (check.skipped) {

@@ -9,15 +9,10 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/units.h"
 
 namespace scaleplan {
 namespace {
-
-std::string Number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", value);
-  return buffer;
-}
 
 // For each value, the index of its group of distinct values (values within kDistinctRelativeTolerance of the
 // previous one in sorted order share a group); returns the number of groups. `logs` are natural logarithms, so a
@@ -44,7 +39,7 @@ std::string ListGroups(const std::vector<double>& values, const std::vector<int>
     if (!seen[g]) first[g] = values[i], seen[g] = true;
   }
   std::string out;
-  for (double value : first) out += (out.empty() ? "" : ", ") + Number(value);
+  for (double value : first) out += (out.empty() ? "" : ", ") + FormatSignificant(value, 4);
   return out;
 }
 
@@ -75,8 +70,8 @@ Line FitLine(const std::vector<double>& x, const std::vector<double>& y) {
 
 // "D = 20 N^1" for the line log D = intercept + slope log N.
 std::string LineFormula(const Line& line, const LawTerms& law) {
-  return law.tokens_axis + " = " + Number(std::exp(line.intercept)) + " " + law.params_axis + "^" +
-         Number(line.slope);
+  return law.tokens_axis + " = " + FormatSignificant(std::exp(line.intercept), 4) + " " + law.params_axis + "^" +
+         FormatSignificant(line.slope, 4);
 }
 
 // "line 18 repeats line 2" (or "run 18 repeats run 2" when the runs carry no line numbers).
@@ -156,7 +151,7 @@ Identifiability AssessIdentifiability(const RunsTable& table, const LawTerms& la
     const std::string need = "; runs at " + std::to_string(law.min_distinct) + " or more distinct " + axis +
                              " are needed";
     if (distinct == 1) {
-      return "all " + runs_text + " have " + axis + " = " + Number(values.front()) + ": " + term_params +
+      return "all " + runs_text + " have " + axis + " = " + FormatSignificant(values.front(), 4) + ": " + term_params +
              " cannot be identified (at a single " + axis + ", " + term + " is one number)" + need;
     }
     return "the " + runs_text + " have only " + std::to_string(distinct) + " distinct values of " + axis + " (" +

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "core/error.h"
 #include "core/units.h"
@@ -10,13 +9,6 @@
 
 namespace scaleplan {
 namespace {
-
-// Compute as people write it: 1e+21, 5.76e+23.
-std::string Flops(double flops) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", flops);
-  return buffer;
-}
 
 // The runs at `indices`, under the table's source name (for the fit's messages).
 RunsTable Subset(const RunsTable& table, const std::vector<size_t>& indices) {
@@ -143,10 +135,10 @@ ValidationFold HoldOutAbove(const RunsTable& table, double compute_threshold_flo
     (table.runs[i].compute_flops <= compute_threshold_flops ? train : heldout).push_back(i);
     largest_flops = std::max(largest_flops, table.runs[i].compute_flops);
   }
-  const std::string threshold = Flops(compute_threshold_flops);
+  const std::string threshold = FormatSignificant(compute_threshold_flops, 4);
   if (heldout.empty()) {
     throw InputError("no run lies above the hold-out threshold " + threshold + " FLOPs (the largest has " +
-                         Flops(largest_flops) + "), so there is nothing to predict",
+                         FormatSignificant(largest_flops, 4) + "), so there is nothing to predict",
                      InputLocation{table.source});
   }
   RequireTrainingRuns(table, train.size(), fitter, "holding out the runs above " + threshold + " FLOPs");
@@ -178,7 +170,7 @@ LeaveOneBudgetOutResult LeaveOneBudgetOut(const RunsTable& table, const LawFitte
     heldout_total += budget.size();
     const double flops = BudgetComputeFlops(table, budget);
     RequireTrainingRuns(table, table.runs.size() - budget.size(), fitter,
-                        "holding out the budget " + Flops(flops) + " FLOPs");
+                        "holding out the budget " + FormatSignificant(flops, 4) + " FLOPs");
   }
   result.num_runs_never_heldout = static_cast<int>(table.runs.size() - heldout_total);
 
@@ -198,7 +190,7 @@ LeaveOneBudgetOutResult LeaveOneBudgetOut(const RunsTable& table, const LawFitte
     std::sort(heldout.begin(), heldout.end());
     ValidationFold fold = RunFold(table, std::move(train), std::move(heldout), fitter);
     fold.budget_flops = BudgetComputeFlops(table, budget);
-    fold.label = "budget " + Flops(fold.budget_flops);
+    fold.label = "budget " + FormatSignificant(fold.budget_flops, 4);
     if (fold.usable) {
       // Pool the fold's predictions: its sums are recovered from its means (n * mean, n * rmse^2).
       const double n = fold.stats.num_heldout;

@@ -110,10 +110,7 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
                                              });
     }
   }
-  if (!CheckAllocation(plan.allocation, &why)) {
-    throw InputError(source.description + " gives no usable plan at " + FormatScientific(budget_flops) + " FLOPs: " +
-                     why + " (check the law's coefficients)");
-  }
+  RequireUsableAllocation(plan.allocation, source.description);
   if (source.fitted_compute_max > 0) {
     const double factor = budget_flops / source.fitted_compute_max;
     if (factor > kExtrapolationWarningFactor) {

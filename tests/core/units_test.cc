@@ -65,6 +65,13 @@ TEST(FormatQuantity, UsesSiSuffixes) {
   EXPECT_EQ(FormatScientific(5.76e23), "5.76e+23");
 }
 
+TEST(FormatSignificant, IsPrintfsG) {
+  EXPECT_EQ(FormatSignificant(5.76e23, 3), "5.76e+23");
+  EXPECT_EQ(FormatSignificant(0.34731, 4), "0.3473");
+  EXPECT_EQ(FormatSignificant(1e21, 6), "1e+21");
+  EXPECT_EQ(FormatSignificant(0.1 + 0.2, 10), "0.3");
+}
+
 TEST(FormatBytes, UsesDecimalUnitsWithThreeDigits) {
   EXPECT_EQ(FormatBytes(512), "512 B");
   EXPECT_EQ(FormatBytes(8e10), "80 GB");
