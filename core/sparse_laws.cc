@@ -1,0 +1,363 @@
+#include "core/sparse_laws.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "core/units.h"
+
+namespace scaleplan::embedded {
+extern const std::string_view kFrantarT5RunsCsv;
+extern const std::string_view kClarkRoutingRunsCsv;
+}  // namespace scaleplan::embedded
+
+namespace scaleplan {
+namespace {
+
+bool Fail(std::string* why, const std::string& message) {
+  if (why != nullptr) *why = message;
+  return false;
+}
+
+bool AllFinite(std::initializer_list<double> values) {
+  return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
+void RequireSparsity(double sparsity) {
+  SCALEPLAN_CHECK(sparsity >= 0.0 && sparsity < 1.0, "sparsity must lie in [0, 1)");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Weight sparsity.
+
+bool SparseLaw::Check(std::string* why) const {
+  if (!AllFinite({a_S, b_S, c_S, b_N, a_D, b_D, c})) return Fail(why, "every coefficient must be finite");
+  if (!(a_S > 0 && c_S > 0 && b_N > 0 && a_D > 0 && b_D > 0)) {
+    return Fail(why, "a_S, c_S, b_N, a_D and b_D must be positive");
+  }
+  if (b_S < 0 || c < 0) return Fail(why, "b_S and c must not be negative");
+  return true;
+}
+
+double SparseLaw::Loss(double sparsity, double num_nonzero_params, double num_tokens) const {
+  RequireSparsity(sparsity);
+  SCALEPLAN_CHECK(num_nonzero_params > 0 && num_tokens > 0, "N and D must be positive");
+  return (a_S * std::pow(1.0 - sparsity, b_S) + c_S) * std::pow(num_nonzero_params, -b_N) +
+         std::pow(a_D / num_tokens, b_D) + c;
+}
+
+double SparseLaw::EffectiveParamsMultiplier(double sparsity) const {
+  RequireSparsity(sparsity);
+  return std::pow((a_S + c_S) / (a_S * std::pow(1.0 - sparsity, b_S) + c_S), 1.0 / b_N);
+}
+
+SparseLaw SparseLawFromNotebook(const NotebookSparseCoefficients& notebook, double params_unit, double tokens_unit) {
+  SCALEPLAN_CHECK(params_unit > 0 && tokens_unit > 0, "units must be positive");
+  SparseLaw law;
+  // (a (1-S)^b + c) (N / u_N)^-d = (a u_N^d (1-S)^b + c u_N^d) N^-d;  e (D / u_D)^-f = (u_D e^(1/f) / D)^f.
+  const double scale = std::pow(params_unit, notebook.d);
+  law.a_S = notebook.a * scale;
+  law.b_S = notebook.b;
+  law.c_S = notebook.c * scale;
+  law.b_N = notebook.d;
+  law.a_D = tokens_unit * std::pow(notebook.e, 1.0 / notebook.f);
+  law.b_D = notebook.f;
+  law.c = notebook.g;
+  return law;
+}
+
+SparseLaw FrantarT5Law(double tokens_per_step) {
+  return SparseLawFromNotebook(kFrantarT5Notebook, 1e6, 1e5 * tokens_per_step);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. The FLOPs of sparse training.
+
+std::string SparseMethodName(SparseMethod method) {
+  switch (method) {
+    case SparseMethod::DENSE: return "dense";
+    case SparseMethod::STATIC: return "static";
+    case SparseMethod::SET: return "set";
+    case SparseMethod::SNFS: return "snfs";
+    case SparseMethod::RIGL: return "rigl";
+    case SparseMethod::GMP: return "gmp";
+  }
+  return "dense";
+}
+
+SparseMethod ParseSparseMethod(std::string_view text, const std::string& where) {
+  for (SparseMethod method : {SparseMethod::DENSE, SparseMethod::STATIC, SparseMethod::SET, SparseMethod::SNFS,
+                              SparseMethod::RIGL, SparseMethod::GMP}) {
+    if (text == SparseMethodName(method)) return method;
+  }
+  InputLocation location{where};
+  location.text = std::string(text);
+  throw InputError("must be one of dense, static, set, snfs, rigl or gmp", location);
+}
+
+bool SparseTrainingOptions::Check(std::string* why) const {
+  if (!(update_interval_steps >= 1) || !std::isfinite(update_interval_steps)) {
+    return Fail(why, "the mask update interval must be at least 1 step");
+  }
+  if (!(update_end_fraction >= 0 && update_end_fraction <= 1)) {
+    return Fail(why, "the fraction of training with mask updates must lie in [0, 1]");
+  }
+  if (!(prune_begin_fraction >= 0 && prune_begin_fraction <= prune_end_fraction && prune_end_fraction <= 1)) {
+    return Fail(why, "pruning must begin and end within the run, 0 <= begin <= end <= 1");
+  }
+  if (!(speedup > 0) || !std::isfinite(speedup)) return Fail(why, "the sparse speed-up must be positive");
+  return true;
+}
+
+double SparseStepFlopsFraction(SparseMethod method, double sparsity, const SparseTrainingOptions& options) {
+  RequireSparsity(sparsity);
+  std::string why;
+  SCALEPLAN_CHECK(options.Check(&why), why);
+  const double density = 1.0 - sparsity;  // f_S / f_D
+  const double interval = options.update_interval_steps;
+  switch (method) {
+    case SparseMethod::DENSE: return 1.0;
+    case SparseMethod::STATIC:
+    case SparseMethod::SET:
+    case SparseMethod::GMP: return density;
+    case SparseMethod::SNFS: return (2.0 * density + 1.0) / 3.0;
+    case SparseMethod::RIGL: return (3.0 * density * interval + 2.0 * density + 1.0) / (3.0 * (interval + 1.0));
+  }
+  return 1.0;
+}
+
+double SparseRunFlopsFraction(SparseMethod method, double sparsity, const SparseTrainingOptions& options) {
+  const double step = SparseStepFlopsFraction(method, sparsity, options);
+  const double density = 1.0 - sparsity;
+  if (method == SparseMethod::RIGL) {
+    return options.update_end_fraction * step + (1.0 - options.update_end_fraction) * density;
+  }
+  if (method == SparseMethod::GMP) {
+    // Dense before t_0; over [t_0, t_1] the mean density is 1 - S + S / 4 (the mean of (1 - u)^3 over [0, 1]);
+    // the final density after t_1.
+    const double begin = options.prune_begin_fraction;
+    const double end = options.prune_end_fraction;
+    return begin + (end - begin) * (1.0 - 0.75 * sparsity) + (1.0 - end) * density;
+  }
+  return step;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. Fine-grained mixture of experts.
+
+bool FineGrainedMoeLaw::Check(std::string* why) const {
+  if (!AllFinite({a, alpha, b, beta, g, gamma, c})) return Fail(why, "every coefficient must be finite");
+  if (!(a > 0 && alpha > 0 && b > 0 && beta > 0)) return Fail(why, "a, alpha, b and beta must be positive");
+  if (g < 0 || gamma < 0 || c < 0) return Fail(why, "g, gamma and c must not be negative");
+  return true;
+}
+
+double FineGrainedMoeLaw::Loss(double num_params, double num_tokens, double granularity) const {
+  SCALEPLAN_CHECK(num_params > 0 && num_tokens > 0, "N and D must be positive");
+  SCALEPLAN_CHECK(granularity >= 1, "the granularity must be at least 1");
+  return c + (g / std::pow(granularity, gamma) + a) / std::pow(num_params, alpha) +
+         b / std::pow(num_tokens, beta);
+}
+
+FineGrainedMoeLaw KrajewskiMoeLaw() { return {18.1, 0.115, 30.8, 0.147, 2.1, 0.58, 0.47}; }
+FineGrainedMoeLaw KrajewskiDenseLaw() { return {16.3, 0.126, 26.7, 0.127, 0.0, 0.0, 0.47}; }
+
+bool MoeShape::Check(std::string* why) const {
+  if (!(d_model > 0 && num_blocks > 0) || !AllFinite({d_model, num_blocks})) {
+    return Fail(why, "d_model and the number of blocks must be positive");
+  }
+  if (!(expansion_rate >= 1) || !std::isfinite(expansion_rate)) {
+    return Fail(why, "the expansion rate E must be at least 1");
+  }
+  if (!(granularity >= 1) || !std::isfinite(granularity)) return Fail(why, "the granularity G must be at least 1");
+  return true;
+}
+
+double MoeShape::ActiveParams() const { return 12.0 * d_model * d_model * num_blocks; }
+double MoeShape::TotalParams() const { return (4.0 + 8.0 * expansion_rate) * d_model * d_model * num_blocks; }
+double MoeShape::NumExperts() const { return expansion_rate * granularity; }
+double MoeShape::TrainingFlopsPerToken() const {
+  return (kKrajewskiFlopsPerActiveParam * 12.0 * d_model * d_model +
+          kKrajewskiRouterFlops * d_model * expansion_rate * granularity) *
+         num_blocks;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. Routed language models.
+
+bool RoutingLaw::Check(std::string* why) const {
+  if (!AllFinite({a, b, c, d, e_start, e_max})) return Fail(why, "every coefficient must be finite");
+  if (!(e_start > 0 && e_start < e_max)) return Fail(why, "E_start and E_max must satisfy 0 < E_start < E_max");
+  return true;
+}
+
+double RoutingLaw::SaturatedExperts(double num_experts) const {
+  SCALEPLAN_CHECK(num_experts >= 1, "the number of experts must be at least 1");
+  const double inverse = 1.0 / (num_experts - 1.0 + 1.0 / (1.0 / e_start - 1.0 / e_max)) + 1.0 / e_max;
+  return 1.0 / inverse;
+}
+
+double RoutingLaw::Loss(double num_params, double num_experts) const {
+  SCALEPLAN_CHECK(num_params > 0, "N must be positive");
+  const double log_n = std::log10(num_params);
+  const double log_e = std::log10(SaturatedExperts(num_experts));
+  return std::pow(10.0, a * log_n + b * log_e + c * log_n * log_e + d);
+}
+
+RoutingLaw ClarkSBaseLaw() { return {-0.082, -0.108, 0.009, 1.104, 1.847, 314.478}; }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runs.
+
+bool SparseRunsOptions::Check(std::string* why) const {
+  if (!(tokens_per_step >= 0) || !std::isfinite(tokens_per_step)) {
+    return Fail(why, "--tokens-per-step must be positive");
+  }
+  return true;
+}
+
+SparseRunsTable ParseSparseRunsCsv(std::string_view text, const std::string& source,
+                                   const SparseRunsOptions& options) {
+  std::string why;
+  if (!options.Check(&why)) throw InputError(why, InputLocation{source});
+  const CsvTable csv = ParseCsv(text, source);
+  const CsvColumnRule sparsity_rule{"S (sparsity)", {"sparsity", "s"}, "--sparsity-col", options.sparsity_column};
+  const CsvColumnRule density_rule{"density (1 - S)", {"density"}, "", ""};
+  const CsvColumnRule params_rule{
+      options.params_are_dense ? "N (all weights, zeros included)" : "N (non-zero parameters)",
+      options.params_are_dense
+          ? std::vector<std::string>{"num_params_dense", "n", "params", "num_params", "n_params"}
+          : std::vector<std::string>{"num_nonzero_params", "nonzero_params", "n", "params", "num_params",
+                                     "n_params"},
+      "--n-col", options.params_column};
+  const bool steps = options.tokens_per_step > 0;
+  const CsvColumnRule tokens_rule{steps ? "training steps" : "D (training tokens)",
+                                  steps ? std::vector<std::string>{"steps", "num_steps", "train_steps"}
+                                        : std::vector<std::string>{"d", "tokens", "num_tokens", "d_tokens",
+                                                                   "train_tokens"},
+                                  "--d-col", options.tokens_column};
+  const CsvColumnRule loss_rule{"the loss", {"loss", "val_loss", "val-loss", "eval_loss", "final_loss"},
+                                "--loss-col", options.loss_column};
+  std::optional<size_t> sparsity = FindCsvColumn(csv, sparsity_rule);
+  std::optional<size_t> density;
+  if (!sparsity) {
+    density = FindCsvColumn(csv, density_rule);
+    if (!density) throw MissingCsvColumnError(csv, sparsity_rule);
+  }
+  const size_t params = RequireCsvColumn(csv, params_rule);
+  const size_t tokens = RequireCsvColumn(csv, tokens_rule);
+  const size_t loss = RequireCsvColumn(csv, loss_rule);
+  if (csv.rows.empty()) {
+    throw InputError("no runs: the file has a header but no data rows", InputLocation{source, csv.header_line});
+  }
+  SparseRunsTable table;
+  table.source = source;
+  if (density) table.notes.push_back("S = 1 - " + csv.header[*density]);
+  if (options.params_are_dense) table.notes.push_back("N non-zero = " + csv.header[params] + " x (1 - S)");
+  if (steps) {
+    table.notes.push_back("D = " + csv.header[tokens] + " x " + FormatSignificant(options.tokens_per_step, 6) +
+                          " tokens per step");
+  }
+  for (const CsvRow& row : csv.rows) {
+    SparseRun run;
+    run.line = row.line;
+    const size_t s_column = sparsity ? *sparsity : *density;
+    InputLocation where = CsvCellLocation(csv, row, s_column);
+    const double value = ParseQuantity(row.fields[s_column], where);
+    run.sparsity = sparsity ? value : 1.0 - value;
+    if (!(run.sparsity >= 0.0 && run.sparsity < 1.0)) {
+      where.text = row.fields[s_column];
+      throw InputError(sparsity ? "the sparsity must lie in [0, 1)" : "the density must lie in (0, 1]", where);
+    }
+    run.num_nonzero_params = ParsePositiveCsvCell(csv, row, params);
+    if (options.params_are_dense) run.num_nonzero_params *= 1.0 - run.sparsity;
+    run.num_tokens = ParsePositiveCsvCell(csv, row, tokens);
+    if (steps) run.num_tokens *= options.tokens_per_step;
+    run.loss_nats = ParsePositiveCsvCell(csv, row, loss);
+    table.runs.push_back(run);
+  }
+  return table;
+}
+
+SparseRunsTable LoadSparseRunsCsv(const std::string& path, const SparseRunsOptions& options) {
+  return ParseSparseRunsCsv(ReadWholeFile(path), path, options);
+}
+
+SparseRunsTable BundledFrantarT5Runs(double tokens_per_step) {
+  SparseRunsOptions options;
+  options.params_column = "num_nonzero_params";
+  options.tokens_column = "steps";
+  options.tokens_per_step = tokens_per_step;
+  return ParseSparseRunsCsv(embedded::kFrantarT5RunsCsv, kBundledFrantarLabel, options);
+}
+
+RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source) {
+  const CsvTable csv = ParseCsv(text, source);
+  const size_t router = RequireCsvColumn(csv, {"the router", {"router_type", "router"}, "", ""});
+  const size_t params =
+      RequireCsvColumn(csv, {"N (dense parameters)", {"dense_parameter_count", "n", "num_params"}, "", ""});
+  const size_t experts = RequireCsvColumn(csv, {"E (experts)", {"num_experts", "e", "experts"}, "", ""});
+  const size_t loss = RequireCsvColumn(csv, {"the loss", {"loss_validation", "loss"}, "", ""});
+  const std::optional<size_t> top_k = FindCsvColumn(csv, {"k (top-k)", {"k", "top_k"}, "", ""});
+  const std::optional<size_t> frequency =
+      FindCsvColumn(csv, {"the routing frequency", {"routing_frequency"}, "", ""});
+  const std::optional<size_t> seed = FindCsvColumn(csv, {"the seed", {"seed"}, "", ""});
+  if (csv.rows.empty()) {
+    throw InputError("no runs: the file has a header but no data rows", InputLocation{source, csv.header_line});
+  }
+  RoutingRunsTable table;
+  table.source = source;
+  for (const CsvRow& row : csv.rows) {
+    RoutingRun run;
+    run.line = row.line;
+    run.router = row.fields[router];
+    run.num_params = ParsePositiveCsvCell(csv, row, params);
+    run.num_experts = ParsePositiveCsvCell(csv, row, experts);
+    run.loss_nats = ParsePositiveCsvCell(csv, row, loss);
+    if (top_k) run.top_k = ParsePositiveCsvCell(csv, row, *top_k);
+    if (frequency) run.routing_frequency = ParsePositiveCsvCell(csv, row, *frequency);
+    if (seed) run.seed = ParseQuantity(row.fields[*seed], CsvCellLocation(csv, row, *seed));
+    if (run.num_experts < 1) {
+      InputLocation where = CsvCellLocation(csv, row, experts);
+      where.text = row.fields[experts];
+      throw InputError("the number of experts must be at least 1", where);
+    }
+    if (run.router != "Dense" && run.num_experts < run.top_k) {
+      InputLocation where = CsvCellLocation(csv, row, experts);
+      where.text = row.fields[experts];
+      throw InputError("fewer experts than the top-k (" + row.fields[*top_k] + ") routes each token to", where);
+    }
+    table.runs.push_back(run);
+  }
+  return table;
+}
+
+RoutingRunsTable LoadRoutingRunsCsv(const std::string& path) {
+  return ParseRoutingRunsCsv(ReadWholeFile(path), path);
+}
+
+RoutingRunsTable BundledClarkRuns() {
+  const RoutingRunsTable all = ParseRoutingRunsCsv(embedded::kClarkRoutingRunsCsv, kBundledClarkLabel);
+  RoutingRunsTable subset;
+  subset.source = all.source;
+  for (const RoutingRun& run : all.runs) {
+    if (run.routing_frequency == 0.5 && run.top_k == 1 && run.seed == 42) subset.runs.push_back(run);
+  }
+  return subset;
+}
+
+RoutingRunsTable RoutingRunsFor(const RoutingRunsTable& table, const std::string& router) {
+  RoutingRunsTable out;
+  out.source = table.source;
+  for (const RoutingRun& run : table.runs) {
+    if (run.router == "Dense" || run.router == router) out.runs.push_back(run);
+  }
+  return out;
+}
+
+}  // namespace scaleplan

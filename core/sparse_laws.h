@@ -1,0 +1,243 @@
+// Sparse models: weight-sparse scaling (Frantar et al. 2023), the FLOPs of sparse training (Evci et al. 2020),
+// and mixture-of-experts scaling (Krajewski et al. 2024; Clark et al. 2022). Laws, costs and their run tables;
+// fitting/sparse_fit.h fits them on the shared multi-start machinery.
+//
+// 1. Frantar, Riquelme, Houlsby, Alistarh and Evci 2023, "Scaling Laws for Sparsely-Connected Foundation Models",
+//    eq. 1, with S the fraction of weights that are zero, N the non-zero parameters and D the training tokens:
+//      L(S, N, D) = (a_S (1 - S)^b_S + c_S) (1 / N)^b_N + (a_D / D)^b_D + c
+//    At fixed non-zero N a sparse model reaches the loss of a dense one with M(S) times as many parameters,
+//      M(S) = ((a_S + c_S) / (a_S (1 - S)^b_S + c_S))^(1 / b_N)        (the effective-parameter multiplier).
+//    The published T5 coefficients are those the authors' notebook prints (google-research/jaxpruner,
+//    jaxpruner/projects/bigsparse/sparsity-scaling.ipynb) in the form
+//      (a (1 - S)^b + c) (N / 1e6)^-d + e (D / 1e5 steps)^-f + g,
+//    a 0.56778512, b 0.72161276, c 1.52265016, d 0.24513173, e 0.63361517, f 0.20270772, g 0.65074219. In eq. 1's
+//    form: a_S = a 1e6^d, c_S = c 1e6^d, b_N = d, b_D = f, a_D = 1e5 steps e^(1/f), c = g. Their M(S) is 1.5860,
+//    2.1568 and 2.6300 at S = 0.5, 0.75 and 0.875. The T5 runs count steps; their tokens per step are not
+//    published with the data, so plans take T5's usual batch, 128 sequences of 512 tokens (kT5TokensPerStep).
+//    The notebook's coefficients are not the optimum of the Huber objective (fitting/sparse_fit.h).
+//
+// 2. Evci, Gale, Menick, Castro and Elsen 2020, "Rigging the Lottery: Making All Tickets Winners": the FLOPs of one
+//    training step with f_D the dense forward FLOPs and f_S = (1 - S) f_D those of the sparse network (ideal sparse
+//    kernels): dense 3 f_D; a static mask and SET 3 f_S; SNFS 2 f_S + f_D (a dense gradient every step); RigL
+//    (3 f_S dT + 2 f_S + f_D) / (dT + 1) while the mask is updated every dT steps, 3 f_S after the updates stop
+//    (at 0.8 of training in the paper); gradual magnitude pruning (Zhu and Gupta 2017, "To prune, or not to
+//    prune") trains dense until pruning begins, then at the sparsity of the cubic schedule
+//      s(t) = S (1 - (1 - (t - t_0) / (t_1 - t_0))^3)   for t_0 <= t <= t_1,   S after t_1.
+//    Check values (fractions of dense): S 0.9, dT 100: RigL while updating 0.10297, over a run that stops
+//    updating at 0.8 0.10238, SNFS 0.400; S 0.8: 0.20264, 0.20211, 0.467.
+//    What the count does not buy: unstructured sparsity runs at dense speed on tensor cores (only the 2:4 pattern,
+//    S = 0.5, has hardware support, at up to about 2x on the matrix products), so the achieved speed-up is the
+//    user's to set (SparseTrainingOptions::speedup; 1 by default): it scales time, never the FLOPs counted.
+//
+// 3. Krajewski et al. 2024, "Scaling Laws for Fine-Grained Mixture of Experts", eq. 9, with G the granularity:
+//      L(N, D, G) = c + (g / G^gamma + a) / N^alpha + b / D^beta
+//    MoE a 18.1, alpha 0.115, b 30.8, beta 0.147, g 2.1, gamma 0.58, c 0.47; dense (g = 0) a 16.3, alpha 0.126,
+//    b 26.7, beta 0.127, c 0.47. At N 1e9, D 2e10: dense 2.98031, MoE with G = 1 3.27613. N counts all
+//    non-embedding parameters, every expert included (total, not active): the check values say so, since only at
+//    equal total parameters does a 64-expert model lose to the dense one (the paper's text could not be searched
+//    here to quote it). Their cost model counts FLOPs per token per block as c_f 12 d_model^2 (the active
+//    parameters of a block: attention 4 d^2 and one dense-sized FFN 8 d^2, whatever G) plus the router's
+//    c_r d_model E G, c_f = 6, c_r = 14, with E the expansion rate (experts' total size over a dense FFN's); so d
+//    and the active count are what cost compute, while N (total) = n_blocks d^2 (4 + 8 E) is what the law sees.
+//
+// 4. Clark et al. 2022, "Unified Scaling Laws for Routed Language Models", eq. 1, with N the dense (per-token)
+//    parameters and E the experts:
+//      log10 L = a log10 N + b log10 E^ + c log10 N log10 E^ + d,
+//      1 / E^ = 1 / (E - 1 + (1 / E_start - 1 / E_max)^-1) + 1 / E_max      (E^ = E_start at E = 1)
+//    S-BASE a -0.082, b -0.108, c 0.009, d 1.104, E_start 1.847, E_max 314.478. At N 1.3e9: E 1 2.2374, E 64
+//    2.0498, E 512 1.9823. These coefficients come from secondary transcriptions of the paper's table; the
+//    authors' released example fits the same form (with E_start and E_max as powers of two) to the bundled runs.
+#ifndef SCALEPLAN_CORE_SPARSE_LAWS_H_
+#define SCALEPLAN_CORE_SPARSE_LAWS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scaleplan {
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Weight sparsity.
+
+inline constexpr double kT5TokensPerStep = 128.0 * 512.0;  // 65,536: T5's usual batch (an assumption, see above)
+
+struct SparseLaw {
+  double a_S = 0.0, b_S = 0.0, c_S = 0.0;  // the sparsity factor a_S (1 - S)^b_S + c_S
+  double b_N = 0.0;                        // exponent of the non-zero parameters
+  double a_D = 0.0, b_D = 0.0;             // the data term (a_D / D)^b_D; a_D in the unit of D
+  double c = 0.0;                          // the loss floor
+
+  // True when every coefficient is finite, a_S, c_S, b_N, a_D, b_D positive, b_S and c not negative.
+  bool Check(std::string* why) const;
+  // L(S, N, D); S in [0, 1), N the non-zero parameters, D in a_D's unit.
+  double Loss(double sparsity, double num_nonzero_params, double num_tokens) const;
+  // M(S): how many times more parameters a dense model needs to match this sparsity at fixed non-zero N.
+  double EffectiveParamsMultiplier(double sparsity) const;
+};
+
+// The notebook's form, (a (1 - S)^b + c) (N / n_unit)^-d + e (D / d_unit)^-f + g.
+struct NotebookSparseCoefficients {
+  double a = 0.0, b = 0.0, c = 0.0, d = 0.0, e = 0.0, f = 0.0, g = 0.0;
+};
+inline constexpr NotebookSparseCoefficients kFrantarT5Notebook{0.56778512, 0.72161276, 1.52265016, 0.24513173,
+                                                               0.63361517, 0.20270772, 0.65074219};
+
+// Eq. 1's coefficients of a notebook-form law whose N is counted in units of `params_unit` and D in `tokens_unit`.
+SparseLaw SparseLawFromNotebook(const NotebookSparseCoefficients& notebook, double params_unit, double tokens_unit);
+
+// The notebook's T5 law with D in tokens at `tokens_per_step` (1 gives D in steps).
+SparseLaw FrantarT5Law(double tokens_per_step = kT5TokensPerStep);
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. The FLOPs of sparse training.
+
+enum class SparseMethod { DENSE, STATIC, SET, SNFS, RIGL, GMP };
+
+// "dense", "static", "set", "snfs", "rigl", "gmp"; ParseSparseMethod throws InputError at `where` otherwise.
+std::string SparseMethodName(SparseMethod method);
+SparseMethod ParseSparseMethod(std::string_view text, const std::string& where = "--sparse-method");
+
+struct SparseTrainingOptions {
+  double update_interval_steps = 100.0;  // RigL and SET: dT, steps between mask updates
+  double update_end_fraction = 0.8;      // RigL: updates stop after this fraction of training (Evci et al.)
+  double prune_begin_fraction = 0.25;    // GMP: pruning begins (t_0 over the run; scaleplan's default)
+  double prune_end_fraction = 0.75;      // GMP: final sparsity reached (t_1 over the run; scaleplan's default)
+  double speedup = 1.0;                  // achieved wall-clock speed-up of sparse steps over dense (1: none, as
+                                         // unstructured sparsity on tensor cores; up to about 2 for 2:4 at S 0.5)
+
+  bool Check(std::string* why) const;
+};
+
+// FLOPs of one step at sparsity S as a fraction of a dense step (3 f_D), for a step during mask updates (RigL)
+// or at the final sparsity (GMP: (1 - S), as after pruning).
+double SparseStepFlopsFraction(SparseMethod method, double sparsity, const SparseTrainingOptions& options = {});
+
+// FLOPs of a whole run as a fraction of the dense run's: RigL updates for update_end_fraction of it and trains at
+// 3 f_S after; GMP integrates the cubic schedule, begin + (end - begin) (1 - 3 S / 4) + (1 - end) (1 - S).
+double SparseRunFlopsFraction(SparseMethod method, double sparsity, const SparseTrainingOptions& options = {});
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. Fine-grained mixture of experts (Krajewski et al. 2024).
+
+struct FineGrainedMoeLaw {
+  double a = 0.0, alpha = 0.0, b = 0.0, beta = 0.0;
+  double g = 0.0, gamma = 0.0;  // granularity term; g = 0 is the dense law
+  double c = 0.0;
+
+  bool Check(std::string* why) const;
+  // N total non-embedding parameters, D tokens, G >= 1 the granularity.
+  double Loss(double num_params, double num_tokens, double granularity) const;
+};
+
+FineGrainedMoeLaw KrajewskiMoeLaw();
+FineGrainedMoeLaw KrajewskiDenseLaw();
+
+inline constexpr double kKrajewskiFlopsPerActiveParam = 6.0;  // c_f
+inline constexpr double kKrajewskiRouterFlops = 14.0;         // c_r
+
+// A fine-grained MoE shape: width, depth, expansion rate E and granularity G (G experts of 1/G of a dense FFN's
+// width are active per token; E G experts in all).
+struct MoeShape {
+  double d_model = 0.0;
+  double num_blocks = 0.0;
+  double expansion_rate = 1.0;  // E >= 1
+  double granularity = 1.0;     // G >= 1
+
+  bool Check(std::string* why) const;
+  double ActiveParams() const;  // 12 d^2 n_blocks
+  double TotalParams() const;   // (4 + 8 E) d^2 n_blocks (non-embedding)
+  double NumExperts() const;    // E G
+  double TrainingFlopsPerToken() const;  // (c_f 12 d^2 + c_r d E G) n_blocks
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. Routed language models (Clark et al. 2022).
+
+struct RoutingLaw {
+  double a = 0.0, b = 0.0, c = 0.0, d = 0.0;
+  double e_start = 0.0, e_max = 0.0;  // 1 <= ... ; e_start < e_max
+
+  bool Check(std::string* why) const;
+  double SaturatedExperts(double num_experts) const;  // E^
+  // N the dense (per-token) parameters, E >= 1 the experts.
+  double Loss(double num_params, double num_experts) const;
+};
+
+RoutingLaw ClarkSBaseLaw();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runs.
+
+// Weight-sparse runs: S, N non-zero, D tokens, loss.
+struct SparseRun {
+  double sparsity = 0.0;
+  double num_nonzero_params = 0.0;
+  double num_tokens = 0.0;
+  double loss_nats = 0.0;
+  int line = 0;
+};
+
+struct SparseRunsTable {
+  std::string source;
+  std::vector<SparseRun> runs;
+  std::vector<std::string> notes;  // what the reader inferred (density, dense counts, steps)
+};
+
+struct SparseRunsOptions {
+  std::string sparsity_column;      // "" = detect: sparsity, s (or density, d = 1 - S)
+  std::string params_column;        // "" = detect: num_nonzero_params, nonzero_params, n, params, num_params
+  std::string tokens_column;        // "" = detect: tokens, num_tokens, d_tokens (or steps with tokens_per_step)
+  std::string loss_column;          // "" = detect: loss, val_loss, val-loss, eval_loss
+  bool params_are_dense = false;    // the N column counts all weights, zeros included: N = N_dense (1 - S)
+  double tokens_per_step = 0.0;     // > 0: D is read from a steps column (steps, num_steps) times this
+
+  bool Check(std::string* why) const;
+};
+
+// Throws InputError naming the source, line, column and text for a missing column, a bad number, or a sparsity
+// outside [0, 1) (a density outside (0, 1]).
+SparseRunsTable ParseSparseRunsCsv(std::string_view text, const std::string& source,
+                                   const SparseRunsOptions& options = {});
+SparseRunsTable LoadSparseRunsCsv(const std::string& path, const SparseRunsOptions& options = {});
+
+inline const std::string kBundledFrantarLabel = "<bundled sparse T5 runs, Frantar et al. 2023>";
+
+// The 48 T5 runs (data/frantar2023_t5_sparse_runs.csv), N non-zero, D = steps x tokens_per_step.
+SparseRunsTable BundledFrantarT5Runs(double tokens_per_step = kT5TokensPerStep);
+
+// Routed runs: router, N dense parameters, E experts, loss.
+struct RoutingRun {
+  std::string router;
+  double num_params = 0.0;
+  double num_experts = 1.0;
+  double loss_nats = 0.0;
+  double top_k = 1.0;              // k (1 when the file has no k column)
+  double routing_frequency = 0.0;  // 0 when the file has no such column
+  double seed = 0.0;               // 0 when the file has no seed column
+  int line = 0;
+};
+
+struct RoutingRunsTable {
+  std::string source;
+  std::vector<RoutingRun> runs;
+};
+
+// Columns router_type (or router), dense_parameter_count (or n, num_params), num_experts (or e, experts),
+// loss_validation (or loss); optional k, routing_frequency and seed. A routed run (router other than Dense) with
+// fewer experts than its top-k is refused with a located InputError; a Dense run's k only says which routed
+// model's FLOPs its wider FFN matches.
+RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source);
+RoutingRunsTable LoadRoutingRunsCsv(const std::string& path);
+
+inline const std::string kBundledClarkLabel = "<bundled routing runs, Clark et al. 2022>";
+
+// The 163 runs Clark et al.'s own fitting code uses (routing frequency 0.5, k 1, seed 42) from
+// data/clark2022_routing_runs.csv: 5 Dense, 53 S-Base, 54 RL-R, 51 Hash.
+RoutingRunsTable BundledClarkRuns();
+
+// The runs of one router with the Dense runs added as its E = 1 (as Clark et al.'s fitting code does).
+RoutingRunsTable RoutingRunsFor(const RoutingRunsTable& table, const std::string& router);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_CORE_SPARSE_LAWS_H_

@@ -1,0 +1,218 @@
+#include "core/sparse_laws.h"
+
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "tests/testing.h"
+
+namespace scaleplan {
+namespace {
+
+// The notebook's law written out as the notebook writes it: N in millions of non-zero parameters, D in 1e5 steps.
+double NotebookLoss(double sparsity, double num_nonzero_params, double steps) {
+  const NotebookSparseCoefficients& k = kFrantarT5Notebook;
+  return (k.a * std::pow(1.0 - sparsity, k.b) + k.c) * std::pow(num_nonzero_params / 1e6, -k.d) +
+         k.e * std::pow(steps / 1e5, -k.f) + k.g;
+}
+
+TEST(SparseLawTest, EffectiveParamsMultiplierMatchesIssueCheckValues) {
+  const SparseLaw law = FrantarT5Law();
+  EXPECT_NEAR(law.EffectiveParamsMultiplier(0.5), 1.5860, 5e-5);
+  EXPECT_NEAR(law.EffectiveParamsMultiplier(0.75), 2.1568, 5e-5);
+  EXPECT_NEAR(law.EffectiveParamsMultiplier(0.875), 2.6300, 5e-5);
+  EXPECT_DOUBLE_EQ(law.EffectiveParamsMultiplier(0.0), 1.0);
+}
+
+TEST(SparseLawTest, EquationOneFormEqualsNotebookForm) {
+  const SparseLaw in_steps = FrantarT5Law(1.0);
+  const SparseLaw in_tokens = FrantarT5Law(kT5TokensPerStep);
+  for (double s : {0.0, 0.5, 0.75, 0.875}) {
+    for (double n : {1.327104e6, 2.1233664e7, 6.0397978e8}) {
+      for (double steps : {2.5e5, 5e5, 1e6}) {
+        const double expected = NotebookLoss(s, n, steps);
+        EXPECT_NEAR(in_steps.Loss(s, n, steps), expected, 1e-12 * expected);
+        EXPECT_NEAR(in_tokens.Loss(s, n, steps * kT5TokensPerStep), expected, 1e-12 * expected);
+      }
+    }
+  }
+}
+
+TEST(SparseLawTest, NotebookHeldOutPoint) {
+  // Cell 17: S 0.75, 48 x 12 x 1024^2 non-zero parameters, 500k steps; the notebook's law predicts 1.46830.
+  EXPECT_NEAR(FrantarT5Law(1.0).Loss(0.75, 48.0 * 12.0 * 1024.0 * 1024.0, 5e5), 1.46830, 5e-6);
+}
+
+TEST(SparseLawTest, SparsityOutsideRangeIsAPreconditionError) {
+  const SparseLaw law = FrantarT5Law();
+  EXPECT_THROW(law.Loss(1.0, 1e6, 1e9), InternalError);
+  EXPECT_THROW(law.Loss(-0.1, 1e6, 1e9), InternalError);
+  std::string why;
+  EXPECT_TRUE(law.Check(&why)) << why;
+  SparseLaw bad = law;
+  bad.b_N = 0.0;
+  EXPECT_FALSE(bad.Check(&why));
+}
+
+TEST(SparseTrainingFlopsTest, EvciCheckValues) {
+  const SparseTrainingOptions options;  // dT 100, updates until 0.8 of training
+  EXPECT_NEAR(SparseStepFlopsFraction(SparseMethod::RIGL, 0.9, options), 0.10297, 5e-6);
+  EXPECT_NEAR(SparseRunFlopsFraction(SparseMethod::RIGL, 0.9, options), 0.10238, 5e-6);
+  EXPECT_NEAR(SparseRunFlopsFraction(SparseMethod::SNFS, 0.9, options), 0.400, 5e-6);
+  EXPECT_NEAR(SparseStepFlopsFraction(SparseMethod::RIGL, 0.8, options), 0.20264, 5e-6);
+  EXPECT_NEAR(SparseRunFlopsFraction(SparseMethod::RIGL, 0.8, options), 0.20211, 5e-6);
+  EXPECT_NEAR(SparseRunFlopsFraction(SparseMethod::SNFS, 0.8, options), 0.467, 5e-4);
+  EXPECT_DOUBLE_EQ(SparseRunFlopsFraction(SparseMethod::STATIC, 0.9, options), 1.0 - 0.9);
+  EXPECT_DOUBLE_EQ(SparseRunFlopsFraction(SparseMethod::SET, 0.75, options), 0.25);
+  EXPECT_DOUBLE_EQ(SparseRunFlopsFraction(SparseMethod::DENSE, 0.0, options), 1.0);
+}
+
+TEST(SparseTrainingFlopsTest, GradualPruningMatchesAStepByStepSumOfTheCubicSchedule) {
+  SparseTrainingOptions options;
+  options.prune_begin_fraction = 0.1;
+  options.prune_end_fraction = 0.6;
+  const double final_sparsity = 0.9;
+  // Zhu and Gupta's schedule, step by step over a run of one million steps, each step at its mask's density.
+  const int steps = 1000000;
+  const double t0 = options.prune_begin_fraction * steps, t1 = options.prune_end_fraction * steps;
+  double sum = 0.0;
+  for (int t = 0; t < steps; ++t) {
+    const double mid = t + 0.5;
+    double sparsity = 0.0;
+    if (mid >= t1) {
+      sparsity = final_sparsity;
+    } else if (mid > t0) {
+      sparsity = final_sparsity * (1.0 - std::pow(1.0 - (mid - t0) / (t1 - t0), 3.0));
+    }
+    sum += 1.0 - sparsity;
+  }
+  EXPECT_NEAR(SparseRunFlopsFraction(SparseMethod::GMP, final_sparsity, options), sum / steps, 1e-9);
+}
+
+TEST(SparseTrainingFlopsTest, MethodNamesRoundTripAndUnknownNamesAreLocated) {
+  for (SparseMethod method : {SparseMethod::DENSE, SparseMethod::STATIC, SparseMethod::SET, SparseMethod::SNFS,
+                              SparseMethod::RIGL, SparseMethod::GMP}) {
+    EXPECT_EQ(ParseSparseMethod(SparseMethodName(method)), method);
+  }
+  try {
+    ParseSparseMethod("magic");
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.where().file, "--sparse-method");
+    EXPECT_EQ(error.where().text, "magic");
+  }
+}
+
+TEST(FineGrainedMoeLawTest, KrajewskiCheckValues) {
+  EXPECT_NEAR(KrajewskiDenseLaw().Loss(1e9, 2e10, 1.0), 2.98031, 5e-6);
+  EXPECT_NEAR(KrajewskiMoeLaw().Loss(1e9, 2e10, 1.0), 3.27613, 5e-6);
+  // Finer experts help: the granularity term falls as G^-gamma.
+  EXPECT_LT(KrajewskiMoeLaw().Loss(1e9, 2e10, 8.0), KrajewskiMoeLaw().Loss(1e9, 2e10, 1.0));
+  EXPECT_THROW(KrajewskiMoeLaw().Loss(1e9, 2e10, 0.5), InternalError);
+}
+
+TEST(FineGrainedMoeLawTest, CostModelCountsActiveParametersAndTheRouter) {
+  MoeShape shape;
+  shape.d_model = 1024;
+  shape.num_blocks = 16;
+  shape.expansion_rate = 64;
+  shape.granularity = 4;
+  std::string why;
+  ASSERT_TRUE(shape.Check(&why)) << why;
+  const double d2 = 1024.0 * 1024.0;
+  EXPECT_DOUBLE_EQ(shape.ActiveParams(), 12 * d2 * 16);
+  EXPECT_DOUBLE_EQ(shape.TotalParams(), (4 + 8 * 64) * d2 * 16);
+  EXPECT_DOUBLE_EQ(shape.NumExperts(), 256);
+  EXPECT_DOUBLE_EQ(shape.TrainingFlopsPerToken(), (6 * 12 * d2 + 14 * 1024.0 * 64 * 4) * 16);
+  shape.granularity = 0.5;
+  EXPECT_FALSE(shape.Check(&why));
+}
+
+TEST(RoutingLawTest, ClarkSBaseCheckValues) {
+  const RoutingLaw law = ClarkSBaseLaw();
+  EXPECT_NEAR(law.Loss(1.3e9, 1), 2.2374, 5e-5);
+  EXPECT_NEAR(law.Loss(1.3e9, 64), 2.0498, 5e-5);
+  EXPECT_NEAR(law.Loss(1.3e9, 512), 1.9823, 5e-5);
+  // The saturating transform: E^ = E_start at one expert, and bounded by E_max.
+  EXPECT_NEAR(law.SaturatedExperts(1), law.e_start, 1e-12);
+  EXPECT_LT(law.SaturatedExperts(1e9), law.e_max);
+}
+
+TEST(SparseRunsTest, BundledT5Runs) {
+  const SparseRunsTable table = BundledFrantarT5Runs(1.0);
+  ASSERT_EQ(table.runs.size(), 48u);
+  EXPECT_DOUBLE_EQ(table.runs[0].sparsity, 0.0);
+  EXPECT_DOUBLE_EQ(table.runs[0].num_nonzero_params, 1327104);
+  EXPECT_DOUBLE_EQ(table.runs[0].num_tokens, 250000);
+  EXPECT_DOUBLE_EQ(BundledFrantarT5Runs().runs[0].num_tokens, 250000 * kT5TokensPerStep);
+  // The notebook's objective: the mean over the runs of Huber_1e-3 of the log residual is 7.6036053e-06.
+  double sum = 0.0;
+  for (const SparseRun& run : table.runs) {
+    const double r = std::log(NotebookLoss(run.sparsity, run.num_nonzero_params, run.num_tokens)) -
+                     std::log(run.loss_nats);
+    sum += std::fabs(r) <= 1e-3 ? 0.5 * r * r : 1e-3 * (std::fabs(r) - 0.5e-3);
+  }
+  EXPECT_NEAR(sum / 48, 7.6036053e-06, 1e-12);
+}
+
+TEST(SparseRunsTest, DensityDenseCountsAndSteps) {
+  const std::string csv = "density,params,steps,loss\n0.25,4e6,1000,3.0\n1,2e6,2000,2.9\n";
+  SparseRunsOptions options;
+  options.params_are_dense = true;
+  options.tokens_per_step = 512;
+  const SparseRunsTable table = ParseSparseRunsCsv(csv, "runs.csv", options);
+  ASSERT_EQ(table.runs.size(), 2u);
+  EXPECT_DOUBLE_EQ(table.runs[0].sparsity, 0.75);
+  EXPECT_DOUBLE_EQ(table.runs[0].num_nonzero_params, 1e6);
+  EXPECT_DOUBLE_EQ(table.runs[0].num_tokens, 512000);
+  EXPECT_DOUBLE_EQ(table.runs[1].sparsity, 0.0);
+  EXPECT_EQ(table.notes.size(), 3u);
+}
+
+TEST(SparseRunsTest, SparsityOutsideRangeIsLocated) {
+  try {
+    ParseSparseRunsCsv("S,N,D,loss\n0.5,1e6,1e9,3\n1,1e6,1e9,3\n", "runs.csv");
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.where().line, 3);
+    EXPECT_EQ(error.where().column, 1);
+    EXPECT_EQ(error.where().text, "1");
+    EXPECT_NE(std::string(error.what()).find("the sparsity must lie in [0, 1)"), std::string::npos) << error.what();
+  }
+  EXPECT_THROW(ParseSparseRunsCsv("S,N,D,loss\n-0.1,1e6,1e9,3\n", "runs.csv"), InputError);
+}
+
+TEST(RoutingRunsTest, BundledSubsetIsClarksFittingSubset) {
+  const RoutingRunsTable table = BundledClarkRuns();
+  ASSERT_EQ(table.runs.size(), 163u);
+  int dense = 0, sbase = 0, rlr = 0, hash = 0;
+  for (const RoutingRun& run : table.runs) {
+    dense += run.router == "Dense";
+    sbase += run.router == "S-Base";
+    rlr += run.router == "RL-R";
+    hash += run.router == "Hash";
+  }
+  EXPECT_EQ(dense, 5);
+  EXPECT_EQ(sbase, 53);
+  EXPECT_EQ(rlr, 54);
+  EXPECT_EQ(hash, 51);
+  EXPECT_EQ(RoutingRunsFor(table, "S-Base").runs.size(), 58u);
+}
+
+TEST(RoutingRunsTest, ExpertsBelowTopKAreLocated) {
+  const std::string csv = "router_type,num_experts,k,dense_parameter_count,loss_validation\n"
+                          "Dense,1,2,1e8,3.0\nS-Base,1,2,1e8,3.0\n";
+  try {
+    ParseRoutingRunsCsv(csv, "routing.csv");
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.where().line, 3);
+    EXPECT_EQ(error.where().column, 2);
+    EXPECT_NE(std::string(error.what()).find("fewer experts than the top-k"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace scaleplan
