@@ -37,81 +37,13 @@ std::string Fixed(double value, int decimals) {
   return buffer;
 }
 
-// --- JSON reading with the pointer of every value, for error messages. ---------------------------------------
-class CatalogueReader {
- public:
-  explicit CatalogueReader(const std::string& source_label) : label_(source_label) {}
-
-  [[noreturn]] void Fail(const std::string& pointer, const std::string& reason, const Json* value = nullptr) const {
-    InputLocation where;
-    where.file = label_;
-    if (value != nullptr) where.text = value->is_string() ? value->get<std::string>() : JsonExcerpt(*value);
-    throw InputError((pointer.empty() ? std::string("/") : pointer) + ": " + reason, std::move(where));
-  }
-
-  static const char* TypeName(const Json& value) { return value.type_name(); }
-
-  void RequireObject(const Json& value, const std::string& pointer) const {
-    if (!value.is_object()) Fail(pointer, std::string("expected an object, found ") + TypeName(value), &value);
-  }
-
-  void RejectUnknownKeys(const Json& object, const std::string& pointer,
-                         std::initializer_list<const char*> known) const {
-    for (const auto& item : object.items()) {
-      const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one in a lambda
-      const bool is_known = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
-      if (!is_known) {
-        std::vector<std::string> names(known.begin(), known.end());
-        Fail(pointer + "/" + key, "unknown key (known: " + Join(names) + ")");
-      }
-    }
-  }
-
-  const Json& Require(const Json& object, const char* key, const std::string& pointer) const {
-    auto it = object.find(key);
-    if (it == object.end()) Fail(pointer + "/" + key, "required key is missing");
-    return *it;
-  }
-
-  std::string RequireString(const Json& object, const char* key, const std::string& pointer,
-                            bool allow_empty = false) const {
-    const Json& value = Require(object, key, pointer);
-    if (!value.is_string()) {
-      Fail(pointer + "/" + key, std::string("expected a string, found ") + TypeName(value), &value);
-    }
-    std::string text = value.get<std::string>();
-    if (!allow_empty && text.empty()) Fail(pointer + "/" + key, "must not be empty");
-    return text;
-  }
-
-  std::string OptionalString(const Json& object, const char* key, const std::string& pointer) const {
-    if (!object.contains(key)) return {};
-    return RequireString(object, key, pointer, /*allow_empty=*/true);
-  }
-
-  double Number(const Json& value, const std::string& pointer, bool allow_zero) const {
-    if (!value.is_number()) Fail(pointer, std::string("expected a number, found ") + TypeName(value), &value);
-    const double number = value.get<double>();
-    if (!std::isfinite(number)) Fail(pointer, "must be a finite number", &value);
-    if (allow_zero ? number < 0.0 : number <= 0.0) {
-      Fail(pointer, allow_zero ? "must not be negative" : "must be a positive number", &value);
-    }
-    return number;
-  }
-
-  double RequireNumber(const Json& object, const char* key, const std::string& pointer, bool allow_zero) const {
-    return Number(Require(object, key, pointer), pointer + "/" + key, allow_zero);
-  }
-
- private:
-  const std::string& label_;
-};
+using CatalogueReader = LocatedJsonReader;
 
 Accelerator ReadAccelerator(const CatalogueReader& reader, const Json& entry, const std::string& pointer) {
   reader.RequireObject(entry, pointer);
   reader.RejectUnknownKeys(entry, pointer,
                            {"name", "vendor", "source", "notes", "memory_bytes", "memory_bytes_per_second",
-                            "price_usd_per_hour", "dense_flops_per_second"});
+                            "price_usd_per_hour", "dense_flops_per_second", "interconnect"});
   Accelerator accelerator;
   accelerator.name = reader.RequireString(entry, "name", pointer);
   accelerator.vendor = reader.RequireString(entry, "vendor", pointer);
@@ -135,6 +67,25 @@ Accelerator ReadAccelerator(const CatalogueReader& reader, const Json& entry, co
     }
     accelerator.dense_flops_per_second[static_cast<int>(*type)] =
         reader.Number(value, peaks_pointer + "/" + key, /*allow_zero=*/false);
+  }
+  if (entry.contains("interconnect")) {
+    const std::string link_pointer = pointer + "/interconnect";
+    const Json& link = entry["interconnect"];
+    reader.RequireObject(link, link_pointer);
+    reader.RejectUnknownKeys(link, link_pointer,
+                             {"devices_per_node", "intra_node_bytes_per_second", "inter_node_bytes_per_second",
+                              "intra_node_latency_seconds", "inter_node_latency_seconds", "source"});
+    accelerator.devices_per_node = reader.Integer(reader.Require(link, "devices_per_node", link_pointer),
+                                                  link_pointer + "/devices_per_node", 1, 1000000);
+    accelerator.intra_node_bytes_per_second =
+        reader.RequireNumber(link, "intra_node_bytes_per_second", link_pointer, /*allow_zero=*/false);
+    accelerator.inter_node_bytes_per_second =
+        reader.RequireNumber(link, "inter_node_bytes_per_second", link_pointer, /*allow_zero=*/false);
+    accelerator.intra_node_latency_seconds =
+        reader.RequireNumber(link, "intra_node_latency_seconds", link_pointer, /*allow_zero=*/true);
+    accelerator.inter_node_latency_seconds =
+        reader.RequireNumber(link, "inter_node_latency_seconds", link_pointer, /*allow_zero=*/true);
+    accelerator.interconnect_source = reader.RequireString(link, "source", link_pointer);
   }
   return accelerator;
 }

@@ -16,7 +16,15 @@
 //         "memory_bytes": 80e9,                       > 0
 //         "memory_bytes_per_second": 3.35e12,         > 0
 //         "price_usd_per_hour": 3.0,                  >= 0, a planning default the user overrides
-//         "dense_flops_per_second": { "fp32": 67e12, "tf32": 494.5e12, "bf16": 989e12, "fp16": 989e12, "fp8": 1979e12 }
+//         "dense_flops_per_second": { "fp32": 67e12, "tf32": 494.5e12, "bf16": 989e12, "fp16": 989e12, "fp8": 1979e12 },
+//         "interconnect": {                           optional; the layout search needs it
+//           "devices_per_node": 8,                    the high-bandwidth domain (NVLink/NVSwitch, xGMI, an ICI slice)
+//           "intra_node_bytes_per_second": 450e9,     per device, one direction, link rate
+//           "inter_node_bytes_per_second": 50e9,      per device, one direction: its share of the node's NICs
+//           "intra_node_latency_seconds": 5e-6,       one step of a collective inside a node
+//           "inter_node_latency_seconds": 10e-6,      one step across nodes
+//           "source": "..."
+//         }
 //       }, ...
 //     ]
 //   }
@@ -46,6 +54,16 @@ struct Accelerator {
   double memory_bytes_per_second = 0;    // peak memory bandwidth
   double price_usd_per_hour = 0;         // planning default per device-hour; override per plan
   std::array<double, kNumNumericTypes> dense_flops_per_second{};  // by NumericType; 0 = not supported
+  // The interconnect, as link rates (core/collective_cost.h turns them into achievable bus bandwidth); all 0 when
+  // the entry has none.
+  std::int64_t devices_per_node = 0;          // the high-bandwidth domain: 8 for HGX, 72 for GB200-NVL72
+  double intra_node_bytes_per_second = 0;     // per device, one direction
+  double inter_node_bytes_per_second = 0;     // per device, one direction
+  double intra_node_latency_seconds = 0;
+  double inter_node_latency_seconds = 0;
+  std::string interconnect_source;
+
+  bool HasInterconnect() const { return devices_per_node > 0; }
 
   // 0 when the device has no peak for `type`.
   double DenseFlopsPerSecond(NumericType type) const { return dense_flops_per_second[static_cast<int>(type)]; }

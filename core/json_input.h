@@ -3,8 +3,13 @@
 #ifndef SCALEPLAN_CORE_JSON_INPUT_H_
 #define SCALEPLAN_CORE_JSON_INPUT_H_
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +53,91 @@ std::string JsonExcerpt(const Json& value) {
   out += value.is_array() ? "]" : "}";
   return out;
 }
+
+// Reading a user's JSON object by JSON pointer: every failure an InputError whose message starts with the pointer of
+// the offending value and whose location names the file (`source_label`) and the value. Shared by the hardware
+// catalogue and the architecture catalogue.
+class LocatedJsonReader {
+ public:
+  explicit LocatedJsonReader(const std::string& source_label) : label_(source_label) {}
+
+  [[noreturn]] void Fail(const std::string& pointer, const std::string& reason,
+                         const nlohmann::json* value = nullptr) const {
+    InputLocation where;
+    where.file = label_;
+    if (value != nullptr) where.text = value->is_string() ? value->get<std::string>() : JsonExcerpt(*value);
+    throw InputError((pointer.empty() ? std::string("/") : pointer) + ": " + reason, std::move(where));
+  }
+
+  static const char* TypeName(const nlohmann::json& value) { return value.type_name(); }
+
+  void RequireObject(const nlohmann::json& value, const std::string& pointer) const {
+    if (!value.is_object()) Fail(pointer, std::string("expected an object, found ") + TypeName(value), &value);
+  }
+
+  void RejectUnknownKeys(const nlohmann::json& object, const std::string& pointer,
+                         std::initializer_list<const char*> known) const {
+    for (const auto& item : object.items()) {
+      const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one in a lambda
+      const bool is_known = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
+      if (!is_known) {
+        std::string joined;
+        for (const char* name : known) joined += (joined.empty() ? "" : ", ") + std::string(name);
+        Fail(pointer + "/" + key, "unknown key (known: " + joined + ")");
+      }
+    }
+  }
+
+  const nlohmann::json& Require(const nlohmann::json& object, const char* key, const std::string& pointer) const {
+    auto it = object.find(key);
+    if (it == object.end()) Fail(pointer + "/" + key, "required key is missing");
+    return *it;
+  }
+
+  std::string RequireString(const nlohmann::json& object, const char* key, const std::string& pointer,
+                            bool allow_empty = false) const {
+    const nlohmann::json& value = Require(object, key, pointer);
+    if (!value.is_string()) {
+      Fail(pointer + "/" + key, std::string("expected a string, found ") + TypeName(value), &value);
+    }
+    std::string text = value.get<std::string>();
+    if (!allow_empty && text.empty()) Fail(pointer + "/" + key, "must not be empty");
+    return text;
+  }
+
+  std::string OptionalString(const nlohmann::json& object, const char* key, const std::string& pointer) const {
+    if (!object.contains(key)) return {};
+    return RequireString(object, key, pointer, /*allow_empty=*/true);
+  }
+
+  double Number(const nlohmann::json& value, const std::string& pointer, bool allow_zero) const {
+    if (!value.is_number()) Fail(pointer, std::string("expected a number, found ") + TypeName(value), &value);
+    const double number = value.get<double>();
+    if (!std::isfinite(number)) Fail(pointer, "must be a finite number", &value);
+    if (allow_zero ? number < 0.0 : number <= 0.0) {
+      Fail(pointer, allow_zero ? "must not be negative" : "must be a positive number", &value);
+    }
+    return number;
+  }
+
+  // A whole number in [min_value, max_value].
+  std::int64_t Integer(const nlohmann::json& value, const std::string& pointer, std::int64_t min_value,
+                       std::int64_t max_value) const {
+    if (!value.is_number_integer() || value.get<std::int64_t>() < min_value || value.get<std::int64_t>() > max_value) {
+      Fail(pointer, "must be a whole number between " + std::to_string(min_value) + " and " + std::to_string(max_value),
+           &value);
+    }
+    return value.get<std::int64_t>();
+  }
+
+  double RequireNumber(const nlohmann::json& object, const char* key, const std::string& pointer,
+                       bool allow_zero) const {
+    return Number(Require(object, key, pointer), pointer + "/" + key, allow_zero);
+  }
+
+ private:
+  std::string label_;
+};
 
 }  // namespace scaleplan
 

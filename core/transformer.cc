@@ -82,10 +82,31 @@ bool TransformerShape::Check(std::string* why) const {
   if (active_experts < 1 || active_experts > num_experts) {
     return Fail(why, "active_experts must lie between 1 and num_experts");
   }
+  if (num_shared_experts < 0) return Fail(why, "num_shared_experts must not be negative");
+  if (expert_d_ff < 0) return Fail(why, "expert_d_ff must be 0 (= d_ff) or positive");
+  if (first_dense_layers < 0 || first_dense_layers > num_layers) {
+    return Fail(why, "first_dense_layers must lie between 0 and num_layers");
+  }
+  if (moe_layer_interval < 1) return Fail(why, "moe_layer_interval must be at least 1");
+  if (q_lora_rank < 0 || kv_lora_rank < 0 || qk_nope_head_dim < 0 || qk_rope_head_dim < 0 || v_head_dim < 0) {
+    return Fail(why, "the multi-head latent attention sizes must not be negative");
+  }
+  if (IsMla() && (qk_nope_head_dim + qk_rope_head_dim < 1 || v_head_dim < 1)) {
+    return Fail(why, "multi-head latent attention needs a query/key head size and v_head_dim of at least 1");
+  }
+  if (!IsMla() && (q_lora_rank > 0 || qk_nope_head_dim > 0 || qk_rope_head_dim > 0 || v_head_dim > 0)) {
+    return Fail(why, "the multi-head latent attention sizes need kv_lora_rank");
+  }
   // Overflow guard: a generous upper bound of the count in floating point.
   const double d = static_cast<double>(d_model);
-  const double width = std::max({d, static_cast<double>(num_heads) * HeadDim(), static_cast<double>(d_ff)});
-  const double per_layer = 8.0 * d * width + static_cast<double>(num_experts) * 3.0 * d * static_cast<double>(d_ff) +
+  const double width = std::max({d, static_cast<double>(num_heads) * HeadDim(),
+                                 static_cast<double>(num_heads) * static_cast<double>(qk_nope_head_dim + v_head_dim +
+                                                                                      qk_rope_head_dim),
+                                 static_cast<double>(q_lora_rank), static_cast<double>(kv_lora_rank),
+                                 static_cast<double>(d_ff)});
+  const double experts = static_cast<double>(num_experts + num_shared_experts);
+  const double per_layer = 8.0 * d * width + 4.0 * width * width +
+                           experts * 3.0 * d * static_cast<double>(std::max(d_ff, expert_d_ff)) +
                            static_cast<double>(num_experts) * d + 16.0 * width;
   const double bound = static_cast<double>(num_layers) * per_layer +
                        (2.0 * static_cast<double>(vocab_size) + static_cast<double>(context_length) + 2.0) * d;
@@ -97,19 +118,39 @@ ParameterCounts CountParameters(const TransformerShape& shape) {
   CheckShape(shape);
   const std::int64_t d = shape.d_model;
   const std::int64_t layers = shape.num_layers;
-  const std::int64_t query_width = shape.num_heads * shape.HeadDim();  // H Q
-  const std::int64_t kv_width = shape.KvHeads() * shape.HeadDim();     // K Q
-  const std::int64_t f = shape.d_ff;
-
-  std::int64_t attention = d * query_width + 2 * d * kv_width + query_width * d;
-  if (shape.linear_biases) attention += query_width + 2 * kv_width + d;
-  if (shape.position_encoding == PositionEncoding::RELATIVE_XL) attention += d * query_width + 2 * query_width;
-
-  std::int64_t expert = (shape.glu ? 3 : 2) * d * f;
-  if (shape.linear_biases) expert += (shape.glu ? 2 : 1) * f + d;
-
-  const std::int64_t router = shape.num_experts > 1 ? d * shape.num_experts : 0;
+  const std::int64_t heads = shape.num_heads;
   const std::int64_t norm = shape.norm == NormKind::RMS_NORM ? d : 2 * d;
+
+  std::int64_t attention = 0;
+  if (shape.IsMla()) {
+    // Queries: W_DQ d x q_lora, its RMSNorm, W_UQ q_lora x H (nope + rope); or W_Q d x H (nope + rope).
+    const std::int64_t query_width = heads * shape.QkHeadDim();
+    attention += shape.q_lora_rank > 0 ? d * shape.q_lora_rank + shape.q_lora_rank + shape.q_lora_rank * query_width
+                                       : d * query_width;
+    // Keys and values: W_DKV d x (kv_lora + rope) (the rope key is shared by all heads), its RMSNorm, and
+    // W_UK, W_UV kv_lora x H nope and kv_lora x H v; then W_O H v x d.
+    attention += d * (shape.kv_lora_rank + shape.qk_rope_head_dim) + shape.kv_lora_rank +
+                 shape.kv_lora_rank * heads * (shape.qk_nope_head_dim + shape.v_head_dim);
+    attention += heads * shape.v_head_dim * d;
+  } else {
+    const std::int64_t query_width = heads * shape.HeadDim();           // H Q
+    const std::int64_t kv_width = shape.KvHeads() * shape.HeadDim();     // K Q
+    attention = d * query_width + 2 * d * kv_width + query_width * d;
+    if (shape.linear_biases) attention += query_width + 2 * kv_width + d;
+    if (shape.position_encoding == PositionEncoding::RELATIVE_XL) attention += d * query_width + 2 * query_width;
+  }
+
+  auto mlp_of_width = [&](std::int64_t f) {
+    std::int64_t mlp = (shape.glu ? 3 : 2) * d * f;
+    if (shape.linear_biases) mlp += (shape.glu ? 2 : 1) * f + d;
+    return mlp;
+  };
+  const std::int64_t dense_mlp = mlp_of_width(shape.d_ff);
+  const std::int64_t expert = mlp_of_width(shape.ExpertFfn());
+  const std::int64_t moe_layers = shape.NumMoeLayers();
+  const std::int64_t dense_layers = layers - moe_layers;
+  const std::int64_t router = shape.IsMoe() ? d * shape.num_experts : 0;
+  const std::int64_t moe_mlp = (shape.num_experts + shape.num_shared_experts) * expert;
 
   ParameterCounts counts;
   counts.token_embedding = shape.vocab_size * d;
@@ -117,16 +158,20 @@ ParameterCounts CountParameters(const TransformerShape& shape) {
       shape.position_encoding == PositionEncoding::LEARNED_ABSOLUTE ? shape.context_length * d : 0;
   counts.unembedding = shape.tied_embeddings ? 0 : shape.vocab_size * d;
   counts.attention = layers * attention;
-  counts.mlp_per_expert_layer = expert;
-  counts.mlp = layers * shape.num_experts * expert;
-  counts.router = layers * router;
+  counts.attention_per_layer = attention;
+  counts.mlp_per_expert_layer = shape.IsMoe() ? expert : dense_mlp;
+  counts.dense_mlp_per_layer = dense_mlp;
+  counts.mlp = dense_layers * dense_mlp + moe_layers * moe_mlp;
+  counts.routed_experts = moe_layers * shape.num_experts * expert;
+  counts.router = moe_layers * router;
   counts.norms = layers * 2 * norm + norm;
-  counts.per_layer = attention + shape.num_experts * expert + router + 2 * norm;
+  counts.per_layer = attention + std::max(moe_layers > 0 ? moe_mlp + router : 0, dense_layers > 0 ? dense_mlp : 0) +
+                     2 * norm;
 
   counts.embedding = counts.token_embedding + counts.position_embedding + counts.unembedding;
   counts.total = counts.embedding + counts.attention + counts.mlp + counts.router + counts.norms;
   counts.non_embedding = counts.total - counts.embedding;
-  const std::int64_t unrouted = layers * (shape.num_experts - shape.active_experts) * expert;
+  const std::int64_t unrouted = moe_layers * (shape.num_experts - shape.active_experts) * expert;
   counts.active = counts.total - unrouted;
   counts.active_non_embedding = counts.non_embedding - unrouted;
   return counts;
@@ -142,8 +187,10 @@ double MatmulParamsPerToken(const TransformerShape& shape) {
 double TrainingFlopsPerToken(const TransformerShape& shape, AttentionFlops attention) {
   const double matmul = 6.0 * MatmulParamsPerToken(shape);
   // PaLM: 12 L H Q T for the full (non-causal) score and value products; half of it for the causal triangle.
-  const double full = 12.0 * static_cast<double>(shape.num_layers) * static_cast<double>(shape.num_heads) *
-                      static_cast<double>(shape.HeadDim()) * static_cast<double>(shape.context_length);
+  // With score and value head sizes that differ (MLA): 6 L H T (Q_qk + Q_v).
+  const double full = 6.0 * static_cast<double>(shape.num_layers) * static_cast<double>(shape.num_heads) *
+                      static_cast<double>(shape.QkHeadDim() + shape.VHeadDim()) *
+                      static_cast<double>(shape.context_length);
   return matmul + (attention == AttentionFlops::CAUSAL ? 0.5 * full : full);
 }
 
@@ -154,8 +201,9 @@ double TrainingFlops(const TransformerShape& shape, double num_tokens, Attention
 
 double InferenceFlopsPerToken(const TransformerShape& shape, std::int64_t context_tokens) {
   SCALEPLAN_CHECK(context_tokens >= 0, "context_tokens must not be negative");
-  const double attention = 4.0 * static_cast<double>(shape.num_layers) * static_cast<double>(shape.num_heads) *
-                           static_cast<double>(shape.HeadDim()) * static_cast<double>(context_tokens);
+  const double attention = 2.0 * static_cast<double>(shape.num_layers) * static_cast<double>(shape.num_heads) *
+                           static_cast<double>(shape.QkHeadDim() + shape.VHeadDim()) *
+                           static_cast<double>(context_tokens);
   return 2.0 * MatmulParamsPerToken(shape) + attention;
 }
 
@@ -190,13 +238,22 @@ double LayerActivationBytes(const TransformerShape& shape, std::int64_t sequence
   const double h = static_cast<double>(shape.d_model);
   if (recomputation == Recomputation::FULL) return 2.0 * sb * h;
 
-  const double query_width = static_cast<double>(shape.num_heads * shape.HeadDim());
-  const double kv_width = static_cast<double>(shape.KvHeads() * shape.HeadDim());
-  const double f = static_cast<double>(shape.d_ff);
-  const double routed = static_cast<double>(shape.active_experts);
+  // Q, K and V widths: H Q, K Q, K Q; with MLA the up-projected keys and values of every head, H Q_qk and H Q_v
+  // (the latents are smaller and kept beside them).
+  const double query_width = static_cast<double>(shape.num_heads * shape.QkHeadDim());
+  const double key_width = shape.IsMla() ? query_width : static_cast<double>(shape.KvHeads() * shape.HeadDim());
+  const double value_width =
+      shape.IsMla() ? static_cast<double>(shape.num_heads * shape.VHeadDim()) : key_width;
+  const double kv_width = 0.5 * (key_width + value_width);
+  // The MLP of the layer's kind: the average over layers of the MLP widths a token passes through (its top-k
+  // routed experts and the shared ones in MoE layers, d_ff in dense layers), so that L x this is the model's total.
+  const double moe_share = static_cast<double>(shape.NumMoeLayers()) / static_cast<double>(shape.num_layers);
+  const double f = (1.0 - moe_share) * static_cast<double>(shape.d_ff) +
+                   moe_share * static_cast<double>(shape.active_experts + shape.num_shared_experts) *
+                       static_cast<double>(shape.ExpertFfn());
   const double norms = 4.0 * sb * h;
   const double attention = 3.0 * sb * h + 4.0 * sb * query_width + 4.0 * sb * kv_width;
-  const double mlp = 3.0 * sb * h + routed * (shape.glu ? 8.0 : 4.0) * sb * f;
+  const double mlp = 3.0 * sb * h + (shape.glu ? 8.0 : 4.0) * sb * f;
   double bytes = norms + attention + mlp;
   if (recomputation == Recomputation::NONE) {
     // Softmax output 2 a s^2 b, its dropout mask a s^2 b, the dropout output 2 a s^2 b.

@@ -63,14 +63,38 @@ struct TransformerShape {
   std::int64_t vocab_size = 0;
   std::int64_t context_length = 0;    // training sequence length in tokens
   bool tied_embeddings = false;       // the unembedding reuses the token embedding matrix
-  std::int64_t num_experts = 1;       // MLP experts per layer; 1 = dense
-  std::int64_t active_experts = 1;    // experts each token is routed to (top-k)
+  std::int64_t num_experts = 1;       // routed MLP experts per MoE layer; 1 = dense
+  std::int64_t active_experts = 1;    // routed experts each token is sent to (top-k)
+  std::int64_t num_shared_experts = 0;  // experts every token passes through in an MoE layer (DeepSeek); width
+                                        // expert_d_ff each
+  std::int64_t expert_d_ff = 0;       // hidden width of one routed or shared expert; 0 = d_ff
+  std::int64_t first_dense_layers = 0;  // the first k layers have a dense MLP of width d_ff (DeepSeek-V3: 3)
+  std::int64_t moe_layer_interval = 1;  // after those, every m-th layer is an MoE layer (1: all; GShard: 2)
+  // Multi-head latent attention (DeepSeek-V2/V3), used when kv_lora_rank > 0: queries through an optional
+  // low-rank q_lora_rank (0 = a full d x H (nope + rope) projection), keys and values through a shared kv_lora_rank
+  // latent plus one rope key of qk_rope_head_dim shared by all heads; per head qk_nope_head_dim + qk_rope_head_dim
+  // for scores and v_head_dim for values. num_kv_heads and head_dim are then not used.
+  std::int64_t q_lora_rank = 0;
+  std::int64_t kv_lora_rank = 0;
+  std::int64_t qk_nope_head_dim = 0;
+  std::int64_t qk_rope_head_dim = 0;
+  std::int64_t v_head_dim = 0;
   NormKind norm = NormKind::RMS_NORM;
   PositionEncoding position_encoding = PositionEncoding::ROTARY;
   bool linear_biases = false;         // biases on every attention and MLP matrix (GPT-2/3 style)
 
   std::int64_t KvHeads() const { return num_kv_heads > 0 ? num_kv_heads : num_heads; }
   std::int64_t HeadDim() const { return head_dim > 0 ? head_dim : (num_heads > 0 ? d_model / num_heads : 0); }
+  bool IsMla() const { return kv_lora_rank > 0; }
+  bool IsMoe() const { return num_experts > 1; }
+  // Per-head widths of the score product (query/key) and of the value product: HeadDim() both without MLA.
+  std::int64_t QkHeadDim() const { return IsMla() ? qk_nope_head_dim + qk_rope_head_dim : HeadDim(); }
+  std::int64_t VHeadDim() const { return IsMla() ? v_head_dim : HeadDim(); }
+  std::int64_t ExpertFfn() const { return expert_d_ff > 0 ? expert_d_ff : d_ff; }
+  // Layers whose MLP is a mixture of experts (0 for a dense model); the others have a dense d_ff MLP.
+  std::int64_t NumMoeLayers() const {
+    return IsMoe() && num_layers > first_dense_layers ? (num_layers - first_dense_layers) / moe_layer_interval : 0;
+  }
 
   // False, with the reason in *why (if given), when the shape is not buildable: a size below 1, head_dim left at 0
   // while num_heads does not divide d_model, query heads not a multiple of key/value heads, active experts outside
@@ -85,10 +109,13 @@ struct ParameterCounts {
   std::int64_t unembedding = 0;         // V d when untied, else 0
   std::int64_t attention = 0;           // all layers, biases and relative-position projections included
   std::int64_t mlp = 0;                 // all layers, all experts, biases included
-  std::int64_t mlp_per_expert_layer = 0;  // one expert's MLP in one layer
+  std::int64_t mlp_per_expert_layer = 0;  // one expert's MLP in one layer (expert_d_ff wide in an MoE model)
+  std::int64_t dense_mlp_per_layer = 0;   // one dense layer's MLP (d_ff wide)
+  std::int64_t attention_per_layer = 0;   // one layer's attention block
+  std::int64_t routed_experts = 0;        // all layers, all routed experts (the part expert parallelism shards)
   std::int64_t router = 0;              // all layers
   std::int64_t norms = 0;               // all layers and the final norm
-  std::int64_t per_layer = 0;           // one layer, everything in it (all experts)
+  std::int64_t per_layer = 0;           // one layer, everything in it (all experts; the largest kind of layer)
 
   std::int64_t total = 0;
   std::int64_t embedding = 0;             // token_embedding + position_embedding + unembedding
@@ -111,6 +138,9 @@ ParameterCounts CountParameters(const TransformerShape& shape);
 // which is also Kaplan et al.'s 6 n_layer n_ctx d_attn. The default is PaLM's non-causal count because published
 // MFU figures (PaLM 46.2%, and the 40% planning default) are measured with it: time = FLOPs / (peak x MFU) is
 // only right when FLOPs and MFU follow the same convention. Softmax, norms and activations are not counted.
+// With different score and value head sizes (MLA) the product is 6 L H T (Q_qk + Q_v), which is 12 L H Q T when
+// both are Q. For a dense GPT (H Q = h, N = 12 L h^2 + V h) the total is 72 L h^2 + 12 L h T + 6 V h per token,
+// Narayanan et al. 2021's 72 b s L h^2 (1 + s/(6h) + V/(12 L h)) per iteration of b sequences of s = T tokens.
 enum class AttentionFlops {
   NON_CAUSAL,  // 12 L H Q T (PaLM's MFU convention)
   CAUSAL,      // 6 L H Q T (only the unmasked half)
@@ -186,7 +216,8 @@ TrainingMemory EstimateTrainingMemory(const TransformerShape& shape, const Train
 // Bytes of optimizer state per parameter (fp32 master copy + moments), as EstimateTrainingMemory counts them.
 double OptimizerBytesPerParam(const TransformerShape& shape, const TrainingMemoryOptions& options);
 
-// Korthikanti et al.'s per-layer activation bytes for one layer of `shape` (see Recomputation).
+// Korthikanti et al.'s per-layer activation bytes for one layer of `shape` (see Recomputation); in a model that
+// mixes dense and MoE layers, the average layer (L times this is the model's total).
 double LayerActivationBytes(const TransformerShape& shape, std::int64_t sequence_tokens,
                             std::int64_t micro_batch_sequences, Recomputation recomputation);
 
