@@ -19,6 +19,7 @@
 #include "fitting/golden.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
+#include "fitting/sparse_fit.h"
 
 namespace scaleplan::cli {
 namespace {
@@ -329,6 +330,145 @@ int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& colum
   return kExitOk;
 }
 
+// `fit --law sparse` and `fit --law frantar2023-t5`: Frantar et al. 2023's eq. 1 (fitting/sparse_fit.h).
+int FitSparseLawCommand(const std::string& runs_path, const std::string& law_name, SparseRunsOptions sparse_options,
+                        const RunsColumns& columns, const FitFlags& flags, const BootstrapOptions& bootstrap,
+                        OutputFormat output, const std::string& out_path) {
+  const bool bundled = runs_path.empty();
+  if (law_name == "frantar2023-t5" && !bundled) {
+    throw UsageError("--law frantar2023-t5 fits the bundled T5 runs beside the published law; fit your own runs "
+                     "with --law sparse");
+  }
+  sparse_options.params_column = columns.params;
+  sparse_options.tokens_column = columns.tokens;
+  sparse_options.loss_column = columns.loss;
+  const double bundled_tokens_per_step =
+      sparse_options.tokens_per_step > 0 ? sparse_options.tokens_per_step : kT5TokensPerStep;
+  const SparseRunsTable table = bundled ? BundledFrantarT5Runs(bundled_tokens_per_step)
+                                        : LoadSparseRunsCsv(InputPath(runs_path), sparse_options);
+  RefuseToOverwriteInput(out_path);
+  const InitGrid grid = ResolveGrid(flags, SparseModel::DefaultGrid());
+  SparseFit fit;
+  {
+    ProgressBar bar("fitting sparse law");
+    fit = FitSparseLaw(table, flags.options, grid, bootstrap.num_resamples > 0 ? &bootstrap : nullptr,
+                       BarCallback(&bar));
+  }
+  const SparseLaw published = FrantarT5Law(bundled_tokens_per_step);
+  const nlohmann::ordered_json json =
+      SparseFitToJson(fit, table, bundled ? &published : nullptr, bundled ? bundled_tokens_per_step : 0.0);
+  if (!out_path.empty() && fit.search.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
+  if (output == OutputFormat::JSON) {
+    std::cout << json.dump(2) << '\n';
+    for (const std::string& warning : fit.warnings) std::cerr << "scaleplan fit: warning: sparse: " << warning << '\n';
+  } else {
+    char line[256];
+    std::cout << "Sparse law (Frantar et al. 2023, eq. 1) fitted to " << table.runs.size() << " runs from "
+              << table.source << '\n';
+    for (const std::string& note : table.notes) std::cout << "  note: " << note << '\n';
+    std::cout << "\n  L(S, N, D) = (a_S (1 - S)^b_S + c_S) (1 / N)^b_N + (a_D / D)^b_D + c   (N non-zero, D tokens)\n";
+    const double values[] = {fit.law.a_S, fit.law.b_S, fit.law.c_S, fit.law.b_N, fit.law.a_D, fit.law.b_D, fit.law.c};
+    const double notebook[] = {published.a_S, published.b_S, published.c_S, published.b_N,
+                               published.a_D, published.b_D, published.c};
+    for (size_t k = 0; k < SparseIntervalNames().size(); ++k) {
+      std::snprintf(line, sizeof line, "    %-6s %-14.6g", SparseIntervalNames()[k].c_str(), values[k]);
+      std::cout << line;
+      if (k < fit.intervals.size()) {
+        std::snprintf(line, sizeof line, " [%.6g, %.6g]", fit.intervals[k].second.first,
+                      fit.intervals[k].second.second);
+        std::cout << line;
+      }
+      if (bundled) {
+        std::snprintf(line, sizeof line, "   published %.6g", notebook[k]);
+        std::cout << line;
+      }
+      std::cout << '\n';
+    }
+    std::snprintf(line, sizeof line,
+                  "  objective (Huber sum, delta %g)  %.6e; log-space RMSE %.4f, max |r| %.4f; %d sparsity levels\n",
+                  flags.options.huber_delta, fit.search.objective, fit.stats.rmse, fit.stats.max_abs,
+                  fit.num_sparsity_levels);
+    std::cout << line;
+    std::cout << "  search      " << fit.search.num_starts << " of " << fit.search.num_grid_points
+              << " grid points; " << fit.search.num_converged << " converged, " << fit.search.num_at_best
+              << " reached the best optimum\n";
+    if (bundled) {
+      const SparseLawStats stats = SparseStats(published, table, flags.options.huber_delta);
+      std::snprintf(line, sizeof line,
+                    "  published   the notebook's coefficients: objective %.6e, log-space RMSE %.4f (they are not "
+                    "this objective's optimum)\n",
+                    stats.objective, stats.rmse);
+      std::cout << line;
+      const SparseHeldOutRun held;
+      const double tokens = held.steps * bundled_tokens_per_step;
+      std::snprintf(line, sizeof line,
+                    "  held out    S %.3g, %s non-zero, %.3g steps: measured %.4f; this fit %.4f, published %.4f\n",
+                    held.sparsity, FormatQuantity(held.num_nonzero_params).c_str(), held.steps, held.loss_nats,
+                    fit.search.usable ? fit.law.Loss(held.sparsity, held.num_nonzero_params, tokens) : 0.0,
+                    published.Loss(held.sparsity, held.num_nonzero_params, tokens));
+      std::cout << line << "              a lower objective is not automatically a better extrapolation\n";
+      std::snprintf(line, sizeof line,
+                    "  note        the T5 runs count steps; D = steps x %.6g tokens (T5's usual 128 x 512 unless "
+                    "--tokens-per-step says otherwise)\n",
+                    bundled_tokens_per_step);
+      std::cout << line;
+    }
+    for (const std::string& warning : fit.warnings) std::cout << "  warning     " << warning << '\n';
+  }
+  if (!fit.search.usable) {
+    std::cerr << "scaleplan fit: error: the sparse fit is not usable: " << fit.search.status << '\n';
+    return kExitFitFailed;
+  }
+  return kExitOk;
+}
+
+// `fit --law routing`: Clark et al. 2022's eq. 1 per router (fitting/sparse_fit.h).
+int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, OutputFormat output,
+                         const std::string& out_path) {
+  const RoutingRunsTable table = runs_path.empty() ? BundledClarkRuns() : LoadRoutingRunsCsv(InputPath(runs_path));
+  RefuseToOverwriteInput(out_path);
+  const InitGrid grid = ResolveGrid(flags, RoutingModel::DefaultGrid());
+  const std::vector<RoutingFit> fits = FitRoutingLaws(table, flags.options, grid);
+  const nlohmann::ordered_json json = RoutingFitsToJson(fits, table);
+  bool usable = true;
+  for (const RoutingFit& fit : fits) usable = usable && fit.search.usable;
+  if (!out_path.empty() && usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
+  if (output == OutputFormat::JSON) {
+    std::cout << json.dump(2) << '\n';
+  } else {
+    char line[256];
+    std::cout << "Routing law (Clark et al. 2022, eq. 1) fitted per router to " << table.runs.size()
+              << " runs from " << table.source << " (each router's runs with the Dense runs as E = 1)\n"
+              << "  log10 L = a log10 N + b log10 E^ + c log10 N log10 E^ + d,  "
+                 "1/E^ = 1/(E - 1 + (1/E_start - 1/E_max)^-1) + 1/E_max\n\n";
+    std::snprintf(line, sizeof line, "  %-8s %5s %9s %9s %9s %9s %9s %9s %12s\n", "router", "runs", "a", "b", "c",
+                  "d", "E_start", "E_max", "objective");
+    std::cout << line;
+    for (const RoutingFit& fit : fits) {
+      std::snprintf(line, sizeof line, "  %-8s %5d %9.5f %9.5f %9.5f %9.5f %9.4g %9.4g %12.6e\n", fit.router.c_str(),
+                    fit.num_runs, fit.law.a, fit.law.b, fit.law.c, fit.law.d, fit.law.e_start, fit.law.e_max,
+                    fit.objective);
+      std::cout << line;
+      if (fit.has_published) {
+        std::snprintf(line, sizeof line, "  %-8s %5s %9.5f %9.5f %9.5f %9.5f %9.4g %9.4g %12.6e\n", "  published",
+                      "", fit.published.a, fit.published.b, fit.published.c, fit.published.d,
+                      fit.published.e_start, fit.published.e_max, fit.published_objective);
+        std::cout << line;
+      }
+    }
+    std::cout << "\n  objective: the sum of Huber_1e-3 of the natural-log residual. Clark et al. minimised the mean\n"
+                 "  squared log10 error, so their coefficients are not expected to be this objective's optimum.\n";
+  }
+  for (const RoutingFit& fit : fits) {
+    if (!fit.search.usable) {
+      std::cerr << "scaleplan fit: error: the routing fit of " << fit.router << " is not usable: "
+                << fit.search.status << '\n';
+      return kExitFitFailed;
+    }
+  }
+  return kExitOk;
+}
+
 std::vector<double> ParseBudgets(const std::string& text) {
   std::vector<double> budgets;
   std::stringstream parts(text);
@@ -363,7 +503,10 @@ int Fit(const std::vector<std::string>& args) {
       ("runs", po::value(&runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
       ("law", po::value(&law_name)->default_value(law_name),
        "chinchilla (Approach 3), kaplan (Kaplan et al. 2020, non-embedding N), isoflop (Approach 2), all, or "
-       "data-constrained (R_D*, R_N* of Muennighoff et al. 2023; default runs: their bundled C4 runs)")
+       "data-constrained (R_D*, R_N* of Muennighoff et al. 2023; default runs: their bundled C4 runs), sparse "
+       "(Frantar et al. 2023's weight-sparse law; default runs: their bundled T5 runs), frantar2023-t5 (the same "
+       "fit beside the published T5 law) or routing (Clark et al. 2022 per router; default runs: their bundled "
+       "runs)")
       ("u-col", po::value(&unique_column), "data-constrained: column holding U, the unique tokens")
       ("compute", po::value(&compute_text)->default_value(compute_text),
        "budget(s) at which to show each law's allocation, comma-separated")
@@ -378,6 +521,15 @@ int Fit(const std::vector<std::string>& args) {
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddFitOptions(&options, &flags);
+  SparseRunsOptions sparse_options;
+  options.add_options()
+      ("sparsity-col", po::value(&sparse_options.sparsity_column),
+       "sparse: column holding S, the fraction of zero weights (default: sparsity or S; a density column gives "
+       "S = 1 - density)")
+      ("n-is-dense", po::bool_switch(&sparse_options.params_are_dense),
+       "sparse: the N column counts all weights, zeros included (N non-zero = N (1 - S))")
+      ("tokens-per-step", po::value(&sparse_options.tokens_per_step),
+       "sparse: read D from a steps column times this many tokens (the bundled T5 runs: 65536 by default)");
   options.add_options()
       ("bootstrap", po::value(&num_resamples)->implicit_value(bootstrap_options.num_resamples),
        "percentile intervals from this many resamples of the runs (--bootstrap alone: 1000; '=N' for N)")
@@ -404,9 +556,27 @@ int Fit(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
-  const std::vector<std::string> known = {"chinchilla", "kaplan", "isoflop", "all", "data-constrained"};
+  const std::vector<std::string> known = {"chinchilla", "kaplan",  "isoflop", "all", "data-constrained",
+                                          "sparse",     "frantar2023-t5", "routing"};
   if (std::find(known.begin(), known.end(), law_name) == known.end()) {
-    throw UsageError("--law must be chinchilla, kaplan, isoflop, all or data-constrained, not '" + law_name + "'");
+    throw UsageError("--law must be chinchilla, kaplan, isoflop, all, data-constrained, sparse, frantar2023-t5 or "
+                     "routing, not '" + law_name + "'");
+  }
+  if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing") {
+    if (!golden_path.empty()) throw UsageError("--save-golden records a Chinchilla fit, not --law " + law_name);
+    if (!(sparse_options.tokens_per_step >= 0) || !std::isfinite(sparse_options.tokens_per_step)) {
+      throw UsageError("--tokens-per-step must be positive");
+    }
+    if (law_name == "routing") {
+      if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law routing yet");
+      return FitRoutingLawCommand(runs_path, flags, output, out_path);
+    }
+    bootstrap_options.num_resamples = num_resamples;
+    bootstrap_options.num_threads = flags.options.num_threads;
+    std::string why;
+    if (num_resamples != 0 && !bootstrap_options.Check(&why)) throw UsageError(why);
+    return FitSparseLawCommand(runs_path, law_name, sparse_options, columns, flags, bootstrap_options, output,
+                               out_path);
   }
   if ((!out_path.empty() || !golden_path.empty()) && law_name != "chinchilla") {
     throw UsageError("--out and --save-golden record a Chinchilla fit; use --format json for the other laws");

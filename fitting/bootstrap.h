@@ -52,9 +52,10 @@ std::vector<int> ResampleCounts(size_t num_runs, std::uint64_t seed, int index);
 // The candidate starts for a resample, from the full fit: its distinct local optima, then its start points.
 std::vector<std::vector<double>> BootstrapCandidates(const MultiStartResult& full, int num_candidates);
 
-// Runs the bootstrap of a law. Model must be constructible as Model(table, counts).
-template <class Model>
-BootstrapSamples Bootstrap(const RunsTable& table, const MultiStartResult& full, const MultiStartOptions& fit_options,
+// Runs the bootstrap of a law. Model must be constructible as Model(table, counts); Table is any table of runs
+// with a `runs` vector (RunsTable, or a law's own table such as SparseRunsTable).
+template <class Model, class Table = RunsTable>
+BootstrapSamples Bootstrap(const Table& table, const MultiStartResult& full, const MultiStartOptions& fit_options,
                            const BootstrapOptions& options, const ProgressCallback& progress = nullptr) {
   std::string why;
   SCALEPLAN_CHECK(options.Check(&why), why);

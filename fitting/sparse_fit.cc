@@ -1,0 +1,363 @@
+#include "fitting/sparse_fit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "core/error.h"
+#include "core/runs_table.h"
+#include "core/statistics.h"
+#include "fitting/identifiability.h"
+
+namespace scaleplan {
+namespace {
+
+double HuberValue(double residual, double delta) { return Huber(residual, delta); }
+
+// The number of values that differ by more than 1e-6 relative (as fitting/identifiability.h counts them).
+int CountDistinct(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  int count = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i == 0 || std::fabs(values[i] - values[i - 1]) > kDistinctRelativeTolerance * std::fabs(values[i])) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+LawTerms SparseTerms() {
+  LawTerms terms;
+  terms.name = "sparse law (Frantar et al. 2023)";
+  terms.num_params = SparseModel::kNumParams;
+  terms.min_distinct = 3;
+  terms.params_axis = "N";
+  terms.tokens_axis = "D";
+  terms.params_term = "(a_S (1 - S)^b_S + c_S) / N^b_N + c";
+  terms.params_term_params = "b_N, a_S, c_S and c";
+  terms.tokens_term = "(a_D / D)^b_D + c";
+  terms.tokens_term_params = "b_D, a_D and c";
+  terms.params_pair = "b_N and the sparsity factor";
+  terms.tokens_pair = "b_D and a_D";
+  return terms;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+// Frantar et al. 2023.
+
+SparseModel::SparseModel(const SparseRunsTable& table) : SparseModel(table, std::vector<int>(table.runs.size(), 1)) {}
+
+SparseModel::SparseModel(const SparseRunsTable& table, const std::vector<int>& counts) {
+  SCALEPLAN_CHECK(counts.size() == table.runs.size(), "one count per run");
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    if (counts[i] <= 0) continue;
+    const SparseRun& run = table.runs[i];
+    log_density_.push_back(std::log(1.0 - run.sparsity));
+    log_params_.push_back(std::log(run.num_nonzero_params));
+    log_tokens_.push_back(std::log(run.num_tokens));
+    log_loss_.push_back(std::log(run.loss_nats));
+    weight_.push_back(static_cast<double>(counts[i]));
+  }
+}
+
+InitGrid SparseModel::DefaultGrid() {
+  InitGrid grid;
+  grid.names = {"log_a_S", "b_S", "log_c_S", "b_N", "log_a_D", "b_D", "log_c"};
+  grid.axes = {{0.0, 2.5, 5.0},          {0.25, 0.875, 1.5}, {0.0, 2.5, 5.0},       {0.1, 0.2, 0.3, 0.4},
+               {10.0, 15.0, 20.0, 25.0}, {0.1, 0.25, 0.4},   {-1.0, -0.5, 0.0, 0.5}};
+  return grid;
+}
+
+SparseLaw SparseModel::ToLaw(const std::vector<double>& p) {
+  SCALEPLAN_CHECK(p.size() == static_cast<size_t>(kNumParams), "7 parameters");
+  SparseLaw law;
+  law.a_S = std::exp(p[0]);
+  law.b_S = p[1];
+  law.c_S = std::exp(p[2]);
+  law.b_N = p[3];
+  law.a_D = std::exp(p[4]);
+  law.b_D = p[5];
+  law.c = std::exp(p[6]);
+  return law;
+}
+
+std::vector<double> SparseModel::FromLaw(const SparseLaw& law) {
+  return {std::log(law.a_S), law.b_S, std::log(law.c_S), law.b_N, std::log(law.a_D), law.b_D, std::log(law.c)};
+}
+
+SparseLawStats SparseStats(const SparseLaw& law, const SparseRunsTable& table, double huber_delta) {
+  SparseLawStats stats;
+  double sum_sq = 0.0;
+  for (const SparseRun& run : table.runs) {
+    const double residual =
+        std::log(law.Loss(run.sparsity, run.num_nonzero_params, run.num_tokens)) - std::log(run.loss_nats);
+    stats.objective += HuberValue(residual, huber_delta);
+    sum_sq += residual * residual;
+    stats.max_abs = std::max(stats.max_abs, std::fabs(residual));
+  }
+  if (!table.runs.empty()) stats.rmse = std::sqrt(sum_sq / static_cast<double>(table.runs.size()));
+  return stats;
+}
+
+double SparseObjective(const SparseLaw& law, const SparseRunsTable& table, double huber_delta) {
+  return SparseStats(law, table, huber_delta).objective;
+}
+
+const std::vector<std::string>& SparseIntervalNames() {
+  static const std::vector<std::string> names = {"a_S", "b_S", "c_S", "b_N", "a_D", "b_D", "c"};
+  return names;
+}
+
+SparseFit FitSparseLaw(const SparseRunsTable& table, const MultiStartOptions& options, const InitGrid& grid,
+                       const BootstrapOptions* bootstrap, const ProgressCallback& progress) {
+  // N and D as the shared identifiability rules see them.
+  RunsTable view;
+  view.source = table.source;
+  std::vector<double> levels;
+  for (const SparseRun& run : table.runs) {
+    TrainingRun plain;
+    plain.num_params = run.num_nonzero_params;
+    plain.num_tokens = run.num_tokens;
+    plain.compute_flops = 6.0 * run.num_nonzero_params * run.num_tokens;
+    plain.loss_nats = run.loss_nats;
+    plain.line = run.line;
+    view.runs.push_back(plain);
+    levels.push_back(1.0 - run.sparsity);
+  }
+  SparseFit fit;
+  fit.num_sparsity_levels = CountDistinct(levels);
+  if (fit.num_sparsity_levels < 3) {
+    throw InputError("the sparse law cannot be identified: " + std::to_string(fit.num_sparsity_levels) +
+                         (fit.num_sparsity_levels == 1 ? " sparsity level" : " sparsity levels") +
+                         " in " + std::to_string(table.runs.size()) +
+                         " runs, but the sparsity factor a_S (1 - S)^b_S + c_S has 3 parameters and takes one "
+                         "value per level, so b_S cannot be identified; the fit needs runs at 3 or more sparsities",
+                     InputLocation{table.source});
+  }
+  fit.warnings = RequireIdentifiable(view, SparseTerms());
+  fit.options = options;
+  fit.grid = grid;
+  const SparseModel model(table);
+  fit.search = FitMultiStart(model, grid, options, progress);
+  if (!fit.search.usable) return fit;
+  fit.law = SparseModel::ToLaw(fit.search.params);
+  std::string why;
+  if (!fit.law.Check(&why)) {
+    fit.search.usable = false;
+    fit.search.status = "the optimum is not a valid law: " + why;
+    return fit;
+  }
+  fit.stats = SparseStats(fit.law, table, options.huber_delta);
+  if (bootstrap != nullptr && bootstrap->num_resamples > 0) {
+    fit.bootstrap = Bootstrap<SparseModel>(table, fit.search, options, *bootstrap, progress);
+    const std::vector<std::string>& names = SparseIntervalNames();
+    for (size_t k = 0; k < names.size() && !fit.bootstrap.params.empty(); ++k) {
+      std::vector<double> values;
+      for (const std::vector<double>& p : fit.bootstrap.params) {
+        const SparseLaw law = SparseModel::ToLaw(p);
+        const double all[] = {law.a_S, law.b_S, law.c_S, law.b_N, law.a_D, law.b_D, law.c};
+        values.push_back(all[k]);
+      }
+      fit.intervals.emplace_back(names[k], PercentileInterval(values, bootstrap->confidence));
+    }
+  }
+  return fit;
+}
+
+nlohmann::ordered_json SparseLawToJson(const SparseLaw& law) {
+  return {{"a_S", law.a_S}, {"b_S", law.b_S}, {"c_S", law.c_S}, {"b_N", law.b_N},
+          {"a_D", law.a_D}, {"b_D", law.b_D}, {"c", law.c}};
+}
+
+nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTable& table,
+                                       const SparseLaw* published, double tokens_per_step) {
+  nlohmann::ordered_json out;
+  out["law"] = "sparse";
+  out["form"] = "L(S, N, D) = (a_S (1 - S)^b_S + c_S) (1 / N)^b_N + (a_D / D)^b_D + c; N non-zero, D tokens";
+  const nlohmann::ordered_json params = SparseLawToJson(fit.law);
+  for (auto it = params.begin(); it != params.end(); ++it) out[it.key()] = it.value();
+  out["exponents"] = {{"b_S", fit.law.b_S}, {"b_N", fit.law.b_N}, {"b_D", fit.law.b_D}};
+  out["objective"] = fit.search.objective;
+  out["usable"] = fit.search.usable;
+  out["status"] = fit.search.status;
+  out["residuals"] = {{"num_runs", table.runs.size()}, {"rmse", fit.stats.rmse}, {"max_abs", fit.stats.max_abs}};
+  out["sparsity_levels"] = fit.num_sparsity_levels;
+  out["search"] = {{"grid", FormatGrid(fit.grid)},
+                   {"grid_points", fit.search.num_grid_points},
+                   {"starts", fit.search.num_starts},
+                   {"converged", fit.search.num_converged},
+                   {"at_best", fit.search.num_at_best},
+                   {"huber_delta", fit.options.huber_delta}};
+  if (!fit.intervals.empty()) {
+    nlohmann::ordered_json intervals;
+    for (const auto& [name, interval] : fit.intervals) intervals[name] = {interval.first, interval.second};
+    out["intervals"] = intervals;
+    out["bootstrap"] = {{"resamples", fit.bootstrap.num_resamples}, {"failed", fit.bootstrap.num_failed}};
+  }
+  out["warnings"] = fit.warnings;
+  if (published != nullptr) {
+    const SparseLawStats stats = SparseStats(*published, table, fit.options.huber_delta);
+    nlohmann::ordered_json entry = SparseLawToJson(*published);
+    entry["objective"] = stats.objective;
+    entry["rmse"] = stats.rmse;
+    entry["max_abs"] = stats.max_abs;
+    out["published"] = entry;
+  }
+  if (tokens_per_step > 0 && fit.search.usable) {
+    const SparseHeldOutRun run;
+    const double tokens = run.steps * tokens_per_step;
+    nlohmann::ordered_json held;
+    held["sparsity"] = run.sparsity;
+    held["num_nonzero_params"] = run.num_nonzero_params;
+    held["num_tokens"] = tokens;
+    held["measured"] = run.loss_nats;
+    held["fit"] = fit.law.Loss(run.sparsity, run.num_nonzero_params, tokens);
+    if (published != nullptr) held["published"] = published->Loss(run.sparsity, run.num_nonzero_params, tokens);
+    out["held_out"] = held;
+  }
+  out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clark et al. 2022.
+
+RoutingModel::RoutingModel(const RoutingRunsTable& table)
+    : RoutingModel(table, std::vector<int>(table.runs.size(), 1)) {}
+
+RoutingModel::RoutingModel(const RoutingRunsTable& table, const std::vector<int>& counts) {
+  SCALEPLAN_CHECK(counts.size() == table.runs.size(), "one count per run");
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    if (counts[i] <= 0) continue;
+    const RoutingRun& run = table.runs[i];
+    log10_params_.push_back(std::log10(run.num_params));
+    experts_.push_back(run.num_experts);
+    log_loss_.push_back(std::log(run.loss_nats));
+    weight_.push_back(static_cast<double>(counts[i]));
+  }
+}
+
+InitGrid RoutingModel::DefaultGrid() {
+  InitGrid grid;
+  grid.names = {"a", "b", "c", "d", "ln_E_start", "ln_E_max"};
+  grid.axes = {{-0.12, -0.08, -0.04}, {-0.2, -0.1, 0.0, 0.1}, {-0.01, 0.0, 0.01, 0.02},
+               {0.8, 1.1, 1.4},       {0.0, 0.7, 1.4},        {4.0, 5.5, 7.0}};
+  return grid;
+}
+
+RoutingLaw RoutingModel::ToLaw(const std::vector<double>& p) {
+  SCALEPLAN_CHECK(p.size() == static_cast<size_t>(kNumParams), "6 parameters");
+  return {p[0], p[1], p[2], p[3], std::exp(p[4]), std::exp(p[5])};
+}
+
+std::vector<double> RoutingModel::FromLaw(const RoutingLaw& law) {
+  return {law.a, law.b, law.c, law.d, std::log(law.e_start), std::log(law.e_max)};
+}
+
+double RoutingObjective(const RoutingLaw& law, const RoutingRunsTable& table, double huber_delta) {
+  double sum = 0.0;
+  for (const RoutingRun& run : table.runs) {
+    sum += HuberValue(std::log(law.Loss(run.num_params, run.num_experts)) - std::log(run.loss_nats), huber_delta);
+  }
+  return sum;
+}
+
+std::optional<RoutingLaw> PublishedRoutingLaw(const std::string& router) {
+  if (router == "S-Base") return ClarkSBaseLaw();
+  return std::nullopt;
+}
+
+std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const MultiStartOptions& options,
+                                       const InitGrid& grid) {
+  std::vector<std::string> routers;
+  for (const RoutingRun& run : table.runs) {
+    if (run.router != "Dense" && std::find(routers.begin(), routers.end(), run.router) == routers.end()) {
+      routers.push_back(run.router);
+    }
+  }
+  if (routers.empty()) {
+    throw InputError("no routed runs: every run's router is Dense, so the expert terms cannot be identified",
+                     InputLocation{table.source});
+  }
+  std::vector<RoutingFit> fits;
+  for (const std::string& router : routers) {
+    const RoutingRunsTable runs = RoutingRunsFor(table, router);
+    std::vector<double> params, experts;
+    for (const RoutingRun& run : runs.runs) {
+      params.push_back(run.num_params);
+      experts.push_back(run.num_experts);
+    }
+    const int distinct_params = CountDistinct(params), distinct_experts = CountDistinct(experts);
+    if (runs.runs.size() <= static_cast<size_t>(RoutingModel::kNumParams) || distinct_params < 3 ||
+        distinct_experts < 3) {
+      throw InputError("Clark et al.'s law cannot be identified for router '" + router + "': " +
+                           std::to_string(runs.runs.size()) + " runs (with the Dense ones), " +
+                           std::to_string(distinct_params) + " distinct N and " + std::to_string(distinct_experts) +
+                           " distinct E; it needs at least 7 runs and 3 distinct values of each",
+                       InputLocation{table.source});
+    }
+    RoutingFit fit;
+    fit.router = router;
+    fit.num_runs = static_cast<int>(runs.runs.size());
+    const RoutingModel model(runs);
+    fit.search = FitMultiStart(model, grid, options);
+    if (fit.search.usable) {
+      fit.law = RoutingModel::ToLaw(fit.search.params);
+      fit.objective = fit.search.objective;
+      double sum_sq = 0.0;
+      for (int i = 0; i < model.NumSamples(); ++i) {
+        const double r = model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i);
+        sum_sq += r * r;
+      }
+      fit.rmse = std::sqrt(sum_sq / model.NumSamples());
+    }
+    if (const std::optional<RoutingLaw> published = PublishedRoutingLaw(router)) {
+      fit.has_published = true;
+      fit.published = *published;
+      fit.published_objective = RoutingObjective(*published, runs, options.huber_delta);
+    }
+    fits.push_back(fit);
+  }
+  return fits;
+}
+
+nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, const RoutingRunsTable& table) {
+  auto law_json = [](const RoutingLaw& law) {
+    return nlohmann::ordered_json{{"a", law.a},         {"b", law.b},          {"c", law.c},
+                                  {"d", law.d},         {"E_start", law.e_start}, {"E_max", law.e_max}};
+  };
+  nlohmann::ordered_json out;
+  out["law"] = "routing";
+  out["form"] = "log10 L = a log10 N + b log10 E^ + c log10 N log10 E^ + d; "
+                "1/E^ = 1/(E - 1 + (1/E_start - 1/E_max)^-1) + 1/E_max";
+  out["objective_note"] =
+      "sum of Huber_1e-3 of the natural-log residual; Clark et al. minimised the mean squared log10 error";
+  nlohmann::ordered_json routers = nlohmann::ordered_json::array();
+  bool usable = true;
+  for (const RoutingFit& fit : fits) {
+    nlohmann::ordered_json entry;
+    entry["router"] = fit.router;
+    entry["num_runs"] = fit.num_runs;
+    const nlohmann::ordered_json params = law_json(fit.law);
+    for (auto it = params.begin(); it != params.end(); ++it) entry[it.key()] = it.value();
+    entry["objective"] = fit.objective;
+    entry["rmse"] = fit.rmse;
+    entry["usable"] = fit.search.usable;
+    entry["status"] = fit.search.status;
+    if (fit.has_published) {
+      nlohmann::ordered_json published = law_json(fit.published);
+      published["objective"] = fit.published_objective;
+      entry["published"] = published;
+    }
+    usable = usable && fit.search.usable;
+    routers.push_back(entry);
+  }
+  out["usable"] = usable;
+  out["routers"] = routers;
+  out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  return out;
+}
+
+}  // namespace scaleplan
