@@ -330,7 +330,7 @@ RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& s
     if (run.router != "Dense" && run.num_experts < run.top_k) {
       InputLocation where = CsvCellLocation(csv, row, experts);
       where.text = row.fields[experts];
-      throw InputError("fewer experts than the top-k (" + row.fields[*top_k] + ") routes each token to", where);
+      throw InputError("fewer experts than the top-k (k = " + row.fields[*top_k] + " experts per token)", where);
     }
     table.runs.push_back(run);
   }
