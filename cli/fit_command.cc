@@ -8,6 +8,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/hyperparams_command.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/units.h"
@@ -485,6 +486,7 @@ std::vector<double> ParseBudgets(const std::string& text) {
 }
 
 int Fit(const std::vector<std::string>& args) {
+  if (AsksForHyperparamsLaw(args)) return FitHyperparamsLaw(args);  // its own options: cli/hyperparams_command.cc
   std::string runs_path;
   std::string format;
   std::string out_path;

@@ -1,0 +1,161 @@
+// `scaleplan fit --law hyperparams RUNS.csv`: batch-size and learning-rate laws fitted to the user's sweeps
+// (fitting/hyperparams_fit.h). `fit` hands the whole command line over when --law is hyperparams, since the options
+// (batch and learning-rate columns, sequence length, near-optimal tolerance) are this law's own.
+#include "cli/hyperparams_command.h"
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "cli/cli_common.h"
+#include "cli/progress.h"
+#include "cli/shared_options.h"
+#include "core/json_input.h"
+#include "core/units.h"
+#include "fitting/hyperparams_fit.h"
+
+namespace scaleplan::cli {
+namespace po = boost::program_options;
+
+bool AsksForHyperparamsLaw(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--law=hyperparams") return true;
+    if (args[i] == "--law" && i + 1 < args.size() && args[i + 1] == "hyperparams") return true;
+  }
+  return false;
+}
+
+namespace {
+
+std::string TableReport(const HyperparamsRuns& runs, const HyperparamsFit& fit, const HyperparamsBootstrap* boot,
+                        const HyperparamsFitOptions& options, size_t num_budgets) {
+  std::ostringstream out;
+  char line[320];
+  out << "Batch-size and learning-rate laws (DeepSeek LLM 2024's method) on " << runs.runs.size() << " runs from "
+      << runs.source << "\n";
+  for (const std::string& note : runs.notes) out << "  note: " << note << '\n';
+  std::snprintf(line, sizeof line,
+                "  %zu budgets with at least %d runs (runs within %.3g%% compute of each other are one budget); "
+                "near-optimal: within %.3g%% of a budget's best loss\n\n",
+                num_budgets, options.min_budget_runs, 100 * options.budget_tolerance,
+                100 * options.near_optimal_tolerance);
+  out << line;
+  std::snprintf(line, sizeof line, "  %10s %5s %5s %10s %12s %12s  %s\n", "budget", "runs", "used", "best loss",
+                "B_opt", "lr_opt", "note");
+  out << line;
+  for (const HyperparamsBudget& b : fit.budgets) {
+    std::snprintf(line, sizeof line, "  %10s %5d %5d %10.4f %12s %12s  %s\n", FormatScientific(b.compute_flops).c_str(),
+                  b.num_runs, b.num_near_optimal, b.best_loss, b.usable ? FormatQuantity(b.batch_tokens_opt).c_str() : "-",
+                  b.usable ? FormatSignificant(b.learning_rate_opt, 4).c_str() : "-", b.note.c_str());
+    out << line;
+  }
+  if (!fit.usable) {
+    out << "\n  not usable: " << fit.status << '\n';
+    return out.str();
+  }
+  std::snprintf(line, sizeof line, "\n  B_opt  = %.4g C^%.4f tokens\n  lr_opt = %.4g C^%.4f\n", fit.batch_coefficient,
+                fit.batch_exponent, fit.lr_coefficient, fit.lr_exponent);
+  out << line;
+  if (boot != nullptr && boot->num_failed < boot->options.num_resamples) {
+    std::snprintf(line, sizeof line, "  %g%% intervals: batch exponent [%.4f, %.4f], lr exponent [%.4f, %.4f] (%d of %d "
+                  "resamples usable)\n",
+                  100 * boot->options.confidence, boot->batch_exponent.lower, boot->batch_exponent.upper,
+                  boot->lr_exponent.lower, boot->lr_exponent.upper, boot->options.num_resamples - boot->num_failed,
+                  boot->options.num_resamples);
+    out << line;
+  }
+  std::snprintf(line, sizeof line, "  DeepSeek LLM 2024 for comparison: B_opt = 0.2920 C^0.3271, lr_opt = 0.3118 C^-0.1250\n");
+  out << line;
+  for (const std::string& warning : fit.warnings) out << "  warning: " << warning << '\n';
+  return out.str();
+}
+
+int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
+  std::string runs_path, format, out_path, law_name;
+  HyperparamsColumns columns;
+  HyperparamsFitOptions fit_options;
+  BootstrapOptions bootstrap;
+  int num_resamples = 0;
+  int num_threads = 0;
+  po::options_description options("Options (fit --law hyperparams)");
+  options.add_options()("help,h", "show this help")
+      ("runs", po::value(&runs_path), "the sweep's runs CSV (positional)")
+      ("law", po::value(&law_name), "hyperparams")
+      ("batch-col", po::value(&columns.batch),
+       "column holding the batch: in sequences with --seq-len, else in tokens (default: batch_tokens, "
+       "tokens_per_batch in tokens; batch_size, batch_sequences, train_batch_size in sequences)")
+      ("lr-col", po::value(&columns.learning_rate),
+       "column holding the peak learning rate (default: learning_rate, lr, peak_lr, max_lr)")
+      ("seq-len", po::value(&columns.seq_len), "tokens per sequence, for a batch given in sequences")
+      ("near-optimal", po::value(&fit_options.near_optimal_tolerance)->default_value(fit_options.near_optimal_tolerance),
+       "a budget's near-optimal region: runs within this fraction of its best loss (DeepSeek LLM: 0.0025)")
+      ("budget-tolerance", po::value(&fit_options.budget_tolerance)->default_value(fit_options.budget_tolerance),
+       "runs whose compute differs by less than this fraction form one budget (as IsoFLOP)")
+      ("min-budget-runs", po::value(&fit_options.min_budget_runs)->default_value(fit_options.min_budget_runs),
+       "budgets with fewer runs are left out")
+      ("out,o", po::value(&out_path), "also save the fit as JSON (read by 'plan --hyperparams FIT.json')")
+      ("bootstrap", po::value(&num_resamples)->implicit_value(bootstrap.num_resamples),
+       "percentile intervals from this many resamples of the runs within each budget (alone: 1000)")
+      ("seed", po::value(&bootstrap.seed)->default_value(bootstrap.seed), "bootstrap seed")
+      ("ci", po::value(&bootstrap.confidence)->default_value(bootstrap.confidence), "bootstrap interval level")
+      ("threads", po::value(&num_threads)->default_value(num_threads), "bootstrap threads (0 = all cores)");
+  AddFormatOption(&options, &format);
+  AddColumnOptions(&options, &columns.runs);
+  po::positional_options_description positional;
+  positional.add("runs", 1);
+  po::variables_map vm;
+  ParseOptions(args, options, positional, &vm);
+  if (vm.count("help")) {
+    PrintHelp("scaleplan fit --law hyperparams RUNS.csv [options]", options,
+              {"scaleplan fit --law hyperparams sweep.csv --bootstrap",
+               "scaleplan fit --law hyperparams sweep.csv --batch-col bs --seq-len 4096 --lr-col peak_lr",
+               "scaleplan fit --law hyperparams sweep.csv --out hp.json   # then: scaleplan plan --hyperparams hp.json"});
+    return kExitOk;
+  }
+  const OutputFormat output = ParseFormat(format);
+  if (runs_path.empty()) throw UsageError("--law hyperparams needs a runs file: there are no bundled sweeps");
+  std::string why;
+  if (!fit_options.Check(&why)) throw UsageError(why);
+  if (vm.count("seq-len") && !(columns.seq_len > 0 && columns.seq_len == static_cast<double>(
+                                                                            static_cast<long long>(columns.seq_len)))) {
+    throw UsageError("--seq-len must be a positive whole number of tokens");
+  }
+  bootstrap.num_resamples = num_resamples;
+  bootstrap.num_threads = num_threads;
+  if (num_resamples != 0 && !bootstrap.Check(&why)) throw UsageError(why);
+  RefuseToOverwriteInput(out_path);
+
+  const HyperparamsRuns runs = LoadHyperparamsRunsCsv(InputPath(runs_path), columns);
+  const auto budgets = HyperparamsBudgets(runs, fit_options);
+  CheckHyperparamsSweep(runs, budgets);  // a verdict: InputError, exit 3
+  const HyperparamsFit fit = FitHyperparams(runs, budgets, fit_options);
+  std::optional<HyperparamsBootstrap> boot;
+  if (num_resamples != 0 && fit.usable) boot = BootstrapHyperparams(runs, budgets, fit_options, bootstrap);
+  const nlohmann::ordered_json json = HyperparamsFitToJson(fit, boot ? &*boot : nullptr, fit_options, runs.source);
+  if (!out_path.empty() && fit.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
+  if (output == OutputFormat::JSON) {
+    std::cout << json.dump(2) << '\n';
+    for (const std::string& warning : fit.warnings) std::cerr << "scaleplan fit: warning: hyperparams: " << warning << '\n';
+  } else {
+    std::cout << TableReport(runs, fit, boot ? &*boot : nullptr, fit_options, budgets.size());
+  }
+  if (!fit.usable) {
+    std::cerr << "scaleplan fit: error: the hyperparams fit is not usable: " << fit.status << '\n';
+    return kExitFitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int FitHyperparamsLaw(const std::vector<std::string>& args) { return FitHyperparamsLawImpl(args); }
+
+HyperparamsLaw ResolveHyperparamsLaw(const std::string& choice) {
+  if (choice == "deepseek") return DeepSeekHyperparamsLaw();
+  if (choice == "steplaw") return StepLawHyperparamsLaw();
+  if (choice.empty()) throw UsageError("--hyperparams must be deepseek, steplaw or a fit's JSON file");
+  return HyperparamsLawFromJson(ParseJsonInput(ReadFile(choice), choice), choice);
+}
+
+}  // namespace scaleplan::cli

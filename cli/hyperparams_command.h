@@ -1,0 +1,25 @@
+// `fit --law hyperparams` (cli/hyperparams_command.cc), which `fit` hands its whole command line to, and the
+// `--hyperparams` option of `plan`.
+#ifndef SCALEPLAN_CLI_HYPERPARAMS_COMMAND_H_
+#define SCALEPLAN_CLI_HYPERPARAMS_COMMAND_H_
+
+#include <string>
+#include <vector>
+
+#include "core/hyperparams.h"
+
+namespace scaleplan::cli {
+
+// Whether `fit`'s arguments ask for --law hyperparams ("--law hyperparams" or "--law=hyperparams").
+bool AsksForHyperparamsLaw(const std::vector<std::string>& args);
+
+// The command, with `fit`'s arguments (run inside fit's guard: errors map to exit codes there).
+int FitHyperparamsLaw(const std::vector<std::string>& args);
+
+// `--hyperparams deepseek|steplaw|FIT.json`: the law it names. Throws UsageError for an empty name, InputError for
+// a file that is not a usable hyper-parameter fit.
+HyperparamsLaw ResolveHyperparamsLaw(const std::string& choice);
+
+}  // namespace scaleplan::cli
+
+#endif  // SCALEPLAN_CLI_HYPERPARAMS_COMMAND_H_

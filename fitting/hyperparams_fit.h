@@ -1,0 +1,149 @@
+// Batch-size and learning-rate laws fitted to the user's sweeps, as DeepSeek LLM fitted theirs (Bi et al. 2024, arXiv
+// 2401.02954, section 3.1): B_opt = batch_coefficient C^batch_exponent (tokens), eta_opt = lr_coefficient C^lr_exponent.
+//
+// 1. The runs are grouped into compute budgets exactly as IsoFLOP groups them (core/budgets.h, GroupByBudget with
+//    the same tolerance); budgets with fewer than min_budget_runs runs are left out.
+// 2. Per budget, the near-optimal region is every run whose loss is within near_optimal_tolerance (DeepSeek's 0.25%)
+//    of the budget's best loss; the budget's optimum is the geometric mean of the region's batches and learning
+//    rates (the centre of the region in log batch and log learning rate). Why this and not a quadratic fit of loss in
+//    (log B, log eta): the README argues it ("Hyper-parameter sweeps"). In short, it is the published method, it
+//    assumes no shape of the surface (real learning-rate curves are steep on the high side, where runs diverge), and
+//    it works on any grid; a quadratic needs six well-placed runs per budget and is pulled off the minimum by that
+//    asymmetry.
+// 3. log B_opt and log eta_opt are fitted against log C across the budgets by least squares.
+//
+// A budget identifies an optimum only if its sweep varies the batch at a fixed model size and the learning rate at a
+// fixed batch and model size. Runs that set them by a rule (one batch per model size, a learning rate computed from
+// batch and width, as Marin's IsoFLOP runs do) cannot: CheckHyperparamsSweep refuses them with a verdict.
+//
+// Bootstrap intervals resample the runs within each budget (so every budget keeps its size) and redo steps 2 and 3.
+// They carry the loss noise, not the grid's resolution: with a coarse grid the region's centre can sit a fraction of a
+// grid step from the true optimum whatever the noise.
+#ifndef SCALEPLAN_FITTING_HYPERPARAMS_FIT_H_
+#define SCALEPLAN_FITTING_HYPERPARAMS_FIT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/budgets.h"
+#include "core/hyperparams.h"
+#include "core/runs_table.h"
+#include "fitting/bootstrap.h"
+#include "fitting/chinchilla_fit.h"  // Interval
+
+namespace scaleplan {
+
+// One run of a sweep. num_params is 0 when the file has no parameter column.
+struct HyperparamsRun {
+  double compute_flops = 0.0;
+  double num_params = 0.0;
+  double batch_tokens = 0.0;
+  double learning_rate = 0.0;
+  double loss_nats = 0.0;
+  int line = 0;
+};
+
+// Column names; empty = detect by alias (case-insensitive):
+//   C:     c, flops, compute, c_flops, training flop              (or N and D, C = 6 N D)
+//   N:     n, params, num_params, n_params, model_size, model size, parameters   (optional unless C is absent)
+//   D:     d, tokens, num_tokens, n_tokens, d_tokens, train_tokens                (only when C is absent)
+//   batch: batch_tokens, tokens_per_batch (tokens); batch_size, batch_sequences, train_batch_size (sequences,
+//          needs seq_len); a named batch column is in sequences when seq_len is given, else in tokens
+//   lr:    learning_rate, lr, peak_lr, max_lr
+//   loss:  loss, val_loss, final_loss, validation_loss, eval_loss
+struct HyperparamsColumns {
+  RunsColumns runs;         // --n-col, --d-col, --c-col, --loss-col
+  std::string batch;        // --batch-col
+  std::string learning_rate;  // --lr-col
+  double seq_len = 0.0;     // --seq-len: tokens per sequence; 0 = not given
+};
+
+struct HyperparamsRuns {
+  std::string source;
+  std::vector<HyperparamsRun> runs;
+  std::string batch_column, lr_column, compute_column, params_column, loss_column;
+  bool batch_in_sequences = false;
+  std::vector<std::string> notes;
+
+  // The runs as a RunsTable (compute and loss; N and D where known), for GroupByBudget.
+  RunsTable AsRunsTable() const;
+};
+
+// Parses a sweep. Throws InputError (file, line, column, text) for a missing or ambiguous column, a cell that is not
+// a positive number (a non-positive learning rate included), a batch in sequences without seq_len, and no runs.
+HyperparamsRuns ParseHyperparamsRunsCsv(std::string_view text, const std::string& source,
+                                        const HyperparamsColumns& columns = {});
+HyperparamsRuns LoadHyperparamsRunsCsv(const std::string& path, const HyperparamsColumns& columns = {});
+
+struct HyperparamsFitOptions {
+  double budget_tolerance = kDefaultBudgetTolerance;  // as IsoFLOP: runs within 3.5% compute form one budget
+  int min_budget_runs = 4;               // budgets with fewer runs are left out (2 batches x 2 learning rates)
+  double near_optimal_tolerance = 0.0025;  // DeepSeek LLM's 0.25% of the best loss
+
+  bool Check(std::string* why) const;
+};
+
+struct HyperparamsBudget {
+  double compute_flops = 0.0;     // geometric mean of the budget's compute
+  int num_runs = 0;
+  int num_near_optimal = 0;       // runs in the near-optimal region ("runs used")
+  int num_batches = 0;            // distinct batches swept
+  int num_learning_rates = 0;     // distinct learning rates swept
+  double best_loss = 0.0;
+  double batch_tokens_opt = 0.0;  // geometric mean over the region
+  double learning_rate_opt = 0.0;
+  bool optimum_on_edge = false;   // the region touches the smallest or largest batch or learning rate swept
+  bool usable = false;
+  std::string note;
+};
+
+struct HyperparamsFit {
+  std::vector<HyperparamsBudget> budgets;
+  double batch_exponent = 0.0, batch_coefficient = 0.0;
+  double lr_exponent = 0.0, lr_coefficient = 0.0;
+  int num_budgets_used = 0;
+  double min_compute_flops = 0.0, max_compute_flops = 0.0;  // of the budgets used
+  std::vector<std::string> warnings;
+  bool usable = false;
+  std::string status;
+};
+
+// The budgets of `runs` as the fit groups them: GroupByBudget, then those with at least min_budget_runs runs.
+std::vector<std::vector<size_t>> HyperparamsBudgets(const HyperparamsRuns& runs, const HyperparamsFitOptions& options);
+
+// Throws InputError naming the file when the sweep cannot identify the laws: all runs in fewer than 2 budgets, one
+// batch per budget, or batch or learning rate not varied independently of model size in any budget, e.g.
+//   "runs.csv: learning rate is a function of batch and model size in every budget: it was set by a rule, not swept
+//    (no two runs of one budget share a batch and a model size but differ in learning rate) ..."
+void CheckHyperparamsSweep(const HyperparamsRuns& runs, const std::vector<std::vector<size_t>>& budgets);
+
+// Fits the laws over `budgets`. `counts` (optional, one per run): bootstrap multiplicities. Needs 2 usable budgets.
+HyperparamsFit FitHyperparams(const HyperparamsRuns& runs, const std::vector<std::vector<size_t>>& budgets,
+                              const HyperparamsFitOptions& options, const std::vector<int>* counts = nullptr);
+
+struct HyperparamsBootstrap {
+  BootstrapOptions options;
+  int num_failed = 0;
+  Interval batch_exponent, batch_coefficient, lr_exponent, lr_coefficient;
+};
+
+// Resamples the runs within each budget; the same seed gives the same intervals for any thread count.
+HyperparamsBootstrap BootstrapHyperparams(const HyperparamsRuns& runs, const std::vector<std::vector<size_t>>& budgets,
+                                          const HyperparamsFitOptions& options, const BootstrapOptions& bootstrap);
+
+// The JSON of `fit` (law "hyperparams"; batch_exponent, batch_coefficient, lr_exponent, lr_coefficient, budgets,
+// intervals, compute range, warnings), which `plan --hyperparams FIT.json` reads back with HyperparamsLawFromJson.
+nlohmann::ordered_json HyperparamsFitToJson(const HyperparamsFit& fit, const HyperparamsBootstrap* bootstrap,
+                                            const HyperparamsFitOptions& options, const std::string& source);
+
+// A fitted law from that JSON. Throws InputError naming `source` and the key for a missing or non-positive value.
+HyperparamsLaw HyperparamsLawFromJson(const nlohmann::json& json, const std::string& source);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_FITTING_HYPERPARAMS_FIT_H_
