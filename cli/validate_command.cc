@@ -1,5 +1,6 @@
 // scaleplan validate [RUNS.csv]: how well a law fitted on some runs predicts the runs it did not see, either above a
 // compute threshold (--holdout-above) or one compute budget at a time (--leave-one-budget-out).
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -11,6 +12,7 @@
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/golden.h"
+#include "fitting/sparse_fit.h"
 #include "fitting/validation.h"
 
 namespace scaleplan::cli {
@@ -84,6 +86,58 @@ void PrintLegend(std::ostream& out) {
          "  every fitted run). fit RMSE: the in-sample log RMSE on the fitted runs, the noise level to compare with.\n";
 }
 
+// `validate --law frantar2023-t5`: the fit to the bundled T5 runs and the notebook's published law, each predicting
+// the notebook's held-out run (fitting/sparse_fit.h). A lower objective is not automatically a better extrapolation.
+int ValidateSparseHeldOut(const FitFlags& flags, OutputFormat output) {
+  const SparseRunsTable table = BundledFrantarT5Runs();
+  const InitGrid grid = ResolveGrid(flags, SparseModel::DefaultGrid());
+  const SparseFit fit = FitSparseLaw(table, flags.options, grid);
+  if (!fit.search.usable) {
+    std::cerr << "scaleplan validate: error: the sparse fit is not usable: " << fit.search.status << '\n';
+    return kExitFitFailed;
+  }
+  const SparseLaw published = FrantarT5Law();
+  const SparseHeldOutRun run;
+  const double tokens = run.steps * kT5TokensPerStep;
+  const double fit_loss = fit.law.Loss(run.sparsity, run.num_nonzero_params, tokens);
+  const double published_loss = published.Loss(run.sparsity, run.num_nonzero_params, tokens);
+  const double published_objective = SparseObjective(published, table, flags.options.huber_delta);
+  nlohmann::ordered_json json;
+  json["law"] = "frantar2023-t5";
+  json["mode"] = "held_out_run";
+  json["held_out"] = {{"sparsity", run.sparsity},
+                      {"num_nonzero_params", run.num_nonzero_params},
+                      {"steps", run.steps},
+                      {"num_tokens", tokens},
+                      {"measured", run.loss_nats}};
+  json["fit"] = {{"objective", fit.search.objective},
+                 {"predicted", fit_loss},
+                 {"log_residual", std::log(fit_loss) - std::log(run.loss_nats)}};
+  json["published"] = {{"objective", published_objective},
+                       {"predicted", published_loss},
+                       {"log_residual", std::log(published_loss) - std::log(run.loss_nats)}};
+  json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  if (output == OutputFormat::JSON) {
+    std::cout << json.dump(2) << '\n';
+  } else {
+    char line[256];
+    std::cout << "Held-out validation of the sparse law (Frantar et al. 2023) on the notebook's held-out T5 run\n";
+    std::snprintf(line, sizeof line, "  run: S %.3g, %s non-zero parameters, %.3g steps; measured loss %.4f\n\n",
+                  run.sparsity, FormatQuantity(run.num_nonzero_params).c_str(), run.steps, run.loss_nats);
+    std::cout << line;
+    std::snprintf(line, sizeof line, "  %-34s %12s %10s %10s\n", "law", "objective", "predicted", "log resid");
+    std::cout << line;
+    std::snprintf(line, sizeof line, "  %-34s %12.4e %10.4f %+10.4f\n", "fit to the 48 runs (this objective)",
+                  fit.search.objective, fit_loss, std::log(fit_loss) - std::log(run.loss_nats));
+    std::cout << line;
+    std::snprintf(line, sizeof line, "  %-34s %12.4e %10.4f %+10.4f\n", "published (the notebook)", published_objective,
+                  published_loss, std::log(published_loss) - std::log(run.loss_nats));
+    std::cout << line;
+    std::cout << "\n  a lower objective on the runs fitted is not automatically a better extrapolation\n";
+  }
+  return kExitOk;
+}
+
 int Validate(const std::vector<std::string>& args) {
   std::string runs_path;
   std::string format;
@@ -107,6 +161,11 @@ int Validate(const std::vector<std::string>& args) {
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddFitOptions(&options, &flags);
+  std::string law_name = "chinchilla";
+  options.add_options()
+      ("law", po::value(&law_name)->default_value(law_name),
+       "chinchilla (the modes above), or frantar2023-t5: the sparse law fitted to the bundled T5 runs and the "
+       "published one, each predicting the notebook's held-out run (no mode needed)");
   po::positional_options_description positional;
   positional.add("runs", 1);
   po::variables_map vm;
@@ -120,6 +179,14 @@ int Validate(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
+  if (law_name == "frantar2023-t5") {
+    if (!runs_path.empty() || vm.count("holdout-above") || leave_one_budget_out) {
+      throw UsageError("--law frantar2023-t5 validates on the bundled T5 runs' held-out run; it takes no runs file "
+                       "and no --holdout-above or --leave-one-budget-out");
+    }
+    return ValidateSparseHeldOut(flags, output);
+  }
+  if (law_name != "chinchilla") throw UsageError("--law must be chinchilla or frantar2023-t5, not '" + law_name + "'");
   const bool holdout = vm.count("holdout-above") > 0;
   if (holdout == leave_one_budget_out) {
     throw UsageError("give one of --holdout-above C and --leave-one-budget-out");
