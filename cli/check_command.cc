@@ -8,6 +8,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/bundled_data.h"
@@ -220,11 +221,10 @@ int Check(const std::vector<std::string>& args) {
   options.add_options()("help,h", "show this help")
       ("runs", po::value(&runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
       ("golden", po::value(&golden_path), "the golden file to check against (written by 'fit --save-golden')")
-      ("rtol-params", po::value(&tolerances.params_rtol)->default_value(tolerances.params_rtol, FormatQuantity(tolerances.params_rtol)),
+      ("rtol-params", NumberValue<Range::POSITIVE>(&tolerances.params_rtol),
        "relative tolerance of E, A, B, alpha, beta, the exponents a and b, and the objective")
       ("rtol-predictions",
-       po::value(&tolerances.predictions_rtol)
-           ->default_value(tolerances.predictions_rtol, FormatQuantity(tolerances.predictions_rtol)),
+       NumberValue<Range::POSITIVE>(&tolerances.predictions_rtol),
        "relative tolerance of N_opt, D_opt and the loss at each recorded budget")
       ("rtol", po::value(&rtol_texts)->composing(),
        "NAME=X: the tolerance of one quantity ('loss@1e21=0.005', 'alpha=1e-4') or a family (N_opt, D_opt, "
@@ -234,7 +234,7 @@ int Check(const std::vector<std::string>& args) {
         FormatQuantity(tolerances.intervals_rtol) + ") and require every golden value to lie inside the new interval")
            .c_str())
       ("junit", po::value(&junit_path), "also write JUnit XML to this file: one test case per checked quantity")
-      ("threads", po::value(&num_threads)->default_value(num_threads),
+      ("threads", CountValue(&num_threads),
        "threads (0 = all cores); results are identical for any count");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);

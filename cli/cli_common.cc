@@ -1,9 +1,11 @@
 #include "cli/cli_common.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -20,10 +22,24 @@ namespace scaleplan::cli {
 
 namespace po = boost::program_options;
 
+int FinishStdout(const std::string& program, int exit_code) {
+  // Small outputs are still buffered here, so flushing now gives the reason; a failure in an earlier, larger write
+  // only left the stream's error state behind.
+  errno = 0;
+  std::cout.flush();
+  const bool flushed = std::fflush(stdout) == 0;
+  if (flushed && !std::ferror(stdout) && std::cout) return exit_code;
+  const int error_number = errno;
+  std::cerr << program << ": error: cannot write stdout"
+            << (error_number != 0 ? std::string(" (") + std::strerror(error_number) + ")" : std::string())
+            << ": the output is lost\n";
+  return kExitIoError;
+}
+
 int RunGuarded(const std::string& command, const std::function<int()>& body) {
   const std::string prefix = "scaleplan " + command + ": error: ";
   try {
-    return body();
+    return FinishStdout("scaleplan " + command, body());
   } catch (const UsageError& error) {
     std::cerr << prefix << error.what() << "\nTry 'scaleplan " << command << " --help'.\n";
     return kExitUsage;
@@ -47,7 +63,17 @@ int RunGuarded(const std::string& command, const std::function<int()>& body) {
 
 void ParseOptions(const std::vector<std::string>& args, const po::options_description& options,
                   const po::positional_options_description& positional, po::variables_map* vm) {
-  po::store(po::command_line_parser(args).options(options).positional(positional).run(), *vm);
+  const po::parsed_options parsed = po::command_line_parser(args).options(options).positional(positional).run();
+  // An empty value is an unset shell variable (--compute "$BUDGET"), never a choice: refused for every option
+  // before it can fall back to a default or switch a section off.
+  for (const po::option& option : parsed.options) {
+    for (const std::string& value : option.value) {
+      if (!value.empty()) continue;
+      if (option.position_key >= 0) throw UsageError("empty argument '' (where " + option.string_key + " goes)");
+      throw UsageError("--" + option.string_key + ": empty value (an unset shell variable?)");
+    }
+  }
+  po::store(parsed, *vm);
   po::notify(*vm);
 }
 
@@ -102,6 +128,68 @@ void WriteFileAtomically(const std::string& path, const std::string& contents) {
 }
 
 namespace {
+
+// The temporary files of the writers still open, for the signal handler below. A handler may call only
+// async-signal-safe functions and touch only lock-free atomics: the paths live in fixed slots of static storage, each
+// published by its flag after the path is written and withdrawn before the slot is reused.
+constexpr int kMaxPendingTemps = 16;
+constexpr size_t kMaxTempPathBytes = 4096;
+char pending_temp_paths[kMaxPendingTemps][kMaxTempPathBytes];
+std::atomic<bool> pending_temp_used[kMaxPendingTemps];     // the handler's view: the slot's path is to be removed
+std::atomic<bool> pending_temp_claimed[kMaxPendingTemps];  // the writers' view: the slot is taken
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+// SIGINT (Ctrl-C), SIGTERM (what a batch scheduler sends on pre-emption or time-out) and SIGHUP (the terminal went
+// away) end the process; without this its half-written temporary files, often hundreds of MB, would stay behind.
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void RemovePendingTempsAndDie(int signal_number) {
+  for (int i = 0; i < kMaxPendingTemps; ++i) {
+    if (pending_temp_used[i].load()) ::unlink(pending_temp_paths[i]);
+  }
+  // Die of the same signal, so that the parent (a shell, the scheduler) sees what happened.
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
+}
+
+void InstallCleanupHandlers() {
+  static const bool installed = [] {
+    for (const int signal_number : kCleanupSignals) {
+      struct sigaction current = {};
+      ::sigaction(signal_number, nullptr, &current);
+      if (current.sa_handler == SIG_IGN) continue;  // run under nohup, or in the background: leave it ignored
+      struct sigaction action = {};
+      action.sa_handler = RemovePendingTempsAndDie;
+      ::sigemptyset(&action.sa_mask);
+      for (const int other : kCleanupSignals) ::sigaddset(&action.sa_mask, other);
+      ::sigaction(signal_number, &action, nullptr);
+    }
+    return true;
+  }();
+  (void)installed;
+}
+
+// The slot now holding `path`, or -1 when every slot is taken or the path is too long (the file is then only
+// removed on the ordinary paths).
+int RegisterPendingTemp(const std::string& path) {
+  if (path.size() >= kMaxTempPathBytes) return -1;
+  for (int i = 0; i < kMaxPendingTemps; ++i) {
+    bool expected = false;
+    if (!pending_temp_claimed[i].compare_exchange_strong(expected, true)) continue;
+    // The path is written before the handler's flag says it is there.
+    std::memcpy(pending_temp_paths[i], path.c_str(), path.size() + 1);
+    pending_temp_used[i].store(true);
+    return i;
+  }
+  return -1;
+}
+
+void UnregisterPendingTemp(int slot) {
+  if (slot < 0) return;
+  pending_temp_used[slot].store(false);
+  pending_temp_claimed[slot].store(false);
+}
+
 constexpr size_t kWriterBufferBytes = size_t{1} << 20;
 [[maybe_unused]] constexpr std::uint64_t kWriteBackChunkBytes = std::uint64_t{8} << 20;
 }  // namespace
@@ -119,9 +207,17 @@ AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path), buffe
   std::string tmp_name = ".";
   tmp_name.append(target.filename().string()).append(".tmp.XXXXXX");
   temp_path_ = (dir / tmp_name).string();
+  // The file and its registration appear together for the signal handler: a signal in between waits, blocked.
+  InstallCleanupHandlers();
+  sigset_t cleanup_signals, previous;
+  ::sigemptyset(&cleanup_signals);
+  for (const int signal_number : kCleanupSignals) ::sigaddset(&cleanup_signals, signal_number);
+  ::pthread_sigmask(SIG_BLOCK, &cleanup_signals, &previous);
   fd_ = mkstemp(temp_path_.data());
+  const int error_number = errno;
+  if (fd_ >= 0) temp_slot_ = RegisterPendingTemp(temp_path_);
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (fd_ < 0) {
-    const int error_number = errno;
     temp_path_.clear();
     Fail(error_number);
   }
@@ -131,6 +227,7 @@ AtomicFileWriter::~AtomicFileWriter() {
   if (path_ == "-" || committed_) return;
   if (fd_ >= 0) ::close(fd_);
   if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+  UnregisterPendingTemp(temp_slot_);
 }
 
 void AtomicFileWriter::Fail(int error_number) {
@@ -140,9 +237,11 @@ void AtomicFileWriter::Fail(int error_number) {
     fd_ = -1;
     if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
     temp_path_.clear();
+    UnregisterPendingTemp(temp_slot_);
+    temp_slot_ = -1;
   }
   committed_ = true;  // nothing left to clean up
-  throw IoError("cannot write '" + path_ + "' (" + reason + ")");
+  throw IoError("cannot write " + (path_ == "-" ? std::string("stdout") : "'" + path_ + "'") + " (" + reason + ")");
 }
 
 void AtomicFileWriter::Write(std::string_view bytes) {
@@ -195,6 +294,8 @@ void AtomicFileWriter::Commit() {
   ::umask(mask);
   ::chmod(temp_path_.c_str(), 0666 & ~mask);
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) Fail(errno);
+  UnregisterPendingTemp(temp_slot_);
+  temp_slot_ = -1;
   committed_ = true;
 }
 

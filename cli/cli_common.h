@@ -33,7 +33,12 @@ struct IoError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Runs `body`, mapping every exception kind to its exit code with one line on stderr:
+// What a command printed is its result: a write to stdout that failed (a full disk) means an output not written,
+// whatever the command concluded. Flushes stdout and returns `exit_code` when everything reached it, or prints
+// "<program>: error: cannot write stdout (reason): the output is lost" and returns kExitIoError.
+int FinishStdout(const std::string& program, int exit_code);
+
+// Runs `body` (its stdout checked by FinishStdout), mapping every exception kind to its exit code with one line on stderr:
 // "scaleplan <command>: error: <message>". Usage errors also print "Try 'scaleplan <command> --help'.".
 int RunGuarded(const std::string& command, const std::function<int()>& body);
 
@@ -61,6 +66,8 @@ void WriteFileAtomically(const std::string& path, const std::string& contents);
 // Commit() renames over the target; a writer destroyed before Commit() removes its temporary file, so a failed or
 // interrupted run never leaves a half-written target. Buffered (1 MiB, then write(2)), for outputs too large to
 // hold in memory. "-" streams to stdout instead (nothing to rename). Throws IoError naming the path.
+// SIGINT, SIGTERM and SIGHUP remove the temporary files of every writer still open before the process dies of the
+// signal (unless the signal was ignored when the first writer opened: then it stays ignored).
 class AtomicFileWriter {
  public:
   explicit AtomicFileWriter(const std::string& path);
@@ -78,6 +85,7 @@ class AtomicFileWriter {
 
   std::string path_;
   std::string temp_path_;
+  int temp_slot_ = -1;  // where the signal handler finds temp_path_ (-1: not registered)
   int fd_ = -1;
   bool committed_ = false;
   std::vector<char> buffer_;

@@ -13,6 +13,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/bundled_data.h"
@@ -469,8 +470,8 @@ int Dictionary(const std::vector<std::string>& args) {
   hardware.add_options()
       ("accelerator", po::value(&accelerator), "catalogue device (default H100-SXM; with --profile, the profile's "
        "device when it reports its memory)")
-      ("count", po::value(&count)->default_value(count), "devices; 0 = the fewest that hold the dictionary")
-      ("mfu", po::value(&options.mfu)->default_value(options.mfu, Shown(options.mfu)), "GEMM and harvest utilisation of the dense peak")
+      ("count", CountValue(&count), "devices; 0 = the fewest that hold the dictionary")
+      ("mfu", NumberValue<Range::FRACTION>(&options.mfu), "GEMM and harvest utilisation of the dense peak")
       ("bandwidth-efficiency", po::value(&options.bandwidth_efficiency)->default_value(options.bandwidth_efficiency, Shown(options.bandwidth_efficiency)),
        "memory-bound kernels' fraction of the datasheet bandwidth")
       ("profile", po::value(&profile_path), "a hardware profile from 'scaleplan probe': measured kernel speeds")
@@ -498,7 +499,7 @@ int Dictionary(const std::vector<std::string>& args) {
        "the k whose runs fit L(n, T); 0 = the k with the most token counts")
       ("threads", po::value(&fit_options.search.num_threads)->default_value(fit_options.search.num_threads),
        "threads (0 = all cores); results are identical for any count")
-      ("bootstrap", po::value(&num_resamples)->implicit_value(bootstrap_options.num_resamples),
+      ("bootstrap", CountValueOrAlone<kMinBootstrapResamples>(&num_resamples, bootstrap_options.num_resamples),
        "intervals from this many resamples of the runs (--bootstrap alone: 1000)")
       ("seed", po::value(&seed), "bootstrap seed (default 1), or the generator's seed (default 20240606)")
       ("ci", po::value(&bootstrap_options.confidence)->default_value(bootstrap_options.confidence, Shown(bootstrap_options.confidence)),

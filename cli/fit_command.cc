@@ -9,6 +9,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/hyperparams_command.h"
+#include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/units.h"
@@ -471,18 +472,7 @@ int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, Ou
 }
 
 std::vector<double> ParseBudgets(const std::string& text) {
-  std::vector<double> budgets;
-  std::stringstream parts(text);
-  std::string part;
-  while (std::getline(parts, part, ',')) {
-    try {
-      budgets.push_back(ParsePositiveQuantity(part, InputLocation{"--compute"}));
-    } catch (const InputError& error) {
-      throw UsageError(error.what());
-    }
-  }
-  if (budgets.empty()) throw UsageError("--compute needs at least one budget");
-  return budgets;
+  return ParseNumberList(text, "--compute", Range::POSITIVE);
 }
 
 int Fit(const std::vector<std::string>& args) {
@@ -499,7 +489,7 @@ int Fit(const std::vector<std::string>& args) {
   BootstrapOptions bootstrap_options;
   int num_resamples = 0;
   double budget_tolerance = kDefaultBudgetTolerance;
-  int min_budget_runs = 5;
+  int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
       ("runs", po::value(&runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
@@ -516,10 +506,11 @@ int Fit(const std::vector<std::string>& args) {
       ("save-golden", po::value(&golden_path),
        "record this fit (parameters, intervals, predictions at --compute or 1e21,1e23,5.76e23,1e25, data hash, "
        "options) as a golden file for 'scaleplan check'")
-      ("budget-tolerance", po::value(&budget_tolerance)->default_value(budget_tolerance),
+      ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&budget_tolerance),
        "isoflop: runs whose compute differs by less than this fraction form one budget")
-      ("min-budget-runs", po::value(&min_budget_runs)->default_value(min_budget_runs),
-       "isoflop: budgets with fewer runs are left out");
+      ("min-budget-runs", CountValue(&min_budget_runs),
+       "isoflop: budgets with fewer runs are left out of the parabola fits (validate's option of the same name "
+       "chooses which budgets are held out, hence its own default)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddFitOptions(&options, &flags);
@@ -533,11 +524,11 @@ int Fit(const std::vector<std::string>& args) {
       ("tokens-per-step", po::value(&sparse_options.tokens_per_step),
        "sparse: read D from a steps column times this many tokens (the bundled T5 runs: 65536 by default)");
   options.add_options()
-      ("bootstrap", po::value(&num_resamples)->implicit_value(bootstrap_options.num_resamples),
+      ("bootstrap", CountValueOrAlone<kMinBootstrapResamples>(&num_resamples, bootstrap_options.num_resamples),
        "percentile intervals from this many resamples of the runs (--bootstrap alone: 1000; '=N' for N)")
-      ("seed", po::value(&bootstrap_options.seed)->default_value(bootstrap_options.seed),
+      ("seed", CountValue(&bootstrap_options.seed),
        "bootstrap seed: the same seed gives the same numbers for any thread count")
-      ("ci", po::value(&bootstrap_options.confidence)->default_value(bootstrap_options.confidence),
+      ("ci", NumberValue<Range::OPEN_FRACTION>(&bootstrap_options.confidence),
        "bootstrap interval level, e.g. 0.9");
   po::positional_options_description positional;
   positional.add("runs", 1);

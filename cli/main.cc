@@ -46,17 +46,20 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     PrintUsage(std::cout);
-    return scaleplan::cli::kExitOk;
+    return scaleplan::cli::FinishStdout("scaleplan", scaleplan::cli::kExitOk);
   }
   if (command == "--version") {
     std::cout << "scaleplan " << SCALEPLAN_VERSION << '\n';
-    return scaleplan::cli::kExitOk;
+    return scaleplan::cli::FinishStdout("scaleplan", scaleplan::cli::kExitOk);
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const Subcommand& sub : kSubcommands) {
     if (command == sub.name) return sub.run(args);
   }
-  std::cerr << "scaleplan: error: unknown command '" << command << "'\n\n";
-  PrintUsage(std::cerr);
+  // One line: the commands' names and where their help is, not the whole usage (which buries the error).
+  std::string names;
+  for (const Subcommand& sub : kSubcommands) names += (names.empty() ? "" : ", ") + std::string(sub.name);
+  std::cerr << "scaleplan: error: unknown command '" << command << "' (the commands are " << names
+            << "); try 'scaleplan --help'\n";
   return scaleplan::cli::kExitUsage;
 }

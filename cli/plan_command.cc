@@ -10,6 +10,7 @@
 #include "cli/cli_common.h"
 #include "cli/progress.h"
 #include "cli/commands.h"
+#include "cli/option_values.h"
 #include "cli/plan_support.h"
 #include "cli/shared_options.h"
 #include "core/bundled_data.h"
@@ -63,18 +64,7 @@ struct PlanFlags {
 
 // Splits "1e22,1e23" (or a single value) into positive quantities, naming the option on error.
 std::vector<double> ParseList(const std::string& text, const std::string& option) {
-  std::vector<double> values;
-  std::stringstream parts(text);
-  std::string part;
-  while (std::getline(parts, part, ',')) {
-    try {
-      values.push_back(ParsePositiveQuantity(part, InputLocation{option}));
-    } catch (const InputError& error) {
-      throw UsageError(error.what());
-    }
-  }
-  if (values.empty()) throw UsageError(option + " needs a value");
-  return values;
+  return ParseNumberList(text, option, Range::POSITIVE);
 }
 
 double ParseOne(const std::string& text, const std::string& option) {
@@ -462,31 +452,30 @@ int Plan(const std::vector<std::string>& args) {
       ("accelerator", po::value(&flags.accelerator),
        "device from the catalogue (H100-SXM, H100-PCIe, H200, A100-40GB, A100-80GB, B200, L40S, MI300X, "
        "V100-SXM2-32GB): days, GPU-hours, cost, memory fit")
-      ("count", po::value(&flags.training.num_accelerators)->default_value(flags.training.num_accelerators),
+      ("count", CountValue(&flags.training.num_accelerators),
        "number of devices; 0 = the fewest that hold the training state (and meet --max-days)")
-      ("mfu", po::value(&flags.training.mfu)->default_value(flags.training.mfu, Format("%g", flags.training.mfu)),
+      ("mfu", NumberValue<Range::FRACTION>(&flags.training.mfu),
        "model FLOPs utilisation against the dense peak (PaLM 0.46, Llama 3 0.38-0.43)")
       ("price-per-hour",
-       po::value(&flags.training.price_usd_per_hour)->default_value(flags.training.price_usd_per_hour),
+       NumberValue<Range::NON_NEGATIVE>(&flags.training.price_usd_per_hour),
        "USD per device-hour; 0 = the catalogue's planning default")
-      ("max-days", po::value(&flags.training.max_days)->default_value(flags.training.max_days),
+      ("max-days", NumberValue<Range::NON_NEGATIVE>(&flags.training.max_days),
        "wall-clock limit in days; a fixed --count that needs longer is infeasible (exit code 1)")
-      ("inference-mfu", po::value(&flags.inference.inference_mfu)->default_value(flags.inference.inference_mfu),
+      ("inference-mfu", NumberValue<Range::NON_NEGATIVE>(&flags.inference.inference_mfu),
        "MFU while serving; 0 = same as --mfu (then the objective is total FLOPs)")
       ("inference-price-per-hour",
-       po::value(&flags.inference.inference_price_usd_per_hour)
-           ->default_value(flags.inference.inference_price_usd_per_hour),
+       NumberValue<Range::NON_NEGATIVE>(&flags.inference.inference_price_usd_per_hour),
        "USD per device-hour while serving; 0 = the training price")
       ("profile", po::value(&flags.profile_path),
        "a measured hardware profile ('scaleplan probe --out PROFILE.json'): its peak replaces the catalogue's")
       ("recompute", po::value(&flags.recompute)->default_value(flags.recompute),
        "activation recomputation for memory: auto (selective, else full when nothing fits), none, selective, full")
       ("shape", po::bool_switch(&flags.shape), "also propose practical transformer shapes for N, with exact counts")
-      ("bootstrap", po::value(&num_resamples)->implicit_value(bootstrap.num_resamples),
+      ("bootstrap", CountValueOrAlone<kMinBootstrapResamples>(&num_resamples, bootstrap.num_resamples),
        "intervals for N, D, tokens/param and loss from this many resamples of the bundled runs (alone: 1000); "
        "a fit saved with 'fit --bootstrap' brings its own")
-      ("seed", po::value(&bootstrap.seed)->default_value(bootstrap.seed), "bootstrap seed")
-      ("ci", po::value(&bootstrap.confidence)->default_value(bootstrap.confidence), "interval level, e.g. 0.9");
+      ("seed", CountValue(&bootstrap.seed), "bootstrap seed")
+      ("ci", NumberValue<Range::OPEN_FRACTION>(&bootstrap.confidence), "interval level, e.g. 0.9");
   AddFormatOption(&options, &flags.format);
   po::variables_map vm;
   ParseOptions(args, options, po::positional_options_description(), &vm);

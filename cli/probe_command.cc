@@ -4,6 +4,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/hardware_profile.h"
@@ -33,10 +34,9 @@ int Probe(const std::vector<std::string>& args) {
        "auto (CUDA when its module loads and finds a device, else CPU), cpu or cuda (an error if unavailable)")
       ("quick", "small shapes, few repeats (under a minute on a 2-core machine)")
       ("full", "the whole sweep: d 768/2304/4096, n 16Ki..256Ki, k 32/64/128, several batch sizes")
-      ("threads", po::value(&probe_options.threads)->default_value(probe_options.threads),
+      ("threads", CountValue(&probe_options.threads),
        "CPU threads for the kernels and OpenBLAS (0 = every CPU this process may use)")
-      ("max-seconds-per-shape", po::value(&probe_options.max_seconds_per_shape)
-                                    ->default_value(probe_options.max_seconds_per_shape),
+      ("max-seconds-per-shape", NumberValue<Range::NON_NEGATIVE>(&probe_options.max_seconds_per_shape),
        "time budget per timed shape; larger GEMMs run with a smaller batch, others are skipped (0 = the mode's)")
       ("out,o", po::value(&out_path), "write the profile JSON to this file (read by 'plan --profile')");
   AddFormatOption(&options, &format);

@@ -1,6 +1,7 @@
 #include "cli/shared_options.h"
 
 #include "cli/cli_common.h"
+#include "cli/option_values.h"
 #include "core/bundled_data.h"
 #include "core/error.h"
 
@@ -35,13 +36,13 @@ RunsTable LoadRunsOrBundled(const std::string& path, const RunsColumns& columns)
 void AddFitOptions(po::options_description* options, FitFlags* flags) {
   MultiStartOptions& o = flags->options;
   options->add_options()
-      ("delta", po::value(&o.huber_delta)->default_value(o.huber_delta), "Huber threshold on the log-residual")
+      ("delta", NumberValue<Range::POSITIVE>(&o.huber_delta), "Huber threshold on the log-residual")
       ("grid", po::value(&flags->grid_spec),
        "override start-grid axes, e.g. 'alpha=0:2:0.25,e=-1:1:0.5' (LO:HI:STEP or one value)")
-      ("starts", po::value(&o.num_starts)->default_value(o.num_starts),
+      ("starts", CountValue(&o.num_starts),
        "L-BFGS runs from this many best-screened grid points")
       ("exhaustive", po::bool_switch(&o.exhaustive), "L-BFGS from every grid point (the slow reference search)")
-      ("threads", po::value(&o.num_threads)->default_value(o.num_threads),
+      ("threads", CountValue(&o.num_threads),
        "threads (0 = all cores); results are identical for any count");
 }
 

@@ -27,6 +27,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/option_values.h"
 #include "cli/plan_support.h"
 #include "cli/progress.h"
 #include "core/data_constrained.h"
@@ -139,12 +140,12 @@ class Cells {
 // "1e20:1e26:13" (13 log-spaced values, both ends included), "1e20,1e22", or a mix of both, comma-separated.
 std::vector<double> ParseComputeSpec(const std::string& text) {
   std::vector<double> values;
-  std::stringstream parts(text);
   std::string part;
   const auto bad = [&](const std::string& why) {
     return UsageError("--compute: " + why + ": '" + part + "' (expected LO:HI:COUNT or a comma-separated list)");
   };
-  while (std::getline(parts, part, ',')) {
+  for (const std::string& item : SplitListOption(text, "--compute")) {
+    part = item;
     std::vector<std::string> fields;
     std::stringstream range(part);
     std::string field;
@@ -191,32 +192,11 @@ std::vector<double> ParseComputeSpec(const std::string& text) {
 
 // A comma-separated list of quantities >= 0 (or > 0), naming the option on error.
 std::vector<double> ParseValues(const std::string& text, const std::string& option, bool allow_zero) {
-  std::vector<double> values;
-  std::stringstream parts(text);
-  std::string part;
-  while (std::getline(parts, part, ',')) {
-    std::string why;
-    const std::optional<double> value = TryParseQuantity(part, &why);
-    if (!value) throw UsageError(option + ": " + why + ": '" + part + "'");
-    if (allow_zero ? *value < 0 : *value <= 0) {
-      throw UsageError(option + ": must be " + (allow_zero ? "0 or positive" : "positive") + ": '" + part + "'");
-    }
-    values.push_back(*value);
-  }
-  if (values.empty()) throw UsageError(option + " needs a value");
-  return values;
+  return ParseNumberList(text, option, allow_zero ? Range::NON_NEGATIVE : Range::POSITIVE);
 }
 
 std::vector<std::string> SplitNames(const std::string& text) {
-  std::vector<std::string> names;
-  std::stringstream parts(text);
-  std::string part;
-  while (std::getline(parts, part, ',')) {
-    if (part.empty()) throw UsageError("--accelerator: empty name in '" + text + "'");
-    names.push_back(part);
-  }
-  if (names.empty()) throw UsageError("--accelerator needs a name");
-  return names;
+  return SplitListOption(text, "--accelerator");
 }
 
 struct Shard {
@@ -627,16 +607,8 @@ void CheckKind(const po::variables_map& vm, bool dictionary) {
 
 DeviceGrid ParseDevices(const SweepFlags& flags, const Cells& cells) {
   DeviceGrid devices;
-  devices.mfus = ParseValues(flags.mfus, "--mfu", false);
-  for (double mfu : devices.mfus) {
-    if (mfu > 1.0) throw UsageError("--mfu: each value must lie in (0, 1], got " + std::to_string(mfu));
-  }
-  for (double count : ParseValues(flags.counts, "--count", true)) {
-    if (count != std::floor(count) || count > 1e15) {
-      throw UsageError("--count: each value must be a whole number of devices, got " + std::to_string(count));
-    }
-    devices.counts.push_back(static_cast<std::int64_t>(count));
-  }
+  devices.mfus = ParseNumberList(flags.mfus, "--mfu", Range::FRACTION);
+  devices.counts = ParseCountList(flags.counts, "--count");
   for (const std::string& name : SplitNames(flags.accelerators)) {
     devices.accelerators.push_back(ResolveAccelerator(name, ""));
   }
@@ -736,8 +708,7 @@ int SweepDictionaries(const SweepFlags& flags, const Cells& cells, const DeviceG
 int Sweep(const std::vector<std::string>& args) {
   SweepFlags flags;
   AppendNumber(flags.training.mfu, SweepFormat::CSV, &flags.mfus);  // the model's default MFU, as text
-  std::string ci_text, k_range_text;
-  AppendNumber(flags.bootstrap.confidence, SweepFormat::CSV, &ci_text);
+  std::string k_range_text;
   const DictionaryRequest dictionary_defaults;
   AppendNumber(dictionary_defaults.k_min, SweepFormat::CSV, &k_range_text);
   k_range_text += "..";
@@ -758,9 +729,9 @@ int Sweep(const std::vector<std::string>& args) {
       ("unique-tokens", po::value(&flags.unique_tokens)->default_value(flags.unique_tokens),
        "unique-token limits, comma-separated; 0 = unlimited")
       ("price-per-hour",
-       po::value(&flags.training.price_usd_per_hour)->default_value(flags.training.price_usd_per_hour),
+       NumberValue<Range::NON_NEGATIVE>(&flags.training.price_usd_per_hour),
        "USD per device-hour for every device; 0 = each catalogue entry's planning default")
-      ("max-days", po::value(&flags.training.max_days)->default_value(flags.training.max_days),
+      ("max-days", NumberValue<Range::NON_NEGATIVE>(&flags.training.max_days),
        "wall-clock limit in days; rows over it say feasible = false")
       ("recompute", po::value(&flags.recompute)->default_value(flags.recompute),
        "activation recomputation for memory: auto, none, selective, full (see 'scaleplan plan --help')")
@@ -768,10 +739,10 @@ int Sweep(const std::vector<std::string>& args) {
                                           "'fit --bootstrap' adds the interval columns")
       ("law", po::value(&flags.law_name), "a published law: hoffmann, hoffmann-unrounded, epoch "
                                           "(default: fit the bundled runs)")
-      ("bootstrap", po::value(&flags.num_resamples)->implicit_value(flags.bootstrap.num_resamples),
+      ("bootstrap", CountValueOrAlone<kMinBootstrapResamples>(&flags.num_resamples, flags.bootstrap.num_resamples),
        "interval columns from this many resamples of the bundled runs (alone: 1000), as 'plan --bootstrap'")
-      ("seed", po::value(&flags.bootstrap.seed)->default_value(flags.bootstrap.seed), "bootstrap seed")
-      ("ci", po::value(&flags.bootstrap.confidence)->default_value(flags.bootstrap.confidence, ci_text),
+      ("seed", CountValue(&flags.bootstrap.seed), "bootstrap seed")
+      ("ci", NumberValue<Range::OPEN_FRACTION>(&flags.bootstrap.confidence),
        "interval level, e.g. 0.9")
       ("dictionary", po::bool_switch(&flags.dictionary),
        "sweep sparse-dictionary plans ('scaleplan dictionary') instead of model plans")

@@ -6,6 +6,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/error.h"
@@ -153,11 +154,11 @@ int Validate(const std::vector<std::string>& args) {
        "fit on the runs with C <= this many FLOPs (e.g. 1e21), predict the runs above")
       ("leave-one-budget-out", po::bool_switch(&leave_one_budget_out),
        "hold out each compute budget in turn, fitting on all other runs")
-      ("budget-tolerance", po::value(&validation.budget_tolerance)
-           ->default_value(validation.budget_tolerance, FormatQuantity(validation.budget_tolerance)),
+      ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&validation.budget_tolerance),
        "runs sorted by C start a new budget when C grows by more than this fraction")
-      ("min-budget-runs", po::value(&validation.min_budget_runs)->default_value(validation.min_budget_runs),
-       "hold out only budgets with at least this many runs (smaller groups are always fitted on)");
+      ("min-budget-runs", CountValue(&validation.min_budget_runs),
+       "hold out only budgets with at least this many runs (smaller groups are always fitted on; fit's option "
+       "of the same name chooses the IsoFLOP parabolas, hence its own default)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddFitOptions(&options, &flags);

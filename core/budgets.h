@@ -23,6 +23,11 @@ namespace scaleplan {
 
 inline constexpr double kDefaultBudgetTolerance = 0.035;
 
+// An IsoFLOP fit (Approach 2) leaves out budgets with fewer runs than this: a parabola has 3 coefficients, and 5
+// runs leave 2 degrees of freedom to see the curvature. (Validation's min_budget_runs answers another question,
+// which budgets to hold out, and has its own default.)
+inline constexpr int kDefaultIsoFlopMinBudgetRuns = 5;
+
 // Groups the runs of `table` by compute. Returns the indices (into table.runs) of each group: groups in ascending
 // compute, indices within a group in ascending compute (ties by index). Every run is in exactly one group.
 // `relative_tolerance` must be positive and finite (a precondition: front ends validate the option).

@@ -175,10 +175,21 @@ std::optional<size_t> FindCsvColumn(const CsvTable& table, const CsvColumnRule& 
   }
   const InputLocation header{table.source, table.header_line};
   if (matches.size() >= 2) {
-    const std::string pair = "'" + table.header[matches[0]] + "' and '" + table.header[matches[1]] + "'";
-    if (named && !rule.option.empty()) {  // the option cannot tell them apart: only renaming can
-      throw InputError("two columns are named '" + rule.explicit_name + "' (from " + rule.option + ") for " +
-                           rule.what + ": " + pair + "; rename one of them",
+    const std::string& first = table.header[matches[0]];
+    const std::string& second = table.header[matches[1]];
+    const std::string pair = "'" + first + "' and '" + second + "'";
+    if (!rule.option.empty() && SameName(first, second)) {
+      // The same name twice: no name can choose, a column number can.
+      const std::string numbers = std::to_string(matches[0] + 1) + " and " + std::to_string(matches[1] + 1);
+      const std::string way_out = "choose one by its number, " + rule.option + " '#" +
+                                  std::to_string(matches[0] + 1) + "' or '#" + std::to_string(matches[1] + 1) +
+                                  "', or rename one of them";
+      if (named) {
+        throw InputError("two columns are named '" + rule.explicit_name + "' (from " + rule.option + ") for " +
+                             rule.what + ": " + pair + ", columns " + numbers + "; " + way_out,
+                         header);
+      }
+      throw InputError("two columns could be " + rule.what + " (" + pair + ", columns " + numbers + "); " + way_out,
                        header);
     }
     throw InputError("two columns could be " + rule.what + " (" + pair + "); choose one " +
@@ -187,6 +198,16 @@ std::optional<size_t> FindCsvColumn(const CsvTable& table, const CsvColumnRule& 
   }
   if (!matches.empty()) return matches.front();
   if (!named) return std::nullopt;
+  // "#4": the fourth column, whatever its header says (for a header with a name twice).
+  if (!rule.option.empty() && rule.explicit_name.size() > 1 && rule.explicit_name[0] == '#' &&
+      rule.explicit_name.find_first_not_of("0123456789", 1) == std::string::npos) {
+    const std::string digits = rule.explicit_name.substr(1);
+    const size_t number = digits.size() > 9 ? 0 : std::stoul(digits);
+    if (number >= 1 && number <= table.header.size()) return number - 1;
+    throw InputError("no column " + rule.explicit_name + " (from " + rule.option + ") for " + rule.what +
+                         ": the header has " + std::to_string(table.header.size()) + " columns",
+                     header);
+  }
   if (rule.option.empty()) {
     throw InputError("missing column for " + rule.what + ": the header has " + QuotedCsvHeader(table) +
                          "; no column is named '" + rule.explicit_name + "'",

@@ -43,12 +43,16 @@ struct CsvColumnRule {
   std::string explicit_name;         // the header the user named; "" = detect by the aliases
 };
 
-// The column `rule` picks: given an explicit name, the column with that header; otherwise the column whose header is
-// one of the aliases, or nullopt when none is. Throws InputError when the named header is absent or when two columns
-// match, never picking one of two silently:
+// The column `rule` picks: given an explicit name, the column with that header (or, for a rule with an option and
+// no header of that name, "#3": the third column); otherwise the column whose header is one of the aliases, or
+// nullopt when none is. Throws InputError when the named header is absent or when two columns match, never picking
+// one of two silently, and always with a way out that works:
 //   "no column named 'x' (from --n-col) for N (parameters); the header has 'a', 'b'"
 //   "two columns could be N (parameters) ('N' and 'params'); choose one with --n-col"
-//   "two columns are named 'n' (from --n-col) for N (parameters): 'n' and 'N'; rename one of them"
+//   "two columns could be the loss ('loss' and 'loss', columns 3 and 4); choose one by its number, --loss-col '#3'
+//   or '#4', or rename one of them"
+//   "two columns are named 'n' (from --n-col) for N (parameters): 'n' and 'N', columns 1 and 3; choose one by its
+//   number, --n-col '#1' or '#3', or rename one of them"
 // and for a rule without option
 //   "missing column for U (unique tokens): the header has 'a', 'b'; no column is named 'x'"
 //   "two columns could be U (unique tokens) ('u' and 'U'); choose one by name"   (by the name or by the aliases)

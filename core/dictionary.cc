@@ -720,8 +720,11 @@ DictionaryPlan PlanDictionary(const DictionaryRequest& request) {
       case DictionaryGoal::TARGET_LOSS: {
         double best_floor = std::numeric_limits<double>::infinity();
         for (double k : ks) best_floor = std::min(best_floor, laws.converged.Loss(kMaxLatents, k));
-        plan.status = "no k in range reaches loss " + FormatQuantity(request.target_loss, 4) +
-                      ": the law's loss at 1e12 latents is at best " + FormatQuantity(best_floor, 4);
+        // A fixed k is not a range: name it, so that the way out (another k, or none to search the range) shows.
+        const std::string which = request.k > 0.0 ? "k = " + FormatQuantity(request.k) + " does not reach loss "
+                                                  : "no k in range reaches loss ";
+        plan.status = which + FormatQuantity(request.target_loss, 4) + ": the law's loss at 1e12 latents is at best " +
+                      FormatQuantity(best_floor, 4);
         break;
       }
       case DictionaryGoal::LATENTS:

@@ -13,11 +13,33 @@ size_t CutPoint(std::string_view text, size_t max_bytes) {
   return cut;
 }
 
+// `text` with its control bytes written out (\t, \r, \n; \x00, \x1b, ... for the others): quoted input stays one
+// line in a message, and a NUL byte, which ends a C string, cannot cut the message short.
+std::string Visible(std::string_view text) {
+  std::string visible;
+  visible.reserve(text.size());
+  for (const char c : text) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7F) {
+      visible.push_back(c);
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    switch (byte) {
+      case '\t': visible += "\\t"; break;
+      case '\r': visible += "\\r"; break;
+      case '\n': visible += "\\n"; break;
+      default: visible += std::string("\\x") + kHex[byte >> 4] + kHex[byte & 0xF];
+    }
+  }
+  return visible;
+}
+
 }  // namespace
 
 std::string AbbreviatedText(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  return std::string(text.substr(0, CutPoint(text, max_bytes))) + "... (" + std::to_string(text.size()) + " bytes)";
+  if (text.size() <= max_bytes) return Visible(text);
+  return Visible(text.substr(0, CutPoint(text, max_bytes))) + "... (" + std::to_string(text.size()) + " bytes)";
 }
 
 std::string FormatInputError(const std::string& message, const InputLocation& where) {
@@ -39,10 +61,10 @@ std::string FormatInputError(const std::string& message, const InputLocation& wh
   }
   out << message;
   if (where.text.size() > kMaxQuotedBytes) {
-    out << ": '" << std::string_view(where.text).substr(0, CutPoint(where.text, kMaxQuotedBytes)) << "...' ("
+    out << ": '" << Visible(std::string_view(where.text).substr(0, CutPoint(where.text, kMaxQuotedBytes))) << "...' ("
         << where.text.size() << " bytes)";
   } else if (!where.text.empty()) {
-    out << ": '" << where.text << "'";
+    out << ": '" << Visible(where.text) << "'";
   }
   return out.str();
 }

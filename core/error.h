@@ -41,7 +41,8 @@ std::string FormatInputError(const std::string& message, const InputLocation& wh
 inline constexpr size_t kMaxQuotedBytes = 100;
 
 // `text` when it has at most `max_bytes` bytes; otherwise its first `max_bytes` (cut at a UTF-8 character
-// boundary) followed by "... (N bytes)". For user text quoted inside messages.
+// boundary) followed by "... (N bytes)". For user text quoted inside messages: control bytes are written out (\t,
+// \n, \x00, \x1b), here and in FormatInputError, so that a NUL byte cannot end the message early.
 std::string AbbreviatedText(std::string_view text, size_t max_bytes = kMaxQuotedBytes);
 
 class InternalError : public std::logic_error {

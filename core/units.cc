@@ -83,7 +83,9 @@ std::optional<double> TryParseQuantity(std::string_view text, std::string* why) 
       return std::nullopt;
     }
     if (!multiplier) {
-      Fail(why, "not a number (unknown suffix; use K, M, B/G, T or P)");
+      // Only a letter can be meant as a suffix ("70X"); anything else after the digits is not ("2.5" and a NUL byte).
+      const bool letter = std::isalpha(static_cast<unsigned char>(rest.front())) != 0;
+      Fail(why, letter ? "not a number (unknown suffix; use K, M, B/G, T or P)" : "not a number");
       return std::nullopt;
     }
     value *= *multiplier;

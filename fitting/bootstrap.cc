@@ -12,7 +12,9 @@ bool BootstrapOptions::Check(std::string* why) const {
     if (why) *why = message;
     return false;
   };
-  if (num_resamples < 10) return fail("the bootstrap needs at least 10 resamples");
+  if (num_resamples < kMinBootstrapResamples) {
+    return fail("the bootstrap needs at least " + std::to_string(kMinBootstrapResamples) + " resamples");
+  }
   if (num_resamples > 1'000'000) return fail("at most 1,000,000 bootstrap resamples");
   if (!(confidence > 0 && confidence < 1)) return fail("the interval level must lie strictly between 0 and 1");
   if (num_candidates < 1 || num_refits < 1) return fail("the bootstrap needs at least one candidate and one refit");

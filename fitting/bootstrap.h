@@ -28,6 +28,9 @@
 
 namespace scaleplan {
 
+// Fewer resamples give no usable percentile interval (--bootstrap refuses them when parsing the option).
+inline constexpr int kMinBootstrapResamples = 10;
+
 struct BootstrapOptions {
   int num_resamples = 1000;     // --bootstrap
   std::uint64_t seed = 1;       // --seed

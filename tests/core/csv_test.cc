@@ -61,10 +61,18 @@ TEST(CsvColumns, TwoMatchingColumnsAreAnErrorNeverAChoice) {
             "runs.csv:3: two columns could be the loss ('loss' and 'val_loss'); choose one with --loss-col");
   EXPECT_EQ(FindError(Table("u,N,Unique_Tokens"), UniqueRule()),
             "runs.csv:3: two columns could be U (unique tokens) ('u' and 'Unique_Tokens'); choose one by name");
-  // The same name twice (up to case): the option cannot choose, so the message says to rename.
+  // The same name twice (up to case): no name can choose, so the message offers the column numbers, which do.
   EXPECT_EQ(FindError(Table("Loss,N,loss"), LossRule("loss")),
-            "runs.csv:3: two columns are named 'loss' (from --loss-col) for the loss: 'Loss' and 'loss'; rename one "
-            "of them");
+            "runs.csv:3: two columns are named 'loss' (from --loss-col) for the loss: 'Loss' and 'loss', columns 1 "
+            "and 3; choose one by its number, --loss-col '#1' or '#3', or rename one of them");
+  EXPECT_EQ(FindError(Table("N,D,loss,loss"), LossRule()),
+            "runs.csv:3: two columns could be the loss ('loss' and 'loss', columns 3 and 4); choose one by its "
+            "number, --loss-col '#3' or '#4', or rename one of them");
+  EXPECT_EQ(FindCsvColumn(Table("N,D,loss,loss"), LossRule("#4")), std::optional<size_t>(3));
+  EXPECT_EQ(FindError(Table("N,D,loss,loss"), LossRule("#5")),
+            "runs.csv:3: no column #5 (from --loss-col) for the loss: the header has 4 columns");
+  // A header that is itself named "#2" is found by its name first.
+  EXPECT_EQ(FindCsvColumn(Table("N,#2,loss"), LossRule("#2")), std::optional<size_t>(1));
   EXPECT_EQ(FindError(Table("q,Q"), UniqueRule("Q")),
             "runs.csv:3: two columns could be U (unique tokens) ('q' and 'Q'); choose one by name");
 }

@@ -1,0 +1,186 @@
+// What every command shares, on the real binary: a lost stdout is an error (exit 5), an unknown command gets one
+// line, every number an option takes is read and refused one way ("--option: reason: 'text'", exit 2), and --help
+// shows each default as the number it is.
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/cli_testing.h"
+
+namespace scaleplan {
+namespace {
+
+using testing::Lines;
+using testing::RunScaleplan;
+using testing::SourcePath;
+using Result = testing::CommandResult;
+
+const std::vector<std::string>& Commands() {
+  static const std::vector<std::string> commands = {"fit", "plan", "sweep", "probe", "plot", "validate", "check",
+                                                    "dictionary"};
+  return commands;
+}
+
+// `scaleplan ARGS` with its stdout on a full disk (stderr captured as usual).
+Result ToFullDisk(const std::string& args) {
+  return testing::RunCommand("{ " + std::string(SCALEPLAN_BINARY) + " " + args + " > /dev/full; }");
+}
+
+TEST(Stdout, AFullDiskIsAnOutputNotWrittenForEveryCommand) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this system";
+  const std::string golden = SourcePath("data/golden/chinchilla.json");
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"fit", "fit --format json"},
+      {"fit", "fit"},
+      {"plan", "plan --compute 1e24"},
+      {"plan", "plan --compute 1e24 --format json"},
+      {"sweep", "sweep --compute 1e20"},
+      {"validate", "validate --holdout-above 1e21"},
+      {"check", "check --golden '" + golden + "'"},
+      {"dictionary", "dictionary --d-model 4096 --compute 1e20"},
+      {"dictionary", "dictionary --d-model 4096 --compute 1e20 --format json"},
+      {"probe", "probe --help"},
+      {"plot", "plot --help"},
+  };
+  for (const auto& [command, args] : runs) {
+    const Result r = ToFullDisk(args);
+    EXPECT_EQ(r.exit_code, 5) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find("scaleplan " + command + ": error: cannot write stdout"), std::string::npos)
+        << args << "\n" << r.err;
+  }
+  for (const std::string args : {"--help", "--version"}) {
+    const Result r = ToFullDisk(args);
+    EXPECT_EQ(r.exit_code, 5) << args;
+    EXPECT_EQ(r.err, "scaleplan: error: cannot write stdout (No space left on device): the output is lost\n");
+  }
+  // A small output is still buffered when the command ends, so the reason is known.
+  const Result fit = ToFullDisk("fit --format json");
+  EXPECT_EQ(fit.err, "scaleplan fit: error: cannot write stdout (No space left on device): the output is lost\n");
+}
+
+TEST(UnknownCommand, OneLineAndWhereTheHelpIs) {
+  const Result r = RunScaleplan("fti runs.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "scaleplan: error: unknown command 'fti' (the commands are fit, plan, sweep, probe, plot, validate, "
+            "check, dictionary); try 'scaleplan --help'\n");
+}
+
+// The first line of stderr of a run that must be a usage error.
+std::string UsageError(const std::string& args) {
+  const Result r = RunScaleplan(args);
+  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out << r.err;
+  EXPECT_EQ(r.out, "") << args;
+  const std::vector<std::string> lines = Lines(r.err);
+  return lines.empty() ? "" : lines.front();
+}
+
+TEST(OptionValues, AnEmptyValueIsAUsageErrorForEveryOption) {
+  // An unset shell variable: never the default budget, never a plan without its hardware section.
+  EXPECT_EQ(UsageError("plan --compute ''"), "scaleplan plan: error: --compute: empty value (an unset shell variable?)");
+  EXPECT_EQ(UsageError("plan --compute 1e24 --accelerator ''"),
+            "scaleplan plan: error: --accelerator: empty value (an unset shell variable?)");
+  EXPECT_EQ(UsageError("plan --compute=1e24 --profile ''"),
+            "scaleplan plan: error: --profile: empty value (an unset shell variable?)");
+  EXPECT_EQ(UsageError("sweep --out ''"), "scaleplan sweep: error: --out: empty value (an unset shell variable?)");
+  EXPECT_EQ(UsageError("fit ''"), "scaleplan fit: error: empty argument '' (where runs goes)");
+  EXPECT_EQ(UsageError("dictionary --d-model ''"),
+            "scaleplan dictionary: error: --d-model: empty value (an unset shell variable?)");
+}
+
+TEST(OptionValues, ListsRefuseEmptyItemsAndThousandsSeparators) {
+  EXPECT_EQ(UsageError("plan --compute 1e24,"),
+            "scaleplan plan: error: --compute: empty item in the list (a trailing or doubled comma): '1e24,'");
+  EXPECT_EQ(UsageError("plan --compute 1e22,,1e24"),
+            "scaleplan plan: error: --compute: empty item in the list (a trailing or doubled comma): '1e22,,1e24'");
+  EXPECT_EQ(UsageError("sweep --compute 1e24,"),
+            "scaleplan sweep: error: --compute: empty item in the list (a trailing or doubled comma): '1e24,'");
+  EXPECT_EQ(UsageError("sweep --count 0,8, --compute 1e20"),
+            "scaleplan sweep: error: --count: empty item in the list (a trailing or doubled comma): '0,8,'");
+  EXPECT_EQ(UsageError("sweep --accelerator H100-SXM, --compute 1e20"),
+            "scaleplan sweep: error: --accelerator: empty item in the list (a trailing or doubled comma): "
+            "'H100-SXM,'");
+  EXPECT_EQ(UsageError("fit --compute 1e21,"),
+            "scaleplan fit: error: --compute: empty item in the list (a trailing or doubled comma): '1e21,'");
+  EXPECT_EQ(UsageError("plan --compute 1,000"),
+            "scaleplan plan: error: --compute: commas separate values, not thousands (write 1000, 1e3 or 1K): "
+            "'1,000'");
+  EXPECT_EQ(UsageError("sweep --count 16,000"),
+            "scaleplan sweep: error: --count: commas separate values, not thousands (write 1000, 1e3 or 1K): "
+            "'16,000'");
+  EXPECT_EQ(UsageError("fit --compute 5,760,000"),
+            "scaleplan fit: error: --compute: commas separate values, not thousands (write 1000, 1e3 or 1K): "
+            "'5,760,000'");
+  // Lists that merely look like it stay lists: 8 and 512 devices, 0 and 2.
+  EXPECT_EQ(RunScaleplan("sweep --law epoch --compute 1e22 --count 8,512 --format jsonl").exit_code, 0);
+  EXPECT_EQ(RunScaleplan("sweep --law epoch --compute 1e22 --count 0,2 --format jsonl").exit_code, 0);
+  // A list that only looks like one number in part is still a list: each value is checked.
+  EXPECT_EQ(UsageError("plan --compute 1e22,abc"), "scaleplan plan: error: --compute: not a number: 'abc'");
+}
+
+TEST(OptionValues, CountsTakeSuffixesAndMustBeWhole) {
+  const Result r = RunScaleplan("plan --law epoch --compute 1e24 --accelerator H100-SXM --count 16K --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["num_accelerators"].get<long>(), 16000) << r.out;
+  const Result sweep = RunScaleplan("sweep --law epoch --compute 1e24 --count 2K --format jsonl");
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  EXPECT_EQ(nlohmann::json::parse(Lines(sweep.out).at(0))["num_accelerators"].get<long>(), 2000) << sweep.out;
+
+  EXPECT_EQ(UsageError("plan --compute 1e24 --accelerator H100-SXM --count 1.5"),
+            "scaleplan plan: error: --count: must be a whole number: '1.5'");
+  EXPECT_EQ(UsageError("sweep --count 8,1.5"), "scaleplan sweep: error: --count: must be a whole number: '1.5'");
+  EXPECT_EQ(UsageError("dictionary --d-model 4096 --compute 1e20 --count -2"),
+            "scaleplan dictionary: error: --count: must be 0 or more: '-2'");
+  EXPECT_EQ(UsageError("fit --threads two"), "scaleplan fit: error: --threads: not a number: 'two'");
+  EXPECT_EQ(UsageError("fit --starts 1e30"), "scaleplan fit: error: --starts: must be at most 2147483647: '1e30'");
+}
+
+TEST(OptionValues, RangesAreNamedByTheOptionNotAnInternalField) {
+  EXPECT_EQ(UsageError("plan --mfu 1.5"), "scaleplan plan: error: --mfu: must lie in (0, 1]: '1.5'");
+  EXPECT_EQ(UsageError("sweep --mfu 0.4,0"), "scaleplan sweep: error: --mfu: must lie in (0, 1]: '0'");
+  EXPECT_EQ(UsageError("plan --compute 1e24 --accelerator H100-SXM --max-days -1"),
+            "scaleplan plan: error: --max-days: must be 0 or positive: '-1'");
+  EXPECT_EQ(UsageError("fit --ci 95"), "scaleplan fit: error: --ci: must lie in (0, 1): '95'");
+  EXPECT_EQ(UsageError("validate --holdout-above 1e21 --budget-tolerance 0"),
+            "scaleplan validate: error: --budget-tolerance: must lie in (0, 1): '0'");
+  EXPECT_EQ(UsageError("plan --compute -1e24"), "scaleplan plan: error: --compute: must be positive: '-1e24'");
+}
+
+TEST(OptionValues, BootstrapZeroIsRefusedLikeOne) {
+  // --bootstrap=0 used to run no bootstrap at all, silently, while =1 was refused.
+  for (const std::string command : {"fit", "plan", "sweep --compute 1e20"}) {
+    const std::string name = command.substr(0, command.find(' '));
+    EXPECT_EQ(UsageError(command + " --bootstrap=0"),
+              "scaleplan " + name + ": error: --bootstrap: must be at least 10: '0'");
+    EXPECT_EQ(UsageError(command + " --bootstrap=1"),
+              "scaleplan " + name + ": error: --bootstrap: must be at least 10: '1'");
+  }
+}
+
+TEST(Help, DefaultsPrintAsTheNumbersTheyAre) {
+  // Every "(=...)" default of every command: no binary-expansion tails such as 0.035000000000000003.
+  const std::regex long_tail("\\(=[^)]*[0-9]{9,}[^)]*\\)");
+  for (const std::string& command : Commands()) {
+    const Result r = RunScaleplan(command + " --help");
+    ASSERT_EQ(r.exit_code, 0) << command;
+    std::smatch match;
+    EXPECT_FALSE(std::regex_search(r.out, match, long_tail)) << command << ": " << match.str();
+  }
+  // The same option shows the same default in every command that has it.
+  const std::regex tolerance("--budget-tolerance arg \\(=0\\.035\\)");
+  EXPECT_TRUE(std::regex_search(RunScaleplan("fit --help").out, tolerance));
+  EXPECT_TRUE(std::regex_search(RunScaleplan("validate --help").out, tolerance));
+  const std::regex ci("--ci arg \\(=0\\.95\\)");
+  for (const std::string command : {"fit", "plan", "sweep", "dictionary"}) {
+    EXPECT_TRUE(std::regex_search(RunScaleplan(command + " --help").out, ci)) << command;
+  }
+  EXPECT_TRUE(std::regex_search(RunScaleplan("plan --help").out, std::regex("--mfu arg \\(=0\\.4\\)")));
+}
+
+}  // namespace
+}  // namespace scaleplan
