@@ -7,6 +7,7 @@
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/scalar_search.h"
 #include "core/units.h"
 
 namespace scaleplan::embedded {
@@ -145,6 +146,48 @@ double SparseRunFlopsFraction(SparseMethod method, double sparsity, const Sparse
     return begin + (end - begin) * (1.0 - 0.75 * sparsity) + (1.0 - end) * density;
   }
   return step;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2b. The compute-optimal sparse model.
+
+SparsePlan PlanSparseAtSparsity(const SparseLaw& law, double compute_flops, double sparsity, SparseMethod method,
+                                const SparseTrainingOptions& options) {
+  std::string why;
+  SCALEPLAN_CHECK(law.Check(&why), "invalid sparse law: " + why);
+  SCALEPLAN_CHECK(compute_flops > 0 && std::isfinite(compute_flops), "the budget must be positive");
+  RequireSparsity(sparsity);
+  SparsePlan plan;
+  plan.method = method;
+  plan.sparsity = sparsity;
+  const double density = 1.0 - sparsity;
+  plan.flops_fraction = SparseRunFlopsFraction(method, sparsity, options);
+  const double flops_per_token_per_param = 6.0 * plan.flops_fraction / density;  // k
+  const double factor = law.a_S * std::pow(density, law.b_S) + law.c_S;          // F_S
+  const double log_params =
+      (std::log(law.b_N * factor) - std::log(law.b_D) -
+       law.b_D * (std::log(law.a_D) + std::log(flops_per_token_per_param) - std::log(compute_flops))) /
+      (law.b_N + law.b_D);
+  plan.num_nonzero_params = std::exp(log_params);
+  plan.num_params = plan.num_nonzero_params / density;
+  plan.num_tokens = compute_flops / (flops_per_token_per_param * plan.num_nonzero_params);
+  plan.loss_nats = law.Loss(sparsity, plan.num_nonzero_params, plan.num_tokens);
+  plan.training_flops = 6.0 * plan.num_params * plan.num_tokens * plan.flops_fraction;
+  const double dense_flops = 6.0 * plan.num_params * plan.num_tokens;
+  const double dense_share = method == SparseMethod::GMP ? options.prune_begin_fraction
+                             : method == SparseMethod::DENSE ? 1.0
+                                                             : 0.0;
+  plan.dense_equivalent_flops = dense_flops * (dense_share + (1.0 - dense_share) / options.speedup);
+  return plan;
+}
+
+SparsePlan PlanOptimalSparsity(const SparseLaw& law, double compute_flops, SparseMethod method,
+                               const SparseTrainingOptions& options, double max_sparsity) {
+  SCALEPLAN_CHECK(max_sparsity >= 0 && max_sparsity < 1, "the largest sparsity searched must lie in [0, 1)");
+  const ScalarMinimum best = MinimizeScanGolden(
+      [&](double s) { return PlanSparseAtSparsity(law, compute_flops, s, method, options).loss_nats; }, 0.0,
+      max_sparsity, 991, 1e-9);
+  return PlanSparseAtSparsity(law, compute_flops, best.x, method, options);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

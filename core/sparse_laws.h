@@ -117,6 +117,40 @@ double SparseStepFlopsFraction(SparseMethod method, double sparsity, const Spars
 double SparseRunFlopsFraction(SparseMethod method, double sparsity, const SparseTrainingOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------------------------
+// 2b. The compute-optimal sparse model. The budget C counts the FLOPs the method executes with ideal sparse kernels
+// (f_S = (1 - S) f_D, as Frantar et al. assume): C = 6 (N / (1 - S)) D r(S), with N the non-zero parameters, N / (1 - S)
+// the dense count and r(S) = SparseRunFlopsFraction. So D = C / (k N) with k = 6 r(S) / (1 - S), and
+//   L(N) = F_S N^-b_N + (a_D k N / C)^b_D + c,   F_S = a_S (1 - S)^b_S + c_S,
+// is least where b_N F_S N^-b_N = b_D (a_D k / C)^b_D N^b_D:
+//   N_opt = (b_N F_S / (b_D (a_D k / C)^b_D))^(1 / (b_N + b_D)).
+// For static masks and SET k = 6 whatever S, and F_S falls with S, so the optimum sparsity is the search's upper
+// bound; RigL's dense gradients and GMP's dense start make k grow as 1 / (1 - S), which gives an interior optimum.
+
+struct SparsePlan {
+  SparseMethod method = SparseMethod::STATIC;
+  double sparsity = 0.0;
+  double num_nonzero_params = 0.0;  // N
+  double num_params = 0.0;          // N / (1 - S), zeros included
+  double num_tokens = 0.0;          // D
+  double loss_nats = 0.0;
+  double training_flops = 0.0;      // 6 (N / (1 - S)) D r(S): the FLOPs the method executes
+  double flops_fraction = 0.0;      // r(S), of the dense model of num_params on the same tokens
+  // What sets the time on hardware that realises the speed-up s of SparseTrainingOptions: the dense model's
+  // 6 (N / (1 - S)) D at 1 / s (GMP: its dense start at full cost). With s = 1 (unstructured sparsity on tensor
+  // cores) the run takes as long as training the dense-sized model.
+  double dense_equivalent_flops = 0.0;
+};
+
+// The compute-optimal N and D at a fixed sparsity (S = 0 with any method is the dense plan).
+SparsePlan PlanSparseAtSparsity(const SparseLaw& law, double compute_flops, double sparsity, SparseMethod method,
+                                const SparseTrainingOptions& options = {});
+
+// The sparsity in [0, max_sparsity] (and its N, D) with the lowest loss at the budget: a scan of 991 points refined by
+// golden-section search (core/scalar_search.h).
+SparsePlan PlanOptimalSparsity(const SparseLaw& law, double compute_flops, SparseMethod method,
+                               const SparseTrainingOptions& options = {}, double max_sparsity = 0.99);
+
+// ---------------------------------------------------------------------------------------------------------------
 // 3. Fine-grained mixture of experts (Krajewski et al. 2024).
 
 struct FineGrainedMoeLaw {

@@ -105,6 +105,70 @@ TEST(SparseTrainingFlopsTest, MethodNamesRoundTripAndUnknownNamesAreLocated) {
   }
 }
 
+// The lowest loss over N at a budget, by brute force: N on a log grid of 20,001 points over 1e4 to 1e14, D from the
+// method's FLOPs written out here (6 N / (1 - S) D r(S) = C).
+struct BruteForce {
+  double loss = 1e300, num_nonzero_params = 0.0;
+};
+BruteForce BruteForceOverN(const SparseLaw& law, double compute, double sparsity, SparseMethod method,
+                           int num_points = 20001) {
+  const double r = SparseRunFlopsFraction(method, sparsity);
+  BruteForce best;
+  for (int i = 0; i < num_points; ++i) {
+    const double n = std::pow(10.0, 4.0 + 10.0 * i / (num_points - 1));
+    const double d = compute / (6.0 * n / (1.0 - sparsity) * r);
+    const double loss = law.Loss(sparsity, n, d);
+    if (loss < best.loss) best = {loss, n};
+  }
+  return best;
+}
+
+TEST(SparsePlanTest, ClosedFormNMatchesABruteForceSearch) {
+  const SparseLaw law = FrantarT5Law();
+  for (SparseMethod method : {SparseMethod::STATIC, SparseMethod::RIGL, SparseMethod::GMP}) {
+    for (double s : {0.0, 0.5, 0.9}) {
+      const SparsePlan plan = PlanSparseAtSparsity(law, 1e21, s, method);
+      const BruteForce brute = BruteForceOverN(law, 1e21, s, method);
+      EXPECT_LE(plan.loss_nats, brute.loss + 1e-12) << SparseMethodName(method) << " S " << s;
+      EXPECT_NEAR(plan.num_nonzero_params / brute.num_nonzero_params, 1.0, 2e-3);
+      EXPECT_NEAR(plan.training_flops, 1e21, 1e21 * 1e-12);
+      EXPECT_NEAR(plan.num_params * (1.0 - s), plan.num_nonzero_params, 1e-6 * plan.num_params);
+    }
+  }
+}
+
+TEST(SparsePlanTest, OptimalSparsityMatchesABruteForceSearchOverSparsityAndN) {
+  const SparseLaw law = FrantarT5Law();
+  for (SparseMethod method : {SparseMethod::RIGL, SparseMethod::GMP, SparseMethod::STATIC}) {
+    const double compute = 1e20;
+    double best_loss = 1e300, best_s = -1.0;
+    for (int i = 0; i <= 990; ++i) {  // S = 0, 0.001, ..., 0.99
+      const double s = i / 1000.0;
+      const BruteForce brute = BruteForceOverN(law, compute, s, method, 2001);
+      if (brute.loss < best_loss) best_loss = brute.loss, best_s = s;
+    }
+    const SparsePlan plan = PlanOptimalSparsity(law, compute, method);
+    EXPECT_LE(plan.loss_nats, best_loss + 1e-9) << SparseMethodName(method);
+    EXPECT_NEAR(plan.sparsity, best_s, 2e-3) << SparseMethodName(method);
+    if (method == SparseMethod::STATIC) {
+      EXPECT_NEAR(plan.sparsity, 0.99, 1e-6);  // the search's bound: a static mask's cost does not grow with S
+    } else {
+      EXPECT_GT(plan.sparsity, 0.0);
+      EXPECT_LT(plan.sparsity, 0.98);  // an interior optimum
+    }
+    EXPECT_LT(plan.loss_nats, PlanSparseAtSparsity(law, compute, 0.0, SparseMethod::DENSE).loss_nats);
+  }
+}
+
+TEST(SparsePlanTest, DenseEquivalentFlopsFollowTheSpeedup) {
+  SparseTrainingOptions options;
+  const SparsePlan unstructured = PlanSparseAtSparsity(FrantarT5Law(), 1e21, 0.5, SparseMethod::STATIC, options);
+  EXPECT_NEAR(unstructured.dense_equivalent_flops, 6.0 * unstructured.num_params * unstructured.num_tokens, 1e6);
+  options.speedup = 2.0;  // 2:4 at S 0.5, ideally
+  const SparsePlan two_four = PlanSparseAtSparsity(FrantarT5Law(), 1e21, 0.5, SparseMethod::STATIC, options);
+  EXPECT_NEAR(two_four.dense_equivalent_flops, 1e21, 1e21 * 1e-12);
+}
+
 TEST(FineGrainedMoeLawTest, KrajewskiCheckValues) {
   EXPECT_NEAR(KrajewskiDenseLaw().Loss(1e9, 2e10, 1.0), 2.98031, 5e-6);
   EXPECT_NEAR(KrajewskiMoeLaw().Loss(1e9, 2e10, 1.0), 3.27613, 5e-6);
