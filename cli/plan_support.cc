@@ -76,10 +76,20 @@ RecomputeChoice ParseRecomputeChoice(const std::string& text) {
   return *choice;
 }
 
-Accelerator ResolveAccelerator(const std::string& name, const std::string& profile_path) {
-  const HardwareCatalogue& catalogue = BundledHardwareCatalogue();
+Accelerator ResolveAccelerator(const std::string& name, const std::string& profile_path,
+                               const std::string& hardware_path) {
+  std::optional<HardwareCatalogue> user_catalogue;
+  if (!hardware_path.empty()) user_catalogue = ReadHardwareCatalogueFile(hardware_path);
+  const HardwareCatalogue& catalogue = user_catalogue ? *user_catalogue : BundledHardwareCatalogue();
   Accelerator accelerator;
-  if (!name.empty()) {
+  if (name.empty() && user_catalogue) {
+    if (user_catalogue->accelerators().size() != 1) {
+      throw UsageError("--hardware " + hardware_path + " holds " +
+                       std::to_string(user_catalogue->accelerators().size()) +
+                       " accelerators: name one with --accelerator");
+    }
+    accelerator = user_catalogue->accelerators().front();
+  } else if (!name.empty()) {
     const Accelerator* found = catalogue.TryFind(name);
     if (found == nullptr) {
       std::string known;

@@ -25,10 +25,32 @@ constexpr std::int64_t kMaxSize = std::int64_t{1} << 40;
 ArchitectureEntry ReadEntry(const LocatedJsonReader& reader, const Json& entry, const std::string& pointer) {
   reader.RequireObject(entry, pointer);
   reader.RejectUnknownKeys(entry, pointer,
-                           {"name", "source", "notes", "layers", "d_model", "heads", "kv_heads", "head_dim", "ffn",
-                            "ffn_kind", "vocab", "seq_len", "tied_embeddings", "norm", "positions", "biases",
-                            "experts", "active_experts", "shared_experts", "expert_ffn", "dense_layers",
-                            "moe_interval", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim",
+                           {"name",
+                            "source",
+                            "notes",
+                            "layers",
+                            "d_model",
+                            "heads",
+                            "kv_heads",
+                            "head_dim",
+                            "ffn",
+                            "ffn_kind",
+                            "vocab",
+                            "seq_len",
+                            "tied_embeddings",
+                            "norm",
+                            "positions",
+                            "biases",
+                            "experts",
+                            "active_experts",
+                            "shared_experts",
+                            "expert_ffn",
+                            "dense_layers",
+                            "moe_interval",
+                            "q_lora_rank",
+                            "kv_lora_rank",
+                            "qk_nope_head_dim",
+                            "qk_rope_head_dim",
                             "v_head_dim"});
   ArchitectureEntry out;
   out.name = reader.RequireString(entry, "name", pointer);
@@ -132,9 +154,9 @@ const ArchitectureEntry& FindArchitecture(std::string_view name, InputLocation w
 }
 
 bool ShapeOverrides::Any() const {
-  return layers || d_model || heads || kv_heads || head_dim || ffn || vocab || seq_len || experts ||
-         active_experts || shared_experts || expert_ffn || dense_layers || q_lora_rank || kv_lora_rank ||
-         qk_nope_head_dim || qk_rope_head_dim || v_head_dim || glu;
+  return layers || d_model || heads || kv_heads || head_dim || ffn || vocab || seq_len || experts || active_experts ||
+         shared_experts || expert_ffn || dense_layers || q_lora_rank || kv_lora_rank || qk_nope_head_dim ||
+         qk_rope_head_dim || v_head_dim || glu;
 }
 
 TransformerShape ApplyShapeOverrides(TransformerShape s, const ShapeOverrides& o, const InputLocation& where) {

@@ -40,9 +40,9 @@ const ArchitectureEntry& FindArchitecture(std::string_view name, InputLocation w
 
 // Fields a user sets on top of an entry (or from scratch): each present one replaces the shape's.
 struct ShapeOverrides {
-  std::optional<std::int64_t> layers, d_model, heads, kv_heads, head_dim, ffn, vocab, seq_len, experts,
-      active_experts, shared_experts, expert_ffn, dense_layers, q_lora_rank, kv_lora_rank, qk_nope_head_dim,
-      qk_rope_head_dim, v_head_dim;
+  std::optional<std::int64_t> layers, d_model, heads, kv_heads, head_dim, ffn, vocab, seq_len, experts, active_experts,
+      shared_experts, expert_ffn, dense_layers, q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim,
+      v_head_dim;
   std::optional<bool> glu;
 
   bool Any() const;

@@ -8,11 +8,16 @@ namespace scaleplan {
 
 const char* CollectiveName(Collective collective) {
   switch (collective) {
-    case Collective::ALL_REDUCE: return "all_reduce";
-    case Collective::ALL_GATHER: return "all_gather";
-    case Collective::REDUCE_SCATTER: return "reduce_scatter";
-    case Collective::ALL_TO_ALL: return "all_to_all";
-    case Collective::SEND_RECV: return "send_recv";
+    case Collective::ALL_REDUCE:
+      return "all_reduce";
+    case Collective::ALL_GATHER:
+      return "all_gather";
+    case Collective::REDUCE_SCATTER:
+      return "reduce_scatter";
+    case Collective::ALL_TO_ALL:
+      return "all_to_all";
+    case Collective::SEND_RECV:
+      return "send_recv";
   }
   return "?";
 }
@@ -21,11 +26,14 @@ double BusBandwidthFactor(Collective collective, std::int64_t ranks) {
   if (ranks <= 1) return 0.0;
   const double n = static_cast<double>(ranks);
   switch (collective) {
-    case Collective::ALL_REDUCE: return 2.0 * (n - 1.0) / n;
+    case Collective::ALL_REDUCE:
+      return 2.0 * (n - 1.0) / n;
     case Collective::ALL_GATHER:
     case Collective::REDUCE_SCATTER:
-    case Collective::ALL_TO_ALL: return (n - 1.0) / n;
-    case Collective::SEND_RECV: return 1.0;
+    case Collective::ALL_TO_ALL:
+      return (n - 1.0) / n;
+    case Collective::SEND_RECV:
+      return 1.0;
   }
   return 0.0;
 }
@@ -36,11 +44,17 @@ double CollectiveSeconds(Collective collective, double bytes, std::int64_t ranks
   SCALEPLAN_CHECK(link.busbw_bytes_per_second > 0.0, "a link needs a positive bus bandwidth");
   double steps = 1.0;
   switch (collective) {
-    case Collective::ALL_REDUCE: steps = 2.0 * std::ceil(std::log2(static_cast<double>(ranks))); break;
+    case Collective::ALL_REDUCE:
+      steps = 2.0 * std::ceil(std::log2(static_cast<double>(ranks)));
+      break;
     case Collective::ALL_GATHER:
     case Collective::REDUCE_SCATTER:
-    case Collective::ALL_TO_ALL: steps = static_cast<double>(ranks - 1); break;
-    case Collective::SEND_RECV: steps = 1.0; break;
+    case Collective::ALL_TO_ALL:
+      steps = static_cast<double>(ranks - 1);
+      break;
+    case Collective::SEND_RECV:
+      steps = 1.0;
+      break;
   }
   return BusBandwidthFactor(collective, ranks) * bytes / link.busbw_bytes_per_second + steps * link.latency_seconds;
 }
@@ -57,8 +71,8 @@ LinkModel InterNodeLink(const Accelerator& accelerator) {
 
 LinkModel GroupLink(const Accelerator& accelerator, std::int64_t ranks, std::int64_t stride) {
   SCALEPLAN_CHECK(ranks >= 1 && stride >= 1, "a group needs at least one rank and a positive stride");
-  const bool one_node = static_cast<double>(ranks) * static_cast<double>(stride) <=
-                        static_cast<double>(accelerator.devices_per_node);
+  const bool one_node =
+      static_cast<double>(ranks) * static_cast<double>(stride) <= static_cast<double>(accelerator.devices_per_node);
   return one_node ? IntraNodeLink(accelerator) : InterNodeLink(accelerator);
 }
 

@@ -125,6 +125,61 @@ const Accelerator& HardwareCatalogue::Find(std::string_view name, InputLocation 
   throw InputError("unknown accelerator in " + source_label_ + " (known: " + Join(Names()) + ")", std::move(where));
 }
 
+bool AcceleratorOverrides::Any() const {
+  return peak_flops_per_second > 0.0 || memory_bytes > 0.0 || intra_node_bytes_per_second > 0.0 ||
+         inter_node_bytes_per_second > 0.0 || devices_per_node > 0;
+}
+
+bool AcceleratorOverrides::Check(std::string* why) const {
+  auto fail = [&](const char* reason) {
+    if (why != nullptr) *why = reason;
+    return false;
+  };
+  if (!(peak_flops_per_second >= 0.0) || !std::isfinite(peak_flops_per_second)) {
+    return fail("--peak-flops: must be a positive FLOP/s figure");
+  }
+  if (!(memory_bytes >= 0.0) || !std::isfinite(memory_bytes)) return fail("--memory-bytes: must be positive");
+  if (!(intra_node_bytes_per_second >= 0.0) || !std::isfinite(intra_node_bytes_per_second)) {
+    return fail("--intra-node-bandwidth: must be positive");
+  }
+  if (!(inter_node_bytes_per_second >= 0.0) || !std::isfinite(inter_node_bytes_per_second)) {
+    return fail("--inter-node-bandwidth: must be positive");
+  }
+  if (devices_per_node < 0) return fail("--devices-per-node: must be a positive whole number");
+  return true;
+}
+
+Accelerator ApplyAcceleratorOverrides(Accelerator accelerator, const AcceleratorOverrides& overrides,
+                                      const InputLocation& where) {
+  if (!accelerator.HasInterconnect() &&
+      (overrides.devices_per_node > 0 || overrides.intra_node_bytes_per_second > 0.0 ||
+       overrides.inter_node_bytes_per_second > 0.0) &&
+      !(overrides.devices_per_node > 0 && overrides.intra_node_bytes_per_second > 0.0 &&
+        overrides.inter_node_bytes_per_second > 0.0)) {
+    throw InputError(accelerator.name + " has no interconnect figures: give --devices-per-node, "
+                                        "--intra-node-bandwidth and --inter-node-bandwidth together",
+                     where);
+  }
+  if (overrides.peak_flops_per_second > 0.0) {
+    for (double& peak : accelerator.dense_flops_per_second) {
+      if (peak > 0.0) peak = overrides.peak_flops_per_second;
+    }
+  }
+  if (overrides.memory_bytes > 0.0) accelerator.memory_bytes = overrides.memory_bytes;
+  if (overrides.devices_per_node > 0) accelerator.devices_per_node = overrides.devices_per_node;
+  if (overrides.intra_node_bytes_per_second > 0.0) {
+    accelerator.intra_node_bytes_per_second = overrides.intra_node_bytes_per_second;
+  }
+  if (overrides.inter_node_bytes_per_second > 0.0) {
+    accelerator.inter_node_bytes_per_second = overrides.inter_node_bytes_per_second;
+  }
+  if (overrides.Any()) {
+    accelerator.source += " (with overrides)";
+    if (accelerator.interconnect_source.empty()) accelerator.interconnect_source = "given on the command line";
+  }
+  return accelerator;
+}
+
 HardwareCatalogue ParseHardwareCatalogue(std::string_view json_text, const std::string& source_label) {
   Json root;
   try {

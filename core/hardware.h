@@ -99,6 +99,24 @@ HardwareCatalogue ParseHardwareCatalogue(std::string_view json_text, const std::
 // Reads and parses a catalogue file; an unreadable file is an InputError naming it.
 HardwareCatalogue ReadHardwareCatalogueFile(const std::string& path);
 
+// One field of an accelerator set by the user on top of its entry (`--peak-flops`, `--memory-bytes`,
+// `--intra-node-bandwidth`, `--inter-node-bandwidth`, `--devices-per-node`); 0 = keep the entry's.
+struct AcceleratorOverrides {
+  double peak_flops_per_second = 0.0;         // replaces the dense peak of every numeric type the entry has
+  double memory_bytes = 0.0;
+  double intra_node_bytes_per_second = 0.0;
+  double inter_node_bytes_per_second = 0.0;
+  std::int64_t devices_per_node = 0;
+
+  bool Any() const;
+  bool Check(std::string* why) const;
+};
+
+// `accelerator` with the overrides applied; interconnect overrides on an entry without interconnect figures need
+// all three of devices_per_node and both bandwidths (else InputError at `where`).
+Accelerator ApplyAcceleratorOverrides(Accelerator accelerator, const AcceleratorOverrides& overrides,
+                                      const InputLocation& where);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Time, cost and memory fit.
 //

@@ -7,15 +7,16 @@
 #include <numeric>
 
 #include "core/collective_cost.h"
+#include "core/hyperparams.h"
 
 namespace scaleplan {
 namespace {
 
 constexpr double kSecondsPerDay = 86400.0;
-constexpr double kActivationBytes = 2.0;   // bf16 activations and gradients on the wire
-constexpr double kWeightBytes = 2.0;       // bf16 weights
-constexpr double kGradientBytes = 2.0;     // bf16 gradients
-constexpr double kOptimizerBytes = 12.0;   // fp32 master copy + Adam's two fp32 moments
+constexpr double kActivationBytes = 2.0;  // bf16 activations and gradients on the wire
+constexpr double kWeightBytes = 2.0;      // bf16 weights
+constexpr double kGradientBytes = 2.0;    // bf16 gradients
+constexpr double kOptimizerBytes = 12.0;  // fp32 master copy + Adam's two fp32 moments
 
 bool Fail(std::string* why, const std::string& reason) {
   if (why != nullptr) *why = reason;
@@ -40,16 +41,16 @@ std::vector<std::int64_t> Divisors(std::int64_t n, std::int64_t limit) {
 // The parts of the model the layout model needs, computed once per request.
 struct ModelFacts {
   ParameterCounts counts;
-  double seq = 0;                 // s
-  double hidden = 0;              // h
-  double layers = 0;              // L
-  double moe_share = 0;           // fraction of layers that are MoE
+  double seq = 0;                        // s
+  double hidden = 0;                     // h
+  double layers = 0;                     // L
+  double moe_share = 0;                  // fraction of layers that are MoE
   double model_flops_per_token = 0;      // 6 N + attention (non-causal, PaLM's convention)
   double output_flops_per_token = 0;     // 6 V h, the unembedding's share
   double attention_flops_per_token = 0;  // the score and value products, training
-  double layer_dense_params = 0;  // per layer: attention, dense MLP share, shared experts, router, norms
-  double layer_expert_params = 0; // per layer: routed experts (the part EP shards)
-  double kv_width = 0;            // bytes per token of K and V per layer / 2 (ring attention's payload)
+  double layer_dense_params = 0;         // per layer: attention, dense MLP share, shared experts, router, norms
+  double layer_expert_params = 0;        // per layer: routed experts (the part EP shards)
+  double kv_width = 0;                   // bytes per token of K and V per layer / 2 (ring attention's payload)
 };
 
 ModelFacts Facts(const TransformerShape& shape) {
@@ -61,12 +62,11 @@ ModelFacts Facts(const TransformerShape& shape) {
   f.moe_share = D(shape.NumMoeLayers()) / f.layers;
   f.model_flops_per_token = TrainingFlopsPerToken(shape, AttentionFlops::NON_CAUSAL);
   f.output_flops_per_token = 6.0 * D(shape.vocab_size) * f.hidden;
-  f.attention_flops_per_token =
-      6.0 * f.layers * D(shape.num_heads) * D(shape.QkHeadDim() + shape.VHeadDim()) * f.seq;
+  f.attention_flops_per_token = 6.0 * f.layers * D(shape.num_heads) * D(shape.QkHeadDim() + shape.VHeadDim()) * f.seq;
   f.layer_expert_params = D(f.counts.routed_experts) / f.layers;
   f.layer_dense_params = D(f.counts.non_embedding - f.counts.routed_experts) / f.layers;
-  f.kv_width = shape.IsMla() ? D(shape.kv_lora_rank + shape.qk_rope_head_dim)
-                             : D(shape.KvHeads() * shape.HeadDim()) * 2.0;
+  f.kv_width =
+      shape.IsMla() ? D(shape.kv_lora_rank + shape.qk_rope_head_dim) : D(shape.KvHeads() * shape.HeadDim()) * 2.0;
   return f;
 }
 
@@ -85,8 +85,8 @@ PartialLayout ParsePartialLayout(std::string_view text, const InputLocation& whe
   size_t start = 0;
   while (start <= text.size()) {
     const size_t comma = text.find(',', start);
-    const std::string_view item = text.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                                                       : comma - start);
+    const std::string_view item =
+        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
     const size_t equals = item.find('=');
     if (item.empty() || equals == std::string_view::npos) fail("each field is KEY=VALUE", item);
@@ -110,14 +110,22 @@ PartialLayout ParsePartialLayout(std::string_view text, const InputLocation& whe
       continue;
     }
     if (!whole || number < 1) fail("'" + key + "' must be a positive whole number", item);
-    if (key == "tp") layout.tp = number;
-    else if (key == "pp") layout.pp = number;
-    else if (key == "dp") layout.dp = number;
-    else if (key == "cp") layout.cp = number;
-    else if (key == "ep") layout.ep = number;
-    else if (key == "v") layout.virtual_stages = number;
-    else if (key == "mb") layout.micro_batch = number;
-    else fail("unknown field '" + key + "' (known: tp, pp, dp, cp, ep, v, mb, zero, recompute)", item);
+    if (key == "tp")
+      layout.tp = number;
+    else if (key == "pp")
+      layout.pp = number;
+    else if (key == "dp")
+      layout.dp = number;
+    else if (key == "cp")
+      layout.cp = number;
+    else if (key == "ep")
+      layout.ep = number;
+    else if (key == "v")
+      layout.virtual_stages = number;
+    else if (key == "mb")
+      layout.micro_batch = number;
+    else
+      fail("unknown field '" + key + "' (known: tp, pp, dp, cp, ep, v, mb, zero, recompute)", item);
   }
   return layout;
 }
@@ -144,8 +152,8 @@ GoodputEstimate EstimateGoodput(std::int64_t num_devices, std::int64_t devices_p
   const double write_seconds = state_bytes / (options.checkpoint_bytes_per_second * nodes);
   const double interval = std::sqrt(2.0 * write_seconds * mtbf);
   // Lost per unit time: checkpoint writes, plus per failure half an interval of work and a restart.
-  const double waste = (interval > 0.0 ? write_seconds / interval : 0.0) +
-                       (0.5 * interval + options.restart_seconds) / mtbf;
+  const double waste =
+      (interval > 0.0 ? write_seconds / interval : 0.0) + (0.5 * interval + options.restart_seconds) / mtbf;
   estimate.goodput = std::clamp(1.0 - waste, 0.01, 1.0);
   estimate.checkpoint_interval_seconds = interval;
   estimate.mean_seconds_between_failures = mtbf;
@@ -174,13 +182,14 @@ std::string LayoutStructureProblem(const LayoutRequest& request, const Accelerat
                                    const ParallelLayout& layout) {
   const TransformerShape& shape = request.shape;
   auto text = [](const char* name, std::int64_t value) { return std::string(name) + " " + std::to_string(value); };
-  if (layout.tp < 1 || layout.pp < 1 || layout.dp < 1 || layout.cp < 1 || layout.ep < 1 ||
-      layout.virtual_stages < 1 || layout.micro_batch < 1) {
+  if (layout.tp < 1 || layout.pp < 1 || layout.dp < 1 || layout.cp < 1 || layout.ep < 1 || layout.virtual_stages < 1 ||
+      layout.micro_batch < 1) {
     return "every parallel degree must be at least 1";
   }
   if (!accelerator.HasInterconnect()) {
-    return accelerator.name + " has no interconnect figures (give them in a hardware file or with "
-                              "--devices-per-node and the bandwidth options)";
+    return accelerator.name +
+           " has no interconnect figures (give them in a hardware file or with "
+           "--devices-per-node and the bandwidth options)";
   }
   if (request.num_devices > 0 && layout.Devices() != request.num_devices) {
     return "TP x PP x CP x DP = " + std::to_string(layout.Devices()) + " is not the device count " +
@@ -256,22 +265,22 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
 
   // Compute time of one micro-batch on the busiest device: GEMMs at kGemmEfficiency, elementwise through memory.
   const double device_flops = tokens / tp * (stage_layers * (layer_flops + recompute_flops) + f.output_flops_per_token);
-  const double layer_bytes =
-      LayerActivationBytes(shape, static_cast<std::int64_t>(std::max(1.0, f.seq / cp)), layout.micro_batch,
-                           Recomputation::SELECTIVE) / tp;
+  const double layer_bytes = LayerActivationBytes(shape, static_cast<std::int64_t>(std::max(1.0, f.seq / cp)),
+                                                  layout.micro_batch, Recomputation::SELECTIVE) /
+                             tp;
   const double recompute_passes = layout.recomputation == Recomputation::FULL ? 4.0 / 3.0 : 1.0;
   const double elementwise_seconds =
       kElementwisePasses * recompute_passes * stage_layers * layer_bytes / accelerator.memory_bytes_per_second;
   const double compute_mb = device_flops / (peak * kGemmEfficiency) + elementwise_seconds;
-  const double attention_mb = tokens / tp * stage_layers * f.attention_flops_per_token / f.layers /
-                              (peak * kGemmEfficiency);
+  const double attention_mb =
+      tokens / tp * stage_layers * f.attention_flops_per_token / f.layers / (peak * kGemmEfficiency);
 
   // Tensor parallel: 4 all-reduces of the layer's activations per layer and micro-batch, 6 with full recompute.
   const double activation_message = tokens * f.hidden * kActivationBytes;
   const double tp_collectives = layout.recomputation == Recomputation::FULL ? 6.0 : 4.0;
-  const double tp_mb = stage_layers * tp_collectives *
-                       CollectiveSeconds(Collective::ALL_REDUCE, activation_message, layout.tp,
-                                         GroupLink(accelerator, layout.tp, 1));
+  const double tp_mb =
+      stage_layers * tp_collectives *
+      CollectiveSeconds(Collective::ALL_REDUCE, activation_message, layout.tp, GroupLink(accelerator, layout.tp, 1));
 
   // Pipeline: a forward and a backward send per virtual stage and micro-batch, 1/TP of the activations each.
   const LinkModel pp_link = GroupLink(accelerator, layout.pp, layout.tp * layout.cp * layout.dp);
@@ -284,7 +293,8 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
     const double routed_bytes = tokens / tp * D(shape.active_experts) * f.hidden * kActivationBytes;
     const double collectives = layout.recomputation == Recomputation::FULL ? 6.0 : 4.0;
     ep_mb = stage_layers * f.moe_share * collectives *
-            CollectiveSeconds(Collective::ALL_TO_ALL, routed_bytes, layout.ep, GroupLink(accelerator, layout.ep, layout.tp));
+            CollectiveSeconds(Collective::ALL_TO_ALL, routed_bytes, layout.ep,
+                              GroupLink(accelerator, layout.ep, layout.tp));
   }
 
   // Context parallel: K and V of the local tokens around the ring, (CP - 1) hops forward, twice that backward,
@@ -292,8 +302,9 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
   double cp_mb = 0.0;
   if (layout.cp > 1) {
     const double kv_bytes = tokens / tp * f.kv_width * kActivationBytes;
-    const double ring = 3.0 * (cp - 1.0) *
-                        CollectiveSeconds(Collective::SEND_RECV, kv_bytes, 2, GroupLink(accelerator, layout.cp, layout.tp));
+    const double ring =
+        3.0 * (cp - 1.0) *
+        CollectiveSeconds(Collective::SEND_RECV, kv_bytes, 2, GroupLink(accelerator, layout.cp, layout.tp));
     cp_mb = std::max(0.0, stage_layers * ring - attention_mb);
   }
 
@@ -301,8 +312,8 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
   const double embedding = D(std::max(f.counts.token_embedding + f.counts.position_embedding, f.counts.unembedding));
   const double dense_params = (stage_layers * f.layer_dense_params + embedding) / tp;
   const double expert_params = stage_layers * f.layer_expert_params / (tp * ep);
-  const double dense_group = dp * cp;           // replicas of the dense weights
-  const double expert_group = dp * cp / ep;     // replicas of the expert weights
+  const double dense_group = dp * cp;        // replicas of the dense weights
+  const double expert_group = dp * cp / ep;  // replicas of the expert weights
 
   // Data parallel traffic per step (ZeRO 0-2) or per micro-batch (ZeRO 3).
   auto dp_seconds = [&](Collective collective, double bytes_per_param) {
@@ -359,12 +370,15 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
   out.memory.gradient_bytes = sharded(kGradientBytes, layout.zero_stage >= 2);
   out.memory.optimizer_bytes = sharded(kOptimizerBytes, layout.zero_stage >= 1);
   if (layout.zero_stage >= 3) {
-    out.memory.gathered_weight_bytes = 2.0 * params / stage_layers * kWeightBytes;
+    // The module being computed and the one prefetched: the largest matrix of a layer (its FFN or expert
+    // projection, or the attention output), unsharded by ZeRO but split by TP.
+    const double largest = std::max(f.hidden * D(std::max(shape.d_ff, shape.ExpertFfn())),
+                                    f.hidden * D(shape.num_heads * std::max(shape.QkHeadDim(), shape.VHeadDim())));
+    out.memory.gathered_weight_bytes = 2.0 * largest / tp * kWeightBytes;
   }
   const double in_flight = std::min(m, pp) * (layout.virtual_stages > 1 ? 1.0 + (pp - 1.0) / (pp * v) : 1.0);
   const std::int64_t local_seq = static_cast<std::int64_t>(std::max(1.0, f.seq / cp));
-  const double stored_per_layer =
-      LayerActivationBytes(shape, local_seq, layout.micro_batch, layout.recomputation) / tp;
+  const double stored_per_layer = LayerActivationBytes(shape, local_seq, layout.micro_batch, layout.recomputation) / tp;
   double activations = in_flight * stage_layers * stored_per_layer;
   if (layout.recomputation == Recomputation::FULL) {
     activations += LayerActivationBytes(shape, local_seq, layout.micro_batch, Recomputation::NONE) / tp;
@@ -424,8 +438,16 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
   SCALEPLAN_CHECK(request.num_devices >= 1, "the layout search needs a device count");
   SCALEPLAN_CHECK(top_k >= 1, "top_k must be at least 1");
   LayoutSearchResult result;
-  std::map<std::string, std::int64_t> problems;
-  auto note = [&](const std::string& problem) { ++problems[problem]; };
+  // Problems grouped by their text without numbers, each with its first instance and a count.
+  std::map<std::string, std::pair<std::string, std::int64_t>> problems;
+  auto note = [&](const std::string& problem) {
+    std::string kind;
+    for (char c : problem) {
+      if (c < '0' || c > '9') kind += c;
+    }
+    auto& entry = problems[kind];
+    if (entry.second++ == 0) entry.first = problem;
+  };
 
   if (!accelerator.HasInterconnect() || !(accelerator.DenseFlopsPerSecond(request.precision) > 0.0)) {
     ParallelLayout any;
@@ -455,10 +477,11 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
   const std::vector<std::int64_t> v_all = {1, 2, 3, 4, 6, 8};
   const std::vector<std::int64_t> mb_all = {1, 2, 4, 8};
   const std::vector<Recomputation> recompute_all =
-      fixed.recomputation ? std::vector<Recomputation>{*fixed.recomputation}
-                          : std::vector<Recomputation>{Recomputation::NONE, Recomputation::SELECTIVE,
-                                                       Recomputation::FULL};
-  const std::vector<int> zero_all = fixed.zero_stage ? std::vector<int>{*fixed.zero_stage} : std::vector<int>{0, 1, 2, 3};
+      fixed.recomputation
+          ? std::vector<Recomputation>{*fixed.recomputation}
+          : std::vector<Recomputation>{Recomputation::NONE, Recomputation::SELECTIVE, Recomputation::FULL};
+  const std::vector<int> zero_all =
+      fixed.zero_stage ? std::vector<int>{*fixed.zero_stage} : std::vector<int>{0, 1, 2, 3};
 
   std::optional<LayoutEstimate> least_memory;
   std::vector<LayoutEstimate> best;
@@ -537,24 +560,29 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
   result.best = std::move(best);
   if (result.best.empty()) {
     std::vector<std::pair<std::int64_t, std::string>> ranked;
-    for (const auto& [problem, count] : problems) ranked.emplace_back(count, problem);
+    for (const auto& [kind, entry] : problems) {
+      ranked.emplace_back(entry.second, entry.second > 1 ? entry.first + " (and " + std::to_string(entry.second - 1) +
+                                                               " more layouts like it)"
+                                                         : entry.first);
+    }
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (const auto& [count, problem] : ranked) result.binding.push_back(problem);
+    for (const auto& [count, problem] : ranked) {
+      if (result.binding.size() < 5) result.binding.push_back(problem);
+    }
     if (least_memory) {
       result.least_memory = least_memory;
-      result.binding.insert(result.binding.begin(),
-                            "memory per device: the layout closest to fitting needs " +
-                                std::to_string(static_cast<long long>(least_memory->memory.Total() / 1e9)) +
-                                " GB of the usable " +
-                                std::to_string(static_cast<long long>(least_memory->usable_memory_bytes / 1e9)) +
-                                " GB");
+      result.binding.insert(
+          result.binding.begin(),
+          "memory per device: the layout closest to fitting needs " +
+              std::to_string(static_cast<long long>(least_memory->memory.Total() / 1e9)) + " GB of the usable " +
+              std::to_string(static_cast<long long>(least_memory->usable_memory_bytes / 1e9)) + " GB");
     }
   }
   return result;
 }
 
 std::optional<CountSearchResult> LeastDevicesForDays(const LayoutRequest& request, const Accelerator& accelerator,
-                                                     double max_days, std::int64_t max_devices) {
+                                                     double max_days, bool fastest_if_none, std::int64_t max_devices) {
   SCALEPLAN_CHECK(max_days > 0.0, "max_days must be positive");
   SCALEPLAN_CHECK(request.num_tokens > 0.0, "the device count for a duration needs num_tokens");
   if (!accelerator.HasInterconnect()) return std::nullopt;
@@ -579,22 +607,29 @@ std::optional<CountSearchResult> LeastDevicesForDays(const LayoutRequest& reques
   };
   size_t lo = 0, hi = counts.size();
   std::optional<CountSearchResult> found;
+  if (counts.empty()) return found;
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
     LayoutSearchResult search;
     const double days = days_at(counts[mid], &search);
     if (days <= max_days) {
-      found = CountSearchResult{counts[mid], std::move(search)};
+      found = CountSearchResult{counts[mid], std::move(search), true};
       hi = mid;
     } else {
       lo = mid + 1;
     }
   }
+  if (found || !fastest_if_none) return found;
+  // None meets max_days: the largest count with a layout that fits is the fastest there is.
+  for (size_t i = counts.size(); i-- > 0 && i + 8 >= counts.size();) {
+    LayoutSearchResult search;
+    if (std::isfinite(days_at(counts[i], &search))) return CountSearchResult{counts[i], std::move(search), false};
+  }
   return found;
 }
 
-double DefaultGlobalBatchTokens(double compute_flops) {
-  return std::max(1.0, 0.2920 * std::pow(compute_flops, 0.3271));
+double DefaultGlobalBatchTokens(double compute_flops, double num_tokens) {
+  return std::max(1.0, LawBatchTokens(DeepSeekHyperparamsLaw(), compute_flops, num_tokens));
 }
 
 }  // namespace scaleplan

@@ -36,8 +36,9 @@
 //   (master copy and Adam's two moments), sharded by ZeRO's stage over the data-parallel group; activations of the
 //   micro-batches in flight on the first stage (min(m, PP) of them, x (1 + (PP - 1) / (PP v)) when interleaved:
 //   Korthikanti et al. 2022, divided by TP with sequence parallelism and by CP); fp32 logits of one micro-batch on
-//   the last stage; ZeRO 3's two gathered layers; kBufferBytes of communication and workspace buffers. A layout fits
-//   when that is at most usable_memory_fraction of the device's memory.
+//   the last stage; ZeRO 3's two gathered modules (the largest matrix of a layer, split by TP); kBufferBytes of
+//   communication and workspace buffers. A layout fits when that is at most usable_memory_fraction of the device's
+//   memory.
 //
 // fp8 (precision FP8) runs the GEMMs at the fp8 peak and keeps bf16 weights and gradients, as DeepSeek-V3 does.
 #ifndef SCALEPLAN_CORE_PARALLEL_LAYOUT_H_
@@ -57,9 +58,9 @@ namespace scaleplan {
 
 // Model constants, calibrated once on Narayanan et al. 2021's Table 1 (GPT 1.7B-1T on A100s; see
 // tests/core/parallel_layout_test.cc) and documented in the README.
-inline constexpr double kGemmEfficiency = 0.60;       // of the dense peak, for the matrix products and attention
-inline constexpr double kElementwisePasses = 10.0;    // times the layer's stored activation bytes, through memory
-inline constexpr double kBufferBytes = 1.5e9;         // communication buffers and workspaces per device
+inline constexpr double kGemmEfficiency = 0.60;     // of the dense peak, for the matrix products and attention
+inline constexpr double kElementwisePasses = 10.0;  // times the layer's stored activation bytes, through memory
+inline constexpr double kBufferBytes = 1.5e9;       // communication buffers and workspaces per device
 
 struct ParallelLayout {
   std::int64_t tp = 1;
@@ -94,13 +95,13 @@ PartialLayout ParsePartialLayout(std::string_view text, const InputLocation& whe
 // interval sqrt(2 x write time x mean time between failures), written at checkpoint_bytes_per_second per node.
 struct GoodputOptions {
   double failures_per_device_day = 419.0 / (54.0 * 16384.0);
-  double restart_seconds = 600.0;                  // detect, reschedule, reload (an assumption; 10 minutes)
-  double checkpoint_bytes_per_second = 5e9;        // per node, to the checkpoint store
+  double restart_seconds = 600.0;            // detect, reschedule, reload (an assumption; 10 minutes)
+  double checkpoint_bytes_per_second = 5e9;  // per node, to the checkpoint store
   bool Check(std::string* why) const;
 };
 
 struct GoodputEstimate {
-  double goodput = 1.0;                  // fraction of wall-clock time spent on useful steps
+  double goodput = 1.0;  // fraction of wall-clock time spent on useful steps
   double checkpoint_interval_seconds = 0.0;
   double mean_seconds_between_failures = 0.0;
 };
@@ -110,31 +111,31 @@ GoodputEstimate EstimateGoodput(std::int64_t num_devices, std::int64_t devices_p
                                 const GoodputOptions& options);
 
 struct LayoutRequest {
-  TransformerShape shape;                 // its context_length is the sequence length
-  double global_batch_tokens = 0.0;       // the target; rounded to whole sequences and replicas (see below)
-  double num_tokens = 0.0;                // training tokens, for days and cost (0: step time only)
+  TransformerShape shape;                     // its context_length is the sequence length
+  double global_batch_tokens = 0.0;           // the target; rounded to whole sequences and replicas (see below)
+  double num_tokens = 0.0;                    // training tokens, for days and cost (0: step time only)
   NumericType precision = NumericType::BF16;  // of the GEMMs: bf16 or fp8
   std::int64_t num_devices = 0;
   double usable_memory_fraction = 0.90;
-  bool overlap_data_parallel = true;      // false for Megatron-LM 2021, which reduced gradients after the backward
-  PartialLayout fixed;                    // fields the search keeps
+  bool overlap_data_parallel = true;  // false for Megatron-LM 2021, which reduced gradients after the backward
+  PartialLayout fixed;                // fields the search keeps
   GoodputOptions goodput;
 
   bool Check(std::string* why) const;
 };
 
 struct StepBreakdown {
-  double compute_seconds = 0.0;   // m micro-batches on the busiest device
+  double compute_seconds = 0.0;  // m micro-batches on the busiest device
   double tp_comm_seconds = 0.0;
   double pp_comm_seconds = 0.0;
-  double dp_comm_seconds = 0.0;   // exposed part only
+  double dp_comm_seconds = 0.0;  // exposed part only
   double ep_comm_seconds = 0.0;
-  double cp_comm_seconds = 0.0;   // exposed part only
+  double cp_comm_seconds = 0.0;  // exposed part only
   double bubble_seconds = 0.0;
 
   double Total() const {
-    return compute_seconds + tp_comm_seconds + pp_comm_seconds + dp_comm_seconds + ep_comm_seconds +
-           cp_comm_seconds + bubble_seconds;
+    return compute_seconds + tp_comm_seconds + pp_comm_seconds + dp_comm_seconds + ep_comm_seconds + cp_comm_seconds +
+           bubble_seconds;
   }
 };
 
@@ -155,10 +156,10 @@ struct MemoryBreakdown {
 
 struct LayoutEstimate {
   ParallelLayout layout;
-  bool feasible = false;                 // the structure is valid and it fits in memory
-  std::vector<std::string> reasons;      // why not
+  bool feasible = false;             // the structure is valid and it fits in memory
+  std::vector<std::string> reasons;  // why not
   std::int64_t global_batch_sequences = 0;
-  double global_batch_tokens = 0.0;      // as rounded
+  double global_batch_tokens = 0.0;  // as rounded
   StepBreakdown step;
   double step_seconds = 0.0;
   MemoryBreakdown memory;
@@ -167,11 +168,11 @@ struct LayoutEstimate {
   double hardware_flops_per_step = 0.0;  // recomputed forward passes counted
   double peak_flops_per_second = 0.0;    // per device, the precision's dense peak
   double mfu = 0.0;
-  double flops_per_second_per_device = 0.0;           // model FLOPs
+  double flops_per_second_per_device = 0.0;  // model FLOPs
   double hardware_flops_per_second_per_device = 0.0;
   double tokens_per_second = 0.0;
   GoodputEstimate goodput;
-  double days = 0.0;                     // num_tokens at this step time and goodput (0 without num_tokens)
+  double days = 0.0;  // num_tokens at this step time and goodput (0 without num_tokens)
   double device_hours = 0.0;
 };
 
@@ -203,18 +204,21 @@ struct LayoutSearchResult {
 LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator& accelerator, int top_k = 5);
 
 // The fewest devices (whole nodes: 1, 1.25, 1.5, 1.75 x 2^k nodes, so steps of at most 25%) whose best layout
-// trains request.num_tokens within max_days, searched up to max_devices; nullopt when none does. request.num_devices
-// is ignored.
+// trains request.num_tokens within max_days, found by bisection over those counts up to max_devices (more devices
+// are never slower at their best layout in this model's range). When none does and fastest_if_none, the largest
+// count with a layout that fits (meets_max_days false); else nullopt. request.num_devices is ignored.
 struct CountSearchResult {
   std::int64_t num_devices = 0;
   LayoutSearchResult search;
+  bool meets_max_days = false;
 };
 std::optional<CountSearchResult> LeastDevicesForDays(const LayoutRequest& request, const Accelerator& accelerator,
-                                                     double max_days, std::int64_t max_devices = 4'000'000);
+                                                     double max_days, bool fastest_if_none = true,
+                                                     std::int64_t max_devices = 1'000'000);
 
-// The default global batch when none is given: DeepSeek LLM 2024's B_opt = 0.2920 C^0.3271 tokens, at least one
-// sequence.
-double DefaultGlobalBatchTokens(double compute_flops);
+// The default global batch when none is given: DeepSeek LLM 2024's B_opt = 0.2920 C^0.3271 tokens
+// (core/hyperparams.h), at least one token.
+double DefaultGlobalBatchTokens(double compute_flops, double num_tokens);
 
 }  // namespace scaleplan
 

@@ -27,8 +27,8 @@ TEST(ArchitecturesTest, DeepSeekV3ClosedForms) {
   const TransformerShape& s = FindArchitecture("deepseek-v3").shape;
   const ParameterCounts counts = CountParameters(s);
   const std::int64_t d = 7168;
-  const std::int64_t attention = d * 1536 + 1536 + 1536 * 128 * 192 + d * (512 + 64) + 512 + 512 * 128 * (128 + 128) +
-                                 128 * 128 * d;
+  const std::int64_t attention =
+      d * 1536 + 1536 + 1536 * 128 * 192 + d * (512 + 64) + 512 + 512 * 128 * (128 + 128) + 128 * 128 * d;
   EXPECT_EQ(counts.attention_per_layer, attention);
   const std::int64_t expert = 3 * d * 2048;
   EXPECT_EQ(counts.routed_experts, 58 * 256 * expert);
@@ -58,7 +58,8 @@ TEST(ArchitecturesTest, OverridesAreCheckedWithTheReason) {
     ApplyShapeOverrides(FindArchitecture("llama3-8b").shape, overrides, InputLocation{"--heads"});
     FAIL() << "expected an InputError";
   } catch (const InputError& error) {
-    EXPECT_NE(std::string(error.what()).find("this architecture cannot exist: num_kv_heads must not exceed num_heads"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("this architecture cannot exist: num_kv_heads must not exceed num_heads"),
+              std::string::npos)
         << error.what();
   }
   overrides = {};
@@ -80,9 +81,9 @@ TEST(ArchitecturesTest, BadCatalogueNamesThePointer) {
     EXPECT_NE(std::string(error.what()).find("/architectures/0: not a buildable architecture"), std::string::npos)
         << error.what();
   }
-  EXPECT_THROW(ParseArchitectures(R"({"schema_version":1,"architectures":[{"name":"x","source":"y","layers":-2}]})",
-                                  "f.json"),
-               InputError);
+  EXPECT_THROW(
+      ParseArchitectures(R"({"schema_version":1,"architectures":[{"name":"x","source":"y","layers":-2}]})", "f.json"),
+      InputError);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "core/parallel_layout.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
-
-#include <gtest/gtest.h>
 
 #include "core/bundled_data.h"
 #include "core/collective_cost.h"
@@ -12,9 +12,7 @@
 namespace scaleplan {
 namespace {
 
-const Accelerator& Catalogue(const char* name) {
-  return BundledHardwareCatalogue().Find(name);
-}
+const Accelerator& Catalogue(const char* name) { return BundledHardwareCatalogue().Find(name); }
 
 // Narayanan et al. 2021 ("Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM"),
 // Table 1: GPT models with vocabulary 51,200 and 2,048-token sequences on DGX A100 (80 GB) nodes, full activation
@@ -25,10 +23,10 @@ struct MegatronRow {
   double teraflops;
 };
 constexpr MegatronRow kTable1[] = {
-    {1.7, 24, 2304, 24, 1, 1, 32, 512, 137},        {3.6, 32, 3072, 30, 2, 1, 64, 512, 138},
-    {7.5, 32, 4096, 36, 4, 1, 128, 512, 142},       {18.4, 48, 6144, 40, 8, 1, 256, 1024, 135},
-    {39.1, 64, 8192, 48, 8, 2, 512, 1536, 138},     {76.1, 80, 10240, 60, 8, 4, 1024, 1792, 140},
-    {145.6, 96, 12288, 80, 8, 8, 1536, 2304, 148},  {310.1, 128, 16384, 96, 8, 16, 1920, 2160, 155},
+    {1.7, 24, 2304, 24, 1, 1, 32, 512, 137},          {3.6, 32, 3072, 30, 2, 1, 64, 512, 138},
+    {7.5, 32, 4096, 36, 4, 1, 128, 512, 142},         {18.4, 48, 6144, 40, 8, 1, 256, 1024, 135},
+    {39.1, 64, 8192, 48, 8, 2, 512, 1536, 138},       {76.1, 80, 10240, 60, 8, 4, 1024, 1792, 140},
+    {145.6, 96, 12288, 80, 8, 8, 1536, 2304, 148},    {310.1, 128, 16384, 96, 8, 16, 1920, 2160, 155},
     {529.6, 128, 20480, 105, 8, 35, 2520, 2520, 163}, {1008.0, 160, 25600, 128, 8, 64, 3072, 3072, 163},
 };
 
@@ -79,8 +77,8 @@ TEST(ParallelLayoutTest, HardwareFlopsFollowNarayananWithFullRecomputation) {
     layout.recomputation = Recomputation::FULL;
     const LayoutEstimate estimate = EvaluateLayout(request, Catalogue("A100-80GB"), layout);
     ASSERT_TRUE(estimate.reasons.empty() || estimate.feasible) << row.billions << "B: " << estimate.reasons[0];
-    const double theirs = NarayananTeraflops(row, estimate.step_seconds) * 1e12 * estimate.step_seconds *
-                          static_cast<double>(row.gpus);
+    const double theirs =
+        NarayananTeraflops(row, estimate.step_seconds) * 1e12 * estimate.step_seconds * static_cast<double>(row.gpus);
     EXPECT_NEAR(estimate.hardware_flops_per_step / theirs, 1.0, 0.005) << row.billions << "B";
   }
 }
@@ -97,11 +95,12 @@ TEST(ParallelLayoutTest, PublishedMegatronLayoutsWithinTwentyPercent) {
     ASSERT_FALSE(published.best.empty()) << row.billions << "B: " << published.binding.front();
     const LayoutEstimate& estimate = published.best.front();
     const double predicted = estimate.hardware_flops_per_second_per_device / 1e12;
-    std::printf("%7.1fB TP %2lld PP %2lld DP %3lld mb %lld v %lld: predicted %6.1f TFLOP/s, published %5.0f (%+.1f%%)\n",
-                row.billions, static_cast<long long>(row.tp), static_cast<long long>(row.pp),
-                static_cast<long long>(estimate.layout.dp), static_cast<long long>(estimate.layout.micro_batch),
-                static_cast<long long>(estimate.layout.virtual_stages), predicted, row.teraflops,
-                100.0 * (predicted / row.teraflops - 1.0));
+    std::printf(
+        "%7.1fB TP %2lld PP %2lld DP %3lld mb %lld v %lld: predicted %6.1f TFLOP/s, published %5.0f (%+.1f%%)\n",
+        row.billions, static_cast<long long>(row.tp), static_cast<long long>(row.pp),
+        static_cast<long long>(estimate.layout.dp), static_cast<long long>(estimate.layout.micro_batch),
+        static_cast<long long>(estimate.layout.virtual_stages), predicted, row.teraflops,
+        100.0 * (predicted / row.teraflops - 1.0));
     EXPECT_NEAR(predicted / row.teraflops, 1.0, 0.20) << row.billions << "B";
 
     LayoutRequest free_request = MegatronRequest(row);
