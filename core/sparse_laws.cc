@@ -230,6 +230,65 @@ double MoeShape::TrainingFlopsPerToken() const {
          num_blocks;
 }
 
+bool MoePlanOptions::Check(std::string* why) const {
+  if (!(expansion_rate >= 1) || !std::isfinite(expansion_rate)) {
+    return Fail(why, "the expansion rate E must be at least 1");
+  }
+  if (!(width_per_block > 0) || !std::isfinite(width_per_block)) {
+    return Fail(why, "d_model per block must be positive");
+  }
+  if (!(max_granularity >= 1) || !std::isfinite(max_granularity)) {
+    return Fail(why, "the largest granularity must be at least 1");
+  }
+  return true;
+}
+
+MoeShape MoeShapeForParams(double total_params, double granularity, const MoePlanOptions& options) {
+  SCALEPLAN_CHECK(total_params > 0, "N must be positive");
+  MoeShape shape;
+  shape.expansion_rate = options.expansion_rate;
+  shape.granularity = granularity;
+  shape.d_model = std::cbrt(total_params * options.width_per_block / (4.0 + 8.0 * options.expansion_rate));
+  shape.num_blocks = shape.d_model / options.width_per_block;
+  return shape;
+}
+
+MoePlan PlanFineGrainedMoeAtGranularity(const FineGrainedMoeLaw& law, double compute_flops, double granularity,
+                                        const MoePlanOptions& options) {
+  std::string why;
+  SCALEPLAN_CHECK(law.Check(&why), "invalid MoE law: " + why);
+  SCALEPLAN_CHECK(options.Check(&why), why);
+  SCALEPLAN_CHECK(compute_flops > 0 && std::isfinite(compute_flops), "the budget must be positive");
+  auto tokens = [&](double n) {
+    return compute_flops / MoeShapeForParams(n, granularity, options).TrainingFlopsPerToken();
+  };
+  // log10 N over [3, 16]: far wider than any budget's optimum.
+  const ScalarMinimum best = MinimizeScanGolden(
+      [&](double log_n) {
+        const double n = std::pow(10.0, log_n);
+        return law.Loss(n, tokens(n), granularity);
+      },
+      3.0, 16.0, 1301, 1e-10);
+  MoePlan plan;
+  plan.num_params = std::pow(10.0, best.x);
+  plan.shape = MoeShapeForParams(plan.num_params, granularity, options);
+  plan.num_active_params = plan.shape.ActiveParams();
+  plan.num_tokens = tokens(plan.num_params);
+  plan.granularity = granularity;
+  plan.loss_nats = law.Loss(plan.num_params, plan.num_tokens, granularity);
+  plan.training_flops = plan.shape.TrainingFlopsPerToken() * plan.num_tokens;
+  return plan;
+}
+
+MoePlan PlanFineGrainedMoe(const FineGrainedMoeLaw& law, double compute_flops, const MoePlanOptions& options) {
+  const ScalarMinimum best = MinimizeScanGolden(
+      [&](double log_g) {
+        return PlanFineGrainedMoeAtGranularity(law, compute_flops, std::pow(2.0, log_g), options).loss_nats;
+      },
+      0.0, std::log2(options.max_granularity), 161, 1e-7);
+  return PlanFineGrainedMoeAtGranularity(law, compute_flops, std::pow(2.0, best.x), options);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // 4. Routed language models.
 

@@ -184,6 +184,36 @@ struct MoeShape {
   double TrainingFlopsPerToken() const;  // (c_f 12 d^2 + c_r d E G) n_blocks
 };
 
+// The compute-optimal fine-grained MoE: N (total), D and G minimising eq. 9 at a budget C = F(N, G) D, with F the
+// cost model's FLOPs per token of the shape that has N total parameters at expansion rate E and granularity G.
+// The shape needs a width-to-depth ratio to split N into d_model and n_blocks (the router's cost depends on d):
+// scaleplan takes d_model = 64 n_blocks by default, an assumption of its own.
+struct MoePlanOptions {
+  double expansion_rate = 64.0;    // E: the experts' total size over a dense FFN's
+  double width_per_block = 64.0;   // d_model / n_blocks
+  double max_granularity = 256.0;  // G is searched in [1, max_granularity]
+
+  bool Check(std::string* why) const;
+};
+
+// The shape with `total_params` non-embedding parameters: (4 + 8 E) d^3 / ratio = N.
+MoeShape MoeShapeForParams(double total_params, double granularity, const MoePlanOptions& options = {});
+
+struct MoePlan {
+  MoeShape shape;
+  double num_params = 0.0;         // N, total non-embedding parameters
+  double num_active_params = 0.0;  // 12 d^2 n_blocks
+  double num_tokens = 0.0;         // D
+  double granularity = 1.0;        // G
+  double loss_nats = 0.0;
+  double training_flops = 0.0;     // F D
+};
+
+// At a fixed granularity, and over G in [1, max_granularity] (nested scans refined by golden-section search).
+MoePlan PlanFineGrainedMoeAtGranularity(const FineGrainedMoeLaw& law, double compute_flops, double granularity,
+                                        const MoePlanOptions& options = {});
+MoePlan PlanFineGrainedMoe(const FineGrainedMoeLaw& law, double compute_flops, const MoePlanOptions& options = {});
+
 // ---------------------------------------------------------------------------------------------------------------
 // 4. Routed language models (Clark et al. 2022).
 

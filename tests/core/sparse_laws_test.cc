@@ -194,6 +194,39 @@ TEST(FineGrainedMoeLawTest, CostModelCountsActiveParametersAndTheRouter) {
   EXPECT_FALSE(shape.Check(&why));
 }
 
+TEST(MoePlanTest, ShapeHasTheRequestedTotalParameters) {
+  MoePlanOptions options;
+  const MoeShape shape = MoeShapeForParams(3e10, 8.0, options);
+  EXPECT_NEAR(shape.TotalParams(), 3e10, 3e10 * 1e-12);
+  EXPECT_NEAR(shape.d_model, 64.0 * shape.num_blocks, 1e-9);
+  EXPECT_DOUBLE_EQ(shape.NumExperts(), 512.0);
+}
+
+TEST(MoePlanTest, OptimalNAndGranularityMatchABruteForceSearch) {
+  const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+  const MoePlanOptions options;
+  const double compute = 1e21;
+  // Brute force: G = 2^(j/20) for j = 0..160, N = 10^(3 + 13 i / 5200) for i = 0..5200, D from the cost model.
+  double best_loss = 1e300, best_n = 0.0, best_g = 0.0;
+  for (int j = 0; j <= 160; ++j) {
+    const double g = std::pow(2.0, j / 20.0);
+    for (int i = 0; i <= 5200; ++i) {
+      const double n = std::pow(10.0, 3.0 + 13.0 * i / 5200.0);
+      const double d_model = std::cbrt(n * 64.0 / (4.0 + 8.0 * 64.0)), blocks = d_model / 64.0;
+      const double flops_per_token = (6.0 * 12.0 * d_model * d_model + 14.0 * d_model * 64.0 * g) * blocks;
+      const double loss = law.Loss(n, compute / flops_per_token, g);
+      if (loss < best_loss) best_loss = loss, best_n = n, best_g = g;
+    }
+  }
+  const MoePlan plan = PlanFineGrainedMoe(law, compute, options);
+  EXPECT_LE(plan.loss_nats, best_loss + 1e-9);
+  EXPECT_NEAR(std::log2(plan.granularity), std::log2(best_g), 0.06);
+  EXPECT_NEAR(std::log10(plan.num_params), std::log10(best_n), 0.01);
+  EXPECT_NEAR(plan.training_flops, compute, compute * 1e-9);
+  EXPECT_GT(plan.granularity, 1.0);
+  EXPECT_LT(plan.num_active_params, plan.num_params);
+}
+
 TEST(RoutingLawTest, ClarkSBaseCheckValues) {
   const RoutingLaw law = ClarkSBaseLaw();
   EXPECT_NEAR(law.Loss(1.3e9, 1), 2.2374, 5e-5);
