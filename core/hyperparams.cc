@@ -106,6 +106,7 @@ Hyperparams ChooseHyperparams(const HyperparamsLaw& law, const HyperparamsReques
       request.num_params_nonembedding > 0 ? request.num_params_nonembedding : request.num_params;
   Hyperparams out;
   out.source = law.source;
+  out.seq_len = request.seq_len;
   out.learning_rate = LawLearningRate(law, request.compute_flops, n_nonembedding, request.num_tokens);
   out.batch_tokens = LawBatchTokens(law, request.compute_flops, request.num_tokens);
   SCALEPLAN_CHECK(Positive(out.learning_rate) && Positive(out.batch_tokens),

@@ -105,12 +105,14 @@ struct HyperparamsRequest {
 struct Hyperparams {
   double batch_tokens = 0.0;            // the law's value, unrounded
   std::int64_t batch_sequences = 0;     // batch_tokens / seq_len rounded to the nearest whole sequence, at least 1
+  double seq_len = 0.0;                 // tokens per sequence (the request's)
   double learning_rate = 0.0;           // peak learning rate
   std::int64_t num_steps = 0;           // ceil(D / (batch_sequences seq_len)), at least 1
   std::int64_t warmup_steps = 0;        // min(2000, floor(0.1 num_steps))
   double critical_batch_tokens = 0.0;   // 0 when the plan has no loss
   std::string source;                   // the law's source, labelled
   std::vector<std::string> warnings;    // outside the law's range, batch beyond the critical batch
+  std::vector<std::string> notes;       // information, not a problem (front ends may add their own)
 };
 
 // The hyper-parameters of a plan. The request is checked with SCALEPLAN_CHECK (front ends call Check first).

@@ -1,4 +1,5 @@
 // `scaleplan fit --law hyperparams` and `scaleplan plan --hyperparams`, through the real binary.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -80,6 +81,61 @@ TEST(HyperparamsCli, BadInputGetsOneLocatedLineAndExitThree) {
   EXPECT_NE(result.err.find("one.csv: a law of batch and learning rate in compute needs sweeps at 2 or more"),
             std::string::npos)
       << result.err;
+}
+
+
+// Every plan carries DeepSeek's batch and learning rate by default: at C = 1e20, B = 1.0171e6 tokens and
+// eta = 9.8600e-4 (issue 16's check values), 248 sequences of 4,096 tokens, steps = ceil(D / (248 x 4096)) and
+// warm-up min(2000, steps / 10).
+TEST(HyperparamsCli, PlansCarryTheDefaultLawsNumbers) {
+  const CommandResult result = RunScaleplan("plan --law hoffmann --compute 1e20 --format json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json json = nlohmann::json::parse(result.out);
+  EXPECT_NEAR(json.at("batch_tokens").get<double>() / 1.0171e6, 1.0, 1e-4);
+  EXPECT_NEAR(json.at("learning_rate").get<double>() / 9.8600e-4, 1.0, 1e-4);
+  EXPECT_EQ(json.at("batch_sequences").get<long long>(), 248);
+  const double steps = std::ceil(json.at("num_tokens").get<double>() / (248.0 * 4096.0));
+  EXPECT_EQ(json.at("num_steps").get<double>(), steps);
+  EXPECT_EQ(json.at("warmup_steps").get<double>(), std::min(2000.0, std::floor(steps / 10)));
+  EXPECT_NE(json.at("hyperparams_source").get<std::string>().find("DeepSeek LLM 2024"), std::string::npos);
+  EXPECT_TRUE(json.at("hyperparams_warnings").empty()) << json["hyperparams_warnings"];
+  // The table says it in one line per plan.
+  const CommandResult table = RunScaleplan("plan --law hoffmann --compute 1e20");
+  EXPECT_NE(table.out.find("batch 1.02M tokens (248 x 4096-token sequences), learning rate 0.000986"),
+            std::string::npos)
+      << table.out;
+
+  // Step Law: B = 0.58 D^0.571 from the plan's own D.
+  const CommandResult step = RunScaleplan("plan --law hoffmann --compute 1e20 --format json --hyperparams steplaw");
+  ASSERT_EQ(step.exit_code, 0) << step.err;
+  const nlohmann::json s = nlohmann::json::parse(step.out);
+  EXPECT_NEAR(s.at("batch_tokens").get<double>() / (0.58 * std::pow(s.at("num_tokens").get<double>(), 0.571)), 1.0,
+              1e-12);
+  EXPECT_NE(s.at("hyperparams_source").get<std::string>().find("Step Law"), std::string::npos);
+}
+
+TEST(HyperparamsCli, PlansReadAFittedLaw) {
+  const std::string sweep = WriteTempFile("sweep.csv", ExactSweep());
+  const std::string fit = WriteTempFile("hp.json", "");
+  CommandResult result = RunScaleplan("fit --law hyperparams '" + sweep + "' --out '" + fit + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  result = RunScaleplan("plan --law hoffmann --compute 1e19,1e22 --format json --hyperparams '" + fit + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<std::string> lines = Lines(result.out);
+  ASSERT_EQ(lines.size(), 2u);
+  const nlohmann::json inside = nlohmann::json::parse(lines[0]);
+  EXPECT_NEAR(inside.at("batch_tokens").get<double>() / (0.5 * std::pow(1e19, 0.30)), 1.0, 1e-7);
+  EXPECT_NEAR(inside.at("learning_rate").get<double>() / (0.6 * std::pow(1e19, -0.15)), 1.0, 1e-7);
+  EXPECT_TRUE(inside.at("hyperparams_warnings").empty());
+  // 1e22 is 100x beyond the largest budget the sweep had (1e20): a warning that says so.
+  const nlohmann::json beyond = nlohmann::json::parse(lines[1]);
+  ASSERT_EQ(beyond.at("hyperparams_warnings").size(), 1u);
+  EXPECT_NE(beyond["hyperparams_warnings"][0].get<std::string>().find("is 100x above the range"), std::string::npos)
+      << beyond["hyperparams_warnings"][0];
+
+  const CommandResult missing = RunScaleplan("plan --compute 1e20 --hyperparams '" + sweep + "'");
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("not valid JSON"), std::string::npos) << missing.err;
 }
 
 }  // namespace
