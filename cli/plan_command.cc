@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/option_values.h"
 #include "cli/plan_support.h"
+#include "cli/hyperparams_command.h"
 #include "cli/shared_options.h"
 #include "core/bundled_data.h"
 #include "core/data_constrained.h"
@@ -49,6 +50,7 @@ struct PlanRow {
   std::optional<DataConstrainedAllocation> data;    // with --unique-tokens: the plan before inference
   std::optional<InferenceAwarePlan> inference;      // with --inference-tokens
   ModelMemory memory;                               // without an accelerator (AUTO = selective)
+  std::optional<Hyperparams> hyperparams;           // batch, learning rate, steps (--hyperparams)
   std::optional<HardwareRow> hardware;              // with --accelerator or --profile
   std::vector<ShapeProposal> shapes;                // with --shape
   std::optional<AllocationIntervals> intervals;     // with bootstrap laws (--bootstrap, or a fit that has them)
@@ -263,6 +265,7 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
     out["interval_laws"] = in.num_laws;
   }
   out["warnings"] = row.warnings;
+  if (row.hyperparams) AddHyperparamsJson(*row.hyperparams, &out);
   const ModelMemory& memory = row.hardware ? row.hardware->memory : row.memory;
   out["memory_bytes"] = memory.memory.TotalBytes();
   out["model_state_bytes"] = memory.memory.ModelStateBytes();
@@ -341,6 +344,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
   for (const PlanRow& row : rows) {
     const std::string label = FormatQuantity(row.allocation.num_params) + " on " +
                               FormatQuantity(row.allocation.num_tokens) + " tokens";
+    if (row.hyperparams) out << HyperparamsTableText(*row.hyperparams, label);
     if (row.inference) {
       const InferenceAwarePlan& p = *row.inference;
       out << "\n  inference-aware (" << label << "): serving " << FormatQuantity(p.inference_tokens)
@@ -477,6 +481,8 @@ int Plan(const std::vector<std::string>& args) {
       ("seed", CountValue(&bootstrap.seed), "bootstrap seed")
       ("ci", NumberValue<Range::OPEN_FRACTION>(&bootstrap.confidence), "interval level, e.g. 0.9");
   AddFormatOption(&options, &flags.format);
+  std::string hyperparams_choice;
+  AddHyperparamsOption(&options, &hyperparams_choice);
   po::variables_map vm;
   ParseOptions(args, options, po::positional_options_description(), &vm);
   if (vm.count("help")) {
@@ -544,6 +550,8 @@ int Plan(const std::vector<std::string>& args) {
   const auto add = [&](const std::string& mode, double n, double c, double l) {
     rows.push_back(MakeRow(law, flags, PlanRequest{mode, n, c, l, unique_tokens, inference_tokens}, device,
                            recompute));
+    rows.back().hyperparams =
+        PlanHyperparams(ResolveHyperparamsLaw(hyperparams_choice), rows.back().allocation, rows.back().memory);
   };
   if (!flags.target_loss_text.empty()) {
     for (double target : ParseList(flags.target_loss_text, "--target-loss")) add("target-loss", 0, 0, target);
