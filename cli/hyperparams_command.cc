@@ -132,6 +132,8 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
   const auto budgets = HyperparamsBudgets(runs, fit_options);
   CheckHyperparamsSweep(runs, budgets);  // a verdict: InputError, exit 3
   const HyperparamsFit fit = FitHyperparams(runs, budgets, fit_options);
+  // Budgets that cannot locate an optimum are the data's limit, not the solver's: a verdict, exit 3.
+  if (!fit.usable) throw InputError(fit.status, InputLocation{runs.source});
   std::optional<HyperparamsBootstrap> boot;
   if (num_resamples != 0 && fit.usable) boot = BootstrapHyperparams(runs, budgets, fit_options, bootstrap);
   const nlohmann::ordered_json json = HyperparamsFitToJson(fit, boot ? &*boot : nullptr, fit_options, runs.source);
@@ -141,10 +143,6 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
     for (const std::string& warning : fit.warnings) std::cerr << "scaleplan fit: warning: hyperparams: " << warning << '\n';
   } else {
     std::cout << TableReport(runs, fit, boot ? &*boot : nullptr, fit_options, budgets.size());
-  }
-  if (!fit.usable) {
-    std::cerr << "scaleplan fit: error: the hyperparams fit is not usable: " << fit.status << '\n';
-    return kExitFitFailed;
   }
   return kExitOk;
 }

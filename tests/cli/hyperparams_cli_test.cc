@@ -81,6 +81,17 @@ TEST(HyperparamsCli, BadInputGetsOneLocatedLineAndExitThree) {
   EXPECT_NE(result.err.find("one.csv: a law of batch and learning rate in compute needs sweeps at 2 or more"),
             std::string::npos)
       << result.err;
+
+  // Two budgets, but the second sweeps the batch at one learning rate only: one budget locates an optimum.
+  const std::string one_usable = WriteTempFile(
+      "half.csv", "C,batch_tokens,lr,loss\n1e18,1e5,1e-3,3\n1e18,2e5,1e-3,3.1\n1e18,1e5,2e-3,3.2\n1e18,2e5,2e-3,3.3\n"
+                  "1e19,1e6,1e-3,2.5\n1e19,2e6,1e-3,2.6\n1e19,4e6,1e-3,2.7\n1e19,8e6,1e-3,2.8\n");
+  result = RunScaleplan("fit --law hyperparams '" + one_usable + "'");
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_NE(result.err.find("half.csv: needs at least 2 budgets that sweep both batch and learning rate; found 1"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(Lines(result.err).size(), 1u) << result.err;
 }
 
 
