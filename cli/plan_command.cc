@@ -14,6 +14,7 @@
 #include "cli/plan_support.h"
 #include "cli/hyperparams_command.h"
 #include "cli/shared_options.h"
+#include "cli/sparse_plan.h"
 #include "core/bundled_data.h"
 #include "core/data_constrained.h"
 #include "core/error.h"
@@ -435,6 +436,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
 }
 
 int Plan(const std::vector<std::string>& args) {
+  if (IsSparsePlanRequest(args)) return PlanSparseModels(args);  // cli/sparse_plan.h
   PlanFlags flags;
   BootstrapOptions bootstrap;
   int num_resamples = 0;

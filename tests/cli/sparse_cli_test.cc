@@ -55,5 +55,41 @@ TEST(SparseCliTest, ValidateShowsBothLawsOnTheNotebooksHeldOutRun) {
   EXPECT_LT(json["fit"]["objective"].get<double>(), json["published"]["objective"].get<double>());
 }
 
+TEST(SparseCliTest, PlanAtASparsityGivesTheIssuesKeys) {
+  const nlohmann::json json =
+      JsonOf(RunScaleplan("plan --compute 1e21 --sparsity 0.75 --sparse-method rigl --format json"));
+  for (const char* key : {"sparsity", "num_nonzero_params", "num_params", "num_tokens", "loss", "training_flops",
+                          "dense_loss"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_DOUBLE_EQ(json["sparsity"].get<double>(), 0.75);
+  EXPECT_NEAR(json["num_params"].get<double>() * 0.25, json["num_nonzero_params"].get<double>(), 1.0);
+  // The method's FLOPs spend the budget: 6 (N / (1 - S)) D r(S) with RigL's r(0.75) for dT 100 and updates to 0.8.
+  const double r = 0.8 * (3 * 0.25 * 100 + 2 * 0.25 + 1) / (3 * 101.0) + 0.2 * 0.25;
+  EXPECT_NEAR(6 * json["num_params"].get<double>() * json["num_tokens"].get<double>() * r, 1e21, 1e21 * 1e-9);
+  EXPECT_LT(json["loss"].get<double>(), json["dense_loss"].get<double>());
+}
+
+TEST(SparsePlanCliTest, OptimalSparsityBeatsEveryFixedSparsity) {
+  const nlohmann::json best =
+      JsonOf(RunScaleplan("plan --compute 1e21 --optimal-sparsity --sparse-method gmp --format json"));
+  EXPECT_TRUE(best["optimal_sparsity"].get<bool>());
+  for (const char* s : {"0", "0.25", "0.5", "0.75", "0.9"}) {
+    const nlohmann::json fixed = JsonOf(
+        RunScaleplan(std::string("plan --compute 1e21 --sparse-method gmp --format json --sparsity ") + s));
+    EXPECT_LE(best["loss"].get<double>(), fixed["loss"].get<double>() + 1e-12) << s;
+  }
+}
+
+TEST(SparsePlanCliTest, KrajewskiPlanGivesTotalAndActiveParameters) {
+  const nlohmann::json json = JsonOf(RunScaleplan("plan --law krajewski2024 --compute 1e22 --format json"));
+  for (const char* key : {"num_params", "num_active_params", "num_tokens", "granularity", "loss"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_GE(json["granularity"].get<double>(), 1.0);
+  EXPECT_LT(json["num_active_params"].get<double>(), json["num_params"].get<double>());
+  EXPECT_NEAR(json["training_flops"].get<double>(), 1e22, 1e22 * 1e-9);
+}
+
 }  // namespace
 }  // namespace scaleplan::testing

@@ -1,0 +1,213 @@
+#include "cli/sparse_plan.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/shared_options.h"
+#include "core/error.h"
+#include "core/sparse_laws.h"
+#include "core/units.h"
+
+namespace scaleplan::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+// A number option that must lie in a range: an InputError naming the option and the text otherwise (exit 3).
+double RangedOption(const std::string& text, const std::string& option, double lo, bool lo_open, double hi,
+                    bool hi_open, const std::string& range_text) {
+  InputLocation where{option};
+  const double value = ParseQuantity(text, where);
+  const bool above = lo_open ? value > lo : value >= lo;
+  const bool below = hi_open ? value < hi : value <= hi;
+  if (!above || !below) {
+    where.text = text;
+    throw InputError("must lie in " + range_text, where);
+  }
+  return value;
+}
+
+nlohmann::ordered_json SparsePlanJson(const SparsePlan& plan) {
+  return {{"sparsity", plan.sparsity},
+          {"sparse_method", SparseMethodName(plan.method)},
+          {"num_nonzero_params", plan.num_nonzero_params},
+          {"num_params", plan.num_params},
+          {"num_tokens", plan.num_tokens},
+          {"loss", plan.loss_nats},
+          {"training_flops", plan.training_flops},
+          {"flops_fraction_of_dense", plan.flops_fraction},
+          {"dense_equivalent_flops", plan.dense_equivalent_flops}};
+}
+
+int PlanMoe(double compute_flops, const std::string& granularity_text, const MoePlanOptions& options,
+            OutputFormat output) {
+  const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+  const MoePlan plan =
+      granularity_text.empty()
+          ? PlanFineGrainedMoe(law, compute_flops, options)
+          : PlanFineGrainedMoeAtGranularity(
+                law, compute_flops,
+                RangedOption(granularity_text, "--granularity", 1.0, false, options.max_granularity, false,
+                             "[1, " + FormatSignificant(options.max_granularity, 6) + "]"),
+                options);
+  if (output == OutputFormat::JSON) {
+    nlohmann::ordered_json json;
+    json["law"] = "krajewski2024";
+    json["compute_flops"] = compute_flops;
+    json["num_params"] = plan.num_params;
+    json["num_active_params"] = plan.num_active_params;
+    json["num_tokens"] = plan.num_tokens;
+    json["granularity"] = plan.granularity;
+    json["loss"] = plan.loss_nats;
+    json["training_flops"] = plan.training_flops;
+    json["expansion_rate"] = options.expansion_rate;
+    json["num_experts"] = plan.shape.NumExperts();
+    json["d_model"] = plan.shape.d_model;
+    json["num_blocks"] = plan.shape.num_blocks;
+    std::cout << json.dump(2) << '\n';
+    return kExitOk;
+  }
+  char line[768];
+  std::cout << "Compute-optimal fine-grained MoE (Krajewski et al. 2024, eq. 9 and its cost model) at "
+            << FormatScientific(compute_flops) << " FLOPs\n";
+  std::snprintf(line, sizeof line,
+                "  N (total, non-embedding)  %s\n  N active                  %s\n  D (tokens)                %s\n"
+                "  granularity G             %.4g (%.4g experts at expansion rate E %.4g)\n"
+                "  shape                     d_model %.0f, %.1f blocks (d_model = %.4g x blocks, assumed)\n"
+                "  loss                      %.4f\n",
+                FormatQuantity(plan.num_params).c_str(), FormatQuantity(plan.num_active_params).c_str(),
+                FormatQuantity(plan.num_tokens).c_str(), plan.granularity, plan.shape.NumExperts(),
+                options.expansion_rate, plan.shape.d_model, plan.shape.num_blocks, options.width_per_block,
+                plan.loss_nats);
+  std::cout << line;
+  return kExitOk;
+}
+
+}  // namespace
+
+bool IsSparsePlanRequest(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    for (const char* option : {"--sparsity", "--optimal-sparsity", "--sparse-method"}) {
+      if (arg == option || arg.rfind(std::string(option) + "=", 0) == 0) return true;
+    }
+    if (arg == "--law=krajewski2024" || arg == "--law=frantar2023-t5") return true;
+    if (arg == "--law" && i + 1 < args.size() &&
+        (args[i + 1] == "krajewski2024" || args[i + 1] == "frantar2023-t5")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int PlanSparseModels(const std::vector<std::string>& args) {
+  std::string compute_text, sparsity_text, method_text = "static", law_name = "frantar2023-t5", format;
+  std::string speedup_text, granularity_text, max_sparsity_text = "0.99";
+  bool optimal = false;
+  SparseTrainingOptions training;
+  MoePlanOptions moe;
+  po::options_description options("Sparse plan options");
+  options.add_options()("help,h", "show this help")
+      ("compute", po::value(&compute_text), "the training budget in FLOPs the method executes (ideal sparse kernels)")
+      ("law", po::value(&law_name)->default_value(law_name),
+       "frantar2023-t5 (weight sparsity; the notebook's T5 law, D = steps x 65,536 tokens) or krajewski2024 "
+       "(fine-grained MoE)")
+      ("sparsity", po::value(&sparsity_text), "the fraction of zero weights, in [0, 1)")
+      ("optimal-sparsity", po::bool_switch(&optimal), "search the sparsity in [0, --max-sparsity] with the lowest loss")
+      ("max-sparsity", po::value(&max_sparsity_text)->default_value(max_sparsity_text),
+       "the largest sparsity --optimal-sparsity searches")
+      ("sparse-method", po::value(&method_text)->default_value(method_text),
+       "static, set, rigl, snfs or gmp: how the mask is trained, which sets the FLOPs (Evci et al. 2020)")
+      ("update-interval", po::value(&training.update_interval_steps)->default_value(training.update_interval_steps),
+       "rigl, set: steps between mask updates")
+      ("sparse-speedup", po::value(&speedup_text),
+       "the speed-up sparse steps achieve on the hardware: 1 (default) for unstructured sparsity on tensor cores, up "
+       "to about 2 for 2:4 at sparsity 0.5; scales time (dense_equivalent_flops), not the FLOPs counted")
+      ("granularity", po::value(&granularity_text), "krajewski2024: a fixed granularity G >= 1 (default: optimal)")
+      ("expansion-rate", po::value(&moe.expansion_rate)->default_value(moe.expansion_rate),
+       "krajewski2024: E, the experts' total size over a dense FFN's");
+  AddFormatOption(&options, &format);
+  po::positional_options_description positional;
+  po::variables_map vm;
+  ParseOptions(args, options, positional, &vm);
+  if (vm.count("help")) {
+    PrintHelp("scaleplan plan --compute C (--sparsity S | --optimal-sparsity) [--sparse-method M] | "
+              "scaleplan plan --law krajewski2024 --compute C",
+              options,
+              {"scaleplan plan --compute 1e21 --sparsity 0.75 --sparse-method rigl",
+               "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method gmp --format json",
+               "scaleplan plan --law krajewski2024 --compute 1e22"});
+    return kExitOk;
+  }
+  const OutputFormat output = ParseFormat(format);
+  if (compute_text.empty()) throw UsageError("--compute is required");
+  const double compute_flops = ParsePositiveQuantity(compute_text, InputLocation{"--compute"});
+  std::string why;
+  if (law_name == "krajewski2024") {
+    if (!sparsity_text.empty() || optimal) throw UsageError("--sparsity goes with --law frantar2023-t5");
+    if (!moe.Check(&why)) throw UsageError(why);
+    return PlanMoe(compute_flops, granularity_text, moe, output);
+  }
+  if (law_name != "frantar2023-t5") {
+    throw UsageError("a sparse plan's --law is frantar2023-t5 or krajewski2024, not '" + law_name + "'");
+  }
+  if (!granularity_text.empty()) throw UsageError("--granularity goes with --law krajewski2024");
+  if (sparsity_text.empty() == !optimal) throw UsageError("give one of --sparsity S and --optimal-sparsity");
+  const SparseMethod method = ParseSparseMethod(method_text, "--sparse-method");
+  if (method == SparseMethod::DENSE) throw UsageError("--sparse-method dense: plan a dense model with plain 'plan'");
+  if (!speedup_text.empty()) training.speedup = ParsePositiveQuantity(speedup_text, InputLocation{"--sparse-speedup"});
+  if (!training.Check(&why)) throw UsageError(why);
+  const double max_sparsity = RangedOption(max_sparsity_text, "--max-sparsity", 0.0, false, 1.0, true, "[0, 1)");
+  const SparseLaw law = FrantarT5Law();
+  const SparsePlan plan =
+      optimal ? PlanOptimalSparsity(law, compute_flops, method, training, max_sparsity)
+              : PlanSparseAtSparsity(law, compute_flops,
+                                     RangedOption(sparsity_text, "--sparsity", 0.0, false, 1.0, true, "[0, 1)"),
+                                     method, training);
+  const SparsePlan dense = PlanSparseAtSparsity(law, compute_flops, 0.0, SparseMethod::DENSE, training);
+  if (output == OutputFormat::JSON) {
+    nlohmann::ordered_json json = SparsePlanJson(plan);
+    json["law"] = "frantar2023-t5";
+    json["compute_flops"] = compute_flops;
+    json["optimal_sparsity"] = optimal;
+    json["sparse_speedup"] = training.speedup;
+    json["dense_loss"] = dense.loss_nats;
+    json["dense"] = SparsePlanJson(dense);
+    std::cout << json.dump(2) << '\n';
+    return kExitOk;
+  }
+  char line[320];
+  std::cout << (optimal ? "Compute-optimal sparsity" : "Sparse plan") << " (Frantar et al. 2023's T5 law, "
+            << SparseMethodName(method) << " training's FLOPs after Evci et al. 2020) at "
+            << FormatScientific(compute_flops) << " FLOPs\n\n";
+  std::snprintf(line, sizeof line, "  %-22s %12s %12s\n", "", "sparse", "dense");
+  std::cout << line;
+  auto row = [&](const char* label, const std::string& sparse_value, const std::string& dense_value) {
+    std::snprintf(line, sizeof line, "  %-22s %12s %12s\n", label, sparse_value.c_str(), dense_value.c_str());
+    std::cout << line;
+  };
+  row("sparsity", FormatSignificant(plan.sparsity, 4), "0");
+  row("N non-zero", FormatQuantity(plan.num_nonzero_params), FormatQuantity(dense.num_nonzero_params));
+  row("N (zeros included)", FormatQuantity(plan.num_params), FormatQuantity(dense.num_params));
+  row("D (tokens)", FormatQuantity(plan.num_tokens), FormatQuantity(dense.num_tokens));
+  row("loss", FormatSignificant(plan.loss_nats, 5), FormatSignificant(dense.loss_nats, 5));
+  row("training FLOPs", FormatScientific(plan.training_flops), FormatScientific(dense.training_flops));
+  row("time as dense FLOPs", FormatScientific(plan.dense_equivalent_flops),
+      FormatScientific(dense.dense_equivalent_flops));
+  std::cout << "\n  FLOPs count ideal sparse kernels; 'time as dense FLOPs' is what the run costs in time at a sparse\n"
+               "  speed-up of "
+            << FormatSignificant(training.speedup, 4)
+            << " (--sparse-speedup): unstructured sparsity runs at dense speed on tensor cores.\n"
+               "  D assumes the T5 runs' 65,536 tokens per step.\n";
+  if (optimal && plan.sparsity >= max_sparsity - 1e-6) {
+    std::cout << "  note: the optimum lies at the search's bound (--max-sparsity): under this method's FLOPs a\n"
+                 "        sparser model is always cheaper per non-zero parameter\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace scaleplan::cli
