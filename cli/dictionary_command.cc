@@ -516,7 +516,7 @@ int Dictionary(const std::vector<std::string>& args) {
               all,
               {"scaleplan dictionary --d-model 4096 --compute 1e20                 # prior law, k in 32..128",
                "scaleplan dictionary --d-model 4096 --gpu-hours 1000 --accelerator A100-80GB",
-               "scaleplan dictionary --d-model 4096 --target-loss 0.15 --k 64",
+               "scaleplan dictionary --d-model 4096 --target-loss 0.2 --k 64      # the fewest FLOPs to loss 0.2",
                "scaleplan dictionary --d-model 32768 --latents 1B --subject-params 1T --format json",
                "scaleplan dictionary --d-model 8192 --compute 1e22 --subject-params 70B --budget training",
                "scaleplan dictionary --d-model 4096 --compute 1e20 --profile profile.json --accelerator H100-SXM",

@@ -1,0 +1,153 @@
+// Every example that a command's --help prints runs and exits 0, as a new user would type it: in a folder that
+// holds the files the examples name (runs.csv, fit.json, golden.json, a probe profile, dictionary runs, data/).
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/cli/cli_testing.h"
+
+namespace scaleplan {
+namespace {
+
+using testing::Lines;
+using testing::RunCommand;
+using testing::RunScaleplan;
+using testing::SourcePath;
+using Result = testing::CommandResult;
+namespace fs = std::filesystem;
+
+// The examples of `command --help`: the lines after "Examples:" up to the first blank line, comments removed.
+std::vector<std::string> Examples(const std::string& command) {
+  const Result help = RunScaleplan(command + " --help");
+  EXPECT_EQ(help.exit_code, 0) << command;
+  std::vector<std::string> examples;
+  bool inside = false;
+  for (const std::string& line : Lines(help.out)) {
+    if (line == "Examples:") {
+      inside = true;
+      continue;
+    }
+    if (!inside) continue;
+    if (line.empty()) break;
+    std::string example = line.substr(line.find_first_not_of(' '));
+    const size_t comment = example.find("  #");
+    if (comment != std::string::npos) example = example.substr(0, comment);
+    example = example.substr(0, example.find_last_not_of(' ') + 1);
+    examples.push_back(example);
+  }
+  return examples;
+}
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// The shell command for one example: the built binary for `scaleplan`; GNU parallel's "CMD {} ::: A B" as one run
+// per argument (parallel need not be installed); a Slurm array's task id set; probes capped at 0.01 s per shape,
+// so that the standard and full sweeps run in seconds (their options are what is checked, not the timings).
+std::string ShellCommand(std::string example) {
+  std::vector<std::string> runs = {example};
+  if (example.rfind("parallel ", 0) == 0) {
+    const size_t separator = example.find(" ::: ");
+    const std::string body = example.substr(9, separator - 9);
+    runs.clear();
+    std::string arguments = example.substr(separator + 5);
+    size_t begin = 0;
+    while (begin < arguments.size()) {
+      const size_t end = arguments.find(' ', begin);
+      runs.push_back(Replace(body, "{}", arguments.substr(begin, end - begin)));
+      if (end == std::string::npos) break;
+      begin = end + 1;
+    }
+  }
+  std::string shell = "{ export SLURM_ARRAY_TASK_ID=3";
+  for (std::string run : runs) {
+    run = Replace(" " + run, " scaleplan ", std::string(" '") + SCALEPLAN_BINARY + "' ");
+    if (run.find(" probe ") != std::string::npos) {
+      const size_t redirect = run.find(" >");
+      run.insert(redirect == std::string::npos ? run.size() : redirect, " --max-seconds-per-shape 0.01");
+    }
+    shell += " &&" + run;
+  }
+  return shell + "; }";
+}
+
+// A folder with the files the examples name, made once.
+const fs::path& Template() {
+  static const fs::path dir = [] {
+    const fs::path made = fs::path(testing::WriteTempFile("placeholder", "")).parent_path() / "examples-template";
+    fs::remove_all(made);
+    fs::create_directories(made);
+    // The bundled runs, with the loss also under the name the examples give with --loss-col.
+    std::ifstream in(SourcePath("data/chinchilla_runs.csv"));
+    std::ofstream runs(made / "runs.csv");
+    std::string line;
+    bool header = true;
+    size_t loss_column = 0;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') {
+        runs << line << '\n';
+        continue;
+      }
+      const std::vector<std::string> fields = testing::Split(line);
+      if (header) {
+        for (size_t i = 0; i < fields.size(); ++i) {
+          if (fields[i] == "loss") loss_column = i;
+        }
+        EXPECT_EQ(fields[loss_column], "loss") << "the bundled runs have no 'loss' column";
+        runs << line << ",eval/loss\n";
+        header = false;
+        continue;
+      }
+      runs << line << ',' << fields.at(loss_column) << '\n';
+    }
+    runs.close();
+    fs::copy_file(SourcePath("tests/bad_input/profile_valid.json"), made / "profile.json");
+    fs::copy_file(SourcePath("tests/bad_input/profile_valid.json"), made / "h100.json");
+    fs::copy_file(SourcePath("data/dictionary_runs_generated.csv"), made / "my_runs.csv");
+    fs::create_directory_symlink(SourcePath("data"), made / "data");
+    const std::string in_dir = "cd '" + made.string() + "' && '" + SCALEPLAN_BINARY + "' ";
+    EXPECT_EQ(RunCommand(in_dir + "fit --out fit.json").exit_code, 0);
+    EXPECT_EQ(RunCommand(in_dir + "fit runs.csv --bootstrap --save-golden golden.json").exit_code, 0);
+    return made;
+  }();
+  return dir;
+}
+
+TEST(HelpExamples, EveryExampleOfEveryCommandRuns) {
+  int count = 0;
+  for (const std::string command : {"fit", "plan", "sweep", "probe", "plot", "validate", "check", "dictionary"}) {
+    const std::vector<std::string> examples = Examples(command);
+    EXPECT_GE(examples.size(), 3u) << command;
+    for (const std::string& example : examples) {
+      // Each in a fresh copy of the folder: one example's output (runs.csv from --generate-runs) is not the next's
+      // input.
+      const fs::path dir = Template().parent_path() / ("example-" + std::to_string(count++));
+      fs::remove_all(dir);
+      fs::copy(Template(), dir, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+      const Result r = RunCommand("cd '" + dir.string() + "' && " + ShellCommand(example));
+      EXPECT_EQ(r.exit_code, 0) << example << "\n" << r.err.substr(0, 2000);
+      fs::remove_all(dir);
+    }
+  }
+  EXPECT_GE(count, 50);
+}
+
+TEST(HelpExamples, AFixedKThatCannotReachTheLossSaysSo) {
+  // The message names the k given, not a range that was never searched.
+  const Result r = RunScaleplan("dictionary --d-model 4096 --target-loss 0.15 --k 64");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("k = 64 does not reach loss 0.15: the law's loss at 1e12 latents is at best 0.1965"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("no k in range"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace scaleplan
