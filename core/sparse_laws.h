@@ -39,6 +39,9 @@
 //    parameters of a block: attention 4 d^2 and one dense-sized FFN 8 d^2, whatever G) plus the router's
 //    c_r d_model E G, c_f = 6, c_r = 14, with E the expansion rate (experts' total size over a dense FFN's); so d
 //    and the active count are what cost compute, while N (total) = n_blocks d^2 (4 + 8 E) is what the law sees.
+//    This cost model, its constants, the default E = 64 and the shape ratio of MoePlanOptions are written as this
+//    project reads the paper; the searches available here reached its abstract but not its text, so they are
+//    unverified, and the plan says which of its inputs are assumptions.
 //
 // 4. Clark et al. 2022, "Unified Scaling Laws for Routed Language Models", eq. 1, with N the dense (per-token)
 //    parameters and E the experts:
