@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "cli/cli_common.h"
+#include "cli/hyperparams_command.h"
 #include "cli/commands.h"
 #include "cli/option_values.h"
 #include "cli/plan_support.h"
@@ -231,6 +232,7 @@ struct SweepFlags {
   BootstrapOptions bootstrap;    // --seed, --ci (--bootstrap sets num_resamples)
   int num_resamples = 0;         // --bootstrap: 0 = none
   bool no_header = false;
+  std::string hyperparams;        // --hyperparams: the law of the hyper-parameter columns; "" = no such columns
   // --dictionary
   bool dictionary = false;
   std::string d_models, ks = "0", subject_params = "0", runs_path;
@@ -343,6 +345,7 @@ class ModelSweep {
   std::string Header() const {
     std::string header;
     for (std::string_view column : kColumns) header.append(header.empty() ? "" : ",").append(column);
+    if (!flags_.hyperparams.empty()) header.append(",batch_tokens,batch_sequences,learning_rate,num_steps,warmup_steps");
     if (intervals_) {
       for (std::string_view column : kIntervalColumns) header.append(",").append(column);
     }
@@ -368,6 +371,17 @@ class ModelSweep {
     for (size_t i = 0; i < std::size(values); ++i) cells_.Number(kColumns[i], values[i], &prefix_);
 
     suffix_.clear();
+    if (!flags_.hyperparams.empty()) {  // before the interval columns, as in Header()
+      if (!hyperparams_law_) hyperparams_law_ = ResolveHyperparamsLaw(flags_.hyperparams);
+      const Hyperparams h = PlanHyperparams(*hyperparams_law_, allocation,
+                                            EstimateModelMemory(allocation.num_params, nullptr, recompute_,
+                                                                flags_.training.usable_memory_fraction));
+      cells_.Number("batch_tokens", h.batch_tokens, &suffix_);
+      cells_.Integer("batch_sequences", h.batch_sequences, &suffix_);
+      cells_.Number("learning_rate", h.learning_rate, &suffix_);
+      cells_.Integer("num_steps", h.num_steps, &suffix_);
+      cells_.Integer("warmup_steps", h.warmup_steps, &suffix_);
+    }
     if (intervals_) {
       const std::optional<AllocationIntervals> in = BootstrapAllocationIntervals(law_, [&](const PlanLaw& resampled) {
         return PlanModel(resampled, compute_flops, inference_tokens, unique_tokens).allocation;
@@ -421,6 +435,7 @@ class ModelSweep {
   std::string prefix_;               // every column up to and including total_flops
   std::string suffix_;               // the interval columns (empty without resampled laws)
   std::vector<ModelMemory> memory_;  // per accelerator
+  std::optional<HyperparamsLaw> hyperparams_law_;  // --hyperparams, resolved at the first point
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -759,8 +774,12 @@ int Sweep(const std::vector<std::string>& args) {
        "output file, written to a temporary file beside it and renamed at the end; - = stdout")
       ("shard", po::value(&flags.shard), "write only shard I of N (0 <= I < N) of the rows, e.g. 3/16")
       ("no-header", po::bool_switch(&flags.no_header), "leave the CSV header out");
+  options.add_options()("hyperparams", po::value(&flags.hyperparams),
+                        "add batch_tokens, batch_sequences, learning_rate, num_steps and warmup_steps columns from "
+                        "this law: deepseek, steplaw or a fit's JSON (as 'plan --hyperparams'; model sweeps only)");
   po::variables_map vm;
   ParseOptions(args, options, po::positional_options_description(), &vm);
+  if (!flags.hyperparams.empty()) ResolveHyperparamsLaw(flags.hyperparams);  // a bad file fails before any row
   if (vm.count("help")) {
     PrintHelp(
         "scaleplan sweep [--compute LO:HI:COUNT] [--accelerator A,B] [--count K,...] [--mfu F,...]\n"

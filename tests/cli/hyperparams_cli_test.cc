@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -147,6 +148,30 @@ TEST(HyperparamsCli, PlansReadAFittedLaw) {
   const CommandResult missing = RunScaleplan("plan --compute 1e20 --hyperparams '" + sweep + "'");
   EXPECT_EQ(missing.exit_code, 3);
   EXPECT_NE(missing.err.find("not valid JSON"), std::string::npos) << missing.err;
+}
+
+
+// `sweep --hyperparams` adds five columns after the device's (before any interval columns), number for number the
+// plan's; without the option the sweep's columns are unchanged.
+TEST(HyperparamsCli, SweepColumnsMatchThePlan) {
+  const CommandResult sweep = RunScaleplan("sweep --law epoch --compute 1e21,1e24 --hyperparams steplaw");
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  const std::vector<std::string> lines = Lines(sweep.out);
+  ASSERT_EQ(lines.size(), 3u);
+  const std::vector<std::string> header = Split(lines[0]);
+  ASSERT_EQ(header.size(), 25u);
+  EXPECT_EQ(header[20], "batch_tokens");
+  EXPECT_EQ(header[24], "warmup_steps");
+  const std::vector<std::string> row = Split(lines[2]);
+  const CommandResult plan = RunScaleplan("plan --law epoch --compute 1e24 --hyperparams steplaw --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const nlohmann::json json = nlohmann::json::parse(plan.out);
+  EXPECT_EQ(std::strtod(row[20].c_str(), nullptr), json["batch_tokens"].get<double>());
+  EXPECT_EQ(std::strtoll(row[21].c_str(), nullptr, 10), json["batch_sequences"].get<long long>());
+  EXPECT_EQ(std::strtod(row[22].c_str(), nullptr), json["learning_rate"].get<double>());
+  EXPECT_EQ(std::strtoll(row[23].c_str(), nullptr, 10), json["num_steps"].get<long long>());
+  EXPECT_EQ(std::strtoll(row[24].c_str(), nullptr, 10), json["warmup_steps"].get<long long>());
+  EXPECT_EQ(Split(Lines(RunScaleplan("sweep --law epoch --compute 1e21").out).at(0)).size(), 20u);
 }
 
 }  // namespace
