@@ -424,6 +424,49 @@ int FitSparseLawCommand(const std::string& runs_path, const std::string& law_nam
   return kExitOk;
 }
 
+// `fit --law moe`: Krajewski et al. 2024's eq. 9 fitted to the user's MoE runs (fitting/sparse_fit.h).
+int FitMoeLawCommand(const std::string& runs_path, const RunsColumns& columns, const FitFlags& flags,
+                     OutputFormat output, const std::string& out_path) {
+  if (runs_path.empty()) throw UsageError("--law moe needs a runs file (no MoE runs are bundled)");
+  const MoeRunsTable table = LoadMoeRunsCsv(InputPath(runs_path), columns.params, columns.tokens, columns.loss);
+  RefuseToOverwriteInput(out_path);
+  const InitGrid grid = ResolveGrid(flags, MoeModel::DefaultGrid());
+  const MoeFit fit = FitMoeLaw(table, flags.options, grid);
+  const nlohmann::ordered_json json = MoeFitToJson(fit, table);
+  if (!out_path.empty() && fit.search.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
+  if (output == OutputFormat::JSON) {
+    std::cout << json.dump(2) << '\n';
+    for (const std::string& warning : fit.warnings) std::cerr << "scaleplan fit: warning: moe: " << warning << '\n';
+  } else {
+    char line[256];
+    std::cout << "Fine-grained MoE law (Krajewski et al. 2024, eq. 9) fitted to " << table.runs.size()
+              << " runs from " << table.source << '\n';
+    for (const std::string& note : table.notes) std::cout << "  note: " << note << '\n';
+    std::cout << "\n  L(N, D, G) = c + (g / G^gamma + a) / N^alpha + b / D^beta   (N total, G granularity)\n";
+    const FineGrainedMoeLaw published = KrajewskiMoeLaw();
+    const char* names[] = {"a", "alpha", "b", "beta", "g", "gamma", "c"};
+    const double values[] = {fit.law.a, fit.law.alpha, fit.law.b, fit.law.beta, fit.law.g, fit.law.gamma, fit.law.c};
+    const double paper[] = {published.a, published.alpha, published.b, published.beta,
+                            published.g, published.gamma, published.c};
+    for (size_t k = 0; k < 7; ++k) {
+      std::snprintf(line, sizeof line, "    %-6s %-14.6g   published %.6g\n", names[k], values[k], paper[k]);
+      std::cout << line;
+    }
+    std::snprintf(line, sizeof line,
+                  "  objective (Huber sum, delta %g)  %.6e; log-space RMSE %.4f; %d granularities; published "
+                  "law's objective %.6e\n",
+                  flags.options.huber_delta, fit.search.objective, fit.rmse, fit.num_granularities,
+                  MoeObjective(published, table, flags.options.huber_delta));
+    std::cout << line;
+    for (const std::string& warning : fit.warnings) std::cout << "  warning     " << warning << '\n';
+  }
+  if (!fit.search.usable) {
+    std::cerr << "scaleplan fit: error: the moe fit is not usable: " << fit.search.status << '\n';
+    return kExitFitFailed;
+  }
+  return kExitOk;
+}
+
 // `fit --law routing`: Clark et al. 2022's eq. 1 per router (fitting/sparse_fit.h).
 int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, OutputFormat output,
                          const std::string& out_path) {
@@ -497,8 +540,8 @@ int Fit(const std::vector<std::string>& args) {
        "chinchilla (Approach 3), kaplan (Kaplan et al. 2020, non-embedding N), isoflop (Approach 2), all, or "
        "data-constrained (R_D*, R_N* of Muennighoff et al. 2023; default runs: their bundled C4 runs), sparse "
        "(Frantar et al. 2023's weight-sparse law; default runs: their bundled T5 runs), frantar2023-t5 (the same "
-       "fit beside the published T5 law) or routing (Clark et al. 2022 per router; default runs: their bundled "
-       "runs)")
+       "fit beside the published T5 law), routing (Clark et al. 2022 per router; default runs: their bundled "
+       "runs) or moe (Krajewski et al. 2024's fine-grained MoE law on your runs)")
       ("u-col", po::value(&unique_column), "data-constrained: column holding U, the unique tokens")
       ("compute", po::value(&compute_text)->default_value(compute_text),
        "budget(s) at which to show each law's allocation, comma-separated")
@@ -550,15 +593,19 @@ int Fit(const std::vector<std::string>& args) {
   }
   const OutputFormat output = ParseFormat(format);
   const std::vector<std::string> known = {"chinchilla", "kaplan",  "isoflop", "all", "data-constrained",
-                                          "sparse",     "frantar2023-t5", "routing"};
+                                          "sparse",     "frantar2023-t5", "routing", "moe"};
   if (std::find(known.begin(), known.end(), law_name) == known.end()) {
-    throw UsageError("--law must be chinchilla, kaplan, isoflop, all, data-constrained, sparse, frantar2023-t5 or "
-                     "routing, not '" + law_name + "'");
+    throw UsageError("--law must be chinchilla, kaplan, isoflop, all, data-constrained, sparse, frantar2023-t5, "
+                     "routing or moe, not '" + law_name + "'");
   }
-  if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing") {
+  if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing" || law_name == "moe") {
     if (!golden_path.empty()) throw UsageError("--save-golden records a Chinchilla fit, not --law " + law_name);
     if (!(sparse_options.tokens_per_step >= 0) || !std::isfinite(sparse_options.tokens_per_step)) {
       throw UsageError("--tokens-per-step must be positive");
+    }
+    if (law_name == "moe") {
+      if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law moe yet");
+      return FitMoeLawCommand(runs_path, columns, flags, output, out_path);
     }
     if (law_name == "routing") {
       if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law routing yet");

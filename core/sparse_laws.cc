@@ -462,4 +462,80 @@ RoutingRunsTable RoutingRunsFor(const RoutingRunsTable& table, const std::string
   return out;
 }
 
+MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, const std::string& params_column,
+                             const std::string& tokens_column, const std::string& loss_column) {
+  const CsvTable csv = ParseCsv(text, source);
+  const size_t params = RequireCsvColumn(
+      csv, {"N (total parameters)", {"total_params", "num_params", "total_parameter_count", "n", "params"}, "--n-col",
+            params_column});
+  const size_t tokens =
+      RequireCsvColumn(csv, {"D (training tokens)", {"tokens", "num_tokens", "d", "train_tokens"}, "--d-col",
+                             tokens_column});
+  const size_t loss =
+      RequireCsvColumn(csv, {"the loss", {"loss", "val_loss", "eval_loss", "final_loss"}, "--loss-col", loss_column});
+  const CsvColumnRule granularity_rule{"G (granularity)", {"granularity", "g"}, "", ""};
+  const std::optional<size_t> granularity = FindCsvColumn(csv, granularity_rule);
+  std::optional<size_t> expert_size, ffn_size;
+  if (!granularity) {
+    expert_size = FindCsvColumn(csv, {"the expert size", {"expert_size"}, "", ""});
+    ffn_size = FindCsvColumn(csv, {"the dense FFN width", {"d_ff", "ffn_size"}, "", ""});
+    if (!expert_size || !ffn_size) {
+      throw InputError("missing column for G (granularity): the header has " + QuotedCsvHeader(csv) +
+                           "; give a granularity column, or expert_size with d_ff (G = d_ff / expert_size)",
+                       InputLocation{source, csv.header_line});
+    }
+  }
+  const std::optional<size_t> active = FindCsvColumn(csv, {"active parameters", {"active_params",
+                                                                                 "num_active_params"}, "", ""});
+  const std::optional<size_t> experts = FindCsvColumn(csv, {"E (experts)", {"num_experts", "experts"}, "", ""});
+  const std::optional<size_t> top_k = FindCsvColumn(csv, {"k (top-k)", {"top_k", "k"}, "", ""});
+  if (csv.rows.empty()) {
+    throw InputError("no runs: the file has a header but no data rows", InputLocation{source, csv.header_line});
+  }
+  MoeRunsTable table;
+  table.source = source;
+  if (!granularity) table.notes.push_back("G = " + csv.header[*ffn_size] + " / " + csv.header[*expert_size]);
+  for (const CsvRow& row : csv.rows) {
+    MoeRun run;
+    run.line = row.line;
+    run.num_params = ParsePositiveCsvCell(csv, row, params);
+    run.num_tokens = ParsePositiveCsvCell(csv, row, tokens);
+    run.loss_nats = ParsePositiveCsvCell(csv, row, loss);
+    const size_t g_column = granularity ? *granularity : *expert_size;
+    run.granularity = granularity ? ParsePositiveCsvCell(csv, row, *granularity)
+                                  : ParsePositiveCsvCell(csv, row, *ffn_size) /
+                                        ParsePositiveCsvCell(csv, row, *expert_size);
+    if (!(run.granularity >= 1.0)) {
+      InputLocation where = CsvCellLocation(csv, row, g_column);
+      where.text = row.fields[g_column];
+      throw InputError(granularity ? "the granularity must be at least 1"
+                                   : "the expert size must not exceed the dense FFN width (G = " +
+                                         FormatSignificant(run.granularity, 4) + " is below 1)",
+                       where);
+    }
+    if (active) {
+      run.num_active_params = ParsePositiveCsvCell(csv, row, *active);
+      if (run.num_active_params > run.num_params) {
+        InputLocation where = CsvCellLocation(csv, row, *active);
+        where.text = row.fields[*active];
+        throw InputError("more active parameters than the total (" + row.fields[params] + ")", where);
+      }
+    }
+    if (experts) run.num_experts = ParsePositiveCsvCell(csv, row, *experts);
+    if (top_k) run.top_k = ParsePositiveCsvCell(csv, row, *top_k);
+    if (experts && top_k && run.num_experts < run.top_k) {
+      InputLocation where = CsvCellLocation(csv, row, *experts);
+      where.text = row.fields[*experts];
+      throw InputError("fewer experts than the top-k (k = " + row.fields[*top_k] + " experts per token)", where);
+    }
+    table.runs.push_back(run);
+  }
+  return table;
+}
+
+MoeRunsTable LoadMoeRunsCsv(const std::string& path, const std::string& params_column,
+                            const std::string& tokens_column, const std::string& loss_column) {
+  return ParseMoeRunsCsv(ReadWholeFile(path), path, params_column, tokens_column, loss_column);
+}
+
 }  // namespace scaleplan

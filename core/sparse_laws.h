@@ -305,6 +305,35 @@ RoutingRunsTable BundledClarkRuns();
 // The runs of one router with the Dense runs added as its E = 1 (as Clark et al.'s fitting code does).
 RoutingRunsTable RoutingRunsFor(const RoutingRunsTable& table, const std::string& router);
 
+// Mixture-of-experts runs for Krajewski et al.'s form: N total, D tokens, G granularity, loss (and, when the file
+// has them, active parameters, experts and top-k, checked but not used by the law).
+struct MoeRun {
+  double num_params = 0.0;         // N, total non-embedding parameters
+  double num_active_params = 0.0;  // 0 when the file has no such column
+  double num_experts = 0.0;        // 0 when the file has no such column
+  double top_k = 0.0;              // 0 when the file has no such column
+  double granularity = 1.0;
+  double num_tokens = 0.0;
+  double loss_nats = 0.0;
+  int line = 0;
+};
+
+struct MoeRunsTable {
+  std::string source;
+  std::vector<MoeRun> runs;
+  std::vector<std::string> notes;
+};
+
+// Columns (case-insensitive): N total (total_params, num_params, total_parameter_count, n, params; --n-col),
+// D (tokens, num_tokens, d, train_tokens; --d-col), the loss (loss, val_loss, eval_loss; --loss-col), and the
+// granularity G (granularity, g) or an expert size with the dense FFN's width (expert_size with d_ff or ffn_size:
+// G = d_ff / expert_size); optional active_params (num_active_params), num_experts (experts), top_k (k). Throws a
+// located InputError for a granularity below 1, experts below the top-k, or active parameters above the total.
+MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, const std::string& params_column = "",
+                             const std::string& tokens_column = "", const std::string& loss_column = "");
+MoeRunsTable LoadMoeRunsCsv(const std::string& path, const std::string& params_column = "",
+                            const std::string& tokens_column = "", const std::string& loss_column = "");
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_CORE_SPARSE_LAWS_H_

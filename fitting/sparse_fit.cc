@@ -360,4 +360,123 @@ nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, co
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Krajewski et al. 2024.
+
+MoeModel::MoeModel(const MoeRunsTable& table) : MoeModel(table, std::vector<int>(table.runs.size(), 1)) {}
+
+MoeModel::MoeModel(const MoeRunsTable& table, const std::vector<int>& counts) {
+  SCALEPLAN_CHECK(counts.size() == table.runs.size(), "one count per run");
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    if (counts[i] <= 0) continue;
+    const MoeRun& run = table.runs[i];
+    log_params_.push_back(std::log(run.num_params));
+    log_tokens_.push_back(std::log(run.num_tokens));
+    log_granularity_.push_back(std::log(run.granularity));
+    log_loss_.push_back(std::log(run.loss_nats));
+    weight_.push_back(static_cast<double>(counts[i]));
+  }
+}
+
+InitGrid MoeModel::DefaultGrid() {
+  InitGrid grid;
+  grid.names = {"log_a", "alpha", "log_b", "beta", "log_g", "gamma", "log_c"};
+  grid.axes = {{0.0, 2.0, 4.0},   {0.05, 0.15, 0.25}, {0.0, 2.5, 5.0},   {0.05, 0.15, 0.25},
+               {-2.0, 0.0, 2.0},  {0.2, 0.6, 1.0},    {-1.0, -0.5, 0.0}};
+  return grid;
+}
+
+FineGrainedMoeLaw MoeModel::ToLaw(const std::vector<double>& p) {
+  SCALEPLAN_CHECK(p.size() == static_cast<size_t>(kNumParams), "7 parameters");
+  return {std::exp(p[0]), p[1], std::exp(p[2]), p[3], std::exp(p[4]), p[5], std::exp(p[6])};
+}
+
+double MoeObjective(const FineGrainedMoeLaw& law, const MoeRunsTable& table, double huber_delta) {
+  double sum = 0.0;
+  for (const MoeRun& run : table.runs) {
+    sum += HuberValue(std::log(law.Loss(run.num_params, run.num_tokens, run.granularity)) - std::log(run.loss_nats),
+                      huber_delta);
+  }
+  return sum;
+}
+
+MoeFit FitMoeLaw(const MoeRunsTable& table, const MultiStartOptions& options, const InitGrid& grid) {
+  RunsTable view;
+  view.source = table.source;
+  std::vector<double> granularities;
+  for (const MoeRun& run : table.runs) {
+    TrainingRun plain;
+    plain.num_params = run.num_params;
+    plain.num_tokens = run.num_tokens;
+    plain.compute_flops = 6.0 * run.num_params * run.num_tokens;
+    plain.loss_nats = run.loss_nats;
+    plain.line = run.line;
+    view.runs.push_back(plain);
+    granularities.push_back(run.granularity);
+  }
+  MoeFit fit;
+  fit.num_granularities = CountDistinct(granularities);
+  if (fit.num_granularities < 3) {
+    throw InputError("the fine-grained MoE law cannot be identified: " + std::to_string(fit.num_granularities) +
+                         (fit.num_granularities == 1 ? " granularity" : " granularities") + " in " +
+                         std::to_string(table.runs.size()) +
+                         " runs, but the granularity term g / G^gamma + a has 3 parameters and takes one value per "
+                         "granularity, so g and gamma cannot be identified; the fit needs runs at 3 or more "
+                         "granularities",
+                     InputLocation{table.source});
+  }
+  LawTerms terms;
+  terms.name = "fine-grained MoE law (Krajewski et al. 2024)";
+  terms.num_params = MoeModel::kNumParams;
+  terms.params_term = "(g / G^gamma + a) / N^alpha + c";
+  terms.params_term_params = "alpha, a, g and c";
+  terms.tokens_term = "b / D^beta + c";
+  terms.tokens_term_params = "beta, b and c";
+  terms.params_pair = "alpha and the granularity term";
+  terms.tokens_pair = "beta and b";
+  fit.warnings = RequireIdentifiable(view, terms);
+  fit.options = options;
+  fit.grid = grid;
+  const MoeModel model(table);
+  fit.search = FitMultiStart(model, grid, options);
+  if (!fit.search.usable) return fit;
+  fit.law = MoeModel::ToLaw(fit.search.params);
+  double sum_sq = 0.0;
+  for (int i = 0; i < model.NumSamples(); ++i) {
+    const double r = model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i);
+    sum_sq += r * r;
+  }
+  fit.rmse = std::sqrt(sum_sq / model.NumSamples());
+  return fit;
+}
+
+nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table) {
+  auto law_json = [](const FineGrainedMoeLaw& law) {
+    return nlohmann::ordered_json{{"a", law.a}, {"alpha", law.alpha}, {"b", law.b}, {"beta", law.beta},
+                                  {"g", law.g}, {"gamma", law.gamma}, {"c", law.c}};
+  };
+  nlohmann::ordered_json out;
+  out["law"] = "moe";
+  out["form"] = "L(N, D, G) = c + (g / G^gamma + a) / N^alpha + b / D^beta; N total non-embedding parameters";
+  const nlohmann::ordered_json params = law_json(fit.law);
+  for (auto it = params.begin(); it != params.end(); ++it) out[it.key()] = it.value();
+  out["objective"] = fit.search.objective;
+  out["usable"] = fit.search.usable;
+  out["status"] = fit.search.status;
+  out["residuals"] = {{"num_runs", table.runs.size()}, {"rmse", fit.rmse}};
+  out["granularities"] = fit.num_granularities;
+  out["search"] = {{"grid", FormatGrid(fit.grid)},
+                   {"grid_points", fit.search.num_grid_points},
+                   {"starts", fit.search.num_starts},
+                   {"converged", fit.search.num_converged},
+                   {"at_best", fit.search.num_at_best},
+                   {"huber_delta", fit.options.huber_delta}};
+  out["warnings"] = fit.warnings;
+  nlohmann::ordered_json published = law_json(KrajewskiMoeLaw());
+  published["objective"] = MoeObjective(KrajewskiMoeLaw(), table, fit.options.huber_delta);
+  out["published"] = published;
+  out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  return out;
+}
+
 }  // namespace scaleplan

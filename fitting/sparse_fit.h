@@ -178,6 +178,61 @@ std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const Mult
 
 nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, const RoutingRunsTable& table);
 
+// ---------------------------------------------------------------------------------------------------------------
+// Krajewski et al. 2024, eq. 9: parameters (log a, alpha, log b, beta, log g, gamma, log c),
+//   log L_hat = LSE(LSE(log g - gamma log G, log a) - alpha log N,  log b - beta log D,  log c).
+// The granularity term g / G^gamma + a takes one value per granularity, so 3 granularities are needed for its 3
+// parameters; N and D follow fitting/identifiability.h's rules.
+
+class MoeModel {
+ public:
+  static constexpr int kNumParams = 7;
+
+  explicit MoeModel(const MoeRunsTable& table);
+  MoeModel(const MoeRunsTable& table, const std::vector<int>& counts);
+
+  int NumSamples() const { return static_cast<int>(log_loss_.size()); }
+  double LogTarget(int i) const { return log_loss_[static_cast<size_t>(i)]; }
+  double Weight(int i) const { return weight_[static_cast<size_t>(i)]; }
+
+  template <typename T>
+  T LogPrediction(const T* p, int i) const {
+    const size_t k = static_cast<size_t>(i);
+    const T granularity_factor = LogSumExp2(p[4] - p[5] * log_granularity_[k], p[0]);
+    return LogSumExp3(granularity_factor - p[1] * log_params_[k], p[2] - p[3] * log_tokens_[k], p[6]);
+  }
+
+  // 2,187 starts: log a in {0, 2, 4}, alpha in {0.05, 0.15, 0.25}, log b in {0, 2.5, 5}, beta in {0.05, 0.15, 0.25},
+  // log g in {-2, 0, 2}, gamma in {0.2, 0.6, 1}, log c in {-1, -0.5, 0}.
+  static InitGrid DefaultGrid();
+  static FineGrainedMoeLaw ToLaw(const std::vector<double>& params);
+
+ private:
+  std::vector<double> log_params_, log_tokens_, log_granularity_, log_loss_, weight_;
+};
+
+double MoeObjective(const FineGrainedMoeLaw& law, const MoeRunsTable& table, double huber_delta = 1e-3);
+
+struct MoeFit {
+  FineGrainedMoeLaw law;
+  MultiStartResult search;
+  MultiStartOptions options;
+  InitGrid grid;
+  double rmse = 0.0;
+  int num_granularities = 0;
+  std::vector<std::string> warnings;
+};
+
+// Throws InputError naming the source when the runs cannot identify the law: fewer than 3 distinct granularities,
+// or N and D failing fitting/identifiability.h's rules.
+MoeFit FitMoeLaw(const MoeRunsTable& table, const MultiStartOptions& options = {},
+                 const InitGrid& grid = MoeModel::DefaultGrid());
+
+// {"law": "moe", "form", a, alpha, b, beta, g, gamma, c, "objective", "usable", "status", "residuals",
+//  "granularities", "warnings", "published": Krajewski et al.'s MoE coefficients with their objective on the runs,
+//  "data"}.
+nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_FITTING_SPARSE_FIT_H_

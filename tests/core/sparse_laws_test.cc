@@ -311,5 +311,31 @@ TEST(RoutingRunsTest, ExpertsBelowTopKAreLocated) {
   }
 }
 
+TEST(MoeRunsTest, GranularityFromExpertSizeAndLocatedRefusals) {
+  const MoeRunsTable table = ParseMoeRunsCsv(
+      "total_params,active_params,num_experts,top_k,d_ff,expert_size,tokens,loss\n"
+      "1e9,1e8,64,8,4096,512,1e10,3.0\n",
+      "moe.csv");
+  ASSERT_EQ(table.runs.size(), 1u);
+  EXPECT_DOUBLE_EQ(table.runs[0].granularity, 8.0);
+  EXPECT_DOUBLE_EQ(table.runs[0].num_active_params, 1e8);
+  try {
+    ParseMoeRunsCsv("N,granularity,D,loss\n1e9,2,1e10,3\n1e9,0.5,1e10,3\n", "moe.csv");
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.where().line, 3);
+    EXPECT_EQ(error.where().text, "0.5");
+    EXPECT_NE(std::string(error.what()).find("the granularity must be at least 1"), std::string::npos);
+  }
+  try {
+    ParseMoeRunsCsv("N,granularity,num_experts,k,D,loss\n1e9,2,4,8,1e10,3\n", "moe.csv");
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.where().line, 2);
+    EXPECT_EQ(error.where().column, 3);
+    EXPECT_NE(std::string(error.what()).find("fewer experts than the top-k"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace scaleplan

@@ -125,5 +125,48 @@ TEST(RoutingFitTest, FitReachesAtMostThePublishedObjectivePerRouter) {
   EXPECT_TRUE(saw_sbase);
 }
 
+MoeRunsTable KrajewskiRuns(const std::vector<double>& granularities) {
+  MoeRunsTable table;
+  table.source = "moe.csv";
+  for (double n : {1e8, 3e8, 1e9, 3e9}) {
+    for (double d : {2e9, 1e10, 5e10}) {
+      for (double g : granularities) {
+        MoeRun run;
+        run.num_params = n;
+        run.num_tokens = d;
+        run.granularity = g;
+        run.loss_nats = KrajewskiMoeLaw().Loss(n, d, g);
+        table.runs.push_back(run);
+      }
+    }
+  }
+  return table;
+}
+
+TEST(MoeFitTest, RecoversKrajewskisLawFromNoiseFreeRuns) {
+  const MoeRunsTable table = KrajewskiRuns({1, 2, 4, 8, 16});
+  const MoeFit fit = FitMoeLaw(table);
+  ASSERT_TRUE(fit.search.usable) << fit.search.status;
+  EXPECT_LT(fit.search.objective, 1e-12);
+  EXPECT_NEAR(fit.law.alpha, 0.115, 1e-4);
+  EXPECT_NEAR(fit.law.beta, 0.147, 1e-4);
+  EXPECT_NEAR(fit.law.gamma, 0.58, 1e-3);
+  EXPECT_NEAR(fit.law.c, 0.47, 1e-3);
+  const nlohmann::ordered_json json = MoeFitToJson(fit, table);
+  EXPECT_NEAR(json["published"]["objective"].get<double>(), 0.0, 1e-20);
+  EXPECT_EQ(json["granularities"], 5);
+}
+
+TEST(MoeFitTest, TwoGranularitiesCannotIdentifyTheGranularityTerm) {
+  try {
+    FitMoeLaw(KrajewskiRuns({1, 8}));
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("moe.csv"), std::string::npos) << message;
+    EXPECT_NE(message.find("2 granularities"), std::string::npos) << message;
+  }
+}
+
 }  // namespace
 }  // namespace scaleplan
