@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.h"
+#include "cli/option_values.h"
 #include "cli/shared_options.h"
 #include "core/error.h"
 #include "core/sparse_laws.h"
@@ -206,6 +207,83 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   if (optimal && plan.sparsity >= max_sparsity - 1e-6) {
     std::cout << "  note: the optimum lies at the search's bound (--max-sparsity): under this method's FLOPs a\n"
                  "        sparser model is always cheaper per non-zero parameter\n";
+  }
+  return kExitOk;
+}
+
+bool IsSparseSweepRequest(const std::vector<std::string>& args) {
+  for (const std::string& arg : args) {
+    if (arg == "--sparsity" || arg.rfind("--sparsity=", 0) == 0) return true;
+  }
+  return false;
+}
+
+int SweepSparseModels(const std::vector<std::string>& args) {
+  std::string compute_text = "1e20,1e21,1e22", sparsity_text, method_text = "static", format = "csv", out_path;
+  std::string speedup_text;
+  SparseTrainingOptions training;
+  po::options_description options("Sparse sweep options");
+  options.add_options()("help,h", "show this help")
+      ("compute", po::value(&compute_text)->default_value(compute_text), "budgets in FLOPs, comma-separated")
+      ("sparsity", po::value(&sparsity_text), "sparsities in [0, 1), comma-separated")
+      ("sparse-method", po::value(&method_text)->default_value(method_text), "static, set, rigl, snfs or gmp")
+      ("update-interval", po::value(&training.update_interval_steps)->default_value(training.update_interval_steps),
+       "rigl, set: steps between mask updates")
+      ("sparse-speedup", po::value(&speedup_text), "the speed-up sparse steps achieve (default 1)")
+      ("format", po::value(&format)->default_value(format), "csv (with a header) or jsonl")
+      ("out,o", po::value(&out_path), "write the rows to this file instead of stdout");
+  po::positional_options_description positional;
+  po::variables_map vm;
+  ParseOptions(args, options, positional, &vm);
+  if (vm.count("help")) {
+    PrintHelp("scaleplan sweep --sparsity S1,S2,... [--compute C1,C2,...] [options]", options,
+              {"scaleplan sweep --sparsity 0,0.5,0.75,0.9 --compute 1e20,1e21 --sparse-method rigl"});
+    return kExitOk;
+  }
+  if (format != "csv" && format != "jsonl") throw UsageError("--format must be 'csv' or 'jsonl', not '" + format + "'");
+  const std::vector<double> budgets = ParseNumberList(compute_text, "--compute", Range::POSITIVE);
+  const std::vector<double> sparsities = ParseNumberList(sparsity_text, "--sparsity", Range::NON_NEGATIVE);
+  for (double s : sparsities) {
+    if (!(s < 1.0)) {
+      InputLocation where{"--sparsity"};
+      where.text = FormatSignificant(s, 6);
+      throw InputError("must lie in [0, 1)", where);
+    }
+  }
+  const SparseMethod method = ParseSparseMethod(method_text, "--sparse-method");
+  if (method == SparseMethod::DENSE) throw UsageError("--sparse-method dense: sweep dense plans without --sparsity");
+  if (!speedup_text.empty()) training.speedup = ParsePositiveQuantity(speedup_text, InputLocation{"--sparse-speedup"});
+  std::string why;
+  if (!training.Check(&why)) throw UsageError(why);
+  RefuseToOverwriteInput(out_path);
+  const SparseLaw law = FrantarT5Law();
+  std::string text;
+  if (format == "csv") {
+    text += "compute_flops,sparsity,sparse_method,num_nonzero_params,num_params,num_tokens,loss,training_flops,"
+            "dense_equivalent_flops,dense_loss\n";
+  }
+  char line[512];
+  for (double compute : budgets) {
+    const double dense_loss = PlanSparseAtSparsity(law, compute, 0.0, SparseMethod::DENSE, training).loss_nats;
+    for (double s : sparsities) {
+      const SparsePlan plan = PlanSparseAtSparsity(law, compute, s, method, training);
+      if (format == "csv") {
+        std::snprintf(line, sizeof line, "%.6g,%.6g,%s,%.6g,%.6g,%.6g,%.8g,%.6g,%.6g,%.8g\n", compute, s,
+                      SparseMethodName(method).c_str(), plan.num_nonzero_params, plan.num_params, plan.num_tokens,
+                      plan.loss_nats, plan.training_flops, plan.dense_equivalent_flops, dense_loss);
+        text += line;
+      } else {
+        nlohmann::ordered_json row = SparsePlanJson(plan);
+        row["compute_flops"] = compute;
+        row["dense_loss"] = dense_loss;
+        text += row.dump() + "\n";
+      }
+    }
+  }
+  if (out_path.empty()) {
+    std::cout << text;
+  } else {
+    WriteFileAtomically(out_path, text);
   }
   return kExitOk;
 }

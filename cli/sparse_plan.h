@@ -16,6 +16,13 @@ bool IsSparsePlanRequest(const std::vector<std::string>& args);
 // Runs such a request (the arguments after `plan`); errors propagate to plan's RunGuarded.
 int PlanSparseModels(const std::vector<std::string>& args);
 
+// True when `args` ask `sweep` for sparse plans (--sparsity); sweep_command.cc hands them here.
+bool IsSparseSweepRequest(const std::vector<std::string>& args);
+
+// `sweep --sparsity 0,0.5,0.75,0.9 [--compute C1,C2] [--sparse-method M] [--format csv|jsonl] [--out FILE]`: one
+// row per budget and sparsity with the plan's keys and the dense loss at the same budget.
+int SweepSparseModels(const std::vector<std::string>& args);
+
 }  // namespace scaleplan::cli
 
 #endif  // SCALEPLAN_CLI_SPARSE_PLAN_H_

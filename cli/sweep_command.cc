@@ -31,6 +31,7 @@
 #include "cli/option_values.h"
 #include "cli/plan_support.h"
 #include "cli/progress.h"
+#include "cli/sparse_plan.h"
 #include "core/data_constrained.h"
 #include "core/dictionary.h"
 #include "core/dictionary_runs.h"
@@ -721,6 +722,7 @@ int SweepDictionaries(const SweepFlags& flags, const Cells& cells, const DeviceG
 }
 
 int Sweep(const std::vector<std::string>& args) {
+  if (IsSparseSweepRequest(args)) return SweepSparseModels(args);  // cli/sparse_plan.h
   SweepFlags flags;
   AppendNumber(flags.training.mfu, SweepFormat::CSV, &flags.mfus);  // the model's default MFU, as text
   std::string k_range_text;

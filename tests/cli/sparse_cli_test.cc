@@ -1,5 +1,6 @@
 // `fit --law sparse | frantar2023-t5 | routing` and `validate --law frantar2023-t5` through the real binary.
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -89,6 +90,26 @@ TEST(SparsePlanCliTest, KrajewskiPlanGivesTotalAndActiveParameters) {
   EXPECT_GE(json["granularity"].get<double>(), 1.0);
   EXPECT_LT(json["num_active_params"].get<double>(), json["num_params"].get<double>());
   EXPECT_NEAR(json["training_flops"].get<double>(), 1e22, 1e22 * 1e-9);
+}
+
+TEST(SparsePlanCliTest, SweepRowsAreThePlansAtEachBudgetAndSparsity) {
+  const CommandResult sweep =
+      RunScaleplan("sweep --sparsity 0,0.5,0.9 --compute 1e20,1e21 --sparse-method rigl --format jsonl");
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  const std::vector<std::string> rows = Lines(sweep.out);
+  ASSERT_EQ(rows.size(), 6u);
+  for (const std::string& text : rows) {
+    const nlohmann::json row = nlohmann::json::parse(text);
+    char args[256];
+    std::snprintf(args, sizeof args, "plan --compute %.17g --sparsity %.17g --sparse-method rigl --format json",
+                  row["compute_flops"].get<double>(), row["sparsity"].get<double>());
+    const nlohmann::json plan = JsonOf(RunScaleplan(args));
+    EXPECT_DOUBLE_EQ(row["loss"].get<double>(), plan["loss"].get<double>());
+    EXPECT_DOUBLE_EQ(row["dense_loss"].get<double>(), plan["dense_loss"].get<double>());
+    if (row["sparsity"].get<double>() == 0.0) {
+      EXPECT_NEAR(row["loss"].get<double>(), row["dense_loss"].get<double>(), 1e-12);
+    }
+  }
 }
 
 }  // namespace
