@@ -90,9 +90,9 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
       ("lr-col", po::value(&columns.learning_rate),
        "column holding the peak learning rate (default: learning_rate, lr, peak_lr, max_lr)")
       ("seq-len", po::value(&columns.seq_len), "tokens per sequence, for a batch given in sequences")
-      ("near-optimal", po::value(&fit_options.near_optimal_tolerance)->default_value(fit_options.near_optimal_tolerance),
+      ("near-optimal", po::value(&fit_options.near_optimal_tolerance)->default_value(fit_options.near_optimal_tolerance, FormatSignificant(fit_options.near_optimal_tolerance, 6)),
        "a budget's near-optimal region: runs within this fraction of its best loss (DeepSeek LLM: 0.0025)")
-      ("budget-tolerance", po::value(&fit_options.budget_tolerance)->default_value(fit_options.budget_tolerance),
+      ("budget-tolerance", po::value(&fit_options.budget_tolerance)->default_value(fit_options.budget_tolerance, FormatSignificant(fit_options.budget_tolerance, 6)),
        "runs whose compute differs by less than this fraction form one budget (as IsoFLOP)")
       ("min-budget-runs", po::value(&fit_options.min_budget_runs)->default_value(fit_options.min_budget_runs),
        "budgets with fewer runs are left out")
@@ -100,7 +100,7 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
       ("bootstrap", po::value(&num_resamples)->implicit_value(bootstrap.num_resamples),
        "percentile intervals from this many resamples of the runs within each budget (alone: 1000)")
       ("seed", po::value(&bootstrap.seed)->default_value(bootstrap.seed), "bootstrap seed")
-      ("ci", po::value(&bootstrap.confidence)->default_value(bootstrap.confidence), "bootstrap interval level")
+      ("ci", po::value(&bootstrap.confidence)->default_value(bootstrap.confidence, FormatSignificant(bootstrap.confidence, 6)), "bootstrap interval level")
       ("threads", po::value(&num_threads)->default_value(num_threads), "bootstrap threads (0 = all cores)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns.runs);
