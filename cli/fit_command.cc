@@ -283,11 +283,11 @@ void PrintSideBySide(const std::vector<LawReport>& reports, const std::vector<do
     }
     for (double c : budgets) {
       const Allocation a = report.allocate(c);
-      const std::string loss = std::isfinite(a.loss_nats) ? std::to_string(a.loss_nats).substr(0, 6) : "-";
-      std::snprintf(line, sizeof line, "  %-11s %7.4f %7.4f %12s %12s %12s %12.1f %9s\n", report.name.c_str(),
+      const std::string loss = std::isfinite(a.loss_nats) ? FormatSignificant(a.loss_nats, 5) : "-";
+      std::snprintf(line, sizeof line, "  %-11s %7.4f %7.4f %12s %12s %12s %12s %9s\n", report.name.c_str(),
                     report.exponent_params, report.exponent_tokens, FormatScientific(c).c_str(),
-                    FormatQuantity(a.num_params).c_str(), FormatQuantity(a.num_tokens).c_str(), a.tokens_per_param,
-                    loss.c_str());
+                    FormatQuantity(a.num_params).c_str(), FormatQuantity(a.num_tokens).c_str(),
+                    FormatNumber(a.tokens_per_param).c_str(), loss.c_str());
       out << line;
     }
   }

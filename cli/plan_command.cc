@@ -335,9 +335,9 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
   out << line;
   for (const PlanRow& row : rows) {
     const Allocation& a = row.allocation;
-    std::snprintf(line, sizeof line, "  %-20s %12s %12s %12s %12.1f %10.4f", row.mode.c_str(),
+    std::snprintf(line, sizeof line, "  %-20s %12s %12s %12s %12s %10.4f", row.mode.c_str(),
                   FormatScientific(a.compute_flops).c_str(), FormatQuantity(a.num_params).c_str(),
-                  FormatQuantity(a.num_tokens).c_str(), a.tokens_per_param, a.loss_nats);
+                  FormatQuantity(a.num_tokens).c_str(), FormatNumber(a.tokens_per_param).c_str(), a.loss_nats);
     out << line;
     if (row.data) out << Format(" %10.3g", a.num_tokens / row.data->unique_tokens);
     out << '\n';
@@ -416,8 +416,8 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
     const AllocationIntervals& in = *row.intervals;
     out << "    " << FormatScientific(row.allocation.compute_flops) << " FLOPs: N [" << FormatQuantity(in.num_params.lower)
         << ", " << FormatQuantity(in.num_params.upper) << "], D [" << FormatQuantity(in.num_tokens.lower) << ", "
-        << FormatQuantity(in.num_tokens.upper) << "], tokens/param [" << Format("%.1f", in.tokens_per_param.lower)
-        << ", " << Format("%.1f", in.tokens_per_param.upper) << "], loss [" << Format("%.4f", in.loss.lower) << ", "
+        << FormatQuantity(in.num_tokens.upper) << "], tokens/param [" << FormatNumber(in.tokens_per_param.lower)
+        << ", " << FormatNumber(in.tokens_per_param.upper) << "], loss [" << Format("%.4f", in.loss.lower) << ", "
         << Format("%.4f", in.loss.upper) << "]";
     if (row.mode == "target-loss") {
       out << ", compute [" << FormatScientific(in.compute_flops.lower) << ", "

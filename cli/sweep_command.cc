@@ -62,14 +62,17 @@ constexpr std::string_view kColumns[] = {
 constexpr std::string_view kIntervalColumns[] = {"num_params_lower", "num_params_upper", "num_tokens_lower",
                                                  "num_tokens_upper", "loss_lower",       "loss_upper"};
 
-// Appends shortest round-trip text for `value` (JSON null / empty CSV cell when it is not finite).
+// Appends shortest round-trip text for `value` (JSON null / empty CSV cell when it is not finite), in scientific
+// notation from 1e17 on: never 316227766016837943296, whose 21 digits claim a precision the double does not hold.
 void AppendNumber(double value, SweepFormat format, std::string* out) {
   if (!std::isfinite(value)) {
     if (format == SweepFormat::JSONL) out->append("null");
     return;
   }
   char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  const auto result = std::fabs(value) < 1e17
+                          ? std::to_chars(buffer, buffer + sizeof buffer, value)
+                          : std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   out->append(buffer, result.ptr);
 }
 

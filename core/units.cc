@@ -142,6 +142,17 @@ std::string FormatSignificant(double value, int digits) {
   return buffer;
 }
 
+std::string FormatNumber(double value, int digits) {
+  const double magnitude = std::fabs(value);
+  char buffer[64];
+  if (std::isfinite(value) && magnitude >= std::pow(10.0, digits) && magnitude < 1e15) {
+    std::snprintf(buffer, sizeof buffer, "%.0f", value);
+    return buffer;
+  }
+  if (magnitude != 0.0 && (magnitude < 1e-4 || magnitude >= 1e15)) return FormatScientific(value, digits);
+  return FormatSignificant(value, digits);
+}
+
 std::string FormatScientific(double value, int digits) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*e", digits > 0 ? digits - 1 : 0, value);

@@ -30,6 +30,10 @@ std::string FormatQuantity(double value, int digits = 3);
 // "1e+21".
 std::string FormatSignificant(double value, int digits);
 
+// A ratio or plain number for tables, never rounded to nothing: `digits` significant digits (0.0096, 20.1, 1.5), a
+// whole number from 10^digits up written in full (62000, not 6.2e+04), scientific notation below 1e-4 and from 1e15.
+std::string FormatNumber(double value, int digits = 3);
+
 // Scientific notation with `digits` significant digits: 5.76e23 -> "5.76e+23".
 std::string FormatScientific(double value, int digits = 3);
 

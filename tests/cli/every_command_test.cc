@@ -1,6 +1,8 @@
 // What every command shares, on the real binary: a lost stdout is an error (exit 5), an unknown command gets one
 // line, every number an option takes is read and refused one way ("--option: reason: 'text'", exit 2), and --help
 // shows each default as the number it is.
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -180,6 +182,52 @@ TEST(Help, DefaultsPrintAsTheNumbersTheyAre) {
     EXPECT_TRUE(std::regex_search(RunScaleplan(command + " --help").out, ci)) << command;
   }
   EXPECT_TRUE(std::regex_search(RunScaleplan("plan --help").out, std::regex("--mfu arg \\(=0\\.4\\)")));
+}
+
+// `value` to 3 significant digits, as printf's %.3g writes it (an independent formatting of the JSON's number).
+std::string ThreeDigits(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value);
+  return text;
+}
+
+TEST(Numbers, FitTablesShowSignificantDigitsNotFixedDecimals) {
+  // Kaplan's tokens/param at 1e24 is 8.46: one fixed decimal printed 8.5 (and 0.0096 as 0.0).
+  const Result json = RunScaleplan("fit --law all --compute 1e24 --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const Result table = RunScaleplan("fit --law all --compute 1e24");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  int rows = 0;
+  const nlohmann::json doc = nlohmann::json::parse(json.out);
+  for (const auto& law : doc["laws"]) {
+    const std::string name = law["law"].get<std::string>();
+    const double tokens_per_param = law["allocations"][0]["tokens_per_param"].get<double>();
+    const std::string row_start = std::string("  ").append(name).append(" ");
+    const std::string cell = std::string(" ").append(ThreeDigits(tokens_per_param)).append(" ");
+    for (const std::string& line : Lines(table.out)) {
+      if (line.rfind(row_start, 0) != 0 || line.find("e+24") == std::string::npos) continue;
+      EXPECT_NE(line.find(cell), std::string::npos)
+          << name << ": " << ThreeDigits(tokens_per_param) << " not in '" << line << "'";
+      ++rows;
+    }
+  }
+  EXPECT_EQ(rows, 3);
+  EXPECT_NE(table.out.find(" 8.46 "), std::string::npos) << table.out;
+}
+
+TEST(Numbers, SweepNeverWritesMoreDigitsThanADoubleHolds) {
+  const Result r = RunScaleplan("sweep --law epoch --compute 1e20:1e21:3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 4u);
+  // 10^20.5 in scientific notation, the shortest text that reads back as the same double.
+  const std::string middle = testing::Split(lines[2]).at(0);
+  EXPECT_EQ(middle, "3.1622776601683794e+20");
+  EXPECT_EQ(std::stod(middle), std::pow(10.0, 20.5));
+  EXPECT_FALSE(std::regex_search(r.out, std::regex("[0-9]{18,}"))) << r.out;
+  // Counts stay whole numbers.
+  EXPECT_EQ(testing::Split(lines[0]).at(13), "num_accelerators");
+  EXPECT_EQ(testing::Split(lines[1]).at(13).find_first_not_of("0123456789"), std::string::npos) << lines[1];
 }
 
 }  // namespace
