@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/sparse_laws.h"
 #include "core/units.h"
+#include "fitting/sparse_fit.h"
 
 namespace scaleplan::cli {
 namespace {
@@ -107,7 +108,7 @@ bool IsSparsePlanRequest(const std::vector<std::string>& args) {
 
 int PlanSparseModels(const std::vector<std::string>& args) {
   std::string compute_text, sparsity_text, method_text = "static", law_name = "frantar2023-t5", format;
-  std::string speedup_text, granularity_text, max_sparsity_text = "0.99";
+  std::string speedup_text, granularity_text, max_sparsity_text = "0.99", fit_path;
   bool optimal = false;
   SparseTrainingOptions training;
   MoePlanOptions moe;
@@ -117,6 +118,7 @@ int PlanSparseModels(const std::vector<std::string>& args) {
       ("law", po::value(&law_name)->default_value(law_name),
        "frantar2023-t5 (weight sparsity; the notebook's T5 law, D = steps x 65,536 tokens) or krajewski2024 "
        "(fine-grained MoE)")
+      ("fit", po::value(&fit_path), "a sparse fit saved by 'fit --law sparse --out' (default: the T5 law)")
       ("sparsity", po::value(&sparsity_text), "the fraction of zero weights, in [0, 1)")
       ("optimal-sparsity", po::bool_switch(&optimal), "search the sparsity in [0, --max-sparsity] with the lowest loss")
       ("max-sparsity", po::value(&max_sparsity_text)->default_value(max_sparsity_text),
@@ -149,7 +151,9 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   const double compute_flops = ParsePositiveQuantity(compute_text, InputLocation{"--compute"});
   std::string why;
   if (law_name == "krajewski2024") {
-    if (!sparsity_text.empty() || optimal) throw UsageError("--sparsity goes with --law frantar2023-t5");
+    if (!sparsity_text.empty() || optimal || !fit_path.empty()) {
+      throw UsageError("--sparsity and --fit go with --law frantar2023-t5 (weight sparsity)");
+    }
     if (!moe.Check(&why)) throw UsageError(why);
     return PlanMoe(compute_flops, granularity_text, moe, output);
   }
@@ -163,7 +167,8 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   if (!speedup_text.empty()) training.speedup = ParsePositiveQuantity(speedup_text, InputLocation{"--sparse-speedup"});
   if (!training.Check(&why)) throw UsageError(why);
   const double max_sparsity = RangedOption(max_sparsity_text, "--max-sparsity", 0.0, false, 1.0, true, "[0, 1)");
-  const SparseLaw law = FrantarT5Law();
+  const SparseLaw law = fit_path.empty() ? FrantarT5Law() : LoadSavedSparseLaw(InputPath(fit_path));
+  const std::string law_label = fit_path.empty() ? "frantar2023-t5" : fit_path;
   const SparsePlan plan =
       optimal ? PlanOptimalSparsity(law, compute_flops, method, training, max_sparsity)
               : PlanSparseAtSparsity(law, compute_flops,
@@ -172,7 +177,7 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   const SparsePlan dense = PlanSparseAtSparsity(law, compute_flops, 0.0, SparseMethod::DENSE, training);
   if (output == OutputFormat::JSON) {
     nlohmann::ordered_json json = SparsePlanJson(plan);
-    json["law"] = "frantar2023-t5";
+    json["law"] = law_label;
     json["compute_flops"] = compute_flops;
     json["optimal_sparsity"] = optimal;
     json["sparse_speedup"] = training.speedup;
@@ -182,7 +187,8 @@ int PlanSparseModels(const std::vector<std::string>& args) {
     return kExitOk;
   }
   char line[320];
-  std::cout << (optimal ? "Compute-optimal sparsity" : "Sparse plan") << " (Frantar et al. 2023's T5 law, "
+  std::cout << (optimal ? "Compute-optimal sparsity" : "Sparse plan") << " (Frantar et al. 2023's law: "
+            << (fit_path.empty() ? std::string("the T5 notebook's") : fit_path) << ", "
             << SparseMethodName(method) << " training's FLOPs after Evci et al. 2020) at "
             << FormatScientific(compute_flops) << " FLOPs\n\n";
   std::snprintf(line, sizeof line, "  %-22s %12s %12s\n", "", "sparse", "dense");
@@ -203,7 +209,7 @@ int PlanSparseModels(const std::vector<std::string>& args) {
                "  speed-up of "
             << FormatSignificant(training.speedup, 4)
             << " (--sparse-speedup): unstructured sparsity runs at dense speed on tensor cores.\n"
-               "  D assumes the T5 runs' 65,536 tokens per step.\n";
+               << (fit_path.empty() ? "  D assumes the T5 runs' 65,536 tokens per step.\n" : "");
   if (optimal && plan.sparsity >= max_sparsity - 1e-6) {
     std::cout << "  note: the optimum lies at the search's bound (--max-sparsity): under this method's FLOPs a\n"
                  "        sparser model is always cheaper per non-zero parameter\n";

@@ -5,6 +5,8 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/file.h"
+#include "core/json_input.h"
 #include "core/runs_table.h"
 #include "core/statistics.h"
 #include "fitting/identifiability.h"
@@ -219,6 +221,37 @@ nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTab
   }
   out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
   return out;
+}
+
+SparseLaw LoadSavedSparseLaw(const std::string& path) {
+  const nlohmann::json json = ParseJsonInput(ReadWholeFile(path), path);
+  InputLocation where{path};
+  if (!json.is_object()) throw InputError("not a saved fit: expected a JSON object", where);
+  if (!json.contains("law") || json["law"] != "sparse") {
+    throw InputError("not a saved sparse fit ('fit --law sparse --out'): key 'law' must be \"sparse\"", where);
+  }
+  if (!json.contains("usable") || json["usable"] != true) {
+    throw InputError("the saved sparse fit is not usable (key 'usable' is not true)", where);
+  }
+  auto number = [&](const char* key) {
+    if (!json.contains(key) || !json[key].is_number()) {
+      InputLocation at{path};
+      if (json.contains(key)) at.text = JsonExcerpt(json[key]);
+      throw InputError(std::string("key '") + key + "' must be a number", at);
+    }
+    return json[key].get<double>();
+  };
+  SparseLaw law;
+  law.a_S = number("a_S");
+  law.b_S = number("b_S");
+  law.c_S = number("c_S");
+  law.b_N = number("b_N");
+  law.a_D = number("a_D");
+  law.b_D = number("b_D");
+  law.c = number("c");
+  std::string why;
+  if (!law.Check(&why)) throw InputError("not a usable sparse law: " + why, where);
+  return law;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

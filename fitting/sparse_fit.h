@@ -115,6 +115,10 @@ nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTab
                                        const SparseLaw* published, double tokens_per_step);
 nlohmann::ordered_json SparseLawToJson(const SparseLaw& law);
 
+// The law of a sparse fit saved by `fit --law sparse --out FILE` (SparseFitToJson's top-level a_S ... c; D in
+// tokens). Throws InputError naming the file and the key for a file that is not a usable sparse fit.
+SparseLaw LoadSavedSparseLaw(const std::string& path);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Clark et al. 2022.
 

@@ -112,5 +112,22 @@ TEST(SparsePlanCliTest, SweepRowsAreThePlansAtEachBudgetAndSparsity) {
   }
 }
 
+TEST(SparsePlanCliTest, PlanWithASavedSparseFitUsesItsCoefficients) {
+  const std::string path = WriteTempFile("sparse_fit.json", "");
+  const CommandResult fit = RunScaleplan("fit --law sparse --out '" + path + "'");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const nlohmann::json saved = nlohmann::json::parse(ReadWholeFile(path));
+  const nlohmann::json plan =
+      JsonOf(RunScaleplan("plan --fit '" + path + "' --compute 1e21 --sparsity 0.5 --format json"));
+  // eq. 1 with the saved coefficients, written out here.
+  const double n = plan["num_nonzero_params"].get<double>(), d = plan["num_tokens"].get<double>();
+  const double expected =
+      (saved["a_S"].get<double>() * std::pow(0.5, saved["b_S"].get<double>()) + saved["c_S"].get<double>()) *
+          std::pow(n, -saved["b_N"].get<double>()) +
+      std::pow(saved["a_D"].get<double>() / d, saved["b_D"].get<double>()) + saved["c"].get<double>();
+  EXPECT_NEAR(plan["loss"].get<double>(), expected, 1e-12);
+  EXPECT_NEAR(6.0 * plan["num_params"].get<double>() * d * 0.5, 1e21, 1e21 * 1e-9);  // static: r(S) = 1 - S
+}
+
 }  // namespace
 }  // namespace scaleplan::testing
