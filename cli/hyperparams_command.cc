@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/cli_common.h"
+#include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/json_input.h"
@@ -80,6 +81,7 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
   BootstrapOptions bootstrap;
   int num_resamples = 0;
   int num_threads = 0;
+  std::int64_t seq_len = 0;
   po::options_description options("Options (fit --law hyperparams)");
   options.add_options()("help,h", "show this help")
       ("runs", po::value(&runs_path), "the sweep's runs CSV (positional)")
@@ -89,19 +91,19 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
        "tokens_per_batch in tokens; batch_size, batch_sequences, train_batch_size in sequences)")
       ("lr-col", po::value(&columns.learning_rate),
        "column holding the peak learning rate (default: learning_rate, lr, peak_lr, max_lr)")
-      ("seq-len", po::value(&columns.seq_len), "tokens per sequence, for a batch given in sequences")
-      ("near-optimal", po::value(&fit_options.near_optimal_tolerance)->default_value(fit_options.near_optimal_tolerance, FormatSignificant(fit_options.near_optimal_tolerance, 6)),
+      ("seq-len", CountValue(&seq_len), "tokens per sequence, for a batch given in sequences (0 = not given)")
+      ("near-optimal", NumberValue<Range::OPEN_FRACTION>(&fit_options.near_optimal_tolerance),
        "a budget's near-optimal region: runs within this fraction of its best loss (DeepSeek LLM: 0.0025)")
-      ("budget-tolerance", po::value(&fit_options.budget_tolerance)->default_value(fit_options.budget_tolerance, FormatSignificant(fit_options.budget_tolerance, 6)),
+      ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&fit_options.budget_tolerance),
        "runs whose compute differs by less than this fraction form one budget (as IsoFLOP)")
-      ("min-budget-runs", po::value(&fit_options.min_budget_runs)->default_value(fit_options.min_budget_runs),
+      ("min-budget-runs", CountValue(&fit_options.min_budget_runs),
        "budgets with fewer runs are left out")
       ("out,o", po::value(&out_path), "also save the fit as JSON (read by 'plan --hyperparams FIT.json')")
-      ("bootstrap", po::value(&num_resamples)->implicit_value(bootstrap.num_resamples),
+      ("bootstrap", CountValueOrAlone<kMinBootstrapResamples>(&num_resamples, bootstrap.num_resamples),
        "percentile intervals from this many resamples of the runs within each budget (alone: 1000)")
-      ("seed", po::value(&bootstrap.seed)->default_value(bootstrap.seed), "bootstrap seed")
-      ("ci", po::value(&bootstrap.confidence)->default_value(bootstrap.confidence, FormatSignificant(bootstrap.confidence, 6)), "bootstrap interval level")
-      ("threads", po::value(&num_threads)->default_value(num_threads), "bootstrap threads (0 = all cores)");
+      ("seed", CountValue(&bootstrap.seed), "bootstrap seed")
+      ("ci", NumberValue<Range::OPEN_FRACTION>(&bootstrap.confidence), "bootstrap interval level")
+      ("threads", CountValue(&num_threads), "bootstrap threads (0 = all cores)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns.runs);
   po::positional_options_description positional;
@@ -119,10 +121,7 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
   if (runs_path.empty()) throw UsageError("--law hyperparams needs a runs file: there are no bundled sweeps");
   std::string why;
   if (!fit_options.Check(&why)) throw UsageError(why);
-  if (vm.count("seq-len") && !(columns.seq_len > 0 && columns.seq_len == static_cast<double>(
-                                                                            static_cast<long long>(columns.seq_len)))) {
-    throw UsageError("--seq-len must be a positive whole number of tokens");
-  }
+  columns.seq_len = static_cast<double>(seq_len);
   bootstrap.num_resamples = num_resamples;
   bootstrap.num_threads = num_threads;
   if (num_resamples != 0 && !bootstrap.Check(&why)) throw UsageError(why);
