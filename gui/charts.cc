@@ -5,6 +5,8 @@
 #include <memory>
 
 #include <QAreaSeries>
+#include <QBarCategoryAxis>
+#include <QBarSet>
 #include <QBuffer>
 #include <QCategoryAxis>
 #include <QChart>
@@ -18,6 +20,7 @@
 #include <QPainter>
 #include <QSaveFile>
 #include <QScatterSeries>
+#include <QStackedBarSeries>
 #include <QSvgGenerator>
 #include <QValueAxis>
 
@@ -1024,6 +1027,117 @@ bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& pa
     return false;
   }
   return true;
+}
+
+std::vector<const LayoutEstimate*> BreakdownLayouts(const FrontierPlan& plan) {
+  std::vector<const LayoutEstimate*> layouts;
+  for (const LayoutEstimate& estimate : plan.search.best) layouts.push_back(&estimate);
+  if (layouts.empty() && plan.search.least_memory) layouts.push_back(&*plan.search.least_memory);
+  return layouts;
+}
+
+namespace {
+
+// Tableau-like colours, one per part of a breakdown.
+const QColor kPartColours[kBreakdownParts] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
+                                              QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
+                                              QColor(127, 127, 127)};
+
+// A stacked bar chart of `parts` (name and the value of each layout), with the layouts as categories.
+QChart* StackedBreakdown(const QString& title, const QString& unit, const std::vector<const LayoutEstimate*>& layouts,
+                         const std::vector<std::pair<QString, std::vector<double>>>& parts, double line_value,
+                         const QString& line_name) {
+  QChart* chart = NewChart(title);
+  // Seven short names down the right: a dock is too narrow for them in one row below.
+  QFont legend_font = chart->legend()->font();
+  legend_font.setPointSizeF(legend_font.pointSizeF() * 0.85);
+  chart->legend()->setFont(legend_font);
+  chart->legend()->setMarkerShape(QLegend::MarkerShapeRectangle);
+  auto* series = new QStackedBarSeries;
+  series->setObjectName("breakdown");
+  double top = line_value;
+  std::vector<double> totals(layouts.size(), 0.0);
+  for (size_t part = 0; part < parts.size(); ++part) {
+    auto* set = new QBarSet(parts[part].first);
+    set->setColor(kPartColours[part % kBreakdownParts]);
+    set->setBorderColor(kPartColours[part % kBreakdownParts]);
+    for (size_t i = 0; i < layouts.size(); ++i) {
+      set->append(parts[part].second[i]);
+      totals[i] += parts[part].second[i];
+    }
+    series->append(set);
+  }
+  for (double total : totals) top = std::max(top, total);
+  chart->addSeries(series);
+  QStringList categories;
+  for (size_t i = 0; i < layouts.size(); ++i) {
+    categories << (layouts[i]->feasible ? QStringLiteral("#%1").arg(i + 1) : QStringLiteral("closest"));
+  }
+  auto* x = new QBarCategoryAxis;
+  x->setObjectName("layouts");
+  x->append(categories);
+  x->setLabelsFont(legend_font);
+  x->setTruncateLabels(false);  // "#1" is never elided to "..."
+  chart->addAxis(x, Qt::AlignBottom);
+  series->attachAxis(x);
+  auto* y = new QValueAxis;
+  y->setObjectName("value");
+  y->setTitleText(unit);
+  y->setTitleFont(legend_font);
+  y->setLabelsFont(legend_font);
+  y->setLabelFormat(QStringLiteral("%.3g"));
+  y->setRange(0.0, top > 0.0 ? top * 1.08 : 1.0);
+  y->applyNiceNumbers();
+  chart->addAxis(y, Qt::AlignLeft);
+  series->attachAxis(y);
+  if (line_value > 0.0 && !layouts.empty()) {
+    QLineSeries* line = Curve(line_name, kBudgetColour, 2.0, Qt::DashLine);
+    line->setObjectName("usable");
+    line->append(-0.5, line_value);
+    line->append(static_cast<double>(layouts.size()) - 0.5, line_value);
+    chart->addSeries(line);
+    line->attachAxis(x);
+    line->attachAxis(y);
+  }
+  return chart;
+}
+
+}  // namespace
+
+QChart* BuildStepTimeChart(const FrontierPlan& plan) {
+  const std::vector<const LayoutEstimate*> layouts = BreakdownLayouts(plan);
+  std::vector<std::pair<QString, std::vector<double>>> parts = {
+      {QStringLiteral("compute"), {}}, {QStringLiteral("TP"), {}}, {QStringLiteral("PP"), {}},
+      {QStringLiteral("DP"), {}},      {QStringLiteral("EP"), {}}, {QStringLiteral("CP"), {}},
+      {QStringLiteral("bubble"), {}}};
+  for (const LayoutEstimate* estimate : layouts) {
+    const StepBreakdown& step = estimate->step;
+    const double values[kBreakdownParts] = {step.compute_seconds, step.tp_comm_seconds, step.pp_comm_seconds,
+                                            step.dp_comm_seconds, step.ep_comm_seconds, step.cp_comm_seconds,
+                                            step.bubble_seconds};
+    for (int part = 0; part < kBreakdownParts; ++part) parts[part].second.push_back(values[part]);
+  }
+  return StackedBreakdown(QStringLiteral("Step time"), QStringLiteral("seconds per step"), layouts, parts, 0.0,
+                          QString());
+}
+
+QChart* BuildMemoryChart(const FrontierPlan& plan) {
+  const std::vector<const LayoutEstimate*> layouts = BreakdownLayouts(plan);
+  std::vector<std::pair<QString, std::vector<double>>> parts = {
+      {QStringLiteral("weights"), {}},     {QStringLiteral("gradients"), {}}, {QStringLiteral("optimizer"), {}},
+      {QStringLiteral("activations"), {}}, {QStringLiteral("logits"), {}},    {QStringLiteral("gathered"), {}},
+      {QStringLiteral("buffers"), {}}};
+  double usable_bytes = 0.0;
+  for (const LayoutEstimate* estimate : layouts) {
+    const MemoryBreakdown& memory = estimate->memory;
+    const double values[kBreakdownParts] = {memory.weight_bytes,     memory.gradient_bytes, memory.optimizer_bytes,
+                                            memory.activation_bytes, memory.logit_bytes,
+                                            memory.gathered_weight_bytes, memory.buffer_bytes};
+    for (int part = 0; part < kBreakdownParts; ++part) parts[part].second.push_back(values[part] / 1e9);
+    usable_bytes = std::max(usable_bytes, estimate->usable_memory_bytes);
+  }
+  return StackedBreakdown(QStringLiteral("Memory per device"), QStringLiteral("GB"), layouts, parts,
+                          usable_bytes / 1e9, QStringLiteral("usable"));
 }
 
 }  // namespace scaleplan::gui

@@ -28,6 +28,7 @@
 #include <QString>
 
 #include "core/chinchilla_law.h"
+#include "core/frontier_plan.h"
 #include "core/hardware_profile.h"
 #include "core/runs_table.h"
 
@@ -111,6 +112,17 @@ QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, QSize size);
 // Writes the chart to `path` as PNG or SVG (by extension), atomically (a temporary file renamed over the target).
 // Returns false with the reason in *error.
 bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, QSize size, QString* error);
+
+// The Cluster / Layout panel's breakdowns of a frontier plan (core/frontier_plan.h) as stacked bars, one bar per
+// layout ("#1" .. "#5": the plan's best layouts, fastest first; when none fits, one bar "closest", the valid layout
+// nearest to fitting) and one bar set per part, in this order:
+//   step time  compute, TP, PP, DP, EP, CP, bubble (exposed seconds per step; a bar sums to the step time)
+//   memory     weights, gradients, optimizer, activations, logits, gathered, buffers (GB per device on the busiest
+//              device; a bar sums to its memory), with the device's usable memory as a line "usable"
+inline constexpr int kBreakdownParts = 7;
+std::vector<const LayoutEstimate*> BreakdownLayouts(const FrontierPlan& plan);
+QChart* BuildStepTimeChart(const FrontierPlan& plan);
+QChart* BuildMemoryChart(const FrontierPlan& plan);
 
 }  // namespace scaleplan::gui
 

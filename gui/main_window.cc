@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "gui/charts_view.h"
+#include "gui/cluster_panel.h"
 #include "gui/dictionary_panel.h"
 #include "gui/fit_panel.h"
 #include "gui/hardware_panel.h"
@@ -84,6 +85,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   plan_panel_ = new PlanPanel;
   dictionary_panel_ = new DictionaryPanel;
   hardware_panel_ = new HardwarePanel;
+  cluster_panel_ = new ClusterPanel;
   charts_ = new ChartsView;
   setCentralWidget(charts_);
 
@@ -92,9 +94,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   plan_dock_ = ScrollingDock(tr("Plan"), "plan_dock", plan_panel_, this);
   dictionary_dock_ = ScrollingDock(tr("Dictionary"), "dictionary_dock", dictionary_panel_, this);
   hardware_dock_ = Dock(tr("Hardware"), "hardware_dock", hardware_panel_, this);  // its kernels table scrolls
+  cluster_dock_ = ScrollingDock(tr("Cluster / Layout"), "cluster_dock", cluster_panel_, this);
   addDockWidget(Qt::RightDockWidgetArea, plan_dock_);
   tabifyDockWidget(plan_dock_, dictionary_dock_);
   tabifyDockWidget(dictionary_dock_, hardware_dock_);
+  tabifyDockWidget(hardware_dock_, cluster_dock_);
   plan_dock_->raise();
   addDockWidget(Qt::BottomDockWidgetArea, runs_dock_);
   splitDockWidget(runs_dock_, fit_dock_, Qt::Horizontal);
@@ -114,6 +118,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(fit_panel_, &FitPanel::FitFinished, this, &MainWindow::OnFitFinished);
   connect(plan_panel_, &PlanPanel::BudgetChanged, charts_, &ChartsView::SetBudget);
   connect(hardware_panel_, &HardwarePanel::ProfileChanged, this, &MainWindow::OnProfileChanged);
+  connect(plan_panel_, &PlanPanel::RecommendationChanged, this, [this] {
+    const std::optional<Recommendation>& plan = plan_panel_->recommendation();
+    cluster_panel_->SetPlanModel(plan ? plan->allocation.num_params : 0.0, plan ? plan->allocation.num_tokens : 0.0);
+  });
   connect(hardware_panel_, &HardwarePanel::ShowRooflineRequested, this,
           [this] { charts_->SetCurrentKind(ChartKind::ROOFLINE); });
 
@@ -148,7 +156,7 @@ void MainWindow::BuildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->setObjectName("view_menu");
-  for (QDockWidget* dock : {runs_dock_, fit_dock_, plan_dock_, dictionary_dock_, hardware_dock_}) {
+  for (QDockWidget* dock : {runs_dock_, fit_dock_, plan_dock_, dictionary_dock_, hardware_dock_, cluster_dock_}) {
     view->addAction(dock->toggleViewAction());
   }
   view->addSeparator();
@@ -269,6 +277,7 @@ bool MainWindow::SaveSession(const QString& path, QString* error) {
   session.hardware.profile_path = hardware_panel_->ProfilePath().toStdString();
   session.hardware.use_profile = hardware_panel_->UseForPlans();
   session.hardware.probe_mode = hardware_panel_->ProbeMode();
+  session.cluster = cluster_panel_->Settings();
   session.chart = static_cast<int>(charts_->CurrentKind());
   const std::string text = SessionToJson(session).dump(2) + "\n";
   if (!WriteAtomically(path, QByteArray::fromStdString(text), error)) {
@@ -313,6 +322,7 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
       }
     }
     dictionary_panel_->SetSettings(session.dictionary);
+    cluster_panel_->SetSettings(session.cluster);
     plan_panel_->SetSettings(session.plan);
     if (session.budget_text.empty() || !plan_panel_->SetBudgetText(ToQString(session.budget_text))) {
       plan_panel_->SetBudget(session.budget_flops);

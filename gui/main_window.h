@@ -1,5 +1,5 @@
-// The desktop planner's window: chart tabs in the middle; Runs, Fit, Plan, Dictionary and Hardware docks (View
-// menu); sessions and exports in the File menu. It starts with the bundled runs loaded and fits them in the
+// The desktop planner's window: chart tabs in the middle; Runs, Fit, Plan, Dictionary, Hardware and Cluster /
+// Layout docks (View menu); sessions and exports in the File menu. It starts with the bundled runs loaded and fits them in the
 // background. A hardware profile (measured or loaded in the Hardware dock) gets a roofline tab and, when asked,
 // feeds its measured peaks to the Plan and Dictionary docks.
 #ifndef SCALEPLAN_GUI_MAIN_WINDOW_H_
@@ -19,6 +19,7 @@ class QLabel;
 namespace scaleplan::gui {
 
 class ChartsView;
+class ClusterPanel;
 class DictionaryPanel;
 class FitPanel;
 class HardwarePanel;
@@ -38,6 +39,7 @@ class MainWindow : public QMainWindow {
   PlanPanel* plan_panel() const { return plan_panel_; }
   DictionaryPanel* dictionary_panel() const { return dictionary_panel_; }
   HardwarePanel* hardware_panel() const { return hardware_panel_; }
+  ClusterPanel* cluster_panel() const { return cluster_panel_; }
   ChartsView* charts() const { return charts_; }
 
   // Each returns false with the reason in *error (and shown inline) instead of throwing.
@@ -69,12 +71,14 @@ class MainWindow : public QMainWindow {
   PlanPanel* plan_panel_;
   DictionaryPanel* dictionary_panel_;
   HardwarePanel* hardware_panel_;
+  ClusterPanel* cluster_panel_;
   ChartsView* charts_;
   QDockWidget* runs_dock_;
   QDockWidget* fit_dock_;
   QDockWidget* plan_dock_;
   QDockWidget* dictionary_dock_;
   QDockWidget* hardware_dock_;
+  QDockWidget* cluster_dock_;
   QLabel* message_;
   std::optional<ChinchillaLaw> law_;  // the fit of the current table, once there is one
   double huber_delta_ = 1e-3;

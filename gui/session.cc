@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/architectures.h"
 #include "core/error.h"
 #include "core/json_input.h"
 
@@ -90,6 +91,14 @@ nlohmann::ordered_json SessionToJson(const Session& session) {
   out["hardware"] = {{"profile_path", session.hardware.profile_path},
                      {"use_profile", session.hardware.use_profile},
                      {"probe_mode", session.hardware.probe_mode}};
+  const ClusterSettings& cluster = session.cluster;
+  out["cluster"] = {{"architecture", cluster.architecture},
+                    {"num_tokens", cluster.num_tokens},
+                    {"accelerator", cluster.accelerator},
+                    {"num_devices", cluster.num_devices},
+                    {"max_days", cluster.max_days},
+                    {"precision", ClusterPrecisionName(cluster.precision)},
+                    {"global_batch_tokens", cluster.global_batch_tokens}};
   out["view"] = {{"chart", session.chart}};
   return out;
 }
@@ -192,6 +201,24 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
   }
   Read(Child(root, "view"), "chart", "/view", source, &session.chart);
 
+  // Sessions saved before the Cluster / Layout panel have no "cluster": its defaults stay.
+  const Json& cluster_json = Child(root, "cluster");
+  ClusterSettings& cluster = session.cluster;
+  Read(cluster_json, "architecture", "/cluster", source, &cluster.architecture);
+  Read(cluster_json, "num_tokens", "/cluster", source, &cluster.num_tokens);
+  Read(cluster_json, "accelerator", "/cluster", source, &cluster.accelerator);
+  Read(cluster_json, "num_devices", "/cluster", source, &cluster.num_devices);
+  Read(cluster_json, "max_days", "/cluster", source, &cluster.max_days);
+  Read(cluster_json, "global_batch_tokens", "/cluster", source, &cluster.global_batch_tokens);
+  std::string precision = ClusterPrecisionName(cluster.precision);
+  Read(cluster_json, "precision", "/cluster", source, &precision);
+  const auto cluster_precision = TryParseClusterPrecision(precision);
+  if (!cluster_precision) throw InputError(source + ": /cluster/precision: must be bf16 or fp8: '" + precision + "'");
+  cluster.precision = *cluster_precision;
+  if (cluster.architecture != kProposedArchitecture) {
+    FindArchitecture(cluster.architecture, {source + ": /cluster/architecture"});
+  }
+
   std::string why;
   if (!session.fit_options.Check(&why)) throw InputError(source + ": /fit: " + why);
   if (!session.plan.training.Check(&why)) throw InputError(source + ": /plan: " + why);
@@ -203,6 +230,11 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
       request.options.num_devices < 0) {
     throw InputError(source + ": /dictionary: d_model, value, k, subject_params and num_devices must be positive (k, "
                      "subject_params and num_devices may be 0)");
+  }
+  if (!(cluster.num_tokens > 0) || cluster.num_devices < 0 || !(cluster.max_days > 0) ||
+      !(cluster.global_batch_tokens >= 0)) {
+    throw InputError(source + ": /cluster: num_tokens and max_days must be positive, num_devices and "
+                     "global_batch_tokens 0 (automatic) or positive");
   }
   return session;
 }

@@ -15,6 +15,9 @@
 //                     dense: the ones shown first) },
 //     "hardware": { "profile_path" ("" = none), "use_profile" (its peaks feed the plans), "probe_mode" (quick,
 //                   standard, full) },
+//     "cluster": { "architecture" (a bundled name or "proposed"), "num_tokens", "accelerator", "num_devices"
+//                  (0 = fewest for the days), "max_days", "precision" (bf16, fp8), "global_batch_tokens"
+//                  (0 = the default law) },
 //     "view": { "chart": 0..4 } }
 // Every key is optional on reading (missing keys keep the defaults); unknown keys are ignored.
 #ifndef SCALEPLAN_GUI_SESSION_H_
@@ -28,6 +31,7 @@
 
 #include "core/runs_table.h"
 #include "fitting/multistart.h"
+#include "gui/cluster_plan.h"
 #include "gui/dictionary_plan.h"
 #include "gui/recommendation.h"
 
@@ -57,6 +61,7 @@ struct Session {
   PlanSettings plan;  // without the profile (hardware.profile_path says which)
   DictionarySettings dictionary = DefaultDictionarySettings();  // without the profile
   HardwareSettings hardware;
+  ClusterSettings cluster;  // the Cluster / Layout panel (num_params comes from the plan, not the session)
   int chart = 0;
 };
 
