@@ -32,53 +32,12 @@
 
 #include "core/budgets.h"
 #include "core/hyperparams.h"
+#include "core/hyperparams_runs.h"
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
 #include "fitting/chinchilla_fit.h"  // Interval
 
 namespace scaleplan {
-
-// One run of a sweep. num_params is 0 when the file has no parameter column.
-struct HyperparamsRun {
-  double compute_flops = 0.0;
-  double num_params = 0.0;
-  double batch_tokens = 0.0;
-  double learning_rate = 0.0;
-  double loss_nats = 0.0;
-  int line = 0;
-};
-
-// Column names; empty = detect by alias (case-insensitive):
-//   C:     c, flops, compute, c_flops, training flop              (or N and D, C = 6 N D)
-//   N:     n, params, num_params, n_params, model_size, model size, parameters   (optional unless C is absent)
-//   D:     d, tokens, num_tokens, n_tokens, d_tokens, train_tokens                (only when C is absent)
-//   batch: batch_tokens, tokens_per_batch (tokens); batch_size, batch_sequences, train_batch_size (sequences,
-//          needs seq_len); a named batch column is in sequences when seq_len is given, else in tokens
-//   lr:    learning_rate, lr, peak_lr, max_lr
-//   loss:  loss, val_loss, final_loss, validation_loss, eval_loss
-struct HyperparamsColumns {
-  RunsColumns runs;         // --n-col, --d-col, --c-col, --loss-col
-  std::string batch;        // --batch-col
-  std::string learning_rate;  // --lr-col
-  double seq_len = 0.0;     // --seq-len: tokens per sequence; 0 = not given
-};
-
-struct HyperparamsRuns {
-  std::string source;
-  std::vector<HyperparamsRun> runs;
-  std::string batch_column, lr_column, compute_column, params_column, loss_column;
-  bool batch_in_sequences = false;
-  std::vector<std::string> notes;
-
-  // The runs as a RunsTable (compute and loss; N and D where known), for GroupByBudget.
-  RunsTable AsRunsTable() const;
-};
-
-// Parses a sweep. Throws InputError (file, line, column, text) for a missing or ambiguous column, a cell that is not
-// a positive number (a non-positive learning rate included), a batch in sequences without seq_len, and no runs.
-HyperparamsRuns ParseHyperparamsRunsCsv(std::string_view text, const std::string& source,
-                                        const HyperparamsColumns& columns = {});
-HyperparamsRuns LoadHyperparamsRunsCsv(const std::string& path, const HyperparamsColumns& columns = {});
 
 struct HyperparamsFitOptions {
   double budget_tolerance = kDefaultBudgetTolerance;  // as IsoFLOP: runs within 3.5% compute form one budget
