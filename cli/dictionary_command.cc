@@ -375,8 +375,12 @@ void PrintPlan(const DictionaryPlan& plan, const DictionaryRequest& request, con
   }
   row("parameters (2 n d)", FormatQuantity(s.memory.num_params), "same");
   row("memory", FormatBytes(s.memory_bytes), FormatBytes(d.memory_bytes));
-  row("devices", std::to_string(s.devices) + " (" + FormatBytes(s.memory_bytes_per_device) + " each)",
-      std::to_string(d.devices) + " (" + FormatBytes(d.memory_bytes_per_device) + " each)");
+  // A column whose plan does not fit is marked where its numbers are, not only in the JSON: "!" and the reasons below.
+  const auto devices = [](const DictionaryCosts& costs) {
+    return std::to_string(costs.devices) + " (" + FormatBytes(costs.memory_bytes_per_device) + " each)" +
+           (costs.feasible ? "" : " !");
+  };
+  row("devices", devices(s), devices(d));
   row("Adam traffic per step", FormatBytes(s.optimizer_bytes_per_step), "same");
   std::string days = Days(s.days);
   std::string dense_days = Days(d.days);
@@ -406,6 +410,7 @@ void PrintPlan(const DictionaryPlan& plan, const DictionaryRequest& request, con
         << " tokens per step: larger steps (--batch-tokens) amortise it\n";
   }
   for (const std::string& reason : s.reasons) out << "  infeasible: " << reason << '\n';
+  for (const std::string& reason : d.reasons) out << "  ! dense kernels infeasible: " << reason << '\n';
   for (const std::string& note : plan.notes) out << "  note: " << note << '\n';
   for (const std::string& warning : plan.warnings) out << "  warning: " << warning << '\n';
 }

@@ -230,5 +230,28 @@ TEST(Numbers, SweepNeverWritesMoreDigitsThanADoubleHolds) {
   EXPECT_EQ(testing::Split(lines[1]).at(13).find_first_not_of("0123456789"), std::string::npos) << lines[1];
 }
 
+TEST(Tables, ADictionaryColumnThatDoesNotFitIsMarked) {
+  // 64 devices hold the sparse kernels' 69.2 GB each but not the dense kernels' 77.3 GB (72 GB usable).
+  const std::string args = "dictionary --d-model 8192 --compute 1e22 --count 64";
+  const Result json = RunScaleplan(args + " --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json plan = nlohmann::json::parse(json.out);
+  ASSERT_TRUE(plan["feasible"].get<bool>());
+  ASSERT_FALSE(plan["dense"]["feasible"].get<bool>());
+  const Result table = RunScaleplan(args);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  std::string devices_line;
+  for (const std::string& line : Lines(table.out)) {
+    if (line.rfind("  devices ", 0) == 0) devices_line = line;
+  }
+  ASSERT_FALSE(devices_line.empty()) << table.out;
+  EXPECT_EQ(devices_line.substr(devices_line.size() - 2), " !") << devices_line;
+  EXPECT_EQ(devices_line.find('!'), devices_line.size() - 1) << "the sparse column fits: " << devices_line;
+  EXPECT_NE(table.out.find("\n  ! dense kernels infeasible: " + plan["dense"]["reasons"][0].get<std::string>() +
+                           "\n"),
+            std::string::npos)
+      << table.out;
+}
+
 }  // namespace
 }  // namespace scaleplan
