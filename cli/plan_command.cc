@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -15,9 +16,12 @@
 #include "cli/hyperparams_command.h"
 #include "cli/shared_options.h"
 #include "cli/sparse_plan.h"
+#include "core/architectures.h"
 #include "core/bundled_data.h"
+#include "core/frontier_plan.h"
 #include "core/data_constrained.h"
 #include "core/error.h"
+#include "core/hardware_profile.h"
 #include "core/inference_allocation.h"
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
@@ -54,6 +58,7 @@ struct PlanRow {
   std::optional<Hyperparams> hyperparams;           // batch, learning rate, steps (--hyperparams)
   std::optional<HardwareRow> hardware;              // with --accelerator or --profile
   std::vector<ShapeProposal> shapes;                // with --shape
+  std::optional<FrontierPlan> frontier;             // with an accelerator and no --mfu: the layout search
   std::optional<AllocationIntervals> intervals;     // with bootstrap laws (--bootstrap, or a fit that has them)
 };
 
@@ -63,6 +68,15 @@ struct PlanFlags {
   TrainingPlanOptions training;  // --mfu, --count, --price-per-hour, --max-days
   InferenceCostOptions inference;  // --inference-mfu, --inference-price-per-hour
   bool shape = false;
+  // The cluster stage (core/frontier_plan.h): architecture, precision, batch, layout and hardware overrides.
+  std::string arch, layout_text, precision = "bf16", global_batch_text, tokens_text, hardware_path, ffn_kind;
+  std::vector<std::pair<std::string, std::string>> shape_texts;  // (option, text) of --layers, --d-model, ...
+  ShapeOverrides shape_overrides;
+  AcceleratorOverrides accelerator_overrides;
+  bool mfu_given = false;               // --mfu: time at that MFU, no layout search
+  double global_batch_tokens = 0.0;     // 0 = the DeepSeek law's batch
+  PartialLayout fixed_layout;
+  std::optional<TransformerShape> arch_shape;  // --arch or a complete set of shape options: N is its count
 };
 
 // Splits "1e22,1e23" (or a single value) into positive quantities, naming the option on error.
@@ -204,6 +218,39 @@ std::optional<AllocationIntervals> PlanIntervals(const PlanLaw& law, const PlanF
   });
 }
 
+// The model the layout search plans: --arch (with overrides), else ProposeFrontierShape(N) (with overrides).
+TransformerShape FrontierShape(const PlanFlags& flags, double num_params) {
+  if (flags.arch_shape) return *flags.arch_shape;
+  const std::optional<TransformerShape> proposed = ProposeFrontierShape(num_params);
+  if (!proposed) {
+    throw UsageError("no practical transformer shape for " + FormatQuantity(num_params) +
+                     " parameters: give --arch or the shape options (--layers, --d-model, --heads, --ffn)");
+  }
+  if (flags.shape_overrides.Any()) return ApplyShapeOverrides(*proposed, flags.shape_overrides, {"shape options"});
+  return *proposed;
+}
+
+FrontierPlan FrontierStage(const PlanFlags& flags, const Allocation& allocation, const Accelerator& accelerator,
+                           double global_batch_tokens) {
+  FrontierRequest request;
+  request.shape = FrontierShape(flags, allocation.num_params);
+  request.num_tokens = allocation.num_tokens;
+  request.global_batch_tokens = global_batch_tokens;
+  request.precision = *TryParseNumericType(flags.precision);
+  request.num_devices = flags.training.num_accelerators;
+  request.max_days = flags.training.max_days;
+  request.price_usd_per_hour = flags.training.price_usd_per_hour;
+  request.usable_memory_fraction = flags.training.usable_memory_fraction;
+  request.fixed = flags.fixed_layout;
+  request.interconnect_source =
+      flags.profile_path.empty() ? "catalogue" : "catalogue (the profile has no interconnect)";
+  std::string why;
+  if (!request.Check(&why)) throw UsageError(why);
+  const std::string problem = FixedLayoutProblem(request.fixed, request.shape, accelerator, request.num_devices);
+  if (!problem.empty()) throw UsageError("--layout: " + problem);
+  return PlanFrontier(request, accelerator);
+}
+
 PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& request,
                 const Accelerator* accelerator, RecomputeChoice recompute) {
   PlanRow row;
@@ -216,7 +263,13 @@ PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& r
   const double training_flops = row.allocation.compute_flops;  // 6 N D (exactly the budget when one was given)
   row.memory = EstimateModelMemory(row.allocation.num_params, nullptr, recompute,
                                    flags.training.usable_memory_fraction);
-  if (accelerator != nullptr) {
+  if (accelerator != nullptr && !flags.mfu_given && accelerator->HasInterconnect()) {
+    // The layout search runs once the plan's batch is known (Plan's `add`).
+  } else if (accelerator != nullptr) {
+    if (!flags.mfu_given) {
+      row.warnings.push_back(accelerator->name + " has no interconnect figures: timed at the default MFU " +
+                             FormatSignificant(flags.training.mfu, 3) + " instead of a layout search");
+    }
     HardwareRow hardware;
     static_cast<TrainingHardware&>(hardware) =
         PlanTrainingHardware(row.allocation.num_params, training_flops, *accelerator, flags.training, recompute);
@@ -304,7 +357,25 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
   }
   if (row.hardware) {
     AddTrainingHardwareJson(*row.hardware, flags.training.mfu, &out);
+    out["mfu_source"] = "given";
     out["devices_for_90_days"] = row.hardware->devices_for_reference_days;
+  }
+  if (row.frontier) {
+    AddFrontierPlanJson(*row.frontier, &out);
+    const TransformerShape& s = FrontierShape(flags, row.allocation.num_params);
+    out["architecture"] = {{"name", flags.arch.empty() ? "proposed" : flags.arch},
+                           {"num_layers", s.num_layers},
+                           {"d_model", s.d_model},
+                           {"num_heads", s.num_heads},
+                           {"num_kv_heads", s.KvHeads()},
+                           {"d_ff", s.d_ff},
+                           {"vocab_size", s.vocab_size},
+                           {"seq_len", s.context_length},
+                           {"num_experts", s.num_experts},
+                           {"active_experts", s.active_experts},
+                           {"num_params", row.frontier->counts.total},
+                           {"num_active_params", row.frontier->counts.active}};
+    out["precision"] = flags.precision;
   }
   if (!row.shapes.empty()) {
     nlohmann::ordered_json shapes = nlohmann::ordered_json::array();
@@ -312,6 +383,59 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
     out["shapes"] = shapes;
   }
   return out;
+}
+
+void PrintFrontier(const FrontierPlan& plan, const TransformerShape& shape, const PlanFlags& flags, std::ostream& out) {
+  out << "  model: " << (flags.arch.empty() ? std::string("proposed shape") : flags.arch) << ", " << shape.num_layers
+      << " layers x " << shape.d_model << ", " << shape.num_heads << " heads ("
+      << (shape.IsMla() ? std::string("MLA") : std::to_string(shape.KvHeads()) + " KV") << "), "
+      << FormatQuantity(static_cast<double>(plan.counts.total)) << " parameters";
+  if (shape.IsMoe()) out << " (" << FormatQuantity(static_cast<double>(plan.counts.active)) << " active)";
+  out << ", " << FormatScientific(plan.flops_per_token) << " FLOPs per token (" << flags.precision << ")\n";
+  const LayoutEstimate* best = plan.Best();
+  if (best == nullptr) {
+    out << "  cluster: " << plan.num_devices << " x " << plan.accelerator << ": INFEASIBLE\n";
+    for (const std::string& reason : plan.reasons) out << "      - " << reason << '\n';
+    return;
+  }
+  char line[400];
+  std::snprintf(line, sizeof line, "  cluster: %lld x %s%s: %s days (goodput %.0f%%), %s GPU-hours, $%s at $%.2f/h\n",
+                static_cast<long long>(plan.num_devices), plan.accelerator.c_str(),
+                !plan.count_searched    ? ""
+                : plan.count_meets_days ? " (fewest for the days)"
+                                        : " (the fastest count: none meets the days)",
+                FormatSignificant(plan.days, 3).c_str(), 100.0 * best->goodput.goodput,
+                FormatQuantity(plan.gpu_hours).c_str(), FormatQuantity(plan.cost_usd).c_str(), plan.price_usd_per_hour);
+  out << line;
+  std::snprintf(line, sizeof line,
+                "  layout: %s; batch %lld x %lld tokens; predicted MFU %.1f%% (%s TFLOP/s per device)\n",
+                DescribeLayout(best->layout).c_str(), static_cast<long long>(best->global_batch_sequences),
+                static_cast<long long>(shape.context_length), 100.0 * best->mfu,
+                FormatSignificant(best->flops_per_second_per_device / 1e12, 3).c_str());
+  out << line;
+  const StepBreakdown& b = best->step;
+  std::snprintf(line, sizeof line,
+                "  step %.3g s: compute %.3g, TP %.3g, PP %.3g, DP %.3g, EP %.3g, CP %.3g, bubble %.3g\n",
+                best->step_seconds, b.compute_seconds, b.tp_comm_seconds, b.pp_comm_seconds, b.dp_comm_seconds,
+                b.ep_comm_seconds, b.cp_comm_seconds, b.bubble_seconds);
+  out << line;
+  const MemoryBreakdown& m = best->memory;
+  out << "  memory per device " << FormatBytes(m.Total()) << " of " << FormatBytes(best->usable_memory_bytes)
+      << ": weights " << FormatBytes(m.weight_bytes) << ", gradients " << FormatBytes(m.gradient_bytes)
+      << ", optimizer " << FormatBytes(m.optimizer_bytes) << ", activations " << FormatBytes(m.activation_bytes)
+      << ", logits " << FormatBytes(m.logit_bytes) << ", buffers "
+      << FormatBytes(m.buffer_bytes + m.gathered_weight_bytes) << '\n';
+  if (plan.search.best.size() > 1) {
+    out << "  next best layouts:\n";
+    for (size_t i = 1; i < plan.search.best.size(); ++i) {
+      const LayoutEstimate& e = plan.search.best[i];
+      std::snprintf(line, sizeof line, "    %-60s MFU %.1f%%, %s days\n", DescribeLayout(e.layout).c_str(),
+                    100.0 * e.mfu, FormatSignificant(e.days, 3).c_str());
+      out << line;
+    }
+  }
+  if (plan.meets_max_days) out << "  meets --max-days: " << (*plan.meets_max_days ? "yes" : "NO") << '\n';
+  for (const std::string& reason : plan.reasons) out << "      - " << reason << '\n';
 }
 
 void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const PlanFlags& flags, std::ostream& out) {
@@ -390,6 +514,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
       out << "    verdict: " << (h.time.feasible ? "feasible" : "INFEASIBLE") << '\n';
       for (const std::string& reason : h.verdict.reasons) out << "      - " << reason << '\n';
     }
+    if (row.frontier) PrintFrontier(*row.frontier, FrontierShape(flags, row.allocation.num_params), flags, out);
     if (flags.shape) {
       out << "  shapes for " << FormatQuantity(row.allocation.num_params)
           << " (SwiGLU, 32k vocabulary, 4,096 context, head_dim 128):\n";
@@ -433,6 +558,80 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
       out << "  warning: " << FormatScientific(row.allocation.compute_flops) << " FLOPs " << warning << '\n';
     }
   }
+}
+
+// Reads the cluster-stage options into *flags: the architecture (--arch with overrides, or a complete set of shape
+// options), the precision, the batch and the fixed layout fields. Bad values are usage errors naming the option.
+void ResolveClusterOptions(const std::map<std::string, std::string>& shape_texts, const po::variables_map& vm,
+                           PlanFlags* flags) {
+  ShapeOverrides& o = flags->shape_overrides;
+  const std::vector<std::pair<const char*, std::optional<std::int64_t>*>> targets = {
+      {"layers", &o.layers},
+      {"d-model", &o.d_model},
+      {"heads", &o.heads},
+      {"kv-heads", &o.kv_heads},
+      {"head-dim", &o.head_dim},
+      {"ffn", &o.ffn},
+      {"vocab", &o.vocab},
+      {"seq-len", &o.seq_len},
+      {"experts", &o.experts},
+      {"active-experts", &o.active_experts},
+      {"shared-experts", &o.shared_experts},
+      {"expert-ffn", &o.expert_ffn},
+      {"dense-layers", &o.dense_layers},
+      {"q-lora-rank", &o.q_lora_rank},
+      {"kv-lora-rank", &o.kv_lora_rank},
+      {"qk-nope-head-dim", &o.qk_nope_head_dim},
+      {"qk-rope-head-dim", &o.qk_rope_head_dim},
+      {"v-head-dim", &o.v_head_dim}};
+  for (const auto& [name, target] : targets) {
+    if (!vm.count(name)) continue;
+    const std::int64_t min_value = std::string(name) == "shared-experts" || std::string(name) == "dense-layers" ? 0 : 1;
+    *target = ParseCountOption(shape_texts.at(name), std::string("--") + name, min_value, std::int64_t{1} << 40);
+  }
+  if (!flags->ffn_kind.empty()) {
+    if (flags->ffn_kind != "glu" && flags->ffn_kind != "mlp") {
+      throw UsageError("--ffn-kind: must be glu or mlp: '" + flags->ffn_kind + "'");
+    }
+    o.glu = flags->ffn_kind == "glu";
+  }
+  try {
+    if (!flags->arch.empty()) {
+      flags->arch_shape = ApplyShapeOverrides(FindArchitecture(flags->arch, {"--arch"}).shape, o, {"--arch"});
+    } else if (o.layers && o.d_model && o.heads) {
+      // A model from scratch: SwiGLU with d_ff = 8/3 d (multiple of 256) unless given, 32k vocabulary, 4,096 tokens.
+      TransformerShape base;
+      base.glu = o.glu.value_or(true);
+      const std::int64_t d = *o.d_model;
+      base.d_ff = base.glu ? std::max<std::int64_t>(256, (8 * d / 3 + 128) / 256 * 256) : 4 * d;
+      base.vocab_size = 32000;
+      base.context_length = 4096;
+      flags->arch_shape = ApplyShapeOverrides(base, o, {"shape options"});
+    } else if (o.Any() && !(o.layers || o.d_model || o.heads)) {
+      // Only sizes that do not define a model (e.g. --seq-len): applied to the proposed shape for N.
+    } else if (o.Any()) {
+      throw UsageError("a model from the shape options needs at least --layers, --d-model and --heads (or --arch)");
+    }
+  } catch (const InputError& error) {
+    throw UsageError(error.what());
+  }
+  const std::optional<NumericType> precision = TryParseNumericType(flags->precision);
+  if (!precision || (*precision != NumericType::BF16 && *precision != NumericType::FP8)) {
+    throw UsageError("--precision: must be bf16 or fp8: '" + flags->precision + "'");
+  }
+  flags->training.compute_type = *precision;
+  if (!flags->global_batch_text.empty()) {
+    flags->global_batch_tokens = ParseOne(flags->global_batch_text, "--global-batch-tokens");
+  }
+  if (!flags->layout_text.empty()) {
+    try {
+      flags->fixed_layout = ParsePartialLayout(flags->layout_text, {"--layout"});
+    } catch (const InputError& error) {
+      throw UsageError(error.what());
+    }
+  }
+  std::string why;
+  if (!flags->accelerator_overrides.Check(&why)) throw UsageError(why);
 }
 
 int Plan(const std::vector<std::string>& args) {
@@ -482,6 +681,57 @@ int Plan(const std::vector<std::string>& args) {
        "a fit saved with 'fit --bootstrap' brings its own")
       ("seed", CountValue(&bootstrap.seed), "bootstrap seed")
       ("ci", NumberValue<Range::OPEN_FRACTION>(&bootstrap.confidence), "interval level, e.g. 0.9");
+  // The cluster stage: architecture, precision, batch, layout and the cluster's figures.
+  std::map<std::string, std::string> shape_texts;
+  po::options_description cluster("Model, layout and cluster (with --accelerator and without --mfu: layout search)");
+  cluster.add_options()("arch", po::value(&flags.arch),
+                        "a published architecture: gpt3-175b, chinchilla-70b, llama3-8b, llama3-70b, "
+                        "llama3-405b, mixtral-8x7b, deepseek-v3, megatron-1t (sets N)")(
+      "tokens", po::value(&flags.tokens_text),
+      "training tokens (with --params or --arch): that many, not the "
+      "compute-optimal D")("precision", po::value(&flags.precision)->default_value(flags.precision),
+                           "GEMM precision: bf16 or fp8")(
+      "global-batch-tokens", po::value(&flags.global_batch_text),
+      "global batch in tokens (default: DeepSeek LLM's B_opt = 0.292 C^0.3271), rounded to whole sequences and "
+      "replicas")("layout", po::value(&flags.layout_text),
+                  "fix layout fields, the rest searched: tp=8,pp=16,dp=128,cp=1,ep=1,v=1,mb=1,zero=1,recompute=full")(
+      "hardware", po::value(&flags.hardware_path), "a hardware catalogue file (data/hardware.json's schema)")(
+      "peak-flops", NumberValue<Range::NON_NEGATIVE>(&flags.accelerator_overrides.peak_flops_per_second),
+      "override the device's dense peak (FLOP/s)")(
+      "memory-bytes", NumberValue<Range::NON_NEGATIVE>(&flags.accelerator_overrides.memory_bytes),
+      "override the device's memory (bytes, e.g. 80G)")(
+      "intra-node-bandwidth",
+      NumberValue<Range::NON_NEGATIVE>(&flags.accelerator_overrides.intra_node_bytes_per_second),
+      "override the per-device link rate inside a node (bytes/s, one direction)")(
+      "inter-node-bandwidth",
+      NumberValue<Range::NON_NEGATIVE>(&flags.accelerator_overrides.inter_node_bytes_per_second),
+      "override the per-device network rate between nodes (bytes/s, one direction)")(
+      "devices-per-node", CountValue(&flags.accelerator_overrides.devices_per_node),
+      "override the devices in one high-bandwidth domain (8 for HGX, 72 for NVL72)")(
+      "ffn-kind", po::value(&flags.ffn_kind), "glu or mlp");
+  const std::vector<std::pair<const char*, const char*>> shape_options = {
+      {"layers", "layers"},
+      {"d-model", "model width"},
+      {"heads", "query heads"},
+      {"kv-heads", "key/value heads (GQA)"},
+      {"head-dim", "head size"},
+      {"ffn", "FFN hidden width"},
+      {"vocab", "vocabulary"},
+      {"seq-len", "sequence length"},
+      {"experts", "routed experts (MoE)"},
+      {"active-experts", "experts per token (top-k)"},
+      {"shared-experts", "shared experts"},
+      {"expert-ffn", "expert hidden width"},
+      {"dense-layers", "first dense layers of an MoE"},
+      {"q-lora-rank", "MLA query rank"},
+      {"kv-lora-rank", "MLA key/value rank"},
+      {"qk-nope-head-dim", "MLA non-rope head size"},
+      {"qk-rope-head-dim", "MLA rope head size"},
+      {"v-head-dim", "MLA value head size"}};
+  for (const auto& [name, help] : shape_options) {
+    cluster.add_options()(name, po::value(&shape_texts[name]), help);
+  }
+  options.add(cluster);
   AddFormatOption(&options, &flags.format);
   std::string hyperparams_choice;
   AddHyperparamsOption(&options, &hyperparams_choice);
@@ -503,6 +753,8 @@ int Plan(const std::vector<std::string>& args) {
          "scaleplan plan --params 70B --compute 5.76e23     # a fixed size on a fixed budget",
          "scaleplan plan --target-loss 2.0 --fit fit.json   # least compute that reaches loss 2.0",
          "scaleplan plan --compute 1e24 --unique-tokens 500B          # only 500B unique tokens: epochs, loss",
+         "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method rigl   # sparse weights (their --help)",
+         "scaleplan plan --law krajewski2024 --compute 1e22          # fine-grained MoE: N, active N, D, G",
          "scaleplan plan --compute 1e24 --inference-tokens 10T        # smaller, longer-trained, cheaper overall",
          "scaleplan plan --params 1T --accelerator H100-SXM           # frontier scale: tokens, days, devices",
          "scaleplan plan --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 30",
@@ -513,8 +765,13 @@ int Plan(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(flags.format);
+  flags.mfu_given = vm.count("mfu") && !vm["mfu"].defaulted();
+  ResolveClusterOptions(shape_texts, vm, &flags);
   if (!flags.target_loss_text.empty() && (!flags.compute_text.empty() || !flags.params_text.empty())) {
     throw UsageError("--target-loss cannot be combined with --compute or --params");
+  }
+  if (!flags.tokens_text.empty() && flags.params_text.empty() && !flags.arch_shape) {
+    throw UsageError("--tokens needs --params or --arch (a model whose size is fixed)");
   }
   std::string why;
   if (!flags.training.Check(&why)) throw UsageError(why);
@@ -524,13 +781,17 @@ int Plan(const std::vector<std::string>& args) {
   const double inference_tokens =
       flags.inference_tokens_text.empty() ? 0.0 : ParseOne(flags.inference_tokens_text, "--inference-tokens");
   const bool hardware_options = vm.count("count") && !vm["count"].defaulted();
-  if (flags.accelerator.empty() && flags.profile_path.empty() &&
+  if (flags.accelerator.empty() && flags.profile_path.empty() && flags.hardware_path.empty() &&
       (hardware_options || flags.training.max_days > 0.0 || flags.training.price_usd_per_hour > 0.0)) {
-    throw UsageError("--count, --max-days and --price-per-hour need --accelerator (or --profile)");
+    throw UsageError("--count, --max-days and --price-per-hour need --accelerator (or --profile or --hardware)");
   }
   std::optional<Accelerator> accelerator;
-  if (!flags.accelerator.empty() || !flags.profile_path.empty()) {
-    accelerator = ResolveAccelerator(flags.accelerator, flags.profile_path);
+  if (!flags.accelerator.empty() || !flags.profile_path.empty() || !flags.hardware_path.empty()) {
+    accelerator = ApplyAcceleratorOverrides(
+        ResolveAccelerator(flags.accelerator, flags.profile_path, flags.hardware_path), flags.accelerator_overrides,
+        {"--accelerator"});
+  } else if (flags.accelerator_overrides.Any() || !flags.layout_text.empty()) {
+    throw UsageError("the hardware overrides and --layout need --accelerator (or --hardware)");
   }
   PlanLaw law = ResolvePlanLaw(flags.fit_path, flags.law_name);
   if (num_resamples != 0) {
@@ -554,12 +815,28 @@ int Plan(const std::vector<std::string>& args) {
                            recompute));
     rows.back().hyperparams =
         PlanHyperparams(ResolveHyperparamsLaw(hyperparams_choice), rows.back().allocation, rows.back().memory);
+    // The layout search takes the plan's global batch: --global-batch-tokens, else the hyper-parameter law's.
+    if (device != nullptr && !flags.mfu_given && device->HasInterconnect()) {
+      const double batch = flags.global_batch_tokens > 0.0 ? flags.global_batch_tokens
+                           : rows.back().hyperparams   ? rows.back().hyperparams->batch_tokens
+                                                       : 0.0;
+      rows.back().frontier = FrontierStage(flags, rows.back().allocation, *device, batch);
+    }
   };
   if (!flags.target_loss_text.empty()) {
     for (double target : ParseList(flags.target_loss_text, "--target-loss")) add("target-loss", 0, 0, target);
-  } else if (!flags.params_text.empty()) {
-    const std::vector<double> sizes = ParseList(flags.params_text, "--params");
-    if (!flags.compute_text.empty()) {
+  } else if (!flags.params_text.empty() || flags.arch_shape) {
+    if (!flags.params_text.empty() && flags.arch_shape) {
+      throw UsageError("--params: the architecture (--arch or the shape options) already sets N");
+    }
+    const std::vector<double> sizes =
+        flags.arch_shape ? std::vector<double>{static_cast<double>(CountParameters(*flags.arch_shape).total)}
+                         : ParseList(flags.params_text, "--params");
+    if (!flags.tokens_text.empty()) {
+      if (!flags.compute_text.empty()) throw UsageError("--tokens cannot be combined with --compute");
+      const double tokens = ParseOne(flags.tokens_text, "--tokens");
+      for (double n : sizes) add("params-and-compute", n, 6.0 * n * tokens, 0);
+    } else if (!flags.compute_text.empty()) {
       const std::vector<double> budgets = ParseList(flags.compute_text, "--compute");
       for (double n : sizes) {
         for (double c : budgets) add("params-and-compute", n, c, 0);
@@ -572,6 +849,16 @@ int Plan(const std::vector<std::string>& args) {
                                                                    : ParseList(flags.compute_text, "--compute");
     if (flags.compute_text.empty()) std::cerr << "scaleplan plan: no budget given: using 5.76e23 FLOPs (Gopher's)\n";
     for (double c : budgets) add("compute-optimal", 0, c, 0);
+  }
+
+  // A profile of another device (a CPU's, for an H100 plan) stands in for the named device's peak: every row says so.
+  if (!flags.accelerator.empty() && !flags.profile_path.empty()) {
+    const std::string mismatch = ProfileDeviceMismatch(
+        flags.accelerator, HardwareProfileFromJson(ReadFile(flags.profile_path), flags.profile_path),
+        flags.profile_path);
+    if (!mismatch.empty()) {
+      for (PlanRow& row : rows) row.warnings.push_back(mismatch);
+    }
   }
 
   if (output == OutputFormat::JSON) {
@@ -593,6 +880,16 @@ int Plan(const std::vector<std::string>& args) {
       }
       std::cerr << '\n';
     }
+  }
+  for (const PlanRow& row : rows) {
+    if (!row.frontier) continue;
+    const FrontierPlan& f = *row.frontier;
+    if (f.feasible && f.meets_max_days.value_or(true)) continue;
+    ++infeasible;
+    std::cerr << "scaleplan plan: " << (f.feasible ? "over --max-days" : "infeasible") << " on " << f.accelerator
+              << " (" << FormatQuantity(row.allocation.num_params) << " parameters): ";
+    for (size_t i = 0; i < f.reasons.size(); ++i) std::cerr << (i ? "; " : "") << f.reasons[i];
+    std::cerr << '\n';
   }
   return infeasible > 0 ? kExitCheckFailed : kExitOk;
 }

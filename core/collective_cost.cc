@@ -1,6 +1,8 @@
 #include "core/collective_cost.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include "core/error.h"
 
@@ -45,7 +47,7 @@ double CollectiveSeconds(Collective collective, double bytes, std::int64_t ranks
   double steps = 1.0;
   switch (collective) {
     case Collective::ALL_REDUCE:
-      steps = 2.0 * std::ceil(std::log2(static_cast<double>(ranks)));
+      steps = 2.0 * static_cast<double>(std::bit_width(static_cast<std::uint64_t>(ranks - 1)));
       break;
     case Collective::ALL_GATHER:
     case Collective::REDUCE_SCATTER:

@@ -27,6 +27,25 @@ LayoutRequest ToLayoutRequest(const FrontierRequest& request, double global_batc
 
 }  // namespace
 
+std::optional<TransformerShape> ProposeFrontierShape(double num_params) {
+  if (!(num_params >= 1e6 && num_params <= 1e15)) return std::nullopt;
+  ShapeProposalOptions options;
+  options.num_kv_heads = 8;
+  options.max_proposals = 20;
+  options.max_relative_error = 0.10;
+  const std::vector<ShapeProposal> proposals = ProposeShapes(num_params, options);
+  const auto distance = [](const ShapeProposal& p) {
+    return std::fabs(std::log(static_cast<double>(p.shape.d_model) / static_cast<double>(p.shape.num_layers) / 128.0));
+  };
+  const ShapeProposal* best = nullptr;
+  for (const ShapeProposal& proposal : proposals) {
+    if (proposal.shape.num_heads % 8 != 0) continue;
+    if (best == nullptr || distance(proposal) < distance(*best)) best = &proposal;
+  }
+  if (best == nullptr) return std::nullopt;
+  return best->shape;
+}
+
 bool FrontierRequest::Check(std::string* why) const {
   std::string reason;
   if (!shape.Check(&reason)) return Fail(why, "architecture: " + reason);
@@ -42,13 +61,6 @@ bool FrontierRequest::Check(std::string* why) const {
   }
   if (precision != NumericType::BF16 && precision != NumericType::FP8)
     return Fail(why, "precision must be bf16 or fp8");
-  if (fixed.dp && fixed.tp && fixed.pp && num_devices > 0) {
-    const std::int64_t product = *fixed.tp * *fixed.pp * *fixed.dp * fixed.cp.value_or(1);
-    if (product != num_devices) {
-      return Fail(why, "the layout's TP x PP x CP x DP = " + std::to_string(product) + " is not the device count " +
-                           std::to_string(num_devices));
-    }
-  }
   return true;
 }
 
@@ -67,9 +79,14 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
       request.price_usd_per_hour > 0.0 ? request.price_usd_per_hour : accelerator.price_usd_per_hour;
   plan.interconnect_source = request.interconnect_source;
   LayoutRequest layout = ToLayoutRequest(request, plan.global_batch_tokens);
+  const PartialLayout& fixed = request.fixed;
+  if (request.num_devices == 0 && fixed.tp && fixed.pp && fixed.dp) {
+    // A fully given split fixes the count.
+    layout.num_devices = *fixed.tp * *fixed.pp * *fixed.dp * fixed.cp.value_or(1);
+  }
 
-  if (request.num_devices > 0) {
-    plan.num_devices = request.num_devices;
+  if (layout.num_devices > 0) {
+    plan.num_devices = layout.num_devices;
     plan.search = SearchLayouts(layout, accelerator, 5);
   } else {
     plan.count_searched = true;
@@ -81,7 +98,7 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
       plan.search = std::move(found->search);
       if (!found->meets_max_days) {
         plan.reasons.push_back("no device count up to 1,000,000 finishes within " + FormatSignificant(days, 3) +
-                               " days: the largest that fits is used");
+                               " days: the fastest count is used");
       }
     } else {
       plan.reasons.push_back("no layout of up to 1,000,000 devices fits in memory");

@@ -52,6 +52,12 @@ struct FrontierPlan {
   const LayoutEstimate* Best() const { return search.best.empty() ? nullptr : &search.best.front(); }
 };
 
+// The practical shape a plan of `num_params` is laid out for when no architecture is given: of ProposeShapes'
+// candidates (SwiGLU, 32k vocabulary, 4,096-token context, head_dim 128, 8 KV heads, within 10% of N), those whose
+// heads split over 8-way tensor parallelism (a multiple of 8), the one whose d_model / layers is closest to 128 (the
+// most common published ratio). nullopt outside [1e6, 1e15] parameters or when none qualifies.
+std::optional<TransformerShape> ProposeFrontierShape(double num_params);
+
 // Options are checked with SCALEPLAN_CHECK: front ends call FrontierRequest::Check first. Never throws for a plan
 // that does not fit: the result says why.
 FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& accelerator);

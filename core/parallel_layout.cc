@@ -8,6 +8,7 @@
 
 #include "core/collective_cost.h"
 #include "core/hyperparams.h"
+#include "core/units.h"
 
 namespace scaleplan {
 namespace {
@@ -50,13 +51,36 @@ struct ModelFacts {
   double attention_flops_per_token = 0;  // the score and value products, training
   double layer_dense_params = 0;         // per layer: attention, dense MLP share, shared experts, router, norms
   double layer_expert_params = 0;        // per layer: routed experts (the part EP shards)
+  double routed_flops_per_token = 0;     // training FLOPs of the routed experts a token passes through, all layers
   double kv_width = 0;                   // bytes per token of K and V per layer / 2 (ring attention's payload)
+  // LayerActivationBytes for one sequence of s / CP tokens, by log2(CP) (CP = 1..64) and recomputation: every term
+  // is linear in the micro-batch, so a micro-batch of mb sequences needs mb times this.
+  double activation_per_sequence[7][3] = {};
+  double target_sequences = 0;  // the global batch in whole sequences (at least 1), before rounding to replicas
 };
 
-ModelFacts Facts(const TransformerShape& shape) {
+int CpIndex(std::int64_t cp) {
+  for (int i = 0; i < 7; ++i) {
+    if (cp == (std::int64_t{1} << i)) return i;
+  }
+  return -1;
+}
+
+// Bytes per layer of a micro-batch of `micro_batch` sequences split over `cp` ranks (before the TP split).
+double ActivationBytes(const TransformerShape& shape, const ModelFacts& f, std::int64_t cp, std::int64_t micro_batch,
+                       Recomputation recomputation) {
+  const int index = CpIndex(cp);
+  if (index >= 0) return D(micro_batch) * f.activation_per_sequence[index][static_cast<int>(recomputation)];
+  const auto local_seq = static_cast<std::int64_t>(std::max(1.0, f.seq / D(cp)));
+  return LayerActivationBytes(shape, local_seq, micro_batch, recomputation);
+}
+
+ModelFacts Facts(const LayoutRequest& request) {
+  const TransformerShape& shape = request.shape;
   ModelFacts f;
   f.counts = CountParameters(shape);
   f.seq = D(shape.context_length);
+  f.target_sequences = std::max(1.0, std::round(request.global_batch_tokens / f.seq));
   f.hidden = D(shape.d_model);
   f.layers = D(shape.num_layers);
   f.moe_share = D(shape.NumMoeLayers()) / f.layers;
@@ -64,7 +88,14 @@ ModelFacts Facts(const TransformerShape& shape) {
   f.output_flops_per_token = 6.0 * D(shape.vocab_size) * f.hidden;
   f.attention_flops_per_token = 6.0 * f.layers * D(shape.num_heads) * D(shape.QkHeadDim() + shape.VHeadDim()) * f.seq;
   f.layer_expert_params = D(f.counts.routed_experts) / f.layers;
+  f.routed_flops_per_token = 6.0 * D(shape.NumMoeLayers()) * D(shape.active_experts) * D(f.counts.mlp_per_expert_layer);
   f.layer_dense_params = D(f.counts.non_embedding - f.counts.routed_experts) / f.layers;
+  for (int i = 0; i < 7; ++i) {
+    const auto local_seq = static_cast<std::int64_t>(std::max(1.0, f.seq / D(std::int64_t{1} << i)));
+    for (Recomputation r : {Recomputation::NONE, Recomputation::SELECTIVE, Recomputation::FULL}) {
+      f.activation_per_sequence[i][static_cast<int>(r)] = LayerActivationBytes(shape, local_seq, 1, r);
+    }
+  }
   f.kv_width =
       shape.IsMla() ? D(shape.kv_lora_rank + shape.qk_rope_head_dim) : D(shape.KvHeads() * shape.HeadDim()) * 2.0;
   return f;
@@ -142,14 +173,13 @@ bool GoodputOptions::Check(std::string* why) const {
   return true;
 }
 
-GoodputEstimate EstimateGoodput(std::int64_t num_devices, std::int64_t devices_per_node, double state_bytes,
-                                const GoodputOptions& options) {
+GoodputEstimate EstimateGoodput(std::int64_t num_devices, double state_bytes, const GoodputOptions& options) {
   GoodputEstimate estimate;
   const double failures_per_second = options.failures_per_device_day * D(num_devices) / kSecondsPerDay;
   if (!(failures_per_second > 0.0)) return estimate;
   const double mtbf = 1.0 / failures_per_second;
-  const double nodes = std::max(1.0, std::ceil(D(num_devices) / D(std::max<std::int64_t>(1, devices_per_node))));
-  const double write_seconds = state_bytes / (options.checkpoint_bytes_per_second * nodes);
+  const double write_seconds =
+      state_bytes / (options.checkpoint_bytes_per_second * D(std::max<std::int64_t>(1, num_devices)));
   const double interval = std::sqrt(2.0 * write_seconds * mtbf);
   // Lost per unit time: checkpoint writes, plus per failure half an interval of work and a restart.
   const double waste =
@@ -178,54 +208,115 @@ bool LayoutRequest::Check(std::string* why) const {
   return goodput.Check(why);
 }
 
-std::string LayoutStructureProblem(const LayoutRequest& request, const Accelerator& accelerator,
+LayoutProblem CheckLayoutStructure(const LayoutRequest& request, const Accelerator& accelerator,
                                    const ParallelLayout& layout) {
   const TransformerShape& shape = request.shape;
-  auto text = [](const char* name, std::int64_t value) { return std::string(name) + " " + std::to_string(value); };
   if (layout.tp < 1 || layout.pp < 1 || layout.dp < 1 || layout.cp < 1 || layout.ep < 1 || layout.virtual_stages < 1 ||
       layout.micro_batch < 1) {
-    return "every parallel degree must be at least 1";
+    return LayoutProblem::DEGREE;
   }
-  if (!accelerator.HasInterconnect()) {
-    return accelerator.name +
-           " has no interconnect figures (give them in a hardware file or with "
-           "--devices-per-node and the bandwidth options)";
-  }
-  if (request.num_devices > 0 && layout.Devices() != request.num_devices) {
-    return "TP x PP x CP x DP = " + std::to_string(layout.Devices()) + " is not the device count " +
-           std::to_string(request.num_devices);
-  }
-  if (layout.tp > accelerator.devices_per_node) {
-    return text("TP", layout.tp) + " is larger than a node (" + std::to_string(accelerator.devices_per_node) +
-           " devices of " + accelerator.name + ")";
-  }
-  if (shape.num_heads % layout.tp != 0) {
-    return text("TP", layout.tp) + " does not divide the " + std::to_string(shape.num_heads) + " attention heads";
-  }
-  if (!shape.IsMla() && shape.KvHeads() % layout.tp != 0) {
-    return text("TP", layout.tp) + " does not divide the " + std::to_string(shape.KvHeads()) + " KV heads";
-  }
-  if (shape.d_ff % layout.tp != 0 || shape.ExpertFfn() % layout.tp != 0) {
-    return text("TP", layout.tp) + " does not divide the FFN width";
-  }
-  if (!shape.IsMoe() && layout.ep != 1) return "EP must be 1 for a dense model";
-  if (shape.IsMoe() && shape.num_experts % layout.ep != 0) {
-    return text("EP", layout.ep) + " does not divide the " + std::to_string(shape.num_experts) + " experts";
-  }
-  if ((layout.dp * layout.cp) % layout.ep != 0) return text("EP", layout.ep) + " does not divide DP x CP";
-  if (layout.pp * layout.virtual_stages > shape.num_layers) {
-    return "fewer layers (" + std::to_string(shape.num_layers) + ") than pipeline stages x virtual stages (" +
-           std::to_string(layout.pp * layout.virtual_stages) + ")";
-  }
-  if (layout.virtual_stages > 1 && layout.pp == 1) return "interleaving (v > 1) needs pipeline parallelism";
-  if (shape.context_length % (2 * layout.cp) != 0 && layout.cp > 1) {
-    return text("CP", layout.cp) + " does not split the " + std::to_string(shape.context_length) +
-           "-token sequence into 2 CP equal chunks";
-  }
+  if (!accelerator.HasInterconnect()) return LayoutProblem::NO_INTERCONNECT;
+  if (request.num_devices > 0 && layout.Devices() != request.num_devices) return LayoutProblem::DEVICE_COUNT;
+  if (layout.tp > accelerator.devices_per_node) return LayoutProblem::TP_ABOVE_NODE;
+  if (shape.num_heads % layout.tp != 0) return LayoutProblem::TP_HEADS;
+  if (!shape.IsMla() && shape.KvHeads() % layout.tp != 0) return LayoutProblem::TP_KV_HEADS;
+  if (shape.d_ff % layout.tp != 0 || shape.ExpertFfn() % layout.tp != 0) return LayoutProblem::TP_FFN;
+  if (!shape.IsMoe() && layout.ep != 1) return LayoutProblem::EP_DENSE;
+  if (shape.IsMoe() && shape.num_experts % layout.ep != 0) return LayoutProblem::EP_EXPERTS;
+  if ((layout.dp * layout.cp) % layout.ep != 0) return LayoutProblem::EP_DP_CP;
+  if (layout.pp * layout.virtual_stages > shape.num_layers) return LayoutProblem::LAYERS;
+  if (layout.virtual_stages > 1 && layout.pp == 1) return LayoutProblem::V_WITHOUT_PP;
+  if (layout.cp > 1 && shape.context_length % (2 * layout.cp) != 0) return LayoutProblem::CP_SEQUENCE;
   const double sequences = std::max(1.0, std::round(request.global_batch_tokens / D(shape.context_length)));
-  if (sequences < D(layout.dp) * D(layout.micro_batch)) {
-    return "the global batch (" + std::to_string(static_cast<std::int64_t>(sequences)) +
-           " sequences) is smaller than DP x micro-batch (" + std::to_string(layout.dp * layout.micro_batch) + ")";
+  if (sequences < D(layout.dp) * D(layout.micro_batch)) return LayoutProblem::BATCH;
+  return LayoutProblem::NONE;
+}
+
+std::string DescribeLayoutProblem(LayoutProblem problem, const LayoutRequest& request, const Accelerator& accelerator,
+                                  const ParallelLayout& layout) {
+  const TransformerShape& shape = request.shape;
+  auto text = [](const char* name, std::int64_t value) { return std::string(name) + " " + std::to_string(value); };
+  switch (problem) {
+    case LayoutProblem::NONE:
+      return {};
+    case LayoutProblem::DEGREE:
+      return "every parallel degree must be at least 1";
+    case LayoutProblem::NO_INTERCONNECT:
+      return accelerator.name +
+             " has no interconnect figures (give them in a hardware file or with "
+             "--devices-per-node and the bandwidth options)";
+    case LayoutProblem::DEVICE_COUNT:
+      return "TP x PP x CP x DP = " + std::to_string(layout.Devices()) + " is not the device count " +
+             std::to_string(request.num_devices);
+    case LayoutProblem::TP_ABOVE_NODE:
+      return text("TP", layout.tp) + " is larger than a node (" + std::to_string(accelerator.devices_per_node) +
+             " devices of " + accelerator.name + ")";
+    case LayoutProblem::TP_HEADS:
+      return text("TP", layout.tp) + " does not divide the " + std::to_string(shape.num_heads) + " attention heads";
+    case LayoutProblem::TP_KV_HEADS:
+      return text("TP", layout.tp) + " does not divide the " + std::to_string(shape.KvHeads()) + " KV heads";
+    case LayoutProblem::TP_FFN:
+      return text("TP", layout.tp) + " does not divide the FFN width";
+    case LayoutProblem::EP_DENSE:
+      return "EP must be 1 for a dense model";
+    case LayoutProblem::EP_EXPERTS:
+      return text("EP", layout.ep) + " does not divide the " + std::to_string(shape.num_experts) + " experts";
+    case LayoutProblem::EP_DP_CP:
+      return text("EP", layout.ep) + " does not divide DP x CP";
+    case LayoutProblem::LAYERS:
+      return "fewer layers (" + std::to_string(shape.num_layers) + ") than pipeline stages x virtual stages (" +
+             std::to_string(layout.pp * layout.virtual_stages) + ")";
+    case LayoutProblem::V_WITHOUT_PP:
+      return "interleaving (v > 1) needs pipeline parallelism";
+    case LayoutProblem::CP_SEQUENCE:
+      return text("CP", layout.cp) + " does not split the " + std::to_string(shape.context_length) +
+             "-token sequence into 2 CP equal chunks";
+    case LayoutProblem::BATCH: {
+      const double sequences = std::max(1.0, std::round(request.global_batch_tokens / D(shape.context_length)));
+      return "the global batch (" + std::to_string(static_cast<std::int64_t>(sequences)) +
+             " sequences) is smaller than DP x micro-batch (" + std::to_string(layout.dp * layout.micro_batch) + ")";
+    }
+  }
+  return {};
+}
+
+std::string LayoutStructureProblem(const LayoutRequest& request, const Accelerator& accelerator,
+                                   const ParallelLayout& layout) {
+  return DescribeLayoutProblem(CheckLayoutStructure(request, accelerator, layout), request, accelerator, layout);
+}
+
+std::string FixedLayoutProblem(const PartialLayout& fixed, const TransformerShape& shape,
+                               const Accelerator& accelerator, std::int64_t num_devices) {
+  const std::int64_t tp = fixed.tp.value_or(1), pp = fixed.pp.value_or(1), cp = fixed.cp.value_or(1);
+  const std::int64_t v = fixed.virtual_stages.value_or(1), ep = fixed.ep.value_or(1);
+  const std::string t = "tp=" + std::to_string(tp);
+  if (accelerator.HasInterconnect() && tp > accelerator.devices_per_node) {
+    return t + " is larger than a node of " + accelerator.name + " (" + std::to_string(accelerator.devices_per_node) +
+           " devices)";
+  }
+  if (shape.num_heads % tp != 0) return t + " does not divide the " + std::to_string(shape.num_heads) + " heads";
+  if (!shape.IsMla() && shape.KvHeads() % tp != 0) {
+    return t + " does not divide the " + std::to_string(shape.KvHeads()) + " KV heads";
+  }
+  if (shape.d_ff % tp != 0 || shape.ExpertFfn() % tp != 0) return t + " does not divide the FFN width";
+  if (!shape.IsMoe() && ep > 1) return "ep=" + std::to_string(ep) + " needs a mixture-of-experts model";
+  if (shape.IsMoe() && shape.num_experts % ep != 0) {
+    return "ep=" + std::to_string(ep) + " does not divide the " + std::to_string(shape.num_experts) + " experts";
+  }
+  if (pp * v > shape.num_layers) {
+    return "pp x v = " + std::to_string(pp * v) + " is more than the " + std::to_string(shape.num_layers) + " layers";
+  }
+  if (fixed.virtual_stages && v > 1 && fixed.pp && pp == 1) return "v > 1 needs pp > 1";
+  if (cp > 1 && shape.context_length % (2 * cp) != 0) {
+    return "cp=" + std::to_string(cp) + " does not split the " + std::to_string(shape.context_length) +
+           "-token sequence into 2 cp equal chunks";
+  }
+  if (fixed.tp && fixed.pp && fixed.dp && num_devices > 0) {
+    const std::int64_t product = tp * pp * cp * *fixed.dp;
+    if (product != num_devices) {
+      return "tp x pp x cp x dp = " + std::to_string(product) + " is not the device count " +
+             std::to_string(num_devices);
+    }
   }
   return {};
 }
@@ -233,8 +324,9 @@ std::string LayoutStructureProblem(const LayoutRequest& request, const Accelerat
 namespace {
 
 // The evaluation proper, for a structurally valid layout; `facts` are the request's model facts.
+// With memory_only, the memory breakdown and the feasibility verdict alone (no times).
 LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const Accelerator& accelerator,
-                        ParallelLayout layout) {
+                        ParallelLayout layout, bool memory_only = false) {
   const TransformerShape& shape = request.shape;
   LayoutEstimate out;
   const double tp = D(layout.tp), pp = D(layout.pp), dp = D(layout.dp), cp = D(layout.cp), ep = D(layout.ep);
@@ -242,7 +334,7 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
 
   // The batch: whole sequences, a whole number of micro-batches per replica.
   const double replica_step = dp * mb;
-  const double target_sequences = std::max(1.0, std::round(request.global_batch_tokens / f.seq));
+  const double target_sequences = f.target_sequences;
   const double sequences = std::max(replica_step, std::round(target_sequences / replica_step) * replica_step);
   const double m = sequences / replica_step;
   layout.grad_accumulation = static_cast<std::int64_t>(m);
@@ -263,15 +355,62 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
   if (layout.recomputation == Recomputation::FULL) recompute_flops = layer_flops / 3.0;
   if (layout.recomputation == Recomputation::SELECTIVE) recompute_flops = f.attention_flops_per_token / f.layers / 3.0;
 
+  // Parameters on the busiest device: its layers' share, the embedding or unembedding (first or last stage).
+  const double embedding = D(std::max(f.counts.token_embedding + f.counts.position_embedding, f.counts.unembedding));
+  const double dense_params = (stage_layers * f.layer_dense_params + embedding) / tp;
+  const double expert_params = stage_layers * f.layer_expert_params / (tp * ep);
+  const double dense_group = dp * cp;        // replicas of the dense weights
+  const double expert_group = dp * cp / ep;  // replicas of the expert weights
+
+  // Memory on the busiest device.
+  const double params = dense_params + expert_params;
+  auto sharded = [&](double bytes_per_param, bool shard) {
+    return shard ? dense_params * bytes_per_param / dense_group + expert_params * bytes_per_param / expert_group
+                 : params * bytes_per_param;
+  };
+  out.memory.weight_bytes = sharded(kWeightBytes, layout.zero_stage >= 3);
+  out.memory.gradient_bytes = sharded(kGradientBytes, layout.zero_stage >= 2);
+  out.memory.optimizer_bytes = sharded(kOptimizerBytes, layout.zero_stage >= 1);
+  if (layout.zero_stage >= 3) {
+    // The module being computed and the one prefetched: the largest matrix of a layer (its FFN or expert
+    // projection, or the attention output), unsharded by ZeRO but split by TP.
+    const double largest = std::max(f.hidden * D(std::max(shape.d_ff, shape.ExpertFfn())),
+                                    f.hidden * D(shape.num_heads * std::max(shape.QkHeadDim(), shape.VHeadDim())));
+    out.memory.gathered_weight_bytes = 2.0 * largest / tp * kWeightBytes;
+  }
+  const double in_flight = std::min(m, pp) * (layout.virtual_stages > 1 ? 1.0 + (pp - 1.0) / (pp * v) : 1.0);
+  const double stored_per_layer = ActivationBytes(shape, f, layout.cp, layout.micro_batch, layout.recomputation) / tp;
+  double activations = in_flight * stage_layers * stored_per_layer;
+  if (layout.recomputation == Recomputation::FULL) {
+    activations += ActivationBytes(shape, f, layout.cp, layout.micro_batch, Recomputation::NONE) / tp;
+  }
+  out.memory.activation_bytes = activations;
+  out.memory.logit_bytes = 4.0 * tokens * D(shape.vocab_size) / tp;
+  out.memory.buffer_bytes = kBufferBytes;
+
+  out.feasible = out.memory.Total() <= out.usable_memory_bytes;
+  if (memory_only) {
+    out.layout = layout;
+    return out;
+  }
+
   // Compute time of one micro-batch on the busiest device: GEMMs at kGemmEfficiency, elementwise through memory.
   const double device_flops = tokens / tp * (stage_layers * (layer_flops + recompute_flops) + f.output_flops_per_token);
-  const double layer_bytes = LayerActivationBytes(shape, static_cast<std::int64_t>(std::max(1.0, f.seq / cp)),
-                                                  layout.micro_batch, Recomputation::SELECTIVE) /
-                             tp;
+  const double layer_bytes = ActivationBytes(shape, f, layout.cp, layout.micro_batch, Recomputation::SELECTIVE) / tp;
   const double recompute_passes = layout.recomputation == Recomputation::FULL ? 4.0 / 3.0 : 1.0;
   const double elementwise_seconds =
       kElementwisePasses * recompute_passes * stage_layers * layer_bytes / accelerator.memory_bytes_per_second;
-  const double compute_mb = device_flops / (peak * kGemmEfficiency) + elementwise_seconds;
+  // Routed experts multiply few rows: each of a device's E / EP experts sees tokens x k x EP / E of them. A GEMM of
+  // M rows runs at M / (M + kGemmHalfRows) of the rate of a tall one, relative to the dense layers' M = tokens.
+  double expert_extra_seconds = 0.0;
+  if (shape.IsMoe() && f.routed_flops_per_token > 0.0) {
+    const double expert_rows = tokens * D(shape.active_experts) * ep / D(shape.num_experts);
+    const double slowdown = (tokens / (tokens + kGemmHalfRows)) / (expert_rows / (expert_rows + kGemmHalfRows));
+    const double expert_flops = tokens / tp * stage_layers / f.layers * f.routed_flops_per_token *
+                                (layout.recomputation == Recomputation::FULL ? 4.0 / 3.0 : 1.0);
+    expert_extra_seconds = (slowdown - 1.0) * expert_flops / (peak * kGemmEfficiency);
+  }
+  const double compute_mb = device_flops / (peak * kGemmEfficiency) + elementwise_seconds + expert_extra_seconds;
   const double attention_mb =
       tokens / tp * stage_layers * f.attention_flops_per_token / f.layers / (peak * kGemmEfficiency);
 
@@ -307,13 +446,6 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
         CollectiveSeconds(Collective::SEND_RECV, kv_bytes, 2, GroupLink(accelerator, layout.cp, layout.tp));
     cp_mb = std::max(0.0, stage_layers * ring - attention_mb);
   }
-
-  // Parameters on the busiest device: its layers' share, the embedding or unembedding (first or last stage).
-  const double embedding = D(std::max(f.counts.token_embedding + f.counts.position_embedding, f.counts.unembedding));
-  const double dense_params = (stage_layers * f.layer_dense_params + embedding) / tp;
-  const double expert_params = stage_layers * f.layer_expert_params / (tp * ep);
-  const double dense_group = dp * cp;        // replicas of the dense weights
-  const double expert_group = dp * cp / ep;  // replicas of the expert weights
 
   // Data parallel traffic per step (ZeRO 0-2) or per micro-batch (ZeRO 3).
   auto dp_seconds = [&](Collective collective, double bytes_per_param) {
@@ -360,43 +492,9 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
   out.mfu = out.flops_per_second_per_device / peak;
   out.tokens_per_second = out.global_batch_tokens / out.step_seconds;
 
-  // Memory on the busiest device.
-  const double params = dense_params + expert_params;
-  auto sharded = [&](double bytes_per_param, bool shard) {
-    return shard ? dense_params * bytes_per_param / dense_group + expert_params * bytes_per_param / expert_group
-                 : params * bytes_per_param;
-  };
-  out.memory.weight_bytes = sharded(kWeightBytes, layout.zero_stage >= 3);
-  out.memory.gradient_bytes = sharded(kGradientBytes, layout.zero_stage >= 2);
-  out.memory.optimizer_bytes = sharded(kOptimizerBytes, layout.zero_stage >= 1);
-  if (layout.zero_stage >= 3) {
-    // The module being computed and the one prefetched: the largest matrix of a layer (its FFN or expert
-    // projection, or the attention output), unsharded by ZeRO but split by TP.
-    const double largest = std::max(f.hidden * D(std::max(shape.d_ff, shape.ExpertFfn())),
-                                    f.hidden * D(shape.num_heads * std::max(shape.QkHeadDim(), shape.VHeadDim())));
-    out.memory.gathered_weight_bytes = 2.0 * largest / tp * kWeightBytes;
-  }
-  const double in_flight = std::min(m, pp) * (layout.virtual_stages > 1 ? 1.0 + (pp - 1.0) / (pp * v) : 1.0);
-  const std::int64_t local_seq = static_cast<std::int64_t>(std::max(1.0, f.seq / cp));
-  const double stored_per_layer = LayerActivationBytes(shape, local_seq, layout.micro_batch, layout.recomputation) / tp;
-  double activations = in_flight * stage_layers * stored_per_layer;
-  if (layout.recomputation == Recomputation::FULL) {
-    activations += LayerActivationBytes(shape, local_seq, layout.micro_batch, Recomputation::NONE) / tp;
-  }
-  out.memory.activation_bytes = activations;
-  out.memory.logit_bytes = 4.0 * tokens * D(shape.vocab_size) / tp;
-  out.memory.buffer_bytes = kBufferBytes;
-
-  out.feasible = out.memory.Total() <= out.usable_memory_bytes;
-  if (!out.feasible) {
-    out.reasons.push_back("needs " + std::to_string(static_cast<long long>(out.memory.Total() / 1e9)) +
-                          " GB per device, over the usable " +
-                          std::to_string(static_cast<long long>(out.usable_memory_bytes / 1e9)) + " GB");
-  }
-
   // Wall clock.
   const double state_bytes = D(f.counts.total) * (kWeightBytes + kOptimizerBytes);
-  out.goodput = EstimateGoodput(layout.Devices(), accelerator.devices_per_node, state_bytes, request.goodput);
+  out.goodput = EstimateGoodput(layout.Devices(), state_bytes, request.goodput);
   if (request.num_tokens > 0.0) {
     const double seconds = request.num_tokens / out.tokens_per_second / out.goodput.goodput;
     out.days = seconds / kSecondsPerDay;
@@ -429,7 +527,13 @@ LayoutEstimate EvaluateLayout(const LayoutRequest& request, const Accelerator& a
     out.reasons.push_back(accelerator.name + " has no " + NumericTypeName(request.precision) + " peak");
     return out;
   }
-  return Evaluate(request, Facts(request.shape), accelerator, layout);
+  LayoutEstimate estimate = Evaluate(request, Facts(request), accelerator, layout);
+  if (!estimate.feasible) {
+    estimate.reasons.push_back("needs " + FormatSignificant(estimate.memory.Total() / 1e9, 3) +
+                               " GB per device, over the usable " +
+                               FormatSignificant(estimate.usable_memory_bytes / 1e9, 3) + " GB");
+  }
+  return estimate;
 }
 
 LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator& accelerator, int top_k) {
@@ -438,15 +542,12 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
   SCALEPLAN_CHECK(request.num_devices >= 1, "the layout search needs a device count");
   SCALEPLAN_CHECK(top_k >= 1, "top_k must be at least 1");
   LayoutSearchResult result;
-  // Problems grouped by their text without numbers, each with its first instance and a count.
-  std::map<std::string, std::pair<std::string, std::int64_t>> problems;
-  auto note = [&](const std::string& problem) {
-    std::string kind;
-    for (char c : problem) {
-      if (c < '0' || c > '9') kind += c;
-    }
-    auto& entry = problems[kind];
-    if (entry.second++ == 0) entry.first = problem;
+  // Problems counted by kind, each with its first layout as the example; memory is counted apart.
+  std::map<LayoutProblem, std::pair<ParallelLayout, std::int64_t>> problems;
+  std::int64_t over_memory = 0;
+  auto note = [&](LayoutProblem problem, const ParallelLayout& layout) {
+    auto [it, inserted] = problems.try_emplace(problem, layout, 0);
+    ++it->second.second;
   };
 
   if (!accelerator.HasInterconnect() || !(accelerator.DenseFlopsPerSecond(request.precision) > 0.0)) {
@@ -459,7 +560,7 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
   }
 
   const TransformerShape& shape = request.shape;
-  const ModelFacts facts = Facts(shape);
+  const ModelFacts facts = Facts(request);
   const PartialLayout& fixed = request.fixed;
   const std::int64_t n = request.num_devices;
   const std::int64_t target_sequences =
@@ -495,19 +596,17 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
 
   for (std::int64_t tp : choices(fixed.tp, tp_all)) {
     for (std::int64_t cp : choices(fixed.cp, cp_all)) {
-      if (n % (tp * cp) != 0) {
-        note("TP x CP does not divide the device count");
-        continue;
-      }
+      if (n % (tp * cp) != 0) continue;  // only with a fixed TP or CP; the device-count check below names it
       const std::int64_t rest = n / (tp * cp);
       for (std::int64_t pp : choices(fixed.pp, Divisors(rest, shape.num_layers))) {
-        if (rest % pp != 0) {
-          note("PP does not divide the devices left by TP x CP");
-          continue;
-        }
         const std::int64_t dp = rest / pp;
-        if (fixed.dp && *fixed.dp != dp) {
-          note("TP x PP x CP x DP is not the device count");
+        if (rest % pp != 0 || (fixed.dp && *fixed.dp != dp)) {
+          ParallelLayout layout;
+          layout.tp = tp;
+          layout.cp = cp;
+          layout.pp = pp;
+          layout.dp = fixed.dp.value_or(dp);
+          note(LayoutProblem::DEVICE_COUNT, layout);
           continue;
         }
         std::vector<std::int64_t> ep_all = {1};
@@ -525,30 +624,50 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
               layout.ep = ep;
               layout.virtual_stages = v;
               layout.micro_batch = mb;
-              const std::string problem = LayoutStructureProblem(request, accelerator, layout);
-              if (!problem.empty()) {
-                note(problem);
+              const LayoutProblem problem = CheckLayoutStructure(request, accelerator, layout);
+              if (problem != LayoutProblem::NONE) {
+                note(problem, layout);
                 break;  // the same problem holds for larger micro-batches (or for every one)
               }
+              // Bound: no recomputation and no exposed data-parallel time is a lower bound on every recomputation
+              // and ZeRO stage of this split; a split whose bound cannot enter the top k is skipped.
+              if (best.size() == static_cast<size_t>(top_k)) {
+                layout.recomputation = recompute_all.front();
+                layout.zero_stage = zero_all.front();
+                const LayoutEstimate bound = Evaluate(request, facts, accelerator, layout);
+                if (bound.step_seconds - bound.step.dp_comm_seconds >= best.back().step_seconds) continue;
+              }
+              // Dominance: for a recomputation, ZeRO 0 is at least as fast as 1, which moves the same bytes as 2,
+              // which is at least as fast as 3 except when 3's per-micro-batch gathers hide behind compute. So
+              // only the first stage that fits, and 3, are timed; and nothing beats no recomputation at ZeRO 0.
               bool any_fit = false;
               for (Recomputation recompute : recompute_all) {
+                std::optional<int> first_fit;
                 for (int zero : zero_all) {
                   layout.recomputation = recompute;
                   layout.zero_stage = zero;
                   ++result.layouts_considered;
-                  LayoutEstimate estimate = Evaluate(request, facts, accelerator, layout);
-                  if (!estimate.feasible) {
-                    if (!least_memory || estimate.memory.Total() < least_memory->memory.Total()) {
-                      least_memory = estimate;
-                    }
-                    continue;
+                  LayoutEstimate memory = Evaluate(request, facts, accelerator, layout, /*memory_only=*/true);
+                  if (memory.feasible) {
+                    first_fit = zero;
+                    break;
                   }
-                  any_fit = true;
-                  consider(std::move(estimate));
+                  if (!least_memory || memory.memory.Total() < least_memory->memory.Total()) {
+                    least_memory = Evaluate(request, facts, accelerator, layout);
+                  }
                 }
+                if (!first_fit) continue;
+                any_fit = true;
+                for (int zero : zero_all) {
+                  if (zero != *first_fit && !(zero == 3 && *first_fit < 3)) continue;
+                  layout.recomputation = recompute;
+                  layout.zero_stage = zero;
+                  consider(Evaluate(request, facts, accelerator, layout));
+                }
+                if (*first_fit == zero_all.front() && recompute == Recomputation::NONE) break;
               }
               if (!any_fit) {
-                note("over the usable memory per device");
+                ++over_memory;
                 if (!fixed.micro_batch) break;  // larger micro-batches only need more
               }
             }
@@ -560,10 +679,14 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
   result.best = std::move(best);
   if (result.best.empty()) {
     std::vector<std::pair<std::int64_t, std::string>> ranked;
-    for (const auto& [kind, entry] : problems) {
-      ranked.emplace_back(entry.second, entry.second > 1 ? entry.first + " (and " + std::to_string(entry.second - 1) +
-                                                               " more layouts like it)"
-                                                         : entry.first);
+    for (const auto& [problem, entry] : problems) {
+      const std::string text = DescribeLayoutProblem(problem, request, accelerator, entry.first);
+      ranked.emplace_back(
+          entry.second,
+          entry.second > 1 ? text + " (and " + std::to_string(entry.second - 1) + " more layouts like it)" : text);
+    }
+    if (over_memory > 0) {
+      ranked.emplace_back(over_memory, std::to_string(over_memory) + " layouts over the usable memory per device");
     }
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     for (const auto& [count, problem] : ranked) {
@@ -587,45 +710,43 @@ std::optional<CountSearchResult> LeastDevicesForDays(const LayoutRequest& reques
   SCALEPLAN_CHECK(request.num_tokens > 0.0, "the device count for a duration needs num_tokens");
   if (!accelerator.HasInterconnect()) return std::nullopt;
   const std::int64_t node = accelerator.devices_per_node;
-  // Candidate counts: 1, 1.25, 1.5, 1.75 x 2^k nodes (whole nodes), then devices.
+  // Candidate counts: q / 4 x 2^k nodes for q = 4..7 (whole nodes), ascending; index 4k is 2^k nodes.
   std::vector<std::int64_t> counts;
   for (std::int64_t power = 1; power * node <= max_devices; power *= 2) {
     for (std::int64_t quarter : {4, 5, 6, 7}) {
-      const std::int64_t nodes = power * quarter / 4;
       if (power * quarter % 4 != 0) continue;
-      const std::int64_t devices = nodes * node;
+      const std::int64_t devices = power * quarter / 4 * node;
       if (devices <= max_devices && (counts.empty() || devices > counts.back())) counts.push_back(devices);
     }
   }
-  // Fewer devices are never faster at the best layout in this model's range: find the first count that meets
-  // max_days by bisection over the candidates, checking feasibility at each probe.
-  auto days_at = [&](std::int64_t devices, LayoutSearchResult* out) {
-    LayoutRequest at = request;
-    at.num_devices = devices;
-    *out = SearchLayouts(at, accelerator, 5);
-    return out->best.empty() ? std::numeric_limits<double>::infinity() : out->best.front().days;
+  std::map<size_t, CountSearchResult> evaluated;
+  auto days_at = [&](size_t index) {
+    auto it = evaluated.find(index);
+    if (it == evaluated.end()) {
+      LayoutRequest at = request;
+      at.num_devices = counts[index];
+      CountSearchResult result{counts[index], SearchLayouts(at, accelerator, 5), false};
+      result.meets_max_days = !result.search.best.empty() && result.search.best.front().days <= max_days;
+      it = evaluated.emplace(index, std::move(result)).first;
+    }
+    const LayoutSearchResult& search = it->second.search;
+    return search.best.empty() ? std::numeric_limits<double>::infinity() : search.best.front().days;
   };
-  size_t lo = 0, hi = counts.size();
-  std::optional<CountSearchResult> found;
-  if (counts.empty()) return found;
-  while (lo < hi) {
-    const size_t mid = (lo + hi) / 2;
-    LayoutSearchResult search;
-    const double days = days_at(counts[mid], &search);
-    if (days <= max_days) {
-      found = CountSearchResult{counts[mid], std::move(search), true};
-      hi = mid;
-    } else {
-      lo = mid + 1;
+  // Days fall as devices are added until goodput (failures grow with the count) or a batch too small for the data-
+  // parallel width turns them up again. Walk the counts ascending: the first that meets max_days wins; past the
+  // fastest count (days rising again after a finite minimum) nothing later can meet it.
+  std::optional<size_t> fastest;
+  for (size_t index = 0; index < counts.size(); ++index) {
+    const double days = days_at(index);
+    if (days <= max_days) return std::move(evaluated.at(index));
+    if (std::isfinite(days) && (!fastest || days < days_at(*fastest))) {
+      fastest = index;
+    } else if (fastest && index > *fastest + 4) {
+      break;  // a whole doubling past the fastest count without improvement
     }
   }
-  if (found || !fastest_if_none) return found;
-  // None meets max_days: the largest count with a layout that fits is the fastest there is.
-  for (size_t i = counts.size(); i-- > 0 && i + 8 >= counts.size();) {
-    LayoutSearchResult search;
-    if (std::isfinite(days_at(counts[i], &search))) return CountSearchResult{counts[i], std::move(search), false};
-  }
-  return found;
+  if (!fastest || !fastest_if_none) return std::nullopt;
+  return std::move(evaluated.at(*fastest));
 }
 
 double DefaultGlobalBatchTokens(double compute_flops, double num_tokens) {

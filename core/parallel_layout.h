@@ -14,7 +14,10 @@
 //   too. Its FLOPs run at kGemmEfficiency of the dense peak of the chosen precision; on top, the memory-bound
 //   elementwise work (norms, activations, softmax, dropout, residuals) streams kElementwisePasses x the layer's
 //   activation bytes (Korthikanti et al.'s 34 s b h per layer) through device memory. That second term is what
-//   makes small layers less efficient than large ones: it grows as h, the GEMMs as h^2. Hardware FLOPs count
+//   makes small layers less efficient than large ones: it grows as h, the GEMMs as h^2. Routed experts multiply
+//   few rows each (tokens x k x EP / E per expert), and a GEMM of M rows is taken to run at M / (M + kGemmHalfRows)
+//   of a tall one's rate (an assumption: tensor-core GEMMs need M in the hundreds to fill their tiles); this is
+//   what makes expert parallelism pay beyond memory. Hardware FLOPs count
 //   recomputation (full: one more forward of every layer; selective: of the attention scores); model FLOPs
 //   (MFU's numerator) do not.
 // - Tensor parallel: per layer and micro-batch two all-reduces of s b h / CP activations forward and two backward
@@ -61,6 +64,7 @@ namespace scaleplan {
 inline constexpr double kGemmEfficiency = 0.60;     // of the dense peak, for the matrix products and attention
 inline constexpr double kElementwisePasses = 10.0;  // times the layer's stored activation bytes, through memory
 inline constexpr double kBufferBytes = 1.5e9;       // communication buffers and workspaces per device
+inline constexpr double kGemmHalfRows = 256.0;      // a GEMM of M rows runs at M / (M + 256) of a tall one's rate
 
 struct ParallelLayout {
   std::int64_t tp = 1;
@@ -92,7 +96,8 @@ PartialLayout ParsePartialLayout(std::string_view text, const InputLocation& whe
 // Failures and restarts, turning step time into wall-clock time. Defaults from Meta's Llama 3 report (2024): 419
 // unexpected interruptions in 54 days on 16,384 H100s, about 4.7e-4 per device-day. Each failure costs a restart
 // and the work since the last checkpoint (half an interval on average); checkpoints are taken at Young's optimal
-// interval sqrt(2 x write time x mean time between failures), written at checkpoint_bytes_per_second per node.
+// interval sqrt(2 x write time x mean time between failures), each device writing its shard at
+// checkpoint_bytes_per_second (an assumption: 1 GB/s per device to a parallel file system).
 struct GoodputOptions {
   double failures_per_device_day = 419.0 / (54.0 * 16384.0);
   double restart_seconds = 600.0;            // detect, reschedule, reload (an assumption; 10 minutes)
@@ -107,8 +112,7 @@ struct GoodputEstimate {
 };
 
 // `state_bytes`: what one checkpoint writes (weights and optimizer state, all devices together).
-GoodputEstimate EstimateGoodput(std::int64_t num_devices, std::int64_t devices_per_node, double state_bytes,
-                                const GoodputOptions& options);
+GoodputEstimate EstimateGoodput(std::int64_t num_devices, double state_bytes, const GoodputOptions& options);
 
 struct LayoutRequest {
   TransformerShape shape;                     // its context_length is the sequence length
@@ -183,6 +187,37 @@ struct LayoutEstimate {
 std::string LayoutStructureProblem(const LayoutRequest& request, const Accelerator& accelerator,
                                    const ParallelLayout& layout);
 
+// The same check as a code (no text is built: the search calls it for every split), and its message.
+enum class LayoutProblem {
+  NONE,
+  DEGREE,
+  NO_INTERCONNECT,
+  DEVICE_COUNT,
+  TP_ABOVE_NODE,
+  TP_HEADS,
+  TP_KV_HEADS,
+  TP_FFN,
+  EP_DENSE,
+  EP_EXPERTS,
+  EP_DP_CP,
+  LAYERS,
+  V_WITHOUT_PP,
+  CP_SEQUENCE,
+  BATCH,
+};
+LayoutProblem CheckLayoutStructure(const LayoutRequest& request, const Accelerator& accelerator,
+                                   const ParallelLayout& layout);
+std::string DescribeLayoutProblem(LayoutProblem problem, const LayoutRequest& request, const Accelerator& accelerator,
+                                  const ParallelLayout& layout);
+
+// The first reason a partly fixed layout (`--layout`) cannot exist whatever the searched fields are: a fixed degree
+// that breaks one of LayoutStructureProblem's rules on its own (TP above a node or not dividing heads, KV heads or
+// FFN; EP on a dense model or not dividing the experts; PP x v above the layers; CP not splitting the sequence;
+// v > 1 with PP 1), or TP x PP x CP x DP (CP 1 when not given) other than num_devices when all of TP, PP and DP are
+// fixed and num_devices > 0. Empty when it can exist.
+std::string FixedLayoutProblem(const PartialLayout& fixed, const TransformerShape& shape,
+                               const Accelerator& accelerator, std::int64_t num_devices);
+
 // The estimate for one layout (grad_accumulation is derived from the batch). A structurally impossible layout is
 // returned with feasible = false and the reason.
 LayoutEstimate EvaluateLayout(const LayoutRequest& request, const Accelerator& accelerator, ParallelLayout layout);
@@ -197,16 +232,21 @@ struct LayoutSearchResult {
 // The search. It enumerates TP (divisors of the device count up to a node that divide the heads, KV heads and FFN),
 // CP (powers of two with at least 1,024 tokens per rank), PP (divisors up to the layer count), DP (the rest), EP
 // (divisors of the experts and of DP x CP), v (1, 2, 3, 4, 6, 8 with PP v <= L), mb (1, 2, 4, 8), ZeRO 0-3 and the
-// three recomputations, keeping the fields of request.fixed. Pruning, each by dominance: for a given split the
-// recomputation and ZeRO stage are tried from the cheapest up and the first that fits is kept unless a later one is
-// faster (ZeRO 1 moves the same bytes as ZeRO 0 with less memory, so ZeRO 0 is skipped when 1 fits), and micro-batch
-// sizes stop growing once one does not fit (activations grow with mb).
+// three recomputations, keeping the fields of request.fixed. Pruning, each by dominance: for a split, each
+// recomputation's ZeRO stages are checked for memory alone from 0 up, and only the first that fits and stage 3 are
+// timed (stage 0 is never slower than 1, which moves the same bytes as 2; 3 can win only when its per-micro-batch
+// gathers hide behind compute); no recomputation at the lowest stage ends the split (nothing is faster); micro-batch
+// sizes stop growing once one does not fit (activations grow with mb); and once there are top_k layouts, a split
+// whose step time without recomputation and without data-parallel communication (a lower bound for all its
+// recomputations and ZeRO stages) is no faster than the k-th is skipped. bench/layout_bench checks the result
+// against a brute force over the whole space.
 LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator& accelerator, int top_k = 5);
 
 // The fewest devices (whole nodes: 1, 1.25, 1.5, 1.75 x 2^k nodes, so steps of at most 25%) whose best layout
-// trains request.num_tokens within max_days, found by bisection over those counts up to max_devices (more devices
-// are never slower at their best layout in this model's range). When none does and fastest_if_none, the largest
-// count with a layout that fits (meets_max_days false); else nullopt. request.num_devices is ignored.
+// trains request.num_tokens within max_days. Counts are tried in ascending order (days fall with the count until
+// failures, which grow with the count, or a batch too small for the data-parallel width turn them up again), so
+// the walk stops a doubling past the fastest count. When none meets max_days and fastest_if_none, the fastest count
+// (meets_max_days false); else nullopt. request.num_devices is ignored.
 struct CountSearchResult {
   std::int64_t num_devices = 0;
   LayoutSearchResult search;

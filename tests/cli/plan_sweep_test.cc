@@ -103,7 +103,7 @@ TEST(PlanCli, InferenceDemandMatchesBruteForce) {
 }
 
 TEST(PlanCli, TooFewDevicesForTheMemoryIsInfeasibleWithExitCode1) {
-  Result r = RunScaleplan("plan --law epoch --params 70B --accelerator H100-SXM --count 2 --format json");
+  Result r = RunScaleplan("plan --mfu 0.4 --law epoch --params 70B --accelerator H100-SXM --count 2 --format json");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const Json json = Json::parse(r.out);
   EXPECT_FALSE(json["feasible"].get<bool>());
@@ -115,7 +115,7 @@ TEST(PlanCli, TooFewDevicesForTheMemoryIsInfeasibleWithExitCode1) {
   EXPECT_NE(json["reasons"][0].get<std::string>().find("per device, more than the 72 GB usable"), std::string::npos);
   EXPECT_NE(r.err.find("scaleplan plan: infeasible on H100-SXM"), std::string::npos);
   // With enough devices (the default: the fewest that hold it) the same plan is feasible.
-  Result enough = RunScaleplan("plan --law epoch --params 70B --accelerator H100-SXM --format json");
+  Result enough = RunScaleplan("plan --mfu 0.4 --law epoch --params 70B --accelerator H100-SXM --format json");
   EXPECT_EQ(enough.exit_code, 0) << enough.err;
   const Json fits = Json::parse(enough.out);
   EXPECT_TRUE(fits["feasible"].get<bool>());
@@ -124,7 +124,7 @@ TEST(PlanCli, TooFewDevicesForTheMemoryIsInfeasibleWithExitCode1) {
 }
 
 TEST(PlanCli, MaxDaysVerdictAndClosedFormTime) {
-  Result r = RunScaleplan("plan --law epoch --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 10 "
+  Result r = RunScaleplan("plan --mfu 0.4 --law epoch --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 10 "
                           "--format json");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const Json json = Json::parse(r.out);
@@ -137,7 +137,7 @@ TEST(PlanCli, MaxDaysVerdictAndClosedFormTime) {
   EXPECT_FALSE(json["feasible"].get<bool>());
   EXPECT_NE(json["reasons"][0].get<std::string>().find("more than the 10.0-day limit"), std::string::npos);
   // Within the limit it passes; table output says so too.
-  Result ok = RunScaleplan("plan --law epoch --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 30 "
+  Result ok = RunScaleplan("plan --mfu 0.4 --law epoch --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 30 "
                            "--price-per-hour 2.5");
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("verdict: feasible"), std::string::npos);
@@ -145,7 +145,7 @@ TEST(PlanCli, MaxDaysVerdictAndClosedFormTime) {
 }
 
 TEST(PlanCli, FrontierTrillionParametersOnH100) {
-  Result r = RunScaleplan("plan --law epoch --params 1T --accelerator H100-SXM --format json");
+  Result r = RunScaleplan("plan --mfu 0.4 --law epoch --params 1T --accelerator H100-SXM --format json");
   ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
   const Json json = Json::parse(r.out);
   // Compute-optimal tokens for 1T: C = 6 (N / G)^(1/a), D = C / (6 N).
@@ -167,7 +167,7 @@ TEST(PlanCli, FrontierTrillionParametersOnH100) {
   EXPECT_NE(warning.find("beyond the largest fitted run"), std::string::npos) << warning;
   EXPECT_NE(warning.find("N is 61.8x the largest fitted model"), std::string::npos) << warning;
 
-  Result table = RunScaleplan("plan --law epoch --params 1T,10T,100T --accelerator H100-SXM");
+  Result table = RunScaleplan("plan --mfu 0.4 --law epoch --params 1T,10T,100T --accelerator H100-SXM");
   EXPECT_NE(table.out.find("H100-SXM x "), std::string::npos);
   EXPECT_NE(table.out.find("to finish in 90 days"), std::string::npos);
   EXPECT_NE(table.out.find("model state 16 TB"), std::string::npos);
@@ -196,8 +196,8 @@ TEST(PlanCli, MeasuredProfileReplacesTheCataloguePeak) {
       R"({"schema_version": 1, "backend": "cuda", "device": "Test GPU", "peak_flops": 5e14,
           "bandwidth_bytes_per_s": 2e12, "host": {"cpu_model": "x", "isa": [], "threads": 1, "blas_corename": "x"},
           "cuda_device": {"name": "Test GPU", "sm_count": 100, "memory_bytes": 80e9}, "kernels": []})");
-  Result r = RunScaleplan("plan --law epoch --compute 1e22 --accelerator H100-SXM --count 64 --profile '" + profile +
-                          "' --format json");
+  Result r = RunScaleplan("plan --mfu 0.4 --law epoch --compute 1e22 --accelerator H100-SXM --count 64 --profile '" +
+                          profile + "' --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json json = Json::parse(r.out);
   EXPECT_DOUBLE_EQ(json["peak_flops_per_second"].get<double>(), 5e14);
@@ -258,7 +258,7 @@ TEST(SweepCli, RowsHeaderAndValuesMatchPlan) {
   }
   // A row equals `plan` for the same budget and device, number for number.
   const std::vector<std::string> row = Split(lines[9]);  // 1e24
-  Result plan = RunScaleplan("plan --law epoch --compute 1e24 --accelerator H100-SXM --format json");
+  Result plan = RunScaleplan("plan --mfu 0.4 --law epoch --compute 1e24 --accelerator H100-SXM --format json");
   const Json json = Json::parse(plan.out);
   EXPECT_EQ(std::strtod(row[3].c_str(), nullptr), json["num_params"].get<double>());
   EXPECT_EQ(std::strtod(row[6].c_str(), nullptr), json["loss"].get<double>());

@@ -1,0 +1,195 @@
+// `scaleplan plan` with an accelerator and no --mfu: the layout search (core/frontier_plan.h) on the real binary.
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/cli_testing.h"
+
+namespace scaleplan {
+namespace {
+
+using Json = nlohmann::json;
+using testing::RunScaleplan;
+using Result = testing::CommandResult;
+
+Json PlanJson(const std::string& args, int expected_exit = 0) {
+  const Result r = RunScaleplan("plan --law epoch " + args + " --format json");
+  EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+  return Json::parse(r.out);
+}
+
+TEST(FrontierPlanCli, TrillionParameterPlanHasALayoutAndItsKeys) {
+  const Json json = PlanJson("--params 1T --compute 3e25 --accelerator H100-SXM");
+  EXPECT_EQ(json["mfu_source"], "predicted");
+  EXPECT_EQ(json["interconnect_source"], "catalogue");
+  EXPECT_TRUE(json["feasible"].get<bool>());
+  EXPECT_TRUE(json["meets_max_days"].is_null());
+  for (const char* key : {"num_params", "num_active_params", "flops_per_token", "layout", "mfu",
+                          "flops_per_second_per_device", "hardware_flops_per_second_per_device", "step_seconds",
+                          "step_breakdown", "memory_breakdown", "days", "gpu_hours", "cost_usd", "feasible",
+                          "meets_max_days", "reasons", "layouts"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  const Json& layout = json["layout"];
+  for (const char* key : {"tp", "pp", "dp", "cp", "ep", "virtual_stages", "micro_batch", "grad_accumulation",
+                          "zero_stage", "recomputation"}) {
+    EXPECT_TRUE(layout.contains(key)) << key;
+  }
+  // The split multiplies to the device count; the count finishes within the default 90 days.
+  const long long devices = json["num_accelerators"];
+  EXPECT_EQ(layout["tp"].get<long long>() * layout["pp"].get<long long>() * layout["dp"].get<long long>() *
+                layout["cp"].get<long long>(),
+            devices);
+  EXPECT_LE(json["days"].get<double>(), 90.0);
+  // The step is the sum of its exposed parts.
+  double sum = 0;
+  for (const auto& item : json["step_breakdown"].items()) sum += item.value().get<double>();
+  EXPECT_NEAR(sum / json["step_seconds"].get<double>(), 1.0, 1e-12);
+  // MFU is model FLOP/s per device over the dense bf16 peak; the memory fits the usable 90% of 80 GB.
+  EXPECT_NEAR(json["mfu"].get<double>(), json["flops_per_second_per_device"].get<double>() / 989e12, 1e-12);
+  EXPECT_LE(json["memory_breakdown"]["total_bytes"].get<double>(), 72e9);
+  // GPU-hours and cost: days x 24 x devices, at the catalogue's $3.00.
+  EXPECT_NEAR(json["gpu_hours"].get<double>() / (json["days"].get<double>() * 24 * devices), 1.0, 1e-9);
+  EXPECT_NEAR(json["cost_usd"].get<double>() / (3.0 * json["gpu_hours"].get<double>()), 1.0, 1e-12);
+  // Up to five layouts, fastest first, the first being the plan's.
+  ASSERT_GE(json["layouts"].size(), 1u);
+  EXPECT_LE(json["layouts"].size(), 5u);
+  EXPECT_EQ(json["layouts"][0]["layout"], layout);
+  for (size_t i = 1; i < json["layouts"].size(); ++i) {
+    EXPECT_LE(json["layouts"][i - 1]["step_seconds"].get<double>(), json["layouts"][i]["step_seconds"].get<double>());
+  }
+}
+
+TEST(FrontierPlanCli, HundredTrillionParametersGetAFeasibleLayout) {
+  // 100T was INFEASIBLE before the layout search; with tensor and pipeline parallelism it fits.
+  const Json json = PlanJson("--params 100T --compute 1e27 --accelerator B200");
+  EXPECT_TRUE(json["feasible"].get<bool>());
+  EXPECT_GT(json["num_accelerators"].get<double>(), 1000);
+  EXPECT_GT(json["layout"]["pp"].get<int>() * json["layout"]["tp"].get<int>(), 8);
+}
+
+TEST(FrontierPlanCli, GivenMfuSkipsTheSearch) {
+  const Json json = PlanJson("--params 70B --accelerator H100-SXM --count 1024 --mfu 0.4");
+  EXPECT_EQ(json["mfu_source"], "given");
+  EXPECT_EQ(json["mfu"].get<double>(), 0.4);
+  EXPECT_FALSE(json.contains("layout"));
+}
+
+TEST(FrontierPlanCli, ArchitecturesSetTheModel) {
+  // DeepSeek-V3 on the 2,048 H800s it was trained on, 14.8T tokens, fp8.
+  const Json json = PlanJson("--arch deepseek-v3 --tokens 14.8T --accelerator H800-SXM --count 2048 --precision fp8");
+  EXPECT_NEAR(json["num_params"].get<double>() / 671e9, 1.0, 0.002);
+  EXPECT_NEAR(json["num_active_params"].get<double>() / 37.5e9, 1.0, 0.02);
+  EXPECT_EQ(json["num_tokens"].get<double>(), 14.8e12);
+  EXPECT_GT(json["layout"]["ep"].get<int>(), 1);  // small per-expert GEMMs make expert parallelism pay
+  EXPECT_EQ(json["precision"], "fp8");
+  // MFU against the fp8 peak.
+  EXPECT_NEAR(json["mfu"].get<double>(), json["flops_per_second_per_device"].get<double>() / 1979e12, 1e-12);
+}
+
+TEST(FrontierPlanCli, DeepSeekV3GpuHoursMatchTheReport) {
+  // DeepSeek-V3 report, Table 1: pre-training on 14.8T tokens took 2,664K H800 GPU-hours on 2,048 GPUs, fp8, with
+  // batches ramping to 15,360 sequences of 4,096 tokens. The model (without DualPipe's overlap of the all-to-all)
+  // lands within 20%.
+  const Json json = PlanJson("--arch deepseek-v3 --tokens 14.8T --accelerator H800-SXM --count 2048 --precision fp8 "
+                             "--global-batch-tokens 62.9M");
+  EXPECT_NEAR(json["gpu_hours"].get<double>() / 2.664e6, 1.0, 0.20);
+}
+
+TEST(FrontierPlanCli, FixedLayoutIsKeptAndFixesTheCount) {
+  const Json json =
+      PlanJson("--arch llama3-405b --tokens 15.6T --accelerator H100-SXM --layout tp=8,pp=16,dp=128 "
+               "--global-batch-tokens 16M");
+  EXPECT_EQ(json["num_accelerators"].get<int>(), 16384);
+  EXPECT_EQ(json["layout"]["tp"].get<int>(), 8);
+  EXPECT_EQ(json["layout"]["pp"].get<int>(), 16);
+  EXPECT_EQ(json["layout"]["dp"].get<int>(), 128);
+  // 16M tokens = 1,953.1 sequences of 8,192, rounded to a whole number of micro-batches per replica.
+  EXPECT_EQ(json["global_batch_sequences"].get<int>() % 128, 0);
+  EXPECT_NEAR(json["global_batch_sequences"].get<double>() * 8192 / 16e6, 1.0, 0.04);
+}
+
+TEST(FrontierPlanCli, MaxDaysIsASeparateVerdict) {
+  const Result r = RunScaleplan("plan --law epoch --params 70B --accelerator H100-SXM --count 64 --max-days 5 "
+                                "--format json");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const Json json = Json::parse(r.out);
+  EXPECT_TRUE(json["feasible"].get<bool>());
+  EXPECT_FALSE(json["meets_max_days"].get<bool>());
+  EXPECT_NE(r.err.find("over --max-days"), std::string::npos) << r.err;
+}
+
+TEST(FrontierPlanCli, NothingFitsNamesTheBindingConstraint) {
+  const Result r = RunScaleplan("plan --law epoch --params 1T --accelerator H100-SXM --count 8 --format json");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const Json json = Json::parse(r.out);
+  EXPECT_FALSE(json["feasible"].get<bool>());
+  ASSERT_FALSE(json["reasons"].empty());
+  EXPECT_NE(json["reasons"][0].get<std::string>().find("memory per device"), std::string::npos);
+}
+
+TEST(FrontierPlanCli, ImpossibleInputIsAUsageError) {
+  struct Case {
+    const char* args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"--params 70B --accelerator H100-SXM --layout tp=16", "--layout: tp=16 is larger than a node of H100-SXM"},
+      {"--params 70B --accelerator H100-SXM --count 64 --layout tp=8,pp=2,dp=2",
+       "--layout: tp x pp x cp x dp = 32 is not the device count 64"},
+      {"--arch llama3-8b --accelerator H100-SXM --layout tp=3", "--layout: tp=3 does not divide the 32 heads"},
+      {"--params 70B --accelerator H100-SXM --layout tq=2", "unknown field 'tq'"},
+      {"--arch llama3-8b --accelerator H100-SXM --layout ep=2", "needs a mixture-of-experts model"},
+      {"--arch llama3-8b --heads 7", "num_kv_heads must not exceed num_heads"},
+      {"--arch llama3-8b --d-model 4000 --heads 32 --head-dim 0", "--head-dim"},
+      {"--arch mixtral-8x7b --active-experts 9", "active_experts must lie between 1 and num_experts"},
+      {"--arch gpt5", "unknown architecture"},
+      {"--arch llama3-8b --params 8B", "already sets N"},
+      {"--params 70B --accelerator H100-SXM --precision fp4", "--precision: must be bf16 or fp8"},
+      {"--tokens 1T", "--tokens needs --params or --arch"},
+      {"--params 70B --layout tp=8", "need --accelerator"},
+  };
+  for (const Case& c : cases) {
+    const Result r = RunScaleplan(std::string("plan --law epoch ") + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+  }
+}
+
+TEST(FrontierPlanCli, HardwareFilesAreCheckedAndOverridesApply) {
+  const std::string bad = testing::WriteTempFile(
+      "hw.json", R"({"schema_version": 1, "accelerators": [{"name": "X", "vendor": "v", "source": "s",
+        "memory_bytes": 80e9, "memory_bytes_per_second": 2e12, "price_usd_per_hour": 1,
+        "dense_flops_per_second": {"bf16": 1e15},
+        "interconnect": {"devices_per_node": 8, "intra_node_bytes_per_second": -1,
+          "inter_node_bytes_per_second": 5e10, "intra_node_latency_seconds": 0, "inter_node_latency_seconds": 0,
+          "source": "s"}}]})");
+  const Result r = RunScaleplan("plan --law epoch --params 7B --hardware '" + bad + "'");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("/accelerators/0/interconnect/intra_node_bytes_per_second: must be a positive number"),
+            std::string::npos)
+      << r.err;
+
+  const std::string good = testing::WriteTempFile(
+      "hw_good.json", R"({"schema_version": 1, "accelerators": [{"name": "X", "vendor": "v", "source": "s",
+        "memory_bytes": 80e9, "memory_bytes_per_second": 2e12, "price_usd_per_hour": 1,
+        "dense_flops_per_second": {"bf16": 1e15},
+        "interconnect": {"devices_per_node": 4, "intra_node_bytes_per_second": 1e11,
+          "inter_node_bytes_per_second": 5e10, "intra_node_latency_seconds": 0, "inter_node_latency_seconds": 0,
+          "source": "s"}}]})");
+  const Json json = PlanJson("--params 7B --hardware '" + good + "' --count 64");
+  EXPECT_EQ(json["accelerator"], "X");
+  EXPECT_LE(json["layout"]["tp"].get<int>(), 4);  // a node of 4
+  EXPECT_NEAR(json["mfu"].get<double>(), json["flops_per_second_per_device"].get<double>() / 1e15, 1e-12);
+  // --peak-flops replaces the peak; --devices-per-node 2 caps TP at 2.
+  const Json overridden = PlanJson("--params 7B --accelerator H100-SXM --count 64 --peak-flops 500T "
+                                   "--devices-per-node 2");
+  EXPECT_LE(overridden["layout"]["tp"].get<int>(), 2);
+  EXPECT_NEAR(overridden["mfu"].get<double>(), overridden["flops_per_second_per_device"].get<double>() / 5e14,
+              1e-12);
+}
+
+}  // namespace
+}  // namespace scaleplan
