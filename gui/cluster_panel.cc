@@ -60,8 +60,7 @@ QChartView* BreakdownView(const char* name) {
   auto* view = new QChartView;
   view->setObjectName(name);
   view->setRenderHint(QPainter::Antialiasing);
-  view->setMinimumHeight(260);
-  view->setChart(new QChart);
+  view->setMinimumHeight(260);  // its own empty chart until the first plan
   return view;
 }
 
