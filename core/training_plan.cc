@@ -1,6 +1,8 @@
 #include "core/training_plan.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cmath>
 #include <vector>
 
@@ -177,6 +179,22 @@ std::optional<Accelerator> AcceleratorFromProfile(const Accelerator* named, cons
   for (double& peak : accelerator.dense_flops_per_second) peak = profile.peak_flops;
   accelerator.memory_bytes_per_second = profile.bandwidth_bytes_per_s;
   return accelerator;
+}
+
+std::string ProfileDeviceMismatch(const std::string& accelerator_name, const HardwareProfile& profile,
+                                  const std::string& profile_label) {
+  const auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  // The model is the catalogue name up to its first '-' (H100-SXM -> h100, A100-80GB -> a100, MI300X -> mi300x).
+  const std::string model = lower(accelerator_name.substr(0, accelerator_name.find('-')));
+  const std::string device = profile.device.empty() ? "an unnamed device" : profile.device;
+  if (profile.backend != "cpu" && !model.empty() && lower(profile.device).find(model) != std::string::npos) return "";
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.3g GFLOP/s", profile.peak_flops / 1e9);
+  return "the profile '" + profile_label + "' was measured on " + device + " (" + profile.backend + "), not on " +
+         accelerator_name + ": the plan takes its " + rate + " as the " + accelerator_name + "'s peak";
 }
 
 void AddTrainingHardwareJson(const TrainingHardware& hardware, double mfu, nlohmann::ordered_json* out) {

@@ -92,6 +92,12 @@ TrainingHardware PlanTrainingHardware(double num_params, double training_flops, 
 std::optional<Accelerator> AcceleratorFromProfile(const Accelerator* named, const HardwareProfile& profile,
                                                   const std::string& profile_label, std::string* why);
 
+// "" when `profile` was measured on the kind of device `accelerator_name` (a catalogue name such as "H100-SXM")
+// names; otherwise the warning a plan carries, because the measured rate then stands for that device's peak: a CPU
+// profile, or a GPU whose name lacks the catalogue model ("H100"). Names compare case-insensitively.
+std::string ProfileDeviceMismatch(const std::string& accelerator_name, const HardwareProfile& profile,
+                                  const std::string& profile_label);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_CORE_TRAINING_PLAN_H_

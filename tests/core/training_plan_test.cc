@@ -204,5 +204,20 @@ TEST(AcceleratorFromProfile, MeasuredPeaksReplaceTheCatalogues) {
   EXPECT_EQ(gpu->DenseFlopsPerSecond(NumericType::BF16), 7e10);
 }
 
+TEST(ProfileDeviceMismatch, AProfileOfAnotherDeviceIsNamedAsSuch) {
+  // A CPU's 70 GFLOP/s standing in for an H100's peak: said, with both devices and the rate.
+  EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", CpuProfile(), "cpu.json"),
+            "the profile 'cpu.json' was measured on Test CPU (cpu), not on H100-SXM: the plan takes its 70 GFLOP/s as "
+            "the H100-SXM's peak");
+  HardwareProfile cuda = CpuProfile();
+  cuda.backend = "cuda";
+  cuda.device = "NVIDIA H100 80GB HBM3";
+  EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", cuda, "gpu.json"), "");
+  EXPECT_EQ(ProfileDeviceMismatch("h100-pcie", cuda, "gpu.json"), "");
+  EXPECT_EQ(ProfileDeviceMismatch("A100-80GB", cuda, "gpu.json"),
+            "the profile 'gpu.json' was measured on NVIDIA H100 80GB HBM3 (cuda), not on A100-80GB: the plan takes its "
+            "70 GFLOP/s as the A100-80GB's peak");
+}
+
 }  // namespace
 }  // namespace scaleplan
