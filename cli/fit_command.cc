@@ -587,6 +587,8 @@ int Fit(const std::vector<std::string>& args) {
                "scaleplan fit --bootstrap --out fit.json        # plan --fit fit.json then shows intervals too",
                "scaleplan fit --law all --compute 1e21,1e24     # Approach 3, Kaplan and IsoFLOP side by side",
                "scaleplan fit --law data-constrained            # R_D*, R_N* on the bundled Muennighoff et al. runs",
+               "scaleplan fit --law frantar2023-t5              # sparse T5 runs: the fit beside the published law",
+               "scaleplan fit --law routing                     # Clark et al. per router, beside S-Base's law",
                "scaleplan fit --law hyperparams sweep.csv       # batch and learning-rate laws (its own --help)",
                "scaleplan fit runs.csv --bootstrap --save-golden golden.json   # then: scaleplan check runs.csv "
                "--golden golden.json"});

@@ -753,6 +753,8 @@ int Plan(const std::vector<std::string>& args) {
          "scaleplan plan --params 70B --compute 5.76e23     # a fixed size on a fixed budget",
          "scaleplan plan --target-loss 2.0 --fit fit.json   # least compute that reaches loss 2.0",
          "scaleplan plan --compute 1e24 --unique-tokens 500B          # only 500B unique tokens: epochs, loss",
+         "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method rigl   # options: plan --sparsity 0 --help",
+         "scaleplan plan --law krajewski2024 --compute 1e22          # fine-grained MoE: N, active N, D, G",
          "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method rigl   # sparse weights (their --help)",
          "scaleplan plan --law krajewski2024 --compute 1e22          # fine-grained MoE: N, active N, D, G",
          "scaleplan plan --compute 1e24 --inference-tokens 10T        # smaller, longer-trained, cheaper overall",

@@ -811,6 +811,7 @@ int Sweep(const std::vector<std::string>& args) {
         options,
         {"scaleplan sweep --compute 1e20:1e26:13 --out sweep.csv",
          "scaleplan sweep --compute 1e22,1e23,1e24 --accelerator H100-SXM,B200,MI300X --count 256,1024,4096",
+         "scaleplan sweep --sparsity 0,0.5,0.75,0.9 --compute 1e20,1e21   # options: sweep --sparsity 0 --help",
          "scaleplan sweep --inference-tokens 0,1T,10T --unique-tokens 0,500B --format jsonl --out sweep.jsonl",
          "scaleplan sweep --compute 1e20:1e26:13 --bootstrap --ci 0.9 --out sweep.csv   # with interval columns",
          "scaleplan fit --bootstrap --out fit.json && scaleplan sweep --fit fit.json --compute 1e22:1e25:7",
