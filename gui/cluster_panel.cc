@@ -56,6 +56,15 @@ std::optional<double> ReadQuantity(const QLineEdit* field, const char* what, boo
   return value;
 }
 
+// A count as people write it ("15.6T", "4M") when that reads back as the same number, else all its digits.
+QString QuantityText(double value) {
+  for (int digits = 3; digits <= 6; ++digits) {
+    const std::string text = FormatQuantity(value, digits);
+    if (TryParseQuantity(text) == value) return ToQString(text);
+  }
+  return ExactNumber(value);
+}
+
 QChartView* BreakdownView(const char* name) {
   auto* view = new QChartView;
   view->setObjectName(name);
@@ -89,7 +98,7 @@ ClusterPanel::ClusterPanel(QWidget* parent) : QWidget(parent) {
 
   model_ = ValueLabel("cluster_model", Tone::SECONDARY);
 
-  tokens_ = new QLineEdit(ToQString(FormatQuantity(defaults.num_tokens, 4)));
+  tokens_ = new QLineEdit(QuantityText(defaults.num_tokens));
   tokens_->setObjectName("cluster_tokens");
   tokens_->setToolTip(tr("Training tokens (15.6T, 2e12); with the proposed architecture, the Plan panel's D"));
 
@@ -232,7 +241,7 @@ void ClusterPanel::SetSettings(const ClusterSettings& settings) {
     const int architecture = architecture_->findData(ToQString(settings.architecture));
     if (architecture >= 0) architecture_->setCurrentIndex(architecture);
     if (settings.architecture != kProposedArchitecture) {
-      tokens_->setText(ExactNumber(settings.num_tokens));
+      tokens_->setText(QuantityText(settings.num_tokens));
     }
     const int accelerator = accelerator_->findText(ToQString(settings.accelerator), Qt::MatchFixedString);
     if (accelerator >= 0) accelerator_->setCurrentIndex(accelerator);
@@ -240,7 +249,7 @@ void ClusterPanel::SetSettings(const ClusterSettings& settings) {
     days_->setValue(settings.max_days);
     const int precision = precision_->findData(static_cast<int>(settings.precision));
     if (precision >= 0) precision_->setCurrentIndex(precision);
-    batch_->setText(settings.global_batch_tokens > 0.0 ? ExactNumber(settings.global_batch_tokens) : QString());
+    batch_->setText(settings.global_batch_tokens > 0.0 ? QuantityText(settings.global_batch_tokens) : QString());
   }
   OnArchitectureChanged();
 }
