@@ -303,6 +303,9 @@ HyperparamsLaw HyperparamsLawFromJson(const nlohmann::json& json, const std::str
     }
     return value;
   };
+  if (json.contains("usable") && json["usable"] == false) {
+    throw InputError("the fit is not usable (\"usable\": false)", InputLocation{source});
+  }
   HyperparamsLaw law;
   law.name = "fit";
   law.source = "fitted sweep (" + source + ")";
@@ -312,8 +315,8 @@ HyperparamsLaw HyperparamsLawFromJson(const nlohmann::json& json, const std::str
   law.lr_compute_exponent = number("lr_exponent", false);
   law.min_compute_flops = number("min_compute_flops", true);
   law.max_compute_flops = number("max_compute_flops", true);
-  if (json.contains("usable") && json["usable"] == false) {
-    throw InputError("the fit is not usable (\"usable\": false)", InputLocation{source});
+  if (law.max_compute_flops < law.min_compute_flops) {
+    throw InputError("\"max_compute_flops\" is below \"min_compute_flops\"", InputLocation{source});
   }
   return law;
 }

@@ -175,5 +175,33 @@ TEST(HyperparamsFit, SweepsThatCannotLocateAnOptimumGetOneLocatedMessage) {
       "learning rate is a function of batch in every budget: it was set by a rule, not swept");
 }
 
+
+// A saved fit read back by `plan --hyperparams`: a file that is not one, or whose law is unusable, is refused by name.
+TEST(HyperparamsFit, LawFromJsonRefusesWhatIsNotAUsableFit) {
+  const auto error_of = [](const std::string& text) {
+    try {
+      HyperparamsLawFromJson(nlohmann::json::parse(text), "hp.json");
+    } catch (const InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string("(accepted)");
+  };
+  const std::string good =
+      R"({"law": "hyperparams", "batch_exponent": 0.3, "batch_coefficient": 0.5, "lr_exponent": -0.15,)"
+      R"( "lr_coefficient": 0.6, "min_compute_flops": 1e18, "max_compute_flops": 1e20, "usable": true})";
+  EXPECT_EQ(error_of(good), "(accepted)");
+  EXPECT_NE(error_of(R"({"law": "isoflop"})").find("hp.json: not a hyper-parameter fit"), std::string::npos);
+  EXPECT_NE(error_of(R"([1, 2])").find("not a hyper-parameter fit"), std::string::npos);
+  std::string bad = good;
+  bad.replace(bad.find("0.5"), 3, "-0.5");
+  EXPECT_NE(error_of(bad).find("\"batch_coefficient\" must be positive: -0.5"), std::string::npos) << error_of(bad);
+  bad = good;
+  bad.replace(bad.find("\"lr_exponent\": -0.15"), 20, "\"lr_exponent\": \"x\"");
+  EXPECT_NE(error_of(bad).find("missing or non-numeric \"lr_exponent\""), std::string::npos) << error_of(bad);
+  bad = good;
+  bad.replace(bad.find("true"), 4, "false");
+  EXPECT_NE(error_of(bad).find("the fit is not usable"), std::string::npos) << error_of(bad);
+}
+
 }  // namespace
 }  // namespace scaleplan
