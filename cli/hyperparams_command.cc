@@ -14,7 +14,6 @@
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/json_input.h"
-#include "core/transformer.h"
 #include "core/units.h"
 #include "fitting/hyperparams_fit.h"
 
@@ -163,44 +162,6 @@ void AddHyperparamsOption(po::options_description* options, std::string* choice)
       "hyperparams", po::value(choice)->default_value(*choice),
       "batch and learning-rate law for every plan: deepseek (DeepSeek LLM 2024, in compute), steplaw (Step Law, "
       "Li et al. 2025, in N and D) or a fit's JSON ('fit --law hyperparams --out FIT.json')");
-}
-
-Hyperparams PlanHyperparams(const HyperparamsLaw& law, const Allocation& allocation, const ModelMemory& memory) {
-  HyperparamsRequest request;
-  request.compute_flops = allocation.compute_flops;
-  request.num_params = allocation.num_params;
-  request.num_tokens = allocation.num_tokens;
-  request.loss_nats = allocation.loss_nats;
-  if (memory.has_shape) {
-    request.seq_len = static_cast<double>(memory.shape.context_length);
-    request.num_params_nonembedding = static_cast<double>(CountParameters(memory.shape).non_embedding);
-  }
-  std::string why;
-  if (!request.Check(&why)) throw InputError("cannot choose hyper-parameters for this plan: " + why);
-  Hyperparams out = ChooseHyperparams(law, request);
-  if (law.name == "deepseek" && memory.has_shape) {
-    const double ratio = 1.0 + request.seq_len / (6.0 * static_cast<double>(memory.shape.d_model));
-    out.notes.push_back("DeepSeek's C is M D with attention included; at this shape (" +
-                           std::to_string(memory.shape.num_layers) + " x " + std::to_string(memory.shape.d_model) +
-                           ", " + std::to_string(memory.shape.context_length) + "-token sequences) that is " +
-                           FormatSignificant(ratio, 4) + "x the 6ND used here, which would move the batch by " +
-                           FormatSignificant(std::pow(ratio, 0.3271), 4) + "x and the learning rate by " +
-                           FormatSignificant(std::pow(ratio, -0.1250), 4) + "x");
-  }
-  return out;
-}
-
-void AddHyperparamsJson(const Hyperparams& hyperparams, nlohmann::ordered_json* out) {
-  nlohmann::ordered_json& json = *out;
-  json["batch_tokens"] = hyperparams.batch_tokens;
-  json["batch_sequences"] = hyperparams.batch_sequences;
-  json["learning_rate"] = hyperparams.learning_rate;
-  json["num_steps"] = hyperparams.num_steps;
-  json["warmup_steps"] = hyperparams.warmup_steps;
-  json["hyperparams_source"] = hyperparams.source;
-  json["critical_batch_tokens"] = hyperparams.critical_batch_tokens;
-  json["hyperparams_warnings"] = hyperparams.warnings;
-  json["hyperparams_notes"] = hyperparams.notes;
 }
 
 std::string HyperparamsTableText(const Hyperparams& hyperparams, const std::string& label) {

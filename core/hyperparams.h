@@ -44,6 +44,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/chinchilla_law.h"
+#include "core/training_plan.h"
+
 namespace scaleplan {
 
 struct HyperparamsLaw {
@@ -117,6 +122,17 @@ struct Hyperparams {
 
 // The hyper-parameters of a plan. The request is checked with SCALEPLAN_CHECK (front ends call Check first).
 Hyperparams ChooseHyperparams(const HyperparamsLaw& law, const HyperparamsRequest& request);
+
+// The hyper-parameters of one plan: C = the plan's compute (6 N D), N and D its allocation, the sequence length and
+// non-embedding N of the practical shape the memory model chose for N (4,096 tokens and all parameters when it has
+// none), and the plan's loss for the critical batch. For DeepSeek's law a note says how far their C = M D (attention
+// included) lies from 6 N D at that shape: M / 6N = 1 + seq_len / (6 d_model) for a plain transformer.
+Hyperparams PlanHyperparams(const HyperparamsLaw& law, const Allocation& allocation, const ModelMemory& memory);
+
+// The plan JSON keys batch_tokens, batch_sequences, learning_rate, num_steps, warmup_steps, hyperparams_source,
+// critical_batch_tokens (0 without a loss), hyperparams_warnings (outside the law's range, beyond the critical batch)
+// and hyperparams_notes, added to *out. The plan's own "warnings" stay the allocation's.
+void AddHyperparamsJson(const Hyperparams& hyperparams, nlohmann::ordered_json* out);
 
 }  // namespace scaleplan
 

@@ -5,8 +5,11 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/transformer.h"
+#include "core/units.h"
 
 namespace scaleplan {
 namespace {
@@ -174,6 +177,39 @@ TEST(Hyperparams, RequestCheckNamesTheBadQuantity) {
   EXPECT_FALSE(request.Check(&why));
   EXPECT_NE(why.find("token count"), std::string::npos);
   EXPECT_THROW(ChooseHyperparams(DeepSeekHyperparamsLaw(), request), InternalError);
+}
+
+
+// A plan's hyper-parameters take the sequence length and non-embedding N of the practical shape the memory model
+// chose, and for DeepSeek's law note how far their C = M D lies from 6ND there: 1 + seq_len / (6 d_model).
+TEST(Hyperparams, PlanUsesTheShapeAndWritesItsKeys) {
+  Allocation allocation;
+  allocation.compute_flops = 1e20;
+  allocation.num_params = 8.75e8;
+  allocation.num_tokens = 1e20 / (6 * 8.75e8);
+  allocation.loss_nats = 2.55;
+  const ModelMemory memory = EstimateModelMemory(allocation.num_params, nullptr, RecomputeChoice::AUTO, 0.9);
+  ASSERT_TRUE(memory.has_shape);
+  const Hyperparams h = PlanHyperparams(DeepSeekHyperparamsLaw(), allocation, memory);
+  EXPECT_EQ(h.seq_len, static_cast<double>(memory.shape.context_length));
+  EXPECT_TRUE(Near(h.batch_tokens, 1.0171e6));
+  EXPECT_EQ(h.batch_sequences, std::llround(h.batch_tokens / h.seq_len));
+  ASSERT_EQ(h.notes.size(), 1u);
+  const double ratio = 1.0 + h.seq_len / (6.0 * static_cast<double>(memory.shape.d_model));
+  EXPECT_NE(h.notes[0].find(FormatSignificant(ratio, 4) + "x the 6ND"), std::string::npos) << h.notes[0];
+  // Step Law takes the shape's non-embedding count: its learning rate is the law's at that N.
+  const Hyperparams step = PlanHyperparams(StepLawHyperparamsLaw(), allocation, memory);
+  const double n_nonembedding = static_cast<double>(CountParameters(memory.shape).non_embedding);
+  EXPECT_TRUE(Near(step.learning_rate, 1.79 * std::pow(n_nonembedding, -0.713) *
+                                           std::pow(allocation.num_tokens, 0.307), 1e-12));
+  nlohmann::ordered_json json = {{"warnings", nlohmann::ordered_json::array()}};
+  AddHyperparamsJson(h, &json);
+  for (const char* key : {"batch_tokens", "batch_sequences", "learning_rate", "num_steps", "warmup_steps",
+                          "hyperparams_source", "critical_batch_tokens", "hyperparams_warnings", "hyperparams_notes"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_EQ(json["batch_sequences"].get<long long>(), h.batch_sequences);
+  EXPECT_TRUE(json["warnings"].empty());  // the plan's own warnings are left alone
 }
 
 }  // namespace
