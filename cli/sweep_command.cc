@@ -36,6 +36,7 @@
 #include "core/dictionary.h"
 #include "core/dictionary_runs.h"
 #include "core/error.h"
+#include "core/frontier_plan.h"
 #include "core/inference_allocation.h"
 #include "core/training_plan.h"
 #include "core/units.h"
@@ -57,6 +58,12 @@ constexpr std::string_view kColumns[] = {
     "loss",          "epochs",           "chinchilla_num_params",      "training_flops", "inference_flops",
     "total_flops",   "accelerator",      "num_accelerators",           "mfu",        "min_devices_for_memory",
     "days",          "gpu_hours",        "cost_usd",                   "feasible"};
+
+// With --layout-search, after kColumns: the searched layout of the row (core/frontier_plan.h), whose predicted MFU is
+// the mfu column (and days, GPU-hours, cost and feasible are the layout's).
+constexpr std::string_view kLayoutColumns[] = {"precision",  "tp",          "pp",           "dp",
+                                               "cp",         "ep",          "virtual_stages", "micro_batch",
+                                               "zero_stage", "recomputation", "step_seconds", "meets_max_days"};
 
 // With resampled laws, after kColumns: the interval of N, D and the loss at the law's interval level.
 constexpr std::string_view kIntervalColumns[] = {"num_params_lower", "num_params_upper", "num_tokens_lower",
@@ -237,6 +244,8 @@ struct SweepFlags {
   int num_resamples = 0;         // --bootstrap: 0 = none
   bool no_header = false;
   std::string hyperparams;        // --hyperparams: the law of the hyper-parameter columns; "" = no such columns
+  bool layout_search = false;     // --layout-search: each row's layout, MFU and time from the layout search
+  std::string precisions = "bf16";  // --precision, with --layout-search: in the place of the MFU list
   // --dictionary
   bool dictionary = false;
   std::string d_models, ks = "0", subject_params = "0", runs_path;
@@ -249,6 +258,7 @@ struct DeviceGrid {
   std::vector<std::int64_t> counts;
   std::vector<double> mfus;
   std::vector<std::string> mfu_cells;
+  std::vector<NumericType> precisions;  // with --layout-search: the innermost dimension instead of the MFUs
 
   std::uint64_t Size() const {
     return static_cast<std::uint64_t>(accelerators.size()) * counts.size() * mfus.size();
@@ -349,6 +359,9 @@ class ModelSweep {
   std::string Header() const {
     std::string header;
     for (std::string_view column : kColumns) header.append(header.empty() ? "" : ",").append(column);
+    if (flags_.layout_search) {
+      for (std::string_view column : kLayoutColumns) header.append(",").append(column);
+    }
     if (!flags_.hyperparams.empty()) header.append(",batch_tokens,batch_sequences,learning_rate,num_steps,warmup_steps");
     if (intervals_) {
       for (std::string_view column : kIntervalColumns) header.append(",").append(column);
@@ -396,6 +409,18 @@ class ModelSweep {
       for (size_t i = 0; i < std::size(bounds); ++i) cells_.Number(kIntervalColumns[i], bounds[i], &suffix_);
     }
 
+    num_tokens_ = allocation.num_tokens;
+    shape_ = flags_.layout_search ? ProposeFrontierShape(allocation.num_params) : std::nullopt;
+    if (flags_.layout_search) {
+      // The global batch the layout search splits: the hyper-parameter law's, as `plan` takes it.
+      if (!layout_batch_law_) {
+        layout_batch_law_ = ResolveHyperparamsLaw(flags_.hyperparams.empty() ? "deepseek" : flags_.hyperparams);
+      }
+      batch_tokens_ = PlanHyperparams(*layout_batch_law_, allocation,
+                                      EstimateModelMemory(allocation.num_params, nullptr, recompute_,
+                                                          flags_.training.usable_memory_fraction))
+                          .batch_tokens;
+    }
     memory_.clear();
     for (const Accelerator& accelerator : devices_.accelerators) {
       memory_.push_back(EstimateModelMemory(allocation.num_params, &accelerator, recompute_,
@@ -405,6 +430,7 @@ class ModelSweep {
 
   // Formats one row of the selected point into `line` (cleared first).
   void Row(size_t a, size_t k, size_t m, std::string* line) const {
+    if (flags_.layout_search) return LayoutRow(a, k, m, line);
     const ModelMemory& memory = memory_[a];
     TrainingPlanOptions options = flags_.training;
     options.num_accelerators = devices_.counts[k];
@@ -424,6 +450,55 @@ class ModelSweep {
     cells_.End(line);
   }
 
+  // A --layout-search row: PlanFrontier at the count (0 = the fewest for --max-days, else 90 days), as `plan`.
+  void LayoutRow(size_t a, size_t k, size_t m, std::string* line) const {
+    const Accelerator& accelerator = devices_.accelerators[a];
+    std::optional<FrontierPlan> plan;
+    if (shape_ && num_tokens_ > 0.0) {
+      FrontierRequest request;
+      request.shape = *shape_;
+      request.num_tokens = num_tokens_;
+      request.global_batch_tokens = batch_tokens_;
+      request.precision = devices_.precisions[m];
+      request.num_devices = devices_.counts[k];
+      request.max_days = flags_.training.max_days;
+      request.price_usd_per_hour = flags_.training.price_usd_per_hour;
+      request.usable_memory_fraction = flags_.training.usable_memory_fraction;
+      plan = PlanFrontier(request, accelerator);
+    }
+    const LayoutEstimate* best = plan ? plan->Best() : nullptr;
+    line->assign(prefix_);
+    cells_.Text(kColumns[12], devices_.accelerator_cells[a], line);
+    cells_.Integer(kColumns[13], plan ? plan->num_devices : devices_.counts[k], line);
+    cells_.Number(kColumns[14], best ? best->mfu : kMissing, line);
+    cells_.Integer(kColumns[15], memory_[a].min_devices_for_memory, line);
+    cells_.Number(kColumns[16], best ? plan->days : kMissing, line);
+    cells_.Number(kColumns[17], best ? plan->gpu_hours : kMissing, line);
+    cells_.Number(kColumns[18], best ? plan->cost_usd : kMissing, line);
+    cells_.Bool(kColumns[19], plan && plan->feasible, line);
+    cells_.Text(kLayoutColumns[0], cells_.Quote(NumericTypeName(devices_.precisions[m])), line);
+    const ParallelLayout layout = best ? best->layout : ParallelLayout{};
+    const std::int64_t degrees[] = {layout.tp, layout.pp, layout.dp, layout.cp, layout.ep, layout.virtual_stages,
+                                    layout.micro_batch, layout.zero_stage};
+    for (size_t i = 0; i < std::size(degrees); ++i) {
+      if (best) {
+        cells_.Integer(kLayoutColumns[1 + i], degrees[i], line);
+      } else {
+        cells_.Number(kLayoutColumns[1 + i], kMissing, line);
+      }
+    }
+    cells_.Text(kLayoutColumns[9], best ? cells_.Quote(RecomputationName(layout.recomputation)) : cells_.Quote(""),
+                line);
+    cells_.Number(kLayoutColumns[10], best ? best->step_seconds : kMissing, line);
+    if (plan && plan->meets_max_days) {
+      cells_.Bool(kLayoutColumns[11], *plan->meets_max_days, line);
+    } else {
+      cells_.Number(kLayoutColumns[11], kMissing, line);
+    }
+    line->append(suffix_);
+    cells_.End(line);
+  }
+
  private:
   const PlanLaw& law_;
   const SweepFlags& flags_;
@@ -436,6 +511,10 @@ class ModelSweep {
   bool intervals_;
   // The selected point.
   double training_flops_ = 0.0;
+  double num_tokens_ = 0.0;
+  double batch_tokens_ = 0.0;                      // --layout-search: the point's global batch
+  std::optional<HyperparamsLaw> layout_batch_law_;  // --layout-search: the law of that batch
+  std::optional<TransformerShape> shape_;  // --layout-search: the proposed shape for the point's N
   std::string prefix_;               // every column up to and including total_flops
   std::string suffix_;               // the interval columns (empty without resampled laws)
   std::vector<ModelMemory> memory_;  // per accelerator
@@ -626,7 +705,18 @@ void CheckKind(const po::variables_map& vm, bool dictionary) {
 
 DeviceGrid ParseDevices(const SweepFlags& flags, const Cells& cells) {
   DeviceGrid devices;
-  devices.mfus = ParseNumberList(flags.mfus, "--mfu", Range::FRACTION);
+  if (flags.layout_search) {
+    for (const std::string& name : SplitListOption(flags.precisions, "--precision")) {
+      const std::optional<NumericType> type = TryParseNumericType(name);
+      if (!type || (*type != NumericType::BF16 && *type != NumericType::FP8)) {
+        throw UsageError("--precision: must be bf16 or fp8: '" + name + "'");
+      }
+      devices.precisions.push_back(*type);
+      devices.mfus.push_back(kMissing);  // predicted per row
+    }
+  } else {
+    devices.mfus = ParseNumberList(flags.mfus, "--mfu", Range::FRACTION);
+  }
   devices.counts = ParseCountList(flags.counts, "--count");
   for (const std::string& name : SplitNames(flags.accelerators)) {
     devices.accelerators.push_back(ResolveAccelerator(name, ""));
@@ -638,6 +728,11 @@ DeviceGrid ParseDevices(const SweepFlags& flags, const Cells& cells) {
     std::string text;
     AppendNumber(mfu, cells.format(), &text);
     devices.mfu_cells.push_back(text);
+  }
+  for (const Accelerator& accelerator : devices.accelerators) {
+    if (flags.layout_search && !accelerator.HasInterconnect()) {
+      throw UsageError("--layout-search: " + accelerator.name + " has no interconnect figures");
+    }
   }
   return devices;
 }
@@ -779,6 +874,11 @@ int Sweep(const std::vector<std::string>& args) {
        "output file, written to a temporary file beside it and renamed at the end; - = stdout")
       ("shard", po::value(&flags.shard), "write only shard I of N (0 <= I < N) of the rows, e.g. 3/16")
       ("no-header", po::bool_switch(&flags.no_header), "leave the CSV header out");
+  options.add_options()("layout-search", po::bool_switch(&flags.layout_search),
+                        "each row's layout, predicted MFU, days and cost from the layout search (as 'plan "
+                        "--accelerator' without --mfu), with the layout columns; --precision replaces --mfu")
+      ("precision", po::value(&flags.precisions)->default_value(flags.precisions),
+       "--layout-search: GEMM precisions, comma-separated: bf16, fp8");
   options.add_options()("hyperparams", po::value(&flags.hyperparams),
                         "add batch_tokens, batch_sequences, learning_rate, num_steps and warmup_steps columns from "
                         "this law: deepseek, steplaw or a fit's JSON (as 'plan --hyperparams'; model sweeps only)");
@@ -798,6 +898,10 @@ int Sweep(const std::vector<std::string>& args) {
         "tokens_per_param, loss, epochs (empty without a limit), chinchilla_num_params, training_flops,\n"
         "inference_flops, total_flops, accelerator, num_accelerators, mfu, min_devices_for_memory (0 = none holds\n"
         "it), days, gpu_hours, cost_usd, feasible. Numbers are in shortest round-trip form.\n"
+        "--layout-search: each row's time comes from the layout search on the proposed shape for N (as 'plan\n"
+        "--accelerator'), mfu is the predicted one, and precision, tp, pp, dp, cp, ep, virtual_stages,\n"
+        "micro_batch, zero_stage, recomputation, step_seconds, meets_max_days follow feasible; the innermost\n"
+        "dimension is --precision instead of --mfu.\n"
         "With resampled laws (--bootstrap, or a --fit saved by 'fit --bootstrap') every row also has\n"
         "num_params_lower, num_params_upper, num_tokens_lower, num_tokens_upper, loss_lower, loss_upper: the\n"
         "--ci interval of the same plan under the resampled laws, as 'plan' reports it.\n"
@@ -814,6 +918,8 @@ int Sweep(const std::vector<std::string>& args) {
          "scaleplan sweep --sparsity 0,0.5,0.75,0.9 --compute 1e20,1e21   # options: sweep --sparsity 0 --help",
          "scaleplan sweep --inference-tokens 0,1T,10T --unique-tokens 0,500B --format jsonl --out sweep.jsonl",
          "scaleplan sweep --compute 1e20:1e26:13 --bootstrap --ci 0.9 --out sweep.csv   # with interval columns",
+         "scaleplan sweep --compute 1e23:1e26:4 --accelerator H100-SXM,B200 --count 1024,8192 --precision bf16,fp8 "
+         "--layout-search",
          "scaleplan fit --bootstrap --out fit.json && scaleplan sweep --fit fit.json --compute 1e22:1e25:7",
          "scaleplan sweep --compute 1e20:1e26:61 --mfu 0.3,0.4,0.5 --shard $SLURM_ARRAY_TASK_ID/16 "
          "--out part-$SLURM_ARRAY_TASK_ID.csv",
@@ -834,6 +940,11 @@ int Sweep(const std::vector<std::string>& args) {
     throw UsageError("--format must be 'csv' or 'jsonl', not '" + flags.format + "'");
   }
   CheckKind(vm, flags.dictionary);
+  if (flags.layout_search && flags.dictionary) throw UsageError("--layout-search is for model sweeps");
+  if (flags.layout_search && Given(vm, "mfu")) {
+    throw UsageError("--mfu: the layout search predicts the MFU (drop --mfu, or drop --layout-search)");
+  }
+  if (!flags.layout_search && Given(vm, "precision")) throw UsageError("--precision needs --layout-search");
   if (flags.dictionary && !Given(vm, "mfu")) {
     flags.mfus.clear();
     AppendNumber(DictionaryOptions{}.mfu, SweepFormat::CSV, &flags.mfus);  // the dictionary's default MFU

@@ -74,7 +74,8 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
   plan.global_batch_tokens =
       request.global_batch_tokens > 0.0
           ? request.global_batch_tokens
-          : DefaultGlobalBatchTokens(plan.flops_per_token * request.num_tokens, request.num_tokens);
+          : DefaultGlobalBatchTokens(6.0 * static_cast<double>(plan.counts.total) * request.num_tokens,
+                                     request.num_tokens);
   plan.price_usd_per_hour =
       request.price_usd_per_hour > 0.0 ? request.price_usd_per_hour : accelerator.price_usd_per_hour;
   plan.interconnect_source = request.interconnect_source;

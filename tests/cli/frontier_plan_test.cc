@@ -1,9 +1,9 @@
 // `scaleplan plan` with an accelerator and no --mfu: the layout search (core/frontier_plan.h) on the real binary.
-#include <cmath>
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tests/cli/cli_testing.h"
 
@@ -26,10 +26,10 @@ TEST(FrontierPlanCli, TrillionParameterPlanHasALayoutAndItsKeys) {
   EXPECT_EQ(json["interconnect_source"], "catalogue");
   EXPECT_TRUE(json["feasible"].get<bool>());
   EXPECT_TRUE(json["meets_max_days"].is_null());
-  for (const char* key : {"num_params", "num_active_params", "flops_per_token", "layout", "mfu",
-                          "flops_per_second_per_device", "hardware_flops_per_second_per_device", "step_seconds",
-                          "step_breakdown", "memory_breakdown", "days", "gpu_hours", "cost_usd", "feasible",
-                          "meets_max_days", "reasons", "layouts"}) {
+  for (const char* key :
+       {"num_params", "num_active_params", "flops_per_token", "layout", "mfu", "flops_per_second_per_device",
+        "hardware_flops_per_second_per_device", "step_seconds", "step_breakdown", "memory_breakdown", "days",
+        "gpu_hours", "cost_usd", "feasible", "meets_max_days", "reasons", "layouts"}) {
     EXPECT_TRUE(json.contains(key)) << key;
   }
   const Json& layout = json["layout"];
@@ -93,15 +93,16 @@ TEST(FrontierPlanCli, DeepSeekV3GpuHoursMatchTheReport) {
   // DeepSeek-V3 report, Table 1: pre-training on 14.8T tokens took 2,664K H800 GPU-hours on 2,048 GPUs, fp8, with
   // batches ramping to 15,360 sequences of 4,096 tokens. The model (without DualPipe's overlap of the all-to-all)
   // lands within 20%.
-  const Json json = PlanJson("--arch deepseek-v3 --tokens 14.8T --accelerator H800-SXM --count 2048 --precision fp8 "
-                             "--global-batch-tokens 62.9M");
+  const Json json = PlanJson(
+      "--arch deepseek-v3 --tokens 14.8T --accelerator H800-SXM --count 2048 --precision fp8 "
+      "--global-batch-tokens 62.9M");
   EXPECT_NEAR(json["gpu_hours"].get<double>() / 2.664e6, 1.0, 0.20);
 }
 
 TEST(FrontierPlanCli, FixedLayoutIsKeptAndFixesTheCount) {
-  const Json json =
-      PlanJson("--arch llama3-405b --tokens 15.6T --accelerator H100-SXM --layout tp=8,pp=16,dp=128 "
-               "--global-batch-tokens 16M");
+  const Json json = PlanJson(
+      "--arch llama3-405b --tokens 15.6T --accelerator H100-SXM --layout tp=8,pp=16,dp=128 "
+      "--global-batch-tokens 16M");
   EXPECT_EQ(json["num_accelerators"].get<int>(), 16384);
   EXPECT_EQ(json["layout"]["tp"].get<int>(), 8);
   EXPECT_EQ(json["layout"]["pp"].get<int>(), 16);
@@ -112,8 +113,9 @@ TEST(FrontierPlanCli, FixedLayoutIsKeptAndFixesTheCount) {
 }
 
 TEST(FrontierPlanCli, MaxDaysIsASeparateVerdict) {
-  const Result r = RunScaleplan("plan --law epoch --params 70B --accelerator H100-SXM --count 64 --max-days 5 "
-                                "--format json");
+  const Result r = RunScaleplan(
+      "plan --law epoch --params 70B --accelerator H100-SXM --count 64 --max-days 5 "
+      "--format json");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const Json json = Json::parse(r.out);
   EXPECT_TRUE(json["feasible"].get<bool>());
@@ -184,11 +186,40 @@ TEST(FrontierPlanCli, HardwareFilesAreCheckedAndOverridesApply) {
   EXPECT_LE(json["layout"]["tp"].get<int>(), 4);  // a node of 4
   EXPECT_NEAR(json["mfu"].get<double>(), json["flops_per_second_per_device"].get<double>() / 1e15, 1e-12);
   // --peak-flops replaces the peak; --devices-per-node 2 caps TP at 2.
-  const Json overridden = PlanJson("--params 7B --accelerator H100-SXM --count 64 --peak-flops 500T "
-                                   "--devices-per-node 2");
+  const Json overridden = PlanJson(
+      "--params 7B --accelerator H100-SXM --count 64 --peak-flops 500T "
+      "--devices-per-node 2");
   EXPECT_LE(overridden["layout"]["tp"].get<int>(), 2);
-  EXPECT_NEAR(overridden["mfu"].get<double>(), overridden["flops_per_second_per_device"].get<double>() / 5e14,
-              1e-12);
+  EXPECT_NEAR(overridden["mfu"].get<double>(), overridden["flops_per_second_per_device"].get<double>() / 5e14, 1e-12);
+}
+
+TEST(FrontierPlanCli, SweepRowsAreThePlansLayouts) {
+  // Each --layout-search row is `plan --accelerator A --count K --precision P` at the row's budget.
+  const Result r = RunScaleplan(
+      "sweep --law epoch --compute 1e23,1e25 --accelerator H100-SXM,B200 --count 512,0 "
+      "--precision bf16,fp8 --layout-search --format jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = testing::Lines(r.out);
+  ASSERT_EQ(lines.size(), 2u * 2 * 2 * 2);
+  for (const std::string& line : lines) {
+    const Json row = Json::parse(line);
+    const std::string count = row["num_accelerators"].get<double>() == 512 ? "512" : "0";
+    const Json plan =
+        PlanJson("--compute " + std::string(row["compute_flops"].get<double>() == 1e23 ? "1e23" : "1e25") +
+                 " --accelerator " + row["accelerator"].get<std::string>() + " --count " + count + " --precision " +
+                 row["precision"].get<std::string>());
+    EXPECT_EQ(row["num_accelerators"], plan["num_accelerators"]) << line;
+    EXPECT_EQ(row["mfu"], plan["mfu"]) << line;
+    EXPECT_EQ(row["days"], plan["days"]) << line;
+    for (const char* key :
+         {"tp", "pp", "dp", "cp", "ep", "virtual_stages", "micro_batch", "zero_stage", "recomputation"}) {
+      EXPECT_EQ(row[key], plan["layout"][key]) << key << " in " << line;
+    }
+  }
+  // --mfu and --layout-search contradict each other; --precision needs the search.
+  EXPECT_EQ(RunScaleplan("sweep --law epoch --layout-search --mfu 0.4").exit_code, 2);
+  EXPECT_EQ(RunScaleplan("sweep --law epoch --precision fp8").exit_code, 2);
+  EXPECT_EQ(RunScaleplan("sweep --law epoch --layout-search --precision fp4").exit_code, 2);
 }
 
 }  // namespace
