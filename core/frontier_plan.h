@@ -22,7 +22,8 @@ inline constexpr double kDefaultFrontierDays = 90.0;
 struct FrontierRequest {
   TransformerShape shape;
   double num_tokens = 0.0;           // training tokens (> 0)
-  double global_batch_tokens = 0.0;  // 0 = DefaultGlobalBatchTokens of the model FLOPs
+  double global_batch_tokens = 0.0;  // 0 = DefaultGlobalBatchTokens at C = 6 N D (N all parameters), the
+                                     // hyper-parameter law's batch as `plan` takes it
   NumericType precision = NumericType::BF16;
   std::int64_t num_devices = 0;     // 0 = the fewest that meet max_days (kDefaultFrontierDays when unset)
   double max_days = 0.0;            // 0 = no limit (the count search then aims at kDefaultFrontierDays)
