@@ -38,6 +38,10 @@ constexpr double kDefaultComputeFlops = 5.76e23;
 // How far beyond the fitted runs a plan may go before it is flagged.
 constexpr double kExtrapolationWarningFactor = 10.0;
 
+// The largest open English web corpora hold about 15T tokens (FineWeb, Penedo et al. 2024; Llama 3 trained on 15T):
+// a plan that trains on more without --unique-tokens is warned that the data may not exist.
+constexpr double kLargestOpenCorpusTokens = 15e12;
+
 // The wall-clock horizon for which the table also shows the device count ("to finish in 90 days").
 constexpr double kReferenceDays = 90.0;
 
@@ -114,6 +118,24 @@ void AddWarnings(const PlanLaw& law, PlanRow* row) {
     row->warnings.push_back("repeats the data " + Format("%.3g", epochs) +
                             " times: beyond about R_D* = " + Format("%.3g", law.data_constrained.R_D_star) +
                             " repetitions more epochs add almost nothing (Muennighoff et al. 2023)");
+  }
+  // Where the returns end: past this budget the loss is within kSaturationToleranceNats of the floor that no compute
+  // goes below with these unique tokens.
+  const double saturation = row->data ? DataConstrainedSaturationFlops(law.data_constrained, row->data->unique_tokens)
+                                      : 0.0;
+  if (saturation > 0.0 && compute >= saturation) {
+    row->warnings.push_back(
+        "extra compute buys almost nothing here: with " + FormatQuantity(row->data->unique_tokens) +
+        " unique tokens the loss comes within " + FormatSignificant(kSaturationToleranceNats, 2) + " of its floor, " +
+        Format("%.4f", DataConstrainedLossFloor(law.data_constrained, row->data->unique_tokens)) + ", from " +
+        Format("%.3g", saturation) + " FLOPs on: more unique data, not compute, lowers it");
+  }
+  // Without a unique-token limit, a plan may ask for more text than exists: say so past the largest open corpora.
+  if (!row->data && row->allocation.num_tokens > kLargestOpenCorpusTokens) {
+    row->warnings.push_back("trains on " + FormatQuantity(row->allocation.num_tokens) +
+                            " tokens, more than the largest open text corpora hold (about " +
+                            FormatQuantity(kLargestOpenCorpusTokens) +
+                            ", FineWeb, Penedo et al. 2024): plan the repetition with --unique-tokens");
   }
 }
 

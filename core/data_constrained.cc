@@ -138,6 +138,13 @@ double DataConstrainedLossFloor(const DataConstrainedLaw& law, double unique_tok
          law.base.B / std::pow(unique_tokens * (1.0 + law.R_D_star), law.base.beta);
 }
 
+double DataConstrainedSaturationFlops(const DataConstrainedLaw& law, double unique_tokens, double tolerance_nats) {
+  if (!(unique_tokens > 0.0) || !(tolerance_nats > 0.0)) return 0.0;
+  const std::optional<DataConstrainedAllocation> reached = LeastComputeForLossDataConstrained(
+      law, DataConstrainedLossFloor(law, unique_tokens) + tolerance_nats, unique_tokens);
+  return reached ? reached->allocation.compute_flops : 0.0;
+}
+
 std::optional<DataConstrainedAllocation> LeastComputeForLossDataConstrained(const DataConstrainedLaw& law,
                                                                             double loss_nats, double unique_tokens) {
   const std::optional<Allocation> unconstrained = law.base.LeastComputeForLoss(loss_nats);

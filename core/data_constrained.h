@@ -87,6 +87,12 @@ DataConstrainedAllocation EvaluateDataConstrained(const DataConstrainedLaw& law,
 // with U_N = N_opt(C_U). Infinite compute approaches it but never reaches it.
 double DataConstrainedLossFloor(const DataConstrainedLaw& law, double unique_tokens);
 
+// Where extra compute stops paying with U unique tokens: the least compute whose optimum is within
+// `tolerance_nats` of DataConstrainedLossFloor (0 when U is unlimited, or nothing reaches it below 1e60 FLOPs).
+inline constexpr double kSaturationToleranceNats = 1e-3;
+double DataConstrainedSaturationFlops(const DataConstrainedLaw& law, double unique_tokens,
+                                      double tolerance_nats = kSaturationToleranceNats);
+
 // The least compute whose data-constrained optimum reaches `loss_nats`, with its allocation. nullopt when the
 // target is at or below DataConstrainedLossFloor (or needs more than 1e60 FLOPs).
 std::optional<DataConstrainedAllocation> LeastComputeForLossDataConstrained(const DataConstrainedLaw& law,

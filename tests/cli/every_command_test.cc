@@ -253,5 +253,49 @@ TEST(Tables, ADictionaryColumnThatDoesNotFitIsMarked) {
       << table.out;
 }
 
+// The warnings of each JSON line of `plan ARGS --format json`, joined.
+std::vector<std::string> PlanWarnings(const std::string& args) {
+  const Result r = RunScaleplan("plan " + args + " --format json");
+  EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+  std::vector<std::string> warnings;
+  for (const std::string& line : Lines(r.out)) {
+    std::string joined;
+    const nlohmann::json plan = nlohmann::json::parse(line);
+    for (const auto& warning : plan["warnings"]) joined += warning.get<std::string>() + "\n";
+    warnings.push_back(joined);
+  }
+  return warnings;
+}
+
+TEST(PlanWarnings, PastSaturationExtraComputeIsSaidToBuyNothing) {
+  // 100B unique tokens: 3e25 and 1e27 FLOPs reach the same loss, 1,960 epochs apart.
+  const Result r = RunScaleplan("plan --compute 1e22,3e25,1e27 --unique-tokens 100B --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 3u);
+  const nlohmann::json small = nlohmann::json::parse(lines[0]), large = nlohmann::json::parse(lines[1]),
+                       huge = nlohmann::json::parse(lines[2]);
+  EXPECT_LT(large["loss"].get<double>() - huge["loss"].get<double>(), 1e-3);
+  const std::string said = "extra compute buys almost nothing here: with 100B unique tokens the loss comes within 0.001";
+  EXPECT_EQ(small["warnings"].dump().find(said), std::string::npos) << small["warnings"].dump();
+  EXPECT_NE(large["warnings"].dump().find(said), std::string::npos) << large["warnings"].dump();
+  EXPECT_NE(huge["warnings"].dump().find(said), std::string::npos) << huge["warnings"].dump();
+}
+
+TEST(PlanWarnings, MoreTokensThanOpenCorporaHoldIsSaid) {
+  // An inference-heavy plan trains a small model on tens of trillions of tokens.
+  const std::vector<std::string> heavy = PlanWarnings("--compute 1e24 --inference-tokens 1000T");
+  ASSERT_EQ(heavy.size(), 1u);
+  EXPECT_NE(heavy[0].find("tokens, more than the largest open text corpora hold (about 15T"), std::string::npos)
+      << heavy[0];
+  // Chinchilla's 1.7T tokens at 1e24 FLOPs exist; with a unique-token limit the repetition is already planned.
+  const std::vector<std::string> plain = PlanWarnings("--compute 1e24");
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].find("open text corpora"), std::string::npos) << plain[0];
+  const std::vector<std::string> limited = PlanWarnings("--compute 1e24 --inference-tokens 1000T --unique-tokens 1T");
+  ASSERT_EQ(limited.size(), 1u);
+  EXPECT_EQ(limited[0].find("open text corpora"), std::string::npos) << limited[0];
+}
+
 }  // namespace
 }  // namespace scaleplan

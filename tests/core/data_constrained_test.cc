@@ -155,6 +155,21 @@ TEST(PlanDataConstrained, LeastComputeForLossReachesTheTargetAboveTheFloor) {
   EXPECT_DOUBLE_EQ(free->allocation.compute_flops, law.base.LeastComputeForLoss(2.1)->compute_flops);
 }
 
+TEST(PlanDataConstrained, SaturationIsWhereTheLossComesWithinTheToleranceOfItsFloor) {
+  const DataConstrainedLaw law = MuennighoffC4Law();
+  const double unique_tokens = 1e11;
+  const double floor = DataConstrainedLossFloor(law, unique_tokens);
+  const double saturation = DataConstrainedSaturationFlops(law, unique_tokens);
+  ASSERT_GT(saturation, 0.0);
+  // At the point: the floor plus the tolerance; 1% less compute stays above it; beyond, at most 1e-3 left to gain.
+  EXPECT_NEAR(PlanDataConstrained(law, saturation, unique_tokens).allocation.loss_nats, floor + 1e-3, 1e-9);
+  EXPECT_GT(PlanDataConstrained(law, saturation * 0.99, unique_tokens).allocation.loss_nats, floor + 1e-3);
+  EXPECT_LT(PlanDataConstrained(law, saturation * 100, unique_tokens).allocation.loss_nats, floor + 1e-3);
+  // A looser tolerance saturates earlier; no limit never saturates.
+  EXPECT_LT(DataConstrainedSaturationFlops(law, unique_tokens, 1e-2), saturation);
+  EXPECT_EQ(DataConstrainedSaturationFlops(law, 0.0), 0.0);
+}
+
 TEST(EvaluateDataConstrained, FixedRunReportsEpochsAndLoss) {
   const DataConstrainedLaw law = MuennighoffC4Law();
   const DataConstrainedAllocation run = EvaluateDataConstrained(law, 2.81e9, 55e9, 4e9);
