@@ -286,10 +286,11 @@ TEST_F(MainWindowTest, SliderMovesTheRecommendationAndTheChartMarker) {
   EXPECT_EQ(marker->at(0).y(), expected.loss_nats);
 }
 
-// `scaleplan plan ... --format json`, parsed (one plan).
+// `scaleplan plan ... --mfu 0.4 --format json`, parsed (one plan). The Plan panel times a plan at its MFU field
+// (default TrainingPlanOptions' 0.40), which is `plan --mfu`; without it `plan --accelerator` runs the layout search.
 nlohmann::json PlanJson(const std::string& args) {
-  const testing::CommandResult result =
-      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args + " --format json");
+  const testing::CommandResult result = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args +
+                                                            " --mfu 0.4 --format json");
   EXPECT_EQ(result.exit_code, 0) << result.err;
   return nlohmann::json::parse(result.out);
 }
@@ -340,7 +341,7 @@ TEST_F(MainWindowTest, FreshWindowPlansTheHardwareAsScaleplanPlan) {
   EXPECT_TRUE(Find<QLabel>("plan_memory")->text().startsWith(QStringLiteral("does not fit")));
   const testing::CommandResult infeasible = testing::RunCommand(
       std::string(SCALEPLAN_BINARY) + " plan --compute 5.76e23 --accelerator H100-SXM --recompute selective "
-                                      "--format json");
+                                      "--mfu 0.4 --format json");
   EXPECT_EQ(infeasible.exit_code, 1);
   const auto selective_cli = nlohmann::json::parse(infeasible.out);
   EXPECT_EQ(selective.time.num_accelerators, selective_cli["num_accelerators"].get<long long>());

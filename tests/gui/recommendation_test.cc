@@ -178,10 +178,11 @@ TEST(Recommend, ExportsCarryTheNumbers) {
   EXPECT_EQ(std::stod(row.substr(row.find(',') + 1)), plan.allocation.num_params);  // full precision
 }
 
-// `scaleplan plan ... --format json`, parsed (one plan).
+// `scaleplan plan ... --mfu 0.4 --format json`, parsed (one plan). The Plan panel times a plan at its MFU field
+// (default TrainingPlanOptions' 0.40), which is `plan --mfu`; without it `plan --accelerator` runs the layout search.
 nlohmann::json PlanJson(const std::string& args) {
-  const testing::CommandResult result =
-      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args + " --format json");
+  const testing::CommandResult result = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args +
+                                                            " --mfu 0.4 --format json");
   EXPECT_EQ(result.exit_code, 0) << result.err;
   return nlohmann::json::parse(result.out);
 }
@@ -237,7 +238,8 @@ TEST(Recommend, HardwareIsScaleplanPlans) {
   EXPECT_EQ(MemoryVerdict(small.hardware).rfind("does not fit: ", 0), 0u) << MemoryVerdict(small.hardware);
   const testing::CommandResult infeasible = testing::RunCommand(
       std::string(SCALEPLAN_BINARY) +
-      " plan --law epoch --compute 1e23 --accelerator A100-40GB --count 2 --recompute selective --format json");
+      " plan --law epoch --compute 1e23 --accelerator A100-40GB --count 2 --recompute selective --mfu 0.4 "
+      "--format json");
   EXPECT_EQ(infeasible.exit_code, 1);  // `plan` reports an infeasible plan with exit code 1
   ExpectSameHardware(RecommendationToJson(small, source, settings), nlohmann::json::parse(infeasible.out));
 }
@@ -428,6 +430,26 @@ TEST(Session, RoundTripsAndNamesBadKeys) {
   EXPECT_EQ(message("{\"hardware\": {\"probe_mode\": \"slow\"}}"),
             "s.json: /hardware/probe_mode: must be quick, standard or full: 'slow'");
   EXPECT_EQ(message("{}"), "(accepted)");
+}
+
+// The window's plan carries DeepSeek LLM's batch and learning rate, as `scaleplan plan` does by default: at
+// C = 1e24, B = 2.0691e7 tokens and eta = 3.118e-4 (issue 16's check values), and its export has plan's numbers.
+TEST(Recommend, HyperparamsAreScaleplanPlans) {
+  LawSource source{FindPublishedLaw("epoch")->law, "epoch", 0};
+  PlanSettings settings;
+  settings.accelerator = "H100-SXM";
+  const Recommendation plan = Recommend(source, 1e24, settings, BundledHardwareCatalogue());
+  EXPECT_NEAR(plan.hyperparams.batch_tokens / 2.0691e7, 1.0, 1e-4);
+  EXPECT_NEAR(plan.hyperparams.learning_rate / 3.118e-4, 1.0, 1e-4);
+  const nlohmann::ordered_json gui = RecommendationToJson(plan, source, settings);
+  const nlohmann::json cli = PlanJson("--law epoch --compute 1e24");
+  for (const char* key : {"batch_tokens", "learning_rate"}) {
+    EXPECT_EQ(gui[key].get<double>(), cli[key].get<double>()) << key;
+  }
+  for (const char* key : {"batch_sequences", "num_steps", "warmup_steps"}) {
+    EXPECT_EQ(gui[key].get<long long>(), cli[key].get<long long>()) << key;
+  }
+  EXPECT_EQ(gui["hyperparams_source"].get<std::string>(), cli["hyperparams_source"].get<std::string>());
 }
 
 }  // namespace
