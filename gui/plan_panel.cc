@@ -346,6 +346,13 @@ void PlanPanel::ShowRecommendation() {
   }
   const TrainingHardware& h = plan.hardware;
   shape_->setText(ToQString(FormatShape(h.memory, a.num_params)));
+  shape_->setToolTip(tr("Batch %1 tokens (%2 sequences), learning rate %3, %4 steps, %5 warm-up: %6")
+                         .arg(ToQString(FormatQuantity(plan.hyperparams.batch_tokens, 3)))
+                         .arg(plan.hyperparams.batch_sequences)
+                         .arg(ToQString(FormatSignificant(plan.hyperparams.learning_rate, 3)))
+                         .arg(plan.hyperparams.num_steps)
+                         .arg(plan.hyperparams.warmup_steps)
+                         .arg(ToQString(plan.hyperparams.source)));
   const Accelerator& device = plan.accelerator;
   device_->setText(tr("%1: %2 dense peak, %3, %4 memory (%5)")
                        .arg(ToQString(device.name), ToQString(FormatRate(h.peak_flops_per_second, "FLOP")),

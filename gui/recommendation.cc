@@ -121,6 +121,7 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
   // The hardware side exactly as `scaleplan plan --accelerator` computes it, for 6 N D of the allocation.
   plan.hardware = PlanTrainingHardware(plan.allocation.num_params, plan.allocation.compute_flops, accelerator,
                                        settings.training, settings.recompute);
+  plan.hyperparams = PlanHyperparams(DeepSeekHyperparamsLaw(), plan.allocation, plan.hardware.memory);
   return plan;
 }
 
@@ -228,6 +229,7 @@ nlohmann::ordered_json RecommendationToJson(const Recommendation& plan, const La
   out["law"] = {{"source", source.description}, {"E", law.E},         {"A", law.A},
                 {"B", law.B},                   {"alpha", law.alpha}, {"beta", law.beta}};
   out["warnings"] = plan.warnings;
+  AddHyperparamsJson(plan.hyperparams, &out);
   out["budget_flops"] = plan.budget_flops;
   if (plan.intervals) {
     const AllocationIntervals& i = *plan.intervals;

@@ -26,6 +26,7 @@
 #include "core/chinchilla_law.h"
 #include "core/hardware.h"
 #include "core/hardware_profile.h"
+#include "core/hyperparams.h"
 #include "core/inference_allocation.h"
 #include "core/training_plan.h"
 #include "core/transformer.h"
@@ -73,6 +74,7 @@ struct Recommendation {
   std::optional<AllocationIntervals> intervals;  // of the compute-optimal plan over the bootstrap laws
   Accelerator accelerator;               // the device planned on (ResolvePlanAccelerator)
   TrainingHardware hardware;             // PlanTrainingHardware(N, 6 N D, accelerator, ...): shape, memory, time
+  Hyperparams hyperparams;               // DeepSeek LLM 2024's batch, learning rate and steps (plan's default)
   std::vector<std::string> warnings;
 };
 
