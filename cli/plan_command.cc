@@ -777,8 +777,6 @@ int Plan(const std::vector<std::string>& args) {
          "scaleplan plan --compute 1e24 --unique-tokens 500B          # only 500B unique tokens: epochs, loss",
          "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method rigl   # options: plan --sparsity 0 --help",
          "scaleplan plan --law krajewski2024 --compute 1e22          # fine-grained MoE: N, active N, D, G",
-         "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method rigl   # sparse weights (their --help)",
-         "scaleplan plan --law krajewski2024 --compute 1e22          # fine-grained MoE: N, active N, D, G",
          "scaleplan plan --compute 1e24 --inference-tokens 10T        # smaller, longer-trained, cheaper overall",
          "scaleplan plan --params 1T --accelerator H100-SXM           # frontier scale: tokens, days, devices",
          "scaleplan plan --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 30",
