@@ -48,7 +48,8 @@ std::string TableReport(const HyperparamsRuns& runs, const HyperparamsFit& fit, 
   out << line;
   for (const HyperparamsBudget& b : fit.budgets) {
     std::snprintf(line, sizeof line, "  %10s %5d %5d %10.4f %12s %12s  %s\n", FormatScientific(b.compute_flops).c_str(),
-                  b.num_runs, b.num_near_optimal, b.best_loss, b.usable ? FormatQuantity(b.batch_tokens_opt).c_str() : "-",
+                  b.num_runs, b.num_near_optimal, b.best_loss,
+                  b.usable ? FormatQuantity(b.batch_tokens_opt).c_str() : "-",
                   b.usable ? FormatSignificant(b.learning_rate_opt, 4).c_str() : "-", b.note.c_str());
     out << line;
   }
@@ -60,14 +61,18 @@ std::string TableReport(const HyperparamsRuns& runs, const HyperparamsFit& fit, 
                 fit.batch_exponent, fit.lr_coefficient, fit.lr_exponent);
   out << line;
   if (boot != nullptr && boot->num_failed < boot->options.num_resamples) {
-    std::snprintf(line, sizeof line, "  %g%% intervals: batch exponent [%.4f, %.4f], lr exponent [%.4f, %.4f] (%d of %d "
+    std::snprintf(line, sizeof line,
+                  "  %g%% intervals: batch exponent [%.4f, %.4f], lr exponent [%.4f, %.4f] (%d of %d "
                   "resamples usable)\n",
                   100 * boot->options.confidence, boot->batch_exponent.lower, boot->batch_exponent.upper,
                   boot->lr_exponent.lower, boot->lr_exponent.upper, boot->options.num_resamples - boot->num_failed,
                   boot->options.num_resamples);
     out << line;
   }
-  std::snprintf(line, sizeof line, "  DeepSeek LLM 2024 for comparison: B_opt = 0.2920 C^0.3271, lr_opt = 0.3118 C^-0.1250\n");
+  const HyperparamsLaw deepseek = DeepSeekHyperparamsLaw();
+  std::snprintf(line, sizeof line, "  DeepSeek LLM 2024 for comparison: B_opt = %.4f C^%.4f, lr_opt = %.4f C^%.4f\n",
+                deepseek.batch_coefficient, deepseek.batch_compute_exponent, deepseek.lr_coefficient,
+                deepseek.lr_compute_exponent);
   out << line;
   for (const std::string& warning : fit.warnings) out << "  warning: " << warning << '\n';
   return out.str();
@@ -113,7 +118,7 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
     PrintHelp("scaleplan fit --law hyperparams RUNS.csv [options]", options,
               {"scaleplan fit --law hyperparams sweep.csv --bootstrap",
                "scaleplan fit --law hyperparams sweep.csv --batch-col bs --seq-len 4096 --lr-col peak_lr",
-               "scaleplan fit --law hyperparams sweep.csv --out hp.json   # then: scaleplan plan --hyperparams hp.json"});
+               "scaleplan fit --law hyperparams sweep.csv --out hp.json   # then: plan --hyperparams hp.json"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
@@ -138,7 +143,9 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
   if (!out_path.empty() && fit.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {
     std::cout << json.dump(2) << '\n';
-    for (const std::string& warning : fit.warnings) std::cerr << "scaleplan fit: warning: hyperparams: " << warning << '\n';
+    for (const std::string& warning : fit.warnings) {
+      std::cerr << "scaleplan fit: warning: hyperparams: " << warning << '\n';
+    }
   } else {
     std::cout << TableReport(runs, fit, boot ? &*boot : nullptr, fit_options, budgets.size());
   }

@@ -141,7 +141,8 @@ Hyperparams ChooseHyperparams(const HyperparamsLaw& law, const HyperparamsReques
   if (std::isfinite(request.loss_nats) && request.loss_nats > 0) {
     out.critical_batch_tokens = CriticalBatchTokens(request.loss_nats);
     if (out.batch_tokens > out.critical_batch_tokens) {
-      out.warnings.push_back("the batch of " + FormatQuantity(out.batch_tokens) + " tokens exceeds the critical batch " +
+      out.warnings.push_back("the batch of " + FormatQuantity(out.batch_tokens) +
+                             " tokens exceeds the critical batch " +
                              FormatQuantity(out.critical_batch_tokens) + " tokens at loss " +
                              FormatSignificant(request.loss_nats, 4) +
                              " (Kaplan et al. 2020: B_crit = 2e8 / L^(1/0.21)): beyond it, more data parallelism "
@@ -165,13 +166,19 @@ Hyperparams PlanHyperparams(const HyperparamsLaw& law, const Allocation& allocat
   if (!request.Check(&why)) throw InputError("cannot choose hyper-parameters for this plan: " + why);
   Hyperparams out = ChooseHyperparams(law, request);
   if (law.name == "deepseek" && memory.has_shape) {
-    const double ratio = 1.0 + request.seq_len / (6.0 * static_cast<double>(memory.shape.d_model));
-    out.notes.push_back("DeepSeek's C is M D with attention included; at this shape (" +
-                           std::to_string(memory.shape.num_layers) + " x " + std::to_string(memory.shape.d_model) +
-                           ", " + std::to_string(memory.shape.context_length) + "-token sequences) that is " +
-                           FormatSignificant(ratio, 4) + "x the 6ND used here, which would move the batch by " +
-                           FormatSignificant(std::pow(ratio, 0.3271), 4) + "x and the learning rate by " +
-                           FormatSignificant(std::pow(ratio, -0.1250), 4) + "x");
+    // DeepSeek's M at this shape against the plan's 6 N (N all parameters): C_DeepSeek / C_plan = M / 6N.
+    const double m = DeepSeekFlopsPerToken(static_cast<double>(memory.shape.num_layers),
+                                           static_cast<double>(memory.shape.d_model), request.seq_len);
+    const double ratio = m / (6.0 * allocation.num_params);
+    out.notes.push_back("DeepSeek's C is M D with M = 72 n_layer d^2 + 12 n_layer d l_seq (attention included, "
+                        "embeddings not): at this shape (" +
+                        std::to_string(memory.shape.num_layers) + " x " + std::to_string(memory.shape.d_model) +
+                        ", " + FormatSignificant(request.seq_len, 6) + "-token sequences) M = " +
+                        FormatScientific(m) + " FLOPs per token, " + FormatSignificant(ratio, 4) +
+                        "x the 6N used here; with their C the batch would be " +
+                        FormatSignificant(std::pow(ratio, law.batch_compute_exponent), 4) +
+                        "x and the learning rate " + FormatSignificant(std::pow(ratio, law.lr_compute_exponent), 4) +
+                        "x");
   }
   return out;
 }

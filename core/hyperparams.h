@@ -15,8 +15,8 @@
 // 67B models (about 1e23 and 8e23 FLOPs by 6ND). These range figures are as recalled from the paper's section 3.1
 // and its Figure 3, not re-read for this code. C is DeepSeek's own compute, C = M D with
 // M = 72 n_layer d_model^2 + 12 n_layer d_model l_seq (non-embedding FLOPs per token, attention included): for a
-// plain transformer 6 N_nonembedding = 72 n_layer d_model^2, so C / (6 N D) = 1 + l_seq / (6 d_model). Their
-// allocation law is M_opt = 0.1715 C^0.5243, D_opt = 5.8316 C^0.4757 (eq. 4).
+// plain transformer 6 N_nonembedding = 72 n_layer d_model^2, so C / (6 N_nonembedding D) = 1 + l_seq / (6 d_model).
+// Their allocation law is M_opt = 0.1715 C^0.5243, D_opt = 5.8316 C^0.4757 (eq. 4).
 //
 // Step Law (Li et al. 2025, arXiv 2503.04715):
 //     eta = 1.79 N^-0.713 D^0.307,   B = 0.58 D^0.571   (B in tokens, N non-embedding)
@@ -126,7 +126,7 @@ Hyperparams ChooseHyperparams(const HyperparamsLaw& law, const HyperparamsReques
 // The hyper-parameters of one plan: C = the plan's compute (6 N D), N and D its allocation, the sequence length and
 // non-embedding N of the practical shape the memory model chose for N (4,096 tokens and all parameters when it has
 // none), and the plan's loss for the critical batch. For DeepSeek's law a note says how far their C = M D (attention
-// included) lies from 6 N D at that shape: M / 6N = 1 + seq_len / (6 d_model) for a plain transformer.
+// included, embeddings not) lies from the plan's 6 N D at that shape: M / 6N, N all parameters.
 Hyperparams PlanHyperparams(const HyperparamsLaw& law, const Allocation& allocation, const ModelMemory& memory);
 
 // The plan JSON keys batch_tokens, batch_sequences, learning_rate, num_steps, warmup_steps, hyperparams_source,

@@ -60,7 +60,8 @@ HyperparamsBudget FitBudget(const HyperparamsRuns& runs, const std::vector<size_
   budget.num_learning_rates = static_cast<int>(rates.size());
   if (total > 0) budget.compute_flops = std::exp(log_c / total);
   if (batches.size() < 2 || rates.size() < 2) {
-    budget.note = batches.size() < 2 ? "one batch size: no batch optimum" : "one learning rate: no learning-rate optimum";
+    budget.note =
+        batches.size() < 2 ? "one batch size: no batch optimum" : "one learning rate: no learning-rate optimum";
     return budget;
   }
   // The near-optimal region and its centre in log batch and log learning rate.

@@ -1,5 +1,6 @@
 // Batch-size and learning-rate laws fitted to the user's sweeps, as DeepSeek LLM fitted theirs (Bi et al. 2024, arXiv
-// 2401.02954, section 3.1): B_opt = batch_coefficient C^batch_exponent (tokens), eta_opt = lr_coefficient C^lr_exponent.
+// 2401.02954, section 3.1): B_opt = batch_coefficient C^batch_exponent (tokens) and
+// eta_opt = lr_coefficient C^lr_exponent.
 //
 // 1. The runs are grouped into compute budgets exactly as IsoFLOP groups them (core/budgets.h, GroupByBudget with
 //    the same tolerance); budgets with fewer than min_budget_runs runs are left out.

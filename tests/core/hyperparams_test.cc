@@ -86,7 +86,8 @@ TEST(Hyperparams, DeepSeekPlanRoundsToSequencesAndCountsSteps) {
   EXPECT_EQ(h.critical_batch_tokens, 0.0);  // no loss, no check
 }
 
-// N = 7e9, D = 2e12: B = 6.1280e6 tokens = 1496.08 sequences of 4,096 -> 1,496; ceil(2e12 / 6,127,616) = ceil(326,391.2) = 326,392
+// N = 7e9, D = 2e12: B = 6.1280e6 tokens = 1496.08 sequences of 4,096 -> 1,496;
+// ceil(2e12 / 6,127,616) = ceil(326,391.2) = 326,392
 // steps; warm-up 2,000. D = 2e12 is 20x beyond Step Law's largest D (about 1e11): a warning.
 TEST(Hyperparams, StepLawPlanWarnsBeyondItsGrid) {
   HyperparamsRequest request;
@@ -181,7 +182,7 @@ TEST(Hyperparams, RequestCheckNamesTheBadQuantity) {
 
 
 // A plan's hyper-parameters take the sequence length and non-embedding N of the practical shape the memory model
-// chose, and for DeepSeek's law note how far their C = M D lies from 6ND there: 1 + seq_len / (6 d_model).
+// chose, and for DeepSeek's law note how far their C = M D lies from the plan's 6ND there: M / 6N.
 TEST(Hyperparams, PlanUsesTheShapeAndWritesItsKeys) {
   Allocation allocation;
   allocation.compute_flops = 1e20;
@@ -195,8 +196,10 @@ TEST(Hyperparams, PlanUsesTheShapeAndWritesItsKeys) {
   EXPECT_TRUE(Near(h.batch_tokens, 1.0171e6));
   EXPECT_EQ(h.batch_sequences, std::llround(h.batch_tokens / h.seq_len));
   ASSERT_EQ(h.notes.size(), 1u);
-  const double ratio = 1.0 + h.seq_len / (6.0 * static_cast<double>(memory.shape.d_model));
-  EXPECT_NE(h.notes[0].find(FormatSignificant(ratio, 4) + "x the 6ND"), std::string::npos) << h.notes[0];
+  // M = 72 L d^2 + 12 L d l against 6 N, by hand from the shape.
+  const double layers = static_cast<double>(memory.shape.num_layers), d = static_cast<double>(memory.shape.d_model);
+  const double ratio = (72.0 * layers * d * d + 12.0 * layers * d * h.seq_len) / (6.0 * allocation.num_params);
+  EXPECT_NE(h.notes[0].find(FormatSignificant(ratio, 4) + "x the 6N used here"), std::string::npos) << h.notes[0];
   // Step Law takes the shape's non-embedding count: its learning rate is the law's at that N.
   const Hyperparams step = PlanHyperparams(StepLawHyperparamsLaw(), allocation, memory);
   const double n_nonembedding = static_cast<double>(CountParameters(memory.shape).non_embedding);

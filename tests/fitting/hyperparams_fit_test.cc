@@ -36,7 +36,8 @@ std::string GeneratedSweepCsv(std::uint64_t seed, const std::vector<double>& bud
         const double lr = lr_star * std::pow(2.0, 0.5 * (j + lr_shift));
         const double x = std::log(b / b_star), y = std::log(lr / lr_star);
         const double loss =
-            10.0 * std::pow(c, -0.05) * (1 + 0.004 * x * x + 0.01 * y * y + 0.002 * x * y) * std::exp(sigma * noise(rng));
+            10.0 * std::pow(c, -0.05) * (1 + 0.004 * x * x + 0.01 * y * y + 0.002 * x * y) *
+            std::exp(sigma * noise(rng));
         char line[200];
         std::snprintf(line, sizeof line, "%.10g,%.10g,%.10g,%.10g\n", c, b, lr, loss);
         csv += line;
