@@ -58,6 +58,7 @@ struct PlanRow {
   std::vector<std::string> warnings;
   std::optional<DataConstrainedAllocation> data;    // with --unique-tokens: the plan before inference
   std::optional<InferenceAwarePlan> inference;      // with --inference-tokens
+  std::optional<InferenceAwarePlan> within_budget;  // with --inference-tokens and a budget: the plan that trains on it
   ModelMemory memory;                               // without an accelerator (AUTO = selective)
   std::optional<Hyperparams> hyperparams;           // batch, learning rate, steps (--hyperparams)
   std::optional<HardwareRow> hardware;              // with --accelerator or --profile
@@ -220,6 +221,8 @@ void PlanAllocation(const PlanLaw& law, const PlanFlags& flags, const PlanReques
     if (mode == "compute-optimal") {
       row->inference =
           PlanInferenceAwareForCompute(law.data_constrained, unique_tokens, request.compute_flops, options);
+      row->within_budget =
+          PlanInferenceAwareWithinBudget(law.data_constrained, unique_tokens, request.compute_flops, options);
     } else {
       const std::optional<InferenceAwarePlan> plan =
           PlanInferenceAware(law.data_constrained, unique_tokens, base.allocation.loss_nats, options);
@@ -278,6 +281,9 @@ PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& r
   PlanRow row;
   row.mode = request.mode;
   PlanAllocation(law, flags, request, accelerator, &row);
+  // A budget's plan under an inference demand keeps the budget's compute-optimal loss and trains a smaller model on
+  // more than the budget: it is not the compute-optimal plan, and says so.
+  if (row.within_budget) row.mode = "inference-aware";
   RequireUsableAllocation(row.allocation, law.saved.description);
   row.intervals = PlanIntervals(law, flags, request, accelerator);
   AddWarnings(law, &row);
@@ -355,6 +361,16 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
     out["data_limited"] = row.data->data_limited;
     out["R_D_star"] = law.data_constrained.R_D_star;
     out["R_N_star"] = law.data_constrained.R_N_star;
+  }
+  if (row.within_budget) {
+    // The other question for the budget: the inference-aware plan that trains on exactly the budget.
+    const InferenceAwarePlan& within = *row.within_budget;
+    out["budget_flops"] = row.inference->chinchilla.compute_flops;
+    out["within_budget"] = {{"num_params", within.allocation.num_params},
+                            {"num_tokens", within.allocation.num_tokens},
+                            {"compute_flops", within.allocation.compute_flops},
+                            {"loss", within.allocation.loss_nats},
+                            {"total_flops", within.cost.total_flops}};
   }
   if (row.inference) {
     const InferenceAwarePlan& plan = *row.inference;
@@ -498,6 +514,16 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
           << " tokens, the Chinchilla-optimal model of the same loss would be "
           << FormatQuantity(p.chinchilla.num_params)
           << " on " << FormatQuantity(p.chinchilla.num_tokens) << " tokens\n";
+      if (row.within_budget) {
+        const InferenceAwarePlan& w = *row.within_budget;
+        const double budget = p.chinchilla.compute_flops;
+        out << "    the loss of the compute-optimal plan for " << FormatScientific(budget)
+            << " FLOPs at the least lifetime cost: training takes " << FormatScientific(p.allocation.compute_flops)
+            << " FLOPs, " << FormatNumber(p.allocation.compute_flops / budget) << "x the budget\n"
+            << "    within the budget instead: " << FormatQuantity(w.allocation.num_params) << " on "
+            << FormatQuantity(w.allocation.num_tokens) << " tokens, loss " << Format("%.4f", w.allocation.loss_nats)
+            << ", lifetime FLOPs " << FormatScientific(w.cost.total_flops) << "\n";
+      }
       std::snprintf(line, sizeof line,
                     "    lifetime FLOPs %s (training %s + inference %s) vs %s: %.1f%% fewer\n",
                     FormatScientific(p.cost.total_flops).c_str(), FormatScientific(p.cost.training_flops).c_str(),
@@ -677,8 +703,8 @@ int Plan(const std::vector<std::string>& args) {
        "lifetime tokens the model will process at inference (e.g. 10T): minimise training + inference FLOPs "
        "at the same loss (Sardana et al.)")
       ("accelerator", po::value(&flags.accelerator),
-       "device from the catalogue (H100-SXM, H100-PCIe, H200, A100-40GB, A100-80GB, B200, L40S, MI300X, "
-       "V100-SXM2-32GB): days, GPU-hours, cost, memory fit")
+       "device from the catalogue (H100-SXM, H100-PCIe, H800-SXM, H200, A100-40GB, A100-80GB, B200, "
+       "GB200-NVL72, MI300X, TPU-v5p, L40S, V100-SXM2-32GB): layout, days, GPU-hours, cost, memory")
       ("count", CountValue(&flags.training.num_accelerators),
        "number of devices; 0 = the fewest that hold the training state (and meet --max-days)")
       ("mfu", NumberValue<Range::FRACTION>(&flags.training.mfu),
@@ -765,9 +791,11 @@ int Plan(const std::vector<std::string>& args) {
         "                      [--unique-tokens U] [--inference-tokens T] [--accelerator NAME [--count K] ...]\n\n"
         "N is all parameters, embeddings included, as the Chinchilla law (Hoffmann et al. 2022) counts them. Kaplan\n"
         "et al. 2020's law counts non-embedding parameters only: convert before comparing the two.\n"
-        "Training compute is 6 N D; time = 6 N D / (devices x dense peak x MFU). Memory assumes a representative\n"
-        "shape for N, bf16 mixed-precision Adam (16 bytes/parameter) fully sharded, and one 4,096-token sequence\n"
-        "per device; tensor and pipeline parallelism are not modelled.",
+        "Training compute is 6 N D. With --accelerator the plan is laid out on the cluster: the model (--arch, the\n"
+        "shape options, or a practical shape for N) is split by tensor, pipeline, context, data and expert\n"
+        "parallelism with ZeRO and recomputation, and the fastest layout that fits gives the predicted MFU, the step\n"
+        "time, memory per device, days, GPU-hours and cost (without --count: the fewest devices for --max-days, 90\n"
+        "when not given). --mfu F skips the search: time = 6 N D / (devices x dense peak x F).",
         options,
         {"scaleplan plan --compute 5.76e23                 # Gopher's budget: N_opt, D_opt, loss",
          "scaleplan plan --compute 1e22,1e23,1e24 --format json",
@@ -778,7 +806,11 @@ int Plan(const std::vector<std::string>& args) {
          "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method rigl   # options: plan --sparsity 0 --help",
          "scaleplan plan --law krajewski2024 --compute 1e22          # fine-grained MoE: N, active N, D, G",
          "scaleplan plan --compute 1e24 --inference-tokens 10T        # smaller, longer-trained, cheaper overall",
-         "scaleplan plan --params 1T --accelerator H100-SXM           # frontier scale: tokens, days, devices",
+         "scaleplan plan --params 1T --accelerator H100-SXM           # frontier scale: layout, devices, days",
+         "scaleplan plan --params 100T --compute 1e27 --accelerator B200",
+         "scaleplan plan --arch deepseek-v3 --tokens 14.8T --accelerator H800-SXM --count 2048 --precision fp8",
+         "scaleplan plan --arch llama3-405b --tokens 15.6T --accelerator H100-SXM --layout tp=8,pp=16,dp=128",
+         "scaleplan plan --params 70B --accelerator H100-SXM --count 1024 --mfu 0.4   # quick: a given MFU",
          "scaleplan plan --compute 1e24 --accelerator H100-SXM --count 1024 --max-days 30",
          "scaleplan plan --params 7B --shape                          # practical shapes with exact counts",
          "scaleplan plan --compute 1e22 --accelerator H100-SXM --profile h100.json   # measured peak",

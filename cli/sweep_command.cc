@@ -833,8 +833,8 @@ int Sweep(const std::vector<std::string>& args) {
       ("compute", po::value(&flags.compute)->default_value(flags.compute),
        "budgets in FLOPs: LO:HI:COUNT (COUNT log-spaced values, both ends included) and/or a comma list")
       ("accelerator", po::value(&flags.accelerators)->default_value(flags.accelerators),
-       "catalogue devices, comma-separated (H100-SXM, H100-PCIe, H200, A100-40GB, A100-80GB, B200, L40S, MI300X, "
-       "V100-SXM2-32GB)")
+       "catalogue devices, comma-separated (H100-SXM, H100-PCIe, H800-SXM, H200, A100-40GB, A100-80GB, B200, "
+       "GB200-NVL72, MI300X, TPU-v5p, L40S, V100-SXM2-32GB)")
       ("count", po::value(&flags.counts)->default_value(flags.counts),
        "device counts, comma-separated; 0 = the fewest that hold the training state (and meet --max-days) or "
        "the dictionary")

@@ -119,8 +119,8 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
   if (request.max_days > 0.0) {
     plan.meets_max_days = best != nullptr && best->days <= request.max_days;
     if (best != nullptr && !*plan.meets_max_days) {
-      plan.reasons.push_back("takes " + FormatSignificant(best->days, 3) + " days, more than --max-days " +
-                             FormatSignificant(request.max_days, 3));
+      plan.reasons.push_back("takes " + FormatSignificant(best->days, 3) + " days, more than the limit of " +
+                             FormatSignificant(request.max_days, 3) + " days");
     }
   }
   return plan;

@@ -236,4 +236,39 @@ InferenceAwarePlan PlanInferenceAwareForCompute(const DataConstrainedLaw& law, d
   return PlanFromBaseline(law, unique_tokens, baseline.allocation.loss_nats, baseline, options);
 }
 
+InferenceAwarePlan PlanInferenceAwareWithinBudget(const DataConstrainedLaw& law, double unique_tokens,
+                                                  double compute_flops, const InferenceCostOptions& options) {
+  const InferenceAwarePlan at_budget_loss = PlanInferenceAwareForCompute(law, unique_tokens, compute_flops, options);
+  if (!(at_budget_loss.allocation.compute_flops > compute_flops)) return at_budget_loss;  // no inference: the same
+  const auto plan_for = [&](double loss_nats) {
+    std::optional<InferenceAwarePlan> plan = PlanInferenceAware(law, unique_tokens, loss_nats, options);
+    SCALEPLAN_CHECK(plan.has_value(), "a loss above the budget's is reachable");
+    return *plan;
+  };
+  // Bracket: the budget's own loss trains on more than the budget; raise the loss until the training fits.
+  double low = at_budget_loss.loss_nats;
+  double step = 0.01 * (low - DataConstrainedLossFloor(law, unique_tokens));
+  double high = low + step;
+  InferenceAwarePlan plan = plan_for(high);
+  for (int i = 0; i < 200 && plan.allocation.compute_flops > compute_flops; ++i) {
+    low = high;
+    step *= 2.0;
+    high += step;
+    plan = plan_for(high);
+  }
+  SCALEPLAN_CHECK(plan.allocation.compute_flops <= compute_flops, "no loss brings the training within the budget");
+  for (int i = 0; i < 200 && high - low > 1e-15 * high; ++i) {
+    const double middle = 0.5 * (low + high);
+    const InferenceAwarePlan candidate = plan_for(middle);
+    if (candidate.allocation.compute_flops > compute_flops) {
+      low = middle;
+    } else {
+      high = middle;
+      plan = candidate;
+      if (compute_flops - candidate.allocation.compute_flops <= 1e-7 * compute_flops) break;
+    }
+  }
+  return plan;
+}
+
 }  // namespace scaleplan

@@ -84,6 +84,14 @@ std::optional<InferenceAwarePlan> PlanInferenceAware(const DataConstrainedLaw& l
 InferenceAwarePlan PlanInferenceAwareForCompute(const DataConstrainedLaw& law, double unique_tokens,
                                                 double compute_flops, const InferenceCostOptions& options);
 
+// The other question for a budget: the inference-aware plan (least lifetime cost for its loss) whose training takes
+// exactly `compute_flops`, i.e. the lowest loss an inference-aware plan reaches within the training budget.
+// PlanInferenceAwareForCompute instead keeps the budget's compute-optimal loss and trains for more than the budget.
+// Found by bisection on the loss (the training FLOPs of the inference-aware plan fall as the loss rises); at most,
+// and within 1e-6 of, the budget.
+InferenceAwarePlan PlanInferenceAwareWithinBudget(const DataConstrainedLaw& law, double unique_tokens,
+                                                  double compute_flops, const InferenceCostOptions& options);
+
 // The lifetime FLOPs, device-hours and cost of N parameters trained on D tokens and serving options.inference_tokens.
 LifetimeCost ComputeLifetimeCost(double num_params, double num_tokens, const InferenceCostOptions& options);
 

@@ -46,27 +46,12 @@ std::optional<NumericType> TryParseClusterPrecision(const std::string& name) {
 }
 
 TransformerShape ProposeClusterShape(double num_params) {
-  ShapeProposalOptions options;
-  options.num_kv_heads = 8;
-  options.max_proposals = 20;
-  options.max_relative_error = 0.10;
-  std::vector<ShapeProposal> proposals;
-  if (num_params >= 1e6 && num_params <= 1e15) proposals = ProposeShapes(num_params, options);
-  // The head count splits over 8-way tensor parallelism; of those, d_model / layers closest to 128.
-  const auto distance = [](const ShapeProposal& proposal) {
-    return std::fabs(std::log(static_cast<double>(proposal.shape.d_model) /
-                              static_cast<double>(proposal.shape.num_layers) / 128.0));
-  };
-  const ShapeProposal* best = nullptr;
-  for (const ShapeProposal& proposal : proposals) {
-    if (proposal.shape.num_heads % 8 != 0) continue;
-    if (best == nullptr || distance(proposal) < distance(*best)) best = &proposal;
-  }
-  if (best == nullptr) {
+  const std::optional<TransformerShape> shape = ProposeFrontierShape(num_params);
+  if (!shape) {
     throw InputError("architecture: no practical transformer shape for " + FormatQuantity(num_params) +
                      " parameters: choose a published architecture");
   }
-  return best->shape;
+  return *shape;
 }
 
 FrontierRequest MakeClusterRequest(const ClusterSettings& settings, const HardwareCatalogue& catalogue,

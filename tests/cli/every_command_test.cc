@@ -297,5 +297,37 @@ TEST(PlanWarnings, MoreTokensThanOpenCorporaHoldIsSaid) {
   EXPECT_EQ(limited[0].find("open text corpora"), std::string::npos) << limited[0];
 }
 
+TEST(PlanInference, ABudgetsInferenceAwarePlanIsLabelledAndOffersTheOneWithinTheBudget) {
+  const Result plain = RunScaleplan("plan --law epoch --compute 1e24 --format json");
+  const Result r = RunScaleplan("plan --law epoch --compute 1e24 --inference-tokens 1000T --format json");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(Lines(r.out).size(), 1u);
+  const nlohmann::json optimal = nlohmann::json::parse(plain.out), row = nlohmann::json::parse(r.out);
+  // Not the compute-optimal plan: the same loss as the budget's compute-optimal plan, trained on more than the budget.
+  EXPECT_EQ(optimal["mode"], "compute-optimal");
+  EXPECT_EQ(row["mode"], "inference-aware");
+  EXPECT_EQ(row["budget_flops"].get<double>(), 1e24);
+  EXPECT_NEAR(row["loss"].get<double>(), optimal["loss"].get<double>(), 1e-9);
+  EXPECT_GT(row["compute_flops"].get<double>(), 5e24);
+  // The other answer: trains on the budget (within 1e-6), a smaller model, a higher loss, fewer lifetime FLOPs.
+  const nlohmann::json& within = row["within_budget"];
+  EXPECT_LE(within["compute_flops"].get<double>(), 1e24);
+  EXPECT_NEAR(within["compute_flops"].get<double>(), 1e24, 1e18);
+  EXPECT_NEAR(6.0 * within["num_params"].get<double>() * within["num_tokens"].get<double>(),
+              within["compute_flops"].get<double>(), 1e-9 * 1e24);
+  EXPECT_LT(within["num_params"].get<double>(), row["num_params"].get<double>());
+  EXPECT_GT(within["loss"].get<double>(), row["loss"].get<double>());
+  EXPECT_LT(within["total_flops"].get<double>(), row["total_flops"].get<double>());
+  // The table says what the row is.
+  const Result table = RunScaleplan("plan --law epoch --compute 1e24 --inference-tokens 1000T");
+  EXPECT_NE(table.out.find("  inference-aware   "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("the loss of the compute-optimal plan for 1.00e+24 FLOPs at the least lifetime cost: "
+                           "training takes "),
+            std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("    within the budget instead: "), std::string::npos) << table.out;
+}
+
 }  // namespace
 }  // namespace scaleplan

@@ -1,5 +1,6 @@
 #include "core/inference_allocation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -132,6 +133,38 @@ TEST(PlanInferenceAwareForCompute, TargetIsTheBudgetsOptimalLoss) {
   EXPECT_NEAR(plan.allocation.loss_nats, chinchilla.loss_nats, 1e-12);
   EXPECT_GT(plan.cost.training_flops, 5.76e23);  // a smaller model needs more training compute for the same loss
   EXPECT_LT(plan.cost.total_flops, plan.chinchilla_cost.total_flops);
+}
+
+TEST(PlanInferenceAwareWithinBudget, TrainsOnTheBudgetAtTheLeastLifetimeFlopsForItsLoss) {
+  DataConstrainedLaw law;
+  law.base = kEpoch;
+  InferenceCostOptions options;
+  options.inference_tokens = 1e15;
+  const double budget = 1e24;
+  const InferenceAwarePlan plan = PlanInferenceAwareWithinBudget(law, 0.0, budget, options);
+  const Allocation chinchilla = kEpoch.ComputeOptimal(budget);
+  // Exactly the training budget, a smaller model than Chinchilla's and so a higher loss.
+  EXPECT_LE(plan.allocation.compute_flops, budget);
+  EXPECT_NEAR(plan.allocation.compute_flops, budget, 1e-6 * budget);
+  EXPECT_LT(plan.allocation.num_params, chinchilla.num_params);
+  EXPECT_GT(plan.loss_nats, chinchilla.loss_nats);
+  EXPECT_NEAR(plan.allocation.loss_nats, plan.loss_nats, 1e-9);
+  // Brute force over N at that loss: D(N) = (B / (L - E - A / N^alpha))^(1/beta); none serves it for fewer FLOPs.
+  const double loss = plan.loss_nats;
+  double best = INFINITY;
+  for (double log_n = 8.0; log_n < 13.0; log_n += 1e-4) {
+    const double n = std::pow(10.0, log_n);
+    const double rest = loss - kEpoch.E - kEpoch.A / std::pow(n, kEpoch.alpha);
+    if (!(rest > 0.0)) continue;
+    const double d = std::pow(kEpoch.B / rest, 1.0 / kEpoch.beta);
+    best = std::min(best, 6.0 * n * d + 2.0 * n * options.inference_tokens);
+  }
+  EXPECT_GE(best, plan.cost.total_flops * (1.0 - 1e-6));
+  EXPECT_NEAR(best, plan.cost.total_flops, 1e-4 * best);
+  // Without inference the question has one answer: the compute-optimal plan.
+  options.inference_tokens = 0.0;
+  EXPECT_NEAR(PlanInferenceAwareWithinBudget(law, 0.0, budget, options).allocation.num_params, chinchilla.num_params,
+              1e-9 * chinchilla.num_params);
 }
 
 TEST(PlanInferenceAware, DataConstrainedMatchesBruteForce) {
