@@ -127,6 +127,12 @@ int PlanSparseModels(const std::vector<std::string>& args) {
        "static, set, rigl, snfs or gmp: how the mask is trained, which sets the FLOPs (Evci et al. 2020)")
       ("update-interval", po::value(&training.update_interval_steps)->default_value(training.update_interval_steps),
        "rigl, set: steps between mask updates")
+      ("update-end", po::value(&training.update_end_fraction)->default_value(training.update_end_fraction),
+       "rigl: the fraction of training after which the mask stops changing (Evci et al.: 0.8)")
+      ("prune-begin", po::value(&training.prune_begin_fraction)->default_value(training.prune_begin_fraction),
+       "gmp: the fraction of training at which pruning begins (dense before)")
+      ("prune-end", po::value(&training.prune_end_fraction)->default_value(training.prune_end_fraction),
+       "gmp: the fraction of training at which the final sparsity is reached")
       ("sparse-speedup", po::value(&speedup_text),
        "the speed-up sparse steps achieve on the hardware: 1 (default) for unstructured sparsity on tensor cores, up "
        "to about 2 for 2:4 at sparsity 0.5; scales time (dense_equivalent_flops), not the FLOPs counted")
@@ -235,6 +241,12 @@ int SweepSparseModels(const std::vector<std::string>& args) {
       ("sparse-method", po::value(&method_text)->default_value(method_text), "static, set, rigl, snfs or gmp")
       ("update-interval", po::value(&training.update_interval_steps)->default_value(training.update_interval_steps),
        "rigl, set: steps between mask updates")
+      ("update-end", po::value(&training.update_end_fraction)->default_value(training.update_end_fraction),
+       "rigl: the fraction of training after which the mask stops changing")
+      ("prune-begin", po::value(&training.prune_begin_fraction)->default_value(training.prune_begin_fraction),
+       "gmp: the fraction of training at which pruning begins")
+      ("prune-end", po::value(&training.prune_end_fraction)->default_value(training.prune_end_fraction),
+       "gmp: the fraction of training at which the final sparsity is reached")
       ("sparse-speedup", po::value(&speedup_text), "the speed-up sparse steps achieve (default 1)")
       ("format", po::value(&format)->default_value(format), "csv (with a header) or jsonl")
       ("out,o", po::value(&out_path), "write the rows to this file instead of stdout");

@@ -129,5 +129,20 @@ TEST(SparsePlanCliTest, PlanWithASavedSparseFitUsesItsCoefficients) {
   EXPECT_NEAR(6.0 * plan["num_params"].get<double>() * d * 0.5, 1e21, 1e21 * 1e-9);  // static: r(S) = 1 - S
 }
 
+TEST(SparsePlanCliTest, ScheduleOptionsSetTheMethodsFlops) {
+  // RigL updating to the end: every step costs (3 f_S dT + 2 f_S + f_D) / (dT + 1); S 0.9, dT 100: 0.10297 of dense.
+  const nlohmann::json rigl = JsonOf(
+      RunScaleplan("plan --compute 1e21 --sparsity 0.9 --sparse-method rigl --update-end 1 --format json"));
+  EXPECT_NEAR(rigl["flops_fraction_of_dense"].get<double>(), 31.2 / 303.0, 1e-12);
+  // GMP pruning over the whole run: the cubic schedule's mean density, 1 - 3 S / 4.
+  const nlohmann::json gmp = JsonOf(RunScaleplan(
+      "plan --compute 1e21 --sparsity 0.8 --sparse-method gmp --prune-begin 0 --prune-end 1 --format json"));
+  EXPECT_NEAR(gmp["flops_fraction_of_dense"].get<double>(), 1.0 - 0.75 * 0.8, 1e-12);
+  const CommandResult bad = RunScaleplan("plan --compute 1e21 --sparsity 0.8 --sparse-method gmp --prune-begin 0.9 "
+                                         "--prune-end 0.5");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("pruning must begin and end within the run"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace scaleplan::testing
