@@ -42,6 +42,10 @@ constexpr double kExtrapolationWarningFactor = 10.0;
 // a plan that trains on more without --unique-tokens is warned that the data may not exist.
 constexpr double kLargestOpenCorpusTokens = 15e12;
 
+// Without --max-days no length is a limit, but a plan longer than this is flagged in its verdict: a year is several
+// times the wall-clock of any published frontier training run, and more than a hardware generation.
+constexpr double kLongRunDays = 365.0;
+
 // The wall-clock horizon for which the table also shows the device count ("to finish in 90 days").
 constexpr double kReferenceDays = 90.0;
 
@@ -306,11 +310,18 @@ PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& r
       hardware.devices_for_reference_days = static_cast<std::int64_t>(
           std::min(9e18, std::max(1.0, std::ceil(training_flops / (per_device * kReferenceDays * kSecondsPerDay)))));
     }
+    if (hardware.time.feasible && !(flags.training.max_days > 0.0) && hardware.time.days > kLongRunDays) {
+      row.warnings.push_back("takes " + Format("%.0f", hardware.time.days) + " days on " +
+                             std::to_string(hardware.time.num_accelerators) + " devices, more than " +
+                             Format("%.0f", kLongRunDays) + " (feasible only because no --max-days was given; " +
+                             std::to_string(hardware.devices_for_reference_days) + " devices finish in " +
+                             Format("%.0f", kReferenceDays) + " days)");
+    }
     row.hardware = hardware;
   }
   if (flags.shape) {
     if (row.allocation.num_params >= 1e6 && row.allocation.num_params <= 1e15) {
-      row.shapes = ProposeShapes(row.allocation.num_params);
+      row.shapes = ProposeFrontierShapes(row.allocation.num_params);
     }
   }
   return row;
@@ -559,14 +570,19 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
       out << "    fewest devices: " << h.memory.min_devices_for_memory << " to hold the training state"
           << (h.memory.min_devices_for_memory == 0 ? " (none can)" : "") << ", " << h.memory.min_devices_for_state
           << " for the model state alone, " << h.devices_for_reference_days << " to finish in 90 days\n";
-      out << "    verdict: " << (h.time.feasible ? "feasible" : "INFEASIBLE") << '\n';
+      out << "    verdict: " << (h.time.feasible ? "feasible" : "INFEASIBLE")
+          << (h.time.feasible && !(flags.training.max_days > 0.0) && h.time.days > kLongRunDays
+                  ? ", but longer than " + Format("%.0f", kLongRunDays) + " days (no --max-days given)"
+                  : std::string())
+          << '\n';
       for (const std::string& reason : h.verdict.reasons) out << "      - " << reason << '\n';
     }
     if (row.frontier) PrintFrontier(*row.frontier, FrontierShape(flags, row.allocation.num_params), flags, out);
     if (flags.shape) {
       out << "  shapes for " << FormatQuantity(row.allocation.num_params)
-          << " (SwiGLU, 32k vocabulary, 4,096 context, head_dim 128):\n";
-      if (row.shapes.empty()) out << "    none within 5%\n";
+          << " (SwiGLU, 32k vocabulary, 4,096 context, head_dim 128, 8 KV heads, heads a multiple of 8 for\n"
+          << "  8-way tensor parallelism; within 10% of N, ranked by d_model / layers nearest 128):\n";
+      if (row.shapes.empty()) out << "    none within 10%\n";
       for (const ShapeProposal& p : row.shapes) {
         std::snprintf(line, sizeof line,
                       "    layers %5lld  d_model %6lld  heads %4lld  d_ff %6lld  vocab %lld  params %lld (%+.2f%%)\n",

@@ -1,5 +1,6 @@
 #include "core/frontier_plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -27,23 +28,29 @@ LayoutRequest ToLayoutRequest(const FrontierRequest& request, double global_batc
 
 }  // namespace
 
-std::optional<TransformerShape> ProposeFrontierShape(double num_params) {
-  if (!(num_params >= 1e6 && num_params <= 1e15)) return std::nullopt;
+std::vector<ShapeProposal> ProposeFrontierShapes(double num_params, int max_proposals) {
+  if (!(num_params >= 1e6 && num_params <= 1e15)) return {};
   ShapeProposalOptions options;
   options.num_kv_heads = 8;
-  options.max_proposals = 20;
+  options.max_proposals = 40;
   options.max_relative_error = 0.10;
-  const std::vector<ShapeProposal> proposals = ProposeShapes(num_params, options);
+  std::vector<ShapeProposal> ranked;
+  for (ShapeProposal& proposal : ProposeShapes(num_params, options)) {
+    if (proposal.shape.num_heads % 8 == 0) ranked.push_back(std::move(proposal));
+  }
   const auto distance = [](const ShapeProposal& p) {
     return std::fabs(std::log(static_cast<double>(p.shape.d_model) / static_cast<double>(p.shape.num_layers) / 128.0));
   };
-  const ShapeProposal* best = nullptr;
-  for (const ShapeProposal& proposal : proposals) {
-    if (proposal.shape.num_heads % 8 != 0) continue;
-    if (best == nullptr || distance(proposal) < distance(*best)) best = &proposal;
-  }
-  if (best == nullptr) return std::nullopt;
-  return best->shape;
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](const ShapeProposal& a, const ShapeProposal& b) { return distance(a) < distance(b); });
+  if (ranked.size() > static_cast<size_t>(std::max(0, max_proposals))) ranked.resize(std::max(0, max_proposals));
+  return ranked;
+}
+
+std::optional<TransformerShape> ProposeFrontierShape(double num_params) {
+  const std::vector<ShapeProposal> ranked = ProposeFrontierShapes(num_params, 1);
+  if (ranked.empty()) return std::nullopt;
+  return ranked.front().shape;
 }
 
 bool FrontierRequest::Check(std::string* why) const {

@@ -59,6 +59,9 @@ struct FrontierPlan {
 // most common published ratio). nullopt outside [1e6, 1e15] parameters or when none qualifies.
 std::optional<TransformerShape> ProposeFrontierShape(double num_params);
 
+// The same candidates ranked, best first (at most max_proposals): what `plan --shape` lists.
+std::vector<ShapeProposal> ProposeFrontierShapes(double num_params, int max_proposals = 5);
+
 // Options are checked with SCALEPLAN_CHECK: front ends call FrontierRequest::Check first. Never throws for a plan
 // that does not fit: the result says why.
 FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& accelerator);

@@ -182,13 +182,24 @@ TEST(PlanCli, ShapesHaveExactCounts) {
   const Json json = Json::parse(r.out);
   ASSERT_FALSE(json["shapes"].empty());
   for (const Json& shape : json["shapes"]) {
-    // Count written out: embedding + unembedding V d, per layer attention 4 d^2 (multi-head), SwiGLU 3 d f and
-    // two RMSNorms 2 d, plus the final norm d.
+    // Count written out: embedding + unembedding V d, per layer attention 2 d^2 + 2 d x 8 x 128 (8 KV heads of
+    // 128), SwiGLU 3 d f and two RMSNorms 2 d, plus the final norm d.
     const double d = shape["d_model"], f = shape["d_ff"], v = shape["vocab_size"], l = shape["num_layers"];
-    const double count = 2 * v * d + l * (4 * d * d + 3 * d * f + 2 * d) + d;
+    const double count = 2 * v * d + l * (2 * d * d + 2 * d * 1024 + 3 * d * f + 2 * d) + d;
     EXPECT_EQ(shape["num_params"].get<double>(), count);
-    EXPECT_NEAR(count / 7e9, 1.0, 0.05);
+    EXPECT_NEAR(count / 7e9, 1.0, 0.10);
     EXPECT_EQ(static_cast<long long>(shape["d_model"].get<double>()) % 128, 0);
+    // Heads split over 8-way tensor parallelism.
+    EXPECT_EQ(static_cast<long long>(shape["num_heads"].get<double>()) % 8, 0);
+    EXPECT_EQ(shape["num_kv_heads"].get<double>(), 8);
+  }
+  // Ranked by aspect ratio: d_model / layers moves away from 128 down the list.
+  double previous = 0;
+  for (const Json& shape : json["shapes"]) {
+    const double distance =
+        std::fabs(std::log(shape["d_model"].get<double>() / shape["num_layers"].get<double>() / 128.0));
+    EXPECT_GE(distance, previous);
+    previous = distance;
   }
 }
 
