@@ -329,5 +329,27 @@ TEST(PlanInference, ABudgetsInferenceAwarePlanIsLabelledAndOffersTheOneWithinThe
   EXPECT_NE(table.out.find("    within the budget instead: "), std::string::npos) << table.out;
 }
 
+TEST(PlanVerdict, APlanOverAYearIsFlaggedWhenNoMaxDaysWasGiven) {
+  // The fewest devices that hold 1T parameters' training state take 600 days: feasible only in name.
+  const Result r = RunScaleplan("plan --law epoch --params 1T --accelerator H100-SXM --mfu 0.4 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json plan = nlohmann::json::parse(r.out);
+  ASSERT_GT(plan["days"].get<double>(), 365.0);
+  EXPECT_TRUE(plan["feasible"].get<bool>());
+  char expected[160];
+  std::snprintf(expected, sizeof expected, "takes %.0f days on %lld devices, more than 365 (feasible only because no "
+                "--max-days was given", plan["days"].get<double>(), plan["num_accelerators"].get<long long>());
+  EXPECT_NE(plan["warnings"].dump().find(expected), std::string::npos) << plan["warnings"].dump();
+  const Result table = RunScaleplan("plan --law epoch --params 1T --accelerator H100-SXM --mfu 0.4");
+  EXPECT_NE(table.out.find("    verdict: feasible, but longer than 365 days (no --max-days given)\n"),
+            std::string::npos)
+      << table.out;
+  // A limit the user gave is the limit: no flag within it.
+  const Result limited = RunScaleplan("plan --law epoch --params 1T --accelerator H100-SXM --mfu 0.4 --max-days 700");
+  EXPECT_EQ(limited.exit_code, 0) << limited.err;
+  EXPECT_NE(limited.out.find("    verdict: feasible\n"), std::string::npos) << limited.out;
+  EXPECT_EQ(limited.out.find("longer than 365 days"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace scaleplan

@@ -1,5 +1,6 @@
 // Every example that a command's --help prints runs and exits 0, as a new user would type it: in a folder that
-// holds the files the examples name (runs.csv, fit.json, golden.json, a probe profile, dictionary runs, data/).
+// holds the files the examples name (runs.csv, fit.json, golden.json, a probe profile, dictionary runs, a
+// hyper-parameter sweep, data/).
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -111,6 +112,8 @@ const fs::path& Template() {
     fs::copy_file(SourcePath("tests/bad_input/profile_valid.json"), made / "profile.json");
     fs::copy_file(SourcePath("tests/bad_input/profile_valid.json"), made / "h100.json");
     fs::copy_file(SourcePath("data/dictionary_runs_generated.csv"), made / "my_runs.csv");
+    // A learning-rate and batch sweep (fit --law hyperparams).
+    fs::copy_file(SourcePath("data/marin2026_isoflop_dclm.csv"), made / "sweep.csv");
     fs::create_directory_symlink(SourcePath("data"), made / "data");
     const std::string in_dir = "cd '" + made.string() + "' && '" + SCALEPLAN_BINARY + "' ";
     EXPECT_EQ(RunCommand(in_dir + "fit --out fit.json").exit_code, 0);
