@@ -485,6 +485,7 @@ void PrintFrontier(const FrontierPlan& plan, const TransformerShape& shape, cons
   }
   if (plan.meets_max_days) out << "  meets --max-days: " << (*plan.meets_max_days ? "yes" : "NO") << '\n';
   for (const std::string& reason : plan.reasons) out << "      - " << reason << '\n';
+  for (const std::string& note : plan.notes) out << "  note: " << note << '\n';
 }
 
 void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const PlanFlags& flags, std::ostream& out) {

@@ -115,6 +115,14 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
   const LayoutEstimate* best = plan.Best();
   plan.feasible = best != nullptr;
   if (best != nullptr) {
+    if (std::fabs(best->global_batch_tokens - plan.global_batch_tokens) > 0.5) {
+      plan.notes.push_back("global batch " + FormatQuantity(plan.global_batch_tokens) + " tokens rounded to " +
+                           std::to_string(best->global_batch_sequences) + " sequences of " +
+                           std::to_string(request.shape.context_length) + " tokens (" +
+                           FormatQuantity(best->global_batch_tokens) +
+                           "): whole sequences, and whole micro-batches for each of the " +
+                           std::to_string(best->layout.dp) + " data-parallel replicas");
+    }
     plan.days = best->days;
     plan.gpu_hours = best->device_hours;
     plan.cost_usd = best->device_hours * plan.price_usd_per_hour;
@@ -197,6 +205,7 @@ void AddFrontierPlanJson(const FrontierPlan& plan, nlohmann::ordered_json* out) 
   json["feasible"] = plan.feasible;
   json["meets_max_days"] = plan.meets_max_days ? nlohmann::ordered_json(*plan.meets_max_days) : nullptr;
   json["reasons"] = plan.reasons;
+  json["notes"] = plan.notes;
   nlohmann::ordered_json layouts = nlohmann::ordered_json::array();
   for (const LayoutEstimate& estimate : plan.search.best) {
     nlohmann::ordered_json entry = LayoutEstimateJson(estimate);

@@ -47,6 +47,7 @@ struct FrontierPlan {
   bool feasible = false;               // some layout fits in memory on num_devices
   std::optional<bool> meets_max_days;  // with max_days
   std::vector<std::string> reasons;    // why not feasible, or why max_days is not met
+  std::vector<std::string> notes;      // e.g. how the global batch was rounded
   double days = 0.0, gpu_hours = 0.0, cost_usd = 0.0, price_usd_per_hour = 0.0;
   std::string interconnect_source;
 

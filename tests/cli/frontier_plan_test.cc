@@ -110,6 +110,11 @@ TEST(FrontierPlanCli, FixedLayoutIsKeptAndFixesTheCount) {
   // 16M tokens = 1,953.1 sequences of 8,192, rounded to a whole number of micro-batches per replica.
   EXPECT_EQ(json["global_batch_sequences"].get<int>() % 128, 0);
   EXPECT_NEAR(json["global_batch_sequences"].get<double>() * 8192 / 16e6, 1.0, 0.04);
+  ASSERT_EQ(json["notes"].size(), 1u);
+  EXPECT_NE(json["notes"][0].get<std::string>().find(
+                "rounded to " + std::to_string(json["global_batch_sequences"].get<int>()) + " sequences of 8192 tokens"),
+            std::string::npos)
+      << json["notes"][0];
 }
 
 TEST(FrontierPlanCli, MaxDaysIsASeparateVerdict) {
