@@ -20,6 +20,8 @@ enum ExitCode : int {
   kExitInputError = 3,    // bad input: a missing, unreadable or malformed file (CSV, JSON) or value
   kExitFitFailed = 4,     // the fit did not converge to a usable optimum
   kExitIoError = 5,       // an output file could not be written (the old file, if any, is left untouched)
+  kExitCollectiveFailed = 6,  // probe --collectives: a wrong result, ranks that disagree, or a collective past its
+                              // timeout (gpu_probe/mpi_collectives.h kCollectiveTimeoutExit)
   kExitInternal = 70,     // a bug: please report it with the command line
 };
 

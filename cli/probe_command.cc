@@ -8,8 +8,13 @@
 #include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/hardware_profile.h"
+#include "gpu_probe/collectives.h"
+#include "gpu_probe/host_info.h"
 #include "gpu_probe/probe.h"
 #include "gpu_probe/report.h"
+#if SCALEPLAN_HAS_MPI
+#include "gpu_probe/mpi_collectives.h"
+#endif
 
 namespace scaleplan::cli {
 namespace {
@@ -23,8 +28,51 @@ probe::BackendChoice ParseBackend(const std::string& name) {
   throw UsageError("--backend must be 'auto', 'cpu' or 'cuda', not '" + name + "'");
 }
 
+// probe --collectives: every rank of the job runs this; rank 0 alone prints and writes.
+int ProbeCollectives(const probe::CollectiveProbeOptions& options, OutputFormat output, const std::string& out_path) {
+#if SCALEPLAN_HAS_MPI
+  static_assert(probe::kCollectiveTimeoutExit == kExitCollectiveFailed);
+  probe::CollectiveProbeResult result;
+  try {
+    result = probe::RunCollectiveProbe(options);
+  } catch (const probe::NothingToMeasureError& error) {
+    std::cerr << "scaleplan probe: error: --collectives: " << error.what() << '\n';
+    return kExitUsage;
+  } catch (const probe::CollectiveCheckError& error) {
+    if (error.reports()) {
+      std::cerr << "scaleplan probe: error: --collectives: " << error.what() << " (no profile written)\n";
+    }
+    return kExitCollectiveFailed;
+  }
+  if (!result.is_root) return kExitOk;
+  HardwareProfile profile;
+  profile.backend = "cpu";
+  profile.host = probe::CollectHostInfo(1);
+  profile.device = profile.host.cpu_model;
+  profile.interconnect = result.interconnect;
+  const std::string json = HardwareProfileToJson(profile);
+  if (!out_path.empty()) WriteFileAtomically(out_path, json);
+  for (const std::string& note : result.notes) std::cerr << "scaleplan probe: note: " << note << '\n';
+  if (output == OutputFormat::JSON) {
+    std::cout << json;
+  } else {
+    std::cout << probe::FormatCollectivesTable(result.interconnect);
+    if (!out_path.empty()) std::cout << "\nprofile written to " << out_path << '\n';
+  }
+  return kExitOk;
+#else
+  (void)options;
+  (void)output;
+  (void)out_path;
+  std::cerr << "scaleplan probe: error: --collectives: this scaleplan was built without MPI (install "
+               "libopenmpi-dev, scripts/install_deps.sh, and reconfigure)\n";
+  return kExitUsage;
+#endif
+}
+
 int Probe(const std::vector<std::string>& args) {
   probe::ProbeOptions probe_options;
+  probe::CollectiveProbeOptions collective_options;
   std::string backend = "auto";
   std::string format;
   std::string out_path;
@@ -38,6 +86,10 @@ int Probe(const std::vector<std::string>& args) {
        "CPU threads for the kernels and OpenBLAS (0 = every CPU this process may use)")
       ("max-seconds-per-shape", NumberValue<Range::NON_NEGATIVE>(&probe_options.max_seconds_per_shape),
        "time budget per timed shape; larger GEMMs run with a smaller batch, others are skipped (0 = the mode's)")
+      ("collectives", "measure the interconnect instead: all-reduce, all-gather, reduce-scatter, all-to-all and "
+                      "send/recv over MPI, 1 KiB..1 GiB (--quick: 4 sizes up to 16 MiB); start with mpirun or srun")
+      ("collective-timeout", NumberValue<Range::POSITIVE>(&collective_options.timeout_seconds),
+       "--collectives: seconds each collective may take at one size before the job is ended (exit 6)")
       ("out,o", po::value(&out_path), "write the profile JSON to this file (read by 'plan --profile')");
   AddFormatOption(&options, &format);
   po::variables_map vm;
@@ -47,13 +99,21 @@ int Probe(const std::vector<std::string>& args) {
               options,
               {"scaleplan probe --quick                         # a first look, under a minute",
                "scaleplan probe --out profile.json              # the standard sweep, saved for 'plan --profile'",
-               "scaleplan probe --backend cpu --threads 8 --full --format json > cpu.json"});
+               "scaleplan probe --backend cpu --threads 8 --full --format json > cpu.json",
+               "mpirun -np 8 scaleplan probe --collectives --out cluster.json  # the interconnect"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
   if (vm.count("quick") && vm.count("full")) throw UsageError("give either --quick or --full, not both");
   if (vm.count("quick")) probe_options.mode = probe::ProbeMode::QUICK;
   if (vm.count("full")) probe_options.mode = probe::ProbeMode::FULL;
+  if (vm.count("collectives")) {
+    if (vm.count("full")) throw UsageError("--collectives takes --quick or nothing, not --full");
+    collective_options.quick = vm.count("quick") > 0;
+    std::string why;
+    if (!collective_options.Check(&why)) throw UsageError(why);
+    return ProbeCollectives(collective_options, output, out_path);
+  }
   probe_options.backend = ParseBackend(backend);
   std::string why;
   if (!probe_options.Check(&why)) throw UsageError(why);

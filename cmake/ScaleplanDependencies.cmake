@@ -60,3 +60,17 @@ if(SCALEPLAN_WITH_CUDA)
     message(STATUS "scaleplan: nvcc not found: the CUDA probe backend is turned off (the CPU backend remains)")
   endif()
 endif()
+
+# MPI (Debian: openmpi-bin, libopenmpi-dev): the interconnect probe, `probe --collectives`, in its own library that
+# only the scaleplan binary links. Without it the option stays and says why it is missing.
+set(SCALEPLAN_HAS_MPI OFF)
+if(SCALEPLAN_WITH_MPI)
+  enable_language(C)  # FindMPI's C component compiles a C test program; we call the C API from C++
+  find_package(MPI COMPONENTS C QUIET)
+  if(MPI_C_FOUND)
+    set(SCALEPLAN_HAS_MPI ON)
+    message(STATUS "scaleplan: MPI found (${MPI_C_LIBRARIES}): probe --collectives on")
+  else()
+    message(STATUS "scaleplan: MPI not found: probe --collectives is turned off (apt-get install libopenmpi-dev)")
+  endif()
+endif()

@@ -44,21 +44,23 @@ double CollectiveSeconds(Collective collective, double bytes, std::int64_t ranks
   SCALEPLAN_CHECK(bytes >= 0.0, "a collective cannot move negative bytes");
   if (ranks <= 1 || bytes == 0.0) return 0.0;
   SCALEPLAN_CHECK(link.busbw_bytes_per_second > 0.0, "a link needs a positive bus bandwidth");
-  double steps = 1.0;
+  return BusBandwidthFactor(collective, ranks) * bytes / link.busbw_bytes_per_second +
+         CollectiveLatencySteps(collective, ranks) * link.latency_seconds;
+}
+
+double CollectiveLatencySteps(Collective collective, std::int64_t ranks) {
+  if (ranks <= 1) return 0.0;
   switch (collective) {
     case Collective::ALL_REDUCE:
-      steps = 2.0 * static_cast<double>(std::bit_width(static_cast<std::uint64_t>(ranks - 1)));
-      break;
+      return 2.0 * static_cast<double>(std::bit_width(static_cast<std::uint64_t>(ranks - 1)));
     case Collective::ALL_GATHER:
     case Collective::REDUCE_SCATTER:
     case Collective::ALL_TO_ALL:
-      steps = static_cast<double>(ranks - 1);
-      break;
+      return static_cast<double>(ranks - 1);
     case Collective::SEND_RECV:
-      steps = 1.0;
-      break;
+      return 1.0;
   }
-  return BusBandwidthFactor(collective, ranks) * bytes / link.busbw_bytes_per_second + steps * link.latency_seconds;
+  return 1.0;
 }
 
 LinkModel IntraNodeLink(const Accelerator& accelerator) {

@@ -36,6 +36,9 @@ struct LinkModel {
 // The bus-bandwidth factor F(n) above; 0 for n = 1 (nothing moves).
 double BusBandwidthFactor(Collective collective, std::int64_t ranks);
 
+// The latency steps above: 2 ceil(log2 n) all-reduce, n - 1 ring collectives, 1 send/recv; 0 for n <= 1.
+double CollectiveLatencySteps(Collective collective, std::int64_t ranks);
+
 // Seconds for one collective of `bytes` (nccl-tests' S) among `ranks` over `link`; 0 when ranks <= 1.
 double CollectiveSeconds(Collective collective, double bytes, std::int64_t ranks, const LinkModel& link);
 

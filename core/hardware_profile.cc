@@ -174,7 +174,95 @@ Json WriteKernel(const KernelMeasurement& kernel) {
               {"roofline_fraction", kernel.roofline_fraction}};
 }
 
+bool IsCollectiveName(const std::string& name) {
+  return name == "all_reduce" || name == "all_gather" || name == "reduce_scatter" || name == "all_to_all" ||
+         name == "send_recv";
+}
+
+InterconnectProfile ReadInterconnect(const Json& json, const std::string& source) {
+  const ObjectReader in(json, "interconnect", source);
+  InterconnectProfile interconnect;
+  interconnect.ranks = in.Integer("ranks", 2);
+  interconnect.nodes = in.Integer("nodes", 1);
+  interconnect.ranks_per_node = in.Integer("ranks_per_node", 1);
+  if (interconnect.nodes > interconnect.ranks) {
+    in.Fail(in.PathOf("nodes"), "more nodes than ranks", in.Require("nodes"));
+  }
+  interconnect.backend = in.String("backend");
+  if (interconnect.backend != "mpi" && interconnect.backend != "nccl") {
+    in.Fail(in.PathOf("backend"), "expected \"mpi\" or \"nccl\"", in.Require("backend"));
+  }
+  const auto name_and_scope = [&](const ObjectReader& entry, std::string* name, std::string* scope) {
+    *name = entry.String("name");
+    if (!IsCollectiveName(*name)) {
+      entry.Fail(entry.PathOf("name"),
+                 "expected all_reduce, all_gather, reduce_scatter, all_to_all or send_recv", entry.Require("name"));
+    }
+    *scope = entry.String("scope");
+    if (*scope != "intra_node" && *scope != "inter_node") {
+      entry.Fail(entry.PathOf("scope"), "expected \"intra_node\" or \"inter_node\"", entry.Require("scope"));
+    }
+  };
+  in.Array("collectives", /*required=*/true, [&](const Json& item, const std::string& path) {
+    const ObjectReader entry(item, path, source);
+    CollectiveMeasurement measurement;
+    name_and_scope(entry, &measurement.name, &measurement.scope);
+    measurement.ranks = entry.Integer("ranks", 2);
+    measurement.bytes = entry.Number("bytes", /*strictly_positive=*/true);
+    measurement.seconds_median = entry.Number("seconds_median", /*strictly_positive=*/true);
+    measurement.seconds_best = entry.Number("seconds_best", /*strictly_positive=*/true);
+    measurement.algbw_bytes_per_s = entry.Number("algbw_bytes_per_s", /*strictly_positive=*/true);
+    measurement.busbw_bytes_per_s = entry.Number("busbw_bytes_per_s", /*strictly_positive=*/true);
+    interconnect.collectives.push_back(measurement);
+  });
+  in.Array("models", /*required=*/true, [&](const Json& item, const std::string& path) {
+    const ObjectReader entry(item, path, source);
+    CollectiveModel model;
+    name_and_scope(entry, &model.name, &model.scope);
+    model.ranks = entry.Integer("ranks", 2);
+    model.latency_seconds = entry.Number("latency_seconds");
+    model.busbw_bytes_per_s = entry.Number("busbw_bytes_per_s", /*strictly_positive=*/true);
+    interconnect.models.push_back(model);
+  });
+  return interconnect;
+}
+
+Json WriteInterconnect(const InterconnectProfile& interconnect) {
+  Json collectives = Json::array();
+  for (const CollectiveMeasurement& m : interconnect.collectives) {
+    collectives.push_back({{"name", m.name},
+                           {"scope", m.scope},
+                           {"ranks", m.ranks},
+                           {"bytes", m.bytes},
+                           {"seconds_median", m.seconds_median},
+                           {"seconds_best", m.seconds_best},
+                           {"algbw_bytes_per_s", m.algbw_bytes_per_s},
+                           {"busbw_bytes_per_s", m.busbw_bytes_per_s}});
+  }
+  Json models = Json::array();
+  for (const CollectiveModel& m : interconnect.models) {
+    models.push_back({{"name", m.name},
+                      {"scope", m.scope},
+                      {"ranks", m.ranks},
+                      {"latency_seconds", m.latency_seconds},
+                      {"busbw_bytes_per_s", m.busbw_bytes_per_s}});
+  }
+  return {{"ranks", interconnect.ranks},
+          {"nodes", interconnect.nodes},
+          {"ranks_per_node", interconnect.ranks_per_node},
+          {"backend", interconnect.backend},
+          {"collectives", collectives},
+          {"models", models}};
+}
+
 }  // namespace
+
+const CollectiveModel* InterconnectProfile::FindModel(const std::string& name, const std::string& scope) const {
+  for (const CollectiveModel& model : models) {
+    if (model.name == name && model.scope == scope) return &model;
+  }
+  return nullptr;
+}
 
 std::string HardwareProfileToJson(const HardwareProfile& profile) {
   Json host = {{"cpu_model", profile.host.cpu_model},
@@ -217,6 +305,7 @@ std::string HardwareProfileToJson(const HardwareProfile& profile) {
                            {"memory_clock_khz", gpu.memory_clock_khz},
                            {"memory_bus_width_bits", gpu.memory_bus_width_bits}};
   }
+  if (profile.interconnect) root["interconnect"] = WriteInterconnect(*profile.interconnect);
   return root.dump(2) + "\n";
 }
 
@@ -243,8 +332,12 @@ HardwareProfile HardwareProfileFromJson(const std::string& text, const std::stri
     in.Fail("backend", "expected \"cpu\" or \"cuda\"", in.Require("backend"));
   }
   profile.device = in.String("device");
-  profile.peak_flops = in.Number("peak_flops", /*strictly_positive=*/true);
-  profile.bandwidth_bytes_per_s = in.Number("bandwidth_bytes_per_s", /*strictly_positive=*/true);
+  // An interconnect-only profile ('probe --collectives') measured no kernels: its peaks are 0.
+  const Json* interconnect_json = in.Find("interconnect");
+  if (interconnect_json != nullptr) profile.interconnect = ReadInterconnect(*interconnect_json, source);
+  const bool peaks_required = !profile.interconnect || !in.Require("kernels").empty();
+  profile.peak_flops = in.Number("peak_flops", peaks_required);
+  profile.bandwidth_bytes_per_s = in.Number("bandwidth_bytes_per_s", peaks_required);
 
   const ObjectReader host(in.Require("host"), "host", source);
   profile.host.cpu_model = host.String("cpu_model");

@@ -17,6 +17,15 @@
 //                    "flops_per_second": ..., "bytes_per_second": ..., "working_set_bytes": ...,
 //                    "arithmetic_intensity": ..., "roofline_fraction": ... }, ... ]
 //   }
+//     "interconnect": {                            only from 'probe --collectives' (gpu_probe/README.md)
+//       "ranks": 4, "nodes": 1, "ranks_per_node": 4, "backend": "mpi",
+//       "collectives": [ { "name": "all_reduce", "scope": "intra_node", "ranks": 4, "bytes": 16777216,
+//                          "seconds_median": ..., "seconds_best": ..., "algbw_bytes_per_s": ...,
+//                          "busbw_bytes_per_s": ... }, ... ],
+//       "models": [ { "name": "all_reduce", "scope": "intra_node", "ranks": 4, "latency_seconds": ...,
+//                     "busbw_bytes_per_s": ... }, ... ] }
+// A profile written by 'probe --collectives' alone measured no kernels: its peak_flops and bandwidth_bytes_per_s
+// are 0 (allowed only when it has an interconnect section) and 'plan' keeps the catalogue's compute figures.
 // Kernel names: encoder_gemm, topk, decoder_gather, scatter_add, triad, fma_peak. Shape fields that do not apply are
 // 0; for triad `n` is the length of each array, for fma_peak `n` is the number of fused multiply-adds.
 #ifndef SCALEPLAN_CORE_HARDWARE_PROFILE_H_
@@ -89,6 +98,41 @@ struct Calibration {
   std::vector<CacheSweepPoint> cache_sweep;
 };
 
+// One collective at one message size (nccl-tests' definitions, core/collective_cost.h): algbw = bytes /
+// seconds_median, busbw = algbw x BusBandwidthFactor(name, ranks).
+struct CollectiveMeasurement {
+  std::string name;               // all_reduce, all_gather, reduce_scatter, all_to_all, send_recv
+  std::string scope;              // intra_node (ranks of one host) or inter_node (one rank per host)
+  std::int64_t ranks = 0;         // ranks in the communicator that ran it
+  double bytes = 0.0;             // nccl-tests' S: the array (all-reduce), the whole gathered/scattered array, ...
+  double seconds_median = 0.0;    // median over the timed repeats of the slowest rank's time
+  double seconds_best = 0.0;      // fastest timed repeat
+  double algbw_bytes_per_s = 0.0;
+  double busbw_bytes_per_s = 0.0;
+};
+
+// The latency-bandwidth fit of one collective and scope: seconds = steps(ranks) x latency_seconds +
+// F(ranks) x bytes / busbw_bytes_per_s, steps and F from core/collective_cost.h (a LinkModel as it stands).
+struct CollectiveModel {
+  std::string name;
+  std::string scope;
+  std::int64_t ranks = 0;
+  double latency_seconds = 0.0;    // per latency step
+  double busbw_bytes_per_s = 0.0;  // > 0
+};
+
+struct InterconnectProfile {
+  std::int64_t ranks = 0;           // the whole job
+  std::int64_t nodes = 0;           // distinct hosts
+  std::int64_t ranks_per_node = 0;  // ranks on the host of rank 0
+  std::string backend = "mpi";      // the library that ran the collectives
+  std::vector<CollectiveMeasurement> collectives;
+  std::vector<CollectiveModel> models;
+
+  // The model for `name` and `scope`; nullptr when none was fitted.
+  const CollectiveModel* FindModel(const std::string& name, const std::string& scope) const;
+};
+
 struct HardwareProfile {
   int schema_version = kHardwareProfileSchemaVersion;
   std::string backend;                 // "cpu" or "cuda"
@@ -99,6 +143,7 @@ struct HardwareProfile {
   std::optional<CudaDeviceInfo> cuda_device;
   Calibration calibration;
   std::vector<KernelMeasurement> kernels;
+  std::optional<InterconnectProfile> interconnect;  // from 'probe --collectives'
 };
 
 // Serialises `profile` as indented JSON (with a trailing newline).

@@ -8,6 +8,7 @@ packages=(
   libceres-dev libeigen3-dev libboost-program-options-dev nlohmann-json3-dev libopenblas-dev
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  openmpi-bin libopenmpi-dev
   xvfb
 )
 

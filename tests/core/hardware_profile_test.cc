@@ -210,5 +210,89 @@ TEST(HardwareProfileTest, IgnoresUnknownKeysOfTheSameSchema) {
   EXPECT_EQ(HardwareProfileFromJson(json.dump(), "extra").kernels.size(), 2u);
 }
 
+InterconnectProfile SampleInterconnect() {
+  InterconnectProfile interconnect;
+  interconnect.ranks = 16;
+  interconnect.nodes = 2;
+  interconnect.ranks_per_node = 8;
+  interconnect.backend = "mpi";
+  CollectiveMeasurement all_reduce;
+  all_reduce.name = "all_reduce";
+  all_reduce.scope = "inter_node";
+  all_reduce.ranks = 2;
+  all_reduce.bytes = 16777216;
+  all_reduce.seconds_median = 2e-3;
+  all_reduce.seconds_best = 1.5e-3;
+  all_reduce.algbw_bytes_per_s = 16777216 / 2e-3;
+  all_reduce.busbw_bytes_per_s = all_reduce.algbw_bytes_per_s;
+  interconnect.collectives.push_back(all_reduce);
+  interconnect.models.push_back({"all_reduce", "inter_node", 2, 3e-6, 8.5e9});
+  return interconnect;
+}
+
+TEST(HardwareProfileTest, InterconnectRoundTrips) {
+  HardwareProfile profile = SampleProfile();
+  profile.interconnect = SampleInterconnect();
+  const HardwareProfile back = HardwareProfileFromJson(HardwareProfileToJson(profile), "ic");
+  ASSERT_TRUE(back.interconnect.has_value());
+  EXPECT_EQ(back.interconnect->ranks, 16);
+  EXPECT_EQ(back.interconnect->nodes, 2);
+  EXPECT_EQ(back.interconnect->ranks_per_node, 8);
+  EXPECT_EQ(back.interconnect->backend, "mpi");
+  ASSERT_EQ(back.interconnect->collectives.size(), 1u);
+  EXPECT_EQ(back.interconnect->collectives[0].scope, "inter_node");
+  EXPECT_EQ(back.interconnect->collectives[0].bytes, 16777216.0);
+  EXPECT_EQ(back.interconnect->collectives[0].seconds_best, 1.5e-3);
+  const CollectiveModel* model = back.interconnect->FindModel("all_reduce", "inter_node");
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(model->latency_seconds, 3e-6);
+  EXPECT_EQ(model->busbw_bytes_per_s, 8.5e9);
+  EXPECT_EQ(back.interconnect->FindModel("all_reduce", "intra_node"), nullptr);
+  EXPECT_FALSE(HardwareProfileFromJson(HardwareProfileToJson(SampleProfile()), "none").interconnect.has_value());
+}
+
+// 'probe --collectives' alone measures no kernels: zero peaks are allowed then, and only then.
+TEST(HardwareProfileTest, InterconnectOnlyProfileHasZeroPeaks) {
+  HardwareProfile profile = SampleProfile();
+  profile.kernels.clear();
+  profile.peak_flops = 0.0;
+  profile.bandwidth_bytes_per_s = 0.0;
+  profile.interconnect = SampleInterconnect();
+  EXPECT_EQ(HardwareProfileFromJson(HardwareProfileToJson(profile), "ic").peak_flops, 0.0);
+  profile.interconnect.reset();
+  EXPECT_NE(ErrorFor(HardwareProfileToJson(profile)).find("at 'peak_flops': must be positive"), std::string::npos);
+}
+
+TEST(HardwareProfileTest, RejectsAMalformedInterconnectByPath) {
+  HardwareProfile profile = SampleProfile();
+  profile.interconnect = SampleInterconnect();
+  const nlohmann::json good = nlohmann::json::parse(HardwareProfileToJson(profile));
+  nlohmann::json json = good;
+  json["interconnect"]["collectives"][0]["scope"] = "rack";
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.collectives[0].scope': expected \"intra_node\" or"),
+            std::string::npos);
+  json = good;
+  json["interconnect"]["models"][0]["name"] = "broadcast";
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.models[0].name': expected all_reduce"), std::string::npos);
+  json = good;
+  json["interconnect"]["models"][0]["busbw_bytes_per_s"] = 0;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.models[0].busbw_bytes_per_s': must be positive"),
+            std::string::npos);
+  json = good;
+  json["interconnect"]["collectives"][0].erase("seconds_median");
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.collectives[0].seconds_median': missing required key"),
+            std::string::npos);
+  json = good;
+  json["interconnect"]["ranks"] = 1;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.ranks': must be at least 2"), std::string::npos);
+  json = good;
+  json["interconnect"]["backend"] = "tcp";
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.backend'"), std::string::npos);
+  json = good;
+  json["interconnect"]["models"] = "none";
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.models': expected an array, found string"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace scaleplan

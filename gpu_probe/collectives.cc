@@ -1,0 +1,130 @@
+#include "gpu_probe/collectives.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "gpu_probe/timing.h"
+
+namespace scaleplan::probe {
+
+bool CollectiveProbeOptions::Check(std::string* why) const {
+  if (warmup < 0 || repeats < 0) {
+    *why = "warm-up and repeats must not be negative";
+    return false;
+  }
+  if (!(timeout_seconds > 0.0)) {
+    *why = "the timeout per collective must be positive";
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::int64_t> CollectiveSizes(const CollectiveProbeOptions& options) {
+  constexpr std::int64_t kKiB = 1024;
+  if (options.quick) return {kKiB, 64 * kKiB, kKiB * kKiB, 16 * kKiB * kKiB};
+  std::vector<std::int64_t> sizes;
+  for (std::int64_t bytes = kKiB; bytes <= kKiB * kKiB * kKiB; bytes *= 4) sizes.push_back(bytes);
+  return sizes;
+}
+
+std::int64_t RoundedBytes(Collective collective, std::int64_t ranks, std::int64_t bytes) {
+  const bool blocks = collective == Collective::ALL_GATHER || collective == Collective::REDUCE_SCATTER ||
+                      collective == Collective::ALL_TO_ALL;
+  const std::int64_t unit = 4 * (blocks ? std::max<std::int64_t>(ranks, 1) : 1);
+  return std::max(unit, bytes / unit * unit);
+}
+
+int CallsPerSample(std::int64_t bytes) {
+  constexpr std::int64_t kTarget = 4 * 1024 * 1024;  // bytes per sample below which calls are batched
+  return static_cast<int>(std::clamp<std::int64_t>(kTarget / std::max<std::int64_t>(bytes, 1), 1, 64));
+}
+
+CollectiveMeasurement MakeCollectiveMeasurement(Collective collective, const std::string& scope, std::int64_t ranks,
+                                                double bytes, std::vector<double> seconds) {
+  const TimingSummary summary = Summarize(std::move(seconds));
+  CollectiveMeasurement measurement;
+  measurement.name = CollectiveName(collective);
+  measurement.scope = scope;
+  measurement.ranks = ranks;
+  measurement.bytes = bytes;
+  measurement.seconds_median = summary.seconds_median;
+  measurement.seconds_best = summary.seconds_best;
+  measurement.algbw_bytes_per_s = bytes / summary.seconds_median;
+  measurement.busbw_bytes_per_s = measurement.algbw_bytes_per_s * BusBandwidthFactor(collective, ranks);
+  return measurement;
+}
+
+std::optional<Collective> CollectiveFromName(const std::string& name) {
+  for (Collective collective : kProbedCollectives) {
+    if (name == CollectiveName(collective)) return collective;
+  }
+  return std::nullopt;
+}
+
+std::optional<CollectiveModel> FitCollectiveModel(const std::vector<CollectiveMeasurement>& measurements) {
+  if (measurements.size() < 2) return std::nullopt;
+  const std::optional<Collective> collective = CollectiveFromName(measurements.front().name);
+  if (!collective) return std::nullopt;
+  const std::int64_t ranks = measurements.front().ranks;
+  // Weighted normal equations of t = a + b S with weights w = 1 / t^2:
+  //   [sum w    sum w S  ] [a]   [sum w t  ]
+  //   [sum w S  sum w S^2] [b] = [sum w S t]
+  double sw = 0.0, sws = 0.0, swss = 0.0, swt = 0.0, swst = 0.0;
+  for (const CollectiveMeasurement& m : measurements) {
+    const double t = m.seconds_median, s = m.bytes, w = 1.0 / (t * t);
+    sw += w;
+    sws += w * s;
+    swss += w * s * s;
+    swt += w * t;
+    swst += w * s * t;
+  }
+  const double determinant = sw * swss - sws * sws;
+  double a = 0.0, b = 0.0;
+  if (determinant > 0.0) {
+    a = (swss * swt - sws * swst) / determinant;
+    b = (sw * swst - sws * swt) / determinant;
+  }
+  if (!(determinant > 0.0) || a < 0.0) {
+    a = 0.0;
+    b = swst / swss;  // through the origin: minimises sum w (b S - t)^2
+  }
+  if (!(b > 0.0)) return std::nullopt;
+  CollectiveModel model;
+  model.name = measurements.front().name;
+  model.scope = measurements.front().scope;
+  model.ranks = ranks;
+  model.latency_seconds = a / CollectiveLatencySteps(*collective, ranks);
+  model.busbw_bytes_per_s = BusBandwidthFactor(*collective, ranks) / b;
+  return model;
+}
+
+std::string FormatCollectivesTable(const InterconnectProfile& interconnect) {
+  std::ostringstream out;
+  char line[160];
+  std::snprintf(line, sizeof line, "interconnect (%s): %lld ranks on %lld node(s), %lld per node\n\n",
+                interconnect.backend.c_str(), static_cast<long long>(interconnect.ranks),
+                static_cast<long long>(interconnect.nodes), static_cast<long long>(interconnect.ranks_per_node));
+  out << line;
+  std::snprintf(line, sizeof line, "%-15s %-11s %5s %14s %12s %12s %13s %13s\n", "collective", "scope", "ranks",
+                "bytes", "median_us", "best_us", "algbw_GB/s", "busbw_GB/s");
+  out << line;
+  for (const CollectiveMeasurement& m : interconnect.collectives) {
+    std::snprintf(line, sizeof line, "%-15s %-11s %5lld %14.0f %12.2f %12.2f %13.3f %13.3f\n", m.name.c_str(),
+                  m.scope.c_str(), static_cast<long long>(m.ranks), m.bytes, m.seconds_median * 1e6,
+                  m.seconds_best * 1e6, m.algbw_bytes_per_s / 1e9, m.busbw_bytes_per_s / 1e9);
+    out << line;
+  }
+  out << "\nfitted latency-bandwidth models (seconds = steps x latency + F x bytes / busbw)\n";
+  std::snprintf(line, sizeof line, "%-15s %-11s %5s %16s %13s\n", "collective", "scope", "ranks", "latency_us/step",
+                "busbw_GB/s");
+  out << line;
+  for (const CollectiveModel& m : interconnect.models) {
+    std::snprintf(line, sizeof line, "%-15s %-11s %5lld %16.3f %13.3f\n", m.name.c_str(), m.scope.c_str(),
+                  static_cast<long long>(m.ranks), m.latency_seconds * 1e6, m.busbw_bytes_per_s / 1e9);
+    out << line;
+  }
+  return out.str();
+}
+
+}  // namespace scaleplan::probe

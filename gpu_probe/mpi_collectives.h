@@ -1,0 +1,53 @@
+// The CPU + MPI interconnect probe ('scaleplan probe --collectives'), in its own library (scaleplan_probe_mpi, built
+// only when MPI was found: SCALEPLAN_HAS_MPI) so that MPI is linked by the scaleplan binary alone and no other
+// library or test carries it. Ranks come from the launcher (mpirun -np N, srun); they are grouped by host
+// (MPI_COMM_TYPE_SHARED): intra_node runs on the ranks of each host, inter_node on one rank per host (when the job
+// spans hosts). Every collective is checked against its expected values at every size before it is timed.
+#ifndef SCALEPLAN_GPU_PROBE_MPI_COLLECTIVES_H_
+#define SCALEPLAN_GPU_PROBE_MPI_COLLECTIVES_H_
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/hardware_profile.h"
+#include "gpu_probe/collectives.h"
+
+namespace scaleplan::probe {
+
+// Not started by an MPI launcher, or a single rank: nothing to measure. what() says how to start it.
+class NothingToMeasureError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A collective returned a wrong result, or the ranks disagree on what to measure; thrown on every rank, reported by
+// rank 0 (reports() is true there only).
+class CollectiveCheckError : public std::runtime_error {
+ public:
+  CollectiveCheckError(const std::string& what, bool reports) : std::runtime_error(what), reports_(reports) {}
+  bool reports() const { return reports_; }
+
+ private:
+  bool reports_;
+};
+
+// The exit status of a rank whose collective did not complete within the timeout (the job then ends).
+inline constexpr int kCollectiveTimeoutExit = 6;
+
+struct CollectiveProbeResult {
+  bool is_root = false;              // rank 0 of the job: the only one that reports and writes
+  InterconnectProfile interconnect;  // complete on rank 0
+  std::vector<std::string> notes;
+};
+
+// Whether the environment shows an MPI launcher (mpirun, srun) started this process.
+bool StartedByMpiLauncher();
+
+// Initialises MPI, measures, finalises MPI. Throws NothingToMeasureError before initialising MPI when no launcher
+// started the process, and after it (on every rank) when the job has a single rank; CollectiveCheckError as above.
+CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options);
+
+}  // namespace scaleplan::probe
+
+#endif  // SCALEPLAN_GPU_PROBE_MPI_COLLECTIVES_H_

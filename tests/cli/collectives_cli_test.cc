@@ -1,0 +1,137 @@
+// probe --collectives on 2 and 4 local ranks (mpirun --oversubscribe, shared memory), and its bad input: no launcher,
+// one rank, a wrong result, a rank that stops. Skipped, with the reason, where the build has no MPI or mpirun is
+// absent.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/cli_testing.h"
+
+namespace scaleplan::testing {
+namespace {
+
+bool HaveMpirun() { return std::system("command -v mpirun >/dev/null 2>&1") == 0; }
+
+bool FileExists(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
+// `mpirun -np RANKS scaleplan ARGS` on this host: root allowed (containers), no single-copy kernel mechanism
+// (containers forbid it), and ranks that yield when idle (the suite oversubscribes 2 cores).
+CommandResult RunRanks(int ranks, const std::string& args, const std::string& environment = "") {
+  return RunCommand("env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+                    "OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_mpi_yield_when_idle=1 "
+                    "OMPI_MCA_rmaps_base_oversubscribe=1 " +
+                    environment + " mpirun --oversubscribe -np " + std::to_string(ranks) + " " + SCALEPLAN_BINARY +
+                    " " + args);
+}
+
+class CollectivesCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!SCALEPLAN_HAS_MPI) GTEST_SKIP() << "built without MPI: probe --collectives is compiled out";
+    if (!HaveMpirun()) GTEST_SKIP() << "mpirun not found (apt-get install openmpi-bin)";
+  }
+
+  // The quick probe on `ranks` ranks: every key of the interconnect section, busbw from algbw by the factor.
+  void CheckQuickProfile(int ranks) {
+    const std::string out = WriteTempFile("collectives_" + std::to_string(ranks) + ".json", "");
+    std::remove(out.c_str());
+    const CommandResult r = RunRanks(ranks, "probe --collectives --quick --out '" + out + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Rank 0 alone prints: one table.
+    EXPECT_EQ(r.out.find("interconnect (mpi)"), r.out.rfind("interconnect (mpi)")) << r.out;
+    const nlohmann::json profile = nlohmann::json::parse(ReadWholeFile(out));
+    const nlohmann::json& ic = profile.at("interconnect");
+    EXPECT_EQ(ic.at("ranks"), ranks);
+    EXPECT_EQ(ic.at("nodes"), 1);
+    EXPECT_EQ(ic.at("ranks_per_node"), ranks);
+    EXPECT_EQ(ic.at("backend"), "mpi");
+    const double n = ranks;
+    const std::map<std::string, double> factor = {{"all_reduce", 2.0 * (n - 1.0) / n},
+                                                  {"all_gather", (n - 1.0) / n},
+                                                  {"reduce_scatter", (n - 1.0) / n},
+                                                  {"all_to_all", (n - 1.0) / n},
+                                                  {"send_recv", 1.0}};
+    std::map<std::string, int> sizes;
+    double largest = 0.0;
+    for (const nlohmann::json& c : ic.at("collectives")) {
+      const std::string name = c.at("name");
+      ASSERT_EQ(factor.count(name), 1u) << name;
+      EXPECT_EQ(c.at("scope"), "intra_node");
+      EXPECT_EQ(c.at("ranks"), ranks);
+      const double bytes = c.at("bytes"), median = c.at("seconds_median"), best = c.at("seconds_best");
+      EXPECT_GT(best, 0.0);
+      EXPECT_LE(best, median);
+      EXPECT_DOUBLE_EQ(c.at("algbw_bytes_per_s").get<double>(), bytes / median);
+      EXPECT_DOUBLE_EQ(c.at("busbw_bytes_per_s").get<double>(), bytes / median * factor.at(name)) << name;
+      ++sizes[name];
+      largest = std::max(largest, bytes);
+    }
+    EXPECT_EQ(sizes.size(), 5u);
+    for (const auto& [name, count] : sizes) EXPECT_EQ(count, 4) << name;
+    EXPECT_GE(largest, 16.0 * 1024 * 1024);
+    EXPECT_EQ(ic.at("models").size(), 5u);
+    for (const nlohmann::json& m : ic.at("models")) {
+      EXPECT_EQ(m.at("scope"), "intra_node");
+      EXPECT_GT(m.at("busbw_bytes_per_s").get<double>(), 0.0);
+      EXPECT_GE(m.at("latency_seconds").get<double>(), 0.0);
+    }
+  }
+};
+
+TEST_F(CollectivesCliTest, TwoRanks) { CheckQuickProfile(2); }
+
+TEST_F(CollectivesCliTest, FourRanks) { CheckQuickProfile(4); }
+
+TEST_F(CollectivesCliTest, ASingleRankHasNothingToMeasure) {
+  const CommandResult r = RunRanks(1, "probe --collectives --quick");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the job has a single rank: nothing to measure"), std::string::npos) << r.err;
+}
+
+TEST_F(CollectivesCliTest, AWrongResultIsAnErrorAndWritesNothing) {
+  const std::string out = WriteTempFile("wrong.json", "");
+  std::remove(out.c_str());
+  const CommandResult r =
+      RunRanks(2, "probe --collectives --quick --out '" + out + "'", "SCALEPLAN_COLLECTIVES_CORRUPT=reduce_scatter");
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_NE(r.err.find("reduce_scatter (intra_node, 2 ranks, 1024 bytes) returned a wrong result on rank 1"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(FileExists(out));
+}
+
+TEST_F(CollectivesCliTest, ARankThatStopsEndsTheJobAtTheTimeout) {
+  const std::string out = WriteTempFile("stalled.json", "");
+  std::remove(out.c_str());
+  const CommandResult r = RunRanks(2, "probe --collectives --quick --collective-timeout 0.5 --out '" + out + "'",
+                                   "SCALEPLAN_COLLECTIVES_STALL=all_gather");
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_NE(r.err.find("all_gather (intra_node, 2 ranks, 1024 bytes) did not complete within 0.5 s"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(FileExists(out));
+}
+
+// Without a launcher (and, below, without MPI in the build) the option says why there is nothing to measure.
+TEST(CollectivesCliNoLauncherTest, SaysWhyAndExitsTwo) {
+  const CommandResult r = RunCommand(
+      "env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMI_RANK -u PMIX_RANK -u SLURM_PROCID " +
+      std::string(SCALEPLAN_BINARY) + " probe --collectives --quick");
+  EXPECT_EQ(r.exit_code, 2);
+  const std::string expected =
+      SCALEPLAN_HAS_MPI ? "no MPI launcher started this process" : "this scaleplan was built without MPI";
+  EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace scaleplan::testing

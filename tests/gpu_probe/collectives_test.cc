@@ -1,0 +1,105 @@
+#include "gpu_probe/collectives.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace scaleplan::probe {
+namespace {
+
+TEST(CollectivesTest, QuickSizesReachSixteenMebibytes) {
+  CollectiveProbeOptions options;
+  options.quick = true;
+  const std::vector<std::int64_t> sizes = CollectiveSizes(options);
+  ASSERT_FALSE(sizes.empty());
+  EXPECT_EQ(sizes.front(), 1024);
+  EXPECT_GE(sizes.back(), 16 * 1024 * 1024);
+  EXPECT_LE(sizes.size(), 5u);
+}
+
+TEST(CollectivesTest, StandardSizesSpanOneKibToOneGib) {
+  const std::vector<std::int64_t> sizes = CollectiveSizes(CollectiveProbeOptions{});
+  ASSERT_EQ(sizes.size(), 11u);  // 4^0 .. 4^10 KiB
+  EXPECT_EQ(sizes.front(), 1024);
+  EXPECT_EQ(sizes.back(), std::int64_t{1} << 30);
+}
+
+TEST(CollectivesTest, RoundsToWholeFloatsPerRank) {
+  EXPECT_EQ(RoundedBytes(Collective::ALL_REDUCE, 3, 1026), 1024);
+  EXPECT_EQ(RoundedBytes(Collective::ALL_GATHER, 3, 1024), 1020);  // 85 floats per rank x 3 ranks x 4 bytes
+  EXPECT_EQ(RoundedBytes(Collective::ALL_TO_ALL, 4, 1024), 1024);
+  EXPECT_EQ(RoundedBytes(Collective::REDUCE_SCATTER, 8, 4), 32);  // at least one float per rank
+}
+
+TEST(CollectivesTest, BusBandwidthIsAlgorithmBandwidthTimesTheFactor) {
+  // Median of {3, 1, 2, 5} ms is 2.5 ms; 8 MiB / 2.5 ms.
+  const double bytes = 8.0 * 1024 * 1024;
+  const CollectiveMeasurement all_reduce =
+      MakeCollectiveMeasurement(Collective::ALL_REDUCE, "intra_node", 4, bytes, {3e-3, 1e-3, 2e-3, 5e-3});
+  EXPECT_EQ(all_reduce.name, "all_reduce");
+  EXPECT_DOUBLE_EQ(all_reduce.seconds_median, 2.5e-3);
+  EXPECT_DOUBLE_EQ(all_reduce.seconds_best, 1e-3);
+  EXPECT_DOUBLE_EQ(all_reduce.algbw_bytes_per_s, bytes / 2.5e-3);
+  EXPECT_DOUBLE_EQ(all_reduce.busbw_bytes_per_s, bytes / 2.5e-3 * 1.5);  // 2 (n - 1) / n at n = 4
+  const CollectiveMeasurement gather =
+      MakeCollectiveMeasurement(Collective::ALL_GATHER, "inter_node", 4, bytes, {2e-3});
+  EXPECT_DOUBLE_EQ(gather.busbw_bytes_per_s, bytes / 2e-3 * 0.75);  // (n - 1) / n
+  const CollectiveMeasurement pair = MakeCollectiveMeasurement(Collective::SEND_RECV, "intra_node", 2, bytes, {2e-3});
+  EXPECT_DOUBLE_EQ(pair.busbw_bytes_per_s, pair.algbw_bytes_per_s);
+}
+
+// Times made exactly by the model seconds = steps x alpha + F x S / busbw: the fit returns alpha and busbw.
+TEST(CollectivesTest, FitRecoversTheClosedFormModel) {
+  const double alpha = 2e-6, busbw = 12e9;
+  // 4 ranks: all-reduce steps = 2 ceil(log2 4) = 4, F = 1.5.
+  std::vector<CollectiveMeasurement> measurements;
+  for (double bytes = 1024; bytes <= 1 << 30; bytes *= 4) {
+    const double seconds = 4.0 * alpha + 1.5 * bytes / busbw;
+    measurements.push_back(
+        MakeCollectiveMeasurement(Collective::ALL_REDUCE, "intra_node", 4, bytes, {seconds, seconds, seconds}));
+  }
+  const std::optional<CollectiveModel> model = FitCollectiveModel(measurements);
+  ASSERT_TRUE(model.has_value());
+  EXPECT_EQ(model->name, "all_reduce");
+  EXPECT_EQ(model->scope, "intra_node");
+  EXPECT_EQ(model->ranks, 4);
+  EXPECT_NEAR(model->latency_seconds, alpha, 1e-9 * alpha);
+  EXPECT_NEAR(model->busbw_bytes_per_s, busbw, 1e-9 * busbw);
+}
+
+TEST(CollectivesTest, FitClampsANegativeLatencyToZero) {
+  // seconds = S / 1e9 - 1e-7 at 3 sizes (a < 0): refitted through the origin with relative weights,
+  // b = sum(S / t) / sum(S^2 / t^2).
+  std::vector<CollectiveMeasurement> measurements;
+  double sum_s_over_t = 0.0, sum_s2_over_t2 = 0.0;
+  for (double bytes : {1e4, 1e5, 1e6}) {
+    const double seconds = bytes / 1e9 - 1e-7;
+    sum_s_over_t += bytes / seconds;
+    sum_s2_over_t2 += bytes * bytes / (seconds * seconds);
+    measurements.push_back(MakeCollectiveMeasurement(Collective::SEND_RECV, "inter_node", 2, bytes, {seconds}));
+  }
+  const std::optional<CollectiveModel> model = FitCollectiveModel(measurements);
+  ASSERT_TRUE(model.has_value());
+  EXPECT_EQ(model->latency_seconds, 0.0);
+  EXPECT_NEAR(model->busbw_bytes_per_s, 1.0 / (sum_s_over_t / sum_s2_over_t2), 1e-6);
+}
+
+TEST(CollectivesTest, NoModelFromOneSizeOrAFallingTime) {
+  const auto at = [](double bytes, double seconds) {
+    return MakeCollectiveMeasurement(Collective::ALL_TO_ALL, "intra_node", 2, bytes, {seconds});
+  };
+  EXPECT_FALSE(FitCollectiveModel({at(1024, 1e-6)}).has_value());
+  EXPECT_FALSE(FitCollectiveModel({at(1024, 2e-3), at(1 << 20, 1e-3)}).has_value());
+}
+
+TEST(CollectivesTest, OptionsCheckRejectsANonPositiveTimeout) {
+  CollectiveProbeOptions options;
+  std::string why;
+  EXPECT_TRUE(options.Check(&why));
+  options.timeout_seconds = 0.0;
+  EXPECT_FALSE(options.Check(&why));
+  EXPECT_NE(why.find("timeout"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace scaleplan::probe
