@@ -29,7 +29,7 @@ void CheckShape(const TransformerShape& shape) {
   SCALEPLAN_CHECK(shape.Check(&why), "invalid transformer shape: " + why);
 }
 
-double Bytes(NumericType type) { return static_cast<double>(BytesPerElement(type)); }
+double Bytes(NumericType type) { return BytesPerElement(type); }
 
 }  // namespace
 
@@ -41,6 +41,7 @@ const char* NumericTypeName(NumericType type) {
     case NumericType::BF16: return "bf16";
     case NumericType::FP16: return "fp16";
     case NumericType::FP8: return "fp8";
+    case NumericType::FP4: return "fp4";
   }
   return "?";
 }
@@ -52,15 +53,16 @@ std::optional<NumericType> TryParseNumericType(std::string_view name) {
   return std::nullopt;
 }
 
-int BytesPerElement(NumericType type) {
+double BytesPerElement(NumericType type) {
   switch (type) {
     case NumericType::FP32:
-    case NumericType::TF32: return 4;
+    case NumericType::TF32: return 4.0;
     case NumericType::BF16:
-    case NumericType::FP16: return 2;
-    case NumericType::FP8: return 1;
+    case NumericType::FP16: return 2.0;
+    case NumericType::FP8: return 1.0;
+    case NumericType::FP4: return 0.5;
   }
-  return 4;
+  return 4.0;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -210,8 +212,9 @@ double InferenceFlopsPerToken(const TransformerShape& shape, std::int64_t contex
 // ---------------------------------------------------------------------------------------------------------------
 bool TrainingMemoryOptions::Check(std::string* why) const {
   if (param_type == NumericType::TF32) return Fail(why, "param_type tf32 is a compute mode; store weights as fp32");
-  if (param_type == NumericType::FP8) {
-    return Fail(why, "param_type fp8 is not modelled: fp8 training keeps bf16 weights (choose bf16)");
+  if (param_type == NumericType::FP8 || param_type == NumericType::FP4) {
+    return Fail(why, std::string("param_type ") + NumericTypeName(param_type) +
+                         " is not modelled: low-precision training keeps bf16 weights (choose bf16)");
   }
   if (micro_batch_sequences < 1) return Fail(why, "micro_batch_sequences must be at least 1");
   if (sequence_tokens < 0) return Fail(why, "sequence_tokens must be 0 (= context_length) or positive");

@@ -30,17 +30,19 @@ namespace scaleplan {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Numeric formats, for storage (bytes per element) and for looking up an accelerator's peak.
-enum class NumericType { FP32, TF32, BF16, FP16, FP8 };
+// FP4 is a compute format with a catalogue peak (B200, GB200); no plan trains in it yet.
+enum class NumericType { FP32, TF32, BF16, FP16, FP8, FP4 };
 inline constexpr NumericType kAllNumericTypes[] = {NumericType::FP32, NumericType::TF32, NumericType::BF16,
-                                                   NumericType::FP16, NumericType::FP8};
-inline constexpr int kNumNumericTypes = 5;
+                                                   NumericType::FP16, NumericType::FP8,  NumericType::FP4};
+inline constexpr int kNumNumericTypes = 6;
 
-// "fp32", "tf32", "bf16", "fp16", "fp8".
+// "fp32", "tf32", "bf16", "fp16", "fp8", "fp4".
 const char* NumericTypeName(NumericType type);
 // Case-insensitive inverse of NumericTypeName; nullopt for anything else.
 std::optional<NumericType> TryParseNumericType(std::string_view name);
-// Storage size: 4 for fp32 and tf32 (tf32 is a tensor-core mode over fp32 storage), 2 for bf16/fp16, 1 for fp8.
-int BytesPerElement(NumericType type);
+// Storage size: 4 for fp32 and tf32 (tf32 is a tensor-core mode over fp32 storage), 2 for bf16/fp16, 1 for fp8,
+// 0.5 for fp4.
+double BytesPerElement(NumericType type);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The shape.

@@ -129,10 +129,10 @@ TEST(ParseHardwareCatalogue, ErrorsNameTheSourceAndTheJsonPointer) {
   EXPECT_EQ(ParseError(bad), "test.json: /schema_version: required key is missing");
 
   bad = MinimalCatalogue();
-  bad["accelerators"][0]["dense_flops_per_second"]["fp4"] = 1e15;
+  bad["accelerators"][0]["dense_flops_per_second"]["fp6"] = 1e15;
   EXPECT_EQ(ParseError(bad),
-            "test.json: /accelerators/0/dense_flops_per_second/fp4: unknown numeric type "
-            "(known: fp32, tf32, bf16, fp16, fp8)");
+            "test.json: /accelerators/0/dense_flops_per_second/fp6: unknown numeric type "
+            "(known: fp32, tf32, bf16, fp16, fp8, fp4)");
 
   bad = MinimalCatalogue();
   bad["accelerators"][0]["memory_byte"] = 1;

@@ -364,9 +364,10 @@ TEST(ProposeShapes, WidthsLieOnTheCoarseningGrid) {
 TEST(Names, RoundTrip) {
   for (NumericType type : kAllNumericTypes) EXPECT_EQ(TryParseNumericType(NumericTypeName(type)), type);
   EXPECT_EQ(TryParseNumericType("BF16"), NumericType::BF16);
-  EXPECT_FALSE(TryParseNumericType("fp4").has_value());
-  EXPECT_EQ(BytesPerElement(NumericType::BF16), 2);
-  EXPECT_EQ(BytesPerElement(NumericType::TF32), 4);
+  EXPECT_FALSE(TryParseNumericType("fp6").has_value());
+  EXPECT_EQ(BytesPerElement(NumericType::BF16), 2.0);
+  EXPECT_EQ(BytesPerElement(NumericType::TF32), 4.0);
+  EXPECT_EQ(BytesPerElement(NumericType::FP4), 0.5);
   EXPECT_EQ(TryParseOptimizer("SGD-Momentum"), Optimizer::SGD_MOMENTUM);
   EXPECT_EQ(TryParseRecomputation("full"), Recomputation::FULL);
   EXPECT_EQ(TryParseAttentionFlops("causal"), AttentionFlops::CAUSAL);
