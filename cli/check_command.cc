@@ -238,6 +238,7 @@ int Check(const std::vector<std::string>& args) {
        "threads (0 = all cores); results are identical for any count");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
+  AddRunSelectionOptions(&options, &columns, false);
   po::positional_options_description positional;
   positional.add("runs", 1);
   po::variables_map vm;

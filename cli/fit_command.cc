@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "cli/shared_options.h"
 #include "core/units.h"
 #include "core/budgets.h"
+#include "core/error.h"
 #include "core/kaplan_law.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/data_constrained_fit.h"
@@ -100,6 +102,7 @@ struct LawReport {
   std::string table;
   std::function<Allocation(double)> allocate;
   double exponent_params = 0.0, exponent_tokens = 0.0;
+  std::vector<std::pair<std::string, double>> parameters;  // the law's coefficients, for --group-by's table
 };
 
 // Everything a law needs to be fitted.
@@ -140,6 +143,8 @@ LawReport ReportChinchilla(const FitContext& context, ChinchillaFit* fit_out,
   report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
   report.exponent_params = fit.law.ExponentParams();
   report.exponent_tokens = fit.law.ExponentTokens();
+  report.parameters = {{"E", fit.law.E}, {"A", fit.law.A}, {"alpha", fit.law.alpha}, {"B", fit.law.B},
+                       {"beta", fit.law.beta}};
   return report;
 }
 
@@ -199,6 +204,8 @@ LawReport ReportKaplan(const FitContext& context) {
   report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
   report.exponent_params = fit.law.ExponentParams();
   report.exponent_tokens = fit.law.ExponentTokens();
+  report.parameters = {{"N_c", fit.law.n_c}, {"D_c", fit.law.d_c}, {"alpha_N", fit.law.alpha_n},
+                       {"alpha_D", fit.law.alpha_d}};
   return report;
 }
 
@@ -252,6 +259,7 @@ LawReport ReportIsoFlop(const FitContext& context) {
   report.allocate = [fit](double c) { return fit.ComputeOptimal(c); };
   report.exponent_params = fit.exponent_params;
   report.exponent_tokens = fit.exponent_tokens;
+  report.parameters = {{"k_N", fit.coeff_params}, {"k_D", fit.coeff_tokens}};
   return report;
 }
 
@@ -514,6 +522,173 @@ int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, Ou
   return kExitOk;
 }
 
+// The laws `law_name` names (chinchilla, kaplan, isoflop or all), fitted to context.table, each with its allocations.
+std::vector<LawReport> FitLaws(const FitContext& context, const std::string& law_name,
+                               const std::vector<double>& budgets, ChinchillaFit* chinchilla_fit,
+                               std::optional<ChinchillaBootstrap>* chinchilla_bootstrap) {
+  std::vector<LawReport> reports;
+  if (law_name == "chinchilla" || law_name == "all") {
+    reports.push_back(ReportChinchilla(context, chinchilla_fit, chinchilla_bootstrap));
+  }
+  if (law_name == "kaplan" || law_name == "all") reports.push_back(ReportKaplan(context));
+  if (law_name == "isoflop" || law_name == "all") reports.push_back(ReportIsoFlop(context));
+  for (LawReport& report : reports) report.json["allocations"] = AllocationsJson(report, budgets);
+  return reports;
+}
+
+// One group's fits (--group-by), or the verdict that kept it from being fitted.
+struct GroupReport {
+  nlohmann::ordered_json group;  // column -> value
+  std::string label;             // "source=a, size=2"
+  size_t num_runs = 0;
+  std::string verdict;           // the runs cannot be fitted (an input error), "" when they were
+  std::vector<LawReport> reports;
+  bool Fitted() const {
+    return std::any_of(reports.begin(), reports.end(), [](const LawReport& report) { return report.usable; });
+  }
+};
+
+// The groups side by side: one column per group, one row per coefficient, exponent and allocation.
+void PrintGroupsSideBySide(const std::vector<GroupReport>& groups, const std::vector<double>& budgets,
+                           std::ostream& out) {
+  char line[256];
+  out << "\nGroups side by side\n";
+  for (size_t g = 0; g < groups.size(); ++g) out << "  [" << g + 1 << "] " << groups[g].label << '\n';
+  const auto row = [&](const std::string& label, const std::function<std::string(const GroupReport&)>& cell) {
+    std::snprintf(line, sizeof line, "  %-26s", label.c_str());
+    out << line;
+    for (const GroupReport& group : groups) {
+      std::snprintf(line, sizeof line, " %13s", cell(group).c_str());
+      out << line;
+    }
+    out << '\n';
+  };
+  row("", [&](const GroupReport& group) { return "[" + std::to_string(&group - groups.data() + 1) + "]"; });
+  row("runs", [](const GroupReport& group) { return std::to_string(group.num_runs); });
+  // The laws fitted, in the order of the first group that was fitted (every fitted group has the same ones).
+  const auto fitted = std::find_if(groups.begin(), groups.end(), [](const GroupReport& g) { return g.verdict.empty(); });
+  if (fitted == groups.end()) return;
+  for (size_t k = 0; k < fitted->reports.size(); ++k) {
+    const LawReport& model = fitted->reports[k];
+    const auto usable = [k](const GroupReport& group) -> const LawReport* {
+      if (!group.verdict.empty() || k >= group.reports.size() || !group.reports[k].usable) return nullptr;
+      return &group.reports[k];
+    };
+    row(model.name, [&](const GroupReport& group) -> std::string {
+      if (!group.verdict.empty()) return "no fit";
+      return usable(group) ? "usable" : "not usable";
+    });
+    for (size_t p = 0; p < model.parameters.size(); ++p) {
+      row("  " + model.parameters[p].first, [&](const GroupReport& group) {
+        const LawReport* report = usable(group);
+        return report ? FormatSignificant(report->parameters[p].second, 6) : std::string("-");
+      });
+    }
+    row("  a (N_opt ~ C^a)", [&](const GroupReport& group) {
+      const LawReport* report = usable(group);
+      return report ? FormatSignificant(report->exponent_params, 4) : std::string("-");
+    });
+    row("  b (D_opt ~ C^b)", [&](const GroupReport& group) {
+      const LawReport* report = usable(group);
+      return report ? FormatSignificant(report->exponent_tokens, 4) : std::string("-");
+    });
+    for (double c : budgets) {
+      row("  N_opt at " + FormatScientific(c), [&](const GroupReport& group) {
+        const LawReport* report = usable(group);
+        return report ? FormatQuantity(report->allocate(c).num_params) : std::string("-");
+      });
+      row("  D_opt at " + FormatScientific(c), [&](const GroupReport& group) {
+        const LawReport* report = usable(group);
+        return report ? FormatQuantity(report->allocate(c).num_tokens) : std::string("-");
+      });
+    }
+  }
+}
+
+// `fit --group-by COL[,COL]`: one fit (of each law asked for) per group of runs. Exit 0 when at least one group was
+// fitted; otherwise the exit code one fit would give.
+int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlags& flags,
+              const BootstrapOptions& bootstrap, double budget_tolerance, int min_budget_runs,
+              const std::vector<double>& budgets, OutputFormat output) {
+  const std::vector<RunsTable> parts = SplitRunsByGroup(table);
+  std::vector<GroupReport> groups;
+  for (const RunsTable& part : parts) {
+    GroupReport group;
+    group.label = GroupLabel(part, 0);
+    group.group = nlohmann::ordered_json::object();
+    for (size_t k = 0; k < part.group_columns.size(); ++k) {
+      group.group[part.group_columns[k]] = part.group_values.front()[k];
+    }
+    group.num_runs = part.runs.size();
+    const FitContext context{part, flags, bootstrap, budget_tolerance, min_budget_runs};
+    ChinchillaFit chinchilla_fit;
+    std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
+    try {
+      group.reports = FitLaws(context, law_name, budgets, &chinchilla_fit, &chinchilla_bootstrap);
+    } catch (const InputError& error) {
+      group.verdict = error.what();
+    }
+    groups.push_back(std::move(group));
+  }
+  if (output == OutputFormat::JSON) {
+    nlohmann::ordered_json all;
+    all["source"] = table.source;
+    all["group_by"] = table.group_columns;
+    all["groups"] = nlohmann::ordered_json::array();
+    for (const GroupReport& group : groups) {
+      nlohmann::ordered_json entry;
+      entry["group"] = group.group;
+      entry["num_runs"] = group.num_runs;
+      if (!group.verdict.empty()) {
+        entry["usable"] = false;
+        entry["status"] = group.verdict;
+      } else if (group.reports.size() == 1) {
+        for (const auto& [key, value] : group.reports.front().json.items()) entry[key] = value;
+      } else {
+        entry["laws"] = nlohmann::ordered_json::array();
+        for (const LawReport& report : group.reports) entry["laws"].push_back(report.json);
+      }
+      all["groups"].push_back(entry);
+    }
+    std::cout << all.dump(2) << '\n';
+  } else {
+    for (size_t g = 0; g < groups.size(); ++g) {
+      std::cout << (g ? "\n" : "") << "=== [" << g + 1 << "] " << groups[g].label << " (" << groups[g].num_runs
+                << " runs)\n";
+      if (!groups[g].verdict.empty()) {
+        std::cout << "  not fitted: " << groups[g].verdict << '\n';
+        continue;
+      }
+      for (size_t i = 0; i < groups[g].reports.size(); ++i) {
+        std::cout << (i ? "\n" : "") << groups[g].reports[i].table;
+      }
+    }
+    PrintGroupsSideBySide(groups, budgets, std::cout);
+  }
+  bool any_fitted = false;
+  bool any_verdict = false;
+  for (const GroupReport& group : groups) {
+    any_fitted = any_fitted || group.Fitted();
+    any_verdict = any_verdict || !group.verdict.empty();
+    const std::string where = "group " + group.label + ": ";
+    if (!group.verdict.empty()) std::cerr << "scaleplan fit: warning: " << where << "not fitted: " << group.verdict << '\n';
+    for (const LawReport& report : group.reports) {
+      if (output == OutputFormat::JSON) {
+        for (const std::string& warning : report.warnings) {
+          std::cerr << "scaleplan fit: warning: " << where << report.name << ": " << warning << '\n';
+        }
+      }
+      if (!report.usable) {
+        std::cerr << "scaleplan fit: warning: " << where << "the " << report.name
+                  << " fit is not usable: " << report.status << '\n';
+      }
+    }
+  }
+  if (any_fitted) return kExitOk;
+  std::cerr << "scaleplan fit: error: no group could be fitted\n";
+  return any_verdict ? kExitInputError : kExitFitFailed;
+}
+
 std::vector<double> ParseBudgets(const std::string& text) {
   return ParseNumberList(text, "--compute", Range::POSITIVE);
 }
@@ -556,6 +731,7 @@ int Fit(const std::vector<std::string>& args) {
        "chooses which budgets are held out, hence its own default)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
+  AddRunSelectionOptions(&options, &columns, true);
   AddFitOptions(&options, &flags);
   SparseRunsOptions sparse_options;
   options.add_options()
@@ -621,6 +797,14 @@ int Fit(const std::vector<std::string>& args) {
     return FitSparseLawCommand(runs_path, law_name, sparse_options, columns, flags, bootstrap_options, output,
                                out_path);
   }
+  const bool grouped = !columns.selection.group_by.empty();
+  if (grouped && law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop" && law_name != "all") {
+    throw UsageError("--group-by fits chinchilla, kaplan, isoflop or all, not --law " + law_name);
+  }
+  if (grouped && (!out_path.empty() || !golden_path.empty())) {
+    throw UsageError("--out and --save-golden record one fit; with --group-by, use --format json (or --filter "
+                     "to pick one group)");
+  }
   if ((!out_path.empty() || !golden_path.empty()) && law_name != "chinchilla") {
     throw UsageError("--out and --save-golden record a Chinchilla fit; use --format json for the other laws");
   }
@@ -639,17 +823,14 @@ int Fit(const std::vector<std::string>& args) {
   const RunsTable table = LoadRunsOrBundled(runs_path, columns);
   RefuseToOverwriteInput(out_path);  // before the work, not only when writing
   RefuseToOverwriteInput(golden_path);
+  if (grouped) {
+    return FitGroups(table, law_name, flags, bootstrap_options, budget_tolerance, min_budget_runs, budgets, output);
+  }
 
   const FitContext context{table, flags, bootstrap_options, budget_tolerance, min_budget_runs};
-  std::vector<LawReport> reports;
   ChinchillaFit chinchilla_fit;
   std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
-  if (law_name == "chinchilla" || law_name == "all") {
-    reports.push_back(ReportChinchilla(context, &chinchilla_fit, &chinchilla_bootstrap));
-  }
-  if (law_name == "kaplan" || law_name == "all") reports.push_back(ReportKaplan(context));
-  if (law_name == "isoflop" || law_name == "all") reports.push_back(ReportIsoFlop(context));
-  for (LawReport& report : reports) report.json["allocations"] = AllocationsJson(report, budgets);
+  std::vector<LawReport> reports = FitLaws(context, law_name, budgets, &chinchilla_fit, &chinchilla_bootstrap);
 
   if (!out_path.empty() && reports.front().usable) WriteFileAtomically(out_path, reports.front().json.dump(2) + "\n");
   if (!golden_path.empty() && chinchilla_fit.search.usable) {

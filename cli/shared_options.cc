@@ -1,5 +1,7 @@
 #include "cli/shared_options.h"
 
+#include <iostream>
+
 #include "cli/cli_common.h"
 #include "cli/option_values.h"
 #include "core/bundled_data.h"
@@ -28,9 +30,44 @@ void AddColumnOptions(po::options_description* options, RunsColumns* columns) {
       ("loss-col", po::value(&columns->loss), "column holding the final loss (nats/token)");
 }
 
+void AddRunSelectionOptions(po::options_description* options, RunsColumns* columns, bool group_by) {
+  RunSelection* selection = &columns->selection;
+  options->add_options()
+      ("filter", po::value<std::vector<std::string>>()->composing()->notifier(
+           [selection](const std::vector<std::string>& texts) {
+             for (const std::string& text : texts) {
+               try {
+                 selection->filters.push_back(ParseRunFilter(text));
+               } catch (const InputError& error) {
+                 throw UsageError("--filter: " + error.message() + ": '" + text + "'");
+               }
+             }
+           }),
+       "read only the runs where COLUMN=VALUE holds (also !=, <, <=, >, >=; numbers with SI suffixes compare as "
+       "numbers, other text as text; COLUMN is a header name or a 1-based number); repeat to combine")
+      ("exclude-lines", po::value<std::string>()->notifier([selection](const std::string& text) {
+         try {
+           selection->excluded_lines = ParseLineRanges(text);
+         } catch (const InputError& error) {
+           throw UsageError("--exclude-lines: " + error.message() + ": '" + text + "'");
+         }
+       }),
+       "leave out the rows on these file lines, as errors number them: 12,40-45");
+  if (group_by) {
+    options->add_options()("group-by", po::value<std::string>()->notifier([selection](const std::string& text) {
+      selection->group_by = SplitListOption(text, "--group-by");
+    }),
+                           "one fit per value of COLUMN (or of COLUMN,COLUMN together), side by side");
+  }
+}
+
 RunsTable LoadRunsOrBundled(const std::string& path, const RunsColumns& columns) {
-  if (path.empty()) return BundledChinchillaRuns();
-  return LoadRunsCsv(InputPath(path), columns);
+  RunsTable table =
+      path.empty() ? BundledChinchillaRuns(columns.selection) : LoadRunsCsv(InputPath(path), columns);
+  for (const std::string& warning : table.warnings) {
+    std::cerr << "scaleplan: warning: " << table.source << ": " << warning << '\n';
+  }
+  return table;
 }
 
 void AddFitOptions(po::options_description* options, FitFlags* flags) {

@@ -20,7 +20,13 @@ OutputFormat ParseFormat(const std::string& format);  // throws UsageError
 // --n-col, --d-col, --c-col, --loss-col
 void AddColumnOptions(boost::program_options::options_description* options, RunsColumns* columns);
 
-// The runs in `path`, or the bundled Chinchilla runs (Besiroglu et al. selection) when `path` is empty.
+// --filter (repeatable), --exclude-lines and, with `group_by`, --group-by: which runs a command reads (bound into
+// columns->selection, which the runs loaders apply). Bad expressions are usage errors.
+void AddRunSelectionOptions(boost::program_options::options_description* options, RunsColumns* columns,
+                            bool group_by);
+
+// The runs in `path`, or the bundled Chinchilla runs (Besiroglu et al. selection) when `path` is empty; either way
+// with columns.selection applied.
 RunsTable LoadRunsOrBundled(const std::string& path, const RunsColumns& columns);
 
 // --delta, --grid, --starts, --exhaustive, --threads. Defaults come from MultiStartOptions.

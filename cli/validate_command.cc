@@ -161,6 +161,7 @@ int Validate(const std::vector<std::string>& args) {
        "of the same name chooses the IsoFLOP parabolas, hence its own default)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
+  AddRunSelectionOptions(&options, &columns, false);
   AddFitOptions(&options, &flags);
   std::string law_name = "chinchilla";
   options.add_options()

@@ -19,6 +19,9 @@ RunsTable BundledChinchillaRunsAll();
 // The same with Besiroglu et al.'s selection: the 5 highest-loss runs (loss >= 3.447) dropped, 240 runs left.
 RunsTable BundledChinchillaRuns();
 
+// The same 240 runs with a selection applied (--filter, --exclude-lines, --group-by; lines are data/chinchilla_runs.csv's).
+RunsTable BundledChinchillaRuns(const RunSelection& selection);
+
 // The accelerator catalogue (data/hardware.json), parsed once.
 const HardwareCatalogue& BundledHardwareCatalogue();
 

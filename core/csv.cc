@@ -198,10 +198,12 @@ std::optional<size_t> FindCsvColumn(const CsvTable& table, const CsvColumnRule& 
   }
   if (!matches.empty()) return matches.front();
   if (!named) return std::nullopt;
-  // "#4": the fourth column, whatever its header says (for a header with a name twice).
-  if (!rule.option.empty() && rule.explicit_name.size() > 1 && rule.explicit_name[0] == '#' &&
-      rule.explicit_name.find_first_not_of("0123456789", 1) == std::string::npos) {
-    const std::string digits = rule.explicit_name.substr(1);
+  // "#4" or "4" (when no column is named "4"): the fourth column, whatever its header says (for a header with a
+  // name twice, or a file whose header names are long).
+  const size_t digits_from = rule.explicit_name[0] == '#' ? 1 : 0;
+  if (!rule.option.empty() && rule.explicit_name.size() > digits_from &&
+      rule.explicit_name.find_first_not_of("0123456789", digits_from) == std::string::npos) {
+    const std::string digits = rule.explicit_name.substr(digits_from);
     const size_t number = digits.size() > 9 ? 0 : std::stoul(digits);
     if (number >= 1 && number <= table.header.size()) return number - 1;
     throw InputError("no column " + rule.explicit_name + " (from " + rule.option + ") for " + rule.what +

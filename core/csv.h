@@ -44,7 +44,7 @@ struct CsvColumnRule {
 };
 
 // The column `rule` picks: given an explicit name, the column with that header (or, for a rule with an option and
-// no header of that name, "#3": the third column); otherwise the column whose header is one of the aliases, or
+// no header of that name, "#3" or "3": the third column); otherwise the column whose header is one of the aliases, or
 // nullopt when none is. Throws InputError when the named header is absent or when two columns match, never picking
 // one of two silently, and always with a way out that works:
 //   "no column named 'x' (from --n-col) for N (parameters); the header has 'a', 'b'"

@@ -189,7 +189,14 @@ DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, cons
                                   "",
                                   unique_tokens_column};
   const size_t unique = RequireCsvColumn(csv, unique_rule);
-  SCALEPLAN_CHECK(csv.rows.size() == base.runs.size(), "the two parses of one CSV disagree on its rows");
+  // The runs the selection (columns.selection) kept, each found again by its line.
+  std::vector<const CsvRow*> rows;
+  size_t next = 0;
+  for (const TrainingRun& kept : base.runs) {
+    while (next < csv.rows.size() && csv.rows[next].line != kept.line) ++next;
+    SCALEPLAN_CHECK(next < csv.rows.size(), "the two parses of one CSV disagree on its rows");
+    rows.push_back(&csv.rows[next]);
+  }
 
   DataConstrainedRunsTable table;
   table.source = source;
@@ -197,7 +204,7 @@ DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, cons
   table.notes = base.notes;
   table.runs.reserve(base.runs.size());
   for (size_t i = 0; i < base.runs.size(); ++i) {
-    const CsvRow& row = csv.rows[i];
+    const CsvRow& row = *rows[i];
     DataConstrainedRun run;
     run.num_params = base.runs[i].num_params;
     run.num_tokens = base.runs[i].num_tokens;

@@ -12,6 +12,117 @@
 #include "core/units.h"
 
 namespace scaleplan {
+namespace {
+
+std::string TrimmedText(std::string_view text) {
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
+  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
+  return std::string(text.substr(begin, end - begin));
+}
+
+// Whether `cell OP value` holds: as numbers when both read as numbers, otherwise as text.
+bool FilterHolds(const RunFilter& filter, const std::string& cell) {
+  const std::optional<double> cell_number = TryParseQuantity(cell);
+  const std::optional<double> value_number = TryParseQuantity(filter.value);
+  int order = 0;  // <0, 0, >0: cell before, equal to, after the value
+  if (cell_number && value_number) {
+    order = *cell_number < *value_number ? -1 : *cell_number > *value_number ? 1 : 0;
+  } else {
+    order = cell.compare(filter.value);
+  }
+  switch (filter.op) {
+    case FilterOp::EQUAL: return order == 0;
+    case FilterOp::NOT_EQUAL: return order != 0;
+    case FilterOp::LESS: return order < 0;
+    case FilterOp::LESS_EQUAL: return order <= 0;
+    case FilterOp::GREATER: return order > 0;
+    case FilterOp::GREATER_EQUAL: return order >= 0;
+  }
+  return false;
+}
+
+bool LineExcluded(const std::vector<LineRange>& ranges, int line) {
+  return std::any_of(ranges.begin(), ranges.end(),
+                     [line](const LineRange& range) { return line >= range.first && line <= range.last; });
+}
+
+}  // namespace
+
+RunFilter ParseRunFilter(std::string_view text) {
+  const InputLocation where{"--filter", 0, 0, "", std::string(text)};
+  const size_t at = text.find_first_of("=!<>");
+  if (at == std::string_view::npos) {
+    throw InputError("no comparison: write COLUMN=VALUE, COLUMN!=VALUE, COLUMN<VALUE, COLUMN<=VALUE, COLUMN>VALUE "
+                     "or COLUMN>=VALUE",
+                     where);
+  }
+  RunFilter filter;
+  filter.text = std::string(text);
+  filter.column = TrimmedText(text.substr(0, at));
+  const std::string_view rest = text.substr(at);
+  size_t length = 1;
+  if (rest.substr(0, 2) == "!=") {
+    filter.op = FilterOp::NOT_EQUAL;
+    length = 2;
+  } else if (rest.substr(0, 2) == "<=") {
+    filter.op = FilterOp::LESS_EQUAL;
+    length = 2;
+  } else if (rest.substr(0, 2) == ">=") {
+    filter.op = FilterOp::GREATER_EQUAL;
+    length = 2;
+  } else if (rest.substr(0, 2) == "==") {
+    filter.op = FilterOp::EQUAL;
+    length = 2;
+  } else if (rest[0] == '=') {
+    filter.op = FilterOp::EQUAL;
+  } else if (rest[0] == '<') {
+    filter.op = FilterOp::LESS;
+  } else if (rest[0] == '>') {
+    filter.op = FilterOp::GREATER;
+  } else {
+    throw InputError("'!' must be followed by '=' (COLUMN!=VALUE)", where);
+  }
+  filter.value = TrimmedText(rest.substr(length));
+  if (filter.column.empty()) throw InputError("no column before the comparison", where);
+  if (filter.value.empty()) throw InputError("no value after the comparison", where);
+  if (filter.value.find_first_of("=<>!") == 0) {
+    throw InputError("unknown comparison: use =, !=, <, <=, > or >=", where);
+  }
+  return filter;
+}
+
+std::vector<LineRange> ParseLineRanges(std::string_view text) {
+  std::vector<LineRange> ranges;
+  const auto bad = [&text](const std::string& why) {
+    return InputError(why + " (write lines and ranges such as 12,40-45)",
+                      InputLocation{"--exclude-lines", 0, 0, "", std::string(text)});
+  };
+  const auto line_number = [&](std::string_view digits) {
+    const std::string item = TrimmedText(digits);
+    if (item.empty() || item.size() > 9 || item.find_first_not_of("0123456789") != std::string::npos) {
+      throw bad("not a line number: '" + item + "'");
+    }
+    const int line = std::stoi(item);
+    if (line < 1) throw bad("line numbers start at 1");
+    return line;
+  };
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = text.find(',', begin);
+    const std::string_view item = text.substr(begin, comma == std::string_view::npos ? comma : comma - begin);
+    const size_t dash = item.find('-');
+    LineRange range;
+    range.first = line_number(item.substr(0, dash));
+    range.last = dash == std::string_view::npos ? range.first : line_number(item.substr(dash + 1));
+    if (range.last < range.first) throw bad("a range runs backwards: '" + TrimmedText(item) + "'");
+    ranges.push_back(range);
+    if (comma == std::string_view::npos) break;
+    begin = comma + 1;
+  }
+  return ranges;
+}
 
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns) {
   const CsvTable csv = ParseCsv(text, source);
@@ -25,7 +136,10 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
                                   "--d-col",
                                   columns.tokens};
   const CsvColumnRule compute_rule{
-      "C (compute)", {"c", "flops", "compute", "c_flops", "training flop"}, "--c-col", columns.compute};
+      "C (compute)",
+      {"c", "flops", "compute", "c_flops", "training flop", "budget", "flops_budget", "compute_budget"},
+      "--c-col",
+      columns.compute};
   const CsvColumnRule loss_rule{
       "the loss", {"loss", "val_loss", "final_loss", "validation_loss", "eval_loss"}, "--loss-col", columns.loss};
   // Every column is located (and a named or ambiguous one reported) before any is reported missing.
@@ -44,6 +158,17 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
                      header_where);
   }
   if (csv.rows.empty()) throw InputError("no runs: the file has a header but no data rows", header_where);
+  // The selection's columns, located (and reported) like the quantities' columns.
+  const RunSelection& selection = columns.selection;
+  std::vector<size_t> filter_columns;
+  for (const RunFilter& filter : selection.filters) {
+    filter_columns.push_back(
+        RequireCsvColumn(csv, CsvColumnRule{"the filter '" + filter.text + "'", {}, "--filter", filter.column}));
+  }
+  std::vector<size_t> group_columns;
+  for (const std::string& name : selection.group_by) {
+    group_columns.push_back(RequireCsvColumn(csv, CsvColumnRule{"the grouping", {}, "--group-by", name}));
+  }
 
   RunsTable table;
   table.source = source;
@@ -56,10 +181,32 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
   if (table.tokens_from_compute) {
     table.notes.push_back("no tokens column: D = C / (6 N) from '" + table.compute_column + "'");
   }
+  for (size_t column : group_columns) table.group_columns.push_back(csv.header[column]);
   table.runs.reserve(csv.rows.size());
+  int num_excluded = 0;
+  int num_filtered = 0;
   for (const CsvRow& row : csv.rows) {
+    if (LineExcluded(selection.excluded_lines, row.line)) {
+      ++num_excluded;
+      continue;
+    }
+    bool kept = true;
+    for (size_t k = 0; k < selection.filters.size() && kept; ++k) {
+      kept = FilterHolds(selection.filters[k], row.fields[filter_columns[k]]);
+    }
+    if (!kept) {
+      ++num_filtered;
+      continue;
+    }
     TrainingRun run;
     run.line = row.line;
+    if (!group_columns.empty()) {
+      std::vector<std::string> values;
+      for (size_t column : group_columns) values.push_back(row.fields[column]);
+      const auto found = std::find(table.group_values.begin(), table.group_values.end(), values);
+      run.group = static_cast<int>(found - table.group_values.begin());
+      if (found == table.group_values.end()) table.group_values.push_back(values);
+    }
     run.num_params = ParsePositiveCsvCell(csv, row, *params);
     run.loss_nats = ParsePositiveCsvCell(csv, row, *loss);
     if (tokens) run.num_tokens = ParsePositiveCsvCell(csv, row, *tokens);
@@ -80,7 +227,79 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
     }
     table.runs.push_back(run);
   }
+  if (tokens && compute) {
+    // A compute column beside N and D: C should be about 6 N D. Far apart, one of the columns is another quantity
+    // (a budget counted otherwise, N in millions), which fits would silently mix.
+    constexpr double kComputeMismatch = 0.10;
+    int num_apart = 0;
+    const TrainingRun* worst = nullptr;
+    double worst_apart = 0.0;
+    for (const TrainingRun& run : table.runs) {
+      const double apart = std::fabs(run.compute_flops / (6.0 * run.num_params * run.num_tokens) - 1.0);
+      if (!(apart > kComputeMismatch)) continue;
+      ++num_apart;
+      if (apart > worst_apart) {
+        worst_apart = apart;
+        worst = &run;
+      }
+    }
+    if (worst != nullptr) {
+      table.warnings.push_back(
+          "C ('" + table.compute_column + "') and 6 N D differ by more than 10% on " + std::to_string(num_apart) +
+          " of " + std::to_string(table.runs.size()) + " runs; the most, line " + std::to_string(worst->line) +
+          ": C = " + FormatScientific(worst->compute_flops) +
+          ", 6 N D = " + FormatScientific(6.0 * worst->num_params * worst->num_tokens) +
+          " (is one of the columns in other units, or not training compute?)");
+    }
+  }
+  if (selection.Selects()) {
+    std::string what;
+    if (!selection.excluded_lines.empty()) what += std::to_string(num_excluded) + " by --exclude-lines";
+    if (!selection.filters.empty()) {
+      what += (what.empty() ? "" : ", ") + std::to_string(num_filtered) + " by --filter";
+    }
+    if (table.runs.empty()) {
+      throw InputError("no runs left: the selection left out all " + std::to_string(csv.rows.size()) +
+                           " rows (" + what + ")",
+                       header_where);
+    }
+    table.notes.push_back("selected " + std::to_string(table.runs.size()) + " of " +
+                          std::to_string(csv.rows.size()) + " rows (left out " + what + ")");
+  }
   return table;
+}
+
+std::vector<RunsTable> SplitRunsByGroup(const RunsTable& table) {
+  if (table.group_values.empty()) return {table};
+  std::vector<RunsTable> out(table.group_values.size());
+  for (size_t g = 0; g < out.size(); ++g) {
+    RunsTable& part = out[g];
+    part.source = table.source;
+    part.params_column = table.params_column;
+    part.tokens_column = table.tokens_column;
+    part.compute_column = table.compute_column;
+    part.loss_column = table.loss_column;
+    part.tokens_from_compute = table.tokens_from_compute;
+    part.compute_from_tokens = table.compute_from_tokens;
+    part.notes = table.notes;
+    part.group_columns = table.group_columns;
+    part.group_values = {table.group_values[g]};
+  }
+  for (TrainingRun run : table.runs) {
+    const int group = run.group;
+    run.group = 0;
+    out[static_cast<size_t>(group)].runs.push_back(run);
+  }
+  return out;
+}
+
+std::string GroupLabel(const RunsTable& table, int group) {
+  SCALEPLAN_CHECK(group >= 0 && static_cast<size_t>(group) < table.group_values.size(), "no such group");
+  std::string out;
+  for (size_t k = 0; k < table.group_columns.size(); ++k) {
+    out += (k ? ", " : "") + table.group_columns[k] + "=" + table.group_values[static_cast<size_t>(group)][k];
+  }
+  return out;
 }
 
 RunsTable LoadRunsCsv(const std::string& path, const RunsColumns& columns) {

@@ -15,18 +15,52 @@ struct TrainingRun {
   double compute_flops = 0.0;  // C: training FLOPs (6 N D when the file has no compute column)
   double loss_nats = 0.0;      // final loss, nats per token
   int line = 0;                // line in the source file, for messages
+  int group = 0;               // index into RunsTable::group_values (0 when the runs are not grouped)
 };
+
+// Which rows of a runs file are read: --filter, --exclude-lines and --group-by. Applied to the file's rows before
+// their cells are read, so a row left out is never checked, and every run kept keeps its file line.
+enum class FilterOp { EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL };
+
+// `column OP value`: the column by header name (case-insensitive) or by its 1-based number; the value compares as a
+// number (SI suffixes allowed: 1B, 2.5e20) when both it and the cell are numbers, otherwise as text.
+struct RunFilter {
+  std::string column;
+  FilterOp op = FilterOp::EQUAL;
+  std::string value;
+  std::string text;  // the expression as written, for messages
+};
+
+struct LineRange {
+  int first = 0;  // file line numbers, as errors report them, both included
+  int last = 0;
+};
+
+struct RunSelection {
+  std::vector<RunFilter> filters;          // a row is kept when every filter holds
+  std::vector<LineRange> excluded_lines;   // rows starting on these lines are left out
+  std::vector<std::string> group_by;       // columns whose values split the runs into groups ("" = none)
+  bool Selects() const { return !filters.empty() || !excluded_lines.empty(); }
+};
+
+// "col=value", "col!=value", "col<value", "col<=value", "col>value", "col>=value" (spaces around the operator
+// allowed). Throws InputError (file "--filter") for a missing operator, column or value.
+RunFilter ParseRunFilter(std::string_view text);
+
+// "12,40-45": single lines and ranges. Throws InputError (file "--exclude-lines") for anything else.
+std::vector<LineRange> ParseLineRanges(std::string_view text);
 
 // Explicit column names; an empty name means "detect from the aliases" (case-insensitive):
 //   N:    N, params, num_params, n_params, N_params, model_size, Model Size, parameters
 //   D:    D, tokens, num_tokens, n_tokens, D_tokens, train_tokens
-//   C:    C, flops, compute, C_flops, Training FLOP
+//   C:    C, flops, compute, C_flops, Training FLOP, budget, flops_budget, compute_budget
 //   loss: loss, val_loss, final_loss, validation_loss, eval_loss
 struct RunsColumns {
   std::string params;   // --n-col
   std::string tokens;   // --d-col
   std::string compute;  // --c-col
   std::string loss;     // --loss-col
+  RunSelection selection;  // which rows are read (--filter, --exclude-lines, --group-by)
 };
 
 struct RunsTable {
@@ -37,15 +71,29 @@ struct RunsTable {
   bool tokens_from_compute = false;   // D was derived as C / (6 N)
   bool compute_from_tokens = false;   // C was derived as 6 N D
   std::vector<std::string> notes;     // what the loader inferred, for the user (e.g. "D = C/(6N)")
+  // What the loader doubts but accepts, for the user, once each (LoadRunsOrBundled prints them on stderr): C and
+  // 6 N D more than 10% apart on some runs.
+  std::vector<std::string> warnings;
+  // --group-by: the columns (as the header spells them) and each group's values, in order of first appearance.
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
 };
 
 // Parses CSV text. Throws InputError naming source, line, column and text for: an empty file, a missing column
 // (listing the header and the accepted aliases), a ragged row, a value that is not a number, NaN, Inf or <= 0,
-// a derived D = C / (6 N) or C = 6 N D that is not a finite positive number, and a file with a header but no runs.
+// a derived D = C / (6 N) or C = 6 N D that is not a finite positive number, a file with a header but no runs, and a
+// selection (columns.selection) that names a missing column or leaves no run.
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns = {});
 
 // Reads and parses a file. Throws InputError when it cannot be read.
 RunsTable LoadRunsCsv(const std::string& path, const RunsColumns& columns = {});
+
+// One table per group (group_values holds that group's values alone, its runs' group is 0), in group order; the
+// table itself when it is not grouped.
+std::vector<RunsTable> SplitRunsByGroup(const RunsTable& table);
+
+// "source=a, size=2": a group's values with their columns.
+std::string GroupLabel(const RunsTable& table, int group);
 
 // Drops the `count` runs with the highest loss (ties broken by file order); keeps the rest in file order.
 RunsTable DropHighestLoss(const RunsTable& table, int count);
