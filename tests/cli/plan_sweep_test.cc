@@ -162,12 +162,16 @@ TEST(PlanCli, FrontierTrillionParametersOnH100) {
   EXPECT_EQ(json["devices_for_90_days"].get<double>(), std::ceil(compute / (989e12 * 0.4 * 90 * 86400)));
   EXPECT_EQ(r.exit_code, json["feasible"].get<bool>() ? 0 : 1);
   // It says how far it extrapolates: in compute and in model size (the largest bundled run has 16.2B parameters);
-  // and that its 16.2T tokens are more than the largest open corpora hold.
-  ASSERT_EQ(json["warnings"].size(), 2u);
+  // that its 16.2T tokens are more than the largest open corpora hold; and, on the fewest devices that hold it
+  // (no --max-days), that it takes over a year.
+  ASSERT_EQ(json["warnings"].size(), 3u);
   const std::string warning = json["warnings"][0];
   EXPECT_NE(warning.find("beyond the largest fitted run"), std::string::npos) << warning;
   EXPECT_NE(warning.find("N is 61.8x the largest fitted model"), std::string::npos) << warning;
   EXPECT_EQ(json["warnings"][1].get<std::string>().rfind("trains on 16.2T tokens, more than the largest open", 0), 0u);
+  EXPECT_GT(json["days"].get<double>(), 365.0);
+  EXPECT_NE(json["warnings"][2].get<std::string>().find("more than 365 (feasible only because no --max-days"),
+            std::string::npos);
 
   Result table = RunScaleplan("plan --mfu 0.4 --law epoch --params 1T,10T,100T --accelerator H100-SXM");
   EXPECT_NE(table.out.find("H100-SXM x "), std::string::npos);
