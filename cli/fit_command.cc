@@ -112,6 +112,7 @@ struct FitContext {
   const BootstrapOptions& bootstrap;  // num_resamples == 0: no bootstrap
   double budget_tolerance;
   int min_budget_runs;
+  bool keep_extrapolated;  // isoflop: budgets whose minimum lies outside their sampled sizes enter the exponent fit
 };
 
 ProgressCallback BarCallback(ProgressBar* bar) {
@@ -215,11 +216,11 @@ LawReport ReportIsoFlop(const FitContext& context) {
   const auto groups =
       BudgetsWithAtLeast(GroupByBudget(context.table, context.budget_tolerance),
                          static_cast<size_t>(context.min_budget_runs));
-  const IsoFlopFit fit = FitIsoFlop(context.table, groups);
+  const IsoFlopFit fit = FitIsoFlop(context.table, groups, nullptr, context.keep_extrapolated);
   std::optional<IsoFlopBootstrap> boot;
   if (context.bootstrap.num_resamples != 0 && fit.usable) {
     ProgressBar bar("bootstrap isoflop");
-    boot = BootstrapIsoFlop(context.table, groups, context.bootstrap, BarCallback(&bar));
+    boot = BootstrapIsoFlop(context.table, groups, context.bootstrap, BarCallback(&bar), context.keep_extrapolated);
   }
   report.usable = fit.usable;
   report.status = fit.status;
@@ -236,11 +237,21 @@ LawReport ReportIsoFlop(const FitContext& context) {
                 "note");
   out << line;
   for (const IsoFlopBudget& b : fit.budgets) {
-    std::snprintf(line, sizeof line, "  %12s %6d %12s %12s %9.4f  %s\n", FormatScientific(b.compute_flops).c_str(),
+    char loss[32] = "-";
+    if (b.usable) std::snprintf(loss, sizeof loss, "%.4f", b.loss_at_opt);
+    std::snprintf(line, sizeof line, "  %12s %6d %12s %12s %9s  %s\n", FormatScientific(b.compute_flops).c_str(),
                   b.num_runs, b.usable ? FormatQuantity(b.num_params_opt).c_str() : "-",
-                  b.usable ? FormatQuantity(b.num_tokens_opt).c_str() : "-", b.loss_at_opt, b.note.c_str());
+                  b.usable ? FormatQuantity(b.num_tokens_opt).c_str() : "-", loss, b.note.c_str());
     out << line;
   }
+  out << "  " << fit.num_budgets_used << " of " << fit.budgets.size() << " budgets used in the exponent fit";
+  if (fit.num_budgets_extrapolated > 0) {
+    out << " (" << fit.num_budgets_extrapolated << " with an extrapolated minimum "
+        << (fit.keep_extrapolated ? "kept by --keep-extrapolated-minima" : "left out; --keep-extrapolated-minima "
+                                                                           "keeps them")
+        << ")";
+  }
+  out << '\n';
   if (fit.usable) {
     std::snprintf(line, sizeof line, "\n  N_opt = %.4g C^%.4f   D_opt = %.4g C^%.4f", fit.coeff_params,
                   fit.exponent_params, fit.coeff_tokens, fit.exponent_tokens);
@@ -252,6 +263,12 @@ LawReport ReportIsoFlop(const FitContext& context) {
       out << line;
     }
     out << '\n';
+    if (boot) {
+      out << "  bootstrap   " << boot->exponents.size() << " of " << boot->options.num_resamples
+          << " resamples in the intervals; " << boot->num_degenerate
+          << " degenerate (a budget's parabola opened downwards or its minimum left the sampled sizes) and "
+          << boot->num_failed << " with too few budgets left out\n";
+    }
   } else {
     out << "\n  not usable: " << fit.status << '\n';
   }
@@ -608,7 +625,7 @@ void PrintGroupsSideBySide(const std::vector<GroupReport>& groups, const std::ve
 // `fit --group-by COL[,COL]`: one fit (of each law asked for) per group of runs. Exit 0 when at least one group was
 // fitted; otherwise the exit code one fit would give.
 int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlags& flags,
-              const BootstrapOptions& bootstrap, double budget_tolerance, int min_budget_runs,
+              const BootstrapOptions& bootstrap, double budget_tolerance, int min_budget_runs, bool keep_extrapolated,
               const std::vector<double>& budgets, OutputFormat output) {
   const std::vector<RunsTable> parts = SplitRunsByGroup(table);
   std::vector<GroupReport> groups;
@@ -620,7 +637,7 @@ int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlag
       group.group[part.group_columns[k]] = part.group_values.front()[k];
     }
     group.num_runs = part.runs.size();
-    const FitContext context{part, flags, bootstrap, budget_tolerance, min_budget_runs};
+    const FitContext context{part, flags, bootstrap, budget_tolerance, min_budget_runs, keep_extrapolated};
     ChinchillaFit chinchilla_fit;
     std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
     try {
@@ -708,6 +725,7 @@ int Fit(const std::vector<std::string>& args) {
   int num_resamples = 0;
   double budget_tolerance = kDefaultBudgetTolerance;
   int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
+  bool keep_extrapolated = false;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
       ("runs", po::value(&runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
@@ -728,7 +746,10 @@ int Fit(const std::vector<std::string>& args) {
        "isoflop: runs whose compute differs by less than this fraction form one budget")
       ("min-budget-runs", CountValue(&min_budget_runs),
        "isoflop: budgets with fewer runs are left out of the parabola fits (validate's option of the same name "
-       "chooses which budgets are held out, hence its own default)");
+       "chooses which budgets are held out, hence its own default)")
+      ("keep-extrapolated-minima", po::bool_switch(&keep_extrapolated),
+       "isoflop: also fit the exponents to budgets whose parabola minimum lies outside their sampled model sizes "
+       "(left out by default)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddRunSelectionOptions(&options, &columns, true);
@@ -824,10 +845,11 @@ int Fit(const std::vector<std::string>& args) {
   RefuseToOverwriteInput(out_path);  // before the work, not only when writing
   RefuseToOverwriteInput(golden_path);
   if (grouped) {
-    return FitGroups(table, law_name, flags, bootstrap_options, budget_tolerance, min_budget_runs, budgets, output);
+    return FitGroups(table, law_name, flags, bootstrap_options, budget_tolerance, min_budget_runs, keep_extrapolated,
+                     budgets, output);
   }
 
-  const FitContext context{table, flags, bootstrap_options, budget_tolerance, min_budget_runs};
+  const FitContext context{table, flags, bootstrap_options, budget_tolerance, min_budget_runs, keep_extrapolated};
   ChinchillaFit chinchilla_fit;
   std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
   std::vector<LawReport> reports = FitLaws(context, law_name, budgets, &chinchilla_fit, &chinchilla_bootstrap);

@@ -52,7 +52,22 @@ void AddRunSelectionOptions(po::options_description* options, RunsColumns* colum
            throw UsageError("--exclude-lines: " + error.message() + ": '" + text + "'");
          }
        }),
-       "leave out the rows on these file lines, as errors number them: 12,40-45");
+       "leave out the rows on these file lines, as errors number them: 12,40-45")
+      ("skip-bad-rows", po::bool_switch(&selection->skip_bad_rows),
+       "leave out rows whose loss is missing or not finite (NaN, inf, empty), with one warning naming their lines, "
+       "instead of refusing the file")
+      ("delimiter", po::value<std::string>()->notifier([selection](const std::string& text) {
+         if (text == "," || text == "comma") {
+           selection->delimiter = ',';
+         } else if (text == ";" || text == "semicolon") {
+           selection->delimiter = ';';
+         } else if (text == "tab" || text == "\\t" || text == "\t") {
+           selection->delimiter = '\t';
+         } else {
+           throw UsageError("--delimiter must be comma, semicolon or tab (',', ';', '\\t'), not '" + text + "'");
+         }
+       }),
+       "the runs file's field separator: comma, semicolon or tab (default: detected from the header line)");
   if (group_by) {
     options->add_options()("group-by", po::value<std::string>()->notifier([selection](const std::string& text) {
       selection->group_by = SplitListOption(text, "--group-by");

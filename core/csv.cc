@@ -26,7 +26,8 @@ bool SameName(std::string_view a, std::string_view b) {
 // Walks the text once, producing rows with their starting line numbers.
 class CsvScanner {
  public:
-  CsvScanner(std::string_view text, const std::string& source) : text_(text), source_(source) {
+  CsvScanner(std::string_view text, const std::string& source, char delimiter)
+      : text_(text), source_(source), delimiter_(delimiter) {
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);  // UTF-8 byte-order mark
   }
 
@@ -94,7 +95,7 @@ class CsvScanner {
         ++pos_;
         continue;
       }
-      if (c == ',') {
+      if (c == delimiter_) {
         row->fields.push_back(was_quoted ? field : Trimmed(field));
         field.clear();
         was_quoted = after_quote = false;
@@ -134,6 +135,7 @@ class CsvScanner {
 
   std::string_view text_;
   const std::string& source_;
+  char delimiter_ = ',';
   size_t pos_ = 0;
   int line_ = 1;
   bool at_line_start_content_ = false;
@@ -141,10 +143,48 @@ class CsvScanner {
 
 }  // namespace
 
-CsvTable ParseCsv(std::string_view text, const std::string& source) {
+char DetectCsvDelimiter(std::string_view text) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  size_t pos = 0;
+  // Past blank and comment lines.
+  while (pos < text.size()) {
+    size_t scan = pos;
+    while (scan < text.size() && (text[scan] == ' ' || text[scan] == '\t')) ++scan;
+    if (scan < text.size() && text[scan] != '\n' && text[scan] != '\r' && text[scan] != '#') break;
+    while (scan < text.size() && text[scan] != '\n' && text[scan] != '\r') ++scan;
+    pos = scan + 1;
+  }
+  int commas = 0, tabs = 0, semicolons = 0;
+  bool quoted = false;
+  for (size_t i = pos; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '\n' || c == '\r') break;
+    commas += c == ',';
+    tabs += c == '\t';
+    semicolons += c == ';';
+  }
+  if (tabs > commas && tabs >= semicolons) return '\t';
+  if (semicolons > commas && semicolons > tabs) return ';';
+  return ',';
+}
+
+std::string CsvDelimiterName(char delimiter) {
+  if (delimiter == '\t') return "tab";
+  if (delimiter == ';') return "semicolon";
+  if (delimiter == ',') return "comma";
+  std::string quoted = "'";
+  quoted += delimiter;
+  quoted += '\'';
+  return quoted;
+}
+
+CsvTable ParseCsv(std::string_view text, const std::string& source, char delimiter) {
   CsvTable table;
   table.source = source;
-  CsvScanner scanner(text, source);
+  table.delimiter = delimiter == kDetectCsvDelimiter ? DetectCsvDelimiter(text) : delimiter;
+  CsvScanner scanner(text, source, table.delimiter);
   CsvRow row;
   if (!scanner.Next(&row)) {
     throw InputError("empty file: no header row (expected a header such as 'N,D,loss')", InputLocation{source});
@@ -153,8 +193,13 @@ CsvTable ParseCsv(std::string_view text, const std::string& source) {
   table.header_line = row.line;
   while (scanner.Next(&row)) {
     if (row.fields.size() != table.header.size()) {
+      // One field under a header of several: most likely the row is separated by another delimiter.
+      const std::string mixed = row.fields.size() == 1 && table.header.size() > 1
+                                    ? " (the header is " + CsvDelimiterName(table.delimiter) +
+                                          "-separated: does this row use another delimiter? --delimiter chooses one)"
+                                    : "";
       throw InputError("ragged row: " + std::to_string(row.fields.size()) + " fields, but the header has " +
-                           std::to_string(table.header.size()),
+                           std::to_string(table.header.size()) + mixed,
                        InputLocation{source, row.line});
     }
     table.rows.push_back(row);

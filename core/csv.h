@@ -23,14 +23,27 @@ struct CsvRow {
 
 struct CsvTable {
   std::string source;               // file path or label, used in error messages
+  char delimiter = ',';             // ',', ';' or '\t'
   std::vector<std::string> header;  // the first non-comment, non-blank row
   int header_line = 0;
   std::vector<CsvRow> rows;
 };
 
-// Parses `text`. Throws InputError (naming `source` and the line) for an empty file, an unterminated quote, a
-// stray quote inside an unquoted field, or a row whose field count differs from the header's (ragged row).
-CsvTable ParseCsv(std::string_view text, const std::string& source);
+// The field separators a file may use, and the value that asks ParseCsv to detect one.
+inline constexpr char kDetectCsvDelimiter = 0;
+
+// The delimiter of `text`: whichever of ',', '\t' and ';' occurs most often outside quotes in the header line (the
+// first line that is neither blank nor a comment); ',' when none does or on a tie with ','.
+char DetectCsvDelimiter(std::string_view text);
+
+// Parses `text`, fields separated by `delimiter` (',', ';' or '\t'; kDetectCsvDelimiter: DetectCsvDelimiter).
+// Throws InputError (naming `source` and the line) for an empty file, an unterminated quote, a stray quote inside an
+// unquoted field, or a row whose field count differs from the header's (ragged row; a row of one field under a
+// header of several asks whether the file mixes delimiters).
+CsvTable ParseCsv(std::string_view text, const std::string& source, char delimiter = kDetectCsvDelimiter);
+
+// "comma", "tab", "semicolon": a delimiter's name for messages.
+std::string CsvDelimiterName(char delimiter);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Columns by header name. Names compare case-insensitively (ASCII); errors are InputErrors at the header line.

@@ -1,7 +1,9 @@
 #include "core/runs_table.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <optional>
 
@@ -41,6 +43,19 @@ bool FilterHolds(const RunFilter& filter, const std::string& cell) {
     case FilterOp::GREATER_EQUAL: return order >= 0;
   }
   return false;
+}
+
+// A loss cell that holds no loss: empty, a missing-value word, or a non-finite number (nan, inf, 1e999).
+bool IsMissingOrNonFinite(const std::string& cell) {
+  std::string lower;
+  for (char c : cell) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.empty() || lower == "na" || lower == "n/a" || lower == "null" || lower == "none" || lower == "-") {
+    return true;
+  }
+  if (TryParseQuantity(cell)) return false;
+  char* end = nullptr;
+  const double value = std::strtod(lower.c_str(), &end);
+  return end == lower.c_str() + lower.size() && !std::isfinite(value);
 }
 
 bool LineExcluded(const std::vector<LineRange>& ranges, int line) {
@@ -125,7 +140,7 @@ std::vector<LineRange> ParseLineRanges(std::string_view text) {
 }
 
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns) {
-  const CsvTable csv = ParseCsv(text, source);
+  const CsvTable csv = ParseCsv(text, source, columns.selection.delimiter);
   // The aliases are runs_table.h's, in lower case.
   const CsvColumnRule params_rule{"N (parameters)",
                                   {"n", "params", "num_params", "n_params", "model_size", "model size", "parameters"},
@@ -185,6 +200,7 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
   table.runs.reserve(csv.rows.size());
   int num_excluded = 0;
   int num_filtered = 0;
+  std::vector<int> bad_lines;  // --skip-bad-rows
   for (const CsvRow& row : csv.rows) {
     if (LineExcluded(selection.excluded_lines, row.line)) {
       ++num_excluded;
@@ -196,6 +212,10 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
     }
     if (!kept) {
       ++num_filtered;
+      continue;
+    }
+    if (selection.skip_bad_rows && IsMissingOrNonFinite(row.fields[*loss])) {
+      bad_lines.push_back(row.line);
       continue;
     }
     TrainingRun run;
@@ -226,6 +246,18 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
       }
     }
     table.runs.push_back(run);
+  }
+  if (!bad_lines.empty()) {
+    std::string lines;
+    for (size_t i = 0; i < bad_lines.size() && i < 20; ++i) lines += (i ? ", " : "") + std::to_string(bad_lines[i]);
+    if (bad_lines.size() > 20) lines += ", ...";
+    table.warnings.push_back("skipped " + std::to_string(bad_lines.size()) + " row" +
+                             (bad_lines.size() == 1 ? "" : "s") + " whose loss ('" + table.loss_column +
+                             "') is missing or not finite (--skip-bad-rows): line" +
+                             (bad_lines.size() == 1 ? " " : "s ") + lines);
+    if (table.runs.empty()) {
+      throw InputError("no runs left: every row's loss is missing or not finite", header_where);
+    }
   }
   if (tokens && compute) {
     // A compute column beside N and D: C should be about 6 N D. Far apart, one of the columns is another quantity

@@ -40,6 +40,8 @@ struct RunSelection {
   std::vector<RunFilter> filters;          // a row is kept when every filter holds
   std::vector<LineRange> excluded_lines;   // rows starting on these lines are left out
   std::vector<std::string> group_by;       // columns whose values split the runs into groups ("" = none)
+  bool skip_bad_rows = false;              // leave out rows whose loss is missing or not finite (else an error)
+  char delimiter = 0;                      // ',', ';' or '\t'; 0: detected from the header line
   bool Selects() const { return !filters.empty() || !excluded_lines.empty(); }
 };
 

@@ -64,22 +64,27 @@ nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBoot
   for (const IsoFlopBudget& b : fit.budgets) {
     budgets.push_back({{"compute_flops", b.compute_flops},
                        {"num_runs", b.num_runs},
-                       {"num_params", b.num_params_opt},
-                       {"num_tokens", b.num_tokens_opt},
-                       {"loss", b.loss_at_opt},
+                       {"num_params", b.usable ? nlohmann::ordered_json(b.num_params_opt) : nullptr},
+                       {"num_tokens", b.usable ? nlohmann::ordered_json(b.num_tokens_opt) : nullptr},
+                       {"loss", b.usable ? nlohmann::ordered_json(b.loss_at_opt) : nullptr},
                        {"min_params_sampled", b.min_params_sampled},
                        {"max_params_sampled", b.max_params_sampled},
                        {"minimum_inside", b.minimum_inside},
                        {"usable", b.usable},
+                       {"used", b.used},
                        {"note", b.note}});
   }
   out["budgets"] = budgets;
+  out["num_budgets_used"] = fit.num_budgets_used;
+  out["num_budgets_extrapolated"] = fit.num_budgets_extrapolated;
+  out["keep_extrapolated_minima"] = fit.keep_extrapolated;
   out["warnings"] = fit.warnings;
   if (bootstrap != nullptr && !bootstrap->exponents.empty()) {
     out["intervals"] = IntervalsToJson({{"exponent_params", bootstrap->exponent_params},
                                         {"exponent_tokens", bootstrap->exponent_tokens}});
     out["bootstrap"] = {{"resamples", bootstrap->options.num_resamples},
                         {"failed", bootstrap->num_failed},
+                        {"degenerate", bootstrap->num_degenerate},
                         {"seed", bootstrap->options.seed},
                         {"confidence", bootstrap->options.confidence}};
   }

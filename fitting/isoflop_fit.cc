@@ -73,11 +73,11 @@ IsoFlopBudget FitBudget(const RunsTable& table, const std::vector<size_t>& group
   return budget;
 }
 
-// Fits log y = log k + e log C over the usable budgets; returns (e, k).
+// Fits log y = log k + e log C over the budgets used; returns (e, k).
 std::pair<double, double> PowerLaw(const std::vector<IsoFlopBudget>& budgets, bool params) {
   std::vector<const IsoFlopBudget*> used;
   for (const auto& b : budgets) {
-    if (b.usable) used.push_back(&b);
+    if (b.used) used.push_back(&b);
   }
   const Eigen::Index n = static_cast<Eigen::Index>(used.size());
   Eigen::MatrixXd x(n, 2);
@@ -104,23 +104,34 @@ Allocation IsoFlopFit::ComputeOptimal(double compute_flops) const {
 }
 
 IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
-                      const std::vector<int>* counts) {
+                      const std::vector<int>* counts, bool keep_extrapolated) {
   SCALEPLAN_CHECK(counts == nullptr || counts->size() == table.runs.size(), "one count per run");
   IsoFlopFit fit;
+  fit.keep_extrapolated = keep_extrapolated;
   for (const auto& group : groups) {
     fit.budgets.push_back(FitBudget(table, group, counts));
-    const IsoFlopBudget& b = fit.budgets.back();
+    IsoFlopBudget& b = fit.budgets.back();
+    b.used = b.usable && (b.minimum_inside || keep_extrapolated);
+    if (b.usable && !b.minimum_inside) {
+      ++fit.num_budgets_extrapolated;
+      b.note += keep_extrapolated ? "; kept (--keep-extrapolated-minima)" : "; left out of the exponent fit";
+    }
     if (!b.note.empty()) {
       char text[200];
       std::snprintf(text, sizeof text, "budget %.3g FLOPs (%d runs): %s", b.compute_flops, b.num_runs,
                     b.note.c_str());
       fit.warnings.push_back(text);
     }
-    fit.num_budgets_used += b.usable ? 1 : 0;
+    fit.num_budgets_used += b.used ? 1 : 0;
   }
   if (fit.num_budgets_used < 2) {
-    fit.status = "Approach 2 needs at least 2 budgets with 3 or more model sizes each; found " +
+    fit.status = "Approach 2 needs at least 2 budgets with 3 or more model sizes each" +
+                 std::string(keep_extrapolated ? "" : " and a minimum inside them") + "; found " +
                  std::to_string(fit.num_budgets_used);
+    if (!keep_extrapolated && fit.num_budgets_extrapolated > 0) {
+      fit.status += " (" + std::to_string(fit.num_budgets_extrapolated) +
+                    " more with an extrapolated minimum: --keep-extrapolated-minima uses them)";
+    }
     return fit;
   }
   std::tie(fit.exponent_params, fit.coeff_params) = PowerLaw(fit.budgets, true);
@@ -131,24 +142,37 @@ IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size
 }
 
 IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
-                                  const BootstrapOptions& options, const ProgressCallback& progress) {
+                                  const BootstrapOptions& options, const ProgressCallback& progress,
+                                  bool keep_extrapolated) {
   std::string why;
   SCALEPLAN_CHECK(options.Check(&why), why);
   IsoFlopBootstrap out;
   out.options = options;
+  const IsoFlopFit full = FitIsoFlop(table, groups, nullptr, keep_extrapolated);
   std::vector<IsoFlopFit> fits(static_cast<size_t>(options.num_resamples));
   const int total = options.num_resamples;
   ParallelFor(
       total, options.num_threads,
       [&](int i) {
         const std::vector<int> counts = ResampleCounts(table.runs.size(), options.seed, i);
-        fits[static_cast<size_t>(i)] = FitIsoFlop(table, groups, &counts);
+        fits[static_cast<size_t>(i)] = FitIsoFlop(table, groups, &counts, keep_extrapolated);
       },
       progress ? [&](int done) { progress(done, total); } : std::function<void(int)>());
   std::vector<double> a, b;
   for (const IsoFlopFit& fit : fits) {
     if (!fit.usable) {
       ++out.num_failed;
+      continue;
+    }
+    // A budget the full fit used that has no usable minimum here: the resample's exponents would rest on other
+    // budgets (or on an extrapolated parabola), so it is counted and left out rather than spread the interval.
+    bool degenerate = false;
+    for (size_t k = 0; k < full.budgets.size() && !degenerate; ++k) {
+      const IsoFlopBudget& resampled = fit.budgets[k];
+      degenerate = full.budgets[k].used && (!resampled.usable || (!keep_extrapolated && !resampled.minimum_inside));
+    }
+    if (degenerate) {
+      ++out.num_degenerate;
       continue;
     }
     a.push_back(fit.exponent_params);

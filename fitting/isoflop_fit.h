@@ -26,6 +26,7 @@ struct IsoFlopBudget {
   double min_params_sampled = 0.0, max_params_sampled = 0.0;
   bool minimum_inside = false;  // the minimum lies within the sampled N range
   bool usable = false;          // >= 3 distinct N and an upward parabola
+  bool used = false;            // in the exponent fit: usable, and its minimum inside unless extrapolated ones are kept
   std::string note;             // why not usable, or a warning
 };
 
@@ -36,6 +37,8 @@ struct IsoFlopFit {
   double exponent_tokens = 0.0;  // b in D_opt = k_D C^b
   double coeff_tokens = 0.0;     // k_D
   int num_budgets_used = 0;
+  int num_budgets_extrapolated = 0;  // usable budgets whose minimum lies outside their sampled sizes
+  bool keep_extrapolated = false;    // whether those were used
   std::vector<std::string> warnings;
   bool usable = false;
   std::string status;
@@ -44,19 +47,24 @@ struct IsoFlopFit {
 };
 
 // Fits Approach 2 over `groups` (run indices per budget, e.g. from GroupByBudget). `counts` (optional, one per run)
-// are bootstrap multiplicities. Needs at least 2 usable budgets; otherwise usable = false with the reason.
+// are bootstrap multiplicities. A budget whose parabola minimum lies outside its sampled sizes is an extrapolation
+// of the parabola (one gave N_opt = 109 parameters) and is left out of the exponent fit unless `keep_extrapolated`.
+// Needs at least 2 budgets used; otherwise usable = false with the reason.
 IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
-                      const std::vector<int>* counts = nullptr);
+                      const std::vector<int>* counts = nullptr, bool keep_extrapolated = false);
 
 struct IsoFlopBootstrap {
   BootstrapOptions options;
-  int num_failed = 0;
+  int num_failed = 0;      // resamples with fewer than 2 budgets to fit (not counted in the intervals)
+  int num_degenerate = 0;  // resamples in which a budget the full fit used has no usable minimum (its parabola opens
+                           // downwards, or its minimum leaves the sampled sizes): left out of the intervals
   Interval exponent_params, exponent_tokens;
   std::vector<std::pair<double, double>> exponents;  // (a, b) per usable resample
 };
 
 IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
-                                  const BootstrapOptions& options, const ProgressCallback& progress = nullptr);
+                                  const BootstrapOptions& options, const ProgressCallback& progress = nullptr,
+                                  bool keep_extrapolated = false);
 
 }  // namespace scaleplan
 

@@ -193,6 +193,44 @@ TEST(ComputeAliases, BudgetColumnsAreComputeAndAMismatchWithSixNDIsReportedOnce)
   }
 }
 
+TEST_F(RunSelection, TabAndSemicolonFilesAndColumnNumbersReadTheSameRuns) {
+  const nlohmann::json fit_a = FitJson("'" + a_path_ + "'");
+  std::string tabs = Csv(a_), semicolons = Csv(a_);
+  for (char& c : tabs) c = c == ',' ? '\t' : c;
+  for (char& c : semicolons) c = c == ',' ? ';' : c;
+  const std::string tab_path = testing::WriteTempFile("selection_a.tsv", tabs);
+  const std::string semicolon_path = testing::WriteTempFile("selection_a_semicolons.csv", semicolons);
+  ExpectSameLaw(FitJson("'" + tab_path + "'"), fit_a);                      // detected from the header
+  ExpectSameLaw(FitJson("'" + semicolon_path + "' --delimiter ';'"), fit_a);  // or named
+  ExpectSameLaw(FitJson("'" + semicolon_path + "'"), fit_a);
+  ExpectSameLaw(FitJson("'" + a_path_ + "' --n-col 2 --d-col 3 --loss-col 4"), fit_a);
+  // A comma row in a tab file: a ragged row that says how the header is separated.
+  const std::string mixed_path = testing::WriteTempFile("selection_mixed.tsv", tabs + "a,1e9,1e10,2.5\n");
+  const Result mixed = RunScaleplan("fit '" + mixed_path + "'");
+  EXPECT_EQ(mixed.exit_code, 3);
+  EXPECT_NE(mixed.err.find(":27: ragged row: 1 fields, but the header has 4 (the header is tab-separated"),
+            std::string::npos)
+      << mixed.err;
+  EXPECT_EQ(RunScaleplan("fit '" + tab_path + "' --delimiter pipe").exit_code, 2);
+}
+
+TEST_F(RunSelection, SkipBadRowsLeavesOutMissingAndNonFiniteLossesWithOneWarning) {
+  std::string text = Csv(a_);
+  // Lines 27, 28 and 29: a missing, a NaN and an infinite loss.
+  text += "a,1e9,1e10,\na,1e9,2e10,nan\na,1e9,3e10,inf\n";
+  const std::string path = testing::WriteTempFile("selection_bad_rows.csv", text);
+  const Result refused = RunScaleplan("fit '" + path + "'");
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_NE(refused.err.find(":27: column 4 ('loss')"), std::string::npos) << refused.err;
+  const Result r = RunScaleplan("fit '" + path + "' --skip-bad-rows --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectSameLaw(nlohmann::json::parse(r.out), FitJson("'" + a_path_ + "'"));
+  EXPECT_NE(r.err.find("skipped 3 rows whose loss ('loss') is missing or not finite (--skip-bad-rows): lines 27, "
+                       "28, 29"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(RunSelectionBundled, FilterAppliesToTheBundledRunsAfterTheirSelection) {
   // The bundled runs below 1e9 parameters, counted among the 240 the fit uses (the 5 dropped runs stay dropped).
   int expected = 0;
