@@ -271,8 +271,9 @@ FrontierPlan FrontierStage(const PlanFlags& flags, const Allocation& allocation,
   request.price_usd_per_hour = flags.training.price_usd_per_hour;
   request.usable_memory_fraction = flags.training.usable_memory_fraction;
   request.fixed = flags.fixed_layout;
-  request.interconnect_source =
-      flags.profile_path.empty() ? "catalogue" : "catalogue (the profile has no interconnect)";
+  request.interconnect_source = accelerator.interconnect_is_bus_bandwidth ? "profile"
+                                : flags.profile_path.empty()            ? "catalogue"
+                                                                        : "catalogue (the profile has no interconnect)";
   std::string why;
   if (!request.Check(&why)) throw UsageError(why);
   const std::string problem = FixedLayoutProblem(request.fixed, request.shape, accelerator, request.num_devices);

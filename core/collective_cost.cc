@@ -65,12 +65,14 @@ double CollectiveLatencySteps(Collective collective, std::int64_t ranks) {
 
 LinkModel IntraNodeLink(const Accelerator& accelerator) {
   SCALEPLAN_CHECK(accelerator.HasInterconnect(), accelerator.name + " has no interconnect figures");
-  return {kIntraNodeBusEfficiency * accelerator.intra_node_bytes_per_second, accelerator.intra_node_latency_seconds};
+  const double efficiency = accelerator.interconnect_is_bus_bandwidth ? 1.0 : kIntraNodeBusEfficiency;
+  return {efficiency * accelerator.intra_node_bytes_per_second, accelerator.intra_node_latency_seconds};
 }
 
 LinkModel InterNodeLink(const Accelerator& accelerator) {
   SCALEPLAN_CHECK(accelerator.HasInterconnect(), accelerator.name + " has no interconnect figures");
-  return {kInterNodeBusEfficiency * accelerator.inter_node_bytes_per_second, accelerator.inter_node_latency_seconds};
+  const double efficiency = accelerator.interconnect_is_bus_bandwidth ? 1.0 : kInterNodeBusEfficiency;
+  return {efficiency * accelerator.inter_node_bytes_per_second, accelerator.inter_node_latency_seconds};
 }
 
 LinkModel GroupLink(const Accelerator& accelerator, std::int64_t ranks, std::int64_t stride) {

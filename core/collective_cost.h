@@ -11,7 +11,8 @@
 // Achievable bus bandwidth from the catalogue's link rates (core/hardware.h): link rate x an efficiency. Defaults
 // from the NCCL maintainers' figures in nccl-tests issues: ~370 GB/s ring busbw on 8 x H100 over NVLink's 450 GB/s
 // each way (#212): 0.82; ~24 GB/s per 200 Gb/s (25 GB/s) InfiniBand NIC (#119): 0.96. A measured profile replaces
-// both (`plan --profile`).
+// both (`plan --profile`): its figures are bus bandwidth already (Accelerator::interconnect_is_bus_bandwidth) and
+// are used without the efficiencies.
 #ifndef SCALEPLAN_CORE_COLLECTIVE_COST_H_
 #define SCALEPLAN_CORE_COLLECTIVE_COST_H_
 

@@ -62,6 +62,9 @@ struct Accelerator {
   double intra_node_latency_seconds = 0;
   double inter_node_latency_seconds = 0;
   std::string interconnect_source;
+  // true when the two bandwidths above are measured bus bandwidth (a profile's fitted all-reduce models, see
+  // AcceleratorFromProfile): core/collective_cost.h then uses them as they stand, without its link efficiencies.
+  bool interconnect_is_bus_bandwidth = false;
 
   bool HasInterconnect() const { return devices_per_node > 0; }
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/collective_cost.h"
 #include "core/error.h"
 
 namespace scaleplan {
@@ -174,11 +175,45 @@ std::optional<Accelerator> AcceleratorFromProfile(const Accelerator* named, cons
     accelerator.vendor = "measured";
     accelerator.memory_bytes = profile.cuda_device->memory_bytes;
   }
-  // The measured dense GEMM rate replaces every catalogue peak: MFU then applies to what this device reached.
-  accelerator.source = "measured profile " + profile_label;
-  for (double& peak : accelerator.dense_flops_per_second) peak = profile.peak_flops;
-  accelerator.memory_bytes_per_second = profile.bandwidth_bytes_per_s;
+  // The measured dense GEMM rate replaces every catalogue peak: MFU then applies to what this device reached. An
+  // interconnect-only profile (probe --collectives) measured no kernels (peaks 0) and keeps the catalogue's.
+  if (profile.peak_flops > 0.0) {
+    accelerator.source = "measured profile " + profile_label;
+    for (double& peak : accelerator.dense_flops_per_second) peak = profile.peak_flops;
+    accelerator.memory_bytes_per_second = profile.bandwidth_bytes_per_s;
+  }
+  if (profile.interconnect) ApplyMeasuredInterconnect(*profile.interconnect, profile_label, &accelerator);
   return accelerator;
+}
+
+void ApplyMeasuredInterconnect(const InterconnectProfile& interconnect, const std::string& profile_label,
+                               Accelerator* accelerator) {
+  const CollectiveModel* intra = interconnect.FindModel("all_reduce", "intra_node");
+  const CollectiveModel* inter = interconnect.FindModel("all_reduce", "inter_node");
+  if (intra == nullptr && inter == nullptr) return;
+  if (!accelerator->HasInterconnect()) {
+    // No catalogue figures to complete a level the profile did not measure.
+    if (intra == nullptr || inter == nullptr) return;
+    accelerator->devices_per_node = interconnect.ranks_per_node;
+  }
+  if (!accelerator->interconnect_is_bus_bandwidth) {
+    // Every figure becomes bus bandwidth: the measured ones as they are, a catalogue link rate through its efficiency.
+    accelerator->intra_node_bytes_per_second *= kIntraNodeBusEfficiency;
+    accelerator->inter_node_bytes_per_second *= kInterNodeBusEfficiency;
+    accelerator->interconnect_is_bus_bandwidth = true;
+  }
+  if (intra != nullptr) {
+    accelerator->intra_node_bytes_per_second = intra->busbw_bytes_per_s;
+    accelerator->intra_node_latency_seconds = intra->latency_seconds;
+  }
+  if (inter != nullptr) {
+    accelerator->inter_node_bytes_per_second = inter->busbw_bytes_per_s;
+    accelerator->inter_node_latency_seconds = inter->latency_seconds;
+  }
+  accelerator->interconnect_source = "measured all-reduce bus bandwidth, profile " + profile_label +
+                                     (intra == nullptr ? " (inter-node; intra-node from the catalogue)"
+                                      : inter == nullptr ? " (intra-node; inter-node from the catalogue)"
+                                                         : "");
 }
 
 std::string ProfileDeviceMismatch(const std::string& accelerator_name, const HardwareProfile& profile,

@@ -89,8 +89,17 @@ TrainingHardware PlanTrainingHardware(double num_params, double training_flops, 
 // the device reached), its source naming `profile_label` (a path). Without a named entry, a CUDA profile supplies
 // its device's name and memory; a CPU profile cannot (it does not say how much memory a device has): nullopt with
 // the reason in *why.
+// A profile with an interconnect section (probe --collectives) also sets the intra- and inter-node bus bandwidth and
+// per-step latency from its fitted all-reduce models (ApplyMeasuredInterconnect).
 std::optional<Accelerator> AcceleratorFromProfile(const Accelerator* named, const HardwareProfile& profile,
                                                   const std::string& profile_label, std::string* why);
+
+// `accelerator`'s interconnect from a measured one: the all-reduce models' bus bandwidth and per-step latency for
+// the levels measured (intra_node, inter_node), the catalogue's link rates times their efficiencies for a level not
+// measured, and interconnect_is_bus_bandwidth set. Unchanged when the profile has no all-reduce model, or measured
+// one level only and the device has no catalogue figures for the other.
+void ApplyMeasuredInterconnect(const InterconnectProfile& interconnect, const std::string& profile_label,
+                               Accelerator* accelerator);
 
 // "" when `profile` was measured on the kind of device `accelerator_name` (a catalogue name such as "H100-SXM")
 // names; otherwise the warning a plan carries, because the measured rate then stands for that device's peak: a CPU

@@ -13,6 +13,12 @@ bool CollectiveProbeOptions::Check(std::string* why) const {
     *why = "warm-up and repeats must not be negative";
     return false;
   }
+  for (std::int64_t bytes : sizes) {
+    if (bytes < 4) {
+      *why = "message sizes must be at least 4 bytes";
+      return false;
+    }
+  }
   if (!(timeout_seconds > 0.0)) {
     *why = "the timeout per collective must be positive";
     return false;
@@ -22,6 +28,7 @@ bool CollectiveProbeOptions::Check(std::string* why) const {
 
 std::vector<std::int64_t> CollectiveSizes(const CollectiveProbeOptions& options) {
   constexpr std::int64_t kKiB = 1024;
+  if (!options.sizes.empty()) return options.sizes;
   if (options.quick) return {kKiB, 64 * kKiB, kKiB * kKiB, 16 * kKiB * kKiB};
   std::vector<std::int64_t> sizes;
   for (std::int64_t bytes = kKiB; bytes <= kKiB * kKiB * kKiB; bytes *= 4) sizes.push_back(bytes);

@@ -24,6 +24,7 @@ struct CollectiveProbeOptions {
                                    // else 1 KiB .. 1 GiB in steps of 4x
   int warmup = 0;                  // untimed calls per size before the check and the timing; 0 = the mode's (2)
   int repeats = 0;                 // timed samples per size; 0 = the mode's (quick 5, standard 10)
+  std::vector<std::int64_t> sizes;  // non-empty: these message sizes (bytes) instead of the mode's (the benchmark)
   double timeout_seconds = 120.0;  // limit on each collective at each size (warm-up, check and samples together):
                                    // a rank still waiting then ends the whole job (exit 6) instead of hanging
 

@@ -76,13 +76,23 @@ class Watchdog {
   std::thread thread_;  // last: starts once the members above exist
 };
 
-// MPI_Init ... MPI_Finalize, on every path out.
+// MPI_Init ... MPI_Finalize, on every path out; a caller that initialised MPI itself (the benchmark) keeps it.
 class MpiSession {
  public:
-  MpiSession() { MPI_Init(nullptr, nullptr); }
-  ~MpiSession() { MPI_Finalize(); }
+  MpiSession() {
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    owner_ = initialized == 0;
+    if (owner_) MPI_Init(nullptr, nullptr);
+  }
+  ~MpiSession() {
+    if (owner_) MPI_Finalize();
+  }
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;
+
+ private:
+  bool owner_ = false;
 };
 
 // Test hooks, each naming a collective: SCALEPLAN_COLLECTIVES_CORRUPT corrupts its first received element on the

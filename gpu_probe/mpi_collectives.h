@@ -44,8 +44,9 @@ struct CollectiveProbeResult {
 // Whether the environment shows an MPI launcher (mpirun, srun) started this process.
 bool StartedByMpiLauncher();
 
-// Initialises MPI, measures, finalises MPI. Throws NothingToMeasureError before initialising MPI when no launcher
-// started the process, and after it (on every rank) when the job has a single rank; CollectiveCheckError as above.
+// Initialises MPI (unless the caller did, who then finalises it), measures, finalises MPI. Throws
+// NothingToMeasureError before initialising MPI when no launcher started the process, and after it (on every rank)
+// when the job has a single rank; CollectiveCheckError as above.
 CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options);
 
 }  // namespace scaleplan::probe

@@ -20,6 +20,25 @@ Json PlanJson(const std::string& args, int expected_exit = 0) {
   return Json::parse(r.out);
 }
 
+// A measured interconnect (probe --collectives' profile) replaces the catalogue's, and the plan says so.
+TEST(FrontierPlanCli, AProfileWithAnInterconnectIsTheSourceOfTheCommunicationFigures) {
+  const std::string profile = testing::WriteTempFile("interconnect.json", R"({
+    "schema_version": 1, "backend": "cpu", "device": "test", "peak_flops": 0, "bandwidth_bytes_per_s": 0,
+    "host": {"cpu_model": "test", "isa": [], "threads": 1, "blas_corename": "x"}, "kernels": [],
+    "interconnect": {"ranks": 16, "nodes": 2, "ranks_per_node": 8, "backend": "mpi", "collectives": [],
+      "models": [{"name": "all_reduce", "scope": "intra_node", "ranks": 8, "latency_seconds": 2e-6,
+                  "busbw_bytes_per_s": 3.0e11},
+                 {"name": "all_reduce", "scope": "inter_node", "ranks": 2, "latency_seconds": 5e-6,
+                  "busbw_bytes_per_s": 2.0e10}]}})");
+  const std::string args = "--params 70B --compute 1e24 --accelerator H100-SXM --count 1024";
+  const Json measured = PlanJson(args + " --profile '" + profile + "'");
+  EXPECT_EQ(measured["interconnect_source"], "profile");
+  const Json catalogue = PlanJson(args);
+  EXPECT_EQ(catalogue["interconnect_source"], "catalogue");
+  // The slower measured links (300 and 20 GB/s against the catalogue's 370 and 24 GB/s of bus bandwidth) cost time.
+  EXPECT_GT(measured["step_seconds"].get<double>(), catalogue["step_seconds"].get<double>());
+}
+
 TEST(FrontierPlanCli, TrillionParameterPlanHasALayoutAndItsKeys) {
   const Json json = PlanJson("--params 1T --compute 3e25 --accelerator H100-SXM");
   EXPECT_EQ(json["mfu_source"], "predicted");

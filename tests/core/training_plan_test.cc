@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/bundled_data.h"
+#include "core/collective_cost.h"
 
 namespace scaleplan {
 namespace {
@@ -202,6 +203,54 @@ TEST(AcceleratorFromProfile, MeasuredPeaksReplaceTheCatalogues) {
   EXPECT_EQ(gpu->name, "NVIDIA H100 80GB HBM3");
   EXPECT_EQ(gpu->memory_bytes, 79.6e9);
   EXPECT_EQ(gpu->DenseFlopsPerSecond(NumericType::BF16), 7e10);
+}
+
+// An interconnect-only profile (probe --collectives): intra-node all-reduce measured, inter-node not.
+HardwareProfile IntraNodeOnlyProfile() {
+  HardwareProfile profile = CpuProfile();
+  profile.peak_flops = 0.0;
+  profile.bandwidth_bytes_per_s = 0.0;
+  profile.kernels.clear();
+  InterconnectProfile interconnect;
+  interconnect.ranks = 8;
+  interconnect.nodes = 1;
+  interconnect.ranks_per_node = 8;
+  interconnect.models.push_back({"all_gather", "intra_node", 8, 9e-6, 1e9});  // not the all-reduce: ignored
+  interconnect.models.push_back({"all_reduce", "intra_node", 8, 3e-6, 3.1e11});
+  profile.interconnect = interconnect;
+  return profile;
+}
+
+TEST(AcceleratorFromProfile, MeasuredAllReduceBusBandwidthIsUsedAsItStands) {
+  std::string why;
+  const std::optional<Accelerator> measured =
+      AcceleratorFromProfile(&H100(), IntraNodeOnlyProfile(), "ic.json", &why);
+  ASSERT_TRUE(measured.has_value()) << why;
+  // No kernels measured: the catalogue's peaks stay.
+  EXPECT_EQ(measured->DenseFlopsPerSecond(NumericType::BF16), H100().DenseFlopsPerSecond(NumericType::BF16));
+  EXPECT_EQ(measured->memory_bytes_per_second, H100().memory_bytes_per_second);
+  EXPECT_TRUE(measured->interconnect_is_bus_bandwidth);
+  const LinkModel intra = IntraNodeLink(*measured);
+  EXPECT_EQ(intra.busbw_bytes_per_second, 3.1e11);  // the fit's figure, no efficiency applied
+  EXPECT_EQ(intra.latency_seconds, 3e-6);
+  // The level not measured: the catalogue's link rate through its efficiency, as without a profile.
+  const LinkModel inter = InterNodeLink(*measured);
+  EXPECT_DOUBLE_EQ(inter.busbw_bytes_per_second, H100().inter_node_bytes_per_second * 24.0 / 25.0);
+  EXPECT_EQ(inter.busbw_bytes_per_second, InterNodeLink(H100()).busbw_bytes_per_second);
+  EXPECT_EQ(inter.latency_seconds, H100().inter_node_latency_seconds);
+  EXPECT_EQ(measured->devices_per_node, H100().devices_per_node);
+  // An 8-way all-reduce of 1 GB inside a node: 2 x 7/8 x 1e9 / 3.1e11 + 2 x 3 steps x 3 us.
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(Collective::ALL_REDUCE, 1e9, 8, intra), 1.75e9 / 3.1e11 + 6.0 * 3e-6);
+}
+
+TEST(AcceleratorFromProfile, AProfileWithoutAnAllReduceModelKeepsTheCatalogueInterconnect) {
+  HardwareProfile profile = IntraNodeOnlyProfile();
+  profile.interconnect->models.erase(profile.interconnect->models.begin() + 1);
+  std::string why;
+  const std::optional<Accelerator> measured = AcceleratorFromProfile(&H100(), profile, "ic.json", &why);
+  ASSERT_TRUE(measured.has_value()) << why;
+  EXPECT_FALSE(measured->interconnect_is_bus_bandwidth);
+  EXPECT_EQ(IntraNodeLink(*measured).busbw_bytes_per_second, IntraNodeLink(H100()).busbw_bytes_per_second);
 }
 
 TEST(ProfileDeviceMismatch, AProfileOfAnotherDeviceIsNamedAsSuch) {
