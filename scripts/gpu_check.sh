@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The GPU checks, in one prepared run on a machine with one NVIDIA GPU (none exists on the development and CI
+# machines): configure and build with CUDA, run the GPU tests, 'probe --backend cuda --quick', and a one-rank NCCL
+# smoke test (communicator set-up and a one-rank all-reduce checked for its result: NCCL refuses two ranks on one
+# GPU), then print a summary. Sized for 8 minutes on one H100; each step gets what is left of that budget.
+#   scripts/gpu_check.sh            build folder build-gpu/ (SCALEPLAN_GPU_BUILD_DIR), architecture 90
+#                                   (SCALEPLAN_CUDA_ARCHITECTURES, e.g. "80" for an A100)
+# Exit status 0 when every step passed; the logs are in <build>/gpu_check/. Record the figures, with the device
+# name, in gpu_probe/README.md.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+budget_seconds=${SCALEPLAN_GPU_CHECK_SECONDS:-480}
+deadline=$((SECONDS + budget_seconds))
+build=${SCALEPLAN_GPU_BUILD_DIR:-build-gpu}
+architectures=${SCALEPLAN_CUDA_ARCHITECTURES:-90}
+cuda_home=${CUDA_HOME:-/usr/local/cuda}
+logs=$build/gpu_check
+mkdir -p "$logs"
+summary=()
+failed=0
+
+# step NAME COMMAND...: runs COMMAND with what is left of the budget, its output in $logs/NAME.log.
+step() {
+  local name=$1 start=$SECONDS left=$((deadline - SECONDS))
+  shift
+  if ((left <= 0)); then
+    summary+=("SKIP  $name (the ${budget_seconds} s budget is spent)")
+    failed=1
+    return 1
+  fi
+  if timeout "$left" "$@" >"$logs/$name.log" 2>&1; then
+    summary+=("PASS  $name ($((SECONDS - start)) s)")
+    return 0
+  fi
+  local status=$?
+  summary+=("FAIL  $name (exit $status after $((SECONDS - start)) s; $logs/$name.log)")
+  failed=1
+  return 1
+}
+
+device=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)
+[[ -n "$device" ]] || device="no device reported by nvidia-smi"
+
+step configure cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCALEPLAN_WERROR=ON \
+  -DSCALEPLAN_WITH_CUDA=ON -DSCALEPLAN_WITH_GUI=OFF -DSCALEPLAN_BUILD_BENCH=OFF \
+  -DCMAKE_CUDA_ARCHITECTURES="$architectures" -DCMAKE_CUDA_COMPILER="$cuda_home/bin/nvcc" &&
+  step build cmake --build "$build" --parallel "$(nproc)" --target scaleplan gpu_probe_cuda_backend_test \
+    gpu_probe_probe_test gpu_probe_cpu_kernels_test gpu_probe_timing_test gpu_probe_kernel_cost_test \
+    gpu_probe_collectives_test &&
+  step gpu_tests ctest --test-dir "$build" --output-on-failure --label-regex '^gpu_probe$' &&
+  step probe_cuda_quick "$build/cli/scaleplan" probe --backend cuda --quick --out "$logs/cuda_profile.json"
+
+# One-rank NCCL: the library from the CUDA installation, loaded by this small program only (scaleplan itself does
+# not link NCCL).
+cat >"$logs/nccl_smoke.cu" <<'CU'
+#include <cstdio>
+#include <vector>
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#define CHECK(call, ok)                                                              \
+  do {                                                                               \
+    if (!(ok)) {                                                                     \
+      std::fprintf(stderr, "nccl_smoke: %s failed at line %d\n", #call, __LINE__);  \
+      return 1;                                                                      \
+    }                                                                                \
+  } while (0)
+
+int main() {
+  const size_t count = 1 << 20;
+  int version = 0;
+  CHECK(ncclGetVersion, ncclGetVersion(&version) == ncclSuccess);
+  ncclUniqueId id;
+  CHECK(ncclGetUniqueId, ncclGetUniqueId(&id) == ncclSuccess);
+  CHECK(cudaSetDevice, cudaSetDevice(0) == cudaSuccess);
+  ncclComm_t comm;
+  CHECK(ncclCommInitRank, ncclCommInitRank(&comm, 1, id, 0) == ncclSuccess);
+  float* send = nullptr;
+  float* recv = nullptr;
+  CHECK(cudaMalloc, cudaMalloc(&send, count * sizeof(float)) == cudaSuccess);
+  CHECK(cudaMalloc, cudaMalloc(&recv, count * sizeof(float)) == cudaSuccess);
+  std::vector<float> host(count);
+  for (size_t i = 0; i < count; ++i) host[i] = static_cast<float>(i % 1000) + 0.5f;
+  CHECK(cudaMemcpy, cudaMemcpy(send, host.data(), count * sizeof(float), cudaMemcpyHostToDevice) == cudaSuccess);
+  cudaStream_t stream;
+  CHECK(cudaStreamCreate, cudaStreamCreate(&stream) == cudaSuccess);
+  CHECK(ncclAllReduce, ncclAllReduce(send, recv, count, ncclFloat, ncclSum, comm, stream) == ncclSuccess);
+  CHECK(cudaStreamSynchronize, cudaStreamSynchronize(stream) == cudaSuccess);
+  std::vector<float> back(count, -1.0f);
+  CHECK(cudaMemcpy, cudaMemcpy(back.data(), recv, count * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess);
+  for (size_t i = 0; i < count; ++i) {
+    if (back[i] != host[i]) {  // one rank: the sum is the rank's own array
+      std::fprintf(stderr, "nccl_smoke: element %zu is %g, expected %g\n", i, back[i], host[i]);
+      return 1;
+    }
+  }
+  ncclCommDestroy(comm);
+  cudaFree(send);
+  cudaFree(recv);
+  std::printf("nccl_smoke: NCCL %d, one-rank all-reduce of %zu floats checked\n", version, count);
+  return 0;
+}
+CU
+step nccl_build "$cuda_home/bin/nvcc" -O2 -arch="sm_${architectures%% *}" -o "$logs/nccl_smoke" "$logs/nccl_smoke.cu" \
+  -I"$cuda_home/include" -L"$cuda_home/lib64" -lnccl -Xlinker -rpath -Xlinker "$cuda_home/lib64" &&
+  step nccl_one_rank "$logs/nccl_smoke"
+
+echo
+echo "scaleplan GPU check on: $device ($((SECONDS)) s of ${budget_seconds} s)"
+for line in "${summary[@]}"; do echo "  $line"; done
+if [[ -f "$logs/cuda_profile.json" ]]; then
+  echo "  profile: $logs/cuda_profile.json"
+  grep -E '"(device|peak_flops|bandwidth_bytes_per_s)"' "$logs/cuda_profile.json" | sed 's/^ */    /'
+fi
+[[ -f "$logs/nccl_one_rank.log" ]] && sed 's/^/    /' "$logs/nccl_one_rank.log"
+exit "$failed"
