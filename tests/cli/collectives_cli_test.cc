@@ -25,9 +25,12 @@ bool FileExists(const std::string& path) {
 }
 
 // `mpirun -np RANKS scaleplan ARGS` on this host: root allowed (containers), no single-copy kernel mechanism
-// (containers forbid it), and ranks that yield when idle (the suite oversubscribes 2 cores).
+// (containers forbid it), and ranks that yield when idle (the suite oversubscribes 2 cores). Under the address
+// sanitizer the ranks run without its leak check: MPI unloads its plug-ins at MPI_Finalize, and what they keep is then
+// reported from an unknown module that no suppression can name (addresses and undefined behaviour are still checked;
+// the probe's own arithmetic is leak-checked in gpu_probe/collectives_test).
 CommandResult RunRanks(int ranks, const std::string& args, const std::string& environment = "") {
-  return RunCommand("env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+  return RunCommand("env ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:detect_leaks=0\" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
                     "OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_mpi_yield_when_idle=1 "
                     "OMPI_MCA_rmaps_base_oversubscribe=1 " +
                     environment + " mpirun --oversubscribe -np " + std::to_string(ranks) + " " + SCALEPLAN_BINARY +
