@@ -119,6 +119,19 @@ ProgressCallback BarCallback(ProgressBar* bar) {
   return [bar](int done, int total) { bar->Update(done, total); };
 }
 
+// A usable fit whose log-space residuals are this large (RMSE; about 5% in loss) describes the runs poorly: mixed
+// sources, a wrong column, or a law that does not fit them.
+constexpr double kPoorFitRmse = 0.05;
+
+std::string PoorFitWarning(double rmse) {
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "poor fit: log-space RMSE %.3f is above %.2f (runs from several sources or set-ups? --filter or "
+                "--group-by separates them)",
+                rmse, kPoorFitRmse);
+  return text;
+}
+
 LawReport ReportChinchilla(const FitContext& context, ChinchillaFit* fit_out,
                            std::optional<ChinchillaBootstrap>* bootstrap_out) {
   LawReport report;
@@ -134,6 +147,9 @@ LawReport ReportChinchilla(const FitContext& context, ChinchillaFit* fit_out,
     *bootstrap_out = BootstrapChinchilla(context.table, fit, context.bootstrap, BarCallback(&bar));
   }
   const ChinchillaBootstrap* boot = *bootstrap_out ? &**bootstrap_out : nullptr;
+  if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
+    fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
+  }
   report.usable = fit.search.usable;
   report.status = fit.search.status;
   report.warnings = fit.warnings;
@@ -153,7 +169,10 @@ LawReport ReportKaplan(const FitContext& context) {
   LawReport report;
   report.name = "kaplan";
   const InitGrid grid = ResolveGrid(context.flags, KaplanModel::DefaultGrid());
-  const KaplanFit fit = FitKaplan(context.table, context.flags.options, grid);
+  KaplanFit fit = FitKaplan(context.table, context.flags.options, grid);
+  if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
+    fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
+  }
   std::vector<std::pair<std::string, Interval>> intervals;
   if (context.bootstrap.num_resamples != 0 && fit.search.usable) {
     ProgressBar bar("bootstrap kaplan");
@@ -583,7 +602,8 @@ void PrintGroupsSideBySide(const std::vector<GroupReport>& groups, const std::ve
   row("", [&](const GroupReport& group) { return "[" + std::to_string(&group - groups.data() + 1) + "]"; });
   row("runs", [](const GroupReport& group) { return std::to_string(group.num_runs); });
   // The laws fitted, in the order of the first group that was fitted (every fitted group has the same ones).
-  const auto fitted = std::find_if(groups.begin(), groups.end(), [](const GroupReport& g) { return g.verdict.empty(); });
+  const auto fitted =
+      std::find_if(groups.begin(), groups.end(), [](const GroupReport& g) { return g.verdict.empty(); });
   if (fitted == groups.end()) return;
   for (size_t k = 0; k < fitted->reports.size(); ++k) {
     const LawReport& model = fitted->reports[k];
@@ -688,7 +708,9 @@ int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlag
     any_fitted = any_fitted || group.Fitted();
     any_verdict = any_verdict || !group.verdict.empty();
     const std::string where = "group " + group.label + ": ";
-    if (!group.verdict.empty()) std::cerr << "scaleplan fit: warning: " << where << "not fitted: " << group.verdict << '\n';
+    if (!group.verdict.empty()) {
+      std::cerr << "scaleplan fit: warning: " << where << "not fitted: " << group.verdict << '\n';
+    }
     for (const LawReport& report : group.reports) {
       if (output == OutputFormat::JSON) {
         for (const std::string& warning : report.warnings) {

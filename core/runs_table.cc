@@ -284,6 +284,45 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
           " (is one of the columns in other units, or not training compute?)");
     }
   }
+  {
+    // Scales no language-model run has: one warning naming each, with its count and the most extreme run.
+    constexpr double kMinPlausibleParams = 1e5;
+    constexpr double kMaxPlausibleLoss = 20.0;
+    std::vector<std::string> reasons;
+    const TrainingRun* smallest = nullptr;
+    const TrainingRun* highest = nullptr;
+    int num_small = 0, num_high = 0, num_tokens_below = 0;
+    for (const TrainingRun& run : table.runs) {
+      if (run.num_params < kMinPlausibleParams) {
+        ++num_small;
+        if (smallest == nullptr || run.num_params < smallest->num_params) smallest = &run;
+      }
+      if (run.loss_nats > kMaxPlausibleLoss) {
+        ++num_high;
+        if (highest == nullptr || run.loss_nats > highest->loss_nats) highest = &run;
+      }
+      num_tokens_below += run.num_tokens < run.num_params;
+    }
+    if (smallest != nullptr) {
+      reasons.push_back("N below 1e5 on " + std::to_string(num_small) + " runs (the smallest N = " +
+                        FormatSignificant(smallest->num_params, 3) + ", line " + std::to_string(smallest->line) +
+                        ")");
+    }
+    if (2 * num_tokens_below > static_cast<int>(table.runs.size())) {
+      reasons.push_back("D below N on " + std::to_string(num_tokens_below) + " of " +
+                        std::to_string(table.runs.size()) + " runs");
+    }
+    if (highest != nullptr) {
+      reasons.push_back("losses above 20 nats on " + std::to_string(num_high) + " runs (the highest " +
+                        FormatSignificant(highest->loss_nats, 4) + ", line " + std::to_string(highest->line) + ")");
+    }
+    if (!reasons.empty()) {
+      std::string warning = "implausible scale for training runs: ";
+      for (size_t k = 0; k < reasons.size(); ++k) warning += (k ? "; " : "") + reasons[k];
+      table.warnings.push_back(warning + " (parameters in millions or billions? tokens and parameters swapped? a "
+                                      "loss per sequence rather than per token?)");
+    }
+  }
   if (selection.Selects()) {
     std::string what;
     if (!selection.excluded_lines.empty()) what += std::to_string(num_excluded) + " by --exclude-lines";

@@ -74,7 +74,8 @@ struct RunsTable {
   bool compute_from_tokens = false;   // C was derived as 6 N D
   std::vector<std::string> notes;     // what the loader inferred, for the user (e.g. "D = C/(6N)")
   // What the loader doubts but accepts, for the user, once each (LoadRunsOrBundled prints them on stderr): C and
-  // 6 N D more than 10% apart on some runs.
+  // 6 N D more than 10% apart on some runs; an implausible scale (a run with N below 1e5 or a loss above 20, or D
+  // below N on most runs: N in millions or billions, D and N swapped, a loss in bits summed over a sequence).
   std::vector<std::string> warnings;
   // --group-by: the columns (as the header spells them) and each group's values, in order of first appearance.
   std::vector<std::string> group_columns;
