@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -216,7 +217,44 @@ struct Shard {
   std::uint64_t count = 1;
 };
 
+// --shard auto: this task's shard of a Slurm array job. Arrays need not start at 0 nor step by 1 (--array=1-15:2
+// runs tasks 1, 3, ..., 15): shard = (ID - MIN) / STEP of COUNT (or (MAX - MIN) / STEP + 1 when COUNT is not set).
+Shard ShardFromSlurmArray() {
+  const auto variable = [](const char* name, bool required, std::uint64_t fallback) {
+    const char* text = std::getenv(name);
+    if (text == nullptr) {
+      if (required) throw UsageError(std::string("--shard auto: ") + name + " is not set (not a Slurm array task?)");
+      return fallback;
+    }
+    std::uint64_t value = 0;
+    const std::string_view digits(text);
+    const auto result = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (result.ec != std::errc() || result.ptr != digits.data() + digits.size() || digits.empty()) {
+      throw UsageError(std::string("--shard auto: ") + name + " must be a whole number, not '" + text + "'");
+    }
+    return value;
+  };
+  const std::uint64_t id = variable("SLURM_ARRAY_TASK_ID", true, 0);
+  const std::uint64_t min = variable("SLURM_ARRAY_TASK_MIN", true, 0);
+  const std::uint64_t step = variable("SLURM_ARRAY_TASK_STEP", false, 1);
+  const bool has_max = std::getenv("SLURM_ARRAY_TASK_MAX") != nullptr;
+  const std::uint64_t max = variable("SLURM_ARRAY_TASK_MAX", !std::getenv("SLURM_ARRAY_TASK_COUNT"), 0);
+  if (step == 0 || id < min || (id - min) % step != 0 || (has_max && max < min)) {
+    throw UsageError("--shard auto: task " + std::to_string(id) + " is not in an evenly spaced array from " +
+                     std::to_string(min) + " by " + std::to_string(step));
+  }
+  Shard shard;
+  shard.index = (id - min) / step;
+  shard.count = variable("SLURM_ARRAY_TASK_COUNT", false, has_max ? (max - min) / step + 1 : 0);
+  if (shard.count == 0 || shard.index >= shard.count) {
+    throw UsageError("--shard auto: task " + std::to_string(id) + " is shard " + std::to_string(shard.index) +
+                     " of an array of " + std::to_string(shard.count));
+  }
+  return shard;
+}
+
 Shard ParseShard(const std::string& text) {
+  if (text == "auto") return ShardFromSlurmArray();
   const size_t slash = text.find('/');
   Shard shard;
   const auto parse = [&](std::string_view digits, std::uint64_t* value) {
@@ -872,7 +910,9 @@ int Sweep(const std::vector<std::string>& args) {
       ("format", po::value(&flags.format)->default_value(flags.format), "csv (with a header) or jsonl")
       ("out", po::value(&flags.out_path)->default_value(flags.out_path),
        "output file, written to a temporary file beside it and renamed at the end; - = stdout")
-      ("shard", po::value(&flags.shard), "write only shard I of N (0 <= I < N) of the rows, e.g. 3/16")
+      ("shard", po::value(&flags.shard),
+       "write only shard I of N (0 <= I < N) of the rows, e.g. 3/16; 'auto': this Slurm array task's shard "
+       "(SLURM_ARRAY_TASK_ID, _MIN, _MAX, _STEP, _COUNT)")
       ("no-header", po::bool_switch(&flags.no_header), "leave the CSV header out");
   options.add_options()("layout-search", po::bool_switch(&flags.layout_search),
                         "each row's layout, predicted MFU, days and cost from the layout search (as 'plan "

@@ -327,6 +327,32 @@ TEST(SweepCli, ShardsConcatenateToTheFullSweep) {
   EXPECT_EQ(Lines(RunScaleplan(grid + " --shard 6/7 --no-header").out).front(), all[all.size() - 22]);
 }
 
+// --shard auto in a Slurm array task: --array=3-11:2 runs tasks 3, 5, 7, 9, 11; task 7 is shard 2 of 5.
+TEST(SweepCli, ShardAutoReadsTheSlurmArray) {
+  const std::string grid = "sweep --law epoch --compute 1e20:1e24:9 --accelerator H100-SXM";
+  const Result explicit_shard = RunScaleplan(grid + " --shard 2/5");
+  ASSERT_EQ(explicit_shard.exit_code, 0) << explicit_shard.err;
+  const std::string array = "env -u SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_ID=7 SLURM_ARRAY_TASK_MIN=3 "
+                            "SLURM_ARRAY_TASK_MAX=11 SLURM_ARRAY_TASK_STEP=2 ";
+  const Result from_max = testing::RunCommand(array + SCALEPLAN_BINARY + " " + grid + " --shard auto");
+  ASSERT_EQ(from_max.exit_code, 0) << from_max.err;
+  EXPECT_EQ(from_max.out, explicit_shard.out);
+  const Result from_count = testing::RunCommand(array + "SLURM_ARRAY_TASK_COUNT=5 " + SCALEPLAN_BINARY + " " + grid +
+                                                " --shard auto");
+  EXPECT_EQ(from_count.out, explicit_shard.out);
+  // Task 8 is not in the array 3, 5, ..., 11; no array at all is a usage error too.
+  const Result off_grid = testing::RunCommand(
+      "env SLURM_ARRAY_TASK_ID=8 SLURM_ARRAY_TASK_MIN=3 SLURM_ARRAY_TASK_MAX=11 SLURM_ARRAY_TASK_STEP=2 " +
+      std::string(SCALEPLAN_BINARY) + " " + grid + " --shard auto");
+  EXPECT_EQ(off_grid.exit_code, 2);
+  EXPECT_NE(off_grid.err.find("task 8 is not in an evenly spaced array from 3 by 2"), std::string::npos)
+      << off_grid.err;
+  const Result none = testing::RunCommand("env -u SLURM_ARRAY_TASK_ID " + std::string(SCALEPLAN_BINARY) + " " + grid +
+                                          " --shard auto");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("SLURM_ARRAY_TASK_ID is not set"), std::string::npos) << none.err;
+}
+
 TEST(SweepCli, JsonLinesParseWithTheColumnsAsKeys) {
   Result r = RunScaleplan("sweep --law epoch --compute 1e21,1e23 --inference-tokens 0,10T --unique-tokens 0,50B "
                           "--count 0,2 --format jsonl");
