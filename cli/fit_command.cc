@@ -805,6 +805,8 @@ int Fit(const std::vector<std::string>& args) {
                "scaleplan fit --bootstrap=4000 --ci 0.95        # with 95% bootstrap intervals",
                "scaleplan fit --bootstrap --out fit.json        # plan --fit fit.json then shows intervals too",
                "scaleplan fit --law all --compute 1e21,1e24     # Approach 3, Kaplan and IsoFLOP side by side",
+               "scaleplan fit --filter 'Model Size<1B'          # only the runs below 1B parameters",
+               "scaleplan fit --law isoflop --keep-extrapolated-minima   # also budgets whose minimum is extrapolated",
                "scaleplan fit --law data-constrained            # R_D*, R_N* on the bundled Muennighoff et al. runs",
                "scaleplan fit --law frantar2023-t5              # sparse T5 runs: the fit beside the published law",
                "scaleplan fit --law routing                     # Clark et al. per router, beside S-Base's law",
