@@ -38,11 +38,8 @@ int ProbeCollectives(const probe::CollectiveProbeOptions& options, OutputFormat 
   } catch (const probe::NothingToMeasureError& error) {
     std::cerr << "scaleplan probe: error: --collectives: " << error.what() << '\n';
     return kExitUsage;
-  } catch (const probe::CollectiveCheckError& error) {
-    if (error.reports()) {
-      std::cerr << "scaleplan probe: error: --collectives: " << error.what() << " (no profile written)\n";
-    }
-    return kExitCollectiveFailed;
+  } catch (const probe::CollectiveCheckError&) {
+    return kExitCollectiveFailed;  // already said by rank 0, before MPI_Finalize
   }
   if (!result.is_root) return kExitOk;
   HardwareProfile profile;

@@ -164,6 +164,18 @@ void Call(Collective collective, MPI_Comm comm, int rank, int ranks, Buffers* b)
   }
 }
 
+// Thrown on every rank; printed by rank 0 of the job here, before MPI_Finalize, which no rank leaves before all
+// have reached it: printed after it, the line could be lost to the launcher stopping the job.
+[[noreturn]] void FailCheck(const std::string& what) {
+  int world_rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  if (world_rank == 0) {
+    std::fprintf(stderr, "scaleplan probe: error: --collectives: %s (no profile written)\n", what.c_str());
+    std::fflush(stderr);
+  }
+  throw CollectiveCheckError(what, world_rank == 0);
+}
+
 // The value element i of the received buffer must hold.
 float Expected(Collective collective, std::int64_t i, int rank, int ranks, int count) {
   const float n = static_cast<float>(ranks);
@@ -227,9 +239,8 @@ std::vector<CollectiveMeasurement> MeasureScope(MPI_Comm comm, const std::string
         if (!wrong.empty()) {
           std::fprintf(stderr, "scaleplan probe: rank %d of %s: %s\n", rank, what.c_str(), wrong.c_str());
         }
-        throw CollectiveCheckError(what + " returned a wrong result on rank " + std::to_string(reported) +
-                                   ": nothing is reported for a collective that does not compute what it must",
-                                   rank == 0);
+        FailCheck(what + " returned a wrong result on rank " + std::to_string(reported) +
+                  ": nothing is reported for a collective that does not compute what it must");
       }
 
       for (int i = 0; i < options.Warmup(); ++i) Call(collective, comm, rank, ranks, &buffers);
@@ -302,10 +313,8 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
   MPI_Allreduce(plan, high, 4, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
   for (int i = 0; i < 4; ++i) {
     if (low[i] != high[i]) {
-      throw CollectiveCheckError(
-          "the ranks disagree on the message sizes, warm-up or repeats to measure: start every rank with the same "
-          "options",
-          rank == 0);
+      FailCheck("the ranks disagree on the message sizes, warm-up or repeats to measure: start every rank with the "
+                "same options");
     }
   }
 

@@ -21,8 +21,8 @@ class NothingToMeasureError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A collective returned a wrong result, or the ranks disagree on what to measure; thrown on every rank, reported by
-// rank 0 (reports() is true there only).
+// A collective returned a wrong result, or the ranks disagree on what to measure; thrown on every rank after rank 0
+// has printed it to stderr (reports() is true there only).
 class CollectiveCheckError : public std::runtime_error {
  public:
   CollectiveCheckError(const std::string& what, bool reports) : std::runtime_error(what), reports_(reports) {}
