@@ -412,7 +412,7 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
   }
   if (row.frontier) {
     AddFrontierPlanJson(*row.frontier, &out);
-    const TransformerShape& s = FrontierShape(flags, row.allocation.num_params);
+    const TransformerShape& s = row.frontier->shape;
     out["architecture"] = {{"name", flags.arch.empty() ? "proposed" : flags.arch},
                            {"num_layers", s.num_layers},
                            {"d_model", s.d_model},
@@ -435,7 +435,8 @@ nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const P
   return out;
 }
 
-void PrintFrontier(const FrontierPlan& plan, const TransformerShape& shape, const PlanFlags& flags, std::ostream& out) {
+void PrintFrontier(const FrontierPlan& plan, const PlanFlags& flags, std::ostream& out) {
+  const TransformerShape& shape = plan.shape;
   out << "  model: " << (flags.arch.empty() ? std::string("proposed shape") : flags.arch) << ", " << shape.num_layers
       << " layers x " << shape.d_model << ", " << shape.num_heads << " heads ("
       << (shape.IsMla() ? std::string("MLA") : std::to_string(shape.KvHeads()) + " KV") << "), "
@@ -579,7 +580,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
           << '\n';
       for (const std::string& reason : h.verdict.reasons) out << "      - " << reason << '\n';
     }
-    if (row.frontier) PrintFrontier(*row.frontier, FrontierShape(flags, row.allocation.num_params), flags, out);
+    if (row.frontier) PrintFrontier(*row.frontier, flags, out);
     if (flags.shape) {
       out << "  shapes for " << FormatQuantity(row.allocation.num_params)
           << " (SwiGLU, 32k vocabulary, 4,096 context, head_dim 128, 8 KV heads, heads a multiple of 8 for\n"

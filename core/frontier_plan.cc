@@ -76,6 +76,7 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
   SCALEPLAN_CHECK(request.Check(&why), "invalid frontier plan request: " + why);
   FrontierPlan plan;
   plan.accelerator = accelerator.name;
+  plan.shape = request.shape;
   plan.counts = CountParameters(request.shape);
   plan.flops_per_token = TrainingFlopsPerToken(request.shape, AttentionFlops::NON_CAUSAL);
   plan.global_batch_tokens =

@@ -37,6 +37,7 @@ struct FrontierRequest {
 
 struct FrontierPlan {
   std::string accelerator;
+  TransformerShape shape;               // the model laid out
   ParameterCounts counts;
   double flops_per_token = 0.0;      // model FLOPs per training token (6 N_active + attention + output layer)
   double global_batch_tokens = 0.0;  // the target before rounding
