@@ -19,6 +19,7 @@
 
 #include "core/chinchilla_law.h"
 #include "core/runs_table.h"
+#include "core/saved_law.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
@@ -41,17 +42,7 @@ nlohmann::ordered_json SearchToJson(const MultiStartResult& search, const MultiS
 nlohmann::ordered_json ResidualsToJson(const ResidualStats& residuals);
 nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, Interval>>& intervals);
 
-// A law read from a saved fit. Only the law's coefficients are needed to plan; the rest is kept for display.
-struct SavedLaw {
-  ChinchillaLaw law;
-  std::string description;            // "fit of <source> (240 runs)"
-  double compute_min = 0.0;           // compute range of the fitted runs (0 when unknown)
-  double compute_max = 0.0;
-  std::vector<ChinchillaLaw> bootstrap_laws;  // empty when the fit had no bootstrap
-  double confidence = 0.95;                   // the fit's interval level
-};
-
-// Parses a saved fit. Throws InputError naming `source` and the JSON key for malformed JSON, a missing or mistyped
+// Parses a saved fit into a SavedLaw (core/saved_law.h). Throws InputError naming `source` and the JSON key for malformed JSON, a missing or mistyped
 // key (E, A, B, alpha, beta; and, when present, schema_version, law, usable, data.compute_min/max, bootstrap), a law
 // that is not usable (non-positive coefficients), a fit marked unusable, or a newer schema_version. Other keys are
 // ignored, so that a later version-1 writer may add some.
