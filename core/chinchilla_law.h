@@ -9,9 +9,12 @@
 #ifndef SCALEPLAN_CORE_CHINCHILLA_LAW_H_
 #define SCALEPLAN_CORE_CHINCHILLA_LAW_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/statistics.h"
 
 namespace scaleplan {
 
@@ -78,6 +81,16 @@ const std::vector<NamedLaw>& PublishedLaws();
 
 // Looks a published law up by name (case-insensitive). Returns nullopt for an unknown name.
 std::optional<NamedLaw> FindPublishedLaw(const std::string& name);
+
+// Intervals of a plan's numbers over bootstrap laws: `plan(law)` computes the same plan (a budget, a size, a target
+// loss) under one law; a law under which the plan does not exist (a target loss below its E) is skipped.
+struct AllocationIntervals {
+  Interval num_params, num_tokens, tokens_per_param, compute_flops, loss;
+  int num_laws = 0;  // laws that gave a plan
+};
+std::optional<AllocationIntervals> IntervalsOfAllocation(
+    const std::vector<ChinchillaLaw>& laws, double confidence,
+    const std::function<std::optional<Allocation>(const ChinchillaLaw&)>& plan);
 
 }  // namespace scaleplan
 

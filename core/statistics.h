@@ -7,6 +7,12 @@
 
 namespace scaleplan {
 
+// A central interval.
+struct Interval {
+  double lower = 0.0;
+  double upper = 0.0;
+};
+
 // The central percentile interval at `confidence` (e.g. 0.95 -> the 2.5th and 97.5th percentiles), by linear
 // interpolation between order statistics (the usual "type 7" definition). `values` must not be empty.
 std::pair<double, double> PercentileInterval(std::vector<double> values, double confidence);

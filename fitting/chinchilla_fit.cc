@@ -111,34 +111,6 @@ std::vector<std::pair<std::string, Interval>> ChinchillaIntervals(const std::vec
   return intervals;
 }
 
-std::optional<AllocationIntervals> IntervalsOfAllocation(
-    const std::vector<ChinchillaLaw>& laws, double confidence,
-    const std::function<std::optional<Allocation>(const ChinchillaLaw&)>& plan) {
-  std::vector<double> params, tokens, ratio, compute, loss;
-  for (const ChinchillaLaw& law : laws) {
-    const std::optional<Allocation> a = plan(law);
-    if (!a) continue;
-    params.push_back(a->num_params);
-    tokens.push_back(a->num_tokens);
-    ratio.push_back(a->tokens_per_param);
-    compute.push_back(a->compute_flops);
-    loss.push_back(a->loss_nats);
-  }
-  if (params.empty()) return std::nullopt;
-  auto interval = [confidence](std::vector<double> values) {
-    const auto [lower, upper] = PercentileInterval(std::move(values), confidence);
-    return Interval{lower, upper};
-  };
-  AllocationIntervals out;
-  out.num_laws = static_cast<int>(params.size());
-  out.num_params = interval(std::move(params));
-  out.num_tokens = interval(std::move(tokens));
-  out.tokens_per_param = interval(std::move(ratio));
-  out.compute_flops = interval(std::move(compute));
-  out.loss = interval(std::move(loss));
-  return out;
-}
-
 ChinchillaBootstrap BootstrapChinchilla(const RunsTable& table, const ChinchillaFit& fit,
                                         const BootstrapOptions& options, const ProgressCallback& progress) {
   ChinchillaBootstrap out;

@@ -62,12 +62,6 @@ ChinchillaFit FitChinchilla(const RunsTable& table, const MultiStartOptions& opt
                             const InitGrid& grid = ChinchillaModel::HoffmannGrid(),
                             const ProgressCallback& progress = nullptr);
 
-// A central interval.
-struct Interval {
-  double lower = 0.0;
-  double upper = 0.0;
-};
-
 // Bootstrap of a Chinchilla fit: the resampled laws and percentile intervals of what users read off a fit.
 struct ChinchillaBootstrap {
   BootstrapOptions options;
@@ -90,16 +84,6 @@ std::vector<std::pair<std::string, Interval>> ChinchillaIntervals(const std::vec
 // The interval of any derived quantity (say N_opt at a budget) over bootstrap laws.
 Interval IntervalOver(const std::vector<ChinchillaLaw>& laws, double confidence,
                       const std::function<double(const ChinchillaLaw&)>& quantity);
-
-// Intervals of a plan's numbers over bootstrap laws: `plan(law)` computes the same plan (a budget, a size, a target
-// loss) under one law; a law under which the plan does not exist (a target loss below its E) is skipped.
-struct AllocationIntervals {
-  Interval num_params, num_tokens, tokens_per_param, compute_flops, loss;
-  int num_laws = 0;  // laws that gave a plan
-};
-std::optional<AllocationIntervals> IntervalsOfAllocation(
-    const std::vector<ChinchillaLaw>& laws, double confidence,
-    const std::function<std::optional<Allocation>(const ChinchillaLaw&)>& plan);
 
 // Resamples the runs of a usable `fit` (see fitting/bootstrap.h for the method).
 ChinchillaBootstrap BootstrapChinchilla(const RunsTable& table, const ChinchillaFit& fit,
