@@ -7,18 +7,49 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/chinchilla_law.h"
+#include "core/data_constrained.h"
+#include "core/extrapolation.h"
+#include "core/isoflop_law.h"
+#include "core/kaplan_law.h"
 
 namespace scaleplan {
 
+// The laws a saved fit names in its `law` key (README, "Saved fits"). The first four give an allocation at a budget
+// and so plan (`plan --fit`); the others are read by their own commands.
+inline constexpr const char* kSavedLawNames[] = {"chinchilla", "kaplan",   "isoflop", "data-constrained", "dictionary",
+                                                 "sparse",     "moe",      "routing", "hyperparams",      "expression"};
+
 struct SavedLaw {
-  ChinchillaLaw law;
+  std::string law_name = "chinchilla";  // the file's `law` (a file without one is a Chinchilla fit)
+  ChinchillaLaw law;                    // chinchilla; data-constrained: its base law
+  KaplanLaw kaplan;                     // law_name "kaplan"
+  IsoFlopLaw isoflop;                   // law_name "isoflop"
+  DataConstrainedLaw data_constrained;  // law_name "data-constrained": the base law (= law) with the fitted R_D*, R_N*
+  nlohmann::json payload;               // the whole file, for the laws read by their own commands
   std::string description;            // "fit of <source> (240 runs)"
   double compute_min = 0.0;           // compute range of the fitted runs (0 when unknown)
   double compute_max = 0.0;
+  double num_params_min = 0.0, num_params_max = 0.0;  // N range of the fitted runs (0 when unknown)
+  double num_tokens_min = 0.0, num_tokens_max = 0.0;  // D range
   std::vector<ChinchillaLaw> bootstrap_laws;  // empty when the fit had no bootstrap
   double confidence = 0.95;                   // the fit's interval level
+
+  // Chinchilla, Kaplan, IsoFLOP and data-constrained fits give an allocation at a budget; the others do not.
+  bool Allocates() const;
+  // The law's L(N, D) form is Chinchilla's (chinchilla, data-constrained): every plan mode works with it.
+  bool HasChinchillaForm() const { return law_name == "chinchilla" || law_name == "data-constrained"; }
+  // The compute-optimal allocation at `compute_flops` (a precondition: Allocates()). Data-constrained: without a
+  // unique-token limit, its base law's.
+  Allocation ComputeOptimal(double compute_flops) const;
+  FitRanges Ranges() const;
 };
+
+// The command that plans with a law that does not allocate at a budget ("dictionary --fit", "plan --sparse", ...),
+// for the refusal of `plan --fit`.
+std::string CommandThatPlansWith(const std::string& law_name);
 
 }  // namespace scaleplan
 

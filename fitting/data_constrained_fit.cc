@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/extrapolation.h"
+#include "fitting/fit_json.h"
 
 namespace scaleplan {
 
@@ -135,6 +137,7 @@ DataConstrainedFit FitDataConstrained(const DataConstrainedRunsTable& table, con
 
 nlohmann::ordered_json DataConstrainedFitToJson(const DataConstrainedFit& fit, const DataConstrainedRunsTable& table) {
   nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
   out["law"] = "data-constrained";
   out["R_D_star"] = fit.R_D_star;
   out["R_N_star"] = fit.R_N_star;
@@ -159,7 +162,13 @@ nlohmann::ordered_json DataConstrainedFitToJson(const DataConstrainedFit& fit, c
   }
   out["local_optima"] = optima;
   out["residuals"] = {{"num_runs", fit.num_runs}, {"rmse", fit.rmse}, {"max_abs", fit.max_abs}};
+  RunsTable plain;  // N, D and C = 6 N D of the runs, for their ranges
+  for (const DataConstrainedRun& run : table.runs) {
+    plain.runs.push_back({run.num_params, run.num_tokens, 6.0 * run.num_params * run.num_tokens, run.loss_nats});
+  }
   out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  const nlohmann::ordered_json ranges = RangesToJson(RangesOfRuns(plain));
+  for (auto it = ranges.begin(); it != ranges.end(); ++it) out["data"][it.key()] = it.value();
   return out;
 }
 

@@ -1,6 +1,9 @@
 #include "fitting/fit_json.h"
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <utility>
 
 #include "core/error.h"
 #include "core/json_input.h"
@@ -31,9 +34,27 @@ nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, 
   return out;
 }
 
+nlohmann::ordered_json RangesToJson(const FitRanges& ranges) {
+  return {{"compute_min", ranges.compute_min_flops}, {"compute_max", ranges.compute_max_flops},
+          {"num_params_min", ranges.num_params_min}, {"num_params_max", ranges.num_params_max},
+          {"num_tokens_min", ranges.num_tokens_min}, {"num_tokens_max", ranges.num_tokens_max}};
+}
+
+nlohmann::ordered_json DataToJson(const RunsTable& table) {
+  nlohmann::ordered_json out = {{"source", table.source},
+                                {"num_runs", table.runs.size()},
+                                {"hash", FormatRunsHash(table)},
+                                {"notes", table.notes}};
+  const nlohmann::ordered_json ranges = RangesToJson(RangesOfRuns(table));
+  for (auto it = ranges.begin(); it != ranges.end(); ++it) out[it.key()] = it.value();
+  return out;
+}
+
 nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,
-                                       const std::vector<std::pair<std::string, Interval>>* intervals) {
+                                       const std::vector<std::pair<std::string, Interval>>* intervals,
+                                       const RunsTable* table) {
   nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
   out["law"] = "kaplan";
   out["N_c"] = fit.law.n_c;
   out["D_c"] = fit.law.d_c;
@@ -48,11 +69,14 @@ nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,
   out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(KaplanModel::DefaultGrid()));
   out["residuals"] = ResidualsToJson(fit.residuals);
   if (intervals != nullptr && !intervals->empty()) out["intervals"] = IntervalsToJson(*intervals);
+  if (table != nullptr) out["data"] = DataToJson(*table);
   return out;
 }
 
-nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBootstrap* bootstrap) {
+nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBootstrap* bootstrap,
+                                        const RunsTable* table) {
   nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
   out["law"] = "isoflop";
   out["exponent_params"] = fit.exponent_params;
   out["exponent_tokens"] = fit.exponent_tokens;
@@ -60,6 +84,15 @@ nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBoot
   out["coeff_tokens"] = fit.coeff_tokens;
   out["usable"] = fit.usable;
   out["status"] = fit.status;
+  if (fit.has_frontier) {
+    out["frontier"] = {{"E", fit.frontier.E},
+                       {"K", fit.frontier.K},
+                       {"gamma", fit.frontier.gamma},
+                       {"status", fit.frontier_status}};
+  } else {
+    out["frontier"] = nullptr;
+    out["frontier_status"] = fit.frontier_status;
+  }
   nlohmann::ordered_json budgets = nlohmann::ordered_json::array();
   for (const IsoFlopBudget& b : fit.budgets) {
     budgets.push_back({{"compute_flops", b.compute_flops},
@@ -88,6 +121,7 @@ nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBoot
                         {"seed", bootstrap->options.seed},
                         {"confidence", bootstrap->options.confidence}};
   }
+  if (table != nullptr) out["data"] = DataToJson(*table);
   return out;
 }
 
@@ -109,18 +143,7 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
   out["warnings"] = fit.warnings;
   out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(fit.grid));
   out["residuals"] = ResidualsToJson(fit.residuals);
-  const std::string hash = FormatRunsHash(table);
-  double compute_min = 0.0;
-  double compute_max = 0.0;
-  if (!table.runs.empty()) {
-    const auto [lo, hi] = std::minmax_element(
-        table.runs.begin(), table.runs.end(),
-        [](const TrainingRun& x, const TrainingRun& y) { return x.compute_flops < y.compute_flops; });
-    compute_min = lo->compute_flops;
-    compute_max = hi->compute_flops;
-  }
-  out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", hash},
-                 {"notes", table.notes},   {"compute_min", compute_min},   {"compute_max", compute_max}};
+  out["data"] = DataToJson(table);
   if (bootstrap != nullptr && !bootstrap->intervals.empty()) {
     out["intervals"] = IntervalsToJson(bootstrap->intervals);
     nlohmann::ordered_json laws = nlohmann::ordered_json::array();
@@ -139,14 +162,80 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
 
 namespace {
 
-double RequireNumber(const nlohmann::json& doc, const char* key, const std::string& source) {
-  if (!doc.contains(key)) throw InputError(std::string("missing key '") + key + "'", InputLocation{source});
-  const nlohmann::json& value = doc.at(key);
+double RequireNumber(const nlohmann::json& object, const std::string& key, const std::string& source,
+                     const std::string& path = "") {
+  const std::string name = path.empty() ? key : path + "." + key;
+  if (!object.contains(key)) throw InputError("missing key '" + name + "'", InputLocation{source});
+  const nlohmann::json& value = object.at(key);
   if (!value.is_number()) {
-    throw InputError(std::string("key '") + key + "' must be a number, got " + value.type_name(),
+    throw InputError("key '" + name + "' must be a number, got " + value.type_name(),
                      InputLocation{source, 0, 0, "", JsonExcerpt(value)});
   }
   return value.get<double>();
+}
+
+const nlohmann::json& RequireObject(const nlohmann::json& object, const std::string& key, const std::string& source) {
+  if (!object.contains(key)) throw InputError("missing key '" + key + "'", InputLocation{source});
+  const nlohmann::json& value = object.at(key);
+  if (!value.is_object()) {
+    throw InputError("key '" + key + "' must be an object, got " + value.type_name(),
+                     InputLocation{source, 0, 0, "", JsonExcerpt(value)});
+  }
+  return value;
+}
+
+ChinchillaLaw ReadChinchillaLaw(const nlohmann::json& object, const std::string& source, const std::string& path) {
+  ChinchillaLaw law;
+  law.E = RequireNumber(object, "E", source, path);
+  law.A = RequireNumber(object, "A", source, path);
+  law.B = RequireNumber(object, "B", source, path);
+  law.alpha = RequireNumber(object, "alpha", source, path);
+  law.beta = RequireNumber(object, "beta", source, path);
+  return law;
+}
+
+void RequireUsable(bool valid, const std::string& why, const std::string& source) {
+  if (!valid) throw InputError("not a usable law: " + why, InputLocation{source});
+}
+
+// Reads the coefficients of the laws that plan (chinchilla, data-constrained, kaplan, isoflop) into `saved`;
+// keeps the others' documents as their payload.
+void ReadLaw(const nlohmann::json& doc, const std::string& source, SavedLaw* saved) {
+  const std::string& name = saved->law_name;
+  std::string why;
+  if (name == "chinchilla") {
+    saved->law = ReadChinchillaLaw(doc, source, "");
+    RequireUsable(saved->law.Check(&why), why, source);
+  } else if (name == "data-constrained") {
+    saved->law = ReadChinchillaLaw(RequireObject(doc, "base", source), source, "base");
+    saved->data_constrained.base = saved->law;
+    saved->data_constrained.R_D_star = RequireNumber(doc, "R_D_star", source);
+    saved->data_constrained.R_N_star = RequireNumber(doc, "R_N_star", source);
+    RequireUsable(saved->data_constrained.Check(&why), why, source);
+  } else if (name == "kaplan") {
+    saved->kaplan.n_c = RequireNumber(doc, "N_c", source);
+    saved->kaplan.d_c = RequireNumber(doc, "D_c", source);
+    saved->kaplan.alpha_n = RequireNumber(doc, "alpha_N", source);
+    saved->kaplan.alpha_d = RequireNumber(doc, "alpha_D", source);
+    RequireUsable(saved->kaplan.Check(&why), why, source);
+  } else if (name == "isoflop") {
+    IsoFlopLaw& law = saved->isoflop;
+    law.coeff_params = RequireNumber(doc, "coeff_params", source);
+    law.exponent_params = RequireNumber(doc, "exponent_params", source);
+    law.coeff_tokens = RequireNumber(doc, "coeff_tokens", source);
+    law.exponent_tokens = RequireNumber(doc, "exponent_tokens", source);
+    // The frontier: an object, or null (or absent) when the fit had too few budgets for one.
+    law.has_frontier = doc.contains("frontier") && !doc["frontier"].is_null();
+    if (law.has_frontier) {
+      const nlohmann::json& frontier = RequireObject(doc, "frontier", source);
+      law.frontier.E = RequireNumber(frontier, "E", source, "frontier");
+      law.frontier.K = RequireNumber(frontier, "K", source, "frontier");
+      law.frontier.gamma = RequireNumber(frontier, "gamma", source, "frontier");
+    }
+    RequireUsable(law.Check(&why), why, source);
+  } else {
+    saved->payload = doc;  // read by the command that plans with it
+  }
 }
 
 }  // namespace
@@ -168,9 +257,18 @@ SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
                        InputLocation{source});
     }
   }
-  if (doc.contains("law") && (!doc["law"].is_string() || doc["law"].get<std::string>() != "chinchilla")) {
-    throw InputError("key 'law' must be \"chinchilla\" for a plan",
-                     InputLocation{source, 0, 0, "", JsonExcerpt(doc["law"])});
+  SavedLaw saved;
+  if (doc.contains("law")) {
+    const nlohmann::json& law = doc["law"];
+    const bool known = law.is_string() && std::any_of(std::begin(kSavedLawNames), std::end(kSavedLawNames),
+                                                      [&law](const char* name) { return law == name; });
+    if (!known) {
+      std::string names;
+      for (const char* name : kSavedLawNames) names += (names.empty() ? "" : ", ") + std::string(name);
+      throw InputError("key 'law' must name a saved law (" + names + ")",
+                       InputLocation{source, 0, 0, "", JsonExcerpt(law)});
+    }
+    saved.law_name = law.get<std::string>();
   }
   if (doc.contains("usable") && !doc["usable"].is_boolean()) {
     throw InputError(std::string("key 'usable' must be true or false, got ") + doc["usable"].type_name(),
@@ -182,33 +280,31 @@ SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
                          (has_status ? doc["status"].get<std::string>() : std::string("no status")) + ")",
                      InputLocation{source});
   }
-  SavedLaw saved;
-  saved.law.E = RequireNumber(doc, "E", source);
-  saved.law.A = RequireNumber(doc, "A", source);
-  saved.law.B = RequireNumber(doc, "B", source);
-  saved.law.alpha = RequireNumber(doc, "alpha", source);
-  saved.law.beta = RequireNumber(doc, "beta", source);
-  std::string why;
-  if (!saved.law.Check(&why)) throw InputError("not a usable law: " + why, InputLocation{source});
-  saved.description = "fit from " + source;
+  ReadLaw(doc, source, &saved);
+  saved.description = (saved.law_name == "chinchilla" ? "" : saved.law_name + " ") + "fit from " + source;
   if (doc.contains("data")) {
-    // The compute range decides the extrapolation warnings of every plan: a mistyped one is an error, not ignored.
+    // The ranges decide the extrapolation warnings of every plan: a mistyped one is an error, not ignored.
     const auto& data = doc["data"];
     if (!data.is_object()) {
       throw InputError(std::string("key 'data' must be an object, got ") + data.type_name(),
                        InputLocation{source, 0, 0, "", JsonExcerpt(data)});
     }
-    for (const char* key : {"compute_min", "compute_max"}) {
+    const std::pair<const char*, double*> ranges[] = {
+        {"compute_min", &saved.compute_min},       {"compute_max", &saved.compute_max},
+        {"num_params_min", &saved.num_params_min}, {"num_params_max", &saved.num_params_max},
+        {"num_tokens_min", &saved.num_tokens_min}, {"num_tokens_max", &saved.num_tokens_max}};
+    for (const auto& [key, target] : ranges) {
       if (!data.contains(key)) continue;
       const auto& value = data[key];
       if (!value.is_number() || !(value.get<double>() >= 0)) {
         throw InputError(std::string("key 'data.") + key + "' must be a non-negative number",
                          InputLocation{source, 0, 0, "", JsonExcerpt(value)});
       }
-      (std::string(key) == "compute_min" ? saved.compute_min : saved.compute_max) = value.get<double>();
+      *target = value.get<double>();
     }
   }
-  if (doc.contains("bootstrap")) {
+  // Resampled laws: a Chinchilla fit's bootstrap keeps them (the other laws' bootstraps keep intervals only).
+  if (saved.law_name == "chinchilla" && doc.contains("bootstrap")) {
     const nlohmann::json& boot = doc["bootstrap"];
     const InputLocation where{source, 0, 0, "", ""};
     if (!boot.is_object() || !boot.contains("laws") || !boot["laws"].is_array()) {

@@ -1,19 +1,30 @@
-// The saved-fit file (`scaleplan fit --out FIT.json`, read by `scaleplan plan --fit FIT.json`).
+// The saved-fit file (`scaleplan fit --out FIT.json`, read by `plan --fit`, `validate --fit`, `plot --fit`; README,
+// "Saved fits").
 //
-// Schema version 1 (keys scripts may depend on are marked *):
-//   schema_version*, law* ("chinchilla"), E*, A*, B*, alpha*, beta*, objective*, exponent_params* (a),
-//   exponent_tokens* (b), usable*, status, warnings[] (what weakens the fit although the runs identify the law:
-//   fitting/identifiability.h), search {grid, grid_points, starts, converged, at_best, exhaustive,
-//   huber_delta, outside_grid[]}, residuals {num_runs, rmse, mean, max_abs, num_beyond_delta},
-//   data {source, num_runs, hash, notes[], compute_min, compute_max}
-//   with a bootstrap: intervals* {E: [lower, upper], A, B, alpha, beta, exponent_params, exponent_tokens},
-//   bootstrap {resamples, failed, won_by_other_start, seed, confidence, candidates, refits,
-//              laws: [[E, A, B, alpha, beta], ...]} (read back by `plan` for intervals at any budget)
+// Schema version 1: one JSON object with a `law` key naming the law and that law's payload beside it (keys scripts
+// may depend on are marked *; a file without `law` is a Chinchilla fit, as files written before other laws saved):
+//   schema_version*, law*, usable*, status, warnings[], objective,
+//   data {source, num_runs, hash, notes[], compute_min, compute_max, num_params_min, num_params_max,
+//         num_tokens_min, num_tokens_max}       (the fitted runs' ranges: plans beyond them are warned about)
+//   chinchilla:       E*, A*, B*, alpha*, beta*, exponent_params* (a), exponent_tokens* (b), search {grid,
+//                     grid_points, starts, converged, at_best, exhaustive, huber_delta, outside_grid[]}, residuals
+//                     {num_runs, rmse, mean, max_abs, max_abs_nats, num_beyond_delta}; with a bootstrap: intervals*
+//                     {E: [lower, upper], ...}, bootstrap {resamples, failed, won_by_other_start, seed, confidence,
+//                     candidates, refits, laws: [[E, A, B, alpha, beta], ...]} (read back for intervals)
+//   kaplan:           N_c*, D_c*, alpha_N*, alpha_D*, exponent_params, exponent_tokens, search, residuals, intervals
+//   isoflop:          coeff_params* (k_N), exponent_params* (a), coeff_tokens* (k_D), exponent_tokens* (b),
+//                     frontier* {E, K, gamma, status} or null (L_opt(C) = E + K C^-gamma), budgets[], intervals
+//   data-constrained: R_D_star*, R_N_star*, base* {E, A, B, alpha, beta}, search, residuals
+//   sparse, moe, routing, hyperparams, dictionary: their own coefficients (fitting/sparse_fit.h,
+//                     fitting/hyperparams_fit.h, cli/dictionary_command.cc), read by the commands that plan with them
+//   expression:       the expression law's payload (its own reader)
 #ifndef SCALEPLAN_FITTING_FIT_JSON_H_
 #define SCALEPLAN_FITTING_FIT_JSON_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,9 +43,12 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
                                  const ChinchillaBootstrap* bootstrap = nullptr);
 
 // The other laws' fits (`fit --law kaplan|isoflop|all`), with their intervals when bootstrapped.
+// With `table`, the data object (DataToJson) that a saved fit keeps.
 nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,
-                                       const std::vector<std::pair<std::string, Interval>>* intervals = nullptr);
-nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBootstrap* bootstrap = nullptr);
+                                       const std::vector<std::pair<std::string, Interval>>* intervals = nullptr,
+                                       const RunsTable* table = nullptr);
+nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBootstrap* bootstrap = nullptr,
+                                        const RunsTable* table = nullptr);
 
 // Pieces shared by the fits' JSON.
 nlohmann::ordered_json SearchToJson(const MultiStartResult& search, const MultiStartOptions& options,
@@ -42,10 +56,17 @@ nlohmann::ordered_json SearchToJson(const MultiStartResult& search, const MultiS
 nlohmann::ordered_json ResidualsToJson(const ResidualStats& residuals);
 nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, Interval>>& intervals);
 
-// Parses a saved fit into a SavedLaw (core/saved_law.h). Throws InputError naming `source` and the JSON key for malformed JSON, a missing or mistyped
-// key (E, A, B, alpha, beta; and, when present, schema_version, law, usable, data.compute_min/max, bootstrap), a law
-// that is not usable (non-positive coefficients), a fit marked unusable, or a newer schema_version. Other keys are
-// ignored, so that a later version-1 writer may add some.
+// The saved fit's `data` object: source, number of runs, hash, notes, and the minimum and maximum of C, N and D.
+nlohmann::ordered_json DataToJson(const RunsTable& table);
+nlohmann::ordered_json RangesToJson(const FitRanges& ranges);  // compute_min, ..., num_tokens_max
+
+// Parses a saved fit into a SavedLaw (core/saved_law.h): law_name from `law` (absent: chinchilla); for chinchilla,
+// kaplan, isoflop and data-constrained the law's coefficients, for the other laws of kSavedLawNames the document
+// as `payload`; the data ranges when present. Throws InputError naming `source` and the JSON key for malformed
+// JSON, an unknown law, a missing or mistyped key of the law's payload (and, when present, schema_version, law,
+// usable, data.compute_min/max, num_params_min/max, num_tokens_min/max, bootstrap), a law that is not usable
+// (non-positive coefficients), a fit marked unusable, or a newer schema_version. Other keys are ignored, so that a
+// later version-1 writer may add some.
 SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source);
 
 }  // namespace scaleplan

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "core/scalar_search.h"
 #include "core/statistics.h"
 
 namespace scaleplan {
@@ -93,14 +94,71 @@ std::pair<double, double> PowerLaw(const std::vector<IsoFlopBudget>& budgets, bo
 
 }  // namespace
 
-Allocation IsoFlopFit::ComputeOptimal(double compute_flops) const {
-  Allocation out;
-  out.compute_flops = compute_flops;
-  out.num_params = coeff_params * std::pow(compute_flops, exponent_params);
-  out.num_tokens = coeff_tokens * std::pow(compute_flops, exponent_tokens);
-  out.tokens_per_param = out.num_tokens / out.num_params;
-  out.loss_nats = std::numeric_limits<double>::quiet_NaN();
-  return out;
+IsoFlopLaw IsoFlopFit::Law() const {
+  IsoFlopLaw law;
+  law.coeff_params = coeff_params;
+  law.exponent_params = exponent_params;
+  law.coeff_tokens = coeff_tokens;
+  law.exponent_tokens = exponent_tokens;
+  law.has_frontier = has_frontier;
+  law.frontier = frontier;
+  return law;
+}
+
+Allocation IsoFlopFit::ComputeOptimal(double compute_flops) const { return Law().ComputeOptimal(compute_flops); }
+
+std::optional<LossFrontier> FitLossFrontier(const std::vector<std::pair<double, double>>& points, std::string* why) {
+  std::set<double> distinct;
+  for (const auto& [compute, loss] : points) distinct.insert(compute);
+  if (distinct.size() < 3) {
+    if (why != nullptr) *why = "the loss frontier needs minima at 3 or more budgets, found " +
+                               std::to_string(distinct.size());
+    return std::nullopt;
+  }
+  // For a given gamma: x = (C / C_ref)^-gamma (C_ref, the geometric mean, keeps x near 1), L = E + K' x.
+  double log_ref = 0.0;
+  for (const auto& point : points) log_ref += std::log(point.first);
+  log_ref /= static_cast<double>(points.size());
+  const auto solve = [&](double gamma, double* e_out, double* k_out) {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    const double n = static_cast<double>(points.size());
+    for (const auto& [compute, loss] : points) {
+      const double x = std::exp(-gamma * (std::log(compute) - log_ref));
+      sx += x;
+      sy += loss;
+      sxx += x * x;
+      sxy += x * loss;
+    }
+    const double det = n * sxx - sx * sx;
+    double k = (n * sxy - sx * sy) / det;
+    double e = (sy - k * sx) / n;
+    if (e < 0) {  // E >= 0: the best K with E = 0
+      e = 0;
+      k = sxy / sxx;
+    }
+    if (e_out != nullptr) *e_out = e;
+    if (k_out != nullptr) *k_out = k;
+    if (!(k > 0) || !std::isfinite(k)) return std::numeric_limits<double>::infinity();
+    double sse = 0;
+    for (const auto& [compute, loss] : points) {
+      const double r = e + k * std::exp(-gamma * (std::log(compute) - log_ref)) - loss;
+      sse += r * r;
+    }
+    return sse;
+  };
+  constexpr double kGammaMin = 1e-3, kGammaMax = 2.0;
+  const ScalarMinimum best = MinimizeScanGolden([&](double gamma) { return solve(gamma, nullptr, nullptr); },
+                                                kGammaMin, kGammaMax, 401, 1e-10);
+  if (!std::isfinite(best.value)) {
+    if (why != nullptr) *why = "the budgets' minimum losses do not fall with compute: no frontier E + K C^-gamma";
+    return std::nullopt;
+  }
+  LossFrontier frontier;
+  double k_ref = 0.0;
+  solve(best.x, &frontier.E, &k_ref);
+  frontier.gamma = best.x;
+  frontier.K = k_ref * std::exp(best.x * log_ref);  // K' (C/C_ref)^-gamma = K' C_ref^gamma C^-gamma
+  return frontier;
 }
 
 IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
@@ -138,6 +196,18 @@ IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size
   std::tie(fit.exponent_tokens, fit.coeff_tokens) = PowerLaw(fit.budgets, false);
   fit.usable = std::isfinite(fit.exponent_params) && std::isfinite(fit.exponent_tokens);
   fit.status = fit.usable ? "fitted" : "the power-law fit across budgets is not finite";
+  if (fit.usable && counts == nullptr) {
+    std::vector<std::pair<double, double>> minima;
+    for (const IsoFlopBudget& b : fit.budgets) {
+      if (b.used) minima.emplace_back(b.compute_flops, b.loss_at_opt);
+    }
+    const std::optional<LossFrontier> frontier = FitLossFrontier(minima, &fit.frontier_status);
+    fit.has_frontier = frontier.has_value();
+    if (frontier) {
+      fit.frontier = *frontier;
+      fit.frontier_status = "fitted to the minima of " + std::to_string(minima.size()) + " budgets";
+    }
+  }
   return fit;
 }
 

@@ -7,10 +7,13 @@
 #ifndef SCALEPLAN_FITTING_ISOFLOP_FIT_H_
 #define SCALEPLAN_FITTING_ISOFLOP_FIT_H_
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/chinchilla_law.h"
+#include "core/isoflop_law.h"
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
 #include "fitting/chinchilla_fit.h"
@@ -42,9 +45,21 @@ struct IsoFlopFit {
   std::vector<std::string> warnings;
   bool usable = false;
   std::string status;
+  // The loss frontier L_opt(C) = E + K C^-gamma fitted to the used budgets' minimum losses (FitLossFrontier); not
+  // fitted for bootstrap resamples.
+  bool has_frontier = false;
+  LossFrontier frontier;
+  std::string frontier_status;  // "fitted to 9 budgets", or why there is none
 
-  Allocation ComputeOptimal(double compute_flops) const;  // loss is not predicted by Approach 2 (NaN)
+  IsoFlopLaw Law() const;  // the allocation's power laws and the frontier
+  Allocation ComputeOptimal(double compute_flops) const;  // Law().ComputeOptimal: loss NaN without a frontier
 };
+
+// L_opt(C) = E + K C^-gamma by least squares in loss (nats) over (compute_flops, loss) points: for each gamma the
+// best E and K are linear least squares (E clamped at 0, K > 0), and gamma in [0.001, 2] minimises what is left
+// (a scan and golden-section search). Needs 3 points with distinct compute; nullopt otherwise, or when no gamma in
+// the range gives K > 0 (the minima do not fall with compute), with *why.
+std::optional<LossFrontier> FitLossFrontier(const std::vector<std::pair<double, double>>& points, std::string* why);
 
 // Fits Approach 2 over `groups` (run indices per budget, e.g. from GroupByBudget). `counts` (optional, one per run)
 // are bootstrap multiplicities. A budget whose parabola minimum lies outside its sampled sizes is an extrapolation
