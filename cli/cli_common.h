@@ -10,6 +10,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "core/error.h"
+
 namespace scaleplan::cli {
 
 // Documented in README.md ("Exit codes"). Scripts depend on them: never renumber.
@@ -25,10 +27,8 @@ enum ExitCode : int {
   kExitInternal = 70,     // a bug: please report it with the command line
 };
 
-// Thrown for a usage problem found after option parsing (conflicting options, a missing positional argument).
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+// UsageError (core/error.h) is thrown for a usage problem found after option parsing (conflicting options, a missing
+// positional argument) or by the library for a request it cannot serve (core/plan.h).
 
 // Thrown when an output file cannot be written.
 struct IoError : std::runtime_error {

@@ -23,69 +23,25 @@
 #include "core/error.h"
 #include "core/hardware_profile.h"
 #include "core/inference_allocation.h"
+#include "core/plan.h"
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/fit_json.h"
+#include "fitting/plan_law.h"
 
 namespace scaleplan::cli {
 namespace {
 
 namespace po = boost::program_options;
 
-// Gopher's training budget, the budget Hoffmann et al. 2022 plan Chinchilla for.
-constexpr double kDefaultComputeFlops = 5.76e23;
-
-// How far beyond the fitted runs a plan may go before it is flagged.
-constexpr double kExtrapolationWarningFactor = 10.0;
-
-// The largest open English web corpora hold about 15T tokens (FineWeb, Penedo et al. 2024; Llama 3 trained on 15T):
-// a plan that trains on more without --unique-tokens is warned that the data may not exist.
-constexpr double kLargestOpenCorpusTokens = 15e12;
-
-// Without --max-days no length is a limit, but a plan longer than this is flagged in its verdict: a year is several
-// times the wall-clock of any published frontier training run, and more than a hardware generation.
-constexpr double kLongRunDays = 365.0;
-
-// The wall-clock horizon for which the table also shows the device count ("to finish in 90 days").
-constexpr double kReferenceDays = 90.0;
-
-constexpr double kSecondsPerDay = 86400.0;
-
-// The hardware side of a plan (core/training_plan.h, shared with the desktop planner) and the table's 90-day count.
-struct HardwareRow : TrainingHardware {
-  std::int64_t devices_for_reference_days = 0;
-};
-
-struct PlanRow {
-  std::string mode;  // compute-optimal, params, params-and-compute, target-loss
-  Allocation allocation;
-  std::vector<std::string> warnings;
-  std::optional<DataConstrainedAllocation> data;    // with --unique-tokens: the plan before inference
-  std::optional<InferenceAwarePlan> inference;      // with --inference-tokens
-  std::optional<InferenceAwarePlan> within_budget;  // with --inference-tokens and a budget: the plan that trains on it
-  ModelMemory memory;                               // without an accelerator (AUTO = selective)
-  std::optional<Hyperparams> hyperparams;           // batch, learning rate, steps (--hyperparams)
-  std::optional<HardwareRow> hardware;              // with --accelerator or --profile
-  std::vector<ShapeProposal> shapes;                // with --shape
-  std::optional<FrontierPlan> frontier;             // with an accelerator and no --mfu: the layout search
-  std::optional<AllocationIntervals> intervals;     // with bootstrap laws (--bootstrap, or a fit that has them)
-};
-
 struct PlanFlags {
   std::string compute_text, params_text, target_loss_text, fit_path, law_name, format;
   std::string unique_tokens_text, inference_tokens_text, accelerator, profile_path, recompute = "auto";
-  TrainingPlanOptions training;  // --mfu, --count, --price-per-hour, --max-days
-  InferenceCostOptions inference;  // --inference-mfu, --inference-price-per-hour
+  PlanOptions plan;  // what every row shares (core/plan.h): the model, cluster and hyper-parameter side
   bool shape = false;
-  // The cluster stage (core/frontier_plan.h): architecture, precision, batch, layout and hardware overrides.
+  // The cluster stage's option texts, resolved into `plan` by ResolveClusterOptions.
   std::string arch, layout_text, precision = "bf16", global_batch_text, tokens_text, hardware_path, ffn_kind;
-  std::vector<std::pair<std::string, std::string>> shape_texts;  // (option, text) of --layers, --d-model, ...
-  ShapeOverrides shape_overrides;
   AcceleratorOverrides accelerator_overrides;
-  bool mfu_given = false;               // --mfu: time at that MFU, no layout search
-  double global_batch_tokens = 0.0;     // 0 = the DeepSeek law's batch
-  PartialLayout fixed_layout;
-  std::optional<TransformerShape> arch_shape;  // --arch or a complete set of shape options: N is its count
 };
 
 // Splits "1e22,1e23" (or a single value) into positive quantities, naming the option on error.
@@ -103,336 +59,6 @@ std::string Format(const char* format, double value) {
   char text[64];
   std::snprintf(text, sizeof text, format, value);
   return text;
-}
-
-void AddWarnings(const PlanLaw& law, PlanRow* row) {
-  const double compute = row->allocation.compute_flops;
-  if (law.saved.compute_max > 0 && compute / law.saved.compute_max > kExtrapolationWarningFactor) {
-    const double factor = compute / law.saved.compute_max;
-    std::string text = "extrapolates " + Format("%.3g", factor) + "x (" + Format("%.1f", std::log10(factor)) +
-                       " orders of magnitude) beyond the largest fitted run (" +
-                       Format("%.3g", law.saved.compute_max) + " FLOPs)";
-    if (law.params_max > 0 && row->allocation.num_params / law.params_max > kExtrapolationWarningFactor) {
-      text += "; N is " + Format("%.3g", row->allocation.num_params / law.params_max) +
-              "x the largest fitted model (" + FormatQuantity(law.params_max) + " parameters)";
-    }
-    row->warnings.push_back(text);
-  }
-  const double epochs = row->data ? row->allocation.num_tokens / row->data->unique_tokens : 0.0;
-  if (epochs > 1.0 + law.data_constrained.R_D_star) {
-    row->warnings.push_back("repeats the data " + Format("%.3g", epochs) +
-                            " times: beyond about R_D* = " + Format("%.3g", law.data_constrained.R_D_star) +
-                            " repetitions more epochs add almost nothing (Muennighoff et al. 2023)");
-  }
-  // Where the returns end: past this budget the loss is within kSaturationToleranceNats of the floor that no compute
-  // goes below with these unique tokens.
-  const double saturation = row->data ? DataConstrainedSaturationFlops(law.data_constrained, row->data->unique_tokens)
-                                      : 0.0;
-  if (saturation > 0.0 && compute >= saturation) {
-    row->warnings.push_back(
-        "extra compute buys almost nothing here: with " + FormatQuantity(row->data->unique_tokens) +
-        " unique tokens the loss comes within " + FormatSignificant(kSaturationToleranceNats, 2) + " of its floor, " +
-        Format("%.4f", DataConstrainedLossFloor(law.data_constrained, row->data->unique_tokens)) + ", from " +
-        Format("%.3g", saturation) + " FLOPs on: more unique data, not compute, lowers it");
-  }
-  // Without a unique-token limit, a plan may ask for more text than exists: say so past the largest open corpora.
-  if (!row->data && row->allocation.num_tokens > kLargestOpenCorpusTokens) {
-    row->warnings.push_back("trains on " + FormatQuantity(row->allocation.num_tokens) +
-                            " tokens, more than the largest open text corpora hold (about " +
-                            FormatQuantity(kLargestOpenCorpusTokens) +
-                            ", FineWeb, Penedo et al. 2024): plan the repetition with --unique-tokens");
-  }
-}
-
-// The plan before inference, for each mode.
-DataConstrainedAllocation WrapChinchilla(const Allocation& allocation) {
-  DataConstrainedAllocation out;
-  out.allocation = allocation;
-  out.chinchilla = allocation;
-  out.effective_tokens = allocation.num_tokens;
-  out.effective_params = allocation.num_params;
-  return out;
-}
-
-DataConstrainedAllocation BaseAllocation(const PlanLaw& law, const std::string& mode, double num_params,
-                                         double compute_flops, double loss_target, double unique_tokens) {
-  const ChinchillaLaw& chinchilla = law.saved.law;
-  const DataConstrainedLaw& constrained = law.data_constrained;
-  if (mode == "compute-optimal") return PlanDataConstrained(constrained, compute_flops, unique_tokens);
-  if (mode == "params" || mode == "params-and-compute") {
-    const Allocation plain = mode == "params" ? chinchilla.ComputeOptimalForParams(num_params)
-                                              : chinchilla.ForParamsAndCompute(num_params, compute_flops);
-    if (!(unique_tokens > 0.0)) return WrapChinchilla(plain);
-    DataConstrainedAllocation out = EvaluateDataConstrained(constrained, num_params, plain.num_tokens, unique_tokens);
-    out.allocation.compute_flops = plain.compute_flops;
-    return out;
-  }
-  // target-loss
-  if (!(unique_tokens > 0.0)) {
-    const std::optional<Allocation> plain = chinchilla.LeastComputeForLoss(loss_target);
-    if (!plain) {
-      char text[200];
-      std::snprintf(text, sizeof text, "target loss %g is not above the irreducible loss E = %.4g of this law",
-                    loss_target, chinchilla.E);
-      throw UsageError(text);
-    }
-    return WrapChinchilla(*plain);
-  }
-  const std::optional<DataConstrainedAllocation> limited =
-      LeastComputeForLossDataConstrained(constrained, loss_target, unique_tokens);
-  if (!limited) {
-    char text[240];
-    std::snprintf(text, sizeof text,
-                  "target loss %g is not reachable with %s unique tokens: the data-constrained law never goes below "
-                  "%.4f there",
-                  loss_target, FormatQuantity(unique_tokens).c_str(),
-                  DataConstrainedLossFloor(constrained, unique_tokens));
-    throw UsageError(text);
-  }
-  return *limited;
-}
-
-// What one plan asks for: the mode and its numbers, and the data and inference limits.
-struct PlanRequest {
-  std::string mode;
-  double num_params = 0.0, compute_flops = 0.0, loss_target = 0.0;
-  double unique_tokens = 0.0, inference_tokens = 0.0;
-};
-
-// The allocation of `request` under `law` (no hardware): the data-constrained base plan, then the inference-aware
-// one when inference tokens are given. Fills row.allocation, row.data and row.inference.
-void PlanAllocation(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& request,
-                    const Accelerator* accelerator, PlanRow* row) {
-  const std::string& mode = request.mode;
-  const double unique_tokens = request.unique_tokens;
-  const double inference_tokens = request.inference_tokens;
-  const DataConstrainedAllocation base = BaseAllocation(law, mode, request.num_params, request.compute_flops,
-                                                        request.loss_target, unique_tokens);
-  row->allocation = base.allocation;
-  if (unique_tokens > 0.0) row->data = base;
-  if (inference_tokens > 0.0) {
-    InferenceCostOptions options = flags.inference;
-    options.inference_tokens = inference_tokens;
-    options.training_mfu = flags.training.mfu;
-    if (accelerator != nullptr) {
-      options.peak_flops_per_second = accelerator->DenseFlopsPerSecond(flags.training.compute_type);
-      options.training_price_usd_per_hour = flags.training.price_usd_per_hour > 0.0
-                                                ? flags.training.price_usd_per_hour
-                                                : accelerator->price_usd_per_hour;
-    }
-    std::string why;
-    if (!options.Check(&why)) throw UsageError(why);
-    if (mode == "compute-optimal") {
-      row->inference =
-          PlanInferenceAwareForCompute(law.data_constrained, unique_tokens, request.compute_flops, options);
-      row->within_budget =
-          PlanInferenceAwareWithinBudget(law.data_constrained, unique_tokens, request.compute_flops, options);
-    } else {
-      const std::optional<InferenceAwarePlan> plan =
-          PlanInferenceAware(law.data_constrained, unique_tokens, base.allocation.loss_nats, options);
-      SCALEPLAN_CHECK(plan.has_value(), "the loss of a plan must be reachable");
-      row->inference = *plan;
-    }
-    row->allocation = row->inference->allocation;
-  }
-}
-
-// The same plan under every bootstrap law of `law`; laws under which it does not exist are left out.
-std::optional<AllocationIntervals> PlanIntervals(const PlanLaw& law, const PlanFlags& flags,
-                                                 const PlanRequest& request, const Accelerator* accelerator) {
-  return BootstrapAllocationIntervals(law, [&](const PlanLaw& resampled) {
-    PlanRow row;
-    PlanAllocation(resampled, flags, request, accelerator, &row);
-    return row.allocation;
-  });
-}
-
-// The model the layout search plans: --arch (with overrides), else ProposeFrontierShape(N) (with overrides).
-TransformerShape FrontierShape(const PlanFlags& flags, double num_params) {
-  if (flags.arch_shape) return *flags.arch_shape;
-  const std::optional<TransformerShape> proposed = ProposeFrontierShape(num_params);
-  if (!proposed) {
-    throw UsageError("no practical transformer shape for " + FormatQuantity(num_params) +
-                     " parameters: give --arch or the shape options (--layers, --d-model, --heads, --ffn)");
-  }
-  if (flags.shape_overrides.Any()) return ApplyShapeOverrides(*proposed, flags.shape_overrides, {"shape options"});
-  return *proposed;
-}
-
-FrontierPlan FrontierStage(const PlanFlags& flags, const Allocation& allocation, const Accelerator& accelerator,
-                           double global_batch_tokens) {
-  FrontierRequest request;
-  request.shape = FrontierShape(flags, allocation.num_params);
-  request.num_tokens = allocation.num_tokens;
-  request.global_batch_tokens = global_batch_tokens;
-  request.precision = *TryParseNumericType(flags.precision);
-  request.num_devices = flags.training.num_accelerators;
-  request.max_days = flags.training.max_days;
-  request.price_usd_per_hour = flags.training.price_usd_per_hour;
-  request.usable_memory_fraction = flags.training.usable_memory_fraction;
-  request.fixed = flags.fixed_layout;
-  request.interconnect_source = accelerator.interconnect_is_bus_bandwidth ? "profile"
-                                : flags.profile_path.empty()            ? "catalogue"
-                                                                        : "catalogue (the profile has no interconnect)";
-  std::string why;
-  if (!request.Check(&why)) throw UsageError(why);
-  const std::string problem = FixedLayoutProblem(request.fixed, request.shape, accelerator, request.num_devices);
-  if (!problem.empty()) throw UsageError("--layout: " + problem);
-  return PlanFrontier(request, accelerator);
-}
-
-PlanRow MakeRow(const PlanLaw& law, const PlanFlags& flags, const PlanRequest& request,
-                const Accelerator* accelerator, RecomputeChoice recompute) {
-  PlanRow row;
-  row.mode = request.mode;
-  PlanAllocation(law, flags, request, accelerator, &row);
-  // A budget's plan under an inference demand keeps the budget's compute-optimal loss and trains a smaller model on
-  // more than the budget: it is not the compute-optimal plan, and says so.
-  if (row.within_budget) row.mode = "inference-aware";
-  RequireUsableAllocation(row.allocation, law.saved.description);
-  row.intervals = PlanIntervals(law, flags, request, accelerator);
-  AddWarnings(law, &row);
-
-  const double training_flops = row.allocation.compute_flops;  // 6 N D (exactly the budget when one was given)
-  row.memory = EstimateModelMemory(row.allocation.num_params, nullptr, recompute,
-                                   flags.training.usable_memory_fraction);
-  if (accelerator != nullptr && !flags.mfu_given && accelerator->HasInterconnect()) {
-    // The layout search runs once the plan's batch is known (Plan's `add`).
-  } else if (accelerator != nullptr) {
-    if (!flags.mfu_given) {
-      row.warnings.push_back(accelerator->name + " has no interconnect figures: timed at the default MFU " +
-                             FormatSignificant(flags.training.mfu, 3) + " instead of a layout search");
-    }
-    HardwareRow hardware;
-    static_cast<TrainingHardware&>(hardware) =
-        PlanTrainingHardware(row.allocation.num_params, training_flops, *accelerator, flags.training, recompute);
-    const double per_device = hardware.peak_flops_per_second * flags.training.mfu;
-    if (per_device > 0.0) {
-      hardware.devices_for_reference_days = static_cast<std::int64_t>(
-          std::min(9e18, std::max(1.0, std::ceil(training_flops / (per_device * kReferenceDays * kSecondsPerDay)))));
-    }
-    if (hardware.time.feasible && !(flags.training.max_days > 0.0) && hardware.time.days > kLongRunDays) {
-      row.warnings.push_back("takes " + Format("%.0f", hardware.time.days) + " days on " +
-                             std::to_string(hardware.time.num_accelerators) + " devices, more than " +
-                             Format("%.0f", kLongRunDays) + " (feasible only because no --max-days was given; " +
-                             std::to_string(hardware.devices_for_reference_days) + " devices finish in " +
-                             Format("%.0f", kReferenceDays) + " days)");
-    }
-    row.hardware = hardware;
-  }
-  if (flags.shape) {
-    if (row.allocation.num_params >= 1e6 && row.allocation.num_params <= 1e15) {
-      row.shapes = ProposeFrontierShapes(row.allocation.num_params);
-    }
-  }
-  return row;
-}
-
-nlohmann::ordered_json ShapeToJson(const ShapeProposal& proposal) {
-  const TransformerShape& s = proposal.shape;
-  return {{"num_layers", s.num_layers},   {"d_model", s.d_model},         {"num_heads", s.num_heads},
-          {"num_kv_heads", s.KvHeads()},  {"head_dim", s.HeadDim()},      {"d_ff", s.d_ff},
-          {"glu", s.glu},                 {"vocab_size", s.vocab_size},   {"context_length", s.context_length},
-          {"num_params", proposal.num_params}, {"relative_error", proposal.relative_error}};
-}
-
-nlohmann::ordered_json RowToJson(const PlanRow& row, const PlanLaw& law, const PlanFlags& flags) {
-  nlohmann::ordered_json out;
-  out["mode"] = row.mode;
-  out["num_params"] = row.allocation.num_params;
-  out["num_tokens"] = row.allocation.num_tokens;
-  out["compute_flops"] = row.allocation.compute_flops;
-  out["tokens_per_param"] = row.allocation.tokens_per_param;
-  out["loss"] = row.allocation.loss_nats;
-  const ChinchillaLaw& l = law.saved.law;
-  out["law"] = {{"source", law.saved.description}, {"E", l.E}, {"A", l.A}, {"B", l.B}, {"alpha", l.alpha},
-                {"beta", l.beta}};
-  if (row.intervals) {
-    const AllocationIntervals& in = *row.intervals;
-    const auto pair = [](const Interval& i) { return nlohmann::ordered_json{i.lower, i.upper}; };
-    out["intervals"] = {{"num_params", pair(in.num_params)},
-                        {"num_tokens", pair(in.num_tokens)},
-                        {"tokens_per_param", pair(in.tokens_per_param)},
-                        {"compute_flops", pair(in.compute_flops)},
-                        {"loss", pair(in.loss)}};
-    out["interval_level"] = law.saved.confidence;
-    out["interval_laws"] = in.num_laws;
-  }
-  out["warnings"] = row.warnings;
-  if (row.hyperparams) AddHyperparamsJson(*row.hyperparams, &out);
-  const ModelMemory& memory = row.hardware ? row.hardware->memory : row.memory;
-  out["memory_bytes"] = memory.memory.TotalBytes();
-  out["model_state_bytes"] = memory.memory.ModelStateBytes();
-  if (row.data) {
-    const double unique_tokens = row.data->unique_tokens;
-    out["unique_tokens"] = unique_tokens;
-    out["epochs"] = row.allocation.num_tokens / unique_tokens;
-    out["effective_tokens"] = law.data_constrained.EffectiveTokens(row.allocation.num_tokens, unique_tokens);
-    out["effective_params"] =
-        law.data_constrained.EffectiveParams(row.allocation.num_params, row.allocation.num_tokens, unique_tokens);
-    out["data_limited"] = row.data->data_limited;
-    out["R_D_star"] = law.data_constrained.R_D_star;
-    out["R_N_star"] = law.data_constrained.R_N_star;
-  }
-  if (row.within_budget) {
-    // The other question for the budget: the inference-aware plan that trains on exactly the budget.
-    const InferenceAwarePlan& within = *row.within_budget;
-    out["budget_flops"] = row.inference->chinchilla.compute_flops;
-    out["within_budget"] = {{"num_params", within.allocation.num_params},
-                            {"num_tokens", within.allocation.num_tokens},
-                            {"compute_flops", within.allocation.compute_flops},
-                            {"loss", within.allocation.loss_nats},
-                            {"total_flops", within.cost.total_flops}};
-  }
-  if (row.inference) {
-    const InferenceAwarePlan& plan = *row.inference;
-    out["inference_tokens"] = plan.inference_tokens;
-    out["chinchilla_num_params"] = plan.chinchilla.num_params;
-    out["chinchilla_num_tokens"] = plan.chinchilla.num_tokens;
-    out["training_flops"] = plan.cost.training_flops;
-    out["inference_flops"] = plan.cost.inference_flops;
-    out["total_flops"] = plan.cost.total_flops;
-    out["chinchilla_total_flops"] = plan.chinchilla_cost.total_flops;
-    out["flops_saving_fraction"] = plan.flops_saving_fraction;
-    if (row.hardware) {
-      const double inference_price = flags.inference.inference_price_usd_per_hour > 0.0
-                                         ? flags.inference.inference_price_usd_per_hour
-                                         : row.hardware->time.price_usd_per_hour;
-      out["inference_gpu_hours"] = plan.cost.inference_device_hours;
-      out["inference_cost_usd"] = plan.cost.inference_device_hours * inference_price;
-      out["lifetime_cost_usd"] = plan.cost.cost_usd;
-      out["chinchilla_lifetime_cost_usd"] = plan.chinchilla_cost.cost_usd;
-      out["cost_saving_fraction"] = plan.cost_saving_fraction;
-    }
-  }
-  if (row.hardware) {
-    AddTrainingHardwareJson(*row.hardware, flags.training.mfu, &out);
-    out["mfu_source"] = "given";
-    out["devices_for_90_days"] = row.hardware->devices_for_reference_days;
-  }
-  if (row.frontier) {
-    AddFrontierPlanJson(*row.frontier, &out);
-    const TransformerShape& s = row.frontier->shape;
-    out["architecture"] = {{"name", flags.arch.empty() ? "proposed" : flags.arch},
-                           {"num_layers", s.num_layers},
-                           {"d_model", s.d_model},
-                           {"num_heads", s.num_heads},
-                           {"num_kv_heads", s.KvHeads()},
-                           {"d_ff", s.d_ff},
-                           {"vocab_size", s.vocab_size},
-                           {"seq_len", s.context_length},
-                           {"num_experts", s.num_experts},
-                           {"active_experts", s.active_experts},
-                           {"num_params", row.frontier->counts.total},
-                           {"num_active_params", row.frontier->counts.active}};
-    out["precision"] = flags.precision;
-  }
-  if (!row.shapes.empty()) {
-    nlohmann::ordered_json shapes = nlohmann::ordered_json::array();
-    for (const ShapeProposal& proposal : row.shapes) shapes.push_back(ShapeToJson(proposal));
-    out["shapes"] = shapes;
-  }
-  return out;
 }
 
 void PrintFrontier(const FrontierPlan& plan, const PlanFlags& flags, std::ostream& out) {
@@ -490,14 +116,14 @@ void PrintFrontier(const FrontierPlan& plan, const PlanFlags& flags, std::ostrea
   for (const std::string& note : plan.notes) out << "  note: " << note << '\n';
 }
 
-void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const PlanFlags& flags, std::ostream& out) {
+void PrintTable(const std::vector<Plan>& rows, const PlanLaw& law, const PlanFlags& flags, std::ostream& out) {
   char line[320];
   out << "Law: " << law.saved.description << '\n';
   const ChinchillaLaw& l = law.saved.law;
   std::snprintf(line, sizeof line, "  L(N, D) = %.4g + %.4g / N^%.4g + %.4g / D^%.4g   (N: all parameters)\n", l.E,
                 l.A, l.alpha, l.B, l.beta);
   out << line;
-  const bool limited = std::any_of(rows.begin(), rows.end(), [](const PlanRow& r) { return r.data.has_value(); });
+  const bool limited = std::any_of(rows.begin(), rows.end(), [](const Plan& r) { return r.data.has_value(); });
   if (limited) {
     std::snprintf(line, sizeof line,
                   "  with repeated data and excess parameters decaying at R_D* = %.4g, R_N* = %.4g "
@@ -509,7 +135,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
   std::snprintf(line, sizeof line, "  %-20s %12s %12s %12s %12s %10s%s\n", "plan", "compute", "parameters", "tokens",
                 "tokens/param", "loss", limited ? "     epochs" : "");
   out << line;
-  for (const PlanRow& row : rows) {
+  for (const Plan& row : rows) {
     const Allocation& a = row.allocation;
     std::snprintf(line, sizeof line, "  %-20s %12s %12s %12s %12s %10.4f", row.mode.c_str(),
                   FormatScientific(a.compute_flops).c_str(), FormatQuantity(a.num_params).c_str(),
@@ -518,25 +144,25 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
     if (row.data) out << Format(" %10.3g", a.num_tokens / row.data->unique_tokens);
     out << '\n';
   }
-  for (const PlanRow& row : rows) {
+  for (const Plan& row : rows) {
     const std::string label = FormatQuantity(row.allocation.num_params) + " on " +
                               FormatQuantity(row.allocation.num_tokens) + " tokens";
     if (row.hyperparams) out << HyperparamsTableText(*row.hyperparams, label);
     if (row.inference) {
       const InferenceAwarePlan& p = *row.inference;
-      out << "\n  inference-aware (" << label << "): serving " << FormatQuantity(p.inference_tokens)
+      out << "\n  " << (row.mode == "within-budget" ? "within the budget" : "inference-aware") << " (" << label
+          << "): serving " << FormatQuantity(p.inference_tokens)
           << " tokens, the Chinchilla-optimal model of the same loss would be "
           << FormatQuantity(p.chinchilla.num_params)
           << " on " << FormatQuantity(p.chinchilla.num_tokens) << " tokens\n";
-      if (row.within_budget) {
-        const InferenceAwarePlan& w = *row.within_budget;
-        const double budget = p.chinchilla.compute_flops;
-        out << "    the loss of the compute-optimal plan for " << FormatScientific(budget)
+      if (row.mode == "inference-aware") {
+        out << "    the loss of the compute-optimal plan for " << FormatScientific(row.budget_flops)
             << " FLOPs at the least lifetime cost: training takes " << FormatScientific(p.allocation.compute_flops)
-            << " FLOPs, " << FormatNumber(p.allocation.compute_flops / budget) << "x the budget\n"
-            << "    within the budget instead: " << FormatQuantity(w.allocation.num_params) << " on "
-            << FormatQuantity(w.allocation.num_tokens) << " tokens, loss " << Format("%.4f", w.allocation.loss_nats)
-            << ", lifetime FLOPs " << FormatScientific(w.cost.total_flops) << "\n";
+            << " FLOPs, " << FormatNumber(p.allocation.compute_flops / row.budget_flops)
+            << "x the budget (the within-budget row trains on the budget)\n";
+      } else if (row.mode == "within-budget") {
+        out << "    the lowest loss at the least lifetime cost whose training takes the budget, "
+            << FormatScientific(row.budget_flops) << " FLOPs\n";
       }
       std::snprintf(line, sizeof line,
                     "    lifetime FLOPs %s (training %s + inference %s) vs %s: %.1f%% fewer\n",
@@ -561,12 +187,12 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
     }
     out << '\n';
     if (row.hardware) {
-      const HardwareRow& h = *row.hardware;
+      const MfuHardware& h = *row.hardware;
       std::snprintf(line, sizeof line,
                     "  %s x %lld at %.0f%% MFU: %.1f days, %s GPU-hours, $%s at $%.2f/h; memory %s of %s usable "
                     "per device\n",
                     h.verdict.accelerator.c_str(), static_cast<long long>(h.time.num_accelerators),
-                    100.0 * flags.training.mfu, h.time.days, FormatQuantity(h.time.device_hours).c_str(),
+                    100.0 * flags.plan.training.mfu, h.time.days, FormatQuantity(h.time.device_hours).c_str(),
                     FormatQuantity(h.time.cost_usd).c_str(), h.time.price_usd_per_hour,
                     FormatBytes(h.memory_bytes_per_device).c_str(), FormatBytes(h.usable_memory_bytes).c_str());
       out << line;
@@ -574,7 +200,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
           << (h.memory.min_devices_for_memory == 0 ? " (none can)" : "") << ", " << h.memory.min_devices_for_state
           << " for the model state alone, " << h.devices_for_reference_days << " to finish in 90 days\n";
       out << "    verdict: " << (h.time.feasible ? "feasible" : "INFEASIBLE")
-          << (h.time.feasible && !(flags.training.max_days > 0.0) && h.time.days > kLongRunDays
+          << (h.time.feasible && !(flags.plan.training.max_days > 0.0) && h.time.days > kLongRunDays
                   ? ", but longer than " + Format("%.0f", kLongRunDays) + " days (no --max-days given)"
                   : std::string())
           << '\n';
@@ -598,7 +224,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
     }
   }
   bool first_interval = true;
-  for (const PlanRow& row : rows) {
+  for (const Plan& row : rows) {
     if (!row.intervals) continue;
     if (first_interval) {
       out << "\n  " << Format("%g", 100 * law.saved.confidence) << "% bootstrap intervals ("
@@ -618,7 +244,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
     out << '\n';
   }
   bool first = true;
-  for (const PlanRow& row : rows) {
+  for (const Plan& row : rows) {
     for (const std::string& warning : row.warnings) {
       if (first) out << '\n';
       first = false;
@@ -631,7 +257,7 @@ void PrintTable(const std::vector<PlanRow>& rows, const PlanLaw& law, const Plan
 // options), the precision, the batch and the fixed layout fields. Bad values are usage errors naming the option.
 void ResolveClusterOptions(const std::map<std::string, std::string>& shape_texts, const po::variables_map& vm,
                            PlanFlags* flags) {
-  ShapeOverrides& o = flags->shape_overrides;
+  ShapeOverrides& o = flags->plan.shape_overrides;
   const std::vector<std::pair<const char*, std::optional<std::int64_t>*>> targets = {
       {"layers", &o.layers},
       {"d-model", &o.d_model},
@@ -664,7 +290,7 @@ void ResolveClusterOptions(const std::map<std::string, std::string>& shape_texts
   }
   try {
     if (!flags->arch.empty()) {
-      flags->arch_shape = ApplyShapeOverrides(FindArchitecture(flags->arch, {"--arch"}).shape, o, {"--arch"});
+      flags->plan.arch_shape = ApplyShapeOverrides(FindArchitecture(flags->arch, {"--arch"}).shape, o, {"--arch"});
     } else if (o.layers && o.d_model && o.heads) {
       // A model from scratch: SwiGLU with d_ff = 8/3 d (multiple of 256) unless given, 32k vocabulary, 4,096 tokens.
       TransformerShape base;
@@ -673,7 +299,7 @@ void ResolveClusterOptions(const std::map<std::string, std::string>& shape_texts
       base.d_ff = base.glu ? std::max<std::int64_t>(256, (8 * d / 3 + 128) / 256 * 256) : 4 * d;
       base.vocab_size = 32000;
       base.context_length = 4096;
-      flags->arch_shape = ApplyShapeOverrides(base, o, {"shape options"});
+      flags->plan.arch_shape = ApplyShapeOverrides(base, o, {"shape options"});
     } else if (o.Any() && !(o.layers || o.d_model || o.heads)) {
       // Only sizes that do not define a model (e.g. --seq-len): applied to the proposed shape for N.
     } else if (o.Any()) {
@@ -686,13 +312,13 @@ void ResolveClusterOptions(const std::map<std::string, std::string>& shape_texts
   if (!precision || (*precision != NumericType::BF16 && *precision != NumericType::FP8)) {
     throw UsageError("--precision: must be bf16 or fp8: '" + flags->precision + "'");
   }
-  flags->training.compute_type = *precision;
+  flags->plan.training.compute_type = *precision;
   if (!flags->global_batch_text.empty()) {
-    flags->global_batch_tokens = ParseOne(flags->global_batch_text, "--global-batch-tokens");
+    flags->plan.global_batch_tokens = ParseOne(flags->global_batch_text, "--global-batch-tokens");
   }
   if (!flags->layout_text.empty()) {
     try {
-      flags->fixed_layout = ParsePartialLayout(flags->layout_text, {"--layout"});
+      flags->plan.fixed_layout = ParsePartialLayout(flags->layout_text, {"--layout"});
     } catch (const InputError& error) {
       throw UsageError(error.what());
     }
@@ -701,7 +327,7 @@ void ResolveClusterOptions(const std::map<std::string, std::string>& shape_texts
   if (!flags->accelerator_overrides.Check(&why)) throw UsageError(why);
 }
 
-int Plan(const std::vector<std::string>& args) {
+int PlanCommand(const std::vector<std::string>& args) {
   if (IsSparsePlanRequest(args)) return PlanSparseModels(args);  // cli/sparse_plan.h
   PlanFlags flags;
   BootstrapOptions bootstrap;
@@ -724,19 +350,19 @@ int Plan(const std::vector<std::string>& args) {
       ("accelerator", po::value(&flags.accelerator),
        "device from the catalogue (H100-SXM, H100-PCIe, H800-SXM, H200, A100-40GB, A100-80GB, B200, "
        "GB200-NVL72, MI300X, TPU-v5p, L40S, V100-SXM2-32GB): layout, days, GPU-hours, cost, memory")
-      ("count", CountValue(&flags.training.num_accelerators),
+      ("count", CountValue(&flags.plan.training.num_accelerators),
        "number of devices; 0 = the fewest that hold the training state (and meet --max-days)")
-      ("mfu", NumberValue<Range::FRACTION>(&flags.training.mfu),
+      ("mfu", NumberValue<Range::FRACTION>(&flags.plan.training.mfu),
        "model FLOPs utilisation against the dense peak (PaLM 0.46, Llama 3 0.38-0.43)")
       ("price-per-hour",
-       NumberValue<Range::NON_NEGATIVE>(&flags.training.price_usd_per_hour),
+       NumberValue<Range::NON_NEGATIVE>(&flags.plan.training.price_usd_per_hour),
        "USD per device-hour; 0 = the catalogue's planning default")
-      ("max-days", NumberValue<Range::NON_NEGATIVE>(&flags.training.max_days),
+      ("max-days", NumberValue<Range::NON_NEGATIVE>(&flags.plan.training.max_days),
        "wall-clock limit in days; a fixed --count that needs longer is infeasible (exit code 1)")
-      ("inference-mfu", NumberValue<Range::NON_NEGATIVE>(&flags.inference.inference_mfu),
+      ("inference-mfu", NumberValue<Range::NON_NEGATIVE>(&flags.plan.inference.inference_mfu),
        "MFU while serving; 0 = same as --mfu (then the objective is total FLOPs)")
       ("inference-price-per-hour",
-       NumberValue<Range::NON_NEGATIVE>(&flags.inference.inference_price_usd_per_hour),
+       NumberValue<Range::NON_NEGATIVE>(&flags.plan.inference.inference_price_usd_per_hour),
        "USD per device-hour while serving; 0 = the training price")
       ("profile", po::value(&flags.profile_path),
        "a measured hardware profile ('scaleplan probe --out PROFILE.json'): its peak replaces the catalogue's")
@@ -838,35 +464,39 @@ int Plan(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(flags.format);
-  flags.mfu_given = vm.count("mfu") && !vm["mfu"].defaulted();
+  flags.plan.mfu_given = vm.count("mfu") && !vm["mfu"].defaulted();
   ResolveClusterOptions(shape_texts, vm, &flags);
   if (!flags.target_loss_text.empty() && (!flags.compute_text.empty() || !flags.params_text.empty())) {
     throw UsageError("--target-loss cannot be combined with --compute or --params");
   }
-  if (!flags.tokens_text.empty() && flags.params_text.empty() && !flags.arch_shape) {
+  if (!flags.tokens_text.empty() && flags.params_text.empty() && !flags.plan.arch_shape) {
     throw UsageError("--tokens needs --params or --arch (a model whose size is fixed)");
   }
   std::string why;
-  if (!flags.training.Check(&why)) throw UsageError(why);
-  const RecomputeChoice recompute = ParseRecomputeChoice(flags.recompute);
-  const double unique_tokens = flags.unique_tokens_text.empty() ? 0.0
-                                                                : ParseOne(flags.unique_tokens_text, "--unique-tokens");
-  const double inference_tokens =
+  if (!flags.plan.training.Check(&why)) throw UsageError(why);
+  PlanOptions& shared = flags.plan;
+  shared.recompute = ParseRecomputeChoice(flags.recompute);
+  shared.unique_tokens =
+      flags.unique_tokens_text.empty() ? 0.0 : ParseOne(flags.unique_tokens_text, "--unique-tokens");
+  shared.inference_tokens =
       flags.inference_tokens_text.empty() ? 0.0 : ParseOne(flags.inference_tokens_text, "--inference-tokens");
+  shared.hyperparams = ResolveHyperparamsLaw(hyperparams_choice);
+  shared.propose_shapes = flags.shape;
+  shared.arch_name = flags.arch;
+  shared.profile_given = !flags.profile_path.empty();
   const bool hardware_options = vm.count("count") && !vm["count"].defaulted();
   if (flags.accelerator.empty() && flags.profile_path.empty() && flags.hardware_path.empty() &&
-      (hardware_options || flags.training.max_days > 0.0 || flags.training.price_usd_per_hour > 0.0)) {
+      (hardware_options || shared.training.max_days > 0.0 || shared.training.price_usd_per_hour > 0.0)) {
     throw UsageError("--count, --max-days and --price-per-hour need --accelerator (or --profile or --hardware)");
   }
-  std::optional<Accelerator> accelerator;
   if (!flags.accelerator.empty() || !flags.profile_path.empty() || !flags.hardware_path.empty()) {
-    accelerator = ApplyAcceleratorOverrides(
+    shared.accelerator = ApplyAcceleratorOverrides(
         ResolveAccelerator(flags.accelerator, flags.profile_path, flags.hardware_path), flags.accelerator_overrides,
         {"--accelerator"});
   } else if (flags.accelerator_overrides.Any() || !flags.layout_text.empty()) {
     throw UsageError("the hardware overrides and --layout need --accelerator (or --hardware)");
   }
-  PlanLaw law = ResolvePlanLaw(flags.fit_path, flags.law_name);
+  PlanLaw law = ResolvePlanLaw(InputPath(flags.fit_path), flags.law_name);
   if (num_resamples != 0) {
     bootstrap.num_resamples = num_resamples;
     if (!bootstrap.Check(&why)) throw UsageError(why);
@@ -880,48 +510,42 @@ int Plan(const std::vector<std::string>& args) {
     if (!(bootstrap.confidence > 0 && bootstrap.confidence < 1)) throw UsageError("--ci must lie in (0, 1)");
     law.saved.confidence = bootstrap.confidence;
   }
-  const Accelerator* device = accelerator ? &*accelerator : nullptr;
 
-  std::vector<PlanRow> rows;
-  const auto add = [&](const std::string& mode, double n, double c, double l) {
-    rows.push_back(MakeRow(law, flags, PlanRequest{mode, n, c, l, unique_tokens, inference_tokens}, device,
-                           recompute));
-    rows.back().hyperparams =
-        PlanHyperparams(ResolveHyperparamsLaw(hyperparams_choice), rows.back().allocation, rows.back().memory);
-    // The layout search takes the plan's global batch: --global-batch-tokens, else the hyper-parameter law's.
-    if (device != nullptr && !flags.mfu_given && device->HasInterconnect()) {
-      const double batch = flags.global_batch_tokens > 0.0 ? flags.global_batch_tokens
-                           : rows.back().hyperparams   ? rows.back().hyperparams->batch_tokens
-                                                       : 0.0;
-      rows.back().frontier = FrontierStage(flags, rows.back().allocation, *device, batch);
-    }
+  std::vector<Plan> rows;
+  const auto add = [&](PlanMode mode, double n, double c, double l) {
+    rows.push_back(MakePlan(law, PlanRequest{mode, n, c, l, shared}));
   };
   if (!flags.target_loss_text.empty()) {
-    for (double target : ParseList(flags.target_loss_text, "--target-loss")) add("target-loss", 0, 0, target);
-  } else if (!flags.params_text.empty() || flags.arch_shape) {
-    if (!flags.params_text.empty() && flags.arch_shape) {
+    for (double target : ParseList(flags.target_loss_text, "--target-loss")) add(PlanMode::TARGET_LOSS, 0, 0, target);
+  } else if (!flags.params_text.empty() || shared.arch_shape) {
+    if (!flags.params_text.empty() && shared.arch_shape) {
       throw UsageError("--params: the architecture (--arch or the shape options) already sets N");
     }
     const std::vector<double> sizes =
-        flags.arch_shape ? std::vector<double>{static_cast<double>(CountParameters(*flags.arch_shape).total)}
-                         : ParseList(flags.params_text, "--params");
+        shared.arch_shape ? std::vector<double>{static_cast<double>(CountParameters(*shared.arch_shape).total)}
+                           : ParseList(flags.params_text, "--params");
     if (!flags.tokens_text.empty()) {
       if (!flags.compute_text.empty()) throw UsageError("--tokens cannot be combined with --compute");
       const double tokens = ParseOne(flags.tokens_text, "--tokens");
-      for (double n : sizes) add("params-and-compute", n, 6.0 * n * tokens, 0);
+      for (double n : sizes) add(PlanMode::PARAMS_AND_COMPUTE, n, 6.0 * n * tokens, 0);
     } else if (!flags.compute_text.empty()) {
       const std::vector<double> budgets = ParseList(flags.compute_text, "--compute");
       for (double n : sizes) {
-        for (double c : budgets) add("params-and-compute", n, c, 0);
+        for (double c : budgets) add(PlanMode::PARAMS_AND_COMPUTE, n, c, 0);
       }
     } else {
-      for (double n : sizes) add("params", n, 0, 0);
+      for (double n : sizes) add(PlanMode::PARAMS, n, 0, 0);
     }
   } else {
-    const std::vector<double> budgets = flags.compute_text.empty() ? std::vector<double>{kDefaultComputeFlops}
+    const std::vector<double> budgets = flags.compute_text.empty() ? std::vector<double>{kDefaultPlanComputeFlops}
                                                                    : ParseList(flags.compute_text, "--compute");
     if (flags.compute_text.empty()) std::cerr << "scaleplan plan: no budget given: using 5.76e23 FLOPs (Gopher's)\n";
-    for (double c : budgets) add("compute-optimal", 0, c, 0);
+    for (double c : budgets) {
+      add(PlanMode::COMPUTE_OPTIMAL, 0, c, 0);
+      // Under an inference demand the budget asks two questions: its loss at the least lifetime cost (the row above,
+      // training on more than the budget) and the lowest loss whose training takes the budget.
+      if (shared.inference_tokens > 0.0) add(PlanMode::WITHIN_BUDGET, 0, c, 0);
+    }
   }
 
   // A profile of another device (a CPU's, for an H100 plan) stands in for the named device's peak: every row says so.
@@ -930,20 +554,20 @@ int Plan(const std::vector<std::string>& args) {
         flags.accelerator, HardwareProfileFromJson(ReadFile(flags.profile_path), flags.profile_path),
         flags.profile_path);
     if (!mismatch.empty()) {
-      for (PlanRow& row : rows) row.warnings.push_back(mismatch);
+      for (Plan& row : rows) row.warnings.push_back(mismatch);
     }
   }
 
   if (output == OutputFormat::JSON) {
-    for (const PlanRow& row : rows) {
-      std::cout << RowToJson(row, law, flags).dump() << '\n';
+    for (const Plan& row : rows) {
+      std::cout << PlanToJson(row, law, shared).dump() << '\n';
     }
   } else {
     PrintTable(rows, law, flags, std::cout);
   }
   std::cout.flush();
   int infeasible = 0;
-  for (const PlanRow& row : rows) {
+  for (const Plan& row : rows) {
     if (row.hardware && !row.hardware->time.feasible) {
       ++infeasible;
       std::cerr << "scaleplan plan: infeasible on " << row.hardware->verdict.accelerator << " ("
@@ -954,7 +578,7 @@ int Plan(const std::vector<std::string>& args) {
       std::cerr << '\n';
     }
   }
-  for (const PlanRow& row : rows) {
+  for (const Plan& row : rows) {
     if (!row.frontier) continue;
     const FrontierPlan& f = *row.frontier;
     if (f.feasible && f.meets_max_days.value_or(true)) continue;
@@ -969,6 +593,6 @@ int Plan(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int RunPlan(const std::vector<std::string>& args) { return RunGuarded("plan", [&] { return Plan(args); }); }
+int RunPlan(const std::vector<std::string>& args) { return RunGuarded("plan", [&] { return PlanCommand(args); }); }
 
 }  // namespace scaleplan::cli

@@ -14,32 +14,15 @@
 #include "core/hardware.h"
 #include "core/training_plan.h"
 #include "core/transformer.h"
+#include "core/plan.h"
 #include "fitting/fit_json.h"
+#include "fitting/plan_law.h"
 
 namespace scaleplan::cli {
 
-// A law and the range of the runs it was fitted on.
-struct PlanLaw {
-  SavedLaw saved;
-  double params_max = 0.0;               // largest fitted model (0 when unknown, e.g. a saved fit)
-  DataConstrainedLaw data_constrained;   // saved.law with Muennighoff et al.'s published R_D*, R_N*
-};
-
-// --fit FIT.json, --law NAME, or (neither) the Approach-3 fit of the bundled Chinchilla runs. UsageError for both,
-// or an unknown name; InputError for an unreadable or malformed fit.
-PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name);
-
-// Resamples the bundled runs (the default law's data) and stores the resampled laws and the interval level in
-// law->saved, so that every plan gets intervals. Only for the default law.
-void AddBundledBootstrap(const BootstrapOptions& options, const ProgressCallback& progress, PlanLaw* law);
-
-// One plan under every resampled law of `law` (law.saved.bootstrap_laws), as percentile intervals at
-// law.saved.confidence: `allocate` is called once per resampled law with a copy of `law` whose Chinchilla law (and
-// the base of its data-constrained law) is that resampled law. A plan that does not exist under a resampled law
-// (`allocate` throws UsageError, e.g. a target loss at or below its E) is left out. nullopt without resampled
-// laws, or when none gives a plan. `plan` and `sweep` both compute their intervals here.
-std::optional<AllocationIntervals> BootstrapAllocationIntervals(
-    const PlanLaw& law, const std::function<Allocation(const PlanLaw& resampled)>& allocate);
+// The law (PlanLaw, BootstrapAllocationIntervals: core/plan.h; ResolvePlanLaw, AddBundledBootstrap:
+// fitting/plan_law.h) and the plan itself (MakePlan, core/plan.h) are the library's, shared with the desktop planner
+// and the Python module.
 
 // --recompute auto|none|selective|full (core/training_plan.h); UsageError otherwise.
 RecomputeChoice ParseRecomputeChoice(const std::string& text);

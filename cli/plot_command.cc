@@ -154,7 +154,7 @@ int Plot(const std::vector<std::string>& args) {
   } else {
     if (!profile_path.empty()) throw UsageError("--profile is for the roofline chart ('scaleplan plot roofline')");
     if (!fit_path.empty() || !law_name.empty()) {
-      const PlanLaw law = ResolvePlanLaw(fit_path, law_name);
+      const PlanLaw law = ResolvePlanLaw(InputPath(fit_path), law_name);
       request.law = law.saved.law;
       request.law_label = law.saved.description;
     }

@@ -360,29 +360,26 @@ size_t NextDigit(std::uint64_t* index, size_t radix) {
 // ---------------------------------------------------------------------------------------------------------------
 // Model sweeps.
 
-// A model plan at one point, as `scaleplan plan --compute C [--unique-tokens U] [--inference-tokens T]` makes it:
-// the data-constrained compute-optimal plan (Chinchilla's when U = 0), then with T > 0 the plan of the same loss at
-// the least training + inference FLOPs.
+// A model plan at one point, as `scaleplan plan --compute C [--unique-tokens U] [--inference-tokens T]` makes it
+// (core/plan.h AllocatePlan): the data-constrained compute-optimal plan (Chinchilla's when U = 0), then with T > 0
+// the plan of the same loss at the least training + inference FLOPs. `request` is reused across points.
 struct ModelPlan {
   Allocation allocation;
   double chinchilla_num_params = 0.0;
   double inference_flops = 0.0;
 };
 
-ModelPlan PlanModel(const PlanLaw& law, double compute_flops, double inference_tokens, double unique_tokens) {
+ModelPlan PlanModel(const PlanLaw& law, double compute_flops, double inference_tokens, double unique_tokens,
+                    PlanRequest* request) {
+  request->mode = PlanMode::COMPUTE_OPTIMAL;
+  request->compute_flops = compute_flops;
+  request->options.inference_tokens = inference_tokens;
+  request->options.unique_tokens = unique_tokens;
+  const Plan plan = AllocatePlan(law, *request);
   ModelPlan out;
-  if (inference_tokens > 0.0) {
-    InferenceCostOptions options;
-    options.inference_tokens = inference_tokens;
-    const InferenceAwarePlan plan =
-        PlanInferenceAwareForCompute(law.data_constrained, unique_tokens, compute_flops, options);
-    out.allocation = plan.allocation;
-    out.chinchilla_num_params = plan.chinchilla.num_params;
-    out.inference_flops = plan.cost.inference_flops;
-  } else {
-    out.allocation = PlanDataConstrained(law.data_constrained, compute_flops, unique_tokens).allocation;
-    out.chinchilla_num_params = out.allocation.num_params;
-  }
+  out.allocation = plan.allocation;
+  out.chinchilla_num_params = plan.inference ? plan.inference->chinchilla.num_params : plan.allocation.num_params;
+  out.inference_flops = plan.inference ? plan.inference->cost.inference_flops : 0.0;
   return out;
 }
 
@@ -412,7 +409,7 @@ class ModelSweep {
     const double unique_tokens = unique_[NextDigit(&point, unique_.size())];
     const double inference_tokens = inference_[NextDigit(&point, inference_.size())];
     const double compute_flops = budgets_[point];
-    const ModelPlan plan = PlanModel(law_, compute_flops, inference_tokens, unique_tokens);
+    const ModelPlan plan = PlanModel(law_, compute_flops, inference_tokens, unique_tokens, &request_);
     RequireUsableAllocation(plan.allocation, law_.saved.description);
     const Allocation& allocation = plan.allocation;
     const double epochs = unique_tokens > 0.0 ? allocation.num_tokens / unique_tokens : kMissing;
@@ -439,7 +436,7 @@ class ModelSweep {
     }
     if (intervals_) {
       const std::optional<AllocationIntervals> in = BootstrapAllocationIntervals(law_, [&](const PlanLaw& resampled) {
-        return PlanModel(resampled, compute_flops, inference_tokens, unique_tokens).allocation;
+        return PlanModel(resampled, compute_flops, inference_tokens, unique_tokens, &request_).allocation;
       });
       const double bounds[] = {in ? in->num_params.lower : kMissing, in ? in->num_params.upper : kMissing,
                                in ? in->num_tokens.lower : kMissing, in ? in->num_tokens.upper : kMissing,
@@ -539,6 +536,7 @@ class ModelSweep {
 
  private:
   const PlanLaw& law_;
+  PlanRequest request_;  // the allocation request, refilled at each point
   const SweepFlags& flags_;
   const Cells& cells_;
   const std::vector<double>& budgets_;
@@ -813,7 +811,7 @@ int SweepModels(const SweepFlags& flags, const po::variables_map& vm, const Cell
   const RowRange range =
       ShardRows(static_cast<std::uint64_t>(budgets.size()) * inference.size() * unique.size(), devices, shard);
 
-  PlanLaw law = ResolvePlanLaw(flags.fit_path, flags.law_name);
+  PlanLaw law = ResolvePlanLaw(InputPath(flags.fit_path), flags.law_name);
   if (flags.num_resamples != 0) {
     ProgressBar bar("bootstrap");
     AddBundledBootstrap(bootstrap, [&bar](int done, int total) { bar.Update(done, total); }, &law);

@@ -45,6 +45,12 @@ inline constexpr size_t kMaxQuotedBytes = 100;
 // \n, \x00, \x1b), here and in FormatInputError, so that a NUL byte cannot end the message early.
 std::string AbbreviatedText(std::string_view text, size_t max_bytes = kMaxQuotedBytes);
 
+// A request the library cannot serve as asked (options that conflict, a target loss no law reaches, a model too
+// small for any shape): the front end names the option and exits with its usage code.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class InternalError : public std::logic_error {
  public:
   using std::logic_error::logic_error;

@@ -295,34 +295,41 @@ TEST(PlanWarnings, PastSaturationExtraComputeIsSaidToBuyNothing) {
 
 TEST(PlanWarnings, MoreTokensThanOpenCorporaHoldIsSaid) {
   // An inference-heavy plan trains a small model on tens of trillions of tokens.
+  // Both its rows do: the inference-aware one (62.9T tokens) and the one within the budget (39.9T).
   const std::vector<std::string> heavy = PlanWarnings("--compute 1e24 --inference-tokens 1000T");
-  ASSERT_EQ(heavy.size(), 1u);
-  EXPECT_NE(heavy[0].find("tokens, more than the largest open text corpora hold (about 15T"), std::string::npos)
-      << heavy[0];
+  ASSERT_EQ(heavy.size(), 2u);
+  for (const std::string& warnings : heavy) {
+    EXPECT_NE(warnings.find("tokens, more than the largest open text corpora hold (about 15T"), std::string::npos)
+        << warnings;
+  }
   // Chinchilla's 1.7T tokens at 1e24 FLOPs exist; with a unique-token limit the repetition is already planned.
   const std::vector<std::string> plain = PlanWarnings("--compute 1e24");
   ASSERT_EQ(plain.size(), 1u);
   EXPECT_EQ(plain[0].find("open text corpora"), std::string::npos) << plain[0];
   const std::vector<std::string> limited = PlanWarnings("--compute 1e24 --inference-tokens 1000T --unique-tokens 1T");
-  ASSERT_EQ(limited.size(), 1u);
-  EXPECT_EQ(limited[0].find("open text corpora"), std::string::npos) << limited[0];
+  ASSERT_EQ(limited.size(), 2u);
+  for (const std::string& warnings : limited) EXPECT_EQ(warnings.find("open text corpora"), std::string::npos) << warnings;
 }
 
-TEST(PlanInference, ABudgetsInferenceAwarePlanIsLabelledAndOffersTheOneWithinTheBudget) {
+TEST(PlanInference, ABudgetsInferenceAwarePlanIsLabelledAndTheOneWithinTheBudgetIsARowOfItsOwn) {
   const Result plain = RunScaleplan("plan --law epoch --compute 1e24 --format json");
   const Result r = RunScaleplan("plan --law epoch --compute 1e24 --inference-tokens 1000T --format json");
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_EQ(Lines(r.out).size(), 1u);
-  const nlohmann::json optimal = nlohmann::json::parse(plain.out), row = nlohmann::json::parse(r.out);
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  const nlohmann::json optimal = nlohmann::json::parse(plain.out), row = nlohmann::json::parse(lines[0]);
   // Not the compute-optimal plan: the same loss as the budget's compute-optimal plan, trained on more than the budget.
   EXPECT_EQ(optimal["mode"], "compute-optimal");
   EXPECT_EQ(row["mode"], "inference-aware");
   EXPECT_EQ(row["budget_flops"].get<double>(), 1e24);
   EXPECT_NEAR(row["loss"].get<double>(), optimal["loss"].get<double>(), 1e-9);
   EXPECT_GT(row["compute_flops"].get<double>(), 5e24);
-  // The other answer: trains on the budget (within 1e-6), a smaller model, a higher loss, fewer lifetime FLOPs.
-  const nlohmann::json& within = row["within_budget"];
+  // The other answer, its own row: trains on the budget (within 1e-6), a smaller model, a higher loss, fewer
+  // lifetime FLOPs.
+  const nlohmann::json within = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(within["mode"], "within-budget");
+  EXPECT_EQ(within["budget_flops"].get<double>(), 1e24);
   EXPECT_LE(within["compute_flops"].get<double>(), 1e24);
   EXPECT_NEAR(within["compute_flops"].get<double>(), 1e24, 1e18);
   EXPECT_NEAR(6.0 * within["num_params"].get<double>() * within["num_tokens"].get<double>(),
@@ -330,14 +337,18 @@ TEST(PlanInference, ABudgetsInferenceAwarePlanIsLabelledAndOffersTheOneWithinThe
   EXPECT_LT(within["num_params"].get<double>(), row["num_params"].get<double>());
   EXPECT_GT(within["loss"].get<double>(), row["loss"].get<double>());
   EXPECT_LT(within["total_flops"].get<double>(), row["total_flops"].get<double>());
-  // The table says what the row is.
+  EXPECT_FALSE(row.contains("within_budget"));
+  // The table says what each row is.
   const Result table = RunScaleplan("plan --law epoch --compute 1e24 --inference-tokens 1000T");
   EXPECT_NE(table.out.find("  inference-aware   "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("  within-budget     "), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("the loss of the compute-optimal plan for 1.00e+24 FLOPs at the least lifetime cost: "
                            "training takes "),
             std::string::npos)
       << table.out;
-  EXPECT_NE(table.out.find("    within the budget instead: "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("the lowest loss at the least lifetime cost whose training takes the budget"),
+            std::string::npos)
+      << table.out;
 }
 
 TEST(PlanVerdict, APlanOverAYearIsFlaggedWhenNoMaxDaysWasGiven) {

@@ -276,7 +276,8 @@ TEST(SweepCli, RowsHeaderAndValuesMatchPlan) {
   // A row equals `plan` for the same budget and device, number for number.
   const std::vector<std::string> row = Split(lines[9]);  // 1e24
   Result plan = RunScaleplan("plan --mfu 0.4 --law epoch --compute 1e24 --accelerator H100-SXM --format json");
-  const Json json = Json::parse(plan.out);
+  // With inference tokens the first row is the budget's (inference-aware) plan, which the sweep row is.
+    const Json json = Json::parse(plan.out.substr(0, plan.out.find('\n')));
   EXPECT_EQ(std::strtod(row[3].c_str(), nullptr), json["num_params"].get<double>());
   EXPECT_EQ(std::strtod(row[6].c_str(), nullptr), json["loss"].get<double>());
   EXPECT_EQ(std::strtoll(row[13].c_str(), nullptr, 10), json["num_accelerators"].get<long long>());
@@ -456,7 +457,8 @@ TEST(SweepCli, IntervalColumnsFromASavedBootstrapFitEqualPlanAndBracketThePlan) 
     if (Cell(row, "unique_tokens") > 0) args += " --unique-tokens " + row.at("unique_tokens");
     Result plan = RunScaleplan(args);
     ASSERT_EQ(plan.exit_code, 0) << args << "\n" << plan.err;
-    const Json json = Json::parse(plan.out);
+    // With inference tokens the first row is the budget's (inference-aware) plan, which the sweep row is.
+    const Json json = Json::parse(plan.out.substr(0, plan.out.find('\n')));
     EXPECT_EQ(Cell(row, "num_params"), json["num_params"].get<double>()) << args;
     const Json& in = json["intervals"];
     EXPECT_EQ(Cell(row, "num_params_lower"), in["num_params"][0].get<double>()) << args;
@@ -526,7 +528,8 @@ TEST(SweepCli, BootstrapOptionResamplesLikePlan) {
     Result plan = RunScaleplan(std::string("plan --bootstrap 30 --seed 5 --ci 0.8 --compute ") + budget +
                                (inference > 0 ? " --inference-tokens 2T" : "") + " --format json");
     ASSERT_EQ(plan.exit_code, 0) << plan.err;
-    const Json json = Json::parse(plan.out);
+    // With inference tokens the first row is the budget's (inference-aware) plan, which the sweep row is.
+    const Json json = Json::parse(plan.out.substr(0, plan.out.find('\n')));
     EXPECT_EQ(row["num_params"].get<double>(), json["num_params"].get<double>());
     EXPECT_EQ(row["num_params_lower"].get<double>(), json["intervals"]["num_params"][0].get<double>());
     EXPECT_EQ(row["num_params_upper"].get<double>(), json["intervals"]["num_params"][1].get<double>());

@@ -1,0 +1,405 @@
+#include "core/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/units.h"
+
+namespace scaleplan {
+namespace {
+
+constexpr double kSecondsPerDay = 86400.0;
+
+// How far beyond the fitted runs a plan may go before it is flagged.
+constexpr double kExtrapolationWarningFactor = 10.0;
+
+std::string Format(const char* format, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+// The Chinchilla allocation seen as a data-constrained one with unlimited data.
+DataConstrainedAllocation WrapChinchilla(const Allocation& allocation) {
+  DataConstrainedAllocation out;
+  out.allocation = allocation;
+  out.chinchilla = allocation;
+  out.effective_tokens = allocation.num_tokens;
+  out.effective_params = allocation.num_params;
+  return out;
+}
+
+// The plan before inference, for each mode.
+DataConstrainedAllocation BaseAllocation(const PlanLaw& law, const PlanRequest& request) {
+  const ChinchillaLaw& chinchilla = law.saved.law;
+  const DataConstrainedLaw& constrained = law.data_constrained;
+  const double unique_tokens = request.options.unique_tokens;
+  switch (request.mode) {
+    case PlanMode::COMPUTE_OPTIMAL:
+    case PlanMode::WITHIN_BUDGET:
+      return PlanDataConstrained(constrained, request.compute_flops, unique_tokens);
+    case PlanMode::PARAMS:
+    case PlanMode::PARAMS_AND_COMPUTE: {
+      const Allocation plain = request.mode == PlanMode::PARAMS
+                                   ? chinchilla.ComputeOptimalForParams(request.num_params)
+                                   : chinchilla.ForParamsAndCompute(request.num_params, request.compute_flops);
+      if (!(unique_tokens > 0.0)) return WrapChinchilla(plain);
+      DataConstrainedAllocation out =
+          EvaluateDataConstrained(constrained, request.num_params, plain.num_tokens, unique_tokens);
+      out.allocation.compute_flops = plain.compute_flops;
+      return out;
+    }
+    case PlanMode::TARGET_LOSS:
+      break;
+  }
+  const double loss_target = request.loss_target;
+  if (!(unique_tokens > 0.0)) {
+    const std::optional<Allocation> plain = chinchilla.LeastComputeForLoss(loss_target);
+    if (!plain) {
+      char text[200];
+      std::snprintf(text, sizeof text, "target loss %g is not above the irreducible loss E = %.4g of this law",
+                    loss_target, chinchilla.E);
+      throw UsageError(text);
+    }
+    return WrapChinchilla(*plain);
+  }
+  const std::optional<DataConstrainedAllocation> limited =
+      LeastComputeForLossDataConstrained(constrained, loss_target, unique_tokens);
+  if (!limited) {
+    char text[240];
+    std::snprintf(text, sizeof text,
+                  "target loss %g is not reachable with %s unique tokens: the data-constrained law never goes below "
+                  "%.4f there",
+                  loss_target, FormatQuantity(unique_tokens).c_str(),
+                  DataConstrainedLossFloor(constrained, unique_tokens));
+    throw UsageError(text);
+  }
+  return *limited;
+}
+
+// The inference costing of a request: its options with the device's peak and price when there is a device.
+InferenceCostOptions InferenceOptions(const PlanOptions& options) {
+  InferenceCostOptions out = options.inference;
+  out.inference_tokens = options.inference_tokens;
+  out.training_mfu = options.training.mfu;
+  if (options.accelerator) {
+    out.peak_flops_per_second = options.accelerator->DenseFlopsPerSecond(options.training.compute_type);
+    out.training_price_usd_per_hour = options.training.price_usd_per_hour > 0.0
+                                          ? options.training.price_usd_per_hour
+                                          : options.accelerator->price_usd_per_hour;
+  }
+  std::string why;
+  if (!out.Check(&why)) throw UsageError(why);
+  return out;
+}
+
+// The allocation stage: the data-constrained base plan, then the inference-aware one with inference tokens.
+void AllocationStage(const PlanLaw& law, const PlanRequest& request, Plan* plan) {
+  const PlanOptions& options = request.options;
+  if (request.mode == PlanMode::WITHIN_BUDGET && !(options.inference_tokens > 0.0)) {
+    throw UsageError("a plan within the training budget needs inference tokens");
+  }
+  const DataConstrainedAllocation base = BaseAllocation(law, request);
+  plan->allocation = base.allocation;
+  if (options.unique_tokens > 0.0) plan->data = base;
+  if (!(options.inference_tokens > 0.0)) return;
+  const InferenceCostOptions inference = InferenceOptions(options);
+  switch (request.mode) {
+    case PlanMode::COMPUTE_OPTIMAL:
+      plan->inference =
+          PlanInferenceAwareForCompute(law.data_constrained, options.unique_tokens, request.compute_flops, inference);
+      break;
+    case PlanMode::WITHIN_BUDGET:
+      plan->inference = PlanInferenceAwareWithinBudget(law.data_constrained, options.unique_tokens,
+                                                       request.compute_flops, inference);
+      break;
+    default: {
+      const std::optional<InferenceAwarePlan> aware =
+          PlanInferenceAware(law.data_constrained, options.unique_tokens, base.allocation.loss_nats, inference);
+      SCALEPLAN_CHECK(aware.has_value(), "the loss of a plan must be reachable");
+      plan->inference = *aware;
+    }
+  }
+  plan->allocation = plan->inference->allocation;
+}
+
+void AddWarnings(const PlanLaw& law, Plan* plan) {
+  const double compute = plan->allocation.compute_flops;
+  if (law.saved.compute_max > 0 && compute / law.saved.compute_max > kExtrapolationWarningFactor) {
+    const double factor = compute / law.saved.compute_max;
+    std::string text = "extrapolates " + Format("%.3g", factor) + "x (" + Format("%.1f", std::log10(factor)) +
+                       " orders of magnitude) beyond the largest fitted run (" +
+                       Format("%.3g", law.saved.compute_max) + " FLOPs)";
+    if (law.params_max > 0 && plan->allocation.num_params / law.params_max > kExtrapolationWarningFactor) {
+      text += "; N is " + Format("%.3g", plan->allocation.num_params / law.params_max) +
+              "x the largest fitted model (" + FormatQuantity(law.params_max) + " parameters)";
+    }
+    plan->warnings.push_back(text);
+  }
+  const double epochs = plan->data ? plan->allocation.num_tokens / plan->data->unique_tokens : 0.0;
+  if (epochs > 1.0 + law.data_constrained.R_D_star) {
+    plan->warnings.push_back("repeats the data " + Format("%.3g", epochs) +
+                             " times: beyond about R_D* = " + Format("%.3g", law.data_constrained.R_D_star) +
+                             " repetitions more epochs add almost nothing (Muennighoff et al. 2023)");
+  }
+  // Where the returns end: past this budget the loss is within kSaturationToleranceNats of the floor that no compute
+  // goes below with these unique tokens.
+  const double saturation =
+      plan->data ? DataConstrainedSaturationFlops(law.data_constrained, plan->data->unique_tokens) : 0.0;
+  if (saturation > 0.0 && compute >= saturation) {
+    plan->warnings.push_back(
+        "extra compute buys almost nothing here: with " + FormatQuantity(plan->data->unique_tokens) +
+        " unique tokens the loss comes within " + FormatSignificant(kSaturationToleranceNats, 2) + " of its floor, " +
+        Format("%.4f", DataConstrainedLossFloor(law.data_constrained, plan->data->unique_tokens)) + ", from " +
+        Format("%.3g", saturation) + " FLOPs on: more unique data, not compute, lowers it");
+  }
+  // Without a unique-token limit, a plan may ask for more text than exists: say so past the largest open corpora.
+  if (!plan->data && plan->allocation.num_tokens > kLargestOpenCorpusTokens) {
+    plan->warnings.push_back("trains on " + FormatQuantity(plan->allocation.num_tokens) +
+                             " tokens, more than the largest open text corpora hold (about " +
+                             FormatQuantity(kLargestOpenCorpusTokens) +
+                             ", FineWeb, Penedo et al. 2024): plan the repetition with --unique-tokens");
+  }
+}
+
+// The model the layout search plans: the given architecture, else a practical shape for N with the overrides.
+TransformerShape FrontierShape(const PlanOptions& options, double num_params) {
+  if (options.arch_shape) return *options.arch_shape;
+  const std::optional<TransformerShape> proposed = ProposeFrontierShape(num_params);
+  if (!proposed) {
+    throw UsageError("no practical transformer shape for " + FormatQuantity(num_params) +
+                     " parameters: give --arch or the shape options (--layers, --d-model, --heads, --ffn)");
+  }
+  if (options.shape_overrides.Any()) return ApplyShapeOverrides(*proposed, options.shape_overrides, {"shape options"});
+  return *proposed;
+}
+
+FrontierPlan FrontierStage(const PlanOptions& options, const Allocation& allocation, double global_batch_tokens) {
+  const Accelerator& accelerator = *options.accelerator;
+  FrontierRequest request;
+  request.shape = FrontierShape(options, allocation.num_params);
+  request.num_tokens = allocation.num_tokens;
+  request.global_batch_tokens = global_batch_tokens;
+  request.precision = options.training.compute_type;
+  request.num_devices = options.training.num_accelerators;
+  request.max_days = options.training.max_days;
+  request.price_usd_per_hour = options.training.price_usd_per_hour;
+  request.usable_memory_fraction = options.training.usable_memory_fraction;
+  request.fixed = options.fixed_layout;
+  request.interconnect_source = accelerator.interconnect_is_bus_bandwidth ? "profile"
+                                : !options.profile_given                ? "catalogue"
+                                                                        : "catalogue (the profile has no interconnect)";
+  std::string why;
+  if (!request.Check(&why)) throw UsageError(why);
+  const std::string problem = FixedLayoutProblem(request.fixed, request.shape, accelerator, request.num_devices);
+  if (!problem.empty()) throw UsageError("--layout: " + problem);
+  return PlanFrontier(request, accelerator);
+}
+
+// Timed at a given MFU, with the count that finishes in kReferenceDays and a warning for a run over kLongRunDays.
+MfuHardware MfuStage(const PlanOptions& options, const Allocation& allocation, std::vector<std::string>* warnings) {
+  const Accelerator& accelerator = *options.accelerator;
+  MfuHardware hardware;
+  static_cast<TrainingHardware&>(hardware) = PlanTrainingHardware(
+      allocation.num_params, allocation.compute_flops, accelerator, options.training, options.recompute);
+  const double per_device = hardware.peak_flops_per_second * options.training.mfu;
+  if (per_device > 0.0) {
+    hardware.devices_for_reference_days = static_cast<std::int64_t>(std::min(
+        9e18, std::max(1.0, std::ceil(allocation.compute_flops / (per_device * kReferenceDays * kSecondsPerDay)))));
+  }
+  if (hardware.time.feasible && !(options.training.max_days > 0.0) && hardware.time.days > kLongRunDays) {
+    warnings->push_back("takes " + Format("%.0f", hardware.time.days) + " days on " +
+                        std::to_string(hardware.time.num_accelerators) + " devices, more than " +
+                        Format("%.0f", kLongRunDays) + " (feasible only because no --max-days was given; " +
+                        std::to_string(hardware.devices_for_reference_days) + " devices finish in " +
+                        Format("%.0f", kReferenceDays) + " days)");
+  }
+  return hardware;
+}
+
+}  // namespace
+
+const char* PlanModeName(PlanMode mode) {
+  switch (mode) {
+    case PlanMode::COMPUTE_OPTIMAL: return "compute-optimal";
+    case PlanMode::WITHIN_BUDGET: return "within-budget";
+    case PlanMode::PARAMS: return "params";
+    case PlanMode::PARAMS_AND_COMPUTE: return "params-and-compute";
+    case PlanMode::TARGET_LOSS: return "target-loss";
+  }
+  return "?";
+}
+
+std::optional<AllocationIntervals> BootstrapAllocationIntervals(
+    const PlanLaw& law, const std::function<Allocation(const PlanLaw& resampled)>& allocate) {
+  if (law.saved.bootstrap_laws.empty()) return std::nullopt;
+  // One copy for all the resampled laws, without the list of them (no plan reads it): only the coefficients change.
+  PlanLaw resampled = law;
+  resampled.saved.bootstrap_laws.clear();
+  return IntervalsOfAllocation(law.saved.bootstrap_laws, law.saved.confidence,
+                               [&](const ChinchillaLaw& sample) -> std::optional<Allocation> {
+                                 resampled.saved.law = sample;
+                                 resampled.data_constrained.base = sample;
+                                 try {
+                                   return allocate(resampled);
+                                 } catch (const UsageError&) {
+                                   return std::nullopt;
+                                 }
+                               });
+}
+
+bool Plan::Failed() const {
+  if (hardware && !hardware->time.feasible) return true;
+  return frontier && !(frontier->feasible && frontier->meets_max_days.value_or(true));
+}
+
+Plan AllocatePlan(const PlanLaw& law, const PlanRequest& request) {
+  Plan plan;
+  plan.mode = PlanModeName(request.mode);
+  AllocationStage(law, request, &plan);
+  // A budget's plan under an inference demand keeps the budget's compute-optimal loss and trains a smaller model on
+  // more than the budget: it is not the compute-optimal plan, and says so.
+  if (request.mode == PlanMode::COMPUTE_OPTIMAL && plan.inference) plan.mode = "inference-aware";
+  if (request.mode == PlanMode::COMPUTE_OPTIMAL || request.mode == PlanMode::WITHIN_BUDGET ||
+      request.mode == PlanMode::PARAMS_AND_COMPUTE) {
+    plan.budget_flops = request.compute_flops;
+  }
+  return plan;
+}
+
+Plan MakePlan(const PlanLaw& law, const PlanRequest& request) {
+  const PlanOptions& options = request.options;
+  Plan plan = AllocatePlan(law, request);
+  RequireUsableAllocation(plan.allocation, law.saved.description);
+  plan.intervals = BootstrapAllocationIntervals(
+      law, [&](const PlanLaw& resampled) { return AllocatePlan(resampled, request).allocation; });
+  AddWarnings(law, &plan);
+
+  plan.memory = EstimateModelMemory(plan.allocation.num_params, nullptr, options.recompute,
+                                    options.training.usable_memory_fraction);
+  plan.hyperparams = PlanHyperparams(options.hyperparams, plan.allocation, plan.memory);
+  if (options.accelerator) {
+    if (!options.mfu_given && options.accelerator->HasInterconnect()) {
+      // The layout search takes the plan's global batch: the one given, else the hyper-parameter law's.
+      const double batch = options.global_batch_tokens > 0.0 ? options.global_batch_tokens
+                                                             : plan.hyperparams->batch_tokens;
+      plan.frontier = FrontierStage(options, plan.allocation, batch);
+    } else {
+      if (!options.mfu_given) {
+        plan.warnings.push_back(options.accelerator->name + " has no interconnect figures: timed at the default MFU " +
+                                FormatSignificant(options.training.mfu, 3) + " instead of a layout search");
+      }
+      plan.hardware = MfuStage(options, plan.allocation, &plan.warnings);
+    }
+  }
+  if (options.propose_shapes && plan.allocation.num_params >= 1e6 && plan.allocation.num_params <= 1e15) {
+    plan.shapes = ProposeFrontierShapes(plan.allocation.num_params);
+  }
+  return plan;
+}
+
+namespace {
+
+nlohmann::ordered_json ShapeToJson(const ShapeProposal& proposal) {
+  const TransformerShape& s = proposal.shape;
+  return {{"num_layers", s.num_layers},   {"d_model", s.d_model},         {"num_heads", s.num_heads},
+          {"num_kv_heads", s.KvHeads()},  {"head_dim", s.HeadDim()},      {"d_ff", s.d_ff},
+          {"glu", s.glu},                 {"vocab_size", s.vocab_size},   {"context_length", s.context_length},
+          {"num_params", proposal.num_params}, {"relative_error", proposal.relative_error}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json PlanToJson(const Plan& plan, const PlanLaw& law, const PlanOptions& options) {
+  nlohmann::ordered_json out;
+  out["mode"] = plan.mode;
+  out["num_params"] = plan.allocation.num_params;
+  out["num_tokens"] = plan.allocation.num_tokens;
+  out["compute_flops"] = plan.allocation.compute_flops;
+  out["tokens_per_param"] = plan.allocation.tokens_per_param;
+  out["loss"] = plan.allocation.loss_nats;
+  const ChinchillaLaw& l = law.saved.law;
+  out["law"] = {{"source", law.saved.description}, {"E", l.E}, {"A", l.A}, {"B", l.B}, {"alpha", l.alpha},
+                {"beta", l.beta}};
+  if (plan.intervals) {
+    const AllocationIntervals& in = *plan.intervals;
+    const auto pair = [](const Interval& i) { return nlohmann::ordered_json{i.lower, i.upper}; };
+    out["intervals"] = {{"num_params", pair(in.num_params)},
+                        {"num_tokens", pair(in.num_tokens)},
+                        {"tokens_per_param", pair(in.tokens_per_param)},
+                        {"compute_flops", pair(in.compute_flops)},
+                        {"loss", pair(in.loss)}};
+    out["interval_level"] = law.saved.confidence;
+    out["interval_laws"] = in.num_laws;
+  }
+  out["warnings"] = plan.warnings;
+  if (plan.hyperparams) AddHyperparamsJson(*plan.hyperparams, &out);
+  const ModelMemory& memory = plan.hardware ? plan.hardware->memory : plan.memory;
+  out["memory_bytes"] = memory.memory.TotalBytes();
+  out["model_state_bytes"] = memory.memory.ModelStateBytes();
+  if (plan.data) {
+    const double unique_tokens = plan.data->unique_tokens;
+    out["unique_tokens"] = unique_tokens;
+    out["epochs"] = plan.allocation.num_tokens / unique_tokens;
+    out["effective_tokens"] = law.data_constrained.EffectiveTokens(plan.allocation.num_tokens, unique_tokens);
+    out["effective_params"] =
+        law.data_constrained.EffectiveParams(plan.allocation.num_params, plan.allocation.num_tokens, unique_tokens);
+    out["data_limited"] = plan.data->data_limited;
+    out["R_D_star"] = law.data_constrained.R_D_star;
+    out["R_N_star"] = law.data_constrained.R_N_star;
+  }
+  if (plan.inference) {
+    const InferenceAwarePlan& aware = *plan.inference;
+    if (plan.budget_flops > 0.0) out["budget_flops"] = plan.budget_flops;
+    out["inference_tokens"] = aware.inference_tokens;
+    out["chinchilla_num_params"] = aware.chinchilla.num_params;
+    out["chinchilla_num_tokens"] = aware.chinchilla.num_tokens;
+    out["training_flops"] = aware.cost.training_flops;
+    out["inference_flops"] = aware.cost.inference_flops;
+    out["total_flops"] = aware.cost.total_flops;
+    out["chinchilla_total_flops"] = aware.chinchilla_cost.total_flops;
+    out["flops_saving_fraction"] = aware.flops_saving_fraction;
+    if (plan.hardware) {
+      const double inference_price = options.inference.inference_price_usd_per_hour > 0.0
+                                         ? options.inference.inference_price_usd_per_hour
+                                         : plan.hardware->time.price_usd_per_hour;
+      out["inference_gpu_hours"] = aware.cost.inference_device_hours;
+      out["inference_cost_usd"] = aware.cost.inference_device_hours * inference_price;
+      out["lifetime_cost_usd"] = aware.cost.cost_usd;
+      out["chinchilla_lifetime_cost_usd"] = aware.chinchilla_cost.cost_usd;
+      out["cost_saving_fraction"] = aware.cost_saving_fraction;
+    }
+  }
+  if (plan.hardware) {
+    AddTrainingHardwareJson(*plan.hardware, options.training.mfu, &out);
+    out["mfu_source"] = "given";
+    out["devices_for_90_days"] = plan.hardware->devices_for_reference_days;
+  }
+  if (plan.frontier) {
+    AddFrontierPlanJson(*plan.frontier, &out);
+    const TransformerShape& s = plan.frontier->shape;
+    out["architecture"] = {{"name", options.arch_name.empty() ? "proposed" : options.arch_name},
+                           {"num_layers", s.num_layers},
+                           {"d_model", s.d_model},
+                           {"num_heads", s.num_heads},
+                           {"num_kv_heads", s.KvHeads()},
+                           {"d_ff", s.d_ff},
+                           {"vocab_size", s.vocab_size},
+                           {"seq_len", s.context_length},
+                           {"num_experts", s.num_experts},
+                           {"active_experts", s.active_experts},
+                           {"num_params", plan.frontier->counts.total},
+                           {"num_active_params", plan.frontier->counts.active}};
+    out["precision"] = NumericTypeName(options.training.compute_type);
+  }
+  if (!plan.shapes.empty()) {
+    nlohmann::ordered_json shapes = nlohmann::ordered_json::array();
+    for (const ShapeProposal& proposal : plan.shapes) shapes.push_back(ShapeToJson(proposal));
+    out["shapes"] = shapes;
+  }
+  return out;
+}
+
+}  // namespace scaleplan
