@@ -470,12 +470,16 @@ int FitSparseLawCommand(const std::string& runs_path, const std::string& law_nam
 
 // `fit --law moe`: Krajewski et al. 2024's eq. 9 fitted to the user's MoE runs (fitting/sparse_fit.h).
 int FitMoeLawCommand(const std::string& runs_path, const RunsColumns& columns, const FitFlags& flags,
-                     OutputFormat output, const std::string& out_path) {
+                     const BootstrapOptions& bootstrap, OutputFormat output, const std::string& out_path) {
   if (runs_path.empty()) throw UsageError("--law moe needs a runs file (no MoE runs are bundled)");
   const MoeRunsTable table = LoadMoeRunsCsv(InputPath(runs_path), columns.params, columns.tokens, columns.loss);
   RefuseToOverwriteInput(out_path);
   const InitGrid grid = ResolveGrid(flags, MoeModel::DefaultGrid());
-  const MoeFit fit = FitMoeLaw(table, flags.options, grid);
+  MoeFit fit;
+  {
+    ProgressBar bar("fitting moe law");
+    fit = FitMoeLaw(table, flags.options, grid, bootstrap.num_resamples > 0 ? &bootstrap : nullptr, BarCallback(&bar));
+  }
   const nlohmann::ordered_json json = MoeFitToJson(fit, table);
   if (!out_path.empty() && fit.search.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {
@@ -493,7 +497,19 @@ int FitMoeLawCommand(const std::string& runs_path, const RunsColumns& columns, c
     const double paper[] = {published.a, published.alpha, published.b, published.beta,
                             published.g, published.gamma, published.c};
     for (size_t k = 0; k < 7; ++k) {
-      std::snprintf(line, sizeof line, "    %-6s %-14.6g   published %.6g\n", names[k], values[k], paper[k]);
+      std::snprintf(line, sizeof line, "    %-6s %-14.6g", names[k], values[k]);
+      std::cout << line;
+      if (k < fit.intervals.size()) {
+        std::snprintf(line, sizeof line, " [%.6g, %.6g]", fit.intervals[k].second.first,
+                      fit.intervals[k].second.second);
+        std::cout << line;
+      }
+      std::snprintf(line, sizeof line, "   published %.6g\n", paper[k]);
+      std::cout << line;
+    }
+    if (!fit.intervals.empty()) {
+      std::snprintf(line, sizeof line, "  intervals   %g%% bootstrap percentiles, %d resamples (%d failed)\n",
+                    100.0 * bootstrap.confidence, fit.bootstrap.num_resamples, fit.bootstrap.num_failed);
       std::cout << line;
     }
     std::snprintf(line, sizeof line,
@@ -512,12 +528,17 @@ int FitMoeLawCommand(const std::string& runs_path, const RunsColumns& columns, c
 }
 
 // `fit --law routing`: Clark et al. 2022's eq. 1 per router (fitting/sparse_fit.h).
-int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, OutputFormat output,
-                         const std::string& out_path) {
+int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, const BootstrapOptions& bootstrap,
+                         OutputFormat output, const std::string& out_path) {
   const RoutingRunsTable table = runs_path.empty() ? BundledClarkRuns() : LoadRoutingRunsCsv(InputPath(runs_path));
   RefuseToOverwriteInput(out_path);
   const InitGrid grid = ResolveGrid(flags, RoutingModel::DefaultGrid());
-  const std::vector<RoutingFit> fits = FitRoutingLaws(table, flags.options, grid);
+  std::vector<RoutingFit> fits;
+  {
+    ProgressBar bar("fitting routing law");
+    fits = FitRoutingLaws(table, flags.options, grid, bootstrap.num_resamples > 0 ? &bootstrap : nullptr,
+                          BarCallback(&bar));
+  }
   const nlohmann::ordered_json json = RoutingFitsToJson(fits, table);
   bool usable = true;
   for (const RoutingFit& fit : fits) usable = usable && fit.search.usable;
@@ -538,6 +559,17 @@ int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, Ou
                     fit.num_runs, fit.law.a, fit.law.b, fit.law.c, fit.law.d, fit.law.e_start, fit.law.e_max,
                     fit.objective);
       std::cout << line;
+      if (!fit.intervals.empty()) {
+        // The interval of each coefficient, low end over high end, under its column.
+        for (int end = 0; end < 2; ++end) {
+          auto bound = [&](size_t k) {
+            return end == 0 ? fit.intervals[k].second.first : fit.intervals[k].second.second;
+          };
+          std::snprintf(line, sizeof line, "  %-8s %5s %9.5f %9.5f %9.5f %9.5f %9.4g %9.4g\n",
+                        end == 0 ? "  low" : "  high", "", bound(0), bound(1), bound(2), bound(3), bound(4), bound(5));
+          std::cout << line;
+        }
+      }
       if (fit.has_published) {
         std::snprintf(line, sizeof line, "  %-8s %5s %9.5f %9.5f %9.5f %9.5f %9.4g %9.4g %12.6e\n", "  published",
                       "", fit.published.a, fit.published.b, fit.published.c, fit.published.d,
@@ -545,6 +577,22 @@ int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, Ou
         std::cout << line;
       }
     }
+    if (!fits.empty() && !fits.front().intervals.empty()) {
+      std::snprintf(line, sizeof line,
+                    "\n  low, high: %g%% bootstrap percentiles, %d resamples of each router's runs\n",
+                    100.0 * bootstrap.confidence, bootstrap.num_resamples);
+      std::cout << line;
+    }
+    std::cout << "\n  published: Clark et al. 2022, Table 3, with its objective on the same runs; log RMSE fit";
+    for (const RoutingFit& fit : fits) {
+      std::snprintf(line, sizeof line, ", %s %.4f", fit.router.c_str(), fit.rmse);
+      std::cout << line;
+      if (fit.has_published) {
+        std::snprintf(line, sizeof line, " (published %.4f)", fit.published_rmse);
+        std::cout << line;
+      }
+    }
+    std::cout << '\n';
     std::cout << "\n  objective: the sum of Huber_1e-3 of the natural-log residual. Clark et al. minimised the mean\n"
                  "  squared log10 error, so their coefficients are not expected to be this objective's optimum.\n";
   }
@@ -809,7 +857,8 @@ int Fit(const std::vector<std::string>& args) {
                "scaleplan fit --law isoflop --keep-extrapolated-minima   # also budgets whose minimum is extrapolated",
                "scaleplan fit --law data-constrained            # R_D*, R_N* on the bundled Muennighoff et al. runs",
                "scaleplan fit --law frantar2023-t5              # sparse T5 runs: the fit beside the published law",
-               "scaleplan fit --law routing                     # Clark et al. per router, beside S-Base's law",
+               "scaleplan fit --law routing --bootstrap=200     # Clark et al. per router with intervals, beside "
+               "their Table 3",
                "scaleplan fit --law hyperparams sweep.csv       # batch and learning-rate laws (its own --help)",
                "scaleplan fit runs.csv --bootstrap --save-golden golden.json   # then: scaleplan check runs.csv "
                "--golden golden.json"});
@@ -827,18 +876,12 @@ int Fit(const std::vector<std::string>& args) {
     if (!(sparse_options.tokens_per_step >= 0) || !std::isfinite(sparse_options.tokens_per_step)) {
       throw UsageError("--tokens-per-step must be positive");
     }
-    if (law_name == "moe") {
-      if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law moe yet");
-      return FitMoeLawCommand(runs_path, columns, flags, output, out_path);
-    }
-    if (law_name == "routing") {
-      if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law routing yet");
-      return FitRoutingLawCommand(runs_path, flags, output, out_path);
-    }
     bootstrap_options.num_resamples = num_resamples;
     bootstrap_options.num_threads = flags.options.num_threads;
     std::string why;
     if (num_resamples != 0 && !bootstrap_options.Check(&why)) throw UsageError(why);
+    if (law_name == "moe") return FitMoeLawCommand(runs_path, columns, flags, bootstrap_options, output, out_path);
+    if (law_name == "routing") return FitRoutingLawCommand(runs_path, flags, bootstrap_options, output, out_path);
     return FitSparseLawCommand(runs_path, law_name, sparse_options, columns, flags, bootstrap_options, output,
                                out_path);
   }

@@ -79,7 +79,7 @@ int PlanMoe(double compute_flops, const std::string& granularity_text, const Moe
   std::snprintf(line, sizeof line,
                 "  N (total, non-embedding)  %s\n  N active                  %s\n  D (tokens)                %s\n"
                 "  granularity G             %.4g (%.4g experts at expansion rate E %.4g)\n"
-                "  shape                     d_model %.0f, %.1f blocks (d_model = %.4g x blocks, assumed)\n"
+                "  shape                     d_model %.0f, %.1f blocks (d_model = %.4g x blocks, as Krajewski et al.)\n"
                 "  loss                      %.4f\n",
                 FormatQuantity(plan.num_params).c_str(), FormatQuantity(plan.num_active_params).c_str(),
                 FormatQuantity(plan.num_tokens).c_str(), plan.granularity, plan.shape.NumExperts(),

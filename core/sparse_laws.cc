@@ -190,6 +190,25 @@ SparsePlan PlanOptimalSparsity(const SparseLaw& law, double compute_flops, Spars
   return PlanSparseAtSparsity(law, compute_flops, best.x, method, options);
 }
 
+std::vector<double> EvenSparsities(double max_sparsity, int count) {
+  SCALEPLAN_CHECK(max_sparsity >= 0 && max_sparsity < 1, "the largest sparsity must lie in [0, 1)");
+  SCALEPLAN_CHECK(count >= 2, "a curve needs at least 2 sparsities");
+  std::vector<double> sparsities(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) sparsities[static_cast<size_t>(i)] = max_sparsity * i / (count - 1);
+  return sparsities;
+}
+
+SparsityCurve MakeSparsityCurve(const SparseLaw& law, double compute_flops, SparseMethod method,
+                                const SparseTrainingOptions& options, int count, double max_sparsity) {
+  SparsityCurve curve;
+  for (double sparsity : EvenSparsities(max_sparsity, count)) {
+    curve.plans.push_back(PlanSparseAtSparsity(law, compute_flops, sparsity, method, options));
+  }
+  curve.optimum = PlanOptimalSparsity(law, compute_flops, method, options, max_sparsity);
+  curve.dense = PlanSparseAtSparsity(law, compute_flops, 0.0, SparseMethod::DENSE, options);
+  return curve;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // 3. Fine-grained mixture of experts.
 
@@ -312,6 +331,8 @@ double RoutingLaw::Loss(double num_params, double num_experts) const {
 }
 
 RoutingLaw ClarkSBaseLaw() { return {-0.082, -0.108, 0.009, 1.104, 1.847, 314.478}; }
+RoutingLaw ClarkRlrLaw() { return {-0.083, -0.126, 0.012, 1.111, 1.880, 469.982}; }
+RoutingLaw ClarkHashLaw() { return {-0.087, -0.136, 0.012, 1.157, 4.175, 477.741}; }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Runs.

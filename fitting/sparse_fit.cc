@@ -28,6 +28,33 @@ int CountDistinct(std::vector<double> values) {
   return count;
 }
 
+// Percentile intervals of each named coefficient over the bootstrap's optima; `values` maps one optimum's
+// parameters to the coefficients in the order of `names`.
+template <class Values>
+std::vector<std::pair<std::string, std::pair<double, double>>> BootstrapIntervals(const BootstrapSamples& samples,
+                                                                                  const std::vector<std::string>& names,
+                                                                                  double confidence, Values values) {
+  std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
+  if (samples.params.empty()) return intervals;
+  std::vector<std::vector<double>> columns(names.size());
+  for (const std::vector<double>& p : samples.params) {
+    const std::vector<double> coefficients = values(p);
+    SCALEPLAN_CHECK(coefficients.size() == names.size(), "one value per named coefficient");
+    for (size_t k = 0; k < names.size(); ++k) columns[k].push_back(coefficients[k]);
+  }
+  for (size_t k = 0; k < names.size(); ++k) {
+    intervals.emplace_back(names[k], PercentileInterval(columns[k], confidence));
+  }
+  return intervals;
+}
+
+nlohmann::ordered_json IntervalsToJson(
+    const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, interval] : intervals) out[name] = {interval.first, interval.second};
+  return out;
+}
+
 LawTerms SparseTerms() {
   LawTerms terms;
   terms.name = "sparse law (Frantar et al. 2023)";
@@ -154,16 +181,11 @@ SparseFit FitSparseLaw(const SparseRunsTable& table, const MultiStartOptions& op
   fit.stats = SparseStats(fit.law, table, options.huber_delta);
   if (bootstrap != nullptr && bootstrap->num_resamples > 0) {
     fit.bootstrap = Bootstrap<SparseModel>(table, fit.search, options, *bootstrap, progress);
-    const std::vector<std::string>& names = SparseIntervalNames();
-    for (size_t k = 0; k < names.size() && !fit.bootstrap.params.empty(); ++k) {
-      std::vector<double> values;
-      for (const std::vector<double>& p : fit.bootstrap.params) {
-        const SparseLaw law = SparseModel::ToLaw(p);
-        const double all[] = {law.a_S, law.b_S, law.c_S, law.b_N, law.a_D, law.b_D, law.c};
-        values.push_back(all[k]);
-      }
-      fit.intervals.emplace_back(names[k], PercentileInterval(values, bootstrap->confidence));
-    }
+    fit.intervals = BootstrapIntervals(
+        fit.bootstrap, SparseIntervalNames(), bootstrap->confidence, [](const std::vector<double>& p) {
+          const SparseLaw law = SparseModel::ToLaw(p);
+          return std::vector<double>{law.a_S, law.b_S, law.c_S, law.b_N, law.a_D, law.b_D, law.c};
+        });
   }
   return fit;
 }
@@ -193,9 +215,7 @@ nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTab
                    {"at_best", fit.search.num_at_best},
                    {"huber_delta", fit.options.huber_delta}};
   if (!fit.intervals.empty()) {
-    nlohmann::ordered_json intervals;
-    for (const auto& [name, interval] : fit.intervals) intervals[name] = {interval.first, interval.second};
-    out["intervals"] = intervals;
+    out["intervals"] = IntervalsToJson(fit.intervals);
     out["bootstrap"] = {{"resamples", fit.bootstrap.num_resamples}, {"failed", fit.bootstrap.num_failed}};
   }
   out["warnings"] = fit.warnings;
@@ -297,13 +317,35 @@ double RoutingObjective(const RoutingLaw& law, const RoutingRunsTable& table, do
   return sum;
 }
 
+const std::vector<std::string>& RoutingIntervalNames() {
+  static const std::vector<std::string> names = {"a", "b", "c", "d", "E_start", "E_max"};
+  return names;
+}
+
 std::optional<RoutingLaw> PublishedRoutingLaw(const std::string& router) {
   if (router == "S-Base") return ClarkSBaseLaw();
+  if (router == "RL-R") return ClarkRlrLaw();
+  if (router == "Hash") return ClarkHashLaw();
   return std::nullopt;
 }
 
+namespace {
+
+// The RMSE of the natural-log residuals of a routing law on the runs.
+double RoutingRmse(const RoutingLaw& law, const RoutingRunsTable& table) {
+  double sum_sq = 0.0;
+  for (const RoutingRun& run : table.runs) {
+    const double r = std::log(law.Loss(run.num_params, run.num_experts)) - std::log(run.loss_nats);
+    sum_sq += r * r;
+  }
+  return table.runs.empty() ? 0.0 : std::sqrt(sum_sq / static_cast<double>(table.runs.size()));
+}
+
+}  // namespace
+
 std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const MultiStartOptions& options,
-                                       const InitGrid& grid) {
+                                       const InitGrid& grid, const BootstrapOptions* bootstrap,
+                                       const ProgressCallback& progress) {
   std::vector<std::string> routers;
   for (const RoutingRun& run : table.runs) {
     if (run.router != "Dense" && std::find(routers.begin(), routers.end(), run.router) == routers.end()) {
@@ -314,8 +356,10 @@ std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const Mult
     throw InputError("no routed runs: every run's router is Dense, so the expert terms cannot be identified",
                      InputLocation{table.source});
   }
+  const bool with_bootstrap = bootstrap != nullptr && bootstrap->num_resamples > 0;
   std::vector<RoutingFit> fits;
-  for (const std::string& router : routers) {
+  for (size_t router_index = 0; router_index < routers.size(); ++router_index) {
+    const std::string& router = routers[router_index];
     const RoutingRunsTable runs = RoutingRunsFor(table, router);
     std::vector<double> params, experts;
     for (const RoutingRun& run : runs.runs) {
@@ -339,17 +383,26 @@ std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const Mult
     if (fit.search.usable) {
       fit.law = RoutingModel::ToLaw(fit.search.params);
       fit.objective = fit.search.objective;
-      double sum_sq = 0.0;
-      for (int i = 0; i < model.NumSamples(); ++i) {
-        const double r = model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i);
-        sum_sq += r * r;
+      fit.rmse = RoutingRmse(fit.law, runs);
+      if (with_bootstrap) {
+        // One bar over all routers: this router's resamples follow the earlier routers'.
+        const int total = static_cast<int>(routers.size()) * bootstrap->num_resamples;
+        const int offset = static_cast<int>(router_index) * bootstrap->num_resamples;
+        const ProgressCallback step =
+            progress ? ProgressCallback([&](int done, int) { progress(offset + done, total); }) : nullptr;
+        fit.bootstrap = Bootstrap<RoutingModel, RoutingRunsTable>(runs, fit.search, options, *bootstrap, step);
+        fit.intervals = BootstrapIntervals(
+            fit.bootstrap, RoutingIntervalNames(), bootstrap->confidence, [](const std::vector<double>& p) {
+              const RoutingLaw law = RoutingModel::ToLaw(p);
+              return std::vector<double>{law.a, law.b, law.c, law.d, law.e_start, law.e_max};
+            });
       }
-      fit.rmse = std::sqrt(sum_sq / model.NumSamples());
     }
     if (const std::optional<RoutingLaw> published = PublishedRoutingLaw(router)) {
       fit.has_published = true;
       fit.published = *published;
       fit.published_objective = RoutingObjective(*published, runs, options.huber_delta);
+      fit.published_rmse = RoutingRmse(*published, runs);
     }
     fits.push_back(fit);
   }
@@ -379,9 +432,15 @@ nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, co
     entry["rmse"] = fit.rmse;
     entry["usable"] = fit.search.usable;
     entry["status"] = fit.search.status;
+    if (!fit.intervals.empty()) {
+      entry["intervals"] = IntervalsToJson(fit.intervals);
+      entry["bootstrap"] = {{"resamples", fit.bootstrap.num_resamples}, {"failed", fit.bootstrap.num_failed}};
+    }
     if (fit.has_published) {
       nlohmann::ordered_json published = law_json(fit.published);
       published["objective"] = fit.published_objective;
+      published["rmse"] = fit.published_rmse;
+      published["source"] = "Clark et al. 2022, Table 3";
       entry["published"] = published;
     }
     usable = usable && fit.search.usable;
@@ -433,7 +492,13 @@ double MoeObjective(const FineGrainedMoeLaw& law, const MoeRunsTable& table, dou
   return sum;
 }
 
-MoeFit FitMoeLaw(const MoeRunsTable& table, const MultiStartOptions& options, const InitGrid& grid) {
+const std::vector<std::string>& MoeIntervalNames() {
+  static const std::vector<std::string> names = {"a", "alpha", "b", "beta", "g", "gamma", "c"};
+  return names;
+}
+
+MoeFit FitMoeLaw(const MoeRunsTable& table, const MultiStartOptions& options, const InitGrid& grid,
+                 const BootstrapOptions* bootstrap, const ProgressCallback& progress) {
   RunsTable view;
   view.source = table.source;
   std::vector<double> granularities;
@@ -480,6 +545,14 @@ MoeFit FitMoeLaw(const MoeRunsTable& table, const MultiStartOptions& options, co
     sum_sq += r * r;
   }
   fit.rmse = std::sqrt(sum_sq / model.NumSamples());
+  if (bootstrap != nullptr && bootstrap->num_resamples > 0) {
+    fit.bootstrap = Bootstrap<MoeModel, MoeRunsTable>(table, fit.search, options, *bootstrap, progress);
+    fit.intervals =
+        BootstrapIntervals(fit.bootstrap, MoeIntervalNames(), bootstrap->confidence, [](const std::vector<double>& p) {
+          const FineGrainedMoeLaw law = MoeModel::ToLaw(p);
+          return std::vector<double>{law.a, law.alpha, law.b, law.beta, law.g, law.gamma, law.c};
+        });
+  }
   return fit;
 }
 
@@ -504,6 +577,10 @@ nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table
                    {"converged", fit.search.num_converged},
                    {"at_best", fit.search.num_at_best},
                    {"huber_delta", fit.options.huber_delta}};
+  if (!fit.intervals.empty()) {
+    out["intervals"] = IntervalsToJson(fit.intervals);
+    out["bootstrap"] = {{"resamples", fit.bootstrap.num_resamples}, {"failed", fit.bootstrap.num_failed}};
+  }
   out["warnings"] = fit.warnings;
   nlohmann::ordered_json published = law_json(KrajewskiMoeLaw());
   published["objective"] = MoeObjective(KrajewskiMoeLaw(), table, fit.options.huber_delta);

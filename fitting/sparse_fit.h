@@ -170,16 +170,30 @@ struct RoutingFit {
   bool has_published = false;
   RoutingLaw published;
   double published_objective = 0.0;
+  double published_rmse = 0.0;  // of the natural-log residuals of the published law on the same runs
+  // Bootstrap percentile intervals (empty without a bootstrap), in the order of RoutingIntervalNames(); each
+  // router's runs (with the Dense ones) are resampled on their own.
+  std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
+  BootstrapSamples bootstrap;
 };
 
-// Published coefficients per router; only S-Base's are recorded here (ClarkSBaseLaw()).
+// a, b, c, d, E_start, E_max.
+const std::vector<std::string>& RoutingIntervalNames();
+
+// Table 3's coefficients of S-Base, RL-R and Hash (ClarkSBaseLaw, ClarkRlrLaw, ClarkHashLaw); none for other names.
 std::optional<RoutingLaw> PublishedRoutingLaw(const std::string& router);
 
 // Fits every router other than Dense, each to its runs plus the Dense runs. Throws InputError when a router has
-// fewer than 7 runs, fewer than 3 distinct N or fewer than 3 distinct E.
+// fewer than 7 runs, fewer than 3 distinct N or fewer than 3 distinct E. bootstrap == nullptr or
+// bootstrap->num_resamples == 0: no bootstrap; progress counts fits and resamples over all routers.
 std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const MultiStartOptions& options = {},
-                                       const InitGrid& grid = RoutingModel::DefaultGrid());
+                                       const InitGrid& grid = RoutingModel::DefaultGrid(),
+                                       const BootstrapOptions* bootstrap = nullptr,
+                                       const ProgressCallback& progress = nullptr);
 
+// {"law": "routing", "form", "objective_note", "usable", "routers": [{router, num_runs, a ... E_max, objective, rmse,
+//  usable, status, "intervals" and "bootstrap" (with a bootstrap), "published": {a ... E_max, objective, rmse}}],
+//  "data"}.
 nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, const RoutingRunsTable& table);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -225,16 +239,24 @@ struct MoeFit {
   double rmse = 0.0;
   int num_granularities = 0;
   std::vector<std::string> warnings;
+  // Bootstrap percentile intervals (empty without a bootstrap), in the order of MoeIntervalNames().
+  std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
+  BootstrapSamples bootstrap;
 };
 
+// a, alpha, b, beta, g, gamma, c.
+const std::vector<std::string>& MoeIntervalNames();
+
 // Throws InputError naming the source when the runs cannot identify the law: fewer than 3 distinct granularities,
-// or N and D failing fitting/identifiability.h's rules.
+// or N and D failing fitting/identifiability.h's rules. bootstrap == nullptr or bootstrap->num_resamples == 0: no
+// bootstrap.
 MoeFit FitMoeLaw(const MoeRunsTable& table, const MultiStartOptions& options = {},
-                 const InitGrid& grid = MoeModel::DefaultGrid());
+                 const InitGrid& grid = MoeModel::DefaultGrid(), const BootstrapOptions* bootstrap = nullptr,
+                 const ProgressCallback& progress = nullptr);
 
 // {"law": "moe", "form", a, alpha, b, beta, g, gamma, c, "objective", "usable", "status", "residuals",
-//  "granularities", "warnings", "published": Krajewski et al.'s MoE coefficients with their objective on the runs,
-//  "data"}.
+//  "granularities", "search", "intervals" and "bootstrap" (with a bootstrap), "warnings", "published": Krajewski et
+//  al.'s MoE coefficients with their objective on the runs, "data"}.
 nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table);
 
 }  // namespace scaleplan

@@ -1,4 +1,5 @@
-// `fit --law sparse | frantar2023-t5 | routing` and `validate --law frantar2023-t5` through the real binary.
+// `fit --law sparse | frantar2023-t5 | routing | moe` (with --bootstrap) and `validate --law frantar2023-t5` through
+// the real binary.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -46,6 +47,32 @@ TEST(SparseCliTest, FitRoutingPerRouterBesideThePublishedSBaseLaw) {
       EXPECT_LE(router["objective"].get<double>(), router["published"]["objective"].get<double>());
     }
   }
+}
+
+TEST(SparseCliTest, FitRoutingAndMoeBootstrapGiveIntervalsInTheJsonAndTheTable) {
+  const nlohmann::json routing = JsonOf(RunScaleplan("fit --law routing --bootstrap=20 --seed 4 --format json"));
+  ASSERT_EQ(routing["routers"].size(), 3u);
+  for (const nlohmann::json& router : routing["routers"]) {
+    ASSERT_TRUE(router.contains("intervals")) << router["router"];
+    EXPECT_EQ(router["intervals"].size(), 6u);
+    EXPECT_EQ(router["bootstrap"]["resamples"], 20);
+    const double d = router["d"].get<double>();
+    EXPECT_LE(router["intervals"]["d"][0].get<double>(), d);
+    EXPECT_GE(router["intervals"]["d"][1].get<double>(), d);
+    EXPECT_EQ(router["published"]["source"], "Clark et al. 2022, Table 3");  // all three routers have their row
+  }
+  const CommandResult table = RunScaleplan("fit --law routing --bootstrap=20");
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("95% bootstrap percentiles, 20 resamples"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("    low "), std::string::npos) << table.out;
+
+  // Noise-free runs of Krajewski et al.'s law: every resample recovers it, so each interval is the published value.
+  const nlohmann::json moe = JsonOf(
+      RunScaleplan("fit " + SourcePath("tests/bad_input/moe_plain.csv") + " --law moe --bootstrap=20 --format json"));
+  ASSERT_TRUE(moe.contains("intervals"));
+  EXPECT_NEAR(moe["intervals"]["alpha"][0].get<double>(), 0.115, 1e-4);
+  EXPECT_NEAR(moe["intervals"]["alpha"][1].get<double>(), 0.115, 1e-4);
+  EXPECT_EQ(moe["bootstrap"]["failed"], 0);
 }
 
 TEST(SparseCliTest, ValidateShowsBothLawsOnTheNotebooksHeldOutRun) {

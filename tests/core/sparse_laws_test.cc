@@ -160,6 +160,25 @@ TEST(SparsePlanTest, OptimalSparsityMatchesABruteForceSearchOverSparsityAndN) {
   }
 }
 
+TEST(SparsePlanTest, SparsityCurveIsThePlanAtEachSparsityWithItsOptimumAndTheDensePlan) {
+  const SparseLaw law = FrantarT5Law();
+  const SparsityCurve curve = MakeSparsityCurve(law, 1e21, SparseMethod::RIGL, {}, 12, 0.88);
+  ASSERT_EQ(curve.plans.size(), 12u);
+  EXPECT_DOUBLE_EQ(curve.plans.front().sparsity, 0.0);
+  EXPECT_DOUBLE_EQ(curve.plans.back().sparsity, 0.88);
+  EXPECT_NEAR(curve.plans[3].sparsity, 0.24, 1e-15);
+  for (const SparsePlan& plan : curve.plans) {
+    EXPECT_DOUBLE_EQ(plan.loss_nats, PlanSparseAtSparsity(law, 1e21, plan.sparsity, SparseMethod::RIGL).loss_nats);
+    EXPECT_LE(curve.optimum.loss_nats, plan.loss_nats + 1e-12);
+  }
+  // RigL at S = 0 costs a dense step ((3 dT + 2 + 1) / (3 (dT + 1)) = 1): its plan is the dense one.
+  EXPECT_NEAR(curve.plans.front().loss_nats, curve.dense.loss_nats, 1e-12);
+  EXPECT_EQ(curve.dense.method, SparseMethod::DENSE);
+  EXPECT_LE(curve.optimum.sparsity, 0.88);
+  EXPECT_THROW(EvenSparsities(1.0, 10), InternalError);
+  EXPECT_THROW(EvenSparsities(0.5, 1), InternalError);
+}
+
 TEST(SparsePlanTest, DenseEquivalentFlopsFollowTheSpeedup) {
   SparseTrainingOptions options;
   const SparsePlan unstructured = PlanSparseAtSparsity(FrantarT5Law(), 1e21, 0.5, SparseMethod::STATIC, options);
@@ -225,6 +244,72 @@ TEST(MoePlanTest, OptimalNAndGranularityMatchABruteForceSearch) {
   EXPECT_NEAR(plan.training_flops, compute, compute * 1e-9);
   EXPECT_GT(plan.granularity, 1.0);
   EXPECT_LT(plan.num_active_params, plan.num_params);
+}
+
+// Krajewski et al. 2024, Table 2: compute-optimal MoE configurations (E = 64) as active parameters, tokens,
+// granularity, training FLOPs and loss.
+struct KrajewskiTable2Row {
+  double active_params, tokens, granularity, flops, loss;
+};
+constexpr KrajewskiTable2Row kKrajewskiTable2[] = {
+    {100e6, 4.37e9, 8, 2.95e18, 3.133},  {1e9, 28.94e9, 16, 1.93e20, 2.491},   {3e9, 72.90e9, 16, 1.41e21, 2.245},
+    {7e9, 137.60e9, 32, 6.46e21, 2.076}, {70e9, 941.07e9, 32, 4.16e23, 1.694}, {300e9, 2.96e12, 64, 5.69e24, 1.503},
+    {1e12, 7.94e12, 64, 4.97e25, 1.367}};
+
+TEST(FineGrainedMoeLawTest, CostModelReproducesKrajewskiTable2Flops) {
+  // The shape with the row's active parameters at d_model = 64 n_blocks: 12 d^3 / 64 = N_act.
+  for (const KrajewskiTable2Row& row : kKrajewskiTable2) {
+    SCOPED_TRACE(row.active_params);
+    MoeShape shape;
+    shape.d_model = std::cbrt(row.active_params * 64.0 / 12.0);
+    shape.num_blocks = shape.d_model / 64.0;
+    shape.expansion_rate = 64.0;
+    shape.granularity = row.granularity;
+    EXPECT_NEAR(shape.ActiveParams(), row.active_params, row.active_params * 1e-12);
+    EXPECT_NEAR(shape.TrainingFlopsPerToken() * row.tokens / row.flops, 1.0, 0.005);
+    // N in eq. 9 counts the experts: total = (8 E + 4) / 12 = 43 times active.
+    EXPECT_NEAR(shape.TotalParams() / shape.ActiveParams(), 43.0, 1e-12);
+  }
+}
+
+TEST(MoePlanTest, ComputeOptimumReproducesKrajewskiTable2) {
+  const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+  const MoePlanOptions options;  // E = 64, d_model = 64 n_blocks
+  for (const KrajewskiTable2Row& row : kKrajewskiTable2) {
+    SCOPED_TRACE(row.flops);
+    // At the table's budget and granularity: the optimal active parameters and tokens within 3%.
+    const MoePlan plan = PlanFineGrainedMoeAtGranularity(law, row.flops, row.granularity, options);
+    EXPECT_NEAR(plan.num_active_params / row.active_params, 1.0, 0.03);
+    EXPECT_NEAR(plan.num_tokens / row.tokens, 1.0, 0.03);
+    // The table's losses come from unrounded coefficients: Table 1's rounded ones give 0.01 to 0.025 less.
+    EXPECT_GT(row.loss - plan.loss_nats, 0.005);
+    EXPECT_LT(row.loss - plan.loss_nats, 0.03);
+    // Over powers of two (the table's grid of G), the best granularity is the table's.
+    double best_loss = 1e300, best_granularity = 0.0;
+    for (double g = 1; g <= 256; g *= 2) {
+      const double loss = PlanFineGrainedMoeAtGranularity(law, row.flops, g, options).loss_nats;
+      if (loss < best_loss) best_loss = loss, best_granularity = g;
+    }
+    EXPECT_EQ(best_granularity, row.granularity);
+  }
+}
+
+TEST(RoutingLawTest, ClarkTable3RowsForRlrAndHash) {
+  // Eq. 1 written out at N 1.3e9 and E 64 for RL-R (a -0.083, b -0.126, c 0.012, d 1.111, E_start 1.880,
+  // E_max 469.982) and Hash (-0.087, -0.136, 0.012, 1.157, 4.175, 477.741).
+  auto eq1 = [](double a, double b, double c, double d, double e_start, double e_max, double n, double e) {
+    const double e_hat = 1.0 / (1.0 / (e - 1.0 + 1.0 / (1.0 / e_start - 1.0 / e_max)) + 1.0 / e_max);
+    return std::pow(10.0, a * std::log10(n) + b * std::log10(e_hat) + c * std::log10(n) * std::log10(e_hat) + d);
+  };
+  for (double e : {1.0, 8.0, 64.0, 512.0}) {
+    EXPECT_NEAR(ClarkRlrLaw().Loss(1.3e9, e), eq1(-0.083, -0.126, 0.012, 1.111, 1.880, 469.982, 1.3e9, e), 1e-12);
+    EXPECT_NEAR(ClarkHashLaw().Loss(1.3e9, e), eq1(-0.087, -0.136, 0.012, 1.157, 4.175, 477.741, 1.3e9, e), 1e-12);
+  }
+  // The saturating transform starts at E_start for one expert.
+  EXPECT_NEAR(ClarkHashLaw().SaturatedExperts(1), 4.175, 1e-12);
+  std::string why;
+  EXPECT_TRUE(ClarkRlrLaw().Check(&why)) << why;
+  EXPECT_TRUE(ClarkHashLaw().Check(&why)) << why;
 }
 
 TEST(RoutingLawTest, ClarkSBaseCheckValues) {
