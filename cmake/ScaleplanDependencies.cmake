@@ -40,6 +40,33 @@ if(SCALEPLAN_WITH_GUI)
   endif()
 endif()
 
+# The Python module (Debian: python3-dev, pybind11-dev; its tests: python3-numpy, python3-pandas, python3-pytest).
+# The Debian interpreter is preferred over one earlier on PATH (a pyenv or conda shim) unless Python3_EXECUTABLE
+# names one: its numpy and pandas are the ones the module is built and tested against. Sanitizer and fuzzing builds
+# leave it out: an instrumented extension only loads into an interpreter started with the sanitizer runtime
+# preloaded, and the libraries it binds are checked by their own tests there.
+if(SCALEPLAN_WITH_PYTHON AND (SCALEPLAN_SANITIZE OR SCALEPLAN_FUZZ))
+  message(STATUS "scaleplan: the Python module is turned off in sanitizer and fuzzing builds (an instrumented "
+                 "extension needs the sanitizer runtime preloaded into python3)")
+  set(SCALEPLAN_WITH_PYTHON OFF)
+endif()
+if(SCALEPLAN_WITH_PYTHON)
+  if(NOT DEFINED Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
+    set(Python3_EXECUTABLE /usr/bin/python3)
+  endif()
+  find_package(Python3 COMPONENTS Interpreter Development.Module QUIET)
+  if(Python3_FOUND)
+    find_package(pybind11 CONFIG QUIET)
+  endif()
+  if(NOT Python3_FOUND OR NOT pybind11_FOUND)
+    message(STATUS "scaleplan: Python 3 development files or pybind11 not found: the Python module is turned off "
+                   "(apt-get install python3-dev pybind11-dev)")
+    set(SCALEPLAN_WITH_PYTHON OFF)
+  else()
+    message(STATUS "scaleplan: Python module on (${Python3_EXECUTABLE}, pybind11 ${pybind11_VERSION})")
+  endif()
+endif()
+
 set(SCALEPLAN_HAS_CUDA OFF)
 if(SCALEPLAN_WITH_CUDA)
   if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)

@@ -140,7 +140,11 @@ std::vector<LineRange> ParseLineRanges(std::string_view text) {
 }
 
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns) {
-  const CsvTable csv = ParseCsv(text, source, columns.selection.delimiter);
+  return RunsFromCsvTable(ParseCsv(text, source, columns.selection.delimiter), columns);
+}
+
+RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns) {
+  const std::string& source = csv.source;
   // The aliases are runs_table.h's, in lower case.
   const CsvColumnRule params_rule{"N (parameters)",
                                   {"n", "params", "num_params", "n_params", "model_size", "model size", "parameters"},

@@ -88,6 +88,12 @@ struct RunsTable {
 // selection (columns.selection) that names a missing column or leaves no run.
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns = {});
 
+// The same from a table whose cells are already split (the Python module's DataFrames and dicts of arrays: one
+// header name per column, each cell as text; rows numbered as the file they would be written to): the same columns,
+// selection, checks and messages as a file, naming csv.source. columns.selection.delimiter is not used.
+struct CsvTable;
+RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns = {});
+
 // Reads and parses a file. Throws InputError when it cannot be read.
 RunsTable LoadRunsCsv(const std::string& path, const RunsColumns& columns = {});
 

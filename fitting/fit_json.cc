@@ -34,6 +34,20 @@ nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, 
   return out;
 }
 
+nlohmann::ordered_json AllocationsToJson(const std::function<Allocation(double)>& allocate,
+                                         const std::vector<double>& budgets) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (double c : budgets) {
+    const Allocation a = allocate(c);
+    out.push_back({{"compute_flops", c},
+                   {"num_params", a.num_params},
+                   {"num_tokens", a.num_tokens},
+                   {"tokens_per_param", a.tokens_per_param},
+                   {"loss", std::isfinite(a.loss_nats) ? nlohmann::ordered_json(a.loss_nats) : nullptr}});
+  }
+  return out;
+}
+
 nlohmann::ordered_json RangesToJson(const FitRanges& ranges) {
   return {{"compute_min", ranges.compute_min_flops}, {"compute_max", ranges.compute_max_flops},
           {"num_params_min", ranges.num_params_min}, {"num_params_max", ranges.num_params_max},

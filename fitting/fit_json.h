@@ -56,6 +56,15 @@ nlohmann::ordered_json SearchToJson(const MultiStartResult& search, const MultiS
 nlohmann::ordered_json ResidualsToJson(const ResidualStats& residuals);
 nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, Interval>>& intervals);
 
+// The budget at which `fit` shows a law's allocation unless told otherwise (`fit --compute`; the Python module's
+// `compute`): Chinchilla's own budget, 5.76e23 FLOPs.
+inline constexpr double kDefaultAllocationBudgetFlops = 5.76e23;
+
+// A fitted law's compute-optimal allocation at each budget, as `fit --format json` adds it to the law's object
+// ("allocations": compute_flops, num_params, num_tokens, tokens_per_param, loss or null when not finite).
+nlohmann::ordered_json AllocationsToJson(const std::function<Allocation(double)>& allocate,
+                                         const std::vector<double>& budgets);
+
 // The saved fit's `data` object: source, number of runs, hash, notes, and the minimum and maximum of C, N and D.
 nlohmann::ordered_json DataToJson(const RunsTable& table);
 nlohmann::ordered_json RangesToJson(const FitRanges& ranges);  // compute_min, ..., num_tokens_max

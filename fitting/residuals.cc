@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace scaleplan {
 
@@ -24,6 +25,16 @@ ResidualStats ComputeResiduals(const RunsTable& table, const std::function<doubl
   stats.mean = sum / stats.num_runs;
   stats.rmse = std::sqrt(sum_sq / stats.num_runs);
   return stats;
+}
+
+std::string PoorFitWarning(double rmse) {
+  if (!(rmse > kPoorFitRmse)) return "";
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "poor fit: log-space RMSE %.3f is above %.2f (runs from several sources or set-ups? --filter or "
+                "--group-by separates them)",
+                rmse, kPoorFitRmse);
+  return text;
 }
 
 }  // namespace scaleplan

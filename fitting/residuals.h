@@ -3,6 +3,7 @@
 #define SCALEPLAN_FITTING_RESIDUALS_H_
 
 #include <functional>
+#include <string>
 
 #include "core/runs_table.h"
 
@@ -20,6 +21,14 @@ struct ResidualStats {
 // `predict(run)` returns the law's loss for the run's N and D.
 ResidualStats ComputeResiduals(const RunsTable& table, const std::function<double(const TrainingRun&)>& predict,
                                double huber_delta);
+
+// A usable fit whose log-space residuals are this large (RMSE; about 5% in loss) describes the runs poorly: mixed
+// sources, a wrong column, or a law that does not fit them.
+inline constexpr double kPoorFitRmse = 0.05;
+
+// The warning a Chinchilla or Kaplan fit carries when its RMSE is above kPoorFitRmse ("poor fit: log-space RMSE
+// 0.081 is above 0.05 (...)"); "" when it is not.
+std::string PoorFitWarning(double rmse);
 
 }  // namespace scaleplan
 

@@ -9,6 +9,7 @@ packages=(
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev
+  python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest python3-matplotlib
   xvfb
 )
 

@@ -1,0 +1,52 @@
+// The Python module's C++ side (scaleplan._core): bindings of scaleplan_core and scaleplan_fitting, one file per
+// topic. The pure-Python package (python/scaleplan/) gives them their documented signatures; python/README in the
+// top-level README's "Python module" section says how to build and use it.
+#ifndef SCALEPLAN_PYTHON_BINDINGS_H_
+#define SCALEPLAN_PYTHON_BINDINGS_H_
+
+#include <pybind11/pybind11.h>
+
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "fitting/multistart.h"
+
+namespace scaleplan::python {
+
+// A bad argument to a module function (a law name, an option out of range, a malformed grid): what the CLI reports
+// as a usage error. Raised in Python as scaleplan.UsageError.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// scaleplan.Error and its subclasses InputError, UsageError, FitError, and the translation of the library's errors.
+void BindErrors(pybind11::module_& module);
+void BindRuns(pybind11::module_& module);   // runs_bindings.cc
+void BindFits(pybind11::module_& module);   // fit_bindings.cc
+void BindTools(pybind11::module_& module);  // tools_bindings.cc
+
+// A Python progress callback called as callback(stage, done, total) from the library's worker threads while the
+// GIL is released: each call takes the GIL. The first exception the callback raises stops further calls and is
+// raised again by RethrowIfFailed() once the work is done (with the GIL held).
+class PythonProgress {
+ public:
+  explicit PythonProgress(pybind11::object callback) : callback_(std::move(callback)) {}
+  ~PythonProgress();
+  PythonProgress(const PythonProgress&) = delete;
+  PythonProgress& operator=(const PythonProgress&) = delete;
+
+  // The library's callback for one stage ("fit", "bootstrap"); empty when there is no Python callback.
+  ProgressCallback Stage(const std::string& stage);
+  void RethrowIfFailed();
+
+ private:
+  pybind11::object callback_;
+  std::optional<pybind11::error_already_set> failure_;
+};
+
+}  // namespace scaleplan::python
+
+#endif  // SCALEPLAN_PYTHON_BINDINGS_H_

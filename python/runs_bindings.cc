@@ -1,0 +1,181 @@
+// Runs for the Python module: a CSV file through the command line's reader, the bundled Chinchilla runs, or columns
+// (a pandas DataFrame's or a dict's arrays) through the same column rules, selection and checks (core/runs_table.h
+// RunsFromCsvTable), so that every message reads as the command line's would for the same table written to CSV.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/bundled_data.h"
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/runs_table.h"
+#include "python/bindings.h"
+
+namespace py = pybind11;
+
+namespace scaleplan::python {
+namespace {
+
+// The column names and run selection, as the command line's --n-col ... --group-by bind them. A malformed filter or
+// line range is a usage error, worded as the command line words it ("--filter: reason: 'text'").
+RunsColumns MakeColumns(const std::string& n, const std::string& d, const std::string& c, const std::string& loss,
+                        const std::vector<std::string>& filters, const std::vector<std::string>& group_by,
+                        const std::string& exclude_lines, bool skip_bad_rows) {
+  RunsColumns columns;
+  columns.params = n;
+  columns.tokens = d;
+  columns.compute = c;
+  columns.loss = loss;
+  for (const std::string& text : filters) {
+    try {
+      columns.selection.filters.push_back(ParseRunFilter(text));
+    } catch (const InputError& error) {
+      throw UsageError("--filter: " + error.message() + ": '" + text + "'");
+    }
+  }
+  if (!exclude_lines.empty()) {
+    try {
+      columns.selection.excluded_lines = ParseLineRanges(exclude_lines);
+    } catch (const InputError& error) {
+      throw UsageError("--exclude-lines: " + error.message() + ": '" + exclude_lines + "'");
+    }
+  }
+  columns.selection.group_by = group_by;
+  columns.selection.skip_bad_rows = skip_bad_rows;
+  return columns;
+}
+
+// A number as its shortest round-trip text (Python's repr for floats): what the reader parses back exactly.
+std::string NumberText(double value) {
+  char text[64];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
+}
+
+// One column's cells as text. Floating-point and integer arrays are read in place (no copy for float64 and int64);
+// anything else cell by cell through str().
+std::vector<std::string> ColumnCells(const py::array& column) {
+  std::vector<std::string> cells;
+  const char kind = column.dtype().kind();
+  const py::ssize_t size = column.size();
+  cells.reserve(static_cast<size_t>(size));
+  if (kind == 'f') {
+    const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(column);
+    const double* data = values.data();
+    for (py::ssize_t i = 0; i < size; ++i) cells.push_back(NumberText(data[i]));
+  } else if (kind == 'i' || kind == 'u') {
+    const auto values = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(column);
+    const std::int64_t* data = values.data();
+    for (py::ssize_t i = 0; i < size; ++i) cells.push_back(std::to_string(data[i]));
+  } else {
+    for (const py::handle item : column.attr("ravel")().attr("tolist")()) {
+      cells.push_back(item.is_none() ? std::string() : std::string(py::str(item)));
+    }
+  }
+  return cells;
+}
+
+// Runs from named columns of equal length. Row i is numbered as line i + 2, as if the table were written to CSV
+// with its header on line 1 (pandas' to_csv(index=False)), so that messages and --exclude-lines agree with the
+// command line on that file.
+RunsTable RunsFromColumns(const std::string& source, const std::vector<std::string>& names,
+                          const std::vector<py::array>& arrays, const RunsColumns& columns) {
+  if (names.size() != arrays.size()) throw UsageError("runs: as many column names as columns are needed");
+  if (names.empty()) throw InputError("no columns: the runs table is empty", InputLocation{source});
+  CsvTable csv;
+  csv.source = source;
+  csv.header = names;
+  csv.header_line = 1;
+  std::vector<std::vector<std::string>> cells;
+  for (size_t k = 0; k < arrays.size(); ++k) {
+    if (arrays[k].ndim() != 1) {
+      throw InputError(
+          "column '" + names[k] + "' must be one-dimensional, not " + std::to_string(arrays[k].ndim()) + "-dimensional",
+          InputLocation{source});
+    }
+    if (arrays[k].size() != arrays[0].size()) {
+      throw InputError("column '" + names[k] + "' has " + std::to_string(arrays[k].size()) + " values and column '" +
+                           names[0] + "' " + std::to_string(arrays[0].size()) + ": columns must have equal lengths",
+                       InputLocation{source});
+    }
+    cells.push_back(ColumnCells(arrays[k]));
+  }
+  const size_t num_rows = cells[0].size();
+  csv.rows.resize(num_rows);
+  for (size_t i = 0; i < num_rows; ++i) {
+    csv.rows[i].line = static_cast<int>(i) + 2;
+    csv.rows[i].fields.reserve(cells.size());
+    for (auto& column : cells) csv.rows[i].fields.push_back(std::move(column[i]));
+  }
+  return RunsFromCsvTable(csv, columns);
+}
+
+template <typename T>
+py::array_t<T> Column(const RunsTable& table, T TrainingRun::*member) {
+  py::array_t<T> out(static_cast<py::ssize_t>(table.runs.size()));
+  T* data = out.mutable_data();
+  for (size_t i = 0; i < table.runs.size(); ++i) data[i] = table.runs[i].*member;
+  return out;
+}
+
+}  // namespace
+
+void BindRuns(py::module_& module) {
+  py::class_<RunsTable>(module, "Runs",
+                        "Training runs as the library reads them: N, D, C and loss per run, with the source, the "
+                        "notes the reader made and its warnings.")
+      .def_readonly("source", &RunsTable::source)
+      .def_readonly("notes", &RunsTable::notes)
+      .def_readonly("warnings", &RunsTable::warnings)
+      .def_readonly("group_columns", &RunsTable::group_columns)
+      .def_readonly("group_values", &RunsTable::group_values)
+      .def_readonly("params_column", &RunsTable::params_column)
+      .def_readonly("tokens_column", &RunsTable::tokens_column)
+      .def_readonly("compute_column", &RunsTable::compute_column)
+      .def_readonly("loss_column", &RunsTable::loss_column)
+      .def_property_readonly("num_params", [](const RunsTable& t) { return Column(t, &TrainingRun::num_params); })
+      .def_property_readonly("num_tokens", [](const RunsTable& t) { return Column(t, &TrainingRun::num_tokens); })
+      .def_property_readonly("compute_flops", [](const RunsTable& t) { return Column(t, &TrainingRun::compute_flops); })
+      .def_property_readonly("loss_nats", [](const RunsTable& t) { return Column(t, &TrainingRun::loss_nats); })
+      .def_property_readonly("lines", [](const RunsTable& t) { return Column(t, &TrainingRun::line); })
+      .def_property_readonly("groups", [](const RunsTable& t) { return Column(t, &TrainingRun::group); })
+      .def("split", &SplitRunsByGroup, "One table per group (group_by), in order of first appearance.")
+      .def("group_label", [](const RunsTable& t) { return t.group_values.size() == 1 ? GroupLabel(t, 0) : ""; })
+      .def("__len__", [](const RunsTable& t) { return t.runs.size(); });
+
+  module.def(
+      "runs_from_csv",
+      [](const std::string& path, const std::string& n, const std::string& d, const std::string& c,
+         const std::string& loss, const std::vector<std::string>& filters, const std::vector<std::string>& group_by,
+         const std::string& exclude_lines, bool skip_bad_rows) {
+        return LoadRunsCsv(path, MakeColumns(n, d, c, loss, filters, group_by, exclude_lines, skip_bad_rows));
+      },
+      py::arg("path"), py::arg("n"), py::arg("d"), py::arg("c"), py::arg("loss"), py::arg("filters"),
+      py::arg("group_by"), py::arg("exclude_lines"), py::arg("skip_bad_rows"));
+  module.def(
+      "runs_from_columns",
+      [](const std::string& source, const std::vector<std::string>& names, const std::vector<py::array>& arrays,
+         const std::string& n, const std::string& d, const std::string& c, const std::string& loss,
+         const std::vector<std::string>& filters, const std::vector<std::string>& group_by,
+         const std::string& exclude_lines, bool skip_bad_rows) {
+        return RunsFromColumns(source, names, arrays,
+                               MakeColumns(n, d, c, loss, filters, group_by, exclude_lines, skip_bad_rows));
+      },
+      py::arg("source"), py::arg("names"), py::arg("arrays"), py::arg("n"), py::arg("d"), py::arg("c"), py::arg("loss"),
+      py::arg("filters"), py::arg("group_by"), py::arg("exclude_lines"), py::arg("skip_bad_rows"));
+  module.def(
+      "bundled_runs",
+      [](const std::vector<std::string>& filters, const std::vector<std::string>& group_by,
+         const std::string& exclude_lines) {
+        return BundledChinchillaRuns(MakeColumns("", "", "", "", filters, group_by, exclude_lines, false).selection);
+      },
+      py::arg("filters"), py::arg("group_by"), py::arg("exclude_lines"));
+  module.attr("BUNDLED_CHINCHILLA_LABEL") = kBundledChinchillaLabel;
+}
+
+}  // namespace scaleplan::python

@@ -1,0 +1,301 @@
+"""scaleplan: scaling-law fits and compute-optimal plans, from the same C++ libraries as the command line.
+
+    import pandas as pd, scaleplan
+    runs = pd.read_csv("runs.csv")                 # columns N, D (or C) and loss; other names: n=, d=, c=, loss=
+    fit = scaleplan.fit(runs)                      # Chinchilla Approach 3, as `scaleplan fit --format json`
+    fit.E, fit.alpha, fit.objective                # parameters as attributes
+    fit.predict(N, D)                              # vectorised over numpy arrays
+    fit.allocate(1e23)                             # compute-optimal N and D
+    fit.save("fit.json")                           # read by `scaleplan plan --fit fit.json`
+
+Errors are exceptions: InputError (bad runs or file), UsageError (bad argument) and FitError (no usable optimum),
+all subclasses of scaleplan.Error, with the command line's messages.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import os as _os
+import tempfile as _tempfile
+import warnings as _warnings
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as _np
+
+from . import _core
+from ._core import Error, FitError, InputError, Law, Runs, UsageError
+
+__all__ = [
+    "Error", "InputError", "UsageError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
+    "bundled_runs", "published_laws", "published_law",
+]
+
+_DEFAULTS = _core.FIT_DEFAULTS
+
+
+def _as_list(value: Union[None, str, Iterable[str]]) -> List[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _column_names(names: Sequence[str], n: Optional[str], d: Optional[str], c: Optional[str],
+                  loss: Optional[str]) -> Tuple[str, str, str, str]:
+    """The columns to read: a name given explicitly, or (for the defaults N, D, loss, when the table has no such
+    column, and for None) detection from the command line's aliases ("" to the reader)."""
+    present = {name.lower() for name in names}
+
+    def pick(value: Optional[str], default: Optional[str]) -> str:
+        if value is None:
+            return ""
+        if value == default and value.lower() not in present:
+            return ""  # the default name is absent: detect the column as the command line does
+        return value
+
+    return pick(n, "N"), pick(d, "D"), pick(c, None), pick(loss, "loss")
+
+
+def load_runs(runs: Any = None, *, n: Optional[str] = "N", d: Optional[str] = "D", c: Optional[str] = None,
+              loss: Optional[str] = "loss", filter: Union[None, str, Iterable[str]] = None,
+              group_by: Union[None, str, Iterable[str]] = None, exclude_lines: Optional[str] = None,
+              skip_bad_rows: bool = False, source: Optional[str] = None) -> Runs:
+    """Reads training runs as the command line does.
+
+    runs: a pandas DataFrame, a dict of equal-length arrays (column name -> values), a CSV path (read by the same
+      reader as `scaleplan fit RUNS.csv`), a Runs object (returned as is), or None for the bundled Chinchilla runs
+      (Besiroglu et al. 2024's 240).
+    n, d, c, loss: the columns holding N (parameters), D (tokens), C (training FLOPs) and the final loss (nats per
+      token); the command line's --n-col, --d-col, --c-col, --loss-col. A default name the table lacks, or None,
+      detects the column from the aliases README.md lists (N, params, Model Size, ...). With C and no D, D = C/(6N).
+    filter: "COLUMN OP VALUE" expressions (=, !=, <, <=, >, >=), all of which must hold (--filter).
+    group_by: a column or list of columns; one fit per group (--group-by).
+    exclude_lines: "12,40-45": rows on these lines are left out (--exclude-lines). A DataFrame's row i is line i + 2,
+      as in the file df.to_csv(path, index=False) writes, which is also how error messages number rows.
+    skip_bad_rows: leave out rows whose loss is missing or not finite (--skip-bad-rows).
+    source: the name messages and the fit's data.source give the table ("<DataFrame>", "<dict>" by default).
+    """
+    if isinstance(runs, Runs):
+        return runs
+    filters = _as_list(filter)
+    groups = _as_list(group_by)
+    lines = exclude_lines or ""
+    if runs is None:
+        if skip_bad_rows:
+            raise UsageError("skip_bad_rows applies to your runs, not the bundled ones")
+        table = _core.bundled_runs(filters, groups, lines)
+    elif isinstance(runs, (str, _os.PathLike)):
+        path = _os.fspath(runs)
+        header = _peek_header(path)
+        cols = _column_names(header, n, d, c, loss)
+        table = _core.runs_from_csv(path, *cols, filters, groups, lines, skip_bad_rows)
+    else:
+        names, arrays, default_source = _columns_of(runs)
+        cols = _column_names(names, n, d, c, loss)
+        table = _core.runs_from_columns(source or default_source, names, arrays, *cols, filters, groups, lines,
+                                        skip_bad_rows)
+    for warning in table.warnings:
+        _warnings.warn(f"{table.source}: {warning}", stacklevel=3)
+    return table
+
+
+def _peek_header(path: str) -> List[str]:
+    """The header names of a CSV file, for choosing between an explicit column and detection; [] when unreadable
+    (the reader then reports the problem itself)."""
+    import csv
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+            for row in csv.reader(f):
+                if row and not row[0].lstrip().startswith("#") and any(cell.strip() for cell in row):
+                    if len(row) == 1:  # tab- or semicolon-separated
+                        for sep in ("\t", ";"):
+                            if sep in row[0]:
+                                return [cell.strip() for cell in row[0].split(sep)]
+                    return [cell.strip() for cell in row]
+    except OSError:
+        pass
+    return []
+
+
+def _columns_of(runs: Any) -> Tuple[List[str], List[_np.ndarray], str]:
+    if hasattr(runs, "columns") and hasattr(runs, "__getitem__") and hasattr(runs, "to_numpy"):  # pandas DataFrame
+        names = [str(name) for name in runs.columns]
+        arrays = [_np.asarray(runs[name].to_numpy()) for name in runs.columns]
+        return names, arrays, "<DataFrame>"
+    if isinstance(runs, dict):
+        names = [str(name) for name in runs]
+        arrays = [_np.asarray(values) for values in runs.values()]
+        return names, arrays, "<dict>"
+    raise UsageError(f"runs must be a pandas DataFrame, a dict of arrays, a CSV path or None, not {type(runs).__name__}")
+
+
+def bundled_runs():
+    """The bundled Chinchilla runs (Hoffmann et al. 2022 Figure 4 as Besiroglu et al. 2024 reconstruct them, their
+    240-run selection) as a pandas DataFrame with columns N, D, C, loss and line (data/chinchilla_runs.csv's)."""
+    import pandas as pd
+    table = _core.bundled_runs([], [], "")
+    return pd.DataFrame({"N": table.num_params, "D": table.num_tokens, "C": table.compute_flops,
+                         "loss": table.loss_nats, "line": table.lines})
+
+
+class Fit:
+    """A fitted law. Attributes: the law's parameters (E, A, B, alpha, beta for chinchilla; N_c, D_c, alpha_N,
+    alpha_D for kaplan; coeff_params, coeff_tokens for isoflop), objective, exponent_params (a in N_opt ~ C^a),
+    exponent_tokens (b), usable, status, warnings, intervals ({name: (lower, upper)} with a bootstrap), search,
+    residuals, data, allocations, and law (a scaleplan.Law, for chinchilla fits). to_dict() is
+    `scaleplan fit --format json`."""
+
+    def __init__(self, json_text: str, law: Optional[Law] = None, runs: Optional[Runs] = None):
+        self._json_text = json_text
+        self._dict = _json.loads(json_text)
+        self.law = law
+        self.runs = runs
+        self.law_name: str = self._dict.get("law", "chinchilla")
+
+    def __getattr__(self, name: str) -> Any:
+        d = self.__dict__.get("_dict")
+        if d is not None and name in d:
+            return d[name]
+        raise AttributeError(f"this {self.__dict__.get('law_name', '')} fit has no attribute '{name}'")
+
+    @property
+    def intervals(self) -> Dict[str, Tuple[float, float]]:
+        return {k: (v[0], v[1]) for k, v in self._dict.get("intervals", {}).items()}
+
+    @property
+    def warnings(self) -> List[str]:
+        return list(self._dict.get("warnings", []))
+
+    @property
+    def parameters(self) -> Dict[str, float]:
+        names = {"chinchilla": ["E", "A", "B", "alpha", "beta"], "kaplan": ["N_c", "D_c", "alpha_N", "alpha_D"],
+                 "isoflop": ["coeff_params", "exponent_params", "coeff_tokens", "exponent_tokens"]}
+        return {k: self._dict[k] for k in names.get(self.law_name, []) if k in self._dict}
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The fit as `scaleplan fit --format json` prints it (same keys, same numbers)."""
+        return _json.loads(self._json_text)
+
+    def to_json(self) -> str:
+        """The fit's JSON text, byte for byte what `scaleplan fit --format json` prints (without the newline)."""
+        return self._json_text
+
+    def _require_law(self) -> Law:
+        if self.law is None:
+            raise UsageError(f"predict and allocate need a chinchilla fit, not law='{self.law_name}'")
+        return self.law
+
+    def predict(self, N, D):
+        """The fitted loss E + A / N^alpha + B / D^beta, over numpy arrays (broadcast) or scalars."""
+        law = self._require_law()
+        n, d = _np.broadcast_arrays(_np.asarray(N, dtype=_np.float64), _np.asarray(D, dtype=_np.float64))
+        out = law.predict(_np.ascontiguousarray(n), _np.ascontiguousarray(d))
+        return float(out) if out.ndim == 0 else out
+
+    def allocate(self, C):
+        """The compute-optimal allocation of C FLOPs (C = 6 N D): a dict of compute_flops, num_params, num_tokens,
+        tokens_per_param and loss; for an array of budgets, a pandas DataFrame with one row per budget."""
+        law = self._require_law()
+        if _np.ndim(C) == 0:
+            return law.allocate(float(C))
+        import pandas as pd
+        return pd.DataFrame([law.allocate(float(c)) for c in _np.asarray(C, dtype=_np.float64).ravel()])
+
+    def save(self, path: Union[str, _os.PathLike]) -> None:
+        """Writes the fit in the command line's saved-fit format (`fit --out`), read by `scaleplan plan --fit` and
+        load_fit; atomically: a temporary file in the same folder, renamed over the target."""
+        if self.law_name != "chinchilla":
+            raise UsageError("save records a Chinchilla fit (as `fit --out`); use to_dict() for the other laws")
+        if not self.usable:
+            raise FitError(f"an unusable fit is not saved: {self.status}")
+        path = _os.fspath(path)
+        folder = _os.path.dirname(_os.path.abspath(path))
+        fd, temp = _tempfile.mkstemp(dir=folder, prefix=".scaleplan-", suffix=".tmp")
+        try:
+            with _os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self._json_text + "\n")
+            _os.replace(temp, path)
+        except BaseException:
+            if _os.path.exists(temp):
+                _os.unlink(temp)
+            raise
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items())
+        return f"<scaleplan.Fit {self.law_name}: {params}, objective={self._dict.get('objective', float('nan')):.10g}" \
+               f", usable={self._dict.get('usable')}>"
+
+
+def fit(runs: Any = None, law: str = "chinchilla", *, n: Optional[str] = "N", d: Optional[str] = "D",
+        c: Optional[str] = None, loss: Optional[str] = "loss", bootstrap: int = 0, seed: int = _DEFAULTS["seed"],
+        ci: float = _DEFAULTS["ci"], grid: Optional[str] = None, starts: int = _DEFAULTS["starts"],
+        exhaustive: bool = _DEFAULTS["exhaustive"], threads: int = _DEFAULTS["threads"],
+        delta: float = _DEFAULTS["delta"], filter: Union[None, str, Iterable[str]] = None,
+        group_by: Union[None, str, Iterable[str]] = None, exclude_lines: Optional[str] = None,
+        skip_bad_rows: bool = False, compute: Union[None, float, Iterable[float]] = None,
+        budget_tolerance: float = _DEFAULTS["budget_tolerance"], min_budget_runs: int = _DEFAULTS["min_budget_runs"],
+        keep_extrapolated_minima: bool = False, progress: Optional[Callable[[str, int, int], None]] = None,
+        source: Optional[str] = None):
+    """Fits a scaling law to training runs: `scaleplan fit` in-process.
+
+    runs: a pandas DataFrame, a dict of arrays, a CSV path or None (the bundled Chinchilla runs); see load_runs for
+      n, d, c, loss, filter, group_by, exclude_lines, skip_bad_rows and source.
+    law: "chinchilla" (Hoffmann et al. 2022 Approach 3: L = E + A/N^alpha + B/D^beta, Huber delta 1e-3 on log loss,
+      L-BFGS from the best-screened points of a 4,500-point grid), "kaplan" (Kaplan et al. 2020's joint law) or
+      "isoflop" (Approach 2: a parabola per budget, then N_opt ~ C^a).
+    bootstrap: 0, or the number of resamples for percentile intervals (at least 10); seed and ci as --seed, --ci.
+    grid: start-grid overrides, "alpha=0:2:0.25,e=-1:1:0.5" (--grid); starts, exhaustive, threads, delta: the
+      multi-start search (--starts, --exhaustive, --threads (0 = all cores; results identical for any count),
+      --delta). compute: budget(s) at which the result lists the allocation (--compute; default 5.76e23).
+    budget_tolerance, min_budget_runs, keep_extrapolated_minima: isoflop's options of the same names.
+    progress: called as progress(stage, done, total) while the fit ("fit") and bootstrap ("bootstrap") run.
+
+    The GIL is released while the library fits, so other Python threads run meanwhile.
+    Returns a Fit; with group_by, a dict {group values (a tuple): Fit}. Raises InputError for bad runs, UsageError for
+    a bad argument and FitError (its .fit the unusable result) when the fit reaches no usable optimum.
+    """
+    table = load_runs(runs, n=n, d=d, c=c, loss=loss, filter=filter, group_by=group_by, exclude_lines=exclude_lines,
+                      skip_bad_rows=skip_bad_rows, source=source)
+    if compute is None:
+        budgets = [_DEFAULTS["compute"]]
+    else:
+        budgets = [float(x) for x in _np.atleast_1d(_np.asarray(compute, dtype=_np.float64))]
+    args = (law, delta, grid or "", starts, exhaustive, threads, bootstrap, seed, ci, budgets, budget_tolerance,
+            min_budget_runs, keep_extrapolated_minima, progress)
+    if table.group_columns:
+        fits = {}
+        for part in table.split():
+            fits[tuple(part.group_values[0])] = _fit_one(part, args)
+        return fits
+    return _fit_one(table, args)
+
+
+def _fit_one(table: Runs, args: tuple) -> Fit:
+    outcome = _core.fit(table, *args)
+    result = Fit(outcome.json, outcome.law, table)
+    if not outcome.usable:
+        error = FitError(f"the {outcome.law_name} fit is not usable: {outcome.status}")
+        error.fit = result
+        raise error
+    return result
+
+
+def load_fit(path: Union[str, _os.PathLike]) -> Fit:
+    """Reads a saved fit (`scaleplan fit --out`, Fit.save) with the reader `scaleplan plan --fit` uses: InputError
+    names the file and key for a malformed file, an unusable law or a newer schema."""
+    law, text = _core.read_saved_fit(_os.fspath(path))
+    return Fit(text.rstrip("\n"), law)
+
+
+def published_laws() -> Dict[str, Tuple[Law, str]]:
+    """The published Chinchilla laws by name (hoffmann, hoffmann-unrounded, epoch): {name: (Law, description)}."""
+    return dict(_core.PUBLISHED_LAWS)
+
+
+def published_law(name: str) -> Law:
+    """A published law by name (case-insensitive), as `plan --law NAME`."""
+    for key, (law, _) in _core.PUBLISHED_LAWS.items():
+        if key.lower() == name.lower():
+            return law
+    raise UsageError(f"no published law '{name}'; known: {', '.join(_core.PUBLISHED_LAWS)}")

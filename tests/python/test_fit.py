@@ -1,0 +1,154 @@
+"""scaleplan.fit against the command line: the same runs give the same JSON, number for number."""
+
+import json
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import scaleplan
+
+
+def test_dataframe_of_the_bundled_runs_gives_the_cli_fit(selected_runs, cli_json):
+    # The DataFrame holds the bundled runs as pandas read them; the CLI fits its compiled-in copy. The same 240 runs in
+    # the same order give the same optimum to the last digit; only the source's name and the CLI's note on its own
+    # selection differ.
+    expected = cli_json("fit", "--format", "json")
+    got = scaleplan.fit(selected_runs).to_dict()
+    assert got["objective"] == expected["objective"]
+    assert got["data"]["hash"] == expected["data"]["hash"]
+    assert got["data"]["source"] == "<DataFrame>"
+    assert got["data"]["notes"] == expected["data"]["notes"][:1]  # "no tokens column: D = C / (6 N) ..."
+    for d in (got, expected):
+        del d["data"]["source"], d["data"]["notes"]
+    assert got == expected
+
+
+def test_published_epoch_optimum(selected_runs):
+    # Besiroglu et al. 2024 (Table 1) refit Approach 3 to these runs: E 1.82, A 482, B 2085, alpha 0.3478, beta 0.3658.
+    fit = scaleplan.fit(selected_runs)
+    assert fit.E == pytest.approx(1.82, abs=0.01)
+    assert fit.alpha == pytest.approx(0.3478, abs=0.002)
+    assert fit.beta == pytest.approx(0.3658, abs=0.002)
+    assert fit.A == pytest.approx(482, rel=0.02)
+    assert fit.B == pytest.approx(2085, rel=0.05)
+
+
+def test_csv_path_and_dict_give_the_cli_json_byte_for_byte(all_runs, tmp_path, cli):
+    path = tmp_path / "runs.csv"
+    all_runs.to_csv(path, index=False)
+    args = ["--bootstrap=20", "--seed", "3", "--compute", "1e21,1e24", "--filter", "Model Size<5e9"]
+    result = cli("fit", path, "--format", "json", *args)
+    assert result.returncode == 0, result.stderr
+    fit = scaleplan.fit(str(path), bootstrap=20, seed=3, compute=[1e21, 1e24], filter="Model Size<5e9")
+    assert fit.to_json() + "\n" == result.stdout
+    assert fit.intervals["alpha"][0] < fit.alpha < fit.intervals["alpha"][1]
+
+    as_dict = {name: all_runs[name].to_numpy() for name in all_runs.columns}
+    from_dict = scaleplan.fit(as_dict, bootstrap=20, seed=3, compute=[1e21, 1e24], filter="Model Size<5e9").to_dict()
+    expected = json.loads(result.stdout)
+    assert from_dict["data"]["source"] == "<dict>"
+    from_dict["data"]["source"] = expected["data"]["source"]
+    assert from_dict == expected
+
+
+@pytest.mark.parametrize("law", ["kaplan", "isoflop"])
+def test_other_laws_give_the_cli_json(law, cli_json):
+    expected = cli_json("fit", "--law", law, "--format", "json")
+    assert scaleplan.fit(None, law).to_dict() == expected
+
+
+def test_group_by_fits_each_group(all_runs, cli_json, tmp_path):
+    runs = all_runs.assign(size=np.where(all_runs["Model Size"] < 1e9, "small", "large"))
+    path = tmp_path / "runs.csv"
+    runs.to_csv(path, index=False)
+    expected = cli_json("fit", path, "--group-by", "size", "--format", "json")
+    fits = scaleplan.fit(runs, group_by="size")
+    assert list(fits) == [("small",), ("large",)] or list(fits) == [("large",), ("small",)]
+    for group in expected["groups"]:
+        got = fits[(group["group"]["size"],)].to_dict()
+        assert got["objective"] == group["objective"]
+        assert got["data"]["hash"] == group["data"]["hash"]
+
+
+def test_predict_is_the_closed_form(selected_runs):
+    fit = scaleplan.fit(selected_runs)
+    rng = np.random.default_rng(7)
+    n = 10 ** rng.uniform(7, 12, size=(3, 1))
+    d = 10 ** rng.uniform(9, 13, size=4)
+    expected = fit.E + fit.A / n**fit.alpha + fit.B / d**fit.beta
+    got = fit.predict(n, d)
+    assert got.shape == (3, 4)
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+    assert fit.predict(1e9, 2e10) == pytest.approx(fit.E + fit.A / 1e9**fit.alpha + fit.B / 2e10**fit.beta, rel=1e-13)
+
+
+def test_allocate_is_the_closed_form(selected_runs):
+    # Hoffmann et al. eq. 4: G = (alpha A / (beta B))^(1/(alpha+beta)), N_opt = G (C/6)^a, D_opt = (C/6)^b / G.
+    fit = scaleplan.fit(selected_runs)
+    c = 5.76e23
+    g = (fit.alpha * fit.A / (fit.beta * fit.B)) ** (1 / (fit.alpha + fit.beta))
+    a = fit.beta / (fit.alpha + fit.beta)
+    allocation = fit.allocate(c)
+    assert allocation["num_params"] == pytest.approx(g * (c / 6) ** a, rel=1e-12)
+    assert 6 * allocation["num_params"] * allocation["num_tokens"] == pytest.approx(c, rel=1e-12)
+    assert allocation == pytest.approx(fit.to_dict()["allocations"][0] | {"loss": allocation["loss"]}, rel=1e-15)
+    table = fit.allocate([1e21, 1e23])
+    assert list(table["compute_flops"]) == [1e21, 1e23]
+
+
+def test_fits_release_the_gil(selected_runs):
+    # Two single-threaded fits in two Python threads: each records when its fit's L-BFGS phase started and ended
+    # (its first and last progress call, inside the fit). With the GIL held through a fit, the other could not run
+    # until it ended and the intervals would not overlap (and the progress calls, which take the GIL, would hang).
+    barrier = threading.Barrier(2)
+    spans = {}
+
+    def work(name):
+        times = []
+        barrier.wait()
+        scaleplan.fit(selected_runs, threads=1, progress=lambda stage, done, total: times.append(time.monotonic()))
+        spans[name] = (times[0], times[-1])
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (a_start, a_end), (b_start, b_end) = spans["a"], spans["b"]
+    assert a_start < b_end and b_start < a_end, spans
+
+
+def test_progress_reports_every_start_and_its_errors_surface(selected_runs):
+    calls = []
+    scaleplan.fit(selected_runs, starts=16, progress=lambda stage, done, total: calls.append((stage, done, total)))
+    assert calls[-1] == ("fit", 16, 16)
+
+    def fail(stage, done, total):
+        raise KeyError("stop")
+
+    with pytest.raises(KeyError, match="stop"):
+        scaleplan.fit(selected_runs, progress=fail)
+
+
+def test_save_is_read_by_cli_plan_and_cli_out_is_read_by_load_fit(all_runs, tmp_path, cli, cli_json):
+    path = tmp_path / "runs.csv"
+    all_runs.to_csv(path, index=False)
+    fit = scaleplan.fit(str(path))
+    saved = tmp_path / "python_fit.json"
+    fit.save(saved)
+    cli_out = tmp_path / "cli_fit.json"
+    cli_json("fit", path, "--out", cli_out, "--format", "json")
+    assert saved.read_bytes() == cli_out.read_bytes()  # the CLI's own --out file, byte for byte
+
+    plan = cli_json("plan", "--fit", saved, "--compute", "1e23", "--format", "json")
+    assert {k: plan["law"][k] for k in ("E", "A", "B", "alpha", "beta")} == fit.parameters
+    assert plan["num_params"] == fit.allocate(1e23)["num_params"]
+    assert plan["num_tokens"] == fit.allocate(1e23)["num_tokens"]
+
+    loaded = scaleplan.load_fit(cli_out)
+    assert loaded.to_dict() == fit.to_dict()
+    assert loaded.law.alpha == fit.alpha
+    np.testing.assert_array_equal(loaded.predict([1e9, 1e10], [1e11, 1e12]), fit.predict([1e9, 1e10], [1e11, 1e12]))
