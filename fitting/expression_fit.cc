@@ -1,0 +1,547 @@
+#include "fitting/expression_fit.h"
+
+#include <ceres/jet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/statistics.h"
+#include "core/units.h"
+#include "fitting/fit_json.h"
+#include "fitting/identifiability.h"
+
+namespace scaleplan {
+
+namespace {
+
+constexpr const char* kReservedColumns[] = {"N", "D", "C", "U", "S"};
+
+bool IsReserved(const std::string& name) {
+  return std::any_of(std::begin(kReservedColumns), std::end(kReservedColumns),
+                     [&](const char* reserved) { return name == reserved; });
+}
+
+bool IsName(std::string_view name) {
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+std::string Trimmed(std::string_view text) {
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  return std::string(text.substr(begin, end - begin));
+}
+
+}  // namespace
+
+ExpressionParam ParseExpressionParam(std::string_view text) {
+  const InputLocation where{"--param", 0, 0, "", std::string(text)};
+  const size_t eq = text.find('=');
+  if (eq == std::string_view::npos) throw InputError("expected NAME=LO:HI:STEP or NAME=VALUE", where);
+  ExpressionParam param;
+  param.name = Trimmed(text.substr(0, eq));
+  if (!IsName(param.name)) {
+    throw InputError("'" + param.name + "' is not a name (letters, digits and _, not starting with a digit)", where);
+  }
+  std::vector<std::string> fields;
+  std::stringstream range{std::string(text.substr(eq + 1))};
+  std::string field;
+  while (std::getline(range, field, ':')) fields.push_back(Trimmed(field));
+  if (!text.empty() && text.back() == ':') fields.push_back("");
+  const auto number = [&](const std::string& value) {
+    std::string why;
+    const std::optional<double> parsed = TryParseQuantity(value, &why);
+    if (!parsed || !std::isfinite(*parsed)) {
+      throw InputError("'" + value + "' is not a number" + (why.empty() ? "" : " (" + why + ")"), where);
+    }
+    return *parsed;
+  };
+  if (fields.size() == 1) {
+    param.starts.push_back(number(fields[0]));
+  } else if (fields.size() == 3) {
+    const double lo = number(fields[0]);
+    const double hi = number(fields[1]);
+    const double step = number(fields[2]);
+    if (!(step > 0) || hi < lo) throw InputError("a range LO:HI:STEP needs LO <= HI and STEP > 0", where);
+    const double count = std::floor((hi - lo) / step + 1e-9) + 1;
+    if (count > 1000) throw InputError("more than 1000 start values for one parameter", where);
+    for (int i = 0; i < static_cast<int>(count); ++i) param.starts.push_back(lo + i * step);
+  } else {
+    throw InputError("expected NAME=LO:HI:STEP or NAME=VALUE", where);
+  }
+  return param;
+}
+
+std::vector<std::string> ExpressionLawSpec::ParamNames() const {
+  std::vector<std::string> names;
+  for (const ExpressionParam& param : params) names.push_back(param.name);
+  return names;
+}
+
+InitGrid ExpressionLawSpec::Grid() const {
+  InitGrid grid;
+  for (const ExpressionParam& param : params) {
+    grid.names.push_back(param.name);
+    grid.axes.push_back(param.starts);
+  }
+  return grid;
+}
+
+ExpressionLawSpec MakeExpressionLawSpec(const std::string& text, const std::vector<ExpressionParam>& params) {
+  ExpressionLawSpec spec{Expression::Parse(text, "--law-expr"), params};
+  std::set<std::string> seen;
+  std::string names;
+  for (const ExpressionSymbol& symbol : spec.expression.Symbols()) names += (names.empty() ? "" : ", ") + symbol.name;
+  for (const ExpressionParam& param : params) {
+    const InputLocation where{"--param", 0, 0, "", param.name};
+    if (!seen.insert(param.name).second) throw InputError("parameter '" + param.name + "' is given twice", where);
+    if (IsReserved(param.name)) {
+      throw InputError("'" + param.name + "' is a run column (N, D, C, U and S are); name the parameter otherwise",
+                       where);
+    }
+    const auto& symbols = spec.expression.Symbols();
+    if (std::none_of(symbols.begin(), symbols.end(),
+                     [&](const ExpressionSymbol& symbol) { return symbol.name == param.name; })) {
+      throw InputError("parameter '" + param.name + "' does not appear in the expression (its names: " + names + ")",
+                       where);
+    }
+  }
+  if (params.empty()) throw InputError("the expression needs at least one --param NAME=LO:HI:STEP", {"--param"});
+  if (static_cast<int>(params.size()) > kMaxExpressionParams) {
+    throw InputError("at most " + std::to_string(kMaxExpressionParams) + " parameters", {"--param"});
+  }
+  std::string why;
+  if (!spec.Grid().Check(&why)) throw InputError(why, {"--param"});
+  return spec;
+}
+
+ExpressionRuns BindExpressionLaw(const ExpressionLawSpec& spec, const RunsTable& table, std::string_view csv_text) {
+  const std::vector<std::string> param_names = spec.ParamNames();
+  ExpressionRuns out;
+  out.table = table;
+  std::vector<ExpressionBinding> bindings;
+  std::vector<std::vector<double>> columns;
+  std::optional<CsvTable> csv;
+  std::vector<const CsvRow*> rows;  // the CSV row of each run
+  const auto read_csv = [&]() -> const CsvTable* {
+    if (csv_text.empty()) return nullptr;
+    if (!csv) {
+      csv = ParseCsv(csv_text, table.source);
+      size_t next = 0;
+      for (const TrainingRun& run : table.runs) {
+        while (next < csv->rows.size() && csv->rows[next].line != run.line) ++next;
+        SCALEPLAN_CHECK(next < csv->rows.size(), "the two parses of one CSV disagree on its rows");
+        rows.push_back(&csv->rows[next]);
+      }
+    }
+    return &*csv;
+  };
+  const Expression& expression = spec.expression;
+  for (size_t s = 0; s < expression.Symbols().size(); ++s) {
+    const std::string& name = expression.Symbols()[s].name;
+    const auto param = std::find(param_names.begin(), param_names.end(), name);
+    if (param != param_names.end()) {
+      bindings.push_back({ExpressionBinding::Kind::PARAMETER, static_cast<int>(param - param_names.begin())});
+      continue;
+    }
+    std::vector<double> values;
+    std::string header;
+    if (name == "N" || name == "D" || name == "C") {
+      for (const TrainingRun& run : table.runs) {
+        values.push_back(name == "N" ? run.num_params : name == "D" ? run.num_tokens : run.compute_flops);
+      }
+      header = name == "N" ? table.params_column : name == "D" ? table.tokens_column : table.compute_column;
+      if (header.empty()) header = name == "D" ? "C / (6 N)" : name == "C" ? "6 N D" : name;
+    } else {
+      CsvColumnRule rule{name, {}, "", ""};
+      if (name == "U") {
+        rule = {"U (unique tokens)", {"u", "unique_tokens", "u_unique_tokens", "num_unique_tokens", "u_d"}, "", ""};
+      } else if (name == "S") {
+        rule = {"S (sparsity)", {"s", "sparsity"}, "", ""};
+      } else {
+        std::string lower = name;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        rule.aliases = {lower};
+      }
+      const CsvTable* file = read_csv();
+      std::optional<size_t> column;
+      if (file) column = FindCsvColumn(*file, rule);
+      if (!column) {
+        if (name == "U" || name == "S") {
+          if (!file) {
+            throw InputError(
+                "the expression reads " + rule.what + ", which " + table.source + " does not have (it has N, D and C)",
+                {table.source});
+          }
+          throw MissingCsvColumnError(*file, rule);
+        }
+        std::string known = "N, D, C";
+        if (file) known = QuotedCsvHeader(*file);
+        throw expression.ErrorAtSymbol(
+            s, "unknown name '" + name + "': not a --param, nor a column of " + table.source + " (" + known + ")");
+      }
+      header = file->header[*column];
+      for (const CsvRow* row : rows) {
+        const std::string& cell = row->fields[*column];
+        const std::optional<double> value = TryParseQuantity(cell);
+        if (!value || !std::isfinite(*value)) {
+          InputLocation where = CsvCellLocation(*file, *row, *column);
+          where.text = cell;
+          throw InputError("not a finite number", where);
+        }
+        values.push_back(*value);
+      }
+    }
+    bindings.push_back({ExpressionBinding::Kind::COLUMN, static_cast<int>(columns.size())});
+    out.column_names.push_back(name);
+    out.column_headers.push_back(header);
+    columns.push_back(std::move(values));
+  }
+  out.program = expression.Bind(bindings, static_cast<int>(param_names.size()), static_cast<int>(columns.size()));
+  out.rows.num_rows = static_cast<int>(table.runs.size());
+  out.rows.num_columns = static_cast<int>(columns.size());
+  out.rows.values.resize(table.runs.size() * columns.size());
+  for (size_t r = 0; r < table.runs.size(); ++r) {
+    for (size_t c = 0; c < columns.size(); ++c) out.rows.values[r * columns.size() + c] = columns[c][r];
+  }
+  return out;
+}
+
+std::vector<std::string> RequireExpressionIdentifiable(const ExpressionRuns& runs, int num_params) {
+  const RunsTable& table = runs.table;
+  const int num_runs = static_cast<int>(table.runs.size());
+  const InputLocation where{table.source};
+  const std::string law =
+      "the expression has " + std::to_string(num_params) + " parameter" + (num_params == 1 ? "" : "s");
+  if (num_runs < num_params + 1) {
+    throw InputError("not identifiable: " + law + " and " + std::to_string(num_runs) + " runs cannot determine " +
+                         (num_params == 1 ? "it" : "them") + " (at least " + std::to_string(num_params + 1) +
+                         " needed)",
+                     where);
+  }
+  const int num_columns = runs.rows.num_columns;
+  std::set<std::vector<double>> distinct;
+  for (int r = 0; r < num_runs; ++r) distinct.emplace(runs.rows.Row(r), runs.rows.Row(r) + num_columns);
+  if (num_columns > 0 && static_cast<int>(distinct.size()) < num_params + 1) {
+    throw InputError("not identifiable: " + law + " and the runs hold " + std::to_string(distinct.size()) +
+                         " distinct points of its columns (at least " + std::to_string(num_params + 1) + " needed)",
+                     where);
+  }
+  const auto column = [&](int c) {
+    std::vector<double> values;
+    for (int r = 0; r < num_runs; ++r) values.push_back(runs.rows.Row(r)[c]);
+    return values;
+  };
+  std::vector<std::string> warnings;
+  for (int c = 0; c < num_columns; ++c) {
+    const std::vector<double> values = column(c);
+    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    if (*hi - *lo <= kDistinctRelativeTolerance * std::max(std::fabs(*lo), std::fabs(*hi))) {
+      throw InputError("not identifiable: every run has " + runs.column_names[static_cast<size_t>(c)] + " = " +
+                           FormatSignificant(*lo, 6) +
+                           ", so the expression's terms in it cannot be told from its "
+                           "parameters",
+                       where);
+    }
+  }
+  for (int c = 0; c < num_columns; ++c) {
+    for (int d = c + 1; d < num_columns; ++d) {
+      std::vector<double> x = column(c);
+      std::vector<double> y = column(d);
+      const auto positive = [](const std::vector<double>& v) {
+        return std::all_of(v.begin(), v.end(), [](double value) { return value > 0; });
+      };
+      if (!positive(x) || !positive(y)) continue;
+      for (double& value : x) value = std::log(value);
+      for (double& value : y) value = std::log(value);
+      const double mean_x = std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
+      const double mean_y = std::accumulate(y.begin(), y.end(), 0.0) / static_cast<double>(y.size());
+      double sxx = 0, syy = 0, sxy = 0;
+      for (size_t i = 0; i < x.size(); ++i) {
+        sxx += (x[i] - mean_x) * (x[i] - mean_x);
+        syy += (y[i] - mean_y) * (y[i] - mean_y);
+        sxy += (x[i] - mean_x) * (y[i] - mean_y);
+      }
+      const double correlation = sxy / std::sqrt(sxx * syy);
+      const std::string pair =
+          "log " + runs.column_names[static_cast<size_t>(c)] + " and log " + runs.column_names[static_cast<size_t>(d)];
+      if (std::fabs(correlation) >= kCollinearCorrelation) {
+        throw InputError("not identifiable: " + pair + " are collinear (correlation " +
+                             FormatSignificant(correlation, 6) + "): the data cannot say which term explains what",
+                         where);
+      }
+      if (std::fabs(correlation) >= kStrongCorrelation) {
+        warnings.push_back(pair + " correlate strongly (" + FormatSignificant(correlation, 4) +
+                           "): the terms in them are told apart only by how far the runs leave that line");
+      }
+    }
+  }
+  if (num_runs < kRunsPerParameter * num_params) {
+    warnings.push_back("only " + std::to_string(num_runs) + " runs for " + std::to_string(num_params) +
+                       " parameters: the fit can follow the noise");
+  }
+  return warnings;
+}
+
+namespace {
+
+// The runs in the form the objective reads them: the program specialised to the rows (core/expression.h), the log
+// of each run's loss, and its multiplicity. When the law's outermost operation is exp, log L_hat is its argument.
+class ExpressionModel {
+ public:
+  ExpressionModel(const ExpressionRuns& runs, const std::vector<int>& counts) {
+    SpecialisedProgram special = SpecialiseToRows(runs.program, runs.rows);
+    program_ = std::move(special.program);
+    rows_ = std::move(special.rows);
+    if (!program_.code.empty() && program_.code.back().op == ExpressionOp::EXP) {
+      program_.code.pop_back();
+      log_of_root_ = false;
+    }
+    for (size_t i = 0; i < runs.table.runs.size(); ++i) {
+      const int count = counts.empty() ? 1 : counts[i];
+      if (count == 0) continue;
+      samples_.push_back(static_cast<int>(i));
+      log_loss_.push_back(std::log(runs.table.runs[i].loss_nats));
+      weight_.push_back(count);
+    }
+  }
+
+  int NumParams() const { return program_.num_params; }
+
+  // log L_hat on sample k (T: double or a Jet), with `stack` of program_.max_depth values.
+  template <typename T>
+  T LogPrediction(const T* params, size_t k, T* stack) const {
+    using std::log;
+    const T value = EvaluateProgram<T>(program_, params, rows_.Row(samples_[k]), stack);
+    return log_of_root_ ? log(value) : value;
+  }
+
+  double Objective(const double* params, double delta) const {
+    std::array<double, kMaxExpressionDepth> stack;
+    double sum = 0.0;
+    for (size_t k = 0; k < samples_.size(); ++k) {
+      const double r = LogPrediction(params, k, stack.data()) - log_loss_[k];
+      if (!std::isfinite(r)) return std::numeric_limits<double>::infinity();
+      sum += weight_[k] * Huber(r, delta);
+    }
+    return std::isfinite(sum) ? sum : std::numeric_limits<double>::infinity();
+  }
+
+  template <int N>
+  double ObjectiveAndGradient(const double* params, double delta, double* gradient,
+                              std::vector<ceres::Jet<double, N>>* stack) const {
+    using Jet = ceres::Jet<double, N>;
+    Jet p[N];
+    for (int k = 0; k < N; ++k) p[k] = Jet(params[k], k);
+    Jet sum(0.0);
+    for (size_t k = 0; k < samples_.size(); ++k) {
+      const Jet r = LogPrediction(p, k, stack->data()) - log_loss_[k];
+      if (!std::isfinite(r.a)) return std::numeric_limits<double>::infinity();
+      sum += Huber(r, delta) * weight_[k];
+    }
+    for (int k = 0; k < N; ++k) gradient[k] = sum.v[k];
+    return std::isfinite(sum.a) ? sum.a : std::numeric_limits<double>::infinity();
+  }
+
+  const ExpressionProgram& Program() const { return program_; }
+
+ private:
+  ExpressionProgram program_;
+  ExpressionRows rows_;
+  bool log_of_root_ = true;
+  std::vector<int> samples_;
+  std::vector<double> log_loss_;
+  std::vector<double> weight_;
+};
+
+// Ceres' view of the objective, with automatic derivatives through Jets of N partials.
+template <int N>
+class ExpressionHuberFunction final : public ceres::FirstOrderFunction {
+ public:
+  ExpressionHuberFunction(const ExpressionModel& model, double delta)
+      : model_(model), delta_(delta), stack_(static_cast<size_t>(model.Program().max_depth)) {}
+
+  bool Evaluate(const double* params, double* cost, double* gradient) const override {
+    *cost = gradient == nullptr ? model_.Objective(params, delta_)
+                                : model_.ObjectiveAndGradient<N>(params, delta_, gradient, &stack_);
+    if (gradient != nullptr) {
+      for (int k = 0; k < N; ++k) {
+        if (!std::isfinite(gradient[k])) return false;
+      }
+    }
+    return std::isfinite(*cost);
+  }
+  int NumParameters() const override { return N; }
+
+ private:
+  const ExpressionModel& model_;
+  double delta_;
+  mutable std::vector<ceres::Jet<double, N>> stack_;  // one function per L-BFGS run: never shared between threads
+};
+
+template <int N>
+ceres::FirstOrderFunction* NewHuberFunction(const ExpressionModel& model, double delta) {
+  if (model.NumParams() == N) return new ExpressionHuberFunction<N>(model, delta);
+  if constexpr (N < kMaxExpressionParams) {
+    return NewHuberFunction<N + 1>(model, delta);
+  } else {
+    SCALEPLAN_CHECK(false, "too many parameters for an expression law");
+    return nullptr;
+  }
+}
+
+MultiStartResult FitModel(const ExpressionModel& model, const StartSet& starts, const MultiStartOptions& options,
+                          const ProgressCallback& progress) {
+  const double delta = options.huber_delta;
+  return RunMultiStart(
+      model.NumParams(), [&model, delta](const double* x) { return model.Objective(x, delta); },
+      [&model, delta]() { return NewHuberFunction<1>(model, delta); }, starts, options, progress);
+}
+
+}  // namespace
+
+ExpressionFit FitExpressionLaw(const ExpressionRuns& runs, const ExpressionLawSpec& spec,
+                               const MultiStartOptions& options, const ProgressCallback& progress) {
+  ExpressionFit fit;
+  fit.warnings = RequireExpressionIdentifiable(runs, static_cast<int>(spec.params.size()));
+  fit.expression = spec.expression.Text();
+  fit.param_names = spec.ParamNames();
+  fit.options = options;
+  fit.grid = spec.Grid();
+  const ExpressionModel model(runs, {});
+  fit.search = FitModel(model, StartSet::FromGrid(fit.grid), options, progress);
+  if (fit.search.usable) {
+    fit.params = fit.search.params;
+    const std::vector<double> predictions = PredictExpression(runs, fit.params);
+    size_t i = 0;
+    fit.residuals = ComputeResiduals(
+        runs.table, [&](const TrainingRun&) { return predictions[i++]; }, options.huber_delta);
+  }
+  return fit;
+}
+
+std::vector<double> PredictExpression(const ExpressionRuns& runs, const std::vector<double>& params) {
+  SCALEPLAN_CHECK(static_cast<int>(params.size()) == runs.program.num_params, "one value per parameter");
+  std::vector<double> out;
+  for (int r = 0; r < runs.rows.num_rows; ++r) {
+    const double value = EvaluateProgram(runs.program, params.data(), runs.rows.Row(r));
+    out.push_back(std::isfinite(value) ? value : std::nan(""));
+  }
+  return out;
+}
+
+double ExpressionObjective(const ExpressionRuns& runs, const std::vector<double>& params, double huber_delta,
+                           const std::vector<int>& counts) {
+  SCALEPLAN_CHECK(static_cast<int>(params.size()) == runs.program.num_params, "one value per parameter");
+  return ExpressionModel(runs, counts).Objective(params.data(), huber_delta);
+}
+
+double ExpressionObjectiveAndGradient(const ExpressionRuns& runs, const std::vector<double>& params, double huber_delta,
+                                      std::vector<double>* gradient) {
+  SCALEPLAN_CHECK(static_cast<int>(params.size()) == runs.program.num_params, "one value per parameter");
+  const ExpressionModel model(runs, {});
+  std::unique_ptr<ceres::FirstOrderFunction> function(NewHuberFunction<1>(model, huber_delta));
+  gradient->assign(params.size(), 0.0);
+  double cost = 0.0;
+  if (!function->Evaluate(params.data(), &cost, gradient->data())) return std::numeric_limits<double>::infinity();
+  return cost;
+}
+
+ExpressionBootstrap BootstrapExpressionLaw(const ExpressionRuns& runs, const ExpressionFit& fit,
+                                           const BootstrapOptions& options, const ProgressCallback& progress) {
+  // Bootstrap<Model> of fitting/bootstrap.h, for a model whose parameter count is known at run time.
+  std::string why;
+  SCALEPLAN_CHECK(options.Check(&why), why);
+  SCALEPLAN_CHECK(fit.search.usable, "the bootstrap needs a usable full-data fit");
+  const StartSet starts =
+      StartSet::FromList(fit.search.param_names, BootstrapCandidates(fit.search, options.num_candidates));
+  MultiStartOptions refit = fit.options;
+  refit.exhaustive = false;
+  refit.num_starts = options.num_refits;
+  refit.num_threads = 1;  // parallel over resamples instead
+  const int total = options.num_resamples;
+  std::vector<MultiStartResult> results(static_cast<size_t>(total));
+  ParallelFor(
+      total, options.num_threads,
+      [&](int i) {
+        const ExpressionModel model(runs, ResampleCounts(runs.table.runs.size(), options.seed, i));
+        results[static_cast<size_t>(i)] = FitModel(model, starts, refit, nullptr);
+      },
+      progress ? [&](int done) { progress(done, total); } : std::function<void(int)>());
+
+  ExpressionBootstrap out;
+  out.options = options;
+  out.samples.num_resamples = total;
+  for (MultiStartResult& result : results) {
+    if (!result.usable) {
+      ++out.samples.num_failed;
+      continue;
+    }
+    bool warm_at_best = false;
+    for (const auto& [index, objective] : result.final_objectives) {
+      warm_at_best = warm_at_best || (index == 0 && objective <= result.objective * (1 + fit.options.best_tolerance));
+    }
+    out.samples.num_won_by_other_start += warm_at_best ? 0 : 1;
+    out.samples.params.push_back(std::move(result.params));
+  }
+  if (!out.samples.params.empty()) {
+    for (size_t k = 0; k < fit.param_names.size(); ++k) {
+      std::vector<double> values;
+      for (const std::vector<double>& p : out.samples.params) values.push_back(p[k]);
+      const auto [lower, upper] = PercentileInterval(std::move(values), options.confidence);
+      out.intervals.emplace_back(fit.param_names[k], Interval{lower, upper});
+    }
+  }
+  return out;
+}
+
+nlohmann::ordered_json ExpressionFitToJson(const ExpressionFit& fit, const ExpressionRuns& runs,
+                                           const ExpressionBootstrap* bootstrap) {
+  nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
+  out["law"] = "expression";
+  out["expression"] = fit.expression;
+  out["parameters"] = nlohmann::ordered_json::object();
+  for (size_t k = 0; k < fit.param_names.size(); ++k) {
+    out["parameters"][fit.param_names[k]] =
+        k < fit.params.size() ? nlohmann::ordered_json(fit.params[k]) : nlohmann::ordered_json(nullptr);
+  }
+  out["columns"] = nlohmann::ordered_json::object();
+  for (size_t c = 0; c < runs.column_names.size(); ++c) out["columns"][runs.column_names[c]] = runs.column_headers[c];
+  out["objective"] = fit.search.usable ? nlohmann::ordered_json(fit.search.objective) : nullptr;
+  out["usable"] = fit.search.usable;
+  out["status"] = fit.search.status;
+  out["warnings"] = fit.warnings;
+  out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(fit.grid));
+  out["residuals"] = ResidualsToJson(fit.residuals);
+  out["data"] = {{"source", runs.table.source},
+                 {"num_runs", runs.table.runs.size()},
+                 {"hash", FormatRunsHash(runs.table)},
+                 {"notes", runs.table.notes}};
+  if (bootstrap != nullptr) {
+    out["intervals"] = IntervalsToJson(bootstrap->intervals);
+    out["bootstrap"] = {{"resamples", bootstrap->samples.num_resamples},
+                        {"failed", bootstrap->samples.num_failed},
+                        {"won_by_other_start", bootstrap->samples.num_won_by_other_start},
+                        {"seed", bootstrap->options.seed},
+                        {"confidence", bootstrap->options.confidence},
+                        {"candidates", bootstrap->options.num_candidates},
+                        {"refits", bootstrap->options.num_refits}};
+  }
+  return out;
+}
+
+}  // namespace scaleplan
