@@ -16,6 +16,7 @@
 #include "core/units.h"
 #include "core/budgets.h"
 #include "core/error.h"
+#include "core/extrapolation.h"
 #include "core/kaplan_law.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/data_constrained_fit.h"
@@ -195,7 +196,7 @@ LawReport ReportKaplan(const FitContext& context) {
   report.usable = fit.search.usable;
   report.status = fit.search.status;
   report.warnings = fit.warnings;
-  report.json = KaplanFitToJson(fit, &intervals);
+  report.json = KaplanFitToJson(fit, &intervals, &context.table);
   char line[256];
   std::ostringstream out;
   out << "Kaplan et al. 2020 joint law fitted to " << context.table.runs.size() << " runs from "
@@ -243,7 +244,7 @@ LawReport ReportIsoFlop(const FitContext& context) {
   }
   report.usable = fit.usable;
   report.status = fit.status;
-  report.json = IsoFlopFitToJson(fit, boot ? &*boot : nullptr);
+  report.json = IsoFlopFitToJson(fit, boot ? &*boot : nullptr, &context.table);
   char line[256];
   std::ostringstream out;
   out << "IsoFLOP profiles (Hoffmann et al. 2022, Approach 2) on " << context.table.runs.size() << " runs from "
@@ -282,6 +283,13 @@ LawReport ReportIsoFlop(const FitContext& context) {
       out << line;
     }
     out << '\n';
+    if (fit.has_frontier) {
+      std::snprintf(line, sizeof line, "  L_opt = %.4g + %.4g C^-%.4f   (the loss frontier, %s)\n", fit.frontier.E,
+                    fit.frontier.K, fit.frontier.gamma, fit.frontier_status.c_str());
+    } else {
+      std::snprintf(line, sizeof line, "  no loss frontier: %s\n", fit.frontier_status.c_str());
+    }
+    out << line;
     if (boot) {
       out << "  bootstrap   " << boot->exponents.size() << " of " << boot->options.num_resamples
           << " resamples in the intervals; " << boot->num_degenerate
@@ -339,14 +347,17 @@ void PrintSideBySide(const std::vector<LawReport>& reports, const std::vector<do
 
 // `fit --law data-constrained`: R_D* and R_N* of Muennighoff et al. 2023 with the base law frozen.
 int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& columns, const std::string& unique_column,
-                          const FitFlags& flags, OutputFormat output) {
+                          const FitFlags& flags, OutputFormat output, const std::string& out_path) {
   const DataConstrainedRunsTable table = runs_path.empty()
                                              ? BundledMuennighoffRuns()
                                              : LoadDataConstrainedRunsCsv(InputPath(runs_path), columns, unique_column);
+  RefuseToOverwriteInput(out_path);
   const InitGrid grid = ResolveGrid(flags, DataConstrainedModel::NotebookGrid());
   const DataConstrainedFit fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), flags.options, grid);
+  const nlohmann::ordered_json json = DataConstrainedFitToJson(fit, table);
+  if (!out_path.empty() && fit.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {
-    std::cout << DataConstrainedFitToJson(fit, table).dump(2) << '\n';
+    std::cout << json.dump(2) << '\n';
   } else {
     char line[256];
     std::cout << "Data-constrained law (Muennighoff et al. 2023) fitted to " << table.runs.size() << " runs from "
@@ -616,7 +627,20 @@ std::vector<LawReport> FitLaws(const FitContext& context, const std::string& law
   }
   if (law_name == "kaplan" || law_name == "all") reports.push_back(ReportKaplan(context));
   if (law_name == "isoflop" || law_name == "all") reports.push_back(ReportIsoFlop(context));
-  for (LawReport& report : reports) report.json["allocations"] = AllocationsJson(report, budgets);
+  // Each budget beyond the runs gets the warning a plan at that budget would (core/extrapolation.h).
+  const FitRanges ranges = RangesOfRuns(context.table);
+  for (LawReport& report : reports) {
+    report.json["allocations"] = AllocationsJson(report, budgets);
+    if (!report.usable) continue;
+    for (double c : budgets) {
+      const std::optional<std::string> warning = ExtrapolationWarning(ranges, report.allocate(c));
+      if (!warning) continue;
+      const std::string text = "at " + FormatScientific(c) + " FLOPs: " + *warning;
+      report.warnings.push_back(text);
+      report.json["warnings"].push_back(text);
+      report.table += "  warning     " + text + "\n";
+    }
+  }
   return reports;
 }
 
@@ -893,15 +917,16 @@ int Fit(const std::vector<std::string>& args) {
     throw UsageError("--out and --save-golden record one fit; with --group-by, use --format json (or --filter "
                      "to pick one group)");
   }
-  if ((!out_path.empty() || !golden_path.empty()) && law_name != "chinchilla") {
-    throw UsageError("--out and --save-golden record a Chinchilla fit; use --format json for the other laws");
+  if ((!out_path.empty() || !golden_path.empty()) && law_name == "all") {
+    throw UsageError("--out and --save-golden record one law's fit: name it with --law (chinchilla, kaplan, "
+                     "isoflop, data-constrained, ...)");
   }
   if (!(budget_tolerance > 0) || !(budget_tolerance < 1)) throw UsageError("--budget-tolerance must lie in (0, 1)");
   if (min_budget_runs < 3) throw UsageError("--min-budget-runs must be at least 3 (a parabola has 3 coefficients)");
   const std::vector<double> budgets = ParseBudgets(compute_text);
   if (law_name == "data-constrained") {
     if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law data-constrained yet");
-    return FitDataConstrainedLaw(runs_path, columns, unique_column, flags, output);
+    return FitDataConstrainedLaw(runs_path, columns, unique_column, flags, output, out_path);
   }
   ResolveGrid(flags, ChinchillaModel::HoffmannGrid());  // validates the fit options
   bootstrap_options.num_resamples = num_resamples;

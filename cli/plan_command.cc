@@ -119,10 +119,7 @@ void PrintFrontier(const FrontierPlan& plan, const PlanFlags& flags, std::ostrea
 void PrintTable(const std::vector<Plan>& rows, const PlanLaw& law, const PlanFlags& flags, std::ostream& out) {
   char line[320];
   out << "Law: " << law.saved.description << '\n';
-  const ChinchillaLaw& l = law.saved.law;
-  std::snprintf(line, sizeof line, "  L(N, D) = %.4g + %.4g / N^%.4g + %.4g / D^%.4g   (N: all parameters)\n", l.E,
-                l.A, l.alpha, l.B, l.beta);
-  out << line;
+  out << "  " << SavedLawFormula(law.saved) << '\n';
   const bool limited = std::any_of(rows.begin(), rows.end(), [](const Plan& r) { return r.data.has_value(); });
   if (limited) {
     std::snprintf(line, sizeof line,

@@ -5,15 +5,13 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/extrapolation.h"
 #include "core/units.h"
 
 namespace scaleplan {
 namespace {
 
 constexpr double kSecondsPerDay = 86400.0;
-
-// How far beyond the fitted runs a plan may go before it is flagged.
-constexpr double kExtrapolationWarningFactor = 10.0;
 
 std::string Format(const char* format, double value) {
   char text[64];
@@ -36,6 +34,16 @@ DataConstrainedAllocation BaseAllocation(const PlanLaw& law, const PlanRequest& 
   const ChinchillaLaw& chinchilla = law.saved.law;
   const DataConstrainedLaw& constrained = law.data_constrained;
   const double unique_tokens = request.options.unique_tokens;
+  if (!law.saved.HasChinchillaForm()) {
+    // Kaplan and IsoFLOP fits give the compute-optimal allocation at a budget, and no more.
+    if (request.mode != PlanMode::COMPUTE_OPTIMAL || unique_tokens > 0.0 || request.options.inference_tokens > 0.0) {
+      throw UsageError("this " + law.saved.law_name +
+                       " fit plans a budget's compute-optimal allocation only (--compute); a model size, a target "
+                       "loss, a unique-token limit or an inference demand needs a law of Chinchilla's form (a "
+                       "chinchilla or data-constrained fit, or --law)");
+    }
+    return WrapChinchilla(law.saved.ComputeOptimal(request.compute_flops));
+  }
   switch (request.mode) {
     case PlanMode::COMPUTE_OPTIMAL:
     case PlanMode::WITHIN_BUDGET:
@@ -127,17 +135,9 @@ void AllocationStage(const PlanLaw& law, const PlanRequest& request, Plan* plan)
 
 void AddWarnings(const PlanLaw& law, Plan* plan) {
   const double compute = plan->allocation.compute_flops;
-  if (law.saved.compute_max > 0 && compute / law.saved.compute_max > kExtrapolationWarningFactor) {
-    const double factor = compute / law.saved.compute_max;
-    std::string text = "extrapolates " + Format("%.3g", factor) + "x (" + Format("%.1f", std::log10(factor)) +
-                       " orders of magnitude) beyond the largest fitted run (" +
-                       Format("%.3g", law.saved.compute_max) + " FLOPs)";
-    if (law.params_max > 0 && plan->allocation.num_params / law.params_max > kExtrapolationWarningFactor) {
-      text += "; N is " + Format("%.3g", plan->allocation.num_params / law.params_max) +
-              "x the largest fitted model (" + FormatQuantity(law.params_max) + " parameters)";
-    }
-    plan->warnings.push_back(text);
-  }
+  FitRanges ranges = law.saved.Ranges();
+  if (ranges.num_params_max == 0.0) ranges.num_params_max = law.params_max;
+  if (const auto warning = ExtrapolationWarning(ranges, plan->allocation)) plan->warnings.push_back(*warning);
   const double epochs = plan->data ? plan->allocation.num_tokens / plan->data->unique_tokens : 0.0;
   if (epochs > 1.0 + law.data_constrained.R_D_star) {
     plan->warnings.push_back("repeats the data " + Format("%.3g", epochs) +
@@ -320,9 +320,9 @@ nlohmann::ordered_json PlanToJson(const Plan& plan, const PlanLaw& law, const Pl
   out["compute_flops"] = plan.allocation.compute_flops;
   out["tokens_per_param"] = plan.allocation.tokens_per_param;
   out["loss"] = plan.allocation.loss_nats;
-  const ChinchillaLaw& l = law.saved.law;
-  out["law"] = {{"source", law.saved.description}, {"E", l.E}, {"A", l.A}, {"B", l.B}, {"alpha", l.alpha},
-                {"beta", l.beta}};
+  out["law"] = {{"source", law.saved.description}};
+  const nlohmann::ordered_json coefficients = SavedLawCoefficients(law.saved);
+  for (auto it = coefficients.begin(); it != coefficients.end(); ++it) out["law"][it.key()] = it.value();
   if (plan.intervals) {
     const AllocationIntervals& in = *plan.intervals;
     const auto pair = [](const Interval& i) { return nlohmann::ordered_json{i.lower, i.upper}; };

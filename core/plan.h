@@ -53,7 +53,7 @@ inline constexpr double kDefaultPlanComputeFlops = 5.76e23;
 struct PlanLaw {
   SavedLaw saved;
   double params_max = 0.0;              // largest fitted model (0 when unknown, e.g. a saved fit)
-  DataConstrainedLaw data_constrained;  // saved.law with Muennighoff et al.'s published R_D*, R_N*
+  DataConstrainedLaw data_constrained;  // saved.law with a data-constrained fit's R_D*, R_N* (else the published)
 };
 
 // One plan under every resampled law of `law` (law.saved.bootstrap_laws), as percentile intervals at

@@ -1,5 +1,7 @@
 #include "core/saved_law.h"
 
+#include <cstdio>
+
 #include "core/error.h"
 
 namespace scaleplan {
@@ -15,6 +17,65 @@ Allocation SavedLaw::ComputeOptimal(double compute_flops) const {
 
 FitRanges SavedLaw::Ranges() const {
   return {compute_min, compute_max, num_params_min, num_params_max, num_tokens_min, num_tokens_max};
+}
+
+std::string SavedLawFormula(const SavedLaw& saved) {
+  char line[320];
+  if (saved.law_name == "kaplan") {
+    const KaplanLaw& k = saved.kaplan;
+    std::snprintf(line, sizeof line,
+                  "L(N, D) = [ (%.4g / N)^(%.4g / %.4g) + %.4g / D ]^%.4g   (Kaplan et al. 2020; N: non-embedding)",
+                  k.n_c, k.alpha_n, k.alpha_d, k.d_c, k.alpha_d);
+  } else if (saved.law_name == "isoflop") {
+    const IsoFlopLaw& i = saved.isoflop;
+    int used = std::snprintf(line, sizeof line, "N_opt = %.4g C^%.4f, D_opt = %.4g C^%.4f", i.coeff_params,
+                             i.exponent_params, i.coeff_tokens, i.exponent_tokens);
+    if (i.has_frontier) {
+      std::snprintf(line + used, sizeof line - static_cast<size_t>(used), ", L_opt = %.4g + %.4g C^-%.4f",
+                    i.frontier.E, i.frontier.K, i.frontier.gamma);
+    } else {
+      std::snprintf(line + used, sizeof line - static_cast<size_t>(used), " (no loss frontier)");
+    }
+  } else if (saved.HasChinchillaForm()) {
+    const ChinchillaLaw& l = saved.law;
+    std::snprintf(line, sizeof line, "L(N, D) = %.4g + %.4g / N^%.4g + %.4g / D^%.4g   (N: all parameters)", l.E, l.A,
+                  l.alpha, l.B, l.beta);
+  } else {
+    std::snprintf(line, sizeof line, "a %s law", saved.law_name.c_str());
+  }
+  return line;
+}
+
+nlohmann::ordered_json SavedLawCoefficients(const SavedLaw& saved) {
+  nlohmann::ordered_json out;
+  out["name"] = saved.law_name;
+  if (saved.HasChinchillaForm()) {
+    const ChinchillaLaw& l = saved.law;
+    out["E"] = l.E;
+    out["A"] = l.A;
+    out["B"] = l.B;
+    out["alpha"] = l.alpha;
+    out["beta"] = l.beta;
+    if (saved.law_name == "data-constrained") {
+      out["R_D_star"] = saved.data_constrained.R_D_star;
+      out["R_N_star"] = saved.data_constrained.R_N_star;
+    }
+  } else if (saved.law_name == "kaplan") {
+    out["N_c"] = saved.kaplan.n_c;
+    out["D_c"] = saved.kaplan.d_c;
+    out["alpha_N"] = saved.kaplan.alpha_n;
+    out["alpha_D"] = saved.kaplan.alpha_d;
+  } else if (saved.law_name == "isoflop") {
+    const IsoFlopLaw& i = saved.isoflop;
+    out["coeff_params"] = i.coeff_params;
+    out["exponent_params"] = i.exponent_params;
+    out["coeff_tokens"] = i.coeff_tokens;
+    out["exponent_tokens"] = i.exponent_tokens;
+    out["frontier"] = i.has_frontier ? nlohmann::ordered_json{{"E", i.frontier.E}, {"K", i.frontier.K},
+                                                              {"gamma", i.frontier.gamma}}
+                                     : nlohmann::ordered_json(nullptr);
+  }
+  return out;
 }
 
 std::string CommandThatPlansWith(const std::string& law_name) {

@@ -47,6 +47,14 @@ struct SavedLaw {
   FitRanges Ranges() const;
 };
 
+// The law's formula with its coefficients, one line as `plan` prints it ("L(N, D) = 1.82 + 482 / N^0.348 + ...").
+std::string SavedLawFormula(const SavedLaw& saved);
+
+// The law's coefficients as a plan's JSON shows them: {name, E, A, B, alpha, beta} for Chinchilla's form (with
+// R_D_star, R_N_star for data-constrained), {name, N_c, D_c, alpha_N, alpha_D} for Kaplan, {name, coeff_params,
+// exponent_params, coeff_tokens, exponent_tokens, frontier: {E, K, gamma} or null} for IsoFLOP, {name} otherwise.
+nlohmann::ordered_json SavedLawCoefficients(const SavedLaw& saved);
+
 // The command that plans with a law that does not allocate at a budget ("dictionary --fit", "plan --sparse", ...),
 // for the refusal of `plan --fit`.
 std::string CommandThatPlansWith(const std::string& law_name);

@@ -16,14 +16,23 @@ PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name)
   PlanLaw out;
   if (!fit_path.empty()) {
     out.saved = ParseSavedFit(ReadWholeFile(fit_path), fit_path);
-  } else {
-    const RunsTable bundled = BundledChinchillaRuns();
-    for (const TrainingRun& run : bundled.runs) {
-      out.saved.compute_min =
-          out.saved.compute_min == 0 ? run.compute_flops : std::min(out.saved.compute_min, run.compute_flops);
-      out.saved.compute_max = std::max(out.saved.compute_max, run.compute_flops);
-      out.params_max = std::max(out.params_max, run.num_params);  // the published laws were fitted on these too
+    if (!out.saved.Allocates()) {
+      throw InputError("a " + out.saved.law_name + " fit gives no allocation at a budget: plan with it using " +
+                           CommandThatPlansWith(out.saved.law_name),
+                       InputLocation{fit_path});
     }
+    out.params_max = out.saved.num_params_max;
+  } else {
+    // The published laws were fitted on the bundled runs too: their ranges are the plans' reference.
+    const RunsTable bundled = BundledChinchillaRuns();
+    const FitRanges ranges = RangesOfRuns(bundled);
+    out.saved.compute_min = ranges.compute_min_flops;
+    out.saved.compute_max = ranges.compute_max_flops;
+    out.saved.num_params_min = ranges.num_params_min;
+    out.saved.num_params_max = ranges.num_params_max;
+    out.saved.num_tokens_min = ranges.num_tokens_min;
+    out.saved.num_tokens_max = ranges.num_tokens_max;
+    out.params_max = ranges.num_params_max;
     if (!law_name.empty()) {
       auto named = FindPublishedLaw(law_name);
       if (!named) {
@@ -40,6 +49,8 @@ PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name)
       out.saved.description = "Approach-3 fit of the bundled Chinchilla runs (240 runs, Besiroglu et al. 2024)";
     }
   }
+  // A data-constrained fit brings its fitted R_D*, R_N*; any other law keeps Muennighoff et al.'s published ones.
+  if (out.saved.law_name == "data-constrained") out.data_constrained = out.saved.data_constrained;
   out.data_constrained.base = out.saved.law;
   return out;
 }
