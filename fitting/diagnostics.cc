@@ -1,0 +1,408 @@
+#include "fitting/diagnostics.h"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numbers>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace scaleplan {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string Format(const char* format, double x) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, x);
+  return text;
+}
+
+std::string Format(const char* format, double x, double y) {
+  char text[96];
+  std::snprintf(text, sizeof text, format, x, y);
+  return text;
+}
+
+nlohmann::ordered_json NumberOrNull(double x) {
+  return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr);
+}
+
+// Records `name` as unconstrained for `reason`, once (the first reason found is kept).
+void MarkUnconstrained(const std::string& name, const std::string& reason, FitDiagnostics* diagnostics) {
+  for (const UnconstrainedParameter& known : diagnostics->unconstrained) {
+    if (known.name == name) return;
+  }
+  diagnostics->unconstrained.push_back({name, reason});
+}
+
+}  // namespace
+
+double HuberVarianceFactor(double huber_delta, double residual_scale) {
+  if (!(residual_scale > 0) || !std::isfinite(huber_delta)) return 1.0;
+  const double c = huber_delta / residual_scale;
+  const double inside = std::erf(c / std::numbers::sqrt2);                          // 2 Phi(c) - 1 = E[psi']
+  const double density = std::exp(-0.5 * c * c) / std::sqrt(2 * std::numbers::pi);  // phi(c)
+  const double tail = 0.5 * std::erfc(c / std::numbers::sqrt2);                     // 1 - Phi(c)
+  // E[psi^2] / s^2 = (2 Phi(c) - 1 - 2 c phi(c)) + 2 c^2 (1 - Phi(c)).
+  const double second_moment = std::max(0.0, inside - 2 * c * density) + 2 * c * c * tail;
+  if (!(inside > 0)) return std::numbers::pi / 2;  // c so small that erf underflows: the L1 limit
+  return second_moment / (inside * inside);
+}
+
+FitDiagnostics DiagnoseFromJacobian(const Eigen::MatrixXd& jacobian, const Eigen::VectorXd& residuals,
+                                    const Eigen::VectorXd& weights, const std::vector<double>& fit_params,
+                                    const std::vector<ReportedParameter>& reported, double huber_delta) {
+  const int p = static_cast<int>(jacobian.cols());
+  SCALEPLAN_CHECK(jacobian.rows() == residuals.size() && residuals.size() == weights.size(),
+                  "one Jacobian row, residual and weight per run");
+  SCALEPLAN_CHECK(static_cast<int>(fit_params.size()) == p, "one fit parameter per Jacobian column");
+  FitDiagnostics out;
+  out.num_params = p;
+  const int k = static_cast<int>(reported.size());
+  for (const ReportedParameter& parameter : reported) {
+    SCALEPLAN_CHECK(parameter.fit_index >= 0 && parameter.fit_index < p, "reported parameter out of range");
+    const double theta = fit_params[parameter.fit_index];
+    out.names.push_back(parameter.name);
+    out.values.push_back(parameter.is_log ? std::exp(theta) : theta);
+  }
+  out.standard_errors.assign(k, kNaN);
+  out.covariance = Eigen::MatrixXd::Constant(k, k, kNaN);
+  out.correlations = Eigen::MatrixXd::Constant(k, k, kNaN);
+  const double num_runs = weights.sum();
+  out.num_runs = static_cast<int>(std::lround(num_runs));
+  if (!(num_runs > p) || !residuals.allFinite() || !jacobian.allFinite()) return out;
+
+  // s^2 = SUM w r^2 / (n - p), and Huber's kappa = factor * s^2.
+  out.residual_scale = std::sqrt(weights.dot(residuals.cwiseProduct(residuals)) / (num_runs - p));
+  out.huber_factor = HuberVarianceFactor(huber_delta, out.residual_scale);
+  const double kappa = out.huber_factor * out.residual_scale * out.residual_scale;
+
+  // H = J^T W J, in its correlation form R = S^-1 H S^-1 (S = sqrt(diag H)), whose eigenvalues measure how well the
+  // runs pin down each direction independently of the parameters' units.
+  const Eigen::MatrixXd hessian = jacobian.transpose() * weights.asDiagonal() * jacobian;
+  Eigen::VectorXd scale = hessian.diagonal().cwiseSqrt();
+  std::vector<bool> singular(p, false);
+  for (int j = 0; j < p; ++j) {
+    if (!(scale[j] > 0)) {
+      singular[j] = true;
+      scale[j] = 1.0;
+    }
+  }
+  const Eigen::MatrixXd unit = scale.cwiseInverse().asDiagonal() * hessian * scale.cwiseInverse().asDiagonal();
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(unit);
+  out.min_eigenvalue = eigen.eigenvalues()[0];
+  // The pseudo-inverse of R over its well-determined directions; a direction below the threshold is left out, and
+  // the parameters carrying more than a third of it are singular.
+  Eigen::MatrixXd unit_inverse = Eigen::MatrixXd::Zero(p, p);
+  for (int e = 0; e < p; ++e) {
+    const double lambda = eigen.eigenvalues()[e];
+    const Eigen::VectorXd v = eigen.eigenvectors().col(e);
+    if (lambda < kMinHessianEigenvalue) {
+      for (int j = 0; j < p; ++j) singular[j] = singular[j] || v[j] * v[j] > 1.0 / 3;
+    } else {
+      unit_inverse += v * v.transpose() / lambda;
+    }
+  }
+  // Cov(theta) = kappa S^-1 R^+ S^-1.
+  Eigen::MatrixXd fit_covariance =
+      kappa * scale.cwiseInverse().asDiagonal() * unit_inverse * scale.cwiseInverse().asDiagonal();
+  for (int j = 0; j < p; ++j) {
+    if (!singular[j]) continue;
+    fit_covariance.row(j).setConstant(kNaN);
+    fit_covariance.col(j).setConstant(kNaN);
+    fit_covariance(j, j) = kInf;
+  }
+
+  // The reported scale: x = exp(theta) gives dx/dtheta = x (the delta method).
+  Eigen::VectorXd derivative(k);
+  for (int a = 0; a < k; ++a) derivative[a] = reported[a].is_log ? out.values[a] : 1.0;
+  for (int a = 0; a < k; ++a) {
+    for (int b = 0; b < k; ++b) {
+      out.covariance(a, b) =
+          derivative[a] * derivative[b] * fit_covariance(reported[a].fit_index, reported[b].fit_index);
+    }
+  }
+  for (int a = 0; a < k; ++a) out.standard_errors[a] = std::sqrt(out.covariance(a, a));
+  for (int a = 0; a < k; ++a) {
+    for (int b = 0; b < k; ++b) {
+      const double denominator = out.standard_errors[a] * out.standard_errors[b];
+      out.correlations(a, b) = a == b                                          ? 1.0
+                               : std::isfinite(denominator) && denominator > 0 ? out.covariance(a, b) / denominator
+                                                                               : kNaN;
+    }
+  }
+  out.available = true;
+
+  // The rules, in order of strength.
+  for (int a = 0; a < k; ++a) {
+    if (singular[reported[a].fit_index]) {
+      MarkUnconstrained(out.names[a],
+                        "the Hessian of the fit is singular in its direction (the runs cannot tell it from a change "
+                        "of the other parameters)",
+                        &out);
+    }
+  }
+  for (int a = 0; a < k; ++a) {
+    const double relative = out.standard_errors[a] / std::abs(out.values[a]);
+    if (std::isfinite(relative) && relative > kMaxRelativeError) {
+      MarkUnconstrained(out.names[a],
+                        Format("its standard error %.3g is %.3g times its value", out.standard_errors[a], relative) +
+                            " (not even its order of magnitude is known)",
+                        &out);
+    }
+  }
+  for (int a = 0; a < k; ++a) {
+    for (int b = 0; b < k; ++b) {
+      if (a == b || reported[a].term == reported[b].term) continue;
+      const double r = out.correlations(a, b);
+      if (std::isfinite(r) && std::abs(r) > kMaxCorrelation) {
+        MarkUnconstrained(out.names[a],
+                          "its correlation with " + out.names[b] + " is " + Format("%.4f", r) +
+                              " (the runs fix a combination of the two, not each)",
+                          &out);
+      }
+    }
+  }
+  return out;
+}
+
+ResidualTrend FitResidualTrend(const std::string& axis, const std::vector<double>& log_x,
+                               const std::vector<double>& residuals) {
+  SCALEPLAN_CHECK(log_x.size() == residuals.size(), "one residual per run");
+  ResidualTrend trend;
+  trend.axis = axis;
+  const size_t n = log_x.size();
+  if (n < 3) return trend;
+  double mean_x = 0, mean_r = 0;
+  for (size_t i = 0; i < n; ++i) {
+    mean_x += log_x[i] / n;
+    mean_r += residuals[i] / n;
+  }
+  double sxx = 0, sxr = 0;
+  double lowest = log_x[0], highest = log_x[0];
+  for (size_t i = 0; i < n; ++i) {
+    sxx += (log_x[i] - mean_x) * (log_x[i] - mean_x);
+    sxr += (log_x[i] - mean_x) * (residuals[i] - mean_r);
+    lowest = std::min(lowest, log_x[i]);
+    highest = std::max(highest, log_x[i]);
+  }
+  // A constant log x (relative to its size) carries no trend.
+  if (!(sxx > 1e-24 * n * std::max(1.0, mean_x * mean_x))) return trend;
+  trend.slope = sxr / sxx;
+  double rss = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double e = residuals[i] - mean_r - trend.slope * (log_x[i] - mean_x);
+    rss += e * e;
+  }
+  const double slope_error = std::sqrt(rss / (n - 2) / sxx);
+  trend.t_statistic = slope_error > 0 ? trend.slope / slope_error : (trend.slope != 0 ? kInf : 0.0);
+  trend.change_log = trend.slope * (highest - lowest);
+  trend.flagged = std::abs(trend.t_statistic) > kTrendTStatistic && std::abs(trend.change_log) > kTrendMinChange;
+  return trend;
+}
+
+std::vector<ResidualTrend> ResidualTrends(const RunsTable& table, const std::vector<double>& residuals) {
+  SCALEPLAN_CHECK(table.runs.size() == residuals.size(), "one residual per run");
+  std::vector<double> log_n, log_d, log_c;
+  for (const TrainingRun& run : table.runs) {
+    log_n.push_back(std::log(run.num_params));
+    log_d.push_back(std::log(run.num_tokens));
+    log_c.push_back(std::log(run.compute_flops));
+  }
+  return {FitResidualTrend("N", log_n, residuals), FitResidualTrend("D", log_d, residuals),
+          FitResidualTrend("C", log_c, residuals)};
+}
+
+void AddIntervalRule(const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals,
+                     FitDiagnostics* diagnostics) {
+  for (const auto& [name, interval] : intervals) {
+    const auto found = std::find(diagnostics->names.begin(), diagnostics->names.end(), name);
+    if (found == diagnostics->names.end()) continue;
+    const double value = diagnostics->values[found - diagnostics->names.begin()];
+    if (!(value > 0)) continue;  // the rule is for positive parameters
+    const auto [lower, upper] = interval;
+    if (!(lower > 0)) {
+      MarkUnconstrained(name, Format("its bootstrap interval [%.3g, %.3g] reaches zero", lower, upper), diagnostics);
+    } else if (upper / lower > kMaxIntervalRatio) {
+      MarkUnconstrained(name,
+                        Format("its bootstrap interval [%.3g, %.3g]", lower, upper) +
+                            Format(" spans a factor of %.3g", upper / lower),
+                        diagnostics);
+    }
+  }
+}
+
+void FinishDiagnostics(const RunsTable& table, const std::vector<double>& residuals, FitDiagnostics* diagnostics) {
+  double sum = 0;
+  for (double r : residuals) sum += r * r;
+  diagnostics->rmse_log = residuals.empty() ? 0.0 : std::sqrt(sum / residuals.size());
+  diagnostics->trends = ResidualTrends(table, residuals);
+  diagnostics->poor_fit = diagnostics->rmse_log > kPoorFitRmse;
+  diagnostics->warnings.clear();
+  for (const ResidualTrend& trend : diagnostics->trends) {
+    if (!trend.flagged) continue;
+    char text[320];
+    std::snprintf(text, sizeof text,
+                  "the residuals trend with log %s: slope %+.4f per e-fold of %s (t = %.1f), %+.1f%% in loss across "
+                  "the runs' range; the law misses a dependence on %s (a missing term, or runs of different set-ups)",
+                  trend.axis.c_str(), trend.slope, trend.axis.c_str(), trend.t_statistic,
+                  100 * std::expm1(trend.change_log), trend.axis.c_str());
+    diagnostics->warnings.push_back(text);
+  }
+  for (const UnconstrainedParameter& parameter : diagnostics->unconstrained) {
+    diagnostics->warnings.push_back(parameter.name + " is not constrained by these runs: " + parameter.reason);
+  }
+}
+
+FitDiagnostics DiagnoseChinchillaFit(const RunsTable& table, const ChinchillaFit& fit,
+                                     const ChinchillaBootstrap* bootstrap) {
+  // Fit order (a, b, e, alpha, beta); terms: E alone, A with alpha, B with beta.
+  const std::vector<ReportedParameter> reported = {
+      {"E", 2, true, 0}, {"A", 0, true, 1}, {"B", 1, true, 2}, {"alpha", 3, false, 1}, {"beta", 4, false, 2}};
+  const ChinchillaModel model(table);
+  FitDiagnostics diagnostics = DiagnoseModelFit(model, table, fit.search.params, reported, fit.options.huber_delta);
+  if (bootstrap != nullptr && !bootstrap->intervals.empty()) {
+    std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
+    for (const auto& [name, interval] : bootstrap->intervals) {
+      intervals.push_back({name, {interval.lower, interval.upper}});
+    }
+    AddIntervalRule(intervals, &diagnostics);
+    std::vector<double> residuals;
+    for (int i = 0; i < model.NumSamples(); ++i) {
+      residuals.push_back(model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i));
+    }
+    FinishDiagnostics(table, residuals, &diagnostics);  // rewrites the warnings with the bootstrap's verdicts
+  }
+  return diagnostics;
+}
+
+FitDiagnostics DiagnoseKaplanFit(const RunsTable& table, const KaplanFit& fit,
+                                 const std::vector<std::pair<std::string, std::pair<double, double>>>* intervals) {
+  // Fit order (log N_c, log D_c, alpha_N, alpha_D); terms: N_c with alpha_N, D_c, alpha_D (the outer power).
+  const std::vector<ReportedParameter> reported = {
+      {"N_c", 0, true, 1}, {"D_c", 1, true, 2}, {"alpha_N", 2, false, 1}, {"alpha_D", 3, false, 3}};
+  const KaplanModel model(table);
+  FitDiagnostics diagnostics = DiagnoseModelFit(model, table, fit.search.params, reported, fit.options.huber_delta);
+  if (intervals != nullptr && !intervals->empty()) {
+    AddIntervalRule(*intervals, &diagnostics);
+    std::vector<double> residuals;
+    for (int i = 0; i < model.NumSamples(); ++i) {
+      residuals.push_back(model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i));
+    }
+    FinishDiagnostics(table, residuals, &diagnostics);
+  }
+  return diagnostics;
+}
+
+nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {
+  nlohmann::ordered_json out;
+  out["method"] =
+      "Huber M-estimator covariance kappa (J^T J)^-1 at the optimum: J the exact Jacobian of the log predictions, "
+      "kappa = E[psi^2] / E[psi']^2 under normal residuals of scale residual_scale; E, A, B (N_c, D_c) by the delta "
+      "method from their logs";
+  out["available"] = diagnostics.available;
+  out["num_runs"] = diagnostics.num_runs;
+  out["residual_scale"] = NumberOrNull(diagnostics.residual_scale);
+  out["huber_factor"] = NumberOrNull(diagnostics.huber_factor);
+  out["min_hessian_eigenvalue"] = NumberOrNull(diagnostics.min_eigenvalue);
+  nlohmann::ordered_json errors = nlohmann::ordered_json::object();
+  nlohmann::ordered_json correlations = nlohmann::ordered_json::object();
+  const size_t k = diagnostics.names.size();
+  for (size_t a = 0; a < k; ++a) {
+    errors[diagnostics.names[a]] = NumberOrNull(diagnostics.standard_errors[a]);
+    nlohmann::ordered_json row = nlohmann::ordered_json::object();
+    for (size_t b = 0; b < k; ++b) {
+      row[diagnostics.names[b]] = NumberOrNull(diagnostics.correlations(a, b));
+    }
+    correlations[diagnostics.names[a]] = row;
+  }
+  out["standard_errors"] = errors;
+  out["correlations"] = correlations;
+  nlohmann::ordered_json names = nlohmann::ordered_json::array();
+  nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+  for (const UnconstrainedParameter& parameter : diagnostics.unconstrained) {
+    names.push_back(parameter.name);
+    reasons[parameter.name] = parameter.reason;
+  }
+  out["unconstrained"] = names;
+  out["unconstrained_reasons"] = reasons;
+  out["rmse_log"] = NumberOrNull(diagnostics.rmse_log);
+  out["poor_fit"] = diagnostics.poor_fit;
+  nlohmann::ordered_json trends = nlohmann::ordered_json::array();
+  for (const ResidualTrend& trend : diagnostics.trends) {
+    trends.push_back({{"axis", trend.axis},
+                      {"slope", NumberOrNull(trend.slope)},
+                      {"t_statistic", NumberOrNull(trend.t_statistic)},
+                      {"change_log", NumberOrNull(trend.change_log)},
+                      {"flagged", trend.flagged}});
+  }
+  out["residual_trends"] = trends;
+  return out;
+}
+
+std::string FormatDiagnosticsTable(const FitDiagnostics& diagnostics) {
+  std::ostringstream out;
+  char line[256];
+  out << "\n  diagnostics (Huber M-estimator covariance at the optimum; see README, Diagnostics)\n";
+  if (!diagnostics.available) {
+    out << "    no standard errors: " << diagnostics.num_runs << " runs for " << diagnostics.num_params
+        << " parameters\n";
+  } else {
+    std::snprintf(
+        line, sizeof line,
+        "    residual scale s %.4f (log), kappa = %.3f s^2, smallest Hessian eigenvalue %.3g (unit diagonal)\n",
+        diagnostics.residual_scale, diagnostics.huber_factor, diagnostics.min_eigenvalue);
+    out << line;
+    std::snprintf(line, sizeof line, "    %-10s %14s %14s %10s\n", "parameter", "value", "std. error", "relative");
+    out << line;
+    for (size_t a = 0; a < diagnostics.names.size(); ++a) {
+      const double se = diagnostics.standard_errors[a];
+      const double relative = se / std::abs(diagnostics.values[a]);
+      std::snprintf(line, sizeof line, "    %-10s %14.6g %14.4g %9.3g%%\n", diagnostics.names[a].c_str(),
+                    diagnostics.values[a], se, 100 * relative);
+      out << line;
+    }
+    out << "    correlations\n    " << std::string(10, ' ');
+    for (const std::string& name : diagnostics.names) {
+      std::snprintf(line, sizeof line, " %8s", name.c_str());
+      out << line;
+    }
+    out << '\n';
+    for (size_t a = 0; a < diagnostics.names.size(); ++a) {
+      std::snprintf(line, sizeof line, "    %-10s", diagnostics.names[a].c_str());
+      out << line;
+      for (size_t b = 0; b < diagnostics.names.size(); ++b) {
+        const double r = diagnostics.correlations(a, b);
+        if (std::isfinite(r)) {
+          std::snprintf(line, sizeof line, " %+8.4f", r);
+        } else {
+          std::snprintf(line, sizeof line, " %8s", "-");
+        }
+        out << line;
+      }
+      out << '\n';
+    }
+  }
+  out << "    residual trends (slope of r against log x; flagged when |t| > " << kTrendTStatistic
+      << " and the trend moves the loss by more than " << 100 * kTrendMinChange << "%)\n";
+  for (const ResidualTrend& trend : diagnostics.trends) {
+    std::snprintf(line, sizeof line, "      log %-2s slope %+.5f  t %+7.2f  across the runs %+.2f%%%s\n",
+                  trend.axis.c_str(), trend.slope, trend.t_statistic, 100 * std::expm1(trend.change_log),
+                  trend.flagged ? "  TREND" : "");
+    out << line;
+  }
+  out << "    unconstrained: ";
+  if (diagnostics.unconstrained.empty()) out << "none";
+  for (size_t i = 0; i < diagnostics.unconstrained.size(); ++i) {
+    out << (i ? ", " : "") << diagnostics.unconstrained[i].name;
+  }
+  out << '\n';
+  return out.str();
+}
+
+}  // namespace scaleplan
