@@ -1,15 +1,19 @@
 #include "cli/sparse_plan.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/cli_common.h"
 #include "cli/option_values.h"
+#include "cli/plan_support.h"
 #include "cli/shared_options.h"
 #include "core/error.h"
+#include "core/frontier_plan.h"
+#include "core/parallel_layout.h"
 #include "core/sparse_laws.h"
 #include "core/units.h"
 #include "fitting/sparse_fit.h"
@@ -45,8 +49,66 @@ nlohmann::ordered_json SparsePlanJson(const SparsePlan& plan) {
           {"dense_equivalent_flops", plan.dense_equivalent_flops}};
 }
 
+// The cluster side of an MoE plan: the accelerator and what the layout search may choose.
+struct MoeClusterFlags {
+  std::string accelerator;  // "" = no layout
+  std::int64_t num_devices = 0;
+  double max_days = 0.0;
+  double price_usd_per_hour = 0.0;
+};
+
+// The architecture of a fine-grained MoE plan as the layout planner sees it (core MoeTransformerShape).
+nlohmann::ordered_json MoeArchitectureJson(const TransformerShape& shape, const ParameterCounts& counts) {
+  return {{"num_params", counts.non_embedding},
+          {"num_active_params", counts.active_non_embedding},
+          {"num_params_with_embeddings", counts.total},
+          {"num_experts", shape.num_experts},
+          {"top_k", shape.active_experts},
+          {"expert_d_ff", shape.ExpertFfn()},
+          {"d_model", shape.d_model},
+          {"num_layers", shape.num_layers},
+          {"num_heads", shape.num_heads},
+          {"vocab_size", shape.vocab_size},
+          {"context_length", shape.context_length}};
+}
+
+void PrintMoeLayout(const FrontierPlan& plan) {
+  const TransformerShape& shape = plan.shape;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "\n  laid out as %lld layers x d_model %lld, %lld heads, %lld experts of width %lld with top-%lld "
+                "(%s parameters without embeddings, %s active; 32k vocabulary, 4,096 context)\n",
+                static_cast<long long>(shape.num_layers), static_cast<long long>(shape.d_model),
+                static_cast<long long>(shape.num_heads), static_cast<long long>(shape.num_experts),
+                static_cast<long long>(shape.ExpertFfn()), static_cast<long long>(shape.active_experts),
+                FormatQuantity(static_cast<double>(plan.counts.non_embedding)).c_str(),
+                FormatQuantity(static_cast<double>(plan.counts.active_non_embedding)).c_str());
+  std::cout << line;
+  const LayoutEstimate* best = plan.Best();
+  if (best == nullptr) {
+    std::cout << "  cluster: " << plan.num_devices << " x " << plan.accelerator << ": INFEASIBLE\n";
+    for (const std::string& reason : plan.reasons) std::cout << "      - " << reason << '\n';
+    return;
+  }
+  std::snprintf(line, sizeof line, "  cluster: %lld x %s: %s days, %s GPU-hours, $%s at $%.2f/h\n",
+                static_cast<long long>(plan.num_devices), plan.accelerator.c_str(),
+                FormatSignificant(plan.days, 3).c_str(), FormatQuantity(plan.gpu_hours).c_str(),
+                FormatQuantity(plan.cost_usd).c_str(), plan.price_usd_per_hour);
+  std::cout << line;
+  std::snprintf(line, sizeof line, "  layout: %s; predicted MFU %.1f%%; %s FLOPs per token in the layout's count\n",
+                DescribeLayout(best->layout).c_str(), 100.0 * best->mfu,
+                FormatScientific(plan.flops_per_token).c_str());
+  std::cout << line;
+  std::cout << "  memory per device " << FormatBytes(best->memory.Total()) << " of "
+            << FormatBytes(best->usable_memory_bytes) << "; step " << FormatSignificant(best->step_seconds, 3)
+            << " s (expert-parallel all-to-all " << FormatSignificant(best->step.ep_comm_seconds, 3) << " s)\n";
+  if (plan.meets_max_days) std::cout << "  meets --max-days: " << (*plan.meets_max_days ? "yes" : "NO") << '\n';
+  for (const std::string& reason : plan.reasons) std::cout << "      - " << reason << '\n';
+  for (const std::string& note : plan.notes) std::cout << "  note: " << note << '\n';
+}
+
 int PlanMoe(double compute_flops, const std::string& granularity_text, const MoePlanOptions& options,
-            OutputFormat output) {
+            const MoeClusterFlags& cluster, OutputFormat output) {
   const FineGrainedMoeLaw law = KrajewskiMoeLaw();
   const MoePlan plan =
       granularity_text.empty()
@@ -56,6 +118,23 @@ int PlanMoe(double compute_flops, const std::string& granularity_text, const Moe
                 RangedOption(granularity_text, "--granularity", 1.0, false, options.max_granularity, false,
                              "[1, " + FormatSignificant(options.max_granularity, 6) + "]"),
                 options);
+  // With an accelerator, the architecture goes to the layout planner for memory, time and cost; D is the plan's.
+  std::optional<FrontierPlan> layout;
+  if (!cluster.accelerator.empty()) {
+    const Accelerator accelerator = ResolveAccelerator(cluster.accelerator, "");
+    FrontierRequest request;
+    request.shape = MoeTransformerShape(plan.shape);
+    request.num_tokens = plan.num_tokens;
+    // The batch law at the FLOPs the MoE executes (its active parameters'), not at 6 N_total D.
+    request.global_batch_tokens = DefaultGlobalBatchTokens(plan.training_flops, plan.num_tokens);
+    request.num_devices = cluster.num_devices;
+    request.max_days = cluster.max_days;
+    request.price_usd_per_hour = cluster.price_usd_per_hour;
+    std::string why;
+    if (!request.Check(&why)) throw UsageError(why);
+    layout = PlanFrontier(request, accelerator);
+  }
+  const bool failed = layout && (!layout->feasible || (layout->meets_max_days && !*layout->meets_max_days));
   if (output == OutputFormat::JSON) {
     nlohmann::ordered_json json;
     json["law"] = "krajewski2024";
@@ -70,8 +149,14 @@ int PlanMoe(double compute_flops, const std::string& granularity_text, const Moe
     json["num_experts"] = plan.shape.NumExperts();
     json["d_model"] = plan.shape.d_model;
     json["num_blocks"] = plan.shape.num_blocks;
+    if (layout) {
+      json["architecture"] = MoeArchitectureJson(layout->shape, layout->counts);
+      nlohmann::ordered_json cluster_json;
+      AddFrontierPlanJson(*layout, &cluster_json);
+      json["layout_plan"] = cluster_json;
+    }
     std::cout << json.dump(2) << '\n';
-    return kExitOk;
+    return failed ? kExitCheckFailed : kExitOk;
   }
   char line[768];
   std::cout << "Compute-optimal fine-grained MoE (Krajewski et al. 2024, eq. 9 and its cost model) at "
@@ -86,7 +171,8 @@ int PlanMoe(double compute_flops, const std::string& granularity_text, const Moe
                 options.expansion_rate, plan.shape.d_model, plan.shape.num_blocks, options.width_per_block,
                 plan.loss_nats);
   std::cout << line;
-  return kExitOk;
+  if (layout) PrintMoeLayout(*layout);
+  return failed ? kExitCheckFailed : kExitOk;
 }
 
 }  // namespace
@@ -112,44 +198,55 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   bool optimal = false;
   SparseTrainingOptions training;
   MoePlanOptions moe;
+  MoeClusterFlags cluster;
   po::options_description options("Sparse plan options");
-  options.add_options()("help,h", "show this help")
-      ("compute", po::value(&compute_text), "the training budget in FLOPs the method executes (ideal sparse kernels)")
-      ("law", po::value(&law_name)->default_value(law_name),
-       "frantar2023-t5 (weight sparsity; the notebook's T5 law, D = steps x 65,536 tokens) or krajewski2024 "
-       "(fine-grained MoE)")
-      ("fit", po::value(&fit_path), "a sparse fit saved by 'fit --law sparse --out' (default: the T5 law)")
-      ("sparsity", po::value(&sparsity_text), "the fraction of zero weights, in [0, 1)")
-      ("optimal-sparsity", po::bool_switch(&optimal), "search the sparsity in [0, --max-sparsity] with the lowest loss")
-      ("max-sparsity", po::value(&max_sparsity_text)->default_value(max_sparsity_text),
-       "the largest sparsity --optimal-sparsity searches")
-      ("sparse-method", po::value(&method_text)->default_value(method_text),
-       "static, set, rigl, snfs or gmp: how the mask is trained, which sets the FLOPs (Evci et al. 2020)")
-      ("update-interval", po::value(&training.update_interval_steps)->default_value(training.update_interval_steps),
-       "rigl, set: steps between mask updates")
-      ("update-end", po::value(&training.update_end_fraction)->default_value(training.update_end_fraction),
-       "rigl: the fraction of training after which the mask stops changing (Evci et al.: 0.8)")
-      ("prune-begin", po::value(&training.prune_begin_fraction)->default_value(training.prune_begin_fraction),
-       "gmp: the fraction of training at which pruning begins (dense before)")
-      ("prune-end", po::value(&training.prune_end_fraction)->default_value(training.prune_end_fraction),
-       "gmp: the fraction of training at which the final sparsity is reached")
-      ("sparse-speedup", po::value(&speedup_text),
-       "the speed-up sparse steps achieve on the hardware: 1 (default) for unstructured sparsity on tensor cores, up "
-       "to about 2 for 2:4 at sparsity 0.5; scales time (dense_equivalent_flops), not the FLOPs counted")
-      ("granularity", po::value(&granularity_text), "krajewski2024: a fixed granularity G >= 1 (default: optimal)")
-      ("expansion-rate", po::value(&moe.expansion_rate)->default_value(moe.expansion_rate),
-       "krajewski2024: E, the experts' total size over a dense FFN's");
+  options.add_options()("help,h", "show this help")(
+      "compute", po::value(&compute_text), "the training budget in FLOPs the method executes (ideal sparse kernels)")(
+      "law", po::value(&law_name)->default_value(law_name),
+      "frantar2023-t5 (weight sparsity; the notebook's T5 law, D = steps x 65,536 tokens) or krajewski2024 "
+      "(fine-grained MoE)")("fit", po::value(&fit_path),
+                            "a sparse fit saved by 'fit --law sparse --out' (default: the T5 law)")(
+      "sparsity", po::value(&sparsity_text), "the fraction of zero weights, in [0, 1)")(
+      "optimal-sparsity", po::bool_switch(&optimal), "search the sparsity in [0, --max-sparsity] with the lowest loss")(
+      "max-sparsity", po::value(&max_sparsity_text)->default_value(max_sparsity_text),
+      "the largest sparsity --optimal-sparsity searches")(
+      "sparse-method", po::value(&method_text)->default_value(method_text),
+      "static, set, rigl, snfs or gmp: how the mask is trained, which sets the FLOPs (Evci et al. 2020)")(
+      "update-interval", po::value(&training.update_interval_steps)->default_value(training.update_interval_steps),
+      "rigl, set: steps between mask updates")(
+      "update-end", po::value(&training.update_end_fraction)->default_value(training.update_end_fraction),
+      "rigl: the fraction of training after which the mask stops changing (Evci et al.: 0.8)")(
+      "prune-begin", po::value(&training.prune_begin_fraction)->default_value(training.prune_begin_fraction),
+      "gmp: the fraction of training at which pruning begins (dense before)")(
+      "prune-end", po::value(&training.prune_end_fraction)->default_value(training.prune_end_fraction),
+      "gmp: the fraction of training at which the final sparsity is reached")(
+      "sparse-speedup", po::value(&speedup_text),
+      "the speed-up sparse steps achieve on the hardware: 1 (default) for unstructured sparsity on tensor cores, up "
+      "to about 2 for 2:4 at sparsity 0.5; scales time (dense_equivalent_flops), not the FLOPs counted")(
+      "granularity", po::value(&granularity_text), "krajewski2024: a fixed granularity G >= 1 (default: optimal)")(
+      "expansion-rate", po::value(&moe.expansion_rate)->default_value(moe.expansion_rate),
+      "krajewski2024: E, the experts' total size over a dense FFN's")(
+      "accelerator", po::value(&cluster.accelerator),
+      "krajewski2024: lay the MoE out on this catalogue device (core/frontier_plan.h): layout, memory, days, cost")(
+      "count", CountValue(&cluster.num_devices),
+      "krajewski2024 with --accelerator: number of devices; 0 = the fewest that meet --max-days (90 days unset)")(
+      "max-days", NumberValue<Range::NON_NEGATIVE>(&cluster.max_days),
+      "krajewski2024 with --accelerator: wall-clock limit in days (exit 1 when no layout meets it)")(
+      "price-per-hour", NumberValue<Range::NON_NEGATIVE>(&cluster.price_usd_per_hour),
+      "krajewski2024 with --accelerator: USD per device-hour; 0 = the catalogue's");
   AddFormatOption(&options, &format);
   po::positional_options_description positional;
   po::variables_map vm;
   ParseOptions(args, options, positional, &vm);
   if (vm.count("help")) {
-    PrintHelp("scaleplan plan --compute C (--sparsity S | --optimal-sparsity) [--sparse-method M] | "
-              "scaleplan plan --law krajewski2024 --compute C",
-              options,
-              {"scaleplan plan --compute 1e21 --sparsity 0.75 --sparse-method rigl",
-               "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method gmp --format json",
-               "scaleplan plan --law krajewski2024 --compute 1e22"});
+    PrintHelp(
+        "scaleplan plan --compute C (--sparsity S | --optimal-sparsity) [--sparse-method M] | "
+        "scaleplan plan --law krajewski2024 --compute C",
+        options,
+        {"scaleplan plan --compute 1e21 --sparsity 0.75 --sparse-method rigl",
+         "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method gmp --format json",
+         "scaleplan plan --law krajewski2024 --compute 1e22",
+         "scaleplan plan --law krajewski2024 --compute 1e23 --accelerator H100-SXM --max-days 60"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
@@ -161,7 +258,13 @@ int PlanSparseModels(const std::vector<std::string>& args) {
       throw UsageError("--sparsity and --fit go with --law frantar2023-t5 (weight sparsity)");
     }
     if (!moe.Check(&why)) throw UsageError(why);
-    return PlanMoe(compute_flops, granularity_text, moe, output);
+    return PlanMoe(compute_flops, granularity_text, moe, cluster, output);
+  }
+  if (!cluster.accelerator.empty() || cluster.num_devices != 0 || cluster.max_days != 0 ||
+      cluster.price_usd_per_hour != 0) {
+    throw UsageError(
+        "--accelerator, --count, --max-days and --price-per-hour go with --law krajewski2024 in a sparse "
+        "plan");
   }
   if (law_name != "frantar2023-t5") {
     throw UsageError("a sparse plan's --law is frantar2023-t5 or krajewski2024, not '" + law_name + "'");

@@ -308,6 +308,30 @@ MoePlan PlanFineGrainedMoe(const FineGrainedMoeLaw& law, double compute_flops, c
   return PlanFineGrainedMoeAtGranularity(law, compute_flops, std::pow(2.0, best.x), options);
 }
 
+TransformerShape MoeTransformerShape(const MoeShape& shape, std::int64_t vocab_size, std::int64_t context_length) {
+  std::string why;
+  SCALEPLAN_CHECK(shape.Check(&why), why);
+  SCALEPLAN_CHECK(vocab_size > 0 && context_length > 0, "the vocabulary and the context must be positive");
+  constexpr std::int64_t kHeadDim = 128;
+  TransformerShape out;
+  out.num_layers = std::max<std::int64_t>(1, std::llround(shape.num_blocks));
+  out.d_model = std::max<std::int64_t>(kHeadDim, std::llround(shape.d_model / kHeadDim) * kHeadDim);
+  out.num_heads = out.d_model / kHeadDim;
+  out.num_kv_heads = out.num_heads;
+  out.head_dim = kHeadDim;
+  out.d_ff = 4 * out.d_model;
+  out.glu = false;
+  out.vocab_size = vocab_size;
+  out.context_length = context_length;
+  // The power of two nearest G: expert widths 4 d / G' stay whole and divide by tensor parallelism.
+  const std::int64_t top_k = std::int64_t{1} << std::max<std::int64_t>(0, std::llround(std::log2(shape.granularity)));
+  out.active_experts = top_k;
+  out.num_experts = std::max<std::int64_t>(top_k, std::llround(shape.expansion_rate * static_cast<double>(top_k)));
+  out.expert_d_ff = std::max<std::int64_t>(1, std::llround(static_cast<double>(out.d_ff) / static_cast<double>(top_k)));
+  if (out.num_experts == 1) out.expert_d_ff = 0;  // E = G = 1: a dense model
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // 4. Routed language models.
 

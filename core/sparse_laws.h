@@ -62,9 +62,12 @@
 #ifndef SCALEPLAN_CORE_SPARSE_LAWS_H_
 #define SCALEPLAN_CORE_SPARSE_LAWS_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/transformer.h"
 
 namespace scaleplan {
 
@@ -238,6 +241,16 @@ struct MoePlan {
 MoePlan PlanFineGrainedMoeAtGranularity(const FineGrainedMoeLaw& law, double compute_flops, double granularity,
                                         const MoePlanOptions& options = {});
 MoePlan PlanFineGrainedMoe(const FineGrainedMoeLaw& law, double compute_flops, const MoePlanOptions& options = {});
+
+// The transformer the layout planner (core/frontier_plan.h) lays out for a fine-grained MoE shape, as Krajewski et
+// al. section 6.1 count it: round(n_blocks) layers, every one an MoE layer; d_model rounded to a multiple of 128
+// (heads of 128, multi-head attention); a plain two-matrix FFN of width 4 d_model split into experts of width
+// 4 d_model / G'; G' = the power of two nearest G experts per token (the top-k; their width then stays whole and
+// divisible by tensor parallelism) out of round(E G') (a token's experts add up to one dense FFN, so the active
+// parameters stay 12 d^2 per layer); a vocabulary and context of scaleplan's practical
+// shape (32k, 4,096). The rounding moves the counts a few percent from the shape's.
+TransformerShape MoeTransformerShape(const MoeShape& shape, std::int64_t vocab_size = 32000,
+                                     std::int64_t context_length = 4096);
 
 // ---------------------------------------------------------------------------------------------------------------
 // 4. Routed language models (Clark et al. 2022).

@@ -1,11 +1,12 @@
 // `fit --law sparse | frantar2023-t5 | routing | moe` (with --bootstrap) and `validate --law frantar2023-t5` through
 // the real binary.
-#include <cmath>
-#include <cstdio>
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tests/cli/cli_testing.h"
 
@@ -117,6 +118,45 @@ TEST(SparsePlanCliTest, KrajewskiPlanGivesTotalAndActiveParameters) {
   EXPECT_GE(json["granularity"].get<double>(), 1.0);
   EXPECT_LT(json["num_active_params"].get<double>(), json["num_params"].get<double>());
   EXPECT_NEAR(json["training_flops"].get<double>(), 1e22, 1e22 * 1e-9);
+}
+
+TEST(SparsePlanCliTest, KrajewskiPlanOnAnAcceleratorLaysOutItsArchitecture) {
+  const nlohmann::json json =
+      JsonOf(RunScaleplan("plan --law krajewski2024 --compute 1e22 --accelerator H100-SXM --format json"));
+  ASSERT_TRUE(json.contains("architecture"));
+  ASSERT_TRUE(json.contains("layout_plan"));
+  const nlohmann::json& arch = json["architecture"];
+  // Top-k: the power of two nearest the plan's G; E = 64 times as many experts; a token's experts make one 4 d FFN.
+  const double g = json["granularity"].get<double>();
+  const std::int64_t top_k = arch["top_k"].get<std::int64_t>();
+  EXPECT_EQ(top_k, std::int64_t{1} << std::llround(std::log2(g)));
+  EXPECT_EQ(arch["num_experts"].get<std::int64_t>(), 64 * top_k);
+  EXPECT_EQ(arch["expert_d_ff"].get<std::int64_t>() * top_k, 4 * arch["d_model"].get<std::int64_t>());
+  // The laid-out model has the plan's total and active parameters up to rounding (and the router, active too).
+  EXPECT_NEAR(arch["num_params"].get<double>() / json["num_params"].get<double>(), 1.0, 0.06);
+  EXPECT_NEAR(arch["num_active_params"].get<double>() / json["num_active_params"].get<double>(), 1.0, 0.08);
+  const nlohmann::json& cluster = json["layout_plan"];
+  EXPECT_TRUE(cluster["feasible"].get<bool>());
+  EXPECT_EQ(arch["num_experts"].get<std::int64_t>() % cluster["layout"]["ep"].get<std::int64_t>(), 0);
+  // The run trains on the plan's tokens: days = D / batch x step time, within the goodput's losses, and the devices'
+  // model FLOP/s over those days execute the layout's FLOPs per token times D.
+  const double tokens = json["num_tokens"].get<double>();
+  const double seconds = cluster["days"].get<double>() * 86400.0;
+  const double step_bound =
+      tokens / cluster["global_batch_tokens"].get<double>() * cluster["step_seconds"].get<double>();
+  EXPECT_GE(seconds, step_bound * (1 - 1e-9));
+  EXPECT_LE(seconds, step_bound / 0.8);
+  const double executed =
+      cluster["flops_per_second_per_device"].get<double>() * cluster["num_accelerators"].get<double>() * step_bound;
+  EXPECT_NEAR(executed / (cluster["flops_per_token"].get<double>() * tokens), 1.0, 0.01);
+
+  // Too few devices for the days: the table says so and the exit code is 1.
+  const CommandResult tight =
+      RunScaleplan("plan --law krajewski2024 --compute 1e22 --accelerator H100-SXM --count 8 --max-days 1");
+  EXPECT_EQ(tight.exit_code, 1) << tight.err;
+  EXPECT_NE(tight.out.find("laid out as"), std::string::npos) << tight.out;
+  // The cluster options belong to the MoE plan.
+  EXPECT_EQ(RunScaleplan("plan --compute 1e21 --sparsity 0.5 --accelerator H100-SXM").exit_code, 2);
 }
 
 TEST(SparsePlanCliTest, SweepRowsAreThePlansAtEachBudgetAndSparsity) {

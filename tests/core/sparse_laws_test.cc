@@ -294,6 +294,40 @@ TEST(MoePlanTest, ComputeOptimumReproducesKrajewskiTable2) {
   }
 }
 
+TEST(MoePlanTest, LayoutShapeHasTheMoeShapesTotalAndActiveParameters) {
+  // Krajewski et al.'s 64 x 1B row (Table 2): N_act 1e9, G 16, E 64, d_model = 64 n_blocks.
+  MoeShape moe;
+  moe.d_model = std::cbrt(1e9 * 64.0 / 12.0);
+  moe.num_blocks = moe.d_model / 64.0;
+  moe.expansion_rate = 64.0;
+  moe.granularity = 16.0;
+  const TransformerShape shape = MoeTransformerShape(moe);
+  std::string why;
+  ASSERT_TRUE(shape.Check(&why)) << why;
+  EXPECT_EQ(shape.d_model % 128, 0);
+  EXPECT_EQ(shape.num_layers, std::llround(moe.num_blocks));  // 27
+  EXPECT_EQ(shape.active_experts, 16);
+  EXPECT_EQ(shape.num_experts, 64 * 16);
+  EXPECT_EQ(shape.expert_d_ff * 16, 4 * shape.d_model);  // a token's 16 experts make one dense FFN
+  EXPECT_EQ(shape.NumMoeLayers(), shape.num_layers);
+  // The layout's counts, written out: attention 4 d^2, E G experts of 2 d (4 d / G), per layer (biases and norms
+  // aside); the plan's shape rounds d and the layers, so the counts agree to a few percent.
+  const ParameterCounts counts = CountParameters(shape);
+  const double d = static_cast<double>(shape.d_model), layers = static_cast<double>(shape.num_layers);
+  EXPECT_NEAR(static_cast<double>(counts.attention + counts.mlp), (4.0 + 8.0 * 64.0) * d * d * layers,
+              0.001 * (4.0 + 8.0 * 64.0) * d * d * layers);
+  // Active, as Krajewski et al. count it (without the router): 12 d^2 per layer, a token's 16 experts being one FFN.
+  const double active = static_cast<double>(counts.active_non_embedding - counts.router);
+  EXPECT_NEAR(active, 12.0 * d * d * layers, 0.001 * 12.0 * d * d * layers);
+  // Against the plan's shape: d_model 1747 rounds to 1792 and 27.3 blocks to 27, 4% more parameters.
+  EXPECT_NEAR(static_cast<double>(counts.non_embedding - counts.router) / moe.TotalParams(), 1.0, 0.06);
+  EXPECT_NEAR(active / moe.ActiveParams(), 1.0, 0.06);
+  // A granularity of 1 and E 1 is a dense model.
+  moe.granularity = 1.0;
+  moe.expansion_rate = 1.0;
+  EXPECT_FALSE(MoeTransformerShape(moe).IsMoe());
+}
+
 TEST(RoutingLawTest, ClarkTable3RowsForRlrAndHash) {
   // Eq. 1 written out at N 1.3e9 and E 64 for RL-R (a -0.083, b -0.126, c 0.012, d 1.111, E_start 1.880,
   // E_max 469.982) and Hash (-0.087, -0.136, 0.012, 1.157, 4.175, 477.741).
