@@ -5,6 +5,8 @@
 #include <QChartView>
 #include <QCursor>
 #include <QGraphicsItem>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsTextItem>
 #include <QLogValueAxis>
 #include <QScatterSeries>
 #include <QToolTip>
@@ -66,12 +68,16 @@ void ChartsView::Rebuild(ChartKind kind) {
   QChart* chart = BuildChart(kind, inputs_);
   view->setChart(chart);  // the view owns the new chart and releases the old one
   delete old_chart;
-  // Cache every drawn item: when the slider moves only the budget marker's cache is redrawn.
+  // Cache the drawn items but the text: when the slider moves only the budget marker's cache is redrawn. Qt Charts
+  // lays its text out again after a rebuild (title, axis titles, tick labels, legend labels are QGraphicsTextItems
+  // whose QTextDocument repaints them), and a device-coordinate cache on those items kept a pixmap without the
+  // text: a chart rebuilt while shown lost every label until its tab was shown again (tests/gui/chart_redraw_test).
   QList<QGraphicsItem*> items = chart->childItems();
   while (!items.isEmpty()) {
     QGraphicsItem* item = items.takeLast();
-    item->setCacheMode(QGraphicsItem::DeviceCoordinateCache);
     items.append(item->childItems());
+    if (item->type() == QGraphicsTextItem::Type || item->type() == QGraphicsSimpleTextItem::Type) continue;
+    item->setCacheMode(QGraphicsItem::DeviceCoordinateCache);
   }
   ConnectHoverTips(chart);
 }

@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev
   python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest python3-matplotlib
-  xvfb
+  xvfb openbox
 )
 
 missing=()
