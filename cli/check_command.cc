@@ -271,45 +271,51 @@ int Check(const std::vector<std::string>& args) {
   const RunsTable table = LoadRunsOrBundled(runs_path, columns);
   const auto start = std::chrono::steady_clock::now();
 
-  MultiStartOptions fit_options = golden.fit_options;
-  fit_options.num_threads = num_threads;
-  ChinchillaFit fit;
-  {
-    ProgressBar bar("fitting");
-    fit = FitChinchilla(table, fit_options, golden.grid, [&bar](int done, int total) { bar.Update(done, total); });
-  }
   CheckContext context;
   context.golden_path = golden_path;
   context.golden = &golden;
   context.table = &table;
   context.data_hash = FormatRunsHash(table);
-  if (!fit.search.usable) {
-    const std::string message = "the refit is not usable: " + fit.search.status;
+  const auto fail = [&](const std::string& message) {
     context.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!junit_path.empty()) WriteFileAtomically(junit_path, JunitXml(context, nullptr, message));
     std::cerr << "scaleplan check: error: " << message << '\n';
     return kExitFitFailed;
-  }
-  std::optional<ChinchillaBootstrap> bootstrap;
-  if (check_intervals) {
-    BootstrapOptions bootstrap_options = *golden.bootstrap;
-    bootstrap_options.num_threads = num_threads;
-    ProgressBar bar("bootstrap");
-    bootstrap = BootstrapChinchilla(table, fit, bootstrap_options,
-                                    [&bar](int done, int total) { bar.Update(done, total); });
-    if (bootstrap->intervals.empty()) {
-      const std::string message = "no bootstrap resample converged";
-      if (!junit_path.empty()) WriteFileAtomically(junit_path, JunitXml(context, nullptr, message));
-      std::cerr << "scaleplan check: error: " << message << '\n';
-      return kExitFitFailed;
+  };
+  std::optional<Golden> now;
+  if (golden.law_name != "chinchilla") {
+    // Kaplan and IsoFLOP goldens: the law's own refit (fitting/golden.h), no intervals.
+    std::string refit_why;
+    {
+      ProgressBar bar("fitting");
+      now = RefitGolden(golden, table, num_threads, &refit_why);
     }
+    if (!now) return fail(refit_why);
+  } else {
+    MultiStartOptions fit_options = golden.fit_options;
+    fit_options.num_threads = num_threads;
+    ChinchillaFit fit;
+    {
+      ProgressBar bar("fitting");
+      fit = FitChinchilla(table, fit_options, golden.grid, [&bar](int done, int total) { bar.Update(done, total); });
+    }
+    if (!fit.search.usable) return fail("the refit is not usable: " + fit.search.status);
+    std::optional<ChinchillaBootstrap> bootstrap;
+    if (check_intervals) {
+      BootstrapOptions bootstrap_options = *golden.bootstrap;
+      bootstrap_options.num_threads = num_threads;
+      ProgressBar bar("bootstrap");
+      bootstrap = BootstrapChinchilla(table, fit, bootstrap_options,
+                                      [&bar](int done, int total) { bar.Update(done, total); });
+      if (bootstrap->intervals.empty()) return fail("no bootstrap resample converged");
+    }
+    std::vector<double> budgets;
+    for (const GoldenPrediction& prediction : golden.predictions) budgets.push_back(prediction.compute_flops);
+    now = MakeGoldenRecord(fit, table, bootstrap ? &*bootstrap : nullptr, budgets);
   }
-  std::vector<double> budgets;
-  for (const GoldenPrediction& prediction : golden.predictions) budgets.push_back(prediction.compute_flops);
-  const Golden now = MakeGoldenRecord(fit, table, bootstrap ? &*bootstrap : nullptr, budgets);
   GoldenComparison comparison;
   try {
-    comparison = CompareWithGolden(golden, now, tolerances, check_intervals);
+    comparison = CompareWithGolden(golden, *now, tolerances, check_intervals);
   } catch (const InputError& error) {
     throw UsageError(error.what());  // an --rtol name that matches nothing
   }

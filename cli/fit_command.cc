@@ -104,6 +104,8 @@ struct LawReport {
   std::function<Allocation(double)> allocate;
   double exponent_params = 0.0, exponent_tokens = 0.0;
   std::vector<std::pair<std::string, double>> parameters;  // the law's coefficients, for --group-by's table
+  // The golden record at some budgets (--save-golden) of the laws other than Chinchilla; empty when there is none.
+  std::function<Golden(const std::vector<double>&)> golden;
 };
 
 // Everything a law needs to be fitted.
@@ -227,6 +229,11 @@ LawReport ReportKaplan(const FitContext& context) {
   report.exponent_tokens = fit.law.ExponentTokens();
   report.parameters = {{"N_c", fit.law.n_c}, {"D_c", fit.law.d_c}, {"alpha_N", fit.law.alpha_n},
                        {"alpha_D", fit.law.alpha_d}};
+  if (fit.search.usable) {
+    report.golden = [fit, grid, table = &context.table](const std::vector<double>& budgets) {
+      return MakeKaplanGoldenRecord(fit, grid, *table, budgets);
+    };
+  }
   return report;
 }
 
@@ -304,6 +311,12 @@ LawReport ReportIsoFlop(const FitContext& context) {
   report.exponent_params = fit.exponent_params;
   report.exponent_tokens = fit.exponent_tokens;
   report.parameters = {{"k_N", fit.coeff_params}, {"k_D", fit.coeff_tokens}};
+  if (fit.usable && fit.has_frontier) {
+    report.golden = [fit, table = &context.table, tolerance = context.budget_tolerance,
+                     min_runs = context.min_budget_runs](const std::vector<double>& budgets) {
+      return MakeIsoFlopGoldenRecord(fit, *table, budgets, tolerance, min_runs);
+    };
+  }
   return report;
 }
 
@@ -896,7 +909,10 @@ int Fit(const std::vector<std::string>& args) {
                      "routing or moe, not '" + law_name + "'");
   }
   if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing" || law_name == "moe") {
-    if (!golden_path.empty()) throw UsageError("--save-golden records a Chinchilla fit, not --law " + law_name);
+    if (!golden_path.empty()) {
+      throw UsageError("--save-golden records chinchilla, kaplan and isoflop fits (what 'check' refits), not --law " +
+                       law_name + "; save the fit with --out");
+    }
     if (!(sparse_options.tokens_per_step >= 0) || !std::isfinite(sparse_options.tokens_per_step)) {
       throw UsageError("--tokens-per-step must be positive");
     }
@@ -925,6 +941,10 @@ int Fit(const std::vector<std::string>& args) {
   if (min_budget_runs < 3) throw UsageError("--min-budget-runs must be at least 3 (a parabola has 3 coefficients)");
   const std::vector<double> budgets = ParseBudgets(compute_text);
   if (law_name == "data-constrained") {
+    if (!golden_path.empty()) {
+      throw UsageError("--save-golden records chinchilla, kaplan and isoflop fits (what 'check' refits), not --law "
+                       "data-constrained; save the fit with --out");
+    }
     if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law data-constrained yet");
     return FitDataConstrainedLaw(runs_path, columns, unique_column, flags, output, out_path);
   }
@@ -947,6 +967,16 @@ int Fit(const std::vector<std::string>& args) {
   std::vector<LawReport> reports = FitLaws(context, law_name, budgets, &chinchilla_fit, &chinchilla_bootstrap);
 
   if (!out_path.empty() && reports.front().usable) WriteFileAtomically(out_path, reports.front().json.dump(2) + "\n");
+  if (!golden_path.empty() && law_name != "chinchilla" && reports.front().usable) {
+    if (!reports.front().golden) {
+      // An IsoFLOP fit without a loss frontier predicts no loss to check.
+      std::cerr << "scaleplan fit: error: --save-golden: the " << law_name
+                << " fit has no loss frontier to record (it needs minima at 3 or more budgets)\n";
+      return kExitFitFailed;
+    }
+    const std::vector<double> golden_budgets = vm["compute"].defaulted() ? DefaultGoldenBudgets() : budgets;
+    WriteFileAtomically(golden_path, GoldenToJson(reports.front().golden(golden_budgets)).dump(2) + "\n");
+  }
   if (!golden_path.empty() && chinchilla_fit.search.usable) {
     const std::vector<double> golden_budgets = vm["compute"].defaulted() ? DefaultGoldenBudgets() : budgets;
     const nlohmann::ordered_json golden = MakeGolden(

@@ -35,8 +35,7 @@ FitRanges RangesOfRuns(const RunsTable& table) {
   return ranges;
 }
 
-std::optional<std::string> ExtrapolationWarning(const FitRanges& ranges, const Allocation& allocation,
-                                                double factor) {
+std::optional<std::string> ExtrapolationWarning(const FitRanges& ranges, const Allocation& allocation, double factor) {
   std::vector<std::string> clauses;
   const double compute = allocation.compute_flops;
   if (compute > 0 && ranges.compute_max_flops > 0 && compute / ranges.compute_max_flops > factor) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <limits>
 
 #include "core/error.h"
@@ -136,6 +138,99 @@ const std::vector<double>& DefaultGoldenBudgets() {
   return budgets;
 }
 
+const std::vector<std::string>& GoldenParameterNames(const std::string& law_name) {
+  static const std::vector<std::string> kaplan = {"N_c",     "D_c",           "alpha_N",
+                                                  "alpha_D", "exponent_params", "exponent_tokens"};
+  static const std::vector<std::string> isoflop = {"coeff_params", "exponent_params", "coeff_tokens",
+                                                   "exponent_tokens", "frontier_E", "frontier_K", "frontier_gamma"};
+  static const std::vector<std::string> none;
+  if (law_name == "chinchilla") return ChinchillaIntervalNames();
+  if (law_name == "kaplan") return kaplan;
+  if (law_name == "isoflop") return isoflop;
+  return none;
+}
+
+namespace {
+
+// The common part of every law's golden: the predictions of `allocate` at `budgets`, the data and the law's name.
+Golden GoldenOf(const std::string& law_name, const std::vector<double>& values,
+                const std::function<Allocation(double)>& allocate, const RunsTable& table,
+                const std::vector<double>& budgets) {
+  Golden golden;
+  golden.law_name = law_name;
+  const std::vector<std::string>& names = GoldenParameterNames(law_name);
+  SCALEPLAN_CHECK(names.size() == values.size(), "one value per parameter");
+  for (size_t k = 0; k < names.size(); ++k) golden.parameters.emplace_back(names[k], values[k]);
+  for (const double flops : budgets) {
+    SCALEPLAN_CHECK(flops > 0 && std::isfinite(flops), "a budget must be positive and finite");
+    const Allocation allocation = allocate(flops);
+    GoldenPrediction prediction;
+    prediction.compute_flops = flops;
+    prediction.num_params = allocation.num_params;
+    prediction.num_tokens = allocation.num_tokens;
+    prediction.loss_nats = allocation.loss_nats;
+    golden.predictions.push_back(prediction);
+  }
+  golden.data_source = table.source;
+  golden.data_num_runs = static_cast<int>(table.runs.size());
+  golden.data_hash = FormatRunsHash(table);
+  return golden;
+}
+
+}  // namespace
+
+Golden MakeKaplanGoldenRecord(const KaplanFit& fit, const InitGrid& grid, const RunsTable& table,
+                              const std::vector<double>& budgets) {
+  SCALEPLAN_CHECK(fit.search.usable, "a golden records a usable fit");
+  const KaplanLaw& law = fit.law;
+  Golden golden = GoldenOf("kaplan",
+                           {law.n_c, law.d_c, law.alpha_n, law.alpha_d, law.ExponentParams(), law.ExponentTokens()},
+                           [&law](double c) { return law.ComputeOptimal(c); }, table, budgets);
+  golden.objective = fit.search.objective;
+  golden.fit_options = fit.options;
+  golden.grid = grid;
+  golden.grid_spec = FormatGrid(grid);
+  return golden;
+}
+
+Golden MakeIsoFlopGoldenRecord(const IsoFlopFit& fit, const RunsTable& table, const std::vector<double>& budgets,
+                               double budget_tolerance, int min_budget_runs) {
+  SCALEPLAN_CHECK(fit.usable && fit.has_frontier, "a golden records a usable IsoFLOP fit with a loss frontier");
+  Golden golden = GoldenOf("isoflop",
+                           {fit.coeff_params, fit.exponent_params, fit.coeff_tokens, fit.exponent_tokens,
+                            fit.frontier.E, fit.frontier.K, fit.frontier.gamma},
+                           [&fit](double c) { return fit.ComputeOptimal(c); }, table, budgets);
+  golden.has_objective = false;
+  golden.budget_tolerance = budget_tolerance;
+  golden.min_budget_runs = min_budget_runs;
+  golden.keep_extrapolated_minima = fit.keep_extrapolated;
+  return golden;
+}
+
+std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, int num_threads, std::string* why) {
+  std::vector<double> budgets;
+  for (const GoldenPrediction& prediction : golden.predictions) budgets.push_back(prediction.compute_flops);
+  if (golden.law_name == "kaplan") {
+    MultiStartOptions options = golden.fit_options;
+    options.num_threads = num_threads;
+    const KaplanFit fit = FitKaplan(table, options, golden.grid);
+    if (!fit.search.usable) {
+      *why = "the refit is not usable: " + fit.search.status;
+      return std::nullopt;
+    }
+    return MakeKaplanGoldenRecord(fit, golden.grid, table, budgets);
+  }
+  SCALEPLAN_CHECK(golden.law_name == "isoflop", "RefitGolden refits kaplan and isoflop goldens");
+  const auto groups = BudgetsWithAtLeast(GroupByBudget(table, golden.budget_tolerance),
+                                         static_cast<size_t>(golden.min_budget_runs));
+  const IsoFlopFit fit = FitIsoFlop(table, groups, nullptr, golden.keep_extrapolated_minima);
+  if (!fit.usable || !fit.has_frontier) {
+    *why = "the refit is not usable: " + (fit.usable ? fit.frontier_status : fit.status);
+    return std::nullopt;
+  }
+  return MakeIsoFlopGoldenRecord(fit, table, budgets, golden.budget_tolerance, golden.min_budget_runs);
+}
+
 ChinchillaLaw Golden::Law() const {
   ChinchillaLaw law;
   for (const auto& [name, value] : parameters) {
@@ -186,7 +281,7 @@ nlohmann::ordered_json GoldenToJson(const Golden& golden) {
   nlohmann::ordered_json parameters = nlohmann::ordered_json::object();
   for (const auto& [name, value] : golden.parameters) parameters[name] = value;
   out["parameters"] = parameters;
-  out["objective"] = golden.objective;
+  if (golden.has_objective) out["objective"] = golden.objective;
   if (!golden.intervals.empty()) {
     nlohmann::ordered_json intervals = nlohmann::ordered_json::object();
     for (const auto& [name, interval] : golden.intervals) intervals[name] = Pair(interval);
@@ -209,6 +304,12 @@ nlohmann::ordered_json GoldenToJson(const Golden& golden) {
   out["predictions"] = predictions;
   out["data"] = {{"source", golden.data_source}, {"num_runs", golden.data_num_runs}, {"hash", golden.data_hash}};
   nlohmann::ordered_json options;
+  if (golden.law_name == "isoflop") {
+    out["options"] = {{"budget_tolerance", golden.budget_tolerance},
+                      {"min_budget_runs", golden.min_budget_runs},
+                      {"keep_extrapolated_minima", golden.keep_extrapolated_minima}};
+    return out;
+  }
   options["huber_delta"] = golden.fit_options.huber_delta;
   options["grid"] = golden.grid_spec;
   options["starts"] = golden.fit_options.num_starts;
@@ -241,18 +342,29 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
   }
   Golden golden;
   golden.law_name = read.String(doc, "", "law");
-  if (golden.law_name != "chinchilla") {
-    read.Fail("law '" + golden.law_name + "' cannot be checked by this scaleplan (it checks: chinchilla)", &doc["law"]);
+  const std::vector<std::string>& names = GoldenParameterNames(golden.law_name);
+  if (names.empty()) {
+    read.Fail("law '" + golden.law_name + "' cannot be checked by this scaleplan (it checks: chinchilla, kaplan, "
+              "isoflop)",
+              &doc["law"]);
   }
+  const bool isoflop = golden.law_name == "isoflop";
   const Json& parameters = read.Object(doc, "", "parameters");
-  for (const std::string& name : ChinchillaIntervalNames()) {
-    golden.parameters.emplace_back(name, read.Positive(parameters, "parameters", name));
+  for (const std::string& name : names) {
+    // IsoFLOP's exponents and frontier floor may be any finite number; the other laws' parameters are positive.
+    const double value = isoflop ? read.Number(parameters, "parameters", name)
+                                 : read.Positive(parameters, "parameters", name);
+    golden.parameters.emplace_back(name, value);
   }
   std::string why;
-  if (!golden.Law().Check(&why)) read.Fail("not a usable law: " + why);
-  golden.objective = read.Number(doc, "", "objective");
-  if (!(golden.objective >= 0)) read.Fail("key 'objective' must not be negative", &doc["objective"]);
+  if (golden.law_name == "chinchilla" && !golden.Law().Check(&why)) read.Fail("not a usable law: " + why);
+  golden.has_objective = !isoflop;
+  if (golden.has_objective) {
+    golden.objective = read.Number(doc, "", "objective");
+    if (!(golden.objective >= 0)) read.Fail("key 'objective' must not be negative", &doc["objective"]);
+  }
   const bool with_intervals = doc.contains("intervals");
+  if (with_intervals && golden.law_name != "chinchilla") read.Fail("a " + golden.law_name + " golden has no intervals");
   if (with_intervals) {
     const Json& intervals = read.Object(doc, "", "intervals");
     for (const std::string& name : ChinchillaIntervalNames()) {
@@ -290,12 +402,21 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
     read.Fail("key 'data.hash' must be 16 lower-case hex digits", &data["hash"]);
   }
   const Json& options = read.Object(doc, "", "options");
+  if (isoflop) {
+    golden.budget_tolerance = read.Positive(options, "options", "budget_tolerance");
+    if (!(golden.budget_tolerance < 1)) read.Fail("key 'options.budget_tolerance' must lie in (0, 1)");
+    golden.min_budget_runs = static_cast<int>(read.Integer(options, "options", "min_budget_runs", 3));
+    golden.keep_extrapolated_minima = read.Bool(options, "options", "keep_extrapolated_minima");
+    return golden;
+  }
   golden.fit_options.huber_delta = read.Positive(options, "options", "huber_delta");
   golden.fit_options.num_starts = static_cast<int>(read.Integer(options, "options", "starts", 1));
   golden.fit_options.exhaustive = read.Bool(options, "options", "exhaustive");
   golden.grid_spec = read.String(options, "options", "grid");
   try {
-    golden.grid = ParseGridSpec(golden.grid_spec, ChinchillaModel::HoffmannGrid(), "options.grid");
+    golden.grid = ParseGridSpec(golden.grid_spec,
+                                golden.law_name == "kaplan" ? KaplanModel::DefaultGrid() : ChinchillaModel::HoffmannGrid(),
+                                "options.grid");
   } catch (const InputError& error) {
     read.Fail("key 'options.grid' is not a grid: " + error.message(), &options["grid"]);
   }
@@ -438,10 +559,12 @@ GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, cons
     add(golden.parameters[k].first, CheckKind::PARAMETER, golden.parameters[k].second, now.parameters[k].second,
         tolerances.params_rtol, {});
   }
-  add("objective", CheckKind::OBJECTIVE, golden.objective, now.objective, tolerances.params_rtol, {});
-  if (!result.data_hash_matches) {
-    result.checks.back().skipped = true;
-    result.checks.back().message = "not compared: the runs differ from the golden's";
+  if (golden.has_objective) {
+    add("objective", CheckKind::OBJECTIVE, golden.objective, now.objective, tolerances.params_rtol, {});
+    if (!result.data_hash_matches) {
+      result.checks.back().skipped = true;
+      result.checks.back().message = "not compared: the runs differ from the golden's";
+    }
   }
   for (size_t i = 0; i < golden.predictions.size(); ++i) {
     const GoldenPrediction& was = golden.predictions[i];

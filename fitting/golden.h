@@ -3,15 +3,21 @@
 //
 // Schema version 1, one JSON object:
 //   schema_version   1
-//   law              "chinchilla"
-//   parameters       {E, A, B, alpha, beta, exponent_params, exponent_tokens}
-//   objective        the Huber objective at the optimum
+//   law              "chinchilla", "kaplan" or "isoflop"
+//   parameters       chinchilla: {E, A, B, alpha, beta, exponent_params, exponent_tokens}
+//                    kaplan: {N_c, D_c, alpha_N, alpha_D, exponent_params, exponent_tokens}
+//                    isoflop: {coeff_params, exponent_params, coeff_tokens, exponent_tokens, frontier_E,
+//                              frontier_K, frontier_gamma} (a golden IsoFLOP fit has its loss frontier)
+//   objective        the Huber objective at the optimum (chinchilla, kaplan; IsoFLOP's fits are exact least
+//                    squares and record none)
 //   intervals        {E: [lower, upper], ..., exponent_tokens: [...]}          only when a bootstrap was run
 //   predictions      [{compute_flops, num_params, num_tokens, loss,            N_opt, D_opt and loss at each budget
 //                      intervals: {num_params: [lower, upper], num_tokens, loss}}]   (intervals: with a bootstrap)
 //   data             {source, num_runs, hash}                                  hash: HashRuns, 16 hex digits
 //   options          {huber_delta, grid, starts, exhaustive,                   what `check` refits with
 //                     bootstrap: {resamples, seed, confidence}}                 (bootstrap: when one was run)
+//                    isoflop: {budget_tolerance, min_budget_runs, keep_extrapolated_minima}
+// Kaplan and IsoFLOP goldens record no intervals.
 // Only what a user chooses on the command line is recorded as an option; the solver's internal settings are part
 // of the code that `check` guards.
 //
@@ -40,10 +46,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/budgets.h"
 #include "core/chinchilla_law.h"
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/isoflop_fit.h"
+#include "fitting/kaplan_fit.h"
 #include "fitting/multistart.h"
 
 namespace scaleplan {
@@ -65,9 +74,11 @@ struct GoldenPrediction {
 
 // A golden file in memory.
 struct Golden {
-  std::string law_name = "chinchilla";
-  // Values in ChinchillaIntervalNames() order: E, A, B, alpha, beta, exponent_params, exponent_tokens.
+  std::string law_name = "chinchilla";  // chinchilla, kaplan or isoflop
+  // Values in GoldenParameterNames(law_name) order; chinchilla: E, A, B, alpha, beta, exponent_params,
+  // exponent_tokens.
   std::vector<std::pair<std::string, double>> parameters;
+  bool has_objective = true;  // false for isoflop
   double objective = 0.0;
   std::vector<std::pair<std::string, Interval>> intervals;  // same names; empty without a bootstrap
   std::vector<GoldenPrediction> predictions;
@@ -80,9 +91,27 @@ struct Golden {
   std::string grid_spec;
   InitGrid grid;
   std::optional<BootstrapOptions> bootstrap;  // resamples, seed and confidence, when a bootstrap was run
+  // isoflop: how budgets are formed and which enter the exponent fit (fit's options of these names).
+  double budget_tolerance = kDefaultBudgetTolerance;
+  int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
+  bool keep_extrapolated_minima = false;
 
-  ChinchillaLaw Law() const;  // the parameters as a law
+  ChinchillaLaw Law() const;  // the parameters as a law (chinchilla)
 };
+
+// The parameters a golden of `law_name` records, in order (empty for a law goldens do not record).
+const std::vector<std::string>& GoldenParameterNames(const std::string& law_name);
+
+// Goldens of a Kaplan fit (its parameters, objective and predictions) and of an IsoFLOP fit (its power laws, loss
+// frontier and predictions; a precondition: fit.has_frontier), both without intervals.
+Golden MakeKaplanGoldenRecord(const KaplanFit& fit, const InitGrid& grid, const RunsTable& table,
+                              const std::vector<double>& budgets);
+Golden MakeIsoFlopGoldenRecord(const IsoFlopFit& fit, const RunsTable& table, const std::vector<double>& budgets,
+                               double budget_tolerance, int min_budget_runs);
+
+// `check` of a Kaplan or IsoFLOP golden: refits `table` with the golden's law and options and records it at the
+// golden's budgets. nullopt with *why when the refit is not usable (or, isoflop, has no loss frontier).
+std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, int num_threads, std::string* why);
 
 // The golden record of a usable fit of `table`, with the bootstrap's intervals when `bootstrap` is not null, and
 // predictions at `budgets` (FLOPs, each positive and finite).

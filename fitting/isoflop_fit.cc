@@ -258,4 +258,60 @@ IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std:
   return out;
 }
 
+IsoFlopValidation ValidateIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
+                                  double holdout_above_flops, bool keep_extrapolated) {
+  IsoFlopValidation out;
+  // Each budget's own minimum, as the full fit finds it (its compute too).
+  const IsoFlopFit own = FitIsoFlop(table, groups, nullptr, keep_extrapolated);
+  std::vector<size_t> order(groups.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&own](size_t x, size_t y) {
+    return own.budgets[x].compute_flops < own.budgets[y].compute_flops;
+  });
+  double sum_params = 0.0, sum_loss = 0.0;
+  for (const size_t k : order) {
+    const IsoFlopBudget& held = own.budgets[k];
+    if (holdout_above_flops > 0 && !(held.compute_flops > holdout_above_flops)) continue;
+    IsoFlopValidationFold fold;
+    fold.compute_flops = held.compute_flops;
+    fold.num_runs = held.num_runs;
+    std::vector<std::vector<size_t>> train;
+    double train_max = 0.0;
+    for (size_t j = 0; j < groups.size(); ++j) {
+      const bool trains = holdout_above_flops > 0 ? own.budgets[j].compute_flops <= holdout_above_flops : j != k;
+      if (!trains) continue;
+      train.push_back(groups[j]);
+      train_max = std::max(train_max, own.budgets[j].compute_flops);
+    }
+    const IsoFlopFit fit = FitIsoFlop(table, train, nullptr, keep_extrapolated);
+    fold.num_budgets_trained = fit.num_budgets_used;
+    fold.extrapolation_factor = train_max > 0 ? held.compute_flops / train_max : 0.0;
+    if (!held.usable || (!keep_extrapolated && !held.minimum_inside)) {
+      fold.status = "the held-out budget has no usable minimum of its own (" + held.note + ")";
+    } else if (!fit.usable) {
+      fold.status = "the other budgets give no fit: " + fit.status;
+    } else {
+      const Allocation predicted = fit.ComputeOptimal(held.compute_flops);
+      fold.usable = true;
+      fold.status = "predicted";
+      fold.num_params_observed = held.num_params_opt;
+      fold.num_params_predicted = predicted.num_params;
+      fold.loss_observed = held.loss_at_opt;
+      fold.loss_predicted = predicted.loss_nats;
+      fold.log_error_params = std::log(predicted.num_params / held.num_params_opt);
+      sum_params += fold.log_error_params * fold.log_error_params;
+      ++out.num_usable;
+      if (std::isfinite(predicted.loss_nats)) {
+        fold.error_loss_nats = predicted.loss_nats - held.loss_at_opt;
+        sum_loss += fold.error_loss_nats * fold.error_loss_nats;
+        ++out.num_loss_predictions;
+      }
+    }
+    out.folds.push_back(fold);
+  }
+  if (out.num_usable > 0) out.rmse_log_params = std::sqrt(sum_params / out.num_usable);
+  if (out.num_loss_predictions > 0) out.rmse_loss_nats = std::sqrt(sum_loss / out.num_loss_predictions);
+  return out;
+}
+
 }  // namespace scaleplan

@@ -81,6 +81,36 @@ IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std:
                                   const BootstrapOptions& options, const ProgressCallback& progress = nullptr,
                                   bool keep_extrapolated = false);
 
+// Extrapolation validation of Approach 2 (`validate --law isoflop`): the IsoFLOP fit of the other budgets predicts
+// a held-out budget's N_opt (k_N C^a) and minimum loss (the frontier E + K C^-gamma at its compute), compared with
+// that budget's own parabola minimum. Leave-one-budget-out (holdout_above_flops = 0): each budget in turn is held
+// out; hold-out: every budget above holdout_above_flops is predicted by the fit of the budgets at or below it.
+struct IsoFlopValidationFold {
+  double compute_flops = 0.0;  // the held-out budget (geometric mean of its runs' compute)
+  int num_runs = 0;
+  int num_budgets_trained = 0;      // budgets used in the predicting fit
+  double extrapolation_factor = 0.0;  // compute_flops / the largest budget trained on
+  bool usable = false;              // both the held-out minimum and the prediction exist
+  std::string status;               // why not usable
+  double num_params_observed = 0.0, num_params_predicted = 0.0;  // N_opt: the budget's own minimum, k_N C^a
+  double loss_observed = 0.0, loss_predicted = 0.0;  // minimum loss: the parabola's, the frontier's (NaN: none)
+  double log_error_params = 0.0;  // log(N_predicted / N_observed)
+  double error_loss_nats = 0.0;   // loss_predicted - loss_observed (0 without a frontier)
+};
+
+struct IsoFlopValidation {
+  std::vector<IsoFlopValidationFold> folds;  // in ascending compute
+  int num_usable = 0;
+  double rmse_log_params = 0.0;  // over the usable folds
+  double rmse_loss_nats = 0.0;   // over the usable folds with a loss prediction
+  int num_loss_predictions = 0;
+};
+
+// `groups` as for FitIsoFlop. A held-out budget whose own parabola has no usable minimum (or, unless
+// `keep_extrapolated`, a minimum outside its sampled sizes) is a fold without a verdict (usable = false).
+IsoFlopValidation ValidateIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
+                                  double holdout_above_flops, bool keep_extrapolated = false);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_FITTING_ISOFLOP_FIT_H_
