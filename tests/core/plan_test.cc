@@ -1,0 +1,138 @@
+// The plan pipeline (core/plan.h) against closed forms computed here from the law's coefficients.
+#include "core/plan.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "core/bundled_data.h"
+#include "core/error.h"
+#include "core/statistics.h"
+
+namespace scaleplan {
+namespace {
+
+// Hoffmann et al. 2022's published law, with the range of the bundled runs it was fitted on.
+PlanLaw HoffmannLaw() {
+  PlanLaw law;
+  law.saved.law = FindPublishedLaw("hoffmann")->law;
+  law.saved.description = "hoffmann";
+  law.saved.compute_max = 1.3e22;
+  law.data_constrained.base = law.saved.law;
+  return law;
+}
+
+PlanRequest Budget(double compute_flops) {
+  PlanRequest request;
+  request.mode = PlanMode::COMPUTE_OPTIMAL;
+  request.compute_flops = compute_flops;
+  return request;
+}
+
+TEST(MakePlan, ABudgetGivesTheClosedFormAllocation) {
+  const PlanLaw law = HoffmannLaw();
+  const ChinchillaLaw& l = law.saved.law;
+  const double c = 5.76e23;
+  // Hoffmann et al. eq. 4: N_opt = G (C/6)^(beta/(alpha+beta)), G = (alpha A / (beta B))^(1/(alpha+beta)).
+  const double g = std::pow(l.alpha * l.A / (l.beta * l.B), 1.0 / (l.alpha + l.beta));
+  const double n = g * std::pow(c / 6.0, l.beta / (l.alpha + l.beta));
+  const double d = c / (6.0 * n);
+  const Plan plan = MakePlan(law, Budget(c));
+  EXPECT_EQ(plan.mode, "compute-optimal");
+  EXPECT_NEAR(plan.allocation.num_params / n, 1.0, 1e-12);
+  EXPECT_NEAR(plan.allocation.num_tokens / d, 1.0, 1e-12);
+  EXPECT_NEAR(plan.allocation.loss_nats, l.E + l.A / std::pow(n, l.alpha) + l.B / std::pow(d, l.beta), 1e-12);
+  EXPECT_EQ(plan.budget_flops, c);
+  ASSERT_TRUE(plan.hyperparams.has_value());
+  EXPECT_FALSE(plan.hardware.has_value());
+  EXPECT_FALSE(plan.frontier.has_value());
+  // 5.76e23 is 44x the largest fitted run: said once.
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_EQ(plan.warnings[0].rfind("extrapolates 44.3x", 0), 0u) << plan.warnings[0];
+}
+
+TEST(MakePlan, AnInferenceDemandAsksTwoQuestionsOfABudget) {
+  const PlanLaw law = HoffmannLaw();
+  PlanRequest aware = Budget(1e24);
+  aware.options.inference_tokens = 1e15;
+  PlanRequest within = aware;
+  within.mode = PlanMode::WITHIN_BUDGET;
+  const Plan a = MakePlan(law, aware), w = MakePlan(law, within);
+  const Plan optimal = MakePlan(law, Budget(1e24));
+  EXPECT_EQ(a.mode, "inference-aware");
+  EXPECT_EQ(w.mode, "within-budget");
+  // The inference-aware row keeps the budget's loss and trains past the budget; the other trains on the budget.
+  EXPECT_NEAR(a.allocation.loss_nats, optimal.allocation.loss_nats, 1e-9);
+  EXPECT_GT(a.allocation.compute_flops, 1e24);
+  EXPECT_LE(w.allocation.compute_flops, 1e24);
+  EXPECT_NEAR(w.allocation.compute_flops / 1e24, 1.0, 1e-6);
+  EXPECT_GT(w.allocation.loss_nats, a.allocation.loss_nats);
+  EXPECT_LT(w.inference->cost.total_flops, a.inference->cost.total_flops);
+  // Without inference tokens the second question does not exist.
+  PlanRequest bare = Budget(1e24);
+  bare.mode = PlanMode::WITHIN_BUDGET;
+  EXPECT_THROW(MakePlan(law, bare), UsageError);
+}
+
+TEST(MakePlan, ATargetLossAtOrBelowTheFloorIsRefused) {
+  const PlanLaw law = HoffmannLaw();
+  PlanRequest request;
+  request.mode = PlanMode::TARGET_LOSS;
+  request.loss_target = law.saved.law.E;
+  EXPECT_THROW(MakePlan(law, request), UsageError);
+  request.loss_target = law.saved.law.E + 0.2;
+  const Plan plan = MakePlan(law, request);
+  EXPECT_NEAR(plan.allocation.loss_nats, request.loss_target, 1e-9);
+}
+
+TEST(MakePlan, AGivenMfuTimesTheRunAsSixNDOverTheClusterRate) {
+  const PlanLaw law = HoffmannLaw();
+  PlanRequest request = Budget(1e23);
+  request.options.accelerator = BundledHardwareCatalogue().Find("H100-SXM");
+  request.options.mfu_given = true;
+  request.options.training.mfu = 0.4;
+  request.options.training.num_accelerators = 1024;
+  const Plan plan = MakePlan(law, request);
+  ASSERT_TRUE(plan.hardware.has_value());
+  EXPECT_FALSE(plan.frontier.has_value());
+  const double peak = request.options.accelerator->DenseFlopsPerSecond(NumericType::BF16);
+  EXPECT_NEAR(plan.hardware->time.days, 1e23 / (1024 * peak * 0.4) / 86400.0, 1e-9);
+  // The count that finishes in 90 days at that rate, by hand.
+  EXPECT_EQ(plan.hardware->devices_for_reference_days,
+            static_cast<std::int64_t>(std::ceil(1e23 / (peak * 0.4 * 90 * 86400.0))));
+}
+
+TEST(MakePlan, WithoutAnMfuADeviceWithInterconnectFiguresGetsTheLayoutSearch) {
+  const PlanLaw law = HoffmannLaw();
+  PlanRequest request = Budget(1e24);
+  request.options.accelerator = BundledHardwareCatalogue().Find("H100-SXM");
+  const Plan plan = MakePlan(law, request);
+  ASSERT_TRUE(plan.frontier.has_value());
+  EXPECT_FALSE(plan.hardware.has_value());
+  ASSERT_NE(plan.frontier->Best(), nullptr);
+  // The search lays out the plan's own tokens and the hyper-parameter law's batch.
+  EXPECT_GT(plan.frontier->Best()->mfu, 0.2);
+  EXPECT_LT(plan.frontier->Best()->mfu, 0.7);
+  EXPECT_EQ(PlanToJson(plan, law, request.options)["interconnect_source"], "catalogue");
+}
+
+TEST(MakePlan, IntervalsArePercentilesOfThePlanUnderEachResampledLaw) {
+  PlanLaw law = HoffmannLaw();
+  std::vector<double> n_opt;
+  for (int i = 0; i < 21; ++i) {
+    ChinchillaLaw sample = law.saved.law;
+    sample.alpha *= 0.95 + 0.005 * i;
+    law.saved.bootstrap_laws.push_back(sample);
+    n_opt.push_back(sample.ComputeOptimal(1e23).num_params);
+  }
+  law.saved.confidence = 0.9;
+  const Plan plan = MakePlan(law, Budget(1e23));
+  ASSERT_TRUE(plan.intervals.has_value());
+  const auto [lower, upper] = PercentileInterval(n_opt, 0.9);
+  EXPECT_DOUBLE_EQ(plan.intervals->num_params.lower, lower);
+  EXPECT_DOUBLE_EQ(plan.intervals->num_params.upper, upper);
+  EXPECT_EQ(plan.intervals->num_laws, 21);
+}
+
+}  // namespace
+}  // namespace scaleplan
