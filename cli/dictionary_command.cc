@@ -139,8 +139,10 @@ Json LawJson(const DictionaryLaws& laws) {
 Json CostsJson(const DictionaryCosts& c, bool subject_known) {
   Json out;
   out["kernels"] = DictionaryKernelsName(c.kernels);
-  out["num_latents"] = c.num_latents;
-  out["k"] = c.k;
+  // Counts are written as integers: the optimum n is continuous in the law, the dictionary has a whole number of
+  // latents (the other numbers are the optimum's; rounding moves them by under 1e-5 relative).
+  out["num_latents"] = std::llround(c.num_latents);
+  out["k"] = std::llround(c.k);
   out["num_tokens"] = c.num_tokens;
   out["compute_flops"] = c.compute_flops;
   out["harvest_flops"] = subject_known ? Json(c.harvest_flops) : Json(nullptr);
@@ -158,7 +160,7 @@ Json CostsJson(const DictionaryCosts& c, bool subject_known) {
   out["price_usd_per_hour"] = c.price_usd_per_hour;
   out["flops_per_token"] = c.flops_per_token;
   out["harvest_flops_per_token"] = c.harvest_flops_per_token;
-  out["aux_latents"] = c.aux_latents;
+  out["aux_latents"] = std::llround(c.aux_latents);
   out["num_params"] = c.memory.num_params;
   out["optimizer_bytes_per_step"] = c.optimizer_bytes_per_step;
   out["harvest_storage_bytes"] = c.harvest_storage_bytes;
@@ -179,7 +181,7 @@ Json PlanJson(const DictionaryPlan& plan, const DictionaryRequest& request, cons
   out["prior"] = plan.prior;
   out["reachable"] = plan.reachable;
   out["status"] = plan.status;
-  out["d_model"] = request.d_model;
+  out["d_model"] = std::llround(request.d_model);
   const bool hours = plan.goal == DictionaryGoal::DEVICE_HOURS ||
                      (plan.goal == DictionaryGoal::LATENTS && request.device_hours > 0.0);
   out["budget"] = plan.budget;

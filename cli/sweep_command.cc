@@ -574,8 +574,8 @@ void CostCells(const Cells& cells, const DictionaryCosts& c, bool reachable, boo
       cells.Missing(name, line, prefix);
     }
   };
-  number("num_latents", c.num_latents);
-  number("k", c.k);
+  integer("num_latents", std::llround(c.num_latents));  // counts are integers
+  integer("k", std::llround(c.k));
   number("num_tokens", c.num_tokens);
   number("compute_flops", c.compute_flops);
   number("harvest_flops", subject_known ? c.harvest_flops : kMissing);
@@ -593,7 +593,7 @@ void CostCells(const Cells& cells, const DictionaryCosts& c, bool reachable, boo
   number("price_usd_per_hour", c.price_usd_per_hour);
   number("flops_per_token", c.flops_per_token);
   number("harvest_flops_per_token", c.harvest_flops_per_token);
-  number("aux_latents", c.aux_latents);
+  integer("aux_latents", std::llround(c.aux_latents));
   number("num_params", c.memory.num_params);
   number("optimizer_bytes_per_step", c.optimizer_bytes_per_step);
   number("harvest_storage_bytes", c.harvest_storage_bytes);
@@ -608,7 +608,7 @@ void CostCells(const Cells& cells, const DictionaryCosts& c, bool reachable, boo
 void DictionaryCells(const Cells& cells, const DictionaryRequest& request, const DictionaryPlan& plan,
                      std::string_view accelerator_cell, std::string_view mfu_cell, std::string* line) {
   cells.Begin(line);
-  cells.Number("d_model", request.d_model, line);
+  cells.Integer("d_model", std::llround(request.d_model), line);
   cells.Number("budget", request.compute_flops, line);
   cells.Number("subject_params", request.subject.num_params, line);
   cells.Text("accelerator", accelerator_cell, line);

@@ -740,10 +740,21 @@ DictionaryPlan PlanDictionary(const DictionaryRequest& request) {
   }
   plan.reachable = true;
   plan.status = "ok";
-  const double n = chosen->num_latents, k = chosen->k, tokens = chosen->num_tokens;
-  if (request.goal == DictionaryGoal::TARGET_LOSS || request.goal == DictionaryGoal::LATENTS) {
-    plan.budget = chosen->budget;
+  // A dictionary has a whole number of latents. On a budget the optimum is rounded down and trains on the tokens
+  // that spend the budget exactly (a fraction of a latent fewer, so slightly more tokens); for a target loss it is
+  // rounded up (the target is still reached) on the tokens the law asked for, T_conv(n) when converged. A fixed n is
+  // the user's.
+  double n = chosen->num_latents, tokens = chosen->num_tokens;
+  const double k = chosen->k;
+  if (request.goal == DictionaryGoal::COMPUTE || request.goal == DictionaryGoal::DEVICE_HOURS) {
+    n = std::max(std::floor(n + 1e-9), k + 1.0);
+    tokens = plan.budget / cost_for(k)(n);
+  } else if (request.goal == DictionaryGoal::TARGET_LOSS) {
+    n = std::ceil(n - 1e-9);
+    if (!laws.has_token_term) tokens = laws.ConvergenceTokens(n);
   }
+  if (request.goal == DictionaryGoal::TARGET_LOSS) plan.budget = tokens * cost_for(k)(n);
+  if (request.goal == DictionaryGoal::LATENTS) plan.budget = chosen->budget;
   plan.sparse = CostDictionary(request, DictionaryKernels::SPARSE, n, k, tokens);
   plan.dense = CostDictionary(request, DictionaryKernels::DENSE, n, k, tokens);
   plan.convergence_tokens = laws.ConvergenceTokens(n);

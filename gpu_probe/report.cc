@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/units.h"
+
 namespace scaleplan::probe {
 namespace {
 
@@ -63,12 +65,20 @@ std::string FormatProbeTable(const HardwareProfile& profile, const std::vector<s
                               kernel.name == "scatter_add" || kernel.name == "triad";
     const bool in_cache = memory_bound && kernel.working_set_bytes < in_cache_limit;
     any_in_cache = any_in_cache || in_cache;
-    std::snprintf(line, sizeof(line), "%-15s %-5s %6s %5s %7s %4s %10.3f %10.3f %9.1f %8.1f %7.2f %5.0f%%%s\n",
+    // The n column is the dictionary's latents; the calibration kernels keep their size (FMAs, array elements) in
+    // the same field, which is shown after the row in its own words instead.
+    const bool calibration = kernel.name == "fma_peak" || kernel.name == "triad";
+    std::snprintf(line, sizeof(line), "%-15s %-5s %6s %5s %7s %4s %10.3f %10.3f %9.1f %8.1f %7.2f %5.0f%%%s",
                   kernel.name.c_str(), kernel.dtype.c_str(), Shape(kernel.batch).c_str(), Shape(kernel.d).c_str(),
-                  Shape(kernel.n).c_str(), Shape(kernel.k).c_str(), kernel.seconds_median * 1e3,
+                  calibration ? "-" : Shape(kernel.n).c_str(), Shape(kernel.k).c_str(), kernel.seconds_median * 1e3,
                   kernel.seconds_best * 1e3, kernel.flops_per_second / 1e9, kernel.bytes_per_second / 1e9,
                   kernel.arithmetic_intensity, 100.0 * kernel.roofline_fraction, in_cache ? " *" : "");
     out << line;
+    if (calibration && kernel.n > 0) {
+      out << "  (" << FormatQuantity(static_cast<double>(kernel.n))
+          << (kernel.name == "triad" ? " elements per array)" : " FMA operations)");
+    }
+    out << '\n';
   }
   if (any_in_cache) out << "* working set under 4x the last-level cache: partly served from cache\n";
   if (!notes.empty()) {

@@ -116,6 +116,13 @@ TEST(SweepDictionaryCli, RowsFollowTheCostFormulas) {
     std::map<std::string, double> row;
     for (size_t j = 0; j < header.size(); ++j) row[header[j]] = std::strtod(cells[j].c_str(), nullptr);
     ASSERT_EQ(cells[6], "true") << "reachable: " << lines[i];
+    // Counts are written as integers (digits only), not 71787.797... or 32768.0.
+    for (size_t j = 0; j < header.size(); ++j) {
+      if (header[j] == "d_model" || header[j] == "num_latents" || header[j] == "k" || header[j] == "aux_latents" ||
+          header[j] == "devices" || header[j] == "dense_num_latents") {
+        EXPECT_EQ(cells[j].find_first_not_of("0123456789"), std::string::npos) << header[j] << ": " << cells[j];
+      }
+    }
     const double d = row["d_model"], n = row["num_latents"], k = row["k"], aux = row["aux_latents"];
     const double tokens = row["num_tokens"];
     EXPECT_NEAR(row["flops_per_token"] / (2 * d * n + 8 * d * k + 8 * d * aux), 1.0, 1e-12) << lines[i];

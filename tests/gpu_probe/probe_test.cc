@@ -6,6 +6,7 @@
 
 #include "gpu_probe/cpu_backend.h"
 #include "gpu_probe/host_info.h"
+#include "gpu_probe/report.h"
 
 namespace scaleplan::probe {
 namespace {
@@ -141,6 +142,34 @@ TEST(HostInfoTest, ReportsTheOpenblasCoretypeVariableOnlyWhenSet) {
   EXPECT_FALSE(free.openblas_coretype.has_value());
   EXPECT_EQ(forced.threads, 3);
   EXPECT_FALSE(forced.blas_corename.empty());
+}
+
+}  // namespace
+}  // namespace scaleplan::probe
+
+namespace scaleplan::probe {
+namespace {
+
+// The n column holds latents; the calibration kernels' sizes (elements, FMAs) are said in words after their row.
+TEST(ProbeTableTest, TheLatentsColumnHoldsNoElementCounts) {
+  HardwareProfile profile;
+  profile.backend = "cpu";
+  KernelMeasurement triad;
+  triad.name = "triad";
+  triad.n = 44739242;
+  KernelMeasurement gemm;
+  gemm.name = "encoder_gemm";
+  gemm.batch = 256;
+  gemm.d = 768;
+  gemm.n = 16384;
+  profile.kernels = {triad, gemm};
+  const std::string table = FormatProbeTable(profile, {});
+  const size_t triad_row = table.find("\ntriad ");
+  ASSERT_NE(triad_row, std::string::npos) << table;
+  const std::string row = table.substr(triad_row + 1, table.find('\n', triad_row + 1) - triad_row - 1);
+  EXPECT_EQ(row.find("44739242"), std::string::npos) << row;
+  EXPECT_NE(row.find("(44.7M elements per array)"), std::string::npos) << row;
+  EXPECT_NE(table.find(" 16384 "), std::string::npos) << table;  // a dictionary kernel keeps its n
 }
 
 }  // namespace
