@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "core/error.h"
 #include "core/json_input.h"
+#include "core/units.h"
 
 namespace scaleplan {
 
@@ -62,6 +64,17 @@ nlohmann::ordered_json DataToJson(const RunsTable& table) {
   const nlohmann::ordered_json ranges = RangesToJson(RangesOfRuns(table));
   for (auto it = ranges.begin(); it != ranges.end(); ++it) out[it.key()] = it.value();
   return out;
+}
+
+std::vector<std::string> BudgetExtrapolationWarnings(const FitRanges& ranges,
+                                                     const std::function<Allocation(double)>& allocate,
+                                                     const std::vector<double>& budgets) {
+  std::vector<std::string> warnings;
+  for (double c : budgets) {
+    const std::optional<std::string> warning = ExtrapolationWarning(ranges, allocate(c));
+    if (warning) warnings.push_back("at " + FormatScientific(c) + " FLOPs: " + *warning);
+  }
+  return warnings;
 }
 
 nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,

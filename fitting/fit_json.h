@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/chinchilla_law.h"
+#include "core/extrapolation.h"
 #include "core/runs_table.h"
 #include "core/saved_law.h"
 #include "fitting/chinchilla_fit.h"
@@ -64,6 +65,12 @@ inline constexpr double kDefaultAllocationBudgetFlops = 5.76e23;
 // ("allocations": compute_flops, num_params, num_tokens, tokens_per_param, loss or null when not finite).
 nlohmann::ordered_json AllocationsToJson(const std::function<Allocation(double)>& allocate,
                                          const std::vector<double>& budgets);
+
+// The extrapolation warning (core/extrapolation.h) of each budget whose allocation lies beyond the fitted runs,
+// worded "at 5.76e+23 FLOPs: extrapolates 44.5x ...", as `fit` adds them to a usable law's warnings.
+std::vector<std::string> BudgetExtrapolationWarnings(const FitRanges& ranges,
+                                                     const std::function<Allocation(double)>& allocate,
+                                                     const std::vector<double>& budgets);
 
 // The saved fit's `data` object: source, number of runs, hash, notes, and the minimum and maximum of C, N and D.
 nlohmann::ordered_json DataToJson(const RunsTable& table);

@@ -223,4 +223,65 @@ LeaveOneBudgetOutResult LeaveOneBudgetOut(const RunsTable& table, const LawFitte
   return result;
 }
 
+namespace {
+
+nlohmann::ordered_json StatsToJson(const ExtrapolationStats& stats) {
+  return {{"num_train", stats.num_train},
+          {"num_heldout", stats.num_heldout},
+          {"train_compute_max_flops", stats.train_compute_max_flops},
+          {"heldout_compute_min_flops", stats.heldout_compute_min_flops},
+          {"heldout_compute_max_flops", stats.heldout_compute_max_flops},
+          {"extrapolation_factor", stats.extrapolation_factor},
+          {"rmse_log", stats.rmse_log},
+          {"bias_log", stats.bias_log},
+          {"max_abs_log", stats.max_abs_log},
+          {"rmse_nats", stats.rmse_nats},
+          {"bias_nats", stats.bias_nats},
+          {"max_abs_nats", stats.max_abs_nats},
+          {"train_rmse_log", stats.train_rmse_log}};
+}
+
+nlohmann::ordered_json FoldToJson(const ValidationFold& fold) {
+  nlohmann::ordered_json out;
+  out["label"] = fold.label;
+  if (fold.budget_flops > 0) out["budget_flops"] = fold.budget_flops;
+  out["usable"] = fold.usable;
+  out["status"] = fold.status;
+  out.update(StatsToJson(fold.stats));
+  return out;
+}
+
+nlohmann::ordered_json ValidationHead(const RunsTable& table, const std::string& law_name, const char* mode) {
+  nlohmann::ordered_json json;
+  json["law"] = law_name;
+  json["mode"] = mode;
+  json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", FormatRunsHash(table)},
+                  {"notes", table.notes}};
+  return json;
+}
+
+}  // namespace
+
+nlohmann::ordered_json HoldOutToJson(const RunsTable& table, const std::string& law_name, double compute_threshold_flops,
+                                     const ValidationFold& fold) {
+  nlohmann::ordered_json json = ValidationHead(table, law_name, "holdout");
+  json["holdout_above_flops"] = compute_threshold_flops;
+  json["folds"] = nlohmann::ordered_json::array({FoldToJson(fold)});
+  return json;
+}
+
+nlohmann::ordered_json LeaveOneBudgetOutToJson(const RunsTable& table, const std::string& law_name,
+                                               const ValidationOptions& options, const LeaveOneBudgetOutResult& result) {
+  nlohmann::ordered_json json = ValidationHead(table, law_name, "leave_one_budget_out");
+  json["budget_tolerance"] = options.budget_tolerance;
+  json["min_budget_runs"] = options.min_budget_runs;
+  json["num_groups"] = result.num_groups;
+  json["num_runs_never_heldout"] = result.num_runs_never_heldout;
+  nlohmann::ordered_json folds = nlohmann::ordered_json::array();
+  for (const ValidationFold& fold : result.folds) folds.push_back(FoldToJson(fold));
+  json["folds"] = folds;
+  json["pooled"] = StatsToJson(result.pooled);
+  return json;
+}
+
 }  // namespace scaleplan

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/budgets.h"
 #include "core/runs_table.h"
 #include "fitting/multistart.h"
@@ -106,6 +108,15 @@ using FoldProgress = std::function<void(int, int)>;
 LeaveOneBudgetOutResult LeaveOneBudgetOut(const RunsTable& table, const LawFitter& fitter,
                                           const ValidationOptions& options = {},
                                           const FoldProgress& progress = nullptr);
+
+// `validate --format json` (and the Python module's validate()): the law, the mode, the data (source, num_runs,
+// hash, notes), then for a hold-out holdout_above_flops, for leave-one-budget-out budget_tolerance, min_budget_runs,
+// num_groups and num_runs_never_heldout; the folds (label, budget_flops when a budget, usable, status and the
+// statistics under ExtrapolationStats' names), and for leave-one-budget-out the pooled statistics.
+nlohmann::ordered_json HoldOutToJson(const RunsTable& table, const std::string& law_name, double compute_threshold_flops,
+                                     const ValidationFold& fold);
+nlohmann::ordered_json LeaveOneBudgetOutToJson(const RunsTable& table, const std::string& law_name,
+                                               const ValidationOptions& options, const LeaveOneBudgetOutResult& result);
 
 }  // namespace scaleplan
 

@@ -26,7 +26,11 @@ class UsageError : public std::runtime_error {
 void BindErrors(pybind11::module_& module);
 void BindRuns(pybind11::module_& module);   // runs_bindings.cc
 void BindFits(pybind11::module_& module);   // fit_bindings.cc
-void BindTools(pybind11::module_& module);  // tools_bindings.cc
+void BindTools(pybind11::module_& module);  // tools_bindings.cc: validate
+
+// The fit options checked (UsageError) and the start grid: `default_grid` with the axes `grid_spec` overrides
+// ("alpha=0:2:0.25,e=-1:1:0.5", the command line's --grid), as the command line resolves them.
+InitGrid ResolveGrid(const MultiStartOptions& options, const std::string& grid_spec, const InitGrid& default_grid);
 
 // A Python progress callback called as callback(stage, done, total) from the library's worker threads while the
 // GIL is released: each call takes the GIL. The first exception the callback raises stops further calls and is

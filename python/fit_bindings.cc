@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "core/budgets.h"
 #include "core/chinchilla_law.h"
 #include "core/error.h"
+#include "core/extrapolation.h"
 #include "core/file.h"
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
@@ -50,17 +52,6 @@ struct FitOutcome {
   std::optional<ChinchillaLaw> chinchilla;
 };
 
-InitGrid ResolveGrid(const FitRequest& request, const InitGrid& default_grid) {
-  std::string why;
-  if (!request.options.Check(&why)) throw UsageError(why);
-  if (request.grid_spec.empty()) return default_grid;
-  try {
-    return ParseGridSpec(request.grid_spec, default_grid, "--grid");
-  } catch (const InputError& error) {
-    throw UsageError(error.what());  // a bad argument, not bad data
-  }
-}
-
 void CheckRequest(const FitRequest& request) {
   const std::vector<std::string> known = {"chinchilla", "kaplan", "isoflop"};
   if (std::find(known.begin(), known.end(), request.law) == known.end()) {
@@ -88,9 +79,20 @@ void CheckRequest(const FitRequest& request) {
   }
 }
 
+// As cli/fit_command.cc FitLaws: a usable law's allocation at each budget, and a warning for each budget beyond the
+// fitted runs.
+void AddAllocations(const RunsTable& table, bool usable, const std::function<Allocation(double)>& allocate,
+                    const std::vector<double>& budgets, nlohmann::ordered_json* json) {
+  (*json)["allocations"] = usable ? AllocationsToJson(allocate, budgets) : nlohmann::ordered_json::array();
+  if (!usable) return;
+  for (std::string& warning : BudgetExtrapolationWarnings(RangesOfRuns(table), allocate, budgets)) {
+    (*json)["warnings"].push_back(std::move(warning));
+  }
+}
+
 // As cli/fit_command.cc ReportChinchilla, without the table.
 FitOutcome FitChinchillaLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
-  const InitGrid grid = ResolveGrid(request, ChinchillaModel::HoffmannGrid());
+  const InitGrid grid = ResolveGrid(request.options, request.grid_spec, ChinchillaModel::HoffmannGrid());
   ChinchillaFit fit;
   std::optional<ChinchillaBootstrap> bootstrap;
   {
@@ -104,15 +106,14 @@ FitOutcome FitChinchillaLaw(const RunsTable& table, const FitRequest& request, P
     fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
   }
   nlohmann::ordered_json json = FitToJson(fit, table, bootstrap ? &*bootstrap : nullptr);
-  json["allocations"] = fit.search.usable
-                            ? AllocationsToJson([&fit](double c) { return fit.law.ComputeOptimal(c); }, request.budgets)
-                            : nlohmann::ordered_json::array();
+  AddAllocations(
+      table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request.budgets, &json);
   return {"chinchilla", json.dump(2), fit.search.usable, fit.search.status, fit.law};
 }
 
 // As cli/fit_command.cc ReportKaplan (without a bootstrap).
 FitOutcome FitKaplanLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
-  const InitGrid grid = ResolveGrid(request, KaplanModel::DefaultGrid());
+  const InitGrid grid = ResolveGrid(request.options, request.grid_spec, KaplanModel::DefaultGrid());
   KaplanFit fit;
   {
     py::gil_scoped_release release;
@@ -122,16 +123,16 @@ FitOutcome FitKaplanLaw(const RunsTable& table, const FitRequest& request, Pytho
   if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
     fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
   }
-  nlohmann::ordered_json json = KaplanFitToJson(fit, nullptr);
-  json["allocations"] = fit.search.usable
-                            ? AllocationsToJson([&fit](double c) { return fit.law.ComputeOptimal(c); }, request.budgets)
-                            : nlohmann::ordered_json::array();
+  nlohmann::ordered_json json = KaplanFitToJson(fit, nullptr, &table);
+  AddAllocations(
+      table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request.budgets, &json);
   return {"kaplan", json.dump(2), fit.search.usable, fit.search.status, std::nullopt};
 }
 
 // As cli/fit_command.cc ReportIsoFlop.
 FitOutcome FitIsoFlopLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
-  ResolveGrid(request, ChinchillaModel::HoffmannGrid());  // validates the options, as the command line does
+  ResolveGrid(request.options, request.grid_spec,
+              ChinchillaModel::HoffmannGrid());  // validates the options, as the command line does
   const auto groups =
       BudgetsWithAtLeast(GroupByBudget(table, request.budget_tolerance), static_cast<size_t>(request.min_budget_runs));
   IsoFlopFit fit;
@@ -144,10 +145,9 @@ FitOutcome FitIsoFlopLaw(const RunsTable& table, const FitRequest& request, Pyth
           BootstrapIsoFlop(table, groups, request.bootstrap, progress->Stage("bootstrap"), request.keep_extrapolated);
     }
   }
-  nlohmann::ordered_json json = IsoFlopFitToJson(fit, bootstrap ? &*bootstrap : nullptr);
-  json["allocations"] = fit.usable
-                            ? AllocationsToJson([&fit](double c) { return fit.ComputeOptimal(c); }, request.budgets)
-                            : nlohmann::ordered_json::array();
+  nlohmann::ordered_json json = IsoFlopFitToJson(fit, bootstrap ? &*bootstrap : nullptr, &table);
+  AddAllocations(
+      table, fit.usable, [&fit](double c) { return fit.ComputeOptimal(c); }, request.budgets, &json);
   return {"isoflop", json.dump(2), fit.usable, fit.status, std::nullopt};
 }
 
@@ -189,6 +189,17 @@ py::dict AllocationDict(const Allocation& a) {
 }
 
 }  // namespace
+
+InitGrid ResolveGrid(const MultiStartOptions& options, const std::string& grid_spec, const InitGrid& default_grid) {
+  std::string why;
+  if (!options.Check(&why)) throw UsageError(why);
+  if (grid_spec.empty()) return default_grid;
+  try {
+    return ParseGridSpec(grid_spec, default_grid, "--grid");
+  } catch (const InputError& error) {
+    throw UsageError(error.what());  // a bad argument, not bad data
+  }
+}
 
 void BindFits(py::module_& module) {
   py::class_<ChinchillaLaw>(module, "Law",

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,7 +55,9 @@ RunsColumns MakeColumns(const std::string& n, const std::string& d, const std::s
 std::string NumberText(double value) {
   char text[64];
   const auto result = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, result.ptr);
+  std::string out(text, result.ptr);
+  if (std::isfinite(value) && out.find_first_of(".e") == std::string::npos) out += ".0";  // as repr: -5.0, not -5
+  return out;
 }
 
 // One column's cells as text. Floating-point and integer arrays are read in place (no copy for float64 and int64);

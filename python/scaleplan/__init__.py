@@ -27,10 +27,11 @@ from ._core import Error, FitError, InputError, Law, Runs, UsageError
 
 __all__ = [
     "Error", "InputError", "UsageError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
-    "bundled_runs", "published_laws", "published_law",
+    "bundled_runs", "published_laws", "published_law", "validate",
 ]
 
 _DEFAULTS = _core.FIT_DEFAULTS
+_TOOL_DEFAULTS = _core.TOOL_DEFAULTS
 
 
 def _as_list(value: Union[None, str, Iterable[str]]) -> List[str]:
@@ -299,3 +300,24 @@ def published_law(name: str) -> Law:
         if key.lower() == name.lower():
             return law
     raise UsageError(f"no published law '{name}'; known: {', '.join(_core.PUBLISHED_LAWS)}")
+
+
+def validate(runs: Any = None, *, holdout_above: Optional[float] = None, leave_one_budget_out: bool = False,
+             budget_tolerance: float = _TOOL_DEFAULTS["budget_tolerance"],
+             min_budget_runs: int = _TOOL_DEFAULTS["min_budget_runs"], grid: Optional[str] = None,
+             starts: int = _DEFAULTS["starts"], exhaustive: bool = _DEFAULTS["exhaustive"],
+             threads: int = _DEFAULTS["threads"], delta: float = _DEFAULTS["delta"],
+             progress: Optional[Callable[[str, int, int], None]] = None, **runs_options) -> Dict[str, Any]:
+    """How well a Chinchilla law fitted on some runs predicts the runs it did not see: `scaleplan validate`.
+
+    Give one of holdout_above (fit on the runs with C <= this many FLOPs, predict those above) and
+    leave_one_budget_out=True (each compute budget with at least min_budget_runs runs held out in turn; runs within
+    budget_tolerance of each other's compute form one budget). Returns the dict `validate --format json` prints:
+    folds with the held-out log-space RMSE, bias and maximum error, the extrapolation factor and, for
+    leave-one-budget-out, the pooled statistics. runs and runs_options (n, d, c, loss, filter, exclude_lines,
+    skip_bad_rows, source) as for fit()."""
+    table = load_runs(runs, **runs_options)
+    text = _core.validate(table, holdout_above, leave_one_budget_out, budget_tolerance, min_budget_runs, delta,
+                          grid or "", starts, exhaustive, threads, progress)
+    return _json.loads(text)
+

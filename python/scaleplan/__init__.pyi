@@ -1,0 +1,116 @@
+"""Type stubs of the scaleplan package (the functions' documentation is in scaleplan/__init__.py: help(scaleplan.fit))."""
+
+import os
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+_Runs = Any  # a pandas DataFrame, a dict of arrays, a CSV path, a Runs object, or None (the bundled runs)
+_Columns = Union[None, str, Iterable[str]]
+_Progress = Optional[Callable[[str, int, int], None]]
+_ArrayLike = Union[float, npt.ArrayLike]
+
+class Error(Exception): ...
+class InputError(Error): ...
+class UsageError(Error): ...
+
+class FitError(Error):
+    fit: "Fit"
+
+class Law:
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    exponent_params: float
+    exponent_tokens: float
+    def __init__(self, E: float, A: float, B: float, alpha: float, beta: float) -> None: ...
+    def predict(self, N: npt.NDArray[np.float64], D: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    def allocate(self, C: float) -> Dict[str, float]: ...
+    def least_compute_for_loss(self, loss: float) -> Optional[Dict[str, float]]: ...
+
+class Runs:
+    source: str
+    notes: List[str]
+    warnings: List[str]
+    group_columns: List[str]
+    group_values: List[List[str]]
+    params_column: str
+    tokens_column: str
+    compute_column: str
+    loss_column: str
+    num_params: npt.NDArray[np.float64]
+    num_tokens: npt.NDArray[np.float64]
+    compute_flops: npt.NDArray[np.float64]
+    loss_nats: npt.NDArray[np.float64]
+    lines: npt.NDArray[np.int32]
+    groups: npt.NDArray[np.int32]
+    def split(self) -> List["Runs"]: ...
+    def group_label(self) -> str: ...
+    def __len__(self) -> int: ...
+
+class Fit:
+    law: Optional[Law]
+    runs: Optional[Runs]
+    law_name: str
+    # chinchilla
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    # kaplan
+    N_c: float
+    D_c: float
+    alpha_N: float
+    alpha_D: float
+    # isoflop
+    coeff_params: float
+    coeff_tokens: float
+    # every law
+    objective: float
+    exponent_params: float
+    exponent_tokens: float
+    usable: bool
+    status: str
+    search: Dict[str, Any]
+    residuals: Dict[str, Any]
+    data: Dict[str, Any]
+    allocations: List[Dict[str, Any]]
+    bootstrap: Dict[str, Any]
+    @property
+    def intervals(self) -> Dict[str, Tuple[float, float]]: ...
+    @property
+    def warnings(self) -> List[str]: ...
+    @property
+    def parameters(self) -> Dict[str, float]: ...
+    def __init__(self, json_text: str, law: Optional[Law] = ..., runs: Optional[Runs] = ...) -> None: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def predict(self, N: _ArrayLike, D: _ArrayLike) -> Union[float, npt.NDArray[np.float64]]: ...
+    def allocate(self, C: _ArrayLike) -> Any: ...
+    def save(self, path: Union[str, os.PathLike]) -> None: ...
+
+def load_runs(runs: _Runs = ..., *, n: Optional[str] = ..., d: Optional[str] = ..., c: Optional[str] = ...,
+              loss: Optional[str] = ..., filter: _Columns = ..., group_by: _Columns = ...,
+              exclude_lines: Optional[str] = ..., skip_bad_rows: bool = ..., source: Optional[str] = ...) -> Runs: ...
+def bundled_runs() -> Any: ...
+def fit(runs: _Runs = ..., law: str = ..., *, n: Optional[str] = ..., d: Optional[str] = ..., c: Optional[str] = ...,
+        loss: Optional[str] = ..., bootstrap: int = ..., seed: int = ..., ci: float = ..., grid: Optional[str] = ...,
+        starts: int = ..., exhaustive: bool = ..., threads: int = ..., delta: float = ..., filter: _Columns = ...,
+        group_by: _Columns = ..., exclude_lines: Optional[str] = ..., skip_bad_rows: bool = ...,
+        compute: Union[None, float, Iterable[float]] = ..., budget_tolerance: float = ..., min_budget_runs: int = ...,
+        keep_extrapolated_minima: bool = ..., progress: _Progress = ...,
+        source: Optional[str] = ...) -> Union[Fit, Dict[Tuple[str, ...], Fit]]: ...
+def load_fit(path: Union[str, os.PathLike]) -> Fit: ...
+def published_laws() -> Dict[str, Tuple[Law, str]]: ...
+def published_law(name: str) -> Law: ...
+def validate(runs: _Runs = ..., *, holdout_above: Optional[float] = ..., leave_one_budget_out: bool = ...,
+             budget_tolerance: float = ..., min_budget_runs: int = ..., grid: Optional[str] = ..., starts: int = ...,
+             exhaustive: bool = ..., threads: int = ..., delta: float = ..., progress: _Progress = ...,
+             **runs_options: Any) -> Dict[str, Any]: ...
+def check(runs: _Runs = ..., *, golden: Union[str, os.PathLike], threads: int = ..., check_intervals: bool = ...,
+          rtol_params: float = ..., rtol_predictions: float = ..., rtol_intervals: float = ...,
+          rtol: Optional[Dict[str, float]] = ..., progress: _Progress = ..., **runs_options: Any) -> Dict[str, Any]: ...

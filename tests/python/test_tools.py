@@ -1,0 +1,106 @@
+"""validate(), check(), the published laws and the errors, against the command line."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import scaleplan
+
+from conftest import SOURCE_DIR
+
+GOLDEN = os.path.join(SOURCE_DIR, "data", "golden", "chinchilla.json")
+
+
+def test_validate_gives_the_cli_json(selected_runs, cli_json):
+    expected = cli_json("validate", "--holdout-above", "1e21", "--format", "json")
+    got = scaleplan.validate(holdout_above=1e21)
+    assert got == expected
+    from_frame = scaleplan.validate(selected_runs, leave_one_budget_out=True)
+    expected = cli_json("validate", "--leave-one-budget-out", "--format", "json")
+    assert from_frame["pooled"] == expected["pooled"]
+    assert from_frame["folds"] == expected["folds"]
+
+
+def test_published_laws_are_the_papers():
+    # Hoffmann et al. 2022, eq. 10: E = 1.69, A = 406.4, B = 410.7, alpha = 0.34, beta = 0.28.
+    law = scaleplan.published_law("hoffmann")
+    assert (law.E, law.A, law.B, law.alpha, law.beta) == (1.69, 406.4, 410.7, 0.34, 0.28)
+    assert set(scaleplan.published_laws()) >= {"hoffmann", "epoch"}
+    with pytest.raises(scaleplan.UsageError, match="no published law 'nope'"):
+        scaleplan.published_law("nope")
+
+
+def cli_error(cli, *args):
+    result = cli(*args)
+    prefix = f"scaleplan {args[0]}: error: "
+    lines = [line for line in result.stderr.splitlines() if line.startswith(prefix)]
+    assert lines, result.stderr
+    return result.returncode, lines[0][len(prefix):]
+
+
+def test_bad_cells_raise_input_error_with_the_cli_message(all_runs, tmp_path, cli):
+    runs = all_runs.copy()
+    runs.loc[3, "Model Size"] = -5.0
+    path = tmp_path / "runs.csv"
+    runs.to_csv(path, index=False)
+    code, message = cli_error(cli, "fit", path)
+    assert code == 3
+    with pytest.raises(scaleplan.InputError) as error:
+        scaleplan.fit(runs)
+    assert str(error.value) == message.replace(str(path), "<DataFrame>")
+    assert ":5: " in str(error.value)  # row 3 is line 5 of df.to_csv(index=False): header on line 1
+    with pytest.raises(scaleplan.InputError) as error:
+        scaleplan.fit(str(path))
+    assert str(error.value) == message
+
+
+def test_missing_column_and_file_raise_input_error_with_the_cli_message(all_runs, tmp_path, cli):
+    runs = all_runs.drop(columns=["loss"])
+    path = tmp_path / "runs.csv"
+    runs.to_csv(path, index=False)
+    _, message = cli_error(cli, "fit", path)
+    with pytest.raises(scaleplan.InputError) as error:
+        scaleplan.fit(runs)
+    assert str(error.value) == message.replace(str(path), "<DataFrame>")
+    missing = tmp_path / "absent.json"
+    code, message = cli_error(cli, "plan", "--fit", missing)
+    assert code == 3
+    with pytest.raises(scaleplan.InputError) as error:
+        scaleplan.load_fit(missing)
+    assert str(error.value) == message
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"E": 1.7, "A": "x"}')
+    _, message = cli_error(cli, "plan", "--fit", broken)
+    with pytest.raises(scaleplan.InputError) as error:
+        scaleplan.load_fit(broken)
+    assert str(error.value) == message
+
+
+def test_bad_arguments_raise_usage_error_with_the_cli_message(cli):
+    code, message = cli_error(cli, "fit", "--grid", "alpha=2:0:1")
+    assert code == 2
+    with pytest.raises(scaleplan.UsageError) as error:
+        scaleplan.fit(grid="alpha=2:0:1")
+    assert str(error.value) == message
+    _, message = cli_error(cli, "fit", "--filter", "Model Size")
+    with pytest.raises(scaleplan.UsageError) as error:
+        scaleplan.fit(filter="Model Size")
+    assert str(error.value) == message
+    with pytest.raises(scaleplan.UsageError, match="law must be chinchilla, kaplan or isoflop, not 'nope'"):
+        scaleplan.fit(law="nope")
+    with pytest.raises(scaleplan.UsageError, match="give one of holdout_above"):
+        scaleplan.validate()
+
+
+def test_errors_share_one_base():
+    for error in (scaleplan.InputError, scaleplan.UsageError, scaleplan.FitError):
+        assert issubclass(error, scaleplan.Error) and error is not scaleplan.Error
+
+
+def test_unidentifiable_runs_raise_input_error():
+    # One model size: the law's N term cannot be identified (fitting/identifiability.h).
+    runs = {"N": np.full(8, 1e8), "D": np.geomspace(1e9, 1e11, 8), "loss": np.linspace(3.5, 3.0, 8)}
+    with pytest.raises(scaleplan.InputError, match="<dict>"):
+        scaleplan.fit(runs)
