@@ -113,6 +113,7 @@ int Plot(const std::vector<std::string>& args) {
       ("law", po::value(&law_name), "draw a published law: hoffmann, hoffmann-unrounded, epoch")
       ("profile", po::value(&profile_path), "roofline: the hardware profile ('scaleplan probe --out PROFILE.json')");
   AddColumnOptions(&options, &request.columns);
+  AddRunSelectionOptions(&options, &request.columns, false);
   po::positional_options_description positional;
   positional.add("kind", 1).add("runs", 1);
   po::variables_map vm;
@@ -126,6 +127,7 @@ int Plot(const std::vector<std::string>& args) {
                "scaleplan plot frontier --compute 5.76e23 --out frontier.svg",
                "scaleplan plot isoflop runs.csv --out isoflop.png --width 1600 --height 1000",
                "scaleplan plot residuals runs.csv --loss-col eval/loss --out residuals.svg",
+               "scaleplan plot fit runs.csv --filter source=chinchilla --exclude-lines 12,40-45 --out fit.svg",
                "scaleplan plot frontier --law hoffmann --compute 5.76e23 --out hoffmann.png   # a published law",
                "scaleplan plot fit runs.csv --fit fit.json --out fit.svg                   # a saved fit",
                "scaleplan plot roofline --profile profile.json --out roofline.png          # a probe's profile"});
@@ -145,8 +147,11 @@ int Plot(const std::vector<std::string>& args) {
       throw UsageError("the roofline draws a hardware profile: give --profile PROFILE.json (from 'scaleplan probe "
                        "--out')");
     }
-    if (!request.runs_path.empty() || !fit_path.empty() || !law_name.empty() || !compute_text.empty()) {
-      throw UsageError("the roofline draws only the profile: drop RUNS.csv, --fit, --law and --compute");
+    const RunSelection& selection = request.columns.selection;
+    if (!request.runs_path.empty() || !fit_path.empty() || !law_name.empty() || !compute_text.empty() ||
+        selection.Selects() || selection.skip_bad_rows || selection.delimiter != 0) {
+      throw UsageError("the roofline draws only the profile: drop RUNS.csv, --fit, --law, --compute and the run "
+                       "selection options");
     }
     request.profile_json = ReadFile(profile_path);
     HardwareProfileFromJson(request.profile_json, profile_path);  // a bad profile is an input error, located here
@@ -155,6 +160,13 @@ int Plot(const std::vector<std::string>& args) {
     if (!profile_path.empty()) throw UsageError("--profile is for the roofline chart ('scaleplan plot roofline')");
     if (!fit_path.empty() || !law_name.empty()) {
       const PlanLaw law = ResolvePlanLaw(InputPath(fit_path), law_name);
+      if (!law.saved.HasChinchillaForm()) {
+        // The charts draw L(N, D) = E + A / N^alpha + B / D^beta; a Kaplan or IsoFLOP law is not of that form.
+        throw InputError("plot draws laws of Chinchilla's form (chinchilla, data-constrained); a fit of law '" +
+                             law.saved.law_name + "' is not one: 'plot isoflop RUNS.csv' draws the IsoFLOP "
+                             "profiles, and 'plan --fit' and 'validate --law " + law.saved.law_name + "' use this law",
+                         InputLocation{fit_path});
+      }
       request.law = law.saved.law;
       request.law_label = law.saved.description;
     }
@@ -164,6 +176,21 @@ int Plot(const std::vector<std::string>& args) {
   if (render == nullptr) {
     std::cerr << "scaleplan plot: error: " << why << '\n';
     return kExitUsage;
+  }
+  // The runs, read here as every command reads them (the selection applied, the loader's warnings printed).
+  std::vector<double> run_params, run_tokens, run_compute, run_loss;
+  std::vector<int> run_lines;
+  std::string runs_source;
+  if (request.kind != "roofline") {
+    const RunsTable table = LoadRunsOrBundled(request.runs_path, request.columns);
+    runs_source = table.source;
+    for (const TrainingRun& run : table.runs) {
+      run_params.push_back(run.num_params);
+      run_tokens.push_back(run.num_tokens);
+      run_compute.push_back(run.compute_flops);
+      run_loss.push_back(run.loss_nats);
+      run_lines.push_back(run.line);
+    }
   }
   const ScaleplanPlotRequest abi_request{request.kind.c_str(),
                                          request.runs_path.c_str(),
@@ -183,7 +210,14 @@ int Plot(const std::vector<std::string>& args) {
                                          request.law ? request.law->beta : 0.0,
                                          request.law_label.c_str(),
                                          request.profile_json.c_str(),
-                                         request.profile_label.c_str()};
+                                         request.profile_label.c_str(),
+                                         static_cast<int>(run_params.size()),
+                                         run_params.data(),
+                                         run_tokens.data(),
+                                         run_compute.data(),
+                                         run_loss.data(),
+                                         run_lines.data(),
+                                         runs_source.c_str()};
   char error[kErrorSize] = {0};
   switch (render(&abi_request, error, kErrorSize)) {
     case SCALEPLAN_PLOT_OK: return kExitOk;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <utility>
 
 #include "gui/plot_render.h"
 
@@ -33,7 +34,7 @@ void CopyError(const std::string& message, char* error, int error_size) {
 }  // namespace
 }  // namespace scaleplan::gui
 
-extern "C" int scaleplan_plot_render_v2(const ScaleplanPlotRequest* request, char* error, int error_size) {
+extern "C" int scaleplan_plot_render_v3(const ScaleplanPlotRequest* request, char* error, int error_size) {
   using namespace scaleplan::gui;
   if (error != nullptr && error_size > 0) error[0] = '\0';
   if (request == nullptr) {
@@ -64,6 +65,20 @@ extern "C" int scaleplan_plot_render_v2(const ScaleplanPlotRequest* request, cha
     }
     plot.profile_json = Text(request->profile_json);
     plot.profile_label = Text(request->profile_label);
+    if (request->num_runs > 0) {
+      scaleplan::RunsTable table;
+      table.source = Text(request->runs_source);
+      for (int i = 0; i < request->num_runs; ++i) {
+        scaleplan::TrainingRun run;
+        run.num_params = request->run_params[i];
+        run.num_tokens = request->run_tokens[i];
+        run.compute_flops = request->run_compute[i];
+        run.loss_nats = request->run_loss[i];
+        run.line = request->run_lines[i];
+        table.runs.push_back(run);
+      }
+      plot.runs = std::move(table);
+    }
     std::string message;
     const int status = RenderPlotToFile(plot, &message);
     if (status != kPlotOk) CopyError(message, error, error_size);

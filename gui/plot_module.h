@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define SCALEPLAN_PLOT_MODULE_FILE_NAME "libscaleplan_plot.so"
-#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v2"
+#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v3"
 
 /* The fields of gui::PlotRequest. Strings are NUL-terminated; NULL is read as "". */
 typedef struct ScaleplanPlotRequest {
@@ -39,6 +39,15 @@ typedef struct ScaleplanPlotRequest {
   const char* law_label;       /* where the law comes from */
   const char* profile_json;    /* roofline: the hardware profile's JSON text */
   const char* profile_label;   /* its file, for messages */
+  /* The runs to draw, already read by the caller with the command's selection applied (--filter, --exclude-lines,
+   * --skip-bad-rows, --delimiter: the reader every command shares); num_runs == 0: read runs_path here. */
+  int num_runs;
+  const double* run_params;    /* num_runs values each */
+  const double* run_tokens;
+  const double* run_compute;
+  const double* run_loss;
+  const int* run_lines;        /* file lines, for messages */
+  const char* runs_source;     /* the file (or label) the runs came from */
 } ScaleplanPlotRequest;
 
 /* The status codes, equal to gui::PlotStatus and to the command line's exit codes. */
@@ -54,7 +63,7 @@ enum {
 /* Renders the chart to request->out_path (see gui::RenderPlotToFile). Returns a status code; when it is not
  * SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity `error_size` bytes, truncated to
  * fit). Never throws. */
-SCALEPLAN_PLOT_API int scaleplan_plot_render_v2(const ScaleplanPlotRequest* request, char* error, int error_size);
+SCALEPLAN_PLOT_API int scaleplan_plot_render_v3(const ScaleplanPlotRequest* request, char* error, int error_size);
 
 /* The entry point's type, for the loader's dlsym. */
 typedef int (*ScaleplanPlotRenderFunction)(const ScaleplanPlotRequest*, char*, int);

@@ -97,8 +97,9 @@ int Render(const PlotRequest& request, std::string* error) {
     return kPlotOk;
   }
 
-  const RunsTable table =
-      request.runs_path.empty() ? BundledChinchillaRuns() : LoadRunsCsv(request.runs_path, request.columns);
+  const RunsTable table = request.runs            ? *request.runs
+                          : request.runs_path.empty() ? BundledChinchillaRuns()
+                                                      : LoadRunsCsv(request.runs_path, request.columns);
   HeadlessApplication application;
   RunsModel model;
   model.SetTable(table);

@@ -20,6 +20,9 @@ struct PlotRequest {
   std::string kind;         // fit, isoflop, frontier, residuals or roofline (PlotKinds())
   std::string runs_path;    // runs CSV; "" = the bundled Chinchilla runs
   RunsColumns columns;      // explicit column names; empty = detected from the aliases
+  // The runs, already read with the command's selection applied (`scaleplan plot` reads them as every command does);
+  // nullopt = read runs_path (or the bundled runs) here.
+  std::optional<RunsTable> runs;
   std::string out_path;     // ends in .png or .svg (case-insensitive)
   int width = 1200;         // pixels (SVG: view box units, written at 96 per inch)
   int height = 800;

@@ -2,7 +2,10 @@
 // root has the requested size), a saved fit or a published law instead of the fit, the roofline of a profile, the
 // exit codes of its errors, and the renderer module (libscaleplan_plot.so): loaded only by `plot`, so the binary
 // starts without Qt, and a missing or broken module is reported with exit code 2.
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -244,6 +247,96 @@ TEST(Plot, MissingOrBrokenModuleExitsWithUsage) {
   EXPECT_EQ(unloadable.err.rfind("scaleplan plot: error: cannot load the chart renderer " + broken + ": ", 0), 0u)
       << unloadable.err;
   EXPECT_TRUE(testing::ReadWholeFile(out).empty());  // nothing was drawn
+}
+
+// The chart without its <desc> line, which names the runs file.
+std::string WithoutDescription(const std::string& svg) {
+  const size_t begin = svg.find("<desc>");
+  const size_t end = svg.find("</desc>", begin);
+  if (begin == std::string::npos || end == std::string::npos) return svg;
+  return svg.substr(0, begin) + svg.substr(end);
+}
+
+TEST(Plot, SelectedRunsDrawAsTheHandSelectedFile) {
+  // Two sources of runs in one file; source b follows another law. The plot of `--filter source=a
+  // --exclude-lines 3` must be the plot of a file holding only those rows (same file name, another folder).
+  const std::filesystem::path dir = std::filesystem::path(testing::WriteTempFile(".dir", "")).parent_path();
+  std::filesystem::create_directories(dir / "all");
+  std::filesystem::create_directories(dir / "hand");
+  std::string all = "N,D,loss,source\n", hand = "N,D,loss,source\n";
+  int line = 1;
+  for (double n : {5e7, 1e8, 2e8, 4e8, 8e8, 1.6e9}) {
+    for (double d : {2e9, 5e9, 1e10, 3e10}) {
+      for (const char* source : {"a", "b"}) {
+        const bool b = source[0] == 'b';
+        const double loss = (b ? 2.1 : 1.8) + 400 / std::pow(n, 0.34) + (b ? 900 : 410) / std::pow(d, 0.28);
+        char row[128];
+        std::snprintf(row, sizeof row, "%.17g,%.17g,%.17g,%s\n", n, d, loss, source);
+        all += row;
+        ++line;
+        if (!b && line != 3) hand += row;  // line 3 is the second data row: source b, excluded anyway
+      }
+    }
+  }
+  // Line 2 (source a) is excluded too: drop it from the hand-selected file.
+  hand.erase(hand.find('\n') + 1, hand.find('\n', hand.find('\n') + 1) - hand.find('\n'));
+  std::ofstream(dir / "all" / "runs.csv") << all;
+  std::ofstream(dir / "hand" / "runs.csv") << hand;
+  const std::string selected_svg = testing::WriteTempFile("selected.svg", "");
+  const std::string hand_svg = testing::WriteTempFile("hand.svg", "");
+  const std::string every_svg = testing::WriteTempFile("every.svg", "");
+  const std::string all_path = (dir / "all" / "runs.csv").string();
+  for (const std::string kind : {"residuals", "fit"}) {
+    testing::CommandResult result =
+        Plot(kind + " '" + all_path + "' --filter source=a --exclude-lines 2-3 --out '" + selected_svg + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    result = Plot(kind + " '" + (dir / "hand" / "runs.csv").string() + "' --out '" + hand_svg + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    result = Plot(kind + " '" + all_path + "' --out '" + every_svg + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const std::string selected = testing::ReadWholeFile(selected_svg);
+    ASSERT_GT(selected.size(), 1000u);
+    EXPECT_EQ(WithoutDescription(selected), WithoutDescription(testing::ReadWholeFile(hand_svg))) << kind;
+    EXPECT_NE(WithoutDescription(selected), WithoutDescription(testing::ReadWholeFile(every_svg))) << kind;
+  }
+  // The other selection options are the shared ones: a bad filter is a usage error, as in `fit`.
+  const testing::CommandResult bad = Plot("fit '" + all_path + "' --filter source --out '" + hand_svg + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--filter: "), std::string::npos) << bad.err;
+  const testing::CommandResult none = Plot("fit '" + all_path + "' --filter source=c --out '" + hand_svg + "'");
+  EXPECT_EQ(none.exit_code, 3) << none.err;
+  // The roofline reads no runs, so it takes no selection.
+  const std::string profile = testing::WriteSmallProfile("selection_profile.json");
+  EXPECT_EQ(Plot("roofline --profile '" + profile + "' --filter source=a --out '" + hand_svg + "'").exit_code, 2);
+}
+
+TEST(Plot, ReadsRunsWithTheSharedReaderAndItsWarnings) {
+  // Parameters in billions and a semicolon-separated file: the scale warning every command prints, and the
+  // separator detected.
+  std::string text = "N;D;loss\n";
+  for (double n : {0.05, 0.1, 0.2, 0.4, 0.8}) {
+    for (double d : {2e9, 5e9, 1e10, 3e10}) {
+      char row[96];
+      std::snprintf(row, sizeof row, "%g;%g;%.6f\n", n, d,
+                    1.8 + 400 / std::pow(n * 1e9, 0.34) + 410 / std::pow(d, 0.28));
+      text += row;
+    }
+  }
+  const std::string runs = testing::WriteTempFile("billions.csv", text);
+  const std::string out = testing::WriteTempFile("billions.svg", "");
+  const testing::CommandResult result = Plot("fit '" + runs + "' --out '" + out + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("implausible scale for training runs: N below 1e5 on 20 runs"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("parameters in millions or billions?"), std::string::npos) << result.err;
+  // A missing loss: refused, or skipped with --skip-bad-rows and one warning naming the line.
+  const std::string gap = testing::WriteTempFile("gap.csv", "N,D,loss\n" + std::string("1e8,2e9,3.1\n2e8,4e9,\n") +
+                                                                "4e8,8e9,2.7\n8e8,1.6e10,2.55\n1.6e9,3.2e10,2.45\n"
+                                                                "1e8,8e9,3.0\n4e8,2e9,2.9\n2e8,1e9,3.2\n");
+  EXPECT_EQ(Plot("fit '" + gap + "' --out '" + out + "'").exit_code, 3);
+  const testing::CommandResult skipped = Plot("fit '" + gap + "' --skip-bad-rows --out '" + out + "'");
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_NE(skipped.err.find("skipped 1 row"), std::string::npos) << skipped.err;
 }
 
 }  // namespace
