@@ -18,6 +18,7 @@
 #include "core/bundled_data.h"
 #include "core/units.h"
 #include "gui/session.h"
+#include "gui/sparsity_chart.h"
 #include "gui/widgets.h"
 
 namespace scaleplan::gui {
@@ -139,7 +140,10 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   layout->addWidget(inputs);
   layout->addWidget(error_);
   layout->addWidget(outputs);
+  auto* sparsity = new SparsityBox;  // the sparse plan at this budget (gui/sparsity_chart.h)
+  layout->addWidget(sparsity);
   layout->addStretch(1);
+  connect(this, &PlanPanel::BudgetChanged, sparsity, &SparsityBox::SetBudget);
 
   connect(slider_, &QSlider::valueChanged, this, &PlanPanel::OnSliderMoved);
   connect(budget_text_, &QLineEdit::editingFinished, this, &PlanPanel::OnBudgetEdited);
