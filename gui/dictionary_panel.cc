@@ -163,10 +163,7 @@ DictionaryPanel::DictionaryPanel(QWidget* parent) : QWidget(parent), settings_(D
   for (QLineEdit* field : {d_model_, value_, k_, k_range_, subject_}) {
     connect(field, &QLineEdit::editingFinished, this, &DictionaryPanel::Recompute);
   }
-  connect(goal_, &QComboBox::currentIndexChanged, this, [this] {
-    SyncGoalPlaceholder();
-    Recompute();
-  });
+  connect(goal_, &QComboBox::currentIndexChanged, this, &DictionaryPanel::OnGoalChanged);
   connect(include_harvest_, &QCheckBox::toggled, this, &DictionaryPanel::Recompute);
   connect(accelerator_, &QComboBox::currentIndexChanged, this, &DictionaryPanel::Recompute);
   connect(count_, &QSpinBox::valueChanged, this, &DictionaryPanel::Recompute);
@@ -238,12 +235,29 @@ void DictionaryPanel::SetSettings(const DictionarySettings& settings) {
     count_->setValue(static_cast<int>(request.options.num_devices));
     kernels_->setCurrentIndex(kernels_->findData(QString(DictionaryKernelsName(settings.shown))));
   }
+  goal_index_ = goal_->currentIndex();
+  goal_values_ = {};
   SyncGoalPlaceholder();
   Recompute();
 }
 
 void DictionaryPanel::SetProfile(const std::optional<MeasuredProfile>& profile) {
   profile_ = profile;
+  Recompute();
+}
+
+void DictionaryPanel::OnGoalChanged(int index) {
+  // A FLOP budget read as a target MSE means nothing: the value field takes the new goal's number, the one last
+  // used with that goal in this window, or its default.
+  if (goal_index_ >= 0 && goal_index_ < static_cast<int>(std::size(goal_values_))) {
+    goal_values_[static_cast<size_t>(goal_index_)] = value_->text();
+  }
+  goal_index_ = index;
+  if (index >= 0 && index < static_cast<int>(std::size(goal_values_))) {
+    const QString& last = goal_values_[static_cast<size_t>(index)];
+    value_->setText(!last.isEmpty() ? last : ShownNumber(DefaultDictionaryGoalValue(kGoalChoices[index].goal)));
+  }
+  SyncGoalPlaceholder();
   Recompute();
 }
 

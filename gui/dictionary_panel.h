@@ -6,6 +6,7 @@
 #ifndef SCALEPLAN_GUI_DICTIONARY_PANEL_H_
 #define SCALEPLAN_GUI_DICTIONARY_PANEL_H_
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -47,6 +48,7 @@ class DictionaryPanel : public QWidget {
   void ShowRecommendation();
   void ShowError(const QString& text);
   void SyncGoalPlaceholder();
+  void OnGoalChanged(int index);
 
   DictionarySettings settings_;  // the last settings that parsed
   std::optional<MeasuredProfile> profile_;
@@ -54,6 +56,8 @@ class DictionaryPanel : public QWidget {
 
   QLineEdit* d_model_;
   QComboBox* goal_;
+  int goal_index_ = -1;                 // the goal the value field holds a number of
+  std::array<QString, 4> goal_values_;  // per goal, the value field's text when another goal was chosen
   QLineEdit* value_;
   QLineEdit* k_;
   QLineEdit* k_range_;

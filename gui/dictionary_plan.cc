@@ -46,6 +46,16 @@ void SetDictionaryGoal(DictionaryGoal goal, double value, DictionaryRequest* req
   request->num_latents = goal == DictionaryGoal::LATENTS ? value : 0.0;
 }
 
+double DefaultDictionaryGoalValue(DictionaryGoal goal) {
+  switch (goal) {
+    case DictionaryGoal::COMPUTE: return kStartDictionaryComputeFlops;
+    case DictionaryGoal::DEVICE_HOURS: return 1000.0;
+    case DictionaryGoal::TARGET_LOSS: return 0.15;
+    case DictionaryGoal::LATENTS: return 1e6;
+  }
+  return 0.0;
+}
+
 DictionarySettings DefaultDictionarySettings() {
   DictionarySettings settings;
   settings.request.d_model = kStartDictionaryDModel;

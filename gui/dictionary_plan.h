@@ -37,6 +37,9 @@ struct DictionarySettings {
 inline constexpr double kStartDictionaryDModel = 4096;
 inline constexpr double kStartDictionaryComputeFlops = 1e20;
 DictionarySettings DefaultDictionarySettings();
+// The number a goal starts with when it is chosen (the value of another goal means nothing to it): 1e20 FLOPs, 1,000
+// device-hours, a normalised MSE of 0.15, 1M latents.
+double DefaultDictionaryGoalValue(DictionaryGoal goal);
 
 // "compute", "device_hours", "target_loss", "latents" (DictionaryGoalName) and back.
 std::optional<DictionaryGoal> TryParseDictionaryGoal(std::string_view name);

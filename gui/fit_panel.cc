@@ -262,16 +262,14 @@ void FitPanel::OnFitDone() {
   if (!outcome.fit) {
     progress_->setRange(0, 1);
     progress_->setValue(0);
-    SetStatus(QString::fromStdString(outcome.error), true);
-    emit FitFinished(false);
+    ShowNoFit(QString::fromStdString(outcome.error));
     return;
   }
   const int steps = outcome.bootstrap ? outcome.bootstrap->samples.num_resamples : outcome.fit->search.num_starts;
   progress_->setRange(0, std::max(1, steps));
   progress_->setValue(std::max(1, steps));
   if (!outcome.fit->search.usable) {
-    SetStatus(tr("The fit is not usable: %1").arg(QString::fromStdString(outcome.fit->search.status)), true);
-    emit FitFinished(false);
+    ShowNoFit(tr("the fit is not usable: %1").arg(QString::fromStdString(outcome.fit->search.status)));
     return;
   }
   fit_ = outcome.fit;
@@ -299,6 +297,7 @@ void FitPanel::OnFitDone() {
 }
 
 void FitPanel::ShowResults() {
+  results_->setEnabled(true);
   struct Row {
     QString name;
     double value;
@@ -349,6 +348,16 @@ void FitPanel::ShowResults() {
     results_->setItem(i, 1, value);
     results_->setItem(i, 2, interval);
   }
+}
+
+void FitPanel::ShowNoFit(const QString& verdict) {
+  // The previous fit is gone with its table: nothing on screen may read as a fit of these runs.
+  fit_.reset();
+  bootstrap_result_.reset();
+  results_->setRowCount(0);
+  results_->setEnabled(false);
+  SetStatus(tr("No fit: these runs cannot identify the law (%1).").arg(verdict), true);
+  emit FitFinished(false);
 }
 
 void FitPanel::SetStatus(const QString& text, bool is_error) {

@@ -67,12 +67,15 @@ class FitPanel : public QWidget {
   void CancelFit();
 
  signals:
-  // A fit finished (not cancelled); `usable` is false when it failed or did not converge (the status says why).
+  // A fit finished (not cancelled); `usable` is false when it failed or did not converge (the status says why, and
+  // fit() is nullopt).
   void FitFinished(bool usable);
 
  private:
   void OnFitDone();
   void ShowResults();
+  // A fit that failed: clears the results table and says so with `verdict` (the error or the solver's status).
+  void ShowNoFit(const QString& verdict);
   void SetStatus(const QString& text, bool is_error);
   void SetBusy(bool busy);
 

@@ -219,7 +219,11 @@ void MainWindow::OnFitFinished(bool usable) {
                     .arg(fit.law.beta, 0, 'g', 5),
                 false);
   } else {
-    ShowMessage(tr("The fit failed: see the Fit panel"), true);
+    // No law of these runs: the plan and the charts drop the previous one.
+    law_.reset();
+    plan_panel_->SetLaw(std::nullopt, tr("No fit: these runs cannot identify the law (see the Fit panel)"));
+    RefreshCharts();
+    ShowMessage(tr("No fit: these runs cannot identify the law; see the Fit panel"), true);
   }
   emit Fitted(usable);
 }

@@ -156,8 +156,9 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   SetBudget(budget_flops_);
 }
 
-void PlanPanel::SetLaw(const std::optional<LawSource>& source) {
+void PlanPanel::SetLaw(const std::optional<LawSource>& source, const QString& no_law_reason) {
   law_ = source;
+  no_law_reason_ = no_law_reason;
   Recompute();
 }
 
@@ -299,7 +300,7 @@ void PlanPanel::Recompute() {
           device_}) {
       label->setText(QStringLiteral("–"));
     }
-    law_label_->setText(tr("Waiting for the fit…"));
+    law_label_->setText(no_law_reason_.isEmpty() ? tr("Waiting for the fit…") : no_law_reason_);
     emit BudgetChanged(budget_flops_);
     emit RecommendationChanged();
     return;

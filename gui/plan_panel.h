@@ -34,8 +34,8 @@ class PlanPanel : public QWidget {
   // A measured profile whose peaks replace the accelerator's (as `plan --profile`); nullopt = the catalogue's.
   void SetProfile(const std::optional<MeasuredProfile>& profile);
 
-  // nullopt: no law yet (the recommendation says so).
-  void SetLaw(const std::optional<LawSource>& source);
+  // nullopt: no law yet (the recommendation says so: waiting for the fit, or `no_law_reason` when the fit failed).
+  void SetLaw(const std::optional<LawSource>& source, const QString& no_law_reason = QString());
   const std::optional<LawSource>& law() const { return law_; }
 
   double budget_flops() const { return budget_flops_; }
@@ -68,6 +68,7 @@ class PlanPanel : public QWidget {
   void SyncSlider();
 
   std::optional<LawSource> law_;
+  QString no_law_reason_;
   std::optional<MeasuredProfile> profile_;
   double budget_flops_;
   bool budget_is_time_ = false;  // the budget was typed as time: re-convert when the hardware changes

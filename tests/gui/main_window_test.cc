@@ -790,5 +790,68 @@ TEST_F(MainWindowTest, ExportsPlanAndChartsAtomically) {
   EXPECT_EQ(Find<QLabel>("window_message")->text(), error);
 }
 
+// A fit that fails leaves nothing of the previous fit on screen: the table is cleared, the Fit dock and the plan say
+// that these runs cannot identify the law, with the verdict, and the charts drop the previous law.
+TEST_F(MainWindowTest, FailedFitClearsThePreviousFit) {
+  auto* table = Find<QTableWidget>("fit_results");
+  ASSERT_EQ(table->rowCount(), 13);  // the bundled runs' fit
+  ASSERT_TRUE(window_->charts()->inputs().law.has_value());
+  const std::string one_run = testing::WriteTempFile("one_run.csv", "N,D,loss\n1e9,2e10,2.5\n");
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  ASSERT_TRUE(window_->ImportRunsCsv(Q(one_run), RunsColumns{}));
+  ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  ASSERT_FALSE(spy.at(0).at(0).toBool());
+
+  EXPECT_EQ(table->rowCount(), 0);
+  EXPECT_FALSE(table->isEnabled());
+  EXPECT_FALSE(window_->fit_panel()->fit().has_value());
+  const QString status = Find<QLabel>("fit_status")->text();
+  EXPECT_TRUE(status.startsWith(QStringLiteral("No fit: these runs cannot identify the law (")))
+      << status.toStdString();
+  EXPECT_NE(status.indexOf(QStringLiteral("too few runs to fit")), -1) << status.toStdString();  // the verdict
+  EXPECT_EQ(Find<QLabel>("plan_law")->text(),
+            QStringLiteral("No fit: these runs cannot identify the law (see the Fit panel)"));
+  EXPECT_FALSE(window_->plan_panel()->recommendation().has_value());
+  EXPECT_FALSE(window_->charts()->inputs().law.has_value());
+
+  // The next fit that works brings the table back.
+  QSignalSpy again(window_.get(), &MainWindow::Fitted);
+  QTest::mouseClick(Find<QPushButton>("runs_bundled"), Qt::LeftButton);
+  ASSERT_TRUE(again.wait(kFitTimeoutMs));
+  ASSERT_TRUE(again.at(0).at(0).toBool());
+  EXPECT_EQ(table->rowCount(), 13);
+  EXPECT_TRUE(table->isEnabled());
+  EXPECT_TRUE(Find<QLabel>("plan_law")->text().startsWith(QStringLiteral("Approach-3 fit")));
+}
+
+// Switching the Dictionary goal never reads the old goal's number in the new unit (1e20 FLOPs as a target MSE):
+// the value field takes the new goal's default, or the number last used with that goal.
+TEST_F(MainWindowTest, DictionaryGoalSwitchResetsTheValue) {
+  RaiseDock("dictionary_dock");
+  auto* goal = Find<QComboBox>("dict_goal");
+  auto* value = Find<QLineEdit>("dict_value");
+  ASSERT_EQ(value->text(), QStringLiteral("1e+20"));
+  goal->setCurrentIndex(goal->findData(QStringLiteral("target_loss")));
+  EXPECT_EQ(value->text(), QStringLiteral("0.14999999999999999"));  // 0.15, exact
+  const auto& shown = window_->dictionary_panel()->recommendation();
+  ASSERT_TRUE(shown.has_value());
+  EXPECT_EQ(shown->request.goal, DictionaryGoal::TARGET_LOSS);
+  EXPECT_EQ(shown->request.target_loss, 0.15);
+  EXPECT_EQ(shown->request.compute_flops, 0.0);
+
+  TypeInto("dict_value", QStringLiteral("0.2"));
+  goal->setCurrentIndex(goal->findData(QStringLiteral("device_hours")));
+  EXPECT_EQ(value->text(), QStringLiteral("1000"));
+  EXPECT_EQ(window_->dictionary_panel()->recommendation()->request.device_hours, 1000.0);
+  goal->setCurrentIndex(goal->findData(QStringLiteral("latents")));
+  EXPECT_EQ(window_->dictionary_panel()->recommendation()->request.num_latents, 1e6);
+  // Back to the target loss: the 0.2 typed for it, not the latents' count.
+  goal->setCurrentIndex(goal->findData(QStringLiteral("target_loss")));
+  EXPECT_EQ(value->text(), QStringLiteral("0.2"));
+  EXPECT_EQ(window_->dictionary_panel()->recommendation()->request.target_loss, 0.2);
+  goal->setCurrentIndex(goal->findData(QStringLiteral("compute")));
+  EXPECT_EQ(window_->dictionary_panel()->recommendation()->request.compute_flops, 1e20);
+}
+
 }  // namespace
 }  // namespace scaleplan
