@@ -283,9 +283,11 @@ FitDiagnostics DiagnoseChinchillaFit(const RunsTable& table, const ChinchillaFit
 
 FitDiagnostics DiagnoseKaplanFit(const RunsTable& table, const KaplanFit& fit,
                                  const std::vector<std::pair<std::string, std::pair<double, double>>>* intervals) {
-  // Fit order (log N_c, log D_c, alpha_N, alpha_D); terms: N_c with alpha_N, D_c, alpha_D (the outer power).
+  // Fit order (log N_c, log D_c, alpha_N, alpha_D). Terms: N_c with alpha_N ((N_c / N)^alpha_N when data are
+  // plentiful), D_c with alpha_D ((D_c / D)^alpha_D when the model is large): each pair is a coefficient quoted far
+  // from the runs and its exponent, correlated like A and alpha.
   const std::vector<ReportedParameter> reported = {
-      {"N_c", 0, true, 1}, {"D_c", 1, true, 2}, {"alpha_N", 2, false, 1}, {"alpha_D", 3, false, 3}};
+      {"N_c", 0, true, 1}, {"D_c", 1, true, 2}, {"alpha_N", 2, false, 1}, {"alpha_D", 3, false, 2}};
   const KaplanModel model(table);
   FitDiagnostics diagnostics = DiagnoseModelFit(model, table, fit.search.params, reported, fit.options.huber_delta);
   if (intervals != nullptr && !intervals->empty()) {

@@ -48,7 +48,7 @@
 //     the law. The pairs (A, alpha) and (B, beta) of one power-law term A / N^alpha are exempt: their correlation
 //     comes from measuring A at N = 1, far outside any runs (d log L / d log A and d log L / d alpha differ by the
 //     factor -log N, nearly constant across runs), and is near 1 in every fit; it says where A is quoted, not that
-//     the runs fail to fix the term;
+//     the runs fail to fix the term. Kaplan's law pairs (N_c, alpha_N) and (D_c, alpha_D) the same way;
 //   - a bootstrap interval (when there is one) whose ends differ by more than kMaxIntervalRatio (100x) for a positive
 //     parameter, or that reaches zero or below for one.
 //
