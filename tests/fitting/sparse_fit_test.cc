@@ -189,6 +189,26 @@ TEST(RoutingFitTest, BootstrapGivesIntervalsPerRouter) {
   EXPECT_FALSE(RoutingFitsToJson(FitRoutingLaws(table), table)["routers"][0].contains("intervals"));
 }
 
+TEST(RoutingFitTest, TwoExpertCountsCannotIdentifyTheSaturatingTransform) {
+  // S-Base's runs at E = 1 (the Dense ones) and E = 8 only: E_start and E_max cannot be told apart from b.
+  const RoutingRunsTable all = RoutingRunsFor(BundledClarkRuns(), "S-Base");
+  RoutingRunsTable two;
+  two.source = "routing.csv";
+  for (const RoutingRun& run : all.runs) {
+    if (run.num_experts == 1 || run.num_experts == 8) two.runs.push_back(run);
+  }
+  ASSERT_GT(two.runs.size(), 7u);
+  try {
+    FitRoutingLaws(two);
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("routing.csv"), std::string::npos) << message;
+    EXPECT_NE(message.find("cannot be identified for router 'S-Base'"), std::string::npos) << message;
+    EXPECT_NE(message.find("2 distinct E"), std::string::npos) << message;
+  }
+}
+
 MoeRunsTable KrajewskiRuns(const std::vector<double>& granularities) {
   MoeRunsTable table;
   table.source = "moe.csv";
