@@ -14,41 +14,47 @@ namespace scaleplan {
 PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name) {
   if (!fit_path.empty() && !law_name.empty()) throw UsageError("give either --fit or --law, not both");
   PlanLaw out;
-  if (!fit_path.empty()) {
-    out.saved = ParseSavedFit(ReadWholeFile(fit_path), fit_path);
-    if (!out.saved.Allocates()) {
-      throw InputError("a " + out.saved.law_name + " fit gives no allocation at a budget: plan with it using " +
-                           CommandThatPlansWith(out.saved.law_name),
-                       InputLocation{fit_path});
+  if (!fit_path.empty()) return PlanLawFromSavedFit(ReadWholeFile(fit_path), fit_path);
+  // The published laws were fitted on the bundled runs too: their ranges are the plans' reference.
+  const RunsTable bundled = BundledChinchillaRuns();
+  const FitRanges ranges = RangesOfRuns(bundled);
+  out.saved.compute_min = ranges.compute_min_flops;
+  out.saved.compute_max = ranges.compute_max_flops;
+  out.saved.num_params_min = ranges.num_params_min;
+  out.saved.num_params_max = ranges.num_params_max;
+  out.saved.num_tokens_min = ranges.num_tokens_min;
+  out.saved.num_tokens_max = ranges.num_tokens_max;
+  out.params_max = ranges.num_params_max;
+  if (!law_name.empty()) {
+    auto named = FindPublishedLaw(law_name);
+    if (!named) {
+      std::string known;
+      for (const NamedLaw& law : PublishedLaws()) known += (known.empty() ? "" : ", ") + law.name;
+      throw UsageError("unknown --law '" + law_name + "' (known: " + known + ")");
     }
-    out.params_max = out.saved.num_params_max;
+    out.saved.law = named->law;
+    out.saved.description = named->name + ": " + named->description;
   } else {
-    // The published laws were fitted on the bundled runs too: their ranges are the plans' reference.
-    const RunsTable bundled = BundledChinchillaRuns();
-    const FitRanges ranges = RangesOfRuns(bundled);
-    out.saved.compute_min = ranges.compute_min_flops;
-    out.saved.compute_max = ranges.compute_max_flops;
-    out.saved.num_params_min = ranges.num_params_min;
-    out.saved.num_params_max = ranges.num_params_max;
-    out.saved.num_tokens_min = ranges.num_tokens_min;
-    out.saved.num_tokens_max = ranges.num_tokens_max;
-    out.params_max = ranges.num_params_max;
-    if (!law_name.empty()) {
-      auto named = FindPublishedLaw(law_name);
-      if (!named) {
-        std::string known;
-        for (const NamedLaw& law : PublishedLaws()) known += (known.empty() ? "" : ", ") + law.name;
-        throw UsageError("unknown --law '" + law_name + "' (known: " + known + ")");
-      }
-      out.saved.law = named->law;
-      out.saved.description = named->name + ": " + named->description;
-    } else {
-      const ChinchillaFit fit = FitChinchilla(bundled, MultiStartOptions{});
-      if (!fit.search.usable) throw std::runtime_error("the default fit did not converge: " + fit.search.status);
-      out.saved.law = fit.law;
-      out.saved.description = "Approach-3 fit of the bundled Chinchilla runs (240 runs, Besiroglu et al. 2024)";
-    }
+    const ChinchillaFit fit = FitChinchilla(bundled, MultiStartOptions{});
+    if (!fit.search.usable) throw std::runtime_error("the default fit did not converge: " + fit.search.status);
+    out.saved.law = fit.law;
+    out.saved.description = "Approach-3 fit of the bundled Chinchilla runs (240 runs, Besiroglu et al. 2024)";
   }
+  // A data-constrained fit brings its fitted R_D*, R_N*; any other law keeps Muennighoff et al.'s published ones.
+  if (out.saved.law_name == "data-constrained") out.data_constrained = out.saved.data_constrained;
+  out.data_constrained.base = out.saved.law;
+  return out;
+}
+
+PlanLaw PlanLawFromSavedFit(std::string_view json_text, const std::string& source) {
+  PlanLaw out;
+  out.saved = ParseSavedFit(json_text, source);
+  if (!out.saved.Allocates()) {
+    throw InputError("a " + out.saved.law_name + " fit gives no allocation at a budget: plan with it using " +
+                         CommandThatPlansWith(out.saved.law_name),
+                     InputLocation{source});
+  }
+  out.params_max = out.saved.num_params_max;
   // A data-constrained fit brings its fitted R_D*, R_N*; any other law keeps Muennighoff et al.'s published ones.
   if (out.saved.law_name == "data-constrained") out.data_constrained = out.saved.data_constrained;
   out.data_constrained.base = out.saved.law;

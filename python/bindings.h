@@ -11,22 +11,21 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/error.h"
 #include "fitting/multistart.h"
 
 namespace scaleplan::python {
 
-// A bad argument to a module function (a law name, an option out of range, a malformed grid): what the CLI reports
-// as a usage error. Raised in Python as scaleplan.UsageError.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// A bad argument to a module function (a law name, an option out of range, a malformed grid): core/error.h's, which
+// the command line reports as a usage error. Raised in Python as scaleplan.UsageError.
+using UsageError = ::scaleplan::UsageError;
 
 // scaleplan.Error and its subclasses InputError, UsageError, FitError, and the translation of the library's errors.
 void BindErrors(pybind11::module_& module);
 void BindRuns(pybind11::module_& module);   // runs_bindings.cc
 void BindFits(pybind11::module_& module);   // fit_bindings.cc
 void BindTools(pybind11::module_& module);  // tools_bindings.cc: validate
+void BindPlans(pybind11::module_& module);  // plan_bindings.cc
 
 // The fit options checked (UsageError) and the start grid: `default_grid` with the axes `grid_spec` overrides
 // ("alpha=0:2:0.25,e=-1:1:0.5", the command line's --grid), as the command line resolves them.

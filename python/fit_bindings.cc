@@ -20,6 +20,7 @@
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/diagnostics.h"
 #include "fitting/fit_json.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
@@ -105,7 +106,15 @@ FitOutcome FitChinchillaLaw(const RunsTable& table, const FitRequest& request, P
   if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
     fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
   }
+  // Standard errors, correlations, unconstrained parameters and residual trends (fitting/diagnostics.h).
+  std::optional<FitDiagnostics> diagnostics;
+  if (fit.search.usable) {
+    py::gil_scoped_release release;
+    diagnostics = DiagnoseChinchillaFit(table, fit, bootstrap ? &*bootstrap : nullptr);
+    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
+  }
   nlohmann::ordered_json json = FitToJson(fit, table, bootstrap ? &*bootstrap : nullptr);
+  if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   AddAllocations(
       table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request.budgets, &json);
   return {"chinchilla", json.dump(2), fit.search.usable, fit.search.status, fit.law};
@@ -123,7 +132,15 @@ FitOutcome FitKaplanLaw(const RunsTable& table, const FitRequest& request, Pytho
   if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
     fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
   }
+  std::optional<FitDiagnostics> diagnostics;
+  if (fit.search.usable) {
+    const std::vector<std::pair<std::string, std::pair<double, double>>> no_intervals;
+    py::gil_scoped_release release;
+    diagnostics = DiagnoseKaplanFit(table, fit, &no_intervals);
+    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
+  }
   nlohmann::ordered_json json = KaplanFitToJson(fit, nullptr, &table);
+  if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   AddAllocations(
       table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request.budgets, &json);
   return {"kaplan", json.dump(2), fit.search.usable, fit.search.status, std::nullopt};
@@ -309,6 +326,8 @@ void BindFits(py::module_& module) {
         return py::make_tuple(saved.law, text);
       },
       py::arg("path"));
+
+  module.def("read_file", &ReadWholeFile, py::arg("path"), "A whole file, with the readers' error (InputError).");
 
   py::dict laws;
   for (const NamedLaw& named : PublishedLaws()) {

@@ -85,4 +85,5 @@ PYBIND11_MODULE(_core, module) {
   scaleplan::python::BindRuns(module);
   scaleplan::python::BindFits(module);
   scaleplan::python::BindTools(module);
+  scaleplan::python::BindPlans(module);
 }

@@ -27,11 +27,12 @@ from ._core import Error, FitError, InputError, Law, Runs, UsageError
 
 __all__ = [
     "Error", "InputError", "UsageError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
-    "bundled_runs", "published_laws", "published_law", "validate",
+    "bundled_runs", "published_laws", "published_law", "validate", "plan", "sweep",
 ]
 
 _DEFAULTS = _core.FIT_DEFAULTS
 _TOOL_DEFAULTS = _core.TOOL_DEFAULTS
+_PLAN_DEFAULTS = _core.PLAN_DEFAULTS
 
 
 def _as_list(value: Union[None, str, Iterable[str]]) -> List[str]:
@@ -321,3 +322,69 @@ def validate(runs: Any = None, *, holdout_above: Optional[float] = None, leave_o
                           grid or "", starts, exhaustive, threads, progress)
     return _json.loads(text)
 
+
+def _numbers(value) -> List[float]:
+    if value is None:
+        return []
+    return [float(x) for x in _np.atleast_1d(_np.asarray(value, dtype=_np.float64))]
+
+
+def _plans(compute, params, target_loss, tokens, fit, law, unique_tokens, inference_tokens, accelerator, count, mfu,
+           price_per_hour, max_days, recompute, shape, bootstrap, seed, ci, progress) -> List[Dict[str, Any]]:
+    fit_text, fit_source = "", ""
+    if isinstance(fit, Fit):
+        fit_text, fit_source = fit.to_json(), "<Fit>"
+    elif fit is not None:
+        fit_source = _os.fspath(fit)
+        fit_text = _core.read_file(fit_source)
+    rows = _core.plan(_numbers(compute), _numbers(params), _numbers(target_loss), float(tokens or 0), fit_text,
+                      fit_source, law or "", float(unique_tokens or 0), float(inference_tokens or 0),
+                      accelerator or "", int(count), mfu, float(price_per_hour), float(max_days), recompute or "",
+                      bool(shape), int(bootstrap), int(seed), ci, progress)
+    return [_json.loads(row) for row in rows]
+
+
+def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[None, float, Iterable[float]] = None,
+         target_loss: Union[None, float, Iterable[float]] = None, tokens: Optional[float] = None,
+         fit: Union[None, "Fit", str, _os.PathLike] = None, law: Optional[str] = None,
+         unique_tokens: Optional[float] = None, inference_tokens: Optional[float] = None,
+         accelerator: Optional[str] = None, count: int = _PLAN_DEFAULTS["count"], mfu: Optional[float] = None,
+         price_per_hour: float = _PLAN_DEFAULTS["price_per_hour"], max_days: float = _PLAN_DEFAULTS["max_days"],
+         recompute: Optional[str] = None, shape: bool = False, bootstrap: int = 0, seed: int = _PLAN_DEFAULTS["seed"],
+         ci: Optional[float] = None, progress: Optional[Callable[[str, int, int], None]] = None):
+    """A training plan: `scaleplan plan --format json` in-process (core/plan.h MakePlan, the same pipeline).
+
+    What to plan (as the command line): compute (FLOPs; default 5.76e23) for the compute-optimal N and D; params for
+    the compute-optimal tokens of that size (with compute: that size on that budget; with tokens: that many tokens);
+    target_loss for the least compute that reaches it. Each may be a list.
+    The law: fit (a Fit, or a saved-fit path), law (a published law: hoffmann, hoffmann-unrounded, epoch), or neither
+    for the Approach-3 fit of the bundled runs; bootstrap (with seed, ci) resamples the bundled runs for intervals.
+    unique_tokens: at most this many unique tokens (Muennighoff et al.); inference_tokens: lifetime inference tokens
+    (Sardana et al.). accelerator (a catalogue name such as "H100-SXM"), count, mfu, price_per_hour, max_days,
+    recompute ("auto", "none", "selective", "full"), shape: the cluster side, as --accelerator ... --shape.
+
+    Returns the plan's dict (the JSON row the command prints) for one question, else a list of them."""
+    rows = _plans(compute, params, target_loss, tokens, fit, law, unique_tokens, inference_tokens, accelerator, count,
+                  mfu, price_per_hour, max_days, recompute, shape, bootstrap, seed, ci, progress)
+    return rows[0] if len(rows) == 1 else rows
+
+
+def sweep(compute: Iterable[float], **plan_options):
+    """Plans over a list of budgets as a pandas DataFrame, one row per plan (nested keys flattened with dots:
+    "law.E", "hardware.days", ...). plan_options as for plan()."""
+    import pandas as pd
+    budgets = _numbers(compute)
+    if not budgets:
+        raise UsageError("sweep needs at least one compute budget")
+    rows = _plans(budgets, plan_options.pop("params", None), None, plan_options.pop("tokens", None),
+                  plan_options.pop("fit", None), plan_options.pop("law", None), plan_options.pop("unique_tokens", None),
+                  plan_options.pop("inference_tokens", None), plan_options.pop("accelerator", None),
+                  plan_options.pop("count", _PLAN_DEFAULTS["count"]), plan_options.pop("mfu", None),
+                  plan_options.pop("price_per_hour", _PLAN_DEFAULTS["price_per_hour"]),
+                  plan_options.pop("max_days", _PLAN_DEFAULTS["max_days"]), plan_options.pop("recompute", None),
+                  plan_options.pop("shape", False), plan_options.pop("bootstrap", 0),
+                  plan_options.pop("seed", _PLAN_DEFAULTS["seed"]), plan_options.pop("ci", None),
+                  plan_options.pop("progress", None))
+    if plan_options:
+        raise UsageError(f"sweep: unknown option(s) {', '.join(sorted(plan_options))}")
+    return pd.json_normalize(rows)
