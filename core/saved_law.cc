@@ -31,8 +31,8 @@ std::string SavedLawFormula(const SavedLaw& saved) {
     int used = std::snprintf(line, sizeof line, "N_opt = %.4g C^%.4f, D_opt = %.4g C^%.4f", i.coeff_params,
                              i.exponent_params, i.coeff_tokens, i.exponent_tokens);
     if (i.has_frontier) {
-      std::snprintf(line + used, sizeof line - static_cast<size_t>(used), ", L_opt = %.4g + %.4g C^-%.4f",
-                    i.frontier.E, i.frontier.K, i.frontier.gamma);
+      std::snprintf(line + used, sizeof line - static_cast<size_t>(used), ", L_opt = %.4g + %.4g C^-%.4f", i.frontier.E,
+                    i.frontier.K, i.frontier.gamma);
     } else {
       std::snprintf(line + used, sizeof line - static_cast<size_t>(used), " (no loss frontier)");
     }
@@ -71,9 +71,9 @@ nlohmann::ordered_json SavedLawCoefficients(const SavedLaw& saved) {
     out["exponent_params"] = i.exponent_params;
     out["coeff_tokens"] = i.coeff_tokens;
     out["exponent_tokens"] = i.exponent_tokens;
-    out["frontier"] = i.has_frontier ? nlohmann::ordered_json{{"E", i.frontier.E}, {"K", i.frontier.K},
-                                                              {"gamma", i.frontier.gamma}}
-                                     : nlohmann::ordered_json(nullptr);
+    out["frontier"] =
+        i.has_frontier ? nlohmann::ordered_json{{"E", i.frontier.E}, {"K", i.frontier.K}, {"gamma", i.frontier.gamma}}
+                       : nlohmann::ordered_json(nullptr);
   }
   return out;
 }
@@ -86,7 +86,8 @@ std::string CommandThatPlansWith(const std::string& law_name) {
     return "none yet for a fitted " + law_name +
            " law ('scaleplan plan --law krajewski2024 --compute C' plans with the published MoE law)";
   }
-  if (law_name == "expression") return "none: an expression law has no closed-form allocation; use 'validate' or 'plot'";
+  if (law_name == "expression")
+    return "none: an expression law has no closed-form allocation; use 'validate' or 'plot'";
   return "none";
 }
 
