@@ -9,6 +9,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/expression_command.h"
 #include "cli/hyperparams_command.h"
 #include "cli/option_values.h"
 #include "cli/progress.h"
@@ -819,6 +820,7 @@ std::vector<double> ParseBudgets(const std::string& text) {
 
 int Fit(const std::vector<std::string>& args) {
   if (AsksForHyperparamsLaw(args)) return FitHyperparamsLaw(args);  // its own options: cli/hyperparams_command.cc
+  if (AsksForExpressionLaw(args)) return FitExpressionLawCommand(args);  // its own options: cli/expression_command.cc
   std::string runs_path;
   std::string format;
   std::string out_path;
@@ -843,6 +845,9 @@ int Fit(const std::vector<std::string>& args) {
        "fit beside the published T5 law), routing (Clark et al. 2022 per router; default runs: their bundled "
        "runs) or moe (Krajewski et al. 2024's fine-grained MoE law on your runs)")
       ("u-col", po::value(&unique_column), "data-constrained: column holding U, the unique tokens")
+      ("law-expr", po::value<std::string>(),
+       "a law of your own form instead of --law, e.g. 'E + A/N^alpha + B/D^beta' (its options: fit --law-expr X --help)")
+      ("param", po::value<std::vector<std::string>>(), "--law-expr: NAME=LO:HI:STEP (a parameter's starts), repeated")
       ("compute", po::value(&compute_text)->default_value(compute_text),
        "budget(s) at which to show each law's allocation, comma-separated")
       ("out,o", po::value(&out_path), "also save the fit as JSON to this file (read by 'plan --fit')")
@@ -897,6 +902,9 @@ int Fit(const std::vector<std::string>& args) {
                "scaleplan fit --law routing --bootstrap=200     # Clark et al. per router with intervals, beside "
                "their Table 3",
                "scaleplan fit --law hyperparams sweep.csv       # batch and learning-rate laws (its own --help)",
+               "scaleplan fit --law-expr 'E + A/N^alpha + B/D^beta' --param E=1:2.5:0.5 --param A=100:1000:300 "
+               "--param alpha=0.2:0.6:0.2 --param B=500:3000:500 --param beta=0.2:0.6:0.2   # a law of your own form "
+               "(README: Laws of your own form; its own --help)",
                "scaleplan fit runs.csv --bootstrap --save-golden golden.json   # then: scaleplan check runs.csv "
                "--golden golden.json"});
     return kExitOk;

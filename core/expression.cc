@@ -480,4 +480,235 @@ SpecialisedProgram SpecialiseToRows(const ExpressionProgram& program, const Expr
   return out;
 }
 
+ExpressionBatch::ExpressionBatch(const ExpressionProgram& program, const ExpressionRows& rows)
+    : program_(program), num_rows_(rows.num_rows) {
+  SCALEPLAN_CHECK(rows.num_columns == program.num_columns, "rows and program disagree on the columns");
+  const size_t num_rows = static_cast<size_t>(num_rows_);
+  columns_.resize(static_cast<size_t>(rows.num_columns) * num_rows);
+  for (int r = 0; r < rows.num_rows; ++r) {
+    for (int c = 0; c < rows.num_columns; ++c) columns_[static_cast<size_t>(c) * num_rows + r] = rows.Row(r)[c];
+  }
+  const size_t size = program_.code.size();
+  left_.assign(size, -1);
+  right_.assign(size, -1);
+  variable_.assign(size, 0);
+  std::vector<int> stack;
+  for (size_t i = 0; i < size; ++i) {
+    const ExpressionOp op = program_.code[i].op;
+    SCALEPLAN_CHECK(op != ExpressionOp::SYMBOL, "bind the program first");
+    if (IsLeaf(op)) {
+      variable_[i] = op == ExpressionOp::PARAMETER;
+    } else if (IsUnary(op)) {
+      left_[i] = stack.back();
+      stack.pop_back();
+      variable_[i] = variable_[static_cast<size_t>(left_[i])];
+    } else {
+      right_[i] = stack.back();
+      stack.pop_back();
+      left_[i] = stack.back();
+      stack.pop_back();
+      variable_[i] = variable_[static_cast<size_t>(left_[i])] || variable_[static_cast<size_t>(right_[i])];
+    }
+    stack.push_back(static_cast<int>(i));
+  }
+}
+
+ExpressionBatch::Scratch ExpressionBatch::NewScratch() const {
+  Scratch scratch;
+  const size_t num_rows = static_cast<size_t>(num_rows_);
+  scratch.values.assign(program_.code.size() * num_rows, 0.0);
+  scratch.adjoints.assign(program_.code.size() * num_rows, 0.0);
+  for (size_t i = 0; i < program_.code.size(); ++i) {
+    if (program_.code[i].op == ExpressionOp::CONSTANT) {
+      std::fill_n(scratch.values.begin() + static_cast<long>(i * num_rows), num_rows, program_.code[i].value);
+    }
+  }
+  return scratch;
+}
+
+const double* ExpressionBatch::Values(const Scratch& scratch, size_t i) const {
+  const ExpressionInstruction& ins = program_.code[i];
+  const size_t num_rows = static_cast<size_t>(num_rows_);
+  if (ins.op == ExpressionOp::COLUMN) return columns_.data() + static_cast<size_t>(ins.index) * num_rows;
+  return scratch.values.data() + i * num_rows;
+}
+
+const double* ExpressionBatch::Forward(const double* params, Scratch* scratch) const {
+  const int n = num_rows_;
+  const size_t num_rows = static_cast<size_t>(n);
+  for (size_t i = 0; i < program_.code.size(); ++i) {
+    const ExpressionInstruction& ins = program_.code[i];
+    double* z = scratch->values.data() + i * num_rows;
+    const double* x = left_[i] >= 0 ? Values(*scratch, static_cast<size_t>(left_[i])) : nullptr;
+    const double* y = right_[i] >= 0 ? Values(*scratch, static_cast<size_t>(right_[i])) : nullptr;
+    switch (ins.op) {
+      case ExpressionOp::CONSTANT:
+      case ExpressionOp::COLUMN:
+      case ExpressionOp::SYMBOL:
+        break;
+      case ExpressionOp::PARAMETER:
+        std::fill_n(z, n, params[ins.index]);
+        break;
+      case ExpressionOp::ADD:
+        for (int r = 0; r < n; ++r) z[r] = x[r] + y[r];
+        break;
+      case ExpressionOp::SUBTRACT:
+        for (int r = 0; r < n; ++r) z[r] = x[r] - y[r];
+        break;
+      case ExpressionOp::MULTIPLY:
+        for (int r = 0; r < n; ++r) z[r] = x[r] * y[r];
+        break;
+      case ExpressionOp::DIVIDE:
+        for (int r = 0; r < n; ++r) z[r] = x[r] / y[r];
+        break;
+      case ExpressionOp::POWER:
+        for (int r = 0; r < n; ++r) z[r] = std::pow(x[r], y[r]);
+        break;
+      case ExpressionOp::POWER_CONSTANT:
+        for (int r = 0; r < n; ++r) z[r] = std::pow(x[r], ins.value);
+        break;
+      case ExpressionOp::EXP_PRODUCT: {
+        const double* column = columns_.data() + static_cast<size_t>(ins.index) * num_rows;
+        for (int r = 0; r < n; ++r) z[r] = std::exp(x[r] * column[r]);
+        break;
+      }
+      case ExpressionOp::NEGATE:
+        for (int r = 0; r < n; ++r) z[r] = -x[r];
+        break;
+      case ExpressionOp::EXP:
+        for (int r = 0; r < n; ++r) z[r] = std::exp(x[r]);
+        break;
+      case ExpressionOp::LOG:
+        for (int r = 0; r < n; ++r) z[r] = std::log(x[r]);
+        break;
+      case ExpressionOp::SQRT:
+        for (int r = 0; r < n; ++r) z[r] = std::sqrt(x[r]);
+        break;
+      case ExpressionOp::ABS:
+        for (int r = 0; r < n; ++r) z[r] = std::fabs(x[r]);
+        break;
+      case ExpressionOp::MIN:
+        for (int r = 0; r < n; ++r) z[r] = y[r] < x[r] ? y[r] : x[r];
+        break;
+      case ExpressionOp::MAX:
+        for (int r = 0; r < n; ++r) z[r] = y[r] > x[r] ? y[r] : x[r];
+        break;
+    }
+  }
+  return Values(*scratch, program_.code.size() - 1);
+}
+
+void ExpressionBatch::Backward(const double* seeds, Scratch* scratch, double* gradient) const {
+  const int n = num_rows_;
+  const size_t num_rows = static_cast<size_t>(n);
+  const size_t size = program_.code.size();
+  for (int k = 0; k < program_.num_params; ++k) gradient[k] = 0.0;
+  if (size == 0 || !variable_[size - 1]) return;
+  for (size_t i = 0; i < size; ++i) {
+    if (variable_[i]) std::fill_n(scratch->adjoints.begin() + static_cast<long>(i * num_rows), num_rows, 0.0);
+  }
+  std::copy(seeds, seeds + n, scratch->adjoints.begin() + static_cast<long>((size - 1) * num_rows));
+  for (size_t i = size; i-- > 0;) {
+    if (!variable_[i]) continue;
+    const ExpressionInstruction& ins = program_.code[i];
+    const double* dz = scratch->adjoints.data() + i * num_rows;
+    const double* z = Values(*scratch, i);
+    const int left = left_[i];
+    const int right = right_[i];
+    const double* x = left >= 0 ? Values(*scratch, static_cast<size_t>(left)) : nullptr;
+    const double* y = right >= 0 ? Values(*scratch, static_cast<size_t>(right)) : nullptr;
+    // Adjoints of the operands, or null when an operand reads no parameter (nothing to propagate).
+    double* dx = left >= 0 && variable_[static_cast<size_t>(left)]
+                     ? scratch->adjoints.data() + static_cast<size_t>(left) * num_rows
+                     : nullptr;
+    double* dy = right >= 0 && variable_[static_cast<size_t>(right)]
+                     ? scratch->adjoints.data() + static_cast<size_t>(right) * num_rows
+                     : nullptr;
+    switch (ins.op) {
+      case ExpressionOp::CONSTANT:
+      case ExpressionOp::COLUMN:
+      case ExpressionOp::SYMBOL:
+        break;
+      case ExpressionOp::PARAMETER: {
+        double sum = 0.0;
+        for (int r = 0; r < n; ++r) sum += dz[r];
+        gradient[ins.index] += sum;
+        break;
+      }
+      case ExpressionOp::ADD:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r];
+        if (dy)
+          for (int r = 0; r < n; ++r) dy[r] += dz[r];
+        break;
+      case ExpressionOp::SUBTRACT:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r];
+        if (dy)
+          for (int r = 0; r < n; ++r) dy[r] -= dz[r];
+        break;
+      case ExpressionOp::MULTIPLY:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r] * y[r];
+        if (dy)
+          for (int r = 0; r < n; ++r) dy[r] += dz[r] * x[r];
+        break;
+      case ExpressionOp::DIVIDE:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r] / y[r];
+        if (dy)
+          for (int r = 0; r < n; ++r) dy[r] -= dz[r] * z[r] / y[r];
+        break;
+      case ExpressionOp::POWER:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r] * y[r] * std::pow(x[r], y[r] - 1.0);
+        if (dy)
+          for (int r = 0; r < n; ++r) dy[r] += z[r] == 0.0 ? 0.0 : dz[r] * z[r] * std::log(x[r]);
+        break;
+      case ExpressionOp::POWER_CONSTANT:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r] * ins.value * std::pow(x[r], ins.value - 1.0);
+        break;
+      case ExpressionOp::EXP_PRODUCT: {
+        const double* column = columns_.data() + static_cast<size_t>(ins.index) * num_rows;
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r] * z[r] * column[r];
+        break;
+      }
+      case ExpressionOp::NEGATE:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] -= dz[r];
+        break;
+      case ExpressionOp::EXP:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r] * z[r];
+        break;
+      case ExpressionOp::LOG:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r] / x[r];
+        break;
+      case ExpressionOp::SQRT:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += dz[r] * 0.5 / z[r];
+        break;
+      case ExpressionOp::ABS:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += x[r] < 0 ? -dz[r] : dz[r];
+        break;
+      case ExpressionOp::MIN:  // the value is y where y < x, else x (ties go to x, as EvaluateProgram's)
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += y[r] < x[r] ? 0.0 : dz[r];
+        if (dy)
+          for (int r = 0; r < n; ++r) dy[r] += y[r] < x[r] ? dz[r] : 0.0;
+        break;
+      case ExpressionOp::MAX:
+        if (dx)
+          for (int r = 0; r < n; ++r) dx[r] += y[r] > x[r] ? 0.0 : dz[r];
+        if (dy)
+          for (int r = 0; r < n; ++r) dy[r] += y[r] > x[r] ? dz[r] : 0.0;
+        break;
+    }
+  }
+}
+
 }  // namespace scaleplan

@@ -140,6 +140,39 @@ struct SpecialisedProgram {
 };
 SpecialisedProgram SpecialiseToRows(const ExpressionProgram& program, const ExpressionRows& rows);
 
+// The program evaluated on every row at once, one instruction at a time over all rows (loops the compiler
+// vectorises, one dispatch per instruction instead of per row), and its reverse pass: given a seed per row
+// (d objective / d value), the gradient with respect to the parameters. This is what fits evaluate; EvaluateProgram
+// with ceres::Jet gives the same gradient (tests/fitting/expression_fit_test.cc checks it).
+class ExpressionBatch {
+ public:
+  ExpressionBatch(const ExpressionProgram& program, const ExpressionRows& rows);
+
+  // Per-caller working memory (one per thread): every instruction's values and adjoints on every row, with the
+  // columns and constants filled in once.
+  struct Scratch {
+    std::vector<double> values;
+    std::vector<double> adjoints;
+  };
+  Scratch NewScratch() const;
+
+  int NumRows() const { return num_rows_; }
+
+  // The program's value on each row (NumRows() values, inside `scratch`).
+  const double* Forward(const double* params, Scratch* scratch) const;
+
+  // After Forward with the same scratch and params: gradient[k] = SUM over rows seeds[r] d value_r / d params[k].
+  void Backward(const double* seeds, Scratch* scratch, double* gradient) const;
+
+ private:
+  const double* Values(const Scratch& scratch, size_t i) const;
+  ExpressionProgram program_;
+  int num_rows_ = 0;
+  std::vector<double> columns_;    // column-major: column c is columns_[c * num_rows_ ...]
+  std::vector<int> left_, right_;  // operand instructions (-1: none); a unary operation's operand is left_
+  std::vector<char> variable_;     // the instruction's value depends on a parameter
+};
+
 // Evaluates `program` at `params` on one row, with `stack` scratch space of program.max_depth values. T is double
 // or any type with +, -, *, /, unary -, comparison and exp, log, sqrt, abs, pow found by argument-dependent lookup
 // (ceres::Jet). A division by zero, a log of a negative number and the like give inf or NaN, not an exception.

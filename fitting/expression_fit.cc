@@ -3,8 +3,10 @@
 #include <ceres/jet.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -43,6 +45,36 @@ std::string Trimmed(std::string_view text) {
   while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
   while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
   return std::string(text.substr(begin, end - begin));
+}
+
+// Levenshtein distance, for "did you mean" hints.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'alpha'?)" when one of `candidates` is within 2 edits of `name` (and closer than its length).
+std::string DidYouMean(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = 3;
+  for (const std::string& candidate : candidates) {
+    const size_t distance = EditDistance(name, candidate);
+    if (distance < best_distance && distance < std::max(name.size(), candidate.size())) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
 }
 
 }  // namespace
@@ -115,6 +147,14 @@ ExpressionLawSpec MakeExpressionLawSpec(const std::string& text, const std::vect
     const auto& symbols = spec.expression.Symbols();
     if (std::none_of(symbols.begin(), symbols.end(),
                      [&](const ExpressionSymbol& symbol) { return symbol.name == param.name; })) {
+      // A misspelt name in the expression is the likelier mistake: point at it.
+      for (size_t k = 0; k < symbols.size(); ++k) {
+        const bool is_param = std::any_of(params.begin(), params.end(),
+                                          [&](const ExpressionParam& p) { return p.name == symbols[k].name; });
+        if (is_param || IsReserved(symbols[k].name)) continue;
+        const std::string hint = DidYouMean(symbols[k].name, {param.name});
+        if (!hint.empty()) throw spec.expression.ErrorAtSymbol(k, "unknown name '" + symbols[k].name + "'" + hint);
+      }
       throw InputError("parameter '" + param.name + "' does not appear in the expression (its names: " + names + ")",
                        where);
     }
@@ -190,8 +230,11 @@ ExpressionRuns BindExpressionLaw(const ExpressionLawSpec& spec, const RunsTable&
         }
         std::string known = "N, D, C";
         if (file) known = QuotedCsvHeader(*file);
-        throw expression.ErrorAtSymbol(
-            s, "unknown name '" + name + "': not a --param, nor a column of " + table.source + " (" + known + ")");
+        std::vector<std::string> candidates = param_names;
+        for (const char* reserved : kReservedColumns) candidates.push_back(reserved);
+        if (file) candidates.insert(candidates.end(), file->header.begin(), file->header.end());
+        throw expression.ErrorAtSymbol(s, "unknown name '" + name + "'" + DidYouMean(name, candidates) +
+                                              ": not a --param, nor a column of " + table.source + " (" + known + ")");
       }
       header = file->header[*column];
       for (const CsvRow* row : rows) {
@@ -298,108 +341,141 @@ std::vector<std::string> RequireExpressionIdentifiable(const ExpressionRuns& run
 
 namespace {
 
-// The runs in the form the objective reads them: the program specialised to the rows (core/expression.h), the log
-// of each run's loss, and its multiplicity. When the law's outermost operation is exp, log L_hat is its argument.
+// The runs in the form the objective reads them: the program specialised to the rows (core/expression.h) over the
+// runs a resample keeps, the log of each run's loss, and its multiplicity. When the law's outermost operation is exp,
+// log L_hat is its argument. The objective and its gradient are evaluated on all runs at once (ExpressionBatch: one
+// pass forward, one reverse); the per-run evaluation with ceres::Jet is kept as the reference the tests check the
+// batch gradient against.
 class ExpressionModel {
  public:
-  ExpressionModel(const ExpressionRuns& runs, const std::vector<int>& counts) {
-    SpecialisedProgram special = SpecialiseToRows(runs.program, runs.rows);
-    program_ = std::move(special.program);
-    rows_ = std::move(special.rows);
-    if (!program_.code.empty() && program_.code.back().op == ExpressionOp::EXP) {
-      program_.code.pop_back();
-      log_of_root_ = false;
-    }
-    for (size_t i = 0; i < runs.table.runs.size(); ++i) {
-      const int count = counts.empty() ? 1 : counts[i];
-      if (count == 0) continue;
-      samples_.push_back(static_cast<int>(i));
-      log_loss_.push_back(std::log(runs.table.runs[i].loss_nats));
-      weight_.push_back(count);
-    }
-  }
+  ExpressionModel(const ExpressionRuns& runs, const std::vector<int>& counts)
+      : id_(next_id_.fetch_add(1) + 1), batch_(Prepare(runs, counts)) {}
 
   int NumParams() const { return program_.num_params; }
+  const ExpressionBatch& Batch() const { return batch_; }
 
-  // log L_hat on sample k (T: double or a Jet), with `stack` of program_.max_depth values.
-  template <typename T>
-  T LogPrediction(const T* params, size_t k, T* stack) const {
-    using std::log;
-    const T value = EvaluateProgram<T>(program_, params, rows_.Row(samples_[k]), stack);
-    return log_of_root_ ? log(value) : value;
-  }
-
-  double Objective(const double* params, double delta) const {
-    std::array<double, kMaxExpressionDepth> stack;
+  // The objective at `params`, and with `gradient` not null its gradient (the reverse pass), using `scratch` and
+  // `seeds` (NumRows() values; only with a gradient).
+  double Objective(const double* params, double delta, double* gradient, ExpressionBatch::Scratch* scratch,
+                   double* seeds) const {
+    const int n = batch_.NumRows();
+    const double* values = batch_.Forward(params, scratch);
     double sum = 0.0;
-    for (size_t k = 0; k < samples_.size(); ++k) {
-      const double r = LogPrediction(params, k, stack.data()) - log_loss_[k];
+    if (gradient == nullptr) seeds = nullptr;
+    for (int k = 0; k < n; ++k) {
+      const double log_value = log_of_root_ ? std::log(values[k]) : values[k];
+      const double r = log_value - log_loss_[static_cast<size_t>(k)];
       if (!std::isfinite(r)) return std::numeric_limits<double>::infinity();
-      sum += weight_[k] * Huber(r, delta);
+      const double w = weight_[static_cast<size_t>(k)];
+      sum += w * Huber(r, delta);
+      if (seeds != nullptr) {
+        const double slope = std::fabs(r) <= delta ? r : (r > 0 ? delta : -delta);
+        seeds[k] = w * slope * (log_of_root_ ? 1.0 / values[k] : 1.0);
+      }
     }
-    return std::isfinite(sum) ? sum : std::numeric_limits<double>::infinity();
+    if (!std::isfinite(sum)) return std::numeric_limits<double>::infinity();
+    if (gradient != nullptr) batch_.Backward(seeds, scratch, gradient);
+    return sum;
   }
 
+  // The objective alone, safe to call from many threads at once (each keeps its own scratch).
+  double Objective(const double* params, double delta) const {
+    thread_local std::uint64_t owner = 0;
+    thread_local ExpressionBatch::Scratch scratch;
+    if (owner != id_) {
+      scratch = batch_.NewScratch();
+      owner = id_;
+    }
+    return Objective(params, delta, nullptr, &scratch, nullptr);
+  }
+
+  // The reference: the objective and gradient by automatic differentiation, run by run with ceres::Jet.
   template <int N>
-  double ObjectiveAndGradient(const double* params, double delta, double* gradient,
-                              std::vector<ceres::Jet<double, N>>* stack) const {
+  double JetObjectiveAndGradient(const double* params, double delta, double* gradient) const {
     using Jet = ceres::Jet<double, N>;
+    std::vector<Jet> stack(static_cast<size_t>(std::max(1, program_.max_depth)));
     Jet p[N];
     for (int k = 0; k < N; ++k) p[k] = Jet(params[k], k);
     Jet sum(0.0);
-    for (size_t k = 0; k < samples_.size(); ++k) {
-      const Jet r = LogPrediction(p, k, stack->data()) - log_loss_[k];
+    for (int k = 0; k < rows_.num_rows; ++k) {
+      const Jet value = EvaluateProgram<Jet>(program_, p, rows_.Row(k), stack.data());
+      const Jet r = (log_of_root_ ? log(value) : value) - log_loss_[static_cast<size_t>(k)];
       if (!std::isfinite(r.a)) return std::numeric_limits<double>::infinity();
-      sum += Huber(r, delta) * weight_[k];
+      sum += Huber(r, delta) * weight_[static_cast<size_t>(k)];
     }
     for (int k = 0; k < N; ++k) gradient[k] = sum.v[k];
     return std::isfinite(sum.a) ? sum.a : std::numeric_limits<double>::infinity();
   }
 
-  const ExpressionProgram& Program() const { return program_; }
-
  private:
+  // Specialises the program, keeps the runs with a non-zero count, and returns the batch over them.
+  ExpressionBatch Prepare(const ExpressionRuns& runs, const std::vector<int>& counts) {
+    SpecialisedProgram special = SpecialiseToRows(runs.program, runs.rows);
+    program_ = std::move(special.program);
+    if (!program_.code.empty() && program_.code.back().op == ExpressionOp::EXP) {
+      program_.code.pop_back();
+      log_of_root_ = false;
+    }
+    rows_.num_columns = special.rows.num_columns;
+    for (size_t i = 0; i < runs.table.runs.size(); ++i) {
+      const int count = counts.empty() ? 1 : counts[i];
+      if (count == 0) continue;
+      const double* row = special.rows.Row(static_cast<int>(i));
+      rows_.values.insert(rows_.values.end(), row, row + rows_.num_columns);
+      ++rows_.num_rows;
+      log_loss_.push_back(std::log(runs.table.runs[i].loss_nats));
+      weight_.push_back(count);
+    }
+    return ExpressionBatch(program_, rows_);
+  }
+
+  static inline std::atomic<std::uint64_t> next_id_{0};
+  std::uint64_t id_;
   ExpressionProgram program_;
   ExpressionRows rows_;
   bool log_of_root_ = true;
-  std::vector<int> samples_;
   std::vector<double> log_loss_;
   std::vector<double> weight_;
+  ExpressionBatch batch_;
 };
 
-// Ceres' view of the objective, with automatic derivatives through Jets of N partials.
-template <int N>
+// Ceres' view of the objective: the batch's reverse pass for the gradient.
 class ExpressionHuberFunction final : public ceres::FirstOrderFunction {
  public:
   ExpressionHuberFunction(const ExpressionModel& model, double delta)
-      : model_(model), delta_(delta), stack_(static_cast<size_t>(model.Program().max_depth)) {}
+      : model_(model),
+        delta_(delta),
+        scratch_(model.Batch().NewScratch()),
+        seeds_(static_cast<size_t>(model.Batch().NumRows())) {}
 
   bool Evaluate(const double* params, double* cost, double* gradient) const override {
-    *cost = gradient == nullptr ? model_.Objective(params, delta_)
-                                : model_.ObjectiveAndGradient<N>(params, delta_, gradient, &stack_);
+    *cost = model_.Objective(params, delta_, gradient, &scratch_, seeds_.data());
     if (gradient != nullptr) {
-      for (int k = 0; k < N; ++k) {
+      for (int k = 0; k < model_.NumParams(); ++k) {
         if (!std::isfinite(gradient[k])) return false;
       }
     }
     return std::isfinite(*cost);
   }
-  int NumParameters() const override { return N; }
+  int NumParameters() const override { return model_.NumParams(); }
 
  private:
   const ExpressionModel& model_;
   double delta_;
-  mutable std::vector<ceres::Jet<double, N>> stack_;  // one function per L-BFGS run: never shared between threads
+  // One function per L-BFGS run: never shared between threads.
+  mutable ExpressionBatch::Scratch scratch_;
+  mutable std::vector<double> seeds_;
 };
 
+// The reference gradient by ceres::Jet with N partials (N = the parameter count, chosen at run time).
 template <int N>
-ceres::FirstOrderFunction* NewHuberFunction(const ExpressionModel& model, double delta) {
-  if (model.NumParams() == N) return new ExpressionHuberFunction<N>(model, delta);
+double JetObjectiveAndGradient(const ExpressionModel& model, const double* params, double delta, double* gradient) {
+  if (model.NumParams() == N) return model.JetObjectiveAndGradient<N>(params, delta, gradient);
   if constexpr (N < kMaxExpressionParams) {
-    return NewHuberFunction<N + 1>(model, delta);
+    return JetObjectiveAndGradient<N + 1>(model, params, delta, gradient);
   } else {
     SCALEPLAN_CHECK(false, "too many parameters for an expression law");
-    return nullptr;
+    return 0.0;
   }
 }
 
@@ -408,9 +484,8 @@ MultiStartResult FitModel(const ExpressionModel& model, const StartSet& starts, 
   const double delta = options.huber_delta;
   return RunMultiStart(
       model.NumParams(), [&model, delta](const double* x) { return model.Objective(x, delta); },
-      [&model, delta]() { return NewHuberFunction<1>(model, delta); }, starts, options, progress);
+      [&model, delta]() { return new ExpressionHuberFunction(model, delta); }, starts, options, progress);
 }
-
 }  // namespace
 
 ExpressionFit FitExpressionLaw(const ExpressionRuns& runs, const ExpressionLawSpec& spec,
@@ -453,11 +528,19 @@ double ExpressionObjectiveAndGradient(const ExpressionRuns& runs, const std::vec
                                       std::vector<double>* gradient) {
   SCALEPLAN_CHECK(static_cast<int>(params.size()) == runs.program.num_params, "one value per parameter");
   const ExpressionModel model(runs, {});
-  std::unique_ptr<ceres::FirstOrderFunction> function(NewHuberFunction<1>(model, huber_delta));
+  ExpressionHuberFunction function(model, huber_delta);
   gradient->assign(params.size(), 0.0);
   double cost = 0.0;
-  if (!function->Evaluate(params.data(), &cost, gradient->data())) return std::numeric_limits<double>::infinity();
+  if (!function.Evaluate(params.data(), &cost, gradient->data())) return std::numeric_limits<double>::infinity();
   return cost;
+}
+
+double ExpressionObjectiveAndJetGradient(const ExpressionRuns& runs, const std::vector<double>& params,
+                                         double huber_delta, std::vector<double>* gradient) {
+  SCALEPLAN_CHECK(static_cast<int>(params.size()) == runs.program.num_params, "one value per parameter");
+  const ExpressionModel model(runs, {});
+  gradient->assign(params.size(), 0.0);
+  return JetObjectiveAndGradient<1>(model, params.data(), huber_delta, gradient->data());
 }
 
 ExpressionBootstrap BootstrapExpressionLaw(const ExpressionRuns& runs, const ExpressionFit& fit,

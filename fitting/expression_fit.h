@@ -3,11 +3,12 @@
 //
 //   minimise  SUM over runs of  w_i * Huber_delta( log L_hat_i(p) - log L_i ),   delta = 1e-3 by default,
 //
-// with L-BFGS (Ceres' GradientProblem, gradient by automatic differentiation with ceres::Jet) from the best-screened
-// points of the start grid the --param options span (every point with --exhaustive); the best optimum is kept. The
-// grid gives starts only: the optimiser may leave it, and the result says which parameters ended outside (as the
-// built-in fits do). No bounds are imposed. A start where the law is not a positive finite number on every run
-// screens as +inf and is never chosen; a line-search step into such a region is rejected by the solver.
+// with L-BFGS (Ceres' GradientProblem; the gradient by reverse-mode differentiation of the program over all runs at
+// once, checked against forward-mode ceres::Jet) from the best-screened points of the start grid the --param options
+// span (every point with --exhaustive); the best optimum is kept. The grid gives starts only: the optimiser may leave
+// it, and the result says which parameters ended outside (as the built-in fits do). No bounds are imposed. A start
+// where the law is not a positive finite number on every run screens as +inf and is never chosen; a line-search step
+// into such a region is rejected by the solver.
 //
 // Names: a --param NAME is a parameter; N, D and C are the runs' parameters, tokens and compute (as every command
 // reads them, aliases and --n-col etc. included); U is the unique tokens (the data-constrained aliases: U,
@@ -100,10 +101,13 @@ std::vector<double> PredictExpression(const ExpressionRuns& runs, const std::vec
 double ExpressionObjective(const ExpressionRuns& runs, const std::vector<double>& params, double huber_delta,
                            const std::vector<int>& counts = {});
 
-// The objective and its gradient by automatic differentiation (ceres::Jet), for tests; `gradient` has one entry per
-// parameter.
+// The objective and its gradient as the fit computes them (ExpressionBatch's reverse pass, core/expression.h), and
+// the same by forward-mode automatic differentiation run by run with ceres::Jet (the reference); `gradient` gets one
+// entry per parameter.
 double ExpressionObjectiveAndGradient(const ExpressionRuns& runs, const std::vector<double>& params, double huber_delta,
                                       std::vector<double>* gradient);
+double ExpressionObjectiveAndJetGradient(const ExpressionRuns& runs, const std::vector<double>& params,
+                                         double huber_delta, std::vector<double>* gradient);
 
 struct ExpressionBootstrap {
   BootstrapOptions options;

@@ -88,9 +88,15 @@ TEST(ExpressionFit, JetGradientMatchesFiniteDifferences) {
   const ExpressionRuns runs =
       Bind("E + A/N^alpha + B*D^-beta - k*sqrt(log(C)) + min(k, 0.5)*exp(-k) + (k/2)^2 + 2^k", params, table);
   const std::vector<double> x = {1.9, 420.0, 0.33, 2100.0, 0.29, 0.02};
-  std::vector<double> gradient;
-  const double cost = ExpressionObjectiveAndGradient(runs, x, 1e-3, &gradient);
-  EXPECT_NEAR(cost, ExpressionObjective(runs, x, 1e-3), 1e-14 * cost);
+  std::vector<double> gradient, jet_gradient;
+  const double cost = ExpressionObjectiveAndJetGradient(runs, x, 1e-3, &jet_gradient);
+  EXPECT_NEAR(cost, ExpressionObjective(runs, x, 1e-3), 1e-13 * cost);
+  // The fit's reverse pass over all runs at once equals the Jets' forward mode to rounding.
+  EXPECT_NEAR(ExpressionObjectiveAndGradient(runs, x, 1e-3, &gradient), cost, 1e-13 * cost);
+  for (size_t k = 0; k < x.size(); ++k) {
+    EXPECT_NEAR(gradient[k], jet_gradient[k], 1e-10 * std::max(1e-12, std::fabs(jet_gradient[k]))) << "parameter " << k;
+  }
+  gradient = jet_gradient;
   for (size_t k = 0; k < x.size(); ++k) {
     const double h = 1e-6 * std::max(1.0, std::fabs(x[k]));
     std::vector<double> plus = x, minus = x;

@@ -1,0 +1,19 @@
+// `fit --law-expr EXPR --param NAME=LO:HI:STEP ...` (cli/expression_command.cc): a law of the user's own form
+// (fitting/expression_fit.h), which `fit` hands its whole command line to.
+#ifndef SCALEPLAN_CLI_EXPRESSION_COMMAND_H_
+#define SCALEPLAN_CLI_EXPRESSION_COMMAND_H_
+
+#include <string>
+#include <vector>
+
+namespace scaleplan::cli {
+
+// Whether `fit`'s arguments ask for an expression law ("--law-expr EXPR" or "--law-expr=EXPR").
+bool AsksForExpressionLaw(const std::vector<std::string>& args);
+
+// The command, with `fit`'s arguments (run inside fit's guard: errors map to exit codes there).
+int FitExpressionLawCommand(const std::vector<std::string>& args);
+
+}  // namespace scaleplan::cli
+
+#endif  // SCALEPLAN_CLI_EXPRESSION_COMMAND_H_
