@@ -77,6 +77,8 @@ def fit(the_fit, runs: Any = None, *, ax=None, num_bins: int = 6, **runs_options
                 alpha=0.8)
     optimal = [law.allocate(float(c))["loss"] for c in compute]
     ax.plot(compute, optimal, color="black", lw=2, label="compute-optimal frontier L_opt(C)")
+    loss = table.loss_nats
+    ax.set_ylim(min(loss.min(), min(optimal)) * 0.97, loss.max() * 1.1)  # the runs, not the curves' far ends
     ax.set_xscale("log")
     ax.set_xlabel("compute C (FLOPs)")
     ax.set_ylabel("loss (nats/token)")
