@@ -21,6 +21,7 @@
 #include "core/kaplan_law.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/data_constrained_fit.h"
+#include "fitting/diagnostics.h"
 #include "fitting/fit_json.h"
 #include "fitting/golden.h"
 #include "fitting/isoflop_fit.h"
@@ -154,12 +155,20 @@ LawReport ReportChinchilla(const FitContext& context, ChinchillaFit* fit_out,
   if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
     fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
   }
+  // Standard errors, correlations, unconstrained parameters and residual trends (fitting/diagnostics.h).
+  std::optional<FitDiagnostics> diagnostics;
+  if (fit.search.usable) {
+    diagnostics = DiagnoseChinchillaFit(context.table, fit, boot);
+    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
+  }
   report.usable = fit.search.usable;
   report.status = fit.search.status;
   report.warnings = fit.warnings;
   report.json = FitToJson(fit, context.table, boot);
+  if (diagnostics) report.json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   std::ostringstream table;
   PrintFitTable(fit, context.table, boot, table);
+  if (diagnostics && context.flags.show_diagnostics) table << FormatDiagnosticsTable(*diagnostics);
   report.table = table.str();
   report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
   report.exponent_params = fit.law.ExponentParams();
@@ -196,10 +205,18 @@ LawReport ReportKaplan(const FitContext& context) {
       intervals.emplace_back(names[k], Interval{lower, upper});
     }
   }
+  std::optional<FitDiagnostics> diagnostics;
+  if (fit.search.usable) {
+    std::vector<std::pair<std::string, std::pair<double, double>>> interval_pairs;
+    for (const auto& [name, interval] : intervals) interval_pairs.push_back({name, {interval.lower, interval.upper}});
+    diagnostics = DiagnoseKaplanFit(context.table, fit, &interval_pairs);
+    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
+  }
   report.usable = fit.search.usable;
   report.status = fit.search.status;
   report.warnings = fit.warnings;
   report.json = KaplanFitToJson(fit, &intervals, &context.table);
+  if (diagnostics) report.json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   char line[256];
   std::ostringstream out;
   out << "Kaplan et al. 2020 joint law fitted to " << context.table.runs.size() << " runs from "
@@ -224,6 +241,7 @@ LawReport ReportKaplan(const FitContext& context) {
                 fit.residuals.rmse, fit.residuals.mean, fit.residuals.max_abs);
   out << line;
   for (const std::string& warning : fit.warnings) out << "  warning     " << warning << '\n';
+  if (diagnostics && context.flags.show_diagnostics) out << FormatDiagnosticsTable(*diagnostics);
   report.table = out.str();
   report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
   report.exponent_params = fit.law.ExponentParams();
@@ -366,6 +384,9 @@ int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& colum
                                              ? BundledMuennighoffRuns()
                                              : LoadDataConstrainedRunsCsv(InputPath(runs_path), columns, unique_column);
   RefuseToOverwriteInput(out_path);
+  for (const std::string& warning : table.warnings) {
+    std::cerr << "scaleplan: warning: " << table.source << ": " << warning << '\n';  // as LoadRunsOrBundled prints
+  }
   const InitGrid grid = ResolveGrid(flags, DataConstrainedModel::NotebookGrid());
   const DataConstrainedFit fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), flags.options, grid);
   const nlohmann::ordered_json json = DataConstrainedFitToJson(fit, table);
@@ -861,7 +882,10 @@ int Fit(const std::vector<std::string>& args) {
        "chooses which budgets are held out, hence its own default)")
       ("keep-extrapolated-minima", po::bool_switch(&keep_extrapolated),
        "isoflop: also fit the exponents to budgets whose parabola minimum lies outside their sampled model sizes "
-       "(left out by default)");
+       "(left out by default)")
+      ("diagnostics", po::bool_switch(&flags.show_diagnostics),
+       "chinchilla, kaplan: also print standard errors, correlations, unconstrained parameters and residual trends "
+       "(always in --format json, under 'diagnostics')");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddRunSelectionOptions(&options, &columns, true);
@@ -917,6 +941,11 @@ int Fit(const std::vector<std::string>& args) {
                      "routing or moe, not '" + law_name + "'");
   }
   if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing" || law_name == "moe") {
+    const RunSelection& selection = columns.selection;
+    if (selection.Selects() || selection.skip_bad_rows || selection.delimiter != 0 || !selection.group_by.empty()) {
+      throw UsageError("--filter, --exclude-lines, --skip-bad-rows, --delimiter and --group-by are not available for "
+                       "--law " + law_name + " yet (its runs reader does not apply them)");
+    }
     if (!golden_path.empty()) {
       throw UsageError("--save-golden records chinchilla, kaplan and isoflop fits (what 'check' refits), not --law " +
                        law_name + "; save the fit with --out");

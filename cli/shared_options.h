@@ -33,6 +33,7 @@ RunsTable LoadRunsOrBundled(const std::string& path, const RunsColumns& columns)
 struct FitFlags {
   MultiStartOptions options;
   std::string grid_spec;  // overrides of the law's default grid, "" = the default grid
+  bool show_diagnostics = false;  // fit --diagnostics (bound by fit alone): the table of fitting/diagnostics.h
 };
 void AddFitOptions(boost::program_options::options_description* options, FitFlags* flags);
 // Validates the flags (UsageError) and returns the grid to use, starting from `default_grid`.

@@ -202,6 +202,7 @@ DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, cons
   table.source = source;
   table.unique_tokens_column = csv.header[unique];
   table.notes = base.notes;
+  table.warnings = base.warnings;
   table.runs.reserve(base.runs.size());
   for (size_t i = 0; i < base.runs.size(); ++i) {
     const CsvRow& row = *rows[i];

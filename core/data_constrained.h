@@ -113,6 +113,7 @@ struct DataConstrainedRunsTable {
   std::vector<DataConstrainedRun> runs;
   std::string unique_tokens_column;  // header name used for U
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;  // the runs reader's (RunsTable::warnings: implausible scales, C and 6ND apart)
 };
 
 // N, D (or C), loss as ParseRunsCsv finds them (same aliases, same `columns` overrides), plus U from the column
