@@ -15,6 +15,7 @@
 #include "core/frontier_plan.h"
 #include "core/parallel_layout.h"
 #include "core/sparse_laws.h"
+#include "core/training_plan.h"
 #include "core/units.h"
 #include "fitting/sparse_fit.h"
 
@@ -49,13 +50,38 @@ nlohmann::ordered_json SparsePlanJson(const SparsePlan& plan) {
           {"dense_equivalent_flops", plan.dense_equivalent_flops}};
 }
 
-// The cluster side of an MoE plan: the accelerator and what the layout search may choose.
-struct MoeClusterFlags {
-  std::string accelerator;  // "" = no layout
+// The hardware side of a sparse plan: the accelerator and what the count may be. An MoE plan's layout search
+// predicts its MFU; a weight-sparse plan is timed at --mfu.
+struct SparseClusterFlags {
+  std::string accelerator;  // "" = no hardware
   std::int64_t num_devices = 0;
   double max_days = 0.0;
   double price_usd_per_hour = 0.0;
+  double mfu = 0.0;  // weight sparsity only; 0 = TrainingPlanOptions' default
 };
+
+// The weight-sparse and the dense plan on the device at the MFU (core PlanTrainingHardware): the memory holds every
+// weight, zeros included (an unstructured mask stores the dense matrix), and the time is for the FLOPs the hardware
+// runs, dense_equivalent_flops (at --sparse-speedup), not the ideal count.
+struct SparseHardware {
+  TrainingHardware sparse, dense;
+  TrainingPlanOptions options;
+};
+SparseHardware TimeSparsePlans(const SparsePlan& sparse, const SparsePlan& dense, const SparseClusterFlags& flags) {
+  const Accelerator accelerator = ResolveAccelerator(flags.accelerator, "");
+  SparseHardware out;
+  if (flags.mfu > 0) out.options.mfu = flags.mfu;
+  out.options.num_accelerators = flags.num_devices;
+  out.options.max_days = flags.max_days;
+  out.options.price_usd_per_hour = flags.price_usd_per_hour;
+  std::string why;
+  if (!out.options.Check(&why)) throw UsageError(why);
+  out.sparse = PlanTrainingHardware(sparse.num_params, sparse.dense_equivalent_flops, accelerator, out.options,
+                                    RecomputeChoice::AUTO);
+  out.dense = PlanTrainingHardware(dense.num_params, dense.dense_equivalent_flops, accelerator, out.options,
+                                   RecomputeChoice::AUTO);
+  return out;
+}
 
 // The architecture of a fine-grained MoE plan as the layout planner sees it (core MoeTransformerShape).
 nlohmann::ordered_json MoeArchitectureJson(const TransformerShape& shape, const ParameterCounts& counts) {
@@ -108,7 +134,7 @@ void PrintMoeLayout(const FrontierPlan& plan) {
 }
 
 int PlanMoe(double compute_flops, const std::string& granularity_text, const MoePlanOptions& options,
-            const MoeClusterFlags& cluster, OutputFormat output) {
+            const SparseClusterFlags& cluster, OutputFormat output) {
   const FineGrainedMoeLaw law = KrajewskiMoeLaw();
   const MoePlan plan =
       granularity_text.empty()
@@ -198,73 +224,75 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   bool optimal = false;
   SparseTrainingOptions training;
   MoePlanOptions moe;
-  MoeClusterFlags cluster;
+  SparseClusterFlags cluster;
   po::options_description options("Sparse plan options");
-  options.add_options()("help,h", "show this help")(
-      "compute", po::value(&compute_text), "the training budget in FLOPs the method executes (ideal sparse kernels)")(
-      "law", po::value(&law_name)->default_value(law_name),
-      "frantar2023-t5 (weight sparsity; the notebook's T5 law, D = steps x 65,536 tokens) or krajewski2024 "
-      "(fine-grained MoE)")("fit", po::value(&fit_path),
-                            "a sparse fit saved by 'fit --law sparse --out' (default: the T5 law)")(
-      "sparsity", po::value(&sparsity_text), "the fraction of zero weights, in [0, 1)")(
-      "optimal-sparsity", po::bool_switch(&optimal), "search the sparsity in [0, --max-sparsity] with the lowest loss")(
-      "max-sparsity", po::value(&max_sparsity_text)->default_value(max_sparsity_text),
-      "the largest sparsity --optimal-sparsity searches")(
-      "sparse-method", po::value(&method_text)->default_value(method_text),
-      "static, set, rigl, snfs or gmp: how the mask is trained, which sets the FLOPs (Evci et al. 2020)")(
-      "update-interval", po::value(&training.update_interval_steps)->default_value(training.update_interval_steps),
-      "rigl, set: steps between mask updates")(
-      "update-end", po::value(&training.update_end_fraction)->default_value(training.update_end_fraction),
-      "rigl: the fraction of training after which the mask stops changing (Evci et al.: 0.8)")(
-      "prune-begin", po::value(&training.prune_begin_fraction)->default_value(training.prune_begin_fraction),
-      "gmp: the fraction of training at which pruning begins (dense before)")(
-      "prune-end", po::value(&training.prune_end_fraction)->default_value(training.prune_end_fraction),
-      "gmp: the fraction of training at which the final sparsity is reached")(
-      "sparse-speedup", po::value(&speedup_text),
-      "the speed-up sparse steps achieve on the hardware: 1 (default) for unstructured sparsity on tensor cores, up "
-      "to about 2 for 2:4 at sparsity 0.5; scales time (dense_equivalent_flops), not the FLOPs counted")(
-      "granularity", po::value(&granularity_text), "krajewski2024: a fixed granularity G >= 1 (default: optimal)")(
-      "expansion-rate", po::value(&moe.expansion_rate)->default_value(moe.expansion_rate),
-      "krajewski2024: E, the experts' total size over a dense FFN's")(
-      "accelerator", po::value(&cluster.accelerator),
-      "krajewski2024: lay the MoE out on this catalogue device (core/frontier_plan.h): layout, memory, days, cost")(
-      "count", CountValue(&cluster.num_devices),
-      "krajewski2024 with --accelerator: number of devices; 0 = the fewest that meet --max-days (90 days unset)")(
-      "max-days", NumberValue<Range::NON_NEGATIVE>(&cluster.max_days),
-      "krajewski2024 with --accelerator: wall-clock limit in days (exit 1 when no layout meets it)")(
-      "price-per-hour", NumberValue<Range::NON_NEGATIVE>(&cluster.price_usd_per_hour),
-      "krajewski2024 with --accelerator: USD per device-hour; 0 = the catalogue's");
+  options.add_options()("help,h", "show this help")
+      ("compute", po::value(&compute_text), "the training budget in FLOPs the method executes (ideal sparse kernels)")
+      ("law", po::value(&law_name)->default_value(law_name),
+       "frantar2023-t5 (weight sparsity; the notebook's T5 law, D = steps x 65,536 tokens) or krajewski2024 "
+       "(fine-grained MoE)")
+      ("fit", po::value(&fit_path), "a sparse fit saved by 'fit --law sparse --out' (default: the T5 law)")
+      ("sparsity", po::value(&sparsity_text), "the fraction of zero weights, in [0, 1)")
+      ("optimal-sparsity", po::bool_switch(&optimal), "search the sparsity in [0, --max-sparsity] with the lowest loss")
+      ("max-sparsity", po::value(&max_sparsity_text)->default_value(max_sparsity_text),
+       "the largest sparsity --optimal-sparsity searches")
+      ("sparse-method", po::value(&method_text)->default_value(method_text),
+       "static, set, rigl, snfs or gmp: how the mask is trained, which sets the FLOPs (Evci et al. 2020)")
+      ("update-interval", po::value(&training.update_interval_steps)->default_value(training.update_interval_steps),
+       "rigl, set: steps between mask updates")
+      ("update-end", po::value(&training.update_end_fraction)->default_value(training.update_end_fraction),
+       "rigl: the fraction of training after which the mask stops changing (Evci et al.: 0.8)")
+      ("prune-begin", po::value(&training.prune_begin_fraction)->default_value(training.prune_begin_fraction),
+       "gmp: the fraction of training at which pruning begins (dense before)")
+      ("prune-end", po::value(&training.prune_end_fraction)->default_value(training.prune_end_fraction),
+       "gmp: the fraction of training at which the final sparsity is reached")
+      ("sparse-speedup", po::value(&speedup_text),
+       "the speed-up sparse steps achieve on the hardware: 1 (default) for unstructured sparsity on tensor cores, up "
+       "to about 2 for 2:4 at sparsity 0.5; scales time (dense_equivalent_flops), not the FLOPs counted")
+      ("granularity", po::value(&granularity_text), "krajewski2024: a fixed granularity G >= 1 (default: optimal)")
+      ("expansion-rate", po::value(&moe.expansion_rate)->default_value(moe.expansion_rate),
+       "krajewski2024: E, the experts' total size over a dense FFN's")
+      ("accelerator", po::value(&cluster.accelerator),
+       "a catalogue device: krajewski2024 lays the MoE out on it (core/frontier_plan.h: layout, memory, days, "
+       "cost); a weight-sparse plan is timed at --mfu (its time as dense FLOPs) with its memory")
+      ("count", CountValue(&cluster.num_devices),
+       "with --accelerator: number of devices; 0 = the fewest that hold the model (and meet --max-days)")
+      ("max-days", NumberValue<Range::NON_NEGATIVE>(&cluster.max_days),
+       "with --accelerator: wall-clock limit in days (exit 1 when the plan does not meet it)")
+      ("price-per-hour", NumberValue<Range::NON_NEGATIVE>(&cluster.price_usd_per_hour),
+       "with --accelerator: USD per device-hour; 0 = the catalogue's")
+      ("mfu", NumberValue<Range::NON_NEGATIVE>(&cluster.mfu),
+       "weight sparsity with --accelerator: model FLOPs utilisation of the dense bf16 peak (default 0.40)");
   AddFormatOption(&options, &format);
   po::positional_options_description positional;
   po::variables_map vm;
   ParseOptions(args, options, positional, &vm);
   if (vm.count("help")) {
-    PrintHelp(
-        "scaleplan plan --compute C (--sparsity S | --optimal-sparsity) [--sparse-method M] | "
-        "scaleplan plan --law krajewski2024 --compute C",
-        options,
-        {"scaleplan plan --compute 1e21 --sparsity 0.75 --sparse-method rigl",
-         "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method gmp --format json",
-         "scaleplan plan --law krajewski2024 --compute 1e22",
-         "scaleplan plan --law krajewski2024 --compute 1e23 --accelerator H100-SXM --max-days 60"});
+    PrintHelp("scaleplan plan --compute C (--sparsity S | --optimal-sparsity) [--sparse-method M] | "
+              "scaleplan plan --law krajewski2024 --compute C",
+              options,
+              {"scaleplan plan --compute 1e21 --sparsity 0.75 --sparse-method rigl",
+               "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method gmp --format json",
+               "scaleplan plan --compute 1e21 --sparsity 0.75 --sparse-method rigl --accelerator H100-SXM --count 64",
+               "scaleplan plan --law krajewski2024 --compute 1e22",
+               "scaleplan plan --law krajewski2024 --compute 1e23 --accelerator H100-SXM --max-days 60"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
   if (compute_text.empty()) throw UsageError("--compute is required");
   const double compute_flops = ParsePositiveQuantity(compute_text, InputLocation{"--compute"});
   std::string why;
+  if (cluster.accelerator.empty() &&
+      (cluster.num_devices != 0 || cluster.max_days != 0 || cluster.price_usd_per_hour != 0 || cluster.mfu != 0)) {
+    throw UsageError("--count, --max-days, --price-per-hour and --mfu need --accelerator");
+  }
   if (law_name == "krajewski2024") {
     if (!sparsity_text.empty() || optimal || !fit_path.empty()) {
       throw UsageError("--sparsity and --fit go with --law frantar2023-t5 (weight sparsity)");
     }
     if (!moe.Check(&why)) throw UsageError(why);
+    if (cluster.mfu != 0) throw UsageError("--mfu: the MoE plan's layout search predicts the MFU");
     return PlanMoe(compute_flops, granularity_text, moe, cluster, output);
-  }
-  if (!cluster.accelerator.empty() || cluster.num_devices != 0 || cluster.max_days != 0 ||
-      cluster.price_usd_per_hour != 0) {
-    throw UsageError(
-        "--accelerator, --count, --max-days and --price-per-hour go with --law krajewski2024 in a sparse "
-        "plan");
   }
   if (law_name != "frantar2023-t5") {
     throw UsageError("a sparse plan's --law is frantar2023-t5 or krajewski2024, not '" + law_name + "'");
@@ -284,6 +312,9 @@ int PlanSparseModels(const std::vector<std::string>& args) {
                                      RangedOption(sparsity_text, "--sparsity", 0.0, false, 1.0, true, "[0, 1)"),
                                      method, training);
   const SparsePlan dense = PlanSparseAtSparsity(law, compute_flops, 0.0, SparseMethod::DENSE, training);
+  std::optional<SparseHardware> hardware;
+  if (!cluster.accelerator.empty()) hardware = TimeSparsePlans(plan, dense, cluster);
+  const bool failed = hardware && !hardware->sparse.verdict.feasible;
   if (output == OutputFormat::JSON) {
     nlohmann::ordered_json json = SparsePlanJson(plan);
     json["law"] = law_label;
@@ -292,8 +323,15 @@ int PlanSparseModels(const std::vector<std::string>& args) {
     json["sparse_speedup"] = training.speedup;
     json["dense_loss"] = dense.loss_nats;
     json["dense"] = SparsePlanJson(dense);
+    if (hardware) {
+      nlohmann::ordered_json sparse_hardware, dense_hardware;
+      AddTrainingHardwareJson(hardware->sparse, hardware->options.mfu, &sparse_hardware);
+      AddTrainingHardwareJson(hardware->dense, hardware->options.mfu, &dense_hardware);
+      json["hardware"] = sparse_hardware;
+      json["dense"]["hardware"] = dense_hardware;
+    }
     std::cout << json.dump(2) << '\n';
-    return kExitOk;
+    return failed ? kExitCheckFailed : kExitOk;
   }
   char line[320];
   std::cout << (optimal ? "Compute-optimal sparsity" : "Sparse plan") << " (Frantar et al. 2023's law: "
@@ -314,6 +352,15 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   row("training FLOPs", FormatScientific(plan.training_flops), FormatScientific(dense.training_flops));
   row("time as dense FLOPs", FormatScientific(plan.dense_equivalent_flops),
       FormatScientific(dense.dense_equivalent_flops));
+  if (hardware) {
+    const DeviceTime& sparse_time = hardware->sparse.time;
+    const DeviceTime& dense_time = hardware->dense.time;
+    row("devices", std::to_string(sparse_time.num_accelerators), std::to_string(dense_time.num_accelerators));
+    row("days", FormatSignificant(sparse_time.days, 3), FormatSignificant(dense_time.days, 3));
+    row("device-hours", FormatQuantity(sparse_time.device_hours), FormatQuantity(dense_time.device_hours));
+    row("cost (USD)", FormatQuantity(sparse_time.cost_usd), FormatQuantity(dense_time.cost_usd));
+    row("feasible", hardware->sparse.verdict.feasible ? "yes" : "NO", hardware->dense.verdict.feasible ? "yes" : "NO");
+  }
   std::cout << "\n  FLOPs count ideal sparse kernels; 'time as dense FLOPs' is what the run costs in time at a sparse\n"
                "  speed-up of "
             << FormatSignificant(training.speedup, 4)
@@ -323,7 +370,15 @@ int PlanSparseModels(const std::vector<std::string>& args) {
     std::cout << "  note: the optimum lies at the search's bound (--max-sparsity): under this method's FLOPs a\n"
                  "        sparser model is always cheaper per non-zero parameter\n";
   }
-  return kExitOk;
+  if (hardware) {
+    std::snprintf(line, sizeof line,
+                  "  hardware: %s at MFU %.0f%% of its dense bf16 peak, timed on the FLOPs it runs; its memory holds\n"
+                  "  every weight, zeros included\n",
+                  cluster.accelerator.c_str(), 100.0 * hardware->options.mfu);
+    std::cout << line;
+    for (const std::string& reason : hardware->sparse.verdict.reasons) std::cout << "      - " << reason << '\n';
+  }
+  return failed ? kExitCheckFailed : kExitOk;
 }
 
 bool IsSparseSweepRequest(const std::vector<std::string>& args) {
