@@ -1,12 +1,12 @@
 // `fit --law sparse | frantar2023-t5 | routing | moe` (with --bootstrap) and `validate --law frantar2023-t5` through
 // the real binary.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_testing.h"
 
