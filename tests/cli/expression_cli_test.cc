@@ -1,0 +1,186 @@
+// Drives the real `scaleplan fit --law-expr`: built-in laws written as expressions against the built-in fits of the
+// same runs, a column of the runs file, saved fits, and every usage error with the character it points at.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/cli/cli_testing.h"
+
+namespace scaleplan {
+namespace {
+
+using testing::Lines;
+using testing::RunScaleplan;
+using testing::SourcePath;
+using Result = testing::CommandResult;
+
+// The built-in Chinchilla law in its own parameters (fitting/chinchilla_fit.h) and grid: the same optimum.
+const char* const kChinchillaArgs =
+    "--law-expr 'exp(a - alpha*log(N)) + exp(b - beta*log(D)) + exp(e)' --param a=0:25:5 --param b=0:25:5 "
+    "--param e=-1:1:0.5 --param alpha=0:2:0.5 --param beta=0:2:0.5";
+
+// Muennighoff et al. 2023's data-constrained law with their C4 base law frozen (core/data_constrained.h), written
+// out: U_D = min(U, D), U_N = min(N, U_D (A/B)^(1/alpha)) (alpha = beta), and R_D, R_N the decay constants.
+const char* const kMuennighoffExpression =
+    "exp(0.6254804) + exp(6.255414) / (min(N, min(U, D)*exp((6.255414 - 7.3049974)/0.3526596)) * (1 + R_N*(1 - "
+    "exp(-(N/min(N, min(U, D)*exp((6.255414 - 7.3049974)/0.3526596)) - 1)/R_N))))^0.3526596 + exp(7.3049974) / "
+    "(min(U, D) * (1 + R_D*(1 - exp(-(D/min(U, D) - 1)/R_D))))^0.3526596";
+
+nlohmann::json Json(const Result& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return nlohmann::json::parse(result.out);
+}
+
+double Relative(double x, double reference) { return std::fabs(x - reference) / std::fabs(reference); }
+
+TEST(ExpressionCli, ChinchillaFormReachesTheBuiltInFit) {
+  const nlohmann::json builtin = Json(RunScaleplan("fit --format json 2>/dev/null"));
+  const nlohmann::json fit = Json(RunScaleplan(std::string("fit --format json ") + kChinchillaArgs));
+  EXPECT_EQ(fit["law"], "expression");
+  EXPECT_TRUE(fit["usable"].get<bool>());
+  const double objective = fit["objective"].get<double>();
+  EXPECT_NEAR(objective, 0.0010182740, 5e-11);  // the published optimum, to its 10 decimals
+  EXPECT_LT(Relative(objective, builtin["objective"].get<double>()), 1e-9);
+  const nlohmann::json& p = fit["parameters"];
+  EXPECT_LT(Relative(std::exp(p["e"].get<double>()), builtin["E"].get<double>()), 1e-6);
+  EXPECT_LT(Relative(std::exp(p["a"].get<double>()), builtin["A"].get<double>()), 1e-6);
+  EXPECT_LT(Relative(std::exp(p["b"].get<double>()), builtin["B"].get<double>()), 1e-6);
+  EXPECT_LT(Relative(p["alpha"].get<double>(), builtin["alpha"].get<double>()), 1e-6);
+  EXPECT_LT(Relative(p["beta"].get<double>(), builtin["beta"].get<double>()), 1e-6);
+  EXPECT_EQ(fit["search"]["grid_points"], 4500);
+  EXPECT_EQ(fit["columns"]["N"], "Model Size");
+}
+
+TEST(ExpressionCli, MuennighoffLawReachesTheBuiltInDataConstrainedFit) {
+  std::string runs = SourcePath("data/muennighoff2023_runs.csv");
+  runs.insert(0, 1, '\'');
+  runs += "' --loss-col val_loss_c4";
+  const nlohmann::json builtin = Json(RunScaleplan("fit --law data-constrained --format json"));
+  // The notebook's starts (fitting/data_constrained_fit.h): R_D*, R_N* in {20/3, 40/3, 20}.
+  const nlohmann::json fit = Json(RunScaleplan("fit " + runs + " --format json --law-expr '" + kMuennighoffExpression +
+                                               "' --param R_D=6.666666666666667:20:6.666666666666667 "
+                                               "--param R_N=6.666666666666667:20:6.666666666666667 2>/dev/null"));
+  EXPECT_LT(Relative(fit["objective"].get<double>(), builtin["objective"].get<double>()), 1e-9);
+  EXPECT_LT(Relative(fit["parameters"]["R_D"].get<double>(), builtin["R_D_star"].get<double>()), 1e-5);
+  EXPECT_LT(Relative(fit["parameters"]["R_N"].get<double>(), builtin["R_N_star"].get<double>()), 1e-5);
+  EXPECT_EQ(fit["columns"]["U"], "U_unique_tokens");
+}
+
+TEST(ExpressionCli, ANamedColumnOfTheRunsFile) {
+  // L = 2 + 300 / N^0.3 + 0.05 epochs, exactly: the fit recovers it, and --out saves it.
+  std::string csv = "N,D,epochs,loss\n";
+  for (double n : {1e7, 3e7, 1e8, 3e8, 1e9}) {
+    for (double epochs : {1.0, 2.0, 4.0}) {
+      char row[160];
+      std::snprintf(row, sizeof row, "%.17g,%.17g,%g,%.17g\n", n, 20 * n, epochs,
+                    2.0 + 300.0 / std::pow(n, 0.3) + 0.05 * epochs);
+      csv += row;
+    }
+  }
+  const std::string path = testing::WriteTempFile("expression_epochs.csv", csv);
+  const std::string out = testing::WriteTempFile("expression_fit.json", "");
+  const nlohmann::json fit =
+      Json(RunScaleplan("fit '" + path +
+                        "' --format json --law-expr 'E + A / N^alpha + k * epochs' --param E=1:3:1 "
+                        "--param A=100:500:200 --param alpha=0.1:0.5:0.2 --param k=0:0.1:0.1 --out '" +
+                        out + "'"));
+  EXPECT_NEAR(fit["parameters"]["E"].get<double>(), 2.0, 1e-5);
+  EXPECT_NEAR(fit["parameters"]["alpha"].get<double>(), 0.3, 1e-6);
+  EXPECT_NEAR(fit["parameters"]["k"].get<double>(), 0.05, 1e-7);
+  const nlohmann::json saved = nlohmann::json::parse(testing::ReadWholeFile(out));
+  EXPECT_EQ(saved["law"], "expression");
+  EXPECT_EQ(saved["expression"], "E + A / N^alpha + k * epochs");
+  EXPECT_EQ(saved["parameters"], fit["parameters"]);
+  EXPECT_EQ(saved["data"]["num_runs"], 15);
+
+  // A cell of that column that is not a number: exit 3 at its line.
+  const std::string bad = testing::WriteTempFile("expression_bad_cell.csv",
+                                                 "N,D,epochs,loss\n1e8,2e9,1,3.1\n"
+                                                 "2e8,4e9,x,3.0\n");
+  const Result result = RunScaleplan("fit '" + bad +
+                                     "' --law-expr 'E + A/N^alpha + k*epochs' --param E=2 "
+                                     "--param A=400 --param alpha=0.3 --param k=0.1");
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_NE(result.err.find(bad + ":3: column 3 ('epochs'): not a finite number: 'x'"), std::string::npos)
+      << result.err;
+}
+
+TEST(ExpressionCli, AMissingColumnIsAnInputError) {
+  const std::string path = testing::WriteTempFile("expression_no_u.csv",
+                                                  "N,D,loss\n1e8,2e9,3.1\n2e8,4e9,3.0\n"
+                                                  "4e8,8e9,2.9\n8e8,1.6e10,2.8\n");
+  const Result result = RunScaleplan("fit '" + path +
+                                     "' --law-expr 'E + A/N^alpha * D/U' --param E=2 --param A=400 "
+                                     "--param alpha=0.3");
+  EXPECT_EQ(result.exit_code, 3);
+  const std::vector<std::string> lines = Lines(result.err);
+  ASSERT_EQ(lines.size(), 1u) << result.err;
+  EXPECT_EQ(lines[0], "scaleplan fit: error: " + path +
+                          ":1: missing column for U (unique tokens): the header has 'N', 'D', 'loss'; accepted names "
+                          "are u, unique_tokens, u_unique_tokens, num_unique_tokens, u_d");
+}
+
+TEST(ExpressionCli, UsageErrorsPointAtTheCharacter) {
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::string params = " --param E=1 --param A=400 --param alpha=0.3";
+  const std::vector<Case> cases = {
+      {"--law-expr 'E + A/N^alpah'" + params, "--law-expr:1:9: unknown name 'alpah' (did you mean 'alpha'?)"},
+      {"--law-expr 'E + A/N^alpha + k' " + params,
+       "--law-expr:1:17: unknown name 'k': not a --param, nor a column of <bundled Chinchilla runs, Besiroglu et al. "
+       "2024> (N, D, C)"},
+      {"--law-expr 'E + A/N^alpha' --param E=1 --param A=400 --param alpha=0.3 --param beta=0.3",
+       "--param: parameter 'beta' does not appear in the expression (its names: E, A, N, alpha): 'beta'"},
+      {"--law-expr 'E + (A/N^alpha'" + params, "--law-expr:1:5: unmatched '('"},
+      {"--law-expr 'E + A/N^alpha)'" + params, "--law-expr:1:14: unmatched ')'"},
+      {"--law-expr 'E + A/N^alpha +'" + params,
+       "--law-expr:1:16: expected a number, a name or '(' after '+' (the expression ends here)"},
+      {"--law-expr 'E + A/N^alpha * lg(N)'" + params,
+       "--law-expr:1:17: unknown function 'lg' (the functions are exp, log, sqrt, abs, min and max)"},
+      {"--law-expr 'E + A/N^alpha * log(N, D)'" + params, "--law-expr:1:17: log takes 1 argument, not 2"},
+      {"--law-expr 'E + A/N^alpha' --param E=2:1:0.5 --param A=400 --param alpha=0.3",
+       "--param: a range LO:HI:STEP needs LO <= HI and STEP > 0: 'E=2:1:0.5'"},
+      {"--law-expr 'E + A/N^alpha' --param N=1" + params,
+       "--param: 'N' is a run column (N, D, C, U and S are); name the parameter otherwise: 'N'"},
+      {"--law-expr 'E + A/N^alpha' --grid alpha=0:1:0.5" + params,
+       "--grid does not apply to --law-expr: give each parameter's starts with --param NAME=LO:HI:STEP"},
+      {"--law-expr 'E + A/N^alpha' --law kaplan" + params,
+       "--law and --law-expr cannot be combined: --law-expr is the law"},
+  };
+  for (const Case& c : cases) {
+    const Result result = RunScaleplan("fit " + c.args);
+    EXPECT_EQ(result.exit_code, 2) << c.args;
+    const std::vector<std::string> lines = Lines(result.err);
+    ASSERT_EQ(lines.size(), 2u) << c.args << "\n" << result.err;
+    EXPECT_EQ(lines[0], "scaleplan fit: error: " + c.message) << c.args;
+    EXPECT_EQ(lines[1], "Try 'scaleplan fit --help'.");
+    EXPECT_TRUE(result.out.empty()) << c.args;
+  }
+}
+
+TEST(ExpressionCli, StartsWhereTheLawIsNotPositiveAreSkipped) {
+  // E = -5 makes L_hat negative on every run: those starts screen as +inf; the others reach the optimum.
+  const nlohmann::json fit = Json(RunScaleplan(
+      "fit --format json --law-expr 'E + A/N^alpha + B/D^beta' --param E=-5:2:1 --param A=400 --param alpha=0.3 "
+      "--param B=2000 --param beta=0.3 2>/dev/null"));
+  EXPECT_NEAR(fit["objective"].get<double>(), 0.0010182740, 1e-9);
+}
+
+TEST(ExpressionCli, BootstrapIntervalsPerParameter) {
+  const nlohmann::json fit = Json(RunScaleplan(std::string("fit --format json --bootstrap=20 ") + kChinchillaArgs));
+  ASSERT_TRUE(fit.contains("intervals"));
+  for (const char* name : {"a", "b", "e", "alpha", "beta"}) {
+    const double value = fit["parameters"][name].get<double>();
+    EXPECT_LE(fit["intervals"][name][0].get<double>(), value) << name;
+    EXPECT_GE(fit["intervals"][name][1].get<double>(), value) << name;
+  }
+  EXPECT_EQ(fit["bootstrap"]["resamples"], 20);
+}
+
+}  // namespace
+}  // namespace scaleplan
