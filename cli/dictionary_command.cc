@@ -442,6 +442,7 @@ int Dictionary(const std::vector<std::string>& args) {
   DictionaryOptions& options = request.options;
   std::string d_model_text, compute_text, hours_text, target_text, latents_text, k_text, k_range_text;
   std::string subject_text, accelerator, profile_path, runs_path, generate_path, format;
+  std::string out_path, fit_path;
   std::string aux_text = AuxKRuleName(options.aux_k);
   std::string param_text = NumericTypeName(options.param_type);
   std::string budget_text = "total";
@@ -497,6 +498,9 @@ int Dictionary(const std::vector<std::string>& args) {
   laws.add_options()
       ("runs", po::value(&runs_path), "dictionary runs CSV: fit the laws to them instead of the prior (alone: "
        "print the fit)")
+      ("out,o", po::value(&out_path), "with --runs: also save the fitted laws as JSON (law 'dictionary'), for --fit")
+      ("fit", po::value(&fit_path), "plan with the laws of a saved dictionary fit ('dictionary --runs RUNS.csv --out "
+       "FIT.json') instead of the prior")
       ("latents-col", po::value(&columns.latents), "column holding n (default: detected from aliases)")
       ("k-col", po::value(&columns.k), "column holding k")
       ("tokens-col", po::value(&columns.tokens), "column holding the training tokens")
@@ -529,6 +533,7 @@ int Dictionary(const std::vector<std::string>& args) {
                "scaleplan dictionary --d-model 4096 --compute 1e20 --profile profile.json --accelerator H100-SXM",
                "scaleplan dictionary --runs data/dictionary_runs_generated.csv --bootstrap     # the fit alone",
                "scaleplan dictionary --runs my_runs.csv --bootstrap --d-model 4096 --compute 1e20",
+               "scaleplan dictionary --runs my_runs.csv --out dict_fit.json   # then: --fit dict_fit.json",
                "scaleplan dictionary --generate-runs runs.csv --seed 20240606"});
     std::cout << "\nThe prior is Gao et al. 2024's L(n, k) with training to convergence on 40e9 (n / 2^24)^0.6 "
                  "tokens;\n--runs fits L(n, k) and L(n, T) = E + A/n^alpha + B/T^beta to your runs instead.\n";
@@ -551,6 +556,8 @@ int Dictionary(const std::vector<std::string>& args) {
   if (budgets > 1) throw UsageError("give one of --compute, --gpu-hours and --target-loss");
   if (!latents_text.empty() && !target_text.empty()) throw UsageError("--latents fixes the size: drop --target-loss");
   const bool plan_wanted = budgets == 1 || !latents_text.empty();
+  if (!fit_path.empty() && !runs_path.empty()) throw UsageError("give --runs (fit the laws) or --fit (saved laws), not both");
+  if (!out_path.empty() && runs_path.empty()) throw UsageError("--out saves a fit of --runs: give the runs to fit");
   if (!plan_wanted && runs_path.empty()) {
     throw UsageError("nothing to plan: give --compute, --gpu-hours, --target-loss or --latents (with --d-model)");
   }
@@ -602,7 +609,9 @@ int Dictionary(const std::vector<std::string>& args) {
   std::optional<DictionaryRunsTable> runs;
   std::optional<DictionaryFit> fit;
   std::optional<DictionaryBootstrap> boot;
+  if (!fit_path.empty()) request.laws = ParseSavedDictionaryFit(ReadFile(fit_path), fit_path);
   if (!runs_path.empty()) {
+    RefuseToOverwriteInput(out_path);
     runs = LoadDictionaryRunsCsv(InputPath(runs_path), columns);
     fit = FitDictionaryLaws(*runs, fit_options);
     if (fit->usable && num_resamples != 0) {
@@ -618,6 +627,7 @@ int Dictionary(const std::vector<std::string>& args) {
       return kExitFitFailed;
     }
     request.laws = fit->laws;
+    if (!out_path.empty()) WriteFileAtomically(out_path, DictionaryFitToSavedJson(*fit).dump(2) + "\n");
     if (boot) {
       request.bootstrap_laws = boot->laws;
       request.confidence = bootstrap_options.confidence;

@@ -662,10 +662,16 @@ std::vector<LawReport> FitLaws(const FitContext& context, const std::string& law
   }
   if (law_name == "kaplan" || law_name == "all") reports.push_back(ReportKaplan(context));
   if (law_name == "isoflop" || law_name == "all") reports.push_back(ReportIsoFlop(context));
-  // Each budget beyond the runs gets the warning a plan at that budget would (core/extrapolation.h).
-  const FitRanges ranges = RangesOfRuns(context.table);
-  for (LawReport& report : reports) {
-    report.json["allocations"] = AllocationsJson(report, budgets);
+  for (LawReport& report : reports) report.json["allocations"] = AllocationsJson(report, budgets);
+  return reports;
+}
+
+// `fit --compute B`: each budget beyond the runs gets the warning a plan at that budget would (core/extrapolation.h),
+// in the law's table, JSON and warnings.
+void AddExtrapolationWarnings(const RunsTable& table, const std::vector<double>& budgets,
+                              std::vector<LawReport>* reports) {
+  const FitRanges ranges = RangesOfRuns(table);
+  for (LawReport& report : *reports) {
     if (!report.usable) continue;
     for (double c : budgets) {
       const std::optional<std::string> warning = ExtrapolationWarning(ranges, report.allocate(c));
@@ -676,7 +682,6 @@ std::vector<LawReport> FitLaws(const FitContext& context, const std::string& law
       report.table += "  warning     " + text + "\n";
     }
   }
-  return reports;
 }
 
 // One group's fits (--group-by), or the verdict that kept it from being fitted.
@@ -1002,6 +1007,7 @@ int Fit(const std::vector<std::string>& args) {
   ChinchillaFit chinchilla_fit;
   std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
   std::vector<LawReport> reports = FitLaws(context, law_name, budgets, &chinchilla_fit, &chinchilla_bootstrap);
+  if (!vm["compute"].defaulted()) AddExtrapolationWarnings(table, budgets, &reports);
 
   if (!out_path.empty() && reports.front().usable) WriteFileAtomically(out_path, reports.front().json.dump(2) + "\n");
   if (!golden_path.empty() && law_name != "chinchilla" && reports.front().usable) {

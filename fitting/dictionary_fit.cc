@@ -6,6 +6,8 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/json_input.h"
+#include "fitting/fit_json.h"
 #include "core/units.h"
 
 namespace scaleplan {
@@ -309,6 +311,99 @@ DictionaryBootstrap BootstrapDictionaryLaws(const DictionaryFit& fit, const Boot
     out.laws.push_back(std::move(laws));
   }
   return out;
+}
+
+nlohmann::ordered_json DictionaryFitToSavedJson(const DictionaryFit& fit) {
+  SCALEPLAN_CHECK(fit.usable, "a saved dictionary fit is a usable one");
+  const DictionaryLaws& laws = fit.laws;
+  const LatentsSparsityLaw& c = laws.converged;
+  nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
+  out["law"] = "dictionary";
+  out["usable"] = fit.usable;
+  out["status"] = fit.status;
+  out["label"] = laws.label;
+  out["converged"] = {{"alpha", c.alpha}, {"beta_k", c.beta_k}, {"beta_n", c.beta_n},
+                      {"gamma", c.gamma}, {"zeta", c.zeta},     {"eta", c.eta}};
+  if (laws.has_token_term) {
+    out["token_term"] = {{"B", laws.token_coefficient}, {"beta", laws.token_exponent}};
+  } else {
+    out["convergence_tokens"] = {{"tokens", laws.convergence_tokens},
+                                 {"latents", laws.convergence_latents},
+                                 {"exponent", laws.convergence_exponent}};
+  }
+  out["data"] = {{"source", fit.source},
+                 {"num_runs", fit.num_runs},
+                 {"latents_min", laws.latents_min},
+                 {"latents_max", laws.latents_max},
+                 {"k_min", laws.k_min},
+                 {"k_max", laws.k_max},
+                 {"tokens_max", laws.tokens_max},
+                 {"tokens_per_latent_min", laws.tokens_per_latent_min},
+                 {"tokens_per_latent_max", laws.tokens_per_latent_max}};
+  return out;
+}
+
+DictionaryLaws ParseSavedDictionaryFit(std::string_view json_text, const std::string& source) {
+  const SavedLaw saved = ParseSavedFit(json_text, source);  // schema version, law, usable
+  if (saved.law_name != "dictionary") {
+    throw InputError("a " + saved.law_name + " fit is not a dictionary fit (save one with 'scaleplan dictionary "
+                     "--runs RUNS.csv --out FIT.json')",
+                     InputLocation{source});
+  }
+  const nlohmann::json& doc = saved.payload;
+  const auto object = [&](const nlohmann::json& parent, const std::string& key) -> const nlohmann::json& {
+    if (!parent.contains(key) || !parent[key].is_object()) {
+      throw InputError("key '" + key + "' must be an object", InputLocation{source});
+    }
+    return parent[key];
+  };
+  const auto number = [&](const nlohmann::json& parent, const std::string& path, const std::string& key) {
+    if (!parent.contains(key) || !parent[key].is_number()) {
+      throw InputError("key '" + path + key + "' must be a number",
+                       InputLocation{source, 0, 0, "", parent.contains(key) ? JsonExcerpt(parent[key]) : ""});
+    }
+    return parent[key].get<double>();
+  };
+  DictionaryLaws laws;
+  laws.prior = false;
+  laws.label = doc.contains("label") && doc["label"].is_string() ? doc["label"].get<std::string>()
+                                                                  : "fit from " + source;
+  const nlohmann::json& converged = object(doc, "converged");
+  LatentsSparsityLaw& c = laws.converged;
+  c.alpha = number(converged, "converged.", "alpha");
+  c.beta_k = number(converged, "converged.", "beta_k");
+  c.beta_n = number(converged, "converged.", "beta_n");
+  c.gamma = number(converged, "converged.", "gamma");
+  c.zeta = number(converged, "converged.", "zeta");
+  c.eta = number(converged, "converged.", "eta");
+  laws.has_token_term = doc.contains("token_term");
+  if (laws.has_token_term) {
+    const nlohmann::json& term = object(doc, "token_term");
+    laws.token_coefficient = number(term, "token_term.", "B");
+    laws.token_exponent = number(term, "token_term.", "beta");
+  } else {
+    const nlohmann::json& conv = object(doc, "convergence_tokens");
+    laws.convergence_tokens = number(conv, "convergence_tokens.", "tokens");
+    laws.convergence_latents = number(conv, "convergence_tokens.", "latents");
+    laws.convergence_exponent = number(conv, "convergence_tokens.", "exponent");
+  }
+  if (doc.contains("data")) {
+    const nlohmann::json& data = object(doc, "data");
+    const std::pair<const char*, double*> ranges[] = {{"latents_min", &laws.latents_min},
+                                                      {"latents_max", &laws.latents_max},
+                                                      {"k_min", &laws.k_min},
+                                                      {"k_max", &laws.k_max},
+                                                      {"tokens_max", &laws.tokens_max},
+                                                      {"tokens_per_latent_min", &laws.tokens_per_latent_min},
+                                                      {"tokens_per_latent_max", &laws.tokens_per_latent_max}};
+    for (const auto& [key, target] : ranges) {
+      if (data.contains(key)) *target = number(data, "data.", key);
+    }
+  }
+  std::string why;
+  if (!laws.Check(&why)) throw InputError("not a usable dictionary law: " + why, InputLocation{source});
+  return laws;
 }
 
 }  // namespace scaleplan

@@ -21,10 +21,12 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <Eigen/Core>
+#include <nlohmann/json.hpp>
 
 #include "core/dictionary.h"
 #include "core/dictionary_runs.h"
@@ -132,6 +134,17 @@ struct DictionaryBootstrap {
 // Resamples a usable fit (see fitting/bootstrap.h for the method).
 DictionaryBootstrap BootstrapDictionaryLaws(const DictionaryFit& fit, const BootstrapOptions& options,
                                             const ProgressCallback& progress = nullptr);
+
+// A saved dictionary fit (`dictionary --runs RUNS.csv --out FIT.json`), in the saved-fit schema (fitting/fit_json.h):
+// schema_version, law "dictionary", usable, status, label, converged {alpha, beta_k, beta_n, gamma, zeta, eta},
+// token_term {B, beta} or convergence_tokens {tokens, latents, exponent}, and data {source, num_runs, latents_min,
+// latents_max, k_min, k_max, tokens_max, tokens_per_latent_min, tokens_per_latent_max} (the ranges behind the
+// planner's extrapolation warnings). A precondition: fit.usable.
+nlohmann::ordered_json DictionaryFitToSavedJson(const DictionaryFit& fit);
+
+// Reads a saved dictionary fit back (`dictionary --fit FIT.json`). Throws InputError naming `source` and the key for
+// a file that is not a usable dictionary fit, a missing or mistyped key, or laws that fail DictionaryLaws::Check.
+DictionaryLaws ParseSavedDictionaryFit(std::string_view json_text, const std::string& source);
 
 }  // namespace scaleplan
 

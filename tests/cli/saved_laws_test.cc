@@ -191,6 +191,25 @@ TEST_F(SavedLaws, ValidateAndCheckTakeEachFittedLaw) {
   EXPECT_NE(r.err.find("--save-golden records chinchilla, kaplan and isoflop fits"), std::string::npos);
 }
 
+TEST_F(SavedLaws, ADictionaryFitPlansAsTheRunsDoAndPlanNamesItsCommand) {
+  const std::string runs = testing::SourcePath("data/dictionary_runs_generated.csv");
+  const std::string fit_path = Temp("saved_dictionary.json");
+  const Json fitted = ParseOut(RunScaleplan("dictionary --runs '" + runs + "' --out '" + fit_path +
+                                            "' --d-model 4096 --compute 1e20 --format json"));
+  const Json saved = Json::parse(testing::ReadWholeFile(fit_path));
+  EXPECT_EQ(saved["law"], "dictionary");
+  EXPECT_EQ(saved["schema_version"], 1);
+  const Json planned =
+      ParseOut(RunScaleplan("dictionary --fit '" + fit_path + "' --d-model 4096 --compute 1e20 --format json"));
+  for (const char* key : {"num_latents", "k", "num_tokens", "loss"}) EXPECT_EQ(planned[key], fitted[key]) << key;
+  const Result r = RunScaleplan("plan --fit '" + fit_path + "' --compute 1e22");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("a dictionary fit gives no allocation at a budget: plan with it using 'scaleplan dictionary "
+                       "--fit FIT.json'"),
+            std::string::npos)
+      << r.err;
+}
+
 // A Chinchilla fit as fit --out wrote it before other laws saved: no law key, no N or D range.
 TEST_F(SavedLaws, AnOldChinchillaFileStillPlans) {
   const std::string path = testing::WriteTempFile(
@@ -247,6 +266,11 @@ TEST_F(SavedLaws, FitWarnsAtItsBudgetsAsPlanWould) {
   EXPECT_TRUE(found) << fit["warnings"] << "\nexpected: " << expected;
   for (const Json& warning : fit["warnings"]) {
     EXPECT_EQ(warning.get<std::string>().find("at 1.00e+21 FLOPs"), std::string::npos);  // within the runs
+  }
+  // The budget fit shows by default (5.76e23, 44x beyond the bundled runs) is not one the user asked about: no warning.
+  const Json plain = ParseOut(RunScaleplan("fit --format json"));
+  for (const Json& warning : plain["warnings"]) {
+    EXPECT_EQ(warning.get<std::string>().find("FLOPs: extrapolates"), std::string::npos) << warning;
   }
 }
 
