@@ -545,7 +545,7 @@ int PlanCommand(const std::vector<std::string>& args) {
     }
   }
 
-  // A profile of another device (a CPU's, for an H100 plan) stands in for the named device's peak: every row says so.
+  // A profile of another device (a CPU's, for an H100 plan) is not applied (ProfiledAccelerator): every row says so.
   if (!flags.accelerator.empty() && !flags.profile_path.empty()) {
     const std::string mismatch = ProfileDeviceMismatch(
         flags.accelerator, HardwareProfileFromJson(ReadFile(flags.profile_path), flags.profile_path),

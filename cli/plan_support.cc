@@ -41,9 +41,11 @@ Accelerator ResolveAccelerator(const std::string& name, const std::string& profi
   if (profile_path.empty()) return accelerator;
 
   const HardwareProfile profile = HardwareProfileFromJson(ReadFile(profile_path), profile_path);
+  // A named device takes the profile's peaks only when the profile measured that kind of device (the plan's
+  // warnings say so otherwise: ProfileDeviceMismatch).
+  if (!name.empty()) return ProfiledAccelerator(accelerator, profile, profile_path, nullptr);
   std::string why;
-  const std::optional<Accelerator> measured =
-      AcceleratorFromProfile(name.empty() ? nullptr : &accelerator, profile, profile_path, &why);
+  const std::optional<Accelerator> measured = AcceleratorFromProfile(nullptr, profile, profile_path, &why);
   if (!measured) throw UsageError(why + ": name the device with --accelerator");
   return *measured;
 }

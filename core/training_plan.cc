@@ -225,11 +225,32 @@ std::string ProfileDeviceMismatch(const std::string& accelerator_name, const Har
   // The model is the catalogue name up to its first '-' (H100-SXM -> h100, A100-80GB -> a100, MI300X -> mi300x).
   const std::string model = lower(accelerator_name.substr(0, accelerator_name.find('-')));
   const std::string device = profile.device.empty() ? "an unnamed device" : profile.device;
+  if (!(profile.peak_flops > 0.0)) return "";  // no peak measured: nothing of the device's to misapply
   if (profile.backend != "cpu" && !model.empty() && lower(profile.device).find(model) != std::string::npos) return "";
   char rate[64];
-  std::snprintf(rate, sizeof rate, "%.3g GFLOP/s", profile.peak_flops / 1e9);
+  if (profile.peak_flops >= 1e12) {
+    std::snprintf(rate, sizeof rate, "%.3g TFLOP/s", profile.peak_flops / 1e12);
+  } else {
+    std::snprintf(rate, sizeof rate, "%.3g GFLOP/s", profile.peak_flops / 1e9);
+  }
   return "the profile '" + profile_label + "' was measured on " + device + " (" + profile.backend + "), not on " +
-         accelerator_name + ": the plan takes its " + rate + " as the " + accelerator_name + "'s peak";
+         accelerator_name + ": its " + rate + " is not applied; the plan uses the " + accelerator_name +
+         "'s catalogue peaks";
+}
+
+Accelerator ProfiledAccelerator(const Accelerator& named, const HardwareProfile& profile,
+                                const std::string& profile_label, std::string* warning) {
+  const std::string mismatch = ProfileDeviceMismatch(named.name, profile, profile_label);
+  if (warning != nullptr) *warning = mismatch;
+  if (mismatch.empty()) {
+    std::string why;
+    const std::optional<Accelerator> measured = AcceleratorFromProfile(&named, profile, profile_label, &why);
+    SCALEPLAN_CHECK(measured.has_value(), why);  // a named entry always gives a device
+    return *measured;
+  }
+  Accelerator accelerator = named;
+  if (profile.interconnect) ApplyMeasuredInterconnect(*profile.interconnect, profile_label, &accelerator);
+  return accelerator;
 }
 
 void AddTrainingHardwareJson(const TrainingHardware& hardware, double mfu, nlohmann::ordered_json* out) {

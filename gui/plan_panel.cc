@@ -164,6 +164,22 @@ void PlanPanel::SetLaw(const std::optional<LawSource>& source, const QString& no
 
 void PlanPanel::SetProfile(const std::optional<MeasuredProfile>& profile) {
   profile_ = profile;
+  {
+    // The measured device is an accelerator entry of its own, named from the profile, while there is one.
+    const QSignalBlocker block(accelerator_);
+    const int index = accelerator_->findData(QString::fromLatin1(kMeasuredAccelerator));
+    const bool was_current = index >= 0 && index == accelerator_->currentIndex();
+    if (index >= 0) accelerator_->removeItem(index);
+    if (profile_) {
+      accelerator_->addItem(ToQString(MeasuredAcceleratorTitle(profile_->profile)),
+                            QString::fromLatin1(kMeasuredAccelerator));
+      accelerator_->setItemData(accelerator_->count() - 1,
+                                tr("The device the profile measured (%1), with its measured peak and bandwidth")
+                                    .arg(ToQString(profile_->label)),
+                                Qt::ToolTipRole);
+      if (was_current) accelerator_->setCurrentIndex(accelerator_->count() - 1);
+    }
+  }
   OnSettingsChanged();
 }
 
@@ -204,7 +220,9 @@ QString PlanPanel::BudgetText() const { return budget_text_->text(); }
 
 bool PlanPanel::ReadSettings(PlanSettings* settings, std::string* why) const {
   *settings = PlanSettings();
-  settings->accelerator = accelerator_->currentText().toStdString();
+  settings->accelerator = accelerator_->currentData().toString() == QLatin1String(kMeasuredAccelerator)
+                              ? std::string(kMeasuredAccelerator)
+                              : accelerator_->currentText().toStdString();
   settings->training.num_accelerators = count_->value();
   settings->training.mfu = mfu_->value() / 100.0;
   settings->training.price_usd_per_hour = price_->value();
@@ -243,7 +261,9 @@ void PlanPanel::SetSettings(const PlanSettings& settings) {
   {
     const QSignalBlocker block_accelerator(accelerator_), block_count(count_), block_mfu(mfu_), block_price(price_),
         block_recomputation(recomputation_);
-    const int index = accelerator_->findText(ToQString(settings.accelerator), Qt::MatchFixedString);
+    const int index = settings.accelerator == kMeasuredAccelerator
+                          ? accelerator_->findData(QString::fromLatin1(kMeasuredAccelerator))
+                          : accelerator_->findText(ToQString(settings.accelerator), Qt::MatchFixedString);
     if (index >= 0) accelerator_->setCurrentIndex(index);
     count_->setValue(static_cast<int>(settings.training.num_accelerators));
     mfu_->setValue(100.0 * settings.training.mfu);

@@ -48,17 +48,35 @@ constexpr TimeUnit kTimeUnits[] = {
 
 }  // namespace
 
-Accelerator ResolvePlanAccelerator(const PlanSettings& settings, const HardwareCatalogue& catalogue) {
+Accelerator ResolvePlanAccelerator(const PlanSettings& settings, const HardwareCatalogue& catalogue,
+                                   std::string* warning) {
+  std::string why;
+  if (settings.accelerator == kMeasuredAccelerator) {
+    if (!settings.profile) {
+      throw InputError("no hardware profile to plan on: run the probe or load a profile", InputLocation{"accelerator"});
+    }
+    std::optional<Accelerator> measured =
+        AcceleratorFromProfile(nullptr, settings.profile->profile, settings.profile->label, &why);
+    if (!measured) throw InputError(why + ": choose a catalogue accelerator", InputLocation{"accelerator"});
+    return *measured;
+  }
   if (catalogue.accelerators().empty()) throw InputError("the accelerator catalogue is empty");
   const Accelerator& named = settings.accelerator.empty()
                                  ? catalogue.accelerators().front()
                                  : catalogue.Find(settings.accelerator, InputLocation{"accelerator"});
   if (!settings.profile) return named;
-  std::string why;
-  std::optional<Accelerator> measured =
-      AcceleratorFromProfile(&named, settings.profile->profile, settings.profile->label, &why);
-  if (!measured) throw InputError(why, InputLocation{"profile"});
-  return *measured;
+  // A CPU's 67 GFLOP/s is not an A100's peak: a profile of another device keeps the catalogue's peaks.
+  std::string mismatch;
+  Accelerator device = ProfiledAccelerator(named, settings.profile->profile, settings.profile->label, &mismatch);
+  if (!mismatch.empty() && warning != nullptr) {
+    *warning = mismatch + " (choose '" + MeasuredAcceleratorTitle(settings.profile->profile) +
+               "' to plan on the measured device)";
+  }
+  return device;
+}
+
+std::string MeasuredAcceleratorTitle(const HardwareProfile& profile) {
+  return "Measured: " + (profile.device.empty() ? std::string("profiled device") : profile.device);
 }
 
 Recommendation Recommend(const LawSource& source, double budget_flops, const PlanSettings& settings,
@@ -70,7 +88,9 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
   }
   if (!settings.training.Check(&why)) throw InputError(why, InputLocation{"hardware"});
   Recommendation plan;
-  plan.accelerator = ResolvePlanAccelerator(settings, catalogue);
+  std::string profile_warning;
+  plan.accelerator = ResolvePlanAccelerator(settings, catalogue, &profile_warning);
+  if (!profile_warning.empty()) plan.warnings.push_back(profile_warning);
   const Accelerator& accelerator = plan.accelerator;
 
   if (!(settings.inference_tokens >= 0) || !std::isfinite(settings.inference_tokens)) {

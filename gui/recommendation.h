@@ -40,9 +40,13 @@ struct MeasuredProfile {
   std::string label;  // the file's path, or a description of a probe run that was not saved
 };
 
+// PlanSettings::accelerator for the device a profile measured, as `plan --profile P.json` without --accelerator:
+// its name, memory and peaks come from the profile (AcceleratorFromProfile without a catalogue entry).
+inline constexpr char kMeasuredAccelerator[] = "measured device";
+
 // Everything the Plan panel binds besides the budget. Defaults are the library's (and `scaleplan plan`'s).
 struct PlanSettings {
-  std::string accelerator;             // catalogue name; "" = the catalogue's first entry
+  std::string accelerator;             // catalogue name or kMeasuredAccelerator; "" = the catalogue's first entry
   TrainingPlanOptions training;        // MFU, device count (0 = fewest that hold the state), price
   RecomputeChoice recompute = RecomputeChoice::AUTO;  // `plan --recompute`: auto = selective, else full
   double inference_tokens = 0.0;  // lifetime tokens served (prompt and generated); 0 = none
@@ -50,10 +54,17 @@ struct PlanSettings {
   std::optional<MeasuredProfile> profile;  // `plan --profile`: its measured peaks replace the catalogue's
 };
 
-// The device a plan runs on: the named catalogue entry, with a profile's measured peaks when settings.profile is
-// set (AcceleratorFromProfile, as `scaleplan plan --accelerator NAME --profile P.json`). InputError naming the
-// accelerator when it is unknown.
-Accelerator ResolvePlanAccelerator(const PlanSettings& settings, const HardwareCatalogue& catalogue);
+// The device a plan runs on. A profile applies to the device it measured only:
+//   kMeasuredAccelerator   the profile's device (AcceleratorFromProfile); InputError without a profile, or when the
+//                          profile cannot describe its device (a CPU profile does not say how much memory it has)
+//   a catalogue name       that entry, with the profile's measured peaks when the profile was measured on that kind
+//                          of device (ProfileDeviceMismatch empty, as `plan --accelerator NAME --profile P.json`);
+//                          a profile of another device is not applied, and *warning says so
+// InputError naming the accelerator when it is unknown.
+Accelerator ResolvePlanAccelerator(const PlanSettings& settings, const HardwareCatalogue& catalogue,
+                                   std::string* warning = nullptr);
+// What the Plan dock calls the measured device: "Measured: NVIDIA H100 80GB HBM3".
+std::string MeasuredAcceleratorTitle(const HardwareProfile& profile);
 
 // The law a plan comes from, for display and export.
 struct LawSource {

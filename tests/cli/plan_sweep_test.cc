@@ -210,19 +210,32 @@ TEST(PlanCli, ShapesHaveExactCounts) {
 TEST(PlanCli, MeasuredProfileReplacesTheCataloguePeak) {
   const std::string profile = testing::WriteTempFile(
       "profile.json",
-      R"({"schema_version": 1, "backend": "cuda", "device": "Test GPU", "peak_flops": 5e14,
+      R"({"schema_version": 1, "backend": "cuda", "device": "NVIDIA H100 80GB HBM3", "peak_flops": 5e14,
           "bandwidth_bytes_per_s": 2e12, "host": {"cpu_model": "x", "isa": [], "threads": 1, "blas_corename": "x"},
-          "cuda_device": {"name": "Test GPU", "sm_count": 100, "memory_bytes": 80e9}, "kernels": []})");
+          "cuda_device": {"name": "NVIDIA H100 80GB HBM3", "sm_count": 132, "memory_bytes": 80e9}, "kernels": []})");
   Result r = RunScaleplan("plan --mfu 0.4 --law epoch --compute 1e22 --accelerator H100-SXM --count 64 --profile '" +
                           profile + "' --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json json = Json::parse(r.out);
   EXPECT_DOUBLE_EQ(json["peak_flops_per_second"].get<double>(), 5e14);
   EXPECT_NEAR(json["days"].get<double>() / (1e22 / (64 * 5e14 * 0.4) / 86400), 1.0, 1e-12);
-  // Without --accelerator the CUDA profile's own memory size is used.
+  EXPECT_TRUE(json["warnings"].empty()) << json["warnings"];
+  // Without --accelerator the plan is on the measured device, with the CUDA profile's own memory size.
   Result alone = RunScaleplan("plan --law epoch --compute 1e22 --count 64 --profile '" + profile + "' --format json");
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
-  EXPECT_EQ(Json::parse(alone.out)["accelerator"], "Test GPU");
+  EXPECT_EQ(Json::parse(alone.out)["accelerator"], "NVIDIA H100 80GB HBM3");
+  EXPECT_DOUBLE_EQ(Json::parse(alone.out)["peak_flops_per_second"].get<double>(), 5e14);
+  // Another device (an A100 plan with the H100's profile): the A100's catalogue peak, and the warning says so.
+  Result other =
+      RunScaleplan("plan --mfu 0.4 --law epoch --compute 1e22 --accelerator A100-80GB --count 64 --profile '" +
+                   profile + "' --format json");
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  const Json a100 = Json::parse(other.out);
+  EXPECT_DOUBLE_EQ(a100["peak_flops_per_second"].get<double>(), 312e12);
+  ASSERT_EQ(a100["warnings"].size(), 1u) << a100["warnings"];
+  EXPECT_EQ(a100["warnings"][0], "the profile '" + profile +
+                                     "' was measured on NVIDIA H100 80GB HBM3 (cuda), not on A100-80GB: its 500 "
+                                     "TFLOP/s is not applied; the plan uses the A100-80GB's catalogue peaks");
 }
 
 TEST(PlanCli, UsageErrorsExit2) {

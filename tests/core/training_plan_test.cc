@@ -254,18 +254,42 @@ TEST(AcceleratorFromProfile, AProfileWithoutAnAllReduceModelKeepsTheCatalogueInt
 }
 
 TEST(ProfileDeviceMismatch, AProfileOfAnotherDeviceIsNamedAsSuch) {
-  // A CPU's 70 GFLOP/s standing in for an H100's peak: said, with both devices and the rate.
+  // A CPU's 70 GFLOP/s is no H100's peak: said, with both devices and the rate.
   EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", CpuProfile(), "cpu.json"),
-            "the profile 'cpu.json' was measured on Test CPU (cpu), not on H100-SXM: the plan takes its 70 GFLOP/s as "
-            "the H100-SXM's peak");
+            "the profile 'cpu.json' was measured on Test CPU (cpu), not on H100-SXM: its 70 GFLOP/s is not applied; "
+            "the plan uses the H100-SXM's catalogue peaks");
   HardwareProfile cuda = CpuProfile();
   cuda.backend = "cuda";
   cuda.device = "NVIDIA H100 80GB HBM3";
   EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", cuda, "gpu.json"), "");
   EXPECT_EQ(ProfileDeviceMismatch("h100-pcie", cuda, "gpu.json"), "");
   EXPECT_EQ(ProfileDeviceMismatch("A100-80GB", cuda, "gpu.json"),
-            "the profile 'gpu.json' was measured on NVIDIA H100 80GB HBM3 (cuda), not on A100-80GB: the plan takes its "
-            "70 GFLOP/s as the A100-80GB's peak");
+            "the profile 'gpu.json' was measured on NVIDIA H100 80GB HBM3 (cuda), not on A100-80GB: its 70 GFLOP/s is "
+            "not applied; the plan uses the A100-80GB's catalogue peaks");
+  // An interconnect-only profile measured no peak: nothing to misapply.
+  HardwareProfile links = CpuProfile();
+  links.peak_flops = 0.0;
+  EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", links, "ic.json"), "");
+}
+
+// A profile's peaks apply to the device it measured only; its measured interconnect applies to any device.
+TEST(ProfiledAccelerator, PeaksApplyToTheMeasuredDeviceOnly) {
+  std::string warning;
+  const Accelerator cpu_for_h100 = ProfiledAccelerator(H100(), CpuProfile(), "cpu.json", &warning);
+  EXPECT_EQ(cpu_for_h100.DenseFlopsPerSecond(NumericType::BF16), 989e12);  // the catalogue's, not 70 GFLOP/s
+  EXPECT_EQ(cpu_for_h100.memory_bytes_per_second, H100().memory_bytes_per_second);
+  EXPECT_EQ(cpu_for_h100.source, H100().source);
+  EXPECT_EQ(warning, ProfileDeviceMismatch("H100-SXM", CpuProfile(), "cpu.json"));
+
+  HardwareProfile h100 = CpuProfile();
+  h100.backend = "cuda";
+  h100.device = "NVIDIA H100 80GB HBM3";
+  h100.peak_flops = 7.5e14;
+  const Accelerator measured = ProfiledAccelerator(H100(), h100, "gpu.json", &warning);
+  EXPECT_EQ(warning, "");
+  EXPECT_EQ(measured.DenseFlopsPerSecond(NumericType::BF16), 7.5e14);
+  EXPECT_EQ(measured.memory_bytes_per_second, 2.5e10);
+  EXPECT_EQ(measured.source, "measured profile gpu.json");
 }
 
 }  // namespace

@@ -451,16 +451,28 @@ TEST_F(MainWindowTest, HardwareProfileFeedsThePlansAndTheRoofline) {
   QTest::mouseClick(Find<QPushButton>("hw_show_roofline"), Qt::LeftButton);
   EXPECT_EQ(window_->charts()->CurrentKind(), gui::ChartKind::ROOFLINE);
 
-  // The Plan panel plans on the measured peak, as `plan --profile` does.
-  Find<QComboBox>("accelerator")->setCurrentText(QStringLiteral("H100-SXM"));
+  // A CPU's profile is no H100's peak: the Plan panel keeps the catalogue's, as `plan --accelerator H100-SXM
+  // --profile` now does, and says why; the measured CPU is an accelerator entry of its own.
+  auto* accelerator = Find<QComboBox>("accelerator");
+  accelerator->setCurrentText(QStringLiteral("H100-SXM"));
   TypeBudget(QStringLiteral("1e22"));
   const gui::Recommendation& plan = *window_->plan_panel()->recommendation();
-  EXPECT_EQ(plan.hardware.peak_flops_per_second, 8e10);
+  EXPECT_EQ(plan.hardware.peak_flops_per_second, 989e12);
   const nlohmann::json cli = PlanJson("--compute 1e22 --accelerator H100-SXM --profile '" + path + "'");
   EXPECT_EQ(plan.hardware.time.num_accelerators, cli["num_accelerators"].get<long long>());
   EXPECT_NEAR(plan.hardware.time.days / cli["days"].get<double>(), 1.0, 1e-12);
   EXPECT_NEAR(plan.hardware.time.cost_usd / cli["cost_usd"].get<double>(), 1.0, 1e-12);
-  EXPECT_TRUE(Find<QLabel>("plan_device")->text().contains(Q("measured profile " + path)));
+  EXPECT_TRUE(Find<QLabel>("plan_warnings")->text().contains(Q(cli["warnings"][0].get<std::string>())))
+      << Find<QLabel>("plan_warnings")->text().toStdString();
+  EXPECT_TRUE(Find<QLabel>("plan_warnings")->text().contains(QStringLiteral("choose 'Measured: Test CPU'")));
+  const int measured = accelerator->findText(QStringLiteral("Measured: Test CPU"));
+  ASSERT_GE(measured, 0);
+  accelerator->setCurrentIndex(measured);  // a CPU profile does not say how much memory the device has
+  EXPECT_FALSE(window_->plan_panel()->recommendation().has_value());
+  EXPECT_NE(Find<QLabel>("plan_error")->text().indexOf(QStringLiteral("does not say how much memory")), -1)
+      << Find<QLabel>("plan_error")->text().toStdString();
+  accelerator->setCurrentText(QStringLiteral("H100-SXM"));
+  ASSERT_TRUE(window_->plan_panel()->recommendation().has_value());
   // So does the Dictionary panel, as `dictionary --profile`.
   const auto dictionary = nlohmann::json::parse(
       testing::RunCommand(std::string(SCALEPLAN_BINARY) + " dictionary --d-model 4096 --compute 1e20 --profile '" +
@@ -471,9 +483,11 @@ TEST_F(MainWindowTest, HardwareProfileFeedsThePlansAndTheRoofline) {
   EXPECT_NEAR(window_->dictionary_panel()->recommendation()->plan.sparse.days / dictionary["days"].get<double>(), 1.0,
               1e-12);
 
-  // "Use for plans" off: the catalogue's 989 TFLOP/s again; the roofline stays.
+  // "Use for plans" off: no profile warning, no measured entry; the roofline stays.
   Find<QCheckBox>("hw_use_profile")->setChecked(false);
   EXPECT_EQ(window_->plan_panel()->recommendation()->hardware.peak_flops_per_second, 989e12);
+  EXPECT_TRUE(window_->plan_panel()->recommendation()->warnings.empty());
+  EXPECT_EQ(accelerator->findText(QStringLiteral("Measured: Test CPU")), -1);
   EXPECT_TRUE(window_->charts()->isTabVisible(static_cast<int>(gui::ChartKind::ROOFLINE)));
   Find<QCheckBox>("hw_use_profile")->setChecked(true);
 
@@ -483,7 +497,7 @@ TEST_F(MainWindowTest, HardwareProfileFeedsThePlansAndTheRoofline) {
   EXPECT_EQ(error.toStdString(), bad + ": at 'device': missing required key");
   EXPECT_EQ(Find<QLabel>("hw_status")->text(), error);
   EXPECT_TRUE(Find<QLabel>("hw_status")->property("is_error").toBool());
-  EXPECT_EQ(window_->plan_panel()->recommendation()->hardware.peak_flops_per_second, 8e10);
+  EXPECT_GE(accelerator->findText(QStringLiteral("Measured: Test CPU")), 0);
   EXPECT_FALSE(window_->hardware_panel()->LoadProfile(QStringLiteral("/nonexistent-dir/p.json"), &error));
   EXPECT_EQ(error, QStringLiteral("/nonexistent-dir/p.json: cannot read the file (No such file or directory)"));
 }

@@ -244,25 +244,78 @@ TEST(Recommend, HardwareIsScaleplanPlans) {
   ExpectSameHardware(RecommendationToJson(small, source, settings), nlohmann::json::parse(infeasible.out));
 }
 
+// SmallProfile() measured on an H100 (a CUDA profile of that device, with its 80 GB), at 8e14 FLOP/s.
+HardwareProfile H100Profile() {
+  HardwareProfile profile = testing::SmallProfile();
+  profile.backend = "cuda";
+  profile.device = "NVIDIA H100 80GB HBM3";
+  profile.peak_flops = 8e14;
+  profile.cuda_device = CudaDeviceInfo{};
+  profile.cuda_device->name = profile.device;
+  profile.cuda_device->memory_bytes = 80e9;
+  return profile;
+}
+
 TEST(Recommend, MeasuredProfileIsPlanProfile) {
-  const std::string path = testing::WriteSmallProfile("profile.json");
+  const std::string path = testing::WriteTempFile("h100_profile.json", HardwareProfileToJson(H100Profile()));
   LawSource source{FindPublishedLaw("epoch")->law, "epoch", 0};
   PlanSettings settings;
   settings.accelerator = "H100-SXM";
-  settings.profile = MeasuredProfile{testing::SmallProfile(), path};
+  settings.profile = MeasuredProfile{H100Profile(), path};
   const Recommendation plan = Recommend(source, 1e22, settings, BundledHardwareCatalogue());
-  // The measured 80 GFLOP/s replaces the 989 TFLOP/s catalogue peak; memory stays the H100's 80 GB.
-  EXPECT_EQ(plan.hardware.peak_flops_per_second, 8e10);
+  // The H100's measured 800 TFLOP/s replaces the 989 TFLOP/s catalogue peak; memory stays the catalogue's 80 GB.
+  EXPECT_EQ(plan.hardware.peak_flops_per_second, 8e14);
   EXPECT_EQ(plan.accelerator.memory_bytes, 80e9);
   EXPECT_EQ(plan.accelerator.source, "measured profile " + path);
-  EXPECT_NEAR(plan.hardware.time.days * 86400.0 * static_cast<double>(plan.hardware.time.num_accelerators) * 8e10 *
+  EXPECT_TRUE(plan.warnings.empty());
+  EXPECT_NEAR(plan.hardware.time.days * 86400.0 * static_cast<double>(plan.hardware.time.num_accelerators) * 8e14 *
                   0.40 / plan.allocation.compute_flops,
               1.0, 1e-12);
   ExpectSameHardware(RecommendationToJson(plan, source, settings),
                      PlanJson("--law epoch --compute 1e22 --accelerator H100-SXM --profile '" + path + "'"));
   // The budget field's GPU-days convert at the measured peak too.
   std::string why;
-  EXPECT_DOUBLE_EQ(*ParseBudget("10 GPU-days", plan.accelerator, settings.training, &why), 10 * 86400.0 * 8e10 * 0.40);
+  EXPECT_DOUBLE_EQ(*ParseBudget("10 GPU-days", plan.accelerator, settings.training, &why), 10 * 86400.0 * 8e14 * 0.40);
+
+  // The measured device as its own entry: `plan --profile` without --accelerator.
+  settings.accelerator = kMeasuredAccelerator;
+  const Recommendation measured = Recommend(source, 1e22, settings, BundledHardwareCatalogue());
+  EXPECT_EQ(measured.accelerator.name, "NVIDIA H100 80GB HBM3");
+  ExpectSameHardware(RecommendationToJson(measured, source, settings),
+                     PlanJson("--law epoch --compute 1e22 --profile '" + path + "'"));
+  EXPECT_EQ(MeasuredAcceleratorTitle(H100Profile()), "Measured: NVIDIA H100 80GB HBM3");
+}
+
+// A profile of another device (this CPU's 80 GFLOP/s) is not an A100's peak: the catalogue's stays, as `plan
+// --accelerator A100-80GB --profile cpu.json` keeps it, and the plan says why. The CPU cannot be planned on alone
+// (its profile does not say how much memory it has).
+TEST(Recommend, ProfileOfAnotherDeviceIsNotApplied) {
+  const std::string path = testing::WriteSmallProfile("cpu_profile.json");
+  LawSource source{FindPublishedLaw("epoch")->law, "epoch", 0};
+  PlanSettings settings;
+  settings.accelerator = "A100-80GB";
+  settings.profile = MeasuredProfile{testing::SmallProfile(), path};
+  const Recommendation plan = Recommend(source, 1e22, settings, BundledHardwareCatalogue());
+  EXPECT_EQ(plan.hardware.peak_flops_per_second, 312e12);
+  const nlohmann::json cli = PlanJson("--law epoch --compute 1e22 --accelerator A100-80GB --profile '" + path + "'");
+  ExpectSameHardware(RecommendationToJson(plan, source, settings), cli);
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  ASSERT_EQ(cli["warnings"].size(), 1u);
+  EXPECT_EQ(plan.warnings[0],
+            cli["warnings"][0].get<std::string>() + " (choose 'Measured: Test CPU' to plan on the measured device)");
+  EXPECT_EQ(cli["warnings"][0], "the profile '" + path +
+                                    "' was measured on Test CPU (cpu), not on A100-80GB: its 80 GFLOP/s is not "
+                                    "applied; the plan uses the A100-80GB's catalogue peaks");
+
+  settings.accelerator = kMeasuredAccelerator;
+  try {
+    Recommend(source, 1e22, settings, BundledHardwareCatalogue());
+    ADD_FAILURE() << "a CPU profile planned on alone";
+  } catch (const InputError& error) {
+    EXPECT_EQ(std::string(error.what()), "accelerator: the profile '" + path +
+                                             "' (cpu) does not say how much memory the device has: choose a "
+                                             "catalogue accelerator");
+  }
 }
 
 // `scaleplan dictionary ... --format json`, parsed.
