@@ -16,7 +16,7 @@
 //                     frontier* {E, K, gamma, status} or null (L_opt(C) = E + K C^-gamma), budgets[], intervals
 //   data-constrained: R_D_star*, R_N_star*, base* {E, A, B, alpha, beta}, search, residuals
 //   sparse, moe, routing, hyperparams, dictionary: their own coefficients (fitting/sparse_fit.h,
-//                     fitting/hyperparams_fit.h, cli/dictionary_command.cc), read by the commands that plan with them
+//                     fitting/hyperparams_fit.h, fitting/dictionary_fit.h), read by the commands that plan with them
 //   expression:       the expression law's payload (its own reader)
 #ifndef SCALEPLAN_FITTING_FIT_JSON_H_
 #define SCALEPLAN_FITTING_FIT_JSON_H_

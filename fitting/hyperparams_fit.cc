@@ -245,6 +245,7 @@ HyperparamsBootstrap BootstrapHyperparams(const HyperparamsRuns& runs, const std
 nlohmann::ordered_json HyperparamsFitToJson(const HyperparamsFit& fit, const HyperparamsBootstrap* bootstrap,
                                             const HyperparamsFitOptions& options, const std::string& source) {
   nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
   out["law"] = "hyperparams";
   out["data"] = source;
   out["batch_exponent"] = fit.batch_exponent;

@@ -9,6 +9,7 @@
 #include "core/json_input.h"
 #include "core/runs_table.h"
 #include "core/statistics.h"
+#include "fitting/fit_json.h"
 #include "fitting/identifiability.h"
 
 namespace scaleplan {
@@ -198,6 +199,7 @@ nlohmann::ordered_json SparseLawToJson(const SparseLaw& law) {
 nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTable& table,
                                        const SparseLaw* published, double tokens_per_step) {
   nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
   out["law"] = "sparse";
   out["form"] = "L(S, N, D) = (a_S (1 - S)^b_S + c_S) (1 / N)^b_N + (a_D / D)^b_D + c; N non-zero, D tokens";
   const nlohmann::ordered_json params = SparseLawToJson(fit.law);
@@ -415,6 +417,7 @@ nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, co
                                   {"d", law.d},         {"E_start", law.e_start}, {"E_max", law.e_max}};
   };
   nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
   out["law"] = "routing";
   out["form"] = "log10 L = a log10 N + b log10 E^ + c log10 N log10 E^ + d; "
                 "1/E^ = 1/(E - 1 + (1/E_start - 1/E_max)^-1) + 1/E_max";
@@ -562,6 +565,7 @@ nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table
                                   {"g", law.g}, {"gamma", law.gamma}, {"c", law.c}};
   };
   nlohmann::ordered_json out;
+  out["schema_version"] = kFitSchemaVersion;
   out["law"] = "moe";
   out["form"] = "L(N, D, G) = c + (g / G^gamma + a) / N^alpha + b / D^beta; N total non-embedding parameters";
   const nlohmann::ordered_json params = law_json(fit.law);
