@@ -100,25 +100,35 @@ def test_allocate_is_the_closed_form(selected_runs):
 
 
 def test_fits_release_the_gil(selected_runs):
-    # Two single-threaded fits in two Python threads: each records when its fit's L-BFGS phase started and ended
-    # (its first and last progress call, inside the fit). With the GIL held through a fit, the other could not run
-    # until it ended and the intervals would not overlap (and the progress calls, which take the GIL, would hang).
-    barrier = threading.Barrier(2)
+    # Two single-threaded fits in two Python threads, while this thread ticks (records the time in a pure-Python
+    # loop). Each fit records when it started and ended. The fits overlap in time, and the ticker never stalls for
+    # long while they run: a fit that held the GIL would stop every other Python thread for its whole length (the
+    # second fit could not begin, the ticker would pause), which is what the largest gap between ticks measures. No
+    # progress callback: calling into Python would hand the GIL around even if the fit held it.
+    barrier = threading.Barrier(3)
     spans = {}
 
     def work(name):
-        times = []
         barrier.wait()
-        scaleplan.fit(selected_runs, threads=1, progress=lambda stage, done, total: times.append(time.monotonic()))
-        spans[name] = (times[0], times[-1])
+        start = time.monotonic()
+        scaleplan.fit(selected_runs, threads=1, starts=512)
+        spans[name] = (start, time.monotonic())
 
     threads = [threading.Thread(target=work, args=(name,)) for name in ("a", "b")]
     for thread in threads:
         thread.start()
+    barrier.wait()
+    ticks = []
+    while any(thread.is_alive() for thread in threads):
+        ticks.append(time.monotonic())
     for thread in threads:
         thread.join()
     (a_start, a_end), (b_start, b_end) = spans["a"], spans["b"]
     assert a_start < b_end and b_start < a_end, spans
+    shortest = min(a_end - a_start, b_end - b_start)
+    inside = [t for t in ticks if min(a_start, b_start) <= t <= max(a_end, b_end)]
+    largest_gap = max(later - earlier for earlier, later in zip(inside, inside[1:]))
+    assert largest_gap < 0.5 * shortest, (largest_gap, shortest)
 
 
 def test_progress_reports_every_start_and_its_errors_surface(selected_runs):
