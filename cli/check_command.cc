@@ -8,6 +8,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/expression_command.h"
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
@@ -104,40 +105,7 @@ std::string JunitXml(const CheckContext& context, const GoldenComparison* compar
 }
 
 nlohmann::ordered_json ComparisonToJson(const CheckContext& context, const GoldenComparison& comparison) {
-  nlohmann::ordered_json out;
-  out["golden"] = context.golden_path;
-  out["law"] = context.golden->law_name;
-  out["passed"] = comparison.num_failed == 0;
-  out["num_checked"] = comparison.checks.size();
-  out["num_failed"] = comparison.num_failed;
-  out["num_skipped"] = comparison.num_skipped;
-  out["data"] = {{"source", context.table->source},
-                 {"num_runs", context.table->runs.size()},
-                 {"hash", context.data_hash},
-                 {"golden_source", context.golden->data_source},
-                 {"golden_num_runs", context.golden->data_num_runs},
-                 {"golden_hash", context.golden->data_hash},
-                 {"hash_matches", comparison.data_hash_matches}};
-  out["warnings"] = comparison.warnings;
-  nlohmann::ordered_json checks = nlohmann::ordered_json::array();
-  for (const QuantityCheck& check : comparison.checks) {
-    nlohmann::ordered_json entry;
-    entry["quantity"] = check.name;
-    entry["kind"] = CheckKindName(check.kind);
-    entry["golden"] = check.golden;
-    if (check.kind == CheckKind::CONTAINMENT) {
-      entry["interval"] = {check.now_interval.lower, check.now_interval.upper};
-    } else {
-      entry["now"] = check.now;
-      entry["relative_change"] = check.relative_change;  // null when the golden value is 0 and the new one is not
-      entry["tolerance"] = check.tolerance;
-    }
-    entry["verdict"] = Verdict(check);
-    entry["message"] = check.message;
-    checks.push_back(entry);
-  }
-  out["checks"] = checks;
-  return out;
+  return GoldenComparisonToJson(context.golden_path, *context.golden, *context.table, comparison);  // fitting/golden.h
 }
 
 void PrintComparison(const CheckContext& context, const GoldenComparison& comparison, std::ostream& out) {
@@ -208,6 +176,7 @@ void ParseOverrides(const std::vector<std::string>& texts, GoldenTolerances* tol
 }
 
 int Check(const std::vector<std::string>& args) {
+  if (AsksForExpressionGolden(args)) return CheckExpressionGolden(args);  // cli/expression_command.cc
   std::string runs_path;
   std::string golden_path;
   std::string junit_path;

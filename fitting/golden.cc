@@ -651,4 +651,42 @@ GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, cons
   return result;
 }
 
+nlohmann::ordered_json GoldenComparisonToJson(const std::string& golden_path, const Golden& golden,
+                                              const RunsTable& table, const GoldenComparison& comparison) {
+  nlohmann::ordered_json out;
+  out["golden"] = golden_path;
+  out["law"] = golden.law_name;
+  out["passed"] = comparison.num_failed == 0;
+  out["num_checked"] = comparison.checks.size();
+  out["num_failed"] = comparison.num_failed;
+  out["num_skipped"] = comparison.num_skipped;
+  out["data"] = {{"source", table.source},
+                 {"num_runs", table.runs.size()},
+                 {"hash", FormatRunsHash(table)},
+                 {"golden_source", golden.data_source},
+                 {"golden_num_runs", golden.data_num_runs},
+                 {"golden_hash", golden.data_hash},
+                 {"hash_matches", comparison.data_hash_matches}};
+  out["warnings"] = comparison.warnings;
+  nlohmann::ordered_json checks = nlohmann::ordered_json::array();
+  for (const QuantityCheck& check : comparison.checks) {
+    nlohmann::ordered_json entry;
+    entry["quantity"] = check.name;
+    entry["kind"] = CheckKindName(check.kind);
+    entry["golden"] = check.golden;
+    if (check.kind == CheckKind::CONTAINMENT) {
+      entry["interval"] = {check.now_interval.lower, check.now_interval.upper};
+    } else {
+      entry["now"] = check.now;
+      entry["relative_change"] = check.relative_change;  // null when the golden value is 0 and the new one is not
+      entry["tolerance"] = check.tolerance;
+    }
+    entry["verdict"] = check.skipped ? "skipped" : check.passed ? "ok" : "DRIFT";
+    entry["message"] = check.message;
+    checks.push_back(entry);
+  }
+  out["checks"] = checks;
+  return out;
+}
+
 }  // namespace scaleplan

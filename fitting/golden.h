@@ -175,6 +175,13 @@ struct GoldenComparison {
 GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, const GoldenTolerances& tolerances,
                                    bool check_intervals);
 
+// `check --format json` (and the Python module's check()): golden (its path), law, passed, num_checked, num_failed,
+// num_skipped, data {source, num_runs, hash, golden_source, golden_num_runs, golden_hash, hash_matches}, warnings,
+// and checks [{quantity, kind, golden, now, relative_change, tolerance (an interval's containment: interval instead
+// of the last three), verdict ("ok", "DRIFT", "skipped"), message}].
+nlohmann::ordered_json GoldenComparisonToJson(const std::string& golden_path, const Golden& golden,
+                                              const RunsTable& table, const GoldenComparison& comparison);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_FITTING_GOLDEN_H_

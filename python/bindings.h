@@ -25,6 +25,7 @@ void BindErrors(pybind11::module_& module);
 void BindRuns(pybind11::module_& module);   // runs_bindings.cc
 void BindFits(pybind11::module_& module);   // fit_bindings.cc
 void BindTools(pybind11::module_& module);  // tools_bindings.cc: validate
+void BindCheck(pybind11::module_& module);  // check_bindings.cc
 void BindPlans(pybind11::module_& module);  // plan_bindings.cc
 
 // The fit options checked (UsageError) and the start grid: `default_grid` with the axes `grid_spec` overrides

@@ -39,6 +39,7 @@ struct FitRequest {
   std::string grid_spec;       // "" = the law's default grid
   BootstrapOptions bootstrap;  // bootstrap.num_resamples == 0: no bootstrap
   std::vector<double> budgets{kDefaultAllocationBudgetFlops};
+  bool budgets_given = false;  // as --compute: only budgets asked for get extrapolation warnings
   double budget_tolerance = kDefaultBudgetTolerance;
   int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
   bool keep_extrapolated = false;
@@ -80,12 +81,13 @@ void CheckRequest(const FitRequest& request) {
   }
 }
 
-// As cli/fit_command.cc FitLaws: a usable law's allocation at each budget, and a warning for each budget beyond the
-// fitted runs.
+// As cli/fit_command.cc FitLaws and AddExtrapolationWarnings: a usable law's allocation at each budget and, when the
+// budgets were asked for, a warning for each one beyond the fitted runs.
 void AddAllocations(const RunsTable& table, bool usable, const std::function<Allocation(double)>& allocate,
-                    const std::vector<double>& budgets, nlohmann::ordered_json* json) {
+                    const FitRequest& request, nlohmann::ordered_json* json) {
+  const std::vector<double>& budgets = request.budgets;
   (*json)["allocations"] = usable ? AllocationsToJson(allocate, budgets) : nlohmann::ordered_json::array();
-  if (!usable) return;
+  if (!usable || !request.budgets_given) return;
   for (std::string& warning : BudgetExtrapolationWarnings(RangesOfRuns(table), allocate, budgets)) {
     (*json)["warnings"].push_back(std::move(warning));
   }
@@ -116,7 +118,7 @@ FitOutcome FitChinchillaLaw(const RunsTable& table, const FitRequest& request, P
   nlohmann::ordered_json json = FitToJson(fit, table, bootstrap ? &*bootstrap : nullptr);
   if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   AddAllocations(
-      table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request.budgets, &json);
+      table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request, &json);
   return {"chinchilla", json.dump(2), fit.search.usable, fit.search.status, fit.law};
 }
 
@@ -142,7 +144,7 @@ FitOutcome FitKaplanLaw(const RunsTable& table, const FitRequest& request, Pytho
   nlohmann::ordered_json json = KaplanFitToJson(fit, nullptr, &table);
   if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   AddAllocations(
-      table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request.budgets, &json);
+      table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request, &json);
   return {"kaplan", json.dump(2), fit.search.usable, fit.search.status, std::nullopt};
 }
 
@@ -164,7 +166,7 @@ FitOutcome FitIsoFlopLaw(const RunsTable& table, const FitRequest& request, Pyth
   }
   nlohmann::ordered_json json = IsoFlopFitToJson(fit, bootstrap ? &*bootstrap : nullptr, &table);
   AddAllocations(
-      table, fit.usable, [&fit](double c) { return fit.ComputeOptimal(c); }, request.budgets, &json);
+      table, fit.usable, [&fit](double c) { return fit.ComputeOptimal(c); }, request, &json);
   return {"isoflop", json.dump(2), fit.usable, fit.status, std::nullopt};
 }
 
@@ -278,7 +280,10 @@ void BindFits(py::module_& module) {
         request.bootstrap.num_resamples = bootstrap;
         request.bootstrap.seed = seed;
         request.bootstrap.confidence = ci;
-        request.budgets = compute;
+        if (!compute.empty()) {
+          request.budgets = compute;
+          request.budgets_given = true;
+        }
         request.budget_tolerance = budget_tolerance;
         request.min_budget_runs = min_budget_runs;
         request.keep_extrapolated = keep_extrapolated_minima;

@@ -85,5 +85,6 @@ PYBIND11_MODULE(_core, module) {
   scaleplan::python::BindRuns(module);
   scaleplan::python::BindFits(module);
   scaleplan::python::BindTools(module);
+  scaleplan::python::BindCheck(module);
   scaleplan::python::BindPlans(module);
 }

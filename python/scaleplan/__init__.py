@@ -27,11 +27,12 @@ from ._core import Error, FitError, InputError, Law, Runs, UsageError
 
 __all__ = [
     "Error", "InputError", "UsageError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
-    "bundled_runs", "published_laws", "published_law", "validate", "plan", "sweep",
+    "bundled_runs", "published_laws", "published_law", "validate", "check", "plan", "sweep",
 ]
 
 _DEFAULTS = _core.FIT_DEFAULTS
 _TOOL_DEFAULTS = _core.TOOL_DEFAULTS
+_CHECK_DEFAULTS = _core.CHECK_DEFAULTS
 _PLAN_DEFAULTS = _core.PLAN_DEFAULTS
 
 
@@ -260,7 +261,7 @@ def fit(runs: Any = None, law: str = "chinchilla", *, n: Optional[str] = "N", d:
     table = load_runs(runs, n=n, d=d, c=c, loss=loss, filter=filter, group_by=group_by, exclude_lines=exclude_lines,
                       skip_bad_rows=skip_bad_rows, source=source)
     if compute is None:
-        budgets = [_DEFAULTS["compute"]]
+        budgets = []  # the library's default budget, without extrapolation warnings (as without --compute)
     else:
         budgets = [float(x) for x in _np.atleast_1d(_np.asarray(compute, dtype=_np.float64))]
     args = (law, delta, grid or "", starts, exhaustive, threads, bootstrap, seed, ci, budgets, budget_tolerance,
@@ -320,6 +321,29 @@ def validate(runs: Any = None, *, holdout_above: Optional[float] = None, leave_o
     table = load_runs(runs, **runs_options)
     text = _core.validate(table, holdout_above, leave_one_budget_out, budget_tolerance, min_budget_runs, delta,
                           grid or "", starts, exhaustive, threads, progress)
+    return _json.loads(text)
+
+
+def check(runs: Any = None, *, golden: Union[str, _os.PathLike], threads: int = _DEFAULTS["threads"],
+          check_intervals: bool = False, rtol_params: float = _CHECK_DEFAULTS["rtol_params"],
+          rtol_predictions: float = _CHECK_DEFAULTS["rtol_predictions"],
+          rtol_intervals: float = _CHECK_DEFAULTS["rtol_intervals"], rtol: Optional[Dict[str, float]] = None,
+          progress: Optional[Callable[[str, int, int], None]] = None, **runs_options) -> Dict[str, Any]:
+    """Refits the runs with a golden file's options and compares every recorded quantity: `scaleplan check`.
+
+    golden: a file written by `scaleplan fit --save-golden`. runs: as for fit(); None (the bundled runs) only when the
+    golden was recorded from them. rtol_params, rtol_predictions, rtol_intervals: relative tolerances (--rtol-params,
+    ...); rtol: {quantity or family: tolerance} overrides (--rtol NAME=X). Returns the dict `check --format json`
+    prints; its "passed" is False when a quantity drifted (the command line's exit code 1). Raises FitError when the
+    refit reaches no usable optimum."""
+    golden = _os.fspath(golden)
+    if runs is None and _core.golden_source(golden) != _core.BUNDLED_CHINCHILLA_LABEL:
+        raise UsageError(f"the golden was recorded from '{_core.golden_source(golden)}': name the runs to check")
+    table = load_runs(runs, **runs_options)
+    text, failure = _core.check(table, golden, threads, check_intervals, rtol_params, rtol_predictions,
+                                rtol_intervals, list((rtol or {}).items()), progress)
+    if text is None:
+        raise FitError(failure)
     return _json.loads(text)
 
 

@@ -111,6 +111,9 @@ def validate(runs: _Runs = ..., *, holdout_above: Optional[float] = ..., leave_o
              budget_tolerance: float = ..., min_budget_runs: int = ..., grid: Optional[str] = ..., starts: int = ...,
              exhaustive: bool = ..., threads: int = ..., delta: float = ..., progress: _Progress = ...,
              **runs_options: Any) -> Dict[str, Any]: ...
+def check(runs: _Runs = ..., *, golden: Union[str, os.PathLike], threads: int = ..., check_intervals: bool = ...,
+          rtol_params: float = ..., rtol_predictions: float = ..., rtol_intervals: float = ...,
+          rtol: Optional[Dict[str, float]] = ..., progress: _Progress = ..., **runs_options: Any) -> Dict[str, Any]: ...
 def plan(compute: Union[None, float, Iterable[float]] = ..., *, params: Union[None, float, Iterable[float]] = ...,
          target_loss: Union[None, float, Iterable[float]] = ..., tokens: Optional[float] = ...,
          fit: Union[None, Fit, str, os.PathLike] = ..., law: Optional[str] = ..., unique_tokens: Optional[float] = ...,

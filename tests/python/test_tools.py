@@ -23,6 +23,24 @@ def test_validate_gives_the_cli_json(selected_runs, cli_json):
     assert from_frame["folds"] == expected["folds"]
 
 
+def test_check_gives_the_cli_json(cli_json):
+    expected = cli_json("check", "--golden", GOLDEN, "--format", "json")
+    got = scaleplan.check(golden=GOLDEN)
+    assert got == expected
+    assert got["passed"]
+    drifted = scaleplan.check(golden=GOLDEN, filter="Model Size<2e9")
+    assert not drifted["passed"] and drifted["num_failed"] > 0
+
+
+def test_check_of_a_kaplan_golden_gives_the_cli_json(cli, cli_json, tmp_path):
+    golden = tmp_path / "kaplan_golden.json"
+    result = cli("fit", "--law", "kaplan", "--save-golden", golden)
+    assert result.returncode == 0, result.stderr
+    expected = cli_json("check", "--golden", golden, "--format", "json")
+    assert scaleplan.check(golden=golden) == expected
+    assert expected["law"] == "kaplan" and expected["passed"]
+
+
 def test_published_laws_are_the_papers():
     # Hoffmann et al. 2022, eq. 10: E = 1.69, A = 406.4, B = 410.7, alpha = 0.34, beta = 0.28.
     law = scaleplan.published_law("hoffmann")
