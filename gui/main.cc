@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "scaleplan-gui: error: %s\n", window.runs_panel()->ErrorText().toLocal8Bit().constData());
     if (quit_after_ms >= 0) return kExitInputError;
   }
-  window.show();
+  window.ShowOnScreen();
   const bool timings = parser.isSet(timings_option);
   if (timings) std::printf("shown_ms %lld\n", static_cast<long long>(since_start.elapsed()));
 

@@ -17,6 +17,7 @@
 #include <QScreen>
 #include <QScrollBar>
 #include <QStatusBar>
+#include <QStyle>
 
 #include "core/bundled_data.h"
 #include "core/error.h"
@@ -34,6 +35,9 @@
 
 namespace scaleplan::gui {
 namespace {
+
+// The window's size on a screen with room for it.
+constexpr QSize kPreferredSize(1480, 940);
 
 
 // Writes `contents` atomically: a temporary file in the same folder, renamed over `path` on success.
@@ -124,12 +128,27 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(hardware_panel_, &HardwarePanel::ShowRooflineRequested, this,
           [this] { charts_->SetCurrentKind(ChartKind::ROOFLINE); });
+  connect(hardware_panel_, &HardwarePanel::ShowCollectivesRequested, this,
+          [this] { charts_->SetCurrentKind(ChartKind::COLLECTIVES); });
 
   // 1480 x 940, or the screen's free area when it is smaller (the docks need about 1,190 pixels of width).
-  QSize size(1480, 940);
+  QSize size = kPreferredSize;
   if (const QScreen* screen = QGuiApplication::primaryScreen()) size = size.boundedTo(screen->availableSize());
   resize(size);
   runs_panel_->LoadBundled();  // loads the runs and starts the first fit in the background
+}
+
+void MainWindow::ShowOnScreen() {
+  const QScreen* screen = QGuiApplication::primaryScreen();
+  // The frame is known once the window is mapped; before that, allow a title bar and borders as the style draws them.
+  const int title_bar =
+      style()->pixelMetric(QStyle::PM_TitleBarHeight) + 2 * style()->pixelMetric(QStyle::PM_DefaultFrameWidth);
+  if (screen != nullptr && (kPreferredSize.width() > screen->availableSize().width() ||
+                            kPreferredSize.height() + title_bar > screen->availableSize().height())) {
+    showMaximized();
+  } else {
+    show();
+  }
 }
 
 void MainWindow::BuildMenus() {
@@ -165,6 +184,15 @@ void MainWindow::BuildMenus() {
     QAction* action = view->addAction(ChartKindTitle(kind), this, [this, kind] {
       if (kind == ChartKind::ROOFLINE && !hardware_panel_->profile()) {
         ShowMessage(tr("No roofline yet: run the probe or load a profile in the Hardware panel"), false);
+        hardware_dock_->show();
+        hardware_dock_->raise();
+        return;
+      }
+      const auto& profile = hardware_panel_->profile();
+      if (kind == ChartKind::COLLECTIVES && !(profile && profile->profile.interconnect)) {
+        ShowMessage(tr("No interconnect yet: load a profile measured with 'scaleplan probe --collectives' in the "
+                       "Hardware panel"),
+                    false);
         hardware_dock_->show();
         hardware_dock_->raise();
         return;
@@ -332,7 +360,9 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
       plan_panel_->SetBudget(session.budget_flops);
     }
     if (session.chart >= 0 && session.chart < static_cast<int>(std::size(kAllChartKinds)) &&
-        (kAllChartKinds[session.chart] != ChartKind::ROOFLINE || hardware_panel_->profile())) {
+        (kAllChartKinds[session.chart] != ChartKind::ROOFLINE || hardware_panel_->profile()) &&
+        (kAllChartKinds[session.chart] != ChartKind::COLLECTIVES ||
+         (hardware_panel_->profile() && hardware_panel_->profile()->profile.interconnect))) {
       charts_->SetCurrentKind(kAllChartKinds[session.chart]);
     }
     if (session.runs_path.empty()) {

@@ -33,6 +33,11 @@ class MainWindow : public QMainWindow {
  public:
   explicit MainWindow(QWidget* parent = nullptr);
 
+  // Shows the window at its preferred 1480 x 940 when that fits the screen's free area with the window manager's
+  // title bar and borders, and maximised otherwise: the window manager then fits the frame to the free area, so the
+  // status bar is never below the screen (a 1366 x 768 laptop).
+  void ShowOnScreen();
+
   RunsModel* runs_model() const { return model_; }
   RunsPanel* runs_panel() const { return runs_panel_; }
   FitPanel* fit_panel() const { return fit_panel_; }

@@ -3,7 +3,7 @@
 // fails, and toggling "Plan with these peaks" (the roofline). Each chart is drawn the way the screen draws it (the
 // view's own paint, through the items' caches) and the pixels of its labels are counted. CTest runs it on the
 // offscreen platform; UnderXvfbWithAWindowManager runs the same tests again in a real X window, on a 1366 x 768
-// Xvfb screen managed by openbox (skipped when either is missing).
+// Xvfb screen managed by openbox (skipped when either is missing). WindowOnScreen: the window fits the screen.
 #include <gtest/gtest.h>
 
 #include <QChart>
@@ -12,7 +12,9 @@
 #include <QImage>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QScreen>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTest>
 #include <filesystem>
 #include <memory>
@@ -209,6 +211,32 @@ TEST_F(ChartRedrawTest, TogglingThePeaksKeepsTheRooflinesText) {
   }
 }
 
+// The window's frame, status bar included, lies on the screen: at the preferred 1480 x 940 where that fits with a
+// title bar, maximised (the window manager fitting the frame to the free area) where it does not: 1366 x 768 under
+// X with openbox, 800 x 600 on the offscreen platform.
+TEST(WindowOnScreen, TheStatusBarIsOnTheScreen) {
+  testing::Application();
+  MainWindow window;
+  window.ShowOnScreen();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  const QScreen* screen = window.screen();
+  ASSERT_NE(screen, nullptr);
+  const QRect available = screen->availableGeometry();
+  const bool fits = available.width() >= 1480 && available.height() >= 940 + 40;
+  if (!fits) {
+    EXPECT_TRUE(window.windowState() & Qt::WindowMaximized);
+    // The window manager places and sizes the maximised frame after the window is mapped.
+    QTRY_VERIFY_WITH_TIMEOUT(available.contains(window.frameGeometry()), 3000);
+  }
+  EXPECT_TRUE(available.contains(window.frameGeometry()))
+      << "frame " << window.frameGeometry().width() << " x " << window.frameGeometry().height() << " at "
+      << window.frameGeometry().x() << ", " << window.frameGeometry().y() << "; screen " << available.width() << " x "
+      << available.height();
+  const QStatusBar* status = window.statusBar();
+  const QPoint bottom = status->mapToGlobal(QPoint(0, status->height() - 1));
+  EXPECT_LE(bottom.y(), available.bottom());
+}
+
 // The tests above again, on a real X server (Xvfb, 1366 x 768) with a window manager (openbox) placing and sizing
 // the window, as a user's desktop does: the xcb platform instead of offscreen.
 TEST(ChartRedrawUnderX, UnderXvfbWithAWindowManager) {
@@ -219,9 +247,9 @@ TEST(ChartRedrawUnderX, UnderXvfbWithAWindowManager) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const testing::CommandResult result = testing::RunCommand(
       std::string(kXvfbRun) + " -a -s '-screen 0 1366x768x24' sh -c '" + kOpenbox + " & sleep 1; QT_QPA_PLATFORM=xcb " +
-      self + " --gtest_filter=ChartRedrawTest.*; status=$?; kill $! ; exit $status'");
+      self + " --gtest_filter=ChartRedrawTest.*:WindowOnScreen.*; status=$?; kill $! ; exit $status'");
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-  EXPECT_NE(result.out.find("[  PASSED  ] 5 tests"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("[  PASSED  ] 6 tests"), std::string::npos) << result.out;
 }
 
 }  // namespace
