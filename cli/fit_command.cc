@@ -389,7 +389,15 @@ int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& colum
   }
   const InitGrid grid = ResolveGrid(flags, DataConstrainedModel::NotebookGrid());
   const DataConstrainedFit fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), flags.options, grid);
-  const nlohmann::ordered_json json = DataConstrainedFitToJson(fit, table);
+  nlohmann::ordered_json json = DataConstrainedFitToJson(fit, table);
+  std::optional<FitDiagnostics> diagnostics;  // fitting/diagnostics.h
+  if (fit.usable) {
+    diagnostics = DiagnoseDataConstrainedFit(table, MuennighoffC4BaseLaw(), fit);
+    json["diagnostics"] = DiagnosticsToJson(*diagnostics);
+    for (const std::string& warning : diagnostics->warnings) {
+      std::cerr << "scaleplan fit: warning: data-constrained: " << warning << '\n';
+    }
+  }
   if (!out_path.empty() && fit.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {
     std::cout << json.dump(2) << '\n';
@@ -414,6 +422,7 @@ int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& colum
         std::cout << line;
       }
     }
+    if (diagnostics && flags.show_diagnostics) std::cout << FormatDiagnosticsTable(*diagnostics);
   }
   if (!fit.usable) {
     std::cerr << "scaleplan fit: error: the data-constrained fit is not usable: " << fit.status << '\n';
@@ -446,9 +455,15 @@ int FitSparseLawCommand(const std::string& runs_path, const std::string& law_nam
     fit = FitSparseLaw(table, flags.options, grid, bootstrap.num_resamples > 0 ? &bootstrap : nullptr,
                        BarCallback(&bar));
   }
+  std::optional<FitDiagnostics> diagnostics;  // fitting/diagnostics.h
+  if (fit.search.usable) {
+    diagnostics = DiagnoseSparseFit(table, fit);
+    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
+  }
   const SparseLaw published = FrantarT5Law(bundled_tokens_per_step);
-  const nlohmann::ordered_json json =
+  nlohmann::ordered_json json =
       SparseFitToJson(fit, table, bundled ? &published : nullptr, bundled ? bundled_tokens_per_step : 0.0);
+  if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   if (!out_path.empty() && fit.search.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {
     std::cout << json.dump(2) << '\n';
@@ -506,6 +521,7 @@ int FitSparseLawCommand(const std::string& runs_path, const std::string& law_nam
       std::cout << line;
     }
     for (const std::string& warning : fit.warnings) std::cout << "  warning     " << warning << '\n';
+    if (diagnostics && flags.show_diagnostics) std::cout << FormatDiagnosticsTable(*diagnostics);
   }
   if (!fit.search.usable) {
     std::cerr << "scaleplan fit: error: the sparse fit is not usable: " << fit.search.status << '\n';
@@ -889,7 +905,8 @@ int Fit(const std::vector<std::string>& args) {
        "isoflop: also fit the exponents to budgets whose parabola minimum lies outside their sampled model sizes "
        "(left out by default)")
       ("diagnostics", po::bool_switch(&flags.show_diagnostics),
-       "chinchilla, kaplan: also print standard errors, correlations, unconstrained parameters and residual trends "
+       "chinchilla, kaplan, data-constrained, sparse: also print standard errors, correlations, unconstrained "
+       "parameters and residual trends "
        "(always in --format json, under 'diagnostics')");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);

@@ -150,10 +150,11 @@ FitDiagnostics DiagnoseFromJacobian(const Eigen::MatrixXd& jacobian, const Eigen
   for (int a = 0; a < k; ++a) {
     const double relative = out.standard_errors[a] / std::abs(out.values[a]);
     if (std::isfinite(relative) && relative > kMaxRelativeError) {
-      MarkUnconstrained(out.names[a],
-                        Format("its standard error %.3g is %.3g times its value", out.standard_errors[a], relative) +
-                            " (not even its order of magnitude is known)",
-                        &out);
+      MarkUnconstrained(
+          out.names[a],
+          Format("its one-sigma uncertainty %.3g is %.3g times its value", out.standard_errors[a], relative) +
+              " (not even its order of magnitude is known)",
+          &out);
     }
   }
   for (int a = 0; a < k; ++a) {
@@ -301,12 +302,50 @@ FitDiagnostics DiagnoseKaplanFit(const RunsTable& table, const KaplanFit& fit,
   return diagnostics;
 }
 
+FitDiagnostics DiagnoseDataConstrainedFit(const DataConstrainedRunsTable& table, const ChinchillaLaw& base,
+                                          const DataConstrainedFit& fit) {
+  RunsTable runs;  // N, D, C for the trends
+  runs.source = table.source;
+  for (const DataConstrainedRun& run : table.runs) {
+    runs.runs.push_back(
+        TrainingRun{run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens, run.loss_nats, run.line, 0});
+  }
+  const DataConstrainedModel model(table, base);
+  return DiagnoseModelFit(model, runs, fit.search.params, {{"R_D_star", 0, false, 1}, {"R_N_star", 1, false, 2}},
+                          fit.options.huber_delta);
+}
+
+FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& fit) {
+  RunsTable runs;
+  runs.source = table.source;
+  for (const SparseRun& run : table.runs) {
+    runs.runs.push_back(TrainingRun{run.num_nonzero_params, run.num_tokens, 6 * run.num_nonzero_params * run.num_tokens,
+                                    run.loss_nats, run.line, 0});
+  }
+  // Fit order (log a_S, b_S, log c_S, b_N, log a_D, b_D, log c); terms: the N term (a_S, b_S, c_S, b_N), the D term
+  // (a_D, b_D), c.
+  const std::vector<ReportedParameter> reported = {{"a_S", 0, true, 1},  {"b_S", 1, false, 1}, {"c_S", 2, true, 1},
+                                                   {"b_N", 3, false, 1}, {"a_D", 4, true, 2},  {"b_D", 5, false, 2},
+                                                   {"c", 6, true, 0}};
+  const SparseModel model(table);
+  FitDiagnostics diagnostics = DiagnoseModelFit(model, runs, fit.search.params, reported, fit.options.huber_delta);
+  if (!fit.intervals.empty()) {
+    AddIntervalRule(fit.intervals, &diagnostics);
+    std::vector<double> residuals;
+    for (int i = 0; i < model.NumSamples(); ++i) {
+      residuals.push_back(model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i));
+    }
+    FinishDiagnostics(runs, residuals, &diagnostics);
+  }
+  return diagnostics;
+}
+
 nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {
   nlohmann::ordered_json out;
   out["method"] =
       "Huber M-estimator covariance kappa (J^T J)^-1 at the optimum: J the exact Jacobian of the log predictions, "
-      "kappa = E[psi^2] / E[psi']^2 under normal residuals of scale residual_scale; E, A, B (N_c, D_c) by the delta "
-      "method from their logs";
+      "kappa = E[psi^2] / E[psi']^2 under normal residuals of scale residual_scale; parameters the fit takes in log "
+      "(E, A, B; N_c, D_c; a_S, c_S, a_D, c) by the delta method";
   out["available"] = diagnostics.available;
   out["num_runs"] = diagnostics.num_runs;
   out["residual_scale"] = NumberOrNull(diagnostics.residual_scale);

@@ -75,8 +75,10 @@
 
 #include "core/runs_table.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/data_constrained_fit.h"
 #include "fitting/kaplan_fit.h"
 #include "fitting/residuals.h"
+#include "fitting/sparse_fit.h"
 
 namespace scaleplan {
 
@@ -107,7 +109,8 @@ struct ResidualTrend {
 
 struct UnconstrainedParameter {
   std::string name;
-  std::string reason;  // "its standard error 3.2 is 4.1 times its value", ...
+  std::string reason;  // "its one-sigma uncertainty 3.2 is 4.1 times its value", ... (never the word "error": a
+                       // successful command's stderr holds none)
 };
 
 struct FitDiagnostics {
@@ -199,6 +202,14 @@ FitDiagnostics DiagnoseChinchillaFit(const RunsTable& table, const ChinchillaFit
 FitDiagnostics DiagnoseKaplanFit(
     const RunsTable& table, const KaplanFit& fit,
     const std::vector<std::pair<std::string, std::pair<double, double>>>* intervals = nullptr);
+
+// A data-constrained fit's diagnostics (R_D_star, R_N_star with `base` frozen, as FitDataConstrained fits them).
+FitDiagnostics DiagnoseDataConstrainedFit(const DataConstrainedRunsTable& table, const ChinchillaLaw& base,
+                                          const DataConstrainedFit& fit);
+
+// A sparse fit's diagnostics, reported as a_S, b_S, c_S, b_N, a_D, b_D, c (a_S, c_S, a_D, c by the delta method from
+// their logs), with the bootstrap rule when the fit has intervals. Trends are against the non-zero N.
+FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& fit);
 
 // {"method", "residual_scale", "huber_factor", "standard_errors": {name: se}, "correlations": {name: {name: r}},
 //  "unconstrained": [names], "unconstrained_reasons": {name: reason}, "rmse_log", "residual_trends": [...]}.
