@@ -128,9 +128,12 @@ TEST(Golden, BadFilesGetLocatedErrors) {
   doc["schema_version"] = "1";
   EXPECT_EQ(ParseError(doc.dump()), "golden.json: key 'schema_version' must be an integer, got string: '\"1\"'");
   doc = good;
-  doc["law"] = "kaplan";
-  EXPECT_EQ(ParseError(doc.dump()),
-            "golden.json: law 'kaplan' cannot be checked by this scaleplan (it checks: chinchilla): '\"kaplan\"'");
+  doc["law"] = "kaplan";  // a Kaplan golden records N_c, D_c, alpha_N, alpha_D, not Chinchilla's parameters
+  EXPECT_EQ(ParseError(doc.dump()), "golden.json: missing key 'parameters.N_c'");
+  doc = good;
+  doc["law"] = "sparse";
+  EXPECT_EQ(ParseError(doc.dump()), "golden.json: law 'sparse' cannot be checked by this scaleplan (it checks: "
+                                    "chinchilla, kaplan, isoflop): '\"sparse\"'");
   doc = good;
   doc["intervals"]["E"] = {2.0, 1.0};
   EXPECT_EQ(ParseError(doc.dump()), "golden.json: key 'intervals.E' must be [lower, upper] with lower <= upper: "

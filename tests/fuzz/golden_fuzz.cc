@@ -1,8 +1,10 @@
 // The golden-file reader (fitting/golden.h, what `scaleplan check --golden` reads).
 //
-// Beyond not crashing: an accepted golden has finite, positive parameters that make a usable law, a finite
-// non-negative objective, ordered finite intervals, finite positive predictions, at least one run, fit options that
-// pass their own Check, a usable grid and a bootstrap with resamples >= 1 and a level in (0, 1); writing it back
+// Beyond not crashing: an accepted golden has its law's parameters (chinchilla and kaplan: finite and positive, a
+// usable Chinchilla law; isoflop: finite), a finite non-negative objective (isoflop: none), ordered finite
+// intervals, finite positive predictions, at least one run, fit options that pass their own Check and a usable grid
+// (isoflop: a budget tolerance in (0, 1) and at least 3 runs per budget), and a bootstrap with resamples >= 1 and a
+// level in (0, 1); writing it back
 // (GoldenToJson) keeps every number it read (ExpectKeptValues), and reading that gives the same JSON again.
 #include <cmath>
 #include <cstddef>
@@ -35,10 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const scaleplan::InputError&) {
     return 0;
   }
-  FUZZ_EXPECT(golden.parameters.size() == 7);
-  for (const auto& [name, value] : golden.parameters) FUZZ_EXPECT(FinitePositive(value));
-  FUZZ_EXPECT(golden.Law().Check(nullptr));
-  FUZZ_EXPECT(FiniteNonNegative(golden.objective));
+  const bool isoflop = golden.law_name == "isoflop";
+  FUZZ_EXPECT(golden.parameters.size() == scaleplan::GoldenParameterNames(golden.law_name).size());
+  FUZZ_EXPECT(!golden.parameters.empty());
+  for (const auto& [name, value] : golden.parameters) FUZZ_EXPECT(isoflop ? std::isfinite(value) : FinitePositive(value));
+  if (golden.law_name == "chinchilla") FUZZ_EXPECT(golden.Law().Check(nullptr));
+  FUZZ_EXPECT(golden.has_objective == !isoflop);
+  if (golden.has_objective) FUZZ_EXPECT(FiniteNonNegative(golden.objective));
   for (const auto& [name, interval] : golden.intervals) FUZZ_EXPECT(Ordered(interval));
   for (const scaleplan::GoldenPrediction& prediction : golden.predictions) {
     FUZZ_EXPECT(FinitePositive(prediction.compute_flops));
@@ -53,8 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   FUZZ_EXPECT(golden.data_num_runs >= 1);
   FUZZ_EXPECT(golden.data_hash.size() == 16);
-  FUZZ_EXPECT(golden.fit_options.Check(nullptr));
-  FUZZ_EXPECT(golden.grid.Check(nullptr));
+  if (isoflop) {
+    FUZZ_EXPECT(golden.budget_tolerance > 0.0 && golden.budget_tolerance < 1.0);
+    FUZZ_EXPECT(golden.min_budget_runs >= 3);
+  } else {
+    FUZZ_EXPECT(golden.fit_options.Check(nullptr));
+    FUZZ_EXPECT(golden.grid.Check(nullptr));
+  }
   if (golden.bootstrap) {
     FUZZ_EXPECT(golden.bootstrap->num_resamples >= 1);
     FUZZ_EXPECT(golden.bootstrap->confidence > 0.0 && golden.bootstrap->confidence < 1.0);
