@@ -14,6 +14,16 @@ bool AsksForExpressionLaw(const std::vector<std::string>& args);
 // The command, with `fit`'s arguments (run inside fit's guard: errors map to exit codes there).
 int FitExpressionLawCommand(const std::vector<std::string>& args);
 
+// `validate --law-expr EXPR --param ...` or `validate --fit FIT.json` (a saved expression fit): whether validate's
+// arguments ask for it, and the command (run inside validate's guard).
+bool AsksForExpressionValidation(const std::vector<std::string>& args);
+int ValidateExpressionLaw(const std::vector<std::string>& args);
+
+// `check --golden GOLDEN.json` where the golden records an expression fit (`fit --law-expr ... --save-golden`): whether
+// check's arguments name such a golden, and the command (run inside check's guard).
+bool AsksForExpressionGolden(const std::vector<std::string>& args);
+int CheckExpressionGolden(const std::vector<std::string>& args);
+
 }  // namespace scaleplan::cli
 
 #endif  // SCALEPLAN_CLI_EXPRESSION_COMMAND_H_

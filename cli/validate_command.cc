@@ -6,6 +6,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/expression_command.h"
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
@@ -114,6 +115,7 @@ int ValidateSparseHeldOut(const FitFlags& flags, OutputFormat output) {
 }
 
 int Validate(const std::vector<std::string>& args) {
+  if (AsksForExpressionValidation(args)) return ValidateExpressionLaw(args);  // cli/expression_command.cc
   std::string runs_path;
   std::string format;
   std::string holdout_text;

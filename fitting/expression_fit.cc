@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/json_input.h"
 #include "core/statistics.h"
 #include "core/units.h"
 #include "fitting/fit_json.h"
@@ -602,6 +604,8 @@ nlohmann::ordered_json ExpressionFitToJson(const ExpressionFit& fit, const Expre
     out["parameters"][fit.param_names[k]] =
         k < fit.params.size() ? nlohmann::ordered_json(fit.params[k]) : nlohmann::ordered_json(nullptr);
   }
+  out["starts"] = nlohmann::ordered_json::object();
+  for (size_t k = 0; k < fit.grid.names.size(); ++k) out["starts"][fit.grid.names[k]] = fit.grid.axes[k];
   out["columns"] = nlohmann::ordered_json::object();
   for (size_t c = 0; c < runs.column_names.size(); ++c) out["columns"][runs.column_names[c]] = runs.column_headers[c];
   out["objective"] = fit.search.usable ? nlohmann::ordered_json(fit.search.objective) : nullptr;
@@ -625,6 +629,98 @@ nlohmann::ordered_json ExpressionFitToJson(const ExpressionFit& fit, const Expre
                         {"refits", bootstrap->options.num_refits}};
   }
   return out;
+}
+
+LawFitter ExpressionFitter(const ExpressionLawSpec& spec, const ExpressionRuns& runs,
+                           const MultiStartOptions& options) {
+  LawFitter fitter;
+  fitter.name = "expression";
+  fitter.min_runs = static_cast<int>(spec.params.size()) + 1;
+  // Each run's row of `runs`, by its file line (a fold's runs keep their lines).
+  auto row_of_line = std::make_shared<std::map<int, int>>();
+  for (size_t r = 0; r < runs.table.runs.size(); ++r) (*row_of_line)[runs.table.runs[r].line] = static_cast<int>(r);
+  fitter.fit = [spec, runs, options, row_of_line](const RunsTable& train) {
+    ExpressionRuns fold;
+    fold.table = train;
+    fold.column_names = runs.column_names;
+    fold.column_headers = runs.column_headers;
+    fold.program = runs.program;
+    fold.rows.num_columns = runs.rows.num_columns;
+    for (const TrainingRun& run : train.runs) {
+      const auto it = row_of_line->find(run.line);
+      SCALEPLAN_CHECK(it != row_of_line->end(), "a fold's run is not among the law's runs");
+      const double* row = runs.rows.Row(it->second);
+      fold.rows.values.insert(fold.rows.values.end(), row, row + runs.rows.num_columns);
+      ++fold.rows.num_rows;
+    }
+    const ExpressionFit fit = FitExpressionLaw(fold, spec, options);
+    FittedLaw law;
+    law.usable = fit.search.usable;
+    law.status = fit.search.status;
+    if (law.usable) {
+      law.predict_loss = [runs, row_of_line, params = fit.params](const TrainingRun& run) {
+        const auto it = row_of_line->find(run.line);
+        SCALEPLAN_CHECK(it != row_of_line->end(), "a held-out run is not among the law's runs");
+        return EvaluateProgram(runs.program, params.data(), runs.rows.Row(it->second));
+      };
+    }
+    return law;
+  };
+  return fitter;
+}
+
+SavedExpressionFit ParseSavedExpressionFit(std::string_view json_text, const std::string& source) {
+  const nlohmann::ordered_json json = ParseJsonInput<nlohmann::ordered_json>(json_text, source);  // keeps the order
+  const auto fail = [&](const std::string& key, const std::string& what) -> InputError {
+    return InputError(key.empty() ? what : "key '" + key + "': " + what, InputLocation{source});
+  };
+  if (!json.is_object()) throw fail("", "not a JSON object (a saved fit from fit --out?)");
+  if (!json.contains("law") || json["law"] != "expression") {
+    throw fail("law", "not an expression fit ('fit --law-expr ... --out' writes one)");
+  }
+  if (!json.contains("expression") || !json["expression"].is_string()) throw fail("expression", "missing or not text");
+  if (json.contains("usable") && json["usable"] != true) throw fail("usable", "the saved fit is not usable");
+  if (!json.contains("starts") || !json["starts"].is_object()) throw fail("starts", "missing or not an object");
+  if (!json.contains("parameters") || !json["parameters"].is_object()) {
+    throw fail("parameters", "missing or not an object");
+  }
+  SavedExpressionFit saved;
+  std::vector<ExpressionParam> params;
+  const nlohmann::ordered_json& starts = json["starts"];
+  for (auto it = starts.begin(); it != starts.end(); ++it) {
+    ExpressionParam param;
+    param.name = it.key();
+    const std::string key = "starts." + param.name;
+    if (!it.value().is_array() || it.value().empty()) throw fail(key, "expected a list of numbers");
+    for (const nlohmann::ordered_json& value : it.value()) {
+      if (!value.is_number() || !std::isfinite(value.get<double>())) throw fail(key, "expected a list of numbers");
+      param.starts.push_back(value.get<double>());
+    }
+    const nlohmann::ordered_json& fitted =
+        json["parameters"].contains(param.name) ? json["parameters"][param.name] : nlohmann::ordered_json();
+    if (!fitted.is_number()) throw fail("parameters." + param.name, "missing or not a number");
+    saved.params.push_back(fitted.get<double>());
+    params.push_back(std::move(param));
+  }
+  try {
+    saved.spec = MakeExpressionLawSpec(json["expression"].get<std::string>(), params);
+  } catch (const ExpressionError& error) {
+    throw fail("expression", error.what());
+  } catch (const InputError& error) {
+    throw fail("starts", error.what());
+  }
+  if (json.contains("search") && json["search"].is_object() && json["search"].contains("huber_delta")) {
+    const nlohmann::ordered_json& delta = json["search"]["huber_delta"];
+    if (!delta.is_number() || !(delta.get<double>() > 0)) throw fail("search.huber_delta", "not a positive number");
+    saved.huber_delta = delta.get<double>();
+  }
+  if (json.contains("data") && json["data"].is_object()) {
+    const nlohmann::ordered_json& data = json["data"];
+    if (data.contains("source") && data["source"].is_string()) saved.data_source = data["source"];
+    if (data.contains("num_runs") && data["num_runs"].is_number_integer()) saved.data_num_runs = data["num_runs"];
+    if (data.contains("hash") && data["hash"].is_string()) saved.data_hash = data["hash"];
+  }
+  return saved;
 }
 
 }  // namespace scaleplan

@@ -29,6 +29,7 @@
 #include "fitting/chinchilla_fit.h"
 #include "fitting/multistart.h"
 #include "fitting/residuals.h"
+#include "fitting/validation.h"
 
 namespace scaleplan {
 
@@ -121,11 +122,31 @@ ExpressionBootstrap BootstrapExpressionLaw(const ExpressionRuns& runs, const Exp
                                            const BootstrapOptions& options, const ProgressCallback& progress = nullptr);
 
 // The saved fit (`fit --law-expr ... --out FIT.json`): schema_version, law "expression", expression, parameters
-// {name: value}, columns {name: header}, objective, usable, status, warnings, search, residuals, data {source,
-// num_runs, hash}, and with a bootstrap intervals {name: [lower, upper]} and bootstrap {resamples, failed, seed,
-// confidence}.
+// {name: value}, starts {name: [start values]} (the --param grid), columns {name: header}, objective, usable, status,
+// warnings, search, residuals, data {source, num_runs, hash}, and with a bootstrap intervals {name: [lower, upper]} and
+// bootstrap {resamples, failed, seed, confidence}.
 nlohmann::ordered_json ExpressionFitToJson(const ExpressionFit& fit, const ExpressionRuns& runs,
                                            const ExpressionBootstrap* bootstrap = nullptr);
+
+// The law as `validate` refits it (fitting/validation.h): each fold's training runs are fitted from the law's start
+// grid, and each held-out run is predicted from its row of `runs` (found by its file line).
+LawFitter ExpressionFitter(const ExpressionLawSpec& spec, const ExpressionRuns& runs, const MultiStartOptions& options);
+
+// A saved expression fit read back: the law as it was fitted (expression and start grid), the options that matter
+// to a refit, and the fitted values.
+struct SavedExpressionFit {
+  ExpressionLawSpec spec;
+  double huber_delta = 1e-3;
+  std::vector<double> params;  // spec.params order
+  std::string data_source;
+  int data_num_runs = 0;
+  std::string data_hash;
+};
+
+// Parses a file ExpressionFitToJson wrote. Throws InputError naming `source` and the key for malformed JSON, a law
+// other than "expression", a missing or mistyped key (expression, parameters, starts, search.huber_delta), a fit
+// marked unusable, or an expression that no longer parses.
+SavedExpressionFit ParseSavedExpressionFit(std::string_view json_text, const std::string& source);
 
 }  // namespace scaleplan
 
