@@ -124,19 +124,6 @@ ProgressCallback BarCallback(ProgressBar* bar) {
   return [bar](int done, int total) { bar->Update(done, total); };
 }
 
-// A usable fit whose log-space residuals are this large (RMSE; about 5% in loss) describes the runs poorly: mixed
-// sources, a wrong column, or a law that does not fit them.
-constexpr double kPoorFitRmse = 0.05;
-
-std::string PoorFitWarning(double rmse) {
-  char text[256];
-  std::snprintf(text, sizeof text,
-                "poor fit: log-space RMSE %.3f is above %.2f (runs from several sources or set-ups? --filter or "
-                "--group-by separates them)",
-                rmse, kPoorFitRmse);
-  return text;
-}
-
 LawReport ReportChinchilla(const FitContext& context, ChinchillaFit* fit_out,
                            std::optional<ChinchillaBootstrap>* bootstrap_out) {
   LawReport report;
@@ -341,17 +328,8 @@ LawReport ReportIsoFlop(const FitContext& context) {
 
 // The allocations of each usable law at each budget, as JSON (added to each law's object) and as a side-by-side table.
 nlohmann::ordered_json AllocationsJson(const LawReport& report, const std::vector<double>& budgets) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  if (!report.usable) return out;
-  for (double c : budgets) {
-    const Allocation a = report.allocate(c);
-    out.push_back({{"compute_flops", c},
-                   {"num_params", a.num_params},
-                   {"num_tokens", a.num_tokens},
-                   {"tokens_per_param", a.tokens_per_param},
-                   {"loss", std::isfinite(a.loss_nats) ? nlohmann::ordered_json(a.loss_nats) : nullptr}});
-  }
-  return out;
+  if (!report.usable) return nlohmann::ordered_json::array();
+  return AllocationsToJson(report.allocate, budgets);  // fitting/fit_json.h, as the Python module
 }
 
 void PrintSideBySide(const std::vector<LawReport>& reports, const std::vector<double>& budgets, std::ostream& out) {
@@ -689,10 +667,7 @@ void AddExtrapolationWarnings(const RunsTable& table, const std::vector<double>&
   const FitRanges ranges = RangesOfRuns(table);
   for (LawReport& report : *reports) {
     if (!report.usable) continue;
-    for (double c : budgets) {
-      const std::optional<std::string> warning = ExtrapolationWarning(ranges, report.allocate(c));
-      if (!warning) continue;
-      const std::string text = "at " + FormatScientific(c) + " FLOPs: " + *warning;
+    for (const std::string& text : BudgetExtrapolationWarnings(ranges, report.allocate, budgets)) {
       report.warnings.push_back(text);
       report.json["warnings"].push_back(text);
       report.table += "  warning     " + text + "\n";
