@@ -54,6 +54,12 @@ PlanLaw PlanLawFromSavedFit(std::string_view json_text, const std::string& sourc
                          CommandThatPlansWith(out.saved.law_name),
                      InputLocation{source});
   }
+  if (out.saved.law_name == "isoflop" && !out.saved.isoflop.has_frontier) {
+    // A plan reports a loss (and its batch and learning rate depend on it): N and D alone are not a plan.
+    throw InputError("this IsoFLOP fit has no loss frontier (its 'frontier' is null: fewer than 3 budgets with a "
+                     "minimum), so it predicts no loss to plan with; 'fit --law isoflop' prints its N_opt and D_opt",
+                     InputLocation{source});
+  }
   out.params_max = out.saved.num_params_max;
   // A data-constrained fit brings its fitted R_D*, R_N*; any other law keeps Muennighoff et al.'s published ones.
   if (out.saved.law_name == "data-constrained") out.data_constrained = out.saved.data_constrained;

@@ -113,6 +113,26 @@ TEST_F(SavedLaws, IsoFlopPlansKnCaAndItsFrontierLoss) {
   EXPECT_NE(r.err.find("'plot isoflop RUNS.csv' draws the IsoFLOP profiles"), std::string::npos) << r.err;
 }
 
+TEST_F(SavedLaws, AnIsoFlopFitWithoutAFrontierSavesButDoesNotPlan) {
+  // Two budgets fix N_opt = k_N C^a but no frontier E + K C^-gamma.
+  std::string csv = "N,D,C,loss\n";
+  for (const std::string& line : testing::Lines(IsoFlopCsv())) {
+    if (line.find(",1e+18,") != std::string::npos || line.find(",1e+19,") != std::string::npos) csv += line + "\n";
+  }
+  const std::string runs = testing::WriteTempFile("two_budgets.csv", csv);
+  const std::string fit_path = Temp("two_budgets.json");
+  ASSERT_EQ(RunScaleplan("fit '" + runs + "' --law isoflop --out '" + fit_path + "'").exit_code, 0);
+  const Json saved = Json::parse(testing::ReadWholeFile(fit_path));
+  EXPECT_TRUE(saved["frontier"].is_null());
+  EXPECT_EQ(saved["frontier_status"], "the loss frontier needs minima at 3 or more budgets, found 2");
+  Result r = RunScaleplan("plan --fit '" + fit_path + "' --compute 1e20");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("this IsoFLOP fit has no loss frontier"), std::string::npos) << r.err;
+  r = RunScaleplan("fit '" + runs + "' --law isoflop --save-golden '" + Temp("two_golden.json") + "'");
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("--save-golden: the isoflop fit has no loss frontier to record"), std::string::npos) << r.err;
+}
+
 TEST_F(SavedLaws, ValidateIsoFlopPredictsAHeldOutBudgetAsTheHandRegression) {
   const std::string runs = testing::WriteTempFile("saved_isoflop_runs.csv", IsoFlopCsv());
   const Json json =
