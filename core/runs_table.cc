@@ -148,19 +148,21 @@ RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns) {
   // The aliases are runs_table.h's, in lower case.
   const CsvColumnRule params_rule{"N (parameters)",
                                   {"n", "params", "num_params", "n_params", "model_size", "model size", "parameters"},
-                                  "--n-col",
+                                  columns.choices.params,
                                   columns.params};
   const CsvColumnRule tokens_rule{"D (tokens)",
                                   {"d", "tokens", "num_tokens", "n_tokens", "d_tokens", "train_tokens"},
-                                  "--d-col",
+                                  columns.choices.tokens,
                                   columns.tokens};
   const CsvColumnRule compute_rule{
       "C (compute)",
       {"c", "flops", "compute", "c_flops", "training flop", "budget", "flops_budget", "compute_budget"},
-      "--c-col",
+      columns.choices.compute,
       columns.compute};
-  const CsvColumnRule loss_rule{
-      "the loss", {"loss", "val_loss", "final_loss", "validation_loss", "eval_loss"}, "--loss-col", columns.loss};
+  const CsvColumnRule loss_rule{"the loss",
+                                {"loss", "val_loss", "final_loss", "validation_loss", "eval_loss"},
+                                columns.choices.loss,
+                                columns.loss};
   // Every column is located (and a named or ambiguous one reported) before any is reported missing.
   const std::optional<size_t> params = FindCsvColumn(csv, params_rule);
   const std::optional<size_t> tokens = FindCsvColumn(csv, tokens_rule);

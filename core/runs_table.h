@@ -57,12 +57,22 @@ std::vector<LineRange> ParseLineRanges(std::string_view text);
 //   D:    D, tokens, num_tokens, n_tokens, D_tokens, train_tokens
 //   C:    C, flops, compute, C_flops, Training FLOP, budget, flops_budget, compute_budget
 //   loss: loss, val_loss, final_loss, validation_loss, eval_loss
+// How a front end lets the user choose each column, as messages name it: the command line's options by default; the
+// desktop planner names its import dialog's fields instead of flags its user never sees.
+struct RunsColumnChoices {
+  std::string params = "--n-col";
+  std::string tokens = "--d-col";
+  std::string compute = "--c-col";
+  std::string loss = "--loss-col";
+};
+
 struct RunsColumns {
   std::string params;   // --n-col
   std::string tokens;   // --d-col
   std::string compute;  // --c-col
   std::string loss;     // --loss-col
   RunSelection selection;  // which rows are read (--filter, --exclude-lines, --group-by)
+  RunsColumnChoices choices;  // named in messages
 };
 
 struct RunsTable {

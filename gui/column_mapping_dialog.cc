@@ -100,8 +100,19 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, const RunsColumns&
   Evaluate();
 }
 
+RunsColumnChoices ImportDialogChoices() {
+  RunsColumnChoices choices;
+  choices.params = "the import dialog's N field";
+  choices.tokens = "the import dialog's D field";
+  choices.compute = "the import dialog's C field";
+  choices.loss = "the import dialog's Loss field";
+  return choices;
+}
+
 RunsColumns ColumnMappingDialog::Columns() const {
-  return RunsColumns{Chosen(params_), Chosen(tokens_), Chosen(compute_), Chosen(loss_)};
+  RunsColumns columns{Chosen(params_), Chosen(tokens_), Chosen(compute_), Chosen(loss_)};
+  columns.choices = ImportDialogChoices();
+  return columns;
 }
 
 QString ColumnMappingDialog::StatusText() const { return status_->text(); }

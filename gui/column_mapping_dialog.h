@@ -16,6 +16,10 @@ class QLabel;
 
 namespace scaleplan::gui {
 
+// The dialog's fields as the loader's messages name them ("... or name it with the import dialog's Loss field"),
+// instead of the command line's --n-col, --d-col, --c-col and --loss-col.
+RunsColumnChoices ImportDialogChoices();
+
 class ColumnMappingDialog : public QDialog {
   Q_OBJECT
 

@@ -24,6 +24,7 @@
 #include "core/file.h"
 #include "gui/charts_view.h"
 #include "gui/cluster_panel.h"
+#include "gui/column_mapping_dialog.h"
 #include "gui/dictionary_panel.h"
 #include "gui/fit_panel.h"
 #include "gui/hardware_panel.h"
@@ -324,8 +325,9 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
   try {
     const Session session = ParseSession(ReadWholeFile(path.toStdString()), path.toStdString());
     // Everything is checked before anything changes: a session that does not load leaves the window as it was.
-    RunsTable table = session.runs_path.empty() ? BundledChinchillaRuns()
-                                                : LoadRunsCsv(session.runs_path, session.columns);
+    RunsColumns columns = session.columns;
+    columns.choices = ImportDialogChoices();
+    RunsTable table = session.runs_path.empty() ? BundledChinchillaRuns() : LoadRunsCsv(session.runs_path, columns);
     for (int row : session.excluded_rows) {
       if (static_cast<size_t>(row) >= table.runs.size()) {
         throw InputError(path.toStdString() + ": /runs/excluded_rows: row " + std::to_string(row) +

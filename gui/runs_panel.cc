@@ -88,7 +88,9 @@ RunsPanel::RunsPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model
 
 bool RunsPanel::ImportCsv(const QString& path, const RunsColumns& columns) {
   try {
-    RunsTable table = LoadRunsCsv(path.toStdString(), columns);
+    RunsColumns named = columns;
+    named.choices = ImportDialogChoices();  // messages name the dialog's fields, not command-line flags
+    RunsTable table = LoadRunsCsv(path.toStdString(), named);
     runs_path_ = path.toStdString();
     columns_ = columns;
     ShowError(QString());

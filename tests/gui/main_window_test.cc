@@ -424,6 +424,31 @@ TEST_F(MainWindowTest, DictionaryPanelShowsTheLibrarysPlan) {
       Find<QLabel>("dict_error")->text().toStdString();
 }
 
+TEST_F(MainWindowTest, AProfileWithCollectivesShowsTheInterconnectChart) {
+  RaiseDock("hardware_dock");
+  // A profile without an interconnect section: no interconnect tab, the button off.
+  QString error;
+  ASSERT_TRUE(window_->hardware_panel()->LoadProfile(Q(testing::WriteSmallProfile("no_collectives.json")), &error))
+      << error.toStdString();
+  const int tab = static_cast<int>(gui::ChartKind::COLLECTIVES);
+  EXPECT_FALSE(window_->charts()->isTabVisible(tab));
+  EXPECT_FALSE(Find<QPushButton>("hw_show_collectives")->isEnabled());
+  // With one ('probe --collectives'): the tab, and the button that shows it, one measured line per collective.
+  ASSERT_TRUE(window_->hardware_panel()->LoadProfile(
+      Q(testing::SourcePath("tests/bad_input/profile_interconnect.json")), &error))
+      << error.toStdString();
+  EXPECT_TRUE(window_->charts()->isTabVisible(tab));
+  auto* button = Find<QPushButton>("hw_show_collectives");
+  ASSERT_TRUE(button->isEnabled());
+  QTest::mouseClick(button, Qt::LeftButton);
+  EXPECT_EQ(window_->charts()->CurrentKind(), gui::ChartKind::COLLECTIVES);
+  int measured = 0;
+  for (QAbstractSeries* series : window_->charts()->Chart(gui::ChartKind::COLLECTIVES)->series()) {
+    measured += series->objectName() == QLatin1String("collective_measured");
+  }
+  EXPECT_EQ(measured, 5);
+}
+
 TEST_F(MainWindowTest, HardwareProfileFeedsThePlansAndTheRoofline) {
   RaiseDock("hardware_dock");
   const std::string path = testing::WriteSmallProfile("window_profile.json");
@@ -865,6 +890,23 @@ TEST_F(MainWindowTest, DictionaryGoalSwitchResetsTheValue) {
   EXPECT_EQ(window_->dictionary_panel()->recommendation()->request.target_loss, 0.2);
   goal->setCurrentIndex(goal->findData(QStringLiteral("compute")));
   EXPECT_EQ(window_->dictionary_panel()->recommendation()->request.compute_flops, 1e20);
+}
+
+// Import errors speak of the import dialog's fields, not of command-line flags the window's user never sees.
+TEST_F(MainWindowTest, ImportErrorsNameTheDialogsFieldsNotFlags) {
+  const std::string path = testing::WriteTempFile("no_loss.csv", "params,tokens,accuracy\n1e9,2e10,0.5\n");
+  EXPECT_FALSE(window_->ImportRunsCsv(Q(path), RunsColumns{}));
+  const QString error = Find<QLabel>("runs_error")->text();
+  EXPECT_TRUE(error.startsWith(Q(path + ":1: missing column for the loss"))) << error.toStdString();
+  EXPECT_NE(error.indexOf(QStringLiteral("the import dialog's Loss field")), -1) << error.toStdString();
+  EXPECT_EQ(error.indexOf(QStringLiteral("--")), -1) << error.toStdString();
+  gui::ColumnMappingDialog dialog(Q(path), RunsColumns{}, window_.get());
+  EXPECT_NE(dialog.StatusText().indexOf(QStringLiteral("the import dialog's Loss field")), -1)
+      << dialog.StatusText().toStdString();
+  EXPECT_EQ(dialog.StatusText().indexOf(QStringLiteral("--loss-col")), -1);
+  // The command line still names its flag.
+  const testing::CommandResult cli = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " fit '" + path + "'");
+  EXPECT_NE(cli.err.find("--loss-col"), std::string::npos) << cli.err;
 }
 
 }  // namespace
