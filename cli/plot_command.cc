@@ -1,6 +1,7 @@
 // scaleplan plot KIND [RUNS.csv] --out FILE.png|.svg: the desktop planner's charts, rendered without a display.
 // The runs charts draw the fit of the runs, or a saved fit (--fit) or a published law (--law) resolved as `plan`
-// resolves them (ResolvePlanLaw); the roofline draws a hardware profile (--profile, read and checked here).
+// resolves them (ResolvePlanLaw); the roofline and the collectives chart draw a hardware profile (--profile, read and
+// checked here).
 //
 // The charts are drawn by gui/ (the same code as the window's chart tabs) in the module libscaleplan_plot.so, which
 // this command loads with dlopen() when it runs and calls through the one C entry point of gui/plot_module.h. The
@@ -102,7 +103,8 @@ int Plot(const std::vector<std::string>& args) {
   std::string compute_text, fit_path, law_name, profile_path;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
-      ("kind", po::value(&request.kind), "chart (positional): fit, isoflop, frontier, residuals or roofline")
+      ("kind", po::value(&request.kind),
+       "chart (positional): fit, isoflop, frontier, residuals, roofline or collectives")
       ("runs", po::value(&request.runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
       ("out,o", po::value(&request.out_path), "output file, .png or .svg (written atomically)")
       ("width", po::value(&request.width)->default_value(request.width), "width in pixels")
@@ -111,7 +113,8 @@ int Plot(const std::vector<std::string>& args) {
       ("fit", po::value(&fit_path), "draw the law of a saved fit ('scaleplan fit --out FIT.json') instead of "
                                     "fitting the runs")
       ("law", po::value(&law_name), "draw a published law: hoffmann, hoffmann-unrounded, epoch")
-      ("profile", po::value(&profile_path), "roofline: the hardware profile ('scaleplan probe --out PROFILE.json')");
+      ("profile", po::value(&profile_path),
+       "roofline, collectives: the hardware profile ('scaleplan probe --out PROFILE.json')");
   AddColumnOptions(&options, &request.columns);
   AddRunSelectionOptions(&options, &request.columns, false);
   po::positional_options_description positional;
@@ -121,19 +124,24 @@ int Plot(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     PrintHelp("scaleplan plot fit|isoflop|frontier|residuals [RUNS.csv] [--fit FIT.json | --law NAME] --out "
               "FILE.png|.svg [options]\n"
-              "       scaleplan plot roofline --profile PROFILE.json --out FILE.png|.svg [options]",
+              "       scaleplan plot roofline|collectives --profile PROFILE.json --out FILE.png|.svg [options]",
               options,
               {"scaleplan plot fit --out fit.png                     # loss against compute, the bundled runs",
                "scaleplan plot frontier --compute 5.76e23 --out frontier.svg",
                "scaleplan plot isoflop runs.csv --out isoflop.png --width 1600 --height 1000",
                "scaleplan plot residuals runs.csv --loss-col eval/loss --out residuals.svg",
-               "scaleplan plot fit runs.csv --filter source=chinchilla --exclude-lines 12,40-45 --out fit.svg",
+               "scaleplan plot fit runs.csv --filter 'Model Size<1B' --exclude-lines 12,40-45 --out small.svg",
                "scaleplan plot frontier --law hoffmann --compute 5.76e23 --out hoffmann.png   # a published law",
                "scaleplan plot fit runs.csv --fit fit.json --out fit.svg                   # a saved fit",
-               "scaleplan plot roofline --profile profile.json --out roofline.png          # a probe's profile"});
+               "scaleplan plot roofline --profile profile.json --out roofline.png          # a probe's profile",
+               "scaleplan plot collectives --profile cluster.json --out busbw.svg          # 'probe --collectives'"});
     return kExitOk;
   }
-  if (request.kind.empty()) throw UsageError("which chart? give fit, isoflop, frontier, residuals or roofline");
+  if (request.kind.empty()) {
+    throw UsageError("which chart? give fit, isoflop, frontier, residuals, roofline or collectives");
+  }
+  // The profile charts draw a hardware profile: its kernels (roofline) or its interconnect section (collectives).
+  const bool profile_chart = request.kind == "roofline" || request.kind == "collectives";
   if (request.out_path.empty()) throw UsageError("--out FILE.png or FILE.svg is required");
   if (!compute_text.empty()) {
     try {
@@ -142,22 +150,30 @@ int Plot(const std::vector<std::string>& args) {
       throw UsageError(error.what());
     }
   }
-  if (request.kind == "roofline") {
+  if (profile_chart) {
     if (profile_path.empty()) {
-      throw UsageError("the roofline draws a hardware profile: give --profile PROFILE.json (from 'scaleplan probe "
-                       "--out')");
+      throw UsageError("the " + request.kind + " chart draws a hardware profile: give --profile PROFILE.json (from "
+                       "'scaleplan probe --out'" + (request.kind == "collectives" ? " with --collectives)" : ")"));
     }
     const RunSelection& selection = request.columns.selection;
     if (!request.runs_path.empty() || !fit_path.empty() || !law_name.empty() || !compute_text.empty() ||
         selection.Selects() || selection.skip_bad_rows || selection.delimiter != 0) {
-      throw UsageError("the roofline draws only the profile: drop RUNS.csv, --fit, --law, --compute and the run "
-                       "selection options");
+      throw UsageError("the " + request.kind + " chart draws only the profile: drop RUNS.csv, --fit, --law, --compute "
+                       "and the run selection options");
     }
     request.profile_json = ReadFile(profile_path);
-    HardwareProfileFromJson(request.profile_json, profile_path);  // a bad profile is an input error, located here
+    // A bad profile is an input error, located here.
+    const HardwareProfile profile = HardwareProfileFromJson(request.profile_json, profile_path);
+    if (request.kind == "collectives" && !profile.interconnect) {
+      throw InputError("the profile has no interconnect section: measure one with 'mpirun -np N scaleplan probe "
+                       "--collectives --out PROFILE.json'",
+                       InputLocation{profile_path});
+    }
     request.profile_label = profile_path;
   } else {
-    if (!profile_path.empty()) throw UsageError("--profile is for the roofline chart ('scaleplan plot roofline')");
+    if (!profile_path.empty()) {
+      throw UsageError("--profile is for the profile charts: 'scaleplan plot roofline' and 'plot collectives'");
+    }
     if (!fit_path.empty() || !law_name.empty()) {
       const PlanLaw law = ResolvePlanLaw(InputPath(fit_path), law_name);
       if (!law.saved.HasChinchillaForm()) {
@@ -181,7 +197,7 @@ int Plot(const std::vector<std::string>& args) {
   std::vector<double> run_params, run_tokens, run_compute, run_loss;
   std::vector<int> run_lines;
   std::string runs_source;
-  if (request.kind != "roofline") {
+  if (!profile_chart) {
     const RunsTable table = LoadRunsOrBundled(request.runs_path, request.columns);
     runs_source = table.source;
     for (const TrainingRun& run : table.runs) {

@@ -24,6 +24,7 @@
 #include <QSvgGenerator>
 #include <QValueAxis>
 
+#include "core/collective_cost.h"
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
 #include "gui/recommendation.h"
@@ -53,7 +54,7 @@ const QColor kFrontierColour(25, 25, 25);
 const QColor kParamsColour(31, 119, 180);
 const QColor kTokensColour(230, 120, 20);
 
-enum class LabelStyle { SI, SCIENTIFIC, PLAIN };
+enum class LabelStyle { SI, SCIENTIFIC, PLAIN, BYTES, BYTES_PER_SECOND };
 
 std::vector<double> LogSpace(double lo, double hi, int count) {
   std::vector<double> values(static_cast<size_t>(count));
@@ -93,6 +94,8 @@ QString AxisLabel(double value, LabelStyle style) {
     case LabelStyle::SCIENTIFIC: return ScientificLabel(value);
     case LabelStyle::PLAIN:
       return value >= 1e-3 && value < 1e5 ? QString::number(value, 'g', 4) : ScientificLabel(value);
+    case LabelStyle::BYTES: return ToQString(FormatBytes(value));
+    case LabelStyle::BYTES_PER_SECOND: return ToQString(FormatRate(value, "B"));
   }
   return ScientificLabel(value);
 }
@@ -789,6 +792,61 @@ QChart* BuildRooflineChart(const ChartInputs& inputs) {
   return chart;
 }
 
+// Bus bandwidth against message size for every collective of a profile's interconnect section, measured (solid,
+// points) and its latency-bandwidth model (dashed), one colour per collective; inter-node lines are drawn thinner.
+QChart* BuildCollectivesChart(const ChartInputs& inputs) {
+  const InterconnectProfile* interconnect =
+      inputs.profile && inputs.profile->interconnect ? &*inputs.profile->interconnect : nullptr;
+  if (interconnect == nullptr) {
+    QChart* chart = NewChart(QStringLiteral("Interconnect (no collectives: 'scaleplan probe --collectives')"));
+    AddLogAxis(chart, Qt::AlignBottom, kAxisX, 1e3, 1e9, QStringLiteral("message size S"), LabelStyle::BYTES);
+    AddLogAxis(chart, Qt::AlignLeft, kAxisY, 1e6, 1e12, QStringLiteral("bus bandwidth"),
+               LabelStyle::BYTES_PER_SECOND);
+    return chart;
+  }
+  const std::vector<CollectiveCurve> curves = MakeCollectiveCurves(*interconnect);
+  QChart* chart = NewChart(QStringLiteral("Collectives: %1 ranks on %2 node%3 (%4)")
+                               .arg(interconnect->ranks)
+                               .arg(interconnect->nodes)
+                               .arg(interconnect->nodes == 1 ? "" : "s")
+                               .arg(ToQString(interconnect->backend)));
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  double x_lo = 0, x_hi = 0, y_lo = 0, y_hi = 0;
+  for (const CollectiveCurve& curve : curves) {
+    for (const auto& [bytes, busbw] : curve.measured) {
+      x_lo = x_lo > 0 ? std::min(x_lo, bytes) : bytes;
+      x_hi = std::max(x_hi, bytes);
+      y_lo = y_lo > 0 ? std::min(y_lo, busbw) : busbw;
+      y_hi = std::max(y_hi, busbw);
+    }
+  }
+  if (!(x_lo > 0 && y_lo > 0)) x_lo = 1e3, x_hi = 1e9, y_lo = 1e6, y_hi = 1e12;
+  // Margins of a factor 1.5 and 2 rather than whole decades: no empty decade, no tick label cut at the edge.
+  AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo / 1.5, x_hi * 1.5,
+             QStringLiteral("message size S (as nccl-tests counts it)"), LabelStyle::BYTES);
+  AddLogAxis(chart, Qt::AlignLeft, kAxisY, y_lo / 2.0, y_hi * 2.0,
+             QStringLiteral("bus bandwidth (algbw x F(n), nccl-tests)"), LabelStyle::BYTES_PER_SECOND);
+  static const QColor kCollectiveColours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
+                                              QColor(214, 39, 40), QColor(148, 103, 189)};
+  for (const CollectiveCurve& curve : curves) {
+    const QColor colour = kCollectiveColours[curve.colour_index % std::size(kCollectiveColours)];
+    const double width = curve.scope == "inter_node" ? 1.4 : 2.4;
+    auto* measured = Curve(ToQString(curve.label), colour, width);
+    measured->setObjectName("collective_measured");
+    measured->setPointsVisible(true);
+    for (const auto& [bytes, busbw] : curve.measured) measured->append(bytes, busbw);
+    AddSeries(chart, measured);
+    if (!curve.model.empty()) {
+      auto* model = Curve(ToQString(curve.label + " model"), colour, 1.2, Qt::DashLine);
+      model->setObjectName("collective_model");
+      for (const auto& [bytes, busbw] : curve.model) model->append(bytes, busbw);
+      AddSeries(chart, model);
+      HideFromLegend(chart, model);
+    }
+  }
+  return chart;
+}
+
 template <class Series>
 Series* FindSeries(QChart* chart, const char* name) {
   for (QAbstractSeries* series : chart->series()) {
@@ -810,6 +868,7 @@ const char* ChartKindName(ChartKind kind) {
     case ChartKind::FRONTIER: return "frontier";
     case ChartKind::RESIDUALS: return "residuals";
     case ChartKind::ROOFLINE: return "roofline";
+    case ChartKind::COLLECTIVES: return "collectives";
   }
   return "fit";
 }
@@ -821,6 +880,7 @@ QString ChartKindTitle(ChartKind kind) {
     case ChartKind::FRONTIER: return QStringLiteral("N_opt, D_opt vs compute");
     case ChartKind::RESIDUALS: return QStringLiteral("Residuals");
     case ChartKind::ROOFLINE: return QStringLiteral("Roofline");
+    case ChartKind::COLLECTIVES: return QStringLiteral("Interconnect");
   }
   return QString();
 }
@@ -869,6 +929,46 @@ FrontierBand MakeFrontierBand(const std::vector<ChinchillaLaw>& laws, double con
   return band;
 }
 
+std::vector<CollectiveCurve> MakeCollectiveCurves(const InterconnectProfile& interconnect) {
+  std::vector<CollectiveCurve> curves;
+  for (const CollectiveMeasurement& m : interconnect.collectives) {
+    if (!(m.bytes > 0 && m.busbw_bytes_per_s > 0)) continue;  // a log axis cannot show them
+    auto found = std::find_if(curves.begin(), curves.end(), [&](const CollectiveCurve& c) {
+      return c.name == m.name && c.scope == m.scope;
+    });
+    if (found == curves.end()) {
+      CollectiveCurve curve;
+      curve.name = m.name;
+      curve.scope = m.scope;
+      curve.ranks = m.ranks;
+      curve.label = m.name + (m.scope == "inter_node" ? " (inter-node)" : " (intra-node)");
+      static constexpr Collective kCollectives[] = {Collective::ALL_REDUCE, Collective::ALL_GATHER,
+                                                    Collective::REDUCE_SCATTER, Collective::ALL_TO_ALL,
+                                                    Collective::SEND_RECV};
+      for (size_t i = 0; i < std::size(kCollectives); ++i) {
+        if (m.name == CollectiveName(kCollectives[i])) curve.colour_index = static_cast<int>(i);
+      }
+      curves.push_back(curve);
+      found = curves.end() - 1;
+    }
+    found->measured.emplace_back(m.bytes, m.busbw_bytes_per_s);
+  }
+  for (CollectiveCurve& curve : curves) {
+    std::sort(curve.measured.begin(), curve.measured.end());
+    // The fitted model's bus bandwidth at each measured size: busbw(S) = F S / (steps alpha + F S / busbw_model).
+    const CollectiveModel* model = interconnect.FindModel(curve.name, curve.scope);
+    if (model == nullptr) continue;
+    const Collective collective = static_cast<Collective>(curve.colour_index);
+    const LinkModel link{model->busbw_bytes_per_s, model->latency_seconds};
+    for (const auto& point : curve.measured) {
+      const double bytes = point.first;
+      const double seconds = CollectiveSeconds(collective, bytes, curve.ranks, link);
+      if (seconds > 0) curve.model.emplace_back(bytes, BusBandwidthFactor(collective, curve.ranks) * bytes / seconds);
+    }
+  }
+  return curves;
+}
+
 Roofline MakeRoofline(const HardwareProfile& profile) {
   Roofline roofline;
   roofline.peak_flops = profile.peak_flops;
@@ -903,12 +1003,13 @@ QChart* BuildChart(ChartKind kind, const ChartInputs& inputs) {
     case ChartKind::FRONTIER: return BuildFrontierChart(inputs);
     case ChartKind::RESIDUALS: return BuildResidualsChart(inputs);
     case ChartKind::ROOFLINE: return BuildRooflineChart(inputs);
+    case ChartKind::COLLECTIVES: return BuildCollectivesChart(inputs);
   }
   return BuildFitChart(inputs);
 }
 
 void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs) {
-  if (chart == nullptr || !inputs.law || kind == ChartKind::ROOFLINE) return;
+  if (chart == nullptr || !inputs.law || kind == ChartKind::ROOFLINE || kind == ChartKind::COLLECTIVES) return;
   auto* marker = FindSeries<QScatterSeries>(chart, kBudgetPoint);
   const bool shown = inputs.budget_flops > 0;
   if (marker != nullptr) {
@@ -958,6 +1059,7 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
     }
     case ChartKind::RESIDUALS:
     case ChartKind::ROOFLINE:
+    case ChartKind::COLLECTIVES:
       break;
   }
 }

@@ -6,6 +6,8 @@
 //              budget, and each profile's minimum N_opt(C)
 //   frontier   N_opt and D_opt against compute, the runs' N and D, and an interval band when one is given
 //   residuals  ln(L_hat / L) per run against compute, with the Huber threshold
+//   collectives  a profile's interconnect section (`scaleplan probe --collectives`): bus bandwidth against message
+//              size per collective and scope, measured and as the fitted latency-bandwidth model gives it
 //   roofline   a measured hardware profile (`scaleplan probe`): arithmetic intensity (FLOP/byte) against achieved
 //              FLOP/s for every kernel measurement, under the two ceilings of the roofline model (Williams et al.
 //              2009), attainable FLOP/s = min(peak_flops, bandwidth_bytes_per_s x intensity), which meet at the
@@ -18,9 +20,11 @@
 #ifndef SCALEPLAN_GUI_CHARTS_H_
 #define SCALEPLAN_GUI_CHARTS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <QImage>
@@ -38,13 +42,16 @@ namespace scaleplan::gui {
 
 class RunsModel;
 
-enum class ChartKind { FIT, ISOFLOP, FRONTIER, RESIDUALS, ROOFLINE };
+enum class ChartKind { FIT, ISOFLOP, FRONTIER, RESIDUALS, ROOFLINE, COLLECTIVES };
 // In the order of the window's tabs (and of `scaleplan plot`'s kinds). The first four draw the runs and the law;
-// the roofline draws a hardware profile.
-inline constexpr ChartKind kAllChartKinds[] = {ChartKind::FIT, ChartKind::ISOFLOP, ChartKind::FRONTIER,
-                                               ChartKind::RESIDUALS, ChartKind::ROOFLINE};
+// the roofline and the collectives draw a hardware profile (its kernels; its interconnect section).
+inline constexpr ChartKind kAllChartKinds[] = {ChartKind::FIT,       ChartKind::ISOFLOP,  ChartKind::FRONTIER,
+                                               ChartKind::RESIDUALS, ChartKind::ROOFLINE, ChartKind::COLLECTIVES};
 
-const char* ChartKindName(ChartKind kind);   // "fit", "isoflop", "frontier", "residuals", "roofline"
+// Whether a chart draws a hardware profile rather than runs and a law.
+inline bool IsProfileChart(ChartKind kind) { return kind == ChartKind::ROOFLINE || kind == ChartKind::COLLECTIVES; }
+
+const char* ChartKindName(ChartKind kind);   // "fit", "isoflop", "frontier", "residuals", "roofline", "collectives"
 QString ChartKindTitle(ChartKind kind);      // tab titles: "Loss vs compute", ...
 std::optional<ChartKind> ParseChartKind(std::string_view name);
 
@@ -91,6 +98,20 @@ struct Roofline {
   std::vector<RooflinePoint> points;
 };
 Roofline MakeRoofline(const HardwareProfile& profile);
+
+// The collectives chart's lines: per collective and scope of a profile's interconnect section, bus bandwidth against
+// message size as measured (ascending sizes; non-positive points left out) and as its fitted latency-bandwidth model
+// gives it at the same sizes (empty without a model).
+struct CollectiveCurve {
+  std::string name;   // all_reduce, ...
+  std::string scope;  // intra_node or inter_node
+  std::int64_t ranks = 0;
+  std::string label;  // legend text
+  int colour_index = 0;  // the Collective's index, one colour per collective
+  std::vector<std::pair<double, double>> measured;  // (bytes, busbw bytes/s)
+  std::vector<std::pair<double, double>> model;
+};
+std::vector<CollectiveCurve> MakeCollectiveCurves(const InterconnectProfile& interconnect);
 
 // The runs of `model` and the law, ready for BuildChart.
 ChartInputs MakeChartInputs(const RunsModel& model, const std::optional<ChinchillaLaw>& law, double huber_delta);

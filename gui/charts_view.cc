@@ -45,7 +45,15 @@ ChartsView::ChartsView(QWidget* parent) : QTabWidget(parent) {
     views_[Index(kind)] = view;
     addTab(view, ChartKindTitle(kind));
   }
-  setTabVisible(static_cast<int>(Index(ChartKind::ROOFLINE)), false);
+  UpdateProfileTabs();
+}
+
+// The profile charts' tabs show only what there is to draw: the roofline with a profile, the interconnect with a
+// profile that has collectives.
+void ChartsView::UpdateProfileTabs() {
+  setTabVisible(static_cast<int>(Index(ChartKind::ROOFLINE)), inputs_.profile.has_value());
+  setTabVisible(static_cast<int>(Index(ChartKind::COLLECTIVES)),
+                inputs_.profile.has_value() && inputs_.profile->interconnect.has_value());
 }
 
 void ChartsView::SetInputs(const ChartInputs& inputs) {
@@ -53,13 +61,14 @@ void ChartsView::SetInputs(const ChartInputs& inputs) {
   inputs_ = inputs;
   if (!inputs_.profile) inputs_.profile = std::move(profile);
   for (ChartKind kind : kAllChartKinds) Rebuild(kind);
-  setTabVisible(static_cast<int>(Index(ChartKind::ROOFLINE)), inputs_.profile.has_value());
+  UpdateProfileTabs();
 }
 
 void ChartsView::SetProfile(const std::optional<HardwareProfile>& profile) {
   inputs_.profile = profile;
   Rebuild(ChartKind::ROOFLINE);
-  setTabVisible(static_cast<int>(Index(ChartKind::ROOFLINE)), inputs_.profile.has_value());
+  Rebuild(ChartKind::COLLECTIVES);
+  UpdateProfileTabs();
 }
 
 void ChartsView::Rebuild(ChartKind kind) {

@@ -35,6 +35,7 @@ class ChartsView : public QTabWidget {
  private:
   void ConnectHoverTips(QChart* chart);
   void Rebuild(ChartKind kind);
+  void UpdateProfileTabs();
 
   std::array<QChartView*, std::size(kAllChartKinds)> views_{};
   ChartInputs inputs_;

@@ -89,6 +89,11 @@ HardwarePanel::HardwarePanel(QWidget* parent) : QWidget(parent) {
   roofline_button_ = new QPushButton(tr("Show roofline"));
   roofline_button_->setObjectName("hw_show_roofline");
   roofline_button_->setEnabled(false);
+  collectives_button_ = new QPushButton(tr("Show interconnect"));
+  collectives_button_->setObjectName("hw_show_collectives");
+  collectives_button_->setToolTip(tr("Bus bandwidth against message size per collective, from a profile measured "
+                                     "with 'scaleplan probe --collectives'"));
+  collectives_button_->setEnabled(false);
   use_for_plans_ = new QCheckBox(tr("Plan with these peaks"));
   use_for_plans_->setObjectName("hw_use_profile");
   use_for_plans_->setChecked(true);
@@ -146,6 +151,7 @@ HardwarePanel::HardwarePanel(QWidget* parent) : QWidget(parent) {
   files->addWidget(load_button_);
   files->addWidget(save_button_);
   files->addWidget(roofline_button_);
+  files->addWidget(collectives_button_);
   files->addStretch(1);
   run_layout->addLayout(files);
   run_layout->addWidget(status_);
@@ -170,6 +176,7 @@ HardwarePanel::HardwarePanel(QWidget* parent) : QWidget(parent) {
   connect(load_button_, &QPushButton::clicked, this, &HardwarePanel::ChooseAndLoad);
   connect(save_button_, &QPushButton::clicked, this, &HardwarePanel::ChooseAndSave);
   connect(roofline_button_, &QPushButton::clicked, this, &HardwarePanel::ShowRooflineRequested);
+  connect(collectives_button_, &QPushButton::clicked, this, &HardwarePanel::ShowCollectivesRequested);
   connect(use_for_plans_, &QCheckBox::toggled, this, &HardwarePanel::ProfileChanged);
   connect(&watcher_, &QFutureWatcher<ProbeOutcome>::progressValueChanged, progress_, &QProgressBar::setValue);
   connect(&watcher_, &QFutureWatcher<ProbeOutcome>::progressTextChanged, this, [this](const QString& text) {
@@ -316,6 +323,7 @@ void HardwarePanel::SetProfile(const HardwareProfile& profile, const std::string
   ShowProfile();
   save_button_->setEnabled(true);
   roofline_button_->setEnabled(true);
+  collectives_button_->setEnabled(profile.interconnect.has_value());
   emit ProfileChanged();
 }
 

@@ -68,6 +68,8 @@ class HardwarePanel : public QWidget {
   // A probe ended: true with a profile, false when it failed or was cancelled.
   void ProbeFinished(bool measured);
   void ShowRooflineRequested();
+  // The loaded profile has an interconnect section ('scaleplan probe --collectives') and the user asked to see it.
+  void ShowCollectivesRequested();
 
  private:
   void OnProbeDone();
@@ -84,6 +86,7 @@ class HardwarePanel : public QWidget {
   QPushButton* load_button_;
   QPushButton* save_button_;
   QPushButton* roofline_button_;
+  QPushButton* collectives_button_;
   QCheckBox* use_for_plans_;
   QProgressBar* progress_;
   QLabel* status_;

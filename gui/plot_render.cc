@@ -80,13 +80,20 @@ int Render(const PlotRequest& request, std::string* error) {
     }
   }
 
-  if (*kind == ChartKind::ROOFLINE) {
+  if (IsProfileChart(*kind)) {
     if (request.profile_json.empty()) {
-      *error = "the roofline draws a hardware profile: give --profile PROFILE.json (from 'scaleplan probe --out')";
+      *error = std::string("the ") + ChartKindName(*kind) +
+               " chart draws a hardware profile: give --profile PROFILE.json (from 'scaleplan probe --out')";
       return kPlotUsage;
     }
     ChartInputs inputs;
     inputs.profile = HardwareProfileFromJson(request.profile_json, request.profile_label);
+    if (*kind == ChartKind::COLLECTIVES && !inputs.profile->interconnect) {
+      *error = request.profile_label +
+               ": the profile has no interconnect section: measure one with 'mpirun -np N scaleplan probe "
+               "--collectives --out PROFILE.json'";
+      return kPlotInputError;
+    }
     inputs.source = request.profile_label;
     HeadlessApplication application;
     QString write_error;

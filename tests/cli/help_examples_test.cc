@@ -112,6 +112,7 @@ const fs::path& Template() {
     runs.close();
     fs::copy_file(SourcePath("tests/bad_input/profile_valid.json"), made / "profile.json");
     fs::copy_file(SourcePath("tests/bad_input/profile_valid.json"), made / "h100.json");
+    fs::copy_file(SourcePath("tests/bad_input/profile_interconnect.json"), made / "cluster.json");
     fs::copy_file(SourcePath("data/dictionary_runs_generated.csv"), made / "my_runs.csv");
     // A learning-rate and batch sweep (fit --law hyperparams): at 1e18, 1e19 and 1e20 FLOPs a 3 x 3 grid (factor 2)
     // around B* = 0.5 C^0.3 tokens and eta* = 0.6 C^-0.15, the loss rising quadratically in the log distances.

@@ -85,6 +85,9 @@ TEST(Charts, LogAxesGetOnlyPositiveFinitePoints) {
     band.tokens_high.push_back(best.num_tokens * 2);
   }
   inputs.band = band;
+  // A profile with kernels (the roofline) and collectives (the interconnect chart).
+  inputs.profile = HardwareProfileFromJson(
+      testing::ReadWholeFile(testing::SourcePath("tests/bad_input/profile_interconnect.json")), "fixture");
   for (ChartKind kind : kAllChartKinds) {
     std::unique_ptr<QChart> chart(BuildChart(kind, inputs));
     int log_series = 0;
@@ -238,6 +241,47 @@ TEST(Charts, RooflineLabelsKeepClearOfEachOtherAndOfThePoints) {
           << labels[i]->text().toStdString() << " covers point " << j;
     }
   }
+}
+
+// The interconnect chart of a profile whose times follow t = steps(n) alpha + F(n) S / busbw exactly
+// (tests/bad_input/profile_interconnect.json): the model lines lie on the measured ones, and the large-message bus
+// bandwidth tends to the model's busbw.
+TEST(Charts, CollectivesChartDrawsMeasuredBusBandwidthAndItsModel) {
+  testing::Application();
+  HardwareProfile profile = HardwareProfileFromJson(
+      testing::ReadWholeFile(testing::SourcePath("tests/bad_input/profile_interconnect.json")), "fixture");
+  ASSERT_TRUE(profile.interconnect.has_value());
+  const std::vector<CollectiveCurve> curves = MakeCollectiveCurves(*profile.interconnect);
+  ASSERT_EQ(curves.size(), 5u);
+  for (const CollectiveCurve& curve : curves) {
+    ASSERT_EQ(curve.measured.size(), 4u) << curve.name;
+    ASSERT_EQ(curve.model.size(), 4u) << curve.name;
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(curve.model[i].first, curve.measured[i].first);
+      EXPECT_NEAR(curve.model[i].second / curve.measured[i].second, 1.0, 1e-9) << curve.name << " " << i;
+    }
+    EXPECT_LT(curve.measured.front().first, curve.measured.back().first);  // ascending sizes
+  }
+  // all_reduce on 2 ranks: F = 1, 2 latency steps of 5 us, 10 GB/s: busbw(16 MiB) = S / (1e-5 + S / 1e10).
+  EXPECT_EQ(curves[0].label, "all_reduce (intra-node)");
+  const double s = 16777216.0;
+  EXPECT_NEAR(curves[0].measured.back().second, s / (1e-5 + s / 1e10), 1e-3);
+
+  ChartInputs inputs;
+  inputs.profile = profile;
+  std::unique_ptr<QChart> chart(BuildChart(ChartKind::COLLECTIVES, inputs));
+  int measured = 0, model = 0;
+  for (QAbstractSeries* series : chart->series()) {
+    measured += series->objectName() == QLatin1String("collective_measured");
+    model += series->objectName() == QLatin1String("collective_model");
+  }
+  EXPECT_EQ(measured, 5);
+  EXPECT_EQ(model, 5);
+  // Without an interconnect section the chart says what to run.
+  profile.interconnect.reset();
+  inputs.profile = profile;
+  std::unique_ptr<QChart> empty(BuildChart(ChartKind::COLLECTIVES, inputs));
+  EXPECT_TRUE(empty->title().contains(QStringLiteral("probe --collectives"))) << empty->title().toStdString();
 }
 
 TEST(Charts, RooflineCeilingsMeetAtTheRidgePoint) {

@@ -63,15 +63,19 @@ double MillimetresToPixels(const QString& length) {
   return length.chopped(2).toDouble() / 25.4 * 96.0;
 }
 
-// What a kind needs besides --out: the roofline draws a profile.
+// What a kind needs besides --out: the roofline draws a profile, the collectives chart one with an interconnect.
 std::string KindArguments(const std::string& kind) {
+  if (kind == "collectives") {
+    return kind + " --profile '" + testing::SourcePath("tests/bad_input/profile_interconnect.json") + "'";
+  }
   if (kind != "roofline") return kind;
   static const std::string profile = testing::WriteSmallProfile("plot_profile.json");
   return kind + " --profile '" + profile + "'";
 }
 
 TEST(Plot, EveryChartAsPngHasTheRequestedSize) {
-  ASSERT_EQ(gui::PlotKinds(), (std::vector<std::string>{"fit", "isoflop", "frontier", "residuals", "roofline"}));
+  ASSERT_EQ(gui::PlotKinds(),
+            (std::vector<std::string>{"fit", "isoflop", "frontier", "residuals", "roofline", "collectives"}));
   for (const std::string& kind : gui::PlotKinds()) {
     const std::string path = testing::WriteTempFile(kind + ".png", "");
     const testing::CommandResult result = Plot(KindArguments(kind) + " --out '" + path + "' --width 640 --height 480");
@@ -97,9 +101,10 @@ TEST(Plot, EveryChartAsSvgIsWellFormedWithTheRequestedSize) {
     EXPECT_EQ(root.view_box, QStringLiteral("0 0 1000 700")) << kind;
     EXPECT_NEAR(MillimetresToPixels(root.width), 1000.0, 0.01) << kind;
     EXPECT_NEAR(MillimetresToPixels(root.height), 700.0, 0.01) << kind;
-    const std::string axis_title = kind == "isoflop"    ? "parameters N"
-                                   : kind == "roofline" ? "arithmetic intensity (FLOP/byte)"
-                                                        : "training compute C (FLOPs)";
+    const std::string axis_title = kind == "isoflop"       ? "parameters N"
+                                   : kind == "roofline"    ? "arithmetic intensity (FLOP/byte)"
+                                   : kind == "collectives" ? "message size S (as nccl-tests counts it)"
+                                                           : "training compute C (FLOPs)";
     EXPECT_NE(text.find(">" + axis_title + "</text>"), std::string::npos) << kind << ": no axis title";
   }
 }
@@ -120,7 +125,7 @@ TEST(Plot, ErrorsHaveTheirExitCodes) {
   const std::string out = testing::WriteTempFile("x.png", "");
   testing::CommandResult unknown = Plot("pie --out '" + out + "'");
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("unknown chart 'pie' (known: fit, isoflop, frontier, residuals, roofline)"),
+  EXPECT_NE(unknown.err.find("unknown chart 'pie' (known: fit, isoflop, frontier, residuals, roofline, collectives)"),
             std::string::npos)
       << unknown.err;
   EXPECT_EQ(Plot("fit").exit_code, 2);                                         // no --out
@@ -151,8 +156,9 @@ TEST(Plot, RooflineOfAProfileAndItsErrors) {
   const std::string out = testing::WriteTempFile("unused_roofline.png", "");
   const testing::CommandResult no_profile = Plot("roofline --out '" + out + "'");
   EXPECT_EQ(no_profile.exit_code, 2);
-  EXPECT_EQ(no_profile.err.rfind("scaleplan plot: error: the roofline draws a hardware profile: give --profile", 0),
-            0u)
+  EXPECT_EQ(
+      no_profile.err.rfind("scaleplan plot: error: the roofline chart draws a hardware profile: give --profile", 0),
+      0u)
       << no_profile.err;
   const testing::CommandResult missing = Plot("roofline --profile /nonexistent-dir/p.json --out '" + out + "'");
   EXPECT_EQ(missing.exit_code, 3);
