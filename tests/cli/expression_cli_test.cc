@@ -182,5 +182,57 @@ TEST(ExpressionCli, BootstrapIntervalsPerParameter) {
   EXPECT_EQ(fit["bootstrap"]["resamples"], 20);
 }
 
+// E + A/N^alpha + B/D^beta from a grid that brackets the bundled runs' optimum.
+const char* const kNaturalArgs =
+    "--law-expr 'E + A/N^alpha + B/D^beta' --param E=1:2.5:0.5 --param A=100:1000:300 --param alpha=0.2:0.6:0.2 "
+    "--param B=500:3000:500 --param beta=0.2:0.6:0.2";
+
+TEST(ExpressionCli, ValidateRefitsASavedFitAsTheBuiltInLaw) {
+  const std::string fit_path = testing::WriteTempFile("expression_validate_fit.json", "");
+  ASSERT_EQ(RunScaleplan(std::string("fit ") + kNaturalArgs + " --out '" + fit_path + "' >/dev/null").exit_code, 0);
+  const nlohmann::json builtin = Json(RunScaleplan("validate --holdout-above 1e21 --format json"));
+  const nlohmann::json saved =
+      Json(RunScaleplan("validate --fit '" + fit_path + "' --holdout-above 1e21 --format json"));
+  EXPECT_EQ(saved["law"], "expression");
+  const nlohmann::json& a = builtin["folds"][0];
+  const nlohmann::json& b = saved["folds"][0];
+  EXPECT_EQ(b["num_train"], a["num_train"]);
+  EXPECT_EQ(b["num_heldout"], a["num_heldout"]);
+  // The same law fitted to the same 217 runs: the same predictions of the 23 held out.
+  for (const char* key : {"rmse_log", "bias_log", "max_abs_log", "max_abs_nats"}) {
+    EXPECT_LT(Relative(b[key].get<double>(), a[key].get<double>()), 1e-5) << key;
+  }
+  // The law given on the command line instead of a file: the same numbers.
+  const nlohmann::json direct =
+      Json(RunScaleplan(std::string("validate ") + kNaturalArgs + " --holdout-above 1e21 --format json"));
+  EXPECT_EQ(direct["folds"][0]["rmse_log"], b["rmse_log"]);
+  const Result both = RunScaleplan("validate --fit '" + fit_path + "' " + kNaturalArgs + " --holdout-above 1e21");
+  EXPECT_EQ(both.exit_code, 2);
+}
+
+TEST(ExpressionCli, CheckAnExpressionGolden) {
+  const std::string golden_path = testing::WriteTempFile("expression_golden.json", "");
+  ASSERT_EQ(
+      RunScaleplan(std::string("fit ") + kNaturalArgs + " --save-golden '" + golden_path + "' >/dev/null").exit_code,
+      0);
+  const nlohmann::json same = Json(RunScaleplan("check --golden '" + golden_path + "' --format json"));
+  EXPECT_EQ(same["law"], "expression");
+  EXPECT_EQ(same["num_failed"], 0);
+  EXPECT_EQ(same["checks"].size(), 6u);  // five parameters and the objective
+  EXPECT_TRUE(same["data_hash_matches"].get<bool>());
+
+  // A golden whose alpha is 1e-4 off: alpha drifts (exit 1), the other quantities hold.
+  nlohmann::ordered_json golden = nlohmann::ordered_json::parse(testing::ReadWholeFile(golden_path));
+  golden["parameters"]["alpha"] = golden["parameters"]["alpha"].get<double>() * (1 + 1e-4);
+  const std::string drifted = testing::WriteTempFile("expression_golden_drift.json", golden.dump(2));
+  const Result result = RunScaleplan("check --golden '" + drifted + "' --format json");
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["num_failed"], 1);
+  for (const nlohmann::json& check : report["checks"]) {
+    EXPECT_EQ(check["passed"].get<bool>(), check["name"] != "alpha") << check["name"];
+  }
+}
+
 }  // namespace
 }  // namespace scaleplan
