@@ -25,11 +25,18 @@ def cli_plans(cli, *args):
     (["--params", "70B", "--accelerator", "H100-SXM", "--count", "1024", "--mfu", "0.4", "--law", "epoch"],
      dict(params=70e9, accelerator="H100-SXM", count=1024, mfu=0.4, law="epoch")),
     (["--compute", "1e22,1e23"], dict(compute=[1e22, 1e23])),
+    (["--params", "405B", "--compute", "3.8e25", "--accelerator", "H100-SXM", "--max-days", "90", "--law", "epoch"],
+     dict(params=405e9, compute=3.8e25, accelerator="H100-SXM", max_days=90, law="epoch")),  # the layout search
+    (["--compute", "1e23", "--bootstrap=20", "--seed", "4"], dict(compute=1e23, bootstrap=20, seed=4)),
 ])
 def test_plan_gives_the_cli_json(cli, args, kwargs):
     expected = cli_plans(cli, *args)
     got = scaleplan.plan(**kwargs)
     assert (got if isinstance(got, list) else [got]) == expected
+    if "accelerator" in kwargs and "mfu" not in kwargs:
+        assert "layout" in expected[0] and expected[0]["layouts_considered"] > 0
+    if "bootstrap" in kwargs:
+        assert expected[0]["interval_laws"] > 0
 
 
 def test_plan_with_a_fit_object_and_a_saved_fit(cli, tmp_path, selected_runs):
