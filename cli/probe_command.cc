@@ -38,14 +38,17 @@ int ProbeCollectives(const probe::CollectiveProbeOptions& options, OutputFormat 
   } catch (const probe::NothingToMeasureError& error) {
     std::cerr << "scaleplan probe: error: --collectives: " << error.what() << '\n';
     return kExitUsage;
+  } catch (const probe::CollectiveBackendUnavailableError&) {
+    return kExitUsage;  // already said by rank 0, before MPI_Finalize
   } catch (const probe::CollectiveCheckError&) {
     return kExitCollectiveFailed;  // already said by rank 0, before MPI_Finalize
   }
   if (!result.is_root) return kExitOk;
   HardwareProfile profile;
-  profile.backend = "cpu";
+  const bool nccl = result.interconnect.backend == "nccl";
+  profile.backend = nccl ? "cuda" : "cpu";
   profile.host = probe::CollectHostInfo(1);
-  profile.device = profile.host.cpu_model;
+  profile.device = nccl ? result.device : profile.host.cpu_model;
   profile.interconnect = result.interconnect;
   const std::string json = HardwareProfileToJson(profile);
   if (!out_path.empty()) WriteFileAtomically(out_path, json);
@@ -76,7 +79,8 @@ int Probe(const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
       ("backend", po::value(&backend)->default_value(backend),
-       "auto (CUDA when its module loads and finds a device, else CPU), cpu or cuda (an error if unavailable)")
+       "auto (CUDA when its module loads and finds a device, else CPU), cpu or cuda (an error if unavailable); "
+       "with --collectives: cuda is NCCL, one rank per GPU, cpu is MPI, auto NCCL when every rank has a GPU")
       ("quick", "small shapes, few repeats (under a minute on a 2-core machine)")
       ("full", "the whole sweep: d 768/2304/4096, n 16Ki..256Ki, k 32/64/128, several batch sizes")
       ("threads", CountValue(&probe_options.threads),
@@ -84,7 +88,8 @@ int Probe(const std::vector<std::string>& args) {
       ("max-seconds-per-shape", NumberValue<Range::NON_NEGATIVE>(&probe_options.max_seconds_per_shape),
        "time budget per timed shape; larger GEMMs run with a smaller batch, others are skipped (0 = the mode's)")
       ("collectives", "measure the interconnect instead: all-reduce, all-gather, reduce-scatter, all-to-all and "
-                      "send/recv over MPI, 1 KiB..1 GiB (--quick: 4 sizes up to 16 MiB); start with mpirun or srun")
+                      "send/recv over MPI or NCCL, 1 KiB..1 GiB (--quick: 4 sizes up to 16 MiB); start with mpirun "
+                      "or srun")
       ("collective-timeout", NumberValue<Range::POSITIVE>(&collective_options.timeout_seconds),
        "--collectives: seconds each collective may take at one size before the job is ended (exit 6)")
       ("out,o", po::value(&out_path), "write the profile JSON to this file (read by 'plan --profile')");
@@ -97,7 +102,8 @@ int Probe(const std::vector<std::string>& args) {
               {"scaleplan probe --quick                         # a first look, under a minute",
                "scaleplan probe --out profile.json              # the standard sweep, saved for 'plan --profile'",
                "scaleplan probe --backend cpu --threads 8 --full --format json > cpu.json",
-               "mpirun -np 8 scaleplan probe --collectives --out cluster.json  # the interconnect"});
+               "mpirun -np 8 scaleplan probe --collectives --out cluster.json  # the interconnect",
+               "mpirun -np 8 scaleplan probe --collectives --backend cuda     # NCCL, one rank per GPU"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
@@ -107,6 +113,11 @@ int Probe(const std::vector<std::string>& args) {
   if (vm.count("collectives")) {
     if (vm.count("full")) throw UsageError("--collectives takes --quick or nothing, not --full");
     collective_options.quick = vm.count("quick") > 0;
+    switch (ParseBackend(backend)) {
+      case probe::BackendChoice::AUTO: collective_options.backend = probe::CollectiveBackend::AUTO; break;
+      case probe::BackendChoice::CPU: collective_options.backend = probe::CollectiveBackend::MPI; break;
+      case probe::BackendChoice::CUDA: collective_options.backend = probe::CollectiveBackend::NCCL; break;
+    }
     std::string why;
     if (!collective_options.Check(&why)) throw UsageError(why);
     return ProbeCollectives(collective_options, output, out_path);

@@ -88,6 +88,21 @@ if(SCALEPLAN_WITH_CUDA)
   endif()
 endif()
 
+# NCCL (nccl.h and libnccl, looked for in the CUDA toolkit first): the GPU backend of `probe --collectives`, a module
+# loaded at run time (gpu_probe/CMakeLists.txt). Without it the MPI backend remains and --backend cuda says why.
+set(SCALEPLAN_HAS_NCCL OFF)
+if(SCALEPLAN_HAS_CUDA)
+  find_path(SCALEPLAN_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} "${CUDAToolkit_LIBRARY_ROOT}/include")
+  find_library(SCALEPLAN_NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR} "${CUDAToolkit_LIBRARY_ROOT}/lib64")
+  if(SCALEPLAN_NCCL_INCLUDE_DIR AND SCALEPLAN_NCCL_LIBRARY)
+    set(SCALEPLAN_HAS_NCCL ON)
+    message(STATUS "scaleplan: NCCL found (${SCALEPLAN_NCCL_LIBRARY}): probe --collectives --backend cuda on")
+  else()
+    message(STATUS "scaleplan: nccl.h or libnccl not found under the CUDA toolkit: probe --collectives runs on MPI "
+                   "only (set SCALEPLAN_NCCL_INCLUDE_DIR and SCALEPLAN_NCCL_LIBRARY to use another NCCL)")
+  endif()
+endif()
+
 # MPI (Debian: openmpi-bin, libopenmpi-dev): the interconnect probe, `probe --collectives`, in its own library that
 # only the scaleplan binary links. Without it the option stays and says why it is missing.
 set(SCALEPLAN_HAS_MPI OFF)

@@ -19,7 +19,12 @@ inline constexpr std::array<Collective, 5> kProbedCollectives = {
     Collective::ALL_REDUCE, Collective::ALL_GATHER, Collective::REDUCE_SCATTER, Collective::ALL_TO_ALL,
     Collective::SEND_RECV};
 
+// The library that runs the collectives: MPI on host buffers (the CPUs' view of the network), NCCL on GPU buffers
+// (one rank per GPU, the module of gpu_probe/nccl_backend.h), or AUTO: NCCL when every rank can use it, else MPI.
+enum class CollectiveBackend { AUTO, MPI, NCCL };
+
 struct CollectiveProbeOptions {
+  CollectiveBackend backend = CollectiveBackend::AUTO;
   bool quick = false;              // quick: 1 KiB, 64 KiB, 1 MiB, 16 MiB, few repeats (under a minute on 2 cores);
                                    // else 1 KiB .. 1 GiB in steps of 4x
   int warmup = 0;                  // untimed calls per size before the check and the timing; 0 = the mode's (2)

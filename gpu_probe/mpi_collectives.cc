@@ -8,13 +8,17 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
+#include "gpu_probe/backend.h"
+#include "gpu_probe/collective_pattern.h"
 #include "gpu_probe/host_info.h"
+#include "gpu_probe/nccl_backend.h"
 
 namespace scaleplan::probe {
 namespace {
@@ -95,6 +99,12 @@ class MpiSession {
   bool owner_ = false;
 };
 
+std::string HostName() {
+  char name[256] = {0};
+  if (gethostname(name, sizeof name - 1) != 0) return "an unnamed host";
+  return name;
+}
+
 // Test hooks, each naming a collective: SCALEPLAN_COLLECTIVES_CORRUPT corrupts its first received element on the
 // last rank before the check (the suite sees a wrong result refused); SCALEPLAN_COLLECTIVES_STALL makes the last
 // rank stop before calling it (the suite sees the timeout end the job instead of a hang).
@@ -103,66 +113,102 @@ bool HookFor(const char* variable, Collective collective) {
   return name != nullptr && std::string(name) == CollectiveName(collective);
 }
 
-struct Buffers {
-  std::vector<float> send;
-  std::vector<float> recv;
-  int count = 0;  // elements per block: the array (all-reduce, send/recv) or one rank's block
+int Code(Collective collective) { return static_cast<int>(collective); }
+
+// Runs the collectives of one scope on one library: the check on the known pattern (collective_pattern.h), then the
+// timed samples. Every rank of the scope's communicator calls the same methods in the same order.
+class ScopeRunner {
+ public:
+  virtual ~ScopeRunner() = default;
+  // Runs `collective` once at `bytes` on a fresh pattern: "" when this rank received what it must, else the first
+  // difference. `corrupt`: the test hook.
+  virtual std::string Check(Collective collective, std::int64_t bytes, bool corrupt) = 0;
+  // This rank's seconds per call of each sample, on the buffers of the last Check.
+  virtual std::vector<double> Time(Collective collective, std::int64_t bytes, int warmup, int repeats,
+                                   int calls_per_sample) = 0;
 };
 
-// Sizes the buffers for `bytes` (already rounded) and fills the send buffer with the rank's pattern.
-Buffers Prepare(Collective collective, std::int64_t bytes, int rank, int ranks) {
-  Buffers buffers;
-  const std::int64_t elements = bytes / 4;
-  const std::int64_t block = elements / ranks;
-  std::int64_t send = elements, recv = elements;
-  switch (collective) {
-    case Collective::ALL_REDUCE:
-    case Collective::SEND_RECV:
-      buffers.count = static_cast<int>(elements);
-      break;
-    case Collective::ALL_GATHER:
-      buffers.count = static_cast<int>(block);
-      send = block;
-      break;
-    case Collective::REDUCE_SCATTER:
-      buffers.count = static_cast<int>(block);
-      recv = block;
-      break;
-    case Collective::ALL_TO_ALL:
-      buffers.count = static_cast<int>(block);
-      break;
+// MPI on host buffers; each sample starts at a barrier and is timed with MPI_Wtime.
+class MpiRunner : public ScopeRunner {
+ public:
+  explicit MpiRunner(MPI_Comm comm) : comm_(comm) {
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &ranks_);
   }
-  buffers.send.resize(static_cast<std::size_t>(send));
-  buffers.recv.assign(static_cast<std::size_t>(recv), -1.0f);
-  for (std::int64_t i = 0; i < send; ++i) {
-    // Small integers: every sum below is exact in float. All-to-all tags each block with (source, destination).
-    buffers.send[static_cast<std::size_t>(i)] =
-        collective == Collective::ALL_TO_ALL ? static_cast<float>(rank * ranks + i / block)
-                                             : static_cast<float>(rank + 1 + i % 7);
-  }
-  return buffers;
-}
 
-void Call(Collective collective, MPI_Comm comm, int rank, int ranks, Buffers* b) {
-  switch (collective) {
-    case Collective::ALL_REDUCE:
-      MPI_Allreduce(b->send.data(), b->recv.data(), b->count, MPI_FLOAT, MPI_SUM, comm);
-      return;
-    case Collective::ALL_GATHER:
-      MPI_Allgather(b->send.data(), b->count, MPI_FLOAT, b->recv.data(), b->count, MPI_FLOAT, comm);
-      return;
-    case Collective::REDUCE_SCATTER:
-      MPI_Reduce_scatter_block(b->send.data(), b->recv.data(), b->count, MPI_FLOAT, MPI_SUM, comm);
-      return;
-    case Collective::ALL_TO_ALL:
-      MPI_Alltoall(b->send.data(), b->count, MPI_FLOAT, b->recv.data(), b->count, MPI_FLOAT, comm);
-      return;
-    case Collective::SEND_RECV:
-      MPI_Sendrecv(b->send.data(), b->count, MPI_FLOAT, (rank + 1) % ranks, 0, b->recv.data(), b->count, MPI_FLOAT,
-                   (rank + ranks - 1) % ranks, 0, comm, MPI_STATUS_IGNORE);
-      return;
+  std::string Check(Collective collective, std::int64_t bytes, bool corrupt) override {
+    sizes_ = pattern::SizesOf(Code(collective), bytes / 4, ranks_);
+    send_.resize(static_cast<std::size_t>(sizes_.send));
+    recv_.assign(static_cast<std::size_t>(sizes_.recv), -1.0f);
+    pattern::FillSend(Code(collective), rank_, ranks_, sizes_, send_.data());
+    Call(collective);
+    if (corrupt && !recv_.empty()) recv_[0] += 1.0f;
+    return pattern::FirstDifference(Code(collective), rank_, ranks_, sizes_, recv_.data());
   }
-}
+
+  std::vector<double> Time(Collective collective, std::int64_t, int warmup, int repeats,
+                           int calls_per_sample) override {
+    for (int i = 0; i < warmup; ++i) Call(collective);
+    std::vector<double> local(static_cast<std::size_t>(repeats));
+    for (double& seconds : local) {
+      MPI_Barrier(comm_);
+      const double start = MPI_Wtime();
+      for (int call = 0; call < calls_per_sample; ++call) Call(collective);
+      seconds = (MPI_Wtime() - start) / calls_per_sample;
+    }
+    return local;
+  }
+
+ private:
+  void Call(Collective collective) {
+    const int count = static_cast<int>(sizes_.count);
+    float* send = send_.data();
+    float* recv = recv_.data();
+    switch (collective) {
+      case Collective::ALL_REDUCE:
+        MPI_Allreduce(send, recv, count, MPI_FLOAT, MPI_SUM, comm_);
+        return;
+      case Collective::ALL_GATHER:
+        MPI_Allgather(send, count, MPI_FLOAT, recv, count, MPI_FLOAT, comm_);
+        return;
+      case Collective::REDUCE_SCATTER:
+        MPI_Reduce_scatter_block(send, recv, count, MPI_FLOAT, MPI_SUM, comm_);
+        return;
+      case Collective::ALL_TO_ALL:
+        MPI_Alltoall(send, count, MPI_FLOAT, recv, count, MPI_FLOAT, comm_);
+        return;
+      case Collective::SEND_RECV:
+        MPI_Sendrecv(send, count, MPI_FLOAT, (rank_ + 1) % ranks_, 0, recv, count, MPI_FLOAT,
+                     (rank_ + ranks_ - 1) % ranks_, 0, comm_, MPI_STATUS_IGNORE);
+        return;
+    }
+  }
+
+  MPI_Comm comm_;
+  int rank_ = 0;
+  int ranks_ = 0;
+  pattern::BufferSizes sizes_;
+  std::vector<float> send_;
+  std::vector<float> recv_;
+};
+
+// NCCL on device buffers (the module, nccl_backend.h), one communicator per scope; each sample is timed with CUDA
+// events on the communicator's stream. A failed NCCL or CUDA call comes back as a BackendError.
+class NcclRunner : public ScopeRunner {
+ public:
+  explicit NcclRunner(std::unique_ptr<NcclCommunicator> comm) : comm_(std::move(comm)) {}
+
+  std::string Check(Collective collective, std::int64_t bytes, bool corrupt) override {
+    return comm_->Check(collective, bytes, corrupt);
+  }
+  std::vector<double> Time(Collective collective, std::int64_t bytes, int warmup, int repeats,
+                           int calls_per_sample) override {
+    return comm_->Time(collective, bytes, warmup, repeats, calls_per_sample);
+  }
+
+ private:
+  std::unique_ptr<NcclCommunicator> comm_;
+};
 
 // Thrown on every rank; printed by rank 0 of the job here, before MPI_Finalize, which no rank leaves before all
 // have reached it: printed after it, the line could be lost to the launcher stopping the job.
@@ -176,43 +222,64 @@ void Call(Collective collective, MPI_Comm comm, int rank, int ranks, Buffers* b)
   throw CollectiveCheckError(what, world_rank == 0);
 }
 
-// The value element i of the received buffer must hold.
-float Expected(Collective collective, std::int64_t i, int rank, int ranks, int count) {
-  const float n = static_cast<float>(ranks);
-  switch (collective) {
-    case Collective::ALL_REDUCE:
-      return n * (n + 1.0f) / 2.0f + n * static_cast<float>(i % 7);
-    case Collective::ALL_GATHER:
-      return static_cast<float>(i / count + 1 + (i % count) % 7);
-    case Collective::REDUCE_SCATTER:
-      return n * (n + 1.0f) / 2.0f + n * static_cast<float>((static_cast<std::int64_t>(rank) * count + i) % 7);
-    case Collective::ALL_TO_ALL:
-      return static_cast<float>((i / count) * ranks + rank);
-    case Collective::SEND_RECV:
-      return static_cast<float>((rank + ranks - 1) % ranks + 1 + i % 7);
-  }
-  return 0.0f;
-}
-
-// "" when the received buffer holds what it must, else the first difference.
-std::string CheckResult(Collective collective, const Buffers& b, int rank, int ranks) {
-  for (std::size_t i = 0; i < b.recv.size(); ++i) {
-    const float expected = Expected(collective, static_cast<std::int64_t>(i), rank, ranks, b.count);
-    if (b.recv[i] != expected) {
-      return "element " + std::to_string(i) + " is " + std::to_string(b.recv[i]) + ", expected " +
-             std::to_string(expected);
-    }
-  }
-  return "";
-}
-
-// Measures every collective at every size on `comm` (all its ranks call this together). The result, the same on
-// every rank of `comm`, times each sample by its slowest rank.
-std::vector<CollectiveMeasurement> MeasureScope(MPI_Comm comm, const std::string& scope,
-                                                const CollectiveProbeOptions& options, Watchdog* watchdog) {
+// Ends the run on every rank of `comm` when `failure` is not empty on any of them: each such rank prints its own
+// reason, then rank 0 of the job prints message(first failing rank) (FailCheck). Called by every rank together.
+template <typename Message>
+void FailIfAnyRank(MPI_Comm comm, const std::string& failure, const std::string& what, Message message) {
   int rank = 0, ranks = 0;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &ranks);
+  int first = failure.empty() ? ranks : rank;
+  int reported = ranks;
+  MPI_Allreduce(&first, &reported, 1, MPI_INT, MPI_MIN, comm);
+  if (reported == ranks) return;
+  if (!failure.empty())
+    std::fprintf(stderr, "scaleplan probe: rank %d of %s: %s\n", rank, what.c_str(), failure.c_str());
+  FailCheck(message(reported));
+}
+
+// The runner of one scope: MPI on `comm`, or, with `nccl`, an NCCL communicator over the same ranks on `device`,
+// its unique id made by the scope's rank 0 and broadcast over `comm`.
+std::unique_ptr<ScopeRunner> MakeRunner(MPI_Comm comm, const std::string& scope, const NcclModule* nccl, int device,
+                                        const CollectiveProbeOptions& options, Watchdog* watchdog) {
+  if (nccl == nullptr) return std::make_unique<MpiRunner>(comm);
+  int rank = 0, ranks = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  const std::string what = "the NCCL communicator (" + scope + ", " + std::to_string(ranks) + " ranks)";
+  watchdog->Arm(options.timeout_seconds, what);
+  std::string failure;
+  NcclUniqueId id{};
+  if (rank == 0) {
+    try {
+      id = nccl->UniqueId();
+    } catch (const BackendError& error) {
+      failure = error.what();
+    }
+  }
+  FailIfAnyRank(comm, failure, what, [&](int) { return what + " could not be set up: no unique id on its rank 0"; });
+  MPI_Bcast(id.data(), static_cast<int>(id.size()), MPI_BYTE, 0, comm);
+  std::unique_ptr<ScopeRunner> runner;
+  try {
+    runner = std::make_unique<NcclRunner>(nccl->Open(rank, ranks, device, id));
+  } catch (const BackendError& error) {
+    failure = error.what();
+  }
+  FailIfAnyRank(comm, failure, what,
+                [&](int failed) { return what + " could not be set up on rank " + std::to_string(failed); });
+  watchdog->Disarm();
+  return runner;
+}
+
+// Measures every collective at every size on `comm` (all its ranks call this together), with MPI or, when `nccl` is
+// given, NCCL on `device`. The result, the same on every rank of `comm`, times each sample by its slowest rank.
+std::vector<CollectiveMeasurement> MeasureScope(MPI_Comm comm, const std::string& scope,
+                                                const CollectiveProbeOptions& options, const NcclModule* nccl,
+                                                int device, Watchdog* watchdog) {
+  int rank = 0, ranks = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  const std::unique_ptr<ScopeRunner> runner = MakeRunner(comm, scope, nccl, device, options, watchdog);
   std::vector<CollectiveMeasurement> measurements;
   for (Collective collective : kProbedCollectives) {
     for (std::int64_t asked : CollectiveSizes(options)) {
@@ -220,38 +287,32 @@ std::vector<CollectiveMeasurement> MeasureScope(MPI_Comm comm, const std::string
       const std::string what = std::string(CollectiveName(collective)) + " (" + scope + ", " +
                                std::to_string(ranks) + " ranks, " + std::to_string(bytes) + " bytes)";
       watchdog->Arm(options.timeout_seconds, what);
-      Buffers buffers = Prepare(collective, bytes, rank, ranks);
 
       const bool last = rank == ranks - 1;
       if (last && HookFor("SCALEPLAN_COLLECTIVES_STALL", collective)) {
         std::this_thread::sleep_for(std::chrono::duration<double>(2.0 * options.timeout_seconds + 1.0));
       }
       // The check: one call on the fresh pattern, every rank's result compared with its expected values.
-      Call(collective, comm, rank, ranks, &buffers);
-      if (last && HookFor("SCALEPLAN_COLLECTIVES_CORRUPT", collective) && !buffers.recv.empty()) {
-        buffers.recv[0] += 1.0f;
+      std::string wrong, error;
+      try {
+        wrong = runner->Check(collective, bytes, last && HookFor("SCALEPLAN_COLLECTIVES_CORRUPT", collective));
+      } catch (const BackendError& failure) {
+        error = failure.what();
       }
-      const std::string wrong = CheckResult(collective, buffers, rank, ranks);
-      int first_wrong = wrong.empty() ? ranks : rank;
-      int reported = ranks;
-      MPI_Allreduce(&first_wrong, &reported, 1, MPI_INT, MPI_MIN, comm);
-      if (reported < ranks) {
-        if (!wrong.empty()) {
-          std::fprintf(stderr, "scaleplan probe: rank %d of %s: %s\n", rank, what.c_str(), wrong.c_str());
-        }
-        FailCheck(what + " returned a wrong result on rank " + std::to_string(reported) +
-                  ": nothing is reported for a collective that does not compute what it must");
-      }
+      FailIfAnyRank(comm, error, what, [&](int failed) { return what + " failed on rank " + std::to_string(failed); });
+      FailIfAnyRank(comm, wrong, what, [&](int failed) {
+        return what + " returned a wrong result on rank " + std::to_string(failed) +
+               ": nothing is reported for a collective that does not compute what it must";
+      });
 
-      for (int i = 0; i < options.Warmup(); ++i) Call(collective, comm, rank, ranks, &buffers);
-      const int calls = CallsPerSample(bytes);
-      std::vector<double> local(static_cast<std::size_t>(options.Repeats()));
-      for (double& seconds : local) {
-        MPI_Barrier(comm);
-        const double start = MPI_Wtime();
-        for (int call = 0; call < calls; ++call) Call(collective, comm, rank, ranks, &buffers);
-        seconds = (MPI_Wtime() - start) / calls;
+      std::vector<double> local;
+      try {
+        local = runner->Time(collective, bytes, options.Warmup(), options.Repeats(), CallsPerSample(bytes));
+      } catch (const BackendError& failure) {
+        error = failure.what();
       }
+      FailIfAnyRank(comm, error, what,
+                    [&](int failed) { return what + " failed on rank " + std::to_string(failed) + " while timed"; });
       std::vector<double> slowest(local.size());
       MPI_Allreduce(local.data(), slowest.data(), static_cast<int>(local.size()), MPI_DOUBLE, MPI_MAX, comm);
       watchdog->Disarm();
@@ -260,6 +321,70 @@ std::vector<CollectiveMeasurement> MeasureScope(MPI_Comm comm, const std::string
     }
   }
   return measurements;
+}
+
+// The library the job measures with. NCCL when `backend` allows it and every rank of the job loads the module, sees a
+// driver and has its own device (NcclDeviceForRank); else MPI, with a note (AUTO) naming the first rank that cannot
+// and why, or, for an explicit NCCL, CollectiveBackendUnavailableError on every rank (printed by rank 0). Every rank
+// of the job calls it together.
+struct NcclChoice {
+  std::unique_ptr<NcclModule> module;  // null: MPI
+  int device = -1;
+  std::string device_name;  // rank 0's device
+  std::string note;
+};
+
+NcclChoice ChooseNccl(CollectiveBackend backend, int local_rank, int local_ranks) {
+  NcclChoice choice;
+  if (backend == CollectiveBackend::MPI) return choice;
+  int rank = 0, ranks = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  std::string why;
+  ScaleplanNcclDeviceInfo info{};
+  choice.module = OpenNcclModule(&info, &why);
+  if (choice.module) {
+    choice.device = NcclDeviceForRank(local_rank, local_ranks, info.device_count, &why);
+    if (choice.device < 0) {
+      choice.module.reset();
+    } else if (choice.device != 0) {
+      try {
+        info = choice.module->Query(choice.device);
+      } catch (const BackendError& error) {
+        why = error.what();
+        choice.module.reset();
+      }
+    }
+  }
+  int first = choice.module ? ranks : rank, failed = ranks;
+  MPI_Allreduce(&first, &failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (failed == ranks) {
+    char name[sizeof info.name] = {0};
+    std::snprintf(name, sizeof name, "%s", info.name);
+    MPI_Bcast(name, static_cast<int>(sizeof name), MPI_CHAR, 0, MPI_COMM_WORLD);
+    choice.device_name = name;
+    const int version = info.nccl_version;
+    choice.note = "NCCL " + std::to_string(version / 10000) + "." + std::to_string(version % 10000 / 100) + "." +
+                  std::to_string(version % 100) + " on " + choice.device_name + ", one rank per GPU";
+    return choice;
+  }
+  // The first rank that cannot use NCCL tells the others why.
+  char reason[512] = {0};
+  if (rank == failed) std::snprintf(reason, sizeof reason, "%s: %s", HostName().c_str(), why.c_str());
+  MPI_Bcast(reason, static_cast<int>(sizeof reason), MPI_CHAR, failed, MPI_COMM_WORLD);
+  const std::string because = "rank " + std::to_string(failed) + " on " + reason;
+  choice = NcclChoice{};
+  if (backend == CollectiveBackend::AUTO) {
+    choice.note = "NCCL backend not used (" + because + "); measuring with MPI";
+    return choice;
+  }
+  const std::string what = "the NCCL backend is not available: " + because;
+  if (rank == 0) {
+    std::fprintf(stderr, "scaleplan probe: error: --collectives --backend cuda: %s (no profile written)\n",
+                 what.c_str());
+    std::fflush(stderr);
+  }
+  throw CollectiveBackendUnavailableError(what, rank == 0);
 }
 
 void AddModels(const std::vector<CollectiveMeasurement>& measurements, InterconnectProfile* interconnect,
@@ -306,15 +431,17 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
 
   // Every rank must measure the same sizes with the same protocol, or the collectives would not match up.
   const std::vector<std::int64_t> sizes = CollectiveSizes(options);
-  std::int64_t plan[4] = {static_cast<std::int64_t>(sizes.size()), 0, options.Warmup(), options.Repeats()};
+  std::int64_t plan[5] = {static_cast<std::int64_t>(sizes.size()), 0, options.Warmup(), options.Repeats(),
+                          static_cast<std::int64_t>(options.backend)};
   for (std::int64_t bytes : sizes) plan[1] += bytes;
-  std::int64_t low[4], high[4];
-  MPI_Allreduce(plan, low, 4, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
-  MPI_Allreduce(plan, high, 4, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
-  for (int i = 0; i < 4; ++i) {
+  std::int64_t low[5], high[5];
+  MPI_Allreduce(plan, low, 5, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(plan, high, 5, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+  for (int i = 0; i < 5; ++i) {
     if (low[i] != high[i]) {
-      FailCheck("the ranks disagree on the message sizes, warm-up or repeats to measure: start every rank with the "
-                "same options");
+      FailCheck(
+          "the ranks disagree on the message sizes, warm-up, repeats or backend to measure: start every rank "
+          "with the same options");
     }
   }
 
@@ -339,14 +466,24 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
   result.interconnect.backend = "mpi";
   std::vector<CollectiveMeasurement> measured;
   try {
+    const NcclChoice nccl = ChooseNccl(options.backend, local_rank, local_ranks);
+    if (nccl.module) {
+      result.interconnect.backend = "nccl";
+      result.device = nccl.device_name;
+      result.notes.push_back(nccl.note);
+    } else if (!nccl.note.empty()) {
+      result.notes.push_back(nccl.note);
+    }
     Watchdog watchdog(rank);
     if (local_ranks >= 2) {
-      std::vector<CollectiveMeasurement> intra = MeasureScope(node, "intra_node", options, &watchdog);
+      std::vector<CollectiveMeasurement> intra =
+          MeasureScope(node, "intra_node", options, nccl.module.get(), nccl.device, &watchdog);
       measured.insert(measured.end(), intra.begin(), intra.end());
     }
     MPI_Barrier(MPI_COMM_WORLD);
     if (nodes >= 2 && across_ranks >= 2) {
-      std::vector<CollectiveMeasurement> inter = MeasureScope(across, "inter_node", options, &watchdog);
+      std::vector<CollectiveMeasurement> inter =
+          MeasureScope(across, "inter_node", options, nccl.module.get(), nccl.device, &watchdog);
       measured.insert(measured.end(), inter.begin(), inter.end());
     }
     MPI_Barrier(MPI_COMM_WORLD);

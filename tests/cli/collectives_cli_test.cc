@@ -125,6 +125,37 @@ TEST_F(CollectivesCliTest, ARankThatStopsEndsTheJobAtTheTimeout) {
   EXPECT_FALSE(FileExists(out));
 }
 
+// No GPU on this machine: --backend cuda refuses on every rank with the reason, said once, and writes nothing;
+// --backend auto says why NCCL is not used and measures with MPI. (On a GPU node the NCCL path runs instead:
+// scripts/gpu_check.sh.)
+TEST_F(CollectivesCliTest, ExplicitNcclWithoutAGpuIsRefusedWithTheReason) {
+  const CommandResult auto_run = RunRanks(2, "probe --collectives --quick --format json");
+  ASSERT_EQ(auto_run.exit_code, 0) << auto_run.err;
+  const nlohmann::json profile = nlohmann::json::parse(auto_run.out);
+  if (profile.at("interconnect").at("backend") == "nccl") GTEST_SKIP() << "NCCL runs here: the GPU path was taken";
+  EXPECT_EQ(profile.at("backend"), "cpu");
+  const std::size_t note = auto_run.err.find("scaleplan probe: note: NCCL backend not used (rank 0 on ");
+  EXPECT_NE(note, std::string::npos) << auto_run.err;
+  EXPECT_NE(auto_run.err.find("); measuring with MPI", note), std::string::npos) << auto_run.err;
+
+  const std::string out = WriteTempFile("nccl.json", "");
+  std::remove(out.c_str());
+  const CommandResult r = RunRanks(2, "probe --collectives --quick --backend cuda --out '" + out + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  const std::string said =
+      "scaleplan probe: error: --collectives --backend cuda: the NCCL backend is not available: rank 0 on ";
+  const std::size_t first = r.err.find(said);
+  EXPECT_NE(first, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.rfind(said), first) << "said more than once: " << r.err;
+  EXPECT_FALSE(FileExists(out));
+
+  // --backend cpu: MPI without trying NCCL, so no note.
+  const CommandResult cpu = RunRanks(2, "probe --collectives --quick --backend cpu --format json");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  EXPECT_EQ(cpu.err.find("NCCL"), std::string::npos) << cpu.err;
+  EXPECT_EQ(nlohmann::json::parse(cpu.out).at("interconnect").at("backend"), "mpi");
+}
+
 // Without a launcher (and, below, without MPI in the build) the option says why there is nothing to measure.
 TEST(CollectivesCliNoLauncherTest, SaysWhyAndExitsTwo) {
   const CommandResult r = RunCommand(
