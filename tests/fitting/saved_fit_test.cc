@@ -193,5 +193,30 @@ TEST(SavedFit, IsoFlopWithoutAFrontierGivesNoLoss) {
             "fit.json: not a usable law: the frontier's K must be positive and finite");
 }
 
+TEST(ValidateIsoFlop, PredictsEachHeldOutBudgetFromTheOthers) {
+  // The true minima lie on N_opt = 0.1 C^0.5 and L_opt = 1.7 + 400 C^-0.15, so the other three budgets predict a
+  // held-out budget's N_opt and minimum loss exactly (its extrapolation factor: its C over the largest other C).
+  std::vector<std::vector<size_t>> groups;
+  const RunsTable table = IsoFlopRuns(&groups);
+  const IsoFlopValidation result = ValidateIsoFlop(table, groups, 0.0);
+  ASSERT_EQ(result.folds.size(), 4u);
+  EXPECT_EQ(result.num_usable, 4);
+  EXPECT_EQ(result.num_loss_predictions, 4);
+  for (const IsoFlopValidationFold& fold : result.folds) {
+    EXPECT_EQ(fold.num_budgets_trained, 3);
+    EXPECT_NEAR(fold.num_params_observed / TrueOptimalParams(fold.compute_flops), 1.0, 1e-9);
+    EXPECT_NEAR(fold.num_params_predicted / TrueOptimalParams(fold.compute_flops), 1.0, 1e-7);
+    EXPECT_NEAR(fold.loss_predicted, TrueOptimalLoss(fold.compute_flops), 1e-6);
+  }
+  EXPECT_NEAR(result.folds.back().extrapolation_factor, 10.0, 1e-9);
+  EXPECT_LT(result.rmse_log_params, 1e-7);
+  // Hold-out above 1e19: two budgets fitted, two predicted, with no frontier (two minima fix none).
+  const IsoFlopValidation holdout = ValidateIsoFlop(table, groups, 1e19);
+  ASSERT_EQ(holdout.folds.size(), 2u);
+  EXPECT_EQ(holdout.num_loss_predictions, 0);
+  EXPECT_TRUE(std::isnan(holdout.folds[0].loss_predicted));
+  EXPECT_NEAR(holdout.folds[1].num_params_predicted / TrueOptimalParams(1e21), 1.0, 1e-7);
+}
+
 }  // namespace
 }  // namespace scaleplan
