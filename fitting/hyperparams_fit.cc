@@ -247,7 +247,7 @@ nlohmann::ordered_json HyperparamsFitToJson(const HyperparamsFit& fit, const Hyp
   nlohmann::ordered_json out;
   out["schema_version"] = kFitSchemaVersion;
   out["law"] = "hyperparams";
-  out["data"] = source;
+  out["data"] = {{"source", source}, {"compute_min", fit.min_compute_flops}, {"compute_max", fit.max_compute_flops}};
   out["batch_exponent"] = fit.batch_exponent;
   out["batch_coefficient"] = fit.batch_coefficient;
   out["lr_exponent"] = fit.lr_exponent;
