@@ -826,4 +826,101 @@ DictionaryPlan PlanDictionary(const DictionaryRequest& request) {
   return plan;
 }
 
+namespace {
+
+nlohmann::ordered_json LawsToJson(const DictionaryLaws& laws) {
+  nlohmann::ordered_json out;
+  out["label"] = laws.label;
+  out["prior"] = laws.prior;
+  const LatentsSparsityLaw& c = laws.converged;
+  out["converged"] = {{"alpha", c.alpha}, {"beta_k", c.beta_k}, {"beta_n", c.beta_n},
+                      {"gamma", c.gamma}, {"zeta", c.zeta},     {"eta", c.eta}};
+  if (laws.has_token_term) {
+    out["token_term"] = {{"B", laws.token_coefficient}, {"beta", laws.token_exponent}};
+  } else {
+    out["convergence_tokens"] = {{"tokens", laws.convergence_tokens},
+                                 {"latents", laws.convergence_latents},
+                                 {"exponent", laws.convergence_exponent}};
+  }
+  return out;
+}
+
+nlohmann::ordered_json CostsToJson(const DictionaryCosts& c, bool subject_known) {
+  nlohmann::ordered_json out;
+  out["kernels"] = DictionaryKernelsName(c.kernels);
+  // Counts are written as integers: the optimum n is continuous in the law, the dictionary has a whole number of
+  // latents (the other numbers are the optimum's; rounding moves them by under 1e-5 relative).
+  out["num_latents"] = std::llround(c.num_latents);
+  out["k"] = std::llround(c.k);
+  out["num_tokens"] = c.num_tokens;
+  out["compute_flops"] = c.compute_flops;
+  out["harvest_flops"] = subject_known ? nlohmann::ordered_json(c.harvest_flops) : nlohmann::ordered_json(nullptr);
+  out["loss"] = c.loss;
+  out["memory_bytes"] = c.memory_bytes;
+  out["memory_bytes_per_device"] = c.memory_bytes_per_device;
+  out["devices"] = c.devices;
+  out["days"] = c.days;
+  out["training_days"] = c.training_days;
+  out["harvest_days"] = c.harvest_days;
+  out["harvest_devices"] = c.harvest_devices;
+  out["harvest_min_devices"] = c.harvest_min_devices;
+  out["device_hours"] = c.device_hours;
+  out["cost_usd"] = c.cost_usd;
+  out["price_usd_per_hour"] = c.price_usd_per_hour;
+  out["flops_per_token"] = c.flops_per_token;
+  out["harvest_flops_per_token"] = c.harvest_flops_per_token;
+  out["aux_latents"] = std::llround(c.aux_latents);
+  out["num_params"] = c.memory.num_params;
+  out["optimizer_bytes_per_step"] = c.optimizer_bytes_per_step;
+  out["harvest_storage_bytes"] = c.harvest_storage_bytes;
+  out["time_per_token_seconds"] = {{"gemm", c.time_per_token.gemm_seconds},
+                                   {"topk", c.time_per_token.topk_seconds},
+                                   {"gather", c.time_per_token.gather_seconds},
+                                   {"scatter", c.time_per_token.scatter_seconds},
+                                   {"optimizer", c.time_per_token.optimizer_seconds}};
+  out["feasible"] = c.feasible;
+  out["reasons"] = c.reasons;
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json DictionaryPlanToJson(const DictionaryPlan& plan, const DictionaryRequest& request,
+                                            const std::string& device_description) {
+  nlohmann::ordered_json out;
+  out["mode"] = DictionaryGoalName(plan.goal);
+  out["law"] = plan.law_label;
+  out["prior"] = plan.prior;
+  out["reachable"] = plan.reachable;
+  out["status"] = plan.status;
+  out["d_model"] = std::llround(request.d_model);
+  const bool hours = plan.goal == DictionaryGoal::DEVICE_HOURS ||
+                     (plan.goal == DictionaryGoal::LATENTS && request.device_hours > 0.0);
+  out["budget"] = plan.budget;
+  out["budget_unit"] = hours ? "device_hours" : "flops";
+  out["budget_includes_harvest"] = plan.budget_includes_harvest;
+  if (plan.goal == DictionaryGoal::TARGET_LOSS) out["target_loss"] = request.target_loss;
+  if (plan.reachable) {
+    const bool subject_known = request.subject.Known();
+    nlohmann::ordered_json sparse = CostsToJson(plan.sparse, subject_known);
+    for (auto& [key, value] : sparse.items()) out[key] = value;
+    out["loss_interval"] = plan.loss_interval ? nlohmann::ordered_json{plan.loss_interval->first, plan.loss_interval->second}
+                                              : nlohmann::ordered_json(nullptr);
+    out["converged"] = plan.converged;
+    out["convergence_tokens"] = plan.convergence_tokens;
+    out["k_choice"] = plan.k_choice;
+    out["dense"] = CostsToJson(plan.dense, subject_known);
+    out["sparse_savings"] = {{"flops", plan.dense.compute_flops / plan.sparse.compute_flops},
+                             {"days", plan.sparse.days > 0 ? plan.dense.days / plan.sparse.days : 0.0}};
+  }
+  out["accelerator"] = request.accelerator.name;
+  out["device"] = device_description;
+  out["subject_params"] = request.subject.num_params;
+  out["subject_layers_fraction"] = request.subject.layers_fraction;
+  out["laws"] = LawsToJson(request.laws);
+  out["notes"] = plan.notes;
+  out["warnings"] = plan.warnings;
+  return out;
+}
+
 }  // namespace scaleplan

@@ -91,6 +91,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/hardware.h"
 #include "core/hardware_profile.h"
 #include "core/transformer.h"
@@ -230,6 +232,9 @@ DictionaryTokenTime DictionaryTimePerToken(const DictionaryTokenCost& cost, cons
 // options.compute_type with the MFU, and its bandwidth with the efficiency for memory-bound kernels.
 std::string DescribeDictionaryDevice(const Accelerator& accelerator, const DictionaryOptions& options,
                                      const DictionaryKernelRates* measured);
+
+// The device a dictionary plan uses when none is named (`dictionary`, the Python module's dictionary()).
+inline constexpr const char* kDefaultDictionaryAccelerator = "H100-SXM";
 
 // The subject model whose activations the dictionary learns.
 struct SubjectModel {
@@ -432,6 +437,12 @@ struct DictionaryPlan {
 // The plan for a request (options checked with SCALEPLAN_CHECK: front ends call DictionaryRequest::Check first).
 // Deterministic. A sweep calls it once per row.
 DictionaryPlan PlanDictionary(const DictionaryRequest& request);
+
+// `dictionary --format json` (and the Python module's dictionary()): the plan's mode, law, budget, the sparse
+// dictionary's costs at the top level and the dense one's under "dense", the savings, the device (request.accelerator
+// and `device_description`, DescribeDictionaryDevice's text), the subject, the laws, notes and warnings.
+nlohmann::ordered_json DictionaryPlanToJson(const DictionaryPlan& plan, const DictionaryRequest& request,
+                                            const std::string& device_description);
 
 }  // namespace scaleplan
 

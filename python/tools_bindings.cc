@@ -1,11 +1,15 @@
-// Extrapolation validation for the Python module (`scaleplan validate`): the JSON the command line prints, built by
-// the same fitting/ functions.
+// Extrapolation validation (`scaleplan validate`) and sparse-dictionary plans (`scaleplan dictionary`) for the Python
+// module: the JSON the command line prints, built by the same core/ and fitting/ functions.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 
+#include "core/bundled_data.h"
+#include "core/dictionary.h"
 #include "core/error.h"
 #include "core/runs_table.h"
 #include "fitting/chinchilla_fit.h"
@@ -50,6 +54,64 @@ std::string Validate(const RunsTable& table, std::optional<double> holdout_above
   return json.dump(2);
 }
 
+// What scaleplan.dictionary passes down, by the command line's option names.
+struct DictionaryArguments {
+  double d_model = 0.0, compute = 0.0, gpu_hours = 0.0, target_loss = 0.0, latents = 0.0, k = 0.0;
+  std::optional<std::pair<double, double>> k_range;
+  std::string budget;  // "total" or "training"
+  std::string accelerator;
+  DictionaryRequest request;  // subject and options already set
+};
+
+// As cli/dictionary_command.cc with the prior's laws and a catalogue device: the goal, the request, the plan.
+std::string PlanDictionaryJson(DictionaryArguments arguments) {
+  DictionaryRequest& request = arguments.request;
+  if (!(arguments.d_model > 0))
+    throw UsageError("--d-model is required: the width of the activations the dictionary learns");
+  const int goals = (arguments.compute > 0) + (arguments.gpu_hours > 0) + (arguments.target_loss > 0);
+  if (goals == 0 && !(arguments.latents > 0)) {
+    throw UsageError("nothing to plan: give --compute, --gpu-hours, --target-loss or --latents (with --d-model)");
+  }
+  if (arguments.k > 0 && arguments.k_range) throw UsageError("give --k or --k-range, not both");
+  if (arguments.budget != "total" && arguments.budget != "training") {
+    throw UsageError("--budget must be 'total' or 'training', not '" + arguments.budget + "'");
+  }
+  std::string why;
+  if (!request.options.Check(&why)) throw UsageError(why);
+  request.d_model = arguments.d_model;
+  request.compute_flops = arguments.compute;
+  request.device_hours = arguments.gpu_hours;
+  request.target_loss = arguments.target_loss;
+  if (arguments.latents > 0) {
+    request.goal = DictionaryGoal::LATENTS;
+    request.num_latents = arguments.latents;
+  } else {
+    request.goal = arguments.compute > 0     ? DictionaryGoal::COMPUTE
+                   : arguments.gpu_hours > 0 ? DictionaryGoal::DEVICE_HOURS
+                                             : DictionaryGoal::TARGET_LOSS;
+  }
+  if (arguments.k > 0) request.k = arguments.k;
+  if (arguments.k_range) std::tie(request.k_min, request.k_max) = *arguments.k_range;
+  request.budget_includes_harvest = arguments.budget == "total";
+  const HardwareCatalogue& catalogue = BundledHardwareCatalogue();
+  const std::string wanted = arguments.accelerator.empty() ? kDefaultDictionaryAccelerator : arguments.accelerator;
+  const Accelerator* found = catalogue.TryFind(wanted);
+  if (found == nullptr) {
+    std::string known;
+    for (const std::string& entry : catalogue.Names()) known += (known.empty() ? "" : ", ") + entry;
+    throw UsageError("unknown --accelerator '" + wanted + "' (known: " + known + ")");
+  }
+  request.accelerator = *found;
+  if (!request.Check(&why)) throw UsageError(why);
+  const std::string description = DescribeDictionaryDevice(request.accelerator, request.options, nullptr);
+  DictionaryPlan plan;
+  {
+    py::gil_scoped_release release;
+    plan = PlanDictionary(request);
+  }
+  return DictionaryPlanToJson(plan, request, description).dump(2);
+}
+
 }  // namespace
 
 void BindTools(py::module_& module) {
@@ -71,6 +133,46 @@ void BindTools(py::module_& module) {
       py::arg("runs"), py::arg("holdout_above"), py::arg("leave_one_budget_out"), py::arg("budget_tolerance"),
       py::arg("min_budget_runs"), py::arg("delta"), py::arg("grid"), py::arg("starts"), py::arg("exhaustive"),
       py::arg("threads"), py::arg("progress"));
+  module.def(
+      "dictionary",
+      [](double d_model, double compute, double gpu_hours, double target_loss, double latents, double k,
+         std::optional<std::pair<double, double>> k_range, const std::string& budget, double subject_params,
+         std::optional<double> subject_layers_fraction, const std::string& accelerator, std::int64_t count,
+         std::optional<double> mfu, std::optional<double> price, std::optional<double> batch_tokens) {
+        DictionaryArguments arguments;
+        arguments.d_model = d_model;
+        arguments.compute = compute;
+        arguments.gpu_hours = gpu_hours;
+        arguments.target_loss = target_loss;
+        arguments.latents = latents;
+        arguments.k = k;
+        arguments.k_range = k_range;
+        arguments.budget = budget;
+        arguments.accelerator = accelerator;
+        DictionaryRequest& request = arguments.request;
+        request.subject.num_params = subject_params;
+        if (subject_layers_fraction) request.subject.layers_fraction = *subject_layers_fraction;
+        request.options.num_devices = count;
+        if (mfu) request.options.mfu = *mfu;
+        if (price) request.options.price_usd_per_hour = *price;
+        if (batch_tokens) request.options.batch_tokens = *batch_tokens;
+        return PlanDictionaryJson(arguments);
+      },
+      py::arg("d_model"), py::arg("compute"), py::arg("gpu_hours"), py::arg("target_loss"), py::arg("latents"),
+      py::arg("k"), py::arg("k_range"), py::arg("budget"), py::arg("subject_params"),
+      py::arg("subject_layers_fraction"), py::arg("accelerator"), py::arg("count"), py::arg("mfu"), py::arg("price"),
+      py::arg("batch_tokens"));
+  const DictionaryRequest dictionary_defaults;
+  py::dict dictionary;
+  dictionary["k_range"] = py::make_tuple(dictionary_defaults.k_min, dictionary_defaults.k_max);
+  dictionary["budget"] = dictionary_defaults.budget_includes_harvest ? "total" : "training";
+  dictionary["accelerator"] = kDefaultDictionaryAccelerator;
+  dictionary["count"] = dictionary_defaults.options.num_devices;
+  dictionary["mfu"] = dictionary_defaults.options.mfu;
+  dictionary["batch_tokens"] = dictionary_defaults.options.batch_tokens;
+  dictionary["subject_layers_fraction"] = dictionary_defaults.subject.layers_fraction;
+  module.attr("DICTIONARY_DEFAULTS") = dictionary;
+
   const ValidationOptions validation_defaults;
   py::dict defaults;
   defaults["budget_tolerance"] = validation_defaults.budget_tolerance;

@@ -27,13 +27,14 @@ from ._core import Error, FitError, InputError, Law, Runs, UsageError
 
 __all__ = [
     "Error", "InputError", "UsageError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
-    "bundled_runs", "published_laws", "published_law", "validate", "check", "plan", "sweep",
+    "bundled_runs", "published_laws", "published_law", "validate", "check", "plan", "sweep", "dictionary",
 ]
 
 _DEFAULTS = _core.FIT_DEFAULTS
 _TOOL_DEFAULTS = _core.TOOL_DEFAULTS
 _CHECK_DEFAULTS = _core.CHECK_DEFAULTS
 _PLAN_DEFAULTS = _core.PLAN_DEFAULTS
+_DICTIONARY_DEFAULTS = _core.DICTIONARY_DEFAULTS
 
 
 def _as_list(value: Union[None, str, Iterable[str]]) -> List[str]:
@@ -412,3 +413,28 @@ def sweep(compute: Iterable[float], **plan_options):
     if plan_options:
         raise UsageError(f"sweep: unknown option(s) {', '.join(sorted(plan_options))}")
     return pd.json_normalize(rows)
+
+
+def dictionary(d_model: float, *, compute: Optional[float] = None, gpu_hours: Optional[float] = None,
+               target_loss: Optional[float] = None, latents: Optional[float] = None, k: Optional[float] = None,
+               k_range: Optional[Tuple[float, float]] = None, budget: str = _DICTIONARY_DEFAULTS["budget"],
+               subject_params: Optional[float] = None,
+               subject_layers_fraction: float = _DICTIONARY_DEFAULTS["subject_layers_fraction"],
+               accelerator: str = _DICTIONARY_DEFAULTS["accelerator"], count: int = _DICTIONARY_DEFAULTS["count"],
+               mfu: float = _DICTIONARY_DEFAULTS["mfu"], price: Optional[float] = None,
+               batch_tokens: float = _DICTIONARY_DEFAULTS["batch_tokens"]) -> Dict[str, Any]:
+    """A sparse-dictionary (TopK sparse autoencoder) plan: `scaleplan dictionary --format json` with the prior's laws
+    (Gao et al. 2024 coefficients) on a catalogue device.
+
+    d_model: the activation width. One goal: compute (FLOPs), gpu_hours, target_loss (normalised MSE), or latents (a
+    fixed n, alone or with a budget); k fixes the active latents per token, else k is chosen in k_range (LO, HI).
+    budget: "total" (the budget also pays for harvesting the activations, when subject_params is given) or
+    "training". accelerator, count (0 = the fewest that hold it), mfu, price (USD per device-hour; None = the
+    catalogue's), batch_tokens as the command line's options of the same names. Returns the plan's dict: n, k, tokens,
+    FLOPs, memory, devices, days, cost, the dense kernels' costs under "dense", notes and warnings ("reachable" is
+    False when no dictionary meets the goal)."""
+    text = _core.dictionary(float(d_model), float(compute or 0), float(gpu_hours or 0), float(target_loss or 0),
+                            float(latents or 0), float(k or 0), tuple(k_range) if k_range is not None else None,
+                            budget, float(subject_params or 0), subject_layers_fraction, accelerator, int(count), mfu,
+                            price, batch_tokens)
+    return _json.loads(text)

@@ -122,3 +122,30 @@ def test_unidentifiable_runs_raise_input_error():
     runs = {"N": np.full(8, 1e8), "D": np.geomspace(1e9, 1e11, 8), "loss": np.linspace(3.5, 3.0, 8)}
     with pytest.raises(scaleplan.InputError, match="<dict>"):
         scaleplan.fit(runs)
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    (["--d-model", "4096", "--compute", "1e20"], dict(compute=1e20)),
+    (["--d-model", "8192", "--gpu-hours", "50K", "--subject-params", "70B"],
+     dict(d_model=8192, gpu_hours=50e3, subject_params=70e9)),
+    (["--d-model", "4096", "--target-loss", "0.2", "--k", "64"], dict(target_loss=0.2, k=64)),
+    (["--d-model", "4096", "--latents", "1M", "--accelerator", "A100-80GB"],
+     dict(latents=1e6, accelerator="A100-80GB")),
+])
+def test_dictionary_gives_the_cli_json(cli_json, args, kwargs):
+    expected = cli_json("dictionary", *args, "--format", "json")
+    got = scaleplan.dictionary(kwargs.pop("d_model", 4096), **kwargs)
+    assert got == expected
+    # The plan's own arithmetic: training FLOPs are the per-token FLOPs times the tokens.
+    assert got["compute_flops"] == pytest.approx(got["flops_per_token"] * got["num_tokens"], rel=1e-12)
+
+
+def test_dictionary_errors_carry_the_cli_messages(cli):
+    code, message = cli_error(cli, "dictionary", "--d-model", "4096")
+    assert code == 2
+    with pytest.raises(scaleplan.UsageError) as error:
+        scaleplan.dictionary(4096)
+    assert str(error.value) == message
+    # A plan the devices cannot hold is a result (the command line's exit code 1), not an exception.
+    plan = scaleplan.dictionary(8192, gpu_hours=50e3, subject_params=70e9, count=8)
+    assert not plan["feasible"] and "8 devices cannot hold" in plan["reasons"][0]
