@@ -381,6 +381,25 @@ int ValidateExpressionLaw(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+bool IsSavedExpressionFit(const std::string& path) {
+  std::string text;
+  try {
+    text = ReadFile(path);
+  } catch (const InputError&) {
+    return false;
+  }
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  return json.is_object() && json.contains("law") && json["law"] == "expression";
+}
+
+std::vector<double> PredictSavedExpressionFit(const std::string& fit_path, const RunsTable& table,
+                                              const std::string& runs_path, std::string* label) {
+  const SavedExpressionFit saved = ParseSavedExpressionFit(ReadFile(fit_path), fit_path);
+  const ExpressionRuns runs = BindToRuns(saved.spec, table, runs_path);
+  *label = fit_path + ": L = " + saved.spec.expression.Text();
+  return PredictExpression(runs, saved.params);
+}
+
 bool AsksForExpressionGolden(const std::vector<std::string>& args) {
   const std::string path = OptionValue(args, "--golden");
   if (path.empty()) return false;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/runs_table.h"
+
 namespace scaleplan::cli {
 
 // Whether `fit`'s arguments ask for an expression law ("--law-expr EXPR" or "--law-expr=EXPR").
@@ -23,6 +25,13 @@ int ValidateExpressionLaw(const std::vector<std::string>& args);
 // check's arguments name such a golden, and the command (run inside check's guard).
 bool AsksForExpressionGolden(const std::vector<std::string>& args);
 int CheckExpressionGolden(const std::vector<std::string>& args);
+
+// `plot residuals --fit FIT.json` with a saved expression fit: whether the file is one (a file that cannot be read or
+// parsed is not: plot's own reader reports it), and the law's loss on each run of `table` (read from `runs_path`,
+// "" for the bundled runs), with *label set to where the law comes from.
+bool IsSavedExpressionFit(const std::string& path);
+std::vector<double> PredictSavedExpressionFit(const std::string& fit_path, const RunsTable& table,
+                                              const std::string& runs_path, std::string* label);
 
 }  // namespace scaleplan::cli
 

@@ -18,6 +18,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/expression_command.h"
 #include "cli/plan_support.h"
 #include "cli/shared_options.h"
 #include "core/error.h"
@@ -174,7 +175,10 @@ int Plot(const std::vector<std::string>& args) {
     if (!profile_path.empty()) {
       throw UsageError("--profile is for the profile charts: 'scaleplan plot roofline' and 'plot collectives'");
     }
-    if (!fit_path.empty() || !law_name.empty()) {
+    if (!fit_path.empty() && IsSavedExpressionFit(InputPath(fit_path))) {
+      if (!law_name.empty()) throw UsageError("give --fit or --law, not both");
+      // Drawn from its loss on each run, computed below once the runs are read.
+    } else if (!fit_path.empty() || !law_name.empty()) {
       const PlanLaw law = ResolvePlanLaw(InputPath(fit_path), law_name);
       if (!law.saved.HasChinchillaForm()) {
         // The charts draw L(N, D) = E + A / N^alpha + B / D^beta; a Kaplan or IsoFLOP law is not of that form.
@@ -196,6 +200,7 @@ int Plot(const std::vector<std::string>& args) {
   // The runs, read here as every command reads them (the selection applied, the loader's warnings printed).
   std::vector<double> run_params, run_tokens, run_compute, run_loss;
   std::vector<int> run_lines;
+  std::vector<double> run_predicted_loss;  // an expression fit's loss on each run
   std::string runs_source;
   if (!profile_chart) {
     const RunsTable table = LoadRunsOrBundled(request.runs_path, request.columns);
@@ -206,6 +211,9 @@ int Plot(const std::vector<std::string>& args) {
       run_compute.push_back(run.compute_flops);
       run_loss.push_back(run.loss_nats);
       run_lines.push_back(run.line);
+    }
+    if (!fit_path.empty() && IsSavedExpressionFit(fit_path)) {
+      run_predicted_loss = PredictSavedExpressionFit(fit_path, table, request.runs_path, &request.law_label);
     }
   }
   const ScaleplanPlotRequest abi_request{request.kind.c_str(),
@@ -233,7 +241,8 @@ int Plot(const std::vector<std::string>& args) {
                                          run_compute.data(),
                                          run_loss.data(),
                                          run_lines.data(),
-                                         runs_source.c_str()};
+                                         runs_source.c_str(),
+                                         run_predicted_loss.empty() ? nullptr : run_predicted_loss.data()};
   char error[kErrorSize] = {0};
   switch (render(&abi_request, error, kErrorSize)) {
     case SCALEPLAN_PLOT_OK: return kExitOk;

@@ -568,7 +568,7 @@ QChart* BuildFrontierChart(const ChartInputs& inputs) {
 }
 
 QChart* BuildResidualsChart(const ChartInputs& inputs) {
-  if (!inputs.law) {
+  if (!inputs.law && inputs.predicted_loss.empty()) {
     QChart* chart = NewChart(QStringLiteral("Residuals (no fit yet)"));
     const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
     AddLogAxis(chart, Qt::AlignBottom, kAxisX, FloorDecade(c_lo), CeilDecade(c_hi),
@@ -576,9 +576,15 @@ QChart* BuildResidualsChart(const ChartInputs& inputs) {
     AddValueAxis(chart, Qt::AlignLeft, kAxisY, -0.05, 0.05, QStringLiteral("ln(L_fit / L)"), "%.3f");
     return chart;
   }
+  // The law's loss on a run: the Chinchilla law's, or an expression law's as computed for that run's line.
+  const auto predict = [&inputs](const TrainingRun& run) {
+    if (inputs.law) return inputs.law->Loss(run.num_params, run.num_tokens);
+    const auto it = inputs.predicted_loss.find(run.line);
+    return it != inputs.predicted_loss.end() ? it->second : std::nan("");
+  };
   RunsTable table;
   table.runs = inputs.runs;
-  const ResidualStats stats = ComputeResiduals(*inputs.law, table, inputs.huber_delta);
+  const ResidualStats stats = ComputeResiduals(table, predict, inputs.huber_delta);
   QChart* chart = NewChart(QStringLiteral("Log residuals ln(L_fit / L): RMSE %1, bias %2, %3 of %4 runs beyond δ")
                                .arg(stats.rmse, 0, 'f', 4)
                                .arg(stats.mean, 0, 'f', 5)
@@ -616,8 +622,7 @@ QChart* BuildResidualsChart(const ChartInputs& inputs) {
     auto* points = Scatter(BinName(bins[b]), BinColour(b, bins.size()), 8);
     points->setObjectName("runs");
     for (const TrainingRun* run : bins[b].runs) {
-      points->append(run->compute_flops,
-                     std::log(inputs.law->Loss(run->num_params, run->num_tokens)) - std::log(run->loss_nats));
+      points->append(run->compute_flops, std::log(predict(*run)) - std::log(run->loss_nats));
     }
     AddSeries(chart, points);
   }

@@ -21,6 +21,7 @@
 #define SCALEPLAN_GUI_CHARTS_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,7 @@ struct ChartInputs {
   std::vector<TrainingRun> runs;     // plottable runs (RunsModel::PlottableRuns)
   std::string source;                // data label for titles
   std::optional<ChinchillaLaw> law;  // the fitted law; without one only the runs are drawn
+  std::map<int, double> predicted_loss;  // without `law`: an expression law's loss per run line (residuals chart)
   double huber_delta = 1e-3;         // the fit's threshold, drawn on the residuals chart
   double budget_flops = 0;           // > 0: the plan's budget is marked
   std::optional<FrontierBand> band;  // drawn on the frontier chart when set and valid

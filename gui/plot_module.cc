@@ -34,7 +34,7 @@ void CopyError(const std::string& message, char* error, int error_size) {
 }  // namespace
 }  // namespace scaleplan::gui
 
-extern "C" int scaleplan_plot_render_v3(const ScaleplanPlotRequest* request, char* error, int error_size) {
+extern "C" int scaleplan_plot_render_v4(const ScaleplanPlotRequest* request, char* error, int error_size) {
   using namespace scaleplan::gui;
   if (error != nullptr && error_size > 0) error[0] = '\0';
   if (request == nullptr) {
@@ -76,6 +76,7 @@ extern "C" int scaleplan_plot_render_v3(const ScaleplanPlotRequest* request, cha
         run.loss_nats = request->run_loss[i];
         run.line = request->run_lines[i];
         table.runs.push_back(run);
+        if (request->run_predicted_loss != nullptr) plot.predicted_loss[run.line] = request->run_predicted_loss[i];
       }
       plot.runs = std::move(table);
     }

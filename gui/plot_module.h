@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define SCALEPLAN_PLOT_MODULE_FILE_NAME "libscaleplan_plot.so"
-#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v3"
+#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v4"
 
 /* The fields of gui::PlotRequest. Strings are NUL-terminated; NULL is read as "". */
 typedef struct ScaleplanPlotRequest {
@@ -48,6 +48,8 @@ typedef struct ScaleplanPlotRequest {
   const double* run_loss;
   const int* run_lines;        /* file lines, for messages */
   const char* runs_source;     /* the file (or label) the runs came from */
+  /* An expression law's loss on each of the runs above (fit --law-expr; the residuals chart), or NULL. */
+  const double* run_predicted_loss;
 } ScaleplanPlotRequest;
 
 /* The status codes, equal to gui::PlotStatus and to the command line's exit codes. */
@@ -63,7 +65,7 @@ enum {
 /* Renders the chart to request->out_path (see gui::RenderPlotToFile). Returns a status code; when it is not
  * SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity `error_size` bytes, truncated to
  * fit). Never throws. */
-SCALEPLAN_PLOT_API int scaleplan_plot_render_v3(const ScaleplanPlotRequest* request, char* error, int error_size);
+SCALEPLAN_PLOT_API int scaleplan_plot_render_v4(const ScaleplanPlotRequest* request, char* error, int error_size);
 
 /* The entry point's type, for the loader's dlsym. */
 typedef int (*ScaleplanPlotRenderFunction)(const ScaleplanPlotRequest*, char*, int);

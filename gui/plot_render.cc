@@ -112,7 +112,16 @@ int Render(const PlotRequest& request, std::string* error) {
   model.SetTable(table);
   const MultiStartOptions options;
   ChartInputs inputs;
-  if (request.law) {
+  if (!request.predicted_loss.empty()) {
+    // An expression law has no L(N, D) of Chinchilla's form to draw curves from: its residuals only.
+    if (*kind != ChartKind::RESIDUALS) {
+      *error = "an expression law is drawn on the residuals chart ('scaleplan plot residuals ... --fit FIT.json')";
+      return kPlotUsage;
+    }
+    inputs = MakeChartInputs(model, std::nullopt, options.huber_delta);
+    inputs.predicted_loss = request.predicted_loss;
+    inputs.law_label = request.law_label;
+  } else if (request.law) {
     std::string why;
     if (!request.law->Check(&why)) {
       *error = "the law cannot be drawn: " + why;

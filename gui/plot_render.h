@@ -7,6 +7,7 @@
 #ifndef SCALEPLAN_GUI_PLOT_RENDER_H_
 #define SCALEPLAN_GUI_PLOT_RENDER_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ struct PlotRequest {
   double budget_flops = 0;  // > 0: mark this budget's compute-optimal point
   // The law to draw (a saved fit or a published law, as `plan --fit/--law` resolve them); nullopt = fit the runs.
   std::optional<ChinchillaLaw> law;
+  // An expression law (fit --law-expr): its loss on each run, by the run's file line; drawn on the residuals chart.
+  std::map<int, double> predicted_loss;
   std::string law_label;    // where `law` comes from, e.g. "hoffmann: Hoffmann et al. 2022, ..."
   // roofline: a hardware profile's JSON (core/hardware_profile.h) and the file it came from, for messages.
   std::string profile_json;

@@ -234,5 +234,24 @@ TEST(ExpressionCli, CheckAnExpressionGolden) {
   }
 }
 
+TEST(ExpressionCli, PlotDrawsTheResidualsOfASavedFit) {
+  const std::string fit_path = testing::WriteTempFile("expression_plot_fit.json", "");
+  ASSERT_EQ(RunScaleplan(std::string("fit ") + kNaturalArgs + " --out '" + fit_path + "' >/dev/null").exit_code, 0);
+  const std::string svg = testing::WriteTempFile("expression_residuals.svg", "");
+  const Result result = RunScaleplan("plot residuals --fit '" + fit_path + "' --out '" + svg + "'");
+  if (result.exit_code == 2 && result.err.find("Qt") != std::string::npos) GTEST_SKIP() << "built without the GUI";
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  // The chart's title gives the residuals of the law it drew: the built-in fit's RMSE on the same runs.
+  const Result builtin = RunScaleplan("fit --format json 2>/dev/null");
+  const double rmse = nlohmann::json::parse(builtin.out)["residuals"]["rmse"].get<double>();
+  char title[64];
+  std::snprintf(title, sizeof title, "RMSE %.4f", rmse);
+  EXPECT_NE(testing::ReadWholeFile(svg).find(title), std::string::npos) << title;
+  // The other charts need a law of Chinchilla's form.
+  const Result fit_chart = RunScaleplan("plot fit --fit '" + fit_path + "' --out '" + svg + "'");
+  EXPECT_EQ(fit_chart.exit_code, 2);
+  EXPECT_NE(fit_chart.err.find("an expression law is drawn on the residuals chart"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace scaleplan
