@@ -86,8 +86,10 @@ std::string CommandThatPlansWith(const std::string& law_name) {
     return "none yet for a fitted " + law_name +
            " law ('scaleplan plan --law krajewski2024 --compute C' plans with the published MoE law)";
   }
-  if (law_name == "expression")
-    return "none: an expression law has no closed-form allocation; use 'validate' or 'plot'";
+  if (law_name == "expression") {
+    return "none: an expression law has no closed-form allocation ('validate --fit FIT.json', 'check' and 'plot "
+           "residuals --fit FIT.json' take it)";
+  }
   return "none";
 }
 
