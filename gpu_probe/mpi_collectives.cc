@@ -425,7 +425,11 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
   int rank = 0, ranks = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  if (ranks < 2) {
+  // The smoke-test hook SCALEPLAN_COLLECTIVES_ONE_RANK=1 lets a one-rank job run every step (on one GPU: NCCL refuses
+  // two ranks on one device) so that scripts/gpu_check.sh exercises the whole NCCL path; nothing is fitted then.
+  const char* one_rank_hook = std::getenv("SCALEPLAN_COLLECTIVES_ONE_RANK");
+  const bool one_rank = ranks == 1 && one_rank_hook != nullptr && std::string(one_rank_hook) == "1";
+  if (ranks < 2 && !one_rank) {
     throw NothingToMeasureError("the job has a single rank: nothing to measure; start at least 2 (mpirun -np 2 ...)");
   }
 
@@ -475,7 +479,7 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
       result.notes.push_back(nccl.note);
     }
     Watchdog watchdog(rank);
-    if (local_ranks >= 2) {
+    if (local_ranks >= 2 || one_rank) {
       std::vector<CollectiveMeasurement> intra =
           MeasureScope(node, "intra_node", options, nccl.module.get(), nccl.device, &watchdog);
       measured.insert(measured.end(), intra.begin(), intra.end());
@@ -495,8 +499,13 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
   MPI_Comm_free(&across);
   MPI_Comm_free(&node);
 
-  if (root_local_ranks < 2) result.notes.push_back("one rank per node: nothing measured within a node");
   result.interconnect.collectives = measured;
+  if (one_rank) {
+    result.notes.push_back("one rank (SCALEPLAN_COLLECTIVES_ONE_RANK): a smoke test; bus bandwidth is 0 and nothing "
+                           "is fitted at one rank");
+    return result;
+  }
+  if (root_local_ranks < 2) result.notes.push_back("one rank per node: nothing measured within a node");
   for (const char* scope : {"intra_node", "inter_node"}) {
     std::vector<CollectiveMeasurement> in_scope;
     for (const CollectiveMeasurement& m : measured) {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The GPU checks, in one prepared run on a machine with one NVIDIA GPU (none exists on the development and CI
-# machines): configure and build with CUDA, run the GPU tests, 'probe --backend cuda --quick', and a one-rank NCCL
-# smoke test (communicator set-up and a one-rank all-reduce checked for its result: NCCL refuses two ranks on one
-# GPU), then print a summary. Sized for 8 minutes on one H100; each step gets what is left of that budget.
+# machines): configure and build with CUDA, run the GPU tests, 'probe --backend cuda --quick', and the one-rank NCCL
+# smoke tests (NCCL refuses two ranks on one GPU): NCCL itself (a one-rank all-reduce checked for its result), the
+# probe's NCCL module (every collective checked on its pattern, then timed: gpu_probe_nccl_backend_test), and the
+# whole 'probe --collectives --backend cuda' path under 'mpirun -np 1' (the SCALEPLAN_COLLECTIVES_ONE_RANK hook), then
+# print a summary. Sized for 8 minutes on one H100; each step gets what is left of that budget.
 #   scripts/gpu_check.sh            build folder build-gpu/ (SCALEPLAN_GPU_BUILD_DIR), architecture 90
 #                                   (SCALEPLAN_CUDA_ARCHITECTURES, e.g. "80" for an A100)
 # Exit status 0 when every step passed; the logs are in <build>/gpu_check/. Record the figures, with the device
@@ -46,12 +48,12 @@ step configure cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCAL
   -DCMAKE_CUDA_ARCHITECTURES="$architectures" -DCMAKE_CUDA_COMPILER="$cuda_home/bin/nvcc" &&
   step build cmake --build "$build" --parallel "$(nproc)" --target scaleplan gpu_probe_cuda_backend_test \
     gpu_probe_probe_test gpu_probe_cpu_kernels_test gpu_probe_timing_test gpu_probe_kernel_cost_test \
-    gpu_probe_collectives_test &&
+    gpu_probe_collectives_test gpu_probe_collective_pattern_test gpu_probe_nccl_backend_test &&
   step gpu_tests ctest --test-dir "$build" --output-on-failure --label-regex '^gpu_probe$' &&
   step probe_cuda_quick "$build/cli/scaleplan" probe --backend cuda --quick --out "$logs/cuda_profile.json"
 
-# One-rank NCCL: the library from the CUDA installation, loaded by this small program only (scaleplan itself does
-# not link NCCL).
+# One-rank NCCL, first the library alone, from the CUDA installation, in this small program (scaleplan itself does
+# not link NCCL): a failure here is NCCL's or the machine's, not the probe's.
 cat >"$logs/nccl_smoke.cu" <<'CU'
 #include <cstdio>
 #include <vector>
@@ -105,6 +107,21 @@ step nccl_build "$cuda_home/bin/nvcc" -O2 -arch="sm_${architectures%% *}" -o "$l
   -I"$cuda_home/include" -L"$cuda_home/lib64" -lnccl -Xlinker -rpath -Xlinker "$cuda_home/lib64" &&
   step nccl_one_rank "$logs/nccl_smoke"
 
+# The probe's NCCL module on one rank: these tests skip without a device, so a skip is a failure here.
+step nccl_module bash -c 'out=$("$1" --gtest_filter="NcclOneRankTest.*" 2>&1); status=$?; printf "%s\n" "$out"
+  ((status == 0)) && ! grep -q "^\[  SKIPPED" <<<"$out"' nccl_module "$build/tests/gpu_probe/gpu_probe_nccl_backend_test"
+
+# The whole MPI + NCCL path of probe --collectives on one rank: device choice, unique id broadcast, check, samples
+# reduced over MPI, profile with backend "nccl". Needs mpirun (openmpi-bin) and a build with MPI.
+if command -v mpirun >/dev/null 2>&1; then
+  step nccl_probe env SCALEPLAN_COLLECTIVES_ONE_RANK=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun -np 1 "$build/cli/scaleplan" probe --collectives \
+    --backend cuda --quick --out "$logs/nccl_profile.json"
+else
+  summary+=("SKIP  nccl_probe (mpirun not found: apt-get install openmpi-bin libopenmpi-dev)")
+  failed=1
+fi
+
 echo
 echo "scaleplan GPU check on: $device ($((SECONDS)) s of ${budget_seconds} s)"
 for line in "${summary[@]}"; do echo "  $line"; done
@@ -113,4 +130,9 @@ if [[ -f "$logs/cuda_profile.json" ]]; then
   grep -E '"(device|peak_flops|bandwidth_bytes_per_s)"' "$logs/cuda_profile.json" | sed 's/^ */    /'
 fi
 [[ -f "$logs/nccl_one_rank.log" ]] && sed 's/^/    /' "$logs/nccl_one_rank.log"
+[[ -f "$logs/nccl_module.log" ]] && grep -E '^nccl' "$logs/nccl_module.log" | sed 's/^/    /'
+if [[ -f "$logs/nccl_probe.log" ]]; then
+  echo "  probe --collectives --backend cuda, one rank ($logs/nccl_probe.log):"
+  grep -E '^(scaleplan probe: note|interconnect|collective |all_|reduce_|send_)' "$logs/nccl_probe.log" | sed 's/^/    /'
+fi
 exit "$failed"

@@ -125,6 +125,20 @@ TEST_F(CollectivesCliTest, ARankThatStopsEndsTheJobAtTheTimeout) {
   EXPECT_FALSE(FileExists(out));
 }
 
+// The smoke-test hook scripts/gpu_check.sh uses on one GPU: one rank runs every collective (its check included) and
+// reports them, with busbw 0 (the factors vanish at n = 1) and no fit; without the hook one rank is refused (above).
+TEST_F(CollectivesCliTest, TheOneRankHookMeasuresWithoutAFit) {
+  const CommandResult r =
+      RunRanks(1, "probe --collectives --quick --backend cpu --format json", "SCALEPLAN_COLLECTIVES_ONE_RANK=1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json ic = nlohmann::json::parse(r.out).at("interconnect");
+  EXPECT_EQ(ic.at("ranks"), 1);
+  EXPECT_EQ(ic.at("collectives").size(), 20u);  // 5 collectives x 4 sizes
+  for (const nlohmann::json& c : ic.at("collectives")) EXPECT_EQ(c.at("busbw_bytes_per_s").get<double>(), 0.0);
+  EXPECT_TRUE(ic.at("models").empty());
+  EXPECT_NE(r.err.find("one rank (SCALEPLAN_COLLECTIVES_ONE_RANK): a smoke test"), std::string::npos) << r.err;
+}
+
 // No GPU on this machine: --backend cuda refuses on every rank with the reason, said once, and writes nothing;
 // --backend auto says why NCCL is not used and measures with MPI. (On a GPU node the NCCL path runs instead:
 // scripts/gpu_check.sh.)
