@@ -894,8 +894,8 @@ nlohmann::ordered_json DictionaryPlanToJson(const DictionaryPlan& plan, const Di
   out["reachable"] = plan.reachable;
   out["status"] = plan.status;
   out["d_model"] = std::llround(request.d_model);
-  const bool hours = plan.goal == DictionaryGoal::DEVICE_HOURS ||
-                     (plan.goal == DictionaryGoal::LATENTS && request.device_hours > 0.0);
+  const bool hours =
+      plan.goal == DictionaryGoal::DEVICE_HOURS || (plan.goal == DictionaryGoal::LATENTS && request.device_hours > 0.0);
   out["budget"] = plan.budget;
   out["budget_unit"] = hours ? "device_hours" : "flops";
   out["budget_includes_harvest"] = plan.budget_includes_harvest;
@@ -904,8 +904,9 @@ nlohmann::ordered_json DictionaryPlanToJson(const DictionaryPlan& plan, const Di
     const bool subject_known = request.subject.Known();
     nlohmann::ordered_json sparse = CostsToJson(plan.sparse, subject_known);
     for (auto& [key, value] : sparse.items()) out[key] = value;
-    out["loss_interval"] = plan.loss_interval ? nlohmann::ordered_json{plan.loss_interval->first, plan.loss_interval->second}
-                                              : nlohmann::ordered_json(nullptr);
+    out["loss_interval"] = plan.loss_interval
+                               ? nlohmann::ordered_json{plan.loss_interval->first, plan.loss_interval->second}
+                               : nlohmann::ordered_json(nullptr);
     out["converged"] = plan.converged;
     out["convergence_tokens"] = plan.convergence_tokens;
     out["k_choice"] = plan.k_choice;

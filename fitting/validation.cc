@@ -255,15 +255,17 @@ nlohmann::ordered_json ValidationHead(const RunsTable& table, const std::string&
   nlohmann::ordered_json json;
   json["law"] = law_name;
   json["mode"] = mode;
-  json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", FormatRunsHash(table)},
+  json["data"] = {{"source", table.source},
+                  {"num_runs", table.runs.size()},
+                  {"hash", FormatRunsHash(table)},
                   {"notes", table.notes}};
   return json;
 }
 
 }  // namespace
 
-nlohmann::ordered_json HoldOutToJson(const RunsTable& table, const std::string& law_name, double compute_threshold_flops,
-                                     const ValidationFold& fold) {
+nlohmann::ordered_json HoldOutToJson(const RunsTable& table, const std::string& law_name,
+                                     double compute_threshold_flops, const ValidationFold& fold) {
   nlohmann::ordered_json json = ValidationHead(table, law_name, "holdout");
   json["holdout_above_flops"] = compute_threshold_flops;
   json["folds"] = nlohmann::ordered_json::array({FoldToJson(fold)});
@@ -271,7 +273,8 @@ nlohmann::ordered_json HoldOutToJson(const RunsTable& table, const std::string& 
 }
 
 nlohmann::ordered_json LeaveOneBudgetOutToJson(const RunsTable& table, const std::string& law_name,
-                                               const ValidationOptions& options, const LeaveOneBudgetOutResult& result) {
+                                               const ValidationOptions& options,
+                                               const LeaveOneBudgetOutResult& result) {
   nlohmann::ordered_json json = ValidationHead(table, law_name, "leave_one_budget_out");
   json["budget_tolerance"] = options.budget_tolerance;
   json["min_budget_runs"] = options.min_budget_runs;

@@ -113,8 +113,8 @@ LeaveOneBudgetOutResult LeaveOneBudgetOut(const RunsTable& table, const LawFitte
 // hash, notes), then for a hold-out holdout_above_flops, for leave-one-budget-out budget_tolerance, min_budget_runs,
 // num_groups and num_runs_never_heldout; the folds (label, budget_flops when a budget, usable, status and the
 // statistics under ExtrapolationStats' names), and for leave-one-budget-out the pooled statistics.
-nlohmann::ordered_json HoldOutToJson(const RunsTable& table, const std::string& law_name, double compute_threshold_flops,
-                                     const ValidationFold& fold);
+nlohmann::ordered_json HoldOutToJson(const RunsTable& table, const std::string& law_name,
+                                     double compute_threshold_flops, const ValidationFold& fold);
 nlohmann::ordered_json LeaveOneBudgetOutToJson(const RunsTable& table, const std::string& law_name,
                                                const ValidationOptions& options, const LeaveOneBudgetOutResult& result);
 

@@ -131,7 +131,8 @@ def _columns_of(runs: Any) -> Tuple[List[str], List[_np.ndarray], str]:
         names = [str(name) for name in runs]
         arrays = [_np.asarray(values) for values in runs.values()]
         return names, arrays, "<dict>"
-    raise UsageError(f"runs must be a pandas DataFrame, a dict of arrays, a CSV path or None, not {type(runs).__name__}")
+    raise UsageError("runs must be a pandas DataFrame, a dict of arrays, a CSV path or None, not "
+                     f"{type(runs).__name__}")
 
 
 def bundled_runs():

@@ -1,4 +1,4 @@
-"""Type stubs of the scaleplan package (the functions' documentation is in scaleplan/__init__.py: help(scaleplan.fit))."""
+"""Type stubs of the scaleplan package (the documentation is in scaleplan/__init__.py: help(scaleplan.fit))."""
 
 import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
