@@ -56,15 +56,6 @@ std::optional<double> ReadQuantity(const QLineEdit* field, const char* what, boo
   return value;
 }
 
-// A count as people write it ("15.6T", "4M") when that reads back as the same number, else all its digits.
-QString QuantityText(double value) {
-  for (int digits = 3; digits <= 6; ++digits) {
-    const std::string text = FormatQuantity(value, digits);
-    if (TryParseQuantity(text) == value) return ToQString(text);
-  }
-  return ExactNumber(value);
-}
-
 QChartView* BreakdownView(const char* name) {
   auto* view = new QChartView;
   view->setObjectName(name);

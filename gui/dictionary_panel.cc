@@ -49,6 +49,8 @@ std::optional<double> ReadQuantity(const QLineEdit* field, const char* name, dou
 
 // A number as a field shows it: exact (it reads back as the same double), empty for 0.
 QString ShownNumber(double value) { return value > 0 ? QString::number(value, 'g', 17) : QString(); }
+// A count or budget as people write it ("70B", "1e+20"), reading back as the same number; empty for 0.
+QString ShownQuantity(double value) { return value > 0 ? QuantityText(value) : QString(); }
 
 }  // namespace
 
@@ -225,10 +227,10 @@ void DictionaryPanel::SetSettings(const DictionarySettings& settings) {
         block_count(count_), block_kernels(kernels_);
     d_model_->setText(ShownNumber(request.d_model));
     goal_->setCurrentIndex(goal_->findData(QString(DictionaryGoalName(request.goal))));
-    value_->setText(ShownNumber(DictionaryGoalValue(request)));
+    value_->setText(ShownQuantity(DictionaryGoalValue(request)));
     k_->setText(ShownNumber(request.k));
     k_range_->setText(QStringLiteral("%1:%2").arg(request.k_min, 0, 'g', 17).arg(request.k_max, 0, 'g', 17));
-    subject_->setText(ShownNumber(request.subject.num_params));
+    subject_->setText(ShownQuantity(request.subject.num_params));
     include_harvest_->setChecked(request.budget_includes_harvest);
     const int index = accelerator_->findText(ToQString(settings.accelerator), Qt::MatchFixedString);
     if (index >= 0) accelerator_->setCurrentIndex(index);
@@ -255,7 +257,7 @@ void DictionaryPanel::OnGoalChanged(int index) {
   goal_index_ = index;
   if (index >= 0 && index < static_cast<int>(std::size(goal_values_))) {
     const QString& last = goal_values_[static_cast<size_t>(index)];
-    value_->setText(!last.isEmpty() ? last : ShownNumber(DefaultDictionaryGoalValue(kGoalChoices[index].goal)));
+    value_->setText(!last.isEmpty() ? last : ShownQuantity(DefaultDictionaryGoalValue(kGoalChoices[index].goal)));
   }
   SyncGoalPlaceholder();
   Recompute();

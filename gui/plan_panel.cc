@@ -269,8 +269,8 @@ void PlanPanel::SetSettings(const PlanSettings& settings) {
     mfu_->setValue(100.0 * settings.training.mfu);
     price_->setValue(settings.training.price_usd_per_hour);
     recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(settings.recompute)));
-    inference_tokens_->setText(settings.inference_tokens > 0 ? ExactNumber(settings.inference_tokens) : QString());
-    unique_tokens_->setText(settings.unique_tokens > 0 ? ExactNumber(settings.unique_tokens) : QString());
+    inference_tokens_->setText(settings.inference_tokens > 0 ? QuantityText(settings.inference_tokens) : QString());
+    unique_tokens_->setText(settings.unique_tokens > 0 ? QuantityText(settings.unique_tokens) : QString());
   }
   OnSettingsChanged();
 }

@@ -216,7 +216,15 @@ std::string FormatShape(const ModelMemory& memory, double num_params) {
 std::string FormatDuration(double days) {
   if (!std::isfinite(days) || days <= 0) return "-";
   if (days < 1.0) return Printf("%.3g hours", days * kHoursPerDay);
-  if (days >= 365.25) return Printf("%.3g years", days / 365.25);
+  if (days >= 365.25) {
+    const double years = days / 365.25;
+    if (years < 999.5) return Printf("%.3g years", years);  // 999.5 would print as "1e+03"
+    // Three significant digits in whole years with thousands separators: "7,930 years", not "7.93e+03 years".
+    const double scale = std::pow(10.0, std::floor(std::log10(years)) - 2.0);
+    std::string digits = Printf("%.0f", std::round(years / scale) * scale);
+    for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) digits.insert(static_cast<size_t>(at), ",");
+    return digits + " years";
+  }
   return Printf("%.3g days", days);
 }
 

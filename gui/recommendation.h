@@ -106,7 +106,7 @@ std::optional<double> ParseBudget(std::string_view text, const Accelerator& acce
 
 // Display helpers, shared by the panel and the exports.
 std::string FormatShape(const ModelMemory& memory, double num_params);  // "80 layers x 8192 wide, 64 heads, ..."
-std::string FormatDuration(double days);                    // "12.3 days", "5.2 hours", "3.4 years"
+std::string FormatDuration(double days);  // "12.3 days", "5.2 hours", "3.4 years", "7,930 years"
 // "fits: 71.5 GB of 72 GB per device on 21 x H100-SXM (full recomputation)", or "does not fit: ..." with the reasons
 std::string MemoryVerdict(const TrainingHardware& hardware);
 

@@ -5,6 +5,7 @@
 #include <QSpinBox>
 
 #include "core/bundled_data.h"
+#include "core/units.h"
 
 namespace scaleplan::gui {
 namespace {
@@ -77,6 +78,14 @@ QSpinBox* DeviceCountSpinBox(const char* object_name, const QString& tooltip) {
   box->setSpecialValueText(QObject::tr("auto"));
   box->setToolTip(tooltip);
   return box;
+}
+
+QString QuantityText(double value) {
+  for (int digits = 3; digits <= 6; ++digits) {
+    const std::string text = FormatQuantity(value, digits);
+    if (TryParseQuantity(text) == value) return ToQString(text);
+  }
+  return ExactNumber(value);
 }
 
 }  // namespace scaleplan::gui

@@ -19,6 +19,10 @@ inline QString ToQString(const std::string& text) { return QString::fromStdStrin
 // All 17 significant digits: the text reads back as the same double (what a session or a field must keep).
 inline QString ExactNumber(double value) { return QString::number(value, 'g', 17); }
 
+// A count as people write it ("8B", "15.6T", "4M", "1e+20") when that reads back as the same number, else all its
+// digits (ExactNumber): what a field restored from a session shows.
+QString QuantityText(double value);
+
 // What a label's colour says: nothing (plain), provenance or notes (secondary, grey), a warning (amber), good news
 // (green), an error or a verdict against (red).
 enum class Tone { PLAIN, SECONDARY, WARNING, GOOD, BAD };

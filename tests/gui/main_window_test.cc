@@ -45,6 +45,7 @@
 #include "gui/plan_panel.h"
 #include "gui/runs_model.h"
 #include "gui/runs_panel.h"
+#include "gui/widgets.h"
 #include "tests/gui/gui_testing.h"
 #include "tests/testing.h"
 
@@ -871,7 +872,7 @@ TEST_F(MainWindowTest, DictionaryGoalSwitchResetsTheValue) {
   auto* value = Find<QLineEdit>("dict_value");
   ASSERT_EQ(value->text(), QStringLiteral("1e+20"));
   goal->setCurrentIndex(goal->findData(QStringLiteral("target_loss")));
-  EXPECT_EQ(value->text(), QStringLiteral("0.14999999999999999"));  // 0.15, exact
+  EXPECT_EQ(value->text(), QStringLiteral("0.15"));
   const auto& shown = window_->dictionary_panel()->recommendation();
   ASSERT_TRUE(shown.has_value());
   EXPECT_EQ(shown->request.goal, DictionaryGoal::TARGET_LOSS);
@@ -880,7 +881,7 @@ TEST_F(MainWindowTest, DictionaryGoalSwitchResetsTheValue) {
 
   TypeInto("dict_value", QStringLiteral("0.2"));
   goal->setCurrentIndex(goal->findData(QStringLiteral("device_hours")));
-  EXPECT_EQ(value->text(), QStringLiteral("1000"));
+  EXPECT_EQ(value->text(), QStringLiteral("1K"));
   EXPECT_EQ(window_->dictionary_panel()->recommendation()->request.device_hours, 1000.0);
   goal->setCurrentIndex(goal->findData(QStringLiteral("latents")));
   EXPECT_EQ(window_->dictionary_panel()->recommendation()->request.num_latents, 1e6);
@@ -907,6 +908,30 @@ TEST_F(MainWindowTest, ImportErrorsNameTheDialogsFieldsNotFlags) {
   // The command line still names its flag.
   const testing::CommandResult cli = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " fit '" + path + "'");
   EXPECT_NE(cli.err.find("--loss-col"), std::string::npos) << cli.err;
+}
+
+// A restored session shows counts as they were typed ("8B", "70B", "500B"), not 8000000000; the numbers are exact.
+TEST_F(MainWindowTest, SessionRestoresCountsAsPeopleWriteThem) {
+  TypeInto("inference_tokens", QStringLiteral("8B"));
+  TypeInto("unique_tokens", QStringLiteral("500B"));
+  RaiseDock("dictionary_dock");
+  TypeInto("dict_subject", QStringLiteral("70B"));
+  const std::string path = testing::WriteTempFile("counts_session.json", "");
+  QString error;
+  ASSERT_TRUE(window_->SaveSession(Q(path), &error)) << error.toStdString();
+
+  MainWindow restored;
+  restored.show();
+  WaitForFit(&restored);
+  ASSERT_TRUE(restored.LoadSession(Q(path), &error)) << error.toStdString();
+  EXPECT_EQ(restored.findChild<QLineEdit*>("inference_tokens")->text(), QStringLiteral("8B"));
+  EXPECT_EQ(restored.findChild<QLineEdit*>("unique_tokens")->text(), QStringLiteral("500B"));
+  EXPECT_EQ(restored.findChild<QLineEdit*>("dict_subject")->text(), QStringLiteral("70B"));
+  EXPECT_EQ(restored.plan_panel()->Settings().inference_tokens, 8e9);
+  EXPECT_EQ(restored.dictionary_panel()->Settings().request.subject.num_params, 70e9);
+  // A count that no suffix writes exactly keeps all its digits.
+  EXPECT_EQ(gui::QuantityText(8000000001.0), QStringLiteral("8000000001"));
+  EXPECT_EQ(gui::QuantityText(1.5e13), QStringLiteral("15T"));
 }
 
 }  // namespace

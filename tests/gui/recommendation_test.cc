@@ -505,5 +505,17 @@ TEST(Recommend, HyperparamsAreScaleplanPlans) {
   EXPECT_EQ(gui["hyperparams_source"].get<std::string>(), cli["hyperparams_source"].get<std::string>());
 }
 
+// Durations read as words and plain numbers, never in exponent notation ("7.93e+03 years").
+TEST(FormatDuration, ReadsWithoutExponents) {
+  EXPECT_EQ(FormatDuration(0.5), "12 hours");
+  EXPECT_EQ(FormatDuration(12.34), "12.3 days");
+  EXPECT_EQ(FormatDuration(3.4 * 365.25), "3.4 years");
+  EXPECT_EQ(FormatDuration(999.4 * 365.25), "999 years");
+  EXPECT_EQ(FormatDuration(999.6 * 365.25), "1,000 years");
+  EXPECT_EQ(FormatDuration(7931.7 * 365.25), "7,930 years");
+  EXPECT_EQ(FormatDuration(1.23456e6 * 365.25), "1,230,000 years");
+  EXPECT_EQ(FormatDuration(0.0), "-");
+}
+
 }  // namespace
 }  // namespace scaleplan::gui
