@@ -45,18 +45,13 @@ def _as_list(value: Union[None, str, Iterable[str]]) -> List[str]:
     return [str(v) for v in value]
 
 
-def _column_names(names: Sequence[str], n: Optional[str], d: Optional[str], c: Optional[str],
-                  loss: Optional[str]) -> Tuple[str, str, str, str]:
-    """The columns to read: a name given explicitly, or (for the defaults N, D, loss, when the table has no such
-    column, and for None) detection from the command line's aliases ("" to the reader)."""
-    present = {name.lower() for name in names}
+def _column_names(n: Optional[str], d: Optional[str], c: Optional[str], loss: Optional[str]) -> Tuple[str, ...]:
+    """The columns to read: a name given explicitly, or "" (detection from the command line's aliases, which include
+    the default names N, D and loss) for the defaults and None, so that the defaults read a table exactly as the
+    command line does without --n-col, --d-col, --c-col and --loss-col."""
 
     def pick(value: Optional[str], default: Optional[str]) -> str:
-        if value is None:
-            return ""
-        if value == default and value.lower() not in present:
-            return ""  # the default name is absent: detect the column as the command line does
-        return value
+        return "" if value is None or value == default else value
 
     return pick(n, "N"), pick(d, "D"), pick(c, None), pick(loss, "loss")
 
@@ -71,8 +66,9 @@ def load_runs(runs: Any = None, *, n: Optional[str] = "N", d: Optional[str] = "D
       reader as `scaleplan fit RUNS.csv`), a Runs object (returned as is), or None for the bundled Chinchilla runs
       (Besiroglu et al. 2024's 240).
     n, d, c, loss: the columns holding N (parameters), D (tokens), C (training FLOPs) and the final loss (nats per
-      token); the command line's --n-col, --d-col, --c-col, --loss-col. A default name the table lacks, or None,
-      detects the column from the aliases README.md lists (N, params, Model Size, ...). With C and no D, D = C/(6N).
+      token); the command line's --n-col, --d-col, --c-col, --loss-col (a header name, or "#3" for the third
+      column). The defaults (and None) detect each column from the aliases README.md lists (N, params, Model Size,
+      ...), as the command line does without those options. With C and no D, D = C / (6 N).
     filter: "COLUMN OP VALUE" expressions (=, !=, <, <=, >, >=), all of which must hold (--filter).
     group_by: a column or list of columns; one fit per group (--group-by).
     exclude_lines: "12,40-45": rows on these lines are left out (--exclude-lines). A DataFrame's row i is line i + 2,
@@ -90,36 +86,15 @@ def load_runs(runs: Any = None, *, n: Optional[str] = "N", d: Optional[str] = "D
             raise UsageError("skip_bad_rows applies to your runs, not the bundled ones")
         table = _core.bundled_runs(filters, groups, lines)
     elif isinstance(runs, (str, _os.PathLike)):
-        path = _os.fspath(runs)
-        header = _peek_header(path)
-        cols = _column_names(header, n, d, c, loss)
-        table = _core.runs_from_csv(path, *cols, filters, groups, lines, skip_bad_rows)
+        table = _core.runs_from_csv(_os.fspath(runs), *_column_names(n, d, c, loss), filters, groups, lines,
+                                    skip_bad_rows)
     else:
         names, arrays, default_source = _columns_of(runs)
-        cols = _column_names(names, n, d, c, loss)
-        table = _core.runs_from_columns(source or default_source, names, arrays, *cols, filters, groups, lines,
-                                        skip_bad_rows)
+        table = _core.runs_from_columns(source or default_source, names, arrays, *_column_names(n, d, c, loss),
+                                        filters, groups, lines, skip_bad_rows)
     for warning in table.warnings:
         _warnings.warn(f"{table.source}: {warning}", stacklevel=3)
     return table
-
-
-def _peek_header(path: str) -> List[str]:
-    """The header names of a CSV file, for choosing between an explicit column and detection; [] when unreadable
-    (the reader then reports the problem itself)."""
-    import csv
-    try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
-            for row in csv.reader(f):
-                if row and not row[0].lstrip().startswith("#") and any(cell.strip() for cell in row):
-                    if len(row) == 1:  # tab- or semicolon-separated
-                        for sep in ("\t", ";"):
-                            if sep in row[0]:
-                                return [cell.strip() for cell in row[0].split(sep)]
-                    return [cell.strip() for cell in row]
-    except OSError:
-        pass
-    return []
 
 
 def _columns_of(runs: Any) -> Tuple[List[str], List[_np.ndarray], str]:

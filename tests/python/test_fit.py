@@ -162,3 +162,15 @@ def test_save_is_read_by_cli_plan_and_cli_out_is_read_by_load_fit(all_runs, tmp_
     assert loaded.to_dict() == fit.to_dict()
     assert loaded.law.alpha == fit.alpha
     np.testing.assert_array_equal(loaded.predict([1e9, 1e10], [1e11, 1e12]), fit.predict([1e9, 1e10], [1e11, 1e12]))
+
+
+def test_named_columns_are_the_cli_column_options(all_runs, tmp_path, cli_json):
+    runs = all_runs.rename(columns={"Model Size": "params_total", "Training FLOP": "flops_total", "loss": "val"})
+    path = tmp_path / "renamed.csv"
+    runs.to_csv(path, index=False)
+    expected = cli_json("fit", path, "--n-col", "params_total", "--c-col", "flops_total", "--loss-col", "val",
+                        "--format", "json")
+    got = scaleplan.fit(runs, n="params_total", c="flops_total", loss="val").to_dict()
+    assert got["objective"] == expected["objective"] and got["data"]["hash"] == expected["data"]["hash"]
+    with pytest.raises(scaleplan.InputError, match="missing column for N"):
+        scaleplan.fit(runs)  # no alias of N among the headers
