@@ -57,6 +57,7 @@ int main() {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   scaleplan::probe::CollectiveProbeOptions options;
+  options.backend = scaleplan::probe::CollectiveBackend::MPI;  // the plain loop below is MPI's, also on a GPU node
   options.sizes = {16 << 20, 64 << 20};
   options.repeats = kRepeats;
   const double factor = scaleplan::BusBandwidthFactor(scaleplan::Collective::ALL_REDUCE, ranks);
