@@ -501,8 +501,9 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
 
   result.interconnect.collectives = measured;
   if (one_rank) {
-    result.notes.push_back("one rank (SCALEPLAN_COLLECTIVES_ONE_RANK): a smoke test; bus bandwidth is 0 and nothing "
-                           "is fitted at one rank");
+    result.notes.push_back(
+        "one rank (SCALEPLAN_COLLECTIVES_ONE_RANK): a smoke test; bus bandwidth is 0 and nothing "
+        "is fitted at one rank");
     return result;
   }
   if (root_local_ranks < 2) result.notes.push_back("one rank per node: nothing measured within a node");
