@@ -127,7 +127,11 @@ FitDiagnostics DiagnoseFromJacobian(const Eigen::MatrixXd& jacobian, const Eigen
           derivative[a] * derivative[b] * fit_covariance(reported[a].fit_index, reported[b].fit_index);
     }
   }
-  for (int a = 0; a < k; ++a) out.standard_errors[a] = std::sqrt(out.covariance(a, a));
+  for (int a = 0; a < k; ++a) {
+    out.standard_errors[a] = std::sqrt(out.covariance(a, a));
+    // exp(theta) underflowed (a term fitted away, log B -> -inf): the delta method has nothing to scale.
+    if (reported[a].is_log && !(out.values[a] > 0)) out.standard_errors[a] = kNaN;
+  }
   for (int a = 0; a < k; ++a) {
     for (int b = 0; b < k; ++b) {
       const double denominator = out.standard_errors[a] * out.standard_errors[b];
@@ -148,24 +152,39 @@ FitDiagnostics DiagnoseFromJacobian(const Eigen::MatrixXd& jacobian, const Eigen
     }
   }
   for (int a = 0; a < k; ++a) {
-    const double relative = out.standard_errors[a] / std::abs(out.values[a]);
-    if (std::isfinite(relative) && relative > kMaxRelativeError) {
+    // SE(x) / |x|; for x = exp(theta) that is SE(theta), which stays defined when x underflows.
+    const int j = reported[a].fit_index;
+    const double relative =
+        reported[a].is_log ? std::sqrt(fit_covariance(j, j)) : out.standard_errors[a] / std::abs(out.values[a]);
+    if (!(std::isfinite(relative) && relative > kMaxRelativeError)) continue;
+    if (std::isfinite(out.standard_errors[a])) {
       MarkUnconstrained(
           out.names[a],
           Format("its one-sigma uncertainty %.3g is %.3g times its value", out.standard_errors[a], relative) +
               " (not even its order of magnitude is known)",
           &out);
+    } else {
+      MarkUnconstrained(
+          out.names[a],
+          Format("it went to %.3g, and the one-sigma uncertainty of its logarithm is %.3g", out.values[a], relative) +
+              " (the runs do not fix even its order of magnitude)",
+          &out);
     }
   }
   for (int a = 0; a < k; ++a) {
+    const int j = reported[a].fit_index;
+    const double relative =
+        reported[a].is_log ? std::sqrt(fit_covariance(j, j)) : out.standard_errors[a] / std::abs(out.values[a]);
+    if (!(relative > kCorrelatedRelativeError)) continue;  // known precisely, however correlated
     for (int b = 0; b < k; ++b) {
       if (a == b || reported[a].term == reported[b].term) continue;
       const double r = out.correlations(a, b);
       if (std::isfinite(r) && std::abs(r) > kMaxCorrelation) {
         MarkUnconstrained(out.names[a],
-                          "its correlation with " + out.names[b] + " is " + Format("%.4f", r) +
-                              " (the runs fix a combination of the two, not each)",
+                          "its correlation with " + out.names[b] + " is " + Format("%.4f", r) + " and it is known to " +
+                              Format("%.0f%%", 100 * relative) + " (the runs fix a combination of the two, not each)",
                           &out);
+        break;
       }
     }
   }

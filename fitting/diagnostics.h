@@ -45,10 +45,13 @@
 //   - a relative standard error SE(x) / |x| above kMaxRelativeError (1): the one-sigma band is as wide as the value,
 //     so not even its order of magnitude is known;
 //   - |correlation| above kMaxCorrelation (0.99) with another parameter, between parameters of different terms of
-//     the law. The pairs (A, alpha) and (B, beta) of one power-law term A / N^alpha are exempt: their correlation
-//     comes from measuring A at N = 1, far outside any runs (d log L / d log A and d log L / d alpha differ by the
-//     factor -log N, nearly constant across runs), and is near 1 in every fit; it says where A is quoted, not that
-//     the runs fail to fix the term. Kaplan's law pairs (N_c, alpha_N) and (D_c, alpha_D) the same way;
+//     the law, when the parameter is also imprecise: relative standard error above kCorrelatedRelativeError (10%).
+//     Runs that pin both parameters down (noise-free runs give standard errors near zero) may still correlate them
+//     above 0.99; that is no defect of the data, and is not reported. The pairs (A, alpha) and (B, beta) of one
+//     power-law term A / N^alpha are exempt: their correlation comes from measuring A at N = 1, far outside any runs (d
+//     log L / d log A and d log L / d alpha differ by the factor -log N, nearly constant across runs), and is near 1 in
+//     every fit; it says where A is quoted, not that the runs fail to fix the term. Kaplan's law pairs (N_c, alpha_N)
+//     and (D_c, alpha_D) the same way;
 //   - a bootstrap interval (when there is one) whose ends differ by more than kMaxIntervalRatio (100x) for a positive
 //     parameter, or that reaches zero or below for one.
 //
@@ -86,6 +89,7 @@ inline constexpr double kTrendTStatistic = 4.0;
 inline constexpr double kTrendMinChange = 0.01;
 inline constexpr double kMaxRelativeError = 1.0;
 inline constexpr double kMaxCorrelation = 0.99;
+inline constexpr double kCorrelatedRelativeError = 0.1;
 inline constexpr double kMaxIntervalRatio = 100.0;
 inline constexpr double kMinHessianEigenvalue = 1e-10;
 
