@@ -322,13 +322,14 @@ void BindFits(py::module_& module) {
   defaults["min_bootstrap_resamples"] = kMinBootstrapResamples;
   module.attr("FIT_DEFAULTS") = defaults;
 
-  // A saved fit (`fit --out`): checked by the reader `plan --fit` uses; returns the law and the file's text.
+  // A saved fit (`fit --out`): checked by the reader `plan --fit` uses; returns the Chinchilla law (None for the
+  // other laws) and the file's text.
   module.def(
       "read_saved_fit",
       [](const std::string& path) {
         const std::string text = ReadWholeFile(path);
         const SavedLaw saved = ParseSavedFit(text, path);
-        return py::make_tuple(saved.law, text);
+        return py::make_tuple(saved.law_name == "chinchilla" ? py::cast(saved.law) : py::object(py::none()), text);
       },
       py::arg("path"));
 

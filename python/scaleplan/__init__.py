@@ -183,10 +183,8 @@ class Fit:
         return pd.DataFrame([law.allocate(float(c)) for c in _np.asarray(C, dtype=_np.float64).ravel()])
 
     def save(self, path: Union[str, _os.PathLike]) -> None:
-        """Writes the fit in the command line's saved-fit format (`fit --out`), read by `scaleplan plan --fit` and
-        load_fit; atomically: a temporary file in the same folder, renamed over the target."""
-        if self.law_name != "chinchilla":
-            raise UsageError("save records a Chinchilla fit (as `fit --out`); use to_dict() for the other laws")
+        """Writes the fit in the command line's saved-fit format (`fit --out`), read by `scaleplan plan --fit`,
+        plan(fit=...) and load_fit; atomically: a temporary file in the same folder, renamed over the target."""
         if not self.usable:
             raise FitError(f"an unusable fit is not saved: {self.status}")
         path = _os.fspath(path)

@@ -79,3 +79,15 @@ def test_plan_errors_carry_the_cli_messages(cli):
     assert str(error.value) == message
     with pytest.raises(scaleplan.UsageError):
         scaleplan.plan(target_loss=1.0, law="hoffmann")  # below E = 1.69: no compute reaches it
+
+
+def test_a_kaplan_fit_saves_and_plans_as_the_cli(cli, tmp_path):
+    fit = scaleplan.fit(None, "kaplan")
+    path = tmp_path / "kaplan.json"
+    fit.save(path)
+    cli_out = tmp_path / "cli_kaplan.json"
+    assert cli("fit", "--law", "kaplan", "--out", cli_out).returncode == 0
+    assert path.read_bytes() == cli_out.read_bytes()
+    assert scaleplan.plan(1e22, fit=str(path)) == cli_plans(cli, "--compute", "1e22", "--fit", path)[0]
+    loaded = scaleplan.load_fit(path)
+    assert loaded.law is None and loaded.N_c == fit.N_c
