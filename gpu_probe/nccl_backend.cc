@@ -123,6 +123,14 @@ std::vector<std::string> NcclModuleCandidates() {
   return candidates;
 }
 
+std::string NcclModuleLoadFailure(const std::string& path, const std::string& dlopen_error) {
+  std::string why = "cannot load " + path + ": " + dlopen_error;
+  if (dlopen_error.find("libnccl") != std::string::npos) {
+    why += " (NCCL is not installed here, or its folder is not on LD_LIBRARY_PATH)";
+  }
+  return why;
+}
+
 std::unique_ptr<NcclModule> LoadNcclModule(const std::vector<std::string>& candidates, std::string* why) {
   std::string reason;
   if (why == nullptr) why = &reason;
@@ -143,11 +151,7 @@ std::unique_ptr<NcclModule> LoadNcclModule(const std::vector<std::string>& candi
     library = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
       const char* message = dlerror();
-      const std::string text = message != nullptr ? message : "unknown dlopen error";
-      *why = "cannot load " + candidate + ": " + text;
-      if (text.find("libnccl") != std::string::npos) {
-        *why += " (NCCL is not installed here, or its folder is not on LD_LIBRARY_PATH)";
-      }
+      *why = NcclModuleLoadFailure(candidate, message != nullptr ? message : "unknown dlopen error");
       return nullptr;
     }
     break;

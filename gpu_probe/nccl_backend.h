@@ -73,6 +73,9 @@ class NcclModule {
 // as such), wrong interface version, missing entry point.
 std::unique_ptr<NcclModule> LoadNcclModule(const std::vector<std::string>& candidates, std::string* why);
 
+// The reason LoadNcclModule gives when dlopen() refuses `path` with `dlopen_error`; a missing libnccl is named as such.
+std::string NcclModuleLoadFailure(const std::string& path, const std::string& dlopen_error);
+
 // LoadNcclModule(NcclModuleCandidates()), then a query of the devices: nullptr and *why when the module is missing or
 // there is no driver or no device. *info receives the query of device 0 on success.
 std::unique_ptr<NcclModule> OpenNcclModule(ScaleplanNcclDeviceInfo* info, std::string* why);

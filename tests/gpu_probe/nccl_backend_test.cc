@@ -3,12 +3,12 @@
 // one GPU) and the tests skip, saying why, when it is not. scripts/gpu_check.sh runs them on a GPU machine.
 #include "gpu_probe/nccl_backend.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "gpu_probe/backend.h"
 #include "gpu_probe/collectives.h"
@@ -43,6 +43,15 @@ TEST(NcclBackendTest, ABrokenModuleFileIsAReasonNotACrash) {
   std::string why;
   EXPECT_EQ(LoadNcclModule({fake}, &why), nullptr);
   EXPECT_EQ(why.find("cannot load " + fake + ": "), 0u) << why;
+}
+
+TEST(NcclBackendTest, AMissingLibncclIsNamed) {
+  EXPECT_EQ(NcclModuleLoadFailure("/b/lib/libscaleplan_probe_nccl.so",
+                                  "libnccl.so.2: cannot open shared object file: No such file or directory"),
+            "cannot load /b/lib/libscaleplan_probe_nccl.so: libnccl.so.2: cannot open shared object file: No such file "
+            "or directory (NCCL is not installed here, or its folder is not on LD_LIBRARY_PATH)");
+  EXPECT_EQ(NcclModuleLoadFailure("/m.so", "/m.so: invalid ELF header"),
+            "cannot load /m.so: /m.so: invalid ELF header");
 }
 
 TEST(NcclBackendTest, CandidatesStartWithTheEnvironmentThenTheExecutableFolder) {
