@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -143,6 +144,7 @@ int Plot(const std::vector<std::string>& args) {
   }
   // The profile charts draw a hardware profile: its kernels (roofline) or its interconnect section (collectives).
   const bool profile_chart = request.kind == "roofline" || request.kind == "collectives";
+  std::optional<KaplanLaw> kaplan;  // a Kaplan fit: drawn, like an expression fit, from its loss on each run
   if (request.out_path.empty()) throw UsageError("--out FILE.png or FILE.svg is required");
   if (!compute_text.empty()) {
     try {
@@ -180,15 +182,24 @@ int Plot(const std::vector<std::string>& args) {
       // Drawn from its loss on each run, computed below once the runs are read.
     } else if (!fit_path.empty() || !law_name.empty()) {
       const PlanLaw law = ResolvePlanLaw(InputPath(fit_path), law_name);
-      if (!law.saved.HasChinchillaForm()) {
-        // The charts draw L(N, D) = E + A / N^alpha + B / D^beta; a Kaplan or IsoFLOP law is not of that form.
-        throw InputError("plot draws laws of Chinchilla's form (chinchilla, data-constrained); a fit of law '" +
-                             law.saved.law_name + "' is not one: 'plot isoflop RUNS.csv' draws the IsoFLOP "
-                             "profiles, and 'plan --fit' and 'validate --law " + law.saved.law_name + "' use this law",
+      if (law.saved.law_name == "kaplan") {
+        // Kaplan's L(N, D) is not Chinchilla's form, which the curves draw: its loss on each run, as residuals.
+        if (request.kind != "residuals") {
+          throw UsageError("a Kaplan fit is drawn on the residuals chart ('scaleplan plot residuals ... --fit "
+                           "FIT.json')");
+        }
+        kaplan = law.saved.kaplan;
+        request.law_label = law.saved.description;
+      } else if (!law.saved.HasChinchillaForm()) {
+        // An IsoFLOP fit has no L(N, D): no curve and no loss on each run to draw.
+        throw InputError("an IsoFLOP fit predicts no loss for a run, only N_opt, D_opt and the minimum loss at a "
+                             "budget: 'plot isoflop RUNS.csv' draws the profiles it was fitted to, and 'plan --fit' "
+                             "and 'validate --law isoflop' use it",
                          InputLocation{fit_path});
+      } else {
+        request.law = law.saved.law;
+        request.law_label = law.saved.description;
       }
-      request.law = law.saved.law;
-      request.law_label = law.saved.description;
     }
   }
   std::string why;
@@ -200,7 +211,7 @@ int Plot(const std::vector<std::string>& args) {
   // The runs, read here as every command reads them (the selection applied, the loader's warnings printed).
   std::vector<double> run_params, run_tokens, run_compute, run_loss;
   std::vector<int> run_lines;
-  std::vector<double> run_predicted_loss;  // an expression fit's loss on each run
+  std::vector<double> run_predicted_loss;  // an expression or Kaplan fit's loss on each run
   std::string runs_source;
   if (!profile_chart) {
     const RunsTable table = LoadRunsOrBundled(request.runs_path, request.columns);
@@ -214,6 +225,9 @@ int Plot(const std::vector<std::string>& args) {
     }
     if (!fit_path.empty() && IsSavedExpressionFit(fit_path)) {
       run_predicted_loss = PredictSavedExpressionFit(fit_path, table, request.runs_path, &request.law_label);
+    }
+    if (kaplan) {
+      for (const TrainingRun& run : table.runs) run_predicted_loss.push_back(kaplan->Loss(run.num_params, run.num_tokens));
     }
   }
   const ScaleplanPlotRequest abi_request{request.kind.c_str(),
