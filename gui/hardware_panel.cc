@@ -180,7 +180,13 @@ HardwarePanel::HardwarePanel(QWidget* parent) : QWidget(parent) {
   connect(use_for_plans_, &QCheckBox::toggled, this, &HardwarePanel::ProfileChanged);
   connect(&watcher_, &QFutureWatcher<ProbeOutcome>::progressValueChanged, progress_, &QProgressBar::setValue);
   connect(&watcher_, &QFutureWatcher<ProbeOutcome>::progressTextChanged, this, [this](const QString& text) {
-    progress_->setFormat(text.isEmpty() ? QString() : text + QStringLiteral(" (%p%)"));
+    // The step's name, shortened to what the bar holds beside its percentage (the whole name in the tooltip).
+    const QFontMetrics metrics = progress_->fontMetrics();
+    const int room = progress_->contentsRect().width() - metrics.horizontalAdvance(QStringLiteral(" (100%)")) - 12;
+    progress_->setToolTip(text);
+    progress_->setFormat(text.isEmpty()
+                             ? QString()
+                             : metrics.elidedText(text, Qt::ElideMiddle, std::max(room, 0)) + QStringLiteral(" (%p%)"));
   });
   connect(&watcher_, &QFutureWatcher<ProbeOutcome>::finished, this, &HardwarePanel::OnProbeDone);
 }

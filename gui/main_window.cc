@@ -1,10 +1,8 @@
 #include "gui/main_window.h"
 
-#include <algorithm>
-#include <exception>
-
 #include <QAction>
 #include <QApplication>
+#include <QDialog>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -12,12 +10,17 @@
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QSaveFile>
-#include <QScrollArea>
 #include <QScreen>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <exception>
 
 #include "core/bundled_data.h"
 #include "core/error.h"
@@ -28,6 +31,7 @@
 #include "gui/dictionary_panel.h"
 #include "gui/fit_panel.h"
 #include "gui/hardware_panel.h"
+#include "gui/help.h"
 #include "gui/plan_panel.h"
 #include "gui/runs_model.h"
 #include "gui/runs_panel.h"
@@ -152,6 +156,25 @@ void MainWindow::ShowOnScreen() {
   }
 }
 
+void MainWindow::ShowHelp(const QString& title, const QString& markdown) {
+  // One help window, reused: a new page replaces the one shown.
+  auto* dialog = findChild<QDialog*>("help_dialog");
+  if (dialog == nullptr) {
+    dialog = new QDialog(this);
+    dialog->setObjectName("help_dialog");
+    auto* browser = new QTextBrowser;
+    browser->setObjectName("help_text");
+    browser->setOpenExternalLinks(true);
+    auto* layout = new QVBoxLayout(dialog);
+    layout->addWidget(browser);
+    dialog->resize(QSize(760, 560).boundedTo(size()));
+  }
+  dialog->setWindowTitle(tr("scaleplan help: %1").arg(title));
+  dialog->findChild<QTextBrowser*>("help_text")->setMarkdown(markdown);
+  dialog->show();
+  dialog->raise();
+}
+
 void MainWindow::BuildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* import = file->addAction(tr("&Import runs CSV…"), runs_panel_, &RunsPanel::ChooseAndImport);
@@ -202,6 +225,23 @@ void MainWindow::BuildMenus() {
     });
     action->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(number++)));
   }
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->setObjectName("help_menu");
+  for (const HelpSection& section : ReadmeSections()) {
+    const QString title = ToQString(section.title).remove('`');
+    help->addAction(title, this, [this, title, &section] { ShowHelp(title, ToQString(section.markdown)); });
+  }
+  help->addSeparator();
+  help->addAction(tr("&About scaleplan"), this, [this] {
+    QMessageBox::about(this, tr("About scaleplan"),
+                       tr("<p><b>scaleplan</b>: scaling-law fitting and compute-optimal planning.</p>"
+                          "<p>Fits Chinchilla-style laws to training runs, plans model size, tokens, hardware, "
+                          "days and cost for a compute budget, and measures the hardware it runs on. The same "
+                          "library is behind the command line (<tt>scaleplan</tt>), this window and the Python "
+                          "module.</p><p>Built with Qt %1, Ceres and Eigen.</p>")
+                           .arg(QString::fromLatin1(qVersion())));
+  });
 }
 
 bool MainWindow::ImportRunsCsv(const QString& path, const RunsColumns& columns) {

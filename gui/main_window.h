@@ -69,6 +69,8 @@ class MainWindow : public QMainWindow {
   void ChooseSessionToSave();
   void ChooseChartExport();
   void ChoosePlanExport();
+  // Shows a README section in the help window (one, reused).
+  void ShowHelp(const QString& title, const QString& markdown);
 
   RunsModel* model_;
   RunsPanel* runs_panel_;
