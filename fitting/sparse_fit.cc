@@ -13,6 +13,23 @@
 #include "fitting/identifiability.h"
 
 namespace scaleplan {
+
+namespace {
+
+// A saved fit's data: the source, the number of runs and their N, D and C = 6 N D ranges (fitting/fit_json.h).
+template <typename Run, typename Params>
+nlohmann::ordered_json SavedFitData(const std::string& source, const std::vector<Run>& runs, Params params) {
+  RunsTable plain;
+  for (const Run& run : runs) {
+    plain.runs.push_back({params(run), run.num_tokens, 6.0 * params(run) * run.num_tokens, run.loss_nats});
+  }
+  nlohmann::ordered_json out = {{"source", source}, {"num_runs", runs.size()}};
+  const nlohmann::ordered_json ranges = RangesToJson(RangesOfRuns(plain));
+  for (auto it = ranges.begin(); it != ranges.end(); ++it) out[it.key()] = it.value();
+  return out;
+}
+
+}  // namespace
 namespace {
 
 double HuberValue(double residual, double delta) { return Huber(residual, delta); }
@@ -241,7 +258,7 @@ nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTab
     if (published != nullptr) held["published"] = published->Loss(run.sparsity, run.num_nonzero_params, tokens);
     out["held_out"] = held;
   }
-  out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  out["data"] = SavedFitData(table.source, table.runs, [](const SparseRun& run) { return run.num_nonzero_params; });
   return out;
 }
 
@@ -589,7 +606,7 @@ nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table
   nlohmann::ordered_json published = law_json(KrajewskiMoeLaw());
   published["objective"] = MoeObjective(KrajewskiMoeLaw(), table, fit.options.huber_delta);
   out["published"] = published;
-  out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  out["data"] = SavedFitData(table.source, table.runs, [](const MoeRun& run) { return run.num_params; });
   return out;
 }
 
