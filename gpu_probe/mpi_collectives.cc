@@ -3,11 +3,13 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -324,9 +326,10 @@ std::vector<CollectiveMeasurement> MeasureScope(MPI_Comm comm, const std::string
 }
 
 // The library the job measures with. NCCL when `backend` allows it and every rank of the job loads the module, sees a
-// driver and has its own device (NcclDeviceForRank); else MPI, with a note (AUTO) naming the first rank that cannot
-// and why, or, for an explicit NCCL, CollectiveBackendUnavailableError on every rank (printed by rank 0). Every rank
-// of the job calls it together.
+// driver and has its own device (NcclDeviceForRank, and no two ranks of a host on the same GPU by its UUID, gathered
+// over `node`: a host showing each rank a single device may show them all the same one); else MPI, with a note (AUTO)
+// naming the first rank that cannot and why, or, for an explicit NCCL, CollectiveBackendUnavailableError on every rank
+// (printed by rank 0). Every rank of the job calls it together.
 struct NcclChoice {
   std::unique_ptr<NcclModule> module;  // null: MPI
   int device = -1;
@@ -334,12 +337,15 @@ struct NcclChoice {
   std::string note;
 };
 
-NcclChoice ChooseNccl(CollectiveBackend backend, int local_rank, int local_ranks) {
+NcclChoice ChooseNccl(CollectiveBackend backend, MPI_Comm node) {
   NcclChoice choice;
   if (backend == CollectiveBackend::MPI) return choice;
   int rank = 0, ranks = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  int local_rank = 0, local_ranks = 0;
+  MPI_Comm_rank(node, &local_rank);
+  MPI_Comm_size(node, &local_ranks);
   std::string why;
   ScaleplanNcclDeviceInfo info{};
   choice.module = OpenNcclModule(&info, &why);
@@ -353,6 +359,24 @@ NcclChoice ChooseNccl(CollectiveBackend backend, int local_rank, int local_ranks
       } catch (const BackendError& error) {
         why = error.what();
         choice.module.reset();
+      }
+    }
+  }
+  // Two ranks of a host on one GPU (each shown a single device that is the same one): NCCL would refuse them.
+  std::vector<unsigned char> uuids(static_cast<std::size_t>(local_ranks) * sizeof info.uuid);
+  unsigned char mine[sizeof info.uuid] = {0};
+  if (choice.module) std::memcpy(mine, info.uuid, sizeof mine);
+  MPI_Allgather(mine, static_cast<int>(sizeof mine), MPI_BYTE, uuids.data(), static_cast<int>(sizeof mine), MPI_BYTE,
+                node);
+  if (choice.module) {
+    for (int other = 0; other < local_ranks; ++other) {
+      if (other != local_rank &&
+          std::memcmp(uuids.data() + static_cast<std::size_t>(other) * sizeof mine, mine, sizeof mine) == 0) {
+        why = "local ranks " + std::to_string(std::min(other, local_rank)) + " and " +
+              std::to_string(std::max(other, local_rank)) + " share one GPU (" + info.name +
+              "): NCCL needs one GPU per rank";
+        choice.module.reset();
+        break;
       }
     }
   }
@@ -470,7 +494,7 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
   result.interconnect.backend = "mpi";
   std::vector<CollectiveMeasurement> measured;
   try {
-    const NcclChoice nccl = ChooseNccl(options.backend, local_rank, local_ranks);
+    const NcclChoice nccl = ChooseNccl(options.backend, node);
     if (nccl.module) {
       result.interconnect.backend = "nccl";
       result.device = nccl.device_name;

@@ -224,6 +224,8 @@ int scaleplan_nccl_query(int device, ScaleplanNcclDeviceInfo* info, char* error,
     cudaDeviceProp properties;
     SCALEPLAN_NCCL_TRY(cudaGetDeviceProperties(&properties, device));
     std::snprintf(info->name, sizeof(info->name), "%s", properties.name);
+    static_assert(sizeof(properties.uuid.bytes) == sizeof(info->uuid), "a CUDA UUID is 16 bytes");
+    std::memcpy(info->uuid, properties.uuid.bytes, sizeof(info->uuid));
     SCALEPLAN_NCCL_TRY(ncclGetVersion(&info->nccl_version));
     SCALEPLAN_NCCL_TRY(cudaDriverGetVersion(&info->driver_version));
     SCALEPLAN_NCCL_TRY(cudaRuntimeGetVersion(&info->runtime_version));

@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature, struct or code below changes; the loader refuses a module with another version. */
-#define SCALEPLAN_NCCL_ABI_VERSION 1
+#define SCALEPLAN_NCCL_ABI_VERSION 2
 
 /* Size of an NCCL unique id (NCCL_UNIQUE_ID_BYTES in nccl.h; the module checks that they agree). */
 #define SCALEPLAN_NCCL_UNIQUE_ID_BYTES 128
@@ -39,15 +39,16 @@ enum {
 
 typedef struct ScaleplanNcclDeviceInfo {
   char name[256];
-  int device_count;   /* CUDA devices visible to this process */
-  int nccl_version;   /* ncclGetVersion: e.g. 22809 for 2.28.9 */
-  int driver_version; /* e.g. 13000 */
+  unsigned char uuid[16]; /* the device's UUID (cudaDeviceProp::uuid): tells two ranks on one GPU apart */
+  int device_count;       /* CUDA devices visible to this process */
+  int nccl_version;       /* ncclGetVersion: e.g. 22809 for 2.28.9 */
+  int driver_version;     /* e.g. 13000 */
   int runtime_version;
 } ScaleplanNcclDeviceInfo;
 
 #ifdef __cplusplus
 /* Both sides compile this header; a change of this size (LP64) must come with a new SCALEPLAN_NCCL_ABI_VERSION. */
-static_assert(sizeof(ScaleplanNcclDeviceInfo) == 272, "ScaleplanNcclDeviceInfo changed: bump the ABI version");
+static_assert(sizeof(ScaleplanNcclDeviceInfo) == 288, "ScaleplanNcclDeviceInfo changed: bump the ABI version");
 #endif
 
 /* One communicator (one scope: intra_node or inter_node) and its buffers. Opaque. */
