@@ -1027,8 +1027,10 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
     if (auto* curve = FindSeries<QLineSeries>(chart, kBudgetCurve)) curve->clear();
     return;
   }
-  const double c = inputs.budget_flops;
-  const Allocation best = inputs.law->ComputeOptimal(c);
+  // The compute-optimal plan at the budget, or the plan made instead (its own training FLOPs, N, D and loss).
+  const Allocation best = inputs.plan ? *inputs.plan : inputs.law->ComputeOptimal(inputs.budget_flops);
+  const double c = inputs.plan ? inputs.plan->compute_flops : inputs.budget_flops;
+  if (marker != nullptr) marker->setName(BudgetName(c));
   switch (kind) {
     case ChartKind::FIT: {
       IncludeInAxis(chart, kAxisX, c, c);

@@ -78,6 +78,9 @@ struct ChartInputs {
   std::map<int, double> predicted_loss;  // without `law`: an expression law's loss per run line (residuals chart)
   double huber_delta = 1e-3;         // the fit's threshold, drawn on the residuals chart
   double budget_flops = 0;           // > 0: the plan's budget is marked
+  // A plan other than the compute-optimal one at budget_flops (inference-aware, data-constrained): the marker goes
+  // where that plan is, at its N, D, training FLOPs (compute_flops = 6 N D) and loss.
+  std::optional<Allocation> plan;
   std::optional<FrontierBand> band;  // drawn on the frontier chart when set and valid
   double frontier_min_flops = 1e17;  // compute range of the frontier chart (the budget slider's range)
   double frontier_max_flops = 1e27;

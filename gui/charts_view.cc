@@ -58,8 +58,10 @@ void ChartsView::UpdateProfileTabs() {
 
 void ChartsView::SetInputs(const ChartInputs& inputs) {
   std::optional<HardwareProfile> profile = std::move(inputs_.profile);
+  std::optional<Allocation> plan = std::move(inputs_.plan);
   inputs_ = inputs;
   if (!inputs_.profile) inputs_.profile = std::move(profile);
+  if (!inputs_.plan) inputs_.plan = std::move(plan);
   for (ChartKind kind : kAllChartKinds) Rebuild(kind);
   UpdateProfileTabs();
 }
@@ -89,6 +91,16 @@ void ChartsView::Rebuild(ChartKind kind) {
     item->setCacheMode(QGraphicsItem::DeviceCoordinateCache);
   }
   ConnectHoverTips(chart);
+}
+
+void ChartsView::SetPlanPoint(const std::optional<Allocation>& plan) {
+  const auto same = [](const Allocation& a, const Allocation& b) {
+    return a.num_params == b.num_params && a.num_tokens == b.num_tokens && a.compute_flops == b.compute_flops &&
+           a.loss_nats == b.loss_nats;
+  };
+  if (plan.has_value() == inputs_.plan.has_value() && (!plan || same(*plan, *inputs_.plan))) return;
+  inputs_.plan = plan;
+  for (ChartKind kind : kAllChartKinds) UpdateBudgetMarker(views_[Index(kind)]->chart(), kind, inputs_);
 }
 
 void ChartsView::SetBudget(double budget_flops) {

@@ -26,6 +26,9 @@ class ChartsView : public QTabWidget {
   void SetProfile(const std::optional<HardwareProfile>& profile);
   // Moves the budget markers only.
   void SetBudget(double budget_flops);
+  // Puts the markers where a plan other than the compute-optimal one is (ChartInputs::plan); nullopt: at the
+  // compute-optimal plan of the budget. Cheap when nothing changes.
+  void SetPlanPoint(const std::optional<Allocation>& plan);
   const ChartInputs& inputs() const { return inputs_; }
 
   ChartKind CurrentKind() const;

@@ -130,6 +130,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(plan_panel_, &PlanPanel::RecommendationChanged, this, [this] {
     const std::optional<Recommendation>& plan = plan_panel_->recommendation();
     cluster_panel_->SetPlanModel(plan ? plan->allocation.num_params : 0.0, plan ? plan->allocation.num_tokens : 0.0);
+    // An inference-aware or data-constrained plan is marked where it is, not on the frontier at the budget.
+    charts_->SetPlanPoint(plan && plan->mode != "compute-optimal" ? std::optional<Allocation>(plan->allocation)
+                                                                  : std::nullopt);
   });
   connect(hardware_panel_, &HardwarePanel::ShowRooflineRequested, this,
           [this] { charts_->SetCurrentKind(ChartKind::ROOFLINE); });

@@ -96,6 +96,7 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   params_ = ValueLabel("plan_params");
   tokens_ = ValueLabel("plan_tokens");
   tokens_per_param_ = ValueLabel("plan_tokens_per_param");
+  training_flops_ = ValueLabel("plan_training_flops");
   loss_ = ValueLabel("plan_loss");
   shape_ = ValueLabel("plan_shape");
   time_ = ValueLabel("plan_time");
@@ -126,6 +127,7 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   output_form->addRow(tr("Parameters N"), params_);
   output_form->addRow(tr("Tokens D"), tokens_);
   output_form->addRow(tr("Tokens / param"), tokens_per_param_);
+  output_form->addRow(tr("Training"), training_flops_);
   output_form->addRow(tr("Loss"), loss_);
   output_form->addRow(tr("Interval"), intervals_);
   output_form->addRow(tr("Shape"), shape_);
@@ -315,9 +317,8 @@ void PlanPanel::Recompute() {
   if (!law_) {
     recommendation_.reset();
     ShowError(QString());
-    for (QLabel* label :
-         {params_, tokens_, tokens_per_param_, loss_, intervals_, shape_, time_, cost_, memory_, warnings_, notes_,
-          device_}) {
+    for (QLabel* label : {params_, tokens_, tokens_per_param_, training_flops_, loss_, intervals_, shape_, time_, cost_,
+                          memory_, warnings_, notes_, device_}) {
       label->setText(QStringLiteral("–"));
     }
     law_label_->setText(no_law_reason_.isEmpty() ? tr("Waiting for the fit…") : no_law_reason_);
@@ -354,6 +355,14 @@ void PlanPanel::ShowRecommendation() {
   tokens_->setToolTip(ExactNumber(a.num_tokens));
   tokens_per_param_->setText(QString::number(a.tokens_per_param, 'f', 1));
   tokens_per_param_->setToolTip(ExactNumber(a.tokens_per_param));
+  // The plan's own training compute, 6 N D: the budget for a compute-optimal plan, more for an inference-aware one
+  // (trained longer to be cheaper to serve).
+  training_flops_->setText(plan.mode == "compute-optimal" || a.compute_flops == plan.budget_flops
+                               ? tr("%1 FLOPs (6 N D)").arg(ToQString(FormatScientific(a.compute_flops, 3)))
+                               : tr("%1 FLOPs (6 N D; the budget is %2)")
+                                     .arg(ToQString(FormatScientific(a.compute_flops, 3)),
+                                          ToQString(FormatScientific(plan.budget_flops, 3))));
+  training_flops_->setToolTip(ExactNumber(a.compute_flops));
   loss_->setText(tr("%1 nats/token").arg(a.loss_nats, 0, 'f', 4));
   loss_->setToolTip(ExactNumber(a.loss_nats));
   if (plan.intervals) {

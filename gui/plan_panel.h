@@ -87,6 +87,7 @@ class PlanPanel : public QWidget {
   QLabel* params_;
   QLabel* tokens_;
   QLabel* tokens_per_param_;
+  QLabel* training_flops_;
   QLabel* loss_;
   QLabel* shape_;
   QLabel* time_;

@@ -981,5 +981,51 @@ TEST_F(MainWindowTest, HelpMenuShowsTheReadmesSections) {
   }
 }
 
+// The points of chart `kind`'s plan marker.
+QList<QPointF> PlanMarker(const gui::ChartsView* charts, gui::ChartKind kind) {
+  for (QAbstractSeries* series : charts->Chart(kind)->series()) {
+    if (series->objectName() == QLatin1String("budget")) return qobject_cast<QScatterSeries*>(series)->points();
+  }
+  return {};
+}
+
+// Inference-aware and data-constrained plans show their own training FLOPs, and every chart marks the plan where it
+// is (its N, D, 6 N D and loss), not the compute-optimal plan at the budget.
+TEST_F(MainWindowTest, ConstrainedPlansAreMarkedWhereTheyAre) {
+  const double budget = window_->plan_panel()->budget_flops();
+  TypeInto("inference_tokens", QStringLiteral("20T"));
+  const gui::Recommendation plan = *window_->plan_panel()->recommendation();
+  ASSERT_EQ(plan.mode, "inference-aware");
+  const Allocation& a = plan.allocation;
+  EXPECT_NEAR(a.compute_flops / (6.0 * a.num_params * a.num_tokens), 1.0, 1e-12);
+  EXPECT_GT(a.compute_flops, 1.05 * budget);  // smaller and trained longer than the budget's compute-optimal plan
+  EXPECT_EQ(
+      Find<QLabel>("plan_training_flops")->text(),
+      Q(FormatScientific(a.compute_flops, 3) + " FLOPs (6 N D; the budget is " + FormatScientific(budget, 3) + ")"));
+  gui::ChartsView* charts = window_->charts();
+  EXPECT_EQ(PlanMarker(charts, gui::ChartKind::FIT), (QList<QPointF>{{a.compute_flops, a.loss_nats}}));
+  EXPECT_EQ(PlanMarker(charts, gui::ChartKind::FRONTIER),
+            (QList<QPointF>{{a.compute_flops, a.num_params}, {a.compute_flops, a.num_tokens}}));
+  EXPECT_EQ(PlanMarker(charts, gui::ChartKind::ISOFLOP), (QList<QPointF>{{a.num_params, a.loss_nats}}));
+
+  // No inference: back on the frontier at the budget.
+  TypeInto("inference_tokens", QString());
+  const Allocation optimal = window_->plan_panel()->law()->law.ComputeOptimal(budget);
+  EXPECT_EQ(PlanMarker(charts, gui::ChartKind::FIT), (QList<QPointF>{{budget, optimal.loss_nats}}));
+  EXPECT_EQ(Find<QLabel>("plan_training_flops")->text(), Q(FormatScientific(budget, 3) + " FLOPs (6 N D)"));
+
+  // A binding unique-token limit: the data-constrained plan's loss (repeated data is worth less) at its N and D.
+  TypeInto("unique_tokens", QStringLiteral("100B"));
+  const gui::Recommendation limited = *window_->plan_panel()->recommendation();
+  ASSERT_EQ(limited.mode, "data-constrained");
+  ASSERT_TRUE(limited.data_limited);
+  EXPECT_GT(limited.allocation.loss_nats, optimal.loss_nats);
+  EXPECT_EQ(PlanMarker(charts, gui::ChartKind::FIT),
+            (QList<QPointF>{{limited.allocation.compute_flops, limited.allocation.loss_nats}}));
+  EXPECT_EQ(PlanMarker(charts, gui::ChartKind::FRONTIER),
+            (QList<QPointF>{{limited.allocation.compute_flops, limited.allocation.num_params},
+                            {limited.allocation.compute_flops, limited.allocation.num_tokens}}));
+}
+
 }  // namespace
 }  // namespace scaleplan
