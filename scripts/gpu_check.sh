@@ -3,7 +3,8 @@
 # machines): configure and build with CUDA, run the GPU tests, 'probe --backend cuda --quick', and the one-rank NCCL
 # smoke tests (NCCL refuses two ranks on one GPU): NCCL itself (a one-rank all-reduce checked for its result), the
 # probe's NCCL module (every collective checked on its pattern, then timed: gpu_probe_nccl_backend_test), and the
-# whole 'probe --collectives --backend cuda' path under 'mpirun -np 1' (the SCALEPLAN_COLLECTIVES_ONE_RANK hook), then
+# whole 'probe --collectives --backend cuda' path under 'mpirun -np 1' (the SCALEPLAN_COLLECTIVES_ONE_RANK hook), and
+# the MPI suite of probe --collectives (2 and 4 ranks sharing the GPU: MPI, and NCCL refused by name), then
 # print a summary. Sized for 8 minutes on one H100; each step gets what is left of that budget.
 #   scripts/gpu_check.sh            build folder build-gpu/ (SCALEPLAN_GPU_BUILD_DIR), architecture 90
 #                                   (SCALEPLAN_CUDA_ARCHITECTURES, e.g. "80" for an A100)
@@ -48,7 +49,7 @@ step configure cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCAL
   -DCMAKE_CUDA_ARCHITECTURES="$architectures" -DCMAKE_CUDA_COMPILER="$cuda_home/bin/nvcc" &&
   step build cmake --build "$build" --parallel "$(nproc)" --target scaleplan gpu_probe_cuda_backend_test \
     gpu_probe_probe_test gpu_probe_cpu_kernels_test gpu_probe_timing_test gpu_probe_kernel_cost_test \
-    gpu_probe_collectives_test gpu_probe_collective_pattern_test gpu_probe_nccl_backend_test &&
+    gpu_probe_collectives_test gpu_probe_collective_pattern_test gpu_probe_nccl_backend_test cli_collectives_cli_test &&
   step gpu_tests ctest --test-dir "$build" --output-on-failure --label-regex '^gpu_probe$' &&
   step probe_cuda_quick "$build/cli/scaleplan" probe --backend cuda --quick --out "$logs/cuda_profile.json"
 
@@ -117,6 +118,9 @@ if command -v mpirun >/dev/null 2>&1; then
   step nccl_probe env SCALEPLAN_COLLECTIVES_ONE_RANK=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
     OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun -np 1 "$build/cli/scaleplan" probe --collectives \
     --backend cuda --quick --out "$logs/nccl_profile.json"
+  # The MPI suite on a GPU machine: 2 and 4 ranks share the one GPU, so --backend auto must fall back to MPI (the
+  # UUID comparison) and --backend cuda be refused by name, exit 2.
+  step collectives_cli ctest --test-dir "$build" --output-on-failure -R '^cli/collectives_cli_test$'
 else
   summary+=("SKIP  nccl_probe (mpirun not found: apt-get install openmpi-bin libopenmpi-dev)")
   failed=1

@@ -139,10 +139,10 @@ TEST_F(CollectivesCliTest, TheOneRankHookMeasuresWithoutAFit) {
   EXPECT_NE(r.err.find("one rank (SCALEPLAN_COLLECTIVES_ONE_RANK): a smoke test"), std::string::npos) << r.err;
 }
 
-// No GPU on this machine: --backend cuda refuses on every rank with the reason, said once, and writes nothing;
-// --backend auto says why NCCL is not used and measures with MPI. (On a GPU node the NCCL path runs instead:
-// scripts/gpu_check.sh.)
-TEST_F(CollectivesCliTest, ExplicitNcclWithoutAGpuIsRefusedWithTheReason) {
+// Ranks that cannot use NCCL (no GPU here; on a one-GPU machine, two ranks sharing it): --backend cuda refuses on
+// every rank with the reason, said once, and writes nothing; --backend auto says why NCCL is not used and measures
+// with MPI. (Where every rank has its own GPU the NCCL path runs instead, and this test skips.)
+TEST_F(CollectivesCliTest, ExplicitNcclWhereRanksCannotUseItIsRefusedWithTheReason) {
   const CommandResult auto_run = RunRanks(2, "probe --collectives --quick --format json");
   ASSERT_EQ(auto_run.exit_code, 0) << auto_run.err;
   const nlohmann::json profile = nlohmann::json::parse(auto_run.out);
