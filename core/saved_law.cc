@@ -1,5 +1,6 @@
 #include "core/saved_law.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "core/error.h"
@@ -13,6 +14,42 @@ Allocation SavedLaw::ComputeOptimal(double compute_flops) const {
   if (law_name == "kaplan") return kaplan.ComputeOptimal(compute_flops);
   if (law_name == "isoflop") return isoflop.ComputeOptimal(compute_flops);
   return law.ComputeOptimal(compute_flops);
+}
+
+Allocation SavedLaw::ComputeOptimalForParams(double num_params) const {
+  SCALEPLAN_CHECK(Allocates() && num_params > 0, "a law that allocates and a positive size");
+  if (law_name == "kaplan") {
+    // N_opt(C) = (p N_c^p C / (6 D_c))^(1/(p+1)) inverted: C = 6 D_c N^(p+1) / (p N_c^p).
+    const double p = kaplan.alpha_n / kaplan.alpha_d;
+    return kaplan.ComputeOptimal(6.0 * kaplan.d_c * std::pow(num_params, p + 1.0) / (p * std::pow(kaplan.n_c, p)));
+  }
+  if (law_name == "isoflop") {
+    // N_opt = k_N C^a inverted: C = (N / k_N)^(1/a).
+    return isoflop.ComputeOptimal(std::pow(num_params / isoflop.coeff_params, 1.0 / isoflop.exponent_params));
+  }
+  return law.ComputeOptimalForParams(num_params);
+}
+
+std::optional<Allocation> SavedLaw::LeastComputeForLoss(double loss_nats) const {
+  SCALEPLAN_CHECK(Allocates() && loss_nats > 0, "a law that allocates and a positive loss");
+  if (law_name == "isoflop") {
+    // L_opt(C) = E + K C^-gamma inverted: C = (K / (L - E))^(1/gamma).
+    if (!isoflop.has_frontier || !(loss_nats > isoflop.frontier.E)) return std::nullopt;
+    return isoflop.ComputeOptimal(
+        std::pow(isoflop.frontier.K / (loss_nats - isoflop.frontier.E), 1.0 / isoflop.frontier.gamma));
+  }
+  if (law_name == "kaplan") {
+    // Kaplan's compute-optimal loss falls towards 0 as C grows: bisection in log C (the loss is monotone in C).
+    double lo = 0.0, hi = std::log(1e60);
+    const auto loss_at = [this](double log_c) { return kaplan.ComputeOptimal(std::exp(log_c)).loss_nats; };
+    if (loss_at(hi) > loss_nats || loss_at(lo) < loss_nats) return std::nullopt;
+    for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (loss_at(mid) > loss_nats ? lo : hi) = mid;
+    }
+    return kaplan.ComputeOptimal(std::exp(hi));
+  }
+  return law.LeastComputeForLoss(loss_nats);
 }
 
 FitRanges SavedLaw::Ranges() const {

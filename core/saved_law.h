@@ -4,6 +4,7 @@
 #ifndef SCALEPLAN_CORE_SAVED_LAW_H_
 #define SCALEPLAN_CORE_SAVED_LAW_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,12 @@ struct SavedLaw {
   // The compute-optimal allocation at `compute_flops` (a precondition: Allocates()). Data-constrained: without a
   // unique-token limit, its base law's.
   Allocation ComputeOptimal(double compute_flops) const;
+  // The compute-optimal allocation whose N_opt is `num_params` (the budget that makes it optimal), and the least
+  // compute whose compute-optimal loss is `loss_nats` (nullopt when the law never goes that low: at or below
+  // Chinchilla's E or the IsoFLOP frontier's E, or an IsoFLOP fit without a frontier). Preconditions: Allocates(),
+  // a positive argument.
+  Allocation ComputeOptimalForParams(double num_params) const;
+  std::optional<Allocation> LeastComputeForLoss(double loss_nats) const;
   FitRanges Ranges() const;
 };
 

@@ -104,10 +104,26 @@ TEST_F(SavedLaws, IsoFlopPlansKnCaAndItsFrontierLoss) {
   EXPECT_EQ(plan["law"]["name"], "isoflop");
   EXPECT_TRUE(plan["warnings"].empty()) << plan["warnings"];  // 3x beyond the largest budget: within the factor
 
-  // A model size has no allocation under Approach 2: refused with the reason.
-  r = RunScaleplan("plan --fit '" + fit_path + "' --params 1B");
+  // A model size: the budget whose N_opt it is, C = (N / k_N)^(1/a); a target loss: the budget whose frontier loss it
+  // is, C = (K / (L - E))^(1/gamma).
+  const Json sized = ParseOut(RunScaleplan("plan --fit '" + fit_path + "' --params 1B --format json"));
+  EXPECT_NEAR(sized["compute_flops"].get<double>() / std::pow(1e9 / k_n, 1 / a), 1.0, 1e-12);
+  EXPECT_NEAR(sized["num_params"].get<double>() / 1e9, 1.0, 1e-12);
+  const double e = saved["frontier"]["E"], k = saved["frontier"]["K"], gamma = saved["frontier"]["gamma"];
+  const Json target = ParseOut(RunScaleplan("plan --fit '" + fit_path + "' --target-loss 2.3 --format json"));
+  EXPECT_NEAR(target["compute_flops"].get<double>() / std::pow(k / (2.3 - e), 1 / gamma), 1.0, 1e-12);
+  EXPECT_NEAR(target["loss"].get<double>(), 2.3, 1e-12);
+  // A size on a budget needs L(N, D), which Approach 2 has not; a loss at or below the frontier's floor is unreachable.
+  r = RunScaleplan("plan --fit '" + fit_path + "' --params 1B --compute 1e21");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("this isoflop fit plans a budget's compute-optimal allocation only"), std::string::npos);
+  EXPECT_NE(r.err.find("a model size on a budget needs a loss L(N, D), which an IsoFLOP fit has not"),
+            std::string::npos)
+      << r.err;
+  r = RunScaleplan("plan --fit '" + fit_path + "' --target-loss 1.6");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is not reachable under this isoflop fit (its loss frontier never goes below E = 1.7)"),
+            std::string::npos)
+      << r.err;
   // plot draws laws of Chinchilla's form only, and says what draws this one.
   r = RunScaleplan("plot fit '" + runs + "' --fit '" + fit_path + "' --out '" + Temp("iso.svg") + "'");
   EXPECT_EQ(r.exit_code, 3);
@@ -180,6 +196,18 @@ TEST_F(SavedLaws, ChinchillaKaplanAndDataConstrainedRoundTrip) {
   EXPECT_NEAR(plan["num_params"].get<double>() / std::pow(p * std::pow(n_c, p) * 1e22 / (6 * d_c), 1 / (p + 1)), 1.0,
               1e-9);
   EXPECT_EQ(plan["law"]["N_c"].get<double>(), n_c);
+  // A model size: the budget C = 6 D_c N^(p+1) / (p N_c^p) whose N_opt it is; on a given budget, L(N, C / 6N).
+  plan = ParseOut(RunScaleplan("plan --fit '" + kaplan + "' --params 10B --format json"));
+  EXPECT_NEAR(plan["compute_flops"].get<double>() / (6 * d_c * std::pow(1e10, p + 1) / (p * std::pow(n_c, p))), 1.0,
+              1e-9);
+  plan = ParseOut(RunScaleplan("plan --fit '" + kaplan + "' --params 10B --compute 1e22 --format json"));
+  const double tokens = 1e22 / 6e10;
+  const double alpha_n = saved["alpha_N"], alpha_d = saved["alpha_D"];
+  EXPECT_NEAR(plan["loss"].get<double>(), std::pow(std::pow(n_c / 1e10, alpha_n / alpha_d) + d_c / tokens, alpha_d),
+              1e-12);
+  // A target loss: the least budget whose compute-optimal loss reaches it.
+  plan = ParseOut(RunScaleplan("plan --fit '" + kaplan + "' --target-loss 2.2 --format json"));
+  EXPECT_NEAR(plan["loss"].get<double>(), 2.2, 1e-9);
   // plot draws a Kaplan fit's residuals (its loss on each run); the chart's title gives their RMSE, the fit's own.
   const std::string svg = Temp("kaplan.svg");
   Result r = RunScaleplan("plot fit --fit '" + kaplan + "' --out '" + svg + "'");
