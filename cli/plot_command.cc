@@ -227,7 +227,9 @@ int Plot(const std::vector<std::string>& args) {
       run_predicted_loss = PredictSavedExpressionFit(fit_path, table, request.runs_path, &request.law_label);
     }
     if (kaplan) {
-      for (const TrainingRun& run : table.runs) run_predicted_loss.push_back(kaplan->Loss(run.num_params, run.num_tokens));
+      for (const TrainingRun& run : table.runs) {
+        run_predicted_loss.push_back(kaplan->Loss(run.num_params, run.num_tokens));
+      }
     }
   }
   const ScaleplanPlotRequest abi_request{request.kind.c_str(),

@@ -10,10 +10,13 @@
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
+#include "core/budgets.h"
 #include "core/error.h"
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/golden.h"
+#include "fitting/isoflop_fit.h"
+#include "fitting/kaplan_fit.h"
 #include "fitting/sparse_fit.h"
 #include "fitting/validation.h"
 
@@ -114,6 +117,91 @@ int ValidateSparseHeldOut(const FitFlags& flags, OutputFormat output) {
   return kExitOk;
 }
 
+// `validate --law isoflop`: each held-out budget's N_opt and minimum loss predicted by the IsoFLOP fit of the other
+// budgets (or of the budgets at or below --holdout-above), against that budget's own parabola minimum.
+int ValidateIsoFlopLaw(const RunsTable& table, double threshold_flops, const ValidationOptions& validation,
+                       bool keep_extrapolated, OutputFormat output) {
+  const auto groups = BudgetsWithAtLeast(GroupByBudget(table, validation.budget_tolerance),
+                                         static_cast<size_t>(validation.min_budget_runs));
+  const IsoFlopValidation result = ValidateIsoFlop(table, groups, threshold_flops, keep_extrapolated);
+  if (result.folds.empty()) {
+    throw InputError("no IsoFLOP budget of at least " + std::to_string(validation.min_budget_runs) + " runs" +
+                         (threshold_flops > 0 ? " above --holdout-above" : std::string()) + " to hold out",
+                     InputLocation{table.source});
+  }
+  const auto number_or_null = [](double value) {
+    return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+  };
+  if (output == OutputFormat::JSON) {
+    nlohmann::ordered_json json;
+    json["law"] = "isoflop";
+    json["mode"] = threshold_flops > 0 ? "holdout" : "leave_one_budget_out";
+    if (threshold_flops > 0) json["holdout_above_flops"] = threshold_flops;
+    json["budget_tolerance"] = validation.budget_tolerance;
+    json["min_budget_runs"] = validation.min_budget_runs;
+    json["keep_extrapolated_minima"] = keep_extrapolated;
+    json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", FormatRunsHash(table)}};
+    json["folds"] = nlohmann::ordered_json::array();
+    for (const IsoFlopValidationFold& fold : result.folds) {
+      nlohmann::ordered_json entry = {{"budget_flops", fold.compute_flops},
+                                      {"num_runs", fold.num_runs},
+                                      {"num_budgets_trained", fold.num_budgets_trained},
+                                      {"extrapolation_factor", fold.extrapolation_factor},
+                                      {"usable", fold.usable},
+                                      {"status", fold.status}};
+      if (fold.usable) {
+        entry["num_params_observed"] = fold.num_params_observed;
+        entry["num_params_predicted"] = fold.num_params_predicted;
+        entry["log_error_params"] = fold.log_error_params;
+        entry["loss_observed"] = fold.loss_observed;
+        entry["loss_predicted"] = number_or_null(fold.loss_predicted);
+        entry["error_loss_nats"] = std::isfinite(fold.loss_predicted) ? nlohmann::ordered_json(fold.error_loss_nats)
+                                                                       : nlohmann::ordered_json(nullptr);
+      }
+      json["folds"].push_back(entry);
+    }
+    json["pooled"] = {{"num_usable", result.num_usable},
+                      {"rmse_log_params", result.rmse_log_params},
+                      {"num_loss_predictions", result.num_loss_predictions},
+                      {"rmse_loss_nats", result.rmse_loss_nats}};
+    std::cout << json.dump(2) << '\n';
+  } else {
+    char line[256];
+    std::cout << "Extrapolation validation of IsoFLOP profiles (Approach 2) on " << table.runs.size() << " runs from "
+              << table.source << "\n  each held-out budget's own parabola minimum against the N_opt = k_N C^a and "
+              << "loss frontier E + K C^-gamma\n  of the "
+              << (threshold_flops > 0 ? "budgets at or below " + FormatScientific(threshold_flops) + " FLOPs"
+                                      : std::string("other budgets"))
+              << "\n\n";
+    std::snprintf(line, sizeof line, "  %10s %5s %7s %8s %10s %10s %9s %8s %8s %9s\n", "budget", "runs", "fitted",
+                  "extrap.", "N_opt", "predicted", "log err", "loss", "pred.", "err");
+    std::cout << line;
+    for (const IsoFlopValidationFold& fold : result.folds) {
+      if (!fold.usable) {
+        std::snprintf(line, sizeof line, "  %10s %5d %7d %8.3g  -  %s\n", FormatScientific(fold.compute_flops).c_str(),
+                      fold.num_runs, fold.num_budgets_trained, fold.extrapolation_factor, fold.status.c_str());
+      } else {
+        std::snprintf(line, sizeof line, "  %10s %5d %7d %8.3g %10s %10s %+9.4f %8.4f %8s %9s\n",
+                      FormatScientific(fold.compute_flops).c_str(), fold.num_runs, fold.num_budgets_trained,
+                      fold.extrapolation_factor, FormatQuantity(fold.num_params_observed).c_str(),
+                      FormatQuantity(fold.num_params_predicted).c_str(), fold.log_error_params, fold.loss_observed,
+                      std::isfinite(fold.loss_predicted) ? FormatSignificant(fold.loss_predicted, 5).c_str() : "-",
+                      std::isfinite(fold.loss_predicted) ? FormatSignificant(fold.error_loss_nats, 3).c_str() : "-");
+      }
+      std::cout << line;
+    }
+    std::snprintf(line, sizeof line,
+                  "\n  %d of %zu budgets predicted: RMSE of log N_opt %.4f; RMSE of the minimum loss %.4f nats (%d "
+                  "with a loss frontier)\n",
+                  result.num_usable, result.folds.size(), result.rmse_log_params, result.rmse_loss_nats,
+                  result.num_loss_predictions);
+    std::cout << line;
+    std::cout << "  log err = log(predicted / observed N_opt); err = predicted - observed minimum loss; extrap. = the "
+                 "budget's C / the largest fitted budget's\n";
+  }
+  return result.num_usable > 0 ? kExitOk : kExitFitFailed;
+}
+
 int Validate(const std::vector<std::string>& args) {
   if (AsksForExpressionValidation(args)) return ValidateExpressionLaw(args);  // cli/expression_command.cc
   std::string runs_path;
@@ -140,10 +228,14 @@ int Validate(const std::vector<std::string>& args) {
   AddRunSelectionOptions(&options, &columns, false);
   AddFitOptions(&options, &flags);
   std::string law_name = "chinchilla";
+  bool keep_extrapolated = false;
   options.add_options()
       ("law", po::value(&law_name)->default_value(law_name),
-       "chinchilla (the modes above), or frantar2023-t5: the sparse law fitted to the bundled T5 runs and the "
-       "published one, each predicting the notebook's held-out run (no mode needed)");
+       "chinchilla or kaplan (each held-out run's loss), isoflop (each held-out IsoFLOP budget's N_opt and minimum "
+       "loss; --min-budget-runs defaults to fit's 5), or frantar2023-t5: the sparse law fitted to the bundled T5 "
+       "runs and the published one, each predicting the notebook's held-out run (no mode needed)")
+      ("keep-extrapolated-minima", po::bool_switch(&keep_extrapolated),
+       "isoflop: also fit and hold out budgets whose parabola minimum lies outside their sampled model sizes");
   po::positional_options_description positional;
   positional.add("runs", 1);
   po::variables_map vm;
@@ -164,13 +256,21 @@ int Validate(const std::vector<std::string>& args) {
     }
     return ValidateSparseHeldOut(flags, output);
   }
-  if (law_name != "chinchilla") throw UsageError("--law must be chinchilla or frantar2023-t5, not '" + law_name + "'");
+  if (law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop") {
+    throw UsageError("--law must be chinchilla, kaplan, isoflop or frantar2023-t5, not '" + law_name +
+                     "' (the other laws' runs carry more than N, D and loss: validate them with their fit's own "
+                     "held-out runs)");
+  }
+  if (keep_extrapolated && law_name != "isoflop")
+    throw UsageError("--keep-extrapolated-minima goes with --law isoflop");
+  if (law_name == "isoflop" && vm["min-budget-runs"].defaulted())
+    validation.min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
   const bool holdout = vm.count("holdout-above") > 0;
   if (holdout == leave_one_budget_out) {
     throw UsageError("give one of --holdout-above C and --leave-one-budget-out");
   }
-  if (holdout && (!vm["budget-tolerance"].defaulted() || !vm["min-budget-runs"].defaulted())) {
-    throw UsageError("--budget-tolerance and --min-budget-runs go with --leave-one-budget-out");
+  if (holdout && law_name != "isoflop" && (!vm["budget-tolerance"].defaulted() || !vm["min-budget-runs"].defaulted())) {
+    throw UsageError("--budget-tolerance and --min-budget-runs go with --leave-one-budget-out (or --law isoflop)");
   }
   std::string why;
   if (!validation.Check(&why)) throw UsageError(why);
@@ -182,9 +282,11 @@ int Validate(const std::vector<std::string>& args) {
       throw UsageError(error.what());
     }
   }
-  const InitGrid grid = ResolveGrid(flags, ChinchillaModel::HoffmannGrid());
   const RunsTable table = LoadRunsOrBundled(runs_path, columns);
-  const LawFitter fitter = ChinchillaFitter(flags.options, grid);
+  if (law_name == "isoflop") return ValidateIsoFlopLaw(table, threshold_flops, validation, keep_extrapolated, output);
+  const LawFitter fitter = law_name == "kaplan"
+                               ? KaplanFitter(flags.options, ResolveGrid(flags, KaplanModel::DefaultGrid()))
+                               : ChinchillaFitter(flags.options, ResolveGrid(flags, ChinchillaModel::HoffmannGrid()));
 
   std::vector<ValidationFold> folds;
   LeaveOneBudgetOutResult budgets;
@@ -207,7 +309,9 @@ int Validate(const std::vector<std::string>& args) {
     std::cout << json.dump(2) << '\n';
   } else {
     std::ostream& out = std::cout;
-    out << "Extrapolation validation of the Chinchilla law (Approach 3) on " << table.runs.size() << " runs from "
+    out << "Extrapolation validation of the "
+        << (law_name == "kaplan" ? "Kaplan et al. 2020 law" : "Chinchilla law (Approach 3)") << " on "
+        << table.runs.size() << " runs from "
         << table.source << '\n';
     for (const std::string& note : table.notes) out << "  note: " << note << '\n';
     if (holdout) {

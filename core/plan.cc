@@ -61,8 +61,8 @@ DataConstrainedAllocation BaseAllocation(const PlanLaw& law, const PlanRequest& 
       case PlanMode::TARGET_LOSS: {
         const std::optional<Allocation> reached = law.saved.LeastComputeForLoss(request.loss_target);
         if (!reached) {
-          throw UsageError("target loss " + FormatSignificant(request.loss_target, 6) + " is not reachable under this " +
-                           law.saved.law_name + " fit" +
+          throw UsageError("target loss " + FormatSignificant(request.loss_target, 6) +
+                           " is not reachable under this " + law.saved.law_name + " fit" +
                            (law.saved.law_name == "isoflop" && law.saved.isoflop.has_frontier
                                 ? " (its loss frontier never goes below E = " +
                                       FormatSignificant(law.saved.isoflop.frontier.E, 4) + ")"

@@ -414,9 +414,9 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
   golden.fit_options.exhaustive = read.Bool(options, "options", "exhaustive");
   golden.grid_spec = read.String(options, "options", "grid");
   try {
-    golden.grid = ParseGridSpec(golden.grid_spec,
-                                golden.law_name == "kaplan" ? KaplanModel::DefaultGrid() : ChinchillaModel::HoffmannGrid(),
-                                "options.grid");
+    golden.grid = ParseGridSpec(
+        golden.grid_spec, golden.law_name == "kaplan" ? KaplanModel::DefaultGrid() : ChinchillaModel::HoffmannGrid(),
+        "options.grid");
   } catch (const InputError& error) {
     read.Fail("key 'options.grid' is not a grid: " + error.message(), &options["grid"]);
   }
