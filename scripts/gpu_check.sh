@@ -49,7 +49,8 @@ step configure cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCAL
   -DCMAKE_CUDA_ARCHITECTURES="$architectures" -DCMAKE_CUDA_COMPILER="$cuda_home/bin/nvcc" &&
   step build cmake --build "$build" --parallel "$(nproc)" --target scaleplan gpu_probe_cuda_backend_test \
     gpu_probe_probe_test gpu_probe_cpu_kernels_test gpu_probe_timing_test gpu_probe_kernel_cost_test \
-    gpu_probe_collectives_test gpu_probe_collective_pattern_test gpu_probe_nccl_backend_test cli_collectives_cli_test &&
+    gpu_probe_collectives_test gpu_probe_collective_pattern_test gpu_probe_nccl_backend_test \
+    gpu_probe_nccl_emulated_test cli_collectives_cli_test &&
   step gpu_tests ctest --test-dir "$build" --output-on-failure --label-regex '^gpu_probe$' &&
   step probe_cuda_quick "$build/cli/scaleplan" probe --backend cuda --quick --out "$logs/cuda_profile.json"
 
