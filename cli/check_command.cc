@@ -9,7 +9,6 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/expression_command.h"
-#include "cli/expression_command.h"
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
@@ -177,7 +176,6 @@ void ParseOverrides(const std::vector<std::string>& texts, GoldenTolerances* tol
 }
 
 int Check(const std::vector<std::string>& args) {
-  if (AsksForExpressionGolden(args)) return CheckExpressionGolden(args);  // cli/expression_command.cc
   if (AsksForExpressionGolden(args)) return CheckExpressionGolden(args);  // cli/expression_command.cc
   std::string runs_path;
   std::string golden_path;
