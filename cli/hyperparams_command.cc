@@ -157,10 +157,8 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
 int FitHyperparamsLaw(const std::vector<std::string>& args) { return FitHyperparamsLawImpl(args); }
 
 HyperparamsLaw ResolveHyperparamsLaw(const std::string& choice) {
-  if (choice == "deepseek") return DeepSeekHyperparamsLaw();
-  if (choice == "steplaw") return StepLawHyperparamsLaw();
-  if (choice.empty()) throw UsageError("--hyperparams must be deepseek, steplaw or a fit's JSON file");
-  return HyperparamsLawFromJson(ParseJsonInput(ReadFile(choice), choice), choice);
+  if (choice != "deepseek" && choice != "steplaw") InputPath(choice);  // a fit's file: an input, never an output
+  return scaleplan::ResolveHyperparamsLaw(choice);
 }
 
 void AddHyperparamsOption(po::options_description* options, std::string* choice) {

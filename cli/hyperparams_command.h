@@ -17,8 +17,9 @@ bool AsksForHyperparamsLaw(const std::vector<std::string>& args);
 // The command, with `fit`'s arguments (run inside fit's guard: errors map to exit codes there).
 int FitHyperparamsLaw(const std::vector<std::string>& args);
 
-// `--hyperparams deepseek|steplaw|FIT.json`: the law it names. Throws UsageError for an empty name, InputError for
-// a file that is not a usable hyper-parameter fit.
+// `--hyperparams deepseek|steplaw|FIT.json`: the law it names (fitting/hyperparams_fit.h ResolveHyperparamsLaw), a
+// file noted as an input (InputPath). Throws UsageError for an empty name, InputError for a file that is not a usable
+// hyper-parameter fit.
 HyperparamsLaw ResolveHyperparamsLaw(const std::string& choice);
 
 // `--hyperparams` (default deepseek), bound to *choice.

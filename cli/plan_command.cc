@@ -255,61 +255,14 @@ void PrintTable(const std::vector<Plan>& rows, const PlanLaw& law, const PlanFla
 void ResolveClusterOptions(const std::map<std::string, std::string>& shape_texts, const po::variables_map& vm,
                            PlanFlags* flags) {
   ShapeOverrides& o = flags->plan.shape_overrides;
-  const std::vector<std::pair<const char*, std::optional<std::int64_t>*>> targets = {
-      {"layers", &o.layers},
-      {"d-model", &o.d_model},
-      {"heads", &o.heads},
-      {"kv-heads", &o.kv_heads},
-      {"head-dim", &o.head_dim},
-      {"ffn", &o.ffn},
-      {"vocab", &o.vocab},
-      {"seq-len", &o.seq_len},
-      {"experts", &o.experts},
-      {"active-experts", &o.active_experts},
-      {"shared-experts", &o.shared_experts},
-      {"expert-ffn", &o.expert_ffn},
-      {"dense-layers", &o.dense_layers},
-      {"q-lora-rank", &o.q_lora_rank},
-      {"kv-lora-rank", &o.kv_lora_rank},
-      {"qk-nope-head-dim", &o.qk_nope_head_dim},
-      {"qk-rope-head-dim", &o.qk_rope_head_dim},
-      {"v-head-dim", &o.v_head_dim}};
-  for (const auto& [name, target] : targets) {
-    if (!vm.count(name)) continue;
-    const std::int64_t min_value = std::string(name) == "shared-experts" || std::string(name) == "dense-layers" ? 0 : 1;
-    *target = ParseCountOption(shape_texts.at(name), std::string("--") + name, min_value, std::int64_t{1} << 40);
+  for (const ShapeOption& option : ShapeOptions()) {
+    if (!vm.count(option.name)) continue;
+    o.*option.field = ParseCountOption(shape_texts.at(option.name), std::string("--") + option.name, option.min_value,
+                                       kMaxShapeOptionValue);
   }
-  if (!flags->ffn_kind.empty()) {
-    if (flags->ffn_kind != "glu" && flags->ffn_kind != "mlp") {
-      throw UsageError("--ffn-kind: must be glu or mlp: '" + flags->ffn_kind + "'");
-    }
-    o.glu = flags->ffn_kind == "glu";
-  }
-  try {
-    if (!flags->arch.empty()) {
-      flags->plan.arch_shape = ApplyShapeOverrides(FindArchitecture(flags->arch, {"--arch"}).shape, o, {"--arch"});
-    } else if (o.layers && o.d_model && o.heads) {
-      // A model from scratch: SwiGLU with d_ff = 8/3 d (multiple of 256) unless given, 32k vocabulary, 4,096 tokens.
-      TransformerShape base;
-      base.glu = o.glu.value_or(true);
-      const std::int64_t d = *o.d_model;
-      base.d_ff = base.glu ? std::max<std::int64_t>(256, (8 * d / 3 + 128) / 256 * 256) : 4 * d;
-      base.vocab_size = 32000;
-      base.context_length = 4096;
-      flags->plan.arch_shape = ApplyShapeOverrides(base, o, {"shape options"});
-    } else if (o.Any() && !(o.layers || o.d_model || o.heads)) {
-      // Only sizes that do not define a model (e.g. --seq-len): applied to the proposed shape for N.
-    } else if (o.Any()) {
-      throw UsageError("a model from the shape options needs at least --layers, --d-model and --heads (or --arch)");
-    }
-  } catch (const InputError& error) {
-    throw UsageError(error.what());
-  }
-  const std::optional<NumericType> precision = TryParseNumericType(flags->precision);
-  if (!precision || (*precision != NumericType::BF16 && *precision != NumericType::FP8)) {
-    throw UsageError("--precision: must be bf16 or fp8: '" + flags->precision + "'");
-  }
-  flags->plan.training.compute_type = *precision;
+  if (!flags->ffn_kind.empty()) o.glu = ParseFfnKind(flags->ffn_kind);
+  flags->plan.arch_shape = ResolvePlanModel(flags->arch, o);
+  flags->plan.training.compute_type = ParsePlanPrecision(flags->precision);
   if (!flags->global_batch_text.empty()) {
     flags->plan.global_batch_tokens = ParseOne(flags->global_batch_text, "--global-batch-tokens");
   }
@@ -488,8 +441,8 @@ int PlanCommand(const std::vector<std::string>& args) {
   }
   if (!flags.accelerator.empty() || !flags.profile_path.empty() || !flags.hardware_path.empty()) {
     shared.accelerator = ApplyAcceleratorOverrides(
-        ResolveAccelerator(flags.accelerator, flags.profile_path, flags.hardware_path), flags.accelerator_overrides,
-        {"--accelerator"});
+        ResolveAccelerator(flags.accelerator, InputPath(flags.profile_path), flags.hardware_path),
+        flags.accelerator_overrides, {"--accelerator"});
   } else if (flags.accelerator_overrides.Any() || !flags.layout_text.empty()) {
     throw UsageError("the hardware overrides and --layout need --accelerator (or --hardware)");
   }
@@ -546,13 +499,9 @@ int PlanCommand(const std::vector<std::string>& args) {
   }
 
   // A profile of another device (a CPU's, for an H100 plan) is not applied (ProfiledAccelerator): every row says so.
-  if (!flags.accelerator.empty() && !flags.profile_path.empty()) {
-    const std::string mismatch = ProfileDeviceMismatch(
-        flags.accelerator, HardwareProfileFromJson(ReadFile(flags.profile_path), flags.profile_path),
-        flags.profile_path);
-    if (!mismatch.empty()) {
-      for (Plan& row : rows) row.warnings.push_back(mismatch);
-    }
+  const std::string mismatch = PlanProfileMismatch(flags.accelerator, flags.profile_path);
+  if (!mismatch.empty()) {
+    for (Plan& row : rows) row.warnings.push_back(mismatch);
   }
 
   if (output == OutputFormat::JSON) {

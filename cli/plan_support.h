@@ -27,14 +27,8 @@ namespace scaleplan::cli {
 // --recompute auto|none|selective|full (core/training_plan.h); UsageError otherwise.
 RecomputeChoice ParseRecomputeChoice(const std::string& text);
 
-// The device: `name` from the bundled catalogue (UsageError listing the known names when unknown), with peaks
-// replaced by the measured dense GEMM rate of the profile at `profile_path` when given and measured on that kind of
-// device (InputError when it cannot be read; ProfiledAccelerator in core/training_plan.h: a profile of another
-// device keeps the catalogue's peaks). With a profile and no name, the plan is on the measured device: a CUDA profile
-// supplies its device's name and memory; a CPU profile needs a name (UsageError). With `hardware_path`, the catalogue
-// is that file (same schema as data/hardware.json; a file of one entry needs no name).
-Accelerator ResolveAccelerator(const std::string& name, const std::string& profile_path,
-                               const std::string& hardware_path = "");
+// The device (ResolveAccelerator: --accelerator, --profile, --hardware) is core/plan.h's, shared with the Python
+// module.
 
 }  // namespace scaleplan::cli
 

@@ -184,4 +184,58 @@ TransformerShape ApplyShapeOverrides(TransformerShape s, const ShapeOverrides& o
   return s;
 }
 
+const std::vector<ShapeOption>& ShapeOptions() {
+  using O = ShapeOverrides;
+  static const std::vector<ShapeOption> options = {
+      {"layers", &O::layers, 1},
+      {"d-model", &O::d_model, 1},
+      {"heads", &O::heads, 1},
+      {"kv-heads", &O::kv_heads, 1},
+      {"head-dim", &O::head_dim, 1},
+      {"ffn", &O::ffn, 1},
+      {"vocab", &O::vocab, 1},
+      {"seq-len", &O::seq_len, 1},
+      {"experts", &O::experts, 1},
+      {"active-experts", &O::active_experts, 1},
+      {"shared-experts", &O::shared_experts, 0},
+      {"expert-ffn", &O::expert_ffn, 1},
+      {"dense-layers", &O::dense_layers, 0},
+      {"q-lora-rank", &O::q_lora_rank, 1},
+      {"kv-lora-rank", &O::kv_lora_rank, 1},
+      {"qk-nope-head-dim", &O::qk_nope_head_dim, 1},
+      {"qk-rope-head-dim", &O::qk_rope_head_dim, 1},
+      {"v-head-dim", &O::v_head_dim, 1},
+  };
+  return options;
+}
+
+bool ParseFfnKind(const std::string& text) {
+  if (text != "glu" && text != "mlp") throw UsageError("--ffn-kind: must be glu or mlp: '" + text + "'");
+  return text == "glu";
+}
+
+std::optional<TransformerShape> ResolvePlanModel(const std::string& arch, const ShapeOverrides& overrides) {
+  const ShapeOverrides& o = overrides;
+  try {
+    if (!arch.empty()) return ApplyShapeOverrides(FindArchitecture(arch, {"--arch"}).shape, o, {"--arch"});
+    if (o.layers && o.d_model && o.heads) {
+      // A model from scratch: SwiGLU with d_ff = 8/3 d (multiple of 256) unless given, 32k vocabulary, 4,096 tokens.
+      TransformerShape base;
+      base.glu = o.glu.value_or(true);
+      const std::int64_t d = *o.d_model;
+      base.d_ff = base.glu ? std::max<std::int64_t>(256, (8 * d / 3 + 128) / 256 * 256) : 4 * d;
+      base.vocab_size = 32000;
+      base.context_length = 4096;
+      return ApplyShapeOverrides(base, o, {"shape options"});
+    }
+  } catch (const InputError& error) {
+    throw UsageError(error.what());
+  }
+  // Only sizes that do not define a model (e.g. seq_len) apply to the proposed shape for N.
+  if (o.layers || o.d_model || o.heads) {
+    throw UsageError("a model from the shape options needs at least --layers, --d-model and --heads (or --arch)");
+  }
+  return std::nullopt;
+}
+
 }  // namespace scaleplan

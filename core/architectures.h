@@ -13,6 +13,7 @@
 #ifndef SCALEPLAN_CORE_ARCHITECTURES_H_
 #define SCALEPLAN_CORE_ARCHITECTURES_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,32 @@ struct ShapeOverrides {
 // with the reason (heads not dividing d_model, KV heads not dividing heads, top-k above the experts, ...).
 TransformerShape ApplyShapeOverrides(TransformerShape base, const ShapeOverrides& overrides,
                                      const InputLocation& where);
+
+// The largest value a shape option takes.
+inline constexpr std::int64_t kMaxShapeOptionValue = std::int64_t{1} << 40;
+
+// One shape option of `plan` (--layers, --d-model, ...), as the command line and the Python module bind it: the
+// name without the dashes ("d-model"), the field of ShapeOverrides it sets and the least value it takes (0 for
+// shared-experts and dense-layers, else 1; kMaxShapeOptionValue at most).
+struct ShapeOption {
+  const char* name;
+  std::optional<std::int64_t> ShapeOverrides::*field;
+  std::int64_t min_value;
+};
+// Every shape option, in the order `plan --help` lists them.
+const std::vector<ShapeOption>& ShapeOptions();
+
+// `--ffn-kind glu|mlp` as ShapeOverrides::glu (true for glu). UsageError for any other text.
+bool ParseFfnKind(const std::string& text);
+
+// The model a plan lays out, from `plan`'s architecture options: the catalogue entry `arch` (case-insensitive) with
+// `overrides` applied; without a name, a model from scratch when the overrides give at least layers, d_model and
+// heads (SwiGLU with d_ff = 8/3 d_model rounded to a multiple of 256 unless ffn or glu say otherwise, a 32,000-token
+// vocabulary and a 4,096-token context, each replaced by its override); nullopt when the overrides only give sizes
+// that define no model (such as seq_len: they apply to the shape proposed for N, PlanOptions::shape_overrides) or
+// none. UsageError, with the command line's message, for an unknown name, a shape that cannot exist, or layers,
+// d_model or heads without the other two.
+std::optional<TransformerShape> ResolvePlanModel(const std::string& arch, const ShapeOverrides& overrides);
 
 }  // namespace scaleplan
 

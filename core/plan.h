@@ -141,6 +141,25 @@ Plan AllocatePlan(const PlanLaw& law, const PlanRequest& request);
 // The JSON row of a plan (keys documented in README.md, "plan --format json").
 nlohmann::ordered_json PlanToJson(const Plan& plan, const PlanLaw& law, const PlanOptions& options);
 
+// The cluster stage's options as every front end resolves them (the command line names them in messages).
+
+// `--precision bf16|fp8`: the GEMM precision of the layout search. UsageError for any other type.
+NumericType ParsePlanPrecision(const std::string& text);
+
+// The device: `name` from the bundled catalogue (UsageError listing the known names when unknown), with peaks
+// replaced by the measured dense GEMM rate of the profile at `profile_path` when given and measured on that kind of
+// device (InputError when it cannot be read; ProfiledAccelerator in core/training_plan.h: a profile of another
+// device keeps the catalogue's peaks). With a profile and no name, the plan is on the measured device: a CUDA profile
+// supplies its device's name and memory; a CPU profile needs a name (UsageError). With `hardware_path`, the catalogue
+// is that file (same schema as data/hardware.json; a file of one entry needs no name).
+Accelerator ResolveAccelerator(const std::string& name, const std::string& profile_path,
+                               const std::string& hardware_path = "");
+
+// The warning every row of a plan on the catalogue device `name` carries when the profile at `profile_path` measured
+// another kind of device (its peaks are then not applied: ProfileDeviceMismatch); "" when it did, or when either is
+// empty. InputError when the profile cannot be read.
+std::string PlanProfileMismatch(const std::string& name, const std::string& profile_path);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_CORE_PLAN_H_

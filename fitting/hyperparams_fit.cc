@@ -7,6 +7,8 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/file.h"
+#include "core/json_input.h"
 #include "core/parallel.h"
 #include "core/statistics.h"
 #include "core/units.h"
@@ -321,6 +323,13 @@ HyperparamsLaw HyperparamsLawFromJson(const nlohmann::json& json, const std::str
     throw InputError("\"max_compute_flops\" is below \"min_compute_flops\"", InputLocation{source});
   }
   return law;
+}
+
+HyperparamsLaw ResolveHyperparamsLaw(const std::string& choice) {
+  if (choice == "deepseek") return DeepSeekHyperparamsLaw();
+  if (choice == "steplaw") return StepLawHyperparamsLaw();
+  if (choice.empty()) throw UsageError("--hyperparams must be deepseek, steplaw or a fit's JSON file");
+  return HyperparamsLawFromJson(ParseJsonInput(ReadWholeFile(choice), choice), choice);
 }
 
 }  // namespace scaleplan

@@ -104,6 +104,11 @@ nlohmann::ordered_json HyperparamsFitToJson(const HyperparamsFit& fit, const Hyp
 // A fitted law from that JSON. Throws InputError naming `source` and the key for a missing or non-positive value.
 HyperparamsLaw HyperparamsLawFromJson(const nlohmann::json& json, const std::string& source);
 
+// The law `plan --hyperparams` names: "deepseek" (DeepSeek LLM 2024), "steplaw" (Step Law, Li et al. 2025) or the
+// path of a fit's JSON ('fit --law hyperparams --out FIT.json'). Throws UsageError for an empty name, InputError for a
+// file that cannot be read or is not a usable hyper-parameter fit.
+HyperparamsLaw ResolveHyperparamsLaw(const std::string& choice);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_FITTING_HYPERPARAMS_FIT_H_

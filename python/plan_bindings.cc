@@ -1,18 +1,23 @@
 // Plans for the Python module: core/plan.h's MakePlan and PlanToJson, the pipeline `scaleplan plan` calls, with the
-// law resolved as the command resolves it (fitting/plan_law.h). Each plan is the JSON row `plan --format json`
-// prints for the same options.
+// law resolved as the command resolves it (fitting/plan_law.h) and the cluster stage's options resolved by the same
+// core functions (ResolvePlanModel, ParsePlanPrecision, ResolveAccelerator, ResolveHyperparamsLaw). Each plan is the
+// JSON row `plan --format json` prints for the same options.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "core/bundled_data.h"
+#include "core/architectures.h"
 #include "core/error.h"
+#include "core/parallel_layout.h"
 #include "core/plan.h"
 #include "core/training_plan.h"
 #include "fitting/bootstrap.h"
+#include "fitting/hyperparams_fit.h"
 #include "fitting/plan_law.h"
 #include "python/bindings.h"
 
@@ -35,16 +40,135 @@ struct PlanArguments {
   std::string recompute;       // --recompute
   BootstrapOptions bootstrap;  // --bootstrap (num_resamples 0: none), --seed, --ci
   bool ci_given = false;
+  // The cluster stage.
+  std::string arch;                            // --arch
+  std::string ffn_kind;                        // --ffn-kind ("" = the architecture's, or glu from scratch)
+  std::string precision;                       // --precision ("" = TrainingPlanOptions' compute_type)
+  std::string layout;                          // --layout
+  std::string hardware;                        // --hardware (a catalogue file)
+  std::string profile;                         // --profile
+  std::string hyperparams;                     // --hyperparams ("" = PlanOptions' default law)
+  AcceleratorOverrides accelerator_overrides;  // --peak-flops, --memory-bytes, ... (0 = the entry's)
 };
+
+// The text of a Python value in a message, as the command line quotes what was typed.
+std::string ValueText(const py::handle& value) { return py::str(value).cast<std::string>(); }
+
+// A keyword argument the command line binds with Range::NON_NEGATIVE, checked with the command line's message.
+double NonNegative(const py::handle& value, const std::string& option) {
+  const double number = value.cast<double>();
+  if (!(number >= 0)) throw UsageError(option + ": must be 0 or positive: '" + ValueText(value) + "'");
+  return number;
+}
+
+// A whole-number keyword argument in [min_value, max_value], checked with the command line's messages.
+std::int64_t Count(const py::handle& value, const std::string& option, std::int64_t min_value, std::int64_t max_value) {
+  const double number = value.cast<double>();
+  const auto fail = [&](const std::string& why) {
+    throw UsageError(option + ": " + why + ": '" + ValueText(value) + "'");
+  };
+  if (!std::isfinite(number) || number != std::floor(number)) fail("must be a whole number");
+  if (number < static_cast<double>(min_value)) {
+    fail(min_value == 0 ? std::string("must be 0 or more") : "must be at least " + std::to_string(min_value));
+  }
+  if (number > static_cast<double>(max_value)) fail("must be at most " + std::to_string(max_value));
+  return static_cast<std::int64_t>(number);
+}
+
+// Reads the cluster stage's keyword arguments (the command line's option names, dashes as underscores; None or
+// absent = not given) into *arguments, in the order cli/plan_command.cc resolves them, with its messages.
+void ReadClusterArguments(const py::dict& cluster, PlanArguments* arguments) {
+  PlanOptions& plan = arguments->options;
+  py::dict rest;
+  for (const auto& [key, value] : cluster) {
+    if (!value.is_none()) rest[key] = value;
+  }
+  const auto take = [&rest](const std::string& name) -> std::optional<py::object> {
+    if (!rest.contains(name)) return std::nullopt;
+    py::object value = rest[py::str(name)];
+    PyDict_DelItemString(rest.ptr(), name.c_str());
+    return value;
+  };
+  const auto text = [&take](const std::string& name) {
+    const std::optional<py::object> value = take(name);
+    return value ? value->cast<std::string>() : std::string();
+  };
+  for (const ShapeOption& option : ShapeOptions()) {
+    std::string name = option.name;
+    for (char& c : name) c = c == '-' ? '_' : c;
+    if (const std::optional<py::object> value = take(name)) {
+      plan.shape_overrides.*option.field =
+          Count(*value, std::string("--") + option.name, option.min_value, kMaxShapeOptionValue);
+    }
+  }
+  arguments->arch = text("arch");
+  arguments->ffn_kind = text("ffn_kind");
+  arguments->precision = text("precision");
+  arguments->layout = text("layout");
+  arguments->hardware = text("hardware");
+  arguments->profile = text("profile");
+  arguments->hyperparams = text("hyperparams");
+  AcceleratorOverrides& overrides = arguments->accelerator_overrides;
+  if (const auto value = take("peak_flops")) overrides.peak_flops_per_second = NonNegative(*value, "--peak-flops");
+  if (const auto value = take("memory_bytes")) overrides.memory_bytes = NonNegative(*value, "--memory-bytes");
+  if (const auto value = take("intra_node_bandwidth")) {
+    overrides.intra_node_bytes_per_second = NonNegative(*value, "--intra-node-bandwidth");
+  }
+  if (const auto value = take("inter_node_bandwidth")) {
+    overrides.inter_node_bytes_per_second = NonNegative(*value, "--inter-node-bandwidth");
+  }
+  if (const auto value = take("devices_per_node")) {
+    overrides.devices_per_node = Count(*value, "--devices-per-node", 0, std::int64_t{1} << 40);
+  }
+  if (const auto value = take("inference_mfu")) {
+    plan.inference.inference_mfu = NonNegative(*value, "--inference-mfu");
+  }
+  if (const auto value = take("inference_price_per_hour")) {
+    plan.inference.inference_price_usd_per_hour = NonNegative(*value, "--inference-price-per-hour");
+  }
+  if (const auto value = take("global_batch_tokens")) {
+    plan.global_batch_tokens = value->cast<double>();
+    if (!(plan.global_batch_tokens > 0) || !std::isfinite(plan.global_batch_tokens)) {
+      throw UsageError("--global-batch-tokens: must be positive: '" + ValueText(*value) + "'");
+    }
+  }
+  if (!rest.empty()) {
+    std::string names;
+    for (const auto& [key, value] : rest) {
+      if (!names.empty()) names += ", ";
+      names += key.cast<std::string>();
+    }
+    throw UsageError("plan: unknown option(s) " + names);
+  }
+}
+
+// As cli/plan_command.cc's ResolveClusterOptions: the model, the precision, the fixed layout and the overrides.
+void ResolveClusterArguments(PlanArguments* arguments) {
+  PlanOptions& plan = arguments->options;
+  if (!arguments->ffn_kind.empty()) plan.shape_overrides.glu = ParseFfnKind(arguments->ffn_kind);
+  plan.arch_shape = ResolvePlanModel(arguments->arch, plan.shape_overrides);
+  if (!arguments->precision.empty()) plan.training.compute_type = ParsePlanPrecision(arguments->precision);
+  if (!arguments->layout.empty()) {
+    try {
+      plan.fixed_layout = ParsePartialLayout(arguments->layout, {"--layout"});
+    } catch (const InputError& error) {
+      throw UsageError(error.what());
+    }
+  }
+  std::string why;
+  if (!arguments->accelerator_overrides.Check(&why)) throw UsageError(why);
+}
 
 // As cli/plan_command.cc: the law, then one request per budget, size or target loss.
 std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& callback) {
   PlanOptions& shared = arguments.options;
+  ResolveClusterArguments(&arguments);
   if (!arguments.target_loss.empty() && (!arguments.compute.empty() || !arguments.params.empty())) {
     throw UsageError("target_loss cannot be combined with compute or params");
   }
-  if (arguments.tokens > 0 && arguments.params.empty()) throw UsageError("tokens needs params (a fixed model size)");
-  if (arguments.tokens > 0 && !arguments.compute.empty()) throw UsageError("tokens cannot be combined with compute");
+  if (arguments.tokens > 0 && arguments.params.empty() && !shared.arch_shape) {
+    throw UsageError("tokens needs params or arch (a model whose size is fixed)");
+  }
   std::string why;
   if (!shared.training.Check(&why)) throw UsageError(why);
   if (!arguments.recompute.empty()) {  // "" keeps PlanOptions' default
@@ -54,20 +178,24 @@ std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& ca
     }
     shared.recompute = *recompute;
   }
-  const TrainingPlanOptions training_defaults;
-  if (arguments.accelerator.empty() && (shared.training.num_accelerators != training_defaults.num_accelerators ||
-                                        shared.training.max_days > 0.0 || shared.training.price_usd_per_hour > 0.0)) {
-    throw UsageError("count, max_days and price_per_hour need an accelerator");
+  if (!arguments.hyperparams.empty()) {
+    py::gil_scoped_release release;
+    shared.hyperparams = ResolveHyperparamsLaw(arguments.hyperparams);
   }
-  if (!arguments.accelerator.empty()) {
-    const HardwareCatalogue& catalogue = BundledHardwareCatalogue();
-    const Accelerator* found = catalogue.TryFind(arguments.accelerator);
-    if (found == nullptr) {
-      std::string known;
-      for (const std::string& entry : catalogue.Names()) known += (known.empty() ? "" : ", ") + entry;
-      throw UsageError("unknown --accelerator '" + arguments.accelerator + "' (known: " + known + ")");
-    }
-    shared.accelerator = *found;
+  shared.arch_name = arguments.arch;
+  shared.profile_given = !arguments.profile.empty();
+  const TrainingPlanOptions training_defaults;
+  const bool device_given = !arguments.accelerator.empty() || !arguments.profile.empty() || !arguments.hardware.empty();
+  if (!device_given && (shared.training.num_accelerators != training_defaults.num_accelerators ||
+                        shared.training.max_days > 0.0 || shared.training.price_usd_per_hour > 0.0)) {
+    throw UsageError("count, max_days and price_per_hour need an accelerator (or profile or hardware)");
+  }
+  if (device_given) {
+    shared.accelerator =
+        ApplyAcceleratorOverrides(ResolveAccelerator(arguments.accelerator, arguments.profile, arguments.hardware),
+                                  arguments.accelerator_overrides, {"--accelerator"});
+  } else if (arguments.accelerator_overrides.Any() || !arguments.layout.empty()) {
+    throw UsageError("the hardware overrides and layout need an accelerator (or hardware)");
   }
   if (!arguments.fit_text.empty() && !arguments.law_name.empty()) {
     throw UsageError("give either --fit or --law, not both");
@@ -100,6 +228,15 @@ std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& ca
     law.saved.confidence = arguments.bootstrap.confidence;
   }
   progress.RethrowIfFailed();
+  // The model sizes: the architecture's (which sets N), else params.
+  if (shared.arch_shape && !arguments.params.empty() && arguments.target_loss.empty()) {
+    throw UsageError("params: the architecture (arch or the shape options) already sets N");
+  }
+  if (arguments.tokens > 0 && !arguments.compute.empty()) throw UsageError("tokens cannot be combined with compute");
+  const std::vector<double> sizes =
+      !arguments.target_loss.empty() ? std::vector<double>{}
+      : shared.arch_shape ? std::vector<double>{static_cast<double>(CountParameters(*shared.arch_shape).total)}
+                          : arguments.params;
   {
     py::gil_scoped_release release;
     const auto add = [&](PlanMode mode, double n, double c, double l) {
@@ -107,8 +244,8 @@ std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& ca
     };
     if (!arguments.target_loss.empty()) {
       for (double target : arguments.target_loss) add(PlanMode::TARGET_LOSS, 0, 0, target);
-    } else if (!arguments.params.empty()) {
-      for (double n : arguments.params) {
+    } else if (!sizes.empty()) {
+      for (double n : sizes) {
         if (arguments.tokens > 0) {
           add(PlanMode::PARAMS_AND_COMPUTE, n, 6.0 * n * arguments.tokens, 0);
         } else if (!arguments.compute.empty()) {
@@ -126,6 +263,11 @@ std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& ca
       }
     }
   }
+  // A profile of another device (a CPU's, for an H100 plan) is not applied: every row says so.
+  const std::string mismatch = PlanProfileMismatch(arguments.accelerator, arguments.profile);
+  if (!mismatch.empty()) {
+    for (Plan& row : rows) row.warnings.push_back(mismatch);
+  }
   std::vector<std::string> out;
   for (const Plan& row : rows) out.push_back(PlanToJson(row, law, shared).dump());
   return out;
@@ -140,8 +282,10 @@ void BindPlans(py::module_& module) {
          double tokens, const std::string& fit_text, const std::string& fit_source, const std::string& law,
          double unique_tokens, double inference_tokens, const std::string& accelerator, std::int64_t count,
          std::optional<double> mfu, double price_per_hour, double max_days, const std::string& recompute, bool shape,
-         int bootstrap, std::uint64_t seed, std::optional<double> ci, const py::object& progress) {
+         int bootstrap, std::uint64_t seed, std::optional<double> ci, const py::dict& cluster,
+         const py::object& progress) {
         PlanArguments arguments;
+        ReadClusterArguments(cluster, &arguments);
         arguments.compute = compute;
         arguments.params = params;
         arguments.target_loss = target_loss;
@@ -168,7 +312,7 @@ void BindPlans(py::module_& module) {
       py::arg("compute"), py::arg("params"), py::arg("target_loss"), py::arg("tokens"), py::arg("fit_text"),
       py::arg("fit_source"), py::arg("law"), py::arg("unique_tokens"), py::arg("inference_tokens"),
       py::arg("accelerator"), py::arg("count"), py::arg("mfu"), py::arg("price_per_hour"), py::arg("max_days"),
-      py::arg("recompute"), py::arg("shape"), py::arg("bootstrap"), py::arg("seed"), py::arg("ci"),
+      py::arg("recompute"), py::arg("shape"), py::arg("bootstrap"), py::arg("seed"), py::arg("ci"), py::arg("cluster"),
       py::arg("progress"));
 
   const TrainingPlanOptions training;
@@ -180,7 +324,14 @@ void BindPlans(py::module_& module) {
   defaults["price_per_hour"] = training.price_usd_per_hour;
   defaults["max_days"] = training.max_days;
   defaults["seed"] = bootstrap.seed;
+  defaults["precision"] = NumericTypeName(training.compute_type);
+  const InferenceCostOptions inference;
+  defaults["inference_mfu"] = inference.inference_mfu;
+  defaults["inference_price_per_hour"] = inference.inference_price_usd_per_hour;
   module.attr("PLAN_DEFAULTS") = defaults;
+  py::list shape_options;
+  for (const ShapeOption& option : ShapeOptions()) shape_options.append(option.name);
+  module.attr("SHAPE_OPTIONS") = shape_options;
 }
 
 }  // namespace scaleplan::python

@@ -328,18 +328,35 @@ def _numbers(value) -> List[float]:
     return [float(x) for x in _np.atleast_1d(_np.asarray(value, dtype=_np.float64))]
 
 
-def _plans(compute, params, target_loss, tokens, fit, law, unique_tokens, inference_tokens, accelerator, count, mfu,
-           price_per_hour, max_days, recompute, shape, bootstrap, seed, ci, progress) -> List[Dict[str, Any]]:
+# The cluster stage's keyword arguments of plan() and sweep(): the command line's option names, dashes as underscores
+# (the shape options are the library's list, _core.SHAPE_OPTIONS).
+_SHAPE_OPTIONS = tuple(name.replace("-", "_") for name in _core.SHAPE_OPTIONS)
+_CLUSTER_OPTIONS = ("arch", "precision", "global_batch_tokens", "layout", "hardware", "peak_flops", "memory_bytes",
+                    "intra_node_bandwidth", "inter_node_bandwidth", "devices_per_node", *_SHAPE_OPTIONS, "ffn_kind",
+                    "profile", "inference_mfu", "inference_price_per_hour", "hyperparams")
+
+
+def _plans(compute=None, params=None, target_loss=None, tokens=None, fit=None, law=None, unique_tokens=None,
+           inference_tokens=None, accelerator=None, count=_PLAN_DEFAULTS["count"], mfu=None,
+           price_per_hour=_PLAN_DEFAULTS["price_per_hour"], max_days=_PLAN_DEFAULTS["max_days"], recompute=None,
+           shape=False, bootstrap=0, seed=_PLAN_DEFAULTS["seed"], ci=None, progress=None,
+           **cluster) -> List[Dict[str, Any]]:
+    unknown = sorted(set(cluster) - set(_CLUSTER_OPTIONS))
+    if unknown:
+        raise UsageError(f"plan: unknown option(s) {', '.join(unknown)}")
     fit_text, fit_source = "", ""
     if isinstance(fit, Fit):
         fit_text, fit_source = fit.to_json(), "<Fit>"
     elif fit is not None:
         fit_source = _os.fspath(fit)
         fit_text = _core.read_file(fit_source)
+    for key in ("hardware", "profile", "hyperparams"):
+        if isinstance(cluster.get(key), _os.PathLike):
+            cluster[key] = _os.fspath(cluster[key])
     rows = _core.plan(_numbers(compute), _numbers(params), _numbers(target_loss), float(tokens or 0), fit_text,
                       fit_source, law or "", float(unique_tokens or 0), float(inference_tokens or 0),
                       accelerator or "", int(count), mfu, float(price_per_hour), float(max_days), recompute or "",
-                      bool(shape), int(bootstrap), int(seed), ci, progress)
+                      bool(shape), int(bootstrap), int(seed), ci, cluster, progress)
     return [_json.loads(row) for row in rows]
 
 
@@ -350,42 +367,76 @@ def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[N
          accelerator: Optional[str] = None, count: int = _PLAN_DEFAULTS["count"], mfu: Optional[float] = None,
          price_per_hour: float = _PLAN_DEFAULTS["price_per_hour"], max_days: float = _PLAN_DEFAULTS["max_days"],
          recompute: Optional[str] = None, shape: bool = False, bootstrap: int = 0, seed: int = _PLAN_DEFAULTS["seed"],
-         ci: Optional[float] = None, progress: Optional[Callable[[str, int, int], None]] = None):
+         ci: Optional[float] = None, arch: Optional[str] = None, precision: Optional[str] = None,
+         global_batch_tokens: Optional[float] = None, layout: Optional[str] = None,
+         hardware: Union[None, str, _os.PathLike] = None, peak_flops: Optional[float] = None,
+         memory_bytes: Optional[float] = None, intra_node_bandwidth: Optional[float] = None,
+         inter_node_bandwidth: Optional[float] = None, devices_per_node: Optional[int] = None,
+         layers: Optional[int] = None, d_model: Optional[int] = None, heads: Optional[int] = None,
+         kv_heads: Optional[int] = None, head_dim: Optional[int] = None, ffn: Optional[int] = None,
+         vocab: Optional[int] = None, seq_len: Optional[int] = None, experts: Optional[int] = None,
+         active_experts: Optional[int] = None, shared_experts: Optional[int] = None, expert_ffn: Optional[int] = None,
+         dense_layers: Optional[int] = None, q_lora_rank: Optional[int] = None, kv_lora_rank: Optional[int] = None,
+         qk_nope_head_dim: Optional[int] = None, qk_rope_head_dim: Optional[int] = None,
+         v_head_dim: Optional[int] = None, ffn_kind: Optional[str] = None,
+         profile: Union[None, str, _os.PathLike] = None,
+         inference_mfu: float = _PLAN_DEFAULTS["inference_mfu"],
+         inference_price_per_hour: float = _PLAN_DEFAULTS["inference_price_per_hour"],
+         hyperparams: Union[None, str, _os.PathLike] = None,
+         progress: Optional[Callable[[str, int, int], None]] = None):
     """A training plan: `scaleplan plan --format json` in-process (core/plan.h MakePlan, the same pipeline).
+
+    Every keyword is the command line's option of the same name, dashes written as underscores (--d-model is
+    d_model); None (the default for most) is an option not given, and the other defaults are the command line's.
 
     What to plan (as the command line): compute (FLOPs; default 5.76e23) for the compute-optimal N and D; params for
     the compute-optimal tokens of that size (with compute: that size on that budget; with tokens: that many tokens);
-    target_loss for the least compute that reaches it. Each may be a list.
+    target_loss for the least compute that reaches it. Each may be a list. An architecture (arch, or a model from
+    layers, d_model and heads) sets N itself: give tokens (or compute), not params.
     The law: fit (a Fit, or a saved-fit path), law (a published law: hoffmann, hoffmann-unrounded, epoch), or neither
     for the Approach-3 fit of the bundled runs; bootstrap (with seed, ci) resamples the bundled runs for intervals.
     unique_tokens: at most this many unique tokens (Muennighoff et al.); inference_tokens: lifetime inference tokens
-    (Sardana et al.). accelerator (a catalogue name such as "H100-SXM"), count, mfu, price_per_hour, max_days,
-    recompute ("auto", "none", "selective", "full"), shape: the cluster side, as --accelerator ... --shape.
+    (Sardana et al.), served at inference_mfu (0 = mfu) and inference_price_per_hour (0 = the training price).
+    hyperparams: the batch and learning-rate law, "deepseek" (DeepSeek LLM 2024; the default), "steplaw" (Li et al.
+    2025) or a hyper-parameter fit's file ('fit --law hyperparams --out').
 
-    Returns the plan's dict (the JSON row the command prints) for one question, else a list of them."""
-    rows = _plans(compute, params, target_loss, tokens, fit, law, unique_tokens, inference_tokens, accelerator, count,
-                  mfu, price_per_hour, max_days, recompute, shape, bootstrap, seed, ci, progress)
+    The cluster: accelerator (a catalogue name such as "H100-SXM"), hardware (a catalogue file in
+    data/hardware.json's schema, which then names the devices), profile (a measured profile, 'scaleplan probe --out':
+    its peak replaces the catalogue's when it measured that device), count, price_per_hour, max_days, recompute
+    ("auto", "none", "selective", "full"), shape (also propose practical shapes for N). With mfu the time is taken at
+    that MFU; without it, on a device with interconnect figures, the layout search picks tensor, pipeline, context,
+    data and expert parallelism: precision ("bf16", the default, or "fp8"), global_batch_tokens (default: the
+    hyper-parameter law's batch), layout (fixed fields, the rest searched: "tp=8,pp=16,dp=128"), and the device's
+    figures replaced by peak_flops (FLOP/s), memory_bytes, intra_node_bandwidth and inter_node_bandwidth (bytes/s per
+    device, one direction) and devices_per_node.
+    The model the search lays out: arch (a published architecture: gpt3-175b, chinchilla-70b, llama3-8b, llama3-70b,
+    llama3-405b, mixtral-8x7b, deepseek-v3, megatron-1t) with any of the shape options replacing its sizes, or a
+    model from scratch from layers, d_model and heads (SwiGLU with d_ff = 8/3 d_model in multiples of 256, a
+    32,000-token vocabulary and 4,096-token sequences, unless ffn, ffn_kind ("glu" or "mlp"), vocab or seq_len say
+    otherwise); without either, a practical shape proposed for N, to which seq_len and the other sizes apply. The
+    shape options: layers, d_model, heads, kv_heads, head_dim, ffn, vocab, seq_len, experts, active_experts,
+    shared_experts, expert_ffn, dense_layers and the MLA ranks q_lora_rank, kv_lora_rank, qk_nope_head_dim,
+    qk_rope_head_dim, v_head_dim (whole numbers).
+
+    Returns the plan's dict (the JSON row the command prints) for one question, else a list of them. Raises
+    UsageError for a bad or conflicting argument (an unknown arch or accelerator, a layout that does not divide the
+    model) and InputError for an unreadable hardware, profile or hyperparams file, with the command line's
+    messages."""
+    options = dict(locals())
+    rows = _plans(**options)
     return rows[0] if len(rows) == 1 else rows
 
 
 def sweep(compute: Iterable[float], **plan_options):
     """Plans over a list of budgets as a pandas DataFrame, one row per plan (nested keys flattened with dots:
-    "law.E", "hardware.days", ...). plan_options as for plan()."""
+    "law.E", "hardware.days", ...). plan_options as for plan() (target_loss excepted)."""
     import pandas as pd
     budgets = _numbers(compute)
     if not budgets:
         raise UsageError("sweep needs at least one compute budget")
-    rows = _plans(budgets, plan_options.pop("params", None), None, plan_options.pop("tokens", None),
-                  plan_options.pop("fit", None), plan_options.pop("law", None), plan_options.pop("unique_tokens", None),
-                  plan_options.pop("inference_tokens", None), plan_options.pop("accelerator", None),
-                  plan_options.pop("count", _PLAN_DEFAULTS["count"]), plan_options.pop("mfu", None),
-                  plan_options.pop("price_per_hour", _PLAN_DEFAULTS["price_per_hour"]),
-                  plan_options.pop("max_days", _PLAN_DEFAULTS["max_days"]), plan_options.pop("recompute", None),
-                  plan_options.pop("shape", False), plan_options.pop("bootstrap", 0),
-                  plan_options.pop("seed", _PLAN_DEFAULTS["seed"]), plan_options.pop("ci", None),
-                  plan_options.pop("progress", None))
-    if plan_options:
-        raise UsageError(f"sweep: unknown option(s) {', '.join(sorted(plan_options))}")
+    if "compute" in plan_options or "target_loss" in plan_options:
+        raise UsageError("sweep: give the budgets as its first argument; target_loss is plan()'s")
+    rows = _plans(budgets, **plan_options)
     return pd.json_normalize(rows)
 
 

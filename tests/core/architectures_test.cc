@@ -1,5 +1,9 @@
 #include "core/architectures.h"
 
+#include <optional>
+#include <set>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace scaleplan {
@@ -69,6 +73,64 @@ TEST(ArchitecturesTest, OverridesAreCheckedWithTheReason) {
   overrides.layers = 40;
   EXPECT_EQ(ApplyShapeOverrides(FindArchitecture("llama3-8b").shape, overrides, {}).num_layers, 40);
   EXPECT_THROW(FindArchitecture("llama4"), InputError);
+}
+
+TEST(ArchitecturesTest, APlanModelFromScratchIsLlama2WithItsPublishedCount) {
+  // 32 layers x 4096 with 32 heads: SwiGLU d_ff = 8/3 d rounded to 256 = 11,008, a 32,000-token vocabulary, untied
+  // embeddings: Llama 2 7B (Touvron et al. 2023), whose released checkpoint holds 6,738,415,616 parameters.
+  ShapeOverrides overrides;
+  overrides.layers = 32;
+  overrides.d_model = 4096;
+  overrides.heads = 32;
+  const std::optional<TransformerShape> shape = ResolvePlanModel("", overrides);
+  ASSERT_TRUE(shape.has_value());
+  EXPECT_EQ(shape->d_ff, 11008);
+  EXPECT_EQ(shape->vocab_size, 32000);
+  EXPECT_EQ(shape->context_length, 4096);
+  EXPECT_EQ(CountParameters(*shape).total, 6738415616);
+  // A plain MLP is 4 d wide (GPT-2, GPT-3), unless ffn says otherwise.
+  overrides.glu = ParseFfnKind("mlp");
+  EXPECT_EQ(ResolvePlanModel("", overrides)->d_ff, 4 * 4096);
+  overrides.ffn = 10000;
+  EXPECT_EQ(ResolvePlanModel("", overrides)->d_ff, 10000);
+}
+
+TEST(ArchitecturesTest, APlanModelNamesWhatIsWrongAsTheCommandLineDoes) {
+  ShapeOverrides overrides;
+  EXPECT_FALSE(ResolvePlanModel("", overrides).has_value());
+  overrides.seq_len = 8192;  // a size that defines no model: it applies to the shape proposed for N
+  EXPECT_FALSE(ResolvePlanModel("", overrides).has_value());
+  EXPECT_EQ(ResolvePlanModel("LLAMA3-8B", overrides)->context_length, 8192);
+  overrides.layers = 32;
+  overrides.d_model = 4096;
+  const auto message = [](const std::string& arch, const ShapeOverrides& o) {
+    try {
+      ResolvePlanModel(arch, o);
+    } catch (const UsageError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message("", overrides),
+            "a model from the shape options needs at least --layers, --d-model and --heads (or --arch)");
+  overrides.heads = 30;
+  EXPECT_EQ(message("", overrides),
+            "shape options: this architecture cannot exist: num_heads must divide d_model when head_dim is left at 0");
+  EXPECT_EQ(message("nope", {}).rfind("--arch: unknown architecture (known: gpt3-175b, ", 0), 0) << message("nope", {});
+  EXPECT_THROW(ParseFfnKind("swiglu"), UsageError);
+  EXPECT_TRUE(ParseFfnKind("glu"));
+  // Every shape option sets its own field, and only the counts that may be absent take 0.
+  std::set<std::string> names;
+  for (const ShapeOption& option : ShapeOptions()) {
+    ShapeOverrides one;
+    one.*option.field = 3;
+    EXPECT_TRUE(one.Any()) << option.name;
+    names.insert(option.name);
+    const bool may_be_zero =
+        std::string(option.name) == "shared-experts" || std::string(option.name) == "dense-layers";
+    EXPECT_EQ(option.min_value, may_be_zero ? 0 : 1) << option.name;
+  }
+  EXPECT_EQ(names.size(), 18u);  // 18 distinct options
 }
 
 TEST(ArchitecturesTest, BadCatalogueNamesThePointer) {

@@ -134,5 +134,29 @@ TEST(MakePlan, IntervalsArePercentilesOfThePlanUnderEachResampledLaw) {
   EXPECT_EQ(plan.intervals->num_laws, 21);
 }
 
+TEST(PlanOptionsResolution, PrecisionAndAcceleratorAreResolvedWithTheCommandLineMessages) {
+  EXPECT_EQ(ParsePlanPrecision("bf16"), NumericType::BF16);
+  EXPECT_EQ(ParsePlanPrecision("FP8"), NumericType::FP8);
+  try {
+    ParsePlanPrecision("fp16");
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_STREQ(error.what(), "--precision: must be bf16 or fp8: 'fp16'");
+  }
+  // The catalogue's H100-SXM: 989 TFLOP/s dense BF16 (NVIDIA's H100 datasheet), 80 GB.
+  const Accelerator h100 = ResolveAccelerator("h100-sxm", "");
+  EXPECT_EQ(h100.name, "H100-SXM");
+  EXPECT_DOUBLE_EQ(h100.DenseFlopsPerSecond(NumericType::BF16), 989e12);
+  try {
+    ResolveAccelerator("H999", "");
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()).rfind("unknown --accelerator 'H999' (known: H100-SXM, ", 0), 0)
+        << error.what();
+  }
+  EXPECT_THROW(ResolveAccelerator("H100-SXM", "", "/nonexistent/hardware.json"), InputError);
+  EXPECT_EQ(PlanProfileMismatch("H100-SXM", ""), "");
+}
+
 }  // namespace
 }  // namespace scaleplan
