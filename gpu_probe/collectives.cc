@@ -74,27 +74,23 @@ std::optional<CollectiveModel> FitCollectiveModel(const std::vector<CollectiveMe
   const std::optional<Collective> collective = CollectiveFromName(measurements.front().name);
   if (!collective) return std::nullopt;
   const std::int64_t ranks = measurements.front().ranks;
-  // Weighted normal equations of t = a + b S with weights w = 1 / t^2:
-  //   [sum w    sum w S  ] [a]   [sum w t  ]
-  //   [sum w S  sum w S^2] [b] = [sum w S t]
-  double sw = 0.0, sws = 0.0, swss = 0.0, swt = 0.0, swst = 0.0;
-  for (const CollectiveMeasurement& m : measurements) {
-    const double t = m.seconds_median, s = m.bytes, w = 1.0 / (t * t);
-    sw += w;
-    sws += w * s;
-    swss += w * s * s;
-    swt += w * t;
-    swst += w * s * t;
-  }
-  const double determinant = sw * swss - sws * sws;
-  double a = 0.0, b = 0.0;
-  if (determinant > 0.0) {
-    a = (swss * swt - sws * swst) / determinant;
-    b = (sw * swst - sws * swt) / determinant;
-  }
-  if (!(determinant > 0.0) || a < 0.0) {
+  // The line t = a + b S through the smallest and the largest message (Hockney's two asymptotes): the latency from
+  // the smallest, the bandwidth from the largest. The plans need both ends right (pipeline sends and small
+  // collectives are latency-bound, gradient all-reduces of hundreds of MB bandwidth-bound), and a transport changes
+  // regime in between (cache to DRAM on CPUs, NCCL's protocols on GPUs): a least-squares line over every size then
+  // fits neither end (measured on 2 CPU ranks: 7 GB/s from a line weighted by relative error against 1 GB/s at
+  // 16 MiB). a < 0 (the largest message relatively slower) is clamped to 0 with the line through the largest.
+  const auto [smallest, largest] = std::minmax_element(
+      measurements.begin(), measurements.end(),
+      [](const CollectiveMeasurement& x, const CollectiveMeasurement& y) { return x.bytes < y.bytes; });
+  const double s0 = smallest->bytes, t0 = smallest->seconds_median;
+  const double s1 = largest->bytes, t1 = largest->seconds_median;
+  if (!(s1 > s0) || !(t1 > t0) || !(t0 > 0.0)) return std::nullopt;
+  double b = (t1 - t0) / (s1 - s0);
+  double a = t0 - b * s0;
+  if (a < 0.0) {
     a = 0.0;
-    b = swst / swss;  // through the origin: minimises sum w (b S - t)^2
+    b = t1 / s1;
   }
   if (!(b > 0.0)) return std::nullopt;
   CollectiveModel model;

@@ -55,10 +55,11 @@ int CallsPerSample(std::int64_t bytes);
 CollectiveMeasurement MakeCollectiveMeasurement(Collective collective, const std::string& scope, std::int64_t ranks,
                                                 double bytes, std::vector<double> seconds);
 
-// Least-squares fit of seconds = a + b x bytes over `measurements` (one collective, one scope, median seconds),
-// weighted by 1 / seconds^2 so that every size counts by its relative error (1 KiB and 1 GiB alike); a < 0 is
-// clamped to 0 and b refitted through the origin. Returns latency_seconds = a / CollectiveLatencySteps and
-// busbw_bytes_per_s = F(ranks) / b, or nullopt with fewer than 2 sizes or a time that does not grow with size.
+// The latency-bandwidth model seconds = a + b x bytes of `measurements` (one collective, one scope, median seconds):
+// the line through the smallest and the largest message, so that the latency is the small messages' and the
+// bandwidth the large messages' (a transport that changes regime in between is not averaged); a < 0 is clamped to 0
+// with the line through the largest. Returns latency_seconds = a / CollectiveLatencySteps and busbw_bytes_per_s =
+// F(ranks) / b, or nullopt with fewer than 2 sizes or a time that does not grow with size.
 std::optional<CollectiveModel> FitCollectiveModel(const std::vector<CollectiveMeasurement>& measurements);
 
 // Collective from its name ("all_reduce", ...); nullopt when unknown.

@@ -68,20 +68,37 @@ TEST(CollectivesTest, FitRecoversTheClosedFormModel) {
 }
 
 TEST(CollectivesTest, FitClampsANegativeLatencyToZero) {
-  // seconds = S / 1e9 - 1e-7 at 3 sizes (a < 0): refitted through the origin with relative weights,
-  // b = sum(S / t) / sum(S^2 / t^2).
+  // seconds = S / 1e9 - 1e-7 at 3 sizes (a < 0): the line through the origin and the largest message, b = t / S there.
   std::vector<CollectiveMeasurement> measurements;
-  double sum_s_over_t = 0.0, sum_s2_over_t2 = 0.0;
   for (double bytes : {1e4, 1e5, 1e6}) {
     const double seconds = bytes / 1e9 - 1e-7;
-    sum_s_over_t += bytes / seconds;
-    sum_s2_over_t2 += bytes * bytes / (seconds * seconds);
     measurements.push_back(MakeCollectiveMeasurement(Collective::SEND_RECV, "inter_node", 2, bytes, {seconds}));
   }
   const std::optional<CollectiveModel> model = FitCollectiveModel(measurements);
   ASSERT_TRUE(model.has_value());
   EXPECT_EQ(model->latency_seconds, 0.0);
-  EXPECT_NEAR(model->busbw_bytes_per_s, 1.0 / (sum_s_over_t / sum_s2_over_t2), 1e-6);
+  EXPECT_NEAR(model->busbw_bytes_per_s, 1e6 / (1e6 / 1e9 - 1e-7), 1e-6);
+}
+
+TEST(CollectivesTest, TheModelKeepsTheLargeMessagesBandwidthWhenTheTransportChangesRegime) {
+  // In the caches: t = 10 us + S / 10 GB/s up to 1 MiB; at 16 MiB the messages stream from DRAM at 1 GB/s. The model
+  // is the line through both ends: its time at 16 MiB is the measured one, and its latency the 1 KiB message's.
+  std::vector<CollectiveMeasurement> measurements;
+  double t0 = 0.0, t1 = 0.0;
+  for (double bytes : {1024.0, 65536.0, 1048576.0, 16777216.0}) {
+    const double seconds = bytes < 4e6 ? 1e-5 + bytes / 1e10 : bytes / 1e9;
+    if (bytes == 1024.0) t0 = seconds;
+    t1 = seconds;
+    measurements.push_back(MakeCollectiveMeasurement(Collective::SEND_RECV, "intra_node", 2, bytes, {seconds}));
+  }
+  const std::optional<CollectiveModel> model = FitCollectiveModel(measurements);
+  ASSERT_TRUE(model.has_value());
+  const double b = (t1 - t0) / (16777216.0 - 1024.0);
+  EXPECT_NEAR(model->busbw_bytes_per_s, 1.0 / b, 1e-6 / b);  // send/recv: F = 1, one latency step
+  EXPECT_NEAR(model->latency_seconds, t0 - b * 1024.0, 1e-15);
+  const LinkModel link{model->busbw_bytes_per_s, model->latency_seconds};
+  EXPECT_NEAR(CollectiveSeconds(Collective::SEND_RECV, 16777216.0, 2, link) / t1, 1.0, 1e-12);
+  EXPECT_LT(model->busbw_bytes_per_s, 1.1e9);  // the DRAM regime's, not the caches'
 }
 
 TEST(CollectivesTest, NoModelFromOneSizeOrAFallingTime) {
