@@ -43,8 +43,19 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   accelerator_ = AcceleratorComboBox("accelerator");
 
   count_ = DeviceCountSpinBox("num_accelerators", tr("Devices; auto (0) = the fewest whose memory holds the "
-                                                       "training state"));
+                                                     "training state and that finish within the target days"));
   count_->setValue(static_cast<int>(defaults.num_accelerators));
+
+  days_ = new QDoubleSpinBox;
+  days_->setObjectName("target_days");
+  days_->setRange(0.0, 3650.0);
+  days_->setDecimals(1);
+  days_->setSuffix(tr(" days"));
+  days_->setSpecialValueText(tr("no limit"));
+  days_->setValue(PlanSettings().target_days);
+  days_->setToolTip(
+      tr("The days the training must finish in (plan --max-days): an automatic device count is the "
+         "fewest that also finish within them"));
 
   mfu_ = new QDoubleSpinBox;
   mfu_->setObjectName("mfu");
@@ -114,6 +125,7 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   input_form->addRow(tr("Compute"), slider_);
   input_form->addRow(tr("Budget"), budget_text_);
   input_form->addRow(tr("Accelerator"), accelerator_);
+  input_form->addRow(tr("Finish in"), days_);
   input_form->addRow(tr("Peaks"), device_);
   input_form->addRow(tr("Devices"), count_);
   input_form->addRow(tr("MFU"), mfu_);
@@ -150,6 +162,7 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
   connect(slider_, &QSlider::valueChanged, this, &PlanPanel::OnSliderMoved);
   connect(budget_text_, &QLineEdit::editingFinished, this, &PlanPanel::OnBudgetEdited);
   connect(accelerator_, &QComboBox::currentIndexChanged, this, &PlanPanel::OnSettingsChanged);
+  connect(days_, &QDoubleSpinBox::valueChanged, this, &PlanPanel::OnSettingsChanged);
   connect(count_, &QSpinBox::valueChanged, this, &PlanPanel::OnSettingsChanged);
   connect(mfu_, &QDoubleSpinBox::valueChanged, this, &PlanPanel::OnSettingsChanged);
   connect(price_, &QDoubleSpinBox::valueChanged, this, &PlanPanel::OnSettingsChanged);
@@ -226,6 +239,7 @@ bool PlanPanel::ReadSettings(PlanSettings* settings, std::string* why) const {
                               ? std::string(kMeasuredAccelerator)
                               : accelerator_->currentText().toStdString();
   settings->training.num_accelerators = count_->value();
+  settings->target_days = days_->value();
   settings->training.mfu = mfu_->value() / 100.0;
   settings->training.price_usd_per_hour = price_->value();
   settings->recompute = static_cast<RecomputeChoice>(recomputation_->currentData().toInt());
@@ -261,13 +275,14 @@ PlanSettings PlanPanel::Settings() const {
 
 void PlanPanel::SetSettings(const PlanSettings& settings) {
   {
-    const QSignalBlocker block_accelerator(accelerator_), block_count(count_), block_mfu(mfu_), block_price(price_),
-        block_recomputation(recomputation_);
+    const QSignalBlocker block_accelerator(accelerator_), block_count(count_), block_days(days_), block_mfu(mfu_),
+        block_price(price_), block_recomputation(recomputation_);
     const int index = settings.accelerator == kMeasuredAccelerator
                           ? accelerator_->findData(QString::fromLatin1(kMeasuredAccelerator))
                           : accelerator_->findText(ToQString(settings.accelerator), Qt::MatchFixedString);
     if (index >= 0) accelerator_->setCurrentIndex(index);
     count_->setValue(static_cast<int>(settings.training.num_accelerators));
+    days_->setValue(settings.target_days);
     mfu_->setValue(100.0 * settings.training.mfu);
     price_->setValue(settings.training.price_usd_per_hour);
     recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(settings.recompute)));
@@ -393,10 +408,16 @@ void PlanPanel::ShowRecommendation() {
                             ToQString(FormatRate(device.memory_bytes_per_second, "B")), ToQString(FormatBytes(device.memory_bytes)),
                             device.source.rfind("measured profile", 0) == 0 ? ToQString(device.source) : tr("catalogue")));
   if (h.time.num_accelerators > 0 && h.time.days > 0) {
-    time_->setText(tr("%1 on %2 × %3 (%4 device-hours)")
-                       .arg(ToQString(FormatDuration(h.time.days)))
-                       .arg(h.time.num_accelerators)
-                       .arg(ToQString(h.verdict.accelerator), ToQString(FormatQuantity(h.time.device_hours, 3))));
+    // "N devices to finish in D days", as `plan --max-days` chooses them, when the count is automatic.
+    const PlanSettings settings = Settings();
+    const QString target = settings.training.num_accelerators == 0 && settings.target_days > 0
+                               ? tr(", the fewest to finish in %1 days").arg(settings.target_days, 0, 'g', 4)
+                               : QString();
+    time_->setText(
+        tr("%1 on %2 × %3%4 (%5 device-hours)")
+            .arg(ToQString(FormatDuration(h.time.days)))
+            .arg(h.time.num_accelerators)
+            .arg(ToQString(h.verdict.accelerator), target, ToQString(FormatQuantity(h.time.device_hours, 3))));
     cost_->setText(
         tr("%1 at $%2 per device-hour").arg(ToQString(FormatUsd(h.time.cost_usd))).arg(h.time.price_usd_per_hour, 0, 'f', 2));
   } else {

@@ -78,6 +78,7 @@ class PlanPanel : public QWidget {
   QLineEdit* budget_text_;
   QComboBox* accelerator_;
   QSpinBox* count_;
+  QDoubleSpinBox* days_;  // target days (plan --max-days)
   QDoubleSpinBox* mfu_;
   QDoubleSpinBox* price_;
   QComboBox* recomputation_;

@@ -87,6 +87,9 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
     throw InputError("the budget must be a positive number of FLOPs", InputLocation{"budget"});
   }
   if (!settings.training.Check(&why)) throw InputError(why, InputLocation{"hardware"});
+  if (!(settings.target_days >= 0) || !std::isfinite(settings.target_days)) {
+    throw InputError("the target days must be 0 (no limit) or positive", InputLocation{"days"});
+  }
   Recommendation plan;
   std::string profile_warning;
   plan.accelerator = ResolvePlanAccelerator(settings, catalogue, &profile_warning);
@@ -139,8 +142,10 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
     }
   }
   // The hardware side exactly as `scaleplan plan --accelerator` computes it, for 6 N D of the allocation.
-  plan.hardware = PlanTrainingHardware(plan.allocation.num_params, plan.allocation.compute_flops, accelerator,
-                                       settings.training, settings.recompute);
+  TrainingPlanOptions training = settings.training;
+  training.max_days = settings.target_days;
+  plan.hardware = PlanTrainingHardware(plan.allocation.num_params, plan.allocation.compute_flops, accelerator, training,
+                                       settings.recompute);
   plan.hyperparams = PlanHyperparams(DeepSeekHyperparamsLaw(), plan.allocation, plan.hardware.memory);
   return plan;
 }

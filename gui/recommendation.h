@@ -16,14 +16,14 @@
 #ifndef SCALEPLAN_GUI_RECOMMENDATION_H_
 #define SCALEPLAN_GUI_RECOMMENDATION_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/chinchilla_law.h"
+#include "core/frontier_plan.h"
 #include "core/hardware.h"
 #include "core/hardware_profile.h"
 #include "core/hyperparams.h"
@@ -51,6 +51,10 @@ struct PlanSettings {
   RecomputeChoice recompute = RecomputeChoice::AUTO;  // `plan --recompute`: auto = selective, else full
   double inference_tokens = 0.0;  // lifetime tokens served (prompt and generated); 0 = none
   double unique_tokens = 0.0;     // unique training tokens available; 0 = unlimited
+  // The days the training must finish in (`plan --max-days`): with an automatic device count, the count is the
+  // fewest that hold the training state and finish within them; a given count that takes longer is flagged.
+  // 0 = no limit (the fewest that hold the state). The default is the command line's target, kDefaultFrontierDays.
+  double target_days = kDefaultFrontierDays;
   std::optional<MeasuredProfile> profile;  // `plan --profile`: its measured peaks replace the catalogue's
 };
 

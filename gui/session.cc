@@ -75,7 +75,8 @@ nlohmann::ordered_json SessionToJson(const Session& session) {
                  {"price_usd_per_hour", session.plan.training.price_usd_per_hour},
                  {"recomputation", RecomputeChoiceName(session.plan.recompute)},
                  {"inference_tokens", session.plan.inference_tokens},
-                 {"unique_tokens", session.plan.unique_tokens}};
+                 {"unique_tokens", session.plan.unique_tokens},
+                 {"target_days", session.plan.target_days}};
   const DictionaryRequest& request = session.dictionary.request;
   out["dictionary"] = {{"d_model", request.d_model},
                        {"goal", DictionaryGoalName(request.goal)},
@@ -156,6 +157,7 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
   Read(plan, "price_usd_per_hour", "/plan", source, &session.plan.training.price_usd_per_hour);
   Read(plan, "inference_tokens", "/plan", source, &session.plan.inference_tokens);
   Read(plan, "unique_tokens", "/plan", source, &session.plan.unique_tokens);
+  if (plan.contains("target_days")) Read(plan, "target_days", "/plan", source, &session.plan.target_days);
   std::string recomputation = RecomputeChoiceName(session.plan.recompute);
   Read(plan, "recomputation", "/plan", source, &recomputation);
   const auto mode = TryParseRecomputeChoice(recomputation);

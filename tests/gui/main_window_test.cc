@@ -11,6 +11,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
@@ -289,11 +290,15 @@ TEST_F(MainWindowTest, SliderMovesTheRecommendationAndTheChartMarker) {
   EXPECT_EQ(marker->at(0).y(), expected.loss_nats);
 }
 
-// `scaleplan plan ... --mfu 0.4 --format json`, parsed (one plan). The Plan panel times a plan at its MFU field
-// (default TrainingPlanOptions' 0.40), which is `plan --mfu`; without it `plan --accelerator` runs the layout search.
+// `scaleplan plan ... --mfu 0.4 --max-days 90 --format json`, parsed (one plan; 90 days: the panel's target). The Plan
+// panel times a plan at its MFU field (default TrainingPlanOptions' 0.40), which is `plan --mfu`; without it `plan
+// --accelerator` runs the layout search.
 nlohmann::json PlanJson(const std::string& args) {
-  const testing::CommandResult result = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args +
-                                                            " --mfu 0.4 --format json");
+  const bool on_hardware =
+      args.find("--accelerator") != std::string::npos || args.find("--profile") != std::string::npos;
+  const testing::CommandResult result =
+      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args + (on_hardware ? " --max-days 90" : "") +
+                          " --mfu 0.4 --format json");
   EXPECT_EQ(result.exit_code, 0) << result.err;
   return nlohmann::json::parse(result.out);
 }
@@ -342,9 +347,10 @@ TEST_F(MainWindowTest, FreshWindowPlansTheHardwareAsScaleplanPlan) {
   const TrainingHardware& selective = window_->plan_panel()->recommendation()->hardware;
   EXPECT_FALSE(selective.time.feasible);
   EXPECT_TRUE(Find<QLabel>("plan_memory")->text().startsWith(QStringLiteral("does not fit")));
-  const testing::CommandResult infeasible = testing::RunCommand(
-      std::string(SCALEPLAN_BINARY) + " plan --compute 5.76e23 --accelerator H100-SXM --recompute selective "
-                                      "--mfu 0.4 --format json");
+  const testing::CommandResult infeasible =
+      testing::RunCommand(std::string(SCALEPLAN_BINARY) +
+                          " plan --compute 5.76e23 --accelerator H100-SXM --recompute selective "
+                          "--mfu 0.4 --max-days 90 --format json");
   EXPECT_EQ(infeasible.exit_code, 1);
   const auto selective_cli = nlohmann::json::parse(infeasible.out);
   EXPECT_EQ(selective.time.num_accelerators, selective_cli["num_accelerators"].get<long long>());
@@ -1025,6 +1031,52 @@ TEST_F(MainWindowTest, ConstrainedPlansAreMarkedWhereTheyAre) {
   EXPECT_EQ(PlanMarker(charts, gui::ChartKind::FRONTIER),
             (QList<QPointF>{{limited.allocation.compute_flops, limited.allocation.num_params},
                             {limited.allocation.compute_flops, limited.allocation.num_tokens}}));
+}
+
+// The automatic device count should follow the budget smoothly: never fewer devices as the budget grows, and across
+// a 7% step in budget at most 25% more (or one 8-device node more, for small counts). Swept from 1e21 to 1e26 FLOPs
+// on an H100. Disabled: it fails today. The count is the larger of the days count (smooth) and the fewest devices
+// whose memory holds the state under `--recompute auto` (selective, else full), which jumps where selective stops
+// fitting: 35 -> 154 -> 46 devices between 1.07e23 and 1.22e23 FLOPs (EstimateModelMemory, shared with `plan
+// --mfu`). To enable once the Plan dock's count comes from the layout search (LeastDevicesForDays) or auto
+// recomputation picks the choice that needs fewer devices.
+TEST_F(MainWindowTest, DISABLED_DeviceCountGrowsSmoothlyWithTheBudget) {
+  Find<QComboBox>("accelerator")->setCurrentText(QStringLiteral("H100-SXM"));
+  ASSERT_EQ(Find<QDoubleSpinBox>("target_days")->value(), 90.0);
+  gui::PlanPanel* panel = window_->plan_panel();
+  long long previous = 0;
+  double previous_budget = 0;
+  int steps = 0;
+  for (double budget = 1e21; budget <= 1e26; budget *= 1.07, ++steps) {
+    panel->SetBudget(budget);
+    ASSERT_TRUE(panel->recommendation().has_value()) << budget;
+    const TrainingHardware& h = panel->recommendation()->hardware;
+    const long long count = h.time.num_accelerators;
+    EXPECT_LE(h.time.days, 90.0 * (1 + 1e-12)) << budget;
+    EXPECT_GE(count, previous) << "the count falls from " << previous_budget << " to " << budget << " FLOPs";
+    EXPECT_LE(count, std::max<long long>(std::ceil(1.25 * static_cast<double>(previous)), previous + 8))
+        << previous << " -> " << count << " devices from " << previous_budget << " to " << budget << " FLOPs";
+    previous = count;
+    previous_budget = budget;
+  }
+  EXPECT_GT(steps, 150);
+}
+
+// The Plan dock's device count finishes within the target days (90 by default, as `plan --max-days 90`), and the
+// time line says so; without a limit the count is the fewest whose memory holds the training state.
+TEST_F(MainWindowTest, DeviceCountFinishesWithinTheTargetDays) {
+  Find<QComboBox>("accelerator")->setCurrentText(QStringLiteral("H100-SXM"));
+  ASSERT_EQ(Find<QDoubleSpinBox>("target_days")->value(), 90.0);
+  gui::PlanPanel* panel = window_->plan_panel();
+  panel->SetBudget(5.76e23);
+  const QString time = Find<QLabel>("plan_time")->text();
+  EXPECT_NE(time.indexOf(QStringLiteral(", the fewest to finish in 90 days")), -1) << time.toStdString();
+  const nlohmann::json cli = PlanJson("--compute 5.76e23 --accelerator H100-SXM");
+  EXPECT_EQ(panel->recommendation()->hardware.time.num_accelerators, cli["num_accelerators"].get<long long>());
+  // No limit: the fewest that hold the training state (the first plan used to read "2.2 years on 21 x H100-SXM").
+  Find<QDoubleSpinBox>("target_days")->setValue(0.0);
+  EXPECT_EQ(panel->recommendation()->hardware.time.num_accelerators,
+            panel->recommendation()->hardware.memory.min_devices_for_memory);
 }
 
 }  // namespace

@@ -178,11 +178,15 @@ TEST(Recommend, ExportsCarryTheNumbers) {
   EXPECT_EQ(std::stod(row.substr(row.find(',') + 1)), plan.allocation.num_params);  // full precision
 }
 
-// `scaleplan plan ... --mfu 0.4 --format json`, parsed (one plan). The Plan panel times a plan at its MFU field
-// (default TrainingPlanOptions' 0.40), which is `plan --mfu`; without it `plan --accelerator` runs the layout search.
+// `scaleplan plan ... --mfu 0.4 --max-days 90 --format json`, parsed (one plan; 90 days: the panel's target). The Plan
+// panel times a plan at its MFU field (default TrainingPlanOptions' 0.40), which is `plan --mfu`; without it `plan
+// --accelerator` runs the layout search.
 nlohmann::json PlanJson(const std::string& args) {
-  const testing::CommandResult result = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args +
-                                                            " --mfu 0.4 --format json");
+  const bool on_hardware =
+      args.find("--accelerator") != std::string::npos || args.find("--profile") != std::string::npos;
+  const testing::CommandResult result =
+      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan " + args + (on_hardware ? " --max-days 90" : "") +
+                          " --mfu 0.4 --format json");
   EXPECT_EQ(result.exit_code, 0) << result.err;
   return nlohmann::json::parse(result.out);
 }
