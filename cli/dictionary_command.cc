@@ -422,6 +422,7 @@ int Dictionary(const std::vector<std::string>& args) {
       ("ci", po::value(&bootstrap_options.confidence)->default_value(bootstrap_options.confidence, Shown(bootstrap_options.confidence)),
        "interval level")
       ("generate-runs", po::value(&generate_path), "write the synthetic dictionary runs to this CSV and stop");
+  AddRunSelectionOptions(&laws, &columns.selection, false);  // which rows of --runs are read
   po::options_description all("Options");
   AddFormatOption(&goal, &format);
   all.add(goal).add(subject).add(hardware).add(laws);

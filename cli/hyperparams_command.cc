@@ -110,6 +110,7 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
       ("threads", CountValue(&num_threads), "bootstrap threads (0 = all cores)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns.runs);
+  AddRunSelectionOptions(&options, &columns.runs, false);
   po::positional_options_description positional;
   positional.add("runs", 1);
   po::variables_map vm;

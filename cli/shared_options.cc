@@ -31,7 +31,10 @@ void AddColumnOptions(po::options_description* options, RunsColumns* columns) {
 }
 
 void AddRunSelectionOptions(po::options_description* options, RunsColumns* columns, bool group_by) {
-  RunSelection* selection = &columns->selection;
+  AddRunSelectionOptions(options, &columns->selection, group_by);
+}
+
+void AddRunSelectionOptions(po::options_description* options, RunSelection* selection, bool group_by) {
   options->add_options()
       ("filter", po::value<std::vector<std::string>>()->composing()->notifier(
            [selection](const std::vector<std::string>& texts) {

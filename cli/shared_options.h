@@ -20,9 +20,12 @@ OutputFormat ParseFormat(const std::string& format);  // throws UsageError
 // --n-col, --d-col, --c-col, --loss-col
 void AddColumnOptions(boost::program_options::options_description* options, RunsColumns* columns);
 
-// --filter (repeatable), --exclude-lines and, with `group_by`, --group-by: which runs a command reads (bound into
-// columns->selection, which the runs loaders apply). Bad expressions are usage errors.
+// --filter (repeatable), --exclude-lines, --skip-bad-rows, --delimiter and, with `group_by`, --group-by: which runs a
+// command reads (bound into columns->selection, or `selection` for the readers of other runs (dictionary runs,
+// hyper-parameter sweeps), which apply it through core/runs_table.h SelectCsvRows). Bad expressions are usage errors.
 void AddRunSelectionOptions(boost::program_options::options_description* options, RunsColumns* columns,
+                            bool group_by);
+void AddRunSelectionOptions(boost::program_options::options_description* options, RunSelection* selection,
                             bool group_by);
 
 // The runs in `path`, or the bundled Chinchilla runs (Besiroglu et al. selection) when `path` is empty; either way

@@ -29,7 +29,7 @@ double StandardNormal(std::mt19937_64& engine) {
 
 DictionaryRunsTable ParseDictionaryRunsCsv(std::string_view text, const std::string& source,
                                            const DictionaryColumns& columns) {
-  const CsvTable csv = ParseCsv(text, source);
+  const CsvTable csv = ParseCsv(text, source, columns.selection.delimiter);
   // The aliases are dictionary_runs.h's, in lower case.
   const CsvColumnRule latents_rule{"n (latents)",
                                    {"n", "latents", "num_latents", "n_latents", "dict_size", "width"},
@@ -59,8 +59,11 @@ DictionaryRunsTable ParseDictionaryRunsCsv(std::string_view text, const std::str
   if (tokens) table.tokens_column = csv.header[*tokens];
   if (width) table.d_model_column = csv.header[*width];
   if (!tokens) table.notes.push_back("no tokens column: the runs are taken as trained to convergence");
-  table.runs.reserve(csv.rows.size());
-  for (const CsvRow& row : csv.rows) {
+  const CsvSelection selected = SelectCsvRows(csv, columns.selection, loss);
+  for (const std::string& warning : selected.warnings) table.notes.push_back(warning);
+  for (const std::string& note : selected.notes) table.notes.push_back(note);
+  table.runs.reserve(selected.table.rows.size());
+  for (const CsvRow& row : selected.table.rows) {
     DictionaryRun run;
     run.line = row.line;
     run.num_latents = ParsePositiveCsvCell(csv, row, latents);

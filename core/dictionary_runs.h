@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/dictionary.h"
+#include "core/runs_table.h"
 
 namespace scaleplan {
 
@@ -34,6 +35,7 @@ struct DictionaryColumns {
   std::string tokens;   // --tokens-col
   std::string d_model;  // --width-col
   std::string loss;     // --loss-col
+  RunSelection selection;  // --filter, --exclude-lines, --skip-bad-rows, --delimiter (core/runs_table.h)
 };
 
 struct DictionaryRunsTable {

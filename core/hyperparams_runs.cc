@@ -23,7 +23,7 @@ RunsTable HyperparamsRuns::AsRunsTable() const {
 
 HyperparamsRuns ParseHyperparamsRunsCsv(std::string_view text, const std::string& source,
                                         const HyperparamsColumns& columns) {
-  const CsvTable csv = ParseCsv(text, source);
+  const CsvTable csv = ParseCsv(text, source, columns.runs.selection.delimiter);
   const CsvColumnRule compute_rule{
       "C (compute)", {"c", "flops", "compute", "c_flops", "training flop"}, "--c-col", columns.runs.compute};
   const CsvColumnRule params_rule{"N (parameters)",
@@ -84,7 +84,10 @@ HyperparamsRuns ParseHyperparamsRunsCsv(std::string_view text, const std::string
   }
   if (!compute) out.notes.push_back("no compute column: C = 6 N D");
   if (csv.rows.empty()) throw InputError("no runs: the file has a header but no data rows", header_where);
-  for (const CsvRow& row : csv.rows) {
+  const CsvSelection selected = SelectCsvRows(csv, columns.runs.selection, loss);
+  for (const std::string& warning : selected.warnings) out.notes.push_back(warning);
+  for (const std::string& note : selected.notes) out.notes.push_back(note);
+  for (const CsvRow& row : selected.table.rows) {
     HyperparamsRun run;
     run.line = row.line;
     if (params) run.num_params = ParsePositiveCsvCell(csv, row, *params);

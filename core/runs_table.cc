@@ -63,7 +63,70 @@ bool LineExcluded(const std::vector<LineRange>& ranges, int line) {
                      [line](const LineRange& range) { return line >= range.first && line <= range.last; });
 }
 
+std::string LineList(const std::vector<int>& lines) {
+  std::string text;
+  for (size_t i = 0; i < lines.size() && i < 20; ++i) text += (i ? ", " : "") + std::to_string(lines[i]);
+  if (lines.size() > 20) text += ", ...";
+  return text;
+}
+
 }  // namespace
+
+CsvSelection SelectCsvRows(const CsvTable& csv, const RunSelection& selection, std::optional<size_t> loss_column) {
+  std::vector<size_t> filter_columns;
+  for (const RunFilter& filter : selection.filters) {
+    filter_columns.push_back(
+        RequireCsvColumn(csv, CsvColumnRule{"the filter '" + filter.text + "'", {}, "--filter", filter.column}));
+  }
+  CsvSelection out;
+  out.table.source = csv.source;
+  out.table.header = csv.header;
+  out.table.header_line = csv.header_line;
+  out.table.delimiter = csv.delimiter;
+  int num_excluded = 0;
+  int num_filtered = 0;
+  std::vector<int> bad_lines;
+  for (const CsvRow& row : csv.rows) {
+    if (LineExcluded(selection.excluded_lines, row.line)) {
+      ++num_excluded;
+      continue;
+    }
+    bool kept = true;
+    for (size_t k = 0; k < selection.filters.size() && kept; ++k) {
+      kept = FilterHolds(selection.filters[k], row.fields[filter_columns[k]]);
+    }
+    if (!kept) {
+      ++num_filtered;
+      continue;
+    }
+    if (selection.skip_bad_rows && loss_column && IsMissingOrNonFinite(row.fields[*loss_column])) {
+      bad_lines.push_back(row.line);
+      continue;
+    }
+    out.table.rows.push_back(row);
+  }
+  if (!bad_lines.empty()) {
+    out.warnings.push_back("skipped " + std::to_string(bad_lines.size()) + " row" +
+                           (bad_lines.size() == 1 ? "" : "s") + " whose loss ('" + csv.header[*loss_column] +
+                           "') is missing or not finite (--skip-bad-rows): line" +
+                           (bad_lines.size() == 1 ? " " : "s ") + LineList(bad_lines));
+  }
+  if (selection.Selects()) {
+    std::string what;
+    if (!selection.excluded_lines.empty()) what += std::to_string(num_excluded) + " by --exclude-lines";
+    if (!selection.filters.empty()) {
+      what += (what.empty() ? "" : ", ") + std::to_string(num_filtered) + " by --filter";
+    }
+    if (out.table.rows.empty()) {
+      throw InputError("no runs left: the selection left out all " + std::to_string(csv.rows.size()) + " rows (" +
+                           what + ")",
+                       InputLocation{csv.source, csv.header_line});
+    }
+    out.notes.push_back("selected " + std::to_string(out.table.rows.size()) + " of " +
+                        std::to_string(csv.rows.size()) + " rows (left out " + what + ")");
+  }
+  return out;
+}
 
 RunFilter ParseRunFilter(std::string_view text) {
   const InputLocation where{"--filter", 0, 0, "", std::string(text)};
@@ -181,11 +244,7 @@ RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns) {
   if (csv.rows.empty()) throw InputError("no runs: the file has a header but no data rows", header_where);
   // The selection's columns, located (and reported) like the quantities' columns.
   const RunSelection& selection = columns.selection;
-  std::vector<size_t> filter_columns;
-  for (const RunFilter& filter : selection.filters) {
-    filter_columns.push_back(
-        RequireCsvColumn(csv, CsvColumnRule{"the filter '" + filter.text + "'", {}, "--filter", filter.column}));
-  }
+  const CsvSelection selected = SelectCsvRows(csv, selection, *loss);
   std::vector<size_t> group_columns;
   for (const std::string& name : selection.group_by) {
     group_columns.push_back(RequireCsvColumn(csv, CsvColumnRule{"the grouping", {}, "--group-by", name}));
@@ -203,27 +262,8 @@ RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns) {
     table.notes.push_back("no tokens column: D = C / (6 N) from '" + table.compute_column + "'");
   }
   for (size_t column : group_columns) table.group_columns.push_back(csv.header[column]);
-  table.runs.reserve(csv.rows.size());
-  int num_excluded = 0;
-  int num_filtered = 0;
-  std::vector<int> bad_lines;  // --skip-bad-rows
-  for (const CsvRow& row : csv.rows) {
-    if (LineExcluded(selection.excluded_lines, row.line)) {
-      ++num_excluded;
-      continue;
-    }
-    bool kept = true;
-    for (size_t k = 0; k < selection.filters.size() && kept; ++k) {
-      kept = FilterHolds(selection.filters[k], row.fields[filter_columns[k]]);
-    }
-    if (!kept) {
-      ++num_filtered;
-      continue;
-    }
-    if (selection.skip_bad_rows && IsMissingOrNonFinite(row.fields[*loss])) {
-      bad_lines.push_back(row.line);
-      continue;
-    }
+  table.runs.reserve(selected.table.rows.size());
+  for (const CsvRow& row : selected.table.rows) {
     TrainingRun run;
     run.line = row.line;
     if (!group_columns.empty()) {
@@ -253,18 +293,8 @@ RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns) {
     }
     table.runs.push_back(run);
   }
-  if (!bad_lines.empty()) {
-    std::string lines;
-    for (size_t i = 0; i < bad_lines.size() && i < 20; ++i) lines += (i ? ", " : "") + std::to_string(bad_lines[i]);
-    if (bad_lines.size() > 20) lines += ", ...";
-    table.warnings.push_back("skipped " + std::to_string(bad_lines.size()) + " row" +
-                             (bad_lines.size() == 1 ? "" : "s") + " whose loss ('" + table.loss_column +
-                             "') is missing or not finite (--skip-bad-rows): line" +
-                             (bad_lines.size() == 1 ? " " : "s ") + lines);
-    if (table.runs.empty()) {
-      throw InputError("no runs left: every row's loss is missing or not finite", header_where);
-    }
-  }
+  for (const std::string& warning : selected.warnings) table.warnings.push_back(warning);
+
   if (tokens && compute) {
     // A compute column beside N and D: C should be about 6 N D. Far apart, one of the columns is another quantity
     // (a budget counted otherwise, N in millions), which fits would silently mix.
@@ -329,20 +359,7 @@ RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns) {
                                       "loss per sequence rather than per token?)");
     }
   }
-  if (selection.Selects()) {
-    std::string what;
-    if (!selection.excluded_lines.empty()) what += std::to_string(num_excluded) + " by --exclude-lines";
-    if (!selection.filters.empty()) {
-      what += (what.empty() ? "" : ", ") + std::to_string(num_filtered) + " by --filter";
-    }
-    if (table.runs.empty()) {
-      throw InputError("no runs left: the selection left out all " + std::to_string(csv.rows.size()) +
-                           " rows (" + what + ")",
-                       header_where);
-    }
-    table.notes.push_back("selected " + std::to_string(table.runs.size()) + " of " +
-                          std::to_string(csv.rows.size()) + " rows (left out " + what + ")");
-  }
+  for (const std::string& note : selected.notes) table.notes.push_back(note);
   return table;
 }
 

@@ -3,9 +3,12 @@
 #define SCALEPLAN_CORE_RUNS_TABLE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/csv.h"
 
 namespace scaleplan {
 
@@ -101,11 +104,23 @@ RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const R
 // The same from a table whose cells are already split (the Python module's DataFrames and dicts of arrays: one
 // header name per column, each cell as text; rows numbered as the file they would be written to): the same columns,
 // selection, checks and messages as a file, naming csv.source. columns.selection.delimiter is not used.
-struct CsvTable;
 RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns = {});
 
 // Reads and parses a file. Throws InputError when it cannot be read.
 RunsTable LoadRunsCsv(const std::string& path, const RunsColumns& columns = {});
+
+// What a run selection keeps of a CSV table, shared by every runs reader (the Chinchilla-form runs here, dictionary
+// runs, hyper-parameter sweeps): --exclude-lines and --filter, and --skip-bad-rows on `loss_column` (nullopt: the
+// reader has no loss column to check). `notes` says what the selection left out ("selected 12 of 40 rows (left out 3
+// by --exclude-lines, 25 by --filter)"), `warnings` which rows --skip-bad-rows skipped. Throws InputError for a
+// filter naming a column the header lacks (located like a missing quantity column) and for a --filter or
+// --exclude-lines that leaves no row. group_by and delimiter are the reader's.
+struct CsvSelection {
+  CsvTable table;  // the header and the kept rows
+  std::vector<std::string> notes;
+  std::vector<std::string> warnings;
+};
+CsvSelection SelectCsvRows(const CsvTable& csv, const RunSelection& selection, std::optional<size_t> loss_column);
 
 // One table per group (group_values holds that group's values alone, its runs' group is 0), in group order; the
 // table itself when it is not grouped.

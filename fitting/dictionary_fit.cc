@@ -159,6 +159,7 @@ DictionaryFit FitDictionaryLaws(const DictionaryRunsTable& runs, const Dictionar
   DictionaryFit fit;
   fit.source = runs.source;
   fit.num_runs = static_cast<int>(runs.runs.size());
+  fit.notes = runs.notes;  // what the reader inferred and selected, first
   fit.options = options.search;
 
   // (b) The token law at one k.

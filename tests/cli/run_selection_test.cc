@@ -1,6 +1,9 @@
 // Drives the real `scaleplan fit` with --filter, --exclude-lines and --group-by: a grouped fit against the fits of
 // the same groups written to separate files by hand, selections against row counts taken in the test.
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -246,6 +249,94 @@ TEST(RunSelectionBundled, FilterAppliesToTheBundledRunsAfterTheirSelection) {
   EXPECT_EQ(fold["num_train"].get<int>() + fold["num_heldout"].get<int>(), expected);
   const Result check = RunScaleplan("check --help");
   EXPECT_NE(check.out.find("--exclude-lines"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace scaleplan
+
+namespace scaleplan {
+namespace {
+
+// The rows of a CSV file (comments and header kept) for which `keep(fields)` holds, written to a temporary file.
+std::string FilteredCopy(const std::string& path, const std::string& name,
+                         const std::function<bool(const std::vector<std::string>&)>& keep) {
+  std::ifstream in(path);
+  std::string out, line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') {
+      out += line + '\n';
+      continue;
+    }
+    if (header) {
+      out += line + '\n';
+      header = false;
+      continue;
+    }
+    if (keep(testing::Split(line))) out += line + '\n';
+  }
+  return testing::WriteTempFile(name, out);
+}
+
+// The readers of other runs apply the same selection (core/runs_table.h SelectCsvRows): a filtered dictionary fit
+// equals the fit of the file filtered by hand.
+TEST(RunSelectionOfOtherRuns, DictionaryRunsFilteredEqualTheFileFilteredByHand) {
+  const std::string all = testing::SourcePath("data/dictionary_runs_generated.csv");
+  const std::string by_hand = FilteredCopy(all, "dictionary_small.csv", [](const std::vector<std::string>& fields) {
+    return std::stod(fields[0]) < 4e6;
+  });
+  const Result filtered = RunScaleplan("dictionary --runs '" + all + "' --filter 'n<4M' --format json");
+  const Result split = RunScaleplan("dictionary --runs '" + by_hand + "' --format json");
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.err;
+  ASSERT_EQ(split.exit_code, 0) << split.err;
+  const nlohmann::json a = nlohmann::json::parse(filtered.out)["fit"], b = nlohmann::json::parse(split.out)["fit"];
+  EXPECT_EQ(a["num_runs"], 50);  // 62 runs less the 12 at 4.2M and 16.8M latents
+  EXPECT_EQ(a["num_runs"], b["num_runs"]);
+  EXPECT_EQ(a["hash"], b["hash"]);
+  for (const char* key : {"alpha", "beta_k", "beta_n", "gamma", "zeta", "eta", "objective"}) {
+    EXPECT_EQ(a["converged_law"][key].get<double>(), b["converged_law"][key].get<double>()) << key;
+  }
+  EXPECT_NE(a["notes"].dump().find("selected 50 of 62 rows (left out 12 by --filter)"), std::string::npos)
+      << a["notes"].dump();
+  // A filter on a column the runs lack is refused naming it, exit 3.
+  const Result missing = RunScaleplan("dictionary --runs '" + all + "' --filter 'source=x'");
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("no column named 'source' (from --filter)"), std::string::npos) << missing.err;
+}
+
+TEST(RunSelectionOfOtherRuns, HyperparameterSweepExcludedLinesEqualTheFileWithoutThem) {
+  // A learning-rate and batch sweep at four budgets (a 3 x 3 grid each, factor 2, around B* = 0.5 C^0.3 tokens and
+  // eta* = 0.6 C^-0.15), and the same without the 1e21 budget's nine rows (file lines 29-37).
+  std::string all = "compute,batch_tokens,learning_rate,loss\n", without = all;
+  for (const double compute : {1e18, 1e19, 1e20, 1e21}) {
+    for (int i = -1; i <= 1; ++i) {
+      for (int j = -1; j <= 1; ++j) {
+        const double x = i * std::log(2.0), y = j * std::log(2.0);
+        char row[160];
+        std::snprintf(row, sizeof row, "%.17g,%.17g,%.17g,%.17g\n", compute,
+                      0.5 * std::pow(compute, 0.3) * std::pow(2.0, i), 0.6 * std::pow(compute, -0.15) * std::pow(2.0, j),
+                      3.0 * (1 + 0.01 * (x * x + y * y)));
+        all += row;
+        if (compute < 1e21) without += row;
+      }
+    }
+  }
+  const std::string all_path = testing::WriteTempFile("sweep_all.csv", all);
+  const std::string without_path = testing::WriteTempFile("sweep_without.csv", without);
+  const Result excluded = RunScaleplan("fit --law hyperparams '" + all_path + "' --exclude-lines 29-37 --format json");
+  const Result by_hand = RunScaleplan("fit --law hyperparams '" + without_path + "' --format json");
+  const Result whole = RunScaleplan("fit --law hyperparams '" + all_path + "' --format json");
+  ASSERT_EQ(excluded.exit_code, 0) << excluded.err;
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.err;
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const nlohmann::json a = nlohmann::json::parse(excluded.out), b = nlohmann::json::parse(by_hand.out),
+                       c = nlohmann::json::parse(whole.out);
+  EXPECT_EQ(a["budgets"].size(), 3u);
+  EXPECT_EQ(c["budgets"].size(), 4u);
+  for (const char* key : {"batch_exponent", "batch_coefficient", "lr_exponent", "lr_coefficient", "max_compute_flops"}) {
+    EXPECT_EQ(a[key].get<double>(), b[key].get<double>()) << key;
+  }
+  EXPECT_NEAR(a["max_compute_flops"].get<double>(), 1e20, 1e6);
 }
 
 }  // namespace
