@@ -73,6 +73,7 @@ class ChartRedrawTest : public ::testing::Test {
   void SetUp() override {
     testing::Application();
     window_ = std::make_unique<MainWindow>();
+    ExpectFit();  // the first fit starts in the constructor and may land while the window is being exposed
     window_->resize(1366, 768);
     window_->show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
