@@ -304,10 +304,17 @@ LawReport ReportIsoFlop(const FitContext& context) {
     }
     out << line;
     if (boot) {
-      out << "  bootstrap   " << boot->exponents.size() << " of " << boot->options.num_resamples
-          << " resamples in the intervals; " << boot->num_degenerate
-          << " degenerate (a budget's parabola opened downwards or its minimum left the sampled sizes) and "
-          << boot->num_failed << " with too few budgets left out\n";
+      std::snprintf(line, sizeof line,
+                    "  bootstrap   runs resampled within each budget; %zu of %d resamples in the intervals, %d "
+                    "degenerate (fewer than 2 budgets to fit)",
+                    boot->exponents.size(), boot->options.num_resamples, boot->num_degenerate);
+      out << line;
+      if (boot->num_failed > 0) out << ", " << boot->num_failed << " failed (exponent fit not finite)";
+      std::snprintf(line, sizeof line,
+                    "\n              budgets used per resample: %.2f on average; of the %d the fit uses, %.2f left "
+                    "out per resample (their runs drawn gave no usable minimum)\n",
+                    boot->mean_budgets_used, boot->num_budgets_used_full, boot->mean_budgets_left_out);
+      out << line;
     }
   } else {
     out << "\n  not usable: " << fit.status << '\n';

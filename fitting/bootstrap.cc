@@ -32,15 +32,33 @@ std::uint64_t SplitMix64(std::uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-}  // namespace
-
-std::vector<int> ResampleCounts(size_t num_runs, std::uint64_t seed, int index) {
-  std::uint64_t state = seed * 0x9e3779b97f4a7c15ull + static_cast<std::uint64_t>(index);
+// The draws of stream `index` (a 64-bit index: stratified resamples use resample x strata + stratum).
+std::vector<int> DrawCounts(size_t num_runs, std::uint64_t seed, std::uint64_t index) {
+  std::uint64_t state = seed * 0x9e3779b97f4a7c15ull + index;
   SplitMix64(&state);  // decorrelate neighbouring seeds
   std::vector<int> counts(num_runs, 0);
   for (size_t draw = 0; draw < num_runs; ++draw) {
     // A 64-bit draw modulo num_runs: the bias is below num_runs / 2^64, far under any sampling error.
     ++counts[static_cast<size_t>(SplitMix64(&state) % num_runs)];
+  }
+  return counts;
+}
+
+}  // namespace
+
+std::vector<int> ResampleCounts(size_t num_runs, std::uint64_t seed, int index) {
+  return DrawCounts(num_runs, seed, static_cast<std::uint64_t>(index));
+}
+
+std::vector<int> StratifiedResampleCounts(size_t num_runs, const std::vector<std::vector<size_t>>& strata,
+                                          std::uint64_t seed, int index) {
+  std::vector<int> counts(num_runs, 0);
+  for (size_t b = 0; b < strata.size(); ++b) {
+    const std::vector<size_t>& stratum = strata[b];
+    if (stratum.empty()) continue;
+    const std::vector<int> drawn =
+        DrawCounts(stratum.size(), seed, static_cast<std::uint64_t>(index) * strata.size() + b);
+    for (size_t k = 0; k < stratum.size(); ++k) counts[stratum[k]] += drawn[k];
   }
   return counts;
 }

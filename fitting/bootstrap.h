@@ -52,6 +52,14 @@ struct BootstrapSamples {
 // Multiplicities of one resample: `num_runs` draws with replacement from its own generator seeded by (seed, index).
 std::vector<int> ResampleCounts(size_t num_runs, std::uint64_t seed, int index);
 
+// Multiplicities of one stratified resample over a table of `num_runs` runs: each stratum (run indices, e.g. the
+// runs of one compute budget) keeps its size, its runs drawn with replacement from among its own, stratum b of
+// resample i from the generator ResampleCounts uses for index i * strata.size() + b. Runs in no stratum get 0.
+// For laws whose groups are design points (IsoFLOP budgets, hyper-parameter sweeps): a resample of the whole
+// table would move runs between budgets and leave some budgets with too few runs to fit.
+std::vector<int> StratifiedResampleCounts(size_t num_runs, const std::vector<std::vector<size_t>>& strata,
+                                          std::uint64_t seed, int index);
+
 // The candidate starts for a resample, from the full fit: its distinct local optima, then its start points.
 std::vector<std::vector<double>> BootstrapCandidates(const MultiStartResult& full, int num_candidates);
 

@@ -121,7 +121,8 @@ nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBoot
     out["frontier_status"] = fit.frontier_status;
   }
   nlohmann::ordered_json budgets = nlohmann::ordered_json::array();
-  for (const IsoFlopBudget& b : fit.budgets) {
+  for (size_t k = 0; k < fit.budgets.size(); ++k) {
+    const IsoFlopBudget& b = fit.budgets[k];
     budgets.push_back({{"compute_flops", b.compute_flops},
                        {"num_runs", b.num_runs},
                        {"num_params", b.usable ? nlohmann::ordered_json(b.num_params_opt) : nullptr},
@@ -133,6 +134,9 @@ nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBoot
                        {"usable", b.usable},
                        {"used", b.used},
                        {"note", b.note}});
+    if (bootstrap != nullptr && k < bootstrap->num_resamples_used.size()) {
+      budgets.back()["resamples_used"] = bootstrap->num_resamples_used[k];  // resamples whose exponent fit used it
+    }
   }
   out["budgets"] = budgets;
   out["num_budgets_used"] = fit.num_budgets_used;
@@ -146,7 +150,12 @@ nlohmann::ordered_json IsoFlopFitToJson(const IsoFlopFit& fit, const IsoFlopBoot
                         {"failed", bootstrap->num_failed},
                         {"degenerate", bootstrap->num_degenerate},
                         {"seed", bootstrap->options.seed},
-                        {"confidence", bootstrap->options.confidence}};
+                        {"confidence", bootstrap->options.confidence},
+                        {"resampling", "within each budget"},
+                        {"resamples_in_intervals", bootstrap->exponents.size()},
+                        {"budgets_used_full", bootstrap->num_budgets_used_full},
+                        {"budgets_used_mean", bootstrap->mean_budgets_used},
+                        {"budgets_left_out_mean", bootstrap->mean_budgets_left_out}};
   }
   if (table != nullptr) out["data"] = DataToJson(*table);
   return out;

@@ -209,16 +209,10 @@ HyperparamsBootstrap BootstrapHyperparams(const HyperparamsRuns& runs, const std
   HyperparamsBootstrap out;
   out.options = bootstrap;
   const int total = bootstrap.num_resamples;
-  const int num_budgets = static_cast<int>(budgets.size());
   std::vector<HyperparamsFit> fits(static_cast<size_t>(total));
   ParallelFor(total, bootstrap.num_threads, [&](int i) {
-    // Each budget keeps its size: its runs are drawn with replacement from its own generator.
-    std::vector<int> counts(runs.runs.size(), 0);
-    for (int b = 0; b < num_budgets; ++b) {
-      const std::vector<size_t>& group = budgets[static_cast<size_t>(b)];
-      const std::vector<int> drawn = ResampleCounts(group.size(), bootstrap.seed, i * num_budgets + b);
-      for (size_t k = 0; k < group.size(); ++k) counts[group[k]] += drawn[k];
-    }
+    // Each budget keeps its size: its runs are drawn with replacement from among its own.
+    const std::vector<int> counts = StratifiedResampleCounts(runs.runs.size(), budgets, bootstrap.seed, i);
     fits[static_cast<size_t>(i)] = FitHyperparams(runs, budgets, options, &counts);
   });
   std::vector<double> batch_exponent, batch_coefficient, lr_exponent, lr_coefficient;

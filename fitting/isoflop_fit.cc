@@ -219,36 +219,37 @@ IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std:
   IsoFlopBootstrap out;
   out.options = options;
   const IsoFlopFit full = FitIsoFlop(table, groups, nullptr, keep_extrapolated);
+  out.num_budgets_used_full = full.num_budgets_used;
   std::vector<IsoFlopFit> fits(static_cast<size_t>(options.num_resamples));
   const int total = options.num_resamples;
   ParallelFor(
       total, options.num_threads,
       [&](int i) {
-        const std::vector<int> counts = ResampleCounts(table.runs.size(), options.seed, i);
+        const std::vector<int> counts = StratifiedResampleCounts(table.runs.size(), groups, options.seed, i);
         fits[static_cast<size_t>(i)] = FitIsoFlop(table, groups, &counts, keep_extrapolated);
       },
       progress ? [&](int done) { progress(done, total); } : std::function<void(int)>());
+  out.num_resamples_used.assign(groups.size(), 0);
+  long long used_total = 0, left_out_total = 0;
   std::vector<double> a, b;
   for (const IsoFlopFit& fit : fits) {
-    if (!fit.usable) {
-      ++out.num_failed;
-      continue;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      out.num_resamples_used[k] += fit.budgets[k].used ? 1 : 0;
+      used_total += fit.budgets[k].used ? 1 : 0;
+      left_out_total += full.budgets[k].used && !fit.budgets[k].used ? 1 : 0;
     }
-    // A budget the full fit used that has no usable minimum here: the resample's exponents would rest on other
-    // budgets (or on an extrapolated parabola), so it is counted and left out rather than spread the interval.
-    bool degenerate = false;
-    for (size_t k = 0; k < full.budgets.size() && !degenerate; ++k) {
-      const IsoFlopBudget& resampled = fit.budgets[k];
-      degenerate = full.budgets[k].used && (!resampled.usable || (!keep_extrapolated && !resampled.minimum_inside));
-    }
-    if (degenerate) {
+    if (fit.num_budgets_used < 2) {
       ++out.num_degenerate;
-      continue;
+    } else if (!fit.usable) {
+      ++out.num_failed;
+    } else {
+      a.push_back(fit.exponent_params);
+      b.push_back(fit.exponent_tokens);
+      out.exponents.emplace_back(fit.exponent_params, fit.exponent_tokens);
     }
-    a.push_back(fit.exponent_params);
-    b.push_back(fit.exponent_tokens);
-    out.exponents.emplace_back(fit.exponent_params, fit.exponent_tokens);
   }
+  out.mean_budgets_used = static_cast<double>(used_total) / total;
+  out.mean_budgets_left_out = static_cast<double>(left_out_total) / total;
   if (!a.empty()) {
     const auto [a_lo, a_hi] = PercentileInterval(a, options.confidence);
     const auto [b_lo, b_hi] = PercentileInterval(b, options.confidence);

@@ -3,7 +3,8 @@
 // D_opt = k_D C^b across budgets by least squares in log space.
 //
 // Both steps are linear least squares, solved exactly (Eigen, QR); no iterative solver is involved. Bootstrap
-// intervals resample the runs with the same generator as every other law (fitting/bootstrap.h) and redo both steps.
+// intervals resample the runs within each budget (stratified, fitting/bootstrap.h StratifiedResampleCounts: the
+// budgets are design points, each keeps its run count) and redo both steps.
 #ifndef SCALEPLAN_FITTING_ISOFLOP_FIT_H_
 #define SCALEPLAN_FITTING_ISOFLOP_FIT_H_
 
@@ -68,11 +69,19 @@ std::optional<LossFrontier> FitLossFrontier(const std::vector<std::pair<double, 
 IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
                       const std::vector<int>* counts = nullptr, bool keep_extrapolated = false);
 
+// Each resample draws every budget's runs with replacement from among its own runs (the budget keeps its run
+// count) and redoes the fit as the full fit does it: a budget whose resampled parabola opens downwards, has fewer
+// than 3 distinct sizes, or (unless keep_extrapolated) puts its minimum outside the sizes drawn is left out of that
+// resample's exponent fit, and the other budgets still give its exponents. A resample is degenerate only when its
+// exponent fit cannot be made (fewer than 2 budgets used).
 struct IsoFlopBootstrap {
   BootstrapOptions options;
-  int num_failed = 0;      // resamples with fewer than 2 budgets to fit (not counted in the intervals)
-  int num_degenerate = 0;  // resamples in which a budget the full fit used has no usable minimum (its parabola opens
-                           // downwards, or its minimum leaves the sampled sizes): left out of the intervals
+  int num_failed = 0;      // resamples with 2 or more budgets whose power-law fit was not finite (left out)
+  int num_degenerate = 0;  // resamples with fewer than 2 budgets used: no exponent fit (left out of the intervals)
+  int num_budgets_used_full = 0;        // budgets the full-data fit used
+  std::vector<int> num_resamples_used;  // per budget (as `groups`): resamples whose exponent fit used it
+  double mean_budgets_used = 0.0;       // budgets used per resample, over all resamples
+  double mean_budgets_left_out = 0.0;   // of the budgets the full fit used, those a resample left out, per resample
   Interval exponent_params, exponent_tokens;
   std::vector<std::pair<double, double>> exponents;  // (a, b) per usable resample
 };

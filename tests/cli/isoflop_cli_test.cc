@@ -1,6 +1,7 @@
 // Drives the real `scaleplan fit --law isoflop` on runs whose loss is an exact parabola in log N per budget, so every
 // budget's minimum is known: the exponent with and without extrapolated minima against a least-squares regression
-// computed here, unusable budgets as null, and the bootstrap's degenerate resamples counted from the resamples.
+// computed here, unusable budgets as null, and the bootstrap (runs resampled within each budget) with its budgets
+// left out and degenerate resamples counted from the resamples.
 #include <cmath>
 #include <set>
 #include <string>
@@ -116,39 +117,60 @@ TEST_F(IsoFlopCli, ExtrapolatedMinimaAreLeftOutOfTheExponentUnlessKept) {
   EXPECT_EQ(table.out.find("0.0000"), std::string::npos) << "an unusable budget printed as a number";
 }
 
-TEST_F(IsoFlopCli, BootstrapCountsAndLeavesOutDegenerateResamples) {
+TEST_F(IsoFlopCli, BootstrapResamplesWithinBudgetsAndCountsBudgetsLeftOut) {
   constexpr int kResamples = 60;
   constexpr int kSeed = 11;
   const Result r = RunScaleplan("fit '" + path_ + "' --law isoflop --format json --bootstrap=" +
                                 std::to_string(kResamples) + " --seed " + std::to_string(kSeed));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
-  // From the resamples themselves: a budget keeps its (exact) minimum while 3 of its 5 sizes are drawn, one of
-  // them below the minimum (the sizes 1/4, 1/2, 1 of the rule) and one above (2 and 4). The file order is budgets
-  // 1e19, 1e20, 1e22, 1e21, 1e18, 5 runs each; the first three are the ones the fit uses.
-  int degenerate = 0, failed = 0;
+  // From the resamples themselves. The budgets, in ascending compute: 1e18 (opens downwards), 1e19, 1e20, 1e21
+  // (extrapolated), 1e22 (the file holds them as rows 20-24, 0-4, 5-9, 15-19 and 10-14, each in ascending N). Budget
+  // b of resample i draws its 5 runs with replacement from the stream of index 5 i + b. A budget keeps its (exact)
+  // minimum while 3 of its 5 sizes are drawn, one of them below the minimum (the sizes 1/4, 1/2, 1 of the rule) and
+  // one above (2 and 4); the 1e18 and 1e21 budgets never have one inside. A resample with fewer than 2 budgets kept
+  // is degenerate.
+  const std::vector<int> used_by_full_fit = {1, 2, 4};
+  int degenerate = 0, used_total = 0;
+  std::vector<int> resamples_used(5, 0);
   for (int i = 0; i < kResamples; ++i) {
-    const std::vector<int> counts = ResampleCounts(25, kSeed, i);
     int kept = 0;
-    for (int budget = 0; budget < 3; ++budget) {
+    for (int budget : used_by_full_fit) {
+      const std::vector<int> counts = ResampleCounts(5, kSeed, 5 * i + budget);
       int below = 0, above = 0;
-      for (int k = 0; k < 5; ++k) (k < 3 ? below : above) += counts[static_cast<size_t>(5 * budget + k)] > 0;
-      kept += below + above >= 3 && below > 0 && above > 0;
+      for (int k = 0; k < 5; ++k) (k < 3 ? below : above) += counts[static_cast<size_t>(k)] > 0;
+      const bool keeps = below + above >= 3 && below > 0 && above > 0;
+      kept += keeps;
+      resamples_used[static_cast<size_t>(budget)] += keeps;
     }
-    // Fewer than 2 budgets to fit: failed; 2 (the 1e21 budget does not count): degenerate.
-    if (kept < 2) {
-      ++failed;
-    } else if (kept < 3) {
-      ++degenerate;
-    }
+    used_total += kept;
+    degenerate += kept < 2;
   }
   ASSERT_GT(degenerate, 0);
+  ASSERT_LT(used_total, 3 * kResamples);  // some budget is left out of some resample
   EXPECT_EQ(json["bootstrap"]["degenerate"].get<int>(), degenerate);
-  EXPECT_EQ(json["bootstrap"]["failed"].get<int>(), failed);
-  ASSERT_GT(failed, 0);
-  // What is left is exact: every kept resample has a = 0.5.
+  EXPECT_EQ(json["bootstrap"]["failed"].get<int>(), 0);
+  EXPECT_EQ(json["bootstrap"]["resamples_in_intervals"].get<int>(), kResamples - degenerate);
+  EXPECT_EQ(json["bootstrap"]["resampling"].get<std::string>(), "within each budget");
+  EXPECT_EQ(json["bootstrap"]["budgets_used_full"].get<int>(), 3);
+  EXPECT_NEAR(json["bootstrap"]["budgets_used_mean"].get<double>(), static_cast<double>(used_total) / kResamples,
+              1e-12);
+  EXPECT_NEAR(json["bootstrap"]["budgets_left_out_mean"].get<double>(),
+              static_cast<double>(3 * kResamples - used_total) / kResamples, 1e-12);
+  for (size_t b = 0; b < 5; ++b) {
+    EXPECT_EQ(json["budgets"][b]["resamples_used"].get<int>(), resamples_used[b]) << "budget " << b;
+  }
+  // Every resample that keeps 2 budgets or more has a = 0.5 exactly, however many it kept.
   EXPECT_NEAR(json["intervals"]["exponent_params"][0].get<double>(), 0.5, 1e-6);
   EXPECT_NEAR(json["intervals"]["exponent_params"][1].get<double>(), 0.5, 1e-6);
+
+  const Result table = RunScaleplan("fit '" + path_ + "' --law isoflop --bootstrap=" + std::to_string(kResamples) +
+                                    " --seed " + std::to_string(kSeed));
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find(std::to_string(kResamples - degenerate) + " of " + std::to_string(kResamples) +
+                           " resamples in the intervals, " + std::to_string(degenerate) + " degenerate"),
+            std::string::npos)
+      << table.out;
 }
 
 }  // namespace
