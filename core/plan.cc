@@ -38,19 +38,21 @@ DataConstrainedAllocation BaseAllocation(const PlanLaw& law, const PlanRequest& 
   const DataConstrainedLaw& constrained = law.data_constrained;
   const double unique_tokens = request.options.unique_tokens;
   if (!law.saved.HasChinchillaForm()) {
-    // Kaplan and IsoFLOP fits: the compute-optimal frontier (a budget, a size, a target loss); a size on a budget
-    // needs L(N, D), which Approach 2 does not have; repeated data and inference need Chinchilla's form.
-    const std::string refused = "this " + law.saved.law_name + " fit plans along its compute-optimal frontier only "
+    // Kaplan, IsoFLOP and expression fits: the compute-optimal frontier (a budget, a size, a target loss); a size on
+    // a budget needs L(N, D), which Approach 2 does not have; repeated data and inference need Chinchilla's form.
+    const std::string refused = "this " + law.saved.law_name +
+                                " fit plans along its compute-optimal frontier only "
                                 "(--compute, --params, --target-loss)";
     if (unique_tokens > 0.0 || request.options.inference_tokens > 0.0) {
-      throw UsageError(refused + "; a unique-token limit or an inference demand needs a law of Chinchilla's form (a "
-                                 "chinchilla or data-constrained fit, or --law)");
+      throw UsageError(refused +
+                       "; a unique-token limit or an inference demand needs a law of Chinchilla's form (a "
+                       "chinchilla or data-constrained fit, or --law)");
     }
     switch (request.mode) {
       case PlanMode::PARAMS:
         return WrapChinchilla(law.saved.ComputeOptimalForParams(request.num_params));
       case PlanMode::PARAMS_AND_COMPUTE: {
-        if (law.saved.law_name != "kaplan") {
+        if (law.saved.law_name == "isoflop") {
           throw UsageError(refused + "; a model size on a budget needs a loss L(N, D), which an IsoFLOP fit has not");
         }
         Allocation fixed;
@@ -58,10 +60,20 @@ DataConstrainedAllocation BaseAllocation(const PlanLaw& law, const PlanRequest& 
         fixed.compute_flops = request.compute_flops;
         fixed.num_tokens = request.compute_flops / (6.0 * request.num_params);
         fixed.tokens_per_param = fixed.num_tokens / fixed.num_params;
-        fixed.loss_nats = law.saved.kaplan.Loss(fixed.num_params, fixed.num_tokens);
+        fixed.loss_nats = law.saved.law_name == "kaplan"
+                              ? law.saved.kaplan.Loss(fixed.num_params, fixed.num_tokens)
+                              : law.saved.expression.Loss(fixed.num_params, fixed.num_tokens);
         return WrapChinchilla(fixed);
       }
       case PlanMode::TARGET_LOSS: {
+        if (law.saved.law_name == "expression") {
+          const ExpressionSearch search = ExpressionLeastComputeForLoss(law.saved.expression, request.loss_target);
+          if (!search.allocation) {
+            throw UsageError("target loss " + FormatSignificant(request.loss_target, 6) +
+                             " is not reachable under this expression fit: " + search.why);
+          }
+          return WrapChinchilla(*search.allocation);
+        }
         const std::optional<Allocation> reached = law.saved.LeastComputeForLoss(request.loss_target);
         if (!reached) {
           throw UsageError("target loss " + FormatSignificant(request.loss_target, 6) +

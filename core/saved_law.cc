@@ -4,15 +4,30 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/units.h"
 
 namespace scaleplan {
 
-bool SavedLaw::Allocates() const { return HasChinchillaForm() || law_name == "kaplan" || law_name == "isoflop"; }
+bool SavedLaw::Allocates() const {
+  return HasChinchillaForm() || law_name == "kaplan" || law_name == "isoflop" ||
+         (law_name == "expression" && expression.Plans());
+}
+
+namespace {
+
+// An expression law's search result, or its refusal naming the law.
+Allocation RequireFound(const ExpressionSearch& search, const std::string& description) {
+  if (!search.allocation) throw InputError(description + " gives no plan: " + search.why);
+  return *search.allocation;
+}
+
+}  // namespace
 
 Allocation SavedLaw::ComputeOptimal(double compute_flops) const {
   SCALEPLAN_CHECK(Allocates(), "law '" + law_name + "' gives no allocation at a budget");
   if (law_name == "kaplan") return kaplan.ComputeOptimal(compute_flops);
   if (law_name == "isoflop") return isoflop.ComputeOptimal(compute_flops);
+  if (law_name == "expression") return RequireFound(ExpressionComputeOptimal(expression, compute_flops), description);
   return law.ComputeOptimal(compute_flops);
 }
 
@@ -26,6 +41,14 @@ Allocation SavedLaw::ComputeOptimalForParams(double num_params) const {
   if (law_name == "isoflop") {
     // N_opt = k_N C^a inverted: C = (N / k_N)^(1/a).
     return isoflop.ComputeOptimal(std::pow(num_params / isoflop.coeff_params, 1.0 / isoflop.exponent_params));
+  }
+  if (law_name == "expression") {
+    const ExpressionSearch search = ExpressionComputeOptimalForParams(expression, num_params);
+    if (!search.allocation) {
+      throw InputError(description + " gives no budget at which " + FormatScientific(num_params) +
+                       " parameters are compute-optimal: " + search.why);
+    }
+    return *search.allocation;
   }
   return law.ComputeOptimalForParams(num_params);
 }
@@ -49,6 +72,7 @@ std::optional<Allocation> SavedLaw::LeastComputeForLoss(double loss_nats) const 
     }
     return kaplan.ComputeOptimal(std::exp(hi));
   }
+  if (law_name == "expression") return ExpressionLeastComputeForLoss(expression, loss_nats).allocation;
   return law.LeastComputeForLoss(loss_nats);
 }
 
@@ -73,6 +97,13 @@ std::string SavedLawFormula(const SavedLaw& saved) {
     } else {
       std::snprintf(line + used, sizeof line - static_cast<size_t>(used), " (no loss frontier)");
     }
+  } else if (saved.law_name == "expression") {
+    std::string formula = "L(N, D) = " + saved.expression.text;
+    for (size_t k = 0; k < saved.expression.param_names.size(); ++k) {
+      formula += (k == 0 ? "   with " : ", ") + saved.expression.param_names[k] + " = " +
+                 FormatSignificant(saved.expression.params[k], 6);
+    }
+    return formula + (saved.expression.Plans() ? " (C = 6 N D)" : "");
   } else if (saved.HasChinchillaForm()) {
     const ChinchillaLaw& l = saved.law;
     std::snprintf(line, sizeof line, "L(N, D) = %.4g + %.4g / N^%.4g + %.4g / D^%.4g   (N: all parameters)", l.E, l.A,
@@ -111,23 +142,33 @@ nlohmann::ordered_json SavedLawCoefficients(const SavedLaw& saved) {
     out["frontier"] =
         i.has_frontier ? nlohmann::ordered_json{{"E", i.frontier.E}, {"K", i.frontier.K}, {"gamma", i.frontier.gamma}}
                        : nlohmann::ordered_json(nullptr);
+  } else if (saved.law_name == "expression") {
+    out["expression"] = saved.expression.text;
+    out["parameters"] = nlohmann::ordered_json::object();
+    for (size_t k = 0; k < saved.expression.param_names.size(); ++k) {
+      out["parameters"][saved.expression.param_names[k]] = saved.expression.params[k];
+    }
   }
   return out;
 }
 
 std::string CommandThatPlansWith(const std::string& law_name) {
-  if (law_name == "dictionary") return "'scaleplan dictionary --fit FIT.json'";
-  if (law_name == "sparse") return "'scaleplan plan --compute C --sparsity S --fit FIT.json' (the sparse planner)";
-  if (law_name == "hyperparams") return "'scaleplan plan --hyperparams FIT.json' (it sets the batch and learning rate)";
+  if (law_name == "dictionary") return "plan with it using 'scaleplan dictionary --fit FIT.json'";
+  if (law_name == "sparse") {
+    return "plan with it using 'scaleplan plan --compute C --sparsity S --fit FIT.json' (the sparse planner)";
+  }
+  if (law_name == "hyperparams") {
+    return "plan with it using 'scaleplan plan --hyperparams FIT.json' (it sets the batch and learning rate)";
+  }
   if (law_name == "moe" || law_name == "routing") {
-    return "none yet for a fitted " + law_name +
-           " law ('scaleplan plan --law krajewski2024 --compute C' plans with the published MoE law)";
+    return "no command plans with a fitted " + law_name +
+           " law yet ('scaleplan plan --law krajewski2024 --compute C' plans with the published MoE law)";
   }
   if (law_name == "expression") {
-    return "none: an expression law has no closed-form allocation ('validate --fit FIT.json', 'check' and 'plot "
-           "residuals --fit FIT.json' take it)";
+    return "'plan --fit' plans with an expression of N, D and C only ('validate --fit FIT.json', 'check' and 'plot "
+           "residuals --fit FIT.json' take any expression)";
   }
-  return "none";
+  return "no command plans with it";
 }
 
 }  // namespace scaleplan

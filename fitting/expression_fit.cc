@@ -614,10 +614,7 @@ nlohmann::ordered_json ExpressionFitToJson(const ExpressionFit& fit, const Expre
   out["warnings"] = fit.warnings;
   out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(fit.grid));
   out["residuals"] = ResidualsToJson(fit.residuals);
-  out["data"] = {{"source", runs.table.source},
-                 {"num_runs", runs.table.runs.size()},
-                 {"hash", FormatRunsHash(runs.table)},
-                 {"notes", runs.table.notes}};
+  out["data"] = DataToJson(runs.table);  // with the runs' N, D and C ranges: plan --fit warns beyond them
   if (bootstrap != nullptr) {
     out["intervals"] = IntervalsToJson(bootstrap->intervals);
     out["bootstrap"] = {{"resamples", bootstrap->samples.num_resamples},

@@ -5,6 +5,7 @@
 
 #include "core/bundled_data.h"
 #include "core/error.h"
+#include "core/expression_law.h"
 #include "core/file.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/fit_json.h"
@@ -49,16 +50,28 @@ PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name)
 PlanLaw PlanLawFromSavedFit(std::string_view json_text, const std::string& source) {
   PlanLaw out;
   out.saved = ParseSavedFit(json_text, source);
-  if (!out.saved.Allocates()) {
-    throw InputError("a " + out.saved.law_name + " fit gives no allocation at a budget: plan with it using " +
-                         CommandThatPlansWith(out.saved.law_name),
+  if (out.saved.law_name == "expression") {
+    out.saved.expression = ReadSavedExpressionLaw(out.saved.payload, source);
+  }
+  if (out.saved.law_name == "expression" && !out.saved.expression.Plans()) {
+    // A plan fixes N, D and C = 6 N D; any other column of the runs has no value in it.
+    const std::string& column = out.saved.expression.other_column;
+    const std::string what = column == "U" ? " (unique tokens)" : column == "S" ? " (sparsity)" : "";
+    throw InputError("this expression law reads the column '" + column + "'" + what +
+                         ", which a plan has no value for: " + CommandThatPlansWith("expression"),
                      InputLocation{source});
+  }
+  if (!out.saved.Allocates()) {
+    throw InputError(
+        "a " + out.saved.law_name + " fit gives no allocation at a budget: " + CommandThatPlansWith(out.saved.law_name),
+        InputLocation{source});
   }
   if (out.saved.law_name == "isoflop" && !out.saved.isoflop.has_frontier) {
     // A plan reports a loss (and its batch and learning rate depend on it): N and D alone are not a plan.
-    throw InputError("this IsoFLOP fit has no loss frontier (its 'frontier' is null: fewer than 3 budgets with a "
-                     "minimum), so it predicts no loss to plan with; 'fit --law isoflop' prints its N_opt and D_opt",
-                     InputLocation{source});
+    throw InputError(
+        "this IsoFLOP fit has no loss frontier (its 'frontier' is null: fewer than 3 budgets with a "
+        "minimum), so it predicts no loss to plan with; 'fit --law isoflop' prints its N_opt and D_opt",
+        InputLocation{source});
   }
   out.params_max = out.saved.num_params_max;
   // A data-constrained fit brings its fitted R_D*, R_N*; any other law keeps Muennighoff et al.'s published ones.
