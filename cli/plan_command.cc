@@ -317,7 +317,8 @@ int PlanCommand(const std::vector<std::string>& args) {
       ("profile", po::value(&flags.profile_path),
        "a measured hardware profile ('scaleplan probe --out PROFILE.json'): its peak replaces the catalogue's")
       ("recompute", po::value(&flags.recompute)->default_value(flags.recompute),
-       "activation recomputation for memory: auto (selective, else full when nothing fits), none, selective, full")
+       "activation recomputation for memory: auto (the one that fits on the fewest devices, selective on a tie), none, "
+       "selective, full")
       ("shape", po::bool_switch(&flags.shape), "also propose practical transformer shapes for N, with exact counts")
       ("bootstrap", CountValueOrAlone<kMinBootstrapResamples>(&num_resamples, bootstrap.num_resamples),
        "intervals for N, D, tokens/param and loss from this many resamples of the bundled runs (alone: 1000); "

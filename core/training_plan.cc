@@ -76,10 +76,11 @@ ModelMemory EstimateModelMemory(double num_params, const Accelerator* accelerato
       case RecomputeChoice::FULL: choices = {Recomputation::FULL}; break;
     }
     if (accelerator == nullptr) choices.resize(1);
-    // With a device: the practical shape that fits on the fewest devices, with the least recomputation that lets
-    // any shape fit. Without one (or when nothing fits): the shape closest to the common width/depth ratio.
+    // With a device: the practical shape and recomputation that fit on the fewest devices, the least recomputation
+    // on a tie (choices are in order of more recomputation). Without one (or when nothing fits): the shape closest
+    // to the common width/depth ratio, with the first choice.
+    bool chosen = false;  // nothing fitted yet: report the first choice's closest shape
     for (Recomputation recomputation : choices) {
-      bool chosen = false;  // nothing fitted with the previous recomputation: report this one's closest shape
       TrainingMemoryOptions options;
       options.recomputation = recomputation;
       for (const ShapeProposal& proposal : shapes) {
@@ -98,7 +99,7 @@ ModelMemory EstimateModelMemory(double num_params, const Accelerator* accelerato
           chosen = true;
         }
       }
-      if (out.min_devices_for_memory > 0 || accelerator == nullptr) break;
+      if (accelerator == nullptr) break;
     }
   }
   if (accelerator != nullptr) {

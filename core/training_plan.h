@@ -29,8 +29,12 @@ std::optional<RecomputeChoice> TryParseRecomputeChoice(std::string_view name);  
 
 // A model of N parameters as the memory model sees it: one of the practical shapes ProposeShapes offers for N
 // (SwiGLU, 32k vocabulary, 4,096-token context, head_dim 128, one sequence per micro-batch; below ~30M parameters
-// relaxed to tied embeddings and 50% tolerance). With a device, the shape that fits on the fewest devices, with the
-// least recomputation that lets one fit (AUTO: selective, then full); without one, or when none fits, the shape
+// relaxed to tied embeddings and 50% tolerance). With a device, the shape and recomputation that fit on the fewest
+// devices, the least recomputation among those that tie (AUTO weighs selective and full: full recomputation keeps
+// the least activation memory, so the count is full recomputation's and selective is chosen when it fits on as few;
+// a count that follows the model state smoothly and never falls as N grows, where "selective whenever some count
+// holds it" jumped to several times that count as activations neared a device's memory); without one, or when none
+// fits, the shape
 // whose d_model / num_layers is closest to 128, the most common published ratio. With no shape at all (below ~3M
 // parameters, above 1e15) only the model state is counted, 16 bytes per parameter.
 struct ModelMemory {

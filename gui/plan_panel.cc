@@ -81,8 +81,8 @@ PlanPanel::PlanPanel(QWidget* parent) : QWidget(parent), budget_flops_(kDefaultB
     recomputation_->addItem(QString::fromUtf8(RecomputeChoiceName(mode)), static_cast<int>(mode));
   }
   recomputation_->setCurrentIndex(recomputation_->findData(static_cast<int>(PlanSettings{}.recompute)));
-  recomputation_->setToolTip(tr("Activation recomputation: auto takes selective, else full when no device count "
-                                "holds the state (as `scaleplan plan`); none stores everything, selective "
+  recomputation_->setToolTip(tr("Activation recomputation: auto takes the one that holds the state on the fewest "
+                                "devices, selective on a tie (as `scaleplan plan`); none stores everything, selective "
                                 "recomputes the attention scores, full stores one input per layer (no tensor "
                                 "parallelism is modelled, so large models need full)"));
 

@@ -1035,12 +1035,11 @@ TEST_F(MainWindowTest, ConstrainedPlansAreMarkedWhereTheyAre) {
 
 // The automatic device count should follow the budget smoothly: never fewer devices as the budget grows, and across
 // a 7% step in budget at most 25% more (or one 8-device node more, for small counts). Swept from 1e21 to 1e26 FLOPs
-// on an H100. Disabled: it fails today. The count is the larger of the days count (smooth) and the fewest devices
-// whose memory holds the state under `--recompute auto` (selective, else full), which jumps where selective stops
-// fitting: 35 -> 154 -> 46 devices between 1.07e23 and 1.22e23 FLOPs (EstimateModelMemory, shared with `plan
-// --mfu`). To enable once the Plan dock's count comes from the layout search (LeastDevicesForDays) or auto
-// recomputation picks the choice that needs fewer devices.
-TEST_F(MainWindowTest, DISABLED_DeviceCountGrowsSmoothlyWithTheBudget) {
+// on an H100. The count is the larger of the days count (smooth) and the fewest devices whose memory holds the state
+// under `--recompute auto`, which picks the recomputation that needs the fewest devices (EstimateModelMemory, shared
+// with `plan --mfu`): "selective whenever some count holds it" jumped 35 -> 154 -> 46 devices between 1.07e23 and
+// 1.22e23 FLOPs, where selective recomputation's activations neared a device's memory.
+TEST_F(MainWindowTest, DeviceCountGrowsSmoothlyWithTheBudget) {
   Find<QComboBox>("accelerator")->setCurrentText(QStringLiteral("H100-SXM"));
   ASSERT_EQ(Find<QDoubleSpinBox>("target_days")->value(), 90.0);
   gui::PlanPanel* panel = window_->plan_panel();
