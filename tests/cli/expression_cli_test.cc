@@ -253,5 +253,139 @@ TEST(ExpressionCli, PlotDrawsTheResidualsOfASavedFit) {
   EXPECT_NE(fit_chart.err.find("an expression law is drawn on the residuals chart"), std::string::npos);
 }
 
+// plan --fit with a saved expression law (core/expression_law.h): the Chinchilla form against Hoffmann et al.'s
+// closed-form allocation (eq. 4) from the saved parameters, at two budgets.
+TEST(ExpressionPlan, ChinchillaFormPlansAtTheClosedFormAllocation) {
+  const std::string fit_path = testing::WriteTempFile("expression_plan_fit.json", "");
+  const std::string builtin_path = testing::WriteTempFile("expression_plan_builtin.json", "");
+  ASSERT_EQ(RunScaleplan(std::string("fit ") + kChinchillaArgs + " --out '" + fit_path + "' >/dev/null").exit_code, 0);
+  ASSERT_EQ(RunScaleplan("fit --out '" + builtin_path + "' >/dev/null 2>&1").exit_code, 0);
+  const nlohmann::json saved = nlohmann::json::parse(testing::ReadWholeFile(fit_path));
+  const nlohmann::json& p = saved["parameters"];
+  const double A = std::exp(p["a"].get<double>()), B = std::exp(p["b"].get<double>()),
+               E = std::exp(p["e"].get<double>());
+  const double alpha = p["alpha"].get<double>(), beta = p["beta"].get<double>();
+  for (const double c : {1e22, 1e24}) {
+    // Eq. 4: N_opt = G (C/6)^(beta/(alpha+beta)), G = (alpha A / (beta B))^(1/(alpha+beta)); D_opt = C / (6 N_opt).
+    const double g = std::pow(alpha * A / (beta * B), 1.0 / (alpha + beta));
+    const double n_opt = g * std::pow(c / 6.0, beta / (alpha + beta));
+    const double d_opt = c / (6.0 * n_opt);
+    const double loss = E + A / std::pow(n_opt, alpha) + B / std::pow(d_opt, beta);
+    char compute[32];
+    std::snprintf(compute, sizeof compute, "%g", c);
+    const nlohmann::json plan =
+        Json(RunScaleplan("plan --fit '" + fit_path + "' --compute " + compute + " --format json 2>/dev/null"));
+    EXPECT_EQ(plan["law"]["name"], "expression");
+    EXPECT_LT(Relative(plan["num_params"].get<double>(), n_opt), 1e-6) << c;
+    EXPECT_LT(Relative(plan["num_tokens"].get<double>(), d_opt), 1e-6) << c;
+    EXPECT_LT(Relative(plan["loss"].get<double>(), loss), 1e-9) << c;
+    // The built-in fit of the same runs reaches the same optimum (to its parameters' 1e-6), so the same plan.
+    const nlohmann::json builtin =
+        Json(RunScaleplan("plan --fit '" + builtin_path + "' --compute " + compute + " --format json 2>/dev/null"));
+    EXPECT_LT(Relative(plan["num_params"].get<double>(), builtin["num_params"].get<double>()), 1e-4) << c;
+  }
+}
+
+// A law whose data term's coefficient falls with N (an N-D interaction; a term of N*D alone would be constant on a
+// budget C = 6 N D), not of Chinchilla's form: its optimum against a brute-force grid over N, and the size and
+// target-loss plans at that optimum giving its budget back.
+TEST(ExpressionPlan, AnInteractionLawPlansAtTheBruteForceOptimum) {
+  const double E = 1.8, A = 400.0, alpha = 0.34, B = 410.0, beta = 0.28, G = 3000.0, gamma = 0.12;
+  const std::string fit_path = testing::WriteTempFile("expression_plan_interaction.json",
+                                                      R"({"schema_version": 1, "law": "expression", "usable": true,
+          "expression": "E + A/N^alpha + (B + G/N^gamma)/D^beta",
+          "parameters": {"E": 1.8, "A": 400, "alpha": 0.34, "B": 410, "beta": 0.28, "G": 3000, "gamma": 0.12}})");
+  const double c = 1e23;
+  const auto loss_at = [&](double n) {
+    const double d = c / (6.0 * n);
+    return E + A / std::pow(n, alpha) + (B + G / std::pow(n, gamma)) / std::pow(d, beta);
+  };
+  // 2,000,001 points evenly spaced in log N from 1e3 to 1e16: 1.5e-5 apart.
+  double best_n = 0.0, best_loss = INFINITY;
+  for (int i = 0; i <= 2000000; ++i) {
+    const double n = std::exp(std::log(1e3) + i * (std::log(1e16) - std::log(1e3)) / 2000000);
+    if (loss_at(n) < best_loss) {
+      best_loss = loss_at(n);
+      best_n = n;
+    }
+  }
+  ASSERT_GT(best_n, 1e4);
+  ASSERT_LT(best_n, 1e15);
+  const nlohmann::json plan = Json(RunScaleplan("plan --fit '" + fit_path + "' --compute 1e23 --format json"));
+  EXPECT_LT(Relative(plan["num_params"].get<double>(), best_n), 2e-5);
+  EXPECT_LE(plan["loss"].get<double>(), best_loss);
+  EXPECT_LT(Relative(plan["loss"].get<double>(), best_loss), 1e-12);
+  // The interaction moves the optimum: the same law without it is another plan.
+  const double chinchilla_n =
+      std::pow(alpha * A / (beta * B), 1 / (alpha + beta)) * std::pow(c / 6, beta / (alpha + beta));
+  EXPECT_GT(Relative(best_n, chinchilla_n), 0.05);
+  // Its size gives its budget back, and so does its loss.
+  char size[32], loss[32];
+  std::snprintf(size, sizeof size, "%.17g", plan["num_params"].get<double>());
+  std::snprintf(loss, sizeof loss, "%.17g", plan["loss"].get<double>());
+  const nlohmann::json sized = Json(RunScaleplan("plan --fit '" + fit_path + "' --params " + size + " --format json"));
+  EXPECT_LT(Relative(sized["compute_flops"].get<double>(), c), 1e-6);
+  const nlohmann::json target =
+      Json(RunScaleplan("plan --fit '" + fit_path + "' --target-loss " + loss + " --format json"));
+  EXPECT_LT(Relative(target["compute_flops"].get<double>(), c), 1e-4);
+  // A size on a budget: the law at N and D = C / (6 N).
+  const nlohmann::json fixed =
+      Json(RunScaleplan("plan --fit '" + fit_path + "' --params 1e9 --compute 1e23 --format json"));
+  EXPECT_LT(Relative(fixed["loss"].get<double>(), loss_at(1e9)), 1e-12);
+}
+
+TEST(ExpressionPlan, RefusalsSayWhy) {
+  const auto saved = [](const std::string& name, const std::string& expression, const std::string& parameters) {
+    return testing::WriteTempFile(
+        name, R"({"schema_version": 1, "law": "expression", "usable": true, "expression": ")" + expression +
+                  R"(", "parameters": )" + parameters + "}");
+  };
+  const std::string chinchilla = saved("expression_plan_chinchilla.json", "E + A/N^alpha + B/D^beta",
+                                       R"({"E": 1.69, "A": 406.4, "alpha": 0.34, "B": 410.7, "beta": 0.28})");
+  // A column a plan has no value for, named.
+  const std::string unique = saved("expression_plan_u.json", "E + A/N^alpha + B/min(U, D)^beta",
+                                   R"({"E": 1.69, "A": 406.4, "alpha": 0.34, "B": 410.7, "beta": 0.28})");
+  Result r = RunScaleplan("plan --fit '" + unique + "' --compute 1e22");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("this expression law reads the column 'U' (unique tokens), which a plan has no value for: "
+                       "'plan --fit' plans with an expression of N, D and C only"),
+            std::string::npos)
+      << r.err;
+  const std::string named = saved("expression_plan_named.json", "E + A/N^alpha + k*epochs", R"({"E": 1.69, "A": 406.4,
+      "alpha": 0.34, "k": 0.05})");
+  r = RunScaleplan("plan --fit '" + named + "' --compute 1e22");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("reads the column 'epochs', which a plan has no value for"), std::string::npos) << r.err;
+  // No data term: the loss falls with N up to the edge of the search, which is not returned as a plan.
+  const std::string edge =
+      saved("expression_plan_edge.json", "E + A/N^alpha", R"({"E": 1.69, "A": 406.4, "alpha": 0.34})");
+  r = RunScaleplan("plan --fit '" + edge + "' --compute 1e22");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("gives no plan: the loss at 1.00e+22 FLOPs keeps falling as N grows to the edge of the search, "
+                       "1.00e+16 parameters on 1.67e+05 tokens: the law has no compute-optimal size there"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");
+  // A loss below E, unique tokens and inference demands.
+  r = RunScaleplan("plan --fit '" + chinchilla + "' --target-loss 1.6");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("target loss 1.6 is not reachable under this expression fit: the compute-optimal plan reaches "
+                       "a loss of"),
+            std::string::npos)
+      << r.err;
+  r = RunScaleplan("plan --fit '" + chinchilla + "' --compute 1e22 --unique-tokens 100B");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("this expression fit plans along its compute-optimal frontier only"), std::string::npos);
+  r = RunScaleplan("plan --fit '" + chinchilla + "' --compute 1e22 --inference-tokens 1T");
+  EXPECT_EQ(r.exit_code, 2);
+  // A malformed expression, pointed at.
+  const std::string broken = saved("expression_plan_broken.json", "E + A/N^", R"({"E": 1.69, "A": 406.4})");
+  r = RunScaleplan("plan --fit '" + broken + "' --compute 1e22");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("key 'expression': expression:1:9: expected a number, a name or '(' after '^'"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace scaleplan
