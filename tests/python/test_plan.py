@@ -54,6 +54,23 @@ def test_plan_with_a_fit_object_and_a_saved_fit(cli, tmp_path, selected_runs):
     assert from_object == expected
 
 
+def test_plan_with_a_saved_expression_fit(cli, tmp_path):
+    # A law of the user's own form (core/expression_law.h): the same search on both sides, Hoffmann's eq. 4 for the
+    # Chinchilla form, and a law reading unique tokens refused with the CLI's message.
+    path = tmp_path / "expression.json"
+    path.write_text(json.dumps({"schema_version": 1, "law": "expression", "usable": True,
+                                "expression": "E + A/N^alpha + B/D^beta",
+                                "parameters": {"E": 1.69, "A": 406.4, "alpha": 0.34, "B": 410.7, "beta": 0.28}}))
+    expected = cli_plans(cli, "--compute", "1e22,1e24", "--fit", path)
+    assert scaleplan.plan([1e22, 1e24], fit=str(path)) == expected
+    g = (0.34 * 406.4 / (0.28 * 410.7)) ** (1 / 0.62)
+    for row in expected:
+        assert row["num_params"] == pytest.approx(g * (row["compute_flops"] / 6) ** (0.28 / 0.62), rel=1e-6)
+    path.write_text(path.read_text().replace("B/D^beta", "B/min(U, D)^beta"))
+    with pytest.raises(Exception, match="reads the column 'U' \\(unique tokens\\), which a plan has no value for"):
+        scaleplan.plan(1e22, fit=str(path))
+
+
 def test_plan_is_hoffmanns_closed_form():
     # Hoffmann et al. 2022 eq. 4 with their published law: N_opt = G (C/6)^a, G = (alpha A / (beta B))^(1/(alpha+beta)).
     law = scaleplan.published_law("hoffmann")
