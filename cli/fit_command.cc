@@ -14,11 +14,11 @@
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
-#include "core/units.h"
 #include "core/budgets.h"
 #include "core/error.h"
 #include "core/extrapolation.h"
 #include "core/kaplan_law.h"
+#include "core/units.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/data_constrained_fit.h"
 #include "fitting/diagnostics.h"
@@ -26,6 +26,7 @@
 #include "fitting/golden.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
+#include "fitting/law_fits.h"
 #include "fitting/sparse_fit.h"
 
 namespace scaleplan::cli {
@@ -118,45 +119,83 @@ struct FitContext {
   double budget_tolerance;
   int min_budget_runs;
   bool keep_extrapolated;  // isoflop: budgets whose minimum lies outside their sampled sizes enter the exponent fit
+  const std::vector<double>& budgets;  // where each law's allocation is listed
+  bool warn_beyond_runs;               // --compute given: each budget beyond the runs is warned about
 };
 
 ProgressCallback BarCallback(ProgressBar* bar) {
   return [bar](int done, int total) { bar->Update(done, total); };
 }
 
+// A progress bar per stage of a law's fit, each drawn from its first update and finished when the next stage starts
+// or the fit is done.
+class StageBars {
+ public:
+  ProgressCallback Stage(const std::string& label) {
+    return [this, label](int done, int total) {
+      if (label != label_) {
+        bar_.reset();
+        bar_.emplace(label);
+        label_ = label;
+      }
+      bar_->Update(done, total);
+    };
+  }
+
+ private:
+  std::optional<ProgressBar> bar_;
+  std::string label_;
+};
+
+// The options of a law's fit (fitting/law_fits.h) from the command's.
+LawFitOptions LawOptions(const FitContext& context, const InitGrid& grid) {
+  LawFitOptions options;
+  options.search = context.flags.options;
+  options.grid = grid;
+  options.bootstrap = context.bootstrap;
+  options.budgets = context.budgets;
+  options.warn_beyond_runs = context.warn_beyond_runs;
+  options.budget_tolerance = context.budget_tolerance;
+  options.min_budget_runs = context.min_budget_runs;
+  options.keep_extrapolated = context.keep_extrapolated;
+  return options;
+}
+
+// `fit --compute B`: each budget beyond the runs gets the warning a plan at that budget would (core/extrapolation.h),
+// in the law's warnings and table as in its JSON.
+void AddBudgetWarnings(const std::vector<std::string>& budget_warnings, LawReport* report) {
+  for (const std::string& text : budget_warnings) {
+    report->warnings.push_back(text);
+    report->table += "  warning     " + text + "\n";
+  }
+}
+
 LawReport ReportChinchilla(const FitContext& context, ChinchillaFit* fit_out,
                            std::optional<ChinchillaBootstrap>* bootstrap_out) {
   LawReport report;
   report.name = "chinchilla";
-  const InitGrid grid = ResolveGrid(context.flags, ChinchillaModel::HoffmannGrid());
-  ChinchillaFit& fit = *fit_out;
+  LawFitOptions options = LawOptions(context, ResolveGrid(context.flags, ChinchillaModel::HoffmannGrid()));
+  ChinchillaFitReport result;
   {
-    ProgressBar bar("fitting chinchilla");
-    fit = FitChinchilla(context.table, context.flags.options, grid, BarCallback(&bar));
+    StageBars bars;
+    options.fit_progress = bars.Stage("fitting chinchilla");
+    options.bootstrap_progress = bars.Stage("bootstrap");
+    result = MakeChinchillaFitReport(context.table, options);  // fitting/law_fits.h, as the Python module
   }
-  if (context.bootstrap.num_resamples != 0 && fit.search.usable) {
-    ProgressBar bar("bootstrap");
-    *bootstrap_out = BootstrapChinchilla(context.table, fit, context.bootstrap, BarCallback(&bar));
-  }
+  ChinchillaFit& fit = *fit_out;
+  fit = std::move(result.fit);
+  *bootstrap_out = std::move(result.bootstrap);
+  const std::optional<FitDiagnostics>& diagnostics = result.diagnostics;
   const ChinchillaBootstrap* boot = *bootstrap_out ? &**bootstrap_out : nullptr;
-  if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
-    fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
-  }
-  // Standard errors, correlations, unconstrained parameters and residual trends (fitting/diagnostics.h).
-  std::optional<FitDiagnostics> diagnostics;
-  if (fit.search.usable) {
-    diagnostics = DiagnoseChinchillaFit(context.table, fit, boot);
-    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
-  }
   report.usable = fit.search.usable;
   report.status = fit.search.status;
   report.warnings = fit.warnings;
-  report.json = FitToJson(fit, context.table, boot);
-  if (diagnostics) report.json["diagnostics"] = DiagnosticsToJson(*diagnostics);
+  report.json = std::move(result.json);
   std::ostringstream table;
   PrintFitTable(fit, context.table, boot, table);
   if (diagnostics && context.flags.show_diagnostics) table << FormatDiagnosticsTable(*diagnostics);
   report.table = table.str();
+  AddBudgetWarnings(result.budget_warnings, &report);
   report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
   report.exponent_params = fit.law.ExponentParams();
   report.exponent_tokens = fit.law.ExponentTokens();
@@ -169,41 +208,20 @@ LawReport ReportKaplan(const FitContext& context) {
   LawReport report;
   report.name = "kaplan";
   const InitGrid grid = ResolveGrid(context.flags, KaplanModel::DefaultGrid());
-  KaplanFit fit = FitKaplan(context.table, context.flags.options, grid);
-  if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
-    fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
+  KaplanFitReport result;
+  {
+    StageBars bars;
+    LawFitOptions options = LawOptions(context, grid);
+    options.bootstrap_progress = bars.Stage("bootstrap kaplan");
+    result = MakeKaplanFitReport(context.table, options);  // fitting/law_fits.h, as the Python module
   }
-  std::vector<std::pair<std::string, Interval>> intervals;
-  if (context.bootstrap.num_resamples != 0 && fit.search.usable) {
-    ProgressBar bar("bootstrap kaplan");
-    const BootstrapSamples samples =
-        Bootstrap<KaplanModel>(context.table, fit.search, fit.options, context.bootstrap, BarCallback(&bar));
-    const std::vector<std::string> names = {"N_c", "D_c", "alpha_N", "alpha_D", "exponent_params",
-                                            "exponent_tokens"};
-    for (size_t k = 0; k < names.size() && !samples.params.empty(); ++k) {
-      std::vector<double> values;
-      for (const auto& p : samples.params) {
-        const KaplanLaw law = KaplanModel::ToLaw(p);
-        const double all[] = {law.n_c, law.d_c, law.alpha_n, law.alpha_d, law.ExponentParams(),
-                              law.ExponentTokens()};
-        values.push_back(all[k]);
-      }
-      const auto [lower, upper] = PercentileInterval(values, context.bootstrap.confidence);
-      intervals.emplace_back(names[k], Interval{lower, upper});
-    }
-  }
-  std::optional<FitDiagnostics> diagnostics;
-  if (fit.search.usable) {
-    std::vector<std::pair<std::string, std::pair<double, double>>> interval_pairs;
-    for (const auto& [name, interval] : intervals) interval_pairs.push_back({name, {interval.lower, interval.upper}});
-    diagnostics = DiagnoseKaplanFit(context.table, fit, &interval_pairs);
-    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
-  }
+  const KaplanFit& fit = result.fit;
+  const std::vector<std::pair<std::string, Interval>>& intervals = result.intervals;
+  const std::optional<FitDiagnostics>& diagnostics = result.diagnostics;
   report.usable = fit.search.usable;
   report.status = fit.search.status;
   report.warnings = fit.warnings;
-  report.json = KaplanFitToJson(fit, &intervals, &context.table);
-  if (diagnostics) report.json["diagnostics"] = DiagnosticsToJson(*diagnostics);
+  report.json = result.json;
   char line[256];
   std::ostringstream out;
   out << "Kaplan et al. 2020 joint law fitted to " << context.table.runs.size() << " runs from "
@@ -230,6 +248,7 @@ LawReport ReportKaplan(const FitContext& context) {
   for (const std::string& warning : fit.warnings) out << "  warning     " << warning << '\n';
   if (diagnostics && context.flags.show_diagnostics) out << FormatDiagnosticsTable(*diagnostics);
   report.table = out.str();
+  AddBudgetWarnings(result.budget_warnings, &report);
   report.allocate = [law = fit.law](double c) { return law.ComputeOptimal(c); };
   report.exponent_params = fit.law.ExponentParams();
   report.exponent_tokens = fit.law.ExponentTokens();
@@ -246,25 +265,25 @@ LawReport ReportKaplan(const FitContext& context) {
 LawReport ReportIsoFlop(const FitContext& context) {
   LawReport report;
   report.name = "isoflop";
-  const auto groups =
-      BudgetsWithAtLeast(GroupByBudget(context.table, context.budget_tolerance),
-                         static_cast<size_t>(context.min_budget_runs));
-  const IsoFlopFit fit = FitIsoFlop(context.table, groups, nullptr, context.keep_extrapolated);
-  std::optional<IsoFlopBootstrap> boot;
-  if (context.bootstrap.num_resamples != 0 && fit.usable) {
-    ProgressBar bar("bootstrap isoflop");
-    boot = BootstrapIsoFlop(context.table, groups, context.bootstrap, BarCallback(&bar), context.keep_extrapolated);
+  IsoFlopFitReport result;
+  {
+    StageBars bars;
+    LawFitOptions options = LawOptions(context, InitGrid());
+    options.bootstrap_progress = bars.Stage("bootstrap isoflop");
+    result = MakeIsoFlopFitReport(context.table, options);  // fitting/law_fits.h, as the Python module
   }
+  const IsoFlopFit& fit = result.fit;
+  const std::optional<IsoFlopBootstrap>& boot = result.bootstrap;
   report.usable = fit.usable;
   report.status = fit.status;
-  report.json = IsoFlopFitToJson(fit, boot ? &*boot : nullptr, &context.table);
+  report.json = result.json;
   char line[256];
   std::ostringstream out;
   out << "IsoFLOP profiles (Hoffmann et al. 2022, Approach 2) on " << context.table.runs.size() << " runs from "
       << context.table.source << "\n";
   std::snprintf(line, sizeof line,
                 "  %zu budgets with at least %d runs (runs within %.3g%% compute of each other are one budget)\n\n",
-                groups.size(), context.min_budget_runs, 100 * context.budget_tolerance);
+                result.num_budget_groups, context.min_budget_runs, 100 * context.budget_tolerance);
   out << line;
   std::snprintf(line, sizeof line, "  %12s %6s %12s %12s %9s  %s\n", "budget", "runs", "N_opt", "D_opt", "loss",
                 "note");
@@ -320,6 +339,7 @@ LawReport ReportIsoFlop(const FitContext& context) {
     out << "\n  not usable: " << fit.status << '\n';
   }
   report.table = out.str();
+  AddBudgetWarnings(result.budget_warnings, &report);
   report.allocate = [fit](double c) { return fit.ComputeOptimal(c); };
   report.exponent_params = fit.exponent_params;
   report.exponent_tokens = fit.exponent_tokens;
@@ -333,12 +353,7 @@ LawReport ReportIsoFlop(const FitContext& context) {
   return report;
 }
 
-// The allocations of each usable law at each budget, as JSON (added to each law's object) and as a side-by-side table.
-nlohmann::ordered_json AllocationsJson(const LawReport& report, const std::vector<double>& budgets) {
-  if (!report.usable) return nlohmann::ordered_json::array();
-  return AllocationsToJson(report.allocate, budgets);  // fitting/fit_json.h, as the Python module
-}
-
+// The allocations of each usable law at each budget, side by side (each law's JSON lists its own).
 void PrintSideBySide(const std::vector<LawReport>& reports, const std::vector<double>& budgets, std::ostream& out) {
   char line[256];
   out << "\nLaws side by side (N_opt ~ C^a, D_opt ~ C^b)\n";
@@ -654,8 +669,7 @@ int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, co
 }
 
 // The laws `law_name` names (chinchilla, kaplan, isoflop or all), fitted to context.table, each with its allocations.
-std::vector<LawReport> FitLaws(const FitContext& context, const std::string& law_name,
-                               const std::vector<double>& budgets, ChinchillaFit* chinchilla_fit,
+std::vector<LawReport> FitLaws(const FitContext& context, const std::string& law_name, ChinchillaFit* chinchilla_fit,
                                std::optional<ChinchillaBootstrap>* chinchilla_bootstrap) {
   std::vector<LawReport> reports;
   if (law_name == "chinchilla" || law_name == "all") {
@@ -663,23 +677,7 @@ std::vector<LawReport> FitLaws(const FitContext& context, const std::string& law
   }
   if (law_name == "kaplan" || law_name == "all") reports.push_back(ReportKaplan(context));
   if (law_name == "isoflop" || law_name == "all") reports.push_back(ReportIsoFlop(context));
-  for (LawReport& report : reports) report.json["allocations"] = AllocationsJson(report, budgets);
   return reports;
-}
-
-// `fit --compute B`: each budget beyond the runs gets the warning a plan at that budget would (core/extrapolation.h),
-// in the law's table, JSON and warnings.
-void AddExtrapolationWarnings(const RunsTable& table, const std::vector<double>& budgets,
-                              std::vector<LawReport>* reports) {
-  const FitRanges ranges = RangesOfRuns(table);
-  for (LawReport& report : *reports) {
-    if (!report.usable) continue;
-    for (const std::string& text : BudgetExtrapolationWarnings(ranges, report.allocate, budgets)) {
-      report.warnings.push_back(text);
-      report.json["warnings"].push_back(text);
-      report.table += "  warning     " + text + "\n";
-    }
-  }
 }
 
 // One group's fits (--group-by), or the verdict that kept it from being fitted.
@@ -767,11 +765,13 @@ int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlag
       group.group[part.group_columns[k]] = part.group_values.front()[k];
     }
     group.num_runs = part.runs.size();
-    const FitContext context{part, flags, bootstrap, budget_tolerance, min_budget_runs, keep_extrapolated};
+    // No extrapolation warnings per group (each group's allocations are listed at the budgets).
+    const FitContext context{part,    flags, bootstrap, budget_tolerance, min_budget_runs, keep_extrapolated,
+                             budgets, false};
     ChinchillaFit chinchilla_fit;
     std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
     try {
-      group.reports = FitLaws(context, law_name, budgets, &chinchilla_fit, &chinchilla_bootstrap);
+      group.reports = FitLaws(context, law_name, &chinchilla_fit, &chinchilla_bootstrap);
     } catch (const InputError& error) {
       group.verdict = error.what();
     }
@@ -1002,11 +1002,17 @@ int Fit(const std::vector<std::string>& args) {
                      budgets, output);
   }
 
-  const FitContext context{table, flags, bootstrap_options, budget_tolerance, min_budget_runs, keep_extrapolated};
+  const FitContext context{table,
+                           flags,
+                           bootstrap_options,
+                           budget_tolerance,
+                           min_budget_runs,
+                           keep_extrapolated,
+                           budgets,
+                           !vm["compute"].defaulted()};
   ChinchillaFit chinchilla_fit;
   std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
-  std::vector<LawReport> reports = FitLaws(context, law_name, budgets, &chinchilla_fit, &chinchilla_bootstrap);
-  if (!vm["compute"].defaulted()) AddExtrapolationWarnings(table, budgets, &reports);
+  std::vector<LawReport> reports = FitLaws(context, law_name, &chinchilla_fit, &chinchilla_bootstrap);
 
   if (!out_path.empty() && reports.front().usable) WriteFileAtomically(out_path, reports.front().json.dump(2) + "\n");
   if (!golden_path.empty() && law_name != "chinchilla" && reports.front().usable) {

@@ -1,5 +1,5 @@
-// Fits for the Python module: the laws `scaleplan fit --law chinchilla|kaplan|isoflop` fits, with the same library
-// calls in the same order, so that a fit's JSON is the command line's `fit --format json` byte for byte. The GIL is
+// Fits for the Python module: the laws `scaleplan fit --law chinchilla|kaplan|isoflop` fits, each by the function the
+// command line calls (fitting/law_fits.h), so that a fit's JSON is `fit --format json` byte for byte. The GIL is
 // released while the library works; progress reaches an optional Python callback.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -15,16 +15,14 @@
 #include "core/budgets.h"
 #include "core/chinchilla_law.h"
 #include "core/error.h"
-#include "core/extrapolation.h"
 #include "core/file.h"
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
 #include "fitting/chinchilla_fit.h"
-#include "fitting/diagnostics.h"
 #include "fitting/fit_json.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
-#include "fitting/residuals.h"
+#include "fitting/law_fits.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -66,7 +64,6 @@ void CheckRequest(const FitRequest& request) {
                        " resamples, not " + std::to_string(request.bootstrap.num_resamples));
     }
     if (!request.bootstrap.Check(&why)) throw UsageError(why);
-    if (request.law == "kaplan") throw UsageError("bootstrap is available for law='chinchilla' and 'isoflop'");
   }
   for (double budget : request.budgets) {
     if (!(budget > 0) || !std::isfinite(budget)) {
@@ -81,93 +78,54 @@ void CheckRequest(const FitRequest& request) {
   }
 }
 
-// As cli/fit_command.cc FitLaws and AddExtrapolationWarnings: a usable law's allocation at each budget and, when the
-// budgets were asked for, a warning for each one beyond the fitted runs.
-void AddAllocations(const RunsTable& table, bool usable, const std::function<Allocation(double)>& allocate,
-                    const FitRequest& request, nlohmann::ordered_json* json) {
-  const std::vector<double>& budgets = request.budgets;
-  (*json)["allocations"] = usable ? AllocationsToJson(allocate, budgets) : nlohmann::ordered_json::array();
-  if (!usable || !request.budgets_given) return;
-  for (std::string& warning : BudgetExtrapolationWarnings(RangesOfRuns(table), allocate, budgets)) {
-    (*json)["warnings"].push_back(std::move(warning));
-  }
+// The options of a law's fit (fitting/law_fits.h): the request's, with the progress of each stage.
+LawFitOptions LawOptions(const FitRequest& request, const InitGrid& grid, PythonProgress* progress) {
+  LawFitOptions options;
+  options.search = request.options;
+  options.grid = grid;
+  options.bootstrap = request.bootstrap;
+  options.budgets = request.budgets;
+  options.warn_beyond_runs = request.budgets_given;
+  options.budget_tolerance = request.budget_tolerance;
+  options.min_budget_runs = request.min_budget_runs;
+  options.keep_extrapolated = request.keep_extrapolated;
+  options.fit_progress = progress->Stage("fit");
+  options.bootstrap_progress = progress->Stage("bootstrap");
+  return options;
 }
 
-// As cli/fit_command.cc ReportChinchilla, without the table.
 FitOutcome FitChinchillaLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
-  const InitGrid grid = ResolveGrid(request.options, request.grid_spec, ChinchillaModel::HoffmannGrid());
-  ChinchillaFit fit;
-  std::optional<ChinchillaBootstrap> bootstrap;
+  const LawFitOptions options =
+      LawOptions(request, ResolveGrid(request.options, request.grid_spec, ChinchillaModel::HoffmannGrid()), progress);
+  ChinchillaFitReport report;
   {
     py::gil_scoped_release release;
-    fit = FitChinchilla(table, request.options, grid, progress->Stage("fit"));
-    if (request.bootstrap.num_resamples != 0 && fit.search.usable) {
-      bootstrap = BootstrapChinchilla(table, fit, request.bootstrap, progress->Stage("bootstrap"));
-    }
+    report = MakeChinchillaFitReport(table, options);
   }
-  if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
-    fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
-  }
-  // Standard errors, correlations, unconstrained parameters and residual trends (fitting/diagnostics.h).
-  std::optional<FitDiagnostics> diagnostics;
-  if (fit.search.usable) {
-    py::gil_scoped_release release;
-    diagnostics = DiagnoseChinchillaFit(table, fit, bootstrap ? &*bootstrap : nullptr);
-    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
-  }
-  nlohmann::ordered_json json = FitToJson(fit, table, bootstrap ? &*bootstrap : nullptr);
-  if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
-  AddAllocations(
-      table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request, &json);
-  return {"chinchilla", json.dump(2), fit.search.usable, fit.search.status, fit.law};
+  return {"chinchilla", report.json.dump(2), report.fit.search.usable, report.fit.search.status, report.fit.law};
 }
 
-// As cli/fit_command.cc ReportKaplan (without a bootstrap).
 FitOutcome FitKaplanLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
-  const InitGrid grid = ResolveGrid(request.options, request.grid_spec, KaplanModel::DefaultGrid());
-  KaplanFit fit;
+  const LawFitOptions options =
+      LawOptions(request, ResolveGrid(request.options, request.grid_spec, KaplanModel::DefaultGrid()), progress);
+  KaplanFitReport report;
   {
     py::gil_scoped_release release;
-    fit = FitKaplan(table, request.options, grid);
+    report = MakeKaplanFitReport(table, options);
   }
-  progress->RethrowIfFailed();
-  if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
-    fit.warnings.push_back(PoorFitWarning(fit.residuals.rmse));
-  }
-  std::optional<FitDiagnostics> diagnostics;
-  if (fit.search.usable) {
-    const std::vector<std::pair<std::string, std::pair<double, double>>> no_intervals;
-    py::gil_scoped_release release;
-    diagnostics = DiagnoseKaplanFit(table, fit, &no_intervals);
-    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
-  }
-  nlohmann::ordered_json json = KaplanFitToJson(fit, nullptr, &table);
-  if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
-  AddAllocations(
-      table, fit.search.usable, [&fit](double c) { return fit.law.ComputeOptimal(c); }, request, &json);
-  return {"kaplan", json.dump(2), fit.search.usable, fit.search.status, std::nullopt};
+  return {"kaplan", report.json.dump(2), report.fit.search.usable, report.fit.search.status, std::nullopt};
 }
 
-// As cli/fit_command.cc ReportIsoFlop.
 FitOutcome FitIsoFlopLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
   ResolveGrid(request.options, request.grid_spec,
               ChinchillaModel::HoffmannGrid());  // validates the options, as the command line does
-  const auto groups =
-      BudgetsWithAtLeast(GroupByBudget(table, request.budget_tolerance), static_cast<size_t>(request.min_budget_runs));
-  IsoFlopFit fit;
-  std::optional<IsoFlopBootstrap> bootstrap;
+  const LawFitOptions options = LawOptions(request, InitGrid(), progress);
+  IsoFlopFitReport report;
   {
     py::gil_scoped_release release;
-    fit = FitIsoFlop(table, groups, nullptr, request.keep_extrapolated);
-    if (request.bootstrap.num_resamples != 0 && fit.usable) {
-      bootstrap =
-          BootstrapIsoFlop(table, groups, request.bootstrap, progress->Stage("bootstrap"), request.keep_extrapolated);
-    }
+    report = MakeIsoFlopFitReport(table, options);
   }
-  nlohmann::ordered_json json = IsoFlopFitToJson(fit, bootstrap ? &*bootstrap : nullptr, &table);
-  AddAllocations(
-      table, fit.usable, [&fit](double c) { return fit.ComputeOptimal(c); }, request, &json);
-  return {"isoflop", json.dump(2), fit.usable, fit.status, std::nullopt};
+  return {"isoflop", report.json.dump(2), report.fit.usable, report.fit.status, std::nullopt};
 }
 
 FitOutcome FitLaw(const RunsTable& table, FitRequest request, const py::object& callback) {

@@ -60,6 +60,18 @@ def test_other_laws_give_the_cli_json(law, cli_json):
     assert scaleplan.fit(None, law).to_dict() == expected
 
 
+def test_a_kaplan_bootstrap_and_budgets_give_the_cli_json(cli):
+    # Both front ends assemble the fit with fitting/law_fits.h: intervals, diagnostics and the warning at a budget
+    # beyond the runs (1e25 FLOPs, about 800x the largest bundled run) come out byte for byte the same.
+    result = cli("fit", "--law", "kaplan", "--bootstrap", "20", "--seed", "5", "--compute", "1e25", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    fit = scaleplan.fit(None, "kaplan", bootstrap=20, seed=5, compute=1e25)
+    assert fit.to_json() + "\n" == result.stdout
+    assert set(fit.intervals) == {"N_c", "D_c", "alpha_N", "alpha_D", "exponent_params", "exponent_tokens"}
+    assert fit.intervals["alpha_N"][0] <= fit.alpha_N <= fit.intervals["alpha_N"][1]
+    assert any(w.startswith("at 1.00e+25 FLOPs: extrapolates") for w in fit.warnings)
+
+
 def test_group_by_fits_each_group(all_runs, cli_json, tmp_path):
     runs = all_runs.assign(size=np.where(all_runs["Model Size"] < 1e9, "small", "large"))
     path = tmp_path / "runs.csv"
