@@ -33,9 +33,6 @@ namespace {
 
 namespace po = boost::program_options;
 
-// A log-space RMSE above this describes the runs poorly (as for the built-in laws).
-constexpr double kPoorFitRmse = 0.05;
-
 std::string TableReport(const ExpressionFit& fit, const ExpressionRuns& runs, const ExpressionBootstrap* boot) {
   std::ostringstream out;
   char line[512];
@@ -215,13 +212,9 @@ int FitExpressionLawCommand(const std::vector<std::string>& args) {
     ProgressBar bar("fitting expression");
     fit = FitExpressionLaw(runs, spec, flags.options, [&bar](int done, int total) { bar.Update(done, total); });
   }
-  if (fit.search.usable && fit.residuals.rmse > kPoorFitRmse) {
-    char text[256];
-    std::snprintf(text, sizeof text,
-                  "poor fit: log-space RMSE %.3f is above %.2f (runs from several sources or set-ups? --filter "
-                  "separates them)",
-                  fit.residuals.rmse, kPoorFitRmse);
-    fit.warnings.push_back(text);
+  if (fit.search.usable) {
+    const std::string poor = PoorFitWarning(fit.residuals.rmse, /*group_by_offered=*/false);  // fitting/residuals.h
+    if (!poor.empty()) fit.warnings.push_back(poor);
   }
   std::optional<ExpressionBootstrap> boot;
   if (num_resamples != 0 && fit.search.usable) {

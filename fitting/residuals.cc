@@ -27,13 +27,12 @@ ResidualStats ComputeResiduals(const RunsTable& table, const std::function<doubl
   return stats;
 }
 
-std::string PoorFitWarning(double rmse) {
+std::string PoorFitWarning(double rmse, bool group_by_offered) {
   if (!(rmse > kPoorFitRmse)) return "";
   char text[256];
   std::snprintf(text, sizeof text,
-                "poor fit: log-space RMSE %.3f is above %.2f (runs from several sources or set-ups? --filter or "
-                "--group-by separates them)",
-                rmse, kPoorFitRmse);
+                "poor fit: log-space RMSE %.3f is above %.2f (runs from several sources or set-ups? %s them)", rmse,
+                kPoorFitRmse, group_by_offered ? "--filter or --group-by separates" : "--filter separates");
   return text;
 }
 

@@ -28,7 +28,7 @@ inline constexpr double kPoorFitRmse = 0.05;
 
 // The warning a Chinchilla or Kaplan fit carries when its RMSE is above kPoorFitRmse ("poor fit: log-space RMSE
 // 0.081 is above 0.05 (...)"); "" when it is not.
-std::string PoorFitWarning(double rmse);
+std::string PoorFitWarning(double rmse, bool group_by_offered = true);  // without --group-by, --filter alone
 
 }  // namespace scaleplan
 

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "gpu_probe/cuda_module_abi.h"
+#include "gpu_probe/module_path.h"
 
 #ifndef SCALEPLAN_HAS_CUDA
 #define SCALEPLAN_HAS_CUDA 0
@@ -160,20 +161,7 @@ static_assert(static_cast<int>(DType::FP32) == SCALEPLAN_CUDA_DTYPE_FP32 &&
 bool CudaBackendCompiledIn() { return SCALEPLAN_HAS_CUDA != 0; }
 
 std::vector<std::string> CudaModuleCandidates() {
-  std::vector<std::string> candidates;
-  if (const char* path = std::getenv("SCALEPLAN_PROBE_CUDA_MODULE"); path != nullptr && *path != '\0') {
-    candidates.emplace_back(path);
-  }
-  std::error_code error;
-  const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) {
-    const std::filesystem::path folder = executable.parent_path();
-    candidates.push_back((folder / kCudaModuleFileName).string());
-    candidates.push_back((folder.parent_path() / "lib" / "scaleplan" / kCudaModuleFileName).string());
-  }
-  const std::string build_folder = SCALEPLAN_PROBE_CUDA_MODULE_DIR;
-  if (!build_folder.empty()) candidates.push_back(build_folder + "/" + kCudaModuleFileName);
-  return candidates;
+  return ModuleCandidates("SCALEPLAN_PROBE_CUDA_MODULE", kCudaModuleFileName, SCALEPLAN_PROBE_CUDA_MODULE_DIR);
 }
 
 std::unique_ptr<Backend> OpenCudaBackend(std::string* why) {

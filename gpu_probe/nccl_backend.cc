@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "gpu_probe/backend.h"
+#include "gpu_probe/module_path.h"
 
 #ifndef SCALEPLAN_HAS_NCCL
 #define SCALEPLAN_HAS_NCCL 0
@@ -107,20 +108,7 @@ std::unique_ptr<NcclCommunicator> NcclModule::Open(int rank, int ranks, int devi
 bool NcclBackendCompiledIn() { return SCALEPLAN_HAS_NCCL != 0; }
 
 std::vector<std::string> NcclModuleCandidates() {
-  std::vector<std::string> candidates;
-  if (const char* path = std::getenv("SCALEPLAN_PROBE_NCCL_MODULE"); path != nullptr && *path != '\0') {
-    candidates.emplace_back(path);
-  }
-  std::error_code error;
-  const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) {
-    const std::filesystem::path folder = executable.parent_path();
-    candidates.push_back((folder / kNcclModuleFileName).string());
-    candidates.push_back((folder.parent_path() / "lib" / "scaleplan" / kNcclModuleFileName).string());
-  }
-  const std::string build_folder = SCALEPLAN_PROBE_NCCL_MODULE_DIR;
-  if (!build_folder.empty()) candidates.push_back(build_folder + "/" + kNcclModuleFileName);
-  return candidates;
+  return ModuleCandidates("SCALEPLAN_PROBE_NCCL_MODULE", kNcclModuleFileName, SCALEPLAN_PROBE_NCCL_MODULE_DIR);
 }
 
 std::string NcclModuleLoadFailure(const std::string& path, const std::string& dlopen_error) {

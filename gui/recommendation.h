@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/chinchilla_law.h"
+#include "core/extrapolation.h"  // kExtrapolationWarningFactor, as `scaleplan plan` flags budgets
 #include "core/frontier_plan.h"
 #include "core/hardware.h"
 #include "core/hardware_profile.h"
@@ -92,9 +93,6 @@ struct Recommendation {
   Hyperparams hyperparams;               // DeepSeek LLM 2024's batch, learning rate and steps (plan's default)
   std::vector<std::string> warnings;
 };
-
-// Budgets more than this factor beyond the largest fitted run are flagged (as `scaleplan plan` does).
-inline constexpr double kExtrapolationWarningFactor = 10.0;
 
 // Throws InputError when the settings do not check (naming the option) or the accelerator is unknown.
 Recommendation Recommend(const LawSource& source, double budget_flops, const PlanSettings& settings,
