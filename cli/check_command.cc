@@ -110,14 +110,18 @@ nlohmann::ordered_json ComparisonToJson(const CheckContext& context, const Golde
 
 void PrintComparison(const CheckContext& context, const GoldenComparison& comparison, std::ostream& out) {
   const Golden& golden = *context.golden;
-  out << "Check of the Chinchilla fit of " << context.table->runs.size() << " runs from " << context.table->source
-      << " against " << context.golden_path << '\n';
+  out << "Check of the " << golden.law_name << " fit of " << context.table->runs.size() << " runs from "
+      << context.table->source << " against " << context.golden_path << '\n';
   out << "  golden: " << golden.data_num_runs << " runs from " << golden.data_source << ", hash " << golden.data_hash
-      << (comparison.data_hash_matches ? " (the same runs)" : "") << "; refitted with delta "
-      << FormatSignificant(golden.fit_options.huber_delta, 10) << ", "
-      << (golden.fit_options.exhaustive ? std::string("an exhaustive search")
-                                        : std::to_string(golden.fit_options.num_starts) + " starts")
-      << ", grid " << golden.grid_spec << '\n';
+      << (comparison.data_hash_matches ? " (the same runs)" : "") << "; refitted with ";
+  if (golden.law_name == "isoflop" || golden.law_name == "hyperparams") {
+    out << "the recorded budget options\n";
+  } else {
+    out << "delta " << FormatSignificant(golden.fit_options.huber_delta, 10) << ", "
+        << (golden.fit_options.exhaustive ? std::string("an exhaustive search")
+                                          : std::to_string(golden.fit_options.num_starts) + " starts")
+        << (golden.grid_spec.empty() ? std::string() : ", grid " + golden.grid_spec) << '\n';
+  }
   for (const std::string& warning : comparison.warnings) out << "  warning: " << warning << '\n';
   char line[256];
   std::snprintf(line, sizeof line, "\n  %-24s %-18s %-18s %-12s %-10s %s\n", "quantity", "golden", "now",
@@ -184,6 +188,7 @@ int Check(const std::vector<std::string>& args) {
   std::vector<std::string> rtol_texts;
   bool check_intervals = false;
   int num_threads = 0;
+  std::string unique_column;
   RunsColumns columns;
   GoldenTolerances tolerances;
   po::options_description options("Options");
@@ -204,7 +209,10 @@ int Check(const std::vector<std::string>& args) {
            .c_str())
       ("junit", po::value(&junit_path), "also write JUnit XML to this file: one test case per checked quantity")
       ("threads", CountValue(&num_threads),
-       "threads (0 = all cores); results are identical for any count");
+       "threads (0 = all cores); results are identical for any count")
+      ("u-col", po::value(&unique_column),
+       "a data-constrained golden: the column holding U, the unique tokens (default: the column the golden "
+       "recorded)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddRunSelectionOptions(&options, &columns, false);
@@ -233,18 +241,33 @@ int Check(const std::vector<std::string>& args) {
     throw UsageError("--check-intervals: " + golden_path +
                      " has no intervals (it was recorded without --bootstrap)");
   }
-  if (runs_path.empty() && golden.data_source != kBundledChinchillaLabel) {
+  // The laws of fitting/law_table.h read their runs with their own reader, as the golden recorded it.
+  const bool table_law = FindTableLaw(golden.law_name) != nullptr;
+  const bool bundled_source = table_law ? golden.data_source.rfind("<bundled", 0) == 0
+                                        : golden.data_source == kBundledChinchillaLabel;
+  if (runs_path.empty() && !bundled_source) {
     throw UsageError("the golden was recorded from '" + golden.data_source +
                      "': name the runs to check, e.g. scaleplan check RUNS.csv --golden " + golden_path);
   }
-  const RunsTable table = LoadRunsOrBundled(runs_path, columns);
+  if (!unique_column.empty() && golden.law_name != "data-constrained") {
+    throw UsageError("--u-col goes with a data-constrained golden; " + golden_path + " records a " +
+                     golden.law_name + " fit");
+  }
+  std::optional<LawRuns> law_runs;
+  if (table_law) {
+    LawRunsOptions runs_options = golden.runs_options;
+    runs_options.columns = columns;
+    if (!unique_column.empty()) runs_options.unique_tokens_column = unique_column;
+    law_runs = LoadLawRuns(golden.law_name, runs_path.empty() ? runs_path : InputPath(runs_path), runs_options);
+  }
+  const RunsTable table = table_law ? law_runs->view : LoadRunsOrBundled(runs_path, columns);
   const auto start = std::chrono::steady_clock::now();
 
   CheckContext context;
   context.golden_path = golden_path;
   context.golden = &golden;
   context.table = &table;
-  context.data_hash = FormatRunsHash(table);
+  context.data_hash = table_law ? law_runs->hash : FormatRunsHash(table);
   const auto fail = [&](const std::string& message) {
     context.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!junit_path.empty()) WriteFileAtomically(junit_path, JunitXml(context, nullptr, message));
@@ -252,7 +275,14 @@ int Check(const std::vector<std::string>& args) {
     return kExitFitFailed;
   };
   std::optional<Golden> now;
-  if (golden.law_name != "chinchilla") {
+  if (table_law) {
+    std::string refit_why;
+    {
+      ProgressBar bar("fitting");
+      now = RefitGolden(golden, *law_runs, num_threads, &refit_why);
+    }
+    if (!now) return fail(refit_why);
+  } else if (golden.law_name != "chinchilla") {
     // Kaplan and IsoFLOP goldens: the law's own refit (fitting/golden.h), no intervals.
     std::string refit_why;
     {

@@ -16,6 +16,7 @@
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
+#include "cli/table_laws.h"
 #include "core/bundled_data.h"
 #include "core/dictionary.h"
 #include "core/dictionary_runs.h"
@@ -348,7 +349,7 @@ int Dictionary(const std::vector<std::string>& args) {
   DictionaryOptions& options = request.options;
   std::string d_model_text, compute_text, hours_text, target_text, latents_text, k_text, k_range_text;
   std::string subject_text, accelerator, profile_path, runs_path, generate_path, format;
-  std::string out_path, fit_path;
+  std::string out_path, fit_path, golden_path;
   std::string aux_text = AuxKRuleName(options.aux_k);
   std::string param_text = NumericTypeName(options.param_type);
   std::string budget_text = "total";
@@ -405,6 +406,9 @@ int Dictionary(const std::vector<std::string>& args) {
       ("runs", po::value(&runs_path), "dictionary runs CSV: fit the laws to them instead of the prior (alone: "
        "print the fit)")
       ("out,o", po::value(&out_path), "with --runs: also save the fitted laws as JSON (law 'dictionary'), for --fit")
+      ("save-golden", po::value(&golden_path),
+       "with --runs: record the fitted laws (parameters, objective, data hash, options) as a golden file for "
+       "'scaleplan check'")
       ("fit", po::value(&fit_path), "plan with the laws of a saved dictionary fit ('dictionary --runs RUNS.csv --out "
        "FIT.json') instead of the prior")
       ("latents-col", po::value(&columns.latents), "column holding n (default: detected from aliases)")
@@ -465,6 +469,9 @@ int Dictionary(const std::vector<std::string>& args) {
   const bool plan_wanted = budgets == 1 || !latents_text.empty();
   if (!fit_path.empty() && !runs_path.empty()) throw UsageError("give --runs (fit the laws) or --fit (saved laws), not both");
   if (!out_path.empty() && runs_path.empty()) throw UsageError("--out saves a fit of --runs: give the runs to fit");
+  if (!golden_path.empty() && runs_path.empty()) {
+    throw UsageError("--save-golden records a fit of --runs: give the runs to fit");
+  }
   if (!plan_wanted && runs_path.empty()) {
     throw UsageError("nothing to plan: give --compute, --gpu-hours, --target-loss or --latents (with --d-model)");
   }
@@ -519,6 +526,7 @@ int Dictionary(const std::vector<std::string>& args) {
   if (!fit_path.empty()) request.laws = ParseSavedDictionaryFit(ReadFile(fit_path), fit_path);
   if (!runs_path.empty()) {
     RefuseToOverwriteInput(out_path);
+    RefuseToOverwriteInput(golden_path);
     runs = LoadDictionaryRunsCsv(InputPath(runs_path), columns);
     fit = FitDictionaryLaws(*runs, fit_options);
     if (fit->usable && num_resamples != 0) {
@@ -535,6 +543,15 @@ int Dictionary(const std::vector<std::string>& args) {
     }
     request.laws = fit->laws;
     if (!out_path.empty()) WriteFileAtomically(out_path, DictionaryFitToSavedJson(*fit).dump(2) + "\n");
+    if (!golden_path.empty()) {
+      LawRunsOptions runs_options;
+      runs_options.dictionary = columns;
+      TableLawOptions table_options;
+      table_options.search = fit_options.search;
+      table_options.token_law_k = fit_options.token_law_k;
+      const int exit_code = SaveTableLawGolden("dictionary", runs_path, runs_options, table_options, golden_path);
+      if (exit_code != kExitOk) return exit_code;
+    }
     if (boot) {
       request.bootstrap_laws = boot->laws;
       request.confidence = bootstrap_options.confidence;

@@ -14,6 +14,7 @@
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
+#include "cli/table_laws.h"
 #include "core/budgets.h"
 #include "core/error.h"
 #include "core/extrapolation.h"
@@ -838,6 +839,14 @@ int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlag
   return any_verdict ? kExitInputError : kExitFitFailed;
 }
 
+// The search options of fit's flags for a law of fitting/law_table.h (the grid as given; the law's default otherwise).
+TableLawOptions TableLawOptionsOf(const FitFlags& flags) {
+  TableLawOptions options;
+  options.search = flags.options;
+  options.grid_spec = flags.grid_spec;
+  return options;
+}
+
 std::vector<double> ParseBudgets(const std::string& text) {
   return ParseNumberList(text, "--compute", Range::POSITIVE);
 }
@@ -950,9 +959,9 @@ int Fit(const std::vector<std::string>& args) {
       throw UsageError("--filter, --exclude-lines, --skip-bad-rows, --delimiter and --group-by are not available for "
                        "--law " + law_name + " yet (its runs reader does not apply them)");
     }
-    if (!golden_path.empty()) {
-      throw UsageError("--save-golden records chinchilla, kaplan and isoflop fits (what 'check' refits), not --law " +
-                       law_name + "; save the fit with --out");
+    if (!golden_path.empty() && law_name == "frantar2023-t5") {
+      throw UsageError("--save-golden records --law sparse (the same fit of the bundled T5 runs), not --law "
+                       "frantar2023-t5");
     }
     if (!(sparse_options.tokens_per_step >= 0) || !std::isfinite(sparse_options.tokens_per_step)) {
       throw UsageError("--tokens-per-step must be positive");
@@ -961,10 +970,21 @@ int Fit(const std::vector<std::string>& args) {
     bootstrap_options.num_threads = flags.options.num_threads;
     std::string why;
     if (num_resamples != 0 && !bootstrap_options.Check(&why)) throw UsageError(why);
-    if (law_name == "moe") return FitMoeLawCommand(runs_path, columns, flags, bootstrap_options, output, out_path);
-    if (law_name == "routing") return FitRoutingLawCommand(runs_path, flags, bootstrap_options, output, out_path);
-    return FitSparseLawCommand(runs_path, law_name, sparse_options, columns, flags, bootstrap_options, output,
-                               out_path);
+    RefuseToOverwriteInput(golden_path);
+    int exit_code = kExitOk;
+    if (law_name == "moe") {
+      exit_code = FitMoeLawCommand(runs_path, columns, flags, bootstrap_options, output, out_path);
+    } else if (law_name == "routing") {
+      exit_code = FitRoutingLawCommand(runs_path, flags, bootstrap_options, output, out_path);
+    } else {
+      exit_code = FitSparseLawCommand(runs_path, law_name, sparse_options, columns, flags, bootstrap_options, output,
+                                      out_path);
+    }
+    if (exit_code != kExitOk || golden_path.empty()) return exit_code;
+    LawRunsOptions runs_options;
+    runs_options.columns = columns;
+    runs_options.sparse = sparse_options;
+    return SaveTableLawGolden(law_name, runs_path, runs_options, TableLawOptionsOf(flags), golden_path);
   }
   const bool grouped = !columns.selection.group_by.empty();
   if (grouped && law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop" && law_name != "all") {
@@ -982,12 +1002,14 @@ int Fit(const std::vector<std::string>& args) {
   if (min_budget_runs < 3) throw UsageError("--min-budget-runs must be at least 3 (a parabola has 3 coefficients)");
   const std::vector<double> budgets = ParseBudgets(compute_text);
   if (law_name == "data-constrained") {
-    if (!golden_path.empty()) {
-      throw UsageError("--save-golden records chinchilla, kaplan and isoflop fits (what 'check' refits), not --law "
-                       "data-constrained; save the fit with --out");
-    }
     if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law data-constrained yet");
-    return FitDataConstrainedLaw(runs_path, columns, unique_column, flags, output, out_path);
+    RefuseToOverwriteInput(golden_path);
+    const int exit_code = FitDataConstrainedLaw(runs_path, columns, unique_column, flags, output, out_path);
+    if (exit_code != kExitOk || golden_path.empty()) return exit_code;
+    LawRunsOptions runs_options;
+    runs_options.columns = columns;
+    runs_options.unique_tokens_column = unique_column;
+    return SaveTableLawGolden(law_name, runs_path, runs_options, TableLawOptionsOf(flags), golden_path);
   }
   ResolveGrid(flags, ChinchillaModel::HoffmannGrid());  // validates the fit options
   bootstrap_options.num_resamples = num_resamples;

@@ -13,6 +13,7 @@
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
+#include "cli/table_laws.h"
 #include "core/json_input.h"
 #include "core/units.h"
 #include "fitting/hyperparams_fit.h"
@@ -79,7 +80,7 @@ std::string TableReport(const HyperparamsRuns& runs, const HyperparamsFit& fit, 
 }
 
 int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
-  std::string runs_path, format, out_path, law_name;
+  std::string runs_path, format, out_path, golden_path, law_name;
   HyperparamsColumns columns;
   HyperparamsFitOptions fit_options;
   BootstrapOptions bootstrap;
@@ -103,6 +104,8 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
       ("min-budget-runs", CountValue(&fit_options.min_budget_runs),
        "budgets with fewer runs are left out")
       ("out,o", po::value(&out_path), "also save the fit as JSON (read by 'plan --hyperparams FIT.json')")
+      ("save-golden", po::value(&golden_path),
+       "record the fitted laws (their four coefficients, data hash, options) as a golden file for 'scaleplan check'")
       ("bootstrap", CountValueOrAlone<kMinBootstrapResamples>(&num_resamples, bootstrap.num_resamples),
        "percentile intervals from this many resamples of the runs within each budget (alone: 1000)")
       ("seed", CountValue(&bootstrap.seed), "bootstrap seed")
@@ -131,6 +134,7 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
   bootstrap.num_threads = num_threads;
   if (num_resamples != 0 && !bootstrap.Check(&why)) throw UsageError(why);
   RefuseToOverwriteInput(out_path);
+  RefuseToOverwriteInput(golden_path);
 
   const HyperparamsRuns runs = LoadHyperparamsRunsCsv(InputPath(runs_path), columns);
   const auto budgets = HyperparamsBudgets(runs, fit_options);
@@ -149,6 +153,14 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
     }
   } else {
     std::cout << TableReport(runs, fit, boot ? &*boot : nullptr, fit_options, budgets.size());
+  }
+  if (!golden_path.empty()) {
+    LawRunsOptions runs_options;
+    runs_options.columns = columns.runs;
+    runs_options.hyperparams = columns;
+    TableLawOptions table_options;
+    table_options.hyperparams = fit_options;
+    return SaveTableLawGolden("hyperparams", runs_path, runs_options, table_options, golden_path);
   }
   return kExitOk;
 }

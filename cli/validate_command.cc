@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
@@ -17,6 +18,7 @@
 #include "fitting/golden.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
+#include "fitting/law_table.h"
 #include "fitting/sparse_fit.h"
 #include "fitting/validation.h"
 
@@ -229,11 +231,21 @@ int Validate(const std::vector<std::string>& args) {
   AddFitOptions(&options, &flags);
   std::string law_name = "chinchilla";
   bool keep_extrapolated = false;
+  LawRunsOptions runs_options;
   options.add_options()
       ("law", po::value(&law_name)->default_value(law_name),
-       "chinchilla or kaplan (each held-out run's loss), isoflop (each held-out IsoFLOP budget's N_opt and minimum "
-       "loss; --min-budget-runs defaults to fit's 5), or frantar2023-t5: the sparse law fitted to the bundled T5 "
-       "runs and the published one, each predicting the notebook's held-out run (no mode needed)")
+       "chinchilla, kaplan, data-constrained (default runs: Muennighoff et al.'s), sparse (default runs: Frantar "
+       "et al.'s T5 runs) or moe (each held-out run's loss; C = 6 N D), isoflop (each held-out IsoFLOP budget's "
+       "N_opt and minimum loss; --min-budget-runs defaults to fit's 5), or frantar2023-t5: the sparse law fitted "
+       "to the bundled T5 runs and the published one, each predicting the notebook's held-out run (no mode "
+       "needed)")
+      ("u-col", po::value(&runs_options.unique_tokens_column),
+       "data-constrained: the column holding U, the unique tokens")
+      ("sparsity-col", po::value(&runs_options.sparse.sparsity_column), "sparse: the column holding S")
+      ("n-is-dense", po::bool_switch(&runs_options.sparse.params_are_dense),
+       "sparse: the N column counts all weights, zeros included")
+      ("tokens-per-step", po::value(&runs_options.sparse.tokens_per_step),
+       "sparse: read D from a steps column times this many tokens")
       ("keep-extrapolated-minima", po::bool_switch(&keep_extrapolated),
        "isoflop: also fit and hold out budgets whose parabola minimum lies outside their sampled model sizes");
   po::positional_options_description positional;
@@ -256,10 +268,24 @@ int Validate(const std::vector<std::string>& args) {
     }
     return ValidateSparseHeldOut(flags, output);
   }
-  if (law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop") {
-    throw UsageError("--law must be chinchilla, kaplan, isoflop or frantar2023-t5, not '" + law_name +
-                     "' (the other laws' runs carry more than N, D and loss: validate them with their fit's own "
-                     "held-out runs)");
+  // The laws of fitting/law_table.h that predict each run's loss from runs with N and D.
+  const bool table_law = law_name == "data-constrained" || law_name == "sparse" || law_name == "moe";
+  if (law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop" && !table_law) {
+    throw UsageError("--law must be chinchilla, kaplan, isoflop, data-constrained, sparse, moe or frantar2023-t5, "
+                     "not '" + law_name + "' (" +
+                     (FindTableLaw(law_name) != nullptr
+                          ? "the " + law_name + " law's runs have no compute axis to hold out along: check its fit "
+                            "with 'fit --save-golden' and 'check'"
+                          : std::string("not a law")) +
+                     ")");
+  }
+  if (!table_law && (!runs_options.unique_tokens_column.empty() || !runs_options.sparse.sparsity_column.empty() ||
+                     runs_options.sparse.params_are_dense || vm.count("tokens-per-step"))) {
+    throw UsageError("--u-col, --sparsity-col, --n-is-dense and --tokens-per-step go with --law data-constrained or "
+                     "sparse");
+  }
+  if (!(runs_options.sparse.tokens_per_step >= 0) || !std::isfinite(runs_options.sparse.tokens_per_step)) {
+    throw UsageError("--tokens-per-step must be positive");
   }
   if (keep_extrapolated && law_name != "isoflop")
     throw UsageError("--keep-extrapolated-minima goes with --law isoflop");
@@ -282,11 +308,22 @@ int Validate(const std::vector<std::string>& args) {
       throw UsageError(error.what());
     }
   }
-  const RunsTable table = LoadRunsOrBundled(runs_path, columns);
+  // A law of fitting/law_table.h reads its runs with its own reader and is validated on their N, D, C and loss.
+  std::optional<LawRuns> law_runs;
+  TableLawOptions table_options;
+  if (table_law) {
+    ResolveGrid(flags, FindTableLaw(law_name)->default_grid);  // validates the fit options
+    runs_options.columns = columns;
+    law_runs = LoadLawRuns(law_name, runs_path.empty() ? runs_path : InputPath(runs_path), runs_options);
+    table_options.search = flags.options;
+    table_options.grid_spec = flags.grid_spec;
+  }
+  const RunsTable table = table_law ? law_runs->view : LoadRunsOrBundled(runs_path, columns);
   if (law_name == "isoflop") return ValidateIsoFlopLaw(table, threshold_flops, validation, keep_extrapolated, output);
-  const LawFitter fitter = law_name == "kaplan"
-                               ? KaplanFitter(flags.options, ResolveGrid(flags, KaplanModel::DefaultGrid()))
-                               : ChinchillaFitter(flags.options, ResolveGrid(flags, ChinchillaModel::HoffmannGrid()));
+  const LawFitter fitter =
+      table_law             ? TableLawFitter(*FindTableLaw(law_name), *law_runs, table_options)
+      : law_name == "kaplan" ? KaplanFitter(flags.options, ResolveGrid(flags, KaplanModel::DefaultGrid()))
+                             : ChinchillaFitter(flags.options, ResolveGrid(flags, ChinchillaModel::HoffmannGrid()));
 
   std::vector<ValidationFold> folds;
   LeaveOneBudgetOutResult budgets;
@@ -309,8 +346,11 @@ int Validate(const std::vector<std::string>& args) {
     std::cout << json.dump(2) << '\n';
   } else {
     std::ostream& out = std::cout;
-    out << "Extrapolation validation of the "
-        << (law_name == "kaplan" ? "Kaplan et al. 2020 law" : "Chinchilla law (Approach 3)") << " on "
+    out << "Extrapolation validation of "
+        << (table_law              ? FindTableLaw(law_name)->description
+            : law_name == "kaplan" ? std::string("the Kaplan et al. 2020 law")
+                                   : std::string("the Chinchilla law (Approach 3)"))
+        << " on "
         << table.runs.size() << " runs from "
         << table.source << '\n';
     for (const std::string& note : table.notes) out << "  note: " << note << '\n';

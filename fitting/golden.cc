@@ -231,6 +231,64 @@ std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, 
   return MakeIsoFlopGoldenRecord(fit, table, budgets, golden.budget_tolerance, golden.min_budget_runs);
 }
 
+Golden MakeTableLawGoldenRecord(const TableLaw& law, const TableLawFit& fit, const LawRuns& runs,
+                                const TableLawOptions& options, const LawRunsOptions& runs_options) {
+  SCALEPLAN_CHECK(fit.usable, "a golden records a usable fit");
+  Golden golden;
+  golden.law_name = law.name;
+  golden.parameters = fit.parameters;
+  golden.has_objective = fit.has_objective;
+  golden.objective = fit.objective;
+  golden.data_source = runs.source;
+  golden.data_num_runs = static_cast<int>(runs.size());
+  golden.data_hash = runs.hash;
+  golden.fit_options = options.search;
+  if (law.has_grid) {
+    golden.grid = options.grid_spec.empty() ? law.default_grid : ParseGridSpec(options.grid_spec, law.default_grid);
+    golden.grid_spec = FormatGrid(golden.grid);
+  }
+  golden.table_options = options;
+  golden.table_options.grid_spec = golden.grid_spec;
+  golden.runs_options = runs_options;
+  // The header U was read from, detected or named: check reads the same column.
+  if (law.name == "data-constrained") golden.runs_options.unique_tokens_column = runs.unique_tokens_column;
+  return golden;
+}
+
+std::optional<Golden> RefitGolden(const Golden& golden, const LawRuns& runs, int num_threads, std::string* why) {
+  const TableLaw* law = FindTableLaw(golden.law_name);
+  SCALEPLAN_CHECK(law != nullptr && runs.law_name == golden.law_name, "a table law's golden refits its own runs");
+  TableLawOptions options = golden.table_options;
+  options.search = golden.fit_options;
+  options.search.num_threads = num_threads;
+  const TableLawFit fit = FitTableLaw(*law, runs, options);
+  if (!fit.usable) {
+    *why = "the refit is not usable: " + fit.status;
+    return std::nullopt;
+  }
+  Golden now = MakeTableLawGoldenRecord(*law, fit, runs, options, golden.runs_options);
+  // The refit's parameters in the golden's order (a JSON reader need not keep the file's order of keys).
+  std::vector<std::pair<std::string, double>> ordered;
+  for (const auto& [name, value] : golden.parameters) {
+    const auto it = std::find_if(now.parameters.begin(), now.parameters.end(),
+                                 [&name](const auto& parameter) { return parameter.first == name; });
+    if (it != now.parameters.end()) ordered.push_back(*it);
+  }
+  if (ordered.size() != golden.parameters.size() || ordered.size() != now.parameters.size()) {
+    const auto names = [](const std::vector<std::pair<std::string, double>>& parameters) {
+      std::string text;
+      for (const auto& parameter : parameters) text += (text.empty() ? "" : ", ") + parameter.first;
+      return text;
+    };
+    *why = "the refit of the " + golden.law_name + " law has the parameters " + names(now.parameters) +
+           "; the golden records " + names(golden.parameters) + ": the runs are not those the golden was recorded "
+           "from";
+    return std::nullopt;
+  }
+  now.parameters = std::move(ordered);
+  return now;
+}
+
 ChinchillaLaw Golden::Law() const {
   ChinchillaLaw law;
   for (const auto& [name, value] : parameters) {
@@ -304,6 +362,14 @@ nlohmann::ordered_json GoldenToJson(const Golden& golden) {
   out["predictions"] = predictions;
   out["data"] = {{"source", golden.data_source}, {"num_runs", golden.data_num_runs}, {"hash", golden.data_hash}};
   nlohmann::ordered_json options;
+  if (golden.law_name == "hyperparams") {
+    const HyperparamsFitOptions& hyperparams = golden.table_options.hyperparams;
+    out["options"] = {{"budget_tolerance", hyperparams.budget_tolerance},
+                      {"min_budget_runs", hyperparams.min_budget_runs},
+                      {"near_optimal_tolerance", hyperparams.near_optimal_tolerance},
+                      {"seq_len", golden.runs_options.hyperparams.seq_len}};
+    return out;
+  }
   if (golden.law_name == "isoflop") {
     out["options"] = {{"budget_tolerance", golden.budget_tolerance},
                       {"min_budget_runs", golden.min_budget_runs},
@@ -311,9 +377,17 @@ nlohmann::ordered_json GoldenToJson(const Golden& golden) {
     return out;
   }
   options["huber_delta"] = golden.fit_options.huber_delta;
-  options["grid"] = golden.grid_spec;
+  if (golden.law_name != "dictionary") options["grid"] = golden.grid_spec;
   options["starts"] = golden.fit_options.num_starts;
   options["exhaustive"] = golden.fit_options.exhaustive;
+  if (golden.law_name == "dictionary") options["token_law_k"] = golden.table_options.token_law_k;
+  if (golden.law_name == "data-constrained") {
+    options["unique_tokens_column"] = golden.runs_options.unique_tokens_column;
+  }
+  if (golden.law_name == "sparse") {
+    options["tokens_per_step"] = golden.runs_options.sparse.tokens_per_step;
+    options["n_is_dense"] = golden.runs_options.sparse.params_are_dense;
+  }
   if (golden.bootstrap) {
     options["bootstrap"] = {{"resamples", golden.bootstrap->num_resamples},
                             {"seed", golden.bootstrap->seed},
@@ -343,13 +417,22 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
   Golden golden;
   golden.law_name = read.String(doc, "", "law");
   const std::vector<std::string>& names = GoldenParameterNames(golden.law_name);
-  if (names.empty()) {
-    read.Fail("law '" + golden.law_name + "' cannot be checked by this scaleplan (it checks: chinchilla, kaplan, "
-              "isoflop)",
+  const TableLaw* table_law = FindTableLaw(golden.law_name);
+  if (names.empty() && table_law == nullptr) {
+    std::string laws = "chinchilla, kaplan, isoflop";
+    for (const std::string& name : TableLawNames()) laws += ", " + name;
+    read.Fail("law '" + golden.law_name + "' cannot be checked by this scaleplan (it checks: " + laws + ")",
               &doc["law"]);
   }
   const bool isoflop = golden.law_name == "isoflop";
   const Json& parameters = read.Object(doc, "", "parameters");
+  if (table_law != nullptr) {
+    // Whatever the fit recorded, in order (routing's names follow the runs' routers); any finite number.
+    for (auto it = parameters.begin(); it != parameters.end(); ++it) {
+      golden.parameters.emplace_back(it.key(), read.Number(parameters, "parameters", it.key()));
+    }
+    if (golden.parameters.empty()) read.Fail("key 'parameters' records no parameter");
+  }
   for (const std::string& name : names) {
     // IsoFLOP's exponents and frontier floor may be any finite number; the other laws' parameters are positive.
     const double value = isoflop ? read.Number(parameters, "parameters", name)
@@ -358,7 +441,7 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
   }
   std::string why;
   if (golden.law_name == "chinchilla" && !golden.Law().Check(&why)) read.Fail("not a usable law: " + why);
-  golden.has_objective = !isoflop;
+  golden.has_objective = !isoflop && golden.law_name != "hyperparams";
   if (golden.has_objective) {
     golden.objective = read.Number(doc, "", "objective");
     if (!(golden.objective >= 0)) read.Fail("key 'objective' must not be negative", &doc["objective"]);
@@ -402,6 +485,30 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
     read.Fail("key 'data.hash' must be 16 lower-case hex digits", &data["hash"]);
   }
   const Json& options = read.Object(doc, "", "options");
+  if (golden.law_name == "hyperparams") {
+    HyperparamsFitOptions& hyperparams = golden.table_options.hyperparams;
+    hyperparams.budget_tolerance = read.Positive(options, "options", "budget_tolerance");
+    hyperparams.min_budget_runs = static_cast<int>(read.Integer(options, "options", "min_budget_runs", 1));
+    hyperparams.near_optimal_tolerance = read.Positive(options, "options", "near_optimal_tolerance");
+    if (!hyperparams.Check(&why)) read.Fail("key 'options': " + why);
+    golden.runs_options.hyperparams.seq_len = read.Number(options, "options", "seq_len");
+    if (!(golden.runs_options.hyperparams.seq_len >= 0)) read.Fail("key 'options.seq_len' must not be negative");
+    return golden;
+  }
+  if (golden.law_name == "dictionary") {
+    golden.table_options.token_law_k = read.Number(options, "options", "token_law_k");
+    if (!(golden.table_options.token_law_k >= 0)) read.Fail("key 'options.token_law_k' must not be negative");
+  }
+  if (golden.law_name == "data-constrained") {
+    golden.runs_options.unique_tokens_column = read.String(options, "options", "unique_tokens_column");
+  }
+  if (golden.law_name == "sparse") {
+    golden.runs_options.sparse.tokens_per_step = read.Number(options, "options", "tokens_per_step");
+    if (!(golden.runs_options.sparse.tokens_per_step >= 0)) {
+      read.Fail("key 'options.tokens_per_step' must not be negative");
+    }
+    golden.runs_options.sparse.params_are_dense = read.Bool(options, "options", "n_is_dense");
+  }
   if (isoflop) {
     golden.budget_tolerance = read.Positive(options, "options", "budget_tolerance");
     if (!(golden.budget_tolerance < 1)) read.Fail("key 'options.budget_tolerance' must lie in (0, 1)");
@@ -412,14 +519,19 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
   golden.fit_options.huber_delta = read.Positive(options, "options", "huber_delta");
   golden.fit_options.num_starts = static_cast<int>(read.Integer(options, "options", "starts", 1));
   golden.fit_options.exhaustive = read.Bool(options, "options", "exhaustive");
-  golden.grid_spec = read.String(options, "options", "grid");
-  try {
-    golden.grid = ParseGridSpec(
-        golden.grid_spec, golden.law_name == "kaplan" ? KaplanModel::DefaultGrid() : ChinchillaModel::HoffmannGrid(),
-        "options.grid");
-  } catch (const InputError& error) {
-    read.Fail("key 'options.grid' is not a grid: " + error.message(), &options["grid"]);
+  if (table_law == nullptr || table_law->has_grid) {
+    golden.grid_spec = read.String(options, "options", "grid");
+    const InitGrid& base = table_law != nullptr          ? table_law->default_grid
+                           : golden.law_name == "kaplan" ? KaplanModel::DefaultGrid()
+                                                         : ChinchillaModel::HoffmannGrid();
+    try {
+      golden.grid = ParseGridSpec(golden.grid_spec, base, "options.grid");
+    } catch (const InputError& error) {
+      read.Fail("key 'options.grid' is not a grid: " + error.message(), &options["grid"]);
+    }
+    golden.table_options.grid_spec = golden.grid_spec;
   }
+  golden.table_options.search = golden.fit_options;
   if (options.contains("bootstrap")) {
     const Json& bootstrap = read.Object(options, "options", "bootstrap");
     BootstrapOptions parsed;
@@ -511,6 +623,7 @@ GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, cons
   SCALEPLAN_CHECK(!check_intervals || (!golden.intervals.empty() && !now.intervals.empty()),
                   "interval checks need intervals on both sides");
   GoldenComparison result;
+  result.data_hash = now.data_hash;
   result.data_hash_matches = golden.data_hash == now.data_hash;
   if (!result.data_hash_matches) {
     result.warnings.push_back("the runs differ from the golden's: " + std::to_string(now.data_num_runs) +
@@ -624,10 +737,15 @@ GoldenComparison CompareWithGolden(const Golden& golden, const Golden& now, cons
   for (size_t o = 0; o < used.size(); ++o) {
     // "intervals" names no quantity without --check-intervals; a CI script may pass it either way.
     if (!used[o] && tolerances.overrides[o].first != "intervals") {
-      throw InputError("no checked quantity is called '" + tolerances.overrides[o].first +
-                           "' (names: E, A, B, alpha, beta, exponent_params, exponent_tokens, objective, "
-                           "N_opt@BUDGET, D_opt@BUDGET, loss@BUDGET, with --check-intervals NAME.lower and "
-                           "NAME.upper; families: N_opt, D_opt, loss, intervals)",
+      std::string names;
+      for (const auto& parameter : golden.parameters) names += parameter.first + ", ";
+      throw InputError("no checked quantity is called '" + tolerances.overrides[o].first + "' (names: " + names +
+                           (golden.has_objective ? "objective, " : "") +
+                           (golden.predictions.empty() ? std::string("no predictions")
+                                                       : "N_opt@BUDGET, D_opt@BUDGET, loss@BUDGET, with "
+                                                         "--check-intervals NAME.lower and NAME.upper; families: "
+                                                         "N_opt, D_opt, loss, intervals") +
+                           ")",
                        InputLocation{"--rtol", 0, 0, "", tolerances.overrides[o].first});
     }
   }
@@ -662,7 +780,7 @@ nlohmann::ordered_json GoldenComparisonToJson(const std::string& golden_path, co
   out["num_skipped"] = comparison.num_skipped;
   out["data"] = {{"source", table.source},
                  {"num_runs", table.runs.size()},
-                 {"hash", FormatRunsHash(table)},
+                 {"hash", comparison.data_hash.empty() ? FormatRunsHash(table) : comparison.data_hash},
                  {"golden_source", golden.data_source},
                  {"golden_num_runs", golden.data_num_runs},
                  {"golden_hash", golden.data_hash},

@@ -3,11 +3,13 @@
 //
 // Schema version 1, one JSON object:
 //   schema_version   1
-//   law              "chinchilla", "kaplan" or "isoflop"
+//   law              "chinchilla", "kaplan", "isoflop", or a law of fitting/law_table.h: "data-constrained",
+//                    "dictionary", "sparse", "moe", "routing", "hyperparams"
 //   parameters       chinchilla: {E, A, B, alpha, beta, exponent_params, exponent_tokens}
 //                    kaplan: {N_c, D_c, alpha_N, alpha_D, exponent_params, exponent_tokens}
 //                    isoflop: {coeff_params, exponent_params, coeff_tokens, exponent_tokens, frontier_E,
 //                              frontier_K, frontier_gamma} (a golden IsoFLOP fit has its loss frontier)
+//                    the laws of fitting/law_table.h: the parameters listed there (routing: ROUTER.a, ...)
 //   objective        the Huber objective at the optimum (chinchilla, kaplan; IsoFLOP's fits are exact least
 //                    squares and record none)
 //   intervals        {E: [lower, upper], ..., exponent_tokens: [...]}          only when a bootstrap was run
@@ -17,6 +19,11 @@
 //   options          {huber_delta, grid, starts, exhaustive,                   what `check` refits with
 //                     bootstrap: {resamples, seed, confidence}}                 (bootstrap: when one was run)
 //                    isoflop: {budget_tolerance, min_budget_runs, keep_extrapolated_minima}
+//                    data-constrained: + unique_tokens_column (the header U was read from);
+//                    sparse: + tokens_per_step, n_is_dense; dictionary: {huber_delta, starts, exhaustive,
+//                    token_law_k}; hyperparams: {budget_tolerance, min_budget_runs, near_optimal_tolerance, seq_len}
+// The laws of fitting/law_table.h record no predictions (they allocate no budget here) and no intervals; hyperparams
+// records no objective.
 // Kaplan and IsoFLOP goldens record no intervals.
 // Only what a user chooses on the command line is recorded as an option; the solver's internal settings are part
 // of the code that `check` guards.
@@ -53,6 +60,7 @@
 #include "fitting/chinchilla_fit.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
+#include "fitting/law_table.h"
 #include "fitting/multistart.h"
 
 namespace scaleplan {
@@ -95,6 +103,10 @@ struct Golden {
   double budget_tolerance = kDefaultBudgetTolerance;
   int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
   bool keep_extrapolated_minima = false;
+  // The laws of fitting/law_table.h: how the runs were read and fitted (the search options are fit_options and
+  // grid_spec above).
+  LawRunsOptions runs_options;
+  TableLawOptions table_options;
 
   ChinchillaLaw Law() const;  // the parameters as a law (chinchilla)
 };
@@ -112,6 +124,16 @@ Golden MakeIsoFlopGoldenRecord(const IsoFlopFit& fit, const RunsTable& table, co
 // `check` of a Kaplan or IsoFLOP golden: refits `table` with the golden's law and options and records it at the
 // golden's budgets. nullopt with *why when the refit is not usable (or, isoflop, has no loss frontier).
 std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, int num_threads, std::string* why);
+
+// Goldens of the laws of fitting/law_table.h: a usable fit of every run of `runs` (a precondition), recorded with
+// the options it was fitted with and the reader's options that `check` reads the runs with again.
+Golden MakeTableLawGoldenRecord(const TableLaw& law, const TableLawFit& fit, const LawRuns& runs,
+                                const TableLawOptions& options, const LawRunsOptions& runs_options);
+
+// `check` of such a golden: refits `runs` (read with the golden's reader options) with the golden's options. nullopt
+// with *why when the refit is not usable or its parameters are not the golden's (a router missing, a dictionary fit
+// with a token law where the golden has none).
+std::optional<Golden> RefitGolden(const Golden& golden, const LawRuns& runs, int num_threads, std::string* why);
 
 // The golden record of a usable fit of `table`, with the bootstrap's intervals when `bootstrap` is not null, and
 // predictions at `budgets` (FLOPs, each positive and finite).
@@ -163,6 +185,7 @@ struct QuantityCheck {
 
 struct GoldenComparison {
   std::vector<QuantityCheck> checks;
+  std::string data_hash;  // the checked runs' hash (the refit's)
   bool data_hash_matches = false;
   std::vector<std::string> warnings;  // one line each
   int num_failed = 0;

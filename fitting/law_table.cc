@@ -1,0 +1,381 @@
+#include "fitting/law_table.h"
+
+#include <map>
+#include <memory>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "fitting/data_constrained_fit.h"
+#include "fitting/dictionary_fit.h"
+#include "fitting/sparse_fit.h"
+
+namespace scaleplan {
+namespace {
+
+// The runs of `table` at `subset`, in that order, with the table's other members (source, columns) kept.
+template <typename Table>
+Table SubsetOf(const Table& table, const std::vector<size_t>& subset) {
+  Table out = table;
+  out.runs.clear();
+  out.runs.reserve(subset.size());
+  for (const size_t index : subset) out.runs.push_back(table.runs.at(index));
+  return out;
+}
+
+TrainingRun ViewRun(double num_params, double num_tokens, double compute_flops, double loss_nats, size_t index) {
+  TrainingRun run;
+  run.num_params = num_params;
+  run.num_tokens = num_tokens;
+  run.compute_flops = compute_flops;
+  run.loss_nats = loss_nats;
+  run.line = static_cast<int>(index);
+  return run;
+}
+
+// The common view and hash of each reader's table.
+void Describe(const DataConstrainedRunsTable& table, LawRuns* runs, ValuesHash* hash) {
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    const DataConstrainedRun& run = table.runs[i];
+    for (const double value : {run.num_params, run.num_tokens, run.unique_tokens, run.loss_nats}) hash->Add(value);
+    runs->view.runs.push_back(ViewRun(run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens,
+                                      run.loss_nats, i));
+  }
+  runs->unique_tokens_column = table.unique_tokens_column;
+}
+
+void Describe(const DictionaryRunsTable& table, LawRuns* runs, ValuesHash* hash) {
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    const DictionaryRun& run = table.runs[i];
+    for (const double value : {run.num_latents, run.k, run.num_tokens, run.loss}) hash->Add(value);
+    runs->view.runs.push_back(ViewRun(run.num_latents, run.num_tokens, 6 * run.num_latents * run.num_tokens,
+                                      run.loss, i));
+  }
+}
+
+void Describe(const SparseRunsTable& table, LawRuns* runs, ValuesHash* hash) {
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    const SparseRun& run = table.runs[i];
+    for (const double value : {run.sparsity, run.num_nonzero_params, run.num_tokens, run.loss_nats}) hash->Add(value);
+    runs->view.runs.push_back(ViewRun(run.num_nonzero_params, run.num_tokens,
+                                      6 * run.num_nonzero_params * run.num_tokens, run.loss_nats, i));
+  }
+}
+
+void Describe(const MoeRunsTable& table, LawRuns* runs, ValuesHash* hash) {
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    const MoeRun& run = table.runs[i];
+    for (const double value : {run.num_params, run.num_tokens, run.granularity, run.loss_nats}) hash->Add(value);
+    runs->view.runs.push_back(ViewRun(run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens,
+                                      run.loss_nats, i));
+  }
+}
+
+void Describe(const RoutingRunsTable& table, LawRuns* runs, ValuesHash* hash) {
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    const RoutingRun& run = table.runs[i];
+    for (const char c : run.router) hash->Add(static_cast<double>(c));
+    for (const double value : {run.num_params, run.num_experts, run.loss_nats}) hash->Add(value);
+    runs->view.runs.push_back(ViewRun(run.num_params, 0.0, 0.0, run.loss_nats, i));
+  }
+}
+
+void Describe(const HyperparamsRuns& table, LawRuns* runs, ValuesHash* hash) {
+  for (size_t i = 0; i < table.runs.size(); ++i) {
+    const HyperparamsRun& run = table.runs[i];
+    for (const double value : {run.compute_flops, run.batch_tokens, run.learning_rate, run.loss_nats}) {
+      hash->Add(value);
+    }
+    runs->view.runs.push_back(ViewRun(run.num_params, 0.0, run.compute_flops, run.loss_nats, i));
+  }
+}
+
+// The table's runs as their reader returned them; a precondition: runs.law_name is the law reading them.
+template <typename Table>
+const Table& TableOf(const LawRuns& runs) {
+  const Table* table = std::get_if<Table>(&runs.table);
+  SCALEPLAN_CHECK(table != nullptr, "the runs of law '" + runs.law_name + "' are not this law's runs");
+  return *table;
+}
+
+void SetSearch(const MultiStartResult& search, TableLawFit* fit) {
+  fit->usable = search.usable;
+  fit->status = search.status;
+  fit->objective = search.objective;
+}
+
+std::vector<TableLaw> MakeTable() {
+  std::vector<TableLaw> entries;
+
+  TableLaw data_constrained;
+  data_constrained.name = "data-constrained";
+  data_constrained.description = "the data-constrained law (Muennighoff et al. 2023; base law frozen at their C4 fit)";
+  data_constrained.default_grid = DataConstrainedModel::NotebookGrid();
+  data_constrained.min_runs = 3;
+  data_constrained.fit = [grid = data_constrained.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
+                                                               const TableLawOptions& options) {
+    const DataConstrainedRunsTable& table = TableOf<DataConstrainedRunsTable>(runs);
+    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
+    const DataConstrainedFit fit =
+        FitDataConstrained(SubsetOf(table, subset), MuennighoffC4BaseLaw(), options.search, fit_grid);
+    TableLawFit out;
+    out.usable = fit.usable;
+    out.status = fit.status;
+    out.objective = fit.objective;
+    out.parameters = {{"R_D_star", fit.R_D_star}, {"R_N_star", fit.R_N_star}};
+    if (out.usable) {
+      out.predict_loss = [&table, law = fit.law](size_t i) {
+        const DataConstrainedRun& run = table.runs.at(i);
+        return law.Loss(run.num_params, run.num_tokens, run.unique_tokens);
+      };
+    }
+    return out;
+  };
+  entries.push_back(data_constrained);
+
+  TableLaw dictionary;
+  dictionary.name = "dictionary";
+  dictionary.description = "the sparse-autoencoder laws (Gao et al. 2024's L(n, k) and the token term B / T^beta)";
+  dictionary.has_grid = false;
+  dictionary.min_runs = 7;
+  dictionary.fit = [](const LawRuns& runs, const std::vector<size_t>& subset, const TableLawOptions& options) {
+    const DictionaryRunsTable& table = TableOf<DictionaryRunsTable>(runs);
+    DictionaryFitOptions fit_options;
+    fit_options.search = options.search;
+    fit_options.token_law_k = options.token_law_k;
+    const DictionaryFit fit = FitDictionaryLaws(SubsetOf(table, subset), fit_options);
+    TableLawFit out;
+    out.usable = fit.usable;
+    out.status = fit.status;
+    const std::vector<double> values = LatentsSparsityValues(fit.converged_law);
+    for (size_t k = 0; k < values.size(); ++k) out.parameters.emplace_back(LatentsSparsityNames()[k], values[k]);
+    out.objective = fit.converged_search.objective;
+    if (fit.has_token_law) {
+      out.parameters.emplace_back("token_B", fit.laws.token_coefficient);
+      out.parameters.emplace_back("token_beta", fit.laws.token_exponent);
+      out.objective += fit.token_fit.search.objective;
+    }
+    if (out.usable) {
+      out.predict_loss = [&table, dictionary_laws = fit.laws](size_t i) {
+        const DictionaryRun& run = table.runs.at(i);
+        return dictionary_laws.Loss(run.num_latents, run.k, run.num_tokens);
+      };
+    }
+    return out;
+  };
+  entries.push_back(dictionary);
+
+  TableLaw sparse;
+  sparse.name = "sparse";
+  sparse.description = "the weight-sparse law (Frantar et al. 2023, eq. 1)";
+  sparse.default_grid = SparseModel::DefaultGrid();
+  sparse.min_runs = 8;
+  sparse.fit = [grid = sparse.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
+                                            const TableLawOptions& options) {
+    const SparseRunsTable& table = TableOf<SparseRunsTable>(runs);
+    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
+    const SparseFit fit = FitSparseLaw(SubsetOf(table, subset), options.search, fit_grid);
+    TableLawFit out;
+    SetSearch(fit.search, &out);
+    const SparseLaw& law = fit.law;
+    const double values[] = {law.a_S, law.b_S, law.c_S, law.b_N, law.a_D, law.b_D, law.c};
+    for (size_t k = 0; k < SparseIntervalNames().size(); ++k) {
+      out.parameters.emplace_back(SparseIntervalNames()[k], values[k]);
+    }
+    if (out.usable) {
+      out.predict_loss = [&table, law](size_t i) {
+        const SparseRun& run = table.runs.at(i);
+        return law.Loss(run.sparsity, run.num_nonzero_params, run.num_tokens);
+      };
+    }
+    return out;
+  };
+  entries.push_back(sparse);
+
+  TableLaw moe;
+  moe.name = "moe";
+  moe.description = "the fine-grained MoE law (Krajewski et al. 2024, eq. 9)";
+  moe.default_grid = MoeModel::DefaultGrid();
+  moe.min_runs = MoeModel::kNumParams + 1;
+  moe.fit = [grid = moe.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
+                                      const TableLawOptions& options) {
+    const MoeRunsTable& table = TableOf<MoeRunsTable>(runs);
+    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
+    const MoeFit fit = FitMoeLaw(SubsetOf(table, subset), options.search, fit_grid);
+    TableLawFit out;
+    SetSearch(fit.search, &out);
+    const FineGrainedMoeLaw& law = fit.law;
+    const double values[] = {law.a, law.alpha, law.b, law.beta, law.g, law.gamma, law.c};
+    for (size_t k = 0; k < MoeIntervalNames().size(); ++k) out.parameters.emplace_back(MoeIntervalNames()[k], values[k]);
+    if (out.usable) {
+      out.predict_loss = [&table, law](size_t i) {
+        const MoeRun& run = table.runs.at(i);
+        return law.Loss(run.num_params, run.num_tokens, run.granularity);
+      };
+    }
+    return out;
+  };
+  entries.push_back(moe);
+
+  TableLaw routing;
+  routing.name = "routing";
+  routing.description = "the routing law (Clark et al. 2022, eq. 1, per router)";
+  routing.default_grid = RoutingModel::DefaultGrid();
+  routing.min_runs = 7;
+  routing.fit = [grid = routing.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
+                                              const TableLawOptions& options) {
+    const RoutingRunsTable& table = TableOf<RoutingRunsTable>(runs);
+    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
+    const std::vector<RoutingFit> fits = FitRoutingLaws(SubsetOf(table, subset), options.search, fit_grid);
+    TableLawFit out;
+    out.usable = !fits.empty();
+    out.status = fits.empty() ? "no routed runs (every run is Dense)" : "converged";
+    auto router_laws = std::make_shared<std::map<std::string, RoutingLaw>>();
+    for (const RoutingFit& fit : fits) {
+      const RoutingLaw& law = fit.law;
+      const double values[] = {law.a, law.b, law.c, law.d, law.e_start, law.e_max};
+      for (size_t k = 0; k < RoutingIntervalNames().size(); ++k) {
+        out.parameters.emplace_back(fit.router + "." + RoutingIntervalNames()[k], values[k]);
+      }
+      out.objective += fit.objective;
+      (*router_laws)[fit.router] = law;
+      if (out.usable && !fit.search.usable) {
+        out.usable = false;
+        out.status = "the fit of router " + fit.router + " is not usable: " + fit.search.status;
+      }
+    }
+    if (out.usable) {
+      // A routed run by its router's law; a Dense run (E = 1) is every router's E = 1 point and predicts none.
+      out.predict_loss = [&table, router_laws](size_t i) {
+        const RoutingRun& run = table.runs.at(i);
+        const auto it = router_laws->find(run.router);
+        SCALEPLAN_CHECK(it != router_laws->end(), "a routed run's router was fitted");
+        return it->second.Loss(run.num_params, run.num_experts);
+      };
+    }
+    return out;
+  };
+  entries.push_back(routing);
+
+  TableLaw hyperparams;
+  hyperparams.name = "hyperparams";
+  hyperparams.description = "the batch-size and learning-rate laws (DeepSeek LLM's method, Bi et al. 2024)";
+  hyperparams.has_grid = false;
+  hyperparams.fit = [](const LawRuns& runs, const std::vector<size_t>& subset, const TableLawOptions& options) {
+    const HyperparamsRuns table = SubsetOf(TableOf<HyperparamsRuns>(runs), subset);
+    const auto budgets = HyperparamsBudgets(table, options.hyperparams);
+    CheckHyperparamsSweep(table, budgets);
+    const HyperparamsFit fit = FitHyperparams(table, budgets, options.hyperparams);
+    TableLawFit out;
+    out.usable = fit.usable;
+    out.status = fit.usable ? "converged" : fit.status;
+    out.has_objective = false;
+    out.parameters = {{"batch_coefficient", fit.batch_coefficient},
+                      {"batch_exponent", fit.batch_exponent},
+                      {"lr_coefficient", fit.lr_coefficient},
+                      {"lr_exponent", fit.lr_exponent}};
+    return out;
+  };
+  entries.push_back(hyperparams);
+  return entries;
+}
+
+const std::vector<TableLaw>& Table() {
+  static const std::vector<TableLaw> laws = MakeTable();
+  return laws;
+}
+
+}  // namespace
+
+const TableLaw* FindTableLaw(const std::string& law_name) {
+  for (const TableLaw& law : Table()) {
+    if (law.name == law_name) return &law;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& TableLawNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const TableLaw& law : Table()) out.push_back(law.name);
+    return out;
+  }();
+  return names;
+}
+
+LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const LawRunsOptions& options) {
+  SCALEPLAN_CHECK(FindTableLaw(law_name) != nullptr, "LoadLawRuns reads the runs of a law of fitting/law_table.h");
+  LawRuns runs;
+  runs.law_name = law_name;
+  const bool bundled = path.empty();
+  if (bundled && (law_name == "dictionary" || law_name == "moe" || law_name == "hyperparams")) {
+    throw InputError("the " + law_name + " law needs a runs file: no " + law_name + " runs are bundled",
+                     InputLocation{"<runs>"});
+  }
+  try {
+    if (law_name == "data-constrained") {
+      runs.table = bundled ? BundledMuennighoffRuns()
+                           : LoadDataConstrainedRunsCsv(path, options.columns, options.unique_tokens_column);
+    } else if (law_name == "dictionary") {
+      runs.table = LoadDictionaryRunsCsv(path, options.dictionary);
+    } else if (law_name == "sparse") {
+      SparseRunsOptions sparse = options.sparse;
+      sparse.params_column = options.columns.params;
+      sparse.tokens_column = options.columns.tokens;
+      sparse.loss_column = options.columns.loss;
+      runs.table = bundled ? BundledFrantarT5Runs(sparse.tokens_per_step > 0 ? sparse.tokens_per_step
+                                                                              : kT5TokensPerStep)
+                           : LoadSparseRunsCsv(path, sparse);
+    } else if (law_name == "moe") {
+      runs.table = LoadMoeRunsCsv(path, options.columns.params, options.columns.tokens, options.columns.loss);
+    } else if (law_name == "routing") {
+      runs.table = bundled ? BundledClarkRuns() : LoadRoutingRunsCsv(path);
+    } else {
+      HyperparamsColumns columns = options.hyperparams;
+      columns.runs = options.columns;
+      runs.table = LoadHyperparamsRunsCsv(path, columns);
+    }
+  } catch (const InputError& error) {
+    throw InputError("not " + law_name + " runs: " + error.message(), error.where());
+  }
+  ValuesHash hash;
+  std::visit(
+      [&](const auto& table) {
+        runs.source = table.source;
+        runs.view.source = table.source;
+        Describe(table, &runs, &hash);
+      },
+      runs.table);
+  runs.hash = HashToHex(hash.value());
+  return runs;
+}
+
+TableLawFit FitTableLaw(const TableLaw& law, const LawRuns& runs, const TableLawOptions& options) {
+  std::vector<size_t> all(runs.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return law.fit(runs, all, options);
+}
+
+LawFitter TableLawFitter(const TableLaw& law, const LawRuns& runs, const TableLawOptions& options) {
+  LawFitter fitter;
+  fitter.name = law.name;
+  fitter.min_runs = law.min_runs;
+  // A fold's runs are the view's, whose line is the run's index in the law's table.
+  fitter.fit = [&law, &runs, options](const RunsTable& train) {
+    std::vector<size_t> subset;
+    subset.reserve(train.runs.size());
+    for (const TrainingRun& run : train.runs) subset.push_back(static_cast<size_t>(run.line));
+    const TableLawFit fit = law.fit(runs, subset, options);
+    FittedLaw fitted;
+    fitted.usable = fit.usable && static_cast<bool>(fit.predict_loss);
+    fitted.status = fit.usable && !fit.predict_loss ? "the " + law.name + " law predicts no run's loss" : fit.status;
+    if (fitted.usable) {
+      fitted.predict_loss = [predict = fit.predict_loss](const TrainingRun& run) {
+        return predict(static_cast<size_t>(run.line));
+      };
+    }
+    return fitted;
+  };
+  return fitter;
+}
+
+}  // namespace scaleplan

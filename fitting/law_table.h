@@ -1,0 +1,112 @@
+// The laws whose runs carry more than N, D and a loss, as one table of functions, so that `fit --save-golden`,
+// `check` and `validate --law` treat each of them the same way:
+//
+//   law               runs (core/ reader)                       parameters recorded
+//   data-constrained  N, D, U, loss (LoadDataConstrainedRunsCsv)  R_D_star, R_N_star (base law frozen: C4)
+//   dictionary        n, k, T, loss (LoadDictionaryRunsCsv)      alpha, beta_k, beta_n, gamma, zeta, eta
+//                                                                (+ token_B, token_beta with a token law)
+//   sparse            S, N, D, loss (LoadSparseRunsCsv)          a_S, b_S, c_S, b_N, a_D, b_D, c
+//   moe               N, D, G, loss (LoadMoeRunsCsv)             a, alpha, b, beta, g, gamma, c
+//   routing           router, N, E, loss (LoadRoutingRunsCsv)    ROUTER.a ... ROUTER.E_max for each routed router
+//   hyperparams       C, batch, lr, loss (LoadHyperparamsRunsCsv) batch_coefficient, batch_exponent,
+//                                                                lr_coefficient, lr_exponent
+//
+// Each entry fits its law on any subset of its runs (the law's own fit, fitting/*_fit.h, with the options a golden
+// records) and, where the law predicts a run's loss, gives that prediction for every run of the table. Validation
+// (fitting/validation.h) then works on the runs' common view: N, D, C = 6 N D and the loss of each run.
+#ifndef SCALEPLAN_FITTING_LAW_TABLE_H_
+#define SCALEPLAN_FITTING_LAW_TABLE_H_
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/data_constrained.h"
+#include "core/dictionary_runs.h"
+#include "core/hyperparams_runs.h"
+#include "core/runs_table.h"
+#include "core/sparse_laws.h"
+#include "fitting/hyperparams_fit.h"
+#include "fitting/multistart.h"
+#include "fitting/validation.h"
+
+namespace scaleplan {
+
+// How a law's runs are read: the columns its reader detects unless named here.
+struct LawRunsOptions {
+  RunsColumns columns;               // --n-col, --d-col, --c-col, --loss-col and the run selection
+  std::string unique_tokens_column;  // data-constrained: --u-col ("" = detect U, unique_tokens, ...)
+  SparseRunsOptions sparse;          // sparse: --sparsity-col, --n-is-dense, --tokens-per-step
+  DictionaryColumns dictionary;      // dictionary: --latents-col, --k-col, --tokens-col, --width-col, --loss-col
+  HyperparamsColumns hyperparams;    // hyperparams: --batch-col, --lr-col, --seq-len
+};
+
+// One law's runs, in the type its reader returns.
+using LawRunsTable = std::variant<DataConstrainedRunsTable, DictionaryRunsTable, SparseRunsTable, MoeRunsTable,
+                                  RoutingRunsTable, HyperparamsRuns>;
+
+struct LawRuns {
+  std::string law_name;
+  std::string source;
+  LawRunsTable table;
+  // One TrainingRun per run, in the table's order: N, D (0 where the runs have none), C (6 N D; a sweep's own C),
+  // the loss, and line = the run's index in the table (how validation's folds find a run's own columns).
+  RunsTable view;
+  std::string hash;  // 16 hex digits over every column the law reads, in order
+  std::string unique_tokens_column;  // data-constrained: the header U was read from (a golden records it)
+
+  size_t size() const { return view.runs.size(); }
+};
+
+// Reads `law_name`'s runs from `path`, or its bundled runs when `path` is empty (data-constrained: Muennighoff et
+// al.'s C4 runs; sparse: Frantar et al.'s T5 runs; routing: Clark et al.'s runs). Throws InputError naming the file
+// for a missing column (the reader's message, prefixed "not <law> runs: ") and for a law without bundled runs.
+LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const LawRunsOptions& options);
+
+// How a law is fitted: what fit's options set and a golden records.
+struct TableLawOptions {
+  MultiStartOptions search;               // huber_delta, starts, exhaustive, threads
+  std::string grid_spec;                  // overrides of the law's default grid ("" = the default)
+  HyperparamsFitOptions hyperparams;      // hyperparams: budgets and the near-optimal region
+  double token_law_k = 0.0;               // dictionary: the k of the token law (0 = chosen from the runs)
+};
+
+// A law fitted to some of its runs.
+struct TableLawFit {
+  bool usable = false;
+  std::string status;  // "converged", or why not usable
+  std::vector<std::pair<std::string, double>> parameters;
+  bool has_objective = true;  // false for hyperparams (exact least squares over budgets)
+  double objective = 0.0;     // the Huber sum at the optimum (routing: summed over routers)
+  // The fitted law's loss for run `index` of the whole table (fitted on or not); empty when the law does not
+  // predict a run's loss (hyperparams) or the fit is not usable.
+  std::function<double(size_t index)> predict_loss;
+};
+
+struct TableLaw {
+  std::string name;
+  std::string description;  // "the data-constrained law (Muennighoff et al. 2023)"
+  bool has_grid = true;     // fitted by multi-start from a grid (all but dictionary and hyperparams)
+  InitGrid default_grid;    // when has_grid
+  int min_runs = 1;         // the fewest runs a fit accepts (validation's folds)
+  // Fits the law to the runs at `subset` (indices into runs). Throws InputError where the law's fit does.
+  std::function<TableLawFit(const LawRuns& runs, const std::vector<size_t>& subset, const TableLawOptions& options)>
+      fit;
+};
+
+// The entry of `law_name`, or nullptr for a law not in the table (chinchilla, kaplan, isoflop, expression).
+const TableLaw* FindTableLaw(const std::string& law_name);
+// The names of the table's laws, in the order above.
+const std::vector<std::string>& TableLawNames();
+
+// Fits every run.
+TableLawFit FitTableLaw(const TableLaw& law, const LawRuns& runs, const TableLawOptions& options);
+
+// The law as validation (fitting/validation.h) sees it, over runs.view. A precondition: the law predicts losses.
+LawFitter TableLawFitter(const TableLaw& law, const LawRuns& runs, const TableLawOptions& options);
+
+}  // namespace scaleplan
+
+#endif  // SCALEPLAN_FITTING_LAW_TABLE_H_
