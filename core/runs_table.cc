@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <numeric>
 #include <optional>
 
@@ -24,15 +26,16 @@ std::string TrimmedText(std::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
-// Whether `cell OP value` holds: as numbers when both read as numbers, otherwise as text.
-bool FilterHolds(const RunFilter& filter, const std::string& cell) {
-  const std::optional<double> cell_number = TryParseQuantity(cell);
+// Whether `cell OP value` holds: as numbers when both are numbers, otherwise as text. `cell_number` is the cell read
+// as a quantity (nullopt when it is none); `cell_text()` gives its text, asked for only when the text compares.
+template <typename CellText>
+bool FilterHolds(const RunFilter& filter, std::optional<double> cell_number, const CellText& cell_text) {
   const std::optional<double> value_number = TryParseQuantity(filter.value);
   int order = 0;  // <0, 0, >0: cell before, equal to, after the value
   if (cell_number && value_number) {
     order = *cell_number < *value_number ? -1 : *cell_number > *value_number ? 1 : 0;
   } else {
-    order = cell.compare(filter.value);
+    order = cell_text().compare(filter.value);
   }
   switch (filter.op) {
     case FilterOp::EQUAL: return order == 0;
@@ -70,44 +73,122 @@ std::string LineList(const std::vector<int>& lines) {
   return text;
 }
 
-}  // namespace
+// Where a cell sits, as CsvCellLocation says it: source, line, 1-based column and its header name.
+InputLocation CellLocation(const CsvTable& header, int line, size_t column) {
+  return InputLocation{header.source, line, static_cast<int>(column) + 1, header.header[column], ""};
+}
 
-CsvSelection SelectCsvRows(const CsvTable& csv, const RunSelection& selection, std::optional<size_t> loss_column) {
+// The cells of a CSV table, as the runs readers read them: by row index (into csv.rows) and column.
+class CsvCells {
+ public:
+  explicit CsvCells(const CsvTable& csv) : csv_(csv) {}
+  size_t NumRows() const { return csv_.rows.size(); }
+  int Line(size_t row) const { return csv_.rows[row].line; }
+  std::string Text(size_t row, size_t column) const { return csv_.rows[row].fields[column]; }
+  bool Holds(const RunFilter& filter, size_t row, size_t column) const {
+    const std::string& cell = csv_.rows[row].fields[column];
+    return FilterHolds(filter, TryParseQuantity(cell), [&cell]() -> const std::string& { return cell; });
+  }
+  bool MissingOrNonFinite(size_t row, size_t column) const {
+    return IsMissingOrNonFinite(csv_.rows[row].fields[column]);
+  }
+  double Positive(size_t row, size_t column) const { return ParsePositiveCsvCell(csv_, csv_.rows[row], column); }
+
+ private:
+  const CsvTable& csv_;
+};
+
+// The cells of a columnar table: a text column's as a CSV file's, a number column's read in place and checked as the
+// cell holding its text would be (the same reasons, PositiveQuantityProblem, quoting that text).
+class ColumnarCells {
+ public:
+  ColumnarCells(const ColumnarTable& table, const CsvTable& header) : table_(table), header_(header) {}
+  size_t NumRows() const { return table_.num_rows; }
+  int Line(size_t row) const { return table_.header_line + 1 + static_cast<int>(row); }
+  std::string Text(size_t row, size_t column) const {
+    if (const NumberColumn* numbers = Numbers(column)) return numbers->Text(row);
+    return Cells(column)[row];
+  }
+  bool Holds(const RunFilter& filter, size_t row, size_t column) const {
+    if (const NumberColumn* numbers = Numbers(column)) {
+      const double value = numbers->Value(row);
+      const std::optional<double> number =
+          QuantityValueProblem(value) == nullptr ? std::optional<double>(value) : std::nullopt;
+      return FilterHolds(filter, number, [numbers, row] { return numbers->Text(row); });
+    }
+    const std::string& cell = Cells(column)[row];
+    return FilterHolds(filter, TryParseQuantity(cell), [&cell]() -> const std::string& { return cell; });
+  }
+  bool MissingOrNonFinite(size_t row, size_t column) const {
+    if (const NumberColumn* numbers = Numbers(column)) return QuantityValueProblem(numbers->Value(row)) != nullptr;
+    return IsMissingOrNonFinite(Cells(column)[row]);
+  }
+  double Positive(size_t row, size_t column) const {
+    const NumberColumn* numbers = Numbers(column);
+    if (numbers == nullptr) return ParsePositiveQuantity(Cells(column)[row], CellLocation(header_, Line(row), column));
+    const double value = numbers->Value(row);
+    if (const char* problem = PositiveQuantityProblem(value)) {
+      InputLocation where = CellLocation(header_, Line(row), column);
+      where.text = numbers->Text(row);
+      throw InputError(problem, std::move(where));
+    }
+    return value;
+  }
+
+ private:
+  const NumberColumn* Numbers(size_t column) const { return std::get_if<NumberColumn>(&table_.columns[column]); }
+  const std::vector<std::string>& Cells(size_t column) const {
+    return std::get<std::vector<std::string>>(table_.columns[column]);
+  }
+
+  const ColumnarTable& table_;
+  const CsvTable& header_;
+};
+
+// What a run selection keeps (SelectCsvRows' rules, on any cells): the indices of the kept rows, in order.
+struct RowSelection {
+  std::vector<size_t> rows;
+  std::vector<std::string> notes;
+  std::vector<std::string> warnings;
+};
+
+template <typename Cells>
+RowSelection SelectRows(const CsvTable& header, const Cells& cells, const RunSelection& selection,
+                        std::optional<size_t> loss_column) {
   std::vector<size_t> filter_columns;
   for (const RunFilter& filter : selection.filters) {
     filter_columns.push_back(
-        RequireCsvColumn(csv, CsvColumnRule{"the filter '" + filter.text + "'", {}, "--filter", filter.column}));
+        RequireCsvColumn(header, CsvColumnRule{"the filter '" + filter.text + "'", {}, "--filter", filter.column}));
   }
-  CsvSelection out;
-  out.table.source = csv.source;
-  out.table.header = csv.header;
-  out.table.header_line = csv.header_line;
-  out.table.delimiter = csv.delimiter;
+  RowSelection out;
   int num_excluded = 0;
   int num_filtered = 0;
   std::vector<int> bad_lines;
-  for (const CsvRow& row : csv.rows) {
-    if (LineExcluded(selection.excluded_lines, row.line)) {
+  const size_t num_rows = cells.NumRows();
+  out.rows.reserve(num_rows);
+  for (size_t row = 0; row < num_rows; ++row) {
+    const int line = cells.Line(row);
+    if (LineExcluded(selection.excluded_lines, line)) {
       ++num_excluded;
       continue;
     }
     bool kept = true;
     for (size_t k = 0; k < selection.filters.size() && kept; ++k) {
-      kept = FilterHolds(selection.filters[k], row.fields[filter_columns[k]]);
+      kept = cells.Holds(selection.filters[k], row, filter_columns[k]);
     }
     if (!kept) {
       ++num_filtered;
       continue;
     }
-    if (selection.skip_bad_rows && loss_column && IsMissingOrNonFinite(row.fields[*loss_column])) {
-      bad_lines.push_back(row.line);
+    if (selection.skip_bad_rows && loss_column && cells.MissingOrNonFinite(row, *loss_column)) {
+      bad_lines.push_back(line);
       continue;
     }
-    out.table.rows.push_back(row);
+    out.rows.push_back(row);
   }
   if (!bad_lines.empty()) {
-    out.warnings.push_back("skipped " + std::to_string(bad_lines.size()) + " row" +
-                           (bad_lines.size() == 1 ? "" : "s") + " whose loss ('" + csv.header[*loss_column] +
+    out.warnings.push_back("skipped " + std::to_string(bad_lines.size()) + " row" + (bad_lines.size() == 1 ? "" : "s") +
+                           " whose loss ('" + header.header[*loss_column] +
                            "') is missing or not finite (--skip-bad-rows): line" +
                            (bad_lines.size() == 1 ? " " : "s ") + LineList(bad_lines));
   }
@@ -117,14 +198,188 @@ CsvSelection SelectCsvRows(const CsvTable& csv, const RunSelection& selection, s
     if (!selection.filters.empty()) {
       what += (what.empty() ? "" : ", ") + std::to_string(num_filtered) + " by --filter";
     }
-    if (out.table.rows.empty()) {
-      throw InputError("no runs left: the selection left out all " + std::to_string(csv.rows.size()) + " rows (" +
-                           what + ")",
-                       InputLocation{csv.source, csv.header_line});
+    if (out.rows.empty()) {
+      throw InputError("no runs left: the selection left out all " + std::to_string(num_rows) + " rows (" + what + ")",
+                       InputLocation{header.source, header.header_line});
     }
-    out.notes.push_back("selected " + std::to_string(out.table.rows.size()) + " of " +
-                        std::to_string(csv.rows.size()) + " rows (left out " + what + ")");
+    out.notes.push_back("selected " + std::to_string(out.rows.size()) + " of " + std::to_string(num_rows) +
+                        " rows (left out " + what + ")");
   }
+  return out;
+}
+
+// The runs of a table: `csv` gives the source, header and header line (its rows are not read), `cells` the rows.
+template <typename Cells>
+RunsTable ReadRuns(const CsvTable& csv, const Cells& cells, const RunsColumns& columns) {
+  const std::string& source = csv.source;
+  // The aliases are runs_table.h's, in lower case.
+  const CsvColumnRule params_rule{"N (parameters)",
+                                  {"n", "params", "num_params", "n_params", "model_size", "model size", "parameters"},
+                                  columns.choices.params,
+                                  columns.params};
+  const CsvColumnRule tokens_rule{"D (tokens)",
+                                  {"d", "tokens", "num_tokens", "n_tokens", "d_tokens", "train_tokens"},
+                                  columns.choices.tokens,
+                                  columns.tokens};
+  const CsvColumnRule compute_rule{
+      "C (compute)",
+      {"c", "flops", "compute", "c_flops", "training flop", "budget", "flops_budget", "compute_budget"},
+      columns.choices.compute,
+      columns.compute};
+  const CsvColumnRule loss_rule{"the loss",
+                                {"loss", "val_loss", "final_loss", "validation_loss", "eval_loss"},
+                                columns.choices.loss,
+                                columns.loss};
+  // Every column is located (and a named or ambiguous one reported) before any is reported missing.
+  const std::optional<size_t> params = FindCsvColumn(csv, params_rule);
+  const std::optional<size_t> tokens = FindCsvColumn(csv, tokens_rule);
+  const std::optional<size_t> compute = FindCsvColumn(csv, compute_rule);
+  const std::optional<size_t> loss = FindCsvColumn(csv, loss_rule);
+  const InputLocation header_where{source, csv.header_line};
+  if (!params) throw MissingCsvColumnError(csv, params_rule);
+  if (!loss) throw MissingCsvColumnError(csv, loss_rule);
+  if (!tokens && !compute) {
+    throw InputError("missing column for D (tokens) or C (compute): the header has " + QuotedCsvHeader(csv) +
+                         "; accepted names are " + CsvAliasList(tokens_rule) + " for D and " +
+                         CsvAliasList(compute_rule) + " for C (or " + tokens_rule.option + " / " +
+                         compute_rule.option + ")",
+                     header_where);
+  }
+  if (cells.NumRows() == 0) throw InputError("no runs: the file has a header but no data rows", header_where);
+  // The selection's columns, located (and reported) like the quantities' columns.
+  const RunSelection& selection = columns.selection;
+  const RowSelection selected = SelectRows(csv, cells, selection, *loss);
+  std::vector<size_t> group_columns;
+  for (const std::string& name : selection.group_by) {
+    group_columns.push_back(RequireCsvColumn(csv, CsvColumnRule{"the grouping", {}, "--group-by", name}));
+  }
+
+  RunsTable table;
+  table.source = source;
+  table.params_column = csv.header[*params];
+  table.loss_column = csv.header[*loss];
+  if (tokens) table.tokens_column = csv.header[*tokens];
+  if (compute) table.compute_column = csv.header[*compute];
+  table.tokens_from_compute = !tokens;
+  table.compute_from_tokens = !compute;
+  if (table.tokens_from_compute) {
+    table.notes.push_back("no tokens column: D = C / (6 N) from '" + table.compute_column + "'");
+  }
+  for (size_t column : group_columns) table.group_columns.push_back(csv.header[column]);
+  table.runs.reserve(selected.rows.size());
+  for (size_t row : selected.rows) {
+    TrainingRun run;
+    run.line = cells.Line(row);
+    if (!group_columns.empty()) {
+      std::vector<std::string> values;
+      for (size_t column : group_columns) values.push_back(cells.Text(row, column));
+      const auto found = std::find(table.group_values.begin(), table.group_values.end(), values);
+      run.group = static_cast<int>(found - table.group_values.begin());
+      if (found == table.group_values.end()) table.group_values.push_back(values);
+    }
+    run.num_params = cells.Positive(row, *params);
+    run.loss_nats = cells.Positive(row, *loss);
+    if (tokens) run.num_tokens = cells.Positive(row, *tokens);
+    if (compute) run.compute_flops = cells.Positive(row, *compute);
+    if (!tokens) run.num_tokens = run.compute_flops / (6.0 * run.num_params);
+    if (!compute) run.compute_flops = 6.0 * run.num_params * run.num_tokens;
+    if (!tokens || !compute) {
+      // A derived D or C is range-checked like a read one: 6 N D overflows to infinity for N = D = 1e200, and
+      // C / (6 N) underflows to 0 for N = 1e300, C = 1e-300.
+      const double derived = tokens ? run.compute_flops : run.num_tokens;
+      if (!(std::isfinite(derived) && derived > 0.0)) {
+        const std::string inputs = "N = " + FormatScientific(run.num_params) +
+                                   (tokens ? ", D = " + FormatScientific(run.num_tokens)
+                                           : ", C = " + FormatScientific(run.compute_flops));
+        throw InputError(std::string(tokens ? "C = 6 N D" : "D = C / (6 N)") + " is out of range for " + inputs,
+                         InputLocation{source, run.line});
+      }
+    }
+    table.runs.push_back(run);
+  }
+  for (const std::string& warning : selected.warnings) table.warnings.push_back(warning);
+
+  if (tokens && compute) {
+    // A compute column beside N and D: C should be about 6 N D. Far apart, one of the columns is another quantity
+    // (a budget counted otherwise, N in millions), which fits would silently mix.
+    constexpr double kComputeMismatch = 0.10;
+    int num_apart = 0;
+    const TrainingRun* worst = nullptr;
+    double worst_apart = 0.0;
+    for (const TrainingRun& run : table.runs) {
+      const double apart = std::fabs(run.compute_flops / (6.0 * run.num_params * run.num_tokens) - 1.0);
+      if (!(apart > kComputeMismatch)) continue;
+      ++num_apart;
+      if (apart > worst_apart) {
+        worst_apart = apart;
+        worst = &run;
+      }
+    }
+    if (worst != nullptr) {
+      table.warnings.push_back(
+          "C ('" + table.compute_column + "') and 6 N D differ by more than 10% on " + std::to_string(num_apart) +
+          " of " + std::to_string(table.runs.size()) + " runs; the most, line " + std::to_string(worst->line) +
+          ": C = " + FormatScientific(worst->compute_flops) +
+          ", 6 N D = " + FormatScientific(6.0 * worst->num_params * worst->num_tokens) +
+          " (is one of the columns in other units, or not training compute?)");
+    }
+  }
+  {
+    // Scales no language-model run has: one warning naming each, with its count and the most extreme run.
+    constexpr double kMinPlausibleParams = 1e5;
+    constexpr double kMaxPlausibleLoss = 20.0;
+    std::vector<std::string> reasons;
+    const TrainingRun* smallest = nullptr;
+    const TrainingRun* highest = nullptr;
+    int num_small = 0, num_high = 0, num_tokens_below = 0;
+    for (const TrainingRun& run : table.runs) {
+      if (run.num_params < kMinPlausibleParams) {
+        ++num_small;
+        if (smallest == nullptr || run.num_params < smallest->num_params) smallest = &run;
+      }
+      if (run.loss_nats > kMaxPlausibleLoss) {
+        ++num_high;
+        if (highest == nullptr || run.loss_nats > highest->loss_nats) highest = &run;
+      }
+      num_tokens_below += run.num_tokens < run.num_params;
+    }
+    if (smallest != nullptr) {
+      reasons.push_back("N below 1e5 on " + std::to_string(num_small) + " runs (the smallest N = " +
+                        FormatSignificant(smallest->num_params, 3) + ", line " + std::to_string(smallest->line) +
+                        ")");
+    }
+    if (2 * num_tokens_below > static_cast<int>(table.runs.size())) {
+      reasons.push_back("D below N on " + std::to_string(num_tokens_below) + " of " +
+                        std::to_string(table.runs.size()) + " runs");
+    }
+    if (highest != nullptr) {
+      reasons.push_back("losses above 20 nats on " + std::to_string(num_high) + " runs (the highest " +
+                        FormatSignificant(highest->loss_nats, 4) + ", line " + std::to_string(highest->line) + ")");
+    }
+    if (!reasons.empty()) {
+      std::string warning = "implausible scale for training runs: ";
+      for (size_t k = 0; k < reasons.size(); ++k) warning += (k ? "; " : "") + reasons[k];
+      table.warnings.push_back(warning + " (parameters in millions or billions? tokens and parameters swapped? a "
+                                      "loss per sequence rather than per token?)");
+    }
+  }
+  for (const std::string& note : selected.notes) table.notes.push_back(note);
+  return table;
+}
+
+}  // namespace
+
+CsvSelection SelectCsvRows(const CsvTable& csv, const RunSelection& selection, std::optional<size_t> loss_column) {
+  RowSelection selected = SelectRows(csv, CsvCells(csv), selection, loss_column);
+  CsvSelection out;
+  out.table.source = csv.source;
+  out.table.header = csv.header;
+  out.table.header_line = csv.header_line;
+  out.table.delimiter = csv.delimiter;
+  out.table.rows.reserve(selected.rows.size());
+  for (size_t row : selected.rows) out.table.rows.push_back(csv.rows[row]);
+  out.notes = std::move(selected.notes);
+  out.warnings = std::move(selected.warnings);
   return out;
 }
 
@@ -203,164 +458,48 @@ std::vector<LineRange> ParseLineRanges(std::string_view text) {
 }
 
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns) {
-  return RunsFromCsvTable(ParseCsv(text, source, columns.selection.delimiter), columns);
+  const CsvTable csv = ParseCsv(text, source, columns.selection.delimiter);
+  return ReadRuns(csv, CsvCells(csv), columns);
 }
 
-RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns) {
-  const std::string& source = csv.source;
-  // The aliases are runs_table.h's, in lower case.
-  const CsvColumnRule params_rule{"N (parameters)",
-                                  {"n", "params", "num_params", "n_params", "model_size", "model size", "parameters"},
-                                  columns.choices.params,
-                                  columns.params};
-  const CsvColumnRule tokens_rule{"D (tokens)",
-                                  {"d", "tokens", "num_tokens", "n_tokens", "d_tokens", "train_tokens"},
-                                  columns.choices.tokens,
-                                  columns.tokens};
-  const CsvColumnRule compute_rule{
-      "C (compute)",
-      {"c", "flops", "compute", "c_flops", "training flop", "budget", "flops_budget", "compute_budget"},
-      columns.choices.compute,
-      columns.compute};
-  const CsvColumnRule loss_rule{"the loss",
-                                {"loss", "val_loss", "final_loss", "validation_loss", "eval_loss"},
-                                columns.choices.loss,
-                                columns.loss};
-  // Every column is located (and a named or ambiguous one reported) before any is reported missing.
-  const std::optional<size_t> params = FindCsvColumn(csv, params_rule);
-  const std::optional<size_t> tokens = FindCsvColumn(csv, tokens_rule);
-  const std::optional<size_t> compute = FindCsvColumn(csv, compute_rule);
-  const std::optional<size_t> loss = FindCsvColumn(csv, loss_rule);
-  const InputLocation header_where{source, csv.header_line};
-  if (!params) throw MissingCsvColumnError(csv, params_rule);
-  if (!loss) throw MissingCsvColumnError(csv, loss_rule);
-  if (!tokens && !compute) {
-    throw InputError("missing column for D (tokens) or C (compute): the header has " + QuotedCsvHeader(csv) +
-                         "; accepted names are " + CsvAliasList(tokens_rule) + " for D and " +
-                         CsvAliasList(compute_rule) + " for C (or " + tokens_rule.option + " / " +
-                         compute_rule.option + ")",
-                     header_where);
+RunsTable RunsFromColumnarTable(const ColumnarTable& table, const RunsColumns& columns) {
+  SCALEPLAN_CHECK(table.columns.size() == table.header.size(), "one column per header name");
+  CsvTable header;  // the header alone, for the column rules and messages
+  header.source = table.source;
+  header.header = table.header;
+  header.header_line = table.header_line;
+  for (const auto& column : table.columns) {
+    const auto* cells = std::get_if<std::vector<std::string>>(&column);
+    SCALEPLAN_CHECK(cells == nullptr || cells->size() == table.num_rows, "columns of equal length");
   }
-  if (csv.rows.empty()) throw InputError("no runs: the file has a header but no data rows", header_where);
-  // The selection's columns, located (and reported) like the quantities' columns.
-  const RunSelection& selection = columns.selection;
-  const CsvSelection selected = SelectCsvRows(csv, selection, *loss);
-  std::vector<size_t> group_columns;
-  for (const std::string& name : selection.group_by) {
-    group_columns.push_back(RequireCsvColumn(csv, CsvColumnRule{"the grouping", {}, "--group-by", name}));
-  }
+  return ReadRuns(header, ColumnarCells(table, header), columns);
+}
 
-  RunsTable table;
-  table.source = source;
-  table.params_column = csv.header[*params];
-  table.loss_column = csv.header[*loss];
-  if (tokens) table.tokens_column = csv.header[*tokens];
-  if (compute) table.compute_column = csv.header[*compute];
-  table.tokens_from_compute = !tokens;
-  table.compute_from_tokens = !compute;
-  if (table.tokens_from_compute) {
-    table.notes.push_back("no tokens column: D = C / (6 N) from '" + table.compute_column + "'");
+double NumberColumn::Value(size_t row) const {
+  const char* at = static_cast<const char*>(data) + static_cast<std::ptrdiff_t>(row) * stride_bytes;
+  if (integers) {
+    std::int64_t value = 0;
+    std::memcpy(&value, at, sizeof value);
+    return static_cast<double>(value);
   }
-  for (size_t column : group_columns) table.group_columns.push_back(csv.header[column]);
-  table.runs.reserve(selected.table.rows.size());
-  for (const CsvRow& row : selected.table.rows) {
-    TrainingRun run;
-    run.line = row.line;
-    if (!group_columns.empty()) {
-      std::vector<std::string> values;
-      for (size_t column : group_columns) values.push_back(row.fields[column]);
-      const auto found = std::find(table.group_values.begin(), table.group_values.end(), values);
-      run.group = static_cast<int>(found - table.group_values.begin());
-      if (found == table.group_values.end()) table.group_values.push_back(values);
-    }
-    run.num_params = ParsePositiveCsvCell(csv, row, *params);
-    run.loss_nats = ParsePositiveCsvCell(csv, row, *loss);
-    if (tokens) run.num_tokens = ParsePositiveCsvCell(csv, row, *tokens);
-    if (compute) run.compute_flops = ParsePositiveCsvCell(csv, row, *compute);
-    if (!tokens) run.num_tokens = run.compute_flops / (6.0 * run.num_params);
-    if (!compute) run.compute_flops = 6.0 * run.num_params * run.num_tokens;
-    if (!tokens || !compute) {
-      // A derived D or C is range-checked like a read one: 6 N D overflows to infinity for N = D = 1e200, and
-      // C / (6 N) underflows to 0 for N = 1e300, C = 1e-300.
-      const double derived = tokens ? run.compute_flops : run.num_tokens;
-      if (!(std::isfinite(derived) && derived > 0.0)) {
-        const std::string inputs = "N = " + FormatScientific(run.num_params) +
-                                   (tokens ? ", D = " + FormatScientific(run.num_tokens)
-                                           : ", C = " + FormatScientific(run.compute_flops));
-        throw InputError(std::string(tokens ? "C = 6 N D" : "D = C / (6 N)") + " is out of range for " + inputs,
-                         InputLocation{source, row.line});
-      }
-    }
-    table.runs.push_back(run);
-  }
-  for (const std::string& warning : selected.warnings) table.warnings.push_back(warning);
+  double value = 0.0;
+  std::memcpy(&value, at, sizeof value);
+  return value;
+}
 
-  if (tokens && compute) {
-    // A compute column beside N and D: C should be about 6 N D. Far apart, one of the columns is another quantity
-    // (a budget counted otherwise, N in millions), which fits would silently mix.
-    constexpr double kComputeMismatch = 0.10;
-    int num_apart = 0;
-    const TrainingRun* worst = nullptr;
-    double worst_apart = 0.0;
-    for (const TrainingRun& run : table.runs) {
-      const double apart = std::fabs(run.compute_flops / (6.0 * run.num_params * run.num_tokens) - 1.0);
-      if (!(apart > kComputeMismatch)) continue;
-      ++num_apart;
-      if (apart > worst_apart) {
-        worst_apart = apart;
-        worst = &run;
-      }
-    }
-    if (worst != nullptr) {
-      table.warnings.push_back(
-          "C ('" + table.compute_column + "') and 6 N D differ by more than 10% on " + std::to_string(num_apart) +
-          " of " + std::to_string(table.runs.size()) + " runs; the most, line " + std::to_string(worst->line) +
-          ": C = " + FormatScientific(worst->compute_flops) +
-          ", 6 N D = " + FormatScientific(6.0 * worst->num_params * worst->num_tokens) +
-          " (is one of the columns in other units, or not training compute?)");
-    }
+std::string NumberColumn::Text(size_t row) const {
+  const char* at = static_cast<const char*>(data) + static_cast<std::ptrdiff_t>(row) * stride_bytes;
+  if (integers) {
+    std::int64_t value = 0;
+    std::memcpy(&value, at, sizeof value);
+    return std::to_string(value);
   }
-  {
-    // Scales no language-model run has: one warning naming each, with its count and the most extreme run.
-    constexpr double kMinPlausibleParams = 1e5;
-    constexpr double kMaxPlausibleLoss = 20.0;
-    std::vector<std::string> reasons;
-    const TrainingRun* smallest = nullptr;
-    const TrainingRun* highest = nullptr;
-    int num_small = 0, num_high = 0, num_tokens_below = 0;
-    for (const TrainingRun& run : table.runs) {
-      if (run.num_params < kMinPlausibleParams) {
-        ++num_small;
-        if (smallest == nullptr || run.num_params < smallest->num_params) smallest = &run;
-      }
-      if (run.loss_nats > kMaxPlausibleLoss) {
-        ++num_high;
-        if (highest == nullptr || run.loss_nats > highest->loss_nats) highest = &run;
-      }
-      num_tokens_below += run.num_tokens < run.num_params;
-    }
-    if (smallest != nullptr) {
-      reasons.push_back("N below 1e5 on " + std::to_string(num_small) + " runs (the smallest N = " +
-                        FormatSignificant(smallest->num_params, 3) + ", line " + std::to_string(smallest->line) +
-                        ")");
-    }
-    if (2 * num_tokens_below > static_cast<int>(table.runs.size())) {
-      reasons.push_back("D below N on " + std::to_string(num_tokens_below) + " of " +
-                        std::to_string(table.runs.size()) + " runs");
-    }
-    if (highest != nullptr) {
-      reasons.push_back("losses above 20 nats on " + std::to_string(num_high) + " runs (the highest " +
-                        FormatSignificant(highest->loss_nats, 4) + ", line " + std::to_string(highest->line) + ")");
-    }
-    if (!reasons.empty()) {
-      std::string warning = "implausible scale for training runs: ";
-      for (size_t k = 0; k < reasons.size(); ++k) warning += (k ? "; " : "") + reasons[k];
-      table.warnings.push_back(warning + " (parameters in millions or billions? tokens and parameters swapped? a "
-                                      "loss per sequence rather than per token?)");
-    }
-  }
-  for (const std::string& note : selected.notes) table.notes.push_back(note);
-  return table;
+  const double value = Value(row);
+  char text[64];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  std::string out(text, result.ptr);
+  if (std::isfinite(value) && out.find_first_of(".e") == std::string::npos) out += ".0";  // 5.0, as Python writes it
+  return out;
 }
 
 std::vector<RunsTable> SplitRunsByGroup(const RunsTable& table) {

@@ -2,10 +2,12 @@
 #ifndef SCALEPLAN_CORE_RUNS_TABLE_H_
 #define SCALEPLAN_CORE_RUNS_TABLE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/csv.h"
@@ -101,10 +103,36 @@ struct RunsTable {
 // selection (columns.selection) that names a missing column or leaves no run.
 RunsTable ParseRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns = {});
 
-// The same from a table whose cells are already split (the Python module's DataFrames and dicts of arrays: one
-// header name per column, each cell as text; rows numbered as the file they would be written to): the same columns,
-// selection, checks and messages as a file, naming csv.source. columns.selection.delimiter is not used.
-RunsTable RunsFromCsvTable(const CsvTable& csv, const RunsColumns& columns = {});
+// A column of numbers read where they lie, without a copy (the Python module's float64 and int64 arrays and
+// DataFrame columns): value i at data + i * stride_bytes (a stride of any size or sign: a column of a row-major
+// block, a reversed view).
+struct NumberColumn {
+  const void* data = nullptr;
+  std::ptrdiff_t stride_bytes = sizeof(double);
+  bool integers = false;  // int64 values; otherwise float64
+  double Value(size_t row) const;
+  // The value as text, as the CSV file written from it holds it and messages quote it: an integer in full, a float
+  // as its shortest round-trip text with ".0" on a whole number (5.0, -5.0, 0.3478, 1e+20, nan, -inf).
+  std::string Text(size_t row) const;
+};
+
+// Runs held as columns rather than CSV text (the Python module's DataFrames and dicts of arrays): one header name per
+// column, each column either text cells or numbers read in place. Row i is line header_line + 1 + i, as in the file
+// df.to_csv(index=False) writes (header on line 1): messages and --exclude-lines number rows that way.
+struct ColumnarTable {
+  std::string source;  // "<DataFrame>", "<dict>": what messages name
+  int header_line = 1;
+  std::vector<std::string> header;
+  // One per header name, each num_rows long.
+  std::vector<std::variant<std::vector<std::string>, NumberColumn>> columns;
+  size_t num_rows = 0;
+};
+
+// ParseRunsCsv's reader on columns: the same column rules, selection, checks, warnings and messages as the CSV file
+// with the same cells (a number is checked as its Text would be, by PositiveQuantityProblem, and quoted as that
+// text), numbers never turned into text except where a filter or a grouping compares them as text.
+// columns.selection.delimiter is not used.
+RunsTable RunsFromColumnarTable(const ColumnarTable& table, const RunsColumns& columns = {});
 
 // Reads and parses a file. Throws InputError when it cannot be read.
 RunsTable LoadRunsCsv(const std::string& path, const RunsColumns& columns = {});

@@ -66,12 +66,8 @@ std::optional<double> TryParseQuantity(std::string_view text, std::string* why) 
     Fail(why, "not a number");
     return std::nullopt;
   }
-  if (std::isnan(value)) {
-    Fail(why, "NaN is not a value");
-    return std::nullopt;
-  }
-  if (std::isinf(value)) {
-    Fail(why, "infinite value");
+  if (const char* problem = QuantityValueProblem(value)) {
+    Fail(why, problem);
     return std::nullopt;
   }
   std::string_view rest = Trim(std::string_view(ptr, static_cast<size_t>(end - ptr)));
@@ -109,11 +105,22 @@ double ParseQuantity(std::string_view text, InputLocation where) {
 
 double ParsePositiveQuantity(std::string_view text, InputLocation where) {
   double value = ParseQuantity(text, where);
-  if (!(value > 0.0)) {
+  if (const char* problem = PositiveQuantityProblem(value)) {
     where.text = std::string(text);
-    throw InputError("must be positive", std::move(where));
+    throw InputError(problem, std::move(where));
   }
   return value;
+}
+
+const char* QuantityValueProblem(double value) {
+  if (std::isnan(value)) return "NaN is not a value";
+  if (std::isinf(value)) return "infinite value";
+  return nullptr;
+}
+
+const char* PositiveQuantityProblem(double value) {
+  if (const char* problem = QuantityValueProblem(value)) return problem;
+  return value > 0.0 ? nullptr : "must be positive";
 }
 
 std::string FormatQuantity(double value, int digits) {

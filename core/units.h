@@ -22,6 +22,15 @@ double ParseQuantity(std::string_view text, InputLocation where = {});
 // As ParseQuantity, and also rejects values <= 0 ("must be positive").
 double ParsePositiveQuantity(std::string_view text, InputLocation where = {});
 
+// Why a number is not a quantity ("NaN is not a value", "infinite value"), or nullptr when it is one: what
+// TryParseQuantity checks of the number it parsed.
+const char* QuantityValueProblem(double value);
+
+// As QuantityValueProblem, and "must be positive" for a value <= 0: what ParsePositiveQuantity checks of the number
+// it parsed, and what a reader of numbers held in memory (an array, not text) checks of each, so that both give the
+// same reasons.
+const char* PositiveQuantityProblem(double value);
+
 // Human form with an SI suffix and `digits` significant digits: 7.24e10 -> "72.4B", 1.33e12 -> "1.33T".
 // Values below 1e3 or at/above 1e18 use plain or scientific notation.
 std::string FormatQuantity(double value, int digits = 3);

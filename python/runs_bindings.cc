@@ -1,14 +1,14 @@
 // Runs for the Python module: a CSV file through the command line's reader, the bundled Chinchilla runs, or columns
-// (a pandas DataFrame's or a dict's arrays) through the same column rules, selection and checks (core/runs_table.h
-// RunsFromCsvTable), so that every message reads as the command line's would for the same table written to CSV.
+// (a pandas DataFrame's or a dict's arrays, numbers read in place) through the same column rules, selection and checks
+// (core/runs_table.h RunsFromColumnarTable), so that every message reads as the command line's would for the same
+// table written to CSV.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/bundled_data.h"
@@ -51,50 +51,50 @@ RunsColumns MakeColumns(const std::string& n, const std::string& d, const std::s
   return columns;
 }
 
-// A number as its shortest round-trip text (Python's repr for floats): what the reader parses back exactly.
-std::string NumberText(double value) {
-  char text[64];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  std::string out(text, result.ptr);
-  if (std::isfinite(value) && out.find_first_of(".e") == std::string::npos) out += ".0";  // as repr: -5.0, not -5
-  return out;
-}
-
-// One column's cells as text. Floating-point and integer arrays are read in place (no copy for float64 and int64);
-// anything else cell by cell through str().
-std::vector<std::string> ColumnCells(const py::array& column) {
-  std::vector<std::string> cells;
+// One column as the runs reader takes it. A float64 or int64 array (native byte order, any stride: a DataFrame's
+// column, a view) is read where it lies, without a copy; other floating-point and integer arrays are converted to
+// float64 or int64 once, the converted array kept alive in `kept`; anything else (strings, objects, booleans) becomes
+// text cell by cell through str(), None as an empty cell.
+std::variant<std::vector<std::string>, NumberColumn> ColumnOf(const py::array& column, std::vector<py::array>* kept) {
   const char kind = column.dtype().kind();
-  const py::ssize_t size = column.size();
-  cells.reserve(static_cast<size_t>(size));
-  if (kind == 'f') {
-    const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(column);
-    const double* data = values.data();
-    for (py::ssize_t i = 0; i < size; ++i) cells.push_back(NumberText(data[i]));
-  } else if (kind == 'i' || kind == 'u') {
-    const auto values = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(column);
-    const std::int64_t* data = values.data();
-    for (py::ssize_t i = 0; i < size; ++i) cells.push_back(std::to_string(data[i]));
-  } else {
-    for (const py::handle item : column.attr("ravel")().attr("tolist")()) {
-      cells.push_back(item.is_none() ? std::string() : std::string(py::str(item)));
+  const bool is_float = kind == 'f';
+  if (is_float || kind == 'i' || kind == 'u') {
+    py::array numbers = column;
+    const bool in_place =
+        is_float ? py::isinstance<py::array_t<double>>(column) : py::isinstance<py::array_t<std::int64_t>>(column);
+    if (!in_place) {
+      numbers = is_float ? py::array(py::array_t<double, py::array::forcecast>::ensure(column))
+                         : py::array(py::array_t<std::int64_t, py::array::forcecast>::ensure(column));
+      kept->push_back(numbers);
     }
+    NumberColumn out;
+    out.data = numbers.data();
+    out.stride_bytes = numbers.strides(0);
+    out.integers = !is_float;
+    return out;
+  }
+  std::vector<std::string> cells;
+  cells.reserve(static_cast<size_t>(column.size()));
+  for (const py::handle item : column.attr("ravel")().attr("tolist")()) {
+    cells.push_back(item.is_none() ? std::string() : std::string(py::str(item)));
   }
   return cells;
 }
 
-// Runs from named columns of equal length. Row i is numbered as line i + 2, as if the table were written to CSV
-// with its header on line 1 (pandas' to_csv(index=False)), so that messages and --exclude-lines agree with the
-// command line on that file.
+// Runs from named columns of equal length (core/runs_table.h RunsFromColumnarTable: the command line's column rules,
+// selection, checks and messages). Row i is numbered as line i + 2, as if the table were written to CSV with its
+// header on line 1 (pandas' to_csv(index=False)), so that messages and --exclude-lines agree with the command line on
+// that file. The library reads the arrays without the GIL.
 RunsTable RunsFromColumns(const std::string& source, const std::vector<std::string>& names,
                           const std::vector<py::array>& arrays, const RunsColumns& columns) {
   if (names.size() != arrays.size()) throw UsageError("runs: as many column names as columns are needed");
   if (names.empty()) throw InputError("no columns: the runs table is empty", InputLocation{source});
-  CsvTable csv;
-  csv.source = source;
-  csv.header = names;
-  csv.header_line = 1;
-  std::vector<std::vector<std::string>> cells;
+  ColumnarTable table;
+  table.source = source;
+  table.header = names;
+  table.header_line = 1;
+  table.num_rows = static_cast<size_t>(arrays[0].size());
+  std::vector<py::array> kept;  // converted copies of arrays not read in place
   for (size_t k = 0; k < arrays.size(); ++k) {
     if (arrays[k].ndim() != 1) {
       throw InputError(
@@ -106,16 +106,10 @@ RunsTable RunsFromColumns(const std::string& source, const std::vector<std::stri
                            names[0] + "' " + std::to_string(arrays[0].size()) + ": columns must have equal lengths",
                        InputLocation{source});
     }
-    cells.push_back(ColumnCells(arrays[k]));
+    table.columns.push_back(ColumnOf(arrays[k], &kept));
   }
-  const size_t num_rows = cells[0].size();
-  csv.rows.resize(num_rows);
-  for (size_t i = 0; i < num_rows; ++i) {
-    csv.rows[i].line = static_cast<int>(i) + 2;
-    csv.rows[i].fields.reserve(cells.size());
-    for (auto& column : cells) csv.rows[i].fields.push_back(std::move(column[i]));
-  }
-  return RunsFromCsvTable(csv, columns);
+  py::gil_scoped_release release;
+  return RunsFromColumnarTable(table, columns);
 }
 
 template <typename T>

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
 #include "core/bundled_data.h"
 #include "core/error.h"
 #include "tests/testing.h"
@@ -123,6 +130,124 @@ TEST(BundledData, HasTheEpochSelection) {
   // The embedded copy is byte-identical to data/chinchilla_runs.csv.
   RunsTable from_file = LoadRunsCsv(testing::SourcePath("data/chinchilla_runs.csv"));
   EXPECT_EQ(HashRuns(from_file), HashRuns(all));
+}
+
+// Runs held as columns (the Python module's arrays): one record per run, so that each number column is read in place
+// with a 32-byte stride; D as int64. The same cells written as CSV text are what ParseRunsCsv is given.
+struct RunRecord {
+  double num_params;
+  std::int64_t num_tokens;
+  double loss_nats;
+  double compute_flops;
+};
+
+ColumnarTable RecordColumns(const std::vector<RunRecord>& records, const std::vector<std::string>& sources) {
+  ColumnarTable table;
+  table.source = "runs.csv";
+  table.header = {"N", "D", "loss", "C", "source"};
+  table.num_rows = records.size();
+  const auto column = [](const void* first, bool integers) {
+    return NumberColumn{first, static_cast<std::ptrdiff_t>(sizeof(RunRecord)), integers};
+  };
+  table.columns = {column(&records[0].num_params, false), column(&records[0].num_tokens, true),
+                   column(&records[0].loss_nats, false), column(&records[0].compute_flops, false), sources};
+  return table;
+}
+
+TEST(RunsTable, NumberColumnTextIsTheCellPythonWritesForIt) {
+  const double floats[] = {5.0, -5.0, 0.3478, 1e20, 6795600349.289497, std::nan(""), -HUGE_VAL, 0.0};
+  const std::int64_t integers[] = {70000000000, -2};
+  const NumberColumn float_column{floats, sizeof(double), false};
+  const NumberColumn integer_column{integers, sizeof(std::int64_t), true};
+  const std::vector<std::string> expected = {"5.0", "-5.0", "0.3478", "1e+20", "6795600349.289497",
+                                             "nan", "-inf", "0.0"};
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(float_column.Text(i), expected[i]) << i;
+  EXPECT_EQ(integer_column.Text(0), "70000000000");
+  EXPECT_EQ(integer_column.Text(1), "-2");
+  EXPECT_EQ(integer_column.Value(0), 7e10);
+  // A reversed view: a negative stride from the last value.
+  const NumberColumn reversed{&floats[7], -static_cast<std::ptrdiff_t>(sizeof(double)), false};
+  EXPECT_EQ(reversed.Value(5), 0.3478);
+}
+
+TEST(RunsTable, ColumnsReadInPlaceGiveTheRunsWarningsAndNotesOfTheirCsv) {
+  // Run 2's C (6.24e20) is 30% above 6 N D (the C-vs-6ND warning names its line, 3); runs are grouped by source, one
+  // left out by --filter and one by --exclude-lines.
+  const std::vector<RunRecord> records = {{1e9, 20000000000, 3.1, 1.2e20},
+                                          {2e9, 40000000000, 2.9, 6.24e20},
+                                          {4e8, 8000000000, 3.4, 1.92e19},
+                                          {8e9, 160000000000, 2.6, 7.68e21},
+                                          {3e8, 6000000000, 3.5, 1.08e19}};
+  const std::vector<std::string> sources = {"a", "b", "a", "b", "a"};
+  const std::string csv =
+      "N,D,loss,C,source\n1000000000.0,20000000000,3.1,1.2e+20,a\n2000000000.0,40000000000,2.9,6.24e+20,b\n"
+      "400000000.0,8000000000,3.4,1.92e+19,a\n8000000000.0,160000000000,2.6,7.68e+21,b\n"
+      "300000000.0,6000000000,3.5,1.08e+19,a\n";
+  RunsColumns columns;
+  columns.selection.filters = {ParseRunFilter("N<5e9")};
+  columns.selection.excluded_lines = ParseLineRanges("6");
+  columns.selection.group_by = {"source"};
+  const RunsTable from_text = ParseRunsCsv(csv, "runs.csv", columns);
+  const RunsTable in_place = RunsFromColumnarTable(RecordColumns(records, sources), columns);
+  ASSERT_EQ(in_place.runs.size(), 3u);
+  ASSERT_EQ(from_text.runs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(in_place.runs[i].num_params, from_text.runs[i].num_params);
+    EXPECT_EQ(in_place.runs[i].num_tokens, from_text.runs[i].num_tokens);
+    EXPECT_EQ(in_place.runs[i].loss_nats, from_text.runs[i].loss_nats);
+    EXPECT_EQ(in_place.runs[i].compute_flops, from_text.runs[i].compute_flops);
+    EXPECT_EQ(in_place.runs[i].line, from_text.runs[i].line);
+    EXPECT_EQ(in_place.runs[i].group, from_text.runs[i].group);
+  }
+  EXPECT_EQ(in_place.runs[2].line, 4);  // lines 2, 3, 4 kept: 5 filtered (N = 8e9), 6 excluded
+  EXPECT_EQ(in_place.runs[1].num_tokens, 4e10);
+  EXPECT_EQ(in_place.group_values, (std::vector<std::vector<std::string>>{{"a"}, {"b"}}));
+  EXPECT_EQ(in_place.warnings, from_text.warnings);
+  ASSERT_EQ(in_place.warnings.size(), 1u);
+  EXPECT_NE(in_place.warnings[0].find("differ by more than 10% on 1 of 3 runs; the most, line 3"), std::string::npos)
+      << in_place.warnings[0];
+  EXPECT_EQ(in_place.notes, from_text.notes);
+  EXPECT_EQ(in_place.notes.back(), "selected 3 of 5 rows (left out 1 by --exclude-lines, 1 by --filter)");
+}
+
+TEST(RunsTable, ABadNumberInPlaceIsReportedAsItsCsvCell) {
+  const std::vector<RunRecord> good = {{1e9, 20000000000, 3.1, 1.2e20}, {2e9, 40000000000, 2.9, 4.8e20}};
+  const std::vector<std::string> sources = {"a", "b"};
+  struct Case {
+    RunRecord second;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{-5.0, 40000000000, 2.9, 4.8e20}, "runs.csv:3: column 1 ('N'): must be positive: '-5.0'"},
+      {{2e9, 40000000000, std::nan(""), 4.8e20}, "runs.csv:3: column 3 ('loss'): NaN is not a value: 'nan'"},
+      {{2e9, -2, 2.9, 4.8e20}, "runs.csv:3: column 2 ('D'): must be positive: '-2'"},
+      {{2e9, 40000000000, 2.9, HUGE_VAL}, "runs.csv:3: column 4 ('C'): infinite value: 'inf'"},
+      {{0.0, 40000000000, 2.9, 4.8e20}, "runs.csv:3: column 1 ('N'): must be positive: '0.0'"},
+  };
+  for (const Case& bad : cases) {
+    std::vector<RunRecord> records = good;
+    records[1] = bad.second;
+    std::string in_place;
+    try {
+      RunsFromColumnarTable(RecordColumns(records, sources));
+    } catch (const InputError& error) {
+      in_place = error.what();
+    }
+    EXPECT_EQ(in_place, bad.message);
+    // The CSV whose second row holds the same cells as text.
+    const ColumnarTable columns = RecordColumns(records, sources);
+    std::string row;
+    for (size_t k = 0; k < 4; ++k) row += std::get<NumberColumn>(columns.columns[k]).Text(1) + ",";
+    EXPECT_EQ(ErrorOf("N,D,loss,C,source\n1e9,20000000000,3.1,1.2e20,a\n" + row + "b\n"), bad.message);
+  }
+  // --skip-bad-rows leaves out a NaN loss as it leaves out the cell 'nan'.
+  std::vector<RunRecord> records = {good[0], good[1], {4e9, 80000000000, std::nan(""), 1.92e21}};
+  RunsColumns columns;
+  columns.selection.skip_bad_rows = true;
+  const RunsTable table = RunsFromColumnarTable(RecordColumns(records, {"a", "b", "c"}), columns);
+  EXPECT_EQ(table.runs.size(), 2u);
+  ASSERT_EQ(table.warnings.size(), 1u);
+  EXPECT_EQ(table.warnings[0], "skipped 1 row whose loss ('loss') is missing or not finite (--skip-bad-rows): line 4");
 }
 
 }  // namespace
