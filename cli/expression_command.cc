@@ -162,7 +162,10 @@ int FitExpressionLawCommand(const std::vector<std::string>& args) {
       ("law", po::value(&law_name), "not with --law-expr")
       ("out,o", po::value(&out_path), "also save the fit as JSON to this file (read by validate --fit)")
       ("save-golden", po::value(&golden_path),
-       "record this fit (expression, starts, parameters, objective, data hash, options) for 'scaleplan check'");
+       "record this fit (expression, starts, parameters, objective, data hash, options) for 'scaleplan check'")
+      ("diagnostics", po::bool_switch(&flags.show_diagnostics),
+       "also print standard errors, correlations, unconstrained parameters and residual trends (always in "
+       "--format json, under 'diagnostics')");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
   AddRunSelectionOptions(&options, &columns, false);
@@ -222,7 +225,13 @@ int FitExpressionLawCommand(const std::vector<std::string>& args) {
     boot =
         BootstrapExpressionLaw(runs, fit, bootstrap_options, [&bar](int done, int total) { bar.Update(done, total); });
   }
-  const nlohmann::ordered_json json = ExpressionFitToJson(fit, runs, boot ? &*boot : nullptr);
+  std::optional<FitDiagnostics> diagnostics;  // fitting/diagnostics.h, through the expression's Jets
+  if (fit.search.usable) {
+    diagnostics = DiagnoseExpressionFit(runs, spec, fit, boot ? &*boot : nullptr);
+    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
+  }
+  nlohmann::ordered_json json = ExpressionFitToJson(fit, runs, boot ? &*boot : nullptr);
+  if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   // The golden is the saved fit itself: check refits from its expression, starts and options.
   if (!out_path.empty() && fit.search.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (!golden_path.empty() && fit.search.usable) WriteFileAtomically(golden_path, json.dump(2) + "\n");
@@ -231,6 +240,7 @@ int FitExpressionLawCommand(const std::vector<std::string>& args) {
     for (const std::string& warning : fit.warnings) std::cerr << "scaleplan fit: warning: " << warning << '\n';
   } else {
     std::cout << TableReport(fit, runs, boot ? &*boot : nullptr);
+    if (diagnostics && flags.show_diagnostics) std::cout << FormatDiagnosticsTable(*diagnostics);
   }
   if (!fit.search.usable) {
     std::cerr << "scaleplan fit: error: the expression fit is not usable: " << fit.search.status << '\n';

@@ -339,6 +339,13 @@ LawReport ReportIsoFlop(const FitContext& context) {
   } else {
     out << "\n  not usable: " << fit.status << '\n';
   }
+  if (result.diagnostics) {  // the exponent fit's standard errors (fitting/isoflop_fit.h DiagnoseIsoFlopFit)
+    if (context.flags.show_diagnostics) out << FormatDiagnosticsTable(*result.diagnostics);
+    for (const std::string& warning : result.diagnostics->warnings) {
+      out << "  warning     " << warning << '\n';
+      report.warnings.push_back(warning);
+    }
+  }
   report.table = out.str();
   AddBudgetWarnings(result.budget_warnings, &report);
   report.allocate = [fit](double c) { return fit.ComputeOptimal(c); };
@@ -896,8 +903,8 @@ int Fit(const std::vector<std::string>& args) {
        "isoflop: also fit the exponents to budgets whose parabola minimum lies outside their sampled model sizes "
        "(left out by default)")
       ("diagnostics", po::bool_switch(&flags.show_diagnostics),
-       "chinchilla, kaplan, data-constrained, sparse: also print standard errors, correlations, unconstrained "
-       "parameters and residual trends "
+       "chinchilla, kaplan, isoflop (the exponent fit), data-constrained, sparse, --law-expr: also print standard "
+       "errors, correlations, unconstrained parameters and residual trends "
        "(always in --format json, under 'diagnostics')");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);

@@ -362,9 +362,12 @@ FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& 
 nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {
   nlohmann::ordered_json out;
   out["method"] =
-      "Huber M-estimator covariance kappa (J^T J)^-1 at the optimum: J the exact Jacobian of the log predictions, "
-      "kappa = E[psi^2] / E[psi']^2 under normal residuals of scale residual_scale; parameters the fit takes in log "
-      "(E, A, B; N_c, D_c; a_S, c_S, a_D, c) by the delta method";
+      !diagnostics.method.empty()
+          ? diagnostics.method
+          : "Huber M-estimator covariance kappa (J^T J)^-1 at the optimum: J the exact Jacobian of the log "
+            "predictions, "
+            "kappa = E[psi^2] / E[psi']^2 under normal residuals of scale residual_scale; parameters the fit takes in "
+            "log (E, A, B; N_c, D_c; a_S, c_S, a_D, c) by the delta method";
   out["available"] = diagnostics.available;
   out["num_runs"] = diagnostics.num_runs;
   out["residual_scale"] = NumberOrNull(diagnostics.residual_scale);
@@ -408,7 +411,15 @@ nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {
 std::string FormatDiagnosticsTable(const FitDiagnostics& diagnostics) {
   std::ostringstream out;
   char line[256];
-  out << "\n  diagnostics (Huber M-estimator covariance at the optimum; see README, Diagnostics)\n";
+  if (diagnostics.method.empty()) {
+    out << "\n  diagnostics (Huber M-estimator covariance at the optimum; see README, Diagnostics)\n";
+  } else {
+    out << "\n  diagnostics (" << diagnostics.method.substr(0, diagnostics.method.find(':')) << ")\n";
+  }
+  int longest = 0;  // the parameter column and a correlation's column are as wide as the longest name
+  for (const std::string& name : diagnostics.names) longest = std::max(longest, static_cast<int>(name.size()));
+  const int width = std::max(10, longest);
+  const int cell = std::max(8, longest);
   if (!diagnostics.available) {
     out << "    no standard errors: " << diagnostics.num_runs << " runs for " << diagnostics.num_params
         << " parameters\n";
@@ -418,38 +429,41 @@ std::string FormatDiagnosticsTable(const FitDiagnostics& diagnostics) {
         "    residual scale s %.4f (log), kappa = %.3f s^2, smallest Hessian eigenvalue %.3g (unit diagonal)\n",
         diagnostics.residual_scale, diagnostics.huber_factor, diagnostics.min_eigenvalue);
     out << line;
-    std::snprintf(line, sizeof line, "    %-10s %14s %14s %10s\n", "parameter", "value", "std. error", "relative");
+    std::snprintf(line, sizeof line, "    %-*s %14s %14s %10s\n", width, "parameter", "value", "std. error",
+                  "relative");
     out << line;
     for (size_t a = 0; a < diagnostics.names.size(); ++a) {
       const double se = diagnostics.standard_errors[a];
       const double relative = se / std::abs(diagnostics.values[a]);
-      std::snprintf(line, sizeof line, "    %-10s %14.6g %14.4g %9.3g%%\n", diagnostics.names[a].c_str(),
+      std::snprintf(line, sizeof line, "    %-*s %14.6g %14.4g %9.3g%%\n", width, diagnostics.names[a].c_str(),
                     diagnostics.values[a], se, 100 * relative);
       out << line;
     }
-    out << "    correlations\n    " << std::string(10, ' ');
+    out << "    correlations\n    " << std::string(static_cast<size_t>(width), ' ');
     for (const std::string& name : diagnostics.names) {
-      std::snprintf(line, sizeof line, " %8s", name.c_str());
+      std::snprintf(line, sizeof line, " %*s", cell, name.c_str());
       out << line;
     }
     out << '\n';
     for (size_t a = 0; a < diagnostics.names.size(); ++a) {
-      std::snprintf(line, sizeof line, "    %-10s", diagnostics.names[a].c_str());
+      std::snprintf(line, sizeof line, "    %-*s", width, diagnostics.names[a].c_str());
       out << line;
       for (size_t b = 0; b < diagnostics.names.size(); ++b) {
         const double r = diagnostics.correlations(a, b);
         if (std::isfinite(r)) {
-          std::snprintf(line, sizeof line, " %+8.4f", r);
+          std::snprintf(line, sizeof line, " %+*.4f", cell, r);
         } else {
-          std::snprintf(line, sizeof line, " %8s", "-");
+          std::snprintf(line, sizeof line, " %*s", cell, "-");
         }
         out << line;
       }
       out << '\n';
     }
   }
-  out << "    residual trends (slope of r against log x; flagged when |t| > " << kTrendTStatistic
-      << " and the trend moves the loss by more than " << 100 * kTrendMinChange << "%)\n";
+  if (!diagnostics.trends.empty()) {
+    out << "    residual trends (slope of r against log x; flagged when |t| > " << kTrendTStatistic
+        << " and the trend moves the loss by more than " << 100 * kTrendMinChange << "%)\n";
+  }
   for (const ResidualTrend& trend : diagnostics.trends) {
     std::snprintf(line, sizeof line, "      log %-2s slope %+.5f  t %+7.2f  across the runs %+.2f%%%s\n",
                   trend.axis.c_str(), trend.slope, trend.t_statistic, 100 * std::expm1(trend.change_log),

@@ -118,6 +118,7 @@ struct UnconstrainedParameter {
 };
 
 struct FitDiagnostics {
+  std::string method;              // how the standard errors were computed ("": the Huber covariance above)
   bool available = false;          // false: no standard errors (fewer runs than parameters, or no finite residuals)
   std::vector<std::string> names;  // reported parameters, in report order
   std::vector<double> values;      // in the reported scale

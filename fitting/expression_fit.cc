@@ -593,6 +593,144 @@ ExpressionBootstrap BootstrapExpressionLaw(const ExpressionRuns& runs, const Exp
   return out;
 }
 
+std::vector<int> ExpressionParamTerms(const ExpressionLawSpec& spec) {
+  // Each pending operand: the symbols beneath it, and its additive terms (the symbols of each).
+  struct Node {
+    std::set<int> symbols;
+    std::vector<std::set<int>> terms;
+  };
+  std::vector<Node> stack;
+  const auto pop = [&stack]() {
+    SCALEPLAN_CHECK(!stack.empty(), "a malformed expression program");
+    Node node = std::move(stack.back());
+    stack.pop_back();
+    return node;
+  };
+  const auto whole = [](Node node) {
+    node.terms = {node.symbols};
+    return node;
+  };
+  for (const ExpressionInstruction& ins : spec.expression.Code()) {
+    switch (ins.op) {
+      case ExpressionOp::CONSTANT:
+      case ExpressionOp::PARAMETER:
+      case ExpressionOp::COLUMN:
+        stack.push_back(Node{{}, {{}}});
+        break;
+      case ExpressionOp::SYMBOL:
+        stack.push_back(Node{{ins.index}, {{ins.index}}});
+        break;
+      case ExpressionOp::NEGATE:
+        break;  // -x has x's terms
+      case ExpressionOp::POWER_CONSTANT:
+      case ExpressionOp::EXP_PRODUCT:
+      case ExpressionOp::EXP:
+      case ExpressionOp::LOG:
+      case ExpressionOp::SQRT:
+      case ExpressionOp::ABS:
+        stack.push_back(whole(pop()));
+        break;
+      case ExpressionOp::ADD:
+      case ExpressionOp::SUBTRACT:
+      case ExpressionOp::MULTIPLY:
+      case ExpressionOp::DIVIDE:
+      case ExpressionOp::POWER:
+      case ExpressionOp::MIN:
+      case ExpressionOp::MAX: {
+        Node right = pop();
+        Node left = pop();
+        left.symbols.insert(right.symbols.begin(), right.symbols.end());
+        if (ins.op == ExpressionOp::ADD || ins.op == ExpressionOp::SUBTRACT) {
+          left.terms.insert(left.terms.end(), right.terms.begin(), right.terms.end());
+          stack.push_back(std::move(left));
+        } else {
+          stack.push_back(whole(std::move(left)));
+        }
+        break;
+      }
+    }
+  }
+  SCALEPLAN_CHECK(stack.size() == 1, "a malformed expression program");
+  const std::vector<ExpressionSymbol>& symbols = spec.expression.Symbols();
+  std::vector<int> out;
+  for (const ExpressionParam& param : spec.params) {
+    int term = 0;
+    for (size_t t = 0; t < stack.front().terms.size(); ++t) {
+      const std::set<int>& members = stack.front().terms[t];
+      if (std::any_of(members.begin(), members.end(),
+                      [&](int symbol) { return symbols[static_cast<size_t>(symbol)].name == param.name; })) {
+        term = static_cast<int>(t);
+        break;
+      }
+    }
+    out.push_back(term);
+  }
+  return out;
+}
+
+namespace {
+
+// The Jacobian with N partials (N = the parameter count, chosen at run time as for the reference gradient).
+template <int N>
+Eigen::MatrixXd LogJacobian(const ExpressionRuns& runs, const std::vector<double>& params) {
+  if (static_cast<int>(params.size()) != N) {
+    if constexpr (N < kMaxExpressionParams) {
+      return LogJacobian<N + 1>(runs, params);
+    } else {
+      SCALEPLAN_CHECK(false, "too many parameters for an expression law");
+      return {};
+    }
+  } else {
+    using Jet = ceres::Jet<double, N>;
+    std::vector<Jet> stack(static_cast<size_t>(std::max(1, runs.program.max_depth)));
+    Jet p[N];
+    for (int k = 0; k < N; ++k) p[k] = Jet(params[static_cast<size_t>(k)], k);
+    Eigen::MatrixXd jacobian(runs.rows.num_rows, N);
+    for (int r = 0; r < runs.rows.num_rows; ++r) {
+      const Jet log_value = log(EvaluateProgram<Jet>(runs.program, p, runs.rows.Row(r), stack.data()));
+      for (int k = 0; k < N; ++k) jacobian(r, k) = log_value.v[k];
+    }
+    return jacobian;
+  }
+}
+
+}  // namespace
+
+Eigen::MatrixXd ExpressionLogJacobian(const ExpressionRuns& runs, const std::vector<double>& params) {
+  SCALEPLAN_CHECK(static_cast<int>(params.size()) == runs.program.num_params, "one value per parameter");
+  return LogJacobian<1>(runs, params);
+}
+
+FitDiagnostics DiagnoseExpressionFit(const ExpressionRuns& runs, const ExpressionLawSpec& spec,
+                                     const ExpressionFit& fit, const ExpressionBootstrap* bootstrap) {
+  SCALEPLAN_CHECK(fit.search.usable, "diagnostics need a usable fit");
+  const std::vector<int> terms = ExpressionParamTerms(spec);
+  std::vector<ReportedParameter> reported;
+  for (size_t k = 0; k < fit.param_names.size(); ++k) {
+    reported.push_back({fit.param_names[k], static_cast<int>(k), false, terms[k]});
+  }
+  const std::vector<double> predictions = PredictExpression(runs, fit.params);
+  const int n = static_cast<int>(predictions.size());
+  Eigen::VectorXd residuals(n);
+  std::vector<double> residual_list(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    residuals[i] =
+        std::log(predictions[static_cast<size_t>(i)]) - std::log(runs.table.runs[static_cast<size_t>(i)].loss_nats);
+    residual_list[static_cast<size_t>(i)] = residuals[i];
+  }
+  FitDiagnostics diagnostics =
+      DiagnoseFromJacobian(ExpressionLogJacobian(runs, fit.params), residuals, Eigen::VectorXd::Ones(n), fit.params,
+                           reported, fit.options.huber_delta);
+  if (bootstrap != nullptr && !bootstrap->intervals.empty()) {
+    std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
+    for (const auto& [name, interval] : bootstrap->intervals)
+      intervals.push_back({name, {interval.lower, interval.upper}});
+    AddIntervalRule(intervals, &diagnostics);
+  }
+  FinishDiagnostics(runs.table, residual_list, &diagnostics);
+  return diagnostics;
+}
+
 nlohmann::ordered_json ExpressionFitToJson(const ExpressionFit& fit, const ExpressionRuns& runs,
                                            const ExpressionBootstrap* bootstrap) {
   nlohmann::ordered_json out;

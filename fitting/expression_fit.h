@@ -18,6 +18,7 @@
 #ifndef SCALEPLAN_FITTING_EXPRESSION_FIT_H_
 #define SCALEPLAN_FITTING_EXPRESSION_FIT_H_
 
+#include <Eigen/Core>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/diagnostics.h"
 #include "fitting/multistart.h"
 #include "fitting/residuals.h"
 #include "fitting/validation.h"
@@ -120,6 +122,22 @@ struct ExpressionBootstrap {
 // refitted).
 ExpressionBootstrap BootstrapExpressionLaw(const ExpressionRuns& runs, const ExpressionFit& fit,
                                            const BootstrapOptions& options, const ProgressCallback& progress = nullptr);
+
+// Which additive term of the law each parameter (spec.params order) belongs to: the expression split at its
+// outermost + and - (through unary minus), terms numbered from 0 in order; a parameter in several terms gets the
+// first. 'E + A/N^alpha + B/D^beta' gives E 0, A 1, alpha 1, B 2, beta 2, as the built-in Chinchilla diagnostics
+// number them: the correlation rule of fitting/diagnostics.h exempts a coefficient and its exponent within one term.
+std::vector<int> ExpressionParamTerms(const ExpressionLawSpec& spec);
+
+// The Jacobian of the log predictions, d log L_hat_i / d p_j (rows: runs, columns: spec.params order), exactly, by
+// forward-mode differentiation with ceres::Jet through the program the fit evaluates.
+Eigen::MatrixXd ExpressionLogJacobian(const ExpressionRuns& runs, const std::vector<double>& params);
+
+// Diagnostics (fitting/diagnostics.h) of a usable fit at its optimum: the parameters as the expression names them
+// (none in log), with the bootstrap rule when `bootstrap` has intervals. For the Chinchilla form written as an
+// expression they equal the built-in fit's diagnostics (DiagnoseChinchillaFit), E, A and B by the delta method there.
+FitDiagnostics DiagnoseExpressionFit(const ExpressionRuns& runs, const ExpressionLawSpec& spec,
+                                     const ExpressionFit& fit, const ExpressionBootstrap* bootstrap = nullptr);
 
 // The saved fit (`fit --law-expr ... --out FIT.json`): schema_version, law "expression", expression, parameters
 // {name: value}, starts {name: [start values]} (the --param grid), columns {name: header}, objective, usable, status,

@@ -211,6 +211,85 @@ IsoFlopFit FitIsoFlop(const RunsTable& table, const std::vector<std::vector<size
   return fit;
 }
 
+FitDiagnostics DiagnoseIsoFlopFit(const IsoFlopFit& fit, const IsoFlopBootstrap* bootstrap) {
+  SCALEPLAN_CHECK(fit.usable, "diagnostics need a usable fit");
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  FitDiagnostics out;
+  out.method =
+      "ordinary least squares of log N_opt = log k_N + a log C over the budgets used: Cov = s^2 (X^T X)^-1, "
+      "s^2 = SUM r^2 / (n - 2); b = 1 - a and log k_D = -log 6 - log k_N (D_opt = C / (6 N_opt)); k_N and k_D by "
+      "the delta method";
+  out.names = {"exponent_params", "coeff_params", "exponent_tokens", "coeff_tokens"};
+  out.values = {fit.exponent_params, fit.coeff_params, fit.exponent_tokens, fit.coeff_tokens};
+  out.num_params = 2;
+  out.huber_factor = 1.0;
+  out.standard_errors.assign(4, kNaN);
+  out.covariance = Eigen::MatrixXd::Constant(4, 4, kNaN);
+  out.correlations = Eigen::MatrixXd::Constant(4, 4, kNaN);
+  std::vector<const IsoFlopBudget*> used;
+  for (const IsoFlopBudget& b : fit.budgets) {
+    if (b.used) used.push_back(&b);
+  }
+  const Eigen::Index n = static_cast<Eigen::Index>(used.size());
+  out.num_runs = static_cast<int>(n);
+  Eigen::MatrixXd x(n, 2);
+  Eigen::VectorXd residuals(n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const IsoFlopBudget& b = *used[static_cast<size_t>(k)];
+    x.row(k) << 1.0, std::log(b.compute_flops);
+    residuals[k] = std::log(b.num_params_opt) - (std::log(fit.coeff_params) + fit.exponent_params * x(k, 1));
+  }
+  out.rmse_log = n > 0 ? std::sqrt(residuals.squaredNorm() / static_cast<double>(n)) : 0.0;
+  if (n < 3 || !residuals.allFinite()) return out;
+  out.residual_scale = std::sqrt(residuals.squaredNorm() / static_cast<double>(n - 2));
+  const Eigen::Matrix2d hessian = x.transpose() * x;
+  const Eigen::Vector2d scale = hessian.diagonal().cwiseSqrt();
+  const Eigen::Matrix2d unit = scale.cwiseInverse().asDiagonal() * hessian * scale.cwiseInverse().asDiagonal();
+  out.min_eigenvalue = Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d>(unit).eigenvalues()[0];
+  if (!(out.min_eigenvalue >= kMinHessianEigenvalue)) {
+    for (const char* name : {"exponent_params", "exponent_tokens"}) {
+      out.unconstrained.push_back({name, "every budget used has the same compute: the exponent fit is singular"});
+    }
+  } else {
+    out.available = true;
+    // Fit parameters theta = (log k_N, a); the reported values' derivatives with respect to them (rows: reported).
+    const Eigen::Matrix2d theta_covariance = out.residual_scale * out.residual_scale * hessian.inverse();
+    Eigen::Matrix<double, 4, 2> g;
+    g << 0, 1,                 // a
+        fit.coeff_params, 0,   // k_N = exp(log k_N)
+        0, -1,                 // b = 1 - a
+        -fit.coeff_tokens, 0;  // k_D = exp(-log 6 - log k_N)
+    out.covariance = g * theta_covariance * g.transpose();
+    for (int a = 0; a < 4; ++a) out.standard_errors[static_cast<size_t>(a)] = std::sqrt(out.covariance(a, a));
+    for (int a = 0; a < 4; ++a) {
+      for (int b = 0; b < 4; ++b) {
+        out.correlations(a, b) = a == b ? 1.0
+                                        : out.covariance(a, b) / (out.standard_errors[static_cast<size_t>(a)] *
+                                                                  out.standard_errors[static_cast<size_t>(b)]);
+      }
+    }
+    for (int a : {0, 2}) {
+      const double relative =
+          out.standard_errors[static_cast<size_t>(a)] / std::abs(out.values[static_cast<size_t>(a)]);
+      if (relative > kMaxRelativeError) {
+        char text[160];
+        std::snprintf(text, sizeof text, "its one-sigma uncertainty %.3g is %.3g times its value",
+                      out.standard_errors[static_cast<size_t>(a)], relative);
+        out.unconstrained.push_back({out.names[static_cast<size_t>(a)], text});
+      }
+    }
+  }
+  if (bootstrap != nullptr && bootstrap->exponents.size() > 0) {
+    AddIntervalRule({{"exponent_params", {bootstrap->exponent_params.lower, bootstrap->exponent_params.upper}},
+                     {"exponent_tokens", {bootstrap->exponent_tokens.lower, bootstrap->exponent_tokens.upper}}},
+                    &out);
+  }
+  for (const UnconstrainedParameter& parameter : out.unconstrained) {
+    out.warnings.push_back(parameter.name + " is not constrained by these budgets: " + parameter.reason);
+  }
+  return out;
+}
+
 IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
                                   const BootstrapOptions& options, const ProgressCallback& progress,
                                   bool keep_extrapolated) {

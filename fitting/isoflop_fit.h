@@ -18,6 +18,7 @@
 #include "core/runs_table.h"
 #include "fitting/bootstrap.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/diagnostics.h"
 
 namespace scaleplan {
 
@@ -89,6 +90,23 @@ struct IsoFlopBootstrap {
 IsoFlopBootstrap BootstrapIsoFlop(const RunsTable& table, const std::vector<std::vector<size_t>>& groups,
                                   const BootstrapOptions& options, const ProgressCallback& progress = nullptr,
                                   bool keep_extrapolated = false);
+
+// Standard errors of the exponent fit (fitting/diagnostics.h's FitDiagnostics) of a usable fit: the ordinary least
+// squares of log N_opt = log k_N + a log C over the budgets used (n of them, X = [1, log C]) has
+//
+//   Cov(log k_N, a) = s^2 (X^T X)^-1,   s^2 = SUM r^2 / (n - 2),
+//
+// the textbook covariance (no Huber factor: the fit is plain least squares). D_opt = C / (6 N_opt) makes the token
+// law its mirror: b = 1 - a and log k_D = -log 6 - log k_N, so SE(b) = SE(a), k_D's relative error is k_N's, and
+// corr(a, b) = corr(k_N, k_D) = -1 by construction. Reported: exponent_params (a), coeff_params (k_N, by the delta
+// method from log k_N), exponent_tokens (b), coeff_tokens (k_D). Unconstrained: an exponent whose standard error
+// exceeds its value, the Hessian X^T X singular in its correlation form (every used budget at one compute), or a
+// bootstrap interval (`bootstrap`, when given) reaching zero or spanning 100x. A coefficient is not judged by its
+// relative error: it is the law's value at C = 1 FLOP, some 50 e-folds below the budgets, and its uncertainty is the
+// exponent's times that lever arm. No standard errors (available = false) with fewer than 3 budgets used. The
+// residual trends are not computed: a least-squares line's residuals are uncorrelated with its regressor by
+// construction. rmse_log is the RMS of the log N_opt residuals.
+FitDiagnostics DiagnoseIsoFlopFit(const IsoFlopFit& fit, const IsoFlopBootstrap* bootstrap = nullptr);
 
 // Extrapolation validation of Approach 2 (`validate --law isoflop`): the IsoFLOP fit of the other budgets predicts
 // a held-out budget's N_opt (k_N C^a) and minimum loss (the frontier E + K C^-gamma at its compute), compared with

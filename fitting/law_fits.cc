@@ -91,7 +91,13 @@ IsoFlopFitReport MakeIsoFlopFitReport(const RunsTable& table, const LawFitOption
     report.bootstrap =
         BootstrapIsoFlop(table, groups, options.bootstrap, options.bootstrap_progress, options.keep_extrapolated);
   }
+  if (report.fit.usable) {
+    report.diagnostics = DiagnoseIsoFlopFit(report.fit, report.bootstrap ? &*report.bootstrap : nullptr);
+    report.fit.warnings.insert(report.fit.warnings.end(), report.diagnostics->warnings.begin(),
+                               report.diagnostics->warnings.end());
+  }
   report.json = IsoFlopFitToJson(report.fit, report.bootstrap ? &*report.bootstrap : nullptr, &table);
+  if (report.diagnostics) report.json["diagnostics"] = DiagnosticsToJson(*report.diagnostics);
   AddAllocations(
       table, report.fit.usable, [fit = report.fit](double c) { return fit.ComputeOptimal(c); }, options, &report.json,
       &report.budget_warnings);

@@ -66,6 +66,7 @@ struct IsoFlopFitReport {
   IsoFlopFit fit;
   size_t num_budget_groups = 0;  // budgets with at least min_budget_runs runs
   std::optional<IsoFlopBootstrap> bootstrap;
+  std::optional<FitDiagnostics> diagnostics;  // the exponent fit's standard errors (DiagnoseIsoFlopFit), if usable
   std::vector<std::string> budget_warnings;
   nlohmann::ordered_json json;
 };

@@ -1,0 +1,246 @@
+// Diagnostics of the expression and IsoFLOP fits (fitting/expression_fit.h DiagnoseExpressionFit,
+// fitting/isoflop_fit.h DiagnoseIsoFlopFit) against independent values: the built-in Chinchilla fit's diagnostics
+// for the Chinchilla form written as an expression, and the textbook closed form of a straight line's least-squares
+// standard errors for the IsoFLOP exponent.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/budgets.h"
+#include "core/bundled_data.h"
+#include "fitting/chinchilla_fit.h"
+#include "fitting/diagnostics.h"
+#include "fitting/expression_fit.h"
+#include "fitting/isoflop_fit.h"
+
+namespace scaleplan {
+namespace {
+
+int IndexOf(const FitDiagnostics& diagnostics, const std::string& name) {
+  for (size_t k = 0; k < diagnostics.names.size(); ++k) {
+    if (diagnostics.names[k] == name) return static_cast<int>(k);
+  }
+  ADD_FAILURE() << "no parameter " << name;
+  return 0;
+}
+
+// Every standard error and correlation of `expected` (by name) in `actual`, to `relative` (correlations to
+// `relative` absolute).
+void ExpectSameDiagnostics(const FitDiagnostics& actual, const FitDiagnostics& expected, double relative) {
+  ASSERT_TRUE(actual.available);
+  ASSERT_TRUE(expected.available);
+  EXPECT_NEAR(actual.residual_scale, expected.residual_scale, relative * expected.residual_scale);
+  EXPECT_NEAR(actual.huber_factor, expected.huber_factor, relative * expected.huber_factor);
+  for (size_t a = 0; a < expected.names.size(); ++a) {
+    const int i = IndexOf(actual, expected.names[a]);
+    EXPECT_NEAR(actual.values[i], expected.values[a], relative * std::fabs(expected.values[a])) << expected.names[a];
+    EXPECT_NEAR(actual.standard_errors[i], expected.standard_errors[a], relative * expected.standard_errors[a])
+        << expected.names[a];
+    for (size_t b = 0; b < expected.names.size(); ++b) {
+      const int j = IndexOf(actual, expected.names[b]);
+      EXPECT_NEAR(actual.correlations(i, j), expected.correlations(a, b), relative)
+          << expected.names[a] << ", " << expected.names[b];
+    }
+  }
+  std::vector<std::string> actual_unconstrained, expected_unconstrained;
+  for (const UnconstrainedParameter& p : actual.unconstrained) actual_unconstrained.push_back(p.name);
+  for (const UnconstrainedParameter& p : expected.unconstrained) expected_unconstrained.push_back(p.name);
+  EXPECT_EQ(actual_unconstrained, expected_unconstrained);
+}
+
+TEST(ExpressionDiagnostics, TermsAreTheOutermostSums) {
+  const std::vector<ExpressionParam> params = {ParseExpressionParam("E=1"), ParseExpressionParam("A=400"),
+                                               ParseExpressionParam("alpha=0.3"), ParseExpressionParam("B=2000"),
+                                               ParseExpressionParam("beta=0.3")};
+  EXPECT_EQ(ExpressionParamTerms(MakeExpressionLawSpec("E + A/N^alpha + B/D^beta", params)),
+            (std::vector<int>{0, 1, 1, 2, 2}));
+  EXPECT_EQ(ExpressionParamTerms(MakeExpressionLawSpec("-(B*D^-beta) + E - A/N^alpha", params)),
+            (std::vector<int>{1, 2, 2, 0, 0}));
+  // One product: one term.
+  EXPECT_EQ(ExpressionParamTerms(MakeExpressionLawSpec("E * (1 + A/N^alpha + B/D^beta)", params)),
+            (std::vector<int>{0, 0, 0, 0, 0}));
+}
+
+// The built-in parametrisation (a, b, e, alpha, beta) = (log A, log B, log E, alpha, beta) written out.
+TEST(ExpressionDiagnostics, ChinchillaFormEqualsTheBuiltInDiagnostics) {
+  const RunsTable table = BundledChinchillaRuns();
+  const ExpressionLawSpec spec = MakeExpressionLawSpec(
+      "exp(a - alpha*log(N)) + exp(b - beta*log(D)) + exp(e)",
+      {ParseExpressionParam("a=0:25:5"), ParseExpressionParam("b=0:25:5"), ParseExpressionParam("e=-1:1:0.5"),
+       ParseExpressionParam("alpha=0:2:0.5"), ParseExpressionParam("beta=0:2:0.5")});
+  const ExpressionRuns runs = BindExpressionLaw(spec, table, "");
+  const ExpressionFit fit = FitExpressionLaw(runs, spec, MultiStartOptions{});
+  ASSERT_TRUE(fit.search.usable) << fit.search.status;
+  const FitDiagnostics diagnostics = DiagnoseExpressionFit(runs, spec, fit);
+
+  ChinchillaFit builtin = FitChinchilla(table, MultiStartOptions{});
+  ASSERT_TRUE(builtin.search.usable);
+  const FitDiagnostics reference = DiagnoseChinchillaFit(table, builtin);
+  // The expression reports the logs as they are: compare alpha and beta, and E, A, B's relative errors with the
+  // errors of e, a, b (the delta method: SE(log x) = SE(x) / x).
+  for (const auto& [log_name, name] : {std::pair<std::string, std::string>{"e", "E"}, {"a", "A"}, {"b", "B"}}) {
+    const int i = IndexOf(diagnostics, log_name);
+    const int j = IndexOf(reference, name);
+    EXPECT_NEAR(diagnostics.standard_errors[i], reference.standard_errors[j] / reference.values[j],
+                1e-6 * diagnostics.standard_errors[i])
+        << name;
+  }
+  for (const char* name : {"alpha", "beta"}) {
+    EXPECT_NEAR(diagnostics.standard_errors[IndexOf(diagnostics, name)],
+                reference.standard_errors[IndexOf(reference, name)],
+                1e-6 * reference.standard_errors[IndexOf(reference, name)])
+        << name;
+  }
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"e", "E"}, {"a", "A"}, {"b", "B"}, {"alpha", "alpha"}, {"beta", "beta"}};
+  for (const auto& [x, x_ref] : pairs) {
+    for (const auto& [y, y_ref] : pairs) {
+      EXPECT_NEAR(diagnostics.correlations(IndexOf(diagnostics, x), IndexOf(diagnostics, y)),
+                  reference.correlations(IndexOf(reference, x_ref), IndexOf(reference, y_ref)), 1e-6)
+          << x << ", " << y;
+    }
+  }
+  EXPECT_NEAR(diagnostics.residual_scale, reference.residual_scale, 1e-6 * reference.residual_scale);
+  EXPECT_NEAR(diagnostics.rmse_log, reference.rmse_log, 1e-6 * reference.rmse_log);
+}
+
+// E + A/N^alpha + B/D^beta: the law in the parameters users read. Its Jacobian is the built-in one times the
+// derivatives of the logs, so its covariance is the built-in one by the delta method, which is exact for the
+// Gauss-Newton covariance. At one point the two agree to round-off; at each fit's own optimum to the solvers'
+// agreement.
+TEST(ExpressionDiagnostics, NaturalChinchillaFormEqualsTheBuiltInDiagnostics) {
+  const RunsTable table = BundledChinchillaRuns();
+  const ExpressionLawSpec spec = MakeExpressionLawSpec(
+      "E + A/N^alpha + B/D^beta", {ParseExpressionParam("E=1:2.5:0.5"), ParseExpressionParam("A=100:1000:300"),
+                                   ParseExpressionParam("alpha=0.2:0.6:0.2"), ParseExpressionParam("B=500:3000:500"),
+                                   ParseExpressionParam("beta=0.2:0.6:0.2")});
+  const ExpressionRuns runs = BindExpressionLaw(spec, table, "");
+  const ExpressionFit fit = FitExpressionLaw(runs, spec, MultiStartOptions{});
+  ASSERT_TRUE(fit.search.usable) << fit.search.status;
+  const FitDiagnostics diagnostics = DiagnoseExpressionFit(runs, spec, fit);
+  ASSERT_EQ(diagnostics.names, (std::vector<std::string>{"E", "A", "alpha", "B", "beta"}));
+
+  ChinchillaFit builtin = FitChinchilla(table, MultiStartOptions{});
+  ASSERT_TRUE(builtin.search.usable);
+  ExpectSameDiagnostics(diagnostics, DiagnoseChinchillaFit(table, builtin), 1e-6);
+
+  // The built-in diagnostics at the expression's optimum (a, b, e, alpha, beta) = (log A, log B, log E, alpha, beta).
+  const std::vector<double>& p = fit.params;
+  builtin.search.params = {std::log(p[1]), std::log(p[3]), std::log(p[0]), p[2], p[4]};
+  ExpectSameDiagnostics(diagnostics, DiagnoseChinchillaFit(table, builtin), 1e-9);
+}
+
+// The Jacobian by Jets against central differences of the law's log prediction.
+TEST(ExpressionDiagnostics, JacobianMatchesFiniteDifferences) {
+  const RunsTable table = BundledChinchillaRuns();
+  const ExpressionLawSpec spec = MakeExpressionLawSpec(
+      "E + A/N^alpha + B/D^beta + k*log(C)",
+      {ParseExpressionParam("E=1.5"), ParseExpressionParam("A=400"), ParseExpressionParam("alpha=0.33"),
+       ParseExpressionParam("B=2000"), ParseExpressionParam("beta=0.36"), ParseExpressionParam("k=0.001")});
+  const ExpressionRuns runs = BindExpressionLaw(spec, table, "");
+  const std::vector<double> params = {1.5, 400, 0.33, 2000, 0.36, 0.001};
+  const Eigen::MatrixXd jacobian = ExpressionLogJacobian(runs, params);
+  ASSERT_EQ(jacobian.rows(), static_cast<Eigen::Index>(table.runs.size()));
+  ASSERT_EQ(jacobian.cols(), 6);
+  for (size_t j = 0; j < params.size(); ++j) {
+    const double h = 1e-6 * std::max(1.0, std::fabs(params[j]));
+    std::vector<double> up = params, down = params;
+    up[j] += h;
+    down[j] -= h;
+    const std::vector<double> plus = PredictExpression(runs, up), minus = PredictExpression(runs, down);
+    for (size_t i = 0; i < table.runs.size(); i += 17) {
+      const double difference = (std::log(plus[i]) - std::log(minus[i])) / (2 * h);
+      EXPECT_NEAR(jacobian(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)), difference,
+                  1e-6 * std::max(1.0, std::fabs(difference)))
+          << "run " << i << ", parameter " << j;
+    }
+  }
+}
+
+// The IsoFLOP exponent fit's standard errors against a straight line's closed form, computed here from the budgets
+// the fit used: with x = log C, y = log N_opt, S_xx = SUM (x - x_bar)^2 and s^2 = RSS / (n - 2),
+//   SE(a) = s / sqrt(S_xx),  SE(log k) = s sqrt(1/n + x_bar^2 / S_xx),  Cov(log k, a) = -s^2 x_bar / S_xx.
+void ExpectIsoFlopClosedForm(bool keep_extrapolated) {
+  const RunsTable table = BundledChinchillaRuns();
+  const std::vector<std::vector<size_t>> groups =
+      BudgetsWithAtLeast(GroupByBudget(table), static_cast<size_t>(kDefaultIsoFlopMinBudgetRuns));
+  const IsoFlopFit fit = FitIsoFlop(table, groups, nullptr, keep_extrapolated);
+  ASSERT_TRUE(fit.usable) << fit.status;
+  const FitDiagnostics diagnostics = DiagnoseIsoFlopFit(fit);
+  ASSERT_TRUE(diagnostics.available);
+
+  std::vector<double> x, y;
+  for (const IsoFlopBudget& b : fit.budgets) {
+    if (!b.used) continue;
+    x.push_back(std::log(b.compute_flops));
+    y.push_back(std::log(b.num_params_opt));
+  }
+  const double n = static_cast<double>(x.size());
+  ASSERT_EQ(static_cast<int>(n), fit.num_budgets_used);
+  double x_bar = 0, y_bar = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    x_bar += x[i] / n;
+    y_bar += y[i] / n;
+  }
+  double sxx = 0, sxy = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    sxx += (x[i] - x_bar) * (x[i] - x_bar);
+    sxy += (x[i] - x_bar) * (y[i] - y_bar);
+  }
+  const double slope = sxy / sxx;
+  const double intercept = y_bar - slope * x_bar;
+  double rss = 0;
+  for (size_t i = 0; i < x.size(); ++i) rss += std::pow(y[i] - intercept - slope * x[i], 2);
+  const double s2 = rss / (n - 2);
+  const double se_slope = std::sqrt(s2 / sxx);
+  const double se_intercept = std::sqrt(s2 * (1 / n + x_bar * x_bar / sxx));
+  const double correlation = -s2 * x_bar / sxx / (se_slope * se_intercept);
+
+  EXPECT_NEAR(fit.exponent_params, slope, 1e-9);
+  const int a = IndexOf(diagnostics, "exponent_params");
+  const int k = IndexOf(diagnostics, "coeff_params");
+  const int b = IndexOf(diagnostics, "exponent_tokens");
+  const int k_d = IndexOf(diagnostics, "coeff_tokens");
+  EXPECT_NEAR(diagnostics.residual_scale, std::sqrt(s2), 1e-9 * std::sqrt(s2));
+  EXPECT_NEAR(diagnostics.standard_errors[a], se_slope, 1e-8 * se_slope);
+  EXPECT_NEAR(diagnostics.standard_errors[k], fit.coeff_params * se_intercept, 1e-6 * fit.coeff_params * se_intercept);
+  EXPECT_NEAR(diagnostics.correlations(a, k), correlation, 1e-6);
+  // The token law mirrors the parameter law (D_opt = C / (6 N_opt)): b = 1 - a.
+  EXPECT_NEAR(fit.exponent_tokens, 1 - fit.exponent_params, 1e-9);
+  EXPECT_NEAR(diagnostics.standard_errors[b], se_slope, 1e-8 * se_slope);
+  EXPECT_NEAR(diagnostics.standard_errors[k_d], fit.coeff_tokens * se_intercept,
+              1e-6 * fit.coeff_tokens * se_intercept);
+  EXPECT_NEAR(diagnostics.correlations(a, b), -1.0, 1e-9);
+  EXPECT_NEAR(diagnostics.correlations(k, k_d), -1.0, 1e-9);
+  EXPECT_TRUE(diagnostics.unconstrained.empty());
+}
+
+TEST(IsoFlopDiagnostics, ExponentStandardErrorsAreTheClosedForm) { ExpectIsoFlopClosedForm(false); }
+
+TEST(IsoFlopDiagnostics, ExponentStandardErrorsWithExtrapolatedMinimaKept) { ExpectIsoFlopClosedForm(true); }
+
+TEST(IsoFlopDiagnostics, TwoBudgetsGiveNoStandardErrors) {
+  IsoFlopFit fit;
+  fit.usable = true;
+  fit.exponent_params = 0.5;
+  fit.coeff_params = 0.1;
+  fit.exponent_tokens = 0.5;
+  fit.coeff_tokens = 1.0 / 6 / 0.1;
+  for (double c : {1e18, 1e19}) {
+    IsoFlopBudget b;
+    b.compute_flops = c;
+    b.num_params_opt = 0.1 * std::sqrt(c);
+    b.num_tokens_opt = c / (6 * b.num_params_opt);
+    b.usable = b.used = true;
+    fit.budgets.push_back(b);
+  }
+  const FitDiagnostics diagnostics = DiagnoseIsoFlopFit(fit);
+  EXPECT_FALSE(diagnostics.available);
+  EXPECT_EQ(diagnostics.num_runs, 2);
+  EXPECT_TRUE(std::isnan(diagnostics.standard_errors[0]));
+}
+
+}  // namespace
+}  // namespace scaleplan
