@@ -24,8 +24,7 @@ namespace scaleplan::cli {
 // fitting/plan_law.h) and the plan itself (MakePlan, core/plan.h) are the library's, shared with the desktop planner
 // and the Python module.
 
-// --recompute auto|none|selective|full (core/training_plan.h); UsageError otherwise.
-RecomputeChoice ParseRecomputeChoice(const std::string& text);
+// --recompute's value: ParseRecomputeChoice (core/plan.h), shared with the Python module.
 
 // The device (ResolveAccelerator: --accelerator, --profile, --hardware) is core/plan.h's, shared with the Python
 // module.

@@ -277,6 +277,12 @@ const char* PlanModeName(PlanMode mode) {
   return "?";
 }
 
+RecomputeChoice ParseRecomputeChoice(const std::string& text) {
+  const std::optional<RecomputeChoice> choice = TryParseRecomputeChoice(text);
+  if (!choice) throw UsageError("--recompute must be auto, none, selective or full, not '" + text + "'");
+  return *choice;
+}
+
 std::optional<AllocationIntervals> BootstrapAllocationIntervals(
     const PlanLaw& law, const std::function<Allocation(const PlanLaw& resampled)>& allocate) {
   if (law.saved.bootstrap_laws.empty()) return std::nullopt;

@@ -98,6 +98,11 @@ struct PlanOptions {
   bool propose_shapes = false;  // also list practical shapes for N with exact counts
 };
 
+// The activation recomputation as plan and sweep's --recompute (and the Python module's recompute=) name it: auto,
+// none, selective or full (core/training_plan.h TryParseRecomputeChoice); anything else is a UsageError
+// ("--recompute must be auto, none, selective or full, not 'x'").
+RecomputeChoice ParseRecomputeChoice(const std::string& text);
+
 struct PlanRequest {
   PlanMode mode = PlanMode::COMPUTE_OPTIMAL;
   double num_params = 0.0;

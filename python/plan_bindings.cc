@@ -172,11 +172,7 @@ std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& ca
   std::string why;
   if (!shared.training.Check(&why)) throw UsageError(why);
   if (!arguments.recompute.empty()) {  // "" keeps PlanOptions' default
-    const std::optional<RecomputeChoice> recompute = TryParseRecomputeChoice(arguments.recompute);
-    if (!recompute) {
-      throw UsageError("--recompute must be auto, none, selective or full, not '" + arguments.recompute + "'");
-    }
-    shared.recompute = *recompute;
+    shared.recompute = ParseRecomputeChoice(arguments.recompute);  // core/plan.h, as the command line
   }
   if (!arguments.hyperparams.empty()) {
     py::gil_scoped_release release;

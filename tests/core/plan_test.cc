@@ -158,5 +158,20 @@ TEST(PlanOptionsResolution, PrecisionAndAcceleratorAreResolvedWithTheCommandLine
   EXPECT_EQ(PlanProfileMismatch("H100-SXM", ""), "");
 }
 
+TEST(PlanOptionsResolution, RecomputeChoicesAreTheFourNamesExactly) {
+  EXPECT_EQ(ParseRecomputeChoice("auto"), RecomputeChoice::AUTO);
+  EXPECT_EQ(ParseRecomputeChoice("none"), RecomputeChoice::NONE);
+  EXPECT_EQ(ParseRecomputeChoice("selective"), RecomputeChoice::SELECTIVE);
+  EXPECT_EQ(ParseRecomputeChoice("full"), RecomputeChoice::FULL);
+  for (const char* text : {"Full", "partial", ""}) {
+    try {
+      ParseRecomputeChoice(text);
+      ADD_FAILURE() << "expected a UsageError for '" << text << "'";
+    } catch (const UsageError& error) {
+      EXPECT_EQ(error.what(), "--recompute must be auto, none, selective or full, not '" + std::string(text) + "'");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace scaleplan

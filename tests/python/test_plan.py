@@ -176,6 +176,8 @@ def test_plan_model_sizes_are_the_published_counts():
      dict(precision="fp16", params=7e9, accelerator="H100-SXM")),
     (["--params", "7B", "--accelerator", "H100-SXM", "--layout", "tp=3"],
      dict(params=7e9, accelerator="H100-SXM", layout="tp=3")),
+    (["--params", "7B", "--accelerator", "H100-SXM", "--recompute", "Full"],  # core/plan.h ParseRecomputeChoice
+     dict(params=7e9, accelerator="H100-SXM", recompute="Full")),
 ])
 def test_plan_cluster_errors_carry_the_cli_messages(cli, args, kwargs):
     result = cli("plan", *args)
