@@ -893,7 +893,8 @@ int Fit(const std::vector<std::string>& args) {
       ("out,o", po::value(&out_path), "also save the fit as JSON to this file (read by 'plan --fit')")
       ("save-golden", po::value(&golden_path),
        "record this fit (parameters, intervals, predictions at --compute or 1e21,1e23,5.76e23,1e25, data hash, "
-       "options) as a golden file for 'scaleplan check'")
+       "options) as a golden file for 'scaleplan check'; data-constrained, sparse, moe and routing record their "
+       "parameters, objective, data hash and options (and the U column)")
       ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&budget_tolerance),
        "isoflop: runs whose compute differs by less than this fraction form one budget")
       ("min-budget-runs", CountValue(&min_budget_runs),

@@ -131,9 +131,17 @@ TEST(Golden, BadFilesGetLocatedErrors) {
   doc["law"] = "kaplan";  // a Kaplan golden records N_c, D_c, alpha_N, alpha_D, not Chinchilla's parameters
   EXPECT_EQ(ParseError(doc.dump()), "golden.json: missing key 'parameters.N_c'");
   doc = good;
-  doc["law"] = "sparse";
-  EXPECT_EQ(ParseError(doc.dump()), "golden.json: law 'sparse' cannot be checked by this scaleplan (it checks: "
-                                    "chinchilla, kaplan, isoflop): '\"sparse\"'");
+  doc["law"] = "sparse";  // the laws of fitting/law_table.h record no intervals
+  EXPECT_EQ(ParseError(doc.dump()), "golden.json: a sparse golden has no intervals");
+  doc.erase("intervals");
+  for (auto& prediction : doc["predictions"]) prediction.erase("intervals");
+  doc["options"].erase("bootstrap");  // and it records how its runs were read
+  EXPECT_EQ(ParseError(doc.dump()), "golden.json: missing key 'options.tokens_per_step'");
+  doc = good;
+  doc["law"] = "broken-power";
+  EXPECT_EQ(ParseError(doc.dump()), "golden.json: law 'broken-power' cannot be checked by this scaleplan (it checks: "
+                                    "chinchilla, kaplan, isoflop, data-constrained, dictionary, sparse, moe, routing, "
+                                    "hyperparams): '\"broken-power\"'");
   doc = good;
   doc["intervals"]["E"] = {2.0, 1.0};
   EXPECT_EQ(ParseError(doc.dump()), "golden.json: key 'intervals.E' must be [lower, upper] with lower <= upper: "

@@ -1,0 +1,304 @@
+// `fit --save-golden`, `check` and `validate --law` for the laws of fitting/law_table.h (data-constrained,
+// dictionary, sparse, moe, routing, hyperparams), through the real binary.
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/data_constrained.h"
+#include "core/sparse_laws.h"
+#include "tests/cli/cli_testing.h"
+
+namespace scaleplan::testing {
+namespace {
+
+using Json = nlohmann::json;
+
+Json ParseOut(const CommandResult& result) {
+  EXPECT_FALSE(result.out.empty()) << result.err;
+  return Json::parse(result.out);
+}
+
+// A deterministic log-space noise of about 1%, different for each run.
+double Noise(int i) { return 0.01 * std::sin(1.7 * i + 0.3); }
+
+std::string Format(double value) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+// Runs of a law: the CSV of all runs and of those with C = 6 N D at or below `threshold_flops` (the same text, so
+// both files give the same numbers).
+struct GeneratedRuns {
+  std::string header;
+  std::vector<std::string> rows;
+  std::vector<double> compute_flops;
+
+  std::string Csv(double threshold_flops) const {
+    std::string csv = header + "\n";
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (compute_flops[i] <= threshold_flops) csv += rows[i] + "\n";
+    }
+    return csv;
+  }
+};
+
+// Data-constrained runs from Muennighoff et al.'s C4 law with R_D* = 15, R_N* = 5: U in {1e9, 4e9}, D from U to
+// 64 U (repeated data), N from 1e8 to 1e10 (beyond U_N at the small U: excess parameters).
+GeneratedRuns DataConstrainedRuns() {
+  DataConstrainedLaw law;
+  law.base = MuennighoffC4BaseLaw();
+  law.R_D_star = 15.0;
+  law.R_N_star = 5.0;
+  GeneratedRuns runs;
+  runs.header = "N,D,U,loss";
+  int i = 0;
+  for (const double unique : {1e9, 4e9}) {
+    for (const double epochs : {1.0, 4.0, 16.0, 64.0}) {
+      for (const double params : {1e8, 4e8, 1.6e9, 6.4e9}) {
+        const double tokens = unique * epochs;
+        const double loss = law.Loss(params, tokens, unique) * std::exp(Noise(i++));
+        runs.rows.push_back(Format(params) + "," + Format(tokens) + "," + Format(unique) + "," + Format(loss));
+        runs.compute_flops.push_back(6 * params * tokens);
+      }
+    }
+  }
+  return runs;
+}
+
+// Frantar et al.'s form, L = (a_S (1 - S)^b_S + c_S) N^-b_N + (a_D / D)^b_D + c, with the coefficients the T5 fit
+// reaches: S in {0, 0.5, 0.75, 0.875}, N from 1e7 to 3e8 non-zero, D from 1e9 to 1.6e10 tokens.
+double SparseLoss(const Json& p, double sparsity, double params, double tokens) {
+  const auto v = [&p](const char* key) { return p.at(key).get<double>(); };
+  return (v("a_S") * std::pow(1 - sparsity, v("b_S")) + v("c_S")) * std::pow(params, -v("b_N")) +
+         std::pow(v("a_D") / tokens, v("b_D")) + v("c");
+}
+
+GeneratedRuns SparseRuns() {
+  const Json truth = {{"a_S", 10.7}, {"b_S", 1.34}, {"c_S", 41.6}, {"b_N", 0.232},
+                      {"a_D", 6.77e8}, {"b_D", 0.385}, {"c", 0.83}};
+  GeneratedRuns runs;
+  runs.header = "sparsity,num_nonzero_params,tokens,loss";
+  int i = 0;
+  for (const double sparsity : {0.0, 0.5, 0.75, 0.875}) {
+    for (const double params : {1e7, 3e7, 1e8, 3e8}) {
+      for (const double tokens : {1e9, 4e9, 1.6e10}) {
+        const double loss = SparseLoss(truth, sparsity, params, tokens) * std::exp(Noise(i++));
+        runs.rows.push_back(Format(sparsity) + "," + Format(params) + "," + Format(tokens) + "," + Format(loss));
+        runs.compute_flops.push_back(6 * params * tokens);
+      }
+    }
+  }
+  return runs;
+}
+
+// Krajewski et al.'s eq. 9, L = c + (g / G^gamma + a) / N^alpha + b / D^beta: G in {1, 2, 4, 8}.
+double MoeLoss(const Json& p, double params, double tokens, double granularity) {
+  const auto v = [&p](const char* key) { return p.at(key).get<double>(); };
+  return v("c") + (v("g") / std::pow(granularity, v("gamma")) + v("a")) / std::pow(params, v("alpha")) +
+         v("b") / std::pow(tokens, v("beta"));
+}
+
+GeneratedRuns MoeRuns() {
+  const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+  const Json truth = {{"a", law.a}, {"alpha", law.alpha}, {"b", law.b},   {"beta", law.beta},
+                      {"g", law.g}, {"gamma", law.gamma}, {"c", law.c}};
+  GeneratedRuns runs;
+  runs.header = "total_params,granularity,tokens,loss";
+  int i = 0;
+  for (const double granularity : {1.0, 2.0, 4.0, 8.0}) {
+    for (const double params : {1e7, 3e7, 1e8, 3e8}) {
+      for (const double tokens : {1e9, 4e9, 1.6e10}) {
+        const double loss = MoeLoss(truth, params, tokens, granularity) * std::exp(Noise(i++));
+        runs.rows.push_back(Format(params) + "," + Format(granularity) + "," + Format(tokens) + "," + Format(loss));
+        runs.compute_flops.push_back(6 * params * tokens);
+      }
+    }
+  }
+  return runs;
+}
+
+// DeepSeek-style sweep (tests/cli/hyperparams_cli_test.cc): a 3 x 3 grid around B* = 0.5 C^0.30, eta* = 0.6 C^-0.15.
+std::string HyperparamsSweep() {
+  std::string csv = "compute,batch_tokens,learning_rate,loss\n";
+  for (const double c : {1e18, 1e19, 1e20}) {
+    const double b_star = 0.5 * std::pow(c, 0.30), lr_star = 0.6 * std::pow(c, -0.15);
+    for (int i = -1; i <= 1; ++i) {
+      for (int j = -1; j <= 1; ++j) {
+        const double x = i * std::log(2.0), y = j * std::log(2.0);
+        csv += Format(c) + "," + Format(b_star * std::pow(2.0, i)) + "," + Format(lr_star * std::pow(2.0, j)) + "," +
+               Format(3.0 * (1 + 0.01 * x * x + 0.01 * y * y)) + "\n";
+      }
+    }
+  }
+  return csv;
+}
+
+struct LawCase {
+  std::string law;
+  std::string save;       // the command that records the golden (its path is appended)
+  std::string runs;       // check's runs argument ("" = the bundled runs)
+  std::string perturbed;  // a parameter to move by 1%
+  size_t num_parameters;
+};
+
+std::vector<LawCase> Cases() {
+  const std::string moe = WriteTempFile("golden_moe_runs.csv", MoeRuns().Csv(1e300));
+  const std::string sweep = WriteTempFile("golden_sweep.csv", HyperparamsSweep());
+  const std::string dictionary = SourcePath("data/dictionary_runs_generated.csv");
+  return {
+      {"data-constrained", "fit --law data-constrained", "", "R_N_star", 2},
+      {"sparse", "fit --law sparse", "", "b_N", 7},
+      {"routing", "fit --law routing", "", "S-Base.d", 18},
+      {"moe", "fit '" + moe + "' --law moe", "'" + moe + "'", "gamma", 7},
+      {"hyperparams", "fit --law hyperparams '" + sweep + "'", "'" + sweep + "'", "lr_exponent", 4},
+      {"dictionary", "dictionary --runs '" + dictionary + "'", "'" + dictionary + "'", "zeta", 8},
+  };
+}
+
+TEST(TableLawGolden, EachLawPassesItsOwnGoldenAndNamesTheParameterThatDrifted) {
+  for (const LawCase& c : Cases()) {
+    SCOPED_TRACE(c.law);
+    const std::string golden_path = WriteTempFile("golden_" + c.law + ".json", "");
+    const CommandResult saved = RunScaleplan(c.save + " --save-golden '" + golden_path + "' >/dev/null");
+    ASSERT_EQ(saved.exit_code, 0) << saved.err;
+    const Json golden = Json::parse(ReadWholeFile(golden_path));
+    EXPECT_EQ(golden["law"], c.law);
+    EXPECT_EQ(golden["parameters"].size(), c.num_parameters);
+    EXPECT_EQ(golden.contains("objective"), c.law != "hyperparams");
+    EXPECT_EQ(golden["data"]["hash"].get<std::string>().size(), 16u);
+
+    const Json passed = ParseOut(RunScaleplan("check " + c.runs + " --golden '" + golden_path + "' --format json"));
+    EXPECT_TRUE(passed["passed"].get<bool>()) << passed.dump(2);
+    EXPECT_TRUE(passed["data"]["hash_matches"].get<bool>());
+    EXPECT_EQ(passed["num_checked"].get<size_t>(), c.num_parameters + (c.law == "hyperparams" ? 0 : 1));
+
+    // 1% on one parameter: exit 1 (drift), that parameter and no other.
+    Json moved = golden;
+    moved["parameters"][c.perturbed] = golden["parameters"][c.perturbed].get<double>() * 1.01;
+    const std::string moved_path = WriteTempFile("golden_" + c.law + "_moved.json", moved.dump(2));
+    const CommandResult drift = RunScaleplan("check " + c.runs + " --golden '" + moved_path + "' --format json");
+    EXPECT_EQ(drift.exit_code, 1) << drift.err;
+    const Json report = Json::parse(drift.out);
+    EXPECT_EQ(report["num_failed"], 1);
+    for (const Json& check : report["checks"]) {
+      EXPECT_EQ(check["verdict"] == "DRIFT", check["quantity"] == c.perturbed) << check.dump();
+    }
+    EXPECT_NE(drift.err.find("1 quantities drifted"), std::string::npos) << drift.err;
+  }
+}
+
+TEST(TableLawGolden, TheUniqueTokensColumnIsRecordedAndCanBeRenamed) {
+  const GeneratedRuns runs = DataConstrainedRuns();
+  const std::string path = WriteTempFile("dc_runs.csv", runs.Csv(1e300));
+  const std::string golden_path = WriteTempFile("dc_golden.json", "");
+  ASSERT_EQ(RunScaleplan("fit '" + path + "' --law data-constrained --save-golden '" + golden_path + "' >/dev/null")
+                .exit_code,
+            0);
+  const Json golden = Json::parse(ReadWholeFile(golden_path));
+  EXPECT_EQ(golden["options"]["unique_tokens_column"], "U");
+  EXPECT_EQ(RunScaleplan("check '" + path + "' --golden '" + golden_path + "'").exit_code, 0);
+
+  // The same runs with U under another header: refused until --u-col names it, then the same hash and a pass.
+  GeneratedRuns renamed = runs;
+  renamed.header = "N,D,unique,loss";
+  const std::string renamed_path = WriteTempFile("dc_runs_renamed.csv", renamed.Csv(1e300));
+  CommandResult r = RunScaleplan("check '" + renamed_path + "' --golden '" + golden_path + "'");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("not data-constrained runs: missing column for U"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no column is named 'U'"), std::string::npos) << r.err;
+  const Json json = ParseOut(
+      RunScaleplan("check '" + renamed_path + "' --golden '" + golden_path + "' --u-col unique --format json"));
+  EXPECT_TRUE(json["passed"].get<bool>());
+  EXPECT_TRUE(json["data"]["hash_matches"].get<bool>());
+}
+
+TEST(TableLawGolden, AGoldenCheckedWithAnotherLawsRunsGetsOneMessageAndExitThree) {
+  const std::string golden_path = WriteTempFile("sparse_golden.json", "");
+  ASSERT_EQ(RunScaleplan("fit --law sparse --save-golden '" + golden_path + "' >/dev/null").exit_code, 0);
+  const std::string chinchilla = SourcePath("data/chinchilla_runs.csv");
+  CommandResult r = RunScaleplan("check '" + chinchilla + "' --golden '" + golden_path + "'");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err.find("scaleplan check: error: " + chinchilla), 0u) << r.err;
+  EXPECT_NE(r.err.find("not sparse runs: "), std::string::npos) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  // A golden of runs on file needs the file named; --u-col belongs to data-constrained goldens.
+  r = RunScaleplan("check --golden '" + golden_path + "' --u-col U");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--u-col goes with a data-constrained golden"), std::string::npos) << r.err;
+  // validate --law names the laws it validates.
+  r = RunScaleplan("validate --law routing --holdout-above 1e21");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the routing law's runs have no compute axis"), std::string::npos) << r.err;
+}
+
+// validate's statistics against the law's closed form evaluated, in this test, with the parameters that `fit` gives
+// for the runs at or below the threshold (fitted separately, on a file holding only those runs).
+struct ValidateCase {
+  std::string law;
+  GeneratedRuns runs;
+  double threshold_flops;
+  std::function<double(const Json& fit, const std::vector<double>& row)> predict;  // row: the CSV's numbers
+};
+
+std::vector<double> Numbers(const std::string& row) {
+  std::vector<double> values;
+  for (const std::string& field : Split(row)) values.push_back(std::stod(field));
+  return values;
+}
+
+TEST(TableLawGolden, ValidatePredictsHeldOutRunsWithTheLawsClosedForm) {
+  const std::vector<ValidateCase> cases = {
+      {"data-constrained", DataConstrainedRuns(), 1e20,
+       [](const Json& fit, const std::vector<double>& row) {
+         DataConstrainedLaw law;
+         law.base = MuennighoffC4BaseLaw();
+         law.R_D_star = fit.at("R_D_star").get<double>();
+         law.R_N_star = fit.at("R_N_star").get<double>();
+         return law.Loss(row[0], row[1], row[2]);
+       }},
+      {"sparse", SparseRuns(), 1e19,
+       [](const Json& fit, const std::vector<double>& row) { return SparseLoss(fit, row[0], row[1], row[2]); }},
+      {"moe", MoeRuns(), 1e19,
+       [](const Json& fit, const std::vector<double>& row) { return MoeLoss(fit, row[0], row[2], row[1]); }},
+  };
+  for (const ValidateCase& c : cases) {
+    SCOPED_TRACE(c.law);
+    const std::string all = WriteTempFile("validate_" + c.law + "_all.csv", c.runs.Csv(1e300));
+    const std::string train = WriteTempFile("validate_" + c.law + "_train.csv", c.runs.Csv(c.threshold_flops));
+    const Json fit = ParseOut(RunScaleplan("fit '" + train + "' --law " + c.law + " --format json 2>/dev/null"));
+    const Json validated = ParseOut(RunScaleplan("validate '" + all + "' --law " + c.law + " --holdout-above " +
+                                                 Format(c.threshold_flops) + " --format json"));
+    ASSERT_EQ(validated["law"], c.law);
+    const Json& fold = validated["folds"][0];
+    ASSERT_TRUE(fold["usable"].get<bool>()) << fold.dump(2);
+
+    double sum = 0, sum_sq = 0, max_abs = 0;
+    int heldout = 0;
+    for (size_t i = 0; i < c.runs.rows.size(); ++i) {
+      if (c.runs.compute_flops[i] <= c.threshold_flops) continue;
+      const std::vector<double> row = Numbers(c.runs.rows[i]);
+      const double r = std::log(c.predict(fit, row)) - std::log(row.back());
+      sum += r;
+      sum_sq += r * r;
+      max_abs = std::max(max_abs, std::fabs(r));
+      ++heldout;
+    }
+    ASSERT_GT(heldout, 0);
+    EXPECT_EQ(fold["num_heldout"].get<int>(), heldout);
+    EXPECT_EQ(fold["num_train"].get<int>(), static_cast<int>(c.runs.rows.size()) - heldout);
+    EXPECT_NEAR(fold["rmse_log"].get<double>(), std::sqrt(sum_sq / heldout), 1e-9);
+    EXPECT_NEAR(fold["bias_log"].get<double>(), sum / heldout, 1e-9);
+    EXPECT_NEAR(fold["max_abs_log"].get<double>(), max_abs, 1e-9);
+    // The law fits its own noise-free form: held-out errors of the order of the 1% noise, not more.
+    EXPECT_LT(fold["rmse_log"].get<double>(), 0.05);
+  }
+}
+
+}  // namespace
+}  // namespace scaleplan::testing
