@@ -34,7 +34,8 @@ std::vector<std::int64_t> Divisors(std::int64_t n, std::int64_t limit) {
   return out;
 }
 
-// Every layout of the search space, evaluated one by one: the fastest feasible step time.
+// Every layout of the search space, evaluated one by one: the fewest seconds per training token of a feasible one
+// (layouts round the global batch differently, so step times alone do not compare).
 double BruteForceBest(const LayoutRequest& request, const Accelerator& accelerator, std::int64_t* evaluated) {
   double best = std::numeric_limits<double>::infinity();
   const TransformerShape& shape = request.shape;
@@ -63,7 +64,7 @@ double BruteForceBest(const LayoutRequest& request, const Accelerator& accelerat
                   layout.zero_stage = zero;
                   ++*evaluated;
                   const LayoutEstimate estimate = EvaluateLayout(request, accelerator, layout);
-                  if (estimate.feasible) best = std::min(best, estimate.step_seconds);
+                  if (estimate.feasible) best = std::min(best, estimate.step_seconds / estimate.global_batch_tokens);
                 }
               }
             }
@@ -87,12 +88,13 @@ void SearchVersusBruteForce() {
   double brute_best = 0;
   const double brute_seconds = bench::MedianSeconds(1, [&] { brute_best = BruteForceBest(request, h100, &evaluated); });
   const double search_best =
-      result.best.empty() ? std::numeric_limits<double>::infinity() : result.best.front().step_seconds;
+      result.best.empty() ? std::numeric_limits<double>::infinity()
+                          : result.best.front().step_seconds / result.best.front().global_batch_tokens;
   std::printf("layout search, 100T (%lld layers x %lld) on 100,000 H100-SXM:\n",
               static_cast<long long>(request.shape.num_layers), static_cast<long long>(request.shape.d_model));
-  std::printf("  search       %8.4f s (median of 5), %lld layouts evaluated, best step %.6g s\n", search_seconds,
+  std::printf("  search       %8.4f s (median of 5), %lld layouts evaluated, best %.6g s per token\n", search_seconds,
               static_cast<long long>(result.layouts_considered), search_best);
-  std::printf("  brute force  %8.4f s, %lld layouts evaluated, best step %.6g s\n", brute_seconds,
+  std::printf("  brute force  %8.4f s, %lld layouts evaluated, best %.6g s per token\n", brute_seconds,
               static_cast<long long>(evaluated), brute_best);
   std::printf("  ratio        %.1fx faster; same optimum: %s; target under 0.2 s: %s\n", brute_seconds / search_seconds,
               std::fabs(search_best / brute_best - 1.0) < 1e-12 ? "yes" : "NO",
@@ -150,7 +152,8 @@ void PlansPerSecond() {
     layout.global_batch_tokens = plan.global_batch_tokens;
     std::int64_t evaluated = 0;
     const double brute = BruteForceBest(layout, h100, &evaluated);
-    const double searched = plan.Best() ? plan.Best()->step_seconds : std::numeric_limits<double>::infinity();
+    const double searched = plan.Best() ? plan.Best()->step_seconds / plan.Best()->global_batch_tokens
+                                        : std::numeric_limits<double>::infinity();
     same += (std::isinf(brute) && std::isinf(searched)) || std::fabs(searched / brute - 1.0) < 1e-12 ? 1 : 0;
   }
   const double rate = static_cast<double>(rows.size()) / search_seconds;

@@ -504,8 +504,13 @@ LayoutEstimate Evaluate(const LayoutRequest& request, const ModelFacts& f, const
   return out;
 }
 
+// Seconds per training token: layouts round the global batch to their own replica step (whole micro-batches for
+// each data-parallel replica), so their steps hold different token counts and only the time per token compares.
+double SecondsPerToken(const LayoutEstimate& e) { return e.step_seconds / e.global_batch_tokens; }
+
 bool Faster(const LayoutEstimate& a, const LayoutEstimate& b) {
-  if (a.step_seconds != b.step_seconds) return a.step_seconds < b.step_seconds;
+  const double a_time = SecondsPerToken(a), b_time = SecondsPerToken(b);
+  if (a_time != b_time) return a_time < b_time;
   return a.memory.Total() < b.memory.Total();
 }
 
@@ -635,7 +640,10 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
                 layout.recomputation = recompute_all.front();
                 layout.zero_stage = zero_all.front();
                 const LayoutEstimate bound = Evaluate(request, facts, accelerator, layout);
-                if (bound.step_seconds - bound.step.dp_comm_seconds >= best.back().step_seconds) continue;
+                if ((bound.step_seconds - bound.step.dp_comm_seconds) / bound.global_batch_tokens >=
+                    SecondsPerToken(best.back())) {
+                  continue;
+                }
               }
               // Dominance: for a recomputation, ZeRO 0 is at least as fast as 1, which moves the same bytes as 2,
               // which is at least as fast as 3 except when 3's per-micro-batch gathers hide behind compute. So

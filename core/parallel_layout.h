@@ -229,17 +229,18 @@ struct LayoutSearchResult {
   std::optional<LayoutEstimate> least_memory;  // when none fits: the valid layout closest to fitting
 };
 
-// The search. It enumerates TP (divisors of the device count up to a node that divide the heads, KV heads and FFN),
-// CP (powers of two with at least 1,024 tokens per rank), PP (divisors up to the layer count), DP (the rest), EP
-// (divisors of the experts and of DP x CP), v (1, 2, 3, 4, 6, 8 with PP v <= L), mb (1, 2, 4, 8), ZeRO 0-3 and the
-// three recomputations, keeping the fields of request.fixed. Pruning, each by dominance: for a split, each
-// recomputation's ZeRO stages are checked for memory alone from 0 up, and only the first that fits and stage 3 are
-// timed (stage 0 is never slower than 1, which moves the same bytes as 2; 3 can win only when its per-micro-batch
-// gathers hide behind compute); no recomputation at the lowest stage ends the split (nothing is faster); micro-batch
-// sizes stop growing once one does not fit (activations grow with mb); and once there are top_k layouts, a split
-// whose step time without recomputation and without data-parallel communication (a lower bound for all its
-// recomputations and ZeRO stages) is no faster than the k-th is skipped. bench/layout_bench checks the result
-// against a brute force over the whole space.
+// The search, for the layouts with the least time per training token (not per step: each layout rounds the global
+// batch to whole micro-batches for each of its replicas, so steps differ in tokens). It enumerates TP (divisors of the
+// device count up to a node that divide the heads, KV heads and FFN), CP (powers of two with at least 1,024 tokens per
+// rank), PP (divisors up to the layer count), DP (the rest), EP (divisors of the experts and of DP x CP), v (1, 2, 3,
+// 4, 6, 8 with PP v <= L), mb (1, 2, 4, 8), ZeRO 0-3 and the three recomputations, keeping the fields of request.fixed.
+// Pruning, each by dominance: for a split, each recomputation's ZeRO stages are checked for memory alone from 0 up, and
+// only the first that fits and stage 3 are timed (stage 0 is never slower than 1, which moves the same bytes as 2; 3
+// can win only when its per-micro-batch gathers hide behind compute); no recomputation at the lowest stage ends the
+// split (nothing is faster); micro-batch sizes stop growing once one does not fit (activations grow with mb); and once
+// there are top_k layouts, a split whose time per token without recomputation and without data-parallel communication
+// (a lower bound for all its recomputations and ZeRO stages) is no faster than the k-th is skipped. bench/layout_bench
+// checks the result against a brute force over the whole space.
 LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator& accelerator, int top_k = 5);
 
 // The fewest devices (whole nodes: 1, 1.25, 1.5, 1.75 x 2^k nodes, so steps of at most 25%) whose best layout

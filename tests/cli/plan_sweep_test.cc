@@ -597,5 +597,42 @@ TEST(SweepCli, TheDeviceCountForADurationGrowsSmoothlyWithTheBudget) {
   EXPECT_GT(last["days"].get<double>(), 89.9);
 }
 
+// The same on the layout-search path (no --mfu): each budget's count is the fewest whole nodes whose best layout
+// meets the 90 days, and it grows with the budget without falling and by at most 25% (or one 8-device node) per 7%.
+// The searched layouts used to be ranked by step time although each rounds the global batch to its own replica
+// step, so a layout with a smaller batch and a slower time per token could win: the count then fell or jumped 50%
+// in 7 of these 170 steps.
+TEST(SweepCli, TheSearchedDeviceCountGrowsSmoothlyWithTheBudget) {
+  const Result r =
+      RunScaleplan("sweep --compute 1e21:1e26:171 --accelerator H100-SXM --layout-search --format jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 171u);
+  long long previous = 0;
+  for (const std::string& line : lines) {
+    const Json row = Json::parse(line);
+    const long long count = row["num_accelerators"].get<long long>();
+    EXPECT_LE(row["days"].get<double>(), 90.0 * (1 + 1e-12)) << line;
+    EXPECT_GE(count, previous) << line;
+    EXPECT_LE(count, std::max<long long>(static_cast<long long>(std::ceil(1.25 * previous)), previous + 8)) << line;
+    previous = count;
+  }
+}
+
+// A free layout search is never slower than the same search with some fields fixed (its space includes theirs).
+// At 7.6e25 FLOPs on 28,672 H100s, fixing PP 16 found 75.4 days where the free search, ranking by step time, had
+// picked PP 1 with a smaller rounded batch: 92.7 days.
+TEST(PlanCli, AFreeLayoutSearchIsNoSlowerThanAConstrainedOne) {
+  const std::string plan = "plan --compute 7.627e25 --accelerator H100-SXM --count 28672 --format json";
+  const Result free_search = RunScaleplan(plan);
+  const Result fixed = RunScaleplan(plan + " --layout tp=4,pp=16,cp=4");
+  ASSERT_EQ(free_search.exit_code, 0) << free_search.err;
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  const double free_days = Json::parse(free_search.out)["days"].get<double>();
+  const double fixed_days = Json::parse(fixed.out)["days"].get<double>();
+  EXPECT_LT(fixed_days, 80.0);
+  EXPECT_LE(free_days, fixed_days * (1 + 1e-12));
+}
+
 }  // namespace
 }  // namespace scaleplan

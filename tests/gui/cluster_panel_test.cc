@@ -369,6 +369,37 @@ TEST_F(ClusterDockTest, ProposedArchitectureTakesThePlansModel) {
   EXPECT_GT(panel->plan()->plan.counts.total, shown.plan.counts.total);
 }
 
+// Issue 19, item 3, on the layout-search path: with "proposed for the plan's N" and automatic devices, the
+// searched count follows the Plan dock's budget smoothly: from 1e21 to 1e26 FLOPs in 7% steps it never falls, grows
+// by at most 25% (or one 8-device node) per step, and every plan meets the 90 days.
+TEST_F(ClusterDockTest, SearchedDeviceCountGrowsSmoothlyWithTheBudget) {
+  ClusterPanel* panel = window_->cluster_panel();
+  auto* architecture = panel->findChild<QComboBox*>("cluster_architecture");
+  architecture->setCurrentIndex(architecture->findData(QString::fromLatin1(gui::kProposedArchitecture)));
+  panel->findChild<QSpinBox*>("cluster_devices")->setValue(0);
+  WaitForPlan(panel);
+  long long previous = 0;
+  double previous_budget = 0;
+  int steps = 0;
+  for (double budget = 1e21; budget <= 1e26; budget *= 1.07, ++steps) {
+    window_->plan_panel()->SetBudget(budget);
+    WaitForPlan(panel);
+    ASSERT_TRUE(panel->plan().has_value()) << budget << ": " << panel->ErrorText().toStdString();
+    const FrontierPlan& plan = panel->plan()->plan;
+    ASSERT_TRUE(plan.count_searched) << budget;
+    ASSERT_EQ(panel->plan()->request.num_tokens, window_->plan_panel()->recommendation()->allocation.num_tokens)
+        << budget << ": the plan shown is not this budget's";
+    const long long count = plan.num_devices;
+    EXPECT_LE(plan.days, 90.0 * (1 + 1e-12)) << budget;
+    EXPECT_GE(count, previous) << "the count falls from " << previous_budget << " to " << budget << " FLOPs";
+    EXPECT_LE(count, std::max<long long>(std::ceil(1.25 * static_cast<double>(previous)), previous + 8))
+        << previous << " -> " << count << " devices from " << previous_budget << " to " << budget << " FLOPs";
+    previous = count;
+    previous_budget = budget;
+  }
+  EXPECT_GT(steps, 150);
+}
+
 TEST_F(ClusterDockTest, SessionKeepsTheDocksInputs) {
   gui::ClusterSettings settings;
   settings.architecture = "deepseek-v3";
