@@ -1,11 +1,7 @@
 #include "gpu_probe/cuda_backend.h"
 
-#include <dlfcn.h>
-
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
-#include <system_error>
 
 #include "gpu_probe/cuda_module_abi.h"
 #include "gpu_probe/module_path.h"
@@ -37,17 +33,7 @@ struct CudaModule {
   decltype(&scaleplan_cuda_time) time;
 };
 
-template <typename Function>
-bool Resolve(void* library, const char* name, Function* function, std::string* why) {
-  dlerror();
-  void* symbol = dlsym(library, name);
-  if (symbol == nullptr) {
-    *why = std::string("the CUDA probe module lacks ") + name + " (a module from another scaleplan version?)";
-    return false;
-  }
-  *function = reinterpret_cast<Function>(symbol);
-  return true;
-}
+constexpr const char* kCudaModuleDescription = "CUDA probe module";
 
 // Converts a failed call into a BackendError naming the entry point.
 void Call(const char* what, const std::function<int(char*, int)>& call) {
@@ -171,42 +157,26 @@ std::unique_ptr<Backend> OpenCudaBackend(std::string* why) {
     *why = "this scaleplan was built without the CUDA backend (nvcc was not found when it was configured)";
     return nullptr;
   }
-  std::string looked_in;
-  void* library = nullptr;
-  for (const std::string& candidate : CudaModuleCandidates()) {
-    std::error_code error;
-    if (!std::filesystem::exists(candidate, error)) {
-      looked_in += (looked_in.empty() ? "" : ", ") + candidate;
-      continue;
-    }
-    library = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (library == nullptr) {
-      const char* message = dlerror();
-      *why = "cannot load " + candidate + ": " + (message != nullptr ? message : "unknown dlopen error");
-      return nullptr;
-    }
-    break;
-  }
-  if (library == nullptr) {
-    *why = std::string("CUDA probe module ") + kCudaModuleFileName + " not found (looked in " + looked_in + ")";
-    return nullptr;
-  }
+  void* library = OpenModule(CudaModuleCandidates(), kCudaModuleDescription, kCudaModuleFileName, nullptr, why);
+  if (library == nullptr) return nullptr;
   CudaModule module{};
-  if (!Resolve(library, "scaleplan_cuda_abi_version", &module.abi_version, why)) return nullptr;
+  if (!ResolveModuleSymbol(library, "scaleplan_cuda_abi_version", kCudaModuleDescription, &module.abi_version, why))
+    return nullptr;
   if (module.abi_version() != SCALEPLAN_CUDA_ABI_VERSION) {
     *why = "the CUDA probe module has interface version " + std::to_string(module.abi_version()) + ", expected " +
            std::to_string(SCALEPLAN_CUDA_ABI_VERSION);
     return nullptr;
   }
-  if (!Resolve(library, "scaleplan_cuda_open", &module.open, why) ||
-      !Resolve(library, "scaleplan_cuda_close", &module.close, why) ||
-      !Resolve(library, "scaleplan_cuda_encoder_gemm", &module.encoder_gemm, why) ||
-      !Resolve(library, "scaleplan_cuda_topk", &module.topk, why) ||
-      !Resolve(library, "scaleplan_cuda_decoder_gather", &module.decoder_gather, why) ||
-      !Resolve(library, "scaleplan_cuda_scatter_add", &module.scatter_add, why) ||
-      !Resolve(library, "scaleplan_cuda_triad", &module.triad, why) ||
-      !Resolve(library, "scaleplan_cuda_fma", &module.fma, why) ||
-      !Resolve(library, "scaleplan_cuda_time", &module.time, why)) {
+  if (!ResolveModuleSymbol(library, "scaleplan_cuda_open", kCudaModuleDescription, &module.open, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_cuda_close", kCudaModuleDescription, &module.close, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_cuda_encoder_gemm", kCudaModuleDescription, &module.encoder_gemm, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_cuda_topk", kCudaModuleDescription, &module.topk, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_cuda_decoder_gather", kCudaModuleDescription, &module.decoder_gather,
+                           why) ||
+      !ResolveModuleSymbol(library, "scaleplan_cuda_scatter_add", kCudaModuleDescription, &module.scatter_add, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_cuda_triad", kCudaModuleDescription, &module.triad, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_cuda_fma", kCudaModuleDescription, &module.fma, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_cuda_time", kCudaModuleDescription, &module.time, why)) {
     return nullptr;
   }
   ScaleplanCudaDeviceInfo info{};

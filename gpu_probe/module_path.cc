@@ -1,5 +1,7 @@
 #include "gpu_probe/module_path.h"
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -21,6 +23,34 @@ std::vector<std::string> ModuleCandidates(const char* environment_variable, cons
   }
   if (!build_folder.empty()) candidates.push_back(build_folder + "/" + file_name);
   return candidates;
+}
+
+void* OpenModule(const std::vector<std::string>& candidates, const std::string& description,
+                 const std::string& file_name, const ModuleLoadFailure& load_failure, std::string* why) {
+  std::string looked_in;
+  for (const std::string& candidate : candidates) {
+    std::error_code error;
+    if (!std::filesystem::exists(candidate, error)) {
+      looked_in += (looked_in.empty() ? "" : ", ") + candidate;
+      continue;
+    }
+    void* library = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+      const char* message = dlerror();
+      const std::string text = message != nullptr ? message : "unknown dlopen error";
+      *why = load_failure ? load_failure(candidate, text) : "cannot load " + candidate + ": " + text;
+    }
+    return library;
+  }
+  *why = description + " " + file_name + " not found (looked in " + (looked_in.empty() ? "no folder" : looked_in) + ")";
+  return nullptr;
+}
+
+void* ModuleSymbol(void* library, const char* name, const std::string& description, std::string* why) {
+  dlerror();
+  void* symbol = dlsym(library, name);
+  if (symbol == nullptr) *why = "the " + description + " lacks " + name + " (a module from another scaleplan version?)";
+  return symbol;
 }
 
 }  // namespace scaleplan::probe

@@ -1,10 +1,6 @@
 #include "gpu_probe/nccl_backend.h"
 
-#include <dlfcn.h>
-
 #include <cstdlib>
-#include <filesystem>
-#include <system_error>
 
 #include "gpu_probe/backend.h"
 #include "gpu_probe/module_path.h"
@@ -40,17 +36,7 @@ static_assert(static_cast<int>(Collective::ALL_REDUCE) == SCALEPLAN_NCCL_ALL_RED
                   static_cast<int>(Collective::SEND_RECV) == SCALEPLAN_NCCL_SEND_RECV,
               "Collective and the NCCL module's collective codes must agree");
 
-template <typename Function>
-bool Resolve(void* library, const char* name, Function* function, std::string* why) {
-  dlerror();
-  void* symbol = dlsym(library, name);
-  if (symbol == nullptr) {
-    *why = std::string("the NCCL probe module lacks ") + name + " (a module from another scaleplan version?)";
-    return false;
-  }
-  *function = reinterpret_cast<Function>(symbol);
-  return true;
-}
+constexpr const char* kNcclModuleDescription = "NCCL probe module";
 
 [[noreturn]] void Fail(const char* what, const char* error) {
   throw BackendError(std::string("NCCL ") + what + ": " + error);
@@ -128,40 +114,22 @@ std::unique_ptr<NcclModule> LoadNcclModule(const std::vector<std::string>& candi
         "configured)";
     return nullptr;
   }
-  std::string looked_in;
-  void* library = nullptr;
-  for (const std::string& candidate : candidates) {
-    std::error_code error;
-    if (!std::filesystem::exists(candidate, error)) {
-      looked_in += (looked_in.empty() ? "" : ", ") + candidate;
-      continue;
-    }
-    library = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (library == nullptr) {
-      const char* message = dlerror();
-      *why = NcclModuleLoadFailure(candidate, message != nullptr ? message : "unknown dlopen error");
-      return nullptr;
-    }
-    break;
-  }
-  if (library == nullptr) {
-    *why = std::string("NCCL probe module ") + kNcclModuleFileName + " not found (looked in " +
-           (looked_in.empty() ? "no folder" : looked_in) + ")";
-    return nullptr;
-  }
+  void* library = OpenModule(candidates, kNcclModuleDescription, kNcclModuleFileName, NcclModuleLoadFailure, why);
+  if (library == nullptr) return nullptr;
   auto functions = std::make_unique<NcclModuleFunctions>();
-  if (!Resolve(library, "scaleplan_nccl_abi_version", &functions->abi_version, why)) return nullptr;
+  if (!ResolveModuleSymbol(library, "scaleplan_nccl_abi_version", kNcclModuleDescription, &functions->abi_version, why))
+    return nullptr;
   if (functions->abi_version() != SCALEPLAN_NCCL_ABI_VERSION) {
     *why = "the NCCL probe module has interface version " + std::to_string(functions->abi_version()) + ", expected " +
            std::to_string(SCALEPLAN_NCCL_ABI_VERSION);
     return nullptr;
   }
-  if (!Resolve(library, "scaleplan_nccl_query", &functions->query, why) ||
-      !Resolve(library, "scaleplan_nccl_unique_id", &functions->unique_id, why) ||
-      !Resolve(library, "scaleplan_nccl_open", &functions->open, why) ||
-      !Resolve(library, "scaleplan_nccl_check", &functions->check, why) ||
-      !Resolve(library, "scaleplan_nccl_time", &functions->time, why) ||
-      !Resolve(library, "scaleplan_nccl_close", &functions->close, why)) {
+  if (!ResolveModuleSymbol(library, "scaleplan_nccl_query", kNcclModuleDescription, &functions->query, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_nccl_unique_id", kNcclModuleDescription, &functions->unique_id, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_nccl_open", kNcclModuleDescription, &functions->open, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_nccl_check", kNcclModuleDescription, &functions->check, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_nccl_time", kNcclModuleDescription, &functions->time, why) ||
+      !ResolveModuleSymbol(library, "scaleplan_nccl_close", kNcclModuleDescription, &functions->close, why)) {
     return nullptr;
   }
   return std::make_unique<NcclModule>(std::move(functions));
