@@ -208,6 +208,12 @@ Golden MakeIsoFlopGoldenRecord(const IsoFlopFit& fit, const RunsTable& table, co
 }
 
 std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, int num_threads, std::string* why) {
+  if (FindTableLaw(golden.law_name) != nullptr) {
+    // Its runs carry more than N, D and a loss: only the law's own reader can read them (RefitGolden of LawRuns).
+    throw InputError("a " + golden.law_name + " golden is checked against the law's own runs, read by its reader: " +
+                         "scaleplan check RUNS.csv --golden GOLDEN.json",
+                     InputLocation{table.source});
+  }
   std::vector<double> budgets;
   for (const GoldenPrediction& prediction : golden.predictions) budgets.push_back(prediction.compute_flops);
   if (golden.law_name == "kaplan") {

@@ -122,7 +122,8 @@ Golden MakeIsoFlopGoldenRecord(const IsoFlopFit& fit, const RunsTable& table, co
                                double budget_tolerance, int min_budget_runs);
 
 // `check` of a Kaplan or IsoFLOP golden: refits `table` with the golden's law and options and records it at the
-// golden's budgets. nullopt with *why when the refit is not usable (or, isoflop, has no loss frontier).
+// golden's budgets. nullopt with *why when the refit is not usable (or, isoflop, has no loss frontier). Throws
+// InputError for a golden of a law of fitting/law_table.h, whose runs only its own reader reads.
 std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, int num_threads, std::string* why);
 
 // Goldens of the laws of fitting/law_table.h: a usable fit of every run of `runs` (a precondition), recorded with
