@@ -8,10 +8,18 @@
 //   launch        construct and show the window until the background fit has landed in the table, the plan and the
 //                 charts. Reference: the bare FitChinchilla of the bundled runs. Target: under 1 s. The whole
 //                 `scaleplan-gui --quit-after-ms 0` process (start-up, fit, shutdown) is timed too.
+//   other laws    the same slider moves under the Fit dock's Kaplan fit and custom expression (the Chinchilla form
+//                 written out, its optimum found by search: the slowest law to plan and chart), each against the bare
+//                 plan call (Recommend with the law). Target: under 50 ms.
 //   dictionary    a new budget in the Dictionary panel (bound from the widgets, planned, labels set, repainted).
 //                 Reference: the bare RecommendDictionary (PlanDictionary) call for the same settings. Target: under
 //                 50 ms, like the slider.
 // Runs on Qt's offscreen platform unless QT_QPA_PLATFORM says otherwise. Prints medians and ratios.
+#include <QApplication>
+#include <QChartView>
+#include <QEventLoop>
+#include <QSlider>
+#include <QTimer>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,17 +28,12 @@
 #include <string>
 #include <vector>
 
-#include <QApplication>
-#include <QChartView>
-#include <QEventLoop>
-#include <QSlider>
-#include <QTimer>
-
 #include "core/bundled_data.h"
 #include "core/statistics.h"
 #include "fitting/chinchilla_fit.h"
 #include "gui/charts_view.h"
 #include "gui/dictionary_panel.h"
+#include "gui/fit_panel.h"
 #include "gui/main_window.h"
 #include "gui/plan_panel.h"
 #include "gui/recommendation.h"
@@ -175,6 +178,38 @@ int main(int argc, char** argv) {
     if (!bare.plan.reachable) ++failures;
   }
 
+  // The slider under other laws of the Fit dock (its law selector), each against the bare plan call with that law.
+  struct LawMoves {
+    const char* law;
+    double move_ms;
+    double plan_ms;
+  };
+  std::vector<LawMoves> law_moves;
+  for (const char* law : {"kaplan", "expression"}) {
+    window.fit_panel()->SetLawKey(law);
+    failures += WaitForFit(&window) && window.fit_panel()->law_fit() ? 0 : 1;
+    if (!window.fit_panel()->law_fit()) continue;
+    std::vector<double> law_move_ms, law_plan_ms;
+    for (int value : values) {
+      const auto start = Clock::now();
+      slider->setValue(value);
+      QCoreApplication::processEvents();
+      view->viewport()->repaint();
+      law_move_ms.push_back(MillisecondsSince(start));
+    }
+    LawSource law_source;
+    law_source.plan_law = window.fit_panel()->law_fit()->law;
+    law_source.law = law_source.plan_law->saved.law;
+    for (int value : values) {
+      const auto start = Clock::now();
+      const Recommendation bare =
+          Recommend(law_source, PlanPanel::SliderBudget(value), settings, BundledHardwareCatalogue());
+      law_plan_ms.push_back(MillisecondsSince(start));
+      if (!(bare.allocation.num_params > 0)) ++failures;
+    }
+    law_moves.push_back({law, Median(law_move_ms), Median(law_plan_ms)});
+  }
+
   const double move = Median(move_ms), plan = Median(plan_ms);
   const double launch = Median(launch_ms), bare_fit = Median(fit_ms);
   std::printf("slider move -> plan + charts + repaint   median %8.3f ms  (max %.3f ms, %d moves)  target < 50 ms: %s\n",
@@ -185,6 +220,12 @@ int main(int argc, char** argv) {
   std::printf("reference: bare plan call (Recommend)    median %8.3f ms  (ComputeOptimal alone %.3f us)\n", plan,
               Median(closed_form_us));
   std::printf("ratio slider move / bare plan call:      %.1fx\n", move / plan);
+  for (const LawMoves& moves : law_moves) {
+    std::printf(
+        "slider move, %-10s law               median %8.3f ms  target < 50 ms: %s; bare plan call %.3f ms, "
+        "ratio %.1fx\n",
+        moves.law, moves.move_ms, moves.move_ms < 50 ? "met" : "MISSED", moves.plan_ms, moves.move_ms / moves.plan_ms);
+  }
   std::printf("launch -> window shown                   median %8.1f ms\n", Median(shown_ms));
   std::printf("launch -> fitted (in process)            median %8.1f ms  target < 1000 ms: %s\n", launch,
               launch < 1000 ? "met" : "MISSED");

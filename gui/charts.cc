@@ -486,24 +486,28 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
 }
 
 QChart* BuildFrontierChart(const ChartInputs& inputs) {
+  // The frontier of the Chinchilla law, or of another law (Kaplan, IsoFLOP, an expression) through inputs.allocate.
+  const bool has_frontier = inputs.law || inputs.allocate;
+  const auto frontier = [&inputs](double c) { return inputs.law ? inputs.law->ComputeOptimal(c) : inputs.allocate(c); };
   const QString title =
       inputs.law ? QStringLiteral("Compute-optimal allocation: N_opt ∝ C^%1, D_opt ∝ C^%2")
                        .arg(inputs.law->ExponentParams(), 0, 'f', 3)
                        .arg(inputs.law->ExponentTokens(), 0, 'f', 3)
-                 : QStringLiteral("Runs: parameters and tokens against compute (no fit yet)");
+      : has_frontier ? QStringLiteral("Compute-optimal allocation N_opt(C), D_opt(C) (%1 law)").arg(LawName(inputs))
+                     : QStringLiteral("Runs: parameters and tokens against compute (no fit yet)");
   const bool named_law = inputs.law && !inputs.law_label.empty();
   QChart* chart = NewChart(named_law ? title + QStringLiteral(" (%1 law)").arg(LawName(inputs)) : title);
   const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
-  const double x_lo = FloorDecade(std::min(c_lo, inputs.law ? inputs.frontier_min_flops : c_lo));
-  const double x_hi = CeilDecade(std::max(c_hi, inputs.law ? inputs.frontier_max_flops : c_hi));
+  const double x_lo = FloorDecade(std::min(c_lo, has_frontier ? inputs.frontier_min_flops : c_lo));
+  const double x_hi = CeilDecade(std::max(c_hi, has_frontier ? inputs.frontier_max_flops : c_hi));
   auto [y_lo, unused_hi] = RunRange(inputs.runs, &TrainingRun::num_params, 1e7, 1e12);
   auto [unused_lo, y_hi] = RunRange(inputs.runs, &TrainingRun::num_tokens, 1e7, 1e12);
   (void)unused_hi;
   (void)unused_lo;
-  if (inputs.law) {
-    const Allocation low = inputs.law->ComputeOptimal(x_lo), high = inputs.law->ComputeOptimal(x_hi);
-    y_lo = std::min({y_lo, low.num_params, low.num_tokens});
-    y_hi = std::max({y_hi, high.num_params, high.num_tokens});
+  if (has_frontier) {
+    const Allocation low = frontier(x_lo), high = frontier(x_hi);
+    for (double n : {low.num_params, low.num_tokens}) y_lo = std::isfinite(n) && n > 0 ? std::min(y_lo, n) : y_lo;
+    for (double n : {high.num_params, high.num_tokens}) y_hi = std::isfinite(n) ? std::max(y_hi, n) : y_hi;
   }
   AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("training compute C (FLOPs)"),
              LabelStyle::SCIENTIFIC);
@@ -543,13 +547,14 @@ QChart* BuildFrontierChart(const ChartInputs& inputs) {
   }
   AddSeries(chart, run_params);
   AddSeries(chart, run_tokens);
-  if (inputs.law) {
+  if (has_frontier) {
     auto* params = Curve(QStringLiteral("N_opt(C)"), kParamsColour, 2.6);
     auto* tokens = Curve(QStringLiteral("D_opt(C)"), kTokensColour, 2.6);
     params->setObjectName("n_opt");
     tokens->setObjectName("d_opt");
     for (double c : LogSpace(x_lo, x_hi, kCurvePoints)) {
-      const Allocation best = inputs.law->ComputeOptimal(c);
+      const Allocation best = frontier(c);
+      if (!(best.num_params > 0 && best.num_tokens > 0 && std::isfinite(best.num_params * best.num_tokens))) continue;
       params->append(c, best.num_params);
       tokens->append(c, best.num_tokens);
     }
@@ -1014,7 +1019,9 @@ QChart* BuildChart(ChartKind kind, const ChartInputs& inputs) {
 }
 
 void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs) {
-  if (chart == nullptr || !inputs.law || kind == ChartKind::ROOFLINE || kind == ChartKind::COLLECTIVES) return;
+  // A law without Chinchilla's form (inputs.allocate) has only the frontier chart's marker.
+  const bool has_marker = inputs.law || (inputs.allocate && kind == ChartKind::FRONTIER);
+  if (chart == nullptr || !has_marker || kind == ChartKind::ROOFLINE || kind == ChartKind::COLLECTIVES) return;
   auto* marker = FindSeries<QScatterSeries>(chart, kBudgetPoint);
   const bool shown = inputs.budget_flops > 0;
   if (marker != nullptr) {
@@ -1028,7 +1035,9 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
     return;
   }
   // The compute-optimal plan at the budget, or the plan made instead (its own training FLOPs, N, D and loss).
-  const Allocation best = inputs.plan ? *inputs.plan : inputs.law->ComputeOptimal(inputs.budget_flops);
+  const Allocation best = inputs.plan  ? *inputs.plan
+                          : inputs.law ? inputs.law->ComputeOptimal(inputs.budget_flops)
+                                       : inputs.allocate(inputs.budget_flops);
   const double c = inputs.plan ? inputs.plan->compute_flops : inputs.budget_flops;
   if (marker != nullptr) marker->setName(BudgetName(c));
   switch (kind) {

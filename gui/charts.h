@@ -21,6 +21,7 @@
 #define SCALEPLAN_GUI_CHARTS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -76,6 +77,9 @@ struct ChartInputs {
   std::string source;                // data label for titles
   std::optional<ChinchillaLaw> law;  // the fitted law; without one only the runs are drawn
   std::map<int, double> predicted_loss;  // without `law`: an expression law's loss per run line (residuals chart)
+  // Without `law`: the compute-optimal N, D of a law without Chinchilla's form (Kaplan, IsoFLOP, an expression), drawn
+  // on the frontier chart with the budget marker. Must not throw; a point with non-finite N or D is left out.
+  std::function<Allocation(double compute_flops)> allocate;
   double huber_delta = 1e-3;         // the fit's threshold, drawn on the residuals chart
   double budget_flops = 0;           // > 0: the plan's budget is marked
   // A plan other than the compute-optimal one at budget_flops (inference-aware, data-constrained): the marker goes

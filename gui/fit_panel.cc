@@ -1,10 +1,9 @@
 #include "gui/fit_panel.h"
 
-#include <algorithm>
-#include <exception>
-
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileInfo>
+#include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -13,12 +12,18 @@
 #include <QProgressBar>
 #include <QPromise>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
+#include <exception>
 
 #include "core/error.h"
+#include "core/expression.h"
+#include "core/file.h"
 #include "core/units.h"
 #include "gui/runs_model.h"
 #include "gui/widgets.h"
@@ -28,7 +33,8 @@ namespace {
 
 // The fit itself, on a pool thread. Nothing escapes: errors come back in the outcome.
 void RunFit(QPromise<FitOutcome>& promise, const RunsTable& runs, const MultiStartOptions& options,
-            const InitGrid& grid, const std::optional<BootstrapOptions>& bootstrap) {
+            const InitGrid& grid, const std::optional<BootstrapOptions>& bootstrap,
+            const std::optional<LawFitRequest>& law_request) {
   FitOutcome outcome;
   outcome.runs = runs;
   // Progress over the fit's starts, then over the bootstrap's resamples (each phase sets its own range once).
@@ -42,12 +48,21 @@ void RunFit(QPromise<FitOutcome>& promise, const RunsTable& runs, const MultiSta
     promise.setProgressValue(done);
   };
   try {
+    if (law_request) {  // any other law, by the functions the command line calls (gui/law_fit.h)
+      outcome.law_fit = FitLaw(*law_request, report);
+      promise.addResult(std::move(outcome));
+      return;
+    }
     outcome.fit = FitChinchilla(runs, options, grid, report);
     if (bootstrap && outcome.fit->search.usable && !promise.isCanceled()) {
       phase_total = -1;
       outcome.bootstrap = BootstrapChinchilla(runs, *outcome.fit, *bootstrap, report);
     }
   } catch (const InputError& error) {
+    outcome.error = error.what();
+  } catch (const UsageError& error) {
+    outcome.error = error.what();
+  } catch (const ExpressionError& error) {
     outcome.error = error.what();
   } catch (const std::exception& error) {
     outcome.error = std::string("internal error: ") + error.what();
@@ -61,9 +76,35 @@ FitPanel::FitPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model_(
   const MultiStartOptions defaults;
   law_ = new QComboBox;
   law_->setObjectName("fit_law");
-  law_->addItem(QStringLiteral("Chinchilla (Approach 3)"), QStringLiteral("chinchilla"));
-  law_->setToolTip(tr("L(N, D) = E + A / N^α + B / D^β: Hoffmann et al. 2022, Approach 3, fitted as "
-                      "Besiroglu et al. 2024 reproduce it"));
+  for (const LawChoice& choice : LawChoices()) law_->addItem(tr(choice.title), QString::fromLatin1(choice.key));
+  law_->setToolTip(
+      tr("The law fitted, planned with and charted, as `scaleplan fit --law` and `plan --law` give it. "
+         "Chinchilla: L(N, D) = E + A / N^α + B / D^β (Hoffmann et al. 2022, Approach 3, fitted as "
+         "Besiroglu et al. 2024 reproduce it). Kaplan, IsoFLOP and a custom expression plan along their "
+         "compute-optimal frontier; the published laws plan without runs."));
+
+  expression_ = new QLineEdit(QStringLiteral("E + A / N^alpha + B / D^beta"));
+  expression_->setObjectName("fit_expression");
+  expression_->setToolTip(
+      tr("L over N, D, C (and the runs file's columns) and named parameters, with + - * / ^, exp, "
+         "log, sqrt, abs, min, max, as `scaleplan fit --law-expr`"));
+  expression_params_ =
+      new QLineEdit(QStringLiteral("E=0.5:2.5:0.5 A=100:1000:300 alpha=0.1:0.6:0.1 "
+                                   "B=100:1000:300 beta=0.1:0.6:0.1"));
+  expression_params_->setObjectName("fit_expression_params");
+  expression_params_->setToolTip(
+      tr("One NAME=LO:HI:STEP (start values) or NAME=VALUE per parameter, separated by "
+         "spaces, as `--param`"));
+  expression_error_ = new QLabel;
+  expression_error_->setObjectName("fit_expression_error");
+  expression_error_->setTextFormat(Qt::PlainText);
+  expression_error_->setWordWrap(false);
+  expression_error_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  SetTone(expression_error_, Tone::BAD);
+  connect(expression_, &QLineEdit::textChanged, this, [this] {
+    expression_error_->setText(ExpressionErrorText());
+    UpdateLawRows();
+  });
 
   delta_ = new QLineEdit(QString::number(defaults.huber_delta, 'g', 6));
   delta_->setObjectName("fit_delta");
@@ -131,7 +172,11 @@ FitPanel::FitPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model_(
   results_->verticalHeader()->setDefaultSectionSize(results_->fontMetrics().height() + 6);
 
   auto* form = new QFormLayout;
+  form_ = form;
   form->addRow(tr("Law"), law_);
+  form->addRow(tr("Expression"), expression_);
+  form->addRow(tr("Parameters"), expression_params_);
+  form->addRow(QString(), expression_error_);
   form->addRow(tr("Huber δ"), delta_);
   form->addRow(tr("Start grid"), grid_);
   form->addRow(tr("Starts"), starts_);
@@ -153,6 +198,8 @@ FitPanel::FitPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model_(
   connect(&watcher_, &QFutureWatcher<FitOutcome>::progressRangeChanged, progress_, &QProgressBar::setRange);
   connect(&watcher_, &QFutureWatcher<FitOutcome>::progressValueChanged, progress_, &QProgressBar::setValue);
   connect(&watcher_, &QFutureWatcher<FitOutcome>::finished, this, &FitPanel::OnFitDone);
+  UpdateLawRows();
+  connect(law_, &QComboBox::currentIndexChanged, this, &FitPanel::OnLawChosen);
   connect(model_, &RunsModel::IncludedRunsChanged, this, [this] {
     if (fit_ && !IsFitting()) {
       SetStatus(tr("The runs changed since this fit (%1 of %2 included now): press Fit to refit.")
@@ -185,7 +232,8 @@ bool FitPanel::ReadOptions(MultiStartOptions* options, InitGrid* grid, std::stri
     return false;
   }
   InitGrid resolved = ChinchillaModel::HoffmannGrid();
-  if (!grid_->text().trimmed().isEmpty()) {
+  // Another law's grid has its own axes: FitLaw resolves the spec against that law's grid.
+  if (!grid_->text().trimmed().isEmpty() && LawKey() == "chinchilla") {
     try {
       resolved = ParseGridSpec(grid_->text().trimmed().toStdString(), resolved, "start grid");
     } catch (const InputError& error) {
@@ -233,6 +281,28 @@ void FitPanel::StartFit() {
     SetStatus(QString::fromStdString(why), true);
     return;
   }
+  const std::string law = LawKey();
+  if (law == kOpenedFitLaw) {  // an opened fit does not depend on the runs: plan with it again
+    if (law_fit_) emit FitFinished(true);
+    return;
+  }
+  std::optional<LawFitRequest> law_request;
+  if (law != "chinchilla") {
+    if (law == "expression" && !ExpressionErrorText().isEmpty()) {
+      SetStatus(ExpressionErrorText(), true);  // the parser's located error; the previous law stays
+      return;
+    }
+    law_request.emplace();
+    law_request->law = law;
+    law_request->runs = model_->IncludedRuns();
+    law_request->runs_path = runs_path_;
+    law_request->columns = runs_columns_;
+    law_request->search = options;
+    law_request->grid_spec = GridSpec();
+    law_request->expression = ExpressionText();
+    law_request->expression_params = ExpressionParams();
+    bootstrap.reset();  // bootstrap refits are the Approach-3 fit's
+  }
   RunsTable runs = model_->IncludedRuns();
   SetBusy(true);
   SetStatus(bootstrap ? tr("Fitting %1 runs, then %2 bootstrap refits…")
@@ -242,7 +312,8 @@ void FitPanel::StartFit() {
             false);
   progress_->setRange(0, 0);  // busy until the first report gives the range
   clock_.start();
-  watcher_.setFuture(QtConcurrent::run(&RunFit, std::move(runs), options, std::move(grid), bootstrap));
+  watcher_.setFuture(
+      QtConcurrent::run(&RunFit, std::move(runs), options, std::move(grid), bootstrap, std::move(law_request)));
 }
 
 void FitPanel::CancelFit() {
@@ -259,6 +330,18 @@ void FitPanel::OnFitDone() {
   const FitOutcome outcome = watcher_.result();
   SetBusy(false);
   const double seconds = static_cast<double>(clock_.elapsed()) / 1000.0;
+  if (outcome.law_fit) {
+    progress_->setRange(0, 1);
+    progress_->setValue(1);
+    fit_.reset();
+    bootstrap_result_.reset();
+    law_fit_ = outcome.law_fit;
+    fitted_runs_ = outcome.runs;
+    ShowLawResults();
+    SetStatus(tr("%1 (%2 s)").arg(QString::fromStdString(law_fit_->summary)).arg(seconds, 0, 'f', 2), false);
+    emit FitFinished(true);
+    return;
+  }
   if (!outcome.fit) {
     progress_->setRange(0, 1);
     progress_->setValue(0);
@@ -273,6 +356,7 @@ void FitPanel::OnFitDone() {
     return;
   }
   fit_ = outcome.fit;
+  law_fit_.reset();
   bootstrap_result_ = outcome.bootstrap;
   fitted_runs_ = outcome.runs;
   ShowResults();
@@ -353,6 +437,7 @@ void FitPanel::ShowResults() {
 void FitPanel::ShowNoFit(const QString& verdict) {
   // The previous fit is gone with its table: nothing on screen may read as a fit of these runs.
   fit_.reset();
+  law_fit_.reset();
   bootstrap_result_.reset();
   results_->setRowCount(0);
   results_->setEnabled(false);
@@ -369,6 +454,114 @@ void FitPanel::SetStatus(const QString& text, bool is_error) {
 void FitPanel::SetBusy(bool busy) {
   fit_button_->setEnabled(!busy);
   cancel_button_->setEnabled(busy);
+}
+
+std::string FitPanel::LawKey() const { return law_->currentData().toString().toStdString(); }
+
+bool FitPanel::SetLawKey(const std::string& key) {
+  const int index = law_->findData(QString::fromStdString(key));
+  if (index < 0) return false;
+  law_->setCurrentIndex(index);
+  return true;
+}
+
+std::string FitPanel::ExpressionText() const { return expression_->text().trimmed().toStdString(); }
+
+std::vector<std::string> FitPanel::ExpressionParams() const {
+  std::vector<std::string> out;
+  for (const QString& part :
+       expression_params_->text().split(QRegularExpression(QStringLiteral("[\\s;]+")), Qt::SkipEmptyParts)) {
+    out.push_back(part.toStdString());
+  }
+  return out;
+}
+
+void FitPanel::SetExpression(const std::string& text, const std::vector<std::string>& params) {
+  expression_->setText(QString::fromStdString(text));
+  QStringList parts;
+  for (const std::string& param : params) parts << QString::fromStdString(param);
+  expression_params_->setText(parts.join(' '));
+}
+
+QString FitPanel::ExpressionErrorText() const { return QString::fromStdString(CheckExpressionText(ExpressionText())); }
+
+void FitPanel::SetRunsFile(const std::string& path, const RunsColumns& columns) {
+  runs_path_ = path;
+  runs_columns_ = columns;
+}
+
+void FitPanel::UpdateLawRows() {
+  const bool expression = LawKey() == "expression";
+  form_->setRowVisible(expression_, expression);
+  form_->setRowVisible(expression_params_, expression);
+  form_->setRowVisible(expression_error_, expression && !expression_error_->text().isEmpty());
+  bootstrap_->setEnabled(LawKey() == "chinchilla");
+}
+
+void FitPanel::OnLawChosen() {
+  if (LawKey() != kOpenedFitLaw) {  // the opened fit's entry goes when another law is chosen
+    const int opened = law_->findData(QString::fromLatin1(kOpenedFitLaw));
+    if (opened >= 0) {
+      const QSignalBlocker block(law_);
+      law_->removeItem(opened);
+      opened_fit_path_.clear();
+    }
+  }
+  UpdateLawRows();
+  CancelFit();
+  StartFit();
+}
+
+bool FitPanel::OpenFit(const QString& path, QString* error) {
+  LawFitResult result;
+  try {
+    result = LawFromSavedFit(ReadWholeFile(path.toStdString()), path.toStdString());
+  } catch (const std::exception& failure) {  // InputError, with the file and the key
+    *error = QString::fromUtf8(failure.what());
+    return false;
+  }
+  CancelFit();
+  fit_.reset();
+  bootstrap_result_.reset();
+  law_fit_ = std::move(result);
+  opened_fit_path_ = path;
+  {
+    const QSignalBlocker block(law_);
+    const QString title = tr("Opened: %1").arg(QFileInfo(path).fileName());
+    int index = law_->findData(QString::fromLatin1(kOpenedFitLaw));
+    if (index < 0) {
+      law_->addItem(title, QString::fromLatin1(kOpenedFitLaw));
+      index = law_->count() - 1;
+    }
+    law_->setItemText(index, title);
+    law_->setItemData(index, path, Qt::ToolTipRole);
+    law_->setCurrentIndex(index);
+  }
+  UpdateLawRows();
+  ShowLawResults();
+  SetStatus(QString::fromStdString(law_fit_->summary), false);
+  emit FitFinished(true);
+  return true;
+}
+
+void FitPanel::ShowLawResults() {
+  results_->setEnabled(true);
+  const std::vector<LawFitResult::Row>& rows = law_fit_->rows;
+  results_->setRowCount(static_cast<int>(rows.size()));
+  for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
+    const LawFitResult::Row& row = rows[static_cast<size_t>(i)];
+    auto* name = new QTableWidgetItem(QString::fromStdString(row.name));
+    name->setToolTip(QString::fromStdString(row.tooltip));
+    auto* value = new QTableWidgetItem(QString::number(row.value, 'g', 6));
+    value->setData(Qt::UserRole, row.value);
+    value->setToolTip(QString::number(row.value, 'g', 17));
+    value->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    auto* interval = new QTableWidgetItem(QStringLiteral("–"));
+    interval->setToolTip(tr("Bootstrap intervals are given for the Approach-3 fit"));
+    results_->setItem(i, 0, name);
+    results_->setItem(i, 1, value);
+    results_->setItem(i, 2, interval);
+  }
 }
 
 }  // namespace scaleplan::gui

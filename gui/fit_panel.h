@@ -7,18 +7,20 @@
 #ifndef SCALEPLAN_GUI_FIT_PANEL_H_
 #define SCALEPLAN_GUI_FIT_PANEL_H_
 
-#include <optional>
-#include <string>
-
 #include <QElapsedTimer>
 #include <QFutureWatcher>
 #include <QWidget>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/runs_table.h"
 #include "fitting/chinchilla_fit.h"
+#include "gui/law_fit.h"
 
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -34,6 +36,7 @@ class RunsModel;
 struct FitOutcome {
   std::optional<ChinchillaFit> fit;
   std::optional<ChinchillaBootstrap> bootstrap;  // when bootstrap refits were asked for and the fit is usable
+  std::optional<LawFitResult> law_fit;           // any law but the Approach-3 fit (gui/law_fit.h)
   std::string error;
   RunsTable runs;  // the runs fitted
 };
@@ -53,6 +56,31 @@ class FitPanel : public QWidget {
   void SetBootstrapCount(int count);
   std::string GridSpec() const;
   void SetOptions(const MultiStartOptions& options, const std::string& grid_spec);
+
+  // The chosen law (a LawChoice key, or kOpenedFitLaw after OpenFit), and the custom expression with its parameter
+  // ranges ("NAME=LO:HI:STEP" or "NAME=VALUE", one per parameter).
+  std::string LawKey() const;
+  // Chooses a law (false for an unknown key, which changes nothing); the fit starts as when chosen in the selector.
+  bool SetLawKey(const std::string& key);
+  std::string ExpressionText() const;
+  std::vector<std::string> ExpressionParams() const;
+  void SetExpression(const std::string& text, const std::vector<std::string>& params);
+  // The parser's located error for the expression field as shown under it ("" when it parses).
+  QString ExpressionErrorText() const;
+
+  // A saved fit (`scaleplan fit --out`, any law that plans) read from `path` becomes the law: the selector shows it,
+  // the table its coefficients, and FitFinished(true) is emitted. A file that does not read or does not plan changes
+  // nothing and returns false with the reader's message.
+  bool OpenFit(const QString& path, QString* error);
+  // The opened fit's path ("" when the law is not an opened fit).
+  const QString& opened_fit_path() const { return opened_fit_path_; }
+
+  // The file the runs were read from ("" = bundled) and how: a data-constrained fit reads its unique tokens, and an
+  // expression its other columns, from it.
+  void SetRunsFile(const std::string& path, const RunsColumns& columns);
+
+  // The last usable fit of any law but Approach 3 (nullopt otherwise).
+  const std::optional<LawFitResult>& law_fit() const { return law_fit_; }
 
   // The last usable fit (nullopt before the first one finishes, or when the last one failed).
   const std::optional<ChinchillaFit>& fit() const { return fit_; }
@@ -78,9 +106,16 @@ class FitPanel : public QWidget {
   void ShowNoFit(const QString& verdict);
   void SetStatus(const QString& text, bool is_error);
   void SetBusy(bool busy);
+  void OnLawChosen();
+  void UpdateLawRows();  // the expression's rows only for the custom expression
+  void ShowLawResults();
 
   RunsModel* model_;
   QComboBox* law_;
+  QLineEdit* expression_;
+  QLineEdit* expression_params_;
+  QLabel* expression_error_;
+  QFormLayout* form_ = nullptr;
   QLineEdit* delta_;
   QLineEdit* grid_;
   QSpinBox* starts_;
@@ -96,7 +131,14 @@ class FitPanel : public QWidget {
   std::optional<ChinchillaFit> fit_;
   std::optional<ChinchillaBootstrap> bootstrap_result_;
   RunsTable fitted_runs_;
+  std::optional<LawFitResult> law_fit_;
+  QString opened_fit_path_;
+  std::string runs_path_;
+  RunsColumns runs_columns_;
 };
+
+// The selector's entry for a fit opened from a file (File > Open fit...).
+inline constexpr const char* kOpenedFitLaw = kOpenedFitLawKey;
 
 }  // namespace scaleplan::gui
 

@@ -20,6 +20,7 @@
 #include <QTextBrowser>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 #include <exception>
 
 #include "core/bundled_data.h"
@@ -32,6 +33,7 @@
 #include "gui/fit_panel.h"
 #include "gui/hardware_panel.h"
 #include "gui/help.h"
+#include "gui/law_fit.h"
 #include "gui/plan_panel.h"
 #include "gui/runs_model.h"
 #include "gui/runs_panel.h"
@@ -192,6 +194,9 @@ void MainWindow::BuildMenus() {
   chart->setShortcut(QKeySequence(tr("Ctrl+E")));
   file->addAction(tr("Export &plan as CSV or JSON…"), this, &MainWindow::ChoosePlanExport);
   file->addSeparator();
+  QAction* open_fit = file->addAction(tr("Open &fit…"), this, &MainWindow::ChooseFitToOpen);
+  open_fit->setObjectName("open_fit_action");
+  file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
 
@@ -255,8 +260,11 @@ bool MainWindow::ImportRunsCsv(const QString& path, const RunsColumns& columns) 
 
 void MainWindow::OnTableReplaced() {
   law_.reset();
+  plan_law_.reset();
+  predicted_loss_.clear();
   plan_panel_->SetLaw(std::nullopt);
   RefreshCharts();
+  fit_panel_->SetRunsFile(runs_panel_->runs_path(), runs_panel_->columns());
   fit_panel_->CancelFit();
   fit_panel_->StartFit();
   ShowMessage(tr("Loaded %1 runs from %2; fitting…")
@@ -266,7 +274,27 @@ void MainWindow::OnTableReplaced() {
 }
 
 void MainWindow::OnFitFinished(bool usable) {
-  if (usable) {
+  if (usable && fit_panel_->law_fit()) {
+    // Any other law: planned and charted as `plan --fit/--law` gives it (its Chinchilla form when it has one).
+    const LawFitResult& result = *fit_panel_->law_fit();
+    const SavedLaw& saved = result.law.saved;
+    LawSource source;
+    source.plan_law = result.law;
+    source.law = saved.law;
+    source.description = saved.description;
+    source.fitted_compute_max = saved.compute_max;
+    source.bootstrap_laws = saved.bootstrap_laws;
+    source.confidence = saved.confidence;
+    plan_law_ = result.law;
+    law_.reset();
+    if (saved.HasChinchillaForm()) law_ = saved.law;
+    predicted_loss_ = result.predicted_loss;
+    plan_panel_->SetLaw(source);
+    RefreshCharts();
+    ShowMessage(tr("Law: %1").arg(ToQString(SavedLawFormula(saved))), false);
+  } else if (usable) {
+    plan_law_.reset();
+    predicted_loss_.clear();
     const ChinchillaFit& fit = *fit_panel_->fit();
     const RunsTable& runs = fit_panel_->fitted_runs();
     LawSource source;
@@ -293,6 +321,8 @@ void MainWindow::OnFitFinished(bool usable) {
   } else {
     // No law of these runs: the plan and the charts drop the previous one.
     law_.reset();
+    plan_law_.reset();
+    predicted_loss_.clear();
     plan_panel_->SetLaw(std::nullopt, tr("No fit: these runs cannot identify the law (see the Fit panel)"));
     RefreshCharts();
     ShowMessage(tr("No fit: these runs cannot identify the law; see the Fit panel"), true);
@@ -303,6 +333,21 @@ void MainWindow::OnFitFinished(bool usable) {
 void MainWindow::RefreshCharts() {
   ChartInputs inputs = MakeChartInputs(*model_, law_, huber_delta_);
   inputs.budget_flops = plan_panel_->budget_flops();
+  if (plan_law_) {
+    inputs.law_label = plan_law_->saved.description;
+    if (!law_) {
+      inputs.predicted_loss = predicted_loss_;
+      inputs.allocate = [saved = plan_law_->saved](double compute_flops) {
+        try {
+          return saved.ComputeOptimal(compute_flops);
+        } catch (const std::exception&) {  // an expression's search finds no optimum there: no point
+          Allocation none;
+          none.num_params = none.num_tokens = std::nan("");
+          return none;
+        }
+      };
+    }
+  }
   const auto& bootstrap = fit_panel_->bootstrap();
   if (law_ && bootstrap && !bootstrap->laws.empty()) {
     constexpr int kBandPoints = 41;
@@ -344,6 +389,12 @@ bool MainWindow::SaveSession(const QString& path, QString* error) {
   }
   session.grid_spec = fit_panel_->GridSpec();
   session.bootstrap_resamples = fit_panel_->BootstrapCount();
+  session.law = fit_panel_->LawKey();
+  session.law_expression = fit_panel_->ExpressionText();
+  for (const std::string& param : fit_panel_->ExpressionParams()) {
+    session.law_params += (session.law_params.empty() ? "" : " ") + param;
+  }
+  session.fit_path = fit_panel_->opened_fit_path().toStdString();
   session.budget_flops = plan_panel_->budget_flops();
   session.budget_text = plan_panel_->BudgetText().toStdString();
   session.plan = plan_panel_->Settings();
@@ -388,7 +439,17 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
       }
       HardwareProfileFromJson(profile_text, session.hardware.profile_path);
     }
+    if (session.law == kOpenedFitLawKey) {  // the opened fit is read before anything changes too
+      LawFromSavedFit(ReadWholeFile(session.fit_path), session.fit_path);
+    }
     fit_panel_->SetOptions(session.fit_options, session.grid_spec);
+    if (!session.law_expression.empty() || !session.law_params.empty()) {
+      const QStringList params = ToQString(session.law_params).split(' ', Qt::SkipEmptyParts);
+      std::vector<std::string> param_specs;
+      for (const QString& param : params) param_specs.push_back(param.toStdString());
+      fit_panel_->SetExpression(session.law_expression, param_specs);
+    }
+    if (session.law != kOpenedFitLawKey) fit_panel_->SetLawKey(session.law);
     fit_panel_->SetBootstrapCount(session.bootstrap_resamples);
     hardware_panel_->SetProbeMode(session.hardware.probe_mode);
     hardware_panel_->SetUseForPlans(session.hardware.use_profile);
@@ -419,6 +480,10 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
     if (!session.excluded_rows.empty()) {  // refit without the excluded rows
       fit_panel_->CancelFit();
       fit_panel_->StartFit();
+    }
+    if (session.law == kOpenedFitLawKey) {
+      QString fit_error;
+      if (!fit_panel_->OpenFit(ToQString(session.fit_path), &fit_error)) throw InputError(fit_error.toStdString());
     }
     ShowMessage(tr("Session loaded from %1").arg(path), false);
     return true;
@@ -480,6 +545,23 @@ void MainWindow::ChooseChartExport() {
   const QSize size = charts_->currentWidget()->size().expandedTo(QSize(800, 500));
   QString error;
   ExportChart(path, size, &error);
+}
+
+bool MainWindow::OpenFit(const QString& path, QString* error) {
+  if (!fit_panel_->OpenFit(path, error)) {  // the reader's message; nothing changed
+    *error = tr("Cannot open the fit %1: %2").arg(path, *error);
+    ShowMessage(*error, true);
+    return false;
+  }
+  return true;
+}
+
+void MainWindow::ChooseFitToOpen() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open fit"), QString(),
+                                                    tr("Saved fits (scaleplan fit --out) (*.json);;All files (*)"));
+  if (path.isEmpty()) return;
+  QString error;
+  if (!OpenFit(path, &error)) QMessageBox::warning(this, tr("Open fit"), error);
 }
 
 void MainWindow::ChoosePlanExport() {

@@ -5,12 +5,14 @@
 #ifndef SCALEPLAN_GUI_MAIN_WINDOW_H_
 #define SCALEPLAN_GUI_MAIN_WINDOW_H_
 
-#include <optional>
-
 #include <QMainWindow>
 #include <QSize>
+#include <map>
+#include <optional>
+#include <string>
 
 #include "core/chinchilla_law.h"
+#include "core/plan.h"
 #include "core/runs_table.h"
 
 class QDockWidget;
@@ -53,6 +55,9 @@ class MainWindow : public QMainWindow {
   bool LoadSession(const QString& path, QString* error);
   bool ExportChart(const QString& path, QSize size, QString* error);
   bool ExportPlan(const QString& path, QString* error);
+  // File > Open fit...: a saved fit (`scaleplan fit --out`, any law that plans) becomes the law of the plan and the
+  // charts, as `scaleplan plan --fit`. A file that does not read or plan leaves everything as it was.
+  bool OpenFit(const QString& path, QString* error);
 
  signals:
   // A fit finished (at start-up, after an import, or from the Fit button); false when it failed.
@@ -69,6 +74,7 @@ class MainWindow : public QMainWindow {
   void ChooseSessionToSave();
   void ChooseChartExport();
   void ChoosePlanExport();
+  void ChooseFitToOpen();
   // Shows a README section in the help window (one, reused).
   void ShowHelp(const QString& title, const QString& markdown);
 
@@ -87,7 +93,9 @@ class MainWindow : public QMainWindow {
   QDockWidget* hardware_dock_;
   QDockWidget* cluster_dock_;
   QLabel* message_;
-  std::optional<ChinchillaLaw> law_;  // the fit of the current table, once there is one
+  std::optional<ChinchillaLaw> law_;      // the fit of the current table, once there is one (a law's Chinchilla form)
+  std::optional<PlanLaw> plan_law_;       // any other law chosen in the Fit dock or opened (gui/law_fit.h)
+  std::map<int, double> predicted_loss_;  // its loss on each run, by file line, when it has no Chinchilla form
   double huber_delta_ = 1e-3;
 };
 

@@ -82,7 +82,9 @@ std::string MeasuredAcceleratorTitle(const HardwareProfile& profile) {
 Recommendation Recommend(const LawSource& source, double budget_flops, const PlanSettings& settings,
                          const HardwareCatalogue& catalogue) {
   std::string why;
-  if (!source.law.Check(&why)) throw InputError("the law cannot plan: " + why);
+  // A law without Chinchilla's L(N, D) form plans along its compute-optimal frontier only, as `plan --fit` does.
+  const bool frontier_only = source.plan_law && !source.plan_law->saved.HasChinchillaForm();
+  if (!frontier_only && !source.law.Check(&why)) throw InputError("the law cannot plan: " + why);
   if (!(budget_flops > 0) || !std::isfinite(budget_flops)) {
     throw InputError("the budget must be a positive number of FLOPs", InputLocation{"budget"});
   }
@@ -105,8 +107,15 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
 
   plan.budget_flops = budget_flops;
   DataConstrainedLaw constrained;
+  if (source.plan_law) constrained = source.plan_law->data_constrained;  // a data-constrained fit's R_D*, R_N*
   constrained.base = source.law;
-  if (settings.inference_tokens > 0) {
+  if (frontier_only) {
+    PlanRequest request;
+    request.compute_flops = budget_flops;
+    request.options.unique_tokens = settings.unique_tokens;
+    request.options.inference_tokens = settings.inference_tokens;
+    plan.allocation = AllocatePlan(*source.plan_law, request).allocation;  // refuses U and inference as `plan` does
+  } else if (settings.inference_tokens > 0) {
     InferenceCostOptions cost;
     cost.inference_tokens = settings.inference_tokens;
     cost.training_mfu = settings.training.mfu;
@@ -261,6 +270,11 @@ nlohmann::ordered_json RecommendationToJson(const Recommendation& plan, const La
   const ChinchillaLaw& law = source.law;
   out["law"] = {{"source", source.description}, {"E", law.E},         {"A", law.A},
                 {"B", law.B},                   {"alpha", law.alpha}, {"beta", law.beta}};
+  if (source.plan_law) {  // the keys of `plan --fit/--law`'s law
+    out["law"] = {{"source", source.description}};
+    const nlohmann::ordered_json coefficients = SavedLawCoefficients(source.plan_law->saved);
+    for (const auto& [key, value] : coefficients.items()) out["law"][key] = value;
+  }
   out["warnings"] = plan.warnings;
   AddHyperparamsJson(plan.hyperparams, &out);
   out["budget_flops"] = plan.budget_flops;

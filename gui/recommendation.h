@@ -29,6 +29,7 @@
 #include "core/hardware_profile.h"
 #include "core/hyperparams.h"
 #include "core/inference_allocation.h"
+#include "core/plan.h"
 #include "core/training_plan.h"
 #include "core/transformer.h"
 #include "fitting/chinchilla_fit.h"
@@ -78,6 +79,10 @@ struct LawSource {
   double fitted_compute_max = 0;  // largest fitted run's compute, for the extrapolation warning (0 = unknown)
   std::vector<ChinchillaLaw> bootstrap_laws;  // resampled fits, for intervals (empty = none)
   double confidence = 0.0;                    // their interval level
+  // Any other law (Kaplan, IsoFLOP, data-constrained, an expression, a published law, a saved fit: gui/law_fit.h),
+  // planned as `scaleplan plan --fit/--law` plans with it (AllocatePlan, core/plan.h); `law` is its Chinchilla form
+  // when it has one. nullopt: `law` is the Fit dock's Approach-3 fit.
+  std::optional<PlanLaw> plan_law;
 };
 
 struct Recommendation {

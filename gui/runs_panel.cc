@@ -1,6 +1,5 @@
 #include "gui/runs_panel.h"
 
-#include <algorithm>
 #include <exception>
 #include <set>
 
@@ -35,8 +34,14 @@ RunsPanel::RunsPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model
   view_->setAlternatingRowColors(true);
   view_->verticalHeader()->setVisible(false);
   view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 6);
-  view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-  view_->horizontalHeader()->setSectionResizeMode(RunsModel::kColumnIncluded, QHeaderView::ResizeToContents);
+  // Each column as wide as its header and its values (a narrow dock scrolls sideways instead of eliding them); the
+  // last column takes what is left. Sized once per table, not per repaint: ResizeToContents would measure every row.
+  view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+  view_->horizontalHeader()->setStretchLastSection(true);
+  view_->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+  view_->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+  connect(model_, &RunsModel::modelReset, this, &RunsPanel::FitColumns);
+  FitColumns();
 
   // Short labels, full tooltips: the bottom row of docks must fit beside the Plan dock on a 1366-pixel screen.
   auto* import_button = new QPushButton(tr("Import…"));
@@ -103,6 +108,29 @@ bool RunsPanel::ImportCsv(const QString& path, const RunsColumns& columns) {
   }
 }
 
+bool RunsPanel::SelectRun(int line) {
+  const std::vector<TrainingRun>& runs = model_->table().runs;
+  for (size_t row = 0; row < runs.size(); ++row) {
+    if (runs[row].line != line) continue;
+    const QModelIndex index = proxy_->mapFromSource(model_->index(static_cast<int>(row), 0));
+    if (!index.isValid()) return false;
+    view_->selectRow(index.row());
+    view_->scrollTo(index);
+    return true;
+  }
+  return false;
+}
+
+std::vector<int> RunsPanel::SelectedLines() const {
+  std::vector<int> lines;
+  const std::vector<TrainingRun>& runs = model_->table().runs;
+  for (const QModelIndex& index : view_->selectionModel()->selectedRows()) {
+    const int row = proxy_->mapToSource(index).row();
+    if (row >= 0 && static_cast<size_t>(row) < runs.size()) lines.push_back(runs[static_cast<size_t>(row)].line);
+  }
+  return lines;
+}
+
 void RunsPanel::LoadBundled() {
   runs_path_.clear();
   columns_ = RunsColumns{};
@@ -133,6 +161,11 @@ void RunsPanel::ExcludeSelected(bool excluded) {
 void RunsPanel::ShowError(const QString& text) {
   error_->setText(text);
   error_->setVisible(!text.isEmpty());
+}
+
+void RunsPanel::FitColumns() {
+  // The wider of the values (Qt measures up to 1,000 rows) and the header, sort indicator included.
+  view_->resizeColumnsToContents();
 }
 
 void RunsPanel::UpdateSummary() {

@@ -3,9 +3,9 @@
 #ifndef SCALEPLAN_GUI_RUNS_PANEL_H_
 #define SCALEPLAN_GUI_RUNS_PANEL_H_
 
-#include <string>
-
 #include <QWidget>
+#include <string>
+#include <vector>
 
 #include "core/runs_table.h"
 
@@ -37,6 +37,12 @@ class RunsPanel : public QWidget {
   // Asks for a file and its column mapping, then imports it.
   void ChooseAndImport();
 
+  // Selects the run read from file line `line` in the table and scrolls to it (a click on its point in a chart).
+  // False when no run has that line.
+  bool SelectRun(int line);
+  // The file lines of the selected rows, in the table's order.
+  std::vector<int> SelectedLines() const;
+
  signals:
   // The runs were replaced (not just rows excluded): a new fit is due.
   void TableReplaced();
@@ -45,6 +51,8 @@ class RunsPanel : public QWidget {
   void ExcludeSelected(bool excluded);
   void ShowError(const QString& text);
   void UpdateSummary();
+  // Sizes each column of the runs table to its header and values (once per table).
+  void FitColumns();
 
   RunsModel* model_;
   QSortFilterProxyModel* proxy_;

@@ -66,7 +66,11 @@ nlohmann::ordered_json SessionToJson(const Session& session) {
                 {"grid", session.grid_spec},
                 {"starts", session.fit_options.num_starts},
                 {"exhaustive", session.fit_options.exhaustive},
-                {"bootstrap", session.bootstrap_resamples}};
+                {"bootstrap", session.bootstrap_resamples},
+                {"law", session.law},
+                {"expression", session.law_expression},
+                {"params", session.law_params},
+                {"fit_path", session.fit_path}};
   out["plan"] = {{"budget_flops", session.budget_flops},
                  {"budget_text", session.budget_text},
                  {"accelerator", session.plan.accelerator},
@@ -148,6 +152,18 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
   Read(fit, "exhaustive", "/fit", source, &session.fit_options.exhaustive);
   Read(fit, "bootstrap", "/fit", source, &session.bootstrap_resamples);
   if (session.bootstrap_resamples < 0) throw InputError(source + ": /fit/bootstrap: must be 0 (none) or positive");
+  Read(fit, "law", "/fit", source, &session.law);
+  Read(fit, "expression", "/fit", source, &session.law_expression);
+  Read(fit, "params", "/fit", source, &session.law_params);
+  Read(fit, "fit_path", "/fit", source, &session.fit_path);
+  if (session.law == kOpenedFitLawKey) {
+    if (session.fit_path.empty()) throw InputError(source + ": /fit/fit_path: the opened fit's path is missing");
+  } else if (FindLawChoice(session.law) == nullptr) {
+    std::string known;
+    for (const LawChoice& choice : LawChoices()) known += (known.empty() ? "" : ", ") + std::string(choice.key);
+    throw InputError(source + ": /fit/law: unknown law '" + session.law + "' (known: " + known + ", " +
+                     kOpenedFitLawKey + ")");
+  }
   const Json& plan = Child(root, "plan");
   Read(plan, "budget_flops", "/plan", source, &session.budget_flops);
   Read(plan, "budget_text", "/plan", source, &session.budget_text);

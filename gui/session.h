@@ -6,7 +6,9 @@
 //     "runs": { "path": "" (= the bundled runs), "columns": {"params", "tokens", "compute", "loss"},
 //               "excluded_rows": [0-based row indices] },
 //     "fit": { "huber_delta", "grid" (spec, "" = the law's default), "starts", "exhaustive",
-//              "bootstrap" (resamples, 0 = none) },
+//              "bootstrap" (resamples, 0 = none), "law" (a Fit dock law: chinchilla, kaplan, isoflop,
+//              data-constrained, expression, hoffmann, hoffmann-unrounded, epoch; or opened-fit), "expression" and
+//              "params" (the custom law and its parameter ranges, space-separated), "fit_path" (the opened fit) },
 //     "plan": { "budget_flops", "budget_text", "accelerator", "num_accelerators", "mfu", "price_usd_per_hour",
 //               "recomputation" (auto, none, selective, full), "inference_tokens", "unique_tokens" (0 = none) },
 //     "dictionary": { "d_model", "goal" (compute, device_hours, target_loss, latents), "value" (the goal's number),
@@ -23,16 +25,16 @@
 #ifndef SCALEPLAN_GUI_SESSION_H_
 #define SCALEPLAN_GUI_SESSION_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/runs_table.h"
 #include "fitting/multistart.h"
 #include "gui/cluster_plan.h"
 #include "gui/dictionary_plan.h"
+#include "gui/law_fit.h"
 #include "gui/recommendation.h"
 
 namespace scaleplan::gui {
@@ -56,6 +58,10 @@ struct Session {
   MultiStartOptions fit_options;
   std::string grid_spec;  // "" = the law's default grid
   int bootstrap_resamples = 0;  // bootstrap refits after the fit; 0 = none
+  std::string law = "chinchilla";  // the Fit dock's law (gui/law_fit.h LawChoices), or kOpenedFitLawKey
+  std::string law_expression;      // the custom expression ("" = the dock's default)
+  std::string law_params;          // its parameter ranges, "NAME=LO:HI:STEP ..." ("" = the dock's default)
+  std::string fit_path;            // the fit opened with File > Open fit (law kOpenedFitLawKey)
   double budget_flops = kDefaultBudgetFlops;
   std::string budget_text;  // as typed, e.g. "300 GPU-days"; "" = shown from budget_flops
   PlanSettings plan;  // without the profile (hardware.profile_path says which)
