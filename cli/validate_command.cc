@@ -204,6 +204,147 @@ int ValidateIsoFlopLaw(const RunsTable& table, double threshold_flops, const Val
   return result.num_usable > 0 ? kExitOk : kExitFitFailed;
 }
 
+// `validate --group-by COL[,COL]`: one validation per group of runs (the runs --filter COL=VALUE would pick), each
+// exactly as `validate` of that group alone, printed one after another and then side by side; in JSON one object
+// {"source", "group_by", "law", "groups": [{"group": {column: value}, "num_runs", ...the group's validation...}]}. A
+// group that cannot be validated (no run above --holdout-above, too few below it, no budget large enough to hold
+// out) carries its verdict ("usable": false, "status") and the others still print. Exit 3 only when no group could
+// be validated; 1 when a validated group's fit was not usable.
+int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double threshold_flops,
+                   const ValidationOptions& validation, OutputFormat output) {
+  struct GroupValidation {
+    std::string label;
+    nlohmann::ordered_json group = nlohmann::ordered_json::object();
+    size_t num_runs = 0;
+    std::string verdict;  // why the group could not be validated ("" when it was)
+    std::vector<ValidationFold> folds;
+    LeaveOneBudgetOutResult budgets;
+    nlohmann::ordered_json json;
+  };
+  const bool holdout = threshold_flops > 0;
+  std::vector<GroupValidation> groups;
+  for (const RunsTable& part : SplitRunsByGroup(table)) {
+    GroupValidation group;
+    group.label = GroupLabel(part, 0);
+    for (size_t k = 0; k < part.group_columns.size(); ++k) {
+      group.group[part.group_columns[k]] = part.group_values.front()[k];
+    }
+    group.num_runs = part.runs.size();
+    try {
+      if (holdout) {
+        group.folds.push_back(HoldOutAbove(part, threshold_flops, fitter));
+        group.json = HoldOutToJson(part, fitter.name, threshold_flops, group.folds.front());
+      } else {
+        ProgressBar bar("validating " + group.label);
+        group.budgets =
+            LeaveOneBudgetOut(part, fitter, validation, [&bar](int done, int total) { bar.Update(done, total); });
+        group.folds = group.budgets.folds;
+        group.json = LeaveOneBudgetOutToJson(part, fitter.name, validation, group.budgets);
+      }
+    } catch (const InputError& error) {
+      group.verdict = error.what();
+    }
+    groups.push_back(std::move(group));
+  }
+  const auto all_usable = [](const GroupValidation& group) {
+    bool usable = true;
+    for (const ValidationFold& fold : group.folds) usable = usable && fold.usable;
+    return usable;
+  };
+  if (output == OutputFormat::JSON) {
+    nlohmann::ordered_json all;
+    all["source"] = table.source;
+    all["group_by"] = table.group_columns;
+    all["law"] = fitter.name;
+    all["mode"] = holdout ? "holdout" : "leave_one_budget_out";
+    all["groups"] = nlohmann::ordered_json::array();
+    for (const GroupValidation& group : groups) {
+      nlohmann::ordered_json entry;
+      entry["group"] = group.group;
+      entry["num_runs"] = group.num_runs;
+      if (!group.verdict.empty()) {
+        entry["usable"] = false;
+        entry["status"] = group.verdict;
+      } else {
+        for (auto it = group.json.begin(); it != group.json.end(); ++it) entry[it.key()] = it.value();
+      }
+      all["groups"].push_back(entry);
+    }
+    std::cout << all.dump(2) << '\n';
+  } else {
+    std::ostream& out = std::cout;
+    out << "Extrapolation validation of the " << fitter.name << " law per group of " << table.runs.size()
+        << " runs from " << table.source << " (--group-by";
+    for (const std::string& column : table.group_columns) out << ' ' << column;
+    out << ")\n";
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const GroupValidation& group = groups[g];
+      out << "\n=== [" << g + 1 << "] " << group.label << " (" << group.num_runs << " runs)\n";
+      if (!group.verdict.empty()) {
+        out << "  not validated: " << group.verdict << '\n';
+        continue;
+      }
+      PrintHeader(out);
+      for (const ValidationFold& fold : group.folds) PrintRow(fold.label, fold.stats, fold.usable, fold.status, out);
+      if (!holdout) {
+        PrintRow("all budgets", group.budgets.pooled, group.budgets.pooled.num_heldout > 0, "no fold was usable", out);
+      }
+    }
+    // Side by side: each group's held-out errors (hold-out: its fold; leave-one-budget-out: all its folds pooled).
+    char line[256];
+    out << "\nGroups side by side ("
+        << (holdout ? "runs above " + FormatSignificant(threshold_flops, 3) + " FLOPs"
+                    : std::string("every budget held out in turn, pooled"))
+        << ")\n";
+    std::snprintf(line, sizeof line, "  %-28s %5s %9s  %-7s  %-8s  %s\n", "group", "held", "extrap.", "RMSE", "bias",
+                  "max|r| (log)");
+    out << line;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const GroupValidation& group = groups[g];
+      const std::string label = "[" + std::to_string(g + 1) + "] " + group.label;
+      if (!group.verdict.empty()) {
+        std::snprintf(line, sizeof line, "  %-28s  not validated\n", label.c_str());
+      } else {
+        const ExtrapolationStats& stats = holdout ? group.folds.front().stats : group.budgets.pooled;
+        const bool usable = holdout ? group.folds.front().usable : group.budgets.pooled.num_heldout > 0;
+        char factor[32];
+        std::snprintf(factor, sizeof factor, stats.extrapolation_factor >= 1 ? "%.1fx" : "%.2gx",
+                      stats.extrapolation_factor);
+        if (usable) {
+          std::snprintf(line, sizeof line, "  %-28s %5d %9s  %-7.4f  %+-8.5f  %.4f\n", label.c_str(), stats.num_heldout,
+                        factor, stats.rmse_log, stats.bias_log, stats.max_abs_log);
+        } else {
+          std::snprintf(line, sizeof line, "  %-28s %5d  the fit is not usable\n", label.c_str(), stats.num_heldout);
+        }
+      }
+      out << line;
+    }
+    PrintLegend(out);
+  }
+  bool any_validated = false;
+  bool any_unusable = false;
+  for (const GroupValidation& group : groups) {
+    if (!group.verdict.empty()) {
+      std::cerr << "scaleplan validate: warning: group " << group.label << ": not validated: " << group.verdict << '\n';
+      continue;
+    }
+    any_validated = true;
+    if (!all_usable(group)) {
+      any_unusable = true;
+      std::cerr << "scaleplan validate: warning: group " << group.label << ": a fit was not usable\n";
+    }
+  }
+  if (!any_validated) {
+    std::cerr << "scaleplan validate: error: no group could be validated\n";
+    return kExitInputError;
+  }
+  if (any_unusable) {
+    std::cerr << "scaleplan validate: error: a fit was not usable (see the table)\n";
+    return kExitFitFailed;
+  }
+  return kExitOk;
+}
+
 int Validate(const std::vector<std::string>& args) {
   if (AsksForExpressionValidation(args)) return ValidateExpressionLaw(args);  // cli/expression_command.cc
   std::string runs_path;
@@ -227,7 +368,7 @@ int Validate(const std::vector<std::string>& args) {
        "of the same name chooses the IsoFLOP parabolas, hence its own default)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
-  AddRunSelectionOptions(&options, &columns, false);
+  AddRunSelectionOptions(&options, &columns, true);  // --group-by: one validation per group (ValidateGroups)
   AddFitOptions(&options, &flags);
   std::string law_name = "chinchilla";
   bool keep_extrapolated = false;
@@ -308,6 +449,10 @@ int Validate(const std::vector<std::string>& args) {
       throw UsageError(error.what());
     }
   }
+  if (!columns.selection.group_by.empty() && law_name != "chinchilla" && law_name != "kaplan") {
+    throw UsageError("--group-by validates chinchilla or kaplan, not --law " + law_name +
+                     " (pick one group with --filter COL=VALUE)");
+  }
   // A law of fitting/law_table.h reads its runs with its own reader and is validated on their N, D, C and loss.
   std::optional<LawRuns> law_runs;
   TableLawOptions table_options;
@@ -325,6 +470,7 @@ int Validate(const std::vector<std::string>& args) {
       : law_name == "kaplan" ? KaplanFitter(flags.options, ResolveGrid(flags, KaplanModel::DefaultGrid()))
                              : ChinchillaFitter(flags.options, ResolveGrid(flags, ChinchillaModel::HoffmannGrid()));
 
+  if (!table.group_columns.empty()) return ValidateGroups(table, fitter, threshold_flops, validation, output);
   std::vector<ValidationFold> folds;
   LeaveOneBudgetOutResult budgets;
   nlohmann::ordered_json json;

@@ -1,0 +1,145 @@
+// Drives the real `scaleplan validate`, `check` and `plot` with --group-by: each group's result against the same
+// command run on that group's runs written to a file of their own by hand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/cli/cli_testing.h"
+
+namespace scaleplan {
+namespace {
+
+using testing::RunScaleplan;
+using Result = testing::CommandResult;
+
+struct Row {
+  std::string source;
+  double num_params;
+  double num_tokens;
+  double loss;
+};
+
+// 25 runs of one Chinchilla law (5 sizes x 5 token counts) with a small deterministic wobble; `shift` moves the
+// wobble's phase, so two groups of one law still differ.
+std::vector<Row> LawRuns(const std::string& source, double e, double a, double alpha, double b, double beta,
+                         double shift = 0.0) {
+  std::vector<Row> rows;
+  int k = 0;
+  for (double n : {3e7, 1e8, 3e8, 1e9, 3e9}) {
+    for (double d : {1e9, 3e9, 1e10, 3e10, 1e11}) {
+      const double law = e + a / std::pow(n, alpha) + b / std::pow(d, beta);
+      rows.push_back({source, n, d, law * (1.0 + 0.01 * std::sin(1.7 * ++k + shift))});
+    }
+  }
+  return rows;
+}
+
+std::string Csv(const std::vector<Row>& rows) {
+  std::string text = "source,N,D,loss\n";
+  char line[160];
+  for (const Row& row : rows) {
+    std::snprintf(line, sizeof line, "%s,%.17g,%.17g,%.17g\n", row.source.c_str(), row.num_params, row.num_tokens,
+                  row.loss);
+    text += line;
+  }
+  return text;
+}
+
+std::vector<Row> Concatenated(const std::vector<Row>& a, const std::vector<Row>& b) {
+  std::vector<Row> all = a;
+  all.insert(all.end(), b.begin(), b.end());
+  return all;
+}
+
+class GroupBy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    a_ = LawRuns("a", 1.7, 400, 0.34, 410, 0.28);
+    b_ = LawRuns("b", 2.1, 900, 0.40, 2000, 0.36);
+    both_path_ = testing::WriteTempFile("group_by_both.csv", Csv(Concatenated(a_, b_)));
+    a_path_ = testing::WriteTempFile("group_by_a.csv", Csv(a_));
+    b_path_ = testing::WriteTempFile("group_by_b.csv", Csv(b_));
+  }
+
+  static nlohmann::json Json(const std::string& args, int exit_code = 0) {
+    const Result r = RunScaleplan(args + " --format json");
+    EXPECT_EQ(r.exit_code, exit_code) << args << "\n" << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  std::vector<Row> a_, b_;
+  std::string both_path_, a_path_, b_path_;
+};
+
+// Every statistic of each fold of `got` equals `want`'s (the same runs fitted the same way: bit for bit).
+void ExpectSameFolds(const nlohmann::json& got, const nlohmann::json& want) {
+  ASSERT_EQ(got.at("folds").size(), want.at("folds").size());
+  for (size_t f = 0; f < want["folds"].size(); ++f) {
+    const nlohmann::json& fold = want["folds"][f];
+    EXPECT_EQ(got["folds"][f]["label"], fold["label"]);
+    EXPECT_EQ(got["folds"][f]["usable"], fold["usable"]);
+    for (const char* key : {"rmse_log", "bias_log", "max_abs_log", "rmse_nats", "train_rmse_log", "num_heldout",
+                            "num_train", "extrapolation_factor"}) {
+      ASSERT_TRUE(fold.contains(key)) << key;
+      EXPECT_DOUBLE_EQ(got["folds"][f][key].get<double>(), fold[key].get<double>()) << key << " fold " << f;
+    }
+  }
+}
+
+TEST_F(GroupBy, GroupedHoldOutValidationEqualsTheGroupsValidatedFromFilesSplitByHand) {
+  const nlohmann::json grouped = Json("validate '" + both_path_ + "' --group-by source --holdout-above 1e19");
+  ASSERT_EQ(grouped.at("groups").size(), 2u);
+  EXPECT_EQ(grouped["group_by"], nlohmann::json::array({"source"}));
+  EXPECT_EQ(grouped["law"], "chinchilla");
+  const nlohmann::json& group_a = grouped["groups"][0];
+  const nlohmann::json& group_b = grouped["groups"][1];
+  EXPECT_EQ(group_a["group"], nlohmann::json({{"source", "a"}}));
+  EXPECT_EQ(group_b["group"], nlohmann::json({{"source", "b"}}));
+  EXPECT_EQ(group_a["num_runs"].get<int>(), 25);
+  ExpectSameFolds(group_a, Json("validate '" + a_path_ + "' --holdout-above 1e19"));
+  ExpectSameFolds(group_b, Json("validate '" + b_path_ + "' --holdout-above 1e19"));
+  // The held-out count, from the design: the runs with 6 N D above 1e19 FLOPs.
+  int above = 0;
+  for (const Row& row : a_) above += 6 * row.num_params * row.num_tokens > 1e19 ? 1 : 0;
+  EXPECT_EQ(group_a["folds"][0]["num_heldout"].get<int>(), above);
+  // The groups were not validated together: their errors differ.
+  EXPECT_NE(group_a["folds"][0]["rmse_log"].get<double>(), group_b["folds"][0]["rmse_log"].get<double>());
+}
+
+TEST_F(GroupBy, GroupedLeaveOneBudgetOutEqualsTheGroupsSplitByHand) {
+  const std::string options = " --leave-one-budget-out --min-budget-runs 3 --law kaplan";
+  const nlohmann::json grouped = Json("validate '" + both_path_ + "' --group-by source" + options);
+  ASSERT_EQ(grouped.at("groups").size(), 2u);
+  const nlohmann::json b = Json("validate '" + b_path_ + "'" + options);
+  ExpectSameFolds(grouped["groups"][1], b);
+  EXPECT_DOUBLE_EQ(grouped["groups"][1]["pooled"]["rmse_log"].get<double>(), b["pooled"]["rmse_log"].get<double>());
+}
+
+TEST_F(GroupBy, AGroupThatCannotBeValidatedCarriesItsVerdict) {
+  // Group c: 3 runs, all below the threshold: no run to hold out.
+  std::vector<Row> rows = Concatenated(a_, {{"c", 1e8, 1e9, 3.5}, {"c", 2e8, 1e9, 3.4}, {"c", 3e8, 1e9, 3.3}});
+  const std::string path = testing::WriteTempFile("group_by_verdict.csv", Csv(rows));
+  const nlohmann::json grouped = Json("validate '" + path + "' --group-by source --holdout-above 1e19");
+  ASSERT_EQ(grouped.at("groups").size(), 2u);
+  EXPECT_EQ(grouped["groups"][1]["usable"], false);
+  EXPECT_NE(grouped["groups"][1]["status"].get<std::string>().find("1e+19"), std::string::npos)
+      << grouped["groups"][1]["status"];
+  ExpectSameFolds(grouped["groups"][0], Json("validate '" + a_path_ + "' --holdout-above 1e19"));
+  // Only group c: none validated, exit 3 (input).
+  const Result r = RunScaleplan("validate '" + path + "' --group-by source --filter source=c --holdout-above 1e19");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("no group could be validated"), std::string::npos) << r.err;
+}
+
+TEST_F(GroupBy, ValidateRefusesGroupsForLawsItCannotSplit) {
+  const Result r = RunScaleplan("validate '" + both_path_ + "' --group-by source --holdout-above 1e19 --law isoflop");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--group-by validates chinchilla or kaplan"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace scaleplan
