@@ -762,7 +762,7 @@ void PrintGroupsSideBySide(const std::vector<GroupReport>& groups, const std::ve
 // fitted; otherwise the exit code one fit would give.
 int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlags& flags,
               const BootstrapOptions& bootstrap, double budget_tolerance, int min_budget_runs, bool keep_extrapolated,
-              const std::vector<double>& budgets, OutputFormat output) {
+              const std::vector<double>& budgets, bool budgets_given, OutputFormat output) {
   const std::vector<RunsTable> parts = SplitRunsByGroup(table);
   std::vector<GroupReport> groups;
   for (const RunsTable& part : parts) {
@@ -773,9 +773,15 @@ int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlag
       group.group[part.group_columns[k]] = part.group_values.front()[k];
     }
     group.num_runs = part.runs.size();
-    // No extrapolation warnings per group (each group's allocations are listed at the budgets).
-    const FitContext context{part,    flags, bootstrap, budget_tolerance, min_budget_runs, keep_extrapolated,
-                             budgets, false};
+    // No extrapolation warnings per group (each group's allocations are listed at the budgets): fitting/law_fits.h.
+    const FitContext context{part,
+                             flags,
+                             bootstrap,
+                             budget_tolerance,
+                             min_budget_runs,
+                             keep_extrapolated,
+                             budgets,
+                             WarnsBeyondFittedRuns(budgets_given, part)};
     ChinchillaFit chinchilla_fit;
     std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
     try {
@@ -1039,7 +1045,7 @@ int Fit(const std::vector<std::string>& args) {
                            min_budget_runs,
                            keep_extrapolated,
                            budgets,
-                           !vm["compute"].defaulted()};
+                           WarnsBeyondFittedRuns(!vm["compute"].defaulted(), table)};
   ChinchillaFit chinchilla_fit;
   std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
   std::vector<LawReport> reports = FitLaws(context, law_name, &chinchilla_fit, &chinchilla_bootstrap);

@@ -22,6 +22,10 @@ void AddAllocations(const RunsTable& table, bool usable, const std::function<All
 
 }  // namespace
 
+bool WarnsBeyondFittedRuns(bool budgets_given, const RunsTable& table) {
+  return budgets_given && table.group_columns.empty();
+}
+
 ChinchillaFitReport MakeChinchillaFitReport(const RunsTable& table, const LawFitOptions& options) {
   ChinchillaFitReport report;
   ChinchillaFit& fit = report.fit;

@@ -39,6 +39,12 @@ struct LawFitOptions {
   ProgressCallback bootstrap_progress;  // the bootstrap, any law
 };
 
+// Whether a fit's report warns of extrapolation at its budgets (LawFitOptions::warn_beyond_runs): only at budgets
+// asked for (--compute), and never in the fit of one group of `fit --group-by` (a table with group_columns, from
+// SplitRunsByGroup), whose allocations are listed side by side with the other groups' at the budgets. The command
+// line and the Python module both decide it here, so that a group's warnings are the same from both.
+bool WarnsBeyondFittedRuns(bool budgets_given, const RunsTable& table);
+
 // A Chinchilla fit as `fit` reports it.
 struct ChinchillaFitReport {
   ChinchillaFit fit;  // warnings: the fit's, then the poor-fit warning and the diagnostics' (for a usable fit)

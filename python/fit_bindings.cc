@@ -79,13 +79,14 @@ void CheckRequest(const FitRequest& request) {
 }
 
 // The options of a law's fit (fitting/law_fits.h): the request's, with the progress of each stage.
-LawFitOptions LawOptions(const FitRequest& request, const InitGrid& grid, PythonProgress* progress) {
+LawFitOptions LawOptions(const RunsTable& table, const FitRequest& request, const InitGrid& grid,
+                         PythonProgress* progress) {
   LawFitOptions options;
   options.search = request.options;
   options.grid = grid;
   options.bootstrap = request.bootstrap;
   options.budgets = request.budgets;
-  options.warn_beyond_runs = request.budgets_given;
+  options.warn_beyond_runs = WarnsBeyondFittedRuns(request.budgets_given, table);  // none for a group, as the CLI
   options.budget_tolerance = request.budget_tolerance;
   options.min_budget_runs = request.min_budget_runs;
   options.keep_extrapolated = request.keep_extrapolated;
@@ -95,8 +96,8 @@ LawFitOptions LawOptions(const FitRequest& request, const InitGrid& grid, Python
 }
 
 FitOutcome FitChinchillaLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
-  const LawFitOptions options =
-      LawOptions(request, ResolveGrid(request.options, request.grid_spec, ChinchillaModel::HoffmannGrid()), progress);
+  const LawFitOptions options = LawOptions(
+      table, request, ResolveGrid(request.options, request.grid_spec, ChinchillaModel::HoffmannGrid()), progress);
   ChinchillaFitReport report;
   {
     py::gil_scoped_release release;
@@ -107,7 +108,7 @@ FitOutcome FitChinchillaLaw(const RunsTable& table, const FitRequest& request, P
 
 FitOutcome FitKaplanLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
   const LawFitOptions options =
-      LawOptions(request, ResolveGrid(request.options, request.grid_spec, KaplanModel::DefaultGrid()), progress);
+      LawOptions(table, request, ResolveGrid(request.options, request.grid_spec, KaplanModel::DefaultGrid()), progress);
   KaplanFitReport report;
   {
     py::gil_scoped_release release;
@@ -119,7 +120,7 @@ FitOutcome FitKaplanLaw(const RunsTable& table, const FitRequest& request, Pytho
 FitOutcome FitIsoFlopLaw(const RunsTable& table, const FitRequest& request, PythonProgress* progress) {
   ResolveGrid(request.options, request.grid_spec,
               ChinchillaModel::HoffmannGrid());  // validates the options, as the command line does
-  const LawFitOptions options = LawOptions(request, InitGrid(), progress);
+  const LawFitOptions options = LawOptions(table, request, InitGrid(), progress);
   IsoFlopFitReport report;
   {
     py::gil_scoped_release release;

@@ -44,6 +44,19 @@ TEST(LawFitsTest, ChinchillaReportListsAllocationsAndWarnsOnlyAtBudgetsAskedFor)
   EXPECT_EQ(warned.json["warnings"].back().get<std::string>(), warned.budget_warnings[0]);
 }
 
+TEST(LawFitsTest, OneGroupOfGroupByIsNotWarnedAtTheBudgets) {
+  RunSelection by_size;
+  by_size.group_by = {"Model Size"};  // one group per model size
+  const RunsTable runs = BundledChinchillaRuns();
+  const RunsTable grouped = BundledChinchillaRuns(by_size);
+  const std::vector<RunsTable> groups = SplitRunsByGroup(grouped);
+  ASSERT_GT(groups.size(), 1u);
+  EXPECT_TRUE(WarnsBeyondFittedRuns(true, runs));
+  EXPECT_FALSE(WarnsBeyondFittedRuns(false, runs));
+  EXPECT_FALSE(WarnsBeyondFittedRuns(true, groups.front()));
+  EXPECT_FALSE(WarnsBeyondFittedRuns(true, grouped));
+}
+
 TEST(LawFitsTest, KaplanBootstrapGivesPercentileIntervalsAroundTheFit) {
   const RunsTable runs = BundledChinchillaRuns();
   LawFitOptions options;

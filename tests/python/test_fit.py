@@ -85,6 +85,27 @@ def test_group_by_fits_each_group(all_runs, cli_json, tmp_path):
         assert got["data"]["hash"] == group["data"]["hash"]
 
 
+@pytest.mark.parametrize("law", ["chinchilla", "kaplan"])
+def test_group_by_with_budgets_warns_as_the_cli(all_runs, cli_json, tmp_path, law):
+    # 1e25 FLOPs lies far beyond both groups' runs. fit --group-by lists each group's allocation there without an
+    # extrapolation warning (fitting/law_fits.h WarnsBeyondFittedRuns); the module's groups say the same, while the
+    # same budget without group_by is warned about.
+    runs = all_runs.assign(size=np.where(all_runs["Model Size"] < 1e9, "small", "large"))
+    path = tmp_path / "runs.csv"
+    runs.to_csv(path, index=False)
+    expected = cli_json("fit", path, "--law", law, "--group-by", "size", "--compute", "1e21,1e25", "--format", "json")
+    fits = scaleplan.fit(runs, law, group_by="size", compute=[1e21, 1e25], source=str(path))
+    assert len(expected["groups"]) == len(fits) == 2
+    for group in expected["groups"]:
+        key = (group.pop("group")["size"],)
+        assert group.pop("num_runs") == len(fits[key].runs)
+        assert fits[key].to_dict() == group
+        assert not any("extrapolates" in w for w in fits[key].warnings)
+        assert [a["compute_flops"] for a in group["allocations"]] == [1e21, 1e25]
+    ungrouped = scaleplan.fit(runs, law, compute=1e25)
+    assert any(w.startswith("at 1.00e+25 FLOPs: extrapolates") for w in ungrouped.warnings)
+
+
 def test_predict_is_the_closed_form(selected_runs):
     fit = scaleplan.fit(selected_runs)
     rng = np.random.default_rng(7)
