@@ -1035,7 +1035,7 @@ int Fit(const std::vector<std::string>& args) {
   RefuseToOverwriteInput(golden_path);
   if (grouped) {
     return FitGroups(table, law_name, flags, bootstrap_options, budget_tolerance, min_budget_runs, keep_extrapolated,
-                     budgets, output);
+                     budgets, !vm["compute"].defaulted(), output);
   }
 
   const FitContext context{table,
