@@ -64,7 +64,9 @@ def load_runs(runs: Any = None, *, n: Optional[str] = "N", d: Optional[str] = "D
 
     runs: a pandas DataFrame, a dict of equal-length arrays (column name -> values), a CSV path (read by the same
       reader as `scaleplan fit RUNS.csv`), a Runs object (returned as is), or None for the bundled Chinchilla runs
-      (Besiroglu et al. 2024's 240).
+      (Besiroglu et al. 2024's 240). float64 and int64 columns are read in place, without a copy, and checked as the
+      cells df.to_csv would write for them (NaN as 'nan'); other numeric dtypes are converted once; text and object
+      columns are read as text.
     n, d, c, loss: the columns holding N (parameters), D (tokens), C (training FLOPs) and the final loss (nats per
       token); the command line's --n-col, --d-col, --c-col, --loss-col (a header name, or "#3" for the third
       column). The defaults (and None) detect each column from the aliases README.md lists (N, params, Model Size,
