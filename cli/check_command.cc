@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/check_groups.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/expression_command.h"
@@ -215,7 +216,7 @@ int Check(const std::vector<std::string>& args) {
        "recorded)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
-  AddRunSelectionOptions(&options, &columns, false);
+  AddRunSelectionOptions(&options, &columns, true);  // --group-by: a grouped golden's columns (check_groups.h)
   po::positional_options_description positional;
   positional.add("runs", 1);
   po::variables_map vm;
@@ -235,6 +236,12 @@ int Check(const std::vector<std::string>& args) {
   ParseOverrides(rtol_texts, &tolerances);
   std::string why;
   if (!tolerances.Check(&why)) throw UsageError(why);
+  // A golden of one fit per group (fit --group-by ... --save-golden): cli/check_groups.cc.
+  if (!columns.selection.group_by.empty() || IsGroupedGoldenFile(golden_path)) {
+    if (!junit_path.empty()) throw UsageError("--junit is not written for a grouped golden (use --format json)");
+    return CheckGroupedGoldenCommand(golden_path, runs_path, columns, tolerances, check_intervals, num_threads,
+                                     output);
+  }
 
   const Golden golden = ParseGolden(ReadFile(golden_path), golden_path);
   if (check_intervals && !golden.bootstrap) {

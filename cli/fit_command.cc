@@ -25,6 +25,7 @@
 #include "fitting/diagnostics.h"
 #include "fitting/fit_json.h"
 #include "fitting/golden.h"
+#include "fitting/golden_groups.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
 #include "fitting/law_fits.h"
@@ -695,6 +696,7 @@ struct GroupReport {
   size_t num_runs = 0;
   std::string verdict;           // the runs cannot be fitted (an input error), "" when they were
   std::vector<LawReport> reports;
+  nlohmann::ordered_json golden;  // with --save-golden: the group's golden record (null when it has none)
   bool Fitted() const {
     return std::any_of(reports.begin(), reports.end(), [](const LawReport& report) { return report.usable; });
   }
@@ -760,9 +762,12 @@ void PrintGroupsSideBySide(const std::vector<GroupReport>& groups, const std::ve
 
 // `fit --group-by COL[,COL]`: one fit (of each law asked for) per group of runs. Exit 0 when at least one group was
 // fitted; otherwise the exit code one fit would give.
+// With `golden_path`, the groups' goldens in one file (fitting/golden_groups.h): written only when every group has
+// one, else refused naming the group.
 int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlags& flags,
               const BootstrapOptions& bootstrap, double budget_tolerance, int min_budget_runs, bool keep_extrapolated,
-              const std::vector<double>& budgets, bool budgets_given, OutputFormat output) {
+              const std::vector<double>& budgets, bool budgets_given, OutputFormat output,
+              const std::string& golden_path = "", const std::vector<double>& golden_budgets = {}) {
   const std::vector<RunsTable> parts = SplitRunsByGroup(table);
   std::vector<GroupReport> groups;
   for (const RunsTable& part : parts) {
@@ -789,7 +794,32 @@ int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlag
     } catch (const InputError& error) {
       group.verdict = error.what();
     }
+    if (!golden_path.empty() && group.verdict.empty()) {  // as the ungrouped --save-golden records each law
+      if (law_name == "chinchilla" && chinchilla_fit.search.usable) {
+        group.golden = MakeGolden(chinchilla_fit, part, chinchilla_bootstrap ? &*chinchilla_bootstrap : nullptr,
+                                  golden_budgets);
+      } else if (law_name != "chinchilla" && group.reports.front().usable && group.reports.front().golden) {
+        group.golden = GoldenToJson(group.reports.front().golden(golden_budgets));
+      }
+    }
     groups.push_back(std::move(group));
+  }
+  if (!golden_path.empty()) {
+    std::vector<std::pair<nlohmann::ordered_json, nlohmann::ordered_json>> goldens;
+    for (const GroupReport& group : groups) {
+      if (group.golden.is_null()) {
+        const std::string why = !group.verdict.empty() ? group.verdict
+                                : !group.reports.empty() && !group.reports.front().usable
+                                    ? group.reports.front().status
+                                    : std::string("no loss frontier");
+        std::cerr << "scaleplan fit: error: --save-golden: group " << group.label << " has no " << law_name
+                  << " fit to record (" << why << "); a grouped golden records every group: leave it out with "
+                  << "--filter\n";
+        return kExitFitFailed;
+      }
+      goldens.emplace_back(group.group, group.golden);
+    }
+    WriteFileAtomically(golden_path, GroupedGoldenToJson(table.group_columns, goldens).dump(2) + "\n");
   }
   if (output == OutputFormat::JSON) {
     nlohmann::ordered_json all;
@@ -1004,8 +1034,8 @@ int Fit(const std::vector<std::string>& args) {
   if (grouped && law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop" && law_name != "all") {
     throw UsageError("--group-by fits chinchilla, kaplan, isoflop or all, not --law " + law_name);
   }
-  if (grouped && (!out_path.empty() || !golden_path.empty())) {
-    throw UsageError("--out and --save-golden record one fit; with --group-by, use --format json (or --filter "
+  if (grouped && !out_path.empty()) {
+    throw UsageError("--out records one fit; with --group-by, use --format json or --save-golden (or --filter "
                      "to pick one group)");
   }
   if ((!out_path.empty() || !golden_path.empty()) && law_name == "all") {
@@ -1035,7 +1065,8 @@ int Fit(const std::vector<std::string>& args) {
   RefuseToOverwriteInput(golden_path);
   if (grouped) {
     return FitGroups(table, law_name, flags, bootstrap_options, budget_tolerance, min_budget_runs, keep_extrapolated,
-                     budgets, !vm["compute"].defaulted(), output);
+                     budgets, !vm["compute"].defaulted(), output, golden_path,
+                     vm["compute"].defaulted() ? DefaultGoldenBudgets() : budgets);
   }
 
   const FitContext context{table,

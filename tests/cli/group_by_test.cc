@@ -49,6 +49,13 @@ std::string Csv(const std::vector<Row>& rows) {
   return text;
 }
 
+// A path in the test's temporary folder with no file at it.
+std::string TempPath(const std::string& name) {
+  const std::string path = testing::WriteTempFile(name, "");
+  std::remove(path.c_str());
+  return path;
+}
+
 std::vector<Row> Concatenated(const std::vector<Row>& a, const std::vector<Row>& b) {
   std::vector<Row> all = a;
   all.insert(all.end(), b.begin(), b.end());
@@ -139,6 +146,65 @@ TEST_F(GroupBy, ValidateRefusesGroupsForLawsItCannotSplit) {
   const Result r = RunScaleplan("validate '" + both_path_ + "' --group-by source --holdout-above 1e19 --law isoflop");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--group-by validates chinchilla or kaplan"), std::string::npos) << r.err;
+}
+
+// A grouped golden: `fit --group-by source --save-golden` holds each group's golden, the one `fit --save-golden` of
+// the group's own file writes (the data source aside), and `check` passes on the runs it was recorded from.
+TEST_F(GroupBy, GroupedGoldenHoldsEachGroupsOwnGoldenAndPassesItsCheck) {
+  const std::string golden_path = TempPath("group_by_golden.json");
+  Result r = RunScaleplan("fit '" + both_path_ + "' --group-by source --save-golden '" + golden_path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json golden = nlohmann::json::parse(testing::ReadWholeFile(golden_path));
+  EXPECT_EQ(golden["group_by"], nlohmann::json::array({"source"}));
+  ASSERT_EQ(golden["groups"].size(), 2u);
+  EXPECT_EQ(golden["groups"][1]["group"], nlohmann::json({{"source", "b"}}));
+  const std::string b_golden_path = TempPath("group_by_golden_b.json");
+  r = RunScaleplan("fit '" + b_path_ + "' --save-golden '" + b_golden_path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json b_golden = nlohmann::json::parse(testing::ReadWholeFile(b_golden_path));
+  EXPECT_EQ(golden["groups"][1]["golden"]["parameters"], b_golden["parameters"]);
+  EXPECT_EQ(golden["groups"][1]["golden"]["predictions"], b_golden["predictions"]);
+  EXPECT_EQ(golden["groups"][1]["golden"]["data"]["hash"], b_golden["data"]["hash"]);
+
+  const nlohmann::json check = Json("check '" + both_path_ + "' --golden '" + golden_path + "'");
+  ASSERT_EQ(check["groups"].size(), 2u);
+  EXPECT_EQ(check["groups"][0]["status"], "ok");
+  EXPECT_EQ(check["groups"][1]["status"], "ok");
+  EXPECT_EQ(check["num_failed"], 0);
+  EXPECT_EQ(RunScaleplan("check '" + both_path_ + "' --golden '" + golden_path + "' --group-by source").exit_code, 0);
+}
+
+// One group's data change: that group drifts, the other holds, exit 1 (drift); a group missing from the runs or one
+// the golden lacks is drift too.
+TEST_F(GroupBy, GroupedCheckFailsWhenOneGroupsDataChange) {
+  const std::string golden_path = TempPath("group_by_golden_drift.json");
+  ASSERT_EQ(RunScaleplan("fit '" + both_path_ + "' --group-by source --save-golden '" + golden_path + "'").exit_code,
+            0);
+  std::vector<Row> changed_b = b_;
+  for (Row& row : changed_b) {
+    if (row.num_params == 3e9) row.loss *= 1.02;  // the largest model's runs 2% worse
+  }
+  const std::string changed_path = testing::WriteTempFile("group_by_changed.csv", Csv(Concatenated(a_, changed_b)));
+  const nlohmann::json check = Json("check '" + changed_path + "' --golden '" + golden_path + "'", 1);
+  EXPECT_EQ(check["groups"][0]["status"], "ok");
+  EXPECT_EQ(check["groups"][1]["status"], "drift");
+  EXPECT_EQ(check["num_drifted_groups"], 1);
+  EXPECT_EQ(check["groups"][1]["data"]["hash_matches"], false);
+
+  const nlohmann::json missing = Json("check '" + both_path_ + "' --golden '" + golden_path + "' --filter source=a", 1);
+  EXPECT_EQ(missing["groups"][1]["status"], "missing from the runs");
+  std::vector<Row> extra = Concatenated(a_, b_);
+  for (Row row : LawRuns("c", 1.9, 500, 0.36, 900, 0.3)) extra.push_back(row);
+  const std::string extra_path = testing::WriteTempFile("group_by_extra.csv", Csv(extra));
+  const nlohmann::json added = Json("check '" + extra_path + "' --golden '" + golden_path + "'", 1);
+  ASSERT_EQ(added["groups"].size(), 3u);
+  EXPECT_EQ(added["groups"][2]["status"], "not in the golden");
+  EXPECT_EQ(added["groups"][2]["group"], nlohmann::json({{"source", "c"}}));
+
+  // --group-by other than the golden's columns is a usage error.
+  const Result r = RunScaleplan("check '" + both_path_ + "' --golden '" + golden_path + "' --group-by D");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("records groups by source"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -1,0 +1,28 @@
+// `check RUNS.csv --golden GOLDEN.json` where the golden records one fit per group (`fit --group-by COL
+// --save-golden`, fitting/golden_groups.h): the runs are read grouped by the golden's columns and each group is
+// checked against its own golden.
+#ifndef SCALEPLAN_CLI_CHECK_GROUPS_H_
+#define SCALEPLAN_CLI_CHECK_GROUPS_H_
+
+#include <string>
+
+#include "cli/shared_options.h"
+#include "core/runs_table.h"
+#include "fitting/golden.h"
+
+namespace scaleplan::cli {
+
+// Whether `golden_path` holds a grouped golden (a file that cannot be read or parsed is not: check's own reader
+// reports it).
+bool IsGroupedGoldenFile(const std::string& golden_path);
+
+// The command (run inside check's guard). `columns.selection.group_by`, when given, must be the golden's columns;
+// otherwise they are taken from the golden. Exit 0 when every group holds, kExitCheckFailed when a group drifted,
+// is missing from the runs or is not in the golden, kExitFitFailed when no group drifted but a refit was not usable.
+int CheckGroupedGoldenCommand(const std::string& golden_path, const std::string& runs_path, RunsColumns columns,
+                              const GoldenTolerances& tolerances, bool check_intervals, int num_threads,
+                              OutputFormat output);
+
+}  // namespace scaleplan::cli
+
+#endif  // SCALEPLAN_CLI_CHECK_GROUPS_H_
