@@ -249,7 +249,8 @@ int Check(const std::vector<std::string>& args) {
                      " has no intervals (it was recorded without --bootstrap)");
   }
   // The laws of fitting/law_table.h read their runs with their own reader, as the golden recorded it.
-  const bool table_law = FindTableLaw(golden.law_name) != nullptr;
+  const TableLaw* law = FindTableLaw(golden.law_name);
+  const bool table_law = law != nullptr && law->own_reader;
   const bool bundled_source = table_law ? golden.data_source.rfind("<bundled", 0) == 0
                                         : golden.data_source == kBundledChinchillaLabel;
   if (runs_path.empty() && !bundled_source) {
@@ -290,7 +291,7 @@ int Check(const std::vector<std::string>& args) {
     }
     if (!now) return fail(refit_why);
   } else if (golden.law_name != "chinchilla") {
-    // Kaplan and IsoFLOP goldens: the law's own refit (fitting/golden.h), no intervals.
+    // Kaplan and IsoFLOP goldens: their table entries' refit of the Chinchilla runs table, no intervals.
     std::string refit_why;
     {
       ProgressBar bar("fitting");

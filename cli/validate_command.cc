@@ -463,12 +463,19 @@ int Validate(const std::vector<std::string>& args) {
     table_options.search = flags.options;
     table_options.grid_spec = flags.grid_spec;
   }
-  const RunsTable table = table_law ? law_runs->view : LoadRunsOrBundled(runs_path, columns);
-  if (law_name == "isoflop") return ValidateIsoFlopLaw(table, threshold_flops, validation, keep_extrapolated, output);
+  const RunsTable loaded = table_law ? RunsTable() : LoadRunsOrBundled(runs_path, columns);
+  if (law_name == "isoflop") return ValidateIsoFlopLaw(loaded, threshold_flops, validation, keep_extrapolated, output);
+  if (law_name == "kaplan") {
+    ResolveGrid(flags, KaplanModel::DefaultGrid());  // validates the fit options
+    law_runs = LawRunsOfTable("kaplan", loaded);
+    table_options.search = flags.options;
+    table_options.grid_spec = flags.grid_spec;
+  }
+  // A law of the table is validated on its runs' view, whose line is the run's index (fitting/law_table.h).
+  const RunsTable& table = law_runs ? law_runs->view : loaded;
   const LawFitter fitter =
-      table_law             ? TableLawFitter(*FindTableLaw(law_name), *law_runs, table_options)
-      : law_name == "kaplan" ? KaplanFitter(flags.options, ResolveGrid(flags, KaplanModel::DefaultGrid()))
-                             : ChinchillaFitter(flags.options, ResolveGrid(flags, ChinchillaModel::HoffmannGrid()));
+      law_runs ? TableLawFitter(*FindTableLaw(law_name), *law_runs, table_options)
+               : ChinchillaFitter(flags.options, ResolveGrid(flags, ChinchillaModel::HoffmannGrid()));
 
   if (!table.group_columns.empty()) return ValidateGroups(table, fitter, threshold_flops, validation, output);
   std::vector<ValidationFold> folds;
@@ -493,9 +500,7 @@ int Validate(const std::vector<std::string>& args) {
   } else {
     std::ostream& out = std::cout;
     out << "Extrapolation validation of "
-        << (table_law              ? FindTableLaw(law_name)->description
-            : law_name == "kaplan" ? std::string("the Kaplan et al. 2020 law")
-                                   : std::string("the Chinchilla law (Approach 3)"))
+        << (law_runs ? FindTableLaw(law_name)->description : std::string("the Chinchilla law (Approach 3)"))
         << " on "
         << table.runs.size() << " runs from "
         << table.source << '\n';

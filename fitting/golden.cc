@@ -150,20 +150,52 @@ const std::vector<std::string>& GoldenParameterNames(const std::string& law_name
   return none;
 }
 
-namespace {
+Golden MakeKaplanGoldenRecord(const KaplanFit& fit, const InitGrid& grid, const RunsTable& table,
+                              const std::vector<double>& budgets) {
+  SCALEPLAN_CHECK(fit.search.usable, "a golden records a usable fit");
+  TableLawOptions options;
+  options.search = fit.options;
+  options.grid_spec = FormatGrid(grid);
+  return MakeTableLawGoldenRecord(*FindTableLaw("kaplan"), ToTableLawFit(fit), LawRunsOfTable("kaplan", table),
+                                  options, {}, budgets);
+}
 
-// The common part of every law's golden: the predictions of `allocate` at `budgets`, the data and the law's name.
-Golden GoldenOf(const std::string& law_name, const std::vector<double>& values,
-                const std::function<Allocation(double)>& allocate, const RunsTable& table,
-                const std::vector<double>& budgets) {
+Golden MakeIsoFlopGoldenRecord(const IsoFlopFit& fit, const RunsTable& table, const std::vector<double>& budgets,
+                               double budget_tolerance, int min_budget_runs) {
+  SCALEPLAN_CHECK(fit.usable && fit.has_frontier, "a golden records a usable IsoFLOP fit with a loss frontier");
+  TableLawOptions options;
+  options.budget_tolerance = budget_tolerance;
+  options.min_budget_runs = min_budget_runs;
+  options.keep_extrapolated_minima = fit.keep_extrapolated;
+  return MakeTableLawGoldenRecord(*FindTableLaw("isoflop"), ToTableLawFit(fit), LawRunsOfTable("isoflop", table),
+                                  options, {}, budgets);
+}
+
+std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, int num_threads, std::string* why) {
+  const TableLaw* law = FindTableLaw(golden.law_name);
+  SCALEPLAN_CHECK(law != nullptr, "RefitGolden refits the laws of fitting/law_table.h");
+  if (law->own_reader) {
+    // Its runs carry more than N, D and a loss: only the law's own reader can read them (RefitGolden of LawRuns).
+    throw InputError("a " + golden.law_name + " golden is checked against the law's own runs, read by its reader: " +
+                         "scaleplan check RUNS.csv --golden GOLDEN.json",
+                     InputLocation{table.source});
+  }
+  return RefitGolden(golden, LawRunsOfTable(golden.law_name, table), num_threads, why);
+}
+
+Golden MakeTableLawGoldenRecord(const TableLaw& law, const TableLawFit& fit, const LawRuns& runs,
+                                const TableLawOptions& options, const LawRunsOptions& runs_options,
+                                const std::vector<double>& budgets) {
+  SCALEPLAN_CHECK(fit.usable, "a golden records a usable fit");
+  SCALEPLAN_CHECK(budgets.empty() || fit.allocate, "predictions at budgets need a law that allocates");
   Golden golden;
-  golden.law_name = law_name;
-  const std::vector<std::string>& names = GoldenParameterNames(law_name);
-  SCALEPLAN_CHECK(names.size() == values.size(), "one value per parameter");
-  for (size_t k = 0; k < names.size(); ++k) golden.parameters.emplace_back(names[k], values[k]);
+  golden.law_name = law.name;
+  golden.parameters = fit.parameters;
+  golden.has_objective = fit.has_objective;
+  golden.objective = fit.objective;
   for (const double flops : budgets) {
     SCALEPLAN_CHECK(flops > 0 && std::isfinite(flops), "a budget must be positive and finite");
-    const Allocation allocation = allocate(flops);
+    const Allocation allocation = fit.allocate(flops);
     GoldenPrediction prediction;
     prediction.compute_flops = flops;
     prediction.num_params = allocation.num_params;
@@ -171,84 +203,13 @@ Golden GoldenOf(const std::string& law_name, const std::vector<double>& values,
     prediction.loss_nats = allocation.loss_nats;
     golden.predictions.push_back(prediction);
   }
-  golden.data_source = table.source;
-  golden.data_num_runs = static_cast<int>(table.runs.size());
-  golden.data_hash = FormatRunsHash(table);
-  return golden;
-}
-
-}  // namespace
-
-Golden MakeKaplanGoldenRecord(const KaplanFit& fit, const InitGrid& grid, const RunsTable& table,
-                              const std::vector<double>& budgets) {
-  SCALEPLAN_CHECK(fit.search.usable, "a golden records a usable fit");
-  const KaplanLaw& law = fit.law;
-  Golden golden = GoldenOf("kaplan",
-                           {law.n_c, law.d_c, law.alpha_n, law.alpha_d, law.ExponentParams(), law.ExponentTokens()},
-                           [&law](double c) { return law.ComputeOptimal(c); }, table, budgets);
-  golden.objective = fit.search.objective;
-  golden.fit_options = fit.options;
-  golden.grid = grid;
-  golden.grid_spec = FormatGrid(grid);
-  return golden;
-}
-
-Golden MakeIsoFlopGoldenRecord(const IsoFlopFit& fit, const RunsTable& table, const std::vector<double>& budgets,
-                               double budget_tolerance, int min_budget_runs) {
-  SCALEPLAN_CHECK(fit.usable && fit.has_frontier, "a golden records a usable IsoFLOP fit with a loss frontier");
-  Golden golden = GoldenOf("isoflop",
-                           {fit.coeff_params, fit.exponent_params, fit.coeff_tokens, fit.exponent_tokens,
-                            fit.frontier.E, fit.frontier.K, fit.frontier.gamma},
-                           [&fit](double c) { return fit.ComputeOptimal(c); }, table, budgets);
-  golden.has_objective = false;
-  golden.budget_tolerance = budget_tolerance;
-  golden.min_budget_runs = min_budget_runs;
-  golden.keep_extrapolated_minima = fit.keep_extrapolated;
-  return golden;
-}
-
-std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, int num_threads, std::string* why) {
-  if (FindTableLaw(golden.law_name) != nullptr) {
-    // Its runs carry more than N, D and a loss: only the law's own reader can read them (RefitGolden of LawRuns).
-    throw InputError("a " + golden.law_name + " golden is checked against the law's own runs, read by its reader: " +
-                         "scaleplan check RUNS.csv --golden GOLDEN.json",
-                     InputLocation{table.source});
-  }
-  std::vector<double> budgets;
-  for (const GoldenPrediction& prediction : golden.predictions) budgets.push_back(prediction.compute_flops);
-  if (golden.law_name == "kaplan") {
-    MultiStartOptions options = golden.fit_options;
-    options.num_threads = num_threads;
-    const KaplanFit fit = FitKaplan(table, options, golden.grid);
-    if (!fit.search.usable) {
-      *why = "the refit is not usable: " + fit.search.status;
-      return std::nullopt;
-    }
-    return MakeKaplanGoldenRecord(fit, golden.grid, table, budgets);
-  }
-  SCALEPLAN_CHECK(golden.law_name == "isoflop", "RefitGolden refits kaplan and isoflop goldens");
-  const auto groups = BudgetsWithAtLeast(GroupByBudget(table, golden.budget_tolerance),
-                                         static_cast<size_t>(golden.min_budget_runs));
-  const IsoFlopFit fit = FitIsoFlop(table, groups, nullptr, golden.keep_extrapolated_minima);
-  if (!fit.usable || !fit.has_frontier) {
-    *why = "the refit is not usable: " + (fit.usable ? fit.frontier_status : fit.status);
-    return std::nullopt;
-  }
-  return MakeIsoFlopGoldenRecord(fit, table, budgets, golden.budget_tolerance, golden.min_budget_runs);
-}
-
-Golden MakeTableLawGoldenRecord(const TableLaw& law, const TableLawFit& fit, const LawRuns& runs,
-                                const TableLawOptions& options, const LawRunsOptions& runs_options) {
-  SCALEPLAN_CHECK(fit.usable, "a golden records a usable fit");
-  Golden golden;
-  golden.law_name = law.name;
-  golden.parameters = fit.parameters;
-  golden.has_objective = fit.has_objective;
-  golden.objective = fit.objective;
   golden.data_source = runs.source;
   golden.data_num_runs = static_cast<int>(runs.size());
   golden.data_hash = runs.hash;
   golden.fit_options = options.search;
+  golden.budget_tolerance = options.budget_tolerance;
+  golden.min_budget_runs = options.min_budget_runs;
+  golden.keep_extrapolated_minima = options.keep_extrapolated_minima;
   if (law.has_grid) {
     golden.grid = options.grid_spec.empty() ? law.default_grid : ParseGridSpec(options.grid_spec, law.default_grid);
     golden.grid_spec = FormatGrid(golden.grid);
@@ -267,12 +228,17 @@ std::optional<Golden> RefitGolden(const Golden& golden, const LawRuns& runs, int
   TableLawOptions options = golden.table_options;
   options.search = golden.fit_options;
   options.search.num_threads = num_threads;
+  options.budget_tolerance = golden.budget_tolerance;
+  options.min_budget_runs = golden.min_budget_runs;
+  options.keep_extrapolated_minima = golden.keep_extrapolated_minima;
   const TableLawFit fit = FitTableLaw(*law, runs, options);
   if (!fit.usable) {
     *why = "the refit is not usable: " + fit.status;
     return std::nullopt;
   }
-  Golden now = MakeTableLawGoldenRecord(*law, fit, runs, options, golden.runs_options);
+  std::vector<double> budgets;
+  for (const GoldenPrediction& prediction : golden.predictions) budgets.push_back(prediction.compute_flops);
+  Golden now = MakeTableLawGoldenRecord(*law, fit, runs, options, golden.runs_options, budgets);
   // The refit's parameters in the golden's order (a JSON reader need not keep the file's order of keys).
   std::vector<std::pair<std::string, double>> ordered;
   for (const auto& [name, value] : golden.parameters) {
@@ -425,14 +391,14 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
   const std::vector<std::string>& names = GoldenParameterNames(golden.law_name);
   const TableLaw* table_law = FindTableLaw(golden.law_name);
   if (names.empty() && table_law == nullptr) {
-    std::string laws = "chinchilla, kaplan, isoflop";
+    std::string laws = "chinchilla";
     for (const std::string& name : TableLawNames()) laws += ", " + name;
     read.Fail("law '" + golden.law_name + "' cannot be checked by this scaleplan (it checks: " + laws + ")",
               &doc["law"]);
   }
   const bool isoflop = golden.law_name == "isoflop";
   const Json& parameters = read.Object(doc, "", "parameters");
-  if (table_law != nullptr) {
+  if (names.empty()) {
     // Whatever the fit recorded, in order (routing's names follow the runs' routers); any finite number.
     for (auto it = parameters.begin(); it != parameters.end(); ++it) {
       golden.parameters.emplace_back(it.key(), read.Number(parameters, "parameters", it.key()));
@@ -527,9 +493,7 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
   golden.fit_options.exhaustive = read.Bool(options, "options", "exhaustive");
   if (table_law == nullptr || table_law->has_grid) {
     golden.grid_spec = read.String(options, "options", "grid");
-    const InitGrid& base = table_law != nullptr          ? table_law->default_grid
-                           : golden.law_name == "kaplan" ? KaplanModel::DefaultGrid()
-                                                         : ChinchillaModel::HoffmannGrid();
+    const InitGrid base = table_law != nullptr ? table_law->default_grid : ChinchillaModel::HoffmannGrid();
     try {
       golden.grid = ParseGridSpec(golden.grid_spec, base, "options.grid");
     } catch (const InputError& error) {

@@ -121,17 +121,21 @@ Golden MakeKaplanGoldenRecord(const KaplanFit& fit, const InitGrid& grid, const 
 Golden MakeIsoFlopGoldenRecord(const IsoFlopFit& fit, const RunsTable& table, const std::vector<double>& budgets,
                                double budget_tolerance, int min_budget_runs);
 
-// `check` of a Kaplan or IsoFLOP golden: refits `table` with the golden's law and options and records it at the
-// golden's budgets. nullopt with *why when the refit is not usable (or, isoflop, has no loss frontier). Throws
-// InputError for a golden of a law of fitting/law_table.h, whose runs only its own reader reads.
+// `check` of a Kaplan or IsoFLOP golden: refits `table` through the law's table entry (RefitGolden of LawRuns) with
+// the golden's options and records it at the golden's budgets. nullopt with *why when the refit is not usable (or,
+// isoflop, has no loss frontier). Throws InputError for a golden of a law whose runs only its own reader reads.
 std::optional<Golden> RefitGolden(const Golden& golden, const RunsTable& table, int num_threads, std::string* why);
 
 // Goldens of the laws of fitting/law_table.h: a usable fit of every run of `runs` (a precondition), recorded with
-// the options it was fitted with and the reader's options that `check` reads the runs with again.
+// the options it was fitted with, the reader's options that `check` reads the runs with again, and (kaplan, isoflop)
+// N_opt, D_opt and the loss at `budgets` (FLOPs, each positive and finite). MakeKaplanGoldenRecord and
+// MakeIsoFlopGoldenRecord are this record of the fit `fit` printed.
 Golden MakeTableLawGoldenRecord(const TableLaw& law, const TableLawFit& fit, const LawRuns& runs,
-                                const TableLawOptions& options, const LawRunsOptions& runs_options);
+                                const TableLawOptions& options, const LawRunsOptions& runs_options,
+                                const std::vector<double>& budgets = {});
 
-// `check` of such a golden: refits `runs` (read with the golden's reader options) with the golden's options. nullopt
+// `check` of such a golden: refits `runs` (read with the golden's reader options) with the golden's options, at the
+// golden's budgets. nullopt
 // with *why when the refit is not usable or its parameters are not the golden's (a router missing, a dictionary fit
 // with a token law where the golden has none).
 std::optional<Golden> RefitGolden(const Golden& golden, const LawRuns& runs, int num_threads, std::string* why);

@@ -56,23 +56,4 @@ KaplanFit FitKaplan(const RunsTable& table, const MultiStartOptions& options, co
   return fit;
 }
 
-LawFitter KaplanFitter(const MultiStartOptions& options, const InitGrid& grid) {
-  LawFitter fitter;
-  fitter.name = "kaplan";
-  fitter.min_runs = KaplanModel::kNumParams + 1;
-  fitter.fit = [options, grid](const RunsTable& train) {
-    const KaplanFit fit = FitKaplan(train, options, grid);
-    FittedLaw law;
-    law.usable = fit.search.usable;
-    law.status = fit.search.status;
-    if (law.usable) {
-      law.predict_loss = [kaplan = fit.law](const TrainingRun& run) {
-        return kaplan.Loss(run.num_params, run.num_tokens);
-      };
-    }
-    return law;
-  };
-  return fitter;
-}
-
 }  // namespace scaleplan

@@ -13,7 +13,6 @@
 #include "fitting/log_space_runs.h"
 #include "fitting/multistart.h"
 #include "fitting/residuals.h"
-#include "fitting/validation.h"
 
 namespace scaleplan {
 
@@ -46,10 +45,6 @@ struct KaplanFit {
 // Throws InputError when the runs cannot identify the law (fitting/identifiability.h).
 KaplanFit FitKaplan(const RunsTable& table, const MultiStartOptions& options,
                     const InitGrid& grid = KaplanModel::DefaultGrid());
-
-// The Kaplan law as extrapolation validation sees it (fitting/validation.h; `validate --law kaplan`): fitted with
-// `options` from `grid`, predicting L(N, D).
-LawFitter KaplanFitter(const MultiStartOptions& options, const InitGrid& grid = KaplanModel::DefaultGrid());
 
 }  // namespace scaleplan
 

@@ -2,7 +2,9 @@
 
 #include <map>
 #include <memory>
+#include <type_traits>
 
+#include "core/budgets.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "fitting/data_constrained_fit.h"
@@ -105,6 +107,41 @@ void SetSearch(const MultiStartResult& search, TableLawFit* fit) {
 
 std::vector<TableLaw> MakeTable() {
   std::vector<TableLaw> entries;
+
+  TableLaw kaplan;
+  kaplan.name = "kaplan";
+  kaplan.description = "the Kaplan et al. 2020 law";
+  kaplan.own_reader = false;
+  kaplan.default_grid = KaplanModel::DefaultGrid();
+  kaplan.min_runs = KaplanModel::kNumParams + 1;
+  kaplan.fit = [grid = kaplan.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
+                                            const TableLawOptions& options) {
+    const RunsTable& table = TableOf<RunsTable>(runs);
+    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
+    const KaplanFit fit = FitKaplan(SubsetOf(table, subset), options.search, fit_grid);
+    TableLawFit out = ToTableLawFit(fit);
+    if (out.usable) {
+      out.predict_loss = [&table, law = fit.law](size_t i) {
+        const TrainingRun& run = table.runs.at(i);
+        return law.Loss(run.num_params, run.num_tokens);
+      };
+    }
+    return out;
+  };
+  entries.push_back(kaplan);
+
+  TableLaw isoflop;
+  isoflop.name = "isoflop";
+  isoflop.description = "IsoFLOP profiles (Approach 2)";
+  isoflop.own_reader = false;
+  isoflop.has_grid = false;
+  isoflop.fit = [](const LawRuns& runs, const std::vector<size_t>& subset, const TableLawOptions& options) {
+    const RunsTable table = SubsetOf(TableOf<RunsTable>(runs), subset);
+    const auto groups = BudgetsWithAtLeast(GroupByBudget(table, options.budget_tolerance),
+                                           static_cast<size_t>(options.min_budget_runs));
+    return ToTableLawFit(FitIsoFlop(table, groups, nullptr, options.keep_extrapolated_minima));
+  };
+  entries.push_back(isoflop);
 
   TableLaw data_constrained;
   data_constrained.name = "data-constrained";
@@ -286,6 +323,45 @@ const std::vector<TableLaw>& Table() {
 
 }  // namespace
 
+TableLawFit ToTableLawFit(const KaplanFit& fit) {
+  TableLawFit out;
+  SetSearch(fit.search, &out);
+  const KaplanLaw& law = fit.law;
+  const double values[] = {law.n_c,     law.d_c,           law.alpha_n,
+                           law.alpha_d, law.ExponentParams(), law.ExponentTokens()};
+  const char* names[] = {"N_c", "D_c", "alpha_N", "alpha_D", "exponent_params", "exponent_tokens"};
+  for (size_t k = 0; k < 6; ++k) out.parameters.emplace_back(names[k], values[k]);
+  if (out.usable) out.allocate = [law](double compute_flops) { return law.ComputeOptimal(compute_flops); };
+  return out;
+}
+
+TableLawFit ToTableLawFit(const IsoFlopFit& fit) {
+  TableLawFit out;
+  out.usable = fit.usable && fit.has_frontier;
+  out.status = !fit.usable ? fit.status : fit.has_frontier ? "converged" : fit.frontier_status;
+  out.has_objective = false;  // exact least squares
+  out.parameters = {{"coeff_params", fit.coeff_params},     {"exponent_params", fit.exponent_params},
+                    {"coeff_tokens", fit.coeff_tokens},     {"exponent_tokens", fit.exponent_tokens},
+                    {"frontier_E", fit.frontier.E},         {"frontier_K", fit.frontier.K},
+                    {"frontier_gamma", fit.frontier.gamma}};
+  if (out.usable) out.allocate = [fit](double compute_flops) { return fit.ComputeOptimal(compute_flops); };
+  return out;
+}
+
+LawRuns LawRunsOfTable(const std::string& law_name, const RunsTable& table) {
+  const TableLaw* law = FindTableLaw(law_name);
+  SCALEPLAN_CHECK(law != nullptr && !law->own_reader, "LawRunsOfTable holds the runs of kaplan or isoflop");
+  LawRuns runs;
+  runs.law_name = law_name;
+  runs.source = table.source;
+  runs.view.source = table.source;
+  runs.table = table;
+  runs.view = table;  // notes and all; a run's line becomes its index
+  for (size_t i = 0; i < runs.view.runs.size(); ++i) runs.view.runs[i].line = static_cast<int>(i);
+  runs.hash = FormatRunsHash(table);
+  return runs;
+}
+
 const TableLaw* FindTableLaw(const std::string& law_name) {
   for (const TableLaw& law : Table()) {
     if (law.name == law_name) return &law;
@@ -303,7 +379,8 @@ const std::vector<std::string>& TableLawNames() {
 }
 
 LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const LawRunsOptions& options) {
-  SCALEPLAN_CHECK(FindTableLaw(law_name) != nullptr, "LoadLawRuns reads the runs of a law of fitting/law_table.h");
+  const TableLaw* law = FindTableLaw(law_name);
+  SCALEPLAN_CHECK(law != nullptr && law->own_reader, "LoadLawRuns reads the runs of a law with a reader of its own");
   LawRuns runs;
   runs.law_name = law_name;
   const bool bundled = path.empty();
@@ -340,9 +417,11 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
   ValuesHash hash;
   std::visit(
       [&](const auto& table) {
-        runs.source = table.source;
-        runs.view.source = table.source;
-        Describe(table, &runs, &hash);
+        if constexpr (!std::is_same_v<std::decay_t<decltype(table)>, RunsTable>) {
+          runs.source = table.source;
+          runs.view.source = table.source;
+          Describe(table, &runs, &hash);
+        }
       },
       runs.table);
   runs.hash = HashToHex(hash.value());

@@ -1,7 +1,12 @@
-// The laws whose runs carry more than N, D and a loss, as one table of functions, so that `fit --save-golden`,
-// `check` and `validate --law` treat each of them the same way:
+// The fitted laws as one table of functions, so that `fit --save-golden`, `check` and `validate --law` treat each
+// of them the same way:
 //
 //   law               runs (core/ reader)                       parameters recorded
+//   kaplan            N, D, loss (the Chinchilla runs table)     N_c, D_c, alpha_N, alpha_D, exponent_params,
+//                                                                exponent_tokens (+ N_opt, D_opt, loss at budgets)
+//   isoflop           N, D, C, loss (the Chinchilla runs table)  coeff_params, exponent_params, coeff_tokens,
+//                                                                exponent_tokens, frontier_E, frontier_K,
+//                                                                frontier_gamma (+ N_opt, D_opt, loss at budgets)
 //   data-constrained  N, D, U, loss (LoadDataConstrainedRunsCsv)  R_D_star, R_N_star (base law frozen: C4)
 //   dictionary        n, k, T, loss (LoadDictionaryRunsCsv)      alpha, beta_k, beta_n, gamma, zeta, eta
 //                                                                (+ token_B, token_beta with a token law)
@@ -11,6 +16,7 @@
 //   hyperparams       C, batch, lr, loss (LoadHyperparamsRunsCsv) batch_coefficient, batch_exponent,
 //                                                                lr_coefficient, lr_exponent
 //
+// Chinchilla's law stays outside the table: its golden also reruns a bootstrap (fitting/golden.h).
 // Each entry fits its law on any subset of its runs (the law's own fit, fitting/*_fit.h, with the options a golden
 // records) and, where the law predicts a run's loss, gives that prediction for every run of the table. Validation
 // (fitting/validation.h) then works on the runs' common view: N, D, C = 6 N D and the loss of each run.
@@ -23,12 +29,15 @@
 #include <variant>
 #include <vector>
 
+#include "core/chinchilla_law.h"
 #include "core/data_constrained.h"
 #include "core/dictionary_runs.h"
 #include "core/hyperparams_runs.h"
 #include "core/runs_table.h"
 #include "core/sparse_laws.h"
 #include "fitting/hyperparams_fit.h"
+#include "fitting/isoflop_fit.h"
+#include "fitting/kaplan_fit.h"
 #include "fitting/multistart.h"
 #include "fitting/validation.h"
 
@@ -44,7 +53,7 @@ struct LawRunsOptions {
 };
 
 // One law's runs, in the type its reader returns.
-using LawRunsTable = std::variant<DataConstrainedRunsTable, DictionaryRunsTable, SparseRunsTable, MoeRunsTable,
+using LawRunsTable = std::variant<RunsTable, DataConstrainedRunsTable, DictionaryRunsTable, SparseRunsTable, MoeRunsTable,
                                   RoutingRunsTable, HyperparamsRuns>;
 
 struct LawRuns {
@@ -54,7 +63,7 @@ struct LawRuns {
   // One TrainingRun per run, in the table's order: N, D (0 where the runs have none), C (6 N D; a sweep's own C),
   // the loss, and line = the run's index in the table (how validation's folds find a run's own columns).
   RunsTable view;
-  std::string hash;  // 16 hex digits over every column the law reads, in order
+  std::string hash;  // 16 hex digits over every column the law reads, in order (a RunsTable: FormatRunsHash)
   std::string unique_tokens_column;  // data-constrained: the header U was read from (a golden records it)
 
   size_t size() const { return view.runs.size(); }
@@ -65,12 +74,19 @@ struct LawRuns {
 // for a missing column (the reader's message, prefixed "not <law> runs: ") and for a law without bundled runs.
 LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const LawRunsOptions& options);
 
+// The runs of kaplan or isoflop: the Chinchilla runs table as the command line read it.
+LawRuns LawRunsOfTable(const std::string& law_name, const RunsTable& table);
+
 // How a law is fitted: what fit's options set and a golden records.
 struct TableLawOptions {
   MultiStartOptions search;               // huber_delta, starts, exhaustive, threads
   std::string grid_spec;                  // overrides of the law's default grid ("" = the default)
   HyperparamsFitOptions hyperparams;      // hyperparams: budgets and the near-optimal region
   double token_law_k = 0.0;               // dictionary: the k of the token law (0 = chosen from the runs)
+  // isoflop: how budgets are formed and which enter the exponent fit (fit's options of these names).
+  double budget_tolerance = kDefaultBudgetTolerance;
+  int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
+  bool keep_extrapolated_minima = false;
 };
 
 // A law fitted to some of its runs.
@@ -83,12 +99,20 @@ struct TableLawFit {
   // The fitted law's loss for run `index` of the whole table (fitted on or not); empty when the law does not
   // predict a run's loss (hyperparams) or the fit is not usable.
   std::function<double(size_t index)> predict_loss;
+  // The compute-optimal allocation at a budget (kaplan, isoflop); empty for the laws that give none here.
+  std::function<Allocation(double compute_flops)> allocate;
 };
+
+// A usable or unusable Kaplan or IsoFLOP fit as the table records it (an IsoFLOP fit is usable only with its loss
+// frontier): what the table's entries return, and what fit's golden records of the fit it printed.
+TableLawFit ToTableLawFit(const KaplanFit& fit);
+TableLawFit ToTableLawFit(const IsoFlopFit& fit);
 
 struct TableLaw {
   std::string name;
   std::string description;  // "the data-constrained law (Muennighoff et al. 2023)"
-  bool has_grid = true;     // fitted by multi-start from a grid (all but dictionary and hyperparams)
+  bool own_reader = true;   // false: kaplan and isoflop, whose runs are the Chinchilla runs table
+  bool has_grid = true;     // fitted by multi-start from a grid (all but isoflop, dictionary and hyperparams)
   InitGrid default_grid;    // when has_grid
   int min_runs = 1;         // the fewest runs a fit accepts (validation's folds)
   // Fits the law to the runs at `subset` (indices into runs). Throws InputError where the law's fit does.
@@ -96,7 +120,7 @@ struct TableLaw {
       fit;
 };
 
-// The entry of `law_name`, or nullptr for a law not in the table (chinchilla, kaplan, isoflop, expression).
+// The entry of `law_name`, or nullptr for a law not in the table (chinchilla, expression).
 const TableLaw* FindTableLaw(const std::string& law_name);
 // The names of the table's laws, in the order above.
 const std::vector<std::string>& TableLawNames();
