@@ -39,8 +39,8 @@ void Describe(const DataConstrainedRunsTable& table, LawRuns* runs, ValuesHash* 
   for (size_t i = 0; i < table.runs.size(); ++i) {
     const DataConstrainedRun& run = table.runs[i];
     for (const double value : {run.num_params, run.num_tokens, run.unique_tokens, run.loss_nats}) hash->Add(value);
-    runs->view.runs.push_back(ViewRun(run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens,
-                                      run.loss_nats, i));
+    runs->view.runs.push_back(
+        ViewRun(run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens, run.loss_nats, i));
   }
   runs->unique_tokens_column = table.unique_tokens_column;
 }
@@ -49,8 +49,8 @@ void Describe(const DictionaryRunsTable& table, LawRuns* runs, ValuesHash* hash)
   for (size_t i = 0; i < table.runs.size(); ++i) {
     const DictionaryRun& run = table.runs[i];
     for (const double value : {run.num_latents, run.k, run.num_tokens, run.loss}) hash->Add(value);
-    runs->view.runs.push_back(ViewRun(run.num_latents, run.num_tokens, 6 * run.num_latents * run.num_tokens,
-                                      run.loss, i));
+    runs->view.runs.push_back(
+        ViewRun(run.num_latents, run.num_tokens, 6 * run.num_latents * run.num_tokens, run.loss, i));
   }
 }
 
@@ -58,8 +58,8 @@ void Describe(const SparseRunsTable& table, LawRuns* runs, ValuesHash* hash) {
   for (size_t i = 0; i < table.runs.size(); ++i) {
     const SparseRun& run = table.runs[i];
     for (const double value : {run.sparsity, run.num_nonzero_params, run.num_tokens, run.loss_nats}) hash->Add(value);
-    runs->view.runs.push_back(ViewRun(run.num_nonzero_params, run.num_tokens,
-                                      6 * run.num_nonzero_params * run.num_tokens, run.loss_nats, i));
+    runs->view.runs.push_back(
+        ViewRun(run.num_nonzero_params, run.num_tokens, 6 * run.num_nonzero_params * run.num_tokens, run.loss_nats, i));
   }
 }
 
@@ -67,8 +67,8 @@ void Describe(const MoeRunsTable& table, LawRuns* runs, ValuesHash* hash) {
   for (size_t i = 0; i < table.runs.size(); ++i) {
     const MoeRun& run = table.runs[i];
     for (const double value : {run.num_params, run.num_tokens, run.granularity, run.loss_nats}) hash->Add(value);
-    runs->view.runs.push_back(ViewRun(run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens,
-                                      run.loss_nats, i));
+    runs->view.runs.push_back(
+        ViewRun(run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens, run.loss_nats, i));
   }
 }
 
@@ -149,7 +149,7 @@ std::vector<TableLaw> MakeTable() {
   data_constrained.default_grid = DataConstrainedModel::NotebookGrid();
   data_constrained.min_runs = 3;
   data_constrained.fit = [grid = data_constrained.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
-                                                               const TableLawOptions& options) {
+                                                                const TableLawOptions& options) {
     const DataConstrainedRunsTable& table = TableOf<DataConstrainedRunsTable>(runs);
     const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
     const DataConstrainedFit fit =
@@ -242,7 +242,8 @@ std::vector<TableLaw> MakeTable() {
     SetSearch(fit.search, &out);
     const FineGrainedMoeLaw& law = fit.law;
     const double values[] = {law.a, law.alpha, law.b, law.beta, law.g, law.gamma, law.c};
-    for (size_t k = 0; k < MoeIntervalNames().size(); ++k) out.parameters.emplace_back(MoeIntervalNames()[k], values[k]);
+    for (size_t k = 0; k < MoeIntervalNames().size(); ++k)
+      out.parameters.emplace_back(MoeIntervalNames()[k], values[k]);
     if (out.usable) {
       out.predict_loss = [&table, law](size_t i) {
         const MoeRun& run = table.runs.at(i);
@@ -327,8 +328,7 @@ TableLawFit ToTableLawFit(const KaplanFit& fit) {
   TableLawFit out;
   SetSearch(fit.search, &out);
   const KaplanLaw& law = fit.law;
-  const double values[] = {law.n_c,     law.d_c,           law.alpha_n,
-                           law.alpha_d, law.ExponentParams(), law.ExponentTokens()};
+  const double values[] = {law.n_c, law.d_c, law.alpha_n, law.alpha_d, law.ExponentParams(), law.ExponentTokens()};
   const char* names[] = {"N_c", "D_c", "alpha_N", "alpha_D", "exponent_params", "exponent_tokens"};
   for (size_t k = 0; k < 6; ++k) out.parameters.emplace_back(names[k], values[k]);
   if (out.usable) out.allocate = [law](double compute_flops) { return law.ComputeOptimal(compute_flops); };
@@ -340,9 +340,9 @@ TableLawFit ToTableLawFit(const IsoFlopFit& fit) {
   out.usable = fit.usable && fit.has_frontier;
   out.status = !fit.usable ? fit.status : fit.has_frontier ? "converged" : fit.frontier_status;
   out.has_objective = false;  // exact least squares
-  out.parameters = {{"coeff_params", fit.coeff_params},     {"exponent_params", fit.exponent_params},
-                    {"coeff_tokens", fit.coeff_tokens},     {"exponent_tokens", fit.exponent_tokens},
-                    {"frontier_E", fit.frontier.E},         {"frontier_K", fit.frontier.K},
+  out.parameters = {{"coeff_params", fit.coeff_params},    {"exponent_params", fit.exponent_params},
+                    {"coeff_tokens", fit.coeff_tokens},    {"exponent_tokens", fit.exponent_tokens},
+                    {"frontier_E", fit.frontier.E},        {"frontier_K", fit.frontier.K},
                     {"frontier_gamma", fit.frontier.gamma}};
   if (out.usable) out.allocate = [fit](double compute_flops) { return fit.ComputeOptimal(compute_flops); };
   return out;
@@ -399,9 +399,9 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
       sparse.params_column = options.columns.params;
       sparse.tokens_column = options.columns.tokens;
       sparse.loss_column = options.columns.loss;
-      runs.table = bundled ? BundledFrantarT5Runs(sparse.tokens_per_step > 0 ? sparse.tokens_per_step
-                                                                              : kT5TokensPerStep)
-                           : LoadSparseRunsCsv(path, sparse);
+      runs.table = bundled
+                       ? BundledFrantarT5Runs(sparse.tokens_per_step > 0 ? sparse.tokens_per_step : kT5TokensPerStep)
+                       : LoadSparseRunsCsv(path, sparse);
     } else if (law_name == "moe") {
       runs.table = LoadMoeRunsCsv(path, options.columns.params, options.columns.tokens, options.columns.loss);
     } else if (law_name == "routing") {

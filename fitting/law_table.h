@@ -19,7 +19,10 @@
 // Chinchilla's law stays outside the table: its golden also reruns a bootstrap (fitting/golden.h).
 // Each entry fits its law on any subset of its runs (the law's own fit, fitting/*_fit.h, with the options a golden
 // records) and, where the law predicts a run's loss, gives that prediction for every run of the table. Validation
-// (fitting/validation.h) then works on the runs' common view: N, D, C = 6 N D and the loss of each run.
+// (fitting/validation.h) then works on the runs' common view: N, D, C (the runs' own C for kaplan; 6 N D for
+// data-constrained, sparse and moe) and the loss of each run. Routing runs have no D, a dictionary's n T is not its
+// training compute, and the hyper-parameter and IsoFLOP laws predict no run's loss: those are not held out along C
+// (IsoFLOP has a budget validation of its own, fitting/isoflop_fit.h).
 #ifndef SCALEPLAN_FITTING_LAW_TABLE_H_
 #define SCALEPLAN_FITTING_LAW_TABLE_H_
 
@@ -53,8 +56,8 @@ struct LawRunsOptions {
 };
 
 // One law's runs, in the type its reader returns.
-using LawRunsTable = std::variant<RunsTable, DataConstrainedRunsTable, DictionaryRunsTable, SparseRunsTable, MoeRunsTable,
-                                  RoutingRunsTable, HyperparamsRuns>;
+using LawRunsTable = std::variant<RunsTable, DataConstrainedRunsTable, DictionaryRunsTable, SparseRunsTable,
+                                  MoeRunsTable, RoutingRunsTable, HyperparamsRuns>;
 
 struct LawRuns {
   std::string law_name;
@@ -79,10 +82,10 @@ LawRuns LawRunsOfTable(const std::string& law_name, const RunsTable& table);
 
 // How a law is fitted: what fit's options set and a golden records.
 struct TableLawOptions {
-  MultiStartOptions search;               // huber_delta, starts, exhaustive, threads
-  std::string grid_spec;                  // overrides of the law's default grid ("" = the default)
-  HyperparamsFitOptions hyperparams;      // hyperparams: budgets and the near-optimal region
-  double token_law_k = 0.0;               // dictionary: the k of the token law (0 = chosen from the runs)
+  MultiStartOptions search;           // huber_delta, starts, exhaustive, threads
+  std::string grid_spec;              // overrides of the law's default grid ("" = the default)
+  HyperparamsFitOptions hyperparams;  // hyperparams: budgets and the near-optimal region
+  double token_law_k = 0.0;           // dictionary: the k of the token law (0 = chosen from the runs)
   // isoflop: how budgets are formed and which enter the exponent fit (fit's options of these names).
   double budget_tolerance = kDefaultBudgetTolerance;
   int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;

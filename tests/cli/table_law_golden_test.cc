@@ -80,7 +80,7 @@ double SparseLoss(const Json& p, double sparsity, double params, double tokens) 
 }
 
 GeneratedRuns SparseRuns() {
-  const Json truth = {{"a_S", 10.7}, {"b_S", 1.34}, {"c_S", 41.6}, {"b_N", 0.232},
+  const Json truth = {{"a_S", 10.7},   {"b_S", 1.34},  {"c_S", 41.6}, {"b_N", 0.232},
                       {"a_D", 6.77e8}, {"b_D", 0.385}, {"c", 0.83}};
   GeneratedRuns runs;
   runs.header = "sparsity,num_nonzero_params,tokens,loss";
@@ -106,7 +106,7 @@ double MoeLoss(const Json& p, double params, double tokens, double granularity) 
 
 GeneratedRuns MoeRuns() {
   const FineGrainedMoeLaw law = KrajewskiMoeLaw();
-  const Json truth = {{"a", law.a}, {"alpha", law.alpha}, {"b", law.b},   {"beta", law.beta},
+  const Json truth = {{"a", law.a}, {"alpha", law.alpha}, {"b", law.b}, {"beta", law.beta},
                       {"g", law.g}, {"gamma", law.gamma}, {"c", law.c}};
   GeneratedRuns runs;
   runs.header = "total_params,granularity,tokens,loss";
