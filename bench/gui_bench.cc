@@ -8,8 +8,9 @@
 //   launch        construct and show the window until the background fit has landed in the table, the plan and the
 //                 charts. Reference: the bare FitChinchilla of the bundled runs. Target: under 1 s. The whole
 //                 `scaleplan-gui --quit-after-ms 0` process (start-up, fit, shutdown) is timed too.
-//   other laws    the same slider moves under the Fit dock's Kaplan fit and custom expression (the Chinchilla form
-//                 written out, its optimum found by search: the slowest law to plan and chart), each against the bare
+//   other laws    the same slider moves under the Fit dock's Kaplan fit, custom expression (the Chinchilla form
+//                 written out, its optimum found by search) and fine-grained MoE law (a search over N and G per
+//                 plan, the slowest law to plan), each against the bare
 //                 plan call (Recommend with the law). Target: under 50 ms.
 //   dictionary    a new budget in the Dictionary panel (bound from the widgets, planned, labels set, repainted).
 //                 Reference: the bare RecommendDictionary (PlanDictionary) call for the same settings. Target: under
@@ -185,7 +186,7 @@ int main(int argc, char** argv) {
     double plan_ms;
   };
   std::vector<LawMoves> law_moves;
-  for (const char* law : {"kaplan", "expression"}) {
+  for (const char* law : {"kaplan", "expression", "krajewski2024"}) {
     window.fit_panel()->SetLawKey(law);
     failures += WaitForFit(&window) && window.fit_panel()->law_fit() ? 0 : 1;
     if (!window.fit_panel()->law_fit()) continue;
@@ -198,8 +199,12 @@ int main(int argc, char** argv) {
       law_move_ms.push_back(MillisecondsSince(start));
     }
     LawSource law_source;
-    law_source.plan_law = window.fit_panel()->law_fit()->law;
-    law_source.law = law_source.plan_law->saved.law;
+    if (window.fit_panel()->law_fit()->moe) {
+      law_source.moe_law = window.fit_panel()->law_fit()->moe;
+    } else {
+      law_source.plan_law = window.fit_panel()->law_fit()->law;
+      law_source.law = law_source.plan_law->saved.law;
+    }
     for (int value : values) {
       const auto start = Clock::now();
       const Recommendation bare =
@@ -222,7 +227,7 @@ int main(int argc, char** argv) {
   std::printf("ratio slider move / bare plan call:      %.1fx\n", move / plan);
   for (const LawMoves& moves : law_moves) {
     std::printf(
-        "slider move, %-10s law               median %8.3f ms  target < 50 ms: %s; bare plan call %.3f ms, "
+        "slider move, %-13s law            median %8.3f ms  target < 50 ms: %s; bare plan call %.3f ms, "
         "ratio %.1fx\n",
         moves.law, moves.move_ms, moves.move_ms < 50 ? "met" : "MISSED", moves.plan_ms, moves.move_ms / moves.plan_ms);
   }

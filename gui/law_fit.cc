@@ -164,6 +164,7 @@ const std::vector<LawChoice>& LawChoices() {
       {"hoffmann", "Published: hoffmann", false},
       {"hoffmann-unrounded", "Published: hoffmann-unrounded", false},
       {"epoch", "Published: epoch", false},
+      {"krajewski2024", "Published: krajewski2024 (fine-grained MoE)", false},
   };
   return choices;
 }
@@ -179,6 +180,36 @@ LawFitResult FitLaw(const LawFitRequest& request, const ProgressCallback& progre
   const LawChoice* choice = FindLawChoice(request.law);
   if (choice == nullptr || request.law == "chinchilla")
     throw InternalError("FitLaw: not a law it fits: " + request.law);
+  if (request.law == "krajewski2024") {  // a fine-grained MoE: no PlanLaw, planned by PlanFineGrainedMoe
+    LawFitResult result;
+    const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+    result.moe = law;
+    result.rows = {{"a", law.a, "L = c + (g / G^γ + a) / N^α + b / D^β (Krajewski et al. 2024)"},
+                   {"alpha", law.alpha, "parameter exponent α"},
+                   {"b", law.b, "data term coefficient"},
+                   {"beta", law.beta, "data exponent β"},
+                   {"g", law.g, "granularity term coefficient"},
+                   {"gamma", law.gamma, "granularity exponent γ"},
+                   {"c", law.c, "irreducible loss"}};
+    result.summary =
+        "Published law, nothing to fit: krajewski2024, Krajewski et al. 2024's fine-grained MoE law "
+        "(N total parameters, the granularity G chosen per budget).";
+    const int steps = static_cast<int>(
+        std::lround(std::log10(kMoeFrontierMaxFlops / kMoeFrontierMinFlops) / kMoeFrontierStepDecades));
+    for (int k = 0; k <= steps; ++k) {
+      const double compute_flops = kMoeFrontierMinFlops * std::pow(10.0, k * kMoeFrontierStepDecades);
+      const MoePlan plan = PlanFineGrainedMoe(law, compute_flops);
+      Allocation point;
+      point.num_params = plan.num_params;
+      point.num_tokens = plan.num_tokens;
+      point.compute_flops = compute_flops;
+      point.tokens_per_param = plan.num_tokens / plan.num_params;
+      point.loss_nats = plan.loss_nats;
+      result.moe_frontier.push_back(point);
+      if (progress) progress(k + 1, steps + 1);
+    }
+    return result;
+  }
   if (!choice->fitted) {
     LawFitResult result;
     result.law = ResolvePlanLaw("", request.law);  // as `plan --law NAME`
@@ -191,6 +222,25 @@ LawFitResult FitLaw(const LawFitRequest& request, const ProgressCallback& progre
   if (request.law == "isoflop") return FitIsoFlopLaw(request, source);
   if (request.law == "data-constrained") return FitDataConstrainedLaw(request, source);
   return FitExpression(request, source, progress);
+}
+
+Allocation InterpolateFrontier(const std::vector<Allocation>& frontier, double compute_flops) {
+  Allocation out;
+  out.num_params = out.num_tokens = out.loss_nats = std::nan("");
+  out.compute_flops = compute_flops;
+  for (size_t k = 1; k < frontier.size(); ++k) {
+    const Allocation& lo = frontier[k - 1];
+    const Allocation& hi = frontier[k];
+    if (!(compute_flops >= lo.compute_flops && compute_flops <= hi.compute_flops)) continue;
+    // Straight lines in log-log between neighbouring plans; the loss linearly in log C.
+    const double t = std::log(compute_flops / lo.compute_flops) / std::log(hi.compute_flops / lo.compute_flops);
+    out.num_params = lo.num_params * std::pow(hi.num_params / lo.num_params, t);
+    out.num_tokens = lo.num_tokens * std::pow(hi.num_tokens / lo.num_tokens, t);
+    out.tokens_per_param = out.num_tokens / out.num_params;
+    out.loss_nats = lo.loss_nats + t * (hi.loss_nats - lo.loss_nats);
+    return out;
+  }
+  return out;
 }
 
 LawFitResult LawFromSavedFit(const std::string& json_text, const std::string& source) {

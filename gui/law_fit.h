@@ -9,6 +9,8 @@
 //   expression          MakeExpressionLawSpec + FitExpressionLaw (`fit --law-expr E --param ...`)
 //   hoffmann, hoffmann-unrounded, epoch
 //                       published laws, no fit: ResolvePlanLaw("", name) as `plan --law NAME`
+//   krajewski2024       Krajewski et al. 2024's fine-grained MoE law (KrajewskiMoeLaw), no fit: planned by
+//                       PlanFineGrainedMoe as `plan --law krajewski2024` plans it (N total and active, D, G)
 //
 // A fit's JSON (what `fit --out` writes) is read back with PlanLawFromSavedFit, so that a plan in the window and
 // `scaleplan fit ... --out F; scaleplan plan --fit F` cannot differ. Qt-free: the panel, the tests and the benchmark
@@ -24,6 +26,7 @@
 
 #include "core/plan.h"
 #include "core/runs_table.h"
+#include "core/sparse_laws.h"
 #include "fitting/multistart.h"
 
 namespace scaleplan::gui {
@@ -56,7 +59,11 @@ struct LawFitRequest {
 
 // A law ready to plan with, and what the Fit dock shows of it.
 struct LawFitResult {
-  PlanLaw law;
+  PlanLaw law;                           // every law but krajewski2024
+  std::optional<FineGrainedMoeLaw> moe;  // krajewski2024
+  // krajewski2024: PlanFineGrainedMoe every quarter decade over kMoeFrontierMinFlops..kMoeFrontierMaxFlops (each plan
+  // is a search of about 20 ms, too slow for the 160 points of a chart on the UI thread), for the frontier chart.
+  std::vector<Allocation> moe_frontier;
   nlohmann::ordered_json json;  // the saved fit (as `fit --out` writes it); null for a published law
   struct Row {
     std::string name;
@@ -67,6 +74,15 @@ struct LawFitResult {
   std::string summary;                   // one line for the dock's status
   std::map<int, double> predicted_loss;  // the law's loss on each fitted run, by file line (residuals chart)
 };
+
+// The compute range and step of LawFitResult::moe_frontier.
+inline constexpr double kMoeFrontierMinFlops = 1e15;
+inline constexpr double kMoeFrontierMaxFlops = 1e29;
+inline constexpr double kMoeFrontierStepDecades = 0.25;
+
+// N and D at `compute_flops` interpolated linearly in log C between the plans of `frontier` (ascending compute, as
+// LawFitResult::moe_frontier); NaN outside it.
+Allocation InterpolateFrontier(const std::vector<Allocation>& frontier, double compute_flops);
 
 // Throws InputError (or the parser's ExpressionError, located at the character) for runs or options that cannot
 // give this law, and InputError with the solver's status for a fit that is not usable.

@@ -274,7 +274,20 @@ void MainWindow::OnTableReplaced() {
 }
 
 void MainWindow::OnFitFinished(bool usable) {
-  if (usable && fit_panel_->law_fit()) {
+  moe_frontier_.clear();
+  if (usable && fit_panel_->law_fit() && fit_panel_->law_fit()->moe) {
+    // Krajewski et al.'s fine-grained MoE law, planned as `plan --law krajewski2024`.
+    LawSource source;
+    source.moe_law = fit_panel_->law_fit()->moe;
+    source.description = "krajewski2024: Krajewski et al. 2024, fine-grained MoE";
+    moe_frontier_ = fit_panel_->law_fit()->moe_frontier;
+    law_.reset();
+    plan_law_.reset();
+    predicted_loss_.clear();
+    plan_panel_->SetLaw(source);
+    RefreshCharts();
+    ShowMessage(tr("Law: krajewski2024 (fine-grained MoE), planned with the granularity chosen per budget"), false);
+  } else if (usable && fit_panel_->law_fit()) {
     // Any other law: planned and charted as `plan --fit/--law` gives it (its Chinchilla form when it has one).
     const LawFitResult& result = *fit_panel_->law_fit();
     const SavedLaw& saved = result.law.saved;
@@ -333,6 +346,12 @@ void MainWindow::OnFitFinished(bool usable) {
 void MainWindow::RefreshCharts() {
   ChartInputs inputs = MakeChartInputs(*model_, law_, huber_delta_);
   inputs.budget_flops = plan_panel_->budget_flops();
+  if (!moe_frontier_.empty()) {
+    inputs.law_label = "krajewski2024: fine-grained MoE";
+    inputs.allocate = [frontier = moe_frontier_](double compute_flops) {
+      return InterpolateFrontier(frontier, compute_flops);
+    };
+  }
   if (plan_law_) {
     inputs.law_label = plan_law_->saved.description;
     if (!law_) {

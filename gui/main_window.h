@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/chinchilla_law.h"
 #include "core/plan.h"
@@ -21,6 +22,7 @@ class QLabel;
 namespace scaleplan::gui {
 
 class ChartsView;
+struct ExportSize;
 class ClusterPanel;
 class DictionaryPanel;
 class FitPanel;
@@ -53,7 +55,8 @@ class MainWindow : public QMainWindow {
   bool ImportRunsCsv(const QString& path, const RunsColumns& columns);
   bool SaveSession(const QString& path, QString* error);
   bool LoadSession(const QString& path, QString* error);
-  bool ExportChart(const QString& path, QSize size, QString* error);
+  bool ExportChart(const QString& path, QSize size, QString* error);  // at the window's scale (96 DPI)
+  bool ExportChart(const QString& path, const ExportSize& size, QString* error);
   bool ExportPlan(const QString& path, QString* error);
   // File > Open fit...: a saved fit (`scaleplan fit --out`, any law that plans) becomes the law of the plan and the
   // charts, as `scaleplan plan --fit`. A file that does not read or plan leaves everything as it was.
@@ -96,6 +99,7 @@ class MainWindow : public QMainWindow {
   std::optional<ChinchillaLaw> law_;      // the fit of the current table, once there is one (a law's Chinchilla form)
   std::optional<PlanLaw> plan_law_;       // any other law chosen in the Fit dock or opened (gui/law_fit.h)
   std::map<int, double> predicted_loss_;  // its loss on each run, by file line, when it has no Chinchilla form
+  std::vector<Allocation> moe_frontier_;  // the published fine-grained MoE law's plans, when it is chosen
   double huber_delta_ = 1e-3;
 };
 

@@ -440,6 +440,12 @@ void PlanPanel::ShowRecommendation() {
                 .arg(100.0 * inference.flops_saving_fraction, 0, 'f', 1)
                 .arg(ToQString(FormatScientific(inference.cost.total_flops, 3)));
     if (plan.epochs > 0) notes += tr("; %1 epochs over the unique tokens").arg(plan.epochs, 0, 'f', 2);
+  } else if (plan.moe) {
+    notes = tr("Fine-grained MoE: %1 active of %2 parameters, granularity %3, %4 experts")
+                .arg(ToQString(FormatQuantity(plan.moe->num_active_params, 3)),
+                     ToQString(FormatQuantity(plan.moe->num_params, 3)))
+                .arg(plan.moe->granularity, 0, 'f', 1)
+                .arg(plan.moe->shape.expansion_rate * plan.moe->granularity, 0, 'f', 0);
   }
   notes_->setText(notes);
   notes_->setVisible(!notes.isEmpty());

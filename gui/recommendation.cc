@@ -84,7 +84,8 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
   std::string why;
   // A law without Chinchilla's L(N, D) form plans along its compute-optimal frontier only, as `plan --fit` does.
   const bool frontier_only = source.plan_law && !source.plan_law->saved.HasChinchillaForm();
-  if (!frontier_only && !source.law.Check(&why)) throw InputError("the law cannot plan: " + why);
+  if (source.moe_law && !source.moe_law->Check(&why)) throw InputError("the law cannot plan: " + why);
+  if (!frontier_only && !source.moe_law && !source.law.Check(&why)) throw InputError("the law cannot plan: " + why);
   if (!(budget_flops > 0) || !std::isfinite(budget_flops)) {
     throw InputError("the budget must be a positive number of FLOPs", InputLocation{"budget"});
   }
@@ -109,7 +110,24 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
   DataConstrainedLaw constrained;
   if (source.plan_law) constrained = source.plan_law->data_constrained;  // a data-constrained fit's R_D*, R_N*
   constrained.base = source.law;
-  if (frontier_only) {
+  if (source.moe_law) {
+    if (settings.unique_tokens > 0 || settings.inference_tokens > 0) {
+      throw UsageError(
+          "krajewski2024 plans a budget only: a unique-token limit or an inference demand needs a law "
+          "of Chinchilla's form");
+    }
+    plan.moe = PlanFineGrainedMoe(*source.moe_law, budget_flops);  // as `plan --law krajewski2024`
+    // Marked where it is (the window's frontier chart draws this law through plans a quarter decade apart).
+    plan.mode = "fine-grained-moe";
+    plan.allocation.num_params = plan.moe->num_params;
+    plan.allocation.num_tokens = plan.moe->num_tokens;
+    plan.allocation.compute_flops = plan.moe->training_flops;
+    plan.allocation.tokens_per_param = plan.moe->num_tokens / plan.moe->num_params;
+    plan.allocation.loss_nats = plan.moe->loss_nats;
+    plan.warnings.push_back(
+        "the memory and time are those of a dense model of the MoE's total parameters on its training FLOPs; "
+        "'scaleplan plan --law krajewski2024 --accelerator NAME' lays the MoE itself out");
+  } else if (frontier_only) {
     PlanRequest request;
     request.compute_flops = budget_flops;
     request.options.unique_tokens = settings.unique_tokens;
@@ -270,6 +288,22 @@ nlohmann::ordered_json RecommendationToJson(const Recommendation& plan, const La
   const ChinchillaLaw& law = source.law;
   out["law"] = {{"source", source.description}, {"E", law.E},         {"A", law.A},
                 {"B", law.B},                   {"alpha", law.alpha}, {"beta", law.beta}};
+  if (source.moe_law) {  // `plan --law krajewski2024`'s keys
+    const FineGrainedMoeLaw& moe = *source.moe_law;
+    out["law"] = {{"source", source.description},
+                  {"name", "krajewski2024"},
+                  {"a", moe.a},
+                  {"alpha", moe.alpha},
+                  {"b", moe.b},
+                  {"beta", moe.beta},
+                  {"g", moe.g},
+                  {"gamma", moe.gamma},
+                  {"c", moe.c}};
+  }
+  if (plan.moe) {
+    out["num_active_params"] = plan.moe->num_active_params;
+    out["granularity"] = plan.moe->granularity;
+  }
   if (source.plan_law) {  // the keys of `plan --fit/--law`'s law
     out["law"] = {{"source", source.description}};
     const nlohmann::ordered_json coefficients = SavedLawCoefficients(source.plan_law->saved);

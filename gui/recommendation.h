@@ -30,6 +30,7 @@
 #include "core/hyperparams.h"
 #include "core/inference_allocation.h"
 #include "core/plan.h"
+#include "core/sparse_laws.h"
 #include "core/training_plan.h"
 #include "core/transformer.h"
 #include "fitting/chinchilla_fit.h"
@@ -83,16 +84,19 @@ struct LawSource {
   // planned as `scaleplan plan --fit/--law` plans with it (AllocatePlan, core/plan.h); `law` is its Chinchilla form
   // when it has one. nullopt: `law` is the Fit dock's Approach-3 fit.
   std::optional<PlanLaw> plan_law;
+  // Krajewski et al. 2024's fine-grained MoE law: planned by PlanFineGrainedMoe, as `plan --law krajewski2024`.
+  std::optional<FineGrainedMoeLaw> moe_law;
 };
 
 struct Recommendation {
   double budget_flops = 0;
-  std::string mode = "compute-optimal";  // or "data-constrained", "inference-aware"
+  std::string mode = "compute-optimal";  // or "data-constrained", "inference-aware", "fine-grained-moe"
   Allocation allocation;                 // ChinchillaLaw::ComputeOptimal(budget_flops), or as `mode` says
   double epochs = 0;                     // D / U with a unique-token limit, else 0
   bool data_limited = false;             // the limit binds: Chinchilla's plan would need more unique tokens
   std::optional<InferenceAwarePlan> inference;  // with inference tokens
   std::optional<AllocationIntervals> intervals;  // of the compute-optimal plan over the bootstrap laws
+  std::optional<MoePlan> moe;                    // with LawSource::moe_law: N total and active, D, G, the shape
   Accelerator accelerator;               // the device planned on (ResolvePlanAccelerator)
   TrainingHardware hardware;             // PlanTrainingHardware(N, 6 N D, accelerator, ...): shape, memory, time
   Hyperparams hyperparams;               // DeepSeek LLM 2024's batch, learning rate and steps (plan's default)

@@ -30,6 +30,7 @@
 #include "core/chinchilla_law.h"
 #include "core/data_constrained.h"
 #include "core/expression_law.h"
+#include "core/sparse_laws.h"
 #include "fitting/data_constrained_fit.h"
 #include "fitting/expression_fit.h"
 #include "fitting/kaplan_fit.h"
@@ -212,6 +213,42 @@ TEST_F(FitLawsTest, PublishedLawsPlanWithoutRuns) {
   EXPECT_NEAR(Plan().allocation.num_tokens / (5.76e23 / (6.0 * n_opt)), 1.0, 1e-12);
 }
 
+TEST_F(FitLawsTest, FineGrainedMoeLawPlansAsPlanLawKrajewski2024) {
+  ChooseLaw("krajewski2024");
+  const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+  EXPECT_EQ(ResultValue("alpha"), law.alpha);
+  EXPECT_EQ(ResultValue("gamma"), law.gamma);
+  window_->plan_panel()->SetBudget(1e22);
+  const MoePlan expected = PlanFineGrainedMoe(law, 1e22);
+  ASSERT_TRUE(Plan().moe.has_value());
+  EXPECT_EQ(Plan().moe->num_active_params, expected.num_active_params);
+  EXPECT_EQ(Plan().moe->granularity, expected.granularity);
+  Allocation allocation;
+  allocation.num_params = expected.num_params;
+  allocation.num_tokens = expected.num_tokens;
+  ExpectPlan(allocation);
+  // And as the command line plans it.
+  const testing::CommandResult plan =
+      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " plan --law krajewski2024 --compute 1e22 --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const auto json = nlohmann::json::parse(plan.out);
+  EXPECT_NEAR(Plan().allocation.num_params / json["num_params"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(Plan().moe->num_active_params / json["num_active_params"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(Plan().allocation.num_tokens / json["num_tokens"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(Plan().allocation.loss_nats, json["loss"].get<double>(), 1e-12);
+  EXPECT_TRUE(Find<QLabel>("plan_notes")->text().startsWith(QStringLiteral("Fine-grained MoE: ")))
+      << Find<QLabel>("plan_notes")->text().toStdString();
+  // The frontier chart draws plans a quarter decade apart, straight in log-log between them: exact on a plan (1e22),
+  // within 1% of PlanFineGrainedMoe between two (3e22).
+  ASSERT_TRUE(window_->fit_panel()->law_fit().has_value());
+  const std::vector<Allocation>& frontier = window_->fit_panel()->law_fit()->moe_frontier;
+  EXPECT_EQ(gui::InterpolateFrontier(frontier, 1e22).num_params, expected.num_params);
+  const MoePlan between = PlanFineGrainedMoe(law, 3e22);
+  EXPECT_NEAR(gui::InterpolateFrontier(frontier, 3e22).num_params / between.num_params, 1.0, 0.01);
+  EXPECT_NEAR(gui::InterpolateFrontier(frontier, 3e22).num_tokens / between.num_tokens, 1.0, 0.01);
+  EXPECT_TRUE(std::isnan(gui::InterpolateFrontier(frontier, 1e30).num_params));
+}
+
 TEST_F(FitLawsTest, CustomExpressionFitsAndPlansAsFitExpressionLaw) {
   ChooseLaw("expression");
   auto* expression = Find<QLineEdit>("fit_expression");
@@ -330,6 +367,40 @@ TEST_F(FitLawsTest, SessionsRestoreTheChosenLaw) {
   EXPECT_FALSE(restored.LoadSession(QString::fromStdString(bad), &error));
   EXPECT_NE(error.indexOf(QStringLiteral("/fit/law: unknown law 'kaplann'")), -1) << error.toStdString();
   EXPECT_EQ(restored.fit_panel()->LawKey(), "kaplan");
+}
+
+TEST_F(FitLawsTest, SessionsRestoreAnOpenedFit) {
+  const std::string fit_path = FreshPath("session_kaplan_fit.json");
+  const testing::CommandResult fit =
+      testing::RunCommand(std::string(SCALEPLAN_BINARY) + " fit --law kaplan --out " + fit_path);
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  QString error;
+  ASSERT_TRUE(window_->OpenFit(QString::fromStdString(fit_path), &error)) << error.toStdString();
+  const double opened_params = Plan().allocation.num_params;
+  const std::string path = FreshPath("opened_fit_session.json");
+  ASSERT_TRUE(window_->SaveSession(QString::fromStdString(path), &error)) << error.toStdString();
+  const auto saved = nlohmann::json::parse(testing::ReadWholeFile(path));
+  EXPECT_EQ(saved["fit"]["law"], "opened-fit");
+  EXPECT_EQ(saved["fit"]["fit_path"], fit_path);
+
+  MainWindow restored;
+  restored.show();
+  {
+    QSignalSpy first(&restored, &MainWindow::Fitted);
+    ASSERT_TRUE(first.wait(kFitTimeoutMs));
+  }
+  ASSERT_TRUE(restored.LoadSession(QString::fromStdString(path), &error)) << error.toStdString();
+  QSignalSpy spy(&restored, &MainWindow::Fitted);
+  while (restored.fit_panel()->IsFitting()) ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  EXPECT_EQ(restored.fit_panel()->LawKey(), "opened-fit");
+  ASSERT_TRUE(restored.plan_panel()->recommendation().has_value());
+  EXPECT_EQ(restored.plan_panel()->recommendation()->allocation.num_params, opened_params);
+
+  // A session whose fit no longer reads is refused before anything changes.
+  std::remove(fit_path.c_str());
+  EXPECT_FALSE(restored.LoadSession(QString::fromStdString(path), &error));
+  EXPECT_NE(error.indexOf(QString::fromStdString(fit_path)), -1) << error.toStdString();
+  EXPECT_EQ(restored.plan_panel()->recommendation()->allocation.num_params, opened_params);
 }
 
 TEST_F(FitLawsTest, RunsTableColumnsAreReadableAt1366By768) {
