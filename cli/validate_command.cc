@@ -457,6 +457,9 @@ int Validate(const std::vector<std::string>& args) {
   std::optional<LawRuns> law_runs;
   TableLawOptions table_options;
   if (table_law) {
+    if (runs_path.empty() && !FindTableLaw(law_name)->bundled_runs) {
+      throw UsageError("--law " + law_name + " needs a runs file (no " + law_name + " runs are bundled)");
+    }
     ResolveGrid(flags, FindTableLaw(law_name)->default_grid);  // validates the fit options
     runs_options.columns = columns;
     law_runs = LoadLawRuns(law_name, runs_path.empty() ? runs_path : InputPath(runs_path), runs_options);

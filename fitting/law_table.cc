@@ -145,6 +145,7 @@ std::vector<TableLaw> MakeTable() {
 
   TableLaw data_constrained;
   data_constrained.name = "data-constrained";
+  data_constrained.bundled_runs = true;
   data_constrained.description = "the data-constrained law (Muennighoff et al. 2023; base law frozen at their C4 fit)";
   data_constrained.default_grid = DataConstrainedModel::NotebookGrid();
   data_constrained.min_runs = 3;
@@ -203,6 +204,7 @@ std::vector<TableLaw> MakeTable() {
 
   TableLaw sparse;
   sparse.name = "sparse";
+  sparse.bundled_runs = true;
   sparse.description = "the weight-sparse law (Frantar et al. 2023, eq. 1)";
   sparse.default_grid = SparseModel::DefaultGrid();
   sparse.min_runs = 8;
@@ -256,6 +258,7 @@ std::vector<TableLaw> MakeTable() {
 
   TableLaw routing;
   routing.name = "routing";
+  routing.bundled_runs = true;
   routing.description = "the routing law (Clark et al. 2022, eq. 1, per router)";
   routing.default_grid = RoutingModel::DefaultGrid();
   routing.min_runs = 7;
@@ -384,7 +387,7 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
   LawRuns runs;
   runs.law_name = law_name;
   const bool bundled = path.empty();
-  if (bundled && (law_name == "dictionary" || law_name == "moe" || law_name == "hyperparams")) {
+  if (bundled && !law->bundled_runs) {
     throw InputError("the " + law_name + " law needs a runs file: no " + law_name + " runs are bundled",
                      InputLocation{"<runs>"});
   }

@@ -115,6 +115,7 @@ struct TableLaw {
   std::string name;
   std::string description;  // "the data-constrained law (Muennighoff et al. 2023)"
   bool own_reader = true;   // false: kaplan and isoflop, whose runs are the Chinchilla runs table
+  bool bundled_runs = false;  // LoadLawRuns without a path reads bundled runs (data-constrained, sparse, routing)
   bool has_grid = true;     // fitted by multi-start from a grid (all but isoflop, dictionary and hyperparams)
   InitGrid default_grid;    // when has_grid
   int min_runs = 1;         // the fewest runs a fit accepts (validation's folds)
