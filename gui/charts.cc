@@ -1,9 +1,5 @@
 #include "gui/charts.h"
 
-#include <algorithm>
-#include <cmath>
-#include <memory>
-
 #include <QAreaSeries>
 #include <QBarCategoryAxis>
 #include <QBarSet>
@@ -11,6 +7,8 @@
 #include <QCategoryAxis>
 #include <QChart>
 #include <QFileInfo>
+#include <QGraphicsLayout>
+#include <QGraphicsLineItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QLegend>
@@ -23,8 +21,12 @@
 #include <QStackedBarSeries>
 #include <QSvgGenerator>
 #include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+#include <memory>
 
 #include "core/collective_cost.h"
+#include "core/statistics.h"
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
 #include "gui/recommendation.h"
@@ -48,13 +50,20 @@ const char kAxisX[] = "x";
 const char kAxisY[] = "y";
 const char kLabelsSuffix[] = "_labels";
 const char kLabelStyleProperty[] = "scaleplan_label_style";
+const char kRunLinesProperty[] = "scaleplan_run_lines";
+const char kExtrapolation[] = "extrapolation";
+const char kBandName[] = "band";
 
 const QColor kBudgetColour(200, 30, 45);
 const QColor kFrontierColour(25, 25, 25);
 const QColor kParamsColour(31, 119, 180);
 const QColor kTokensColour(230, 120, 20);
+const QColor kHuberColour(235, 160, 40, 120);
 
 enum class LabelStyle { SI, SCIENTIFIC, PLAIN, BYTES, BYTES_PER_SECOND };
+
+template <class Series>
+Series* FindSeries(QChart* chart, const char* name);
 
 std::vector<double> LogSpace(double lo, double hi, int count) {
   std::vector<double> values(static_cast<size_t>(count));
@@ -91,21 +100,37 @@ QString ScientificLabel(double value) {
 QString AxisLabel(double value, LabelStyle style) {
   switch (style) {
     case LabelStyle::SI: return ToQString(FormatQuantity(value, 3));
-    case LabelStyle::SCIENTIFIC: return ScientificLabel(value);
+    case LabelStyle::SCIENTIFIC:
+      return PowerOfTenLabel(value);
     case LabelStyle::PLAIN:
-      return value >= 1e-3 && value < 1e5 ? QString::number(value, 'g', 4) : ScientificLabel(value);
+      return value >= 1e-3 && value < 1e5 ? QString::number(value, 'g', 4) : PowerOfTenLabel(value);
     case LabelStyle::BYTES: return ToQString(FormatBytes(value));
     case LabelStyle::BYTES_PER_SECOND: return ToQString(FormatRate(value, "B"));
   }
   return ScientificLabel(value);
 }
 
-// Tick values for a log axis over [lo, hi]: 1-2-5 within two decades or fewer, whole decades beyond (every other
-// decade, and so on, past eight of them).
+// The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value`.
+double NiceStep(double value) {
+  const double decade = std::pow(10.0, std::floor(std::log10(value)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (m * decade >= value * (1 - 1e-12)) return m * decade;
+  }
+  return 10.0 * decade;
+}
+
+// Tick values for a log axis over [lo, hi]: evenly spaced nice values within a factor of 10 (a log loss axis over
+// 1.8..4.2 gets 2, 2.5, 3, ...), 1-2-5 within two decades or fewer, whole decades beyond (every other decade, and so
+// on, past eight of them).
 std::vector<double> LogTicks(double lo, double hi) {
   const int first = static_cast<int>(std::ceil(std::log10(lo) - 1e-9));
   const int last = static_cast<int>(std::floor(std::log10(hi) + 1e-9));
   std::vector<double> ticks;
+  if (hi < 10.0 * lo) {
+    const double step = NiceStep((hi - lo) / 6.0);
+    for (double k = std::ceil(lo / step - 1e-9); k * step <= hi * (1 + 1e-9); k += 1.0) ticks.push_back(k * step);
+    return ticks;
+  }
   if (last - first <= 2) {
     for (int k = first - 1; k <= last; ++k) {
       for (double m : {1.0, 2.0, 5.0}) {
@@ -127,6 +152,74 @@ void Relabel(QCategoryAxis* labels, double lo, double hi, LabelStyle style) {
   for (double tick : LogTicks(lo, hi)) labels->append(AxisLabel(tick, style), std::log10(tick));
 }
 
+// The minor ticks of a log axis over [lo, hi]: 2..9 times each power of ten (whole decades only past nine decades),
+// leaving out the labelled ticks.
+std::vector<double> MinorTickValues(double lo, double hi) {
+  const std::vector<double> major = LogTicks(lo, hi);
+  const int first = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
+  const int last = static_cast<int>(std::floor(std::log10(hi) + 1e-9));
+  const int top_multiple = last - first > 9 ? 1 : 9;
+  std::vector<double> values;
+  for (int k = first; k <= last; ++k) {
+    for (int m = 1; m <= top_multiple; ++m) {
+      const double value = m * std::pow(10.0, k);
+      if (value < lo * (1 - 1e-9) || value > hi * (1 + 1e-9)) continue;
+      const bool labelled =
+          std::any_of(major.begin(), major.end(), [value](double tick) { return std::fabs(tick / value - 1) < 1e-9; });
+      if (!labelled) values.push_back(value);
+    }
+  }
+  return values;
+}
+
+constexpr double kMinorTickLength = 4.0;
+
+// Short tick marks inside the plot area's edge at MinorTickValues, one QGraphicsLineItem child of the chart each
+// (data(kMinorTickKey) = the axis' name), placed again whenever the plot area or the axis' range changes.
+class MinorTicks : public QObject {
+ public:
+  MinorTicks(QChart* chart, QLogValueAxis* axis, Qt::Alignment alignment)
+      : QObject(axis), chart_(chart), axis_(axis), alignment_(alignment) {
+    connect(chart, &QChart::plotAreaChanged, this, &MinorTicks::Place);
+    connect(axis, &QLogValueAxis::rangeChanged, this, &MinorTicks::Place);
+  }
+
+  void Place() {
+    const double lo = axis_->min(), hi = axis_->max();
+    if (!(lo > 0) || !(hi > lo)) return;
+    const std::vector<double> values = MinorTickValues(lo, hi);
+    while (items_.size() < values.size()) {
+      auto* item = new QGraphicsLineItem(chart_);
+      item->setPen(QPen(QColor(80, 80, 80), 1.0));
+      item->setData(kMinorTickKey, axis_->objectName());
+      item->setZValue(5);
+      items_.push_back(item);
+    }
+    while (items_.size() > values.size()) {
+      delete items_.back();
+      items_.pop_back();
+    }
+    const QRectF plot = chart_->plotArea();
+    const double span = std::log10(hi / lo);
+    for (size_t i = 0; i < values.size(); ++i) {
+      const double f = std::log10(values[i] / lo) / span;
+      if (alignment_ & Qt::AlignBottom) {
+        const double x = plot.left() + f * plot.width();
+        items_[i]->setLine(x, plot.bottom(), x, plot.bottom() - kMinorTickLength);
+      } else {
+        const double y = plot.bottom() - f * plot.height();
+        items_[i]->setLine(plot.left(), y, plot.left() + kMinorTickLength, y);
+      }
+    }
+  }
+
+ private:
+  QChart* chart_;
+  QLogValueAxis* axis_;
+  Qt::Alignment alignment_;
+  std::vector<QGraphicsLineItem*> items_;
+};
+
 // A logarithmic axis. The series attach to a hidden QLogValueAxis (which maps values); a QCategoryAxis over log10
 // of the same range draws the gridlines and labels, because QLogValueAxis can only print printf formats and we
 // want "100M", "1B" and "1e20".
@@ -146,6 +239,7 @@ QLogValueAxis* AddLogAxis(QChart* chart, Qt::Alignment alignment, const char* na
   labels->setTitleText(title);
   Relabel(labels, lo, hi, style);
   chart->addAxis(labels, alignment);
+  new MinorTicks(chart, axis, alignment);
   return axis;
 }
 
@@ -160,15 +254,6 @@ QValueAxis* AddValueAxis(QChart* chart, Qt::Alignment alignment, const char* nam
   axis->setTitleText(title);
   chart->addAxis(axis, alignment);
   return axis;
-}
-
-// The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value`.
-double NiceStep(double value) {
-  const double decade = std::pow(10.0, std::floor(std::log10(value)));
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-    if (m * decade >= value * (1 - 1e-12)) return m * decade;
-  }
-  return 10.0 * decade;
 }
 
 QAbstractAxis* FindAxis(QChart* chart, const QString& name) {
@@ -192,8 +277,11 @@ void IncludeInAxis(QChart* chart, const char* name, double lo, double hi) {
   if (auto* log_axis = qobject_cast<QLogValueAxis*>(axis)) {
     if (!(lo > 0) || !(hi > 0)) return;
     if (lo >= log_axis->min() && hi <= log_axis->max()) return;
-    const double new_lo = std::min(log_axis->min(), FloorDecade(lo));
-    const double new_hi = std::max(log_axis->max(), CeilDecade(hi));
+    // An axis over whole decades widens to whole decades; a narrower one (log loss) by 5%.
+    const auto is_decade = [](double v) { return std::fabs(std::log10(v) - std::round(std::log10(v))) < 1e-9; };
+    const bool decades = is_decade(log_axis->min()) && is_decade(log_axis->max());
+    const double new_lo = std::min(log_axis->min(), decades ? FloorDecade(lo) : lo / 1.05);
+    const double new_hi = std::max(log_axis->max(), decades ? CeilDecade(hi) : hi * 1.05);
     log_axis->setRange(new_lo, new_hi);
     if (auto* labels = qobject_cast<QCategoryAxis*>(FindAxis(chart, QString(name) + kLabelsSuffix))) {
       Relabel(labels, new_lo, new_hi, static_cast<LabelStyle>(labels->property(kLabelStyleProperty).toInt()));
@@ -318,12 +406,116 @@ std::pair<double, double> Padded(double lo, double hi, double fraction) {
   return {lo - fraction * span, hi + fraction * span};
 }
 
+// Records the file lines of the runs behind a scatter series' points (SeriesRunLines).
+void SetRunLines(QAbstractSeries* series, const std::vector<int>& lines) {
+  QVariantList values;
+  values.reserve(static_cast<qsizetype>(lines.size()));
+  for (int line : lines) values.append(line);
+  series->setProperty(kRunLinesProperty, values);
+}
+
+const QColor kShadeColour(110, 110, 110, 30);
+
+// Shades the region past the runs, from x_from to the x axis' end over the whole y range, beneath the other series.
+void RefreshExtrapolationShade(QChart* chart) {
+  auto* area = FindSeries<QAreaSeries>(chart, kExtrapolation);
+  if (area == nullptr) return;
+  const double from = area->property("scaleplan_from").toDouble();
+  const auto [x_lo, x_hi] = AxisRange(chart, kAxisX);
+  const auto [y_lo, y_hi] = AxisRange(chart, kAxisY);
+  const double start = std::max(from, x_lo);
+  QList<QPointF> top, bottom;
+  if (start < x_hi) {
+    top = {{start, y_hi}, {x_hi, y_hi}};
+    bottom = {{start, y_lo}, {x_hi, y_lo}};
+  }
+  if (area->upperSeries()->points() == top && area->lowerSeries()->points() == bottom) return;
+  area->upperSeries()->replace(top);
+  area->lowerSeries()->replace(bottom);
+}
+
+void AddExtrapolationShade(QChart* chart, double x_from) {
+  auto* area = new QAreaSeries(new QLineSeries, new QLineSeries);
+  area->setName(QStringLiteral("extrapolation (past the runs)"));
+  area->setObjectName(kExtrapolation);
+  area->setProperty("scaleplan_from", x_from);
+  area->setBrush(kShadeColour);
+  area->setPen(Qt::NoPen);
+  AddSeries(chart, area);
+  RefreshExtrapolationShade(chart);
+}
+
+// A shaded band between `low` and `high` at `xs` (a series named "band").
+QAreaSeries* AddBandSeries(QChart* chart, const std::vector<double>& xs, const std::vector<double>& low,
+                           const std::vector<double>& high, QColor colour, const QString& name) {
+  auto* upper = new QLineSeries;
+  auto* lower = new QLineSeries;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    upper->append(xs[i], high[i]);
+    lower->append(xs[i], low[i]);
+  }
+  auto* area = new QAreaSeries(upper, lower);
+  area->setName(name);
+  area->setObjectName(kBandName);
+  colour.setAlpha(55);
+  area->setBrush(colour);
+  area->setPen(Qt::NoPen);
+  return AddSeries(chart, area);
+}
+
+// The central interval at `confidence` of value(law, x) over the bootstrap laws at each x of `xs` (values that are
+// not finite and positive left out), drawn as a band. Nothing when no x has a value.
+template <class Value>
+QAreaSeries* AddBootstrapBand(QChart* chart, const std::vector<double>& xs, const ChartInputs& inputs, Value value,
+                              QColor colour, const QString& name) {
+  std::vector<double> kept, low, high, values;
+  for (double x : xs) {
+    values.clear();
+    for (const ChinchillaLaw& law : inputs.bootstrap_laws) {
+      const double v = value(law, x);
+      if (std::isfinite(v) && v > 0) values.push_back(v);
+    }
+    if (values.empty()) continue;
+    const auto [lower, upper] = PercentileInterval(values, inputs.band_confidence);
+    kept.push_back(x);
+    low.push_back(lower);
+    high.push_back(upper);
+  }
+  if (kept.empty()) return nullptr;
+  return AddBandSeries(chart, kept, low, high, colour, name);
+}
+
+QString BandLabel(const ChartInputs& inputs) {
+  if (!inputs.band_label.empty()) return ToQString(inputs.band_label);
+  return QStringLiteral("%1% interval (%2 bootstrap fits)")
+      .arg(100.0 * inputs.band_confidence, 0, 'g', 3)
+      .arg(inputs.bootstrap_laws.size());
+}
+
+std::vector<double> Xs(const QXYSeries* series) {
+  std::vector<double> xs;
+  xs.reserve(static_cast<size_t>(series->count()));
+  for (const QPointF& point : series->points()) xs.push_back(point.x());
+  return xs;
+}
+
 QString RunsCount(const ChartInputs& inputs) { return QStringLiteral("%1 runs").arg(inputs.runs.size()); }
 
 // "fitted", or the law's own name when it was given (`scaleplan plot --law hoffmann`).
 QString LawName(const ChartInputs& inputs) {
   if (inputs.law_label.empty()) return QStringLiteral("fitted");
   return ToQString(inputs.law_label.substr(0, inputs.law_label.find(':')));
+}
+
+// The loss axis (left): linear over [y_lo, y_hi], or with ChartInputs::log_loss logarithmic over the losses
+// [l_lo, l_hi] padded by 3% either side.
+void AddLossAxis(QChart* chart, const ChartInputs& inputs, double l_lo, double l_hi, double y_lo, double y_hi) {
+  const QString title = QStringLiteral("final loss (nats/token)");
+  if (inputs.log_loss && l_lo > 0) {
+    AddLogAxis(chart, Qt::AlignLeft, kAxisY, l_lo / 1.03, l_hi * 1.03, title, LabelStyle::PLAIN);
+  } else {
+    AddValueAxis(chart, Qt::AlignLeft, kAxisY, y_lo, y_hi, title, "%.2f");
+  }
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -342,7 +534,10 @@ QChart* BuildFitChart(const ChartInputs& inputs) {
   const auto [y_lo, y_hi] = Padded(l_lo, l_hi, 0.04);
   AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("training compute C (FLOPs)"),
              LabelStyle::SCIENTIFIC);
-  AddValueAxis(chart, Qt::AlignLeft, kAxisY, y_lo, y_hi, QStringLiteral("final loss (nats/token)"), "%.2f");
+  AddLossAxis(chart, inputs, l_lo, l_hi, y_lo, y_hi);
+  if (inputs.law && !inputs.runs.empty()) {
+    AddExtrapolationShade(chart, RunRange(inputs.runs, &TrainingRun::compute_flops, 0.0, 0.0).second);
+  }
 
   const std::vector<ParamBin> bins = BinByParams(inputs.runs);
   const std::vector<double> compute = LogSpace(x_lo, x_hi, kCurvePoints);
@@ -350,7 +545,12 @@ QChart* BuildFitChart(const ChartInputs& inputs) {
     const QColor colour = BinColour(b, bins.size());
     auto* points = Scatter(BinName(bins[b]), colour, 8);
     points->setObjectName("runs");
-    for (const TrainingRun* run : bins[b].runs) points->append(run->compute_flops, run->loss_nats);
+    std::vector<int> lines;
+    for (const TrainingRun* run : bins[b].runs) {
+      points->append(run->compute_flops, run->loss_nats);
+      lines.push_back(run->line);
+    }
+    SetRunLines(points, lines);
     AddSeries(chart, points);
     if (!inputs.law) continue;
     // The fitted law at this bin's representative N, as the budget (and so D = C / 6N) grows.
@@ -368,6 +568,13 @@ QChart* BuildFitChart(const ChartInputs& inputs) {
     frontier->setObjectName("frontier");
     for (double c : LogSpace(inputs.frontier_min_flops, inputs.frontier_max_flops, kCurvePoints)) {
       frontier->append(c, inputs.law->ComputeOptimal(c).loss_nats);
+    }
+    // The bootstrap interval of L_opt(C), at the frontier's own points.
+    if (!inputs.bootstrap_laws.empty()) {
+      AddBootstrapBand(
+          chart, Xs(frontier), inputs,
+          [](const ChinchillaLaw& law, double c) { return law.ComputeOptimal(c).loss_nats; }, kFrontierColour,
+          BandLabel(inputs));
     }
     AddSeries(chart, frontier);
     auto* marker = BudgetMarker(QString());
@@ -435,13 +642,21 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
   const double x_lo = FloorDecade(n_lo), x_hi = CeilDecade(n_hi);
   const auto [y_lo, y_hi] = Padded(l_lo, l_hi, 0.04);
   AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("parameters N"), LabelStyle::SI);
-  AddValueAxis(chart, Qt::AlignLeft, kAxisY, y_lo, y_hi, QStringLiteral("final loss (nats/token)"), "%.2f");
+  AddLossAxis(chart, inputs, l_lo, l_hi, y_lo, y_hi);
+  if (inputs.law && !inputs.runs.empty()) {
+    AddExtrapolationShade(chart, RunRange(inputs.runs, &TrainingRun::num_params, 0.0, 0.0).second);
+  }
 
   auto* others = Scatter(QStringLiteral("other runs"), QColor(185, 185, 185), 6);
   others->setObjectName("runs");
+  std::vector<int> other_lines;
   for (size_t r = 0; r < inputs.runs.size(); ++r) {
-    if (budget_of_run[r] < 0) others->append(inputs.runs[r].num_params, inputs.runs[r].loss_nats);
+    if (budget_of_run[r] < 0) {
+      others->append(inputs.runs[r].num_params, inputs.runs[r].loss_nats);
+      other_lines.push_back(inputs.runs[r].line);
+    }
   }
+  SetRunLines(others, other_lines);
   AddSeries(chart, others);
   if (others->count() == 0) HideFromLegend(chart, others);
 
@@ -452,9 +667,14 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
     const QColor colour = RampColour(budgets.size() <= 1 ? 0.5 : static_cast<double>(k) / (budgets.size() - 1));
     auto* near = Scatter(QString(), colour, 8);
     near->setObjectName("runs");
+    std::vector<int> near_lines;
     for (size_t r = 0; r < inputs.runs.size(); ++r) {
-      if (budget_of_run[r] == static_cast<int>(k)) near->append(inputs.runs[r].num_params, inputs.runs[r].loss_nats);
+      if (budget_of_run[r] == static_cast<int>(k)) {
+        near->append(inputs.runs[r].num_params, inputs.runs[r].loss_nats);
+        near_lines.push_back(inputs.runs[r].line);
+      }
     }
+    SetRunLines(near, near_lines);
     if (!inputs.law) {
       near->setName(QStringLiteral("runs near C = %1").arg(ScientificLabel(budgets[k])));
       AddSeries(chart, near);
@@ -465,6 +685,14 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
     for (double n : LogSpace(std::max(x_lo, best.num_params / kIsoflopSpanFactor),
                              std::min(x_hi, best.num_params * kIsoflopSpanFactor), kCurvePoints)) {
       profile->append(n, inputs.law->Loss(n, budgets[k] / (6.0 * n)));
+    }
+    // The bootstrap interval of this profile, at its own points.
+    if (!inputs.bootstrap_laws.empty()) {
+      const double c = budgets[k];
+      QAreaSeries* band = AddBootstrapBand(
+          chart, Xs(profile), inputs, [c](const ChinchillaLaw& law, double n) { return law.Loss(n, c / (6.0 * n)); },
+          colour, k == 0 ? BandLabel(inputs) : QString());
+      if (band != nullptr && k > 0) HideFromLegend(chart, band);
     }
     AddSeries(chart, profile);
     AddSeries(chart, near);
@@ -514,37 +742,39 @@ QChart* BuildFrontierChart(const ChartInputs& inputs) {
   AddLogAxis(chart, Qt::AlignLeft, kAxisY, FloorDecade(y_lo), CeilDecade(y_hi),
              QStringLiteral("parameters N, training tokens D"), LabelStyle::SI);
 
+  if (has_frontier && !inputs.runs.empty()) {
+    AddExtrapolationShade(chart, RunRange(inputs.runs, &TrainingRun::compute_flops, 0.0, 0.0).second);
+  }
   std::string why;
-  if (inputs.band && inputs.band->Check(&why) && !inputs.band->compute_flops.empty()) {
+  if (inputs.law && !inputs.bootstrap_laws.empty()) {
+    // The bootstrap intervals of N_opt and D_opt at the lines' own points (below).
+    const std::vector<double> compute = LogSpace(x_lo, x_hi, kCurvePoints);
+    AddBootstrapBand(
+        chart, compute, inputs, [](const ChinchillaLaw& law, double c) { return law.ComputeOptimal(c).num_params; },
+        kParamsColour, BandLabel(inputs));
+    QAreaSeries* tokens_band = AddBootstrapBand(
+        chart, compute, inputs, [](const ChinchillaLaw& law, double c) { return law.ComputeOptimal(c).num_tokens; },
+        kTokensColour, QString());
+    if (tokens_band != nullptr) HideFromLegend(chart, tokens_band);
+  } else if (inputs.band && inputs.band->Check(&why) && !inputs.band->compute_flops.empty()) {
     const FrontierBand& band = *inputs.band;
-    auto add_band = [&](const std::vector<double>& low, const std::vector<double>& high, QColor colour,
-                        const QString& name) {
-      auto* upper = new QLineSeries;
-      auto* lower = new QLineSeries;
-      for (size_t i = 0; i < band.compute_flops.size(); ++i) {
-        upper->append(band.compute_flops[i], high[i]);
-        lower->append(band.compute_flops[i], low[i]);
-      }
-      auto* area = new QAreaSeries(upper, lower);
-      area->setName(name);
-      area->setObjectName("band");
-      colour.setAlpha(55);
-      area->setBrush(colour);
-      area->setPen(Qt::NoPen);
-      return AddSeries(chart, area);
-    };
-    add_band(band.params_low, band.params_high, kParamsColour, ToQString(band.label));
-    HideFromLegend(chart, add_band(band.tokens_low, band.tokens_high, kTokensColour, QString()));
+    AddBandSeries(chart, band.compute_flops, band.params_low, band.params_high, kParamsColour, ToQString(band.label));
+    HideFromLegend(
+        chart, AddBandSeries(chart, band.compute_flops, band.tokens_low, band.tokens_high, kTokensColour, QString()));
   }
 
   auto* run_params = Scatter(QStringLiteral("runs: N"), kParamsColour.lighter(150), 6);
   auto* run_tokens = Scatter(QStringLiteral("runs: D"), kTokensColour.lighter(150), 6);
   run_params->setObjectName("runs");
   run_tokens->setObjectName("runs");
+  std::vector<int> lines;
   for (const TrainingRun& run : inputs.runs) {
     run_params->append(run.compute_flops, run.num_params);
     run_tokens->append(run.compute_flops, run.num_tokens);
+    lines.push_back(run.line);
   }
+  SetRunLines(run_params, lines);
+  SetRunLines(run_tokens, lines);
   AddSeries(chart, run_params);
   AddSeries(chart, run_tokens);
   if (has_frontier) {
@@ -614,21 +844,30 @@ QChart* BuildResidualsChart(const ChartInputs& inputs) {
   zero->append(x_hi, 0.0);
   AddSeries(chart, zero);
   HideFromLegend(chart, zero);
-  const QString delta_name = QStringLiteral("Huber δ = ±%1").arg(inputs.huber_delta, 0, 'g', 3);
+  // The Huber loss' quadratic zone |r| <= δ, filled so that it shows even when δ is a small part of the range.
+  const QString delta_name = QStringLiteral("Huber δ = ±%1 (quadratic inside)").arg(inputs.huber_delta, 0, 'g', 3);
+  QAreaSeries* huber = AddBandSeries(chart, {x_lo, x_hi}, {-inputs.huber_delta, -inputs.huber_delta},
+                                     {inputs.huber_delta, inputs.huber_delta}, kHuberColour, delta_name);
+  huber->setObjectName("huber_band");
+  huber->setBrush(kHuberColour);
   for (double sign : {1.0, -1.0}) {
-    auto* threshold = Curve(delta_name, QColor(120, 120, 120), 1.2, Qt::DashLine);
+    auto* threshold = Curve(QString(), kHuberColour.darker(130), 1.0, Qt::DashLine);
+    threshold->setObjectName("huber_threshold");
     threshold->append(x_lo, sign * inputs.huber_delta);
     threshold->append(x_hi, sign * inputs.huber_delta);
     AddSeries(chart, threshold);
-    if (sign < 0) HideFromLegend(chart, threshold);
+    HideFromLegend(chart, threshold);
   }
   const std::vector<ParamBin> bins = BinByParams(inputs.runs);
   for (size_t b = 0; b < bins.size(); ++b) {
     auto* points = Scatter(BinName(bins[b]), BinColour(b, bins.size()), 8);
     points->setObjectName("runs");
+    std::vector<int> lines;
     for (const TrainingRun* run : bins[b].runs) {
       points->append(run->compute_flops, std::log(predict(*run)) - std::log(run->loss_nats));
+      lines.push_back(run->line);
     }
+    SetRunLines(points, lines);
     AddSeries(chart, points);
   }
   return chart;
@@ -1006,7 +1245,222 @@ ChartInputs MakeChartInputs(const RunsModel& model, const std::optional<Chinchil
   return inputs;
 }
 
+QString PowerOfTenLabel(double value) {
+  static const QString kSuperscripts[] = {
+      QStringLiteral("⁰"), QStringLiteral("¹"), QStringLiteral("²"), QStringLiteral("³"), QStringLiteral("⁴"),
+      QStringLiteral("⁵"), QStringLiteral("⁶"), QStringLiteral("⁷"), QStringLiteral("⁸"), QStringLiteral("⁹")};
+  if (!(value > 0) || !std::isfinite(value)) return QString::number(value);
+  int exponent = static_cast<int>(std::floor(std::log10(value) + 1e-9));
+  double mantissa = value / std::pow(10.0, exponent);
+  if (mantissa >= 10.0 - 1e-9) {
+    mantissa /= 10.0;
+    ++exponent;
+  }
+  QString power = QStringLiteral("10");
+  if (exponent < 0) power += QStringLiteral("⁻");
+  for (QChar digit : QString::number(std::abs(exponent))) power += kSuperscripts[digit.digitValue()];
+  if (std::fabs(mantissa - 1.0) < 1e-6) return power;
+  return QStringLiteral("%1×%2").arg(mantissa, 0, 'g', 3).arg(power);
+}
+
+QString RunTipText(const TrainingRun& run) {
+  return QStringLiteral("run at line %1\nN = %2, D = %3\nC = %4 FLOPs, loss = %5")
+      .arg(run.line)
+      .arg(ToQString(FormatQuantity(run.num_params, 3)), ToQString(FormatQuantity(run.num_tokens, 3)),
+           ToQString(FormatScientific(run.compute_flops, 3)))
+      .arg(run.loss_nats, 0, 'f', 4);
+}
+
+std::vector<int> SeriesRunLines(const QAbstractSeries* series) {
+  std::vector<int> lines;
+  if (series == nullptr) return lines;
+  for (const QVariant& line : series->property(kRunLinesProperty).toList()) lines.push_back(line.toInt());
+  return lines;
+}
+
+namespace {
+
+// Keeps a chart's legend inside its plot area where a corner is free (PlaceLegendInside). The choice is made again
+// only when the chart's size changes, so that moving the legend (which changes the plot area) cannot oscillate.
+class LegendPlacer : public QObject {
+ public:
+  explicit LegendPlacer(QChart* chart) : QObject(chart), chart_(chart), alignment_(chart->legend()->alignment()) {
+    connect(chart, &QChart::plotAreaChanged, this, &LegendPlacer::Place);
+  }
+
+  void Place() {
+    const QRectF plot = chart_->plotArea();
+    if (busy_ || plot.width() < 1 || plot.height() < 1) return;
+    busy_ = true;
+    QLegend* legend = chart_->legend();
+    if (chart_->size() != decided_size_) {
+      decided_size_ = chart_->size();
+      // The plot area once the legend is inside: wider by the legend's width when it is beside the plot now.
+      QRectF inside = plot;
+      if (legend->isAttachedToChart() && legend->isVisible()) {
+        inside.setRight(std::min(chart_->size().width() - 6, plot.right() + legend->geometry().width()));
+      }
+      corner_ = FreeCorner(plot, inside, LegendSize());
+      if (corner_ >= 0 && legend->isAttachedToChart()) {
+        legend->detachFromChart();
+        legend->setAlignment(Qt::AlignTop);  // rows as wide as the box: one entry per row, flush left
+        legend->setBackgroundVisible(true);
+        legend->setBrush(QColor(255, 255, 255, 230));
+        legend->setPen(QPen(QColor(170, 170, 170)));
+      } else if (corner_ < 0 && !legend->isAttachedToChart()) {
+        legend->setBackgroundVisible(false);
+        legend->setAlignment(alignment_);
+        legend->attachToChart();
+      }
+    }
+    if (corner_ >= 0) {
+      // Laid out first in a box as tall as the plot (so that no entry wraps into a second column), then fitted to
+      // what its entries take.
+      const QRectF area = chart_->plotArea();
+      const QSizeF estimate = LegendSize();
+      legend->setGeometry(CornerRect(area, QSizeF(estimate.width(), area.height() - 2 * kInset), corner_));
+      const QSizeF taken = EntriesSize(legend);
+      const QSizeF size(std::max(estimate.width(), taken.width()),
+                        taken.height() > 0 ? taken.height() : estimate.height());
+      legend->setGeometry(CornerRect(area, size, corner_));
+    }
+    busy_ = false;
+  }
+
+ private:
+  static constexpr double kInset = 8.0;
+
+  // The legend's box: one row per visible entry (marker and label in the legend's font), with its margins.
+  QSizeF LegendSize() const {
+    QLegend* legend = chart_->legend();
+    const QFontMetricsF metrics(legend->font());
+    qreal label_width = 0, height = 0;
+    for (QLegendMarker* marker : legend->markers()) {
+      if (!marker->isVisible()) continue;
+      label_width = std::max(label_width, metrics.horizontalAdvance(marker->label()));
+      // A scatter series' entry shows its marker at the series' size (the plan's star is larger than the text).
+      const auto* scatter = qobject_cast<const QScatterSeries*>(marker->series());
+      height += std::max(metrics.height(), scatter != nullptr ? scatter->markerSize() : 0.0) + 8;
+    }
+    qreal left = 0, top = 0, right = 0, bottom = 0;
+    legend->getContentsMargins(&left, &top, &right, &bottom);
+    return QSizeF(label_width + metrics.height() + 32 + left + right, height + top + bottom + 12);
+  }
+
+  // The extent of the legend's visible entries (laid out), with its margins; empty when none is laid out yet.
+  static QSizeF EntriesSize(QLegend* legend) {
+    QRectF entries;
+    const QList<QGraphicsItem*> top_items = legend->childItems();
+    std::vector<QGraphicsItem*> items(top_items.begin(), top_items.end());
+    while (!items.empty()) {
+      QGraphicsItem* item = items.back();
+      items.pop_back();
+      if (!item->isVisible()) continue;
+      const QList<QGraphicsItem*> children = item->childItems();
+      if (children.isEmpty()) {
+        entries |= item->mapRectToItem(legend, item->boundingRect());
+      } else {
+        items.insert(items.end(), children.begin(), children.end());
+      }
+    }
+    if (entries.isEmpty()) return QSizeF();
+    qreal left = 0, top = 0, right = 0, bottom = 0;
+    legend->getContentsMargins(&left, &top, &right, &bottom);
+    return QSizeF(entries.right() + right + 6, entries.bottom() + bottom + 6);
+  }
+
+  // Corners in order: top right, top left, bottom right, bottom left.
+  static QRectF CornerRect(const QRectF& plot, const QSizeF& size, int corner) {
+    const double x = corner % 2 == 0 ? plot.right() - kInset - size.width() : plot.left() + kInset;
+    const double y = corner < 2 ? plot.top() + kInset : plot.bottom() - kInset - size.height();
+    return QRectF(QPointF(x, y), size);
+  }
+
+  // The first corner of `inside` where a legend of `size` covers no point or line of the series (the budget marker,
+  // which moves with the slider, and the extrapolation shade left out), or -1. Positions are mapped in the current
+  // plot area and carried over to `inside` by their fraction of it.
+  int FreeCorner(const QRectF& plot, const QRectF& inside, const QSizeF& size) const {
+    if (size.width() > 0.6 * inside.width() || size.height() > 0.8 * inside.height()) return -1;
+    std::vector<std::vector<QPointF>> paths;  // in `inside` coordinates; one point alone = a marker
+    const auto carry = [&](QPointF at) {
+      return QPointF(inside.left() + (at.x() - plot.left()) / plot.width() * inside.width(),
+                     inside.top() + (at.y() - plot.top()) / plot.height() * inside.height());
+    };
+    for (QAbstractSeries* series : chart_->series()) {
+      const QString name = series->objectName();
+      if (!series->isVisible() || name == QLatin1String(kExtrapolation) || name.startsWith(QLatin1String("budget"))) {
+        continue;
+      }
+      std::vector<const QXYSeries*> edges;
+      if (auto* area = qobject_cast<QAreaSeries*>(series)) {
+        edges = {area->upperSeries(), area->lowerSeries()};
+      } else if (auto* xy = qobject_cast<QXYSeries*>(series)) {
+        edges = {xy};
+      }
+      const bool markers = qobject_cast<QScatterSeries*>(series) != nullptr;
+      for (const QXYSeries* edge : edges) {
+        if (edge == nullptr) continue;
+        std::vector<QPointF> path;
+        for (const QPointF& point : edge->points()) {
+          const QPointF at = carry(chart_->mapToPosition(point, series));
+          if (markers) {
+            paths.push_back({at});
+          } else {
+            path.push_back(at);
+          }
+        }
+        if (!path.empty()) paths.push_back(std::move(path));
+      }
+    }
+    for (int corner = 0; corner < 4; ++corner) {
+      const QRectF box = CornerRect(inside, size, corner).adjusted(-6, -6, 6, 6);
+      bool free = true;
+      for (const std::vector<QPointF>& path : paths) {
+        if (path.size() == 1) free = !box.contains(path[0]);
+        for (size_t i = 1; free && i < path.size(); ++i) free = !SegmentMeetsBox(path[i - 1], path[i], box);
+        if (!free) break;
+      }
+      if (free) return corner;
+    }
+    return -1;
+  }
+
+  static bool SegmentMeetsBox(QPointF a, QPointF b, const QRectF& box) {
+    if (box.contains(a) || box.contains(b)) return true;
+    const QLineF segment(a, b);
+    const QLineF sides[] = {{box.topLeft(), box.topRight()},
+                            {box.topRight(), box.bottomRight()},
+                            {box.bottomRight(), box.bottomLeft()},
+                            {box.bottomLeft(), box.topLeft()}};
+    for (const QLineF& side : sides) {
+      if (segment.intersects(side) == QLineF::BoundedIntersection) return true;
+    }
+    return false;
+  }
+
+  QChart* chart_;
+  Qt::Alignment alignment_;  // beside the plot
+  bool busy_ = false;
+  QSizeF decided_size_;
+  int corner_ = -1;
+};
+
+}  // namespace
+
+void PlaceLegendInside(QChart* chart) {
+  auto* placer = new LegendPlacer(chart);
+  placer->Place();
+}
+
+QChart* BuildChartSeries(ChartKind kind, const ChartInputs& inputs);
+
 QChart* BuildChart(ChartKind kind, const ChartInputs& inputs) {
+  QChart* chart = BuildChartSeries(kind, inputs);
+  if (!IsProfileChart(kind)) PlaceLegendInside(chart);
+  return chart;
+}
+
+QChart* BuildChartSeries(ChartKind kind, const ChartInputs& inputs) {
   switch (kind) {
     case ChartKind::FIT: return BuildFitChart(inputs);
     case ChartKind::ISOFLOP: return BuildIsoflopChart(inputs);
@@ -1078,26 +1532,83 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
     case ChartKind::COLLECTIVES:
       break;
   }
+  RefreshExtrapolationShade(chart);  // the axes may have widened
 }
 
 namespace {
 
-// Lays the chart out at `size` in a scene of its own and paints it.
-void PaintChart(QChart* chart, QSize size, QPainter* painter) {
+// Lays the chart out at the layout size in a scene of its own and paints it `size.scale` times larger.
+void PaintChart(QChart* chart, const ExportSize& size, QPainter* painter) {
   QGraphicsScene scene;
   scene.addItem(chart);  // the scene owns (and deletes) the chart
-  chart->resize(size);
-  scene.setSceneRect(QRectF(QPointF(0, 0), size));
+  const QSizeF layout(size.layout_width(), size.layout_height());
+  chart->resize(layout);
+  // Settle the layout: placing the legend inside the plot area (PlaceLegendInside) asks for another pass.
+  for (int pass = 0; pass < 3 && chart->layout() != nullptr; ++pass) chart->layout()->activate();
+  scene.setSceneRect(QRectF(QPointF(0, 0), layout));
   painter->setRenderHint(QPainter::Antialiasing);
   painter->setRenderHint(QPainter::TextAntialiasing);
-  scene.render(painter, QRectF(QPointF(0, 0), size), QRectF(QPointF(0, 0), size));
+  painter->scale(size.scale, size.scale);
+  scene.render(painter, QRectF(QPointF(0, 0), layout), QRectF(QPointF(0, 0), layout));
 }
+
+ExportSize UnscaledSize(QSize size) { return ExportSize{size.width(), size.height(), 1.0, kLayoutDpi}; }
 
 }  // namespace
 
+ExportSize PixelExportSize(int width_px, int height_px) {
+  ExportSize size;
+  size.width_px = width_px;
+  size.height_px = height_px;
+  size.scale =
+      std::min(static_cast<double>(width_px) / kReferenceWidthPx, static_cast<double>(height_px) / kReferenceHeightPx);
+  if (!(size.scale > 0)) size.scale = 1.0;
+  size.dpi = kLayoutDpi;
+  return size;
+}
+
+ExportSize InchExportSize(double width_in, double height_in, double dpi) {
+  ExportSize size;
+  size.width_px = static_cast<int>(std::lround(width_in * dpi));
+  size.height_px = static_cast<int>(std::lround(height_in * dpi));
+  size.dpi = dpi;
+  size.scale = dpi / kLayoutDpi;
+  return size;
+}
+
+bool CheckExportSize(const ExportSize& size, std::string* why) {
+  constexpr int kMinSide = 64, kMaxSide = 16384;
+  constexpr double kMinDpi = 36, kMaxDpi = 2400;
+  if (!(size.dpi >= kMinDpi && size.dpi <= kMaxDpi)) {
+    if (why != nullptr) *why = "the resolution must lie in 36..2400 dots per inch, got " + FormatNumber(size.dpi, 4);
+    return false;
+  }
+  for (int side : {size.width_px, size.height_px}) {
+    if (side < kMinSide || side > kMaxSide) {
+      if (why != nullptr) {
+        *why = "the width and height must come to 64..16384 pixels, got " + std::to_string(size.width_px) + " x " +
+               std::to_string(size.height_px);
+      }
+      return false;
+    }
+  }
+  if (!(size.scale > 0)) {
+    if (why != nullptr) *why = "the drawing scale must be positive";
+    return false;
+  }
+  return true;
+}
+
 QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, QSize size) {
-  QImage image(size, QImage::Format_ARGB32_Premultiplied);
+  return RenderChartImage(kind, inputs, UnscaledSize(size));
+}
+
+QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, const ExportSize& size) {
+  QImage image(QSize(size.width_px, size.height_px), QImage::Format_ARGB32_Premultiplied);
   image.fill(Qt::white);
+  const int dots_per_metre = static_cast<int>(std::lround(size.dpi / 0.0254));
+  image.setDotsPerMeterX(dots_per_metre);
+  image.setDotsPerMeterY(dots_per_metre);
   QPainter painter(&image);
   PaintChart(BuildChart(kind, inputs), size, &painter);
   painter.end();
@@ -1105,9 +1616,19 @@ QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, QSize size) {
 }
 
 bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, QSize size, QString* error) {
+  return WriteChartFile(kind, inputs, path, UnscaledSize(size), error);
+}
+
+bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, const ExportSize& size,
+                    QString* error) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   if (suffix != QLatin1String("png") && suffix != QLatin1String("svg")) {
     if (error != nullptr) *error = QStringLiteral("%1: the file name must end in .png or .svg").arg(path);
+    return false;
+  }
+  std::string why;
+  if (!CheckExportSize(size, &why)) {
+    if (error != nullptr) *error = QStringLiteral("%1: %2").arg(path, ToQString(why));
     return false;
   }
   QSaveFile file(path);
@@ -1116,21 +1637,25 @@ bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& pa
     return false;
   }
   bool written = false;
+  const QSize pixels(size.width_px, size.height_px);
   if (suffix == QLatin1String("png")) {
     written = RenderChartImage(kind, inputs, size).save(&file, "PNG");
   } else {
     QSvgGenerator generator;
     generator.setOutputDevice(&file);
-    generator.setSize(size);
-    generator.setViewBox(QRect(QPoint(0, 0), size));
-    generator.setResolution(96);
+    // The view box is the pixel size; the physical size is width_px / dpi inches. QSvgGenerator writes font sizes
+    // in its own resolution's pixels, so it stays at the layout's 96 per inch and the size carries the ratio.
+    generator.setSize(QSize(static_cast<int>(std::lround(size.width_px * kLayoutDpi / size.dpi)),
+                            static_cast<int>(std::lround(size.height_px * kLayoutDpi / size.dpi))));
+    generator.setViewBox(QRect(QPoint(0, 0), pixels));
+    generator.setResolution(static_cast<int>(kLayoutDpi));
     // QSvgGenerator writes the title and description verbatim: escape them (a source may read "<bundled ...>").
     generator.setTitle(QStringLiteral("scaleplan: %1").arg(ChartKindTitle(kind)).toHtmlEscaped());
     generator.setDescription(
         QStringLiteral("%1 chart of %2").arg(ChartKindName(kind), ToQString(inputs.source)).toHtmlEscaped());
     QPainter painter;
     if (painter.begin(&generator)) {
-      painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);
+      painter.fillRect(QRect(QPoint(0, 0), pixels), Qt::white);
       PaintChart(BuildChart(kind, inputs), size, &painter);
       written = painter.end();
     }

@@ -38,6 +38,7 @@
 #include "core/hardware_profile.h"
 #include "core/runs_table.h"
 
+class QAbstractSeries;
 class QChart;
 
 namespace scaleplan::gui {
@@ -90,7 +91,48 @@ struct ChartInputs {
   double frontier_max_flops = 1e27;
   std::string law_label;             // "" = the law was fitted to the runs; else where it comes from (titles)
   std::optional<HardwareProfile> profile;  // the roofline chart's measurements
+  // Bootstrap refits of the law: their central interval at band_confidence is shaded around the fit chart's
+  // L_opt(C), each IsoFLOP profile and the frontier's N_opt and D_opt, at the points of those lines (so over the same
+  // range). Empty: no bands from refits (the frontier chart still draws `band` when one is given).
+  std::vector<ChinchillaLaw> bootstrap_laws;
+  double band_confidence = 0.8;
+  std::string band_label;  // legend text of the bands; "" = "80% interval (200 bootstrap fits)"
+  bool log_loss = false;   // loss axes (fit, isoflop) logarithmic instead of linear
 };
+
+// The size of an exported figure. Layout happens at layout_width x layout_height (the window's pixels, 96 per inch),
+// and everything (text, markers, lines) is drawn `scale` times larger, so that pixels = layout x scale.
+struct ExportSize {
+  int width_px = 1200;
+  int height_px = 800;
+  double scale = 1.0;
+  double dpi = 96.0;  // written into the file: PNG's pixels per metre, SVG's physical size (width_px / dpi inches)
+  double layout_width() const { return width_px / scale; }
+  double layout_height() const { return height_px / scale; }
+};
+inline constexpr int kReferenceWidthPx = 1200;  // `scaleplan plot`'s default size, drawn at scale 1
+inline constexpr int kReferenceHeightPx = 800;
+inline constexpr double kLayoutDpi = 96.0;  // the window's logical pixels per inch
+// width x height pixels, with text and markers scaled by min(width / 1200, height / 800): a 2400 x 1600 figure is
+// the 1200 x 800 one at twice the size.
+ExportSize PixelExportSize(int width_px, int height_px);
+// width x height inches at `dpi`: round(width x dpi) x round(height x dpi) pixels, laid out at 96 per inch and drawn
+// dpi / 96 times larger (text keeps its point size on paper).
+ExportSize InchExportSize(double width_in, double height_in, double dpi);
+// Whether `size` can be written: each side in 64..16384 pixels, dpi in 36..2400. False with the reason.
+bool CheckExportSize(const ExportSize& size, std::string* why);
+
+// The hover text of a run's point: "run at line 12\nN = 400M, D = 8B\nC = 1.92e19 FLOPs, loss = 2.913".
+QString RunTipText(const TrainingRun& run);
+// The file lines of the runs behind the points of a runs scatter series made by BuildChart (one per point, in point
+// order); empty for other series.
+std::vector<int> SeriesRunLines(const QAbstractSeries* series);
+// "10²⁰" for 1e20, "3×10²⁰" for 3e20: how log axes over FLOPs are labelled.
+QString PowerOfTenLabel(double value);
+// Places the legend inside the plot area, in the first corner (top right, top left, bottom right, bottom left) that no
+// point of a series covers, whenever the plot area changes; when no corner is free it goes back beside the plot.
+// BuildChart does this for the runs charts.
+void PlaceLegendInside(QChart* chart);
 
 // The roofline's ceilings and points, as the chart draws them (kernels without a positive intensity or rate, such
 // as the FMA loop that moves no memory, are left out: a log axis cannot show them).
@@ -131,17 +173,24 @@ QChart* BuildChart(ChartKind kind, const ChartInputs& inputs);
 // The roofline labels each kernel point with a QGraphicsSimpleTextItem child of the chart whose data(kPointLabelKey)
 // is true, placed clear of the other labels and points whenever the plot area changes.
 inline constexpr int kPointLabelKey = 0x5350;
+// The minor ticks of log axes are QGraphicsLineItem children of the chart whose data(kMinorTickKey) names their axis
+// ("x" or "y"): 2..9 times each power of ten, short marks inside the plot area's edge.
+inline constexpr int kMinorTickKey = 0x5351;
 
 // Moves the budget marker of a chart made by BuildChart(kind, ...) to inputs.budget_flops, widening the axes when
 // the budget lies outside them. Cheap: only the marker series change.
 void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs);
 
-// Renders a chart built from `inputs` at `size` pixels.
+// Renders a chart built from `inputs` at `size` pixels (scale 1), or at an export size.
 QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, QSize size);
+QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, const ExportSize& size);
 
 // Writes the chart to `path` as PNG or SVG (by extension), atomically (a temporary file renamed over the target).
-// Returns false with the reason in *error.
+// Returns false with the reason in *error. A PNG is size.width_px x size.height_px pixels and records size.dpi; an
+// SVG has that view box, with the drawing scaled by size.scale, and is width_px / dpi inches wide.
 bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, QSize size, QString* error);
+bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, const ExportSize& size,
+                    QString* error);
 
 // The Cluster / Layout panel's breakdowns of a frontier plan (core/frontier_plan.h) as stacked bars, one bar per
 // layout ("#1" .. "#5": the plan's best layouts, fastest first; when none fits, one bar "closest", the valid layout

@@ -3,6 +3,7 @@
 #include <QAbstractAxis>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QCursor>
 #include <QGraphicsItem>
 #include <QGraphicsSimpleTextItem>
@@ -45,7 +46,20 @@ ChartsView::ChartsView(QWidget* parent) : QTabWidget(parent) {
     views_[Index(kind)] = view;
     addTab(view, ChartKindTitle(kind));
   }
+  log_loss_ = new QCheckBox(tr("Log loss"));
+  log_loss_->setObjectName("log_loss");
+  log_loss_->setToolTip(tr("Draw the loss on a logarithmic axis (loss against compute, IsoFLOP profiles)"));
+  setCornerWidget(log_loss_, Qt::TopRightCorner);
+  connect(log_loss_, &QCheckBox::toggled, this, &ChartsView::SetLogLoss);
   UpdateProfileTabs();
+}
+
+void ChartsView::SetLogLoss(bool log_loss) {
+  if (log_loss_->isChecked() != log_loss) log_loss_->setChecked(log_loss);  // comes back here through toggled
+  if (inputs_.log_loss == log_loss) return;
+  inputs_.log_loss = log_loss;
+  Rebuild(ChartKind::FIT);
+  Rebuild(ChartKind::ISOFLOP);
 }
 
 // The profile charts' tabs show only what there is to draw: the roofline with a profile, the interconnect with a
@@ -60,6 +74,7 @@ void ChartsView::SetInputs(const ChartInputs& inputs) {
   std::optional<HardwareProfile> profile = std::move(inputs_.profile);
   std::optional<Allocation> plan = std::move(inputs_.plan);
   inputs_ = inputs;
+  inputs_.log_loss = log_loss_->isChecked();
   if (!inputs_.profile) inputs_.profile = std::move(profile);
   if (!inputs_.plan) inputs_.plan = std::move(plan);
   for (ChartKind kind : kAllChartKinds) Rebuild(kind);
@@ -117,26 +132,48 @@ void ChartsView::SetCurrentKind(ChartKind kind) { setCurrentIndex(static_cast<in
 
 QChart* ChartsView::Chart(ChartKind kind) const { return views_[Index(kind)]->chart(); }
 
+int ChartsView::RunLineAt(const QScatterSeries* series, const QPointF& point) const {
+  const std::vector<int> lines = SeriesRunLines(series);
+  const QList<QPointF> points = series->points();
+  if (lines.size() != static_cast<size_t>(points.size())) return -1;
+  for (qsizetype i = 0; i < points.size(); ++i) {
+    if (points[i] == point) return lines[static_cast<size_t>(i)];
+  }
+  return -1;
+}
+
+QString ChartsView::PointTip(QScatterSeries* series, const QPointF& point) const {
+  if (const int line = RunLineAt(series, point); line >= 0) {
+    for (const TrainingRun& run : inputs_.runs) {
+      if (run.line == line) return RunTipText(run);
+    }
+  }
+  const QAbstractAxis* x_axis = nullptr;
+  const QAbstractAxis* y_axis = nullptr;
+  for (const QAbstractAxis* axis : series->attachedAxes()) {
+    (axis->orientation() == Qt::Horizontal ? x_axis : y_axis) = axis;
+  }
+  const QChart* chart = series->chart();
+  QString text = series->name().isEmpty() ? QString() : series->name() + '\n';
+  text += QStringLiteral("%1: %2\n%3: %4")
+              .arg(AxisTitle(chart, Qt::Horizontal), AxisValue(x_axis, point.x()), AxisTitle(chart, Qt::Vertical),
+                   AxisValue(y_axis, point.y()));
+  return text;
+}
+
 void ChartsView::ConnectHoverTips(QChart* chart) {
   for (QAbstractSeries* series : chart->series()) {
     auto* scatter = qobject_cast<QScatterSeries*>(series);
     if (scatter == nullptr) continue;
-    connect(scatter, &QScatterSeries::hovered, chart, [chart, scatter](const QPointF& point, bool inside) {
+    connect(scatter, &QScatterSeries::hovered, chart, [this, scatter](const QPointF& point, bool inside) {
       if (!inside) {
         QToolTip::hideText();
         return;
       }
-      const QList<QAbstractAxis*> x_axes = scatter->attachedAxes();
-      const QAbstractAxis* x_axis = nullptr;
-      const QAbstractAxis* y_axis = nullptr;
-      for (const QAbstractAxis* axis : x_axes) {
-        (axis->orientation() == Qt::Horizontal ? x_axis : y_axis) = axis;
-      }
-      QString text = scatter->name().isEmpty() ? QString() : scatter->name() + '\n';
-      text += QStringLiteral("%1: %2\n%3: %4")
-                  .arg(AxisTitle(chart, Qt::Horizontal), AxisValue(x_axis, point.x()),
-                       AxisTitle(chart, Qt::Vertical), AxisValue(y_axis, point.y()));
-      QToolTip::showText(QCursor::pos(), text);
+      QToolTip::showText(QCursor::pos(), PointTip(scatter, point));
+    });
+    connect(scatter, &QScatterSeries::clicked, chart, [this, scatter](const QPointF& point) {
+      if (const int line = RunLineAt(scatter, point); line >= 0) emit RunClicked(line);
     });
   }
 }

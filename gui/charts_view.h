@@ -11,6 +11,8 @@
 #include "gui/charts.h"
 
 class QChartView;
+class QCheckBox;
+class QScatterSeries;
 
 namespace scaleplan::gui {
 
@@ -34,6 +36,20 @@ class ChartsView : public QTabWidget {
   ChartKind CurrentKind() const;
   void SetCurrentKind(ChartKind kind);
   QChart* Chart(ChartKind kind) const;
+  QChartView* View(ChartKind kind) const { return views_[static_cast<size_t>(kind)]; }
+
+  // Loss axes logarithmic (the "Log loss" box beside the tabs; ChartInputs::log_loss): rebuilds the loss charts.
+  void SetLogLoss(bool log_loss);
+  bool log_loss() const { return inputs_.log_loss; }
+
+  // The hover text of `point` of `series`: for a run's point, RunTipText (its line, N, D, C and loss); else the
+  // series' name and the point's coordinates. The file line of the run behind `point`, or -1.
+  QString PointTip(QScatterSeries* series, const QPointF& point) const;
+  int RunLineAt(const QScatterSeries* series, const QPointF& point) const;
+
+ signals:
+  // A run's point was clicked (its file line): the window selects that run in the runs table.
+  void RunClicked(int line);
 
  private:
   void ConnectHoverTips(QChart* chart);
@@ -41,6 +57,7 @@ class ChartsView : public QTabWidget {
   void UpdateProfileTabs();
 
   std::array<QChartView*, std::size(kAllChartKinds)> views_{};
+  QCheckBox* log_loss_;
   ChartInputs inputs_;
 };
 

@@ -29,6 +29,7 @@
 #include "gui/charts_view.h"
 #include "gui/cluster_panel.h"
 #include "gui/column_mapping_dialog.h"
+#include "gui/export_dialog.h"
 #include "gui/dictionary_panel.h"
 #include "gui/fit_panel.h"
 #include "gui/hardware_panel.h"
@@ -128,6 +129,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(runs_panel_, &RunsPanel::TableReplaced, this, &MainWindow::OnTableReplaced);
   connect(fit_panel_, &FitPanel::FitFinished, this, &MainWindow::OnFitFinished);
   connect(plan_panel_, &PlanPanel::BudgetChanged, charts_, &ChartsView::SetBudget);
+  // A click on a run's point selects that run in the runs table.
+  connect(charts_, &ChartsView::RunClicked, this, [this](int line) {
+    if (runs_panel_->SelectRun(line)) runs_dock_->raise();
+  });
   connect(hardware_panel_, &HardwarePanel::ProfileChanged, this, &MainWindow::OnProfileChanged);
   connect(plan_panel_, &PlanPanel::RecommendationChanged, this, [this] {
     const std::optional<Recommendation>& plan = plan_panel_->recommendation();
@@ -190,7 +195,7 @@ void MainWindow::BuildMenus() {
   QAction* save = file->addAction(tr("&Save session…"), this, &MainWindow::ChooseSessionToSave);
   save->setShortcut(QKeySequence::Save);
   file->addSeparator();
-  QAction* chart = file->addAction(tr("Export &chart as PNG or SVG…"), this, &MainWindow::ChooseChartExport);
+  QAction* chart = file->addAction(tr("Export &chart (size, DPI)…"), this, &MainWindow::ChooseChartExport);
   chart->setShortcut(QKeySequence(tr("Ctrl+E")));
   file->addAction(tr("Export &plan as CSV or JSON…"), this, &MainWindow::ChoosePlanExport);
   file->addSeparator();
@@ -369,14 +374,14 @@ void MainWindow::RefreshCharts() {
   }
   const auto& bootstrap = fit_panel_->bootstrap();
   if (law_ && bootstrap && !bootstrap->laws.empty()) {
-    constexpr int kBandPoints = 41;
-    inputs.band = MakeFrontierBand(
-        bootstrap->laws, bootstrap->options.confidence, inputs.frontier_min_flops, inputs.frontier_max_flops,
-        kBandPoints,
-        tr("%1% interval (%2 bootstrap fits)")
-            .arg(100.0 * bootstrap->options.confidence, 0, 'g', 3)
-            .arg(bootstrap->laws.size())
-            .toStdString());
+    // The refits themselves: the charts shade their interval around L_opt(C), each IsoFLOP profile and N_opt, D_opt,
+    // at each line's own points (so over the lines' range).
+    inputs.bootstrap_laws = bootstrap->laws;
+    inputs.band_confidence = bootstrap->options.confidence;
+    inputs.band_label = tr("%1% interval (%2 bootstrap fits)")
+                            .arg(100.0 * bootstrap->options.confidence, 0, 'g', 3)
+                            .arg(bootstrap->laws.size())
+                            .toStdString();
   }
   charts_->SetInputs(inputs);
 }
@@ -514,6 +519,10 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
 }
 
 bool MainWindow::ExportChart(const QString& path, QSize size, QString* error) {
+  return ExportChart(path, ExportSize{size.width(), size.height(), 1.0, kLayoutDpi}, error);
+}
+
+bool MainWindow::ExportChart(const QString& path, const ExportSize& size, QString* error) {
   if (!WriteChartFile(charts_->CurrentKind(), charts_->inputs(), path, size, error)) {
     ShowMessage(*error, true);
     return false;
@@ -554,16 +563,12 @@ void MainWindow::ChooseSessionToSave() {
   SaveSession(path, &error);
 }
 
+// The export dialog: file, format, size in inches and resolution (gui/export_dialog.h).
 void MainWindow::ChooseChartExport() {
-  QString filter;
-  QString path = QFileDialog::getSaveFileName(
-      this, tr("Export chart"), QStringLiteral("%1.png").arg(ChartKindName(charts_->CurrentKind())),
-      tr("PNG image (*.png);;SVG image (*.svg)"), &filter);
-  if (path.isEmpty()) return;
-  if (QFileInfo(path).suffix().isEmpty()) path += filter.contains(QLatin1String("svg")) ? ".svg" : ".png";
-  const QSize size = charts_->currentWidget()->size().expandedTo(QSize(800, 500));
+  ExportDialog dialog(charts_->CurrentKind(), charts_->currentWidget()->size(), this);
+  if (dialog.exec() != QDialog::Accepted) return;
   QString error;
-  ExportChart(path, size, &error);
+  ExportChart(dialog.path(), dialog.export_size(), &error);
 }
 
 bool MainWindow::OpenFit(const QString& path, QString* error) {

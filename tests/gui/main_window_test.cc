@@ -209,14 +209,17 @@ TEST_F(MainWindowTest, BootstrapGivesIntervalsAndTheFrontierBand) {
   EXPECT_EQ(shown.intervals->loss.upper, intervals->loss.upper);
   EXPECT_TRUE(Find<QLabel>("plan_intervals")->text().startsWith(QStringLiteral("95% over 40 bootstrap fits: N ")))
       << Find<QLabel>("plan_intervals")->text().toStdString();
-  // And the frontier chart's band.
-  ASSERT_TRUE(window_->charts()->inputs().band.has_value());
-  EXPECT_GT(window_->charts()->inputs().band->compute_flops.size(), 10u);
-  bool band_drawn = false;
-  for (QAbstractSeries* series : window_->charts()->Chart(gui::ChartKind::FRONTIER)->series()) {
-    band_drawn = band_drawn || series->objectName() == QLatin1String("band");
+  // And the charts' bands, from the same refits: the frontier's N_opt and D_opt, the loss chart's L_opt(C) and one
+  // per IsoFLOP profile.
+  EXPECT_EQ(window_->charts()->inputs().bootstrap_laws.size(), expected.laws.size());
+  EXPECT_EQ(window_->charts()->inputs().band_confidence, options.confidence);
+  for (gui::ChartKind kind : {gui::ChartKind::FRONTIER, gui::ChartKind::FIT, gui::ChartKind::ISOFLOP}) {
+    int bands = 0;
+    for (QAbstractSeries* series : window_->charts()->Chart(kind)->series()) {
+      bands += series->objectName() == QLatin1String("band");
+    }
+    EXPECT_GE(bands, kind == gui::ChartKind::FIT ? 1 : 2) << gui::ChartKindName(kind);
   }
-  EXPECT_TRUE(band_drawn);
 }
 
 TEST_F(MainWindowTest, ExcludedRowsAreLeftOutOfTheFitAndTheCharts) {
