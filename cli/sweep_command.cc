@@ -423,11 +423,14 @@ class ModelSweep {
     for (size_t i = 0; i < std::size(values); ++i) cells_.Number(kColumns[i], values[i], &prefix_);
 
     suffix_.clear();
+    // With --layout-search, the searched shape is the row's one model (memory, hyper-parameters, layout), as in plan.
+    shape_ = flags_.layout_search ? ProposeFrontierShape(allocation.num_params) : std::nullopt;
     if (!flags_.hyperparams.empty()) {  // before the interval columns, as in Header()
       if (!hyperparams_law_) hyperparams_law_ = ResolveHyperparamsLaw(flags_.hyperparams);
       const Hyperparams h = PlanHyperparams(*hyperparams_law_, allocation,
                                             EstimateModelMemory(allocation.num_params, nullptr, recompute_,
-                                                                flags_.training.usable_memory_fraction));
+                                                                flags_.training.usable_memory_fraction,
+                                                                shape_ ? &*shape_ : nullptr));
       cells_.Number("batch_tokens", h.batch_tokens, &suffix_);
       cells_.Integer("batch_sequences", h.batch_sequences, &suffix_);
       cells_.Number("learning_rate", h.learning_rate, &suffix_);
@@ -445,15 +448,15 @@ class ModelSweep {
     }
 
     num_tokens_ = allocation.num_tokens;
-    shape_ = flags_.layout_search ? ProposeFrontierShape(allocation.num_params) : std::nullopt;
     if (flags_.layout_search) {
-      // The global batch the layout search splits: the hyper-parameter law's, as `plan` takes it.
+      // The global batch the layout search splits: the hyper-parameter law's at the searched shape, as `plan`.
       if (!layout_batch_law_) {
         layout_batch_law_ = ResolveHyperparamsLaw(flags_.hyperparams.empty() ? "deepseek" : flags_.hyperparams);
       }
       batch_tokens_ = PlanHyperparams(*layout_batch_law_, allocation,
                                       EstimateModelMemory(allocation.num_params, nullptr, recompute_,
-                                                          flags_.training.usable_memory_fraction))
+                                                          flags_.training.usable_memory_fraction,
+                                                          shape_ ? &*shape_ : nullptr))
                           .batch_tokens;
     }
     memory_.clear();

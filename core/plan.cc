@@ -221,10 +221,11 @@ TransformerShape FrontierShape(const PlanOptions& options, double num_params) {
   return *proposed;
 }
 
-FrontierPlan FrontierStage(const PlanOptions& options, const Allocation& allocation, double global_batch_tokens) {
+FrontierPlan FrontierStage(const PlanOptions& options, const Allocation& allocation, const TransformerShape& shape,
+                           double global_batch_tokens) {
   const Accelerator& accelerator = *options.accelerator;
   FrontierRequest request;
-  request.shape = FrontierShape(options, allocation.num_params);
+  request.shape = shape;
   request.num_tokens = allocation.num_tokens;
   request.global_batch_tokens = global_batch_tokens;
   request.precision = options.training.compute_type;
@@ -328,15 +329,21 @@ Plan MakePlan(const PlanLaw& law, const PlanRequest& request) {
       law, [&](const PlanLaw& resampled) { return AllocatePlan(resampled, request).allocation; });
   AddWarnings(law, &plan);
 
+  // With a layout search, its model is the plan's one shape: the memory, the hyper-parameters' notes and the layout
+  // all speak of it. Else the memory model's practical shape for N.
+  const bool layout_search = options.accelerator && !options.mfu_given && options.accelerator->HasInterconnect();
+  const std::optional<TransformerShape> searched_shape =
+      layout_search ? std::optional<TransformerShape>(FrontierShape(options, plan.allocation.num_params)) : std::nullopt;
   plan.memory = EstimateModelMemory(plan.allocation.num_params, nullptr, options.recompute,
-                                    options.training.usable_memory_fraction);
+                                    options.training.usable_memory_fraction,
+                                    searched_shape ? &*searched_shape : nullptr);
   plan.hyperparams = PlanHyperparams(options.hyperparams, plan.allocation, plan.memory);
   if (options.accelerator) {
-    if (!options.mfu_given && options.accelerator->HasInterconnect()) {
+    if (layout_search) {
       // The layout search takes the plan's global batch: the one given, else the hyper-parameter law's.
       const double batch = options.global_batch_tokens > 0.0 ? options.global_batch_tokens
                                                              : plan.hyperparams->batch_tokens;
-      plan.frontier = FrontierStage(options, plan.allocation, batch);
+      plan.frontier = FrontierStage(options, plan.allocation, *searched_shape, batch);
     } else {
       if (!options.mfu_given) {
         plan.warnings.push_back(options.accelerator->name + " has no interconnect figures: timed at the default MFU " +

@@ -59,9 +59,15 @@ std::optional<RecomputeChoice> TryParseRecomputeChoice(std::string_view name) {
 }
 
 ModelMemory EstimateModelMemory(double num_params, const Accelerator* accelerator, RecomputeChoice recompute,
-                                double usable_memory_fraction) {
+                                double usable_memory_fraction, const TransformerShape* shape) {
   ModelMemory out;
-  const std::vector<ShapeProposal> shapes = PracticalShapes(num_params);
+  std::vector<ShapeProposal> shapes;
+  if (shape != nullptr) {
+    const std::int64_t count = CountParameters(*shape).total;
+    shapes.push_back(ShapeProposal{*shape, count, (static_cast<double>(count) - num_params) / num_params});
+  } else {
+    shapes = PracticalShapes(num_params);
+  }
   if (shapes.empty()) {
     // No practical shape: the mixed-precision Adam state alone, 16 bytes per parameter (REFERENCE section 4).
     out.memory.weight_bytes = 2.0 * num_params;

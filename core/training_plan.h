@@ -48,9 +48,10 @@ struct ModelMemory {
 };
 
 // The memory of `num_params`; with an accelerator (which decides AUTO recomputation) also the device counts.
-// Without one, AUTO means selective. Deterministic.
+// Without one, AUTO means selective. With `shape`, that shape (the model a layout search lays out, so that a plan
+// speaks of one shape) instead of the practical shapes. Deterministic.
 ModelMemory EstimateModelMemory(double num_params, const Accelerator* accelerator, RecomputeChoice recompute,
-                                double usable_memory_fraction);
+                                double usable_memory_fraction, const TransformerShape* shape = nullptr);
 
 // Time and cost of `training_flops` on devices. The count is `requested` when positive, else the fewest that hold
 // the training state (and meet max_days); when no count holds it (activations alone exceed a device), the fewest

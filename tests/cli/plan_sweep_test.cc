@@ -619,6 +619,20 @@ TEST(SweepCli, TheSearchedDeviceCountGrowsSmoothlyWithTheBudget) {
   }
 }
 
+// A plan with a layout search speaks of one model: the memory line and the hyper-parameter note describe the shape
+// the layout search lays out (they used to take the memory model's own practical shape for N: "180 x 21504" beside
+// "179 layers x 23552" for 1T parameters).
+TEST(PlanCli, TheMemoryAndHyperparametersDescribeTheSearchedShape) {
+  const Result r = RunScaleplan("plan --params 1T --accelerator H100-SXM");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json json = Json::parse(RunScaleplan("plan --params 1T --accelerator H100-SXM --format json").out);
+  const std::string layers = std::to_string(json["architecture"]["num_layers"].get<long long>());
+  const std::string width = std::to_string(json["architecture"]["d_model"].get<long long>());
+  EXPECT_NE(r.out.find("model: proposed shape, " + layers + " layers x " + width), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("recomputation; shape " + layers + " x " + width + ")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("at this shape (" + layers + " x " + width + ","), std::string::npos) << r.out;
+}
+
 // A free layout search is never slower than the same search with some fields fixed (its space includes theirs).
 // At 7.6e25 FLOPs on 28,672 H100s, fixing PP 16 found 75.4 days where the free search, ranking by step time, had
 // picked PP 1 with a smaller rounded batch: 92.7 days.
