@@ -16,6 +16,25 @@ std::string Label(const std::vector<std::string>& group_by, const std::vector<st
   return out;
 }
 
+// A golden is a few levels deep; dump() recurses once per level, so a value nested deeper is refused before it.
+constexpr int kMaxGoldenDepth = 32;
+
+// The nesting depth of `value`, walked without recursion.
+int NestingDepth(const nlohmann::json& value) {
+  int deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, int>> pending = {{&value, 1}};
+  while (!pending.empty()) {
+    const auto [item, depth] = pending.back();
+    pending.pop_back();
+    deepest = std::max(deepest, depth);
+    if (deepest > kMaxGoldenDepth) break;
+    if (item->is_structured()) {
+      for (const nlohmann::json& child : *item) pending.emplace_back(&child, depth + 1);
+    }
+  }
+  return deepest;
+}
+
 }  // namespace
 
 nlohmann::ordered_json GroupedGoldenToJson(
@@ -30,13 +49,15 @@ nlohmann::ordered_json GroupedGoldenToJson(
 }
 
 std::optional<GroupedGolden> ParseGroupedGolden(std::string_view json_text, const std::string& source) {
-  const nlohmann::ordered_json json = ParseJsonInput<nlohmann::ordered_json>(json_text, source);
+  // nlohmann::json, not ordered_json: the ordered parser copies each value it inserts, recursively, and a value
+  // nested millions deep would overflow the stack (tests/bad_input: golden_deep).
+  const nlohmann::json json = ParseJsonInput<nlohmann::json>(json_text, source);
   if (!json.is_object() || !json.contains("groups")) return std::nullopt;
   const auto fail = [&](const std::string& key, const std::string& what) {
     return InputError("key '" + key + "': " + what, InputLocation{source});
   };
   if (json.contains("schema_version")) {
-    const nlohmann::ordered_json& version = json["schema_version"];
+    const nlohmann::json& version = json["schema_version"];
     if (!version.is_number_integer() || version.get<int>() < 1 || version.get<int>() > kGoldenSchemaVersion) {
       throw fail("schema_version", "expected an integer from 1 to " + std::to_string(kGoldenSchemaVersion));
     }
@@ -45,14 +66,14 @@ std::optional<GroupedGolden> ParseGroupedGolden(std::string_view json_text, cons
   if (!json.contains("group_by") || !json["group_by"].is_array() || json["group_by"].empty()) {
     throw fail("group_by", "expected a list of column names");
   }
-  for (const nlohmann::ordered_json& column : json["group_by"]) {
+  for (const nlohmann::json& column : json["group_by"]) {
     if (!column.is_string() || column.get<std::string>().empty()) throw fail("group_by", "expected column names");
     out.group_by.push_back(column.get<std::string>());
   }
   if (!json["groups"].is_array() || json["groups"].empty()) throw fail("groups", "expected a non-empty list");
   std::set<std::vector<std::string>> seen;
   for (size_t g = 0; g < json["groups"].size(); ++g) {
-    const nlohmann::ordered_json& entry = json["groups"][g];
+    const nlohmann::json& entry = json["groups"][g];
     const std::string key = "groups[" + std::to_string(g) + "]";
     if (!entry.is_object() || !entry.contains("group") || !entry["group"].is_object()) {
       throw fail(key + ".group", "expected an object of column: value");
@@ -69,6 +90,7 @@ std::optional<GroupedGolden> ParseGroupedGolden(std::string_view json_text, cons
     if (!entry.contains("golden") || !entry["golden"].is_object())
       throw fail(key + ".golden", "missing or not an object");
     group.label = Label(out.group_by, group.values);
+    if (NestingDepth(entry["golden"]) > kMaxGoldenDepth) throw fail(key + ".golden", "nested too deeply");
     try {
       group.golden = ParseGolden(entry["golden"].dump(), source);
     } catch (const InputError& error) {
