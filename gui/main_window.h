@@ -22,6 +22,7 @@ class QLabel;
 namespace scaleplan::gui {
 
 class ChartsView;
+struct ExportSize;
 class ClusterPanel;
 class DictionaryPanel;
 class FitPanel;
@@ -54,7 +55,8 @@ class MainWindow : public QMainWindow {
   bool ImportRunsCsv(const QString& path, const RunsColumns& columns);
   bool SaveSession(const QString& path, QString* error);
   bool LoadSession(const QString& path, QString* error);
-  bool ExportChart(const QString& path, QSize size, QString* error);
+  bool ExportChart(const QString& path, QSize size, QString* error);  // at the window's scale (96 DPI)
+  bool ExportChart(const QString& path, const ExportSize& size, QString* error);
   bool ExportPlan(const QString& path, QString* error);
   // File > Open fit...: a saved fit (`scaleplan fit --out`, any law that plans) becomes the law of the plan and the
   // charts, as `scaleplan plan --fit`. A file that does not read or plan leaves everything as it was.
