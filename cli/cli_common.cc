@@ -14,6 +14,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "core/error.h"
 #include "core/file.h"
@@ -61,6 +63,10 @@ int RunGuarded(const std::string& command, const std::function<int()>& body) {
   }
 }
 
+namespace {
+void RefuseClashingFiles(const po::parsed_options& parsed);
+}  // namespace
+
 void ParseOptions(const std::vector<std::string>& args, const po::options_description& options,
                   const po::positional_options_description& positional, po::variables_map* vm) {
   const po::parsed_options parsed = po::command_line_parser(args).options(options).positional(positional).run();
@@ -75,6 +81,7 @@ void ParseOptions(const std::vector<std::string>& args, const po::options_descri
   }
   po::store(parsed, *vm);
   po::notify(*vm);
+  RefuseClashingFiles(parsed);
 }
 
 void PrintHelp(const std::string& synopsis, const po::options_description& options,
@@ -120,6 +127,40 @@ void RefuseToOverwriteInput(const std::string& output_path) {
     }
   }
 }
+
+namespace {
+// The options that name a file every command reads, and those that name one it writes. A command states them
+// once, by these names, so that a clash is refused as soon as the command line is read, before any work.
+constexpr std::string_view kInputFileOptions[] = {"runs", "golden", "fit", "profile"};
+constexpr std::string_view kOutputFileOptions[] = {"out", "save-golden", "junit", "generate-runs"};
+
+bool Among(const std::string& name, const auto& names) {
+  for (const std::string_view candidate : names) {
+    if (name == candidate) return true;
+  }
+  return false;
+}
+
+// Every output checked against every input and against every other output of the command line.
+void RefuseClashingFiles(const po::parsed_options& parsed) {
+  std::vector<std::pair<std::string, std::string>> outputs;  // (option, path)
+  for (const po::option& option : parsed.options) {
+    if (option.value.size() != 1) continue;
+    if (Among(option.string_key, kInputFileOptions)) InputPath(option.value.front());
+    if (Among(option.string_key, kOutputFileOptions) && option.value.front() != "-") {
+      outputs.emplace_back("--" + option.string_key, option.value.front());
+    }
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    RefuseToOverwriteInput(outputs[i].second);
+    for (size_t j = 0; j < i; ++j) {
+      if (!SameFile(outputs[i].second, outputs[j].second)) continue;
+      throw UsageError(outputs[j].first + " '" + outputs[j].second + "' and " + outputs[i].first + " '" +
+                       outputs[i].second + "' are the same file: one output would be lost; choose another file");
+    }
+  }
+}
+}  // namespace
 
 void WriteFileAtomically(const std::string& path, const std::string& contents) {
   AtomicFileWriter writer(path);
@@ -201,8 +242,21 @@ AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path), buffe
     return;
   }
   RefuseToOverwriteInput(path_);
+  const OutputTarget resolved = ResolveOutputTarget(path_);
+  if (resolved.direct) {
+    // A device or a pipe is written in place; O_APPEND keeps what the shell's redirection already holds when the
+    // path is a descriptor of this process (/dev/stdout to a file).
+    std::cout.flush();
+    do {
+      fd_ = ::open(resolved.path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+    } while (fd_ < 0 && errno == EINTR);
+    if (fd_ < 0) Fail(errno);
+    direct_ = true;
+    return;
+  }
   namespace fs = std::filesystem;
-  const fs::path target(path_);
+  const fs::path target(resolved.path);
+  target_path_ = resolved.path;
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::string tmp_name = ".";
   tmp_name.append(target.filename().string()).append(".tmp.XXXXXX");
@@ -226,6 +280,7 @@ AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path), buffe
 AtomicFileWriter::~AtomicFileWriter() {
   if (path_ == "-" || committed_) return;
   if (fd_ >= 0) ::close(fd_);
+  if (direct_) return;
   if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
   UnregisterPendingTemp(temp_slot_);
 }
@@ -269,7 +324,7 @@ void AtomicFileWriter::Flush() {
   // Start writing back what is complete while the caller produces more, so that Commit()'s fsync waits only for
   // the tail instead of the whole file (a no-op for small files and for stdout).
   file_bytes_ += written;
-  if (path_ != "-" && file_bytes_ - synced_bytes_ >= kWriteBackChunkBytes) {
+  if (path_ != "-" && !direct_ && file_bytes_ - synced_bytes_ >= kWriteBackChunkBytes) {
     ::sync_file_range(fd_, static_cast<off64_t>(synced_bytes_), static_cast<off64_t>(file_bytes_ - synced_bytes_),
                       SYNC_FILE_RANGE_WRITE);
     synced_bytes_ = file_bytes_;
@@ -285,6 +340,14 @@ void AtomicFileWriter::Commit() {
     return;
   }
   RefuseToOverwriteInput(path_);  // an input noted after the file was opened
+  if (direct_) {
+    // Nothing to sync or rename; close(2) reports a device's deferred write error.
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) Fail(errno);
+    committed_ = true;
+    return;
+  }
   if (::fsync(fd_) != 0) Fail(errno);
   const int fd = fd_;
   fd_ = -1;
@@ -293,7 +356,7 @@ void AtomicFileWriter::Commit() {
   const mode_t mask = ::umask(0);
   ::umask(mask);
   ::chmod(temp_path_.c_str(), 0666 & ~mask);
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) Fail(errno);
+  if (std::rename(temp_path_.c_str(), target_path_.c_str()) != 0) Fail(errno);
   UnregisterPendingTemp(temp_slot_);
   temp_slot_ = -1;
   committed_ = true;

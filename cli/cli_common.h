@@ -56,7 +56,10 @@ void PrintHelp(const std::string& synopsis, const boost::program_options::option
 // Inputs and outputs never meet: every file a command reads is noted (ReadFile notes it; commands whose loaders
 // live in core/ call InputPath), and every file it writes (WriteFileAtomically, AtomicFileWriter) is refused with a
 // UsageError when it is one of them: the same path, another spelling of it, or a link to it. Checked when the output
-// is opened and again before it is renamed into place, so the order of reading and writing does not matter.
+// is opened and again before it is renamed into place, so the order of reading and writing does not matter. And
+// first of all in ParseOptions, before any work: the files named by --runs, --golden, --fit, --profile and the
+// positional runs are inputs, those named by --out, --save-golden, --junit and --generate-runs outputs, and an
+// output that is an input, or the same file as another output (one would be lost), is refused there.
 const std::string& InputPath(const std::string& path);  // notes `path` as an input and returns it ("" and "-": none)
 void RefuseToOverwriteInput(const std::string& output_path);  // UsageError when output_path is a noted input
 
@@ -67,7 +70,9 @@ void WriteFileAtomically(const std::string& path, const std::string& contents);
 // Writes a file as it is produced, atomically: the bytes go to a temporary file in the target's folder, which
 // Commit() renames over the target; a writer destroyed before Commit() removes its temporary file, so a failed or
 // interrupted run never leaves a half-written target. Buffered (1 MiB, then write(2)), for outputs too large to
-// hold in memory. "-" streams to stdout instead (nothing to rename). Throws IoError naming the path.
+// hold in memory. "-" streams to stdout instead (nothing to rename). A symbolic link is followed and its target
+// replaced; a device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place, its write errors thrown as for
+// any file (core/file.h ResolveOutputTarget). Throws IoError naming the path.
 // SIGINT, SIGTERM and SIGHUP remove the temporary files of every writer still open before the process dies of the
 // signal (unless the signal was ignored when the first writer opened: then it stays ignored).
 class AtomicFileWriter {
@@ -85,7 +90,9 @@ class AtomicFileWriter {
   void Flush();
   [[noreturn]] void Fail(int error_number);
 
-  std::string path_;
+  std::string path_;         // as the user named it (messages)
+  std::string target_path_;  // the file replaced: path_, or where its symbolic links lead
+  bool direct_ = false;      // a device or pipe, written in place (core/file.h ResolveOutputTarget)
   std::string temp_path_;
   int temp_slot_ = -1;  // where the signal handler finds temp_path_ (-1: not registered)
   int fd_ = -1;

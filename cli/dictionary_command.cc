@@ -425,7 +425,8 @@ int Dictionary(const std::vector<std::string>& args) {
       ("seed", po::value(&seed), "bootstrap seed (default 1), or the generator's seed (default 20240606)")
       ("ci", po::value(&bootstrap_options.confidence)->default_value(bootstrap_options.confidence, Shown(bootstrap_options.confidence)),
        "interval level")
-      ("generate-runs", po::value(&generate_path), "write the synthetic dictionary runs to this CSV and stop");
+      ("generate-runs", po::value(&generate_path),
+       "write the synthetic dictionary runs to this CSV and stop (takes --seed alone)");
   AddRunSelectionOptions(&laws, &columns.selection, false);  // which rows of --runs are read
   po::options_description all("Options");
   AddFormatOption(&goal, &format);
@@ -453,6 +454,11 @@ int Dictionary(const std::vector<std::string>& args) {
   const OutputFormat output = ParseFormat(format);
 
   if (!generate_path.empty()) {
+    // The generator reads nothing but its seed: any other option would be silently ignored.
+    for (const auto& [name, value] : vm) {
+      if (value.defaulted() || name == "generate-runs" || name == "seed") continue;
+      throw UsageError("--generate-runs writes the synthetic runs and stops: it uses --seed alone, not --" + name);
+    }
     const std::uint64_t generator_seed = vm.count("seed") ? seed : kGeneratedDictionaryRunsSeed;
     const DictionaryRunsDesign design;
     const DictionaryRunsTable runs = GenerateDictionaryRuns(design, generator_seed);

@@ -1,9 +1,13 @@
 #include "core/file.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <system_error>
 
 #include "core/error.h"
 
@@ -28,6 +32,27 @@ std::string ReadWholeFile(const std::string& path) {
                      InputLocation{path});
   }
   return contents;
+}
+
+OutputTarget ResolveOutputTarget(const std::string& path) {
+  namespace fs = std::filesystem;
+  // Follow the links one hop at a time, as the kernel would (at most 40, its own limit); a hop through /proc is a
+  // process's open descriptor, whose "target" may be no path at all (pipe:[1234]) or a file the shell has open.
+  fs::path current(path);
+  for (int hop = 0; hop < 40; ++hop) {
+    struct stat link_status = {};
+    if (::lstat(current.c_str(), &link_status) != 0) return {current.string(), false};  // new: create it
+    if (!S_ISLNK(link_status.st_mode)) {
+      const bool in_place = !S_ISREG(link_status.st_mode) && !S_ISDIR(link_status.st_mode);
+      return {current.string(), in_place};
+    }
+    if (current.lexically_normal().string().rfind("/proc/", 0) == 0) return {current.string(), true};
+    std::error_code error;
+    const fs::path target = fs::read_symlink(current, error);
+    if (error) return {current.string(), false};
+    current = target.is_absolute() ? target : (current.parent_path() / target);
+  }
+  return {path, true};  // a loop of links: opening it fails (ELOOP), and nothing is renamed over it
 }
 
 }  // namespace scaleplan

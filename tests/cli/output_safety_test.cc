@@ -1,17 +1,22 @@
 // Output safety on the real binary: an output never replaces an input (whatever the spelling), a run that fails
-// leaves an existing output exactly as it was, and a run killed by SIGINT or SIGTERM leaves no temporary file.
+// leaves an existing output exactly as it was, a run killed by SIGINT or SIGTERM leaves no temporary file, two
+// outputs never share a file, and an output that is a link, a device or a pipe is written through, never replaced.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/cli/cli_testing.h"
 
@@ -91,6 +96,125 @@ TEST(OutputSafety, AFailedRunLeavesTheOldOutputUntouched) {
   EXPECT_EQ(w.exit_code, 5) << w.err;
   EXPECT_TRUE(fs::is_directory(folder));
   for (const auto& entry : fs::directory_iterator(folder.parent_path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
+  }
+}
+
+TEST(OutputSafety, TwoOutputsNamingOneFileAreRefusedBeforeAnyWork) {
+  const std::string runs = CopyOfBundledRuns();
+  const fs::path dir = fs::path(runs).parent_path();
+  const std::string same = (dir / "same.json").string();
+  fs::remove(same);
+  const Result r = RunScaleplan("fit '" + runs + "' --out '" + same + "' --save-golden '" + same + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(
+      r.err.find("--out '" + same + "' and --save-golden '" + same + "' are the same file: one output would be lost"),
+      std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");  // refused before the fit: nothing printed
+  EXPECT_FALSE(fs::exists(same));
+  // Another spelling of the same file is the same file.
+  const std::string dotted = (dir / "." / "same.json").string();
+  EXPECT_EQ(RunScaleplan("fit '" + runs + "' --out '" + same + "' --save-golden '" + dotted + "'").exit_code, 2);
+}
+
+TEST(OutputSafety, GenerateRunsNamingTheRunsIsRefusedAndIgnoredOptionsToo) {
+  const std::string runs =
+      WriteTempFile("dictionary_runs.csv", ReadWholeFile(SourcePath("data/dictionary_runs_generated.csv")));
+  const std::string before = ReadWholeFile(runs);
+  ExpectRefused(RunScaleplan("dictionary --generate-runs '" + runs + "' --runs '" + runs + "'"), runs);
+  EXPECT_EQ(ReadWholeFile(runs), before);
+  // The generator uses --seed alone: a plan's options would be silently ignored.
+  const std::string generated = (fs::path(runs).parent_path() / "generated.csv").string();
+  fs::remove(generated);
+  const Result r = RunScaleplan("dictionary --generate-runs '" + generated + "' --d-model 4096 --compute 1e20");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--generate-runs writes the synthetic runs and stops: it uses --seed alone, not --compute"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(generated));
+  EXPECT_EQ(RunScaleplan("dictionary --generate-runs '" + generated + "' --seed 7").exit_code, 0);
+  EXPECT_NE(ReadWholeFile(generated).find("--seed 7"), std::string::npos);
+}
+
+// A fresh folder for one test.
+fs::path FreshDir(const std::string& name) {
+  const fs::path dir = fs::path(WriteTempFile("placeholder", "")).parent_path() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+const char kSweep[] = "sweep --compute 1e20 --out ";
+
+TEST(OutputSafety, AnOutputThatIsASymbolicLinkWritesItsTargetAndStaysALink) {
+  const fs::path dir = FreshDir("links");
+  const std::string expected = RunScaleplan(std::string(kSweep) + "-").out;
+  ASSERT_NE(expected.find("compute_flops,"), std::string::npos);
+  fs::create_directories(dir / "real");
+  std::ofstream(dir / "real" / "target.csv") << "old\n";
+  fs::create_symlink("real/target.csv", dir / "link.csv");  // relative, as ln -s writes it
+  fs::create_symlink(dir / "link.csv", dir / "link2.csv");  // a link to the link
+  fs::create_symlink("real/new.csv", dir / "dangling.csv");
+  for (const char* link : {"link.csv", "link2.csv", "dangling.csv"}) {
+    const Result r = RunScaleplan(std::string(kSweep) + "'" + (dir / link).string() + "'");
+    EXPECT_EQ(r.exit_code, 0) << link << ": " << r.err;
+    EXPECT_TRUE(fs::is_symlink(dir / link)) << link << " was replaced by a file";
+  }
+  EXPECT_EQ(ReadWholeFile((dir / "real" / "target.csv").string()), expected);
+  EXPECT_EQ(ReadWholeFile((dir / "real" / "new.csv").string()), expected);  // created where the link points
+  EXPECT_EQ(fs::read_symlink(dir / "link.csv"), fs::path("real/target.csv"));
+  // The temporary file went beside the target and is gone.
+  for (const fs::path& where : {dir, dir / "real"}) {
+    for (const auto& entry : fs::directory_iterator(where)) {
+      EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
+    }
+  }
+}
+
+TEST(OutputSafety, AFifoIsWrittenInPlaceForItsReader) {
+  const fs::path dir = FreshDir("fifo");
+  const std::string expected = RunScaleplan(std::string(kSweep) + "-").out;
+  const fs::path fifo = dir / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // A reader in the background, as `scaleplan ... --out pipe` beside `cat pipe` would run (bounded, should the
+  // writer never open the pipe).
+  const fs::path got = dir / "got.csv";
+  const Result r =
+      testing::RunCommand("timeout 30 cat '" + fifo.string() + "' > '" + got.string() + "' & " + SCALEPLAN_BINARY +
+                          " " + kSweep + "'" + fifo.string() + "'; rc=$?; wait; exit $rc");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  struct stat after = {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &after), 0);
+  EXPECT_TRUE(S_ISFIFO(after.st_mode)) << "the FIFO was replaced by a file";
+  EXPECT_EQ(ReadWholeFile(got.string()), expected);
+  EXPECT_EQ(RunScaleplan(std::string(kSweep) + "/dev/null").exit_code, 0);
+}
+
+TEST(OutputSafety, AFullDeviceFailsWithExit5AndStaysADevice) {
+  // A node of its own for the full device (char 1:7), so that a writer that replaced its output could only ever
+  // replace this one, never /dev/full.
+  const fs::path dir = FreshDir("device");
+  const fs::path full = dir / "full";
+  if (::mknod(full.c_str(), S_IFCHR | 0666, makedev(1, 7)) != 0) {
+    GTEST_SKIP() << "cannot create a device node here (" << std::strerror(errno) << ")";
+  }
+  const int probe = ::open(full.c_str(), O_WRONLY);
+  if (probe < 0) GTEST_SKIP() << "device nodes cannot be opened here (" << std::strerror(errno) << ")";
+  ::close(probe);
+  struct stat before = {};
+  ASSERT_EQ(::lstat(full.c_str(), &before), 0);
+  ASSERT_TRUE(S_ISCHR(before.st_mode));
+  for (const std::string& command : {std::string(kSweep), std::string("fit --out ")}) {
+    const Result r = RunScaleplan(command + "'" + full.string() + "'");
+    EXPECT_EQ(r.exit_code, 5) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("cannot write '" + full.string() + "' (No space left on device)"), std::string::npos) << r.err;
+    struct stat after = {};
+    ASSERT_EQ(::lstat(full.c_str(), &after), 0);
+    EXPECT_TRUE(S_ISCHR(after.st_mode)) << command << " replaced the device by a file";
+    EXPECT_EQ(after.st_rdev, before.st_rdev);
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
   }
 }
