@@ -1,13 +1,14 @@
 #include "gui/charts_view.h"
 
 #include <QAbstractAxis>
+#include <QAction>
 #include <QChart>
 #include <QChartView>
-#include <QCheckBox>
 #include <QCursor>
 #include <QGraphicsItem>
 #include <QGraphicsSimpleTextItem>
 #include <QGraphicsTextItem>
+#include <QKeySequence>
 #include <QLogValueAxis>
 #include <QScatterSeries>
 #include <QToolTip>
@@ -46,11 +47,12 @@ ChartsView::ChartsView(QWidget* parent) : QTabWidget(parent) {
     views_[Index(kind)] = view;
     addTab(view, ChartKindTitle(kind));
   }
-  log_loss_ = new QCheckBox(tr("Log loss"));
+  log_loss_ = new QAction(tr("&Log loss axis"), this);
   log_loss_->setObjectName("log_loss");
+  log_loss_->setCheckable(true);
+  log_loss_->setShortcut(QKeySequence(tr("Ctrl+L")));
   log_loss_->setToolTip(tr("Draw the loss on a logarithmic axis (loss against compute, IsoFLOP profiles)"));
-  setCornerWidget(log_loss_, Qt::TopRightCorner);
-  connect(log_loss_, &QCheckBox::toggled, this, &ChartsView::SetLogLoss);
+  connect(log_loss_, &QAction::toggled, this, &ChartsView::SetLogLoss);
   UpdateProfileTabs();
 }
 

@@ -11,7 +11,7 @@
 #include "gui/charts.h"
 
 class QChartView;
-class QCheckBox;
+class QAction;
 class QScatterSeries;
 
 namespace scaleplan::gui {
@@ -38,9 +38,11 @@ class ChartsView : public QTabWidget {
   QChart* Chart(ChartKind kind) const;
   QChartView* View(ChartKind kind) const { return views_[static_cast<size_t>(kind)]; }
 
-  // Loss axes logarithmic (the "Log loss" box beside the tabs; ChartInputs::log_loss): rebuilds the loss charts.
+  // Loss axes logarithmic (ChartInputs::log_loss): rebuilds the loss charts. The checkable action "Log loss axis"
+  // (in the window's View menu) follows it.
   void SetLogLoss(bool log_loss);
   bool log_loss() const { return inputs_.log_loss; }
+  QAction* log_loss_action() const { return log_loss_; }
 
   // The hover text of `point` of `series`: for a run's point, RunTipText (its line, N, D, C and loss); else the
   // series' name and the point's coordinates. The file line of the run behind `point`, or -1.
@@ -57,7 +59,7 @@ class ChartsView : public QTabWidget {
   void UpdateProfileTabs();
 
   std::array<QChartView*, std::size(kAllChartKinds)> views_{};
-  QCheckBox* log_loss_;
+  QAction* log_loss_;
   ChartInputs inputs_;
 };
 

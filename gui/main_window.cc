@@ -238,6 +238,8 @@ void MainWindow::BuildMenus() {
     });
     action->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(number++)));
   }
+  view->addSeparator();
+  view->addAction(charts_->log_loss_action());
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->setObjectName("help_menu");

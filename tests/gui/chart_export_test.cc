@@ -599,13 +599,13 @@ TEST_F(ChartExportTest, TheFileMenusExportWritesTheDialogsSizeAndResolution) {
   EXPECT_EQ(image.dotsPerMeterY(), std::lround(200 / 0.0254));
 }
 
-TEST_F(ChartExportTest, TheLogLossBoxRebuildsTheLossCharts) {
+TEST_F(ChartExportTest, TheLogLossActionRebuildsTheLossCharts) {
   ChartsView view;
   view.SetInputs(BundledInputs());
-  auto* box = view.findChild<QCheckBox*>("log_loss");
-  ASSERT_NE(box, nullptr);
+  auto* action = view.findChild<QAction*>("log_loss");
+  ASSERT_NE(action, nullptr);
   EXPECT_NE(qobject_cast<QValueAxis*>(Axis(view.Chart(ChartKind::FIT), "y")), nullptr);
-  box->click();
+  action->trigger();
   EXPECT_TRUE(view.log_loss());
   EXPECT_NE(qobject_cast<QLogValueAxis*>(Axis(view.Chart(ChartKind::FIT), "y")), nullptr);
   EXPECT_NE(qobject_cast<QLogValueAxis*>(Axis(view.Chart(ChartKind::ISOFLOP), "y")), nullptr);
