@@ -9,6 +9,7 @@
 // without Qt 6, or a module not found at run time) the command says which, and exits with code 2.
 #include <dlfcn.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/expression_command.h"
+#include "cli/option_values.h"
 #include "cli/plan_support.h"
 #include "cli/shared_options.h"
 #include "core/error.h"
@@ -272,8 +274,115 @@ int Plot(const std::vector<std::string>& args) {
   }
 }
 
+// `plot KIND RUNS.csv --group-by COL[,COL] --out DIR/NAME.svg`: one chart per group, each the chart `plot` draws for
+// that group's runs alone (its own fit and curves, or the --fit / --law law against its runs): `plot` with the same
+// options plus --filter COL=VALUE for each grouping column, written to DIR/NAME.<group>.svg with <group> the group's
+// values ("source-a", "source-a.size-2"; characters other than letters, digits, '-', '_' and '.' become '_'). A group
+// whose chart cannot be drawn (its fit not usable, too few runs) is reported and the others are still written; exit
+// 0 when at least one file was written, else the first failure's code. `args` are plot's arguments without
+// --group-by. The options are read here for the runs, the selection and --out; the others are passed on as written
+// (the value-taking ones are named so that their values are not taken for the runs file).
+int PlotGroups(const std::vector<std::string>& args, const std::vector<std::string>& group_by) {
+  std::string kind, runs_path, out_path, ignored;
+  RunsColumns columns;
+  po::options_description options;
+  options.add_options()("kind", po::value(&kind))("runs", po::value(&runs_path))("out,o", po::value(&out_path));
+  for (const char* name : {"width", "height", "dpi", "compute", "fit", "law", "profile"}) {
+    options.add_options()(name, po::value<std::string>());
+  }
+  AddColumnOptions(&options, &columns);
+  AddRunSelectionOptions(&options, &columns, false);
+  po::positional_options_description positional;
+  positional.add("kind", 1).add("runs", 1);
+  po::parsed_options parsed(nullptr);
+  try {
+    parsed = po::command_line_parser(args).options(options).positional(positional).allow_unregistered().run();
+    po::variables_map vm;
+    po::store(parsed, vm);
+    po::notify(vm);
+  } catch (const po::error&) {
+    return Plot(args);  // plot's own parser says what is wrong
+  }
+  if (kind == "roofline" || kind == "collectives") {
+    throw UsageError("--group-by splits runs; the " + kind + " chart draws a hardware profile");
+  }
+  if (out_path.empty()) throw UsageError("--out FILE.png or FILE.svg is required");
+  columns.selection.group_by = group_by;
+  const RunsTable table = LoadRunsOrBundled(runs_path, columns);
+  std::vector<std::string> passed_on;  // every option but --out, as written
+  for (const po::option& option : parsed.options) {
+    if (option.string_key == "out") continue;
+    passed_on.insert(passed_on.end(), option.original_tokens.begin(), option.original_tokens.end());
+  }
+  const std::filesystem::path out(out_path);
+  const std::string stem = (out.parent_path() / out.stem()).string();
+  int first_failure = kExitOk;
+  int written = 0;
+  for (const RunsTable& part : SplitRunsByGroup(table)) {
+    std::vector<std::string> group_args = passed_on;
+    std::string name;
+    for (size_t k = 0; k < part.group_columns.size(); ++k) {
+      const std::string& value = part.group_values.front()[k];
+      group_args.push_back("--filter");
+      group_args.push_back(part.group_columns[k] + "=" + value);
+      name += (k ? "." : "") + part.group_columns[k] + "-" + value;
+    }
+    for (char& c : name) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+    }
+    const std::string group_path = stem + "." + name + out.extension().string();
+    group_args.push_back("--out");
+    group_args.push_back(group_path);
+    const std::string label = GroupLabel(part, 0);
+    int code = kExitOk;
+    try {
+      code = Plot(group_args);
+    } catch (const UsageError&) {
+      throw;  // the same for every group
+    } catch (const std::exception& error) {
+      std::cerr << "scaleplan plot: warning: group " << label << ": " << error.what() << '\n';
+      code = kExitInputError;
+    }
+    if (code == kExitOk) {
+      ++written;
+      std::cout << group_path << "  (" << label << ", " << part.runs.size() << " runs)\n";
+    } else {
+      std::cerr << "scaleplan plot: warning: group " << label << ": no chart written\n";
+      if (first_failure == kExitOk) first_failure = code;
+    }
+  }
+  if (written > 0) return kExitOk;
+  std::cerr << "scaleplan plot: error: no group's chart could be drawn\n";
+  return first_failure;
+}
+
+// plot's arguments without --group-by, and its columns (empty when not given).
+std::vector<std::string> WithoutGroupBy(const std::vector<std::string>& args, std::vector<std::string>* group_by) {
+  std::string text;
+  po::options_description option;
+  option.add_options()("group-by", po::value(&text));
+  try {
+    const po::parsed_options parsed = po::command_line_parser(args).options(option).allow_unregistered().run();
+    po::variables_map vm;
+    po::store(parsed, vm);
+    po::notify(vm);
+    if (!vm.count("group-by")) return args;
+    *group_by = SplitListOption(text, "--group-by");
+    return po::collect_unrecognized(parsed.options, po::include_positional);
+  } catch (const po::error&) {
+    return args;  // plot's own parser says what is wrong
+  }
+}
+
 }  // namespace
 
-int RunPlot(const std::vector<std::string>& args) { return RunGuarded("plot", [&] { return Plot(args); }); }
+// --group-by is read before plot's own options: one chart per group (PlotGroups).
+int RunPlot(const std::vector<std::string>& args) {
+  return RunGuarded("plot", [&] {
+    std::vector<std::string> group_by;
+    const std::vector<std::string> rest = WithoutGroupBy(args, &group_by);
+    return group_by.empty() ? Plot(args) : PlotGroups(rest, group_by);
+  });
+}
 
 }  // namespace scaleplan::cli

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -201,10 +202,46 @@ TEST_F(GroupBy, GroupedCheckFailsWhenOneGroupsDataChange) {
   EXPECT_EQ(added["groups"][2]["status"], "not in the golden");
   EXPECT_EQ(added["groups"][2]["group"], nlohmann::json({{"source", "c"}}));
 
+  // A grouped golden nested a million deep inside a group's golden: refused as bad input, not a crash.
+  const std::string deep =
+      "{\"group_by\": [\"source\"], \"groups\": [{\"group\": {\"source\": \"a\"}, \"golden\": "
+      "{\"parameters\": " +
+      std::string(1000000, '[') + std::string(1000000, ']') + "}}]}";
+  const std::string deep_path = testing::WriteTempFile("group_by_deep_golden.json", deep);
+  const Result refused = RunScaleplan("check '" + both_path_ + "' --golden '" + deep_path + "'");
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("groups[0].golden': nested too deeply"), std::string::npos) << refused.err;
+
   // --group-by other than the golden's columns is a usage error.
   const Result r = RunScaleplan("check '" + both_path_ + "' --golden '" + golden_path + "' --group-by D");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("records groups by source"), std::string::npos) << r.err;
+}
+
+// plot --group-by: one chart file per group, each byte for byte the chart `plot --filter COL=VALUE` draws of the
+// group's rows.
+TEST_F(GroupBy, PlotWritesOneChartPerGroup) {
+  const std::string out = TempPath("group_by_fit.svg");
+  const std::string stem = out.substr(0, out.size() - 4);
+  const Result r = RunScaleplan("plot fit '" + both_path_ + "' --width 900 --group-by source --out '" + out + "'");
+  if (r.exit_code == 2 && r.err.find("Qt") != std::string::npos) GTEST_SKIP() << "built without the GUI";
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string value : {"a", "b"}) {
+    const std::string path = stem + ".source-" + value + ".svg";
+    EXPECT_NE(r.out.find(path + "  (source=" + value + ", 25 runs)"), std::string::npos) << r.out;
+    const std::string grouped = testing::ReadWholeFile(path);
+    ASSERT_EQ(grouped.rfind("<?xml", 0), 0u) << path;
+    EXPECT_NE(grouped.find("</svg>"), std::string::npos) << path;
+    EXPECT_NE(grouped.find("viewBox=\"0 0 900 800\""), std::string::npos) << "--width was not passed on";
+    const std::string alone_path = TempPath("group_by_filter_" + value + ".svg");
+    ASSERT_EQ(RunScaleplan("plot fit '" + both_path_ + "' --width 900 --filter source=" + value + " --out '" +
+                           alone_path + "'")
+                  .exit_code,
+              0);
+    EXPECT_EQ(grouped, testing::ReadWholeFile(alone_path)) << "group " << value;
+  }
+  EXPECT_FALSE(std::ifstream(out).good()) << "no file under the name given";
+  EXPECT_EQ(RunScaleplan("plot roofline --group-by source --profile x.json --out '" + out + "'").exit_code, 2);
 }
 
 }  // namespace
