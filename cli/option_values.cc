@@ -12,28 +12,11 @@ namespace po = boost::program_options;
 
 namespace {
 
-// Why `value` lies outside `range`, or "" when it does not.
-std::string OutOfRange(double value, Range range) {
-  switch (range) {
-    case Range::ANY:
-      return "";
-    case Range::POSITIVE:
-      return value > 0 ? "" : "must be positive";
-    case Range::NON_NEGATIVE:
-      return value >= 0 ? "" : "must be 0 or positive";
-    case Range::FRACTION:
-      return value > 0 && value <= 1 ? "" : "must lie in (0, 1]";
-    case Range::OPEN_FRACTION:
-      return value > 0 && value < 1 ? "" : "must lie in (0, 1)";
-  }
-  return "";
-}
-
 // The number in `text`, or nullopt with *why set.
 std::optional<double> Number(std::string_view text, Range range, std::string* why) {
   const std::optional<double> value = TryParseQuantity(text, why);
   if (!value) return std::nullopt;
-  *why = OutOfRange(*value, range);
+  *why = OptionValueProblem(*value, range);
   if (!why->empty()) return std::nullopt;
   return value;
 }

@@ -16,16 +16,12 @@
 #include <boost/any.hpp>
 #include <boost/program_options.hpp>
 
+#include "core/option_range.h"
+
 namespace scaleplan::cli {
 
-// What values a number option accepts.
-enum class Range {
-  ANY,            // any finite number
-  POSITIVE,       // > 0
-  NON_NEGATIVE,   // >= 0
-  FRACTION,       // (0, 1]: a utilisation, a usable share
-  OPEN_FRACTION,  // (0, 1): an interval level, a relative tolerance
-};
+// What values a number option accepts: core/units.h's Range, whose OptionValueProblem gives the reasons here too.
+using scaleplan::Range;
 
 // `text` as a number in `range`. Throws UsageError "--option: reason: 'text'".
 double ParseNumberOption(std::string_view text, const std::string& option, Range range = Range::POSITIVE);

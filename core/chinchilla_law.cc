@@ -106,7 +106,7 @@ std::optional<Allocation> ChinchillaLaw::LeastComputeForLoss(double loss_nats) c
   const double k = A * std::pow(scale, -alpha) + B * std::pow(scale, beta);
   const double frontier_exponent = alpha * beta / (alpha + beta);
   const double compute_flops = 6.0 * std::pow(k / (loss_nats - E), 1.0 / frontier_exponent);
-  if (!std::isfinite(compute_flops)) return std::nullopt;
+  if (!std::isfinite(compute_flops) || !(compute_flops > 0)) return std::nullopt;  // an infinite loss: no plan
   return ComputeOptimal(compute_flops);
 }
 

@@ -9,6 +9,7 @@
 #include "core/extrapolation.h"
 #include "core/file.h"
 #include "core/hardware_profile.h"
+#include "core/option_range.h"
 #include "core/units.h"
 
 namespace scaleplan {
@@ -308,6 +309,18 @@ bool Plan::Failed() const {
 }
 
 Plan AllocatePlan(const PlanLaw& law, const PlanRequest& request) {
+  // The quantities the mode asks about, refused as the command line refuses its options (a front end that checked
+  // them already never gets here with a bad one).
+  const auto check = [](double value, const char* option) {
+    CheckOptionValue(value, Range::POSITIVE, option, FormatSignificant(value, 6));
+  };
+  if (request.mode != PlanMode::PARAMS && request.mode != PlanMode::TARGET_LOSS) {
+    check(request.compute_flops, "--compute");
+  }
+  if (request.mode == PlanMode::PARAMS || request.mode == PlanMode::PARAMS_AND_COMPUTE) {
+    check(request.num_params, "--params");
+  }
+  if (request.mode == PlanMode::TARGET_LOSS) check(request.loss_target, "--target-loss");
   Plan plan;
   plan.mode = PlanModeName(request.mode);
   AllocationStage(law, request, &plan);

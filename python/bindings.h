@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/option_range.h"
 #include "fitting/multistart.h"
 
 namespace scaleplan::python {
@@ -19,6 +20,10 @@ namespace scaleplan::python {
 // A bad argument to a module function (a law name, an option out of range, a malformed grid): core/error.h's, which
 // the command line reports as a usage error. Raised in Python as scaleplan.UsageError.
 using UsageError = ::scaleplan::UsageError;
+
+// A number keyword checked as the command line checks its option `option` (core/units.h CheckOptionValue: UsageError
+// "--compute: must be positive: '-1e+23'"), the value written as Python writes it. Returns the value.
+double CheckedKeyword(double value, Range range, const std::string& option);
 
 // scaleplan.Error and its subclasses InputError, UsageError, FitError, and the translation of the library's errors.
 void BindErrors(pybind11::module_& module);

@@ -57,6 +57,11 @@ void CheckRequest(const FitRequest& request) {
   if (std::find(known.begin(), known.end(), request.law) == known.end()) {
     throw UsageError("law must be chinchilla, kaplan or isoflop, not '" + request.law + "'");
   }
+  // The numbers as the command line reads --delta, --ci, --compute and --budget-tolerance.
+  CheckedKeyword(request.options.huber_delta, Range::POSITIVE, "--delta");
+  CheckedKeyword(request.bootstrap.confidence, Range::OPEN_FRACTION, "--ci");
+  for (double budget : request.budgets) CheckedKeyword(budget, Range::POSITIVE, "--compute");
+  CheckedKeyword(request.budget_tolerance, Range::OPEN_FRACTION, "--budget-tolerance");
   std::string why;
   if (request.bootstrap.num_resamples != 0) {
     if (request.bootstrap.num_resamples < kMinBootstrapResamples) {
@@ -64,14 +69,6 @@ void CheckRequest(const FitRequest& request) {
                        " resamples, not " + std::to_string(request.bootstrap.num_resamples));
     }
     if (!request.bootstrap.Check(&why)) throw UsageError(why);
-  }
-  for (double budget : request.budgets) {
-    if (!(budget > 0) || !std::isfinite(budget)) {
-      throw UsageError("compute budgets must be positive, not " + std::to_string(budget));
-    }
-  }
-  if (!(request.budget_tolerance > 0) || !(request.budget_tolerance < 1)) {
-    throw UsageError("budget_tolerance must lie in (0, 1)");
   }
   if (request.min_budget_runs < 3) {
     throw UsageError("min_budget_runs must be at least 3 (a parabola has 3 coefficients)");
@@ -200,12 +197,16 @@ void BindFits(py::module_& module) {
       .def("predict", &PredictLoss, py::arg("N"), py::arg("D"),
            "The loss at N parameters and D tokens, over two float64 arrays of one shape.")
       .def(
-          "allocate", [](const ChinchillaLaw& law, double c) { return AllocationDict(law.ComputeOptimal(c)); },
+          "allocate",
+          [](const ChinchillaLaw& law, double c) {
+            return AllocationDict(law.ComputeOptimal(CheckedKeyword(c, Range::POSITIVE, "--compute")));
+          },
           py::arg("C"), "The compute-optimal allocation of C FLOPs under C = 6 N D (Hoffmann et al. eq. 4).")
       .def(
           "least_compute_for_loss",
           [](const ChinchillaLaw& law, double loss) -> py::object {
-            const std::optional<Allocation> a = law.LeastComputeForLoss(loss);
+            const std::optional<Allocation> a =
+                law.LeastComputeForLoss(CheckedKeyword(loss, Range::POSITIVE, "--target-loss"));
             return a ? py::object(AllocationDict(*a)) : py::object(py::none());
           },
           py::arg("loss"), "The least compute reaching the loss, with its allocation; None at or below E.")

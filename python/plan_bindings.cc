@@ -56,9 +56,24 @@ std::string ValueText(const py::handle& value) { return py::str(value).cast<std:
 
 // A keyword argument the command line binds with Range::NON_NEGATIVE, checked with the command line's message.
 double NonNegative(const py::handle& value, const std::string& option) {
-  const double number = value.cast<double>();
-  if (!(number >= 0)) throw UsageError(option + ": must be 0 or positive: '" + ValueText(value) + "'");
-  return number;
+  return CheckedKeyword(value.cast<double>(), Range::NON_NEGATIVE, option);
+}
+
+// The numbers of plan() checked as the command line checks its options before anything is planned: every budget,
+// size, target loss and token count positive and finite (0 = not given, for the single quantities), the MFU in
+// (0, 1], the price and days 0 or positive, the interval level in (0, 1).
+void CheckPlanNumbers(const PlanArguments& arguments) {
+  for (double c : arguments.compute) CheckedKeyword(c, Range::POSITIVE, "--compute");
+  for (double n : arguments.params) CheckedKeyword(n, Range::POSITIVE, "--params");
+  for (double loss : arguments.target_loss) CheckedKeyword(loss, Range::POSITIVE, "--target-loss");
+  if (arguments.tokens != 0) CheckedKeyword(arguments.tokens, Range::POSITIVE, "--tokens");
+  const PlanOptions& plan = arguments.options;
+  if (plan.unique_tokens != 0) CheckedKeyword(plan.unique_tokens, Range::POSITIVE, "--unique-tokens");
+  if (plan.inference_tokens != 0) CheckedKeyword(plan.inference_tokens, Range::POSITIVE, "--inference-tokens");
+  if (plan.mfu_given) CheckedKeyword(plan.training.mfu, Range::FRACTION, "--mfu");
+  CheckedKeyword(plan.training.price_usd_per_hour, Range::NON_NEGATIVE, "--price-per-hour");
+  CheckedKeyword(plan.training.max_days, Range::NON_NEGATIVE, "--max-days");
+  if (arguments.ci_given) CheckedKeyword(arguments.bootstrap.confidence, Range::OPEN_FRACTION, "--ci");
 }
 
 // A whole-number keyword argument in [min_value, max_value], checked with the command line's messages.
@@ -127,10 +142,7 @@ void ReadClusterArguments(const py::dict& cluster, PlanArguments* arguments) {
     plan.inference.inference_price_usd_per_hour = NonNegative(*value, "--inference-price-per-hour");
   }
   if (const auto value = take("global_batch_tokens")) {
-    plan.global_batch_tokens = value->cast<double>();
-    if (!(plan.global_batch_tokens > 0) || !std::isfinite(plan.global_batch_tokens)) {
-      throw UsageError("--global-batch-tokens: must be positive: '" + ValueText(*value) + "'");
-    }
+    plan.global_batch_tokens = CheckedKeyword(value->cast<double>(), Range::POSITIVE, "--global-batch-tokens");
   }
   if (!rest.empty()) {
     std::string names;
@@ -162,6 +174,7 @@ void ResolveClusterArguments(PlanArguments* arguments) {
 // As cli/plan_command.cc: the law, then one request per budget, size or target loss.
 std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& callback) {
   PlanOptions& shared = arguments.options;
+  CheckPlanNumbers(arguments);
   ResolveClusterArguments(&arguments);
   if (!arguments.target_loss.empty() && (!arguments.compute.empty() || !arguments.params.empty())) {
     throw UsageError("target_loss cannot be combined with compute or params");

@@ -34,6 +34,10 @@ void BindErrors(py::module_& module) {
                            "A bad argument: an unknown law, an option out of range, a malformed grid or filter (the "
                            "command line's exit code 2).",
                            base);
+  NewError(module, "OutputError",
+           "An output could not be written (the command line's exit code 5): the message names the target file and "
+           "the reason, as the command line's 'cannot write 'PATH' (reason)'. Nothing is left half-written.",
+           base);
   NewError(module, "FitError",
            "The fit did not reach a usable optimum (the command line's exit code 4). Its `fit` attribute holds the "
            "unusable result, with the reason in fit.status.",
@@ -47,6 +51,10 @@ void BindErrors(py::module_& module) {
       PyErr_SetString(g_usage_error, error.what());
     }
   });
+}
+
+double CheckedKeyword(double value, Range range, const std::string& option) {
+  return CheckOptionValue(value, range, option, py::repr(py::float_(value)).cast<std::string>());
 }
 
 PythonProgress::~PythonProgress() {

@@ -28,7 +28,7 @@ std::string Validate(const RunsTable& table, std::optional<double> holdout_above
   if (holdout_above_flops.has_value() == leave_one_budget_out) {
     throw UsageError("give one of holdout_above (a compute threshold in FLOPs) and leave_one_budget_out=True");
   }
-  if (holdout_above_flops && !(*holdout_above_flops > 0)) throw UsageError("holdout_above must be positive");
+  if (holdout_above_flops) CheckedKeyword(*holdout_above_flops, Range::POSITIVE, "--holdout-above");
   std::string why;
   if (!validation.Check(&why)) throw UsageError(why);
   const InitGrid grid = ResolveGrid(options, grid_spec, ChinchillaModel::HoffmannGrid());
@@ -66,6 +66,22 @@ struct DictionaryArguments {
 // As cli/dictionary_command.cc with the prior's laws and a catalogue device: the goal, the request, the plan.
 std::string PlanDictionaryJson(DictionaryArguments arguments) {
   DictionaryRequest& request = arguments.request;
+  // The numbers as the command line reads its options: positive (0 = not given, for the goals and k).
+  CheckedKeyword(arguments.d_model, Range::POSITIVE, "--d-model");
+  const std::pair<double, const char*> given[] = {{arguments.compute, "--compute"},
+                                                  {arguments.gpu_hours, "--gpu-hours"},
+                                                  {arguments.target_loss, "--target-loss"},
+                                                  {arguments.latents, "--latents"},
+                                                  {arguments.k, "--k"},
+                                                  {request.subject.num_params, "--subject-params"}};
+  for (const auto& [value, option] : given) {
+    if (value != 0) CheckedKeyword(value, Range::POSITIVE, option);
+  }
+  if (arguments.k_range) {
+    CheckedKeyword(arguments.k_range->first, Range::POSITIVE, "--k-range");
+    CheckedKeyword(arguments.k_range->second, Range::POSITIVE, "--k-range");
+  }
+  CheckedKeyword(request.options.mfu, Range::FRACTION, "--mfu");
   if (!(arguments.d_model > 0))
     throw UsageError("--d-model is required: the width of the activations the dictionary learns");
   const int goals = (arguments.compute > 0) + (arguments.gpu_hours > 0) + (arguments.target_loss > 0);

@@ -8,8 +8,8 @@
     fit.allocate(1e23)                             # compute-optimal N and D
     fit.save("fit.json")                           # read by `scaleplan plan --fit fit.json`
 
-Errors are exceptions: InputError (bad runs or file), UsageError (bad argument) and FitError (no usable optimum),
-all subclasses of scaleplan.Error, with the command line's messages.
+Errors are exceptions: InputError (bad runs or file), UsageError (bad argument), OutputError (a file not written)
+and FitError (no usable optimum), all subclasses of scaleplan.Error, with the command line's messages.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 import numpy as _np
 
 from . import _core
-from ._core import Error, FitError, InputError, Law, Runs, UsageError
+from ._core import Error, FitError, InputError, Law, OutputError, Runs, UsageError
 
 __all__ = [
-    "Error", "InputError", "UsageError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
+    "Error", "InputError", "UsageError", "OutputError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
     "bundled_runs", "published_laws", "published_law", "validate", "check", "plan", "sweep", "dictionary",
 ]
 
@@ -186,20 +186,30 @@ class Fit:
 
     def save(self, path: Union[str, _os.PathLike]) -> None:
         """Writes the fit in the command line's saved-fit format (`fit --out`), read by `scaleplan plan --fit`,
-        plan(fit=...) and load_fit; atomically: a temporary file in the same folder, renamed over the target."""
+        plan(fit=...) and load_fit; atomically: a temporary file in the same folder, renamed over the target.
+        OutputError names the target when it cannot be written (a missing folder, no permission, a full disk), as
+        `fit --out` does; the target is then untouched and no temporary file is left."""
         if not self.usable:
             raise FitError(f"an unusable fit is not saved: {self.status}")
         path = _os.fspath(path)
         folder = _os.path.dirname(_os.path.abspath(path))
-        fd, temp = _tempfile.mkstemp(dir=folder, prefix=".scaleplan-", suffix=".tmp")
+        temp = None
         try:
+            fd, temp = _tempfile.mkstemp(dir=folder, prefix=".scaleplan-", suffix=".tmp")
             with _os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(self._json_text + "\n")
             _os.replace(temp, path)
+        except OSError as error:
+            self._remove_temp(temp)
+            raise OutputError(f"cannot write '{path}' ({error.strerror or error})") from None
         except BaseException:
-            if _os.path.exists(temp):
-                _os.unlink(temp)
+            self._remove_temp(temp)
             raise
+
+    @staticmethod
+    def _remove_temp(temp: Optional[str]) -> None:
+        if temp is not None and _os.path.exists(temp):
+            _os.unlink(temp)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items())

@@ -85,6 +85,34 @@ TEST(MakePlan, ATargetLossAtOrBelowTheFloorIsRefused) {
   EXPECT_NEAR(plan.allocation.loss_nats, request.loss_target, 1e-9);
 }
 
+TEST(MakePlan, ABudgetSizeOrTargetThatIsNoQuantityIsAUsageErrorNamingTheOption) {
+  // Not an internal error from deep in the allocation: the command line's message for the option that asks it.
+  const PlanLaw law = HoffmannLaw();
+  const auto message = [&](const PlanRequest& request) -> std::string {
+    try {
+      MakePlan(law, request);
+    } catch (const UsageError& error) {
+      return error.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(message(Budget(-1e23)), "--compute: must be positive: '-1e+23'");
+  EXPECT_EQ(message(Budget(std::nan(""))), "--compute: NaN is not a value: 'nan'");
+  EXPECT_EQ(message(Budget(HUGE_VAL)), "--compute: infinite value: 'inf'");
+  PlanRequest size;
+  size.mode = PlanMode::PARAMS;
+  size.num_params = -7e9;
+  EXPECT_EQ(message(size), "--params: must be positive: '-7e+09'");
+  size.mode = PlanMode::PARAMS_AND_COMPUTE;
+  size.num_params = 7e9;
+  size.compute_flops = 0.0;
+  EXPECT_EQ(message(size), "--compute: must be positive: '0'");
+  PlanRequest target;
+  target.mode = PlanMode::TARGET_LOSS;
+  target.loss_target = HUGE_VAL;
+  EXPECT_EQ(message(target), "--target-loss: infinite value: 'inf'");
+}
+
 TEST(MakePlan, AGivenMfuTimesTheRunAsSixNDOverTheClusterRate) {
   const PlanLaw law = HoffmannLaw();
   PlanRequest request = Budget(1e23);
