@@ -106,25 +106,37 @@ int Plot(const std::vector<std::string>& args) {
   gui::PlotRequest request;
   std::string compute_text, fit_path, law_name, profile_path;
   po::options_description options("Options");
+  // clang-format off
   options.add_options()("help,h", "show this help")
       ("kind", po::value(&request.kind),
        "chart (positional): fit, isoflop, frontier, residuals, roofline or collectives")
       ("runs", po::value(&request.runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
       ("out,o", po::value(&request.out_path), "output file, .png or .svg (written atomically)")
-      ("width", po::value(&request.width)->default_value(request.width), "width in pixels")
-      ("height", po::value(&request.height)->default_value(request.height), "height in pixels")
+      ("width", po::value(&request.width), "width in pixels (default 1200); with --dpi, in inches (default 12.5)")
+      ("height", po::value(&request.height), "height in pixels (default 800); with --dpi, in inches (default 8.33)")
+      ("dpi", po::value(&request.dpi), "resolution: --width and --height are inches and the image is width x dpi "
+                                       "pixels, text at its point size on paper (e.g. --width 6.5 --height 4 --dpi "
+                                       "300); without it text and markers scale with min(width / 1200, height / 800)")
+      ("log-loss", po::bool_switch(&request.log_loss), "fit, isoflop: the loss on a logarithmic axis")
       ("compute", po::value(&compute_text), "mark this budget's compute-optimal point (FLOPs, e.g. 5.76e23)")
       ("fit", po::value(&fit_path), "draw the law of a saved fit ('scaleplan fit --out FIT.json') instead of "
                                     "fitting the runs")
       ("law", po::value(&law_name), "draw a published law: hoffmann, hoffmann-unrounded, epoch")
       ("profile", po::value(&profile_path),
        "roofline, collectives: the hardware profile ('scaleplan probe --out PROFILE.json')");
+  // clang-format on
   AddColumnOptions(&options, &request.columns);
   AddRunSelectionOptions(&options, &request.columns, false);
   po::positional_options_description positional;
   positional.add("kind", 1).add("runs", 1);
   po::variables_map vm;
   ParseOptions(args, options, positional, &vm);
+  if (vm.count("dpi")) {
+    if (!(request.dpi > 0)) throw UsageError("--dpi must be positive");
+    // Without a size, the default 1200 x 800 figure's layout in inches (at 96 per inch).
+    if (!vm.count("width")) request.width = gui::PlotRequest().width / 96.0;
+    if (!vm.count("height")) request.height = gui::PlotRequest().height / 96.0;
+  }
   if (vm.count("help")) {
     PrintHelp("scaleplan plot fit|isoflop|frontier|residuals [RUNS.csv] [--fit FIT.json | --law NAME] --out "
               "FILE.png|.svg [options]\n"
@@ -133,6 +145,7 @@ int Plot(const std::vector<std::string>& args) {
               {"scaleplan plot fit --out fit.png                     # loss against compute, the bundled runs",
                "scaleplan plot frontier --compute 5.76e23 --out frontier.svg",
                "scaleplan plot isoflop runs.csv --out isoflop.png --width 1600 --height 1000",
+               "scaleplan plot fit --width 6.5 --height 4 --dpi 300 --log-loss --out fit.png   # 1950 x 1200 px",
                "scaleplan plot residuals runs.csv --loss-col eval/loss --out residuals.svg",
                "scaleplan plot fit runs.csv --filter 'Model Size<1B' --exclude-lines 12,40-45 --out small.svg",
                "scaleplan plot frontier --law hoffmann --compute 5.76e23 --out hoffmann.png   # a published law",
@@ -243,6 +256,8 @@ int Plot(const std::vector<std::string>& args) {
                                          request.out_path.c_str(),
                                          request.width,
                                          request.height,
+                                         request.dpi,
+                                         request.log_loss ? 1 : 0,
                                          request.budget_flops,
                                          request.law ? 1 : 0,
                                          request.law ? request.law->E : 0.0,

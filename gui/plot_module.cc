@@ -34,7 +34,7 @@ void CopyError(const std::string& message, char* error, int error_size) {
 }  // namespace
 }  // namespace scaleplan::gui
 
-extern "C" int scaleplan_plot_render_v4(const ScaleplanPlotRequest* request, char* error, int error_size) {
+extern "C" int scaleplan_plot_render_v5(const ScaleplanPlotRequest* request, char* error, int error_size) {
   using namespace scaleplan::gui;
   if (error != nullptr && error_size > 0) error[0] = '\0';
   if (request == nullptr) {
@@ -52,6 +52,8 @@ extern "C" int scaleplan_plot_render_v4(const ScaleplanPlotRequest* request, cha
     plot.out_path = Text(request->out_path);
     plot.width = request->width;
     plot.height = request->height;
+    plot.dpi = request->dpi;
+    plot.log_loss = request->log_loss != 0;
     plot.budget_flops = request->budget_flops;
     if (request->has_law != 0) {
       scaleplan::ChinchillaLaw law;

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define SCALEPLAN_PLOT_MODULE_FILE_NAME "libscaleplan_plot.so"
-#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v4"
+#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v5"
 
 /* The fields of gui::PlotRequest. Strings are NUL-terminated; NULL is read as "". */
 typedef struct ScaleplanPlotRequest {
@@ -31,8 +31,10 @@ typedef struct ScaleplanPlotRequest {
   const char* compute_column;
   const char* loss_column;
   const char* out_path;        /* ends in .png or .svg */
-  int width;                   /* pixels */
-  int height;
+  double width;                /* pixels; inches when dpi > 0 */
+  double height;
+  double dpi;                  /* > 0: width and height are inches at this resolution (plot --dpi) */
+  int log_loss;                /* nonzero: the loss axes are logarithmic (plot --log-loss) */
   double budget_flops;         /* > 0: mark this budget's compute-optimal point */
   int has_law;                 /* nonzero: draw this law (--fit, --law) instead of fitting the runs */
   double law_E, law_A, law_B, law_alpha, law_beta;
@@ -65,7 +67,7 @@ enum {
 /* Renders the chart to request->out_path (see gui::RenderPlotToFile). Returns a status code; when it is not
  * SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity `error_size` bytes, truncated to
  * fit). Never throws. */
-SCALEPLAN_PLOT_API int scaleplan_plot_render_v4(const ScaleplanPlotRequest* request, char* error, int error_size);
+SCALEPLAN_PLOT_API int scaleplan_plot_render_v5(const ScaleplanPlotRequest* request, char* error, int error_size);
 
 /* The entry point's type, for the loader's dlsym. */
 typedef int (*ScaleplanPlotRenderFunction)(const ScaleplanPlotRequest*, char*, int);

@@ -1,12 +1,12 @@
 #include "gui/plot_render.h"
 
+#include <QApplication>
+#include <QFileInfo>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
-
-#include <QApplication>
-#include <QFileInfo>
 
 #include "core/bundled_data.h"
 #include "core/error.h"
@@ -17,9 +17,6 @@
 
 namespace scaleplan::gui {
 namespace {
-
-constexpr int kMinSide = 64;
-constexpr int kMaxSide = 16384;
 
 // Qt's own chatter (fontconfig, the runtime directory) is not the user's business on a command line; warnings that
 // matter still reach stderr.
@@ -72,12 +69,23 @@ int Render(const PlotRequest& request, std::string* error) {
     *error = "--out must end in .png or .svg: '" + request.out_path + "'";
     return kPlotUsage;
   }
-  for (int side : {request.width, request.height}) {
-    if (side < kMinSide || side > kMaxSide) {
-      *error = "--width and --height must lie in " + std::to_string(kMinSide) + ".." + std::to_string(kMaxSide) +
-               " pixels, got " + std::to_string(side);
-      return kPlotUsage;
-    }
+  // The figure's size: pixels, or inches at --dpi (gui/charts.h, the export dialog's rule too).
+  constexpr double kLargestSide = 16384;
+  if (!(request.width > 0 && request.height > 0 && request.width <= kLargestSide && request.height <= kLargestSide)) {
+    *error = "--width and --height must be positive numbers up to 16384";
+    return kPlotUsage;
+  }
+  if (request.dpi <= 0 &&
+      (request.width != std::round(request.width) || request.height != std::round(request.height))) {
+    *error = "--width and --height are whole pixels without --dpi (with --dpi they are inches)";
+    return kPlotUsage;
+  }
+  const ExportSize size = request.dpi > 0
+                              ? InchExportSize(request.width, request.height, request.dpi)
+                              : PixelExportSize(static_cast<int>(request.width), static_cast<int>(request.height));
+  if (std::string why; !CheckExportSize(size, &why)) {
+    *error = (request.dpi > 0 ? "--width, --height and --dpi: " : "--width and --height: ") + why;
+    return kPlotUsage;
   }
 
   if (IsProfileChart(*kind)) {
@@ -97,7 +105,7 @@ int Render(const PlotRequest& request, std::string* error) {
     inputs.source = request.profile_label;
     HeadlessApplication application;
     QString write_error;
-    if (!WriteChartFile(*kind, inputs, out_path, QSize(request.width, request.height), &write_error)) {
+    if (!WriteChartFile(*kind, inputs, out_path, size, &write_error)) {
       *error = write_error.toStdString();
       return kPlotWriteFailed;
     }
@@ -138,8 +146,9 @@ int Render(const PlotRequest& request, std::string* error) {
     inputs = MakeChartInputs(model, fit.law, options.huber_delta);
   }
   inputs.budget_flops = request.budget_flops;
+  inputs.log_loss = request.log_loss;
   QString write_error;
-  if (!WriteChartFile(*kind, inputs, out_path, QSize(request.width, request.height), &write_error)) {
+  if (!WriteChartFile(*kind, inputs, out_path, size, &write_error)) {
     *error = write_error.toStdString();
     return kPlotWriteFailed;
   }

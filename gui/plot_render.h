@@ -25,8 +25,13 @@ struct PlotRequest {
   // nullopt = read runs_path (or the bundled runs) here.
   std::optional<RunsTable> runs;
   std::string out_path;     // ends in .png or .svg (case-insensitive)
-  int width = 1200;         // pixels (SVG: view box units, written at 96 per inch)
-  int height = 800;
+  // Pixels (SVG: view box units, written at 96 per inch), text and markers scaled by min(width / 1200, height / 800)
+  // (PixelExportSize); with dpi > 0, inches at that resolution (InchExportSize: width x dpi pixels, text at its
+  // point size on paper).
+  double width = 1200;
+  double height = 800;
+  double dpi = 0;
+  bool log_loss = false;    // the loss axes (fit, isoflop) logarithmic
   double budget_flops = 0;  // > 0: mark this budget's compute-optimal point
   // The law to draw (a saved fit or a published law, as `plan --fit/--law` resolve them); nullopt = fit the runs.
   std::optional<ChinchillaLaw> law;
@@ -41,10 +46,11 @@ struct PlotRequest {
 // Status codes, equal to the command line's exit codes (README "Exit codes").
 enum PlotStatus : int {
   kPlotOk = 0,
-  kPlotUsage = 2,         // unknown kind, unsupported extension, a size outside 64..16384, roofline without a profile
-  kPlotInputError = 3,    // the runs CSV or the profile is missing, unreadable or malformed; too few runs
-  kPlotFitFailed = 4,     // the fit did not converge to a usable law
-  kPlotWriteFailed = 5,   // the output file could not be written (an old file is left untouched)
+  kPlotUsage = 2,        // unknown kind, unsupported extension, a size outside 64..16384 pixels or a resolution
+                         // outside 36..2400 DPI, roofline without a profile
+  kPlotInputError = 3,   // the runs CSV or the profile is missing, unreadable or malformed; too few runs
+  kPlotFitFailed = 4,    // the fit did not converge to a usable law
+  kPlotWriteFailed = 5,  // the output file could not be written (an old file is left untouched)
   kPlotInternal = 70,
 };
 
