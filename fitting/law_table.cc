@@ -45,12 +45,17 @@ void Describe(const DataConstrainedRunsTable& table, LawRuns* runs, ValuesHash* 
   runs->unique_tokens_column = table.unique_tokens_column;
 }
 
+// A dictionary's C: T tokens times the training FLOPs per token of core/dictionary.h's cost model with the
+// planner's default (sparse) kernels, 2 d n + 8 d k + 8 d k_aux; 0 without a width or a tokens column.
 void Describe(const DictionaryRunsTable& table, LawRuns* runs, ValuesHash* hash) {
   for (size_t i = 0; i < table.runs.size(); ++i) {
     const DictionaryRun& run = table.runs[i];
     for (const double value : {run.num_latents, run.k, run.num_tokens, run.loss}) hash->Add(value);
-    runs->view.runs.push_back(
-        ViewRun(run.num_latents, run.num_tokens, 6 * run.num_latents * run.num_tokens, run.loss, i));
+    const DictionaryShape shape{run.d_model, run.num_latents, run.k};
+    const double compute_flops = run.d_model > 0 && run.num_tokens > 0
+                                     ? run.num_tokens * DictionaryFlopsPerToken(shape, DictionaryKernels::SPARSE)
+                                     : 0.0;
+    runs->view.runs.push_back(ViewRun(run.num_latents, run.num_tokens, compute_flops, run.loss, i));
   }
 }
 

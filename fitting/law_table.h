@@ -20,9 +20,10 @@
 // Each entry fits its law on any subset of its runs (the law's own fit, fitting/*_fit.h, with the options a golden
 // records) and, where the law predicts a run's loss, gives that prediction for every run of the table. Validation
 // (fitting/validation.h) then works on the runs' common view: N, D, C (the runs' own C for kaplan; 6 N D for
-// data-constrained, sparse and moe) and the loss of each run. Routing runs have no D, a dictionary's n T is not its
-// training compute, and the hyper-parameter and IsoFLOP laws predict no run's loss: those are not held out along C
-// (IsoFLOP has a budget validation of its own, fitting/isoflop_fit.h).
+// data-constrained, sparse and moe; for a dictionary, N = n latents, D = T tokens and C = T times the training FLOPs
+// per token of core/dictionary.h with sparse kernels, 0 without a width column) and the loss of each run. Routing runs
+// have no D, and the hyper-parameter and IsoFLOP laws predict no run's loss: those are not held out along C (IsoFLOP
+// has a budget validation of its own, fitting/isoflop_fit.h).
 #ifndef SCALEPLAN_FITTING_LAW_TABLE_H_
 #define SCALEPLAN_FITTING_LAW_TABLE_H_
 
@@ -63,7 +64,7 @@ struct LawRuns {
   std::string law_name;
   std::string source;
   LawRunsTable table;
-  // One TrainingRun per run, in the table's order: N, D (0 where the runs have none), C (6 N D; a sweep's own C),
+  // One TrainingRun per run, in the table's order: N, D (0 where the runs have none), C (as above; a sweep's own C),
   // the loss, and line = the run's index in the table (how validation's folds find a run's own columns).
   RunsTable view;
   std::string hash;  // 16 hex digits over every column the law reads, in order (a RunsTable: FormatRunsHash)

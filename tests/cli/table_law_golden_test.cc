@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/data_constrained.h"
+#include "core/dictionary.h"
 #include "core/sparse_laws.h"
 #include "tests/cli/cli_testing.h"
 
@@ -21,6 +23,12 @@ using Json = nlohmann::json;
 Json ParseOut(const CommandResult& result) {
   EXPECT_FALSE(result.out.empty()) << result.err;
   return Json::parse(result.out);
+}
+
+std::vector<double> Numbers(const std::string& row) {
+  std::vector<double> values;
+  for (const std::string& field : Split(row)) values.push_back(std::stod(field));
+  return values;
 }
 
 // A deterministic log-space noise of about 1%, different for each run.
@@ -121,6 +129,35 @@ GeneratedRuns MoeRuns() {
     }
   }
   return runs;
+}
+
+// The bundled generated dictionary runs (n, k, tokens, d_model, loss); C = T x the training FLOPs per token with
+// sparse kernels (core/dictionary.h), as validate holds them out.
+GeneratedRuns DictionaryRuns() {
+  GeneratedRuns runs;
+  std::stringstream file(ReadWholeFile(SourcePath("data/dictionary_runs_generated.csv")));
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (runs.header.empty()) {
+      runs.header = line;
+      continue;
+    }
+    const std::vector<double> row = Numbers(line);
+    runs.rows.push_back(line);
+    runs.compute_flops.push_back(row[2] * DictionaryFlopsPerToken({row[3], row[0], row[1]}, DictionaryKernels::SPARSE));
+  }
+  return runs;
+}
+
+// Gao et al.'s L(n, k) + B / T^beta: exp(alpha + beta_k ln k + beta_n ln n + gamma ln k ln n) + exp(zeta + eta ln k).
+double DictionaryLoss(const Json& fit, double latents, double k, double tokens) {
+  const auto v = [&fit](const char* law, const char* key) { return fit.at(law).at(key).get<double>(); };
+  const double ln_k = std::log(k), ln_n = std::log(latents);
+  return std::exp(v("converged_law", "alpha") + v("converged_law", "beta_k") * ln_k +
+                  v("converged_law", "beta_n") * ln_n + v("converged_law", "gamma") * ln_k * ln_n) +
+         std::exp(v("converged_law", "zeta") + v("converged_law", "eta") * ln_k) +
+         v("token_law", "B") * std::pow(tokens, -v("token_law", "beta"));
 }
 
 // DeepSeek-style sweep (tests/cli/hyperparams_cli_test.cc): a 3 x 3 grid around B* = 0.5 C^0.30, eta* = 0.6 C^-0.15.
@@ -231,6 +268,13 @@ TEST(TableLawGolden, AGoldenCheckedWithAnotherLawsRunsGetsOneMessageAndExitThree
   r = RunScaleplan("check --golden '" + golden_path + "' --u-col U");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--u-col goes with a data-constrained golden"), std::string::npos) << r.err;
+  // A dictionary is held out by its training compute, which needs the width d.
+  const std::string no_width =
+      WriteTempFile("dictionary_no_width.csv", "n,k,tokens,loss\n4096,8,2e8,0.9\n16384,8,4e8,0.8\n65536,8,8e8,0.7\n");
+  r = RunScaleplan("validate '" + no_width + "' --law dictionary --holdout-above 1e20");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("needs a tokens and a width (d_model) column"), std::string::npos) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
   // validate --law names the laws it validates.
   r = RunScaleplan("validate --law routing --holdout-above 1e21");
   EXPECT_EQ(r.exit_code, 2);
@@ -246,12 +290,6 @@ struct ValidateCase {
   std::function<double(const Json& fit, const std::vector<double>& row)> predict;  // row: the CSV's numbers
 };
 
-std::vector<double> Numbers(const std::string& row) {
-  std::vector<double> values;
-  for (const std::string& field : Split(row)) values.push_back(std::stod(field));
-  return values;
-}
-
 TEST(TableLawGolden, ValidatePredictsHeldOutRunsWithTheLawsClosedForm) {
   const std::vector<ValidateCase> cases = {
       {"data-constrained", DataConstrainedRuns(), 1e20,
@@ -266,12 +304,17 @@ TEST(TableLawGolden, ValidatePredictsHeldOutRunsWithTheLawsClosedForm) {
        [](const Json& fit, const std::vector<double>& row) { return SparseLoss(fit, row[0], row[1], row[2]); }},
       {"moe", MoeRuns(), 1e19,
        [](const Json& fit, const std::vector<double>& row) { return MoeLoss(fit, row[0], row[2], row[1]); }},
+      {"dictionary", DictionaryRuns(), 1e20,
+       [](const Json& fit, const std::vector<double>& row) { return DictionaryLoss(fit, row[0], row[1], row[2]); }},
   };
   for (const ValidateCase& c : cases) {
     SCOPED_TRACE(c.law);
     const std::string all = WriteTempFile("validate_" + c.law + "_all.csv", c.runs.Csv(1e300));
     const std::string train = WriteTempFile("validate_" + c.law + "_train.csv", c.runs.Csv(c.threshold_flops));
-    const Json fit = ParseOut(RunScaleplan("fit '" + train + "' --law " + c.law + " --format json 2>/dev/null"));
+    // `dictionary --runs` fits the dictionary laws; `fit --law` the others.
+    const Json fit = c.law == "dictionary"
+                         ? ParseOut(RunScaleplan("dictionary --runs '" + train + "' --format json"))["fit"]
+                         : ParseOut(RunScaleplan("fit '" + train + "' --law " + c.law + " --format json 2>/dev/null"));
     const Json validated = ParseOut(RunScaleplan("validate '" + all + "' --law " + c.law + " --holdout-above " +
                                                  Format(c.threshold_flops) + " --format json"));
     ASSERT_EQ(validated["law"], c.law);
