@@ -236,8 +236,8 @@ FrontierPlan FrontierStage(const PlanOptions& options, const Allocation& allocat
   request.usable_memory_fraction = options.training.usable_memory_fraction;
   request.fixed = options.fixed_layout;
   request.interconnect_source = accelerator.interconnect_is_bus_bandwidth ? "profile"
-                                : !options.profile_given                ? "catalogue"
-                                                                        : "catalogue (the profile has no interconnect)";
+                                : !options.profile_given                  ? "catalogue"
+                                                                          : "catalogue (not the profile's)";
   std::string why;
   if (!request.Check(&why)) throw UsageError(why);
   const std::string problem = FixedLayoutProblem(request.fixed, request.shape, accelerator, request.num_devices);

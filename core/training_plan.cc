@@ -229,35 +229,46 @@ std::string ProfileDeviceMismatch(const std::string& accelerator_name, const Har
     for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
   };
+  // What the profile would replace: its peaks (when it measured kernels) and its links (when it fitted an all-reduce
+  // model). Nothing of the device's to misapply without either.
+  const bool peak = profile.peak_flops > 0.0;
+  const bool links = profile.interconnect && (profile.interconnect->FindModel("all_reduce", "intra_node") != nullptr ||
+                                              profile.interconnect->FindModel("all_reduce", "inter_node") != nullptr);
+  if (!peak && !links) return "";
   // The model is the catalogue name up to its first '-' (H100-SXM -> h100, A100-80GB -> a100, MI300X -> mi300x).
   const std::string model = lower(accelerator_name.substr(0, accelerator_name.find('-')));
-  const std::string device = profile.device.empty() ? "an unnamed device" : profile.device;
-  if (!(profile.peak_flops > 0.0)) return "";  // no peak measured: nothing of the device's to misapply
   if (profile.backend != "cpu" && !model.empty() && lower(profile.device).find(model) != std::string::npos) return "";
+  const std::string device = profile.device.empty() ? "an unnamed device" : profile.device;
   char rate[64];
   if (profile.peak_flops >= 1e12) {
     std::snprintf(rate, sizeof rate, "%.3g TFLOP/s", profile.peak_flops / 1e12);
   } else {
     std::snprintf(rate, sizeof rate, "%.3g GFLOP/s", profile.peak_flops / 1e9);
   }
+  // Links measured between the profile's ranks (MPI between CPU processes, or other GPUs' NVLink) are not the named
+  // device's links either.
+  const std::string interconnect = links ? "its interconnect (" + profile.interconnect->backend + " all-reduce bus " +
+                                               "bandwidth between " + std::to_string(profile.interconnect->ranks) +
+                                               " ranks)"
+                                         : std::string();
+  const std::string what = peak && links ? std::string("its ") + rate + " and " + interconnect + " are"
+                           : peak        ? std::string("its ") + rate + " is"
+                                         : interconnect + " is";
+  const std::string kept = peak && links ? "peaks and interconnect" : peak ? "peaks" : "interconnect";
   return "the profile '" + profile_label + "' was measured on " + device + " (" + profile.backend + "), not on " +
-         accelerator_name + ": its " + rate + " is not applied; the plan uses the " + accelerator_name +
-         "'s catalogue peaks";
+         accelerator_name + ": " + what + " not applied; the plan uses the " + accelerator_name + "'s catalogue " +
+         kept;
 }
 
 Accelerator ProfiledAccelerator(const Accelerator& named, const HardwareProfile& profile,
                                 const std::string& profile_label, std::string* warning) {
   const std::string mismatch = ProfileDeviceMismatch(named.name, profile, profile_label);
   if (warning != nullptr) *warning = mismatch;
-  if (mismatch.empty()) {
-    std::string why;
-    const std::optional<Accelerator> measured = AcceleratorFromProfile(&named, profile, profile_label, &why);
-    SCALEPLAN_CHECK(measured.has_value(), why);  // a named entry always gives a device
-    return *measured;
-  }
-  Accelerator accelerator = named;
-  if (profile.interconnect) ApplyMeasuredInterconnect(*profile.interconnect, profile_label, &accelerator);
-  return accelerator;
+  if (!mismatch.empty()) return named;  // neither the peaks nor the links of another device
+  std::string why;
+  const std::optional<Accelerator> measured = AcceleratorFromProfile(&named, profile, profile_label, &why);
+  SCALEPLAN_CHECK(measured.has_value(), why);  // a named entry always gives a device
+  return *measured;
 }
 
 void AddTrainingHardwareJson(const TrainingHardware& hardware, double mfu, nlohmann::ordered_json* out) {

@@ -107,17 +107,19 @@ void ApplyMeasuredInterconnect(const InterconnectProfile& interconnect, const st
                                Accelerator* accelerator);
 
 // "" when `profile` was measured on the kind of device `accelerator_name` (a catalogue name such as "H100-SXM")
-// names, or measured no peak (an interconnect-only profile); otherwise the warning a plan carries, because the
-// measured rate describes another device and is not applied (ProfiledAccelerator): a CPU profile, or a GPU whose name
-// lacks the catalogue model ("H100"). Names compare case-insensitively.
+// names, or measured neither a peak nor an all-reduce model; otherwise the warning a plan carries, because the
+// measured rate and links describe another device and are not applied (ProfiledAccelerator): a CPU profile (its
+// GEMM rate, and links measured by MPI between CPU processes), or a GPU whose name lacks the catalogue model
+// ("H100"). Names compare case-insensitively.
 std::string ProfileDeviceMismatch(const std::string& accelerator_name, const HardwareProfile& profile,
                                   const std::string& profile_label);
 
 // The device a plan on the catalogue entry `named` runs on with a measured profile, as `plan --accelerator NAME
 // --profile P.json` and the desktop planner use it. A profile's peaks describe the device it measured: they replace
 // the entry's (AcceleratorFromProfile) only when ProfileDeviceMismatch is empty; a profile of another device (a
-// CPU's 67 GFLOP/s for an A100) keeps the catalogue's peaks and *warning is the mismatch. A measured interconnect
-// applies either way: it measured the links, whatever ran the kernels.
+// CPU's 67 GFLOP/s for an A100) keeps the catalogue's peaks and *warning is the mismatch. The same rule holds for a
+// measured interconnect: links measured between CPU processes (MPI over loopback or a CPU cluster's network) or
+// between other GPUs are not the named device's, so the catalogue's interconnect stays and the warning says so.
 Accelerator ProfiledAccelerator(const Accelerator& named, const HardwareProfile& profile,
                                 const std::string& profile_label, std::string* warning);
 

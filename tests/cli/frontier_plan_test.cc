@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "tests/cli/cli_testing.h"
 
@@ -20,23 +21,56 @@ Json PlanJson(const std::string& args, int expected_exit = 0) {
   return Json::parse(r.out);
 }
 
-// A measured interconnect (probe --collectives' profile) replaces the catalogue's, and the plan says so.
-TEST(FrontierPlanCli, AProfileWithAnInterconnectIsTheSourceOfTheCommunicationFigures) {
-  const std::string profile = testing::WriteTempFile("interconnect.json", R"({
-    "schema_version": 1, "backend": "cpu", "device": "test", "peak_flops": 0, "bandwidth_bytes_per_s": 0,
+// probe --collectives' profile with the interconnect section below, measured by `backend` on `device`.
+std::string InterconnectProfile(const std::string& name, const std::string& backend, const std::string& device,
+                                const std::string& collectives_backend) {
+  std::string text = R"({
+    "schema_version": 1, "backend": "BACKEND", "device": "DEVICE", "peak_flops": 0, "bandwidth_bytes_per_s": 0,
     "host": {"cpu_model": "test", "isa": [], "threads": 1, "blas_corename": "x"}, "kernels": [],
-    "interconnect": {"ranks": 16, "nodes": 2, "ranks_per_node": 8, "backend": "mpi", "collectives": [],
+    "interconnect": {"ranks": 16, "nodes": 2, "ranks_per_node": 8, "backend": "COLLECTIVES", "collectives": [],
       "models": [{"name": "all_reduce", "scope": "intra_node", "ranks": 8, "latency_seconds": 2e-6,
                   "busbw_bytes_per_s": 3.0e11},
                  {"name": "all_reduce", "scope": "inter_node", "ranks": 2, "latency_seconds": 5e-6,
-                  "busbw_bytes_per_s": 2.0e10}]}})");
+                  "busbw_bytes_per_s": 2.0e10}]}})";
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"BACKEND", backend},
+                                   {"DEVICE", device},
+                                   {"COLLECTIVES", collectives_backend}}) {
+    text.replace(text.find(key), key.size(), value);
+  }
+  return testing::WriteTempFile(name, text);
+}
+
+// A measured interconnect of the planned device (NCCL between H100s) replaces the catalogue's, and the plan says so.
+TEST(FrontierPlanCli, AProfileWithAnInterconnectIsTheSourceOfTheCommunicationFigures) {
+  const std::string profile = InterconnectProfile("interconnect.json", "cuda", "NVIDIA H100 80GB HBM3", "nccl");
   const std::string args = "--params 70B --compute 1e24 --accelerator H100-SXM --count 1024";
   const Json measured = PlanJson(args + " --profile '" + profile + "'");
   EXPECT_EQ(measured["interconnect_source"], "profile");
   const Json catalogue = PlanJson(args);
+  EXPECT_EQ(measured["warnings"], catalogue["warnings"]);  // no profile warning: it measured H100s
   EXPECT_EQ(catalogue["interconnect_source"], "catalogue");
   // The slower measured links (300 and 20 GB/s against the catalogue's 370 and 24 GB/s of bus bandwidth) cost time.
   EXPECT_GT(measured["step_seconds"].get<double>(), catalogue["step_seconds"].get<double>());
+}
+
+// Links measured by MPI between CPU processes are not an H100 cluster's: as for a CPU's GEMM peak, the catalogue's
+// figures stay, interconnect_source says so and every row warns, the plan equal to the one without the profile.
+TEST(FrontierPlanCli, AnInterconnectMeasuredOnCpusIsNotAppliedToAnotherDevice) {
+  const std::string profile = InterconnectProfile("cpu_links.json", "cpu", "test CPU", "mpi");
+  const std::string args = "--params 70B --accelerator H100-SXM";
+  const Json refused = PlanJson(args + " --profile '" + profile + "'");
+  const Json catalogue = PlanJson(args);
+  EXPECT_EQ(refused["interconnect_source"], "catalogue (not the profile's)");
+  EXPECT_EQ(refused["num_accelerators"], catalogue["num_accelerators"]);
+  EXPECT_EQ(refused["layout"], catalogue["layout"]);
+  EXPECT_EQ(refused["step_seconds"], catalogue["step_seconds"]);
+  ASSERT_FALSE(refused["warnings"].empty());
+  const std::string warning = refused["warnings"].back().get<std::string>();
+  EXPECT_NE(warning.find("was measured on test CPU (cpu), not on H100-SXM: its interconnect (mpi all-reduce bus "
+                         "bandwidth between 16 ranks) is not applied; the plan uses the H100-SXM's catalogue "
+                         "interconnect"),
+            std::string::npos)
+      << warning;
 }
 
 TEST(FrontierPlanCli, TrillionParameterPlanHasALayoutAndItsKeys) {

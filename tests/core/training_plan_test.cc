@@ -272,7 +272,44 @@ TEST(ProfileDeviceMismatch, AProfileOfAnotherDeviceIsNamedAsSuch) {
   EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", links, "ic.json"), "");
 }
 
-// A profile's peaks apply to the device it measured only; its measured interconnect applies to any device.
+TEST(ProfileDeviceMismatch, LinksMeasuredBetweenCpuProcessesAreNoH100s) {
+  // MPI between CPU ranks measured loopback or a CPU cluster's network, not NVLink: named with what is not applied.
+  EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", IntraNodeOnlyProfile(), "ic.json"),
+            "the profile 'ic.json' was measured on Test CPU (cpu), not on H100-SXM: its interconnect (mpi all-reduce "
+            "bus bandwidth between 8 ranks) is not applied; the plan uses the H100-SXM's catalogue interconnect");
+  HardwareProfile both = IntraNodeOnlyProfile();
+  both.peak_flops = 7e10;
+  EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", both, "cpu.json"),
+            "the profile 'cpu.json' was measured on Test CPU (cpu), not on H100-SXM: its 70 GFLOP/s and its "
+            "interconnect (mpi all-reduce bus bandwidth between 8 ranks) are not applied; the plan uses the "
+            "H100-SXM's catalogue peaks and interconnect");
+  // The same links measured by NCCL between H100s are the H100's.
+  HardwareProfile nccl = IntraNodeOnlyProfile();
+  nccl.backend = "cuda";
+  nccl.device = "NVIDIA H100 80GB HBM3";
+  nccl.interconnect->backend = "nccl";
+  EXPECT_EQ(ProfileDeviceMismatch("H100-SXM", nccl, "gpu.json"), "");
+  EXPECT_NE(ProfileDeviceMismatch("A100-80GB", nccl, "gpu.json"), "");
+}
+
+// A profile's peaks and links apply to the device it measured only.
+TEST(ProfiledAccelerator, MeasuredLinksApplyToTheMeasuredDeviceOnly) {
+  std::string warning;
+  const Accelerator cpu_links = ProfiledAccelerator(H100(), IntraNodeOnlyProfile(), "ic.json", &warning);
+  EXPECT_EQ(warning, ProfileDeviceMismatch("H100-SXM", IntraNodeOnlyProfile(), "ic.json"));
+  EXPECT_FALSE(cpu_links.interconnect_is_bus_bandwidth);
+  EXPECT_EQ(cpu_links.intra_node_bytes_per_second, H100().intra_node_bytes_per_second);
+  EXPECT_EQ(cpu_links.devices_per_node, H100().devices_per_node);
+
+  HardwareProfile nccl = IntraNodeOnlyProfile();
+  nccl.backend = "cuda";
+  nccl.device = "NVIDIA H100 80GB HBM3";
+  const Accelerator h100_links = ProfiledAccelerator(H100(), nccl, "gpu.json", &warning);
+  EXPECT_EQ(warning, "");
+  EXPECT_TRUE(h100_links.interconnect_is_bus_bandwidth);
+  EXPECT_EQ(h100_links.intra_node_bytes_per_second, 3.1e11);  // the fitted all-reduce's bus bandwidth
+}
+
 TEST(ProfiledAccelerator, PeaksApplyToTheMeasuredDeviceOnly) {
   std::string warning;
   const Accelerator cpu_for_h100 = ProfiledAccelerator(H100(), CpuProfile(), "cpu.json", &warning);
