@@ -246,11 +246,45 @@ FrontierPlan FrontierStage(const PlanOptions& options, const Allocation& allocat
 }
 
 // Timed at a given MFU, with the count that finishes in kReferenceDays and a warning for a run over kLongRunDays.
-MfuHardware MfuStage(const PlanOptions& options, const Allocation& allocation, std::vector<std::string>* warnings) {
+// Every device of a given-MFU estimate is a data-parallel replica that trains on whole sequences (the model fully
+// sharded over the devices, no tensor or pipeline parallelism; the memory model's one sequence per device): a step
+// of `global_batch_tokens` keeps at most its number of sequences busy. A chosen count above that is capped there
+// (the days then follow from the capped count, and a max_days that needs more devices is not met); a count above it,
+// chosen or given, makes the plan infeasible with the reason, as the layout search refuses DP x micro-batch above the
+// batch.
+MfuHardware MfuStage(const PlanOptions& options, const Allocation& allocation, double global_batch_tokens,
+                     std::vector<std::string>* warnings) {
   const Accelerator& accelerator = *options.accelerator;
   MfuHardware hardware;
   static_cast<TrainingHardware&>(hardware) = PlanTrainingHardware(
       allocation.num_params, allocation.compute_flops, accelerator, options.training, options.recompute);
+  const std::int64_t context = hardware.memory.has_shape && hardware.memory.shape.context_length > 0
+                                   ? hardware.memory.shape.context_length
+                                   : ShapeProposalOptions().context_length;
+  const double sequences = std::max(1.0, std::round(global_batch_tokens / static_cast<double>(context)));
+  if (static_cast<double>(hardware.time.num_accelerators) > sequences && sequences < 9e18) {
+    const std::int64_t batch_sequences = static_cast<std::int64_t>(sequences);
+    const std::int64_t wanted = hardware.time.num_accelerators;
+    const std::int64_t needed_for_days = hardware.time.min_devices_for_days;
+    if (options.training.num_accelerators == 0) {
+      TrainingPlanOptions capped = options.training;
+      capped.num_accelerators = batch_sequences;
+      static_cast<TrainingHardware&>(hardware) =
+          PlanTrainingHardware(allocation.num_params, allocation.compute_flops, accelerator, capped, options.recompute);
+      hardware.time.min_devices_for_days = needed_for_days;
+    }
+    hardware.time.feasible = false;
+    hardware.verdict.feasible = false;
+    hardware.verdict.reasons.push_back(
+        std::to_string(wanted) + " devices " +
+        (options.training.num_accelerators == 0 ? std::string("would be needed") : std::string("are given")) +
+        ", but the global batch of " + std::to_string(batch_sequences) + " sequences (" +
+        FormatQuantity(global_batch_tokens) + " tokens of " + std::to_string(context) + ") keeps at most " +
+        std::to_string(batch_sequences) + " data-parallel devices busy at one sequence each" +
+        (options.training.num_accelerators == 0 ? "; timed on " + std::to_string(batch_sequences) : std::string()) +
+        " (a larger --global-batch-tokens, or the layout search without --mfu, which adds tensor and pipeline "
+        "parallelism)");
+  }
   const double per_device = hardware.peak_flops_per_second * options.training.mfu;
   if (per_device > 0.0) {
     hardware.devices_for_reference_days = static_cast<std::int64_t>(std::min(
@@ -362,7 +396,9 @@ Plan MakePlan(const PlanLaw& law, const PlanRequest& request) {
         plan.warnings.push_back(options.accelerator->name + " has no interconnect figures: timed at the default MFU " +
                                 FormatSignificant(options.training.mfu, 3) + " instead of a layout search");
       }
-      plan.hardware = MfuStage(options, plan.allocation, &plan.warnings);
+      const double batch =
+          options.global_batch_tokens > 0.0 ? options.global_batch_tokens : plan.hyperparams->batch_tokens;
+      plan.hardware = MfuStage(options, plan.allocation, batch, &plan.warnings);
     }
   }
   if (options.propose_shapes && plan.allocation.num_params >= 1e6 && plan.allocation.num_params <= 1e15) {

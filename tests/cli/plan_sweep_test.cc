@@ -144,6 +144,27 @@ TEST(PlanCli, MaxDaysVerdictAndClosedFormTime) {
   EXPECT_NE(ok.out.find("$2.50/h"), std::string::npos);
 }
 
+// A given MFU with a chosen count never times more devices than the global batch has sequences (one per device):
+// 1e23 FLOPs in 0.001 days would need 2,925,702 H100s at 40%, the batch has 2,379 sequences of 4,096 tokens.
+TEST(PlanCli, AGivenMfuCapsTheCountAtTheBatchsSequences) {
+  const Result r =
+      RunScaleplan("plan --compute 1e23 --accelerator H100-SXM --mfu 0.4 --count 0 --max-days 0.001 --format json");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const Json json = Json::parse(r.out);
+  const long long needed = static_cast<long long>(std::ceil(1e23 / (989e12 * 0.4 * 0.001 * 86400)));
+  EXPECT_EQ(json["min_devices_for_days"].get<long long>(), needed);
+  const long long sequences = json["num_accelerators"].get<long long>();
+  EXPECT_EQ(sequences, json["batch_sequences"].get<long long>());
+  EXPECT_EQ(sequences, std::llround(json["batch_tokens"].get<double>() / 4096.0));
+  EXPECT_LT(sequences, needed);
+  EXPECT_FALSE(json["feasible"].get<bool>());
+  EXPECT_NE(json["reasons"].back().get<std::string>().find(std::to_string(needed) +
+                                                           " devices would be needed, but the global batch of " +
+                                                           std::to_string(sequences) + " sequences"),
+            std::string::npos)
+      << json["reasons"];
+}
+
 TEST(PlanCli, FrontierTrillionParametersOnH100) {
   Result r = RunScaleplan("plan --mfu 0.4 --law epoch --params 1T --accelerator H100-SXM --format json");
   ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;

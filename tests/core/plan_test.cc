@@ -130,6 +130,43 @@ TEST(MakePlan, AGivenMfuTimesTheRunAsSixNDOverTheClusterRate) {
             static_cast<std::int64_t>(std::ceil(1e23 / (peak * 0.4 * 90 * 86400.0))));
 }
 
+TEST(MakePlan, AGivenMfuNeverTimesMoreDevicesThanTheBatchHasSequences) {
+  // 1e23 FLOPs in 0.001 days at 40% of an H100 would need ~2.9M devices; a step of the plan's batch has a few
+  // thousand sequences, one per data-parallel device: the count is capped there and the plan is infeasible.
+  const PlanLaw law = HoffmannLaw();
+  PlanRequest request = Budget(1e23);
+  request.options.accelerator = BundledHardwareCatalogue().Find("H100-SXM");
+  request.options.mfu_given = true;
+  request.options.training.mfu = 0.4;
+  request.options.training.num_accelerators = 0;
+  request.options.training.max_days = 0.001;
+  const Plan plan = MakePlan(law, request);
+  ASSERT_TRUE(plan.hardware.has_value());
+  const double peak = request.options.accelerator->DenseFlopsPerSecond(NumericType::BF16);
+  const auto needed = static_cast<std::int64_t>(std::ceil(1e23 / (peak * 0.4 * 0.001 * 86400.0)));
+  const auto sequences = static_cast<std::int64_t>(
+      std::round(plan.hyperparams->batch_tokens / static_cast<double>(plan.hardware->memory.shape.context_length)));
+  ASSERT_LT(sequences, needed);
+  EXPECT_EQ(plan.hardware->time.num_accelerators, sequences);
+  EXPECT_EQ(plan.hardware->time.min_devices_for_days, needed);
+  EXPECT_NEAR(plan.hardware->time.days, 1e23 / (static_cast<double>(sequences) * peak * 0.4) / 86400.0, 1e-9);
+  EXPECT_FALSE(plan.hardware->time.feasible);
+  EXPECT_TRUE(plan.Failed());
+  const std::vector<std::string>& reasons = plan.hardware->verdict.reasons;
+  ASSERT_FALSE(reasons.empty());
+  EXPECT_EQ(reasons.back().rfind(std::to_string(needed) + " devices would be needed, but the global batch of " +
+                                     std::to_string(sequences) + " sequences",
+                                 0),
+            0u)
+      << reasons.back();
+  // A given count above the batch is flagged the same way; one within it is not.
+  request.options.training.max_days = 0.0;
+  request.options.training.num_accelerators = sequences + 1;
+  EXPECT_FALSE(MakePlan(law, request).hardware->time.feasible);
+  request.options.training.num_accelerators = sequences;
+  EXPECT_TRUE(MakePlan(law, request).hardware->time.feasible);
+}
+
 TEST(MakePlan, WithoutAnMfuADeviceWithInterconnectFiguresGetsTheLayoutSearch) {
   const PlanLaw law = HoffmannLaw();
   PlanRequest request = Budget(1e24);
