@@ -428,6 +428,10 @@ Golden ParseGolden(std::string_view json_text, const std::string& source) {
   }
   const Json& predictions = read.Get(doc, "", "predictions");
   if (!predictions.is_array()) read.Fail("key 'predictions' must be an array", &predictions);
+  if (names.empty() && !predictions.empty()) {
+    read.Fail("a " + golden.law_name + " golden records no predictions (the law gives no allocation at a budget)",
+              &predictions);
+  }
   for (size_t i = 0; i < predictions.size(); ++i) {
     const std::string path = "predictions[" + std::to_string(i) + "]";
     const Json& entry = predictions[i];

@@ -1,10 +1,11 @@
 // The golden-file reader (fitting/golden.h, what `scaleplan check --golden` reads).
 //
 // Beyond not crashing: an accepted golden has its law's parameters (chinchilla and kaplan: finite and positive, a
-// usable Chinchilla law; isoflop: finite), a finite non-negative objective (isoflop: none), ordered finite
-// intervals, finite positive predictions, at least one run, fit options that pass their own Check and a usable grid
-// (isoflop: a budget tolerance in (0, 1) and at least 3 runs per budget), and a bootstrap with resamples >= 1 and a
-// level in (0, 1); writing it back
+// usable Chinchilla law; isoflop: finite; the laws with runs of their own, fitting/law_table.h: at least one, finite,
+// and no predictions), a finite non-negative objective (isoflop, hyperparams: none), ordered finite intervals,
+// finite positive predictions, at least one run, fit options that pass their own Check and a usable grid (isoflop: a
+// budget tolerance in (0, 1) and at least 3 runs per budget; dictionary and hyperparams: no grid), and a bootstrap
+// with resamples >= 1 and a level in (0, 1); writing it back
 // (GoldenToJson) keeps every number it read (ExpectKeptValues), and reading that gives the same JSON again.
 #include <cmath>
 #include <cstddef>
@@ -38,11 +39,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const bool isoflop = golden.law_name == "isoflop";
-  FUZZ_EXPECT(golden.parameters.size() == scaleplan::GoldenParameterNames(golden.law_name).size());
+  const scaleplan::TableLaw* table_law = scaleplan::FindTableLaw(golden.law_name);
+  const bool own_runs = table_law != nullptr && table_law->own_reader;  // data-constrained, sparse, ...
+  const bool hyperparams = golden.law_name == "hyperparams";
+  if (!own_runs) FUZZ_EXPECT(golden.parameters.size() == scaleplan::GoldenParameterNames(golden.law_name).size());
+  if (own_runs) FUZZ_EXPECT(golden.predictions.empty());
   FUZZ_EXPECT(!golden.parameters.empty());
-  for (const auto& [name, value] : golden.parameters) FUZZ_EXPECT(isoflop ? std::isfinite(value) : FinitePositive(value));
+  for (const auto& [name, value] : golden.parameters) {
+    FUZZ_EXPECT(isoflop || own_runs ? std::isfinite(value) : FinitePositive(value));
+  }
   if (golden.law_name == "chinchilla") FUZZ_EXPECT(golden.Law().Check(nullptr));
-  FUZZ_EXPECT(golden.has_objective == !isoflop);
+  FUZZ_EXPECT(golden.has_objective == !(isoflop || hyperparams));
   if (golden.has_objective) FUZZ_EXPECT(FiniteNonNegative(golden.objective));
   for (const auto& [name, interval] : golden.intervals) FUZZ_EXPECT(Ordered(interval));
   for (const scaleplan::GoldenPrediction& prediction : golden.predictions) {
@@ -61,9 +68,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (isoflop) {
     FUZZ_EXPECT(golden.budget_tolerance > 0.0 && golden.budget_tolerance < 1.0);
     FUZZ_EXPECT(golden.min_budget_runs >= 3);
+  } else if (hyperparams) {
+    FUZZ_EXPECT(golden.table_options.hyperparams.Check(nullptr));
   } else {
     FUZZ_EXPECT(golden.fit_options.Check(nullptr));
-    FUZZ_EXPECT(golden.grid.Check(nullptr));
+    if (table_law == nullptr || table_law->has_grid) FUZZ_EXPECT(golden.grid.Check(nullptr));
   }
   if (golden.bootstrap) {
     FUZZ_EXPECT(golden.bootstrap->num_resamples >= 1);
