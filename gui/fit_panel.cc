@@ -77,6 +77,9 @@ FitPanel::FitPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model_(
   law_ = new QComboBox;
   law_->setObjectName("fit_law");
   for (const LawChoice& choice : LawChoices()) law_->addItem(tr(choice.title), QString::fromLatin1(choice.key));
+  // As wide as the dock allows, not as the longest entry: the bottom docks must fit a 1366-pixel screen.
+  law_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  law_->setMinimumContentsLength(22);
   law_->setToolTip(
       tr("The law fitted, planned with and charted, as `scaleplan fit --law` and `plan --law` give it. "
          "Chinchilla: L(N, D) = E + A / N^α + B / D^β (Hoffmann et al. 2022, Approach 3, fitted as "

@@ -164,7 +164,7 @@ const std::vector<LawChoice>& LawChoices() {
       {"hoffmann", "Published: hoffmann", false},
       {"hoffmann-unrounded", "Published: hoffmann-unrounded", false},
       {"epoch", "Published: epoch", false},
-      {"krajewski2024", "Published: krajewski2024 (fine-grained MoE)", false},
+      {"krajewski2024", "Published: krajewski2024 (MoE)", false},
   };
   return choices;
 }
