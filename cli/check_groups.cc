@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "cli/cli_common.h"
 #include "cli/progress.h"
@@ -22,9 +23,92 @@ bool IsGroupedGoldenFile(const std::string& golden_path) {
   }
 }
 
+namespace {
+
+// Text safe inside an XML attribute or element (XML 1.0 forbids most control characters).
+std::string XmlText(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+// JUnit XML: one <testsuite> per group, named by it; one <testcase> per checked quantity (a <failure> for each drift,
+// <skipped> for each quantity not judged); a group missing from the runs or absent from the golden is one test case
+// with a <failure>, a refit that is not usable one with an <error>.
+std::string GroupedJunitXml(const std::string& golden_path, const GroupedGoldenCheck& check) {
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+  std::ostringstream suites;
+  for (const GroupCheck& group : check.groups) {
+    int group_tests = 0, group_failures = 0, group_errors = 0, group_skipped = 0;
+    std::ostringstream cases;
+    const std::string classname = "scaleplan.check." + XmlText(group.label);
+    if (!group.in_runs || !group.in_golden) {
+      group_tests = group_failures = 1;
+      cases << "    <testcase classname=\"" << classname
+            << "\" name=\"group\">\n      <failure type=\"drift\" message=\""
+            << (group.in_runs ? "a group the golden does not record" : "the golden's group is missing from the runs")
+            << "\"/>\n    </testcase>\n";
+    } else if (!group.comparison) {
+      group_tests = group_errors = 1;
+      cases << "    <testcase classname=\"" << classname << "\" name=\"fit\">\n      <error type=\"fit\" message=\""
+            << XmlText(group.refit_error) << "\"/>\n    </testcase>\n";
+    } else {
+      for (const QuantityCheck& quantity : group.comparison->checks) {
+        ++group_tests;
+        cases << "    <testcase classname=\"" << classname << "\" name=\"" << XmlText(quantity.name) << "\"";
+        if (quantity.skipped) {
+          ++group_skipped;
+          cases << ">\n      <skipped message=\"" << XmlText(quantity.message) << "\"/>\n    </testcase>\n";
+        } else if (!quantity.passed) {
+          ++group_failures;
+          cases << ">\n      <failure type=\"drift\" message=\"" << XmlText(quantity.message)
+                << "\"/>\n    </testcase>\n";
+        } else {
+          cases << "/>\n";
+        }
+      }
+    }
+    suites << "  <testsuite name=\"scaleplan check " << XmlText(golden_path) << " " << XmlText(group.label)
+           << "\" tests=\"" << group_tests << "\" failures=\"" << group_failures << "\" errors=\"" << group_errors
+           << "\" skipped=\"" << group_skipped << "\">\n"
+           << cases.str() << "  </testsuite>\n";
+    tests += group_tests;
+    failures += group_failures;
+    errors += group_errors;
+    skipped += group_skipped;
+  }
+  std::ostringstream xml;
+  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"scaleplan check\" tests=\"" << tests
+      << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\">\n"
+      << suites.str() << "</testsuites>\n";
+  return xml.str();
+}
+
+}  // namespace
+
 int CheckGroupedGoldenCommand(const std::string& golden_path, const std::string& runs_path, RunsColumns columns,
                               const GoldenTolerances& tolerances, bool check_intervals, int num_threads,
-                              OutputFormat output) {
+                              OutputFormat output, const std::string& junit_path) {
   const std::optional<GroupedGolden> golden = ParseGroupedGolden(ReadFile(golden_path), golden_path);
   if (!golden) {
     throw UsageError("--group-by: " + golden_path + " records one fit, not one per group (record one with 'fit " +
@@ -101,6 +185,7 @@ int CheckGroupedGoldenCommand(const std::string& golden_path, const std::string&
     }
   }
   std::cout.flush();
+  if (!junit_path.empty()) WriteFileAtomically(junit_path, GroupedJunitXml(golden_path, check));
   if (check.num_drifted > 0) {
     std::cerr << "scaleplan check: " << check.num_drifted << " of " << check.groups.size() << " groups drifted from "
               << golden_path << '\n';

@@ -191,6 +191,18 @@ TEST_F(GroupBy, GroupedCheckFailsWhenOneGroupsDataChange) {
   EXPECT_EQ(check["groups"][1]["status"], "drift");
   EXPECT_EQ(check["num_drifted_groups"], 1);
   EXPECT_EQ(check["groups"][1]["data"]["hash_matches"], false);
+  // JUnit: one suite per group, the drifted quantities failures of source=b's suite alone.
+  const std::string junit_path = TempPath("group_by_check.xml");
+  EXPECT_EQ(RunScaleplan("check '" + changed_path + "' --golden '" + golden_path + "' --junit '" + junit_path + "'")
+                .exit_code,
+            1);
+  const std::string junit = testing::ReadWholeFile(junit_path);
+  const int failed_b = check["groups"][1]["num_failed"].get<int>();
+  ASSERT_GT(failed_b, 0);
+  EXPECT_NE(junit.find(golden_path + " source=a\" tests=\"20\" failures=\"0\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find(golden_path + " source=b\" tests=\"20\" failures=\"" + std::to_string(failed_b) + "\""),
+            std::string::npos)
+      << junit;
 
   const nlohmann::json missing = Json("check '" + both_path_ + "' --golden '" + golden_path + "' --filter source=a", 1);
   EXPECT_EQ(missing["groups"][1]["status"], "missing from the runs");
