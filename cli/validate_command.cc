@@ -503,6 +503,8 @@ int Validate(const std::vector<std::string>& args) {
     folds = budgets.folds;
     json = LeaveOneBudgetOutToJson(table, fitter.name, validation, budgets);
   }
+  // The hash a golden of the same runs records: over every column the law reads (U, S, G, k too).
+  if (table_law) json["data"]["hash"] = law_runs->hash;
 
   bool all_usable = true;
   for (const ValidationFold& fold : folds) all_usable = all_usable && fold.usable;

@@ -240,6 +240,10 @@ TEST(TableLawGolden, TheUniqueTokensColumnIsRecordedAndCanBeRenamed) {
   const Json golden = Json::parse(ReadWholeFile(golden_path));
   EXPECT_EQ(golden["options"]["unique_tokens_column"], "U");
   EXPECT_EQ(RunScaleplan("check '" + path + "' --golden '" + golden_path + "'").exit_code, 0);
+  // validate names the runs by the same hash (over U too).
+  const Json validated =
+      ParseOut(RunScaleplan("validate '" + path + "' --law data-constrained --holdout-above 1e21 --format json"));
+  EXPECT_EQ(validated["data"]["hash"], golden["data"]["hash"]);
 
   // The same runs with U under another header: refused until --u-col names it, then the same hash and a pass.
   GeneratedRuns renamed = runs;
