@@ -65,11 +65,37 @@ int RunGuarded(const std::string& command, const std::function<int()>& body) {
 
 namespace {
 void RefuseClashingFiles(const po::parsed_options& parsed);
+
+// "-1", "-0.5", "-.5", "-1e3": a value, not an option.
+bool LooksLikeNegativeNumber(const std::string& text) {
+  const size_t digit = text.size() > 2 && text[1] == '.' ? 2 : 1;
+  return text.size() > digit && text[0] == '-' && text[digit] >= '0' && text[digit] <= '9';
+}
 }  // namespace
 
 void ParseOptions(const std::vector<std::string>& args, const po::options_description& options,
                   const po::positional_options_description& positional, po::variables_map* vm) {
-  const po::parsed_options parsed = po::command_line_parser(args).options(options).positional(positional).run();
+  // A negative number after an option that takes a value is that value (--bootstrap -1), which the value check then
+  // refuses ("--bootstrap: must be at least 2: '-1'"): Boost would read it as an unknown option '-1' when the
+  // option's value is optional.
+  std::vector<std::string> joined;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      joined.insert(joined.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    if (i + 1 < args.size() && arg.size() > 2 && arg.rfind("--", 0) == 0 && arg.find('=') == std::string::npos &&
+        LooksLikeNegativeNumber(args[i + 1])) {
+      const po::option_description* option = options.find_nothrow(arg.substr(2), false);
+      if (option != nullptr && option->semantic()->max_tokens() > 0) {
+        joined.push_back(arg + "=" + args[++i]);
+        continue;
+      }
+    }
+    joined.push_back(arg);
+  }
+  const po::parsed_options parsed = po::command_line_parser(joined).options(options).positional(positional).run();
   // An empty value is an unset shell variable (--compute "$BUDGET"), never a choice: refused for every option
   // before it can fall back to a default or switch a section off.
   for (const po::option& option : parsed.options) {

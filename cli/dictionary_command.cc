@@ -514,6 +514,9 @@ int Dictionary(const std::vector<std::string>& args) {
     if (!latents_text.empty()) {
       request.goal = DictionaryGoal::LATENTS;
       request.num_latents = OptionQuantity(latents_text, "--latents");
+      if (!(request.num_latents >= 2 && request.num_latents <= kMaxLatents)) {
+        throw UsageError("--latents: must lie in [2, " + FormatSignificant(kMaxLatents, 6) + "]: '" + latents_text + "'");
+      }
     } else {
       request.goal = !compute_text.empty() ? DictionaryGoal::COMPUTE
                      : !hours_text.empty() ? DictionaryGoal::DEVICE_HOURS

@@ -815,7 +815,8 @@ int FitGroups(const RunsTable& table, const std::string& law_name, const FitFlag
         std::cerr << "scaleplan fit: error: --save-golden: group " << group.label << " has no " << law_name
                   << " fit to record (" << why << "); a grouped golden records every group: leave it out with "
                   << "--filter\n";
-        return kExitFitFailed;
+        // Too few runs (or runs that cannot identify the law) are bad input; a fit that did not converge is not.
+        return group.verdict.empty() ? kExitFitFailed : kExitInputError;
       }
       goldens.emplace_back(group.group, group.golden);
     }
@@ -1043,7 +1044,10 @@ int Fit(const std::vector<std::string>& args) {
                      "isoflop, data-constrained, ...)");
   }
   if (!(budget_tolerance > 0) || !(budget_tolerance < 1)) throw UsageError("--budget-tolerance must lie in (0, 1)");
-  if (min_budget_runs < 3) throw UsageError("--min-budget-runs must be at least 3 (a parabola has 3 coefficients)");
+  if (min_budget_runs < 3) {
+    throw UsageError("--min-budget-runs: must be at least 3 (a parabola has 3 coefficients): '" +
+                     std::to_string(min_budget_runs) + "'");
+  }
   const std::vector<double> budgets = ParseBudgets(compute_text);
   if (law_name == "data-constrained") {
     if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law data-constrained yet");

@@ -88,6 +88,15 @@ boost::program_options::typed_value<CountArgument<Int>>* CountValue(Int* target)
       ->notifier([target](const CountArgument<Int>& argument) { *target = argument.value; });
 }
 
+// Binds a count option of at least kMin (--starts: 1) to `target`, whose current value is the default shown in --help;
+// a smaller value is refused as "--starts: must be at least 1: '0'".
+template <std::int64_t kMin, typename Int>
+boost::program_options::typed_value<CountArgument<Int, kMin>>* CountValueFrom(Int* target) {
+  return boost::program_options::value<CountArgument<Int, kMin>>()
+      ->default_value(CountArgument<Int, kMin>{*target}, std::to_string(*target))
+      ->notifier([target](const CountArgument<Int, kMin>& argument) { *target = argument.value; });
+}
+
 // A count option that may also be given alone (--bootstrap: `implicit`), with no default: absent, `target` keeps
 // its value; given, it is at least kMin (so that --bootstrap=0 is refused like --bootstrap=1, not run as none).
 template <std::int64_t kMin, typename Int>

@@ -206,11 +206,11 @@ int Plot(const std::vector<std::string>& args) {
         kaplan = law.saved.kaplan;
         request.law_label = law.saved.description;
       } else if (!law.saved.HasChinchillaForm()) {
-        // An IsoFLOP fit has no L(N, D): no curve and no loss on each run to draw.
-        throw InputError("an IsoFLOP fit predicts no loss for a run, only N_opt, D_opt and the minimum loss at a "
-                             "budget: 'plot isoflop RUNS.csv' draws the profiles it was fitted to, and 'plan --fit' "
-                             "and 'validate --law isoflop' use it",
-                         InputLocation{fit_path});
+        // An IsoFLOP fit has no L(N, D): no curve and no loss on each run to draw. The file is sound, the chart is
+        // the wrong one for it: a usage error, as for a Kaplan fit above.
+        throw UsageError(fit_path + ": an IsoFLOP fit predicts no loss for a run, only N_opt, D_opt and the minimum "
+                         "loss at a budget: 'plot isoflop RUNS.csv' draws the profiles it was fitted to, and 'plan "
+                         "--fit' and 'validate --law isoflop' use it");
       } else {
         request.law = law.saved.law;
         request.law_label = law.saved.description;

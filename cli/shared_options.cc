@@ -94,7 +94,7 @@ void AddFitOptions(po::options_description* options, FitFlags* flags) {
       ("delta", NumberValue<Range::POSITIVE>(&o.huber_delta), "Huber threshold on the log-residual")
       ("grid", po::value(&flags->grid_spec),
        "override start-grid axes, e.g. 'alpha=0:2:0.25,e=-1:1:0.5' (LO:HI:STEP or one value)")
-      ("starts", CountValue(&o.num_starts),
+      ("starts", CountValueFrom<1>(&o.num_starts),
        "L-BFGS runs from this many best-screened grid points")
       ("exhaustive", po::bool_switch(&o.exhaustive), "L-BFGS from every grid point (the slow reference search)")
       ("threads", CountValue(&o.num_threads),

@@ -24,16 +24,27 @@ namespace {
 
 namespace po = boost::program_options;
 
-// A number option that must lie in a range: an InputError naming the option and the text otherwise (exit 3).
+// What `parse` returns; a value it refuses (an InputError at the option) is a usage error, exit code 2 like every
+// refused option value, in the one form "--option: reason: 'text'".
+template <typename Parse>
+auto OptionValue(Parse parse) {
+  try {
+    return parse();
+  } catch (const InputError& error) {
+    throw UsageError(error.what());
+  }
+}
+
+// A number option that must lie in a range: a UsageError "--option: must lie in RANGE: 'text'" otherwise.
 double RangedOption(const std::string& text, const std::string& option, double lo, bool lo_open, double hi,
                     bool hi_open, const std::string& range_text) {
   InputLocation where{option};
-  const double value = ParseQuantity(text, where);
+  const double value = OptionValue([&] { return ParseQuantity(text, where); });
   const bool above = lo_open ? value > lo : value >= lo;
   const bool below = hi_open ? value < hi : value <= hi;
   if (!above || !below) {
     where.text = text;
-    throw InputError("must lie in " + range_text, where);
+    throw UsageError(FormatInputError("must lie in " + range_text, where));
   }
   return value;
 }
@@ -280,7 +291,8 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   }
   const OutputFormat output = ParseFormat(format);
   if (compute_text.empty()) throw UsageError("--compute is required");
-  const double compute_flops = ParsePositiveQuantity(compute_text, InputLocation{"--compute"});
+  const double compute_flops =
+      OptionValue([&] { return ParsePositiveQuantity(compute_text, InputLocation{"--compute"}); });
   std::string why;
   if (cluster.accelerator.empty() &&
       (cluster.num_devices != 0 || cluster.max_days != 0 || cluster.price_usd_per_hour != 0 || cluster.mfu != 0)) {
@@ -299,9 +311,12 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   }
   if (!granularity_text.empty()) throw UsageError("--granularity goes with --law krajewski2024");
   if (sparsity_text.empty() == !optimal) throw UsageError("give one of --sparsity S and --optimal-sparsity");
-  const SparseMethod method = ParseSparseMethod(method_text, "--sparse-method");
+  const SparseMethod method = OptionValue([&] { return ParseSparseMethod(method_text, "--sparse-method"); });
   if (method == SparseMethod::DENSE) throw UsageError("--sparse-method dense: plan a dense model with plain 'plan'");
-  if (!speedup_text.empty()) training.speedup = ParsePositiveQuantity(speedup_text, InputLocation{"--sparse-speedup"});
+  if (!speedup_text.empty()) {
+    training.speedup =
+        OptionValue([&] { return ParsePositiveQuantity(speedup_text, InputLocation{"--sparse-speedup"}); });
+  }
   if (!training.Check(&why)) throw UsageError(why);
   const double max_sparsity = RangedOption(max_sparsity_text, "--max-sparsity", 0.0, false, 1.0, true, "[0, 1)");
   const SparseLaw law = fit_path.empty() ? FrantarT5Law() : LoadSavedSparseLaw(InputPath(fit_path));
@@ -423,12 +438,15 @@ int SweepSparseModels(const std::vector<std::string>& args) {
     if (!(s < 1.0)) {
       InputLocation where{"--sparsity"};
       where.text = FormatSignificant(s, 6);
-      throw InputError("must lie in [0, 1)", where);
+      throw UsageError(FormatInputError("must lie in [0, 1)", where));
     }
   }
-  const SparseMethod method = ParseSparseMethod(method_text, "--sparse-method");
+  const SparseMethod method = OptionValue([&] { return ParseSparseMethod(method_text, "--sparse-method"); });
   if (method == SparseMethod::DENSE) throw UsageError("--sparse-method dense: sweep dense plans without --sparsity");
-  if (!speedup_text.empty()) training.speedup = ParsePositiveQuantity(speedup_text, InputLocation{"--sparse-speedup"});
+  if (!speedup_text.empty()) {
+    training.speedup =
+        OptionValue([&] { return ParsePositiveQuantity(speedup_text, InputLocation{"--sparse-speedup"}); });
+  }
   std::string why;
   if (!training.Check(&why)) throw UsageError(why);
   RefuseToOverwriteInput(out_path);
@@ -438,16 +456,17 @@ int SweepSparseModels(const std::vector<std::string>& args) {
     text += "compute_flops,sparsity,sparse_method,num_nonzero_params,num_params,num_tokens,loss,training_flops,"
             "dense_equivalent_flops,dense_loss\n";
   }
-  char line[512];
   for (double compute : budgets) {
     const double dense_loss = PlanSparseAtSparsity(law, compute, 0.0, SparseMethod::DENSE, training).loss_nats;
     for (double s : sparsities) {
       const SparsePlan plan = PlanSparseAtSparsity(law, compute, s, method, training);
       if (format == "csv") {
-        std::snprintf(line, sizeof line, "%.6g,%.6g,%s,%.6g,%.6g,%.6g,%.8g,%.6g,%.6g,%.8g\n", compute, s,
-                      SparseMethodName(method).c_str(), plan.num_nonzero_params, plan.num_params, plan.num_tokens,
-                      plan.loss_nats, plan.training_flops, plan.dense_equivalent_flops, dense_loss);
-        text += line;
+        // Shortest round-trip numbers, as every sweep writes them (the JSON lines' numbers read back the same).
+        text += FormatRoundTrip(compute) + "," + FormatRoundTrip(s) + "," + SparseMethodName(method) + "," +
+                FormatRoundTrip(plan.num_nonzero_params) + "," + FormatRoundTrip(plan.num_params) + "," +
+                FormatRoundTrip(plan.num_tokens) + "," + FormatRoundTrip(plan.loss_nats) + "," +
+                FormatRoundTrip(plan.training_flops) + "," + FormatRoundTrip(plan.dense_equivalent_flops) + "," +
+                FormatRoundTrip(dense_loss) + "\n";
       } else {
         nlohmann::ordered_json row = SparsePlanJson(plan);
         row["compute_flops"] = compute;

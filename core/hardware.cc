@@ -185,7 +185,8 @@ HardwareCatalogue ParseHardwareCatalogue(std::string_view json_text, const std::
   try {
     root = Json::parse(json_text.begin(), json_text.end());
   } catch (const Json::exception& error) {  // parse_error, and out_of_range for a number beyond the double range
-    throw InputError("not valid JSON: " + AbbreviatedText(error.what(), 300), InputLocation{source_label});
+    throw InputError("not valid JSON: " + AbbreviatedText(JsonErrorReason(error.what()), 300),
+                     InputLocation{source_label});
   }
   const CatalogueReader reader(source_label);
   reader.RequireObject(root, "");

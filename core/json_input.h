@@ -17,15 +17,30 @@
 
 namespace scaleplan {
 
+// What nlohmann says went wrong, without the prefix naming its exception class ("[json.exception.parse_error.101]
+// parse error at "): "line 1, column 9: syntax error while parsing object key - unexpected ','; expected string
+// literal", "number overflow parsing '1e999'".
+inline std::string JsonErrorReason(std::string_view what) {
+  if (what.rfind("[json.exception.", 0) == 0) {
+    const size_t end = what.find("] ");
+    if (end != std::string_view::npos) what.remove_prefix(end + 2);
+  }
+  for (const std::string_view prefix : {std::string_view("parse error at "), std::string_view("parse error: ")}) {
+    if (what.rfind(prefix, 0) == 0) what.remove_prefix(prefix.size());
+  }
+  return std::string(what);
+}
+
 // Parses `text` (a UTF-8 byte-order mark and CRLF line ends are accepted). Every failure is an InputError naming
-// `source`: "<source>: not valid JSON (<what nlohmann says, with line and column>)", the reason cut at 300 bytes.
+// `source`: "<source>: not valid JSON (line 6, column 11: <what nlohmann says>)", the reason cut at 300 bytes.
 // nlohmann reports a number beyond the double range ("1e999") as out_of_range, not as a parse error: both land here.
 template <class Json = nlohmann::json>
 Json ParseJsonInput(std::string_view text, const std::string& source) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const typename Json::exception& error) {
-    throw InputError("not valid JSON (" + AbbreviatedText(error.what(), 300) + ")", InputLocation{source});
+    throw InputError("not valid JSON (" + AbbreviatedText(JsonErrorReason(error.what()), 300) + ")",
+                     InputLocation{source});
   }
 }
 

@@ -166,6 +166,15 @@ std::string FormatScientific(double value, int digits) {
   return buffer;
 }
 
+std::string FormatRoundTrip(double value) {
+  if (!std::isfinite(value)) return "";
+  char buffer[32];
+  const auto result = std::fabs(value) < 1e17
+                          ? std::to_chars(buffer, buffer + sizeof buffer, value)
+                          : std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  return std::string(buffer, result.ptr);
+}
+
 namespace {
 
 // `value` scaled down by 1000 per step (at most max_steps) while it would print as 1000 or more at 3 digits.

@@ -46,6 +46,11 @@ std::string FormatNumber(double value, int digits = 3);
 // Scientific notation with `digits` significant digits: 5.76e23 -> "5.76e+23".
 std::string FormatScientific(double value, int digits = 3);
 
+// The shortest text that reads back as exactly `value` (std::to_chars), for machine-read outputs (sweep rows):
+// 764282973.1 -> "764282973.1", in scientific notation from 1e17 on (1e+20, never 100000000000000000000, whose 21
+// digits claim a precision the double does not hold); "" when it is not finite.
+std::string FormatRoundTrip(double value);
+
 // Bytes with a decimal unit and 3 significant digits: 8e10 -> "80 GB", 1.6e15 -> "1.6 PB", 512 -> "512 B".
 // (FormatQuantity's "B" means billions, so byte counts never go through it.)
 std::string FormatBytes(double bytes);

@@ -212,7 +212,13 @@ TEST_P(BadInputTest, ExitCodeAndMessage) {
     // Refused: nothing on stdout, one line naming the file on stderr.
     EXPECT_TRUE(r.out.empty()) << r.out.substr(0, 2000);
     EXPECT_EQ(r.err.rfind("scaleplan " + command + ": error: ", 0), 0u);
-    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not exactly one line";
+    // A usage error (a refused option value) adds the one hint every usage error gets.
+    const std::string hint = "Try 'scaleplan " + command + " --help'.\n";
+    const bool hinted = c.exit_code == 2 && r.err.size() > hint.size() &&
+                        r.err.compare(r.err.size() - hint.size(), hint.size(), hint) == 0;
+    const std::string message = hinted ? r.err.substr(0, r.err.size() - hint.size()) : r.err;
+    EXPECT_EQ(c.exit_code == 2, hinted) << "a usage error, and only a usage error, ends with the --help hint";
+    EXPECT_EQ(message.find('\n'), message.size() - 1) << "not exactly one line";
     if (!path.empty()) {
       EXPECT_NE(r.err.find(path), std::string::npos) << "the message does not name the file";
     }
