@@ -25,19 +25,8 @@ std::optional<std::int64_t> Count(std::string_view text, std::int64_t min_value,
                                   std::string* why) {
   const std::optional<double> value = TryParseQuantity(text, why);
   if (!value) return std::nullopt;
-  if (*value != std::floor(*value)) {
-    *why = "must be a whole number";
-    return std::nullopt;
-  }
-  if (*value < static_cast<double>(min_value)) {
-    *why = min_value == 0 ? std::string("must be 0 or more") : "must be at least " + std::to_string(min_value);
-    return std::nullopt;
-  }
-  // 2^63 and above no longer convert; every limit lies below.
-  if (*value > static_cast<double>(max_value) || *value >= 9.2e18) {
-    *why = "must be at most " + std::to_string(max_value);
-    return std::nullopt;
-  }
+  *why = CountOptionProblem(*value, min_value, max_value);
+  if (!why->empty()) return std::nullopt;
   return static_cast<std::int64_t>(*value);
 }
 

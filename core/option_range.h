@@ -4,6 +4,7 @@
 #ifndef SCALEPLAN_CORE_OPTION_RANGE_H_
 #define SCALEPLAN_CORE_OPTION_RANGE_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,15 @@ std::string OptionValueProblem(double value, Range range);
 // `value` when it is a number in `range`; otherwise throws UsageError "--option: reason: 'text'", the command line's
 // message for an option given `text` (the value as the caller wrote it).
 double CheckOptionValue(double value, Range range, const std::string& option, std::string_view text);
+
+// Why `value` is not a whole number from `min_value` to `max_value` ("NaN is not a value", "infinite value", "must be
+// a whole number", "must be 0 or more", "must be at least 10", "must be at most N"), or "" when it is one.
+std::string CountOptionProblem(double value, std::int64_t min_value, std::int64_t max_value);
+
+// `value` as a whole number when CountOptionProblem finds nothing; otherwise throws UsageError "--option: reason:
+// 'text'", as CheckOptionValue.
+std::int64_t CheckCountOption(double value, std::int64_t min_value, std::int64_t max_value, const std::string& option,
+                              std::string_view text);
 
 }  // namespace scaleplan
 

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,18 +77,10 @@ void CheckPlanNumbers(const PlanArguments& arguments) {
   if (arguments.ci_given) CheckedKeyword(arguments.bootstrap.confidence, Range::OPEN_FRACTION, "--ci");
 }
 
-// A whole-number keyword argument in [min_value, max_value], checked with the command line's messages.
+// A whole-number keyword argument in [min_value, max_value], checked with the command line's messages
+// (core/option_range.h CheckCountOption), the value quoted as Python writes it.
 std::int64_t Count(const py::handle& value, const std::string& option, std::int64_t min_value, std::int64_t max_value) {
-  const double number = value.cast<double>();
-  const auto fail = [&](const std::string& why) {
-    throw UsageError(option + ": " + why + ": '" + ValueText(value) + "'");
-  };
-  if (!std::isfinite(number) || number != std::floor(number)) fail("must be a whole number");
-  if (number < static_cast<double>(min_value)) {
-    fail(min_value == 0 ? std::string("must be 0 or more") : "must be at least " + std::to_string(min_value));
-  }
-  if (number > static_cast<double>(max_value)) fail("must be at most " + std::to_string(max_value));
-  return static_cast<std::int64_t>(number);
+  return CheckCountOption(value.cast<double>(), min_value, max_value, option, ValueText(value));
 }
 
 // Reads the cluster stage's keyword arguments (the command line's option names, dashes as underscores; None or
@@ -289,7 +282,7 @@ void BindPlans(py::module_& module) {
       "plan",
       [](const std::vector<double>& compute, const std::vector<double>& params, const std::vector<double>& target_loss,
          double tokens, const std::string& fit_text, const std::string& fit_source, const std::string& law,
-         double unique_tokens, double inference_tokens, const std::string& accelerator, std::int64_t count,
+         double unique_tokens, double inference_tokens, const std::string& accelerator, const py::object& count,
          std::optional<double> mfu, double price_per_hour, double max_days, const std::string& recompute, bool shape,
          int bootstrap, std::uint64_t seed, std::optional<double> ci, const py::dict& cluster,
          const py::object& progress) {
@@ -305,7 +298,8 @@ void BindPlans(py::module_& module) {
         arguments.options.unique_tokens = unique_tokens;
         arguments.options.inference_tokens = inference_tokens;
         arguments.accelerator = accelerator;
-        arguments.options.training.num_accelerators = count;
+        arguments.options.training.num_accelerators =
+            Count(count, "--count", 0, std::numeric_limits<std::int64_t>::max());
         arguments.options.mfu_given = mfu.has_value();
         if (mfu) arguments.options.training.mfu = *mfu;
         arguments.options.training.price_usd_per_hour = price_per_hour;

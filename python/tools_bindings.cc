@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -153,7 +154,7 @@ void BindTools(py::module_& module) {
       "dictionary",
       [](double d_model, double compute, double gpu_hours, double target_loss, double latents, double k,
          std::optional<std::pair<double, double>> k_range, const std::string& budget, double subject_params,
-         std::optional<double> subject_layers_fraction, const std::string& accelerator, std::int64_t count,
+         std::optional<double> subject_layers_fraction, const std::string& accelerator, const py::object& count,
          std::optional<double> mfu, std::optional<double> price, std::optional<double> batch_tokens) {
         DictionaryArguments arguments;
         arguments.d_model = d_model;
@@ -168,7 +169,9 @@ void BindTools(py::module_& module) {
         DictionaryRequest& request = arguments.request;
         request.subject.num_params = subject_params;
         if (subject_layers_fraction) request.subject.layers_fraction = *subject_layers_fraction;
-        request.options.num_devices = count;
+        request.options.num_devices =
+            CheckCountOption(count.cast<double>(), 0, std::numeric_limits<std::int64_t>::max(), "--count",
+                             py::str(count).cast<std::string>());
         if (mfu) request.options.mfu = *mfu;
         if (price) request.options.price_usd_per_hour = *price;
         if (batch_tokens) request.options.batch_tokens = *batch_tokens;

@@ -367,7 +367,7 @@ def _plans(compute=None, params=None, target_loss=None, tokens=None, fit=None, l
             cluster[key] = _os.fspath(cluster[key])
     rows = _core.plan(_numbers(compute), _numbers(params), _numbers(target_loss), float(tokens or 0), fit_text,
                       fit_source, law or "", float(unique_tokens or 0), float(inference_tokens or 0),
-                      accelerator or "", int(count), mfu, float(price_per_hour), float(max_days), recompute or "",
+                      accelerator or "", count, mfu, float(price_per_hour), float(max_days), recompute or "",
                       bool(shape), int(bootstrap), int(seed), ci, cluster, progress)
     return [_json.loads(row) for row in rows]
 
@@ -472,6 +472,6 @@ def dictionary(d_model: float, *, compute: Optional[float] = None, gpu_hours: Op
     False when no dictionary meets the goal)."""
     text = _core.dictionary(float(d_model), float(compute or 0), float(gpu_hours or 0), float(target_loss or 0),
                             float(latents or 0), float(k or 0), tuple(k_range) if k_range is not None else None,
-                            budget, float(subject_params or 0), subject_layers_fraction, accelerator, int(count), mfu,
+                            budget, float(subject_params or 0), subject_layers_fraction, accelerator, count, mfu,
                             price, batch_tokens)
     return _json.loads(text)

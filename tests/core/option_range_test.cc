@@ -1,6 +1,7 @@
 #include "core/option_range.h"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -46,6 +47,26 @@ TEST(OptionRange, TheRefusalIsTheCommandLinesMessage) {
   EXPECT_EQ(Refusal(std::nan(""), Range::POSITIVE, "nan"), "--compute: NaN is not a value: 'nan'");
   EXPECT_EQ(Refusal(1e23, Range::POSITIVE, "1e23"), "");
   EXPECT_EQ(CheckOptionValue(0.25, Range::FRACTION, "--mfu", "0.25"), 0.25);
+}
+
+TEST(OptionRange, CountsAreWholeNumbersWithinTheirLimits) {
+  EXPECT_EQ(CountOptionProblem(0.0, 0, 100), "");
+  EXPECT_EQ(CountOptionProblem(1.5, 0, 100), "must be a whole number");
+  EXPECT_EQ(CountOptionProblem(-1.0, 0, 100), "must be 0 or more");
+  EXPECT_EQ(CountOptionProblem(5.0, 10, 100), "must be at least 10");
+  EXPECT_EQ(CountOptionProblem(101.0, 0, 100), "must be at most 100");
+  EXPECT_EQ(CountOptionProblem(std::nan(""), 0, 100), "NaN is not a value");
+  EXPECT_EQ(CountOptionProblem(-HUGE_VAL, 0, 100), "infinite value");
+  // 2^63 no longer converts to a 64-bit count, whatever the limit says.
+  EXPECT_EQ(CountOptionProblem(9.3e18, 0, std::numeric_limits<std::int64_t>::max()),
+            "must be at most " + std::to_string(std::numeric_limits<std::int64_t>::max()));
+  EXPECT_EQ(CheckCountOption(16000.0, 0, 100000, "--count", "16K"), 16000);
+  try {
+    CheckCountOption(-1.0, 0, 100, "--count", "-1");
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& error) {
+    EXPECT_STREQ(error.what(), "--count: must be 0 or more: '-1'");
+  }
 }
 
 }  // namespace

@@ -69,6 +69,15 @@ def test_fit_refuses_an_interval_level_outside_zero_one_as_the_cli(cli):
                                                                                      "1e22,-1.0")
 
 
+@pytest.mark.parametrize("value", [-1, float("nan"), 1.5, float("inf")])
+def test_a_device_count_is_refused_as_the_cli_refuses_count(cli, value):
+    text = repr(value)
+    expected = cli_message(cli, "plan", "--compute", "1e22", "--accelerator", "H100-SXM", "--count", text)
+    assert usage_message(lambda: scaleplan.plan(1e22, accelerator="H100-SXM", count=value)) == expected
+    expected = cli_message(cli, "dictionary", "--d-model", "4096", "--compute", "1e20", "--count", text)
+    assert usage_message(lambda: scaleplan.dictionary(4096, compute=1e20, count=value)) == expected
+
+
 def test_allocate_and_the_law_refuse_a_bad_budget_or_loss():
     law = scaleplan.published_law("hoffmann")
     assert usage_message(lambda: law.allocate(-1.0)) == "--compute: must be positive: '-1.0'"
@@ -94,14 +103,14 @@ NUMERIC_CALLS = {
              ["compute", "params", "target_loss", "unique_tokens", "inference_tokens", "mfu", "price_per_hour",
               "max_days", "ci"]),
     "plan_cluster": (lambda v, k: scaleplan.plan(1e21, accelerator="H100-SXM", **{k: v}),
-                     ["mfu", "price_per_hour", "max_days", "global_batch_tokens", "peak_flops", "memory_bytes",
+                     ["count", "mfu", "price_per_hour", "max_days", "global_batch_tokens", "peak_flops", "memory_bytes",
                       "intra_node_bandwidth", "inter_node_bandwidth", "inference_mfu", "inference_price_per_hour"]),
     "plan_tokens": (lambda v, k: scaleplan.plan(params=7e9, tokens=v), ["tokens"]),
     "sweep": (lambda v, k: scaleplan.sweep([1e21, v]), ["compute"]),
     "dictionary": (lambda v, k: scaleplan.dictionary(**({"d_model": 4096, k: v} if k != "d_model" else {k: v}),
                                                      **({} if k in ("compute", "gpu_hours", "target_loss", "latents")
                                                         else {"compute": 1e20})),
-                   ["d_model", "compute", "gpu_hours", "target_loss", "latents", "k", "subject_params",
+                   ["d_model", "compute", "gpu_hours", "target_loss", "latents", "k", "subject_params", "count",
                     "subject_layers_fraction", "mfu", "price", "batch_tokens"]),
     "fit": (lambda v, k: scaleplan.fit(starts=2, **{k: v}), ["ci", "delta", "budget_tolerance", "compute"]),
     "allocate": (lambda v, k: scaleplan.published_law("epoch").allocate(v), ["C"]),
