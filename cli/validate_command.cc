@@ -119,87 +119,211 @@ int ValidateSparseHeldOut(const FitFlags& flags, OutputFormat output) {
   return kExitOk;
 }
 
-// `validate --law isoflop`: each held-out budget's N_opt and minimum loss predicted by the IsoFLOP fit of the other
-// budgets (or of the budgets at or below --holdout-above), against that budget's own parabola minimum.
-int ValidateIsoFlopLaw(const RunsTable& table, double threshold_flops, const ValidationOptions& validation,
-                       bool keep_extrapolated, OutputFormat output) {
+// The IsoFLOP validation of `table` (validate --law isoflop) as --format json prints it.
+nlohmann::ordered_json IsoFlopValidationToJson(const RunsTable& table, double threshold_flops,
+                                               const ValidationOptions& validation, bool keep_extrapolated,
+                                               const IsoFlopValidation& result) {
+  const auto number_or_null = [](double value) {
+    return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+  };
+  nlohmann::ordered_json json;
+  json["law"] = "isoflop";
+  json["mode"] = threshold_flops > 0 ? "holdout" : "leave_one_budget_out";
+  if (threshold_flops > 0) json["holdout_above_flops"] = threshold_flops;
+  json["budget_tolerance"] = validation.budget_tolerance;
+  json["min_budget_runs"] = validation.min_budget_runs;
+  json["keep_extrapolated_minima"] = keep_extrapolated;
+  json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", FormatRunsHash(table)}};
+  json["folds"] = nlohmann::ordered_json::array();
+  for (const IsoFlopValidationFold& fold : result.folds) {
+    nlohmann::ordered_json entry = {{"budget_flops", fold.compute_flops},
+                                    {"num_runs", fold.num_runs},
+                                    {"num_budgets_trained", fold.num_budgets_trained},
+                                    {"extrapolation_factor", fold.extrapolation_factor},
+                                    {"usable", fold.usable},
+                                    {"status", fold.status}};
+    if (fold.usable) {
+      entry["num_params_observed"] = fold.num_params_observed;
+      entry["num_params_predicted"] = fold.num_params_predicted;
+      entry["log_error_params"] = fold.log_error_params;
+      entry["loss_observed"] = fold.loss_observed;
+      entry["loss_predicted"] = number_or_null(fold.loss_predicted);
+      entry["error_loss_nats"] = std::isfinite(fold.loss_predicted) ? nlohmann::ordered_json(fold.error_loss_nats)
+                                                                    : nlohmann::ordered_json(nullptr);
+    }
+    json["folds"].push_back(entry);
+  }
+  json["pooled"] = {{"num_usable", result.num_usable},
+                    {"rmse_log_params", result.rmse_log_params},
+                    {"num_loss_predictions", result.num_loss_predictions},
+                    {"rmse_loss_nats", result.rmse_loss_nats}};
+  return json;
+}
+
+// The IsoFLOP validation of `table` as the table prints it.
+void PrintIsoFlopValidation(const RunsTable& table, double threshold_flops, const IsoFlopValidation& result,
+                            std::ostream& out) {
+  char line[256];
+  out << "Extrapolation validation of IsoFLOP profiles (Approach 2) on " << table.runs.size() << " runs from "
+      << table.source << "\n  each held-out budget's own parabola minimum against the N_opt = k_N C^a and "
+      << "loss frontier E + K C^-gamma\n  of the "
+      << (threshold_flops > 0 ? "budgets at or below " + FormatScientific(threshold_flops) + " FLOPs"
+                              : std::string("other budgets"))
+      << "\n\n";
+  std::snprintf(line, sizeof line, "  %10s %5s %7s %8s %10s %10s %9s %8s %8s %9s\n", "budget", "runs", "fitted",
+                "extrap.", "N_opt", "predicted", "log err", "loss", "pred.", "err");
+  out << line;
+  for (const IsoFlopValidationFold& fold : result.folds) {
+    if (!fold.usable) {
+      std::snprintf(line, sizeof line, "  %10s %5d %7d %8.3g  -  %s\n", FormatScientific(fold.compute_flops).c_str(),
+                    fold.num_runs, fold.num_budgets_trained, fold.extrapolation_factor, fold.status.c_str());
+    } else {
+      std::snprintf(line, sizeof line, "  %10s %5d %7d %8.3g %10s %10s %+9.4f %8.4f %8s %9s\n",
+                    FormatScientific(fold.compute_flops).c_str(), fold.num_runs, fold.num_budgets_trained,
+                    fold.extrapolation_factor, FormatQuantity(fold.num_params_observed).c_str(),
+                    FormatQuantity(fold.num_params_predicted).c_str(), fold.log_error_params, fold.loss_observed,
+                    std::isfinite(fold.loss_predicted) ? FormatSignificant(fold.loss_predicted, 5).c_str() : "-",
+                    std::isfinite(fold.loss_predicted) ? FormatSignificant(fold.error_loss_nats, 3).c_str() : "-");
+    }
+    out << line;
+  }
+  std::snprintf(line, sizeof line,
+                "\n  %d of %zu budgets predicted: RMSE of log N_opt %.4f; RMSE of the minimum loss %.4f nats (%d "
+                "with a loss frontier)\n",
+                result.num_usable, result.folds.size(), result.rmse_log_params, result.rmse_loss_nats,
+                result.num_loss_predictions);
+  out << line;
+  out << "  log err = log(predicted / observed N_opt); err = predicted - observed minimum loss; extrap. = the "
+         "budget's C / the largest fitted budget's\n";
+}
+
+// The IsoFLOP validation of `table`'s budgets; throws InputError when no budget can be held out.
+IsoFlopValidation ValidateIsoFlopBudgets(const RunsTable& table, double threshold_flops,
+                                         const ValidationOptions& validation, bool keep_extrapolated) {
   const auto groups = BudgetsWithAtLeast(GroupByBudget(table, validation.budget_tolerance),
                                          static_cast<size_t>(validation.min_budget_runs));
-  const IsoFlopValidation result = ValidateIsoFlop(table, groups, threshold_flops, keep_extrapolated);
+  IsoFlopValidation result = ValidateIsoFlop(table, groups, threshold_flops, keep_extrapolated);
   if (result.folds.empty()) {
     throw InputError("no IsoFLOP budget of at least " + std::to_string(validation.min_budget_runs) + " runs" +
                          (threshold_flops > 0 ? " above --holdout-above" : std::string()) + " to hold out",
                      InputLocation{table.source});
   }
-  const auto number_or_null = [](double value) {
-    return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+  return result;
+}
+
+// `validate --law isoflop --group-by COL[,COL]`: as ValidateGroups below, for IsoFLOP profiles, each group's budgets validated
+// as `validate --law isoflop` validates a file of its rows; the side-by-side lines give each group's budgets
+// predicted and its RMSE of log N_opt and of the minimum loss. Exit 3 only when no group had a budget to hold out;
+// 4 when a group's budgets were all unpredictable.
+int ValidateIsoFlopGroups(const RunsTable& table, double threshold_flops, const ValidationOptions& validation,
+                          bool keep_extrapolated, OutputFormat output) {
+  struct GroupValidation {
+    std::string label;
+    nlohmann::ordered_json group = nlohmann::ordered_json::object();
+    size_t num_runs = 0;
+    std::string verdict;
+    IsoFlopValidation result;
+    nlohmann::ordered_json entry;  // --format json: the group's object in "groups"
   };
-  if (output == OutputFormat::JSON) {
-    nlohmann::ordered_json json;
-    json["law"] = "isoflop";
-    json["mode"] = threshold_flops > 0 ? "holdout" : "leave_one_budget_out";
-    if (threshold_flops > 0) json["holdout_above_flops"] = threshold_flops;
-    json["budget_tolerance"] = validation.budget_tolerance;
-    json["min_budget_runs"] = validation.min_budget_runs;
-    json["keep_extrapolated_minima"] = keep_extrapolated;
-    json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", FormatRunsHash(table)}};
-    json["folds"] = nlohmann::ordered_json::array();
-    for (const IsoFlopValidationFold& fold : result.folds) {
-      nlohmann::ordered_json entry = {{"budget_flops", fold.compute_flops},
-                                      {"num_runs", fold.num_runs},
-                                      {"num_budgets_trained", fold.num_budgets_trained},
-                                      {"extrapolation_factor", fold.extrapolation_factor},
-                                      {"usable", fold.usable},
-                                      {"status", fold.status}};
-      if (fold.usable) {
-        entry["num_params_observed"] = fold.num_params_observed;
-        entry["num_params_predicted"] = fold.num_params_predicted;
-        entry["log_error_params"] = fold.log_error_params;
-        entry["loss_observed"] = fold.loss_observed;
-        entry["loss_predicted"] = number_or_null(fold.loss_predicted);
-        entry["error_loss_nats"] = std::isfinite(fold.loss_predicted) ? nlohmann::ordered_json(fold.error_loss_nats)
-                                                                       : nlohmann::ordered_json(nullptr);
-      }
-      json["folds"].push_back(entry);
+  std::vector<GroupValidation> groups;
+  for (const RunsTable& part : SplitRunsByGroup(table)) {
+    GroupValidation group;
+    group.label = GroupLabel(part, 0);
+    for (size_t k = 0; k < part.group_columns.size(); ++k) {
+      group.group[part.group_columns[k]] = part.group_values.front()[k];
     }
-    json["pooled"] = {{"num_usable", result.num_usable},
-                      {"rmse_log_params", result.rmse_log_params},
-                      {"num_loss_predictions", result.num_loss_predictions},
-                      {"rmse_loss_nats", result.rmse_loss_nats}};
-    std::cout << json.dump(2) << '\n';
+    group.num_runs = part.runs.size();
+    try {
+      group.result = ValidateIsoFlopBudgets(part, threshold_flops, validation, keep_extrapolated);
+    } catch (const InputError& error) {
+      group.verdict = error.what();
+    }
+    if (output == OutputFormat::JSON) {
+      nlohmann::ordered_json& entry = group.entry;
+      entry["group"] = group.group;
+      entry["num_runs"] = group.num_runs;
+      if (!group.verdict.empty()) {
+        entry["usable"] = false;
+        entry["status"] = group.verdict;
+      } else {
+        const nlohmann::ordered_json json =
+            IsoFlopValidationToJson(part, threshold_flops, validation, keep_extrapolated, group.result);
+        for (auto it = json.begin(); it != json.end(); ++it) entry[it.key()] = it.value();
+      }
+    } else {
+      std::cout << (groups.empty() ? "" : "\n") << "=== [" << groups.size() + 1 << "] " << group.label << " ("
+                << group.num_runs << " runs)\n";
+      if (!group.verdict.empty()) {
+        std::cout << "  not validated: " << group.verdict << '\n';
+      } else {
+        PrintIsoFlopValidation(part, threshold_flops, group.result, std::cout);
+      }
+    }
+    groups.push_back(std::move(group));
+  }
+  if (output == OutputFormat::JSON) {
+    nlohmann::ordered_json all;
+    all["source"] = table.source;
+    all["group_by"] = table.group_columns;
+    all["law"] = "isoflop";
+    all["mode"] = threshold_flops > 0 ? "holdout" : "leave_one_budget_out";
+    all["groups"] = nlohmann::ordered_json::array();
+    for (const GroupValidation& group : groups) all["groups"].push_back(group.entry);
+    std::cout << all.dump(2) << '\n';
   } else {
     char line[256];
-    std::cout << "Extrapolation validation of IsoFLOP profiles (Approach 2) on " << table.runs.size() << " runs from "
-              << table.source << "\n  each held-out budget's own parabola minimum against the N_opt = k_N C^a and "
-              << "loss frontier E + K C^-gamma\n  of the "
-              << (threshold_flops > 0 ? "budgets at or below " + FormatScientific(threshold_flops) + " FLOPs"
-                                      : std::string("other budgets"))
-              << "\n\n";
-    std::snprintf(line, sizeof line, "  %10s %5s %7s %8s %10s %10s %9s %8s %8s %9s\n", "budget", "runs", "fitted",
-                  "extrap.", "N_opt", "predicted", "log err", "loss", "pred.", "err");
+    std::cout << "\nGroups side by side (each held-out budget's N_opt and minimum loss)\n";
+    std::snprintf(line, sizeof line, "  %-28s %9s %14s %18s\n", "group", "predicted", "RMSE log N_opt",
+                  "RMSE loss (nats)");
     std::cout << line;
-    for (const IsoFlopValidationFold& fold : result.folds) {
-      if (!fold.usable) {
-        std::snprintf(line, sizeof line, "  %10s %5d %7d %8.3g  -  %s\n", FormatScientific(fold.compute_flops).c_str(),
-                      fold.num_runs, fold.num_budgets_trained, fold.extrapolation_factor, fold.status.c_str());
+    for (size_t g = 0; g < groups.size(); ++g) {
+      std::string label = "[";  // appended: GCC 12 warns falsely on "[" + string
+      label += std::to_string(g + 1) + "] " + groups[g].label;
+      const IsoFlopValidation& result = groups[g].result;
+      if (!groups[g].verdict.empty()) {
+        std::snprintf(line, sizeof line, "  %-28s  not validated\n", label.c_str());
       } else {
-        std::snprintf(line, sizeof line, "  %10s %5d %7d %8.3g %10s %10s %+9.4f %8.4f %8s %9s\n",
-                      FormatScientific(fold.compute_flops).c_str(), fold.num_runs, fold.num_budgets_trained,
-                      fold.extrapolation_factor, FormatQuantity(fold.num_params_observed).c_str(),
-                      FormatQuantity(fold.num_params_predicted).c_str(), fold.log_error_params, fold.loss_observed,
-                      std::isfinite(fold.loss_predicted) ? FormatSignificant(fold.loss_predicted, 5).c_str() : "-",
-                      std::isfinite(fold.loss_predicted) ? FormatSignificant(fold.error_loss_nats, 3).c_str() : "-");
+        const std::string predicted = std::to_string(result.num_usable) + "/" + std::to_string(result.folds.size());
+        const std::string loss =  // "-" without a loss frontier to predict from
+            result.num_loss_predictions > 0 ? FormatSignificant(result.rmse_loss_nats, 4) : std::string("-");
+        std::snprintf(line, sizeof line, "  %-28s %9s %14.4f %18s\n", label.c_str(), predicted.c_str(),
+                      result.rmse_log_params, loss.c_str());
       }
       std::cout << line;
     }
-    std::snprintf(line, sizeof line,
-                  "\n  %d of %zu budgets predicted: RMSE of log N_opt %.4f; RMSE of the minimum loss %.4f nats (%d "
-                  "with a loss frontier)\n",
-                  result.num_usable, result.folds.size(), result.rmse_log_params, result.rmse_loss_nats,
-                  result.num_loss_predictions);
-    std::cout << line;
-    std::cout << "  log err = log(predicted / observed N_opt); err = predicted - observed minimum loss; extrap. = the "
-                 "budget's C / the largest fitted budget's\n";
+  }
+  bool any_validated = false;
+  bool any_unusable = false;
+  for (const GroupValidation& group : groups) {
+    if (!group.verdict.empty()) {
+      std::cerr << "scaleplan validate: warning: group " << group.label << ": not validated: " << group.verdict << '\n';
+      continue;
+    }
+    any_validated = true;
+    if (group.result.num_usable == 0) {
+      any_unusable = true;
+      std::cerr << "scaleplan validate: warning: group " << group.label << ": no budget could be predicted\n";
+    }
+  }
+  if (!any_validated) {
+    std::cerr << "scaleplan validate: error: no group could be validated\n";
+    return kExitInputError;
+  }
+  return any_unusable ? kExitFitFailed : kExitOk;
+}
+
+// `validate --law isoflop`: each held-out budget's N_opt and minimum loss predicted by the IsoFLOP fit of the other
+// budgets (or of the budgets at or below --holdout-above), against that budget's own parabola minimum.
+int ValidateIsoFlopLaw(const RunsTable& table, double threshold_flops, const ValidationOptions& validation,
+                       bool keep_extrapolated, OutputFormat output) {
+  if (!table.group_columns.empty()) {  // --group-by
+    return ValidateIsoFlopGroups(table, threshold_flops, validation, keep_extrapolated, output);
+  }
+  const IsoFlopValidation result = ValidateIsoFlopBudgets(table, threshold_flops, validation, keep_extrapolated);
+  if (output == OutputFormat::JSON) {
+    std::cout << IsoFlopValidationToJson(table, threshold_flops, validation, keep_extrapolated, result).dump(2) << '\n';
+  } else {
+    PrintIsoFlopValidation(table, threshold_flops, result, std::cout);
   }
   return result.num_usable > 0 ? kExitOk : kExitFitFailed;
 }
@@ -451,8 +575,9 @@ int Validate(const std::vector<std::string>& args) {
       throw UsageError(error.what());
     }
   }
-  if (!columns.selection.group_by.empty() && law_name != "chinchilla" && law_name != "kaplan") {
-    throw UsageError("--group-by validates chinchilla or kaplan, not --law " + law_name +
+  if (!columns.selection.group_by.empty() && law_name != "chinchilla" && law_name != "kaplan" &&
+      law_name != "isoflop") {
+    throw UsageError("--group-by validates chinchilla, kaplan or isoflop, not --law " + law_name +
                      " (pick one group with --filter COL=VALUE)");
   }
   // A law of fitting/law_table.h reads its runs with its own reader and is validated on their N, D, C and loss.

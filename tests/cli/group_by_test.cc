@@ -143,10 +143,51 @@ TEST_F(GroupBy, AGroupThatCannotBeValidatedCarriesItsVerdict) {
   EXPECT_NE(r.err.find("no group could be validated"), std::string::npos) << r.err;
 }
 
+// IsoFLOP runs of one law per source: 5 budgets, 7 sizes each spaced a quarter decade around the law's optimum.
+std::vector<Row> IsoFlopRuns(const std::string& source, double e, double a, double alpha, double b, double beta) {
+  std::vector<Row> rows;
+  int k = 0;
+  for (double c : {1e18, 3e18, 1e19, 3e19, 1e20}) {
+    const double n_opt = 0.1 * std::sqrt(c);
+    for (int step = -3; step <= 3; ++step) {
+      const double n = n_opt * std::pow(10.0, 0.25 * step);
+      const double d = c / (6 * n);
+      const double law = e + a / std::pow(n, alpha) + b / std::pow(d, beta);
+      rows.push_back({source, n, d, law * (1.0 + 0.002 * std::sin(2.3 * ++k))});
+    }
+  }
+  return rows;
+}
+
+TEST_F(GroupBy, GroupedIsoFlopValidationEqualsTheGroupsSplitByHand) {
+  const std::vector<Row> a = IsoFlopRuns("a", 1.7, 400, 0.34, 410, 0.28);
+  const std::vector<Row> b = IsoFlopRuns("b", 2.1, 900, 0.40, 2000, 0.36);
+  const std::string both = testing::WriteTempFile("group_by_isoflop.csv", Csv(Concatenated(a, b)));
+  const std::string b_only = testing::WriteTempFile("group_by_isoflop_b.csv", Csv(b));
+  const std::string options = " --law isoflop --leave-one-budget-out";
+  const nlohmann::json grouped = Json("validate '" + both + "' --group-by source" + options);
+  ASSERT_EQ(grouped.at("groups").size(), 2u);
+  const nlohmann::json& group_b = grouped["groups"][1];
+  EXPECT_EQ(group_b["group"], nlohmann::json({{"source", "b"}}));
+  const nlohmann::json alone = Json("validate '" + b_only + "'" + options);
+  ASSERT_EQ(group_b["folds"].size(), alone["folds"].size());
+  ASSERT_EQ(alone["folds"].size(), 5u);
+  for (size_t f = 0; f < alone["folds"].size(); ++f) {
+    EXPECT_EQ(group_b["folds"][f]["usable"], alone["folds"][f]["usable"]);
+    for (const char* key : {"budget_flops", "num_params_observed", "num_params_predicted", "log_error_params"}) {
+      if (!alone["folds"][f].contains(key)) continue;
+      EXPECT_DOUBLE_EQ(group_b["folds"][f][key].get<double>(), alone["folds"][f][key].get<double>()) << key;
+    }
+  }
+  EXPECT_DOUBLE_EQ(group_b["pooled"]["rmse_log_params"].get<double>(),
+                   alone["pooled"]["rmse_log_params"].get<double>());
+  EXPECT_GT(alone["pooled"]["num_usable"].get<int>(), 0);
+}
+
 TEST_F(GroupBy, ValidateRefusesGroupsForLawsItCannotSplit) {
-  const Result r = RunScaleplan("validate '" + both_path_ + "' --group-by source --holdout-above 1e19 --law isoflop");
+  const Result r = RunScaleplan("validate '" + both_path_ + "' --group-by source --holdout-above 1e19 --law moe");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--group-by validates chinchilla or kaplan"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--group-by validates chinchilla, kaplan or isoflop"), std::string::npos) << r.err;
 }
 
 // A grouped golden: `fit --group-by source --save-golden` holds each group's golden, the one `fit --save-golden` of
