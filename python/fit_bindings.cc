@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -166,6 +167,12 @@ py::dict AllocationDict(const Allocation& a) {
 }  // namespace
 
 InitGrid ResolveGrid(const MultiStartOptions& options, const std::string& grid_spec, const InitGrid& default_grid) {
+  // As the command line reads --delta, --starts and --threads (fit and validate alike).
+  CheckedKeyword(options.huber_delta, Range::POSITIVE, "--delta");
+  CheckCountOption(options.num_starts, 1, std::numeric_limits<int>::max(), "--starts",
+                   std::to_string(options.num_starts));
+  CheckCountOption(options.num_threads, 0, std::numeric_limits<int>::max(), "--threads",
+                   std::to_string(options.num_threads));
   std::string why;
   if (!options.Check(&why)) throw UsageError(why);
   if (grid_spec.empty()) return default_grid;

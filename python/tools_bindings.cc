@@ -30,6 +30,7 @@ std::string Validate(const RunsTable& table, std::optional<double> holdout_above
     throw UsageError("give one of holdout_above (a compute threshold in FLOPs) and leave_one_budget_out=True");
   }
   if (holdout_above_flops) CheckedKeyword(*holdout_above_flops, Range::POSITIVE, "--holdout-above");
+  CheckedKeyword(validation.budget_tolerance, Range::OPEN_FRACTION, "--budget-tolerance");
   std::string why;
   if (!validation.Check(&why)) throw UsageError(why);
   const InitGrid grid = ResolveGrid(options, grid_spec, ChinchillaModel::HoffmannGrid());

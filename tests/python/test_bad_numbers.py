@@ -78,6 +78,18 @@ def test_a_device_count_is_refused_as_the_cli_refuses_count(cli, value):
     assert usage_message(lambda: scaleplan.dictionary(4096, compute=1e20, count=value)) == expected
 
 
+@pytest.mark.parametrize("args,call", [
+    (["fit", "--threads", "-1"], lambda: scaleplan.fit(threads=-1)),
+    (["fit", "--starts", "0"], lambda: scaleplan.fit(starts=0)),
+    (["validate", "--leave-one-budget-out", "--budget-tolerance", "2.0"],
+     lambda: scaleplan.validate(leave_one_budget_out=True, budget_tolerance=2.0)),
+    (["validate", "--leave-one-budget-out", "--threads", "-1"],
+     lambda: scaleplan.validate(leave_one_budget_out=True, threads=-1)),
+])
+def test_search_options_are_refused_as_the_cli_refuses_them(cli, args, call):
+    assert usage_message(call) == cli_message(cli, *args)
+
+
 def test_allocate_and_the_law_refuse_a_bad_budget_or_loss():
     law = scaleplan.published_law("hoffmann")
     assert usage_message(lambda: law.allocate(-1.0)) == "--compute: must be positive: '-1.0'"
