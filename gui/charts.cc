@@ -520,9 +520,13 @@ void AddLossAxis(QChart* chart, const ChartInputs& inputs, double l_lo, double l
 
 // ------------------------------------------------------------------------------------------------------------------
 QChart* BuildFitChart(const ChartInputs& inputs) {
-  QChart* chart = NewChart(inputs.law ? QStringLiteral("Loss against compute: %1 coloured by N, %2 L(N, D)")
-                                            .arg(RunsCount(inputs), LawName(inputs))
-                                      : QStringLiteral("Loss against compute: %1 (no fit yet)").arg(RunsCount(inputs)));
+  // A law without Chinchilla's form (inputs.allocate) is drawn on the frontier chart only.
+  QChart* chart = NewChart(
+      inputs.law
+          ? QStringLiteral("Loss against compute: %1 coloured by N, %2 L(N, D)").arg(RunsCount(inputs), LawName(inputs))
+      : inputs.allocate ? QStringLiteral("Loss against compute: %1 (the %2 law is drawn on the N_opt, D_opt chart)")
+                              .arg(RunsCount(inputs), LawName(inputs))
+                        : QStringLiteral("Loss against compute: %1 (no fit yet)").arg(RunsCount(inputs)));
   auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
   auto [l_lo, l_hi] = RunRange(inputs.runs, &TrainingRun::loss_nats, 2.0, 4.0);
   if (inputs.law && inputs.budget_flops > 0) {
@@ -604,9 +608,11 @@ std::vector<double> IsoflopBudgets(double lo, double hi) {
 }
 
 QChart* BuildIsoflopChart(const ChartInputs& inputs) {
-  QChart* chart =
-      NewChart(inputs.law ? QStringLiteral("IsoFLOP profiles of the %1 law and their minima").arg(LawName(inputs))
-                          : QStringLiteral("IsoFLOP profiles (no fit yet)"));
+  QChart* chart = NewChart(
+      inputs.law ? QStringLiteral("IsoFLOP profiles of the %1 law and their minima").arg(LawName(inputs))
+      : inputs.allocate
+          ? QStringLiteral("IsoFLOP profiles (the %1 law is drawn on the N_opt, D_opt chart)").arg(LawName(inputs))
+          : QStringLiteral("IsoFLOP profiles (no fit yet)"));
   const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e22);
   auto [n_lo, n_hi] = RunRange(inputs.runs, &TrainingRun::num_params, 1e7, 1e10);
   const std::vector<double> budgets = IsoflopBudgets(c_lo, c_hi);

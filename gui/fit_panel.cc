@@ -101,11 +101,14 @@ FitPanel::FitPanel(RunsModel* model, QWidget* parent) : QWidget(parent), model_(
   expression_error_ = new QLabel;
   expression_error_->setObjectName("fit_expression_error");
   expression_error_->setTextFormat(Qt::PlainText);
-  expression_error_->setWordWrap(false);
+  expression_error_->setWordWrap(false);  // the caret stays under its column
+  // Clipped, not widening the dock, when the expression is longer than the dock is wide (the whole in the tooltip).
+  expression_error_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   expression_error_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   SetTone(expression_error_, Tone::BAD);
   connect(expression_, &QLineEdit::textChanged, this, [this] {
     expression_error_->setText(ExpressionErrorText());
+    expression_error_->setToolTip(expression_error_->text());
     UpdateLawRows();
   });
 

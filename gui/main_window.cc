@@ -360,7 +360,11 @@ void MainWindow::RefreshCharts() {
     };
   }
   if (plan_law_) {
-    inputs.law_label = plan_law_->saved.description;
+    // "NAME: where it comes from", the chart titles naming the law by NAME (a published law's description is so).
+    const SavedLaw& saved = plan_law_->saved;
+    inputs.law_label = saved.description.find(':') != std::string::npos && saved.law_name == "chinchilla"
+                           ? saved.description
+                           : saved.law_name + ": " + saved.description;
     if (!law_) {
       inputs.predicted_loss = predicted_loss_;
       inputs.allocate = [saved = plan_law_->saved](double compute_flops) {

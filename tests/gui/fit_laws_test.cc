@@ -289,6 +289,10 @@ TEST_F(FitLawsTest, MalformedExpressionShowsTheParsersLocatedErrorAndKeepsThePla
                                           "expression ends here)\n  E + A / N^alpha + B / D^\n") +
                                QString(2 + 24, ' ') + QLatin1Char('^'));
   EXPECT_TRUE(error->isVisible());
+  // A long message does not widen the window beyond a 1366-pixel screen.
+  QCoreApplication::processEvents();
+  EXPECT_LE(window_->minimumSizeHint().width(), 1366);
+  EXPECT_LE(window_->width(), 1366);
   QSignalSpy spy(window_.get(), &MainWindow::Fitted);
   QTest::mouseClick(Find<QPushButton>("fit_button"), Qt::LeftButton);
   EXPECT_FALSE(spy.wait(300));
