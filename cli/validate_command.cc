@@ -500,11 +500,12 @@ int Validate(const std::vector<std::string>& args) {
   options.add_options()
       ("law", po::value(&law_name)->default_value(law_name),
        "chinchilla, kaplan, data-constrained (default runs: Muennighoff et al.'s), sparse (default runs: Frantar "
-       "et al.'s T5 runs), moe (each held-out run's loss; C = 6 N D) or dictionary (C = T x the training FLOPs "
-       "per token; runs with tokens and d_model columns), isoflop (each held-out IsoFLOP budget's "
-       "N_opt and minimum loss; --min-budget-runs defaults to fit's 5), or frantar2023-t5: the sparse law fitted "
-       "to the bundled T5 runs and the published one, each predicting the notebook's held-out run (no mode "
-       "needed)")
+       "et al.'s T5 runs), moe (each held-out run's loss; C = 6 N D), routing (default runs: Clark et al.'s; "
+       "C = 6 N D, N dense parameters, D the num_tokens column; each run by its router's law) or dictionary "
+       "(C = T x the training FLOPs per token; runs with tokens and d_model columns), isoflop (each held-out "
+       "IsoFLOP budget's N_opt and minimum loss; --min-budget-runs defaults to fit's 5), or frantar2023-t5: the "
+       "sparse law fitted to the bundled T5 runs and the published one, each predicting the notebook's held-out "
+       "run (no mode needed)")
       ("u-col", po::value(&runs_options.unique_tokens_column),
        "data-constrained: the column holding U, the unique tokens")
       ("sparsity-col", po::value(&runs_options.sparse.sparsity_column), "sparse: the column holding S")
@@ -535,16 +536,11 @@ int Validate(const std::vector<std::string>& args) {
     return ValidateSparseHeldOut(flags, output);
   }
   // The laws of fitting/law_table.h that predict each run's loss from runs with N and D.
-  const bool table_law =
-      law_name == "data-constrained" || law_name == "sparse" || law_name == "moe" || law_name == "dictionary";
+  const bool table_law = law_name == "data-constrained" || law_name == "sparse" || law_name == "moe" ||
+                         law_name == "dictionary" || law_name == "routing";
   if (law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop" && !table_law) {
-    throw UsageError("--law must be chinchilla, kaplan, isoflop, data-constrained, sparse, moe, dictionary or "
-                     "frantar2023-t5, not '" + law_name + "' (" +
-                     (FindTableLaw(law_name) != nullptr
-                          ? "the " + law_name + " law's runs have no compute axis to hold out along: check its fit "
-                            "with 'fit --save-golden' and 'check'"
-                          : std::string("not a law")) +
-                     ")");
+    throw UsageError("--law must be chinchilla, kaplan, isoflop, data-constrained, sparse, moe, dictionary, routing "
+                     "or frantar2023-t5, not '" + law_name + "'");
   }
   if (!table_law && (!runs_options.unique_tokens_column.empty() || !runs_options.sparse.sparsity_column.empty() ||
                      runs_options.sparse.params_are_dense || vm.count("tokens-per-step"))) {
@@ -593,9 +589,12 @@ int Validate(const std::vector<std::string>& args) {
     table_options.search = flags.options;
     table_options.grid_spec = flags.grid_spec;
     for (const TrainingRun& run : law_runs->view.runs) {
-      if (!(run.compute_flops > 0)) {  // a dictionary's C needs its width and tokens
-        throw InputError("--law " + law_name + " holds runs out by their training compute, which needs a tokens "
-                         "and a width (d_model) column: this file lacks one", InputLocation{law_runs->source});
+      if (!(run.compute_flops > 0)) {  // a dictionary's C needs its width and tokens, a routing run's its tokens
+        throw InputError("--law " + law_name + " holds runs out by their training compute, which needs " +
+                             (law_name == "routing" ? std::string("a tokens column (num_tokens; C = 6 N D)")
+                                                    : std::string("a tokens and a width (d_model) column")) +
+                             ": this file lacks one",
+                         InputLocation{law_runs->source});
       }
     }
   }

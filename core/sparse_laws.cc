@@ -454,6 +454,8 @@ RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& s
   const std::optional<size_t> frequency =
       FindCsvColumn(csv, {"the routing frequency", {"routing_frequency"}, "", ""});
   const std::optional<size_t> seed = FindCsvColumn(csv, {"the seed", {"seed"}, "", ""});
+  const std::optional<size_t> tokens =
+      FindCsvColumn(csv, {"D (training tokens)", {"num_tokens", "tokens", "d", "train_tokens"}, "", ""});
   if (csv.rows.empty()) {
     throw InputError("no runs: the file has a header but no data rows", InputLocation{source, csv.header_line});
   }
@@ -469,6 +471,7 @@ RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& s
     if (top_k) run.top_k = ParsePositiveCsvCell(csv, row, *top_k);
     if (frequency) run.routing_frequency = ParsePositiveCsvCell(csv, row, *frequency);
     if (seed) run.seed = ParseQuantity(row.fields[*seed], CsvCellLocation(csv, row, *seed));
+    if (tokens) run.num_tokens = ParsePositiveCsvCell(csv, row, *tokens);
     if (run.num_experts < 1) {
       InputLocation where = CsvCellLocation(csv, row, experts);
       where.text = row.fields[experts];

@@ -319,6 +319,7 @@ struct RoutingRun {
   double top_k = 1.0;              // k (1 when the file has no k column)
   double routing_frequency = 0.0;  // 0 when the file has no such column
   double seed = 0.0;               // 0 when the file has no seed column
+  double num_tokens = 0.0;         // D, the tokens trained on; 0 when the file has no such column
   int line = 0;
 };
 
@@ -328,9 +329,10 @@ struct RoutingRunsTable {
 };
 
 // Columns router_type (or router), dense_parameter_count (or n, num_params), num_experts (or e, experts),
-// loss_validation (or loss); optional k, routing_frequency and seed. A routed run (router other than Dense) with
-// fewer experts than its top-k is refused with a located InputError; a Dense run's k only says which routed
-// model's FLOPs its wider FFN matches.
+// loss_validation (or loss); optional k, routing_frequency, seed and num_tokens (or tokens, d, train_tokens: the
+// fit does not read it; `validate --law routing` holds runs out along C = 6 N D with it). A routed run (router other
+// than Dense) with fewer experts than its top-k is refused with a located InputError; a Dense run's k only says which
+// routed model's FLOPs its wider FFN matches.
 RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source);
 RoutingRunsTable LoadRoutingRunsCsv(const std::string& path);
 

@@ -1,5 +1,6 @@
 #include "fitting/law_table.h"
 
+#include <cmath>
 #include <map>
 #include <memory>
 #include <type_traits>
@@ -77,12 +78,15 @@ void Describe(const MoeRunsTable& table, LawRuns* runs, ValuesHash* hash) {
   }
 }
 
+// Routing runs: N the dense (per-token) parameters, D the tokens when the file has them, C = 6 N D (0 without D).
+// The hash covers what the fit reads (router, N, E, loss), not D, so goldens recorded before D was read still match.
 void Describe(const RoutingRunsTable& table, LawRuns* runs, ValuesHash* hash) {
   for (size_t i = 0; i < table.runs.size(); ++i) {
     const RoutingRun& run = table.runs[i];
     for (const char c : run.router) hash->Add(static_cast<double>(c));
     for (const double value : {run.num_params, run.num_experts, run.loss_nats}) hash->Add(value);
-    runs->view.runs.push_back(ViewRun(run.num_params, 0.0, 0.0, run.loss_nats, i));
+    runs->view.runs.push_back(
+        ViewRun(run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens, run.loss_nats, i));
   }
 }
 
@@ -290,11 +294,24 @@ std::vector<TableLaw> MakeTable() {
       }
     }
     if (out.usable) {
-      // A routed run by its router's law; a Dense run (E = 1) is every router's E = 1 point and predicts none.
+      // A routed run by its own router's law. A Dense run is every router's E = 1 point (each router's fit includes
+      // the Dense runs there): at E = 1, E^ = E_start and eq. 1 reduces to a dense power law in N,
+      // log10 L = (a + c log10 E_start) log10 N + b log10 E_start + d, one per router; the run is predicted by their
+      // mean in log L (the space the laws are fitted in). A run of a router with no fitted law (none of its runs
+      // among the fitted ones) cannot be predicted: InputError, which validation reports as the fold's reason.
       out.predict_loss = [&table, router_laws](size_t i) {
         const RoutingRun& run = table.runs.at(i);
+        if (run.router == "Dense") {
+          double sum_log = 0.0;
+          for (const auto& [router, law] : *router_laws) sum_log += std::log(law.Loss(run.num_params, 1.0));
+          return std::exp(sum_log / static_cast<double>(router_laws->size()));
+        }
         const auto it = router_laws->find(run.router);
-        SCALEPLAN_CHECK(it != router_laws->end(), "a routed run's router was fitted");
+        if (it == router_laws->end()) {
+          throw InputError("router " + run.router + " has no run among the fitted runs, so no law of its own to " +
+                               "predict its runs with",
+                           InputLocation{table.source});
+        }
         return it->second.Loss(run.num_params, run.num_experts);
       };
     }

@@ -12,7 +12,7 @@
 //                                                                (+ token_B, token_beta with a token law)
 //   sparse            S, N, D, loss (LoadSparseRunsCsv)          a_S, b_S, c_S, b_N, a_D, b_D, c
 //   moe               N, D, G, loss (LoadMoeRunsCsv)             a, alpha, b, beta, g, gamma, c
-//   routing           router, N, E, loss (LoadRoutingRunsCsv)    ROUTER.a ... ROUTER.E_max for each routed router
+//   routing           router, N, E, loss; D (LoadRoutingRunsCsv)  ROUTER.a ... ROUTER.E_max for each routed router
 //   hyperparams       C, batch, lr, loss (LoadHyperparamsRunsCsv) batch_coefficient, batch_exponent,
 //                                                                lr_coefficient, lr_exponent
 //
@@ -21,9 +21,12 @@
 // records) and, where the law predicts a run's loss, gives that prediction for every run of the table. Validation
 // (fitting/validation.h) then works on the runs' common view: N, D, C (the runs' own C for kaplan; 6 N D for
 // data-constrained, sparse and moe; for a dictionary, N = n latents, D = T tokens and C = T times the training FLOPs
-// per token of core/dictionary.h with sparse kernels, 0 without a width column) and the loss of each run. Routing runs
-// have no D, and the hyper-parameter and IsoFLOP laws predict no run's loss: those are not held out along C (IsoFLOP
-// has a budget validation of its own, fitting/isoflop_fit.h).
+// per token of core/dictionary.h with sparse kernels, 0 without a width column; for routing, N the dense (per-token)
+// parameters, D the runs' num_tokens column when the file has one and C = 6 N D, 0 without) and the loss of each run.
+// A routed run is predicted by its router's law, a Dense run by the mean in log L of the routers' laws at E = 1 (each
+// router's fit takes the Dense runs as its E = 1 points). The hyper-parameter and IsoFLOP laws predict no run's loss:
+// those are not held out along C (each has a budget validation of its own, fitting/hyperparams_fit.h and
+// fitting/isoflop_fit.h).
 #ifndef SCALEPLAN_FITTING_LAW_TABLE_H_
 #define SCALEPLAN_FITTING_LAW_TABLE_H_
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "core/error.h"
 #include "core/units.h"
@@ -39,10 +40,41 @@ void RequireTrainingRuns(const RunsTable& table, size_t num_train, const LawFitt
   }
 }
 
+// Why the fitted law gives no usable prediction for a run at `indices` (a loss that is not a positive finite
+// number: the fit overflows or underflows there, or, the law's own message, an InputError it throws for a run it
+// cannot predict), or "" when it predicts every one.
+std::string PredictionProblem(const RunsTable& table, const std::vector<size_t>& indices, const char* which,
+                              const std::function<double(const TrainingRun&)>& predict_loss) {
+  for (const size_t index : indices) {
+    const TrainingRun& run = table.runs.at(index);
+    double predicted = 0.0;
+    try {
+      predicted = predict_loss(run);
+    } catch (const InputError& error) {
+      return error.message();
+    }
+    if (!(predicted > 0) || !std::isfinite(predicted)) {
+      return "the fitted law's loss for the " + std::string(which) + " run with N " +
+             FormatSignificant(run.num_params, 4) + ", C " + FormatSignificant(run.compute_flops, 4) + " FLOPs is " +
+             FormatSignificant(predicted, 4) + ", not a finite positive number (the fit overflows there)";
+    }
+  }
+  return "";
+}
+
 ValidationFold RunFold(const RunsTable& table, std::vector<size_t> train, std::vector<size_t> heldout,
                        const LawFitter& fitter) {
   ValidationFold fold;
-  const FittedLaw law = fitter.fit(Subset(table, train));
+  FittedLaw law = fitter.fit(Subset(table, train));
+  if (law.usable) {
+    // A fold whose law cannot predict every run it is judged on is unusable, with the reason, as an unfitted one.
+    std::string problem = PredictionProblem(table, heldout, "held-out", law.predict_loss);
+    if (problem.empty()) problem = PredictionProblem(table, train, "fitted", law.predict_loss);
+    if (!problem.empty()) {
+      law.usable = false;
+      law.status = problem;
+    }
+  }
   fold.usable = law.usable;
   fold.status = law.status;
   fold.stats = ComputeExtrapolationStats(table, train, heldout,

@@ -27,7 +27,9 @@
 namespace scaleplan {
 
 // A law fitted to the training runs of one fold. A fit that did not converge is a result (usable = false), not an
-// exception; validation reports it and moves on.
+// exception; validation reports it and moves on. So is a fit whose loss for a run of the fold is not a finite positive
+// number (it overflows far from its runs) or whose predict_loss throws InputError for a run it cannot predict (the
+// message becomes the fold's status): the fold is unusable, with that reason, and has no error statistics.
 struct FittedLaw {
   bool usable = false;
   std::string status;                                     // why not usable, or "converged"

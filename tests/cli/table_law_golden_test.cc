@@ -1,8 +1,10 @@
 // `fit --save-golden`, `check` and `validate --law` for the laws of fitting/law_table.h (data-constrained,
 // dictionary, sparse, moe, routing, hyperparams), through the real binary.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -280,9 +282,115 @@ TEST(TableLawGolden, AGoldenCheckedWithAnotherLawsRunsGetsOneMessageAndExitThree
   EXPECT_NE(r.err.find("needs a tokens and a width (d_model) column"), std::string::npos) << r.err;
   EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
   // validate --law names the laws it validates.
-  r = RunScaleplan("validate --law routing --holdout-above 1e21");
+  r = RunScaleplan("validate --law chinchila --holdout-above 1e21");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("the routing law's runs have no compute axis"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--law must be chinchilla, kaplan, isoflop, data-constrained, sparse, moe, dictionary, "
+                       "routing or frantar2023-t5, not 'chinchila'"),
+            std::string::npos)
+      << r.err;
+}
+
+// Clark et al.'s eq. 1 with the fit's coefficients of `router`: log10 L = a log10 N + b log10 E^ + c log10 N log10 E^
+// + d, 1 / E^ = 1 / (E - 1 + (1 / E_start - 1 / E_max)^-1) + 1 / E_max.
+double RoutingLoss(const Json& router, double params, double experts) {
+  const auto v = [&router](const char* key) { return router.at(key).get<double>(); };
+  const double e_hat = 1.0 / (1.0 / (experts - 1 + 1.0 / (1.0 / v("E_start") - 1.0 / v("E_max"))) + 1.0 / v("E_max"));
+  const double log_n = std::log10(params), log_e = std::log10(e_hat);
+  return std::pow(10.0, v("a") * log_n + v("b") * log_e + v("c") * log_n * log_e + v("d"));
+}
+
+TEST(TableLawGolden, ValidateRoutingHoldsOutAlongSixNDAndPredictsEachRunByItsRoutersLaw) {
+  // The bundled runs (routing frequency 0.5, k 1, seed 42) at C = 6 N D <= 1e20, N = dense_parameter_count.
+  std::stringstream file(ReadWholeFile(SourcePath("data/clark2022_routing_runs.csv")));
+  std::string line, header;
+  std::getline(file, header);
+  const std::vector<std::string> names = Split(header);
+  const auto column = [&names](const std::string& name) {
+    return static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  };
+  struct Run {
+    std::string router;
+    double params, experts, tokens, loss;
+  };
+  const double threshold = 1e20;
+  std::vector<Run> runs;
+  std::string train = header + "\n";
+  while (std::getline(file, line)) {
+    const std::vector<std::string> f = Split(line);
+    if (std::stod(f[column("routing_frequency")]) != 0.5 || f[column("k")] != "1" || f[column("seed")] != "42") {
+      continue;
+    }
+    const Run run{f[column("router_type")], std::stod(f[column("dense_parameter_count")]),
+                  std::stod(f[column("num_experts")]), std::stod(f[column("num_tokens")]),
+                  std::stod(f[column("loss_validation")])};
+    runs.push_back(run);
+    if (6 * run.params * run.tokens <= threshold) train += line + "\n";
+  }
+  ASSERT_EQ(runs.size(), 163u);
+  const std::string train_path = WriteTempFile("routing_train.csv", train);
+  const Json fit = ParseOut(RunScaleplan("fit '" + train_path + "' --law routing --format json 2>/dev/null"));
+  std::map<std::string, Json> laws;
+  for (const Json& router : fit["routers"]) laws[router["router"].get<std::string>()] = router;
+  ASSERT_EQ(laws.size(), 3u);
+
+  const Json validated =
+      ParseOut(RunScaleplan("validate --law routing --holdout-above " + Format(threshold) + " --format json"));
+  ASSERT_EQ(validated["law"], "routing");
+  const Json& fold = validated["folds"][0];
+  ASSERT_TRUE(fold["usable"].get<bool>()) << fold.dump(2);
+  double sum = 0, sum_sq = 0, max_abs = 0;
+  int heldout = 0, dense = 0;
+  for (const Run& run : runs) {
+    if (6 * run.params * run.tokens <= threshold) continue;
+    double log_predicted = 0;
+    if (run.router == "Dense") {  // the mean over the routers of log L(N, E = 1)
+      for (const auto& [name, law] : laws) log_predicted += std::log(RoutingLoss(law, run.params, 1.0)) / 3;
+      ++dense;
+    } else {
+      log_predicted = std::log(RoutingLoss(laws.at(run.router), run.params, run.experts));
+    }
+    const double r = log_predicted - std::log(run.loss);
+    sum += r;
+    sum_sq += r * r;
+    max_abs = std::max(max_abs, std::fabs(r));
+    ++heldout;
+  }
+  EXPECT_EQ(heldout, 80);  // the 370M and 1.3B runs
+  EXPECT_EQ(dense, 2);
+  EXPECT_EQ(fold["num_heldout"].get<int>(), heldout);
+  EXPECT_EQ(fold["num_train"].get<int>(), 163 - heldout);
+  EXPECT_NEAR(fold["rmse_log"].get<double>(), std::sqrt(sum_sq / heldout), 1e-6);
+  EXPECT_NEAR(fold["bias_log"].get<double>(), sum / heldout, 1e-6);
+  EXPECT_NEAR(fold["max_abs_log"].get<double>(), max_abs, 1e-6);
+
+  // The same runs without their tokens: fit reads them, validate says what it needs (exit 3).
+  const std::string no_tokens =
+      WriteTempFile("routing_no_tokens.csv",
+                    "router_type,num_experts,dense_parameter_count,loss_validation\nDense,1,1e8,3\nS-Base,8,1e8,2.9\n");
+  const CommandResult r = RunScaleplan("validate '" + no_tokens + "' --law routing --holdout-above 1e20");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("needs a tokens column (num_tokens; C = 6 N D): this file lacks one"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+}
+
+TEST(TableLawGolden, AFoldWhoseFitOverflowsIsUnusableInsteadOfAnInfiniteRmse) {
+  // Fitted on the 12 dictionary runs at C <= 1e17, the law overflows 4 decades further out.
+  const std::string dictionary = SourcePath("data/dictionary_runs_generated.csv");
+  const CommandResult r =
+      RunScaleplan("validate '" + dictionary + "' --law dictionary --holdout-above 1e17 --format json");
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  const Json fold = ParseOut(r)["folds"][0];
+  EXPECT_FALSE(fold["usable"].get<bool>());
+  EXPECT_EQ(fold["num_heldout"].get<int>(), 50);
+  EXPECT_NE(fold["status"].get<std::string>().find("is inf, not a finite positive number (the fit overflows there)"),
+            std::string::npos)
+      << fold.dump(2);
+  EXPECT_EQ(fold["rmse_log"].get<double>(), 0.0);  // no statistics, never inf
+  const CommandResult table = RunScaleplan("validate '" + dictionary + "' --law dictionary --holdout-above 1e17");
+  EXPECT_EQ(table.out.find("inf  "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("the fit is not usable: the fitted law's loss for the held-out run"), std::string::npos)
+      << table.out;
 }
 
 // validate's statistics against the law's closed form evaluated, in this test, with the parameters that `fit` gives

@@ -175,6 +175,44 @@ TEST(Validation, PooledStatisticsCombineEveryHeldOutPrediction) {
   EXPECT_NEAR(result.pooled.max_abs_log, 0.02, 1e-15);
 }
 
+TEST(Validation, AFoldWhoseLawOverflowsIsUnusableWithTheRunItCannotPredict) {
+  const RunsTable table = IsoFlopRuns({1e18, 1e19, 1e20}, 4);
+  // Finite at the fitted budgets, infinite at 1e20 (lines 9..12): the error statistics would be inf.
+  StubFitter stub{[](int line) { return line >= 9 ? HUGE_VAL : 0.0; }, {}};
+  const ValidationFold fold = HoldOutAbove(table, 3e19, stub.Make());
+  EXPECT_FALSE(fold.usable);
+  EXPECT_EQ(fold.status.find("the fitted law's loss for the held-out run with N "), 0u) << fold.status;
+  EXPECT_NE(fold.status.find(", C 1e+20 FLOPs is inf, not a finite positive number"), std::string::npos) << fold.status;
+  EXPECT_EQ(fold.stats.num_heldout, 4);  // counts and compute range, no errors
+  EXPECT_EQ(fold.stats.rmse_log, 0.0);
+
+  // Leave-one-budget-out: only the 1e20 fold predicts inf; its runs leave the pooled statistics.
+  ValidationOptions options;
+  options.min_budget_runs = 4;
+  StubFitter pooled_stub{[](int line) { return line >= 9 ? HUGE_VAL : 0.01; }, {}};
+  const LeaveOneBudgetOutResult result = LeaveOneBudgetOut(table, pooled_stub.Make(), options);
+  ASSERT_EQ(result.folds.size(), 3u);
+  // Holding out 1e18 or 1e19 still fits on 1e20, whose runs the law cannot predict either: all three are unusable.
+  for (const ValidationFold& budget : result.folds) EXPECT_FALSE(budget.usable) << budget.label;
+  EXPECT_NE(result.folds[0].status.find("the fitted run"), std::string::npos) << result.folds[0].status;
+  EXPECT_EQ(result.pooled.num_heldout, 0);
+
+  // A law that throws InputError for a run it cannot predict: the message is the fold's status.
+  LawFitter refusing = stub.Make();
+  refusing.fit = [](const RunsTable&) {
+    FittedLaw law;
+    law.usable = true;
+    law.predict_loss = [](const TrainingRun& run) -> double {
+      if (run.compute_flops > 3e19) throw InputError("no law for this run's router", InputLocation{"generated"});
+      return kTruth.Loss(run.num_params, run.num_tokens);
+    };
+    return law;
+  };
+  const ValidationFold refused = HoldOutAbove(table, 3e19, refusing);
+  EXPECT_FALSE(refused.usable);
+  EXPECT_EQ(refused.status, "no law for this run's router");
+}
+
 TEST(Validation, BundledRunsGiveNineBudgetsAndAnHonestHoldOut) {
   const RunsTable table = BundledChinchillaRuns();
   const LawFitter fitter = ChinchillaFitter(MultiStartOptions{}, ChinchillaModel::HoffmannGrid());
