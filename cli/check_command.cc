@@ -244,8 +244,7 @@ int Check(const std::vector<std::string>& args) {
 
   const Golden golden = ParseGolden(ReadFile(golden_path), golden_path);
   if (check_intervals && !golden.bootstrap) {
-    throw UsageError("--check-intervals: " + golden_path +
-                     " has no intervals (it was recorded without --bootstrap)");
+    throw UsageError("--check-intervals: " + golden_path + " has no intervals (" + NoIntervalsReason(golden) + ")");
   }
   // The laws of fitting/law_table.h read their runs with their own reader, as the golden recorded it.
   const TableLaw* law = FindTableLaw(golden.law_name);

@@ -127,8 +127,8 @@ int CheckGroupedGoldenCommand(const std::string& golden_path, const std::string&
   if (check_intervals) {
     for (const GoldenGroup& group : golden->groups) {
       if (!group.golden.bootstrap) {
-        throw UsageError("--check-intervals: group " + group.label + " of " + golden_path +
-                         " has no intervals (it was recorded without --bootstrap)");
+        throw UsageError("--check-intervals: group " + group.label + " of " + golden_path + " has no intervals (" +
+                         NoIntervalsReason(group.golden) + ")");
       }
     }
   }

@@ -111,14 +111,15 @@ void ParseOptions(const std::vector<std::string>& args, const po::options_descri
 }
 
 void PrintHelp(const std::string& synopsis, const po::options_description& options,
-               const std::vector<std::string>& examples) {
+               const std::vector<std::string>& examples, const std::string& command_exit_codes) {
   std::cout << "Usage: " << synopsis << "\n\n" << options << '\n';
   if (!examples.empty()) {
     std::cout << "Examples:\n";
     for (const std::string& example : examples) std::cout << "  " << example << '\n';
   }
   std::cout << "\nExit codes: 0 ok, 1 check failed or plan infeasible, 2 usage error, 3 bad input (missing,\n"
-               "            unreadable or malformed file or value), 4 fit did not converge, 5 output not written.\n";
+               "            unreadable or malformed file or value), 4 fit did not converge, 5 output not written"
+            << (command_exit_codes.empty() ? ".\n" : ",\n            " + command_exit_codes + ".\n");
 }
 
 namespace {

@@ -49,9 +49,10 @@ void ParseOptions(const std::vector<std::string>& args, const boost::program_opt
                   const boost::program_options::positional_options_description& positional,
                   boost::program_options::variables_map* vm);
 
-// Prints "Usage: ..." help: `synopsis`, the option table and `examples` (one per line).
+// Prints "Usage: ..." help: `synopsis`, the option table, `examples` (one per line) and the exit codes, with
+// `command_exit_codes` (a command's own, "6 ...") after the common ones.
 void PrintHelp(const std::string& synopsis, const boost::program_options::options_description& options,
-               const std::vector<std::string>& examples);
+               const std::vector<std::string>& examples, const std::string& command_exit_codes = "");
 
 // Inputs and outputs never meet: every file a command reads is noted (ReadFile notes it; commands whose loaders
 // live in core/ call InputPath), and every file it writes (WriteFileAtomically, AtomicFileWriter) is refused with a

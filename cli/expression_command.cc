@@ -160,7 +160,7 @@ int FitExpressionLawCommand(const std::vector<std::string>& args) {
       ("param", po::value(&param_texts),
        "NAME=LO:HI:STEP (start grid) or NAME=VALUE (one start), once per parameter; starts only, no bounds")
       ("law", po::value(&law_name), "not with --law-expr")
-      ("out,o", po::value(&out_path), "also save the fit as JSON to this file (read by validate --fit)")
+      ("out,o", po::value(&out_path), "also save the fit as JSON to this file (read by plan --fit, sweep --fit and validate --fit)")
       ("save-golden", po::value(&golden_path),
        "record this fit (expression, starts, parameters, objective, data hash, options) for 'scaleplan check'")
       ("diagnostics", po::bool_switch(&flags.show_diagnostics),

@@ -20,7 +20,7 @@ constexpr Subcommand kSubcommands[] = {
     {"plan", scaleplan::cli::RunPlan, "compute-optimal parameters, tokens and loss for a budget, size or target loss"},
     {"sweep", scaleplan::cli::RunSweep, "plans over a grid of budgets, devices, counts, MFUs, demands (CSV/JSONL)"},
     {"probe", scaleplan::cli::RunProbe, "measure FLOP/s and bandwidth with sparse dictionary kernels; write a profile"},
-    {"plot", scaleplan::cli::RunPlot, "render a chart (fit, isoflop, frontier, residuals, roofline) to PNG or SVG"},
+    {"plot", scaleplan::cli::RunPlot, "render a chart (fit, isoflop, frontier, residuals, roofline, collectives) to PNG or SVG"},
     {"validate", scaleplan::cli::RunValidate, "how well a law fitted on smaller runs predicts the larger ones"},
     {"check", scaleplan::cli::RunCheck, "refit and compare with a golden file, for CI (JUnit XML with --junit)"},
     {"dictionary", scaleplan::cli::RunDictionary, "sparse-dictionary (SAE) latents, k, tokens and cost for a budget"},

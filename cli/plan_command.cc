@@ -308,7 +308,7 @@ int PlanCommand(const std::vector<std::string>& args) {
        NumberValue<Range::NON_NEGATIVE>(&flags.plan.training.price_usd_per_hour),
        "USD per device-hour; 0 = the catalogue's planning default")
       ("max-days", NumberValue<Range::NON_NEGATIVE>(&flags.plan.training.max_days),
-       "wall-clock limit in days; a fixed --count that needs longer is infeasible (exit code 1)")
+       "wall-clock limit in days, 0 = no limit; a fixed --count that needs longer is infeasible (exit code 1)")
       ("inference-mfu", NumberValue<Range::NON_NEGATIVE>(&flags.plan.inference.inference_mfu),
        "MFU while serving; 0 = same as --mfu (then the objective is total FLOPs)")
       ("inference-price-per-hour",
@@ -341,9 +341,9 @@ int PlanCommand(const std::vector<std::string>& args) {
                   "fix layout fields, the rest searched: tp=8,pp=16,dp=128,cp=1,ep=1,v=1,mb=1,zero=1,recompute=full")(
       "hardware", po::value(&flags.hardware_path), "a hardware catalogue file (data/hardware.json's schema)")(
       "peak-flops", NumberValue<Range::NON_NEGATIVE>(&flags.accelerator_overrides.peak_flops_per_second),
-      "override the device's dense peak (FLOP/s)")(
+      "override the device's dense peak (FLOP/s); 0 = no override: the catalogue's")(
       "memory-bytes", NumberValue<Range::NON_NEGATIVE>(&flags.accelerator_overrides.memory_bytes),
-      "override the device's memory (bytes, e.g. 80G)")(
+      "override the device's memory (bytes, e.g. 80G); 0 = no override: the catalogue's")(
       "intra-node-bandwidth",
       NumberValue<Range::NON_NEGATIVE>(&flags.accelerator_overrides.intra_node_bytes_per_second),
       "override the per-device link rate inside a node (bytes/s, one direction)")(

@@ -97,13 +97,13 @@ int Probe(const std::vector<std::string>& args) {
   po::variables_map vm;
   ParseOptions(args, options, po::positional_options_description(), &vm);
   if (vm.count("help")) {
-    PrintHelp("scaleplan probe [--backend auto|cpu|cuda] [--quick|--full] [--threads N] [--out PROFILE.json]",
-              options,
+    PrintHelp("scaleplan probe [--backend auto|cpu|cuda] [--quick|--full] [--threads N] [--out PROFILE.json]", options,
               {"scaleplan probe --quick                         # a first look, under a minute",
                "scaleplan probe --out profile.json              # the standard sweep, saved for 'plan --profile'",
                "scaleplan probe --backend cpu --threads 8 --full --format json > cpu.json",
                "mpirun -np 8 scaleplan probe --collectives --out cluster.json  # the interconnect",
-               "mpirun -np 8 scaleplan probe --collectives --backend cuda     # NCCL, one rank per GPU"});
+               "mpirun -np 8 scaleplan probe --collectives --backend cuda     # NCCL, one rank per GPU"},
+              "6 --collectives: a wrong result, ranks that disagree, or a collective past its timeout");
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);

@@ -269,7 +269,7 @@ int PlanSparseModels(const std::vector<std::string>& args) {
       ("count", CountValue(&cluster.num_devices),
        "with --accelerator: number of devices; 0 = the fewest that hold the model (and meet --max-days)")
       ("max-days", NumberValue<Range::NON_NEGATIVE>(&cluster.max_days),
-       "with --accelerator: wall-clock limit in days (exit 1 when the plan does not meet it)")
+       "with --accelerator: wall-clock limit in days, 0 = no limit (exit 1 when the plan does not meet it)")
       ("price-per-hour", NumberValue<Range::NON_NEGATIVE>(&cluster.price_usd_per_hour),
        "with --accelerator: USD per device-hour; 0 = the catalogue's")
       ("mfu", NumberValue<Range::NON_NEGATIVE>(&cluster.mfu),

@@ -886,7 +886,7 @@ int Sweep(const std::vector<std::string>& args) {
        NumberValue<Range::NON_NEGATIVE>(&flags.training.price_usd_per_hour),
        "USD per device-hour for every device; 0 = each catalogue entry's planning default")
       ("max-days", NumberValue<Range::NON_NEGATIVE>(&flags.training.max_days),
-       "wall-clock limit in days; rows over it say feasible = false")
+       "wall-clock limit in days, 0 = no limit; rows over it say feasible = false")
       ("recompute", po::value(&flags.recompute)->default_value(flags.recompute),
        "activation recomputation for memory: auto, none, selective, full (see 'scaleplan plan --help')")
       ("fit", po::value(&flags.fit_path), "law from a saved fit ('scaleplan fit --out FIT.json'); a fit saved with "

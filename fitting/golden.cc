@@ -374,11 +374,17 @@ nlohmann::ordered_json MakeGolden(const ChinchillaFit& fit, const RunsTable& tab
   return GoldenToJson(MakeGoldenRecord(fit, table, bootstrap, budgets));
 }
 
+std::string NoIntervalsReason(const Golden& golden) {
+  if (golden.law_name == "chinchilla") return "it was recorded without --bootstrap";
+  return "a " + golden.law_name + " golden never records them; only a Chinchilla golden recorded with --bootstrap does";
+}
+
 Golden ParseGolden(std::string_view json_text, const std::string& source) {
   Json doc = ParseJsonInput(json_text, source);
   const Reader read(source);
   if (!doc.is_object()) read.Fail("a golden file must be a JSON object");
-  if (!doc.contains("parameters") && doc.contains("E") && doc.contains("search")) {
+  // Every saved fit ('fit --out', of any law) says whether it is usable; no golden file does.
+  if (!doc.contains("parameters") && (doc.contains("usable") || (doc.contains("E") && doc.contains("search")))) {
     read.Fail("this is a saved fit ('fit --out'), not a golden file; record one with 'fit --save-golden'");
   }
   const std::int64_t version = read.Integer(doc, "", "schema_version", 1);

@@ -156,6 +156,10 @@ nlohmann::ordered_json MakeGolden(const ChinchillaFit& fit, const RunsTable& tab
 // schema_version newer than kGoldenSchemaVersion.
 Golden ParseGolden(std::string_view json_text, const std::string& source);
 
+// Why `golden` holds no intervals, for --check-intervals: "it was recorded without --bootstrap" for a Chinchilla
+// golden; "a kaplan golden never records them; only a Chinchilla golden recorded with --bootstrap does" for the
+// laws whose goldens have none.
+std::string NoIntervalsReason(const Golden& golden);
 
 struct GoldenTolerances {
   double params_rtol = 1e-6;       // --rtol-params: E, A, B, alpha, beta, the exponents and the objective

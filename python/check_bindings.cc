@@ -31,7 +31,7 @@ py::tuple Check(const RunsTable& table, const std::string& golden_path, int num_
   if (!tolerances.Check(&why)) throw UsageError(why);
   const Golden golden = ParseGolden(ReadWholeFile(golden_path), golden_path);
   if (check_intervals && !golden.bootstrap) {
-    throw UsageError("check_intervals: " + golden_path + " has no intervals (it was recorded without --bootstrap)");
+    throw UsageError("check_intervals: " + golden_path + " has no intervals (" + NoIntervalsReason(golden) + ")");
   }
   PythonProgress progress(callback);
   std::optional<Golden> now;

@@ -158,5 +158,46 @@ TEST(Check, UsageErrorsExit2) {
   EXPECT_NE(help.out.find("Exit codes:"), std::string::npos);
 }
 
+// A saved fit of any law given as the golden is named for what it is, not a missing key of a golden file.
+TEST(Check, ASavedFitOfAnyLawIsNotAGoldenFile) {
+  for (const std::string law : {"chinchilla", "kaplan", "isoflop"}) {
+    const std::string fit = testing::WriteTempFile(law + "_fit.json", "");
+    ASSERT_EQ(RunScaleplan("fit --law " + law + " --out '" + fit + "'").exit_code, 0) << law;
+    const Result r = RunScaleplan("check --golden '" + fit + "'");
+    EXPECT_EQ(r.exit_code, 3) << law;
+    EXPECT_NE(r.err.find(fit + ": this is a saved fit ('fit --out'), not a golden file"), std::string::npos)
+        << law << ": " << r.err;
+  }
+}
+
+// --check-intervals with a golden that holds none says why: a Chinchilla golden was recorded without --bootstrap,
+// a Kaplan golden never records intervals at all.
+TEST(Check, CheckIntervalsSaysWhyAGoldenHasNone) {
+  const std::string kaplan = testing::WriteTempFile("kaplan_golden.json", "");
+  ASSERT_EQ(RunScaleplan("fit --law kaplan --save-golden '" + kaplan + "'").exit_code, 0);
+  Result r = RunScaleplan("check --golden '" + kaplan + "' --check-intervals");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("has no intervals (a kaplan golden never records them; only a Chinchilla golden recorded "
+                       "with --bootstrap does)"),
+            std::string::npos)
+      << r.err;
+  const std::string chinchilla = testing::WriteTempFile("chinchilla_golden.json", "");
+  ASSERT_EQ(RunScaleplan("fit --save-golden '" + chinchilla + "'").exit_code, 0);
+  r = RunScaleplan("check --golden '" + chinchilla + "' --check-intervals");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("has no intervals (it was recorded without --bootstrap)"), std::string::npos) << r.err;
+}
+
+// --junit naming the golden is refused before the refit: nothing printed.
+TEST(Check, JunitNamingTheGoldenIsRefusedBeforeAnyWork) {
+  const std::string golden =
+      testing::WriteTempFile("golden.json", ReadWholeFile(testing::SourcePath("data/golden/chinchilla.json")));
+  const Result r = RunScaleplan("check --golden '" + golden + "' --junit '" + golden + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("refusing to write '" + golden + "': it is an input of this command"), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace scaleplan

@@ -1,13 +1,14 @@
 // Every example that a command's --help prints runs and exits 0, as a new user would type it: in a folder that
 // holds the files the examples name (runs.csv, fit.json, golden.json, a probe profile, dictionary runs, a
 // hyper-parameter sweep, data/).
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/cli/cli_testing.h"
 
@@ -168,6 +169,42 @@ TEST(HelpExamples, AFixedKThatCannotReachTheLossSaysSo) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("no k in range"), std::string::npos) << r.err;
+}
+
+// The help says what a value of 0 means and who reads what it writes, and lists every exit code and chart kind.
+TEST(HelpText, ZeroValuesReadersExitCodesAndChartKinds) {
+  // Every chart kind `plot` names when none is given appears in the top-level help's line for plot.
+  const Result no_kind = RunScaleplan("plot");
+  const size_t kinds_at = no_kind.err.find("give fit, ");
+  ASSERT_NE(kinds_at, std::string::npos) << no_kind.err;
+  std::string kinds = no_kind.err.substr(kinds_at + 5, no_kind.err.find('\n', kinds_at) - kinds_at - 5);
+  kinds = Replace(Replace(kinds, " or ", ","), " ", "");
+  std::string top = RunScaleplan("--help").out;
+  top = top.substr(top.find("  plot "));
+  top = top.substr(0, top.find('\n'));
+  size_t begin = 0;
+  int num_kinds = 0;
+  while (begin < kinds.size()) {
+    const size_t end = std::min(kinds.find(',', begin), kinds.size());
+    const std::string kind = kinds.substr(begin, end - begin);
+    EXPECT_NE(top.find(kind), std::string::npos) << "'scaleplan --help' omits plot " << kind << ": " << top;
+    ++num_kinds;
+    begin = end + 1;
+  }
+  EXPECT_EQ(num_kinds, 6) << kinds;
+  // probe exits 6 when a collective fails; its help says so.
+  EXPECT_NE(RunScaleplan("probe --help").out.find("            6 --collectives: a wrong result"), std::string::npos);
+  // A 0 default that switches something off says so.
+  const std::string plan = Replace(RunScaleplan("plan --help").out, "\n", " ");
+  std::string flat = plan;
+  while (flat.find("  ") != std::string::npos) flat = Replace(flat, "  ", " ");
+  EXPECT_NE(flat.find("--max-days arg (=0) wall-clock limit in days, 0 = no limit"), std::string::npos);
+  EXPECT_NE(flat.find("--peak-flops arg (=0) override the device's dense peak (FLOP/s); 0 = no override"),
+            std::string::npos);
+  // A custom-expression fit saved by --out is read by plan and sweep too (as plan_sweep and expression tests run).
+  std::string expr = Replace(RunScaleplan("fit --law-expr 'E + A/N^alpha' --help").out, "\n", " ");
+  while (expr.find("  ") != std::string::npos) expr = Replace(expr, "  ", " ");
+  EXPECT_NE(expr.find("(read by plan --fit, sweep --fit and validate --fit)"), std::string::npos);
 }
 
 }  // namespace
