@@ -144,25 +144,33 @@ TEST(PlanCli, MaxDaysVerdictAndClosedFormTime) {
   EXPECT_NE(ok.out.find("$2.50/h"), std::string::npos);
 }
 
-// A given MFU with a chosen count never times more devices than the global batch has sequences (one per device):
-// 1e23 FLOPs in 0.001 days would need 2,925,702 H100s at 40%, the batch has 2,379 sequences of 4,096 tokens.
-TEST(PlanCli, AGivenMfuCapsTheCountAtTheBatchsSequences) {
+// A given MFU never times more devices than the global batch can keep busy: each sequence splits over at most a node
+// of tensor parallelism (8 H100s) times the context parallelism a 4,096-token sequence allows (4), and pipeline stages
+// need a micro-batch each. 1e23 FLOPs in 0.001 days would need 2,925,702 H100s at 40%; the batch has 2,379
+// sequences, so at most 2,379 x 32 devices. Llama 3 405B's own run (16,384 H100s, about 4,000 sequences of 4,096
+// tokens per step, about 40% MFU) stays feasible.
+TEST(PlanCli, AGivenMfuCapsTheCountAtWhatTheBatchKeepsBusy) {
   const Result r =
       RunScaleplan("plan --compute 1e23 --accelerator H100-SXM --mfu 0.4 --count 0 --max-days 0.001 --format json");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const Json json = Json::parse(r.out);
   const long long needed = static_cast<long long>(std::ceil(1e23 / (989e12 * 0.4 * 0.001 * 86400)));
   EXPECT_EQ(json["min_devices_for_days"].get<long long>(), needed);
-  const long long sequences = json["num_accelerators"].get<long long>();
+  const long long sequences = std::llround(json["batch_tokens"].get<double>() / 4096.0);
   EXPECT_EQ(sequences, json["batch_sequences"].get<long long>());
-  EXPECT_EQ(sequences, std::llround(json["batch_tokens"].get<double>() / 4096.0));
-  EXPECT_LT(sequences, needed);
+  EXPECT_EQ(json["num_accelerators"].get<long long>(), sequences * 8 * 4);
+  EXPECT_LT(sequences * 8 * 4, needed);
   EXPECT_FALSE(json["feasible"].get<bool>());
   EXPECT_NE(json["reasons"].back().get<std::string>().find(std::to_string(needed) +
                                                            " devices would be needed, but the global batch of " +
                                                            std::to_string(sequences) + " sequences"),
             std::string::npos)
       << json["reasons"];
+  const Result llama = RunScaleplan(
+      "plan --arch llama3-405b --tokens 15.6T --accelerator H100-SXM --count 16384 --mfu 0.4 --global-batch-tokens 16M "
+      "--format json");
+  EXPECT_EQ(llama.exit_code, 0) << llama.out << llama.err;
+  EXPECT_TRUE(Json::parse(llama.out)["feasible"].get<bool>());
 }
 
 TEST(PlanCli, FrontierTrillionParametersOnH100) {

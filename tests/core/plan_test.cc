@@ -130,9 +130,10 @@ TEST(MakePlan, AGivenMfuTimesTheRunAsSixNDOverTheClusterRate) {
             static_cast<std::int64_t>(std::ceil(1e23 / (peak * 0.4 * 90 * 86400.0))));
 }
 
-TEST(MakePlan, AGivenMfuNeverTimesMoreDevicesThanTheBatchHasSequences) {
+TEST(MakePlan, AGivenMfuNeverTimesMoreDevicesThanTheBatchKeepsBusy) {
   // 1e23 FLOPs in 0.001 days at 40% of an H100 would need ~2.9M devices; a step of the plan's batch has a few
-  // thousand sequences, one per data-parallel device: the count is capped there and the plan is infeasible.
+  // thousand sequences, each split at most over a node's 8 devices (tensor parallelism) x 4 (context parallelism of a
+  // 4,096-token sequence): the count is capped there and the plan is infeasible.
   const PlanLaw law = HoffmannLaw();
   PlanRequest request = Budget(1e23);
   request.options.accelerator = BundledHardwareCatalogue().Find("H100-SXM");
@@ -144,12 +145,13 @@ TEST(MakePlan, AGivenMfuNeverTimesMoreDevicesThanTheBatchHasSequences) {
   ASSERT_TRUE(plan.hardware.has_value());
   const double peak = request.options.accelerator->DenseFlopsPerSecond(NumericType::BF16);
   const auto needed = static_cast<std::int64_t>(std::ceil(1e23 / (peak * 0.4 * 0.001 * 86400.0)));
-  const auto sequences = static_cast<std::int64_t>(
-      std::round(plan.hyperparams->batch_tokens / static_cast<double>(plan.hardware->memory.shape.context_length)));
-  ASSERT_LT(sequences, needed);
-  EXPECT_EQ(plan.hardware->time.num_accelerators, sequences);
+  ASSERT_EQ(plan.hardware->memory.shape.context_length, 4096);
+  const auto sequences = static_cast<std::int64_t>(std::round(plan.hyperparams->batch_tokens / 4096.0));
+  const std::int64_t limit = sequences * 8 * 4;
+  ASSERT_LT(limit, needed);
+  EXPECT_EQ(plan.hardware->time.num_accelerators, limit);
   EXPECT_EQ(plan.hardware->time.min_devices_for_days, needed);
-  EXPECT_NEAR(plan.hardware->time.days, 1e23 / (static_cast<double>(sequences) * peak * 0.4) / 86400.0, 1e-9);
+  EXPECT_NEAR(plan.hardware->time.days, 1e23 / (static_cast<double>(limit) * peak * 0.4) / 86400.0, 1e-9);
   EXPECT_FALSE(plan.hardware->time.feasible);
   EXPECT_TRUE(plan.Failed());
   const std::vector<std::string>& reasons = plan.hardware->verdict.reasons;
@@ -159,11 +161,13 @@ TEST(MakePlan, AGivenMfuNeverTimesMoreDevicesThanTheBatchHasSequences) {
                                  0),
             0u)
       << reasons.back();
-  // A given count above the batch is flagged the same way; one within it is not.
+  // A given count above the bound is flagged the same way; one at it is not, nor one above the sequences alone.
   request.options.training.max_days = 0.0;
-  request.options.training.num_accelerators = sequences + 1;
+  request.options.training.num_accelerators = limit + 1;
   EXPECT_FALSE(MakePlan(law, request).hardware->time.feasible);
-  request.options.training.num_accelerators = sequences;
+  request.options.training.num_accelerators = limit;
+  EXPECT_TRUE(MakePlan(law, request).hardware->time.feasible);
+  request.options.training.num_accelerators = 4 * sequences;
   EXPECT_TRUE(MakePlan(law, request).hardware->time.feasible);
 }
 
