@@ -126,7 +126,7 @@ int Plot(const std::vector<std::string>& args) {
        "roofline, collectives: the hardware profile ('scaleplan probe --out PROFILE.json')");
   // clang-format on
   AddColumnOptions(&options, &request.columns);
-  AddRunSelectionOptions(&options, &request.columns, false);
+  AddRunSelectionOptions(&options, &request.columns, true);  // --group-by is taken before (RunPlot)
   po::positional_options_description positional;
   positional.add("kind", 1).add("runs", 1);
   po::variables_map vm;
