@@ -77,11 +77,7 @@ void AppendNumber(double value, SweepFormat format, std::string* out) {
     if (format == SweepFormat::JSONL) out->append("null");
     return;
   }
-  char buffer[32];
-  const auto result = std::fabs(value) < 1e17
-                          ? std::to_chars(buffer, buffer + sizeof buffer, value)
-                          : std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-  out->append(buffer, result.ptr);
+  out->append(FormatRoundTrip(value));  // core/units.h, as the sparse sweep's rows
 }
 
 void AppendInteger(std::int64_t value, std::string* out) {
