@@ -165,9 +165,122 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// The hyper-parameter validation as the table prints it.
+void PrintHyperparamsValidation(const HyperparamsRuns& runs, double threshold_flops,
+                                const HyperparamsValidation& result, std::ostream& out) {
+  char line[320];
+  out << "Extrapolation validation of the batch-size and learning-rate laws on " << runs.runs.size() << " runs from "
+      << runs.source << "\n  each held-out budget's optimum (its near-optimal region's centre) against B_opt = k_B "
+      << "C^b and lr_opt = k_lr C^e\n  fitted on the "
+      << (threshold_flops > 0 ? "budgets at or below " + FormatScientific(threshold_flops) + " FLOPs"
+                              : std::string("other budgets"))
+      << "\n\n";
+  std::snprintf(line, sizeof line, "  %10s %5s %7s %8s %10s %10s %9s %10s %10s %9s\n", "budget", "runs", "fitted",
+                "extrap.", "B_opt", "predicted", "log err", "lr_opt", "predicted", "log err");
+  out << line;
+  for (const HyperparamsValidationFold& fold : result.folds) {
+    if (!fold.usable) {
+      std::snprintf(line, sizeof line, "  %10s %5d %7d %8.3g  -  %s\n", FormatScientific(fold.compute_flops).c_str(),
+                    fold.num_runs, fold.num_budgets_trained, fold.extrapolation_factor, fold.status.c_str());
+    } else {
+      std::snprintf(line, sizeof line, "  %10s %5d %7d %8.3g %10s %10s %+9.4f %10s %10s %+9.4f\n",
+                    FormatScientific(fold.compute_flops).c_str(), fold.num_runs, fold.num_budgets_trained,
+                    fold.extrapolation_factor, FormatQuantity(fold.batch_tokens_observed).c_str(),
+                    FormatQuantity(fold.batch_tokens_predicted).c_str(), fold.log_error_batch,
+                    FormatSignificant(fold.learning_rate_observed, 4).c_str(),
+                    FormatSignificant(fold.learning_rate_predicted, 4).c_str(), fold.log_error_lr);
+    }
+    out << line;
+  }
+  std::snprintf(line, sizeof line,
+                "\n  %d of %zu budgets predicted: batch log RMSE %.4f, bias %+.4f; learning rate log RMSE %.4f, bias "
+                "%+.4f\n",
+                result.num_usable, result.folds.size(), result.rmse_log_batch, result.bias_log_batch,
+                result.rmse_log_lr, result.bias_log_lr);
+  out << line;
+  out << "  log err = log(predicted / observed optimum); bias > 0: the law predicts too large a value;\n"
+         "  extrap. = the budget's C / the largest fitted budget's\n";
+}
+
+int ValidateHyperparamsLawImpl(const std::vector<std::string>& args) {
+  std::string runs_path, format, law_name, holdout_text;
+  bool leave_one_budget_out = false;
+  HyperparamsColumns columns;
+  HyperparamsFitOptions fit_options;
+  std::int64_t seq_len = 0;
+  po::options_description options("Options (validate --law hyperparams)");
+  options.add_options()("help,h", "show this help")
+      ("runs", po::value(&runs_path), "the sweep's runs CSV (positional)")
+      ("law", po::value(&law_name), "hyperparams")
+      ("holdout-above", po::value(&holdout_text),
+       "fit the laws on the budgets at or below this many FLOPs, predict the optima of the budgets above")
+      ("leave-one-budget-out", po::bool_switch(&leave_one_budget_out),
+       "predict each budget's optimum from the laws fitted on all other budgets")
+      ("batch-col", po::value(&columns.batch), "column holding the batch (as fit --law hyperparams)")
+      ("lr-col", po::value(&columns.learning_rate), "column holding the peak learning rate")
+      ("seq-len", CountValue(&seq_len), "tokens per sequence, for a batch given in sequences (0 = not given)")
+      ("near-optimal", NumberValue<Range::OPEN_FRACTION>(&fit_options.near_optimal_tolerance),
+       "a budget's near-optimal region: runs within this fraction of its best loss (DeepSeek LLM: 0.0025)")
+      ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&fit_options.budget_tolerance),
+       "runs whose compute differs by less than this fraction form one budget (as IsoFLOP)")
+      ("min-budget-runs", CountValue(&fit_options.min_budget_runs), "budgets with fewer runs are left out");
+  AddFormatOption(&options, &format);
+  AddColumnOptions(&options, &columns.runs);
+  AddRunSelectionOptions(&options, &columns.runs, false);
+  po::positional_options_description positional;
+  positional.add("runs", 1);
+  po::variables_map vm;
+  ParseOptions(args, options, positional, &vm);
+  if (vm.count("help")) {
+    PrintHelp("scaleplan validate --law hyperparams RUNS.csv (--holdout-above C | --leave-one-budget-out) [options]",
+              options,
+              {"scaleplan validate --law hyperparams sweep.csv --leave-one-budget-out",
+               "scaleplan validate --law hyperparams sweep.csv --holdout-above 3e19 --format json"});
+    return kExitOk;
+  }
+  const OutputFormat output = ParseFormat(format);
+  if (runs_path.empty()) throw UsageError("--law hyperparams needs a runs file: there are no bundled sweeps");
+  const bool holdout = vm.count("holdout-above") > 0;
+  if (holdout == leave_one_budget_out) throw UsageError("give one of --holdout-above C and --leave-one-budget-out");
+  std::string why;
+  if (!fit_options.Check(&why)) throw UsageError(why);
+  double threshold_flops = 0.0;
+  if (holdout) {
+    try {
+      threshold_flops = ParsePositiveQuantity(holdout_text, InputLocation{"--holdout-above"});
+    } catch (const InputError& error) {
+      throw UsageError(error.what());
+    }
+  }
+  columns.seq_len = static_cast<double>(seq_len);
+
+  const HyperparamsRuns runs = LoadHyperparamsRunsCsv(InputPath(runs_path), columns);
+  const auto budgets = HyperparamsBudgets(runs, fit_options);
+  CheckHyperparamsSweep(runs, budgets);  // a sweep that cannot locate optima: a verdict, exit 3
+  const HyperparamsValidation result = ValidateHyperparams(runs, budgets, fit_options, threshold_flops);
+  if (result.folds.empty()) {
+    throw InputError("no budget of at least " + std::to_string(fit_options.min_budget_runs) +
+                         " runs lies above --holdout-above " + FormatSignificant(threshold_flops, 4) +
+                         " FLOPs to hold out",
+                     InputLocation{runs.source});
+  }
+  if (output == OutputFormat::JSON) {
+    std::cout << HyperparamsValidationToJson(runs, fit_options, threshold_flops, result).dump(2) << '\n';
+  } else {
+    PrintHyperparamsValidation(runs, threshold_flops, result, std::cout);
+  }
+  if (result.num_usable == 0) {
+    std::cerr << "scaleplan validate: error: no held-out budget could be predicted (see the table)\n";
+    return kExitFitFailed;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int FitHyperparamsLaw(const std::vector<std::string>& args) { return FitHyperparamsLawImpl(args); }
+
+int ValidateHyperparamsLaw(const std::vector<std::string>& args) { return ValidateHyperparamsLawImpl(args); }
 
 HyperparamsLaw ResolveHyperparamsLaw(const std::string& choice) {
   if (choice != "deepseek" && choice != "steplaw") InputPath(choice);  // a fit's file: an input, never an output

@@ -1,5 +1,6 @@
-// `fit --law hyperparams` (cli/hyperparams_command.cc), which `fit` hands its whole command line to, and the
-// `--hyperparams` option of `plan` and `sweep` (the numbers: core/hyperparams.h).
+// `fit --law hyperparams` and `validate --law hyperparams` (cli/hyperparams_command.cc), which `fit` and `validate`
+// hand their whole command line to, and the `--hyperparams` option of `plan` and `sweep` (the numbers:
+// core/hyperparams.h).
 #ifndef SCALEPLAN_CLI_HYPERPARAMS_COMMAND_H_
 #define SCALEPLAN_CLI_HYPERPARAMS_COMMAND_H_
 
@@ -16,6 +17,11 @@ bool AsksForHyperparamsLaw(const std::vector<std::string>& args);
 
 // The command, with `fit`'s arguments (run inside fit's guard: errors map to exit codes there).
 int FitHyperparamsLaw(const std::vector<std::string>& args);
+
+// `validate --law hyperparams RUNS.csv (--holdout-above C | --leave-one-budget-out)`, with `validate`'s arguments
+// (run inside validate's guard): each held-out budget's optimal batch and learning rate against the laws fitted on
+// the other budgets (fitting/hyperparams_fit.h ValidateHyperparams). Exit 4 when no budget could be predicted.
+int ValidateHyperparamsLaw(const std::vector<std::string>& args);
 
 // `--hyperparams deepseek|steplaw|FIT.json`: the law it names (fitting/hyperparams_fit.h ResolveHyperparamsLaw), a
 // file noted as an input (InputPath). Throws UsageError for an empty name, InputError for a file that is not a usable

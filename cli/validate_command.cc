@@ -8,6 +8,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/expression_command.h"
+#include "cli/hyperparams_command.h"
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
@@ -471,6 +472,7 @@ int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double thres
 
 int Validate(const std::vector<std::string>& args) {
   if (AsksForExpressionValidation(args)) return ValidateExpressionLaw(args);  // cli/expression_command.cc
+  if (AsksForHyperparamsLaw(args)) return ValidateHyperparamsLaw(args);       // cli/hyperparams_command.cc
   std::string runs_path;
   std::string format;
   std::string holdout_text;
@@ -502,7 +504,8 @@ int Validate(const std::vector<std::string>& args) {
        "chinchilla, kaplan, data-constrained (default runs: Muennighoff et al.'s), sparse (default runs: Frantar "
        "et al.'s T5 runs), moe (each held-out run's loss; C = 6 N D), routing (default runs: Clark et al.'s; "
        "C = 6 N D, N dense parameters, D the num_tokens column; each run by its router's law) or dictionary "
-       "(C = T x the training FLOPs per token; runs with tokens and d_model columns), isoflop (each held-out "
+       "(C = T x the training FLOPs per token; runs with tokens and d_model columns), hyperparams (each held-out "
+       "budget's optimal batch and learning rate; its own options: --law hyperparams --help), isoflop (each held-out "
        "IsoFLOP budget's N_opt and minimum loss; --min-budget-runs defaults to fit's 5), or frantar2023-t5: the "
        "sparse law fitted to the bundled T5 runs and the published one, each predicting the notebook's held-out "
        "run (no mode needed)")
@@ -539,8 +542,8 @@ int Validate(const std::vector<std::string>& args) {
   const bool table_law = law_name == "data-constrained" || law_name == "sparse" || law_name == "moe" ||
                          law_name == "dictionary" || law_name == "routing";
   if (law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop" && !table_law) {
-    throw UsageError("--law must be chinchilla, kaplan, isoflop, data-constrained, sparse, moe, dictionary, routing "
-                     "or frantar2023-t5, not '" + law_name + "'");
+    throw UsageError("--law must be chinchilla, kaplan, isoflop, data-constrained, sparse, moe, dictionary, routing, "
+                     "hyperparams or frantar2023-t5, not '" + law_name + "'");
   }
   if (!table_law && (!runs_options.unique_tokens_column.empty() || !runs_options.sparse.sparsity_column.empty() ||
                      runs_options.sparse.params_are_dense || vm.count("tokens-per-step"))) {

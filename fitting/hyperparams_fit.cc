@@ -202,6 +202,100 @@ HyperparamsFit FitHyperparams(const HyperparamsRuns& runs, const std::vector<std
   return fit;
 }
 
+HyperparamsValidation ValidateHyperparams(const HyperparamsRuns& runs, const std::vector<std::vector<size_t>>& budgets,
+                                          const HyperparamsFitOptions& options, double holdout_above_flops) {
+  HyperparamsValidation out;
+  // Each budget's own optimum, as the fit of every budget finds it (one entry per group, in the groups' order).
+  const HyperparamsFit own = FitHyperparams(runs, budgets, options);
+  std::vector<size_t> order(budgets.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(),
+            [&own](size_t x, size_t y) { return own.budgets[x].compute_flops < own.budgets[y].compute_flops; });
+  double sum_batch = 0.0, sum_sq_batch = 0.0, sum_lr = 0.0, sum_sq_lr = 0.0;
+  for (const size_t k : order) {
+    const HyperparamsBudget& held = own.budgets[k];
+    if (holdout_above_flops > 0 && !(held.compute_flops > holdout_above_flops)) continue;
+    HyperparamsValidationFold fold;
+    fold.compute_flops = held.compute_flops;
+    fold.num_runs = held.num_runs;
+    std::vector<std::vector<size_t>> train;
+    double train_max = 0.0;
+    for (size_t j = 0; j < budgets.size(); ++j) {
+      const bool trains = holdout_above_flops > 0 ? own.budgets[j].compute_flops <= holdout_above_flops : j != k;
+      if (!trains) continue;
+      train.push_back(budgets[j]);
+      train_max = std::max(train_max, own.budgets[j].compute_flops);
+    }
+    const HyperparamsFit fit = FitHyperparams(runs, train, options);
+    fold.num_budgets_trained = fit.num_budgets_used;
+    fold.extrapolation_factor = train_max > 0 ? held.compute_flops / train_max : 0.0;
+    if (!held.usable) {
+      fold.status = "the held-out budget locates no optimum of its own (" + held.note + ")";
+    } else if (!fit.usable) {
+      fold.status = "the other budgets give no fit: " + fit.status;
+    } else {
+      fold.usable = true;
+      fold.status = held.note.empty() ? "predicted" : "predicted; " + held.note;
+      fold.batch_tokens_observed = held.batch_tokens_opt;
+      fold.learning_rate_observed = held.learning_rate_opt;
+      fold.batch_tokens_predicted = fit.batch_coefficient * std::pow(held.compute_flops, fit.batch_exponent);
+      fold.learning_rate_predicted = fit.lr_coefficient * std::pow(held.compute_flops, fit.lr_exponent);
+      fold.log_error_batch = std::log(fold.batch_tokens_predicted / fold.batch_tokens_observed);
+      fold.log_error_lr = std::log(fold.learning_rate_predicted / fold.learning_rate_observed);
+      sum_batch += fold.log_error_batch;
+      sum_sq_batch += fold.log_error_batch * fold.log_error_batch;
+      sum_lr += fold.log_error_lr;
+      sum_sq_lr += fold.log_error_lr * fold.log_error_lr;
+      ++out.num_usable;
+    }
+    out.folds.push_back(fold);
+  }
+  if (out.num_usable > 0) {
+    const double n = out.num_usable;
+    out.rmse_log_batch = std::sqrt(sum_sq_batch / n);
+    out.bias_log_batch = sum_batch / n;
+    out.rmse_log_lr = std::sqrt(sum_sq_lr / n);
+    out.bias_log_lr = sum_lr / n;
+  }
+  return out;
+}
+
+nlohmann::ordered_json HyperparamsValidationToJson(const HyperparamsRuns& runs, const HyperparamsFitOptions& options,
+                                                   double holdout_above_flops, const HyperparamsValidation& result) {
+  nlohmann::ordered_json json;
+  json["law"] = "hyperparams";
+  json["mode"] = holdout_above_flops > 0 ? "holdout" : "leave_one_budget_out";
+  if (holdout_above_flops > 0) json["holdout_above_flops"] = holdout_above_flops;
+  json["budget_tolerance"] = options.budget_tolerance;
+  json["min_budget_runs"] = options.min_budget_runs;
+  json["near_optimal_tolerance"] = options.near_optimal_tolerance;
+  json["data"] = {{"source", runs.source}, {"num_runs", runs.runs.size()}};
+  json["folds"] = nlohmann::ordered_json::array();
+  for (const HyperparamsValidationFold& fold : result.folds) {
+    nlohmann::ordered_json entry = {{"budget_flops", fold.compute_flops},
+                                    {"num_runs", fold.num_runs},
+                                    {"num_budgets_trained", fold.num_budgets_trained},
+                                    {"extrapolation_factor", fold.extrapolation_factor},
+                                    {"usable", fold.usable},
+                                    {"status", fold.status}};
+    if (fold.usable) {
+      entry["batch_tokens_observed"] = fold.batch_tokens_observed;
+      entry["batch_tokens_predicted"] = fold.batch_tokens_predicted;
+      entry["log_error_batch"] = fold.log_error_batch;
+      entry["learning_rate_observed"] = fold.learning_rate_observed;
+      entry["learning_rate_predicted"] = fold.learning_rate_predicted;
+      entry["log_error_lr"] = fold.log_error_lr;
+    }
+    json["folds"].push_back(entry);
+  }
+  json["pooled"] = {{"num_usable", result.num_usable},
+                    {"rmse_log_batch", result.rmse_log_batch},
+                    {"bias_log_batch", result.bias_log_batch},
+                    {"rmse_log_lr", result.rmse_log_lr},
+                    {"bias_log_lr", result.bias_log_lr}};
+  return json;
+}
+
 HyperparamsBootstrap BootstrapHyperparams(const HyperparamsRuns& runs, const std::vector<std::vector<size_t>>& budgets,
                                           const HyperparamsFitOptions& options, const BootstrapOptions& bootstrap) {
   std::string why;

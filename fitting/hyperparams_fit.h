@@ -96,6 +96,41 @@ struct HyperparamsBootstrap {
 HyperparamsBootstrap BootstrapHyperparams(const HyperparamsRuns& runs, const std::vector<std::vector<size_t>>& budgets,
                                           const HyperparamsFitOptions& options, const BootstrapOptions& bootstrap);
 
+// `validate --law hyperparams`: each held-out budget's optimum (the centre of its own near-optimal region, as
+// FitHyperparams finds it) against the laws fitted on the other budgets (holdout_above_flops = 0: leave one budget
+// out) or on the budgets at or below holdout_above_flops, evaluated at the held-out budget's compute. Residuals are
+// log(predicted / observed), of the batch and of the learning rate.
+struct HyperparamsValidationFold {
+  double compute_flops = 0.0;  // the held-out budget (geometric mean of its runs' compute)
+  int num_runs = 0;
+  int num_budgets_trained = 0;        // budgets with an optimum in the predicting fit
+  double extrapolation_factor = 0.0;  // compute_flops / the largest budget trained on
+  bool usable = false;                // both the held-out optimum and the predicting fit exist
+  std::string status;                 // why not usable; "predicted" (and the held-out budget's note, if any)
+  double batch_tokens_observed = 0.0, batch_tokens_predicted = 0.0, log_error_batch = 0.0;
+  double learning_rate_observed = 0.0, learning_rate_predicted = 0.0, log_error_lr = 0.0;
+};
+
+struct HyperparamsValidation {
+  std::vector<HyperparamsValidationFold> folds;  // in ascending compute
+  int num_usable = 0;
+  // Over the usable folds: RMSE and mean (bias; > 0: the law predicts too large a value) of the log residuals.
+  double rmse_log_batch = 0.0, bias_log_batch = 0.0;
+  double rmse_log_lr = 0.0, bias_log_lr = 0.0;
+};
+
+// `budgets` as for FitHyperparams. No fold when no budget lies above holdout_above_flops.
+HyperparamsValidation ValidateHyperparams(const HyperparamsRuns& runs, const std::vector<std::vector<size_t>>& budgets,
+                                          const HyperparamsFitOptions& options, double holdout_above_flops);
+
+// `validate --law hyperparams --format json`: law, mode, holdout_above_flops (a hold-out), the options, data (source,
+// num_runs), folds (budget_flops, num_runs, num_budgets_trained, extrapolation_factor, usable, status and, when
+// usable, batch_tokens_observed, batch_tokens_predicted, log_error_batch, learning_rate_observed,
+// learning_rate_predicted, log_error_lr) and pooled (num_usable, rmse_log_batch, bias_log_batch, rmse_log_lr,
+// bias_log_lr).
+nlohmann::ordered_json HyperparamsValidationToJson(const HyperparamsRuns& runs, const HyperparamsFitOptions& options,
+                                                   double holdout_above_flops, const HyperparamsValidation& result);
+
 // The JSON of `fit` (law "hyperparams"; batch_exponent, batch_coefficient, lr_exponent, lr_coefficient, budgets,
 // intervals, compute range, warnings), which `plan --hyperparams FIT.json` reads back with HyperparamsLawFromJson.
 nlohmann::ordered_json HyperparamsFitToJson(const HyperparamsFit& fit, const HyperparamsBootstrap* bootstrap,

@@ -1,12 +1,14 @@
 // `scaleplan fit --law hyperparams` and `scaleplan plan --hyperparams`, through the real binary.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-
-#include <gtest/gtest.h>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
 
 #include "tests/cli/cli_testing.h"
 
@@ -172,6 +174,117 @@ TEST(HyperparamsCli, SweepColumnsMatchThePlan) {
   EXPECT_EQ(std::strtoll(row[23].c_str(), nullptr, 10), json["num_steps"].get<long long>());
   EXPECT_EQ(std::strtoll(row[24].c_str(), nullptr, 10), json["warmup_steps"].get<long long>());
   EXPECT_EQ(Split(Lines(RunScaleplan("sweep --law epoch --compute 1e21").out).at(0)).size(), 20u);
+}
+
+// A sweep at 4 budgets (1e18 .. 1e21) on a 5 x 5 grid (factor 1.5 in batch and learning rate) around optima that
+// wander off the power laws B* = 0.5 C^0.30 and eta* = 0.6 C^-0.15 by up to 15%, so that the held-out optima are not
+// the laws' values; the loss is 3 (1 + 0.002 x^2 + 0.002 y^2), so each near-optimal region holds several runs.
+std::string WanderingSweep() {
+  std::string csv = "compute,batch_tokens,learning_rate,loss\n";
+  int b = 0;
+  for (double c : {1e18, 1e19, 1e20, 1e21}) {
+    const double b_star = 0.5 * std::pow(c, 0.30) * std::exp(0.15 * std::sin(1.3 * b + 0.4));
+    const double lr_star = 0.6 * std::pow(c, -0.15) * std::exp(0.15 * std::cos(2.1 * b++));
+    for (int i = -2; i <= 2; ++i) {
+      for (int j = -2; j <= 2; ++j) {
+        const double batch = 0.5 * std::pow(c, 0.30) * std::pow(1.5, i),
+                     lr = 0.6 * std::pow(c, -0.15) * std::pow(1.5, j);
+        const double x = std::log(batch / b_star), y = std::log(lr / lr_star);
+        char line[160];
+        std::snprintf(line, sizeof line, "%.17g,%.17g,%.17g,%.17g\n", c, batch, lr,
+                      3.0 * (1 + 0.002 * x * x + 0.002 * y * y));
+        csv += line;
+      }
+    }
+  }
+  return csv;
+}
+
+// The CSV's header and the rows of the budgets for which keep(C) holds.
+std::string SweepRows(const std::string& csv, const std::function<bool(double)>& keep) {
+  std::string out, line;
+  std::stringstream in(csv);
+  std::getline(in, line);
+  out = line + "\n";
+  while (std::getline(in, line)) {
+    if (keep(std::stod(line.substr(0, line.find(','))))) out += line + "\n";
+  }
+  return out;
+}
+
+TEST(HyperparamsCli, ValidatePredictsHeldOutOptimaWithTheLawsOfTheTrainingBudgets) {
+  const std::string csv = WanderingSweep();
+  const std::string all = WriteTempFile("wandering_sweep.csv", csv);
+  // Each budget's measured optimum, as fit --law hyperparams defines it on all runs.
+  const nlohmann::json full =
+      nlohmann::json::parse(RunScaleplan("fit --law hyperparams '" + all + "' --format json").out);
+  ASSERT_EQ(full.at("budgets").size(), 4u);
+
+  // Hold-out: the laws of the budgets at or below 3e19 (fitted on a file of those runs alone), at 1e20 and 1e21.
+  const std::string train = WriteTempFile("wandering_train.csv", SweepRows(csv, [](double c) { return c <= 3e19; }));
+  const nlohmann::json fit =
+      nlohmann::json::parse(RunScaleplan("fit --law hyperparams '" + train + "' --format json 2>/dev/null").out);
+  const CommandResult result =
+      RunScaleplan("validate --law hyperparams '" + all + "' --holdout-above 3e19 --format json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json validated = nlohmann::json::parse(result.out);
+  EXPECT_EQ(validated.at("mode"), "holdout");
+  ASSERT_EQ(validated.at("folds").size(), 2u);
+  double sum_b = 0, sum_sq_b = 0, sum_lr = 0, sum_sq_lr = 0;
+  for (size_t k = 0; k < 2; ++k) {
+    const nlohmann::json& budget = full["budgets"][k + 2];
+    const nlohmann::json& fold = validated["folds"][k];
+    ASSERT_TRUE(fold.at("usable").get<bool>()) << fold.dump(2);
+    const double c = budget.at("compute_flops").get<double>();
+    EXPECT_NEAR(fold.at("budget_flops").get<double>() / c, 1.0, 1e-12);
+    const double batch =
+        fit.at("batch_coefficient").get<double>() * std::pow(c, fit.at("batch_exponent").get<double>());
+    const double lr = fit.at("lr_coefficient").get<double>() * std::pow(c, fit.at("lr_exponent").get<double>());
+    const double r_b = std::log(batch / budget.at("batch_tokens").get<double>());
+    const double r_lr = std::log(lr / budget.at("learning_rate").get<double>());
+    EXPECT_NEAR(fold.at("batch_tokens_predicted").get<double>() / batch, 1.0, 1e-9);
+    EXPECT_NEAR(fold.at("learning_rate_observed").get<double>() / budget.at("learning_rate").get<double>(), 1.0, 1e-12);
+    EXPECT_NEAR(fold.at("log_error_batch").get<double>(), r_b, 1e-9);
+    EXPECT_NEAR(fold.at("log_error_lr").get<double>(), r_lr, 1e-9);
+    EXPECT_NEAR(fold.at("extrapolation_factor").get<double>(), c / full["budgets"][1].at("compute_flops").get<double>(),
+                1e-9);
+    sum_b += r_b;
+    sum_sq_b += r_b * r_b;
+    sum_lr += r_lr;
+    sum_sq_lr += r_lr * r_lr;
+  }
+  const nlohmann::json& pooled = validated.at("pooled");
+  EXPECT_EQ(pooled.at("num_usable"), 2);
+  EXPECT_NEAR(pooled.at("rmse_log_batch").get<double>(), std::sqrt(sum_sq_b / 2), 1e-9);
+  EXPECT_NEAR(pooled.at("bias_log_batch").get<double>(), sum_b / 2, 1e-9);
+  EXPECT_NEAR(pooled.at("rmse_log_lr").get<double>(), std::sqrt(sum_sq_lr / 2), 1e-9);
+  EXPECT_NEAR(pooled.at("bias_log_lr").get<double>(), sum_lr / 2, 1e-9);
+  EXPECT_GT(pooled.at("rmse_log_batch").get<double>(), 0.01);  // the optima do wander off the laws
+
+  // Leave one budget out: the 1e19 budget by the laws of the other three.
+  const std::string others =
+      WriteTempFile("wandering_others.csv", SweepRows(csv, [](double c) { return c < 5e18 || c > 5e19; }));
+  const nlohmann::json others_fit =
+      nlohmann::json::parse(RunScaleplan("fit --law hyperparams '" + others + "' --format json 2>/dev/null").out);
+  const nlohmann::json loo = nlohmann::json::parse(
+      RunScaleplan("validate --law hyperparams '" + all + "' --leave-one-budget-out --format json").out);
+  ASSERT_EQ(loo.at("folds").size(), 4u);
+  const nlohmann::json& fold = loo["folds"][1];
+  EXPECT_EQ(fold.at("num_budgets_trained"), 3);
+  const double c = full["budgets"][1].at("compute_flops").get<double>();
+  const double lr =
+      others_fit.at("lr_coefficient").get<double>() * std::pow(c, others_fit.at("lr_exponent").get<double>());
+  EXPECT_NEAR(fold.at("log_error_lr").get<double>(),
+              std::log(lr / full["budgets"][1].at("learning_rate").get<double>()), 1e-9);
+
+  // Nothing above the threshold, and no mode: one message each.
+  CommandResult r = RunScaleplan("validate --law hyperparams '" + all + "' --holdout-above 1e22");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no budget of at least 4 runs lies above --holdout-above 1e+22 FLOPs"), std::string::npos)
+      << r.err;
+  r = RunScaleplan("validate --law hyperparams '" + all + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("give one of --holdout-above C and --leave-one-budget-out"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -285,7 +285,7 @@ TEST(TableLawGolden, AGoldenCheckedWithAnotherLawsRunsGetsOneMessageAndExitThree
   r = RunScaleplan("validate --law chinchila --holdout-above 1e21");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--law must be chinchilla, kaplan, isoflop, data-constrained, sparse, moe, dictionary, "
-                       "routing or frantar2023-t5, not 'chinchila'"),
+                       "routing, hyperparams or frantar2023-t5, not 'chinchila'"),
             std::string::npos)
       << r.err;
 }
