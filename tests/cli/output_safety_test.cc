@@ -181,9 +181,10 @@ TEST(OutputSafety, AFifoIsWrittenInPlaceForItsReader) {
   // writer never open the pipe).
   const fs::path got = dir / "got.csv";
   const Result r =
-      testing::RunCommand("timeout 30 cat '" + fifo.string() + "' > '" + got.string() + "' & " + SCALEPLAN_BINARY +
-                          " " + kSweep + "'" + fifo.string() + "'; rc=$?; wait; exit $rc");
+      testing::RunCommand("(timeout 30 cat '" + fifo.string() + "' > '" + got.string() + "' & " + SCALEPLAN_BINARY +
+                          " " + kSweep + "'" + fifo.string() + "'; rc=$?; wait; exit $rc)");
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("wrote 1 rows to"), std::string::npos) << r.err;
   struct stat after = {};
   ASSERT_EQ(::lstat(fifo.c_str(), &after), 0);
   EXPECT_TRUE(S_ISFIFO(after.st_mode)) << "the FIFO was replaced by a file";
