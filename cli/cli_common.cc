@@ -76,7 +76,7 @@ bool LooksLikeNegativeNumber(const std::string& text) {
 void ParseOptions(const std::vector<std::string>& args, const po::options_description& options,
                   const po::positional_options_description& positional, po::variables_map* vm) {
   // A negative number after an option that takes a value is that value (--bootstrap -1), which the value check then
-  // refuses ("--bootstrap: must be at least 2: '-1'"): Boost would read it as an unknown option '-1' when the
+  // refuses ("--bootstrap: must be at least 10: '-1'"): Boost would read it as an unknown option '-1' when the
   // option's value is optional.
   std::vector<std::string> joined;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -156,8 +156,8 @@ void RefuseToOverwriteInput(const std::string& output_path) {
 }
 
 namespace {
-// The options that name a file every command reads, and those that name one it writes. A command states them
-// once, by these names, so that a clash is refused as soon as the command line is read, before any work.
+// The options that name a file a command reads, and those that name one it writes: every command spells them so,
+// and a clash is refused as soon as the command line is read, before any work.
 constexpr std::string_view kInputFileOptions[] = {"runs", "golden", "fit", "profile"};
 constexpr std::string_view kOutputFileOptions[] = {"out", "save-golden", "junit", "generate-runs"};
 
