@@ -261,10 +261,7 @@ int Check(const std::vector<std::string>& args) {
   }
   std::optional<LawRuns> law_runs;
   if (table_law) {
-    LawRunsOptions runs_options = golden.runs_options;
-    runs_options.columns = columns;
-    if (!unique_column.empty()) runs_options.unique_tokens_column = unique_column;
-    law_runs = LoadLawRuns(golden.law_name, runs_path.empty() ? runs_path : InputPath(runs_path), runs_options);
+    law_runs = LoadGoldenLawRuns(golden, runs_path.empty() ? runs_path : InputPath(runs_path), columns, unique_column);
   }
   const RunsTable table = table_law ? law_runs->view : LoadRunsOrBundled(runs_path, columns);
   const auto start = std::chrono::steady_clock::now();

@@ -222,6 +222,16 @@ Golden MakeTableLawGoldenRecord(const TableLaw& law, const TableLawFit& fit, con
   return golden;
 }
 
+LawRuns LoadGoldenLawRuns(const Golden& golden, const std::string& path, const RunsColumns& columns,
+                          const std::string& unique_tokens_column) {
+  const TableLaw* law = FindTableLaw(golden.law_name);
+  SCALEPLAN_CHECK(law != nullptr && law->own_reader, "a golden of a law with a reader of its own");
+  LawRunsOptions runs_options = golden.runs_options;
+  runs_options.columns = columns;
+  if (!unique_tokens_column.empty()) runs_options.unique_tokens_column = unique_tokens_column;
+  return LoadLawRuns(golden.law_name, path, runs_options);
+}
+
 std::optional<Golden> RefitGolden(const Golden& golden, const LawRuns& runs, int num_threads, std::string* why) {
   const TableLaw* law = FindTableLaw(golden.law_name);
   SCALEPLAN_CHECK(law != nullptr && runs.law_name == golden.law_name, "a table law's golden refits its own runs");

@@ -134,6 +134,13 @@ Golden MakeTableLawGoldenRecord(const TableLaw& law, const TableLawFit& fit, con
                                 const TableLawOptions& options, const LawRunsOptions& runs_options,
                                 const std::vector<double>& budgets = {});
 
+// The runs `check` (the command line's and the Python module's) refits for a golden of a law of fitting/law_table.h
+// with a reader of its own: read from `path` (empty: the law's bundled runs) with the reader options the golden
+// recorded, `columns` in place of its column options and a non-empty `unique_tokens_column` in place of the U column
+// it recorded. Throws InputError for runs the law's reader refuses; a precondition: such a golden.
+LawRuns LoadGoldenLawRuns(const Golden& golden, const std::string& path, const RunsColumns& columns,
+                          const std::string& unique_tokens_column = "");
+
 // `check` of such a golden: refits `runs` (read with the golden's reader options) with the golden's options, at the
 // golden's budgets. nullopt
 // with *why when the refit is not usable or its parameters are not the golden's (a router missing, a dictionary fit

@@ -14,6 +14,7 @@
 #include "fitting/bootstrap.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/golden.h"
+#include "fitting/law_table.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -73,9 +74,60 @@ py::tuple Check(const RunsTable& table, const std::string& golden_path, int num_
   return py::make_tuple(GoldenComparisonToJson(golden_path, golden, table, comparison).dump(2), "");
 }
 
+// As cli/check_command.cc for a golden of a law of fitting/law_table.h with a reader of its own (data-constrained,
+// dictionary, sparse, moe, routing, hyperparams): the runs read from `path` (empty: the law's bundled runs) by
+// LoadGoldenLawRuns, refitted by RefitGolden and compared by CompareWithGolden. Returns as Check.
+py::tuple CheckLawRuns(const std::string& path, const std::string& golden_path, int num_threads,
+                       const GoldenTolerances& tolerances) {
+  if (num_threads < 0) throw UsageError("threads must be 0 (all cores) or positive");
+  std::string why;
+  if (!tolerances.Check(&why)) throw UsageError(why);
+  const Golden golden = ParseGolden(ReadWholeFile(golden_path), golden_path);
+  const LawRuns runs = LoadGoldenLawRuns(golden, path, RunsColumns{});
+  std::optional<Golden> now;
+  {
+    py::gil_scoped_release release;
+    now = RefitGolden(golden, runs, num_threads, &why);
+  }
+  if (!now) return py::make_tuple(py::none(), why);
+  GoldenComparison comparison;
+  try {
+    comparison = CompareWithGolden(golden, *now, tolerances, false);
+  } catch (const InputError& error) {
+    throw UsageError(error.what());  // an rtol name that matches nothing
+  }
+  return py::make_tuple(GoldenComparisonToJson(golden_path, golden, runs.view, comparison).dump(2), "");
+}
+
+GoldenTolerances Tolerances(std::optional<double> rtol_params, std::optional<double> rtol_predictions,
+                            std::optional<double> rtol_intervals,
+                            const std::vector<std::pair<std::string, double>>& rtol) {
+  GoldenTolerances tolerances;
+  if (rtol_params) tolerances.params_rtol = *rtol_params;
+  if (rtol_predictions) tolerances.predictions_rtol = *rtol_predictions;
+  if (rtol_intervals) tolerances.intervals_rtol = *rtol_intervals;
+  tolerances.overrides = rtol;
+  return tolerances;
+}
+
 }  // namespace
 
 void BindCheck(py::module_& module) {
+  module.def(
+      "check_law_runs",
+      [](const std::string& path, const std::string& golden, int threads, std::optional<double> rtol_params,
+         std::optional<double> rtol_predictions, std::optional<double> rtol_intervals,
+         const std::vector<std::pair<std::string, double>>& rtol) {
+        return CheckLawRuns(path, golden, threads, Tolerances(rtol_params, rtol_predictions, rtol_intervals, rtol));
+      },
+      py::arg("path"), py::arg("golden"), py::arg("threads"), py::arg("rtol_params"), py::arg("rtol_predictions"),
+      py::arg("rtol_intervals"), py::arg("rtol"));
+  // Whether the golden's law reads its runs with a reader of its own (then check_law_runs checks it), and its law.
+  module.def("golden_law", [](const std::string& golden_path) {
+    const Golden golden = ParseGolden(ReadWholeFile(golden_path), golden_path);
+    const TableLaw* law = FindTableLaw(golden.law_name);
+    return py::make_tuple(golden.law_name, law != nullptr && law->own_reader);
+  });
   module.def(
       "check",
       [](const RunsTable& table, const std::string& golden, int threads, bool check_intervals,

@@ -322,8 +322,30 @@ def check(runs: Any = None, *, golden: Union[str, _os.PathLike], threads: int = 
     golden was recorded from them. rtol_params, rtol_predictions, rtol_intervals: relative tolerances (--rtol-params,
     ...); rtol: {quantity or family: tolerance} overrides (--rtol NAME=X). Returns the dict `check --format json`
     prints; its "passed" is False when a quantity drifted (the command line's exit code 1). Raises FitError when the
-    refit reaches no usable optimum."""
+    refit reaches no usable optimum.
+
+    A golden of a law with a reader of its own (data-constrained, dictionary, sparse, moe, routing, hyperparams) is
+    checked as the command line checks it: runs is a CSV path read by that law's reader with the options the golden
+    recorded, or None for the law's bundled runs when the golden was recorded from them; such goldens hold no
+    intervals and take no column or selection keywords."""
     golden = _os.fspath(golden)
+    law, own_reader = _core.golden_law(golden)
+    if own_reader:
+        if runs is not None and not isinstance(runs, (str, _os.PathLike)):
+            raise UsageError(f"a {law} golden is checked against a CSV path (read by the {law} law's own reader) or "
+                             "None (its bundled runs)")
+        if check_intervals:
+            raise UsageError(f"check_intervals: {golden} has no intervals (a {law} golden never records them)")
+        if runs_options:
+            keywords = ", ".join(sorted(runs_options))
+            raise UsageError(f"a {law} golden takes no column or selection keywords ({keywords})")
+        if runs is None and not _core.golden_source(golden).startswith("<bundled"):
+            raise UsageError(f"the golden was recorded from '{_core.golden_source(golden)}': name the runs to check")
+        text, failure = _core.check_law_runs("" if runs is None else _os.fspath(runs), golden, threads, rtol_params,
+                                             rtol_predictions, rtol_intervals, list((rtol or {}).items()))
+        if text is None:
+            raise FitError(failure)
+        return _json.loads(text)
     if runs is None and _core.golden_source(golden) != _core.BUNDLED_CHINCHILLA_LABEL:
         raise UsageError(f"the golden was recorded from '{_core.golden_source(golden)}': name the runs to check")
     table = load_runs(runs, **runs_options)

@@ -41,6 +41,38 @@ def test_check_of_a_kaplan_golden_gives_the_cli_json(cli, cli_json, tmp_path):
     assert expected["law"] == "kaplan" and expected["passed"]
 
 
+@pytest.mark.parametrize("law,parameter", [("data-constrained", "R_N_star"), ("sparse", "b_N")])
+def test_check_of_a_law_with_its_own_reader_gives_the_cli_json(law, parameter, cli, cli_json, tmp_path):
+    # Goldens of the bundled data-constrained and sparse runs, checked by the module and by the command line: the
+    # same verdict and the same JSON, passing as recorded and drifting in the one parameter moved by 1%.
+    golden = tmp_path / f"{law}_golden.json"
+    result = cli("fit", "--law", law, "--save-golden", golden)
+    assert result.returncode == 0, result.stderr
+    expected = cli_json("check", "--golden", golden, "--format", "json")
+    got = scaleplan.check(golden=golden)
+    assert got == expected
+    assert got["law"] == law and got["passed"] and got["data"]["hash_matches"]
+
+    recorded = json.loads(golden.read_text())
+    recorded["parameters"][parameter] *= 1.01
+    moved = tmp_path / f"{law}_moved.json"
+    moved.write_text(json.dumps(recorded))
+    result = cli("check", "--golden", moved, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    drifted = scaleplan.check(golden=str(moved))
+    assert drifted == json.loads(result.stdout)
+    assert not drifted["passed"] and drifted["num_failed"] == 1
+    assert [c["quantity"] for c in drifted["checks"] if c["verdict"] == "DRIFT"] == [parameter]
+
+    # Its runs are read by the law's own reader: a DataFrame, column keywords and intervals are refused.
+    with pytest.raises(scaleplan.UsageError, match=f"a {law} golden is checked against a CSV path"):
+        scaleplan.check({"N": [1.0]}, golden=golden)
+    with pytest.raises(scaleplan.UsageError, match="takes no column or selection keywords"):
+        scaleplan.check(golden=golden, filter="N>1")
+    with pytest.raises(scaleplan.UsageError, match="has no intervals"):
+        scaleplan.check(golden=golden, check_intervals=True)
+
+
 def test_published_laws_are_the_papers():
     # Hoffmann et al. 2022, eq. 10: E = 1.69, A = 406.4, B = 410.7, alpha = 0.34, beta = 0.28.
     law = scaleplan.published_law("hoffmann")
