@@ -507,6 +507,23 @@ QString LawName(const ChartInputs& inputs) {
   return ToQString(inputs.law_label.substr(0, inputs.law_label.find(':')));
 }
 
+// The law's L(N, D) drawn on the fit and IsoFLOP charts: the Chinchilla law's, or another law's (ChartInputs::loss).
+bool HasLossCurves(const ChartInputs& inputs) { return inputs.law.has_value() || static_cast<bool>(inputs.loss); }
+double LawLoss(const ChartInputs& inputs, double num_params, double num_tokens) {
+  return inputs.law ? inputs.law->Loss(num_params, num_tokens) : inputs.loss(num_params, num_tokens);
+}
+// Whether the fit chart draws a compute-optimal frontier L_opt(C), and its allocation at C.
+bool HasLossFrontier(const ChartInputs& inputs) {
+  return inputs.law || (inputs.allocate && (inputs.loss || inputs.allocate_gives_loss));
+}
+Allocation OptimalAt(const ChartInputs& inputs, double compute_flops) {
+  return inputs.law ? inputs.law->ComputeOptimal(compute_flops) : inputs.allocate(compute_flops);
+}
+// An allocation a log axis can show (a law without an optimum at a budget gives NaN there).
+bool Drawable(const Allocation& a) {
+  return std::isfinite(a.num_params) && a.num_params > 0 && std::isfinite(a.loss_nats) && a.loss_nats > 0;
+}
+
 // The loss axis (left): linear over [y_lo, y_hi], or with ChartInputs::log_loss logarithmic over the losses
 // [l_lo, l_hi] padded by 3% either side.
 void AddLossAxis(QChart* chart, const ChartInputs& inputs, double l_lo, double l_hi, double y_lo, double y_hi) {
@@ -520,26 +537,31 @@ void AddLossAxis(QChart* chart, const ChartInputs& inputs, double l_lo, double l
 
 // ------------------------------------------------------------------------------------------------------------------
 QChart* BuildFitChart(const ChartInputs& inputs) {
-  // A law without Chinchilla's form (inputs.allocate) is drawn on the frontier chart only.
+  // A law with an L(N, D) (Chinchilla's closed form or inputs.loss) draws its iso-N curves and L_opt(C); one with only
+  // a loss frontier (IsoFLOP's E + K C^-gamma) that frontier; any other law is drawn on the frontier chart only.
+  const bool curves = HasLossCurves(inputs), has_frontier = HasLossFrontier(inputs);
   QChart* chart = NewChart(
-      inputs.law
+      curves
           ? QStringLiteral("Loss against compute: %1 coloured by N, %2 L(N, D)").arg(RunsCount(inputs), LawName(inputs))
+      : has_frontier ? QStringLiteral("Loss against compute: %1, the %2 law's L_opt(C) (it has no L(N, D))")
+                           .arg(RunsCount(inputs), LawName(inputs))
       : inputs.allocate ? QStringLiteral("Loss against compute: %1 (the %2 law is drawn on the N_opt, D_opt chart)")
                               .arg(RunsCount(inputs), LawName(inputs))
                         : QStringLiteral("Loss against compute: %1 (no fit yet)").arg(RunsCount(inputs)));
   auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
   auto [l_lo, l_hi] = RunRange(inputs.runs, &TrainingRun::loss_nats, 2.0, 4.0);
-  if (inputs.law && inputs.budget_flops > 0) {
+  if (has_frontier && inputs.budget_flops > 0) {
     c_lo = std::min(c_lo, inputs.budget_flops);
     c_hi = std::max(c_hi, inputs.budget_flops);
-    l_lo = std::min(l_lo, inputs.law->ComputeOptimal(inputs.budget_flops).loss_nats);
+    const Allocation best = OptimalAt(inputs, inputs.budget_flops);
+    if (Drawable(best)) l_lo = std::min(l_lo, best.loss_nats);
   }
   const double x_lo = FloorDecade(c_lo), x_hi = CeilDecade(c_hi);
   const auto [y_lo, y_hi] = Padded(l_lo, l_hi, 0.04);
   AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("training compute C (FLOPs)"),
              LabelStyle::SCIENTIFIC);
   AddLossAxis(chart, inputs, l_lo, l_hi, y_lo, y_hi);
-  if (inputs.law && !inputs.runs.empty()) {
+  if (has_frontier && !inputs.runs.empty()) {
     AddExtrapolationShade(chart, RunRange(inputs.runs, &TrainingRun::compute_flops, 0.0, 0.0).second);
   }
 
@@ -556,25 +578,27 @@ QChart* BuildFitChart(const ChartInputs& inputs) {
     }
     SetRunLines(points, lines);
     AddSeries(chart, points);
-    if (!inputs.law) continue;
+    if (!curves) continue;
     // The fitted law at this bin's representative N, as the budget (and so D = C / 6N) grows.
     const double n = bins[b].Representative();
     auto* curve = Curve(QStringLiteral("L(%1, D)").arg(ToQString(FormatQuantity(n, 2))), colour, 1.6);
+    curve->setProperty("num_params", n);
     for (double c : compute) {
-      const double loss = inputs.law->Loss(n, c / (6.0 * n));
-      if (loss <= 3.0 * y_hi) curve->append(c, loss);
+      const double loss = LawLoss(inputs, n, c / (6.0 * n));
+      if (std::isfinite(loss) && loss > 0 && loss <= 3.0 * y_hi) curve->append(c, loss);
     }
     AddSeries(chart, curve);
     HideFromLegend(chart, curve);
   }
-  if (inputs.law) {
+  if (has_frontier) {
     auto* frontier = Curve(QStringLiteral("compute-optimal L_opt(C)"), kFrontierColour, 2.4, Qt::DashLine);
     frontier->setObjectName("frontier");
     for (double c : LogSpace(inputs.frontier_min_flops, inputs.frontier_max_flops, kCurvePoints)) {
-      frontier->append(c, inputs.law->ComputeOptimal(c).loss_nats);
+      const Allocation best = OptimalAt(inputs, c);
+      if (Drawable(best)) frontier->append(c, best.loss_nats);
     }
     // The bootstrap interval of L_opt(C), at the frontier's own points.
-    if (!inputs.bootstrap_laws.empty()) {
+    if (inputs.law && !inputs.bootstrap_laws.empty()) {
       AddBootstrapBand(
           chart, Xs(frontier), inputs,
           [](const ChinchillaLaw& law, double c) { return law.ComputeOptimal(c).loss_nats; }, kFrontierColour,
@@ -609,7 +633,7 @@ std::vector<double> IsoflopBudgets(double lo, double hi) {
 
 QChart* BuildIsoflopChart(const ChartInputs& inputs) {
   QChart* chart = NewChart(
-      inputs.law ? QStringLiteral("IsoFLOP profiles of the %1 law and their minima").arg(LawName(inputs))
+      HasLossCurves(inputs) ? QStringLiteral("IsoFLOP profiles of the %1 law and their minima").arg(LawName(inputs))
       : inputs.allocate
           ? QStringLiteral("IsoFLOP profiles (the %1 law is drawn on the N_opt, D_opt chart)").arg(LawName(inputs))
           : QStringLiteral("IsoFLOP profiles (no fit yet)"));
@@ -629,16 +653,19 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
     l_lo = std::min(l_lo, inputs.runs[r].loss_nats);
     l_hi = std::max(l_hi, inputs.runs[r].loss_nats);
   }
-  if (inputs.law) {
+  // The profiles of a law with an L(N, D) (Chinchilla's closed form, or inputs.loss with its minima from allocate).
+  const bool profiles = HasLossCurves(inputs) && (inputs.law || inputs.allocate);
+  if (profiles) {
     for (double c : budgets) {
-      const Allocation best = inputs.law->ComputeOptimal(c);
+      const Allocation best = OptimalAt(inputs, c);
+      if (!Drawable(best)) continue;
       n_lo = std::min(n_lo, best.num_params / 4);
       n_hi = std::max(n_hi, best.num_params * 4);
       l_lo = std::min(l_lo, best.loss_nats);
       l_hi = std::max(l_hi, best.loss_nats + 0.3);
     }
-    if (inputs.budget_flops > 0) {
-      const Allocation best = inputs.law->ComputeOptimal(inputs.budget_flops);
+    if (const Allocation best = inputs.budget_flops > 0 ? OptimalAt(inputs, inputs.budget_flops) : Allocation{};
+        Drawable(best)) {
       n_lo = std::min(n_lo, best.num_params / 4);
       n_hi = std::max(n_hi, best.num_params * 4);
       l_lo = std::min(l_lo, best.loss_nats);
@@ -649,7 +676,7 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
   const auto [y_lo, y_hi] = Padded(l_lo, l_hi, 0.04);
   AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("parameters N"), LabelStyle::SI);
   AddLossAxis(chart, inputs, l_lo, l_hi, y_lo, y_hi);
-  if (inputs.law && !inputs.runs.empty()) {
+  if (profiles && !inputs.runs.empty()) {
     AddExtrapolationShade(chart, RunRange(inputs.runs, &TrainingRun::num_params, 0.0, 0.0).second);
   }
 
@@ -681,19 +708,21 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
       }
     }
     SetRunLines(near, near_lines);
-    if (!inputs.law) {
+    const Allocation best = profiles ? OptimalAt(inputs, budgets[k]) : Allocation{};
+    if (!Drawable(best)) {
       near->setName(QStringLiteral("runs near C = %1").arg(ScientificLabel(budgets[k])));
       AddSeries(chart, near);
       continue;
     }
-    const Allocation best = inputs.law->ComputeOptimal(budgets[k]);
     auto* profile = Curve(QStringLiteral("C = %1 FLOPs").arg(ScientificLabel(budgets[k])), colour, 2.0);
+    profile->setProperty("compute_flops", budgets[k]);
     for (double n : LogSpace(std::max(x_lo, best.num_params / kIsoflopSpanFactor),
                              std::min(x_hi, best.num_params * kIsoflopSpanFactor), kCurvePoints)) {
-      profile->append(n, inputs.law->Loss(n, budgets[k] / (6.0 * n)));
+      const double loss = LawLoss(inputs, n, budgets[k] / (6.0 * n));
+      if (std::isfinite(loss) && loss > 0) profile->append(n, loss);
     }
     // The bootstrap interval of this profile, at its own points.
-    if (!inputs.bootstrap_laws.empty()) {
+    if (inputs.law && !inputs.bootstrap_laws.empty()) {
       const double c = budgets[k];
       QAreaSeries* band = AddBootstrapBand(
           chart, Xs(profile), inputs, [c](const ChinchillaLaw& law, double n) { return law.Loss(n, c / (6.0 * n)); },
@@ -705,7 +734,7 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
     HideFromLegend(chart, near);
     minima->append(best.num_params, best.loss_nats);
   }
-  if (inputs.law) {
+  if (profiles) {
     AddSeries(chart, minima);
     auto* budget_curve = Curve(QString(), kBudgetColour, 2.4, Qt::DashLine);
     budget_curve->setObjectName(kBudgetCurve);
@@ -1479,8 +1508,11 @@ QChart* BuildChartSeries(ChartKind kind, const ChartInputs& inputs) {
 }
 
 void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs) {
-  // A law without Chinchilla's form (inputs.allocate) has only the frontier chart's marker.
-  const bool has_marker = inputs.law || (inputs.allocate && kind == ChartKind::FRONTIER);
+  // A law without Chinchilla's form (inputs.allocate) marks the frontier chart, the fit chart where it draws L_opt(C)
+  // and the IsoFLOP chart where it has an L(N, D).
+  const bool has_marker = inputs.law || (inputs.allocate && (kind == ChartKind::FRONTIER ||
+                                                             (kind == ChartKind::FIT && HasLossFrontier(inputs)) ||
+                                                             (kind == ChartKind::ISOFLOP && inputs.loss)));
   if (chart == nullptr || !has_marker || kind == ChartKind::ROOFLINE || kind == ChartKind::COLLECTIVES) return;
   auto* marker = FindSeries<QScatterSeries>(chart, kBudgetPoint);
   const bool shown = inputs.budget_flops > 0;
@@ -1502,6 +1534,10 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
   if (marker != nullptr) marker->setName(BudgetName(c));
   switch (kind) {
     case ChartKind::FIT: {
+      if (!Drawable(best)) {
+        if (marker != nullptr) marker->clear();
+        break;
+      }
       IncludeInAxis(chart, kAxisX, c, c);
       IncludeInAxis(chart, kAxisY, best.loss_nats, best.loss_nats);
       if (marker != nullptr) marker->replace(QList<QPointF>{{c, best.loss_nats}});
@@ -1518,6 +1554,11 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
       break;
     }
     case ChartKind::ISOFLOP: {
+      if (!Drawable(best)) {
+        if (marker != nullptr) marker->clear();
+        if (auto* curve = FindSeries<QLineSeries>(chart, kBudgetCurve)) curve->clear();
+        break;
+      }
       IncludeInAxis(chart, kAxisX, best.num_params / 4, best.num_params * 4);
       IncludeInAxis(chart, kAxisY, best.loss_nats, best.loss_nats);
       if (marker != nullptr) marker->replace(QList<QPointF>{{best.num_params, best.loss_nats}});
@@ -1527,7 +1568,8 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
         points.reserve(kCurvePoints);
         for (double n : LogSpace(std::max(x_lo, best.num_params / kIsoflopSpanFactor),
                                  std::min(x_hi, best.num_params * kIsoflopSpanFactor), kCurvePoints)) {
-          points.append({n, inputs.law->Loss(n, c / (6.0 * n))});
+          const double loss = LawLoss(inputs, n, c / (6.0 * n));
+          if (std::isfinite(loss) && loss > 0) points.append({n, loss});
         }
         curve->replace(points);
       }

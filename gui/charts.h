@@ -81,6 +81,12 @@ struct ChartInputs {
   // Without `law`: the compute-optimal N, D of a law without Chinchilla's form (Kaplan, IsoFLOP, an expression), drawn
   // on the frontier chart with the budget marker. Must not throw; a point with non-finite N or D is left out.
   std::function<Allocation(double compute_flops)> allocate;
+  // Without `law`: the law's L(N, D) (Kaplan's; an expression of N, D and C), from which the fit chart draws its
+  // iso-N curves and the IsoFLOP chart its profiles, with `allocate` giving N_opt and L_opt(C). Must not throw.
+  std::function<double(double num_params, double num_tokens)> loss;
+  // Without `law` and `loss`: allocate(C).loss_nats is the law's L_opt(C) (an IsoFLOP fit with its loss frontier
+  // E + K C^-gamma), drawn on the fit chart. With `loss` it always is.
+  bool allocate_gives_loss = false;
   double huber_delta = 1e-3;         // the fit's threshold, drawn on the residuals chart
   double budget_flops = 0;           // > 0: the plan's budget is marked
   // A plan other than the compute-optimal one at budget_flops (inference-aware, data-constrained): the marker goes

@@ -376,6 +376,21 @@ void MainWindow::RefreshCharts() {
           return none;
         }
       };
+      // The law's L(N, D) for the loss and IsoFLOP charts: Kaplan's, an expression's of N, D and C; IsoFLOP (Approach
+      // 2) has none, only its loss frontier L_opt(C) = E + K C^-gamma when it was fitted.
+      if (saved.law_name == "kaplan") {
+        inputs.loss = [law = saved.kaplan](double n, double d) { return law.Loss(n, d); };
+      } else if (saved.law_name == "expression" && saved.expression.Plans()) {
+        inputs.loss = [law = saved.expression](double n, double d) {
+          try {
+            return law.Loss(n, d);
+          } catch (const std::exception&) {
+            return std::nan("");
+          }
+        };
+      } else if (saved.law_name == "isoflop") {
+        inputs.allocate_gives_loss = saved.isoflop.has_frontier;
+      }
     }
   }
   const auto& bootstrap = fit_panel_->bootstrap();

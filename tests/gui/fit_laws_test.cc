@@ -24,6 +24,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/bundled_data.h"
@@ -130,6 +131,49 @@ class FitLawsTest : public ::testing::Test {
   }
 
   double Budget() const { return window_->plan_panel()->budget_flops(); }
+
+  // The line series of a chart whose property `key` (the fit chart's iso-N curves: "num_params"; the IsoFLOP chart's
+  // profiles: "compute_flops") is set, with its value.
+  std::vector<std::pair<QLineSeries*, double>> CurvesWith(gui::ChartKind kind, const char* key) const {
+    std::vector<std::pair<QLineSeries*, double>> curves;
+    for (QAbstractSeries* series : window_->charts()->Chart(kind)->series()) {
+      auto* line = qobject_cast<QLineSeries*>(series);
+      if (line != nullptr && line->property(key).isValid()) curves.emplace_back(line, line->property(key).toDouble());
+    }
+    return curves;
+  }
+
+  // Every point of the fit chart's iso-N curves is loss(N, C / 6N) and of the IsoFLOP profiles loss(N, C / 6N), to
+  // `tolerance` relative.
+  template <class Loss>
+  void ExpectLossCurves(const Loss& loss, double tolerance) const {
+    const auto iso_n = CurvesWith(gui::ChartKind::FIT, "num_params");
+    ASSERT_FALSE(iso_n.empty()) << "the loss chart draws no L(N, D) of this law";
+    int points = 0;
+    for (const auto& [curve, n] : iso_n) {
+      for (const QPointF& p : curve->points()) {
+        EXPECT_NEAR(p.y() / loss(n, p.x() / (6.0 * n)), 1.0, tolerance) << "N " << n << ", C " << p.x();
+        ++points;
+      }
+    }
+    EXPECT_GT(points, 100);
+    const auto profiles = CurvesWith(gui::ChartKind::ISOFLOP, "compute_flops");
+    ASSERT_FALSE(profiles.empty()) << "the IsoFLOP chart draws no profile of this law";
+    for (const auto& [curve, c] : profiles) {
+      ASSERT_GT(curve->count(), 10);
+      for (const QPointF& p : curve->points()) {
+        EXPECT_NEAR(p.y() / loss(p.x(), c / (6.0 * p.x())), 1.0, tolerance) << "C " << c << ", N " << p.x();
+      }
+    }
+  }
+
+  // The loss chart's compute-optimal frontier, (C, L_opt) per point.
+  QLineSeries* LossFrontier() const {
+    for (QAbstractSeries* series : window_->charts()->Chart(gui::ChartKind::FIT)->series()) {
+      if (series->objectName() == QLatin1String("frontier")) return qobject_cast<QLineSeries*>(series);
+    }
+    return nullptr;
+  }
 
   std::unique_ptr<MainWindow> window_;
 };
@@ -270,6 +314,60 @@ TEST_F(FitLawsTest, CustomExpressionFitsAndPlansAsFitExpressionLaw) {
   const ExpressionSearch search = ExpressionComputeOptimal(law, Budget());
   ASSERT_TRUE(search.allocation.has_value()) << search.why;
   ExpectPlan(*search.allocation);
+}
+
+TEST_F(FitLawsTest, KaplanLossChartsDrawKaplansLossAndFrontier) {
+  ChooseLaw("kaplan");
+  LawFitOptions options;
+  options.grid = KaplanModel::DefaultGrid();
+  const KaplanLaw law = MakeKaplanFitReport(BundledChinchillaRuns(), options).fit.law;
+  // L(N, D) = [(N_c / N)^(alpha_N / alpha_D) + D_c / D]^alpha_D, written out here from the fitted parameters.
+  ExpectLossCurves(
+      [&law](double n, double d) {
+        return std::pow(std::pow(law.n_c / n, law.alpha_n / law.alpha_d) + law.d_c / d, law.alpha_d);
+      },
+      1e-12);
+  QLineSeries* frontier = LossFrontier();
+  ASSERT_NE(frontier, nullptr);
+  ASSERT_GT(frontier->count(), 100);
+  for (const QPointF& p : frontier->points()) EXPECT_NEAR(p.y() / law.ComputeOptimal(p.x()).loss_nats, 1.0, 1e-12);
+  const QString title = window_->charts()->Chart(gui::ChartKind::FIT)->title();
+  EXPECT_TRUE(title.contains(QStringLiteral("kaplan L(N, D)"))) << title.toStdString();
+  EXPECT_TRUE(window_->charts()->Chart(gui::ChartKind::ISOFLOP)->title().contains(QStringLiteral("of the kaplan law")));
+}
+
+TEST_F(FitLawsTest, ChinchillaFormWrittenAsAnExpressionDrawsTheBuiltInLawsCurves) {
+  ChooseLaw("expression");
+  ASSERT_EQ(Find<QLineEdit>("fit_expression")->text(), QStringLiteral("E + A / N^alpha + B / D^beta"));
+  ChinchillaLaw law;
+  law.E = ResultValue("E");
+  law.A = ResultValue("A");
+  law.B = ResultValue("B");
+  law.alpha = ResultValue("alpha");
+  law.beta = ResultValue("beta");
+  ExpectLossCurves([&law](double n, double d) { return law.Loss(n, d); }, 1e-9);
+  // L_opt(C) by the expression's search against the closed form's.
+  QLineSeries* frontier = LossFrontier();
+  ASSERT_NE(frontier, nullptr);
+  ASSERT_GT(frontier->count(), 100);
+  for (const QPointF& p : frontier->points()) EXPECT_NEAR(p.y() / law.ComputeOptimal(p.x()).loss_nats, 1.0, 1e-9);
+}
+
+TEST_F(FitLawsTest, IsoFlopLossChartDrawsItsLossFrontierOnly) {
+  ChooseLaw("isoflop");
+  const IsoFlopFit law = MakeIsoFlopFitReport(BundledChinchillaRuns(), LawFitOptions{}).fit;
+  ASSERT_TRUE(law.has_frontier);
+  EXPECT_TRUE(CurvesWith(gui::ChartKind::FIT, "num_params").empty());  // Approach 2 fits no L(N, D)
+  EXPECT_TRUE(CurvesWith(gui::ChartKind::ISOFLOP, "compute_flops").empty());
+  QLineSeries* frontier = LossFrontier();
+  ASSERT_NE(frontier, nullptr);
+  ASSERT_GT(frontier->count(), 100);
+  for (const QPointF& p : frontier->points()) {
+    const double expected = law.frontier.E + law.frontier.K * std::pow(p.x(), -law.frontier.gamma);
+    EXPECT_NEAR(p.y() / expected, 1.0, 1e-12);
+  }
+  const QString title = window_->charts()->Chart(gui::ChartKind::FIT)->title();
+  EXPECT_TRUE(title.contains(QStringLiteral("isoflop law's L_opt(C)"))) << title.toStdString();
 }
 
 TEST_F(FitLawsTest, MalformedExpressionShowsTheParsersLocatedErrorAndKeepsThePlan) {
