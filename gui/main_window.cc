@@ -24,8 +24,10 @@
 #include <exception>
 
 #include "core/bundled_data.h"
+#include "core/data_constrained.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/units.h"
 #include "gui/charts_view.h"
 #include "gui/cluster_panel.h"
 #include "gui/column_mapping_dialog.h"
@@ -140,6 +142,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // An inference-aware or data-constrained plan is marked where it is, not on the frontier at the budget.
     charts_->SetPlanPoint(plan && plan->mode != "compute-optimal" ? std::optional<Allocation>(plan->allocation)
                                                                   : std::nullopt);
+    // A data-constrained law's curves follow the unique-token limit (a slider move leaves it alone).
+    if (plan_law_ && plan_law_->saved.law_name == "data-constrained" &&
+        plan_panel_->Settings().unique_tokens != charts_unique_tokens_) {
+      RefreshCharts();
+    }
   });
   connect(hardware_panel_, &HardwarePanel::ShowRooflineRequested, this,
           [this] { charts_->SetCurrentKind(ChartKind::ROOFLINE); });
@@ -393,8 +400,28 @@ void MainWindow::RefreshCharts() {
       }
     }
   }
+  // A data-constrained law under the plan's unique-token limit U is charted as L(N, D, U) with its optimum under U
+  // (unlimited, it is its base law, Chinchilla's form, charted as such); the residuals stay the base law's (the runs
+  // table has no U).
+  charts_unique_tokens_ = 0;
+  if (const double unique_tokens = plan_panel_->Settings().unique_tokens;
+      plan_law_ && plan_law_->saved.law_name == "data-constrained" && unique_tokens > 0) {
+    charts_unique_tokens_ = unique_tokens;
+    const DataConstrainedLaw law = plan_law_->saved.data_constrained;
+    inputs.law.reset();
+    inputs.predicted_loss.clear();
+    for (const TrainingRun& run : inputs.runs) {
+      inputs.predicted_loss[run.line] = law.base.Loss(run.num_params, run.num_tokens);
+    }
+    inputs.loss = [law, unique_tokens](double n, double d) { return law.Loss(n, d, unique_tokens); };
+    inputs.allocate = [law, unique_tokens](double compute_flops) {
+      return PlanDataConstrained(law, compute_flops, unique_tokens).allocation;
+    };
+    inputs.law_label =
+        "data-constrained at U = " + FormatQuantity(unique_tokens, 3) + ": " + plan_law_->saved.description;
+  }
   const auto& bootstrap = fit_panel_->bootstrap();
-  if (law_ && bootstrap && !bootstrap->laws.empty()) {
+  if (inputs.law && bootstrap && !bootstrap->laws.empty()) {
     // The refits themselves: the charts shade their interval around L_opt(C), each IsoFLOP profile and N_opt, D_opt,
     // at each line's own points (so over the lines' range).
     inputs.bootstrap_laws = bootstrap->laws;

@@ -99,6 +99,7 @@ class MainWindow : public QMainWindow {
   std::optional<ChinchillaLaw> law_;      // the fit of the current table, once there is one (a law's Chinchilla form)
   std::optional<PlanLaw> plan_law_;       // any other law chosen in the Fit dock or opened (gui/law_fit.h)
   std::map<int, double> predicted_loss_;  // its loss on each run, by file line, when it has no Chinchilla form
+  double charts_unique_tokens_ = 0;       // the unique-token limit a data-constrained law was charted at (0: none)
   std::vector<Allocation> moe_frontier_;  // the published fine-grained MoE law's plans, when it is chosen
   double huber_delta_ = 1e-3;
 };

@@ -370,6 +370,37 @@ TEST_F(FitLawsTest, IsoFlopLossChartDrawsItsLossFrontierOnly) {
   EXPECT_TRUE(title.contains(QStringLiteral("isoflop law's L_opt(C)"))) << title.toStdString();
 }
 
+TEST_F(FitLawsTest, DataConstrainedChartsFollowThePlansUniqueTokenLimit) {
+  ChooseLaw("data-constrained");
+  const DataConstrainedFit fit = FitDataConstrained(BundledMuennighoffRuns(), MuennighoffC4BaseLaw());
+  ASSERT_TRUE(fit.usable);
+  DataConstrainedLaw law;
+  law.base = MuennighoffC4BaseLaw();
+  law.R_D_star = fit.R_D_star;
+  law.R_N_star = fit.R_N_star;
+  // Unlimited: the base law (Chinchilla's form) itself.
+  ExpectLossCurves([&law](double n, double d) { return law.base.Loss(n, d); }, 1e-12);
+  auto* unique = Find<QLineEdit>("unique_tokens");
+  ASSERT_NE(unique, nullptr);
+  unique->setFocus();
+  QTest::keyClicks(unique, QStringLiteral("1B"));
+  QTest::keyClick(unique, Qt::Key_Return);
+  // Under U = 1B tokens the curves are the fitted law's L(N, D, U) and L_opt(C) the optimum under U.
+  const double u = 1e9;
+  ExpectLossCurves([&law, u](double n, double d) { return law.Loss(n, d, u); }, 1e-12);
+  QLineSeries* frontier = LossFrontier();
+  ASSERT_NE(frontier, nullptr);
+  ASSERT_GT(frontier->count(), 100);
+  for (const QPointF& p : frontier->points()) {
+    EXPECT_NEAR(p.y() / PlanDataConstrained(law, p.x(), u).allocation.loss_nats, 1.0, 1e-12);
+  }
+  // The bound is felt: far above the compute 1B tokens serve, L_opt(C) stays above the data-limited floor.
+  EXPECT_GT(frontier->points().back().y(), DataConstrainedLossFloor(law, u) - 1e-12);
+  EXPECT_GT(DataConstrainedLossFloor(law, u), law.base.ComputeOptimal(frontier->points().back().x()).loss_nats);
+  const QString title = window_->charts()->Chart(gui::ChartKind::FIT)->title();
+  EXPECT_TRUE(title.contains(QStringLiteral("data-constrained at U = 1B L(N, D)"))) << title.toStdString();
+}
+
 TEST_F(FitLawsTest, MalformedExpressionShowsTheParsersLocatedErrorAndKeepsThePlan) {
   ChooseLaw("kaplan");
   const double params_before = Plan().allocation.num_params;
