@@ -26,6 +26,7 @@
 #include <memory>
 
 #include "core/collective_cost.h"
+#include "core/file.h"
 #include "core/statistics.h"
 #include "core/units.h"
 #include "fitting/chinchilla_fit.h"
@@ -1679,7 +1680,12 @@ bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& pa
     if (error != nullptr) *error = QStringLiteral("%1: %2").arg(path, ToQString(why));
     return false;
   }
-  QSaveFile file(path);
+  // A link is followed to its file, replaced atomically there; a device or a pipe (/dev/stdout, a FIFO) is written in
+  // place (core/file.h): renaming a file over it would turn /dev/full or the pipe into a regular file.
+  const OutputTarget target = ResolveOutputTarget(QFile::encodeName(path).toStdString());
+  QSaveFile save_file(QFile::decodeName(QByteArray::fromStdString(target.path)));
+  QFile direct_file(QFile::decodeName(QByteArray::fromStdString(target.path)));
+  QFileDevice& file = target.direct ? static_cast<QFileDevice&>(direct_file) : save_file;
   if (!file.open(QIODevice::WriteOnly)) {
     if (error != nullptr) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
     return false;
@@ -1709,11 +1715,13 @@ bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& pa
     }
   }
   if (!written) {
-    file.cancelWriting();
-    if (error != nullptr) *error = QStringLiteral("%1: cannot write the image").arg(path);
+    if (!target.direct) save_file.cancelWriting();
+    if (error != nullptr) *error = QStringLiteral("%1: cannot write the image (%2)").arg(path, file.errorString());
     return false;
   }
-  if (!file.commit()) {
+  const bool committed = target.direct ? direct_file.flush() && direct_file.error() == QFileDevice::NoError
+                                       : save_file.commit();
+  if (!committed) {
     if (error != nullptr) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
     return false;
   }

@@ -220,6 +220,41 @@ TEST(OutputSafety, AFullDeviceFailsWithExit5AndStaysADevice) {
   }
 }
 
+// plot writes its charts through the same rule: a link's file, a FIFO and a full device in place.
+TEST(OutputSafety, PlotWritesThroughLinksAndIntoPipesAndDevices) {
+  const fs::path dir = FreshDir("plot");
+  const Result probe = RunScaleplan("plot fit --out '" + (dir / "chart.svg").string() + "'");
+  if (probe.exit_code == 2 && probe.err.find("Qt") != std::string::npos) GTEST_SKIP() << "built without the GUI";
+  ASSERT_EQ(probe.exit_code, 0) << probe.err;
+  const std::string expected = ReadWholeFile((dir / "chart.svg").string());
+  ASSERT_NE(expected.find("<svg"), std::string::npos);
+  fs::create_symlink("chart.svg", dir / "link.svg");
+  EXPECT_EQ(RunScaleplan("plot fit --out '" + (dir / "link.svg").string() + "'").exit_code, 0);
+  EXPECT_TRUE(fs::is_symlink(dir / "link.svg"));
+  const fs::path fifo = dir / "pipe.svg";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const fs::path got = dir / "got.svg";
+  const Result r = testing::RunCommand("(timeout 30 cat '" + fifo.string() + "' > '" + got.string() + "' & " +
+                                       SCALEPLAN_BINARY + " plot fit --out '" + fifo.string() +
+                                       "'; rc=$?; wait; exit $rc)");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  struct stat after = {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &after), 0);
+  EXPECT_TRUE(S_ISFIFO(after.st_mode)) << "the FIFO was replaced by a file";
+  EXPECT_EQ(ReadWholeFile(got.string()), expected);
+  // A node of its own for the full device, never /dev/full itself.
+  const fs::path full = dir / "full.svg";
+  if (::mknod(full.c_str(), S_IFCHR | 0666, makedev(1, 7)) != 0) GTEST_SKIP() << "cannot create a device node here";
+  const int can_open = ::open(full.c_str(), O_WRONLY);
+  if (can_open < 0) GTEST_SKIP() << "device nodes cannot be opened here";
+  ::close(can_open);
+  const Result w = RunScaleplan("plot fit --out '" + full.string() + "'");
+  EXPECT_EQ(w.exit_code, 5) << w.err;
+  EXPECT_NE(w.err.find("No space left on device"), std::string::npos) << w.err;
+  ASSERT_EQ(::lstat(full.c_str(), &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode)) << "plot replaced the device by a file";
+}
+
 // The temporary files (".NAME.tmp.XXXXXX") in `dir`.
 std::vector<fs::path> TempFiles(const fs::path& dir) {
   std::vector<fs::path> temps;
