@@ -16,6 +16,7 @@
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QPainter>
+#include <QFile>
 #include <QSaveFile>
 #include <QScatterSeries>
 #include <QStackedBarSeries>
