@@ -602,15 +602,9 @@ TEST(SweepCli, NoIntervalColumnsWithoutResampledLaws) {
   }
 }
 
-// The automatic device count for a target duration follows the budget smoothly (issue 19, item 3): as the budget
-// grows the count never falls, and a 7% larger budget takes at most 25% more devices (or one 8-device node more),
-// every plan within the 90 days. 171 budgets from 1e21 to 1e26 FLOPs, 7% apart, on H100s at the default MFU.
-TEST(SweepCli, TheDeviceCountForADurationGrowsSmoothlyWithTheBudget) {
-  const Result r =
-      RunScaleplan("sweep --compute 1e21:1e26:171 --accelerator H100-SXM --max-days 90 --format jsonl");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::vector<std::string> lines = Lines(r.out);
-  ASSERT_EQ(lines.size(), 171u);
+// Each sweep row within 90 days, and its device count never below the previous row's nor above it by more than 25%
+// (or one 8-device node). Returns the last count.
+long long ExpectSmoothDeviceCounts(const std::vector<std::string>& lines) {
   long long previous = 0;
   for (const std::string& line : lines) {
     const Json row = Json::parse(line);
@@ -620,6 +614,19 @@ TEST(SweepCli, TheDeviceCountForADurationGrowsSmoothlyWithTheBudget) {
     EXPECT_LE(count, std::max<long long>(static_cast<long long>(std::ceil(1.25 * previous)), previous + 8)) << line;
     previous = count;
   }
+  return previous;
+}
+
+// The automatic device count for a target duration follows the budget smoothly (issue 19, item 3): as the budget
+// grows the count never falls, and a 7% larger budget takes at most 25% more devices (or one 8-device node more),
+// every plan within the 90 days. 171 budgets from 1e21 to 1e26 FLOPs, 7% apart, on H100s at the default MFU.
+TEST(SweepCli, TheDeviceCountForADurationGrowsSmoothlyWithTheBudget) {
+  const Result r =
+      RunScaleplan("sweep --compute 1e21:1e26:171 --accelerator H100-SXM --max-days 90 --format jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 171u);
+  const long long previous = ExpectSmoothDeviceCounts(lines);
   // At the top, the days bind: 6 N D / (count x 989 TFLOP/s x 0.4) just under 90 days.
   const Json last = Json::parse(lines.back());
   EXPECT_EQ(previous, static_cast<long long>(std::ceil(1e26 / (989e12 * 0.4 * 90 * 86400.0))));
@@ -637,15 +644,7 @@ TEST(SweepCli, TheSearchedDeviceCountGrowsSmoothlyWithTheBudget) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 171u);
-  long long previous = 0;
-  for (const std::string& line : lines) {
-    const Json row = Json::parse(line);
-    const long long count = row["num_accelerators"].get<long long>();
-    EXPECT_LE(row["days"].get<double>(), 90.0 * (1 + 1e-12)) << line;
-    EXPECT_GE(count, previous) << line;
-    EXPECT_LE(count, std::max<long long>(static_cast<long long>(std::ceil(1.25 * previous)), previous + 8)) << line;
-    previous = count;
-  }
+  ExpectSmoothDeviceCounts(lines);
 }
 
 // A plan with a layout search speaks of one model: the memory line and the hyper-parameter note describe the shape
