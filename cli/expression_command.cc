@@ -18,6 +18,7 @@
 #include "core/units.h"
 #include "fitting/bootstrap.h"
 #include "fitting/expression_fit.h"
+#include "fitting/fit_json.h"
 #include "fitting/validation.h"
 
 namespace scaleplan::cli {
@@ -384,16 +385,7 @@ int ValidateExpressionLaw(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-bool IsSavedExpressionFit(const std::string& path) {
-  std::string text;
-  try {
-    text = ReadFile(path);
-  } catch (const InputError&) {
-    return false;
-  }
-  const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  return json.is_object() && json.contains("law") && json["law"] == "expression";
-}
+bool IsSavedExpressionFit(const std::string& path) { return SavedFitLawName(path) == "expression"; }
 
 std::vector<double> PredictSavedExpressionFit(const std::string& fit_path, const RunsTable& table,
                                               const std::string& runs_path, std::string* label) {

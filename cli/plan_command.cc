@@ -289,9 +289,12 @@ int PlanCommand(const std::vector<std::string>& args) {
       ("params", po::value(&flags.params_text), "model size(s), all parameters: the compute-optimal tokens for 70B; "
                                                 "with --compute, that size trained on that budget")
       ("target-loss", po::value(&flags.target_loss_text), "the least compute that reaches this loss (nats/token)")
-      ("fit", po::value(&flags.fit_path), "law from a saved fit ('scaleplan fit --out FIT.json')")
+      ("fit", po::value(&flags.fit_path),
+       "law from a saved fit ('scaleplan fit --out FIT.json'); a sparse, moe or routing fit goes to its own planner "
+       "('plan --fit FIT.json --help')")
       ("law", po::value(&flags.law_name), "a published law: hoffmann, hoffmann-unrounded, epoch "
-                                          "(default: fit the bundled runs)")
+                                          "(default: fit the bundled runs); frantar2023-t5, krajewski2024 and "
+                                          "clark2022 have planners of their own ('plan --law NAME --help')")
       ("unique-tokens", po::value(&flags.unique_tokens_text),
        "at most this many unique training tokens (e.g. 500B): repeat them for more epochs (Muennighoff et al.)")
       ("inference-tokens", po::value(&flags.inference_tokens_text),
@@ -401,6 +404,7 @@ int PlanCommand(const std::vector<std::string>& args) {
          "scaleplan plan --compute 1e24 --unique-tokens 500B          # only 500B unique tokens: epochs, loss",
          "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method rigl   # options: plan --sparsity 0 --help",
          "scaleplan plan --law krajewski2024 --compute 1e22          # fine-grained MoE: N, active N, D, G",
+         "scaleplan plan --law clark2022 --params 1.3B --experts 1,64,512   # routed models: loss, effective size",
          "scaleplan plan --compute 1e24 --inference-tokens 10T        # smaller, longer-trained, cheaper overall",
          "scaleplan plan --params 1T --accelerator H100-SXM           # frontier scale: layout, devices, days",
          "scaleplan plan --params 100T --compute 1e27 --accelerator B200",

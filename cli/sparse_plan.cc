@@ -1,5 +1,6 @@
 #include "cli/sparse_plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include "core/sparse_laws.h"
 #include "core/training_plan.h"
 #include "core/units.h"
+#include "fitting/fit_json.h"
 #include "fitting/sparse_fit.h"
 
 namespace scaleplan::cli {
@@ -144,9 +146,10 @@ void PrintMoeLayout(const FrontierPlan& plan) {
   for (const std::string& note : plan.notes) std::cout << "  note: " << note << '\n';
 }
 
-int PlanMoe(double compute_flops, const std::string& granularity_text, const MoePlanOptions& options,
-            const SparseClusterFlags& cluster, OutputFormat output) {
-  const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+// `law_label`: krajewski2024 for the published law, else the path of the saved moe fit it was read from.
+int PlanMoe(const FineGrainedMoeLaw& law, const std::string& law_label, double compute_flops,
+            const std::string& granularity_text, const MoePlanOptions& options, const SparseClusterFlags& cluster,
+            OutputFormat output) {
   const MoePlan plan =
       granularity_text.empty()
           ? PlanFineGrainedMoe(law, compute_flops, options)
@@ -174,7 +177,7 @@ int PlanMoe(double compute_flops, const std::string& granularity_text, const Moe
   const bool failed = layout && (!layout->feasible || (layout->meets_max_days && !*layout->meets_max_days));
   if (output == OutputFormat::JSON) {
     nlohmann::ordered_json json;
-    json["law"] = "krajewski2024";
+    json["law"] = law_label;
     json["compute_flops"] = compute_flops;
     json["num_params"] = plan.num_params;
     json["num_active_params"] = plan.num_active_params;
@@ -196,8 +199,10 @@ int PlanMoe(double compute_flops, const std::string& granularity_text, const Moe
     return failed ? kExitCheckFailed : kExitOk;
   }
   char line[768];
-  std::cout << "Compute-optimal fine-grained MoE (Krajewski et al. 2024, eq. 9 and its cost model) at "
-            << FormatScientific(compute_flops) << " FLOPs\n";
+  std::cout << "Compute-optimal fine-grained MoE ("
+            << (law_label == "krajewski2024" ? std::string("Krajewski et al. 2024, eq. 9")
+                                             : "the law fitted in " + law_label + ", Krajewski et al.'s eq. 9 form")
+            << ", and their cost model) at " << FormatScientific(compute_flops) << " FLOPs\n";
   std::snprintf(line, sizeof line,
                 "  N (total, non-embedding)  %s\n  N active                  %s\n  D (tokens)                %s\n"
                 "  granularity G             %.4g (%.4g experts at expansion rate E %.4g)\n"
@@ -214,22 +219,158 @@ int PlanMoe(double compute_flops, const std::string& granularity_text, const Moe
 
 }  // namespace
 
-bool IsSparsePlanRequest(const std::vector<std::string>& args) {
+namespace {
+
+// The value of `option` in `args` ("--option V" or "--option=V"; the last one given), "" when absent.
+std::string OptionText(const std::vector<std::string>& args, const std::string& option) {
+  std::string value;
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    for (const char* option : {"--sparsity", "--optimal-sparsity", "--sparse-method"}) {
-      if (arg == option || arg.rfind(std::string(option) + "=", 0) == 0) return true;
+    if (args[i] == option && i + 1 < args.size()) value = args[i + 1];
+    if (args[i].rfind(option + "=", 0) == 0) value = args[i].substr(option.size() + 1);
+  }
+  return value;
+}
+
+// The law of the saved fit that --fit names ("" without --fit, or for a file its reader will report on).
+std::string FitLawOf(const std::vector<std::string>& args) {
+  const std::string path = OptionText(args, "--fit");
+  return path.empty() ? "" : SavedFitLawName(path);
+}
+
+bool IsRoutingPlanRequest(const std::vector<std::string>& args) {
+  return OptionText(args, "--law") == "clark2022" || FitLawOf(args) == "routing";
+}
+
+nlohmann::ordered_json RoutingPlanJson(const std::string& router, const RoutingPlan& plan) {
+  return {{"router", router},
+          {"num_params", plan.num_params},
+          {"num_experts", plan.num_experts},
+          {"saturated_experts", plan.saturated_experts},
+          {"loss", plan.loss_nats},
+          {"dense_loss", plan.dense_loss_nats},
+          {"effective_params", plan.effective_params > 0 ? nlohmann::ordered_json(plan.effective_params) : nullptr},
+          {"effective_multiplier",
+           plan.effective_params > 0 ? nlohmann::ordered_json(plan.effective_multiplier) : nullptr}};
+}
+
+// `plan --fit ROUTING.json | --law clark2022 --params N[,N] [--experts E[,E]] [--router R[,R]]`: what a routing law
+// (Clark et al. 2022, core/sparse_laws.h) says of routed models of those dense sizes and expert counts: the loss, the
+// dense model's, the effective parameter count and each router's cutoff size.
+int PlanRoutedModels(const std::vector<std::string>& args) {
+  std::string fit_path, law_name, params_text, experts_text = "1,8,64,512", routers_text, format;
+  po::options_description options("Routing plan options");
+  options.add_options()("help,h", "show this help")
+      ("fit", po::value(&fit_path), "a routing fit saved by 'fit --law routing --out' (one law per router)")
+      ("law", po::value(&law_name), "clark2022: Clark et al. 2022's Table 3 (S-Base, RL-R, Hash)")
+      ("params", po::value(&params_text), "dense (per-token) parameters N, comma-separated: 1.3B,13B")
+      ("experts", po::value(&experts_text)->default_value(experts_text), "expert counts E >= 1, comma-separated")
+      ("router", po::value(&routers_text), "the routers to plan, comma-separated (default: every router of the law)");
+  AddFormatOption(&options, &format);
+  po::positional_options_description positional;
+  po::variables_map vm;
+  ParseOptions(args, options, positional, &vm);
+  if (vm.count("help")) {
+    PrintHelp("scaleplan plan (--fit ROUTING.json | --law clark2022) --params N[,N] [--experts E[,E]]", options,
+              {"scaleplan plan --law clark2022 --params 1.3B --experts 1,64,512",
+               "scaleplan fit --law routing --out routing.json && scaleplan plan --fit routing.json --params 1.3B,13B",
+               "scaleplan plan --fit routing.json --params 1.3B --router S-Base --format json"});
+    return kExitOk;
+  }
+  const OutputFormat output = ParseFormat(format);
+  if (fit_path.empty() == law_name.empty()) throw UsageError("give one of --fit ROUTING.json and --law clark2022");
+  if (!law_name.empty() && law_name != "clark2022") {
+    throw UsageError("a routing plan's --law is clark2022, not '" + law_name + "'");
+  }
+  if (params_text.empty()) throw UsageError("--params is required: the dense (per-token) parameters N");
+  std::vector<double> params, experts;
+  for (const std::string& text : SplitListOption(params_text, "--params")) {
+    params.push_back(OptionValue([&] { return ParsePositiveQuantity(text, InputLocation{"--params"}); }));
+  }
+  for (const std::string& text : SplitListOption(experts_text, "--experts")) {
+    experts.push_back(RangedOption(text, "--experts", 1.0, false, 1e12, false, "[1, 1e12]"));
+  }
+  std::vector<std::pair<std::string, RoutingLaw>> laws;
+  if (law_name.empty()) {
+    laws = LoadSavedRoutingLaws(InputPath(fit_path));
+  } else {
+    laws = {{"S-Base", ClarkSBaseLaw()}, {"RL-R", ClarkRlrLaw()}, {"Hash", ClarkHashLaw()}};
+  }
+  if (!routers_text.empty()) {
+    std::vector<std::pair<std::string, RoutingLaw>> chosen;
+    for (const std::string& name : SplitListOption(routers_text, "--router")) {
+      const auto found = std::find_if(laws.begin(), laws.end(), [&](const auto& law) { return law.first == name; });
+      if (found == laws.end()) {
+        std::string known;
+        for (const auto& law : laws) known += (known.empty() ? "" : ", ") + law.first;
+        throw UsageError("--router: the law has no router '" + name + "' (it has " + known + ")");
+      }
+      chosen.push_back(*found);
     }
-    if (arg == "--law=krajewski2024" || arg == "--law=frantar2023-t5") return true;
-    if (arg == "--law" && i + 1 < args.size() &&
-        (args[i + 1] == "krajewski2024" || args[i + 1] == "frantar2023-t5")) {
-      return true;
+    laws = chosen;
+  }
+  const std::string label = law_name.empty() ? fit_path : law_name;
+  if (output == OutputFormat::JSON) {
+    nlohmann::ordered_json json;
+    json["law"] = "routing";
+    json["source"] = label;
+    json["cutoffs"] = nlohmann::ordered_json::object();
+    json["plans"] = nlohmann::ordered_json::array();
+    for (const auto& [router, law] : laws) {
+      const double cutoff = RoutingCutoffParams(law);
+      json["cutoffs"][router] = std::isfinite(cutoff) ? nlohmann::ordered_json(cutoff) : nullptr;
+      for (const double n : params) {
+        for (const double e : experts) json["plans"].push_back(RoutingPlanJson(router, PlanRoutedModel(law, n, e)));
+      }
+    }
+    std::cout << json.dump(2) << '\n';
+    return kExitOk;
+  }
+  std::cout << "Routed models (Clark et al. 2022, eq. 1; " << (law_name.empty() ? "fitted in " + label
+                                                                               : std::string("their Table 3"))
+            << "): N dense (per-token) parameters, E experts\n";
+  char line[256];
+  for (const auto& [router, law] : laws) {
+    const double cutoff = RoutingCutoffParams(law);
+    std::cout << "\n  " << router << ": "
+              << (std::isfinite(cutoff) ? "more experts lower the loss below N_cutoff = " + FormatQuantity(cutoff)
+                                        : std::string("more experts lower the loss at every N"))
+              << '\n';
+    std::snprintf(line, sizeof line, "  %10s %8s %8s %9s %9s %12s %8s\n", "N", "E", "E^", "loss", "dense",
+                  "N effective", "x N");
+    std::cout << line;
+    for (const double n : params) {
+      for (const double e : experts) {
+        const RoutingPlan plan = PlanRoutedModel(law, n, e);
+        const bool effective = plan.effective_params > 0;
+        std::snprintf(line, sizeof line, "  %10s %8.4g %8.4g %9.4f %9.4f %12s %8s\n", FormatQuantity(n).c_str(), e,
+                      plan.saturated_experts, plan.loss_nats, plan.dense_loss_nats,
+                      effective ? FormatQuantity(plan.effective_params).c_str() : "-",
+                      effective ? FormatSignificant(plan.effective_multiplier, 3).c_str() : "-");
+        std::cout << line;
+      }
     }
   }
-  return false;
+  std::cout << "\n  E^: the saturating expert count; N effective: the dense size with the same loss, L(N_eff, 1) = "
+               "L(N, E).\n  A routed model trains and serves at the FLOPs of its dense N; its experts add memory.\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+bool IsSparsePlanRequest(const std::vector<std::string>& args) {
+  for (const char* option : {"--sparsity", "--optimal-sparsity", "--sparse-method"}) {
+    for (const std::string& arg : args) {
+      if (arg == option || arg.rfind(std::string(option) + "=", 0) == 0) return true;
+    }
+  }
+  const std::string law = OptionText(args, "--law");
+  if (law == "krajewski2024" || law == "frantar2023-t5" || law == "clark2022") return true;
+  const std::string fit_law = FitLawOf(args);
+  return fit_law == "sparse" || fit_law == "moe" || fit_law == "routing";
 }
 
 int PlanSparseModels(const std::vector<std::string>& args) {
+  if (IsRoutingPlanRequest(args)) return PlanRoutedModels(args);
   std::string compute_text, sparsity_text, method_text = "static", law_name = "frantar2023-t5", format;
   std::string speedup_text, granularity_text, max_sparsity_text = "0.99", fit_path;
   bool optimal = false;
@@ -242,7 +383,9 @@ int PlanSparseModels(const std::vector<std::string>& args) {
       ("law", po::value(&law_name)->default_value(law_name),
        "frantar2023-t5 (weight sparsity; the notebook's T5 law, D = steps x 65,536 tokens) or krajewski2024 "
        "(fine-grained MoE)")
-      ("fit", po::value(&fit_path), "a sparse fit saved by 'fit --law sparse --out' (default: the T5 law)")
+      ("fit", po::value(&fit_path),
+       "a sparse fit saved by 'fit --law sparse --out' (default: the T5 law), or a moe fit ('fit --law moe --out'), "
+       "planned as krajewski2024 with its own coefficients")
       ("sparsity", po::value(&sparsity_text), "the fraction of zero weights, in [0, 1)")
       ("optimal-sparsity", po::bool_switch(&optimal), "search the sparsity in [0, --max-sparsity] with the lowest loss")
       ("max-sparsity", po::value(&max_sparsity_text)->default_value(max_sparsity_text),
@@ -286,7 +429,10 @@ int PlanSparseModels(const std::vector<std::string>& args) {
                "scaleplan plan --compute 1e21 --optimal-sparsity --sparse-method gmp --format json",
                "scaleplan plan --compute 1e21 --sparsity 0.75 --sparse-method rigl --accelerator H100-SXM --count 64",
                "scaleplan plan --law krajewski2024 --compute 1e22",
-               "scaleplan plan --law krajewski2024 --compute 1e23 --accelerator H100-SXM --max-days 60"});
+               "scaleplan plan --law krajewski2024 --compute 1e23 --accelerator H100-SXM --max-days 60",
+               "scaleplan plan --fit moe.json --compute 1e22          # a moe fit ('fit --law moe --out moe.json')",
+               "scaleplan plan --law clark2022 --params 1.3B --experts 1,64,512   # routed models ('--law clark2022 "
+               "--help')"});
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
@@ -298,19 +444,32 @@ int PlanSparseModels(const std::vector<std::string>& args) {
       (cluster.num_devices != 0 || cluster.max_days != 0 || cluster.price_usd_per_hour != 0 || cluster.mfu != 0)) {
     throw UsageError("--count, --max-days, --price-per-hour and --mfu need --accelerator");
   }
+  // A saved moe fit plans as krajewski2024 does, with its own coefficients.
+  const bool moe_fit = !fit_path.empty() && SavedFitLawName(InputPath(fit_path)) == "moe";
+  if (moe_fit) {
+    if (!vm["law"].defaulted() && law_name != "krajewski2024") {
+      throw UsageError("--fit " + fit_path + " holds a moe law, planned as --law krajewski2024, not --law " + law_name);
+    }
+    law_name = "krajewski2024";
+  }
   if (law_name == "krajewski2024") {
-    if (!sparsity_text.empty() || optimal || !fit_path.empty()) {
-      throw UsageError("--sparsity and --fit go with --law frantar2023-t5 (weight sparsity)");
+    if (!sparsity_text.empty() || optimal) throw UsageError("--sparsity goes with --law frantar2023-t5 (weight sparsity)");
+    if (!fit_path.empty() && !moe_fit) {
+      throw UsageError("--fit with --law krajewski2024 takes a moe fit ('fit --law moe --out FIT.json')");
     }
     if (!moe.Check(&why)) throw UsageError(why);
     if (cluster.mfu != 0) throw UsageError("--mfu: the MoE plan's layout search predicts the MFU");
-    return PlanMoe(compute_flops, granularity_text, moe, cluster, output);
+    return moe_fit ? PlanMoe(LoadSavedMoeLaw(fit_path), fit_path, compute_flops, granularity_text, moe, cluster, output)
+                   : PlanMoe(KrajewskiMoeLaw(), law_name, compute_flops, granularity_text, moe, cluster, output);
   }
   if (law_name != "frantar2023-t5") {
     throw UsageError("a sparse plan's --law is frantar2023-t5 or krajewski2024, not '" + law_name + "'");
   }
   if (!granularity_text.empty()) throw UsageError("--granularity goes with --law krajewski2024");
-  if (sparsity_text.empty() == !optimal) throw UsageError("give one of --sparsity S and --optimal-sparsity");
+  if (sparsity_text.empty() == !optimal) {
+    throw UsageError((fit_path.empty() ? std::string() : fit_path + ": a sparse fit plans at a sparsity: ") +
+                     "give one of --sparsity S and --optimal-sparsity");
+  }
   const SparseMethod method = OptionValue([&] { return ParseSparseMethod(method_text, "--sparse-method"); });
   if (method == SparseMethod::DENSE) throw UsageError("--sparse-method dense: plan a dense model with plain 'plan'");
   if (!speedup_text.empty()) {

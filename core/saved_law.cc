@@ -160,9 +160,13 @@ std::string CommandThatPlansWith(const std::string& law_name) {
   if (law_name == "hyperparams") {
     return "plan with it using 'scaleplan plan --hyperparams FIT.json' (it sets the batch and learning rate)";
   }
-  if (law_name == "moe" || law_name == "routing") {
-    return "no command plans with a fitted " + law_name +
-           " law yet ('scaleplan plan --law krajewski2024 --compute C' plans with the published MoE law)";
+  if (law_name == "moe") {
+    return "plan with it using 'scaleplan plan --fit FIT.json --compute C' (the fine-grained MoE planner: N, active "
+           "N, D and granularity)";
+  }
+  if (law_name == "routing") {
+    return "a routing law has no training-token term; 'scaleplan plan --fit FIT.json --params N --experts E' gives "
+           "each router's loss and effective parameter count";
   }
   if (law_name == "expression") {
     return "'plan --fit' plans with an expression of N, D and C only ('validate --fit FIT.json', 'check' and 'plot "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "core/csv.h"
@@ -357,6 +358,28 @@ double RoutingLaw::Loss(double num_params, double num_experts) const {
 RoutingLaw ClarkSBaseLaw() { return {-0.082, -0.108, 0.009, 1.104, 1.847, 314.478}; }
 RoutingLaw ClarkRlrLaw() { return {-0.083, -0.126, 0.012, 1.111, 1.880, 469.982}; }
 RoutingLaw ClarkHashLaw() { return {-0.087, -0.136, 0.012, 1.157, 4.175, 477.741}; }
+
+RoutingPlan PlanRoutedModel(const RoutingLaw& law, double num_params, double num_experts) {
+  SCALEPLAN_CHECK(num_params > 0 && num_experts >= 1, "a positive N and at least one expert");
+  RoutingPlan plan;
+  plan.num_params = num_params;
+  plan.num_experts = num_experts;
+  plan.saturated_experts = law.SaturatedExperts(num_experts);
+  plan.loss_nats = law.Loss(num_params, num_experts);
+  plan.dense_loss_nats = law.Loss(num_params, 1.0);
+  const double s1 = std::log10(law.SaturatedExperts(1.0));
+  const double slope = law.a + law.c * s1;  // d log10 L(N, 1) / d log10 N
+  if (slope < 0) {
+    plan.effective_params = std::pow(10.0, (std::log10(plan.loss_nats) - law.b * s1 - law.d) / slope);
+    plan.effective_multiplier = plan.effective_params / num_params;
+  }
+  return plan;
+}
+
+double RoutingCutoffParams(const RoutingLaw& law) {
+  if (law.c > 0) return std::pow(10.0, -law.b / law.c);  // routing helps below, hurts above
+  return law.b < 0 ? std::numeric_limits<double>::infinity() : 0.0;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Runs.

@@ -270,6 +270,27 @@ RoutingLaw ClarkSBaseLaw();
 RoutingLaw ClarkRlrLaw();
 RoutingLaw ClarkHashLaw();
 
+// What a routing law says about a routed model of N dense (per-token) parameters with E experts, in Clark et al.'s
+// terms. With x = log10 N, s = log10 E^ and s_1 = log10 E_start (E^ at E = 1, the dense model):
+//   the effective parameter count N_bar is the dense size with the same loss, L(N_bar, 1) = L(N, E):
+//     log10 N_bar = (log10 L(N, E) - b s_1 - d) / (a + c s_1),
+//   and the cutoff N_cutoff = 10^(-b / c) is the size from which more experts stop lowering the loss
+//   (d log10 L / d s = b + c x changes sign there; none when c <= 0 < -b, routing then helps at every size).
+// Every routed model is trained and served at the FLOPs of its dense (per-token) N; the experts add memory.
+struct RoutingPlan {
+  double num_params = 0.0;          // N, dense (per-token) parameters
+  double num_experts = 1.0;         // E
+  double saturated_experts = 1.0;   // E^
+  double loss_nats = 0.0;           // L(N, E)
+  double dense_loss_nats = 0.0;     // L(N, 1)
+  double effective_params = 0.0;    // N_bar; 0 when the law's dense loss does not fall with N (a + c s_1 >= 0)
+  double effective_multiplier = 0.0;  // N_bar / N
+};
+RoutingPlan PlanRoutedModel(const RoutingLaw& law, double num_params, double num_experts);
+
+// N_cutoff, or +infinity when routing helps at every size (c <= 0 with b < 0), or 0 when it helps at none.
+double RoutingCutoffParams(const RoutingLaw& law);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Runs.
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/json_input.h"
 #include "core/units.h"
 
@@ -369,6 +370,19 @@ SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
     }
   }
   return saved;
+}
+
+std::string SavedFitLawName(const std::string& path) {
+  std::string text;
+  try {
+    text = ReadWholeFile(path);
+  } catch (const InputError&) {
+    return "";
+  }
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (!json.is_object()) return "";
+  if (!json.contains("law")) return "chinchilla";
+  return json["law"].is_string() ? json["law"].get<std::string>() : "";
 }
 
 }  // namespace scaleplan

@@ -85,6 +85,11 @@ nlohmann::ordered_json RangesToJson(const FitRanges& ranges);  // compute_min, .
 // later version-1 writer may add some.
 SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source);
 
+// The "law" of the saved fit at `path` ("chinchilla" when the key is absent, as ParseSavedFit reads it), or "" when
+// the file cannot be read or is not a JSON object: how a command picks the planner for `--fit` before reading the
+// fit, whose own reader reports what is wrong with it.
+std::string SavedFitLawName(const std::string& path);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_FITTING_FIT_JSON_H_

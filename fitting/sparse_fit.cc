@@ -262,34 +262,99 @@ nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTab
   return out;
 }
 
-SparseLaw LoadSavedSparseLaw(const std::string& path) {
-  const nlohmann::json json = ParseJsonInput(ReadWholeFile(path), path);
-  InputLocation where{path};
+namespace {
+
+// The object of a usable saved fit of `law` ('fit --law LAW --out PATH') from its text, read from `path` (what
+// messages name); InputError naming the file otherwise.
+nlohmann::json ParseSavedLawFit(std::string_view text, const std::string& path, const std::string& law) {
+  nlohmann::json json = ParseJsonInput(text, path);
+  const InputLocation where{path};
   if (!json.is_object()) throw InputError("not a saved fit: expected a JSON object", where);
-  if (!json.contains("law") || json["law"] != "sparse") {
-    throw InputError("not a saved sparse fit ('fit --law sparse --out'): key 'law' must be \"sparse\"", where);
+  if (!json.contains("law") || json["law"] != law) {
+    throw InputError("not a saved " + law + " fit ('fit --law " + law + " --out'): key 'law' must be \"" + law + "\"",
+                     where);
   }
   if (!json.contains("usable") || json["usable"] != true) {
-    throw InputError("the saved sparse fit is not usable (key 'usable' is not true)", where);
+    throw InputError("the saved " + law + " fit is not usable (key 'usable' is not true)", where);
   }
-  auto number = [&](const char* key) {
-    if (!json.contains(key) || !json[key].is_number()) {
-      InputLocation at{path};
-      if (json.contains(key)) at.text = JsonExcerpt(json[key]);
-      throw InputError(std::string("key '") + key + "' must be a number", at);
-    }
-    return json[key].get<double>();
-  };
+  return json;
+}
+
+// `object`'s number at `key` (`prefix` names the object in messages: "routers[1]."); InputError at the file
+// otherwise.
+double SavedNumber(const nlohmann::json& object, const char* key, const std::string& path,
+                   const std::string& prefix = "") {
+  if (!object.contains(key) || !object[key].is_number()) {
+    InputLocation at{path};
+    if (object.contains(key)) at.text = JsonExcerpt(object[key]);
+    throw InputError("key '" + prefix + key + "' must be a number", at);
+  }
+  return object[key].get<double>();
+}
+
+}  // namespace
+
+SparseLaw LoadSavedSparseLaw(const std::string& path) {
+  const nlohmann::json json = ParseSavedLawFit(ReadWholeFile(path), path, "sparse");
   SparseLaw law;
-  law.a_S = number("a_S");
-  law.b_S = number("b_S");
-  law.c_S = number("c_S");
-  law.b_N = number("b_N");
-  law.a_D = number("a_D");
-  law.b_D = number("b_D");
-  law.c = number("c");
+  law.a_S = SavedNumber(json, "a_S", path);
+  law.b_S = SavedNumber(json, "b_S", path);
+  law.c_S = SavedNumber(json, "c_S", path);
+  law.b_N = SavedNumber(json, "b_N", path);
+  law.a_D = SavedNumber(json, "a_D", path);
+  law.b_D = SavedNumber(json, "b_D", path);
+  law.c = SavedNumber(json, "c", path);
   std::string why;
-  if (!law.Check(&why)) throw InputError("not a usable sparse law: " + why, where);
+  if (!law.Check(&why)) throw InputError("not a usable sparse law: " + why, InputLocation{path});
+  return law;
+}
+
+std::vector<std::pair<std::string, RoutingLaw>> LoadSavedRoutingLaws(const std::string& path) {
+  const nlohmann::json json = ParseSavedLawFit(ReadWholeFile(path), path, "routing");
+  if (!json.contains("routers") || !json["routers"].is_array() || json["routers"].empty()) {
+    throw InputError("key 'routers' must be a non-empty list", InputLocation{path});
+  }
+  std::vector<std::pair<std::string, RoutingLaw>> laws;
+  const nlohmann::json& routers = json["routers"];
+  for (size_t k = 0; k < routers.size(); ++k) {
+    const nlohmann::json& entry = routers[k];
+    const std::string prefix = "routers[" + std::to_string(k) + "].";
+    if (!entry.is_object() || !entry.contains("router") || !entry["router"].is_string()) {
+      throw InputError("key '" + prefix + "router' must be a router's name", InputLocation{path});
+    }
+    if (entry.contains("usable") && entry["usable"] != true) continue;  // a router the fit could not fit
+    RoutingLaw law;
+    law.a = SavedNumber(entry, "a", path, prefix);
+    law.b = SavedNumber(entry, "b", path, prefix);
+    law.c = SavedNumber(entry, "c", path, prefix);
+    law.d = SavedNumber(entry, "d", path, prefix);
+    law.e_start = SavedNumber(entry, "E_start", path, prefix);
+    law.e_max = SavedNumber(entry, "E_max", path, prefix);
+    std::string why;
+    if (!law.Check(&why)) {
+      throw InputError("router '" + entry["router"].get<std::string>() + "' is not a usable routing law: " + why,
+                       InputLocation{path});
+    }
+    laws.emplace_back(entry["router"].get<std::string>(), law);
+  }
+  if (laws.empty()) throw InputError("no router of the saved routing fit is usable", InputLocation{path});
+  return laws;
+}
+
+FineGrainedMoeLaw LoadSavedMoeLaw(const std::string& path) { return ParseSavedMoeLaw(ReadWholeFile(path), path); }
+
+FineGrainedMoeLaw ParseSavedMoeLaw(std::string_view json_text, const std::string& path) {
+  const nlohmann::json json = ParseSavedLawFit(json_text, path, "moe");
+  FineGrainedMoeLaw law;
+  law.a = SavedNumber(json, "a", path);
+  law.alpha = SavedNumber(json, "alpha", path);
+  law.b = SavedNumber(json, "b", path);
+  law.beta = SavedNumber(json, "beta", path);
+  law.g = SavedNumber(json, "g", path);
+  law.gamma = SavedNumber(json, "gamma", path);
+  law.c = SavedNumber(json, "c", path);
+  std::string why;
+  if (!law.Check(&why)) throw InputError("not a usable moe law: " + why, InputLocation{path});
   return law;
 }
 

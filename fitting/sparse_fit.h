@@ -21,6 +21,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -196,6 +197,11 @@ std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const Mult
 //  "data"}.
 nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, const RoutingRunsTable& table);
 
+// The laws of a routing fit saved by `fit --law routing --out FILE`, one per usable router in the file's order
+// (RoutingFitsToJson's routers[].a ... E_max). Throws InputError naming the file and the key for a file that is not
+// a usable routing fit.
+std::vector<std::pair<std::string, RoutingLaw>> LoadSavedRoutingLaws(const std::string& path);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Krajewski et al. 2024, eq. 9: parameters (log a, alpha, log b, beta, log g, gamma, log c),
 //   log L_hat = LSE(LSE(log g - gamma log G, log a) - alpha log N,  log b - beta log D,  log c).
@@ -258,6 +264,12 @@ MoeFit FitMoeLaw(const MoeRunsTable& table, const MultiStartOptions& options = {
 //  "granularities", "search", "intervals" and "bootstrap" (with a bootstrap), "warnings", "published": Krajewski et
 //  al.'s MoE coefficients with their objective on the runs, "data"}.
 nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table);
+
+// The law of a fit saved by `fit --law moe --out FILE` (MoeFitToJson's top-level a ... c). Throws InputError naming
+// the file and the key for a file that is not a usable moe fit; ParseSavedMoeLaw reads the file's text, named
+// `source` in messages.
+FineGrainedMoeLaw LoadSavedMoeLaw(const std::string& path);
+FineGrainedMoeLaw ParseSavedMoeLaw(std::string_view json_text, const std::string& source);
 
 }  // namespace scaleplan
 

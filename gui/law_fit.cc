@@ -12,6 +12,7 @@
 #include "fitting/expression_fit.h"
 #include "fitting/law_fits.h"
 #include "fitting/plan_law.h"
+#include "fitting/sparse_fit.h"
 
 namespace scaleplan::gui {
 namespace {
@@ -117,7 +118,7 @@ LawFitResult FitIsoFlopLaw(const LawFitRequest& request, const std::string& sour
 LawFitResult FitDataConstrainedLaw(const LawFitRequest& request, const std::string& source) {
   // The unique tokens are not in the runs table: the bundled Muennighoff runs, or the imported file's U column.
   const DataConstrainedRunsTable table = request.runs_path.empty()
-                                             ? BundledMuennighoffRuns()
+                                             ? BundledMuennighoffRuns(request.columns.selection)
                                              : LoadDataConstrainedRunsCsv(request.runs_path, request.columns);
   const InitGrid grid = ResolveGrid(request.grid_spec, DataConstrainedModel::NotebookGrid());
   const DataConstrainedFit fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), request.search, grid);
@@ -176,39 +177,49 @@ const LawChoice* FindLawChoice(const std::string& key) {
   return nullptr;
 }
 
+namespace {
+
+// A fine-grained MoE law (published or a saved moe fit) as the dock shows and plans it: its coefficients and its
+// frontier of PlanFineGrainedMoe plans, as `plan --law krajewski2024` and `plan --fit MOE.json` plan.
+LawFitResult MoeLawResult(const FineGrainedMoeLaw& law, const std::string& summary, const ProgressCallback& progress) {
+  LawFitResult result;
+  result.moe = law;
+  result.rows = {{"a", law.a, "L = c + (g / G^γ + a) / N^α + b / D^β (Krajewski et al. 2024)"},
+                 {"alpha", law.alpha, "parameter exponent α"},
+                 {"b", law.b, "data term coefficient"},
+                 {"beta", law.beta, "data exponent β"},
+                 {"g", law.g, "granularity term coefficient"},
+                 {"gamma", law.gamma, "granularity exponent γ"},
+                 {"c", law.c, "irreducible loss"}};
+  result.summary = summary;
+  const int steps = static_cast<int>(
+      std::lround(std::log10(kMoeFrontierMaxFlops / kMoeFrontierMinFlops) / kMoeFrontierStepDecades));
+  for (int k = 0; k <= steps; ++k) {
+    const double compute_flops = kMoeFrontierMinFlops * std::pow(10.0, k * kMoeFrontierStepDecades);
+    const MoePlan plan = PlanFineGrainedMoe(law, compute_flops);
+    Allocation point;
+    point.num_params = plan.num_params;
+    point.num_tokens = plan.num_tokens;
+    point.compute_flops = compute_flops;
+    point.tokens_per_param = plan.num_tokens / plan.num_params;
+    point.loss_nats = plan.loss_nats;
+    result.moe_frontier.push_back(point);
+    if (progress) progress(k + 1, steps + 1);
+  }
+  return result;
+}
+
+}  // namespace
+
 LawFitResult FitLaw(const LawFitRequest& request, const ProgressCallback& progress) {
   const LawChoice* choice = FindLawChoice(request.law);
   if (choice == nullptr || request.law == "chinchilla")
     throw InternalError("FitLaw: not a law it fits: " + request.law);
   if (request.law == "krajewski2024") {  // a fine-grained MoE: no PlanLaw, planned by PlanFineGrainedMoe
-    LawFitResult result;
-    const FineGrainedMoeLaw law = KrajewskiMoeLaw();
-    result.moe = law;
-    result.rows = {{"a", law.a, "L = c + (g / G^γ + a) / N^α + b / D^β (Krajewski et al. 2024)"},
-                   {"alpha", law.alpha, "parameter exponent α"},
-                   {"b", law.b, "data term coefficient"},
-                   {"beta", law.beta, "data exponent β"},
-                   {"g", law.g, "granularity term coefficient"},
-                   {"gamma", law.gamma, "granularity exponent γ"},
-                   {"c", law.c, "irreducible loss"}};
-    result.summary =
-        "Published law, nothing to fit: krajewski2024, Krajewski et al. 2024's fine-grained MoE law "
-        "(N total parameters, the granularity G chosen per budget).";
-    const int steps = static_cast<int>(
-        std::lround(std::log10(kMoeFrontierMaxFlops / kMoeFrontierMinFlops) / kMoeFrontierStepDecades));
-    for (int k = 0; k <= steps; ++k) {
-      const double compute_flops = kMoeFrontierMinFlops * std::pow(10.0, k * kMoeFrontierStepDecades);
-      const MoePlan plan = PlanFineGrainedMoe(law, compute_flops);
-      Allocation point;
-      point.num_params = plan.num_params;
-      point.num_tokens = plan.num_tokens;
-      point.compute_flops = compute_flops;
-      point.tokens_per_param = plan.num_tokens / plan.num_params;
-      point.loss_nats = plan.loss_nats;
-      result.moe_frontier.push_back(point);
-      if (progress) progress(k + 1, steps + 1);
-    }
-    return result;
+    return MoeLawResult(KrajewskiMoeLaw(),
+                        "Published law, nothing to fit: krajewski2024, Krajewski et al. 2024's fine-grained MoE law "
+                        "(N total parameters, the granularity G chosen per budget).",
+                        progress);
   }
   if (!choice->fitted) {
     LawFitResult result;
@@ -244,6 +255,12 @@ Allocation InterpolateFrontier(const std::vector<Allocation>& frontier, double c
 }
 
 LawFitResult LawFromSavedFit(const std::string& json_text, const std::string& source) {
+  const nlohmann::json json = nlohmann::json::parse(json_text, nullptr, false);
+  if (json.is_object() && json.contains("law") && json["law"] == "moe") {  // planned as krajewski2024 is
+    return MoeLawResult(ParseSavedMoeLaw(json_text, source),
+                        "Opened moe fit from " + source + " (Krajewski et al.'s form; the granularity G chosen per budget).",
+                        nullptr);
+  }
   LawFitResult result;
   result.law = PlanLawFromSavedFit(json_text, source);
   result.rows = CoefficientRows(result.law.saved);

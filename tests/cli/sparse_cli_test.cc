@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -227,6 +228,86 @@ TEST(SparsePlanCliTest, ScheduleOptionsSetTheMethodsFlops) {
                                          "--prune-end 0.5");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("pruning must begin and end within the run"), std::string::npos) << bad.err;
+}
+
+// Eq. 1 of Clark et al. written out here, apart from the library: log10 L = a x + b s + c x s + d, s = log10 E^.
+double ClarkLoss(const nlohmann::json& law, double n, double e) {
+  const double e_start = law["E_start"].get<double>(), e_max = law["E_max"].get<double>();
+  const double saturated = 1.0 / (1.0 / (e - 1.0 + 1.0 / (1.0 / e_start - 1.0 / e_max)) + 1.0 / e_max);
+  const double x = std::log10(n), s = std::log10(saturated);
+  return std::pow(10.0, law["a"].get<double>() * x + law["b"].get<double>() * s + law["c"].get<double>() * x * s +
+                            law["d"].get<double>());
+}
+
+TEST(SparseCliTest, PlanRoutedModelsWithTheirPublishedAndFittedLaws) {
+  // Table 3's S-Base row: the loss at 1.3B with 64 experts (2.0498, tests/core) and its cutoff 10^(0.108 / 0.009).
+  const nlohmann::json published = JsonOf(
+      RunScaleplan("plan --law clark2022 --params 1.3B --experts 64 --router S-Base --format json"));
+  ASSERT_EQ(published["plans"].size(), 1u);
+  EXPECT_NEAR(published["plans"][0]["loss"].get<double>(), 2.0498, 5e-5);
+  EXPECT_NEAR(published["cutoffs"]["S-Base"].get<double>() / 1e12, 1.0, 1e-9);
+
+  // A fit saved and planned with: every plan is eq. 1 at the fit's coefficients, and its effective size is the
+  // dense model of the same loss.
+  const std::string fit_path = WriteTempFile("routing_fit.json", "");
+  ASSERT_EQ(RunScaleplan("fit --law routing --out '" + fit_path + "'").exit_code, 0);
+  std::ifstream in(fit_path);
+  const nlohmann::json fit = nlohmann::json::parse(in);
+  const nlohmann::json plan =
+      JsonOf(RunScaleplan("plan --fit '" + fit_path + "' --params 1.3B,13B --experts 1,64 --format json"));
+  ASSERT_EQ(plan["plans"].size(), 3u * 2u * 2u);
+  EXPECT_EQ(plan["source"], fit_path);
+  for (const nlohmann::json& row : plan["plans"]) {
+    const nlohmann::json* law = nullptr;
+    for (const nlohmann::json& router : fit["routers"]) {
+      if (router["router"] == row["router"]) law = &router;
+    }
+    ASSERT_NE(law, nullptr) << row["router"];
+    const double n = row["num_params"].get<double>(), e = row["num_experts"].get<double>();
+    EXPECT_NEAR(row["loss"].get<double>() / ClarkLoss(*law, n, e), 1.0, 1e-12);
+    EXPECT_NEAR(row["dense_loss"].get<double>() / ClarkLoss(*law, n, 1.0), 1.0, 1e-12);
+    EXPECT_NEAR(ClarkLoss(*law, row["effective_params"].get<double>(), 1.0) / row["loss"].get<double>(), 1.0, 1e-12);
+  }
+  // Bad input: an unknown router (usage, 2); a fit with a broken coefficient (input, 3, naming the key).
+  const CommandResult router = RunScaleplan("plan --fit '" + fit_path + "' --params 1.3B --router Switch");
+  EXPECT_EQ(router.exit_code, 2);
+  EXPECT_NE(router.err.find("no router 'Switch' (it has S-Base"), std::string::npos) << router.err;
+  nlohmann::json broken = fit;
+  broken["routers"][1]["c"] = "0.01";
+  const std::string broken_path = WriteTempFile("routing_broken.json", broken.dump());
+  const CommandResult bad = RunScaleplan("plan --fit '" + broken_path + "' --params 1.3B");
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.err.find("key 'routers[1].c' must be a number"), std::string::npos) << bad.err;
+  EXPECT_EQ(RunScaleplan("plan --law clark2022 --compute 1e21").exit_code, 2);  // no --params
+}
+
+TEST(SparseCliTest, PlanAFittedMoeLawAsTheFineGrainedPlannerDoes) {
+  // Noise-free runs of Krajewski et al.'s law: the fit recovers it, so its plan is the published law's plan. The
+  // fit and the planner share nothing but the saved coefficients.
+  const std::string fit_path = WriteTempFile("moe_fit.json", "");
+  ASSERT_EQ(RunScaleplan("fit " + SourcePath("tests/bad_input/moe_plain.csv") + " --law moe --out '" + fit_path + "'")
+                .exit_code,
+            0);
+  std::ifstream in(fit_path);
+  const nlohmann::json fit = nlohmann::json::parse(in);
+  const nlohmann::json fitted = JsonOf(RunScaleplan("plan --fit '" + fit_path + "' --compute 1e22 --format json"));
+  const nlohmann::json published = JsonOf(RunScaleplan("plan --law krajewski2024 --compute 1e22 --format json"));
+  EXPECT_EQ(fitted["law"], fit_path);
+  for (const char* key : {"num_params", "num_active_params", "num_tokens", "granularity", "loss"}) {
+    EXPECT_NEAR(fitted[key].get<double>() / published[key].get<double>(), 1.0, 1e-3) << key;
+  }
+  // The plan's loss is eq. 9 at its N, D and G with the fit's coefficients.
+  const double n = fitted["num_params"].get<double>(), d = fitted["num_tokens"].get<double>();
+  const double g = fitted["granularity"].get<double>();
+  const double eq9 = fit["c"].get<double>() +
+                     (fit["g"].get<double>() / std::pow(g, fit["gamma"].get<double>()) + fit["a"].get<double>()) /
+                         std::pow(n, fit["alpha"].get<double>()) +
+                     fit["b"].get<double>() / std::pow(d, fit["beta"].get<double>());
+  EXPECT_NEAR(fitted["loss"].get<double>(), eq9, 1e-9);
+  // A moe fit is not a weight-sparse law.
+  const CommandResult mixed = RunScaleplan("plan --fit '" + fit_path + "' --law frantar2023-t5 --compute 1e22");
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("holds a moe law"), std::string::npos) << mixed.err;
 }
 
 }  // namespace

@@ -400,6 +400,40 @@ TEST(SparseRunsTest, SparsityOutsideRangeIsLocated) {
   EXPECT_THROW(ParseSparseRunsCsv("S,N,D,loss\n-0.1,1e6,1e9,3\n", "runs.csv"), InputError);
 }
 
+// The effective parameter count against a bisection of L(N_bar, 1) = L(N, E) in N_bar, and the cutoff against a scan
+// of where one more expert stops lowering the loss: neither uses the closed forms.
+TEST(RoutingPlanTest, EffectiveParamsAndCutoffAgainstBruteForce) {
+  for (const RoutingLaw& law : {ClarkSBaseLaw(), ClarkRlrLaw(), ClarkHashLaw()}) {
+    for (const double n : {1e8, 1.3e9, 2e10}) {
+      for (const double e : {1.0, 8.0, 64.0, 512.0}) {
+        const RoutingPlan plan = PlanRoutedModel(law, n, e);
+        EXPECT_DOUBLE_EQ(plan.loss_nats, law.Loss(n, e));
+        EXPECT_DOUBLE_EQ(plan.dense_loss_nats, law.Loss(n, 1.0));
+        double lo = std::log(1e3), hi = std::log(1e18);  // L(., 1) falls with N on these laws
+        for (int i = 0; i < 200; ++i) {
+          const double mid = 0.5 * (lo + hi);
+          (law.Loss(std::exp(mid), 1.0) > plan.loss_nats ? lo : hi) = mid;
+        }
+        EXPECT_NEAR(plan.effective_params / std::exp(lo), 1.0, 1e-9) << n << " " << e;
+        EXPECT_NEAR(plan.effective_multiplier, plan.effective_params / n, 1e-12);
+        if (e == 1.0) {
+          EXPECT_NEAR(plan.effective_multiplier, 1.0, 1e-12);
+        }
+      }
+    }
+    // Below the cutoff 512 experts beat 256, above it they do not.
+    const double cutoff = RoutingCutoffParams(law);
+    EXPECT_LT(law.Loss(cutoff / 1.01, 512.0), law.Loss(cutoff / 1.01, 256.0));
+    EXPECT_GT(law.Loss(cutoff * 1.01, 512.0), law.Loss(cutoff * 1.01, 256.0));
+  }
+  // Table 3's rounded rows: S-Base b / c = -0.108 / 0.009 gives 10^12, RL-R 10^10.5.
+  EXPECT_NEAR(RoutingCutoffParams(ClarkSBaseLaw()) / 1e12, 1.0, 1e-12);
+  EXPECT_NEAR(RoutingCutoffParams(ClarkRlrLaw()) / std::pow(10.0, 10.5), 1.0, 1e-12);
+  RoutingLaw always = ClarkSBaseLaw();
+  always.c = 0.0;
+  EXPECT_TRUE(std::isinf(RoutingCutoffParams(always)));
+}
+
 TEST(RoutingRunsTest, BundledSubsetIsClarksFittingSubset) {
   const RoutingRunsTable table = BundledClarkRuns();
   ASSERT_EQ(table.runs.size(), 163u);

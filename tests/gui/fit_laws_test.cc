@@ -450,6 +450,27 @@ TEST_F(FitLawsTest, OpenFitPlansAKaplanFitAsScaleplanPlan) {
   EXPECT_EQ(window_->plan_panel()->PlanJson()["law"]["N_c"].get<double>(), json["law"]["N_c"].get<double>());
 }
 
+TEST_F(FitLawsTest, OpenFitPlansAMoeFitAsScaleplanPlan) {
+  const std::string path = FreshPath("moe_fit.json");
+  const std::string binary = SCALEPLAN_BINARY;
+  const testing::CommandResult fit = testing::RunCommand(
+      binary + " fit " + testing::SourcePath("tests/bad_input/moe_plain.csv") + " --law moe --out " + path);
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  QString error;
+  ASSERT_TRUE(window_->OpenFit(QString::fromStdString(path), &error)) << error.toStdString();
+  window_->plan_panel()->SetBudget(1e22);
+  ASSERT_TRUE(Plan().moe.has_value());
+  const testing::CommandResult plan =
+      testing::RunCommand(binary + " plan --fit " + path + " --compute 1e22 --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const auto json = nlohmann::json::parse(plan.out);
+  EXPECT_NEAR(Plan().allocation.num_params / json["num_params"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(Plan().moe->num_active_params / json["num_active_params"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(Plan().allocation.num_tokens / json["num_tokens"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(Plan().moe->granularity / json["granularity"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(Plan().allocation.loss_nats, json["loss"].get<double>(), 1e-12);
+}
+
 TEST_F(FitLawsTest, AMalformedFitLeavesThePreviousPlan) {
   const double params_before = Plan().allocation.num_params;
   const QString law_before = Find<QComboBox>("fit_law")->currentText();
@@ -461,6 +482,7 @@ TEST_F(FitLawsTest, AMalformedFitLeavesThePreviousPlan) {
   const std::vector<Case> cases = {
       {"not_json.json", "{\"law\": \"kaplan\", ", "kaplan"},
       {"dictionary_fit.json", "{\"law\": \"dictionary\"}", "dictionary"},
+      {"routing_fit.json", "{\"law\": \"routing\", \"usable\": true, \"routers\": []}", "routing law has no"},
       {"missing.json", "", "missing.json"},
   };
   for (const Case& c : cases) {
