@@ -17,6 +17,7 @@
 #include "core/json_input.h"
 #include "core/units.h"
 #include "fitting/hyperparams_fit.h"
+#include "fitting/law_validation.h"
 
 namespace scaleplan::cli {
 namespace po = boost::program_options;
@@ -255,15 +256,8 @@ int ValidateHyperparamsLawImpl(const std::vector<std::string>& args) {
   columns.seq_len = static_cast<double>(seq_len);
 
   const HyperparamsRuns runs = LoadHyperparamsRunsCsv(InputPath(runs_path), columns);
-  const auto budgets = HyperparamsBudgets(runs, fit_options);
-  CheckHyperparamsSweep(runs, budgets);  // a sweep that cannot locate optima: a verdict, exit 3
-  const HyperparamsValidation result = ValidateHyperparams(runs, budgets, fit_options, threshold_flops);
-  if (result.folds.empty()) {
-    throw InputError("no budget of at least " + std::to_string(fit_options.min_budget_runs) +
-                         " runs lies above --holdout-above " + FormatSignificant(threshold_flops, 4) +
-                         " FLOPs to hold out",
-                     InputLocation{runs.source});
-  }
+  // A sweep that cannot locate optima, or nothing to hold out: a verdict, exit 3 (fitting/law_validation.h).
+  const HyperparamsValidation result = ValidateHyperparamsSweep(runs, fit_options, threshold_flops);
   if (output == OutputFormat::JSON) {
     std::cout << HyperparamsValidationToJson(runs, fit_options, threshold_flops, result).dump(2) << '\n';
   } else {

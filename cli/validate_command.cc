@@ -20,6 +20,7 @@
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
 #include "fitting/law_table.h"
+#include "fitting/law_validation.h"
 #include "fitting/sparse_fit.h"
 #include "fitting/validation.h"
 
@@ -71,36 +72,19 @@ void PrintLegend(std::ostream& out) {
 // `validate --law frantar2023-t5`: the fit to the bundled T5 runs and the notebook's published law, each predicting
 // the notebook's held-out run (fitting/sparse_fit.h). A lower objective is not automatically a better extrapolation.
 int ValidateSparseHeldOut(const FitFlags& flags, OutputFormat output) {
-  const SparseRunsTable table = BundledFrantarT5Runs();
-  const InitGrid grid = ResolveGrid(flags, SparseModel::DefaultGrid());
-  const SparseFit fit = FitSparseLaw(table, flags.options, grid);
-  if (!fit.search.usable) {
-    std::cerr << "scaleplan validate: error: the sparse fit is not usable: " << fit.search.status << '\n';
+  const SparseHeldOutValidation result =
+      ValidateFrantarT5HeldOut(flags.options, ResolveGrid(flags, SparseModel::DefaultGrid()));
+  if (!result.fit.search.usable) {
+    std::cerr << "scaleplan validate: error: the sparse fit is not usable: " << result.fit.search.status << '\n';
     return kExitFitFailed;
   }
-  const SparseLaw published = FrantarT5Law();
-  const SparseHeldOutRun run;
-  const double tokens = run.steps * kT5TokensPerStep;
-  const double fit_loss = fit.law.Loss(run.sparsity, run.num_nonzero_params, tokens);
-  const double published_loss = published.Loss(run.sparsity, run.num_nonzero_params, tokens);
-  const double published_objective = SparseObjective(published, table, flags.options.huber_delta);
-  nlohmann::ordered_json json;
-  json["law"] = "frantar2023-t5";
-  json["mode"] = "held_out_run";
-  json["held_out"] = {{"sparsity", run.sparsity},
-                      {"num_nonzero_params", run.num_nonzero_params},
-                      {"steps", run.steps},
-                      {"num_tokens", tokens},
-                      {"measured", run.loss_nats}};
-  json["fit"] = {{"objective", fit.search.objective},
-                 {"predicted", fit_loss},
-                 {"log_residual", std::log(fit_loss) - std::log(run.loss_nats)}};
-  json["published"] = {{"objective", published_objective},
-                       {"predicted", published_loss},
-                       {"log_residual", std::log(published_loss) - std::log(run.loss_nats)}};
-  json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  const SparseHeldOutRun& run = result.run;
+  const double fit_loss = result.fit_loss;
+  const double published_loss = result.published_loss;
+  const double published_objective = result.published_objective;
+  const SparseFit& fit = result.fit;
   if (output == OutputFormat::JSON) {
-    std::cout << json.dump(2) << '\n';
+    std::cout << SparseHeldOutToJson(result).dump(2) << '\n';
   } else {
     char line[256];
     std::cout << "Held-out validation of the sparse law (Frantar et al. 2023) on the notebook's held-out T5 run\n";
@@ -118,47 +102,6 @@ int ValidateSparseHeldOut(const FitFlags& flags, OutputFormat output) {
     std::cout << "\n  a lower objective on the runs fitted is not automatically a better extrapolation\n";
   }
   return kExitOk;
-}
-
-// The IsoFLOP validation of `table` (validate --law isoflop) as --format json prints it.
-nlohmann::ordered_json IsoFlopValidationToJson(const RunsTable& table, double threshold_flops,
-                                               const ValidationOptions& validation, bool keep_extrapolated,
-                                               const IsoFlopValidation& result) {
-  const auto number_or_null = [](double value) {
-    return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
-  };
-  nlohmann::ordered_json json;
-  json["law"] = "isoflop";
-  json["mode"] = threshold_flops > 0 ? "holdout" : "leave_one_budget_out";
-  if (threshold_flops > 0) json["holdout_above_flops"] = threshold_flops;
-  json["budget_tolerance"] = validation.budget_tolerance;
-  json["min_budget_runs"] = validation.min_budget_runs;
-  json["keep_extrapolated_minima"] = keep_extrapolated;
-  json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", FormatRunsHash(table)}};
-  json["folds"] = nlohmann::ordered_json::array();
-  for (const IsoFlopValidationFold& fold : result.folds) {
-    nlohmann::ordered_json entry = {{"budget_flops", fold.compute_flops},
-                                    {"num_runs", fold.num_runs},
-                                    {"num_budgets_trained", fold.num_budgets_trained},
-                                    {"extrapolation_factor", fold.extrapolation_factor},
-                                    {"usable", fold.usable},
-                                    {"status", fold.status}};
-    if (fold.usable) {
-      entry["num_params_observed"] = fold.num_params_observed;
-      entry["num_params_predicted"] = fold.num_params_predicted;
-      entry["log_error_params"] = fold.log_error_params;
-      entry["loss_observed"] = fold.loss_observed;
-      entry["loss_predicted"] = number_or_null(fold.loss_predicted);
-      entry["error_loss_nats"] = std::isfinite(fold.loss_predicted) ? nlohmann::ordered_json(fold.error_loss_nats)
-                                                                    : nlohmann::ordered_json(nullptr);
-    }
-    json["folds"].push_back(entry);
-  }
-  json["pooled"] = {{"num_usable", result.num_usable},
-                    {"rmse_log_params", result.rmse_log_params},
-                    {"num_loss_predictions", result.num_loss_predictions},
-                    {"rmse_loss_nats", result.rmse_loss_nats}};
-  return json;
 }
 
 // The IsoFLOP validation of `table` as the table prints it.
@@ -196,20 +139,6 @@ void PrintIsoFlopValidation(const RunsTable& table, double threshold_flops, cons
   out << line;
   out << "  log err = log(predicted / observed N_opt); err = predicted - observed minimum loss; extrap. = the "
          "budget's C / the largest fitted budget's\n";
-}
-
-// The IsoFLOP validation of `table`'s budgets; throws InputError when no budget can be held out.
-IsoFlopValidation ValidateIsoFlopBudgets(const RunsTable& table, double threshold_flops,
-                                         const ValidationOptions& validation, bool keep_extrapolated) {
-  const auto groups = BudgetsWithAtLeast(GroupByBudget(table, validation.budget_tolerance),
-                                         static_cast<size_t>(validation.min_budget_runs));
-  IsoFlopValidation result = ValidateIsoFlop(table, groups, threshold_flops, keep_extrapolated);
-  if (result.folds.empty()) {
-    throw InputError("no IsoFLOP budget of at least " + std::to_string(validation.min_budget_runs) + " runs" +
-                         (threshold_flops > 0 ? " above --holdout-above" : std::string()) + " to hold out",
-                     InputLocation{table.source});
-  }
-  return result;
 }
 
 // `validate --law isoflop --group-by COL[,COL]`: as ValidateGroups below, for IsoFLOP profiles, each group's budgets validated
@@ -591,15 +520,7 @@ int Validate(const std::vector<std::string>& args) {
     law_runs = LoadLawRuns(law_name, runs_path.empty() ? runs_path : InputPath(runs_path), runs_options);
     table_options.search = flags.options;
     table_options.grid_spec = flags.grid_spec;
-    for (const TrainingRun& run : law_runs->view.runs) {
-      if (!(run.compute_flops > 0)) {  // a dictionary's C needs its width and tokens, a routing run's its tokens
-        throw InputError("--law " + law_name + " holds runs out by their training compute, which needs " +
-                             (law_name == "routing" ? std::string("a tokens column (num_tokens; C = 6 N D)")
-                                                    : std::string("a tokens and a width (d_model) column")) +
-                             ": this file lacks one",
-                         InputLocation{law_runs->source});
-      }
-    }
+    CheckLawRunsHaveCompute(*FindTableLaw(law_name), *law_runs);  // fitting/law_validation.h
   }
   const RunsTable loaded = table_law ? RunsTable() : LoadRunsOrBundled(runs_path, columns);
   if (law_name == "isoflop") return ValidateIsoFlopLaw(loaded, threshold_flops, validation, keep_extrapolated, output);
@@ -616,27 +537,19 @@ int Validate(const std::vector<std::string>& args) {
                : ChinchillaFitter(flags.options, ResolveGrid(flags, ChinchillaModel::HoffmannGrid()));
 
   if (!table.group_columns.empty()) return ValidateGroups(table, fitter, threshold_flops, validation, output);
-  std::vector<ValidationFold> folds;
-  LeaveOneBudgetOutResult budgets;
-  nlohmann::ordered_json json;
-  if (holdout) {
-    folds.push_back(HoldOutAbove(table, threshold_flops, fitter));
-    json = HoldOutToJson(table, fitter.name, threshold_flops, folds.front());
-  } else {
-    {
-      ProgressBar bar("validating");
-      budgets = LeaveOneBudgetOut(table, fitter, validation, [&bar](int done, int total) { bar.Update(done, total); });
-    }
-    folds = budgets.folds;
-    json = LeaveOneBudgetOutToJson(table, fitter.name, validation, budgets);
+  // The same validation as the Python module's validate() (fitting/law_validation.h).
+  RunsValidation result;
+  {
+    ProgressBar bar("validating");
+    const FoldProgress progress = [&bar](int done, int total) { bar.Update(done, total); };
+    result = law_runs ? ValidateLawRuns(*FindTableLaw(law_name), *law_runs, table_options, threshold_flops, validation,
+                                        progress)
+                      : ValidateRuns(table, fitter, threshold_flops, validation, progress);
   }
-  // The hash a golden of the same runs records: over every column the law reads (U, S, G, k too).
-  if (table_law) json["data"]["hash"] = law_runs->hash;
-
-  bool all_usable = true;
-  for (const ValidationFold& fold : folds) all_usable = all_usable && fold.usable;
+  const std::vector<ValidationFold>& folds = result.folds;
+  const LeaveOneBudgetOutResult& budgets = result.budgets;
   if (output == OutputFormat::JSON) {
-    std::cout << json.dump(2) << '\n';
+    std::cout << result.json.dump(2) << '\n';
   } else {
     std::ostream& out = std::cout;
     out << "Extrapolation validation of "
@@ -663,7 +576,7 @@ int Validate(const std::vector<std::string>& args) {
     }
     PrintLegend(out);
   }
-  if (!all_usable) {
+  if (!result.AllUsable()) {
     std::cerr << "scaleplan validate: error: a fit was not usable (see the table)\n";
     return kExitFitFailed;
   }

@@ -10,9 +10,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/option_range.h"
+#include "core/runs_table.h"
 #include "fitting/multistart.h"
 
 namespace scaleplan::python {
@@ -32,6 +34,13 @@ void BindFits(pybind11::module_& module);   // fit_bindings.cc
 void BindTools(pybind11::module_& module);  // tools_bindings.cc: validate
 void BindCheck(pybind11::module_& module);  // check_bindings.cc
 void BindPlans(pybind11::module_& module);  // plan_bindings.cc
+
+// The columns and run selection of the command line's --n-col, --d-col, --c-col, --loss-col, --filter, --group-by,
+// --exclude-lines and --skip-bad-rows ("" = detect the column); a malformed filter or line range is a UsageError
+// worded as the command line words it (runs_bindings.cc).
+RunsColumns MakeRunsColumns(const std::string& n, const std::string& d, const std::string& c, const std::string& loss,
+                            const std::vector<std::string>& filters, const std::vector<std::string>& group_by,
+                            const std::string& exclude_lines, bool skip_bad_rows);
 
 // The fit options checked (UsageError) and the start grid: `default_grid` with the axes `grid_spec` overrides
 // ("alpha=0:2:0.25,e=-1:1:0.5", the command line's --grid), as the command line resolves them.

@@ -122,6 +122,12 @@ py::array_t<T> Column(const RunsTable& table, T TrainingRun::*member) {
 
 }  // namespace
 
+RunsColumns MakeRunsColumns(const std::string& n, const std::string& d, const std::string& c, const std::string& loss,
+                            const std::vector<std::string>& filters, const std::vector<std::string>& group_by,
+                            const std::string& exclude_lines, bool skip_bad_rows) {
+  return MakeColumns(n, d, c, loss, filters, group_by, exclude_lines, skip_bad_rows);
+}
+
 void BindRuns(py::module_& module) {
   py::class_<RunsTable>(module, "Runs",
                         "Training runs as the library reads them: N, D, C and loss per run, with the source, the "

@@ -291,23 +291,73 @@ def published_law(name: str) -> Law:
     raise UsageError(f"no published law '{name}'; known: {', '.join(_core.PUBLISHED_LAWS)}")
 
 
-def validate(runs: Any = None, *, holdout_above: Optional[float] = None, leave_one_budget_out: bool = False,
-             budget_tolerance: float = _TOOL_DEFAULTS["budget_tolerance"],
-             min_budget_runs: int = _TOOL_DEFAULTS["min_budget_runs"], grid: Optional[str] = None,
-             starts: int = _DEFAULTS["starts"], exhaustive: bool = _DEFAULTS["exhaustive"],
-             threads: int = _DEFAULTS["threads"], delta: float = _DEFAULTS["delta"],
-             progress: Optional[Callable[[str, int, int], None]] = None, **runs_options) -> Dict[str, Any]:
-    """How well a Chinchilla law fitted on some runs predicts the runs it did not see: `scaleplan validate`.
+def validate(runs: Any = None, *, law: str = "chinchilla", holdout_above: Optional[float] = None,
+             leave_one_budget_out: bool = False, budget_tolerance: Optional[float] = None,
+             min_budget_runs: Optional[int] = None, grid: Optional[str] = None, starts: int = _DEFAULTS["starts"],
+             exhaustive: bool = _DEFAULTS["exhaustive"], threads: int = _DEFAULTS["threads"],
+             delta: float = _DEFAULTS["delta"], keep_extrapolated_minima: bool = False, u_col: Optional[str] = None,
+             sparsity_col: Optional[str] = None, n_is_dense: bool = False, tokens_per_step: Optional[float] = None,
+             batch_col: Optional[str] = None, lr_col: Optional[str] = None, seq_len: Optional[int] = None,
+             near_optimal: Optional[float] = None, progress: Optional[Callable[[str, int, int], None]] = None,
+             **runs_options) -> Dict[str, Any]:
+    """How well a law fitted on some runs predicts the runs it did not see: `scaleplan validate --law LAW`.
 
     Give one of holdout_above (fit on the runs with C <= this many FLOPs, predict those above) and
     leave_one_budget_out=True (each compute budget with at least min_budget_runs runs held out in turn; runs within
-    budget_tolerance of each other's compute form one budget). Returns the dict `validate --format json` prints:
-    folds with the held-out log-space RMSE, bias and maximum error, the extrapolation factor and, for
-    leave-one-budget-out, the pooled statistics. runs and runs_options (n, d, c, loss, filter, exclude_lines,
-    skip_bad_rows, source) as for fit()."""
-    table = load_runs(runs, **runs_options)
-    text = _core.validate(table, holdout_above, leave_one_budget_out, budget_tolerance, min_budget_runs, delta,
-                          grid or "", starts, exhaustive, threads, progress)
+    budget_tolerance of each other's compute form one budget). Returns the dict `validate --format json` prints for
+    the same runs and options (the same keys and numbers): for a law that predicts each run's loss, folds with the
+    held-out log-space RMSE, bias and maximum error, the extrapolation factor and, for leave-one-budget-out, the
+    pooled statistics; for isoflop and hyperparams, each held-out budget's N_opt and minimum loss, or optimal batch
+    and learning rate.
+
+    law: any law `validate --law` takes (scaleplan._core.VALIDATION_LAWS):
+      "chinchilla" (the default), "kaplan" and "isoflop" read the Chinchilla runs table: runs and runs_options (n, d,
+      c, loss, filter, exclude_lines, skip_bad_rows, source) as for fit().
+      "data-constrained", "sparse", "moe", "dictionary", "routing" and "hyperparams" read their runs with the law's
+      own reader, as check() does for goldens of these laws: runs is a CSV path, or None for the law's bundled runs
+      (data-constrained: Muennighoff et al.'s; sparse: Frantar et al.'s T5 runs; routing: Clark et al.'s); the
+      runs_options n, d, c, loss, filter, exclude_lines and skip_bad_rows apply as the command line's --n-col ...
+      options do.
+      "frantar2023-t5": the sparse law fitted to the bundled T5 runs and the published one, each predicting the
+      notebook's held-out run; no runs and no mode. Raises FitError when that fit is not usable.
+    budget_tolerance, min_budget_runs: None for the law's defaults (min_budget_runs 7; isoflop 5, hyperparams 4).
+    keep_extrapolated_minima: isoflop's option. u_col (data-constrained), sparsity_col, n_is_dense, tokens_per_step
+    (sparse), batch_col, lr_col, seq_len, near_optimal (hyperparams): the command line's options of the same names.
+    grid, starts, exhaustive, threads, delta: the fits' multi-start search, as for fit(). progress: called as
+    progress("validate", done, total) per fold while leave-one-budget-out runs.
+
+    Raises UsageError for an unknown law, a table where the law needs a CSV path, a missing or misplaced option
+    (neither or both of holdout_above and leave_one_budget_out, an option of another law) and InputError for runs
+    that cannot be read or validated, with the command line's messages."""
+    if law not in _core.VALIDATION_LAWS:
+        laws = list(_core.VALIDATION_LAWS)
+        raise UsageError(f"validate: law must be {', '.join(laws[:-1])} or {laws[-1]}, not '{law}'")
+    if runs_options.get("group_by"):
+        raise UsageError("validate() validates one set of runs: select a group with filter='COL=VALUE' (the command "
+                         "line's validate --group-by prints every group)")
+    runs_options.pop("group_by", None)
+    table, path = None, ""
+    if _core.validation_reads_own_runs(law):
+        if runs is not None and not isinstance(runs, (str, _os.PathLike)):
+            raise UsageError(f"validate: law='{law}' reads its runs with the {law} law's own reader: give a CSV path "
+                             f"or None (its bundled runs), not {type(runs).__name__}")
+        unknown = sorted(set(runs_options) - {"n", "d", "c", "loss", "filter", "exclude_lines", "skip_bad_rows"})
+        if unknown:
+            raise UsageError(f"validate: law='{law}' takes no {', '.join(unknown)} (its runs are read from a file)")
+        path = "" if runs is None else _os.fspath(runs)
+    else:
+        table = load_runs(runs, **runs_options)
+        runs_options = {}
+    columns = _column_names(runs_options.get("n", "N"), runs_options.get("d", "D"), runs_options.get("c"),
+                            runs_options.get("loss", "loss"))
+    text, failure = _core.validate(
+        law, table, path, holdout_above, leave_one_budget_out, budget_tolerance, min_budget_runs, delta, grid or "",
+        starts, exhaustive, threads, keep_extrapolated_minima, *columns, _as_list(runs_options.get("filter")),
+        runs_options.get("exclude_lines") or "", bool(runs_options.get("skip_bad_rows", False)), u_col or "",
+        sparsity_col or "", n_is_dense, tokens_per_step, batch_col or "", lr_col or "", float(seq_len or 0),
+        near_optimal, progress)
+    if text is None:
+        raise FitError(failure)
     return _json.loads(text)
 
 

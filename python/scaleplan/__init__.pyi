@@ -108,9 +108,13 @@ def fit(runs: _Runs = ..., law: str = ..., *, n: Optional[str] = ..., d: Optiona
 def load_fit(path: Union[str, os.PathLike]) -> Fit: ...
 def published_laws() -> Dict[str, Tuple[Law, str]]: ...
 def published_law(name: str) -> Law: ...
-def validate(runs: _Runs = ..., *, holdout_above: Optional[float] = ..., leave_one_budget_out: bool = ...,
-             budget_tolerance: float = ..., min_budget_runs: int = ..., grid: Optional[str] = ..., starts: int = ...,
-             exhaustive: bool = ..., threads: int = ..., delta: float = ..., progress: _Progress = ...,
+def validate(runs: _Runs = ..., *, law: str = ..., holdout_above: Optional[float] = ...,
+             leave_one_budget_out: bool = ..., budget_tolerance: Optional[float] = ...,
+             min_budget_runs: Optional[int] = ..., grid: Optional[str] = ..., starts: int = ..., exhaustive: bool = ...,
+             threads: int = ..., delta: float = ..., keep_extrapolated_minima: bool = ..., u_col: Optional[str] = ...,
+             sparsity_col: Optional[str] = ..., n_is_dense: bool = ..., tokens_per_step: Optional[float] = ...,
+             batch_col: Optional[str] = ..., lr_col: Optional[str] = ..., seq_len: Optional[int] = ...,
+             near_optimal: Optional[float] = ..., progress: _Progress = ...,
              **runs_options: Any) -> Dict[str, Any]: ...
 def check(runs: _Runs = ..., *, golden: Union[str, os.PathLike], threads: int = ..., check_intervals: bool = ...,
           rtol_params: float = ..., rtol_predictions: float = ..., rtol_intervals: float = ...,
