@@ -555,6 +555,7 @@ int Dictionary(const std::vector<std::string>& args) {
     if (!golden_path.empty()) {
       LawRunsOptions runs_options;
       runs_options.dictionary = columns;
+      runs_options.columns.selection = columns.selection;  // LoadLawRuns reads every law's selection there
       TableLawOptions table_options;
       table_options.search = fit_options.search;
       table_options.token_law_k = fit_options.token_law_k;

@@ -390,7 +390,7 @@ void PrintSideBySide(const std::vector<LawReport>& reports, const std::vector<do
 int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& columns, const std::string& unique_column,
                           const FitFlags& flags, OutputFormat output, const std::string& out_path) {
   const DataConstrainedRunsTable table = runs_path.empty()
-                                             ? BundledMuennighoffRuns()
+                                             ? BundledMuennighoffRuns(columns.selection)
                                              : LoadDataConstrainedRunsCsv(InputPath(runs_path), columns, unique_column);
   RefuseToOverwriteInput(out_path);
   for (const std::string& warning : table.warnings) {
@@ -452,9 +452,10 @@ int FitSparseLawCommand(const std::string& runs_path, const std::string& law_nam
   sparse_options.params_column = columns.params;
   sparse_options.tokens_column = columns.tokens;
   sparse_options.loss_column = columns.loss;
+  sparse_options.selection = columns.selection;
   const double bundled_tokens_per_step =
       sparse_options.tokens_per_step > 0 ? sparse_options.tokens_per_step : kT5TokensPerStep;
-  const SparseRunsTable table = bundled ? BundledFrantarT5Runs(bundled_tokens_per_step)
+  const SparseRunsTable table = bundled ? BundledFrantarT5Runs(bundled_tokens_per_step, columns.selection)
                                         : LoadSparseRunsCsv(InputPath(runs_path), sparse_options);
   RefuseToOverwriteInput(out_path);
   const InitGrid grid = ResolveGrid(flags, SparseModel::DefaultGrid());
@@ -543,7 +544,7 @@ int FitSparseLawCommand(const std::string& runs_path, const std::string& law_nam
 int FitMoeLawCommand(const std::string& runs_path, const RunsColumns& columns, const FitFlags& flags,
                      const BootstrapOptions& bootstrap, OutputFormat output, const std::string& out_path) {
   if (runs_path.empty()) throw UsageError("--law moe needs a runs file (no MoE runs are bundled)");
-  const MoeRunsTable table = LoadMoeRunsCsv(InputPath(runs_path), columns.params, columns.tokens, columns.loss);
+  const MoeRunsTable table = LoadMoeRunsCsv(InputPath(runs_path), columns);
   RefuseToOverwriteInput(out_path);
   const InitGrid grid = ResolveGrid(flags, MoeModel::DefaultGrid());
   MoeFit fit;
@@ -599,9 +600,10 @@ int FitMoeLawCommand(const std::string& runs_path, const RunsColumns& columns, c
 }
 
 // `fit --law routing`: Clark et al. 2022's eq. 1 per router (fitting/sparse_fit.h).
-int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, const BootstrapOptions& bootstrap,
-                         OutputFormat output, const std::string& out_path) {
-  const RoutingRunsTable table = runs_path.empty() ? BundledClarkRuns() : LoadRoutingRunsCsv(InputPath(runs_path));
+int FitRoutingLawCommand(const std::string& runs_path, const RunSelection& selection, const FitFlags& flags,
+                         const BootstrapOptions& bootstrap, OutputFormat output, const std::string& out_path) {
+  const RoutingRunsTable table =
+      runs_path.empty() ? BundledClarkRuns(selection) : LoadRoutingRunsCsv(InputPath(runs_path), selection);
   RefuseToOverwriteInput(out_path);
   const InitGrid grid = ResolveGrid(flags, RoutingModel::DefaultGrid());
   std::vector<RoutingFit> fits;
@@ -619,8 +621,9 @@ int FitRoutingLawCommand(const std::string& runs_path, const FitFlags& flags, co
   } else {
     char line[256];
     std::cout << "Routing law (Clark et al. 2022, eq. 1) fitted per router to " << table.runs.size()
-              << " runs from " << table.source << " (each router's runs with the Dense runs as E = 1)\n"
-              << "  log10 L = a log10 N + b log10 E^ + c log10 N log10 E^ + d,  "
+              << " runs from " << table.source << " (each router's runs with the Dense runs as E = 1)\n";
+    for (const std::string& note : table.notes) std::cout << "  note: " << note << '\n';
+    std::cout << "  log10 L = a log10 N + b log10 E^ + c log10 N log10 E^ + d,  "
                  "1/E^ = 1/(E - 1 + (1/E_start - 1/E_max)^-1) + 1/E_max\n\n";
     std::snprintf(line, sizeof line, "  %-8s %5s %9s %9s %9s %9s %9s %9s %12s\n", "router", "runs", "a", "b", "c",
                   "d", "E_start", "E_max", "objective");
@@ -999,10 +1002,10 @@ int Fit(const std::vector<std::string>& args) {
                      "routing or moe, not '" + law_name + "'");
   }
   if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing" || law_name == "moe") {
-    const RunSelection& selection = columns.selection;
-    if (selection.Selects() || selection.skip_bad_rows || selection.delimiter != 0 || !selection.group_by.empty()) {
-      throw UsageError("--filter, --exclude-lines, --skip-bad-rows, --delimiter and --group-by are not available for "
-                       "--law " + law_name + " yet (its runs reader does not apply them)");
+    if (!columns.selection.group_by.empty()) {
+      throw UsageError("--group-by fits chinchilla, kaplan, isoflop or all, not --law " + law_name +
+                       " (fit one group with --filter COL=VALUE; validate --law " + law_name +
+                       " --group-by validates each group)");
     }
     if (!golden_path.empty() && law_name == "frantar2023-t5") {
       throw UsageError("--save-golden records --law sparse (the same fit of the bundled T5 runs), not --law "
@@ -1020,7 +1023,7 @@ int Fit(const std::vector<std::string>& args) {
     if (law_name == "moe") {
       exit_code = FitMoeLawCommand(runs_path, columns, flags, bootstrap_options, output, out_path);
     } else if (law_name == "routing") {
-      exit_code = FitRoutingLawCommand(runs_path, flags, bootstrap_options, output, out_path);
+      exit_code = FitRoutingLawCommand(runs_path, columns.selection, flags, bootstrap_options, output, out_path);
     } else {
       exit_code = FitSparseLawCommand(runs_path, law_name, sparse_options, columns, flags, bootstrap_options, output,
                                       out_path);
@@ -1033,7 +1036,9 @@ int Fit(const std::vector<std::string>& args) {
   }
   const bool grouped = !columns.selection.group_by.empty();
   if (grouped && law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop" && law_name != "all") {
-    throw UsageError("--group-by fits chinchilla, kaplan, isoflop or all, not --law " + law_name);
+    throw UsageError("--group-by fits chinchilla, kaplan, isoflop or all, not --law " + law_name +
+                     " (fit one group with --filter COL=VALUE; validate --law " + law_name +
+                     " --group-by validates each group)");
   }
   if (grouped && !out_path.empty()) {
     throw UsageError("--out records one fit; with --group-by, use --format json or --save-golden (or --filter "

@@ -461,9 +461,12 @@ int Validate(const std::vector<std::string>& args) {
   }
   const OutputFormat output = ParseFormat(format);
   if (law_name == "frantar2023-t5") {
-    if (!runs_path.empty() || vm.count("holdout-above") || leave_one_budget_out) {
-      throw UsageError("--law frantar2023-t5 validates on the bundled T5 runs' held-out run; it takes no runs file "
-                       "and no --holdout-above or --leave-one-budget-out");
+    const RunSelection& selection = columns.selection;
+    if (!runs_path.empty() || vm.count("holdout-above") || leave_one_budget_out || selection.Selects() ||
+        selection.skip_bad_rows || selection.delimiter != 0 || !selection.group_by.empty()) {
+      throw UsageError("--law frantar2023-t5 validates on the bundled T5 runs' held-out run; it takes no runs file, "
+                       "no --holdout-above or --leave-one-budget-out and no run selection (--filter, "
+                       "--exclude-lines, --skip-bad-rows, --delimiter, --group-by: validate --law sparse takes them)");
     }
     return ValidateSparseHeldOut(flags, output);
   }
@@ -502,11 +505,6 @@ int Validate(const std::vector<std::string>& args) {
     } catch (const InputError& error) {
       throw UsageError(error.what());
     }
-  }
-  if (!columns.selection.group_by.empty() && law_name != "chinchilla" && law_name != "kaplan" &&
-      law_name != "isoflop") {
-    throw UsageError("--group-by validates chinchilla, kaplan or isoflop, not --law " + law_name +
-                     " (pick one group with --filter COL=VALUE)");
   }
   // A law of fitting/law_table.h reads its runs with its own reader and is validated on their N, D, C and loss.
   std::optional<LawRuns> law_runs;

@@ -181,8 +181,8 @@ std::optional<DataConstrainedAllocation> LeastComputeForLossDataConstrained(cons
 DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, const std::string& source,
                                                      const RunsColumns& columns,
                                                      const std::string& unique_tokens_column) {
-  const RunsTable base = ParseRunsCsv(text, source, columns);  // N, D, loss: located errors, aliases
-  const CsvTable csv = ParseCsv(text, source);
+  const RunsTable base = ParseRunsCsv(text, source, columns);  // N, D, loss, selection: located errors, aliases
+  const CsvTable csv = ParseCsv(text, source, columns.selection.delimiter);
   // No option: U's messages name none ("choose one by name", "no column is named 'x'").
   const CsvColumnRule unique_rule{"U (unique tokens)",
                                   {"u", "unique_tokens", "u_unique_tokens", "num_unique_tokens", "u_d"},
@@ -203,6 +203,8 @@ DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, cons
   table.unique_tokens_column = csv.header[unique];
   table.notes = base.notes;
   table.warnings = base.warnings;
+  table.group_columns = base.group_columns;
+  table.group_values = base.group_values;
   table.runs.reserve(base.runs.size());
   for (size_t i = 0; i < base.runs.size(); ++i) {
     const CsvRow& row = *rows[i];
@@ -211,6 +213,7 @@ DataConstrainedRunsTable ParseDataConstrainedRunsCsv(std::string_view text, cons
     run.num_tokens = base.runs[i].num_tokens;
     run.loss_nats = base.runs[i].loss_nats;
     run.line = row.line;
+    run.group = base.runs[i].group;
     run.unique_tokens = ParsePositiveCsvCell(csv, row, unique);
     table.runs.push_back(run);
   }
@@ -222,9 +225,11 @@ DataConstrainedRunsTable LoadDataConstrainedRunsCsv(const std::string& path, con
   return ParseDataConstrainedRunsCsv(ReadWholeFile(path), path, columns, unique_tokens_column);
 }
 
-DataConstrainedRunsTable BundledMuennighoffRuns() {
+DataConstrainedRunsTable BundledMuennighoffRuns(const RunSelection& selection) {
   RunsColumns columns;
   columns.loss = "val_loss_c4";
+  columns.selection = selection;
+  columns.selection.delimiter = 0;  // the bundled file's own
   return ParseDataConstrainedRunsCsv(embedded::kMuennighoffRunsCsv, kBundledMuennighoffLabel, columns,
                                      "U_unique_tokens");
 }

@@ -106,6 +106,7 @@ struct DataConstrainedRun {
   double unique_tokens = 0.0;  // U; U > D is accepted and means the run saw D unique tokens
   double loss_nats = 0.0;
   int line = 0;
+  int group = 0;  // index into DataConstrainedRunsTable::group_values (0 when the runs are not grouped)
 };
 
 struct DataConstrainedRunsTable {
@@ -114,6 +115,9 @@ struct DataConstrainedRunsTable {
   std::string unique_tokens_column;  // header name used for U
   std::vector<std::string> notes;
   std::vector<std::string> warnings;  // the runs reader's (RunsTable::warnings: implausible scales, C and 6ND apart)
+  // --group-by (columns.selection.group_by): the columns and each group's values, as RunsTable has them.
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
 };
 
 // N, D (or C), loss as ParseRunsCsv finds them (same aliases, same `columns` overrides), plus U from the column
@@ -129,8 +133,9 @@ DataConstrainedRunsTable LoadDataConstrainedRunsCsv(const std::string& path, con
 
 inline const std::string kBundledMuennighoffLabel = "<bundled data-constrained C4 runs, Muennighoff et al. 2023>";
 
-// The 182 C4 runs Muennighoff et al. fit R_D* and R_N* on (data/muennighoff2023_runs.csv; loss = val_loss_c4).
-DataConstrainedRunsTable BundledMuennighoffRuns();
+// The 182 C4 runs Muennighoff et al. fit R_D* and R_N* on (data/muennighoff2023_runs.csv; loss = val_loss_c4), with
+// a run selection applied as to a file of them (its delimiter is not used).
+DataConstrainedRunsTable BundledMuennighoffRuns(const RunSelection& selection = {});
 
 // ---------------------------------------------------------------------------------------------------------------
 }  // namespace scaleplan

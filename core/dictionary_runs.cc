@@ -62,10 +62,14 @@ DictionaryRunsTable ParseDictionaryRunsCsv(std::string_view text, const std::str
   const CsvSelection selected = SelectCsvRows(csv, columns.selection, loss);
   for (const std::string& warning : selected.warnings) table.notes.push_back(warning);
   for (const std::string& note : selected.notes) table.notes.push_back(note);
+  table.group_columns = selected.group_columns;
+  table.group_values = selected.group_values;
   table.runs.reserve(selected.table.rows.size());
-  for (const CsvRow& row : selected.table.rows) {
+  for (size_t i = 0; i < selected.table.rows.size(); ++i) {
+    const CsvRow& row = selected.table.rows[i];
     DictionaryRun run;
     run.line = row.line;
+    run.group = selected.groups[i];
     run.num_latents = ParsePositiveCsvCell(csv, row, latents);
     run.k = ParsePositiveCsvCell(csv, row, k);
     run.loss = ParsePositiveCsvCell(csv, row, loss);

@@ -21,6 +21,7 @@ struct DictionaryRun {
   double d_model = 0.0;      // d; 0 when the file has no width column
   double loss = 0.0;         // normalised MSE (or the file's loss)
   int line = 0;              // line in the source file, for messages
+  int group = 0;             // index into DictionaryRunsTable::group_values (0 when the runs are not grouped)
 };
 
 // Explicit column names; an empty name means "detect from the aliases" (case-insensitive):
@@ -35,7 +36,7 @@ struct DictionaryColumns {
   std::string tokens;   // --tokens-col
   std::string d_model;  // --width-col
   std::string loss;     // --loss-col
-  RunSelection selection;  // --filter, --exclude-lines, --skip-bad-rows, --delimiter (core/runs_table.h)
+  RunSelection selection;  // --filter, --exclude-lines, --skip-bad-rows, --delimiter, --group-by (core/runs_table.h)
 };
 
 struct DictionaryRunsTable {
@@ -44,6 +45,9 @@ struct DictionaryRunsTable {
   // Header names actually used ("" when the optional column is absent).
   std::string latents_column, k_column, tokens_column, d_model_column, loss_column;
   std::vector<std::string> notes;
+  // --group-by: the columns and each group's values, in order of first appearance (core/runs_table.h CsvSelection).
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
 
   bool HasTokens() const { return !tokens_column.empty(); }
   bool HasWidth() const { return !d_model_column.empty(); }

@@ -145,11 +145,15 @@ class ColumnarCells {
   const CsvTable& header_;
 };
 
-// What a run selection keeps (SelectCsvRows' rules, on any cells): the indices of the kept rows, in order.
+// What a run selection keeps (SelectCsvRows' rules, on any cells): the indices of the kept rows, in order, and
+// each one's group.
 struct RowSelection {
   std::vector<size_t> rows;
   std::vector<std::string> notes;
   std::vector<std::string> warnings;
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
+  std::vector<int> groups;  // one per kept row
 };
 
 template <typename Cells>
@@ -161,6 +165,11 @@ RowSelection SelectRows(const CsvTable& header, const Cells& cells, const RunSel
         RequireCsvColumn(header, CsvColumnRule{"the filter '" + filter.text + "'", {}, "--filter", filter.column}));
   }
   RowSelection out;
+  std::vector<size_t> group_columns;
+  for (const std::string& name : selection.group_by) {
+    group_columns.push_back(RequireCsvColumn(header, CsvColumnRule{"the grouping", {}, "--group-by", name}));
+    out.group_columns.push_back(header.header[group_columns.back()]);
+  }
   int num_excluded = 0;
   int num_filtered = 0;
   std::vector<int> bad_lines;
@@ -185,6 +194,15 @@ RowSelection SelectRows(const CsvTable& header, const Cells& cells, const RunSel
       continue;
     }
     out.rows.push_back(row);
+    int group = 0;
+    if (!group_columns.empty()) {
+      std::vector<std::string> values;
+      for (size_t column : group_columns) values.push_back(cells.Text(row, column));
+      const auto found = std::find(out.group_values.begin(), out.group_values.end(), values);
+      group = static_cast<int>(found - out.group_values.begin());
+      if (found == out.group_values.end()) out.group_values.push_back(std::move(values));
+    }
+    out.groups.push_back(group);
   }
   if (!bad_lines.empty()) {
     out.warnings.push_back("skipped " + std::to_string(bad_lines.size()) + " row" + (bad_lines.size() == 1 ? "" : "s") +
@@ -249,10 +267,6 @@ RunsTable ReadRuns(const CsvTable& csv, const Cells& cells, const RunsColumns& c
   // The selection's columns, located (and reported) like the quantities' columns.
   const RunSelection& selection = columns.selection;
   const RowSelection selected = SelectRows(csv, cells, selection, *loss);
-  std::vector<size_t> group_columns;
-  for (const std::string& name : selection.group_by) {
-    group_columns.push_back(RequireCsvColumn(csv, CsvColumnRule{"the grouping", {}, "--group-by", name}));
-  }
 
   RunsTable table;
   table.source = source;
@@ -265,18 +279,14 @@ RunsTable ReadRuns(const CsvTable& csv, const Cells& cells, const RunsColumns& c
   if (table.tokens_from_compute) {
     table.notes.push_back("no tokens column: D = C / (6 N) from '" + table.compute_column + "'");
   }
-  for (size_t column : group_columns) table.group_columns.push_back(csv.header[column]);
+  table.group_columns = selected.group_columns;
+  table.group_values = selected.group_values;
   table.runs.reserve(selected.rows.size());
-  for (size_t row : selected.rows) {
+  for (size_t i = 0; i < selected.rows.size(); ++i) {
+    const size_t row = selected.rows[i];
     TrainingRun run;
     run.line = cells.Line(row);
-    if (!group_columns.empty()) {
-      std::vector<std::string> values;
-      for (size_t column : group_columns) values.push_back(cells.Text(row, column));
-      const auto found = std::find(table.group_values.begin(), table.group_values.end(), values);
-      run.group = static_cast<int>(found - table.group_values.begin());
-      if (found == table.group_values.end()) table.group_values.push_back(values);
-    }
+    run.group = selected.groups[i];
     run.num_params = cells.Positive(row, *params);
     run.loss_nats = cells.Positive(row, *loss);
     if (tokens) run.num_tokens = cells.Positive(row, *tokens);
@@ -380,6 +390,9 @@ CsvSelection SelectCsvRows(const CsvTable& csv, const RunSelection& selection, s
   for (size_t row : selected.rows) out.table.rows.push_back(csv.rows[row]);
   out.notes = std::move(selected.notes);
   out.warnings = std::move(selected.warnings);
+  out.group_columns = std::move(selected.group_columns);
+  out.group_values = std::move(selected.group_values);
+  out.groups = std::move(selected.groups);
   return out;
 }
 

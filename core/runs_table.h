@@ -137,16 +137,22 @@ RunsTable RunsFromColumnarTable(const ColumnarTable& table, const RunsColumns& c
 // Reads and parses a file. Throws InputError when it cannot be read.
 RunsTable LoadRunsCsv(const std::string& path, const RunsColumns& columns = {});
 
-// What a run selection keeps of a CSV table, shared by every runs reader (the Chinchilla-form runs here, dictionary
-// runs, hyper-parameter sweeps): --exclude-lines and --filter, and --skip-bad-rows on `loss_column` (nullopt: the
-// reader has no loss column to check). `notes` says what the selection left out ("selected 12 of 40 rows (left out 3
-// by --exclude-lines, 25 by --filter)"), `warnings` which rows --skip-bad-rows skipped. Throws InputError for a
-// filter naming a column the header lacks (located like a missing quantity column) and for a --filter or
-// --exclude-lines that leaves no row. group_by and delimiter are the reader's.
+// What a run selection keeps of a CSV table, shared by every runs reader (the Chinchilla-form runs here,
+// data-constrained, dictionary, sparse, MoE and routing runs, hyper-parameter sweeps): --exclude-lines and --filter,
+// and --skip-bad-rows on `loss_column` (nullopt: the reader has no loss column to check), and --group-by: each kept
+// row's group. `notes` says what the selection left out ("selected 12 of 40 rows (left out 3 by --exclude-lines, 25
+// by --filter)"), `warnings` which rows --skip-bad-rows skipped. Throws InputError for a filter or a grouping naming
+// a column the header lacks (located like a missing quantity column) and for a --filter or --exclude-lines that
+// leaves no row. The delimiter is the reader's (ParseCsv).
 struct CsvSelection {
   CsvTable table;  // the header and the kept rows
   std::vector<std::string> notes;
   std::vector<std::string> warnings;
+  // --group-by: the columns (as the header spells them), each group's values in order of first appearance, and the
+  // group of each kept row (table.rows[i]: an index into group_values; all 0, group_values empty, when not grouped).
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
+  std::vector<int> groups;
 };
 CsvSelection SelectCsvRows(const CsvTable& csv, const RunSelection& selection, std::optional<size_t> loss_column);
 

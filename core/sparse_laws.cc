@@ -391,11 +391,25 @@ bool SparseRunsOptions::Check(std::string* why) const {
   return true;
 }
 
+namespace {
+
+// What a run selection (SelectCsvRows) adds to a sparse, MoE or routing runs table: what it skipped and left out, as
+// notes, and the groups.
+template <typename Table>
+void AddSelection(const CsvSelection& selected, Table* table) {
+  for (const std::string& warning : selected.warnings) table->notes.push_back(warning);
+  for (const std::string& note : selected.notes) table->notes.push_back(note);
+  table->group_columns = selected.group_columns;
+  table->group_values = selected.group_values;
+}
+
+}  // namespace
+
 SparseRunsTable ParseSparseRunsCsv(std::string_view text, const std::string& source,
                                    const SparseRunsOptions& options) {
   std::string why;
   if (!options.Check(&why)) throw InputError(why, InputLocation{source});
-  const CsvTable csv = ParseCsv(text, source);
+  const CsvTable csv = ParseCsv(text, source, options.selection.delimiter);
   const CsvColumnRule sparsity_rule{"S (sparsity)", {"sparsity", "s"}, "--sparsity-col", options.sparsity_column};
   const CsvColumnRule density_rule{"density (1 - S)", {"density"}, "", ""};
   const CsvColumnRule params_rule{
@@ -433,9 +447,13 @@ SparseRunsTable ParseSparseRunsCsv(std::string_view text, const std::string& sou
     table.notes.push_back("D = " + csv.header[tokens] + " x " + FormatSignificant(options.tokens_per_step, 6) +
                           " tokens per step");
   }
-  for (const CsvRow& row : csv.rows) {
+  const CsvSelection selected = SelectCsvRows(csv, options.selection, loss);
+  AddSelection(selected, &table);
+  for (size_t i = 0; i < selected.table.rows.size(); ++i) {
+    const CsvRow& row = selected.table.rows[i];
     SparseRun run;
     run.line = row.line;
+    run.group = selected.groups[i];
     const size_t s_column = sparsity ? *sparsity : *density;
     InputLocation where = CsvCellLocation(csv, row, s_column);
     const double value = ParseQuantity(row.fields[s_column], where);
@@ -458,16 +476,21 @@ SparseRunsTable LoadSparseRunsCsv(const std::string& path, const SparseRunsOptio
   return ParseSparseRunsCsv(ReadWholeFile(path), path, options);
 }
 
-SparseRunsTable BundledFrantarT5Runs(double tokens_per_step) {
+SparseRunsTable BundledFrantarT5Runs(double tokens_per_step, const RunSelection& selection) {
   SparseRunsOptions options;
   options.params_column = "num_nonzero_params";
   options.tokens_column = "steps";
   options.tokens_per_step = tokens_per_step;
+  options.selection = selection;
+  options.selection.delimiter = 0;  // the bundled file's own
   return ParseSparseRunsCsv(embedded::kFrantarT5RunsCsv, kBundledFrantarLabel, options);
 }
 
-RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source) {
-  const CsvTable csv = ParseCsv(text, source);
+namespace {
+
+// The routing runs of a parsed CSV table (ParseRoutingRunsCsv), the selection applied to its rows.
+RoutingRunsTable ReadRoutingRuns(const CsvTable& csv, const RunSelection& selection) {
+  const std::string& source = csv.source;
   const size_t router = RequireCsvColumn(csv, {"the router", {"router_type", "router"}, "", ""});
   const size_t params =
       RequireCsvColumn(csv, {"N (dense parameters)", {"dense_parameter_count", "n", "num_params"}, "", ""});
@@ -484,9 +507,13 @@ RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& s
   }
   RoutingRunsTable table;
   table.source = source;
-  for (const CsvRow& row : csv.rows) {
+  const CsvSelection selected = SelectCsvRows(csv, selection, loss);
+  AddSelection(selected, &table);
+  for (size_t i = 0; i < selected.table.rows.size(); ++i) {
+    const CsvRow& row = selected.table.rows[i];
     RoutingRun run;
     run.line = row.line;
+    run.group = selected.groups[i];
     run.router = row.fields[router];
     run.num_params = ParsePositiveCsvCell(csv, row, params);
     run.num_experts = ParsePositiveCsvCell(csv, row, experts);
@@ -510,18 +537,25 @@ RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& s
   return table;
 }
 
-RoutingRunsTable LoadRoutingRunsCsv(const std::string& path) {
-  return ParseRoutingRunsCsv(ReadWholeFile(path), path);
+}  // namespace
+
+RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source,
+                                     const RunSelection& selection) {
+  return ReadRoutingRuns(ParseCsv(text, source, selection.delimiter), selection);
 }
 
-RoutingRunsTable BundledClarkRuns() {
-  const RoutingRunsTable all = ParseRoutingRunsCsv(embedded::kClarkRoutingRunsCsv, kBundledClarkLabel);
-  RoutingRunsTable subset;
-  subset.source = all.source;
-  for (const RoutingRun& run : all.runs) {
-    if (run.routing_frequency == 0.5 && run.top_k == 1 && run.seed == 42) subset.runs.push_back(run);
-  }
-  return subset;
+RoutingRunsTable LoadRoutingRunsCsv(const std::string& path, const RunSelection& selection) {
+  return ParseRoutingRunsCsv(ReadWholeFile(path), path, selection);
+}
+
+RoutingRunsTable BundledClarkRuns(const RunSelection& selection) {
+  // The rows Clark et al.'s fitting code reads, then the user's selection among them (line numbers stay the file's).
+  const CsvTable csv = ParseCsv(embedded::kClarkRoutingRunsCsv, kBundledClarkLabel);
+  RunSelection clark;
+  for (const char* filter : {"routing_frequency=0.5", "k=1", "seed=42"}) clark.filters.push_back(ParseRunFilter(filter));
+  RunSelection user = selection;
+  user.delimiter = 0;  // the bundled file's own
+  return ReadRoutingRuns(SelectCsvRows(csv, clark, std::nullopt).table, user);
 }
 
 RoutingRunsTable RoutingRunsFor(const RoutingRunsTable& table, const std::string& router) {
@@ -533,17 +567,16 @@ RoutingRunsTable RoutingRunsFor(const RoutingRunsTable& table, const std::string
   return out;
 }
 
-MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, const std::string& params_column,
-                             const std::string& tokens_column, const std::string& loss_column) {
-  const CsvTable csv = ParseCsv(text, source);
+MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns) {
+  const CsvTable csv = ParseCsv(text, source, columns.selection.delimiter);
   const size_t params = RequireCsvColumn(
       csv, {"N (total parameters)", {"total_params", "num_params", "total_parameter_count", "n", "params"}, "--n-col",
-            params_column});
+            columns.params});
   const size_t tokens =
       RequireCsvColumn(csv, {"D (training tokens)", {"tokens", "num_tokens", "d", "train_tokens"}, "--d-col",
-                             tokens_column});
-  const size_t loss =
-      RequireCsvColumn(csv, {"the loss", {"loss", "val_loss", "eval_loss", "final_loss"}, "--loss-col", loss_column});
+                             columns.tokens});
+  const size_t loss = RequireCsvColumn(
+      csv, {"the loss", {"loss", "val_loss", "eval_loss", "final_loss"}, "--loss-col", columns.loss});
   const CsvColumnRule granularity_rule{"G (granularity)", {"granularity", "g"}, "", ""};
   const std::optional<size_t> granularity = FindCsvColumn(csv, granularity_rule);
   std::optional<size_t> expert_size, ffn_size;
@@ -566,9 +599,13 @@ MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, c
   MoeRunsTable table;
   table.source = source;
   if (!granularity) table.notes.push_back("G = " + csv.header[*ffn_size] + " / " + csv.header[*expert_size]);
-  for (const CsvRow& row : csv.rows) {
+  const CsvSelection selected = SelectCsvRows(csv, columns.selection, loss);
+  AddSelection(selected, &table);
+  for (size_t i = 0; i < selected.table.rows.size(); ++i) {
+    const CsvRow& row = selected.table.rows[i];
     MoeRun run;
     run.line = row.line;
+    run.group = selected.groups[i];
     run.num_params = ParsePositiveCsvCell(csv, row, params);
     run.num_tokens = ParsePositiveCsvCell(csv, row, tokens);
     run.loss_nats = ParsePositiveCsvCell(csv, row, loss);
@@ -604,9 +641,8 @@ MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, c
   return table;
 }
 
-MoeRunsTable LoadMoeRunsCsv(const std::string& path, const std::string& params_column,
-                            const std::string& tokens_column, const std::string& loss_column) {
-  return ParseMoeRunsCsv(ReadWholeFile(path), path, params_column, tokens_column, loss_column);
+MoeRunsTable LoadMoeRunsCsv(const std::string& path, const RunsColumns& columns) {
+  return ParseMoeRunsCsv(ReadWholeFile(path), path, columns);
 }
 
 }  // namespace scaleplan

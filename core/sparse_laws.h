@@ -67,6 +67,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/runs_table.h"
 #include "core/transformer.h"
 
 namespace scaleplan {
@@ -301,12 +302,16 @@ struct SparseRun {
   double num_tokens = 0.0;
   double loss_nats = 0.0;
   int line = 0;
+  int group = 0;  // index into SparseRunsTable::group_values (0 when the runs are not grouped)
 };
 
 struct SparseRunsTable {
   std::string source;
   std::vector<SparseRun> runs;
-  std::vector<std::string> notes;  // what the reader inferred (density, dense counts, steps)
+  std::vector<std::string> notes;  // what the reader inferred (density, dense counts, steps) and selected
+  // --group-by: the columns and each group's values, in order of first appearance (core/runs_table.h CsvSelection).
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
 };
 
 struct SparseRunsOptions {
@@ -316,6 +321,7 @@ struct SparseRunsOptions {
   std::string loss_column;          // "" = detect: loss, val_loss, val-loss, eval_loss
   bool params_are_dense = false;    // the N column counts all weights, zeros included: N = N_dense (1 - S)
   double tokens_per_step = 0.0;     // > 0: D is read from a steps column (steps, num_steps) times this
+  RunSelection selection;           // --filter, --exclude-lines, --skip-bad-rows, --delimiter, --group-by
 
   bool Check(std::string* why) const;
 };
@@ -328,8 +334,9 @@ SparseRunsTable LoadSparseRunsCsv(const std::string& path, const SparseRunsOptio
 
 inline const std::string kBundledFrantarLabel = "<bundled sparse T5 runs, Frantar et al. 2023>";
 
-// The 48 T5 runs (data/frantar2023_t5_sparse_runs.csv), N non-zero, D = steps x tokens_per_step.
-SparseRunsTable BundledFrantarT5Runs(double tokens_per_step = kT5TokensPerStep);
+// The 48 T5 runs (data/frantar2023_t5_sparse_runs.csv), N non-zero, D = steps x tokens_per_step, with a run
+// selection applied as to a file of them (its delimiter is not used).
+SparseRunsTable BundledFrantarT5Runs(double tokens_per_step = kT5TokensPerStep, const RunSelection& selection = {});
 
 // Routed runs: router, N dense parameters, E experts, loss.
 struct RoutingRun {
@@ -342,26 +349,34 @@ struct RoutingRun {
   double seed = 0.0;               // 0 when the file has no seed column
   double num_tokens = 0.0;         // D, the tokens trained on; 0 when the file has no such column
   int line = 0;
+  int group = 0;                   // index into RoutingRunsTable::group_values (0 when not grouped)
 };
 
 struct RoutingRunsTable {
   std::string source;
   std::vector<RoutingRun> runs;
+  std::vector<std::string> notes;  // what the selection left out or skipped
+  // --group-by: the columns and each group's values, in order of first appearance (core/runs_table.h CsvSelection).
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
 };
 
 // Columns router_type (or router), dense_parameter_count (or n, num_params), num_experts (or e, experts),
 // loss_validation (or loss); optional k, routing_frequency, seed and num_tokens (or tokens, d, train_tokens: the
 // fit does not read it; `validate --law routing` holds runs out along C = 6 N D with it). A routed run (router other
 // than Dense) with fewer experts than its top-k is refused with a located InputError; a Dense run's k only says which
-// routed model's FLOPs its wider FFN matches.
-RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source);
-RoutingRunsTable LoadRoutingRunsCsv(const std::string& path);
+// routed model's FLOPs its wider FFN matches. `selection` (--filter, --exclude-lines, --skip-bad-rows on the loss,
+// --delimiter, --group-by) picks the rows read, as core/runs_table.h's SelectCsvRows does for every runs reader.
+RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source,
+                                     const RunSelection& selection = {});
+RoutingRunsTable LoadRoutingRunsCsv(const std::string& path, const RunSelection& selection = {});
 
 inline const std::string kBundledClarkLabel = "<bundled routing runs, Clark et al. 2022>";
 
 // The 163 runs Clark et al.'s own fitting code uses (routing frequency 0.5, k 1, seed 42) from
-// data/clark2022_routing_runs.csv: 5 Dense, 53 S-Base, 54 RL-R, 51 Hash.
-RoutingRunsTable BundledClarkRuns();
+// data/clark2022_routing_runs.csv: 5 Dense, 53 S-Base, 54 RL-R, 51 Hash; `selection` then picks among those 163 as
+// among a file's rows (its delimiter is not used).
+RoutingRunsTable BundledClarkRuns(const RunSelection& selection = {});
 
 // The runs of one router with the Dense runs added as its E = 1 (as Clark et al.'s fitting code does).
 RoutingRunsTable RoutingRunsFor(const RoutingRunsTable& table, const std::string& router);
@@ -377,12 +392,16 @@ struct MoeRun {
   double num_tokens = 0.0;
   double loss_nats = 0.0;
   int line = 0;
+  int group = 0;  // index into MoeRunsTable::group_values (0 when the runs are not grouped)
 };
 
 struct MoeRunsTable {
   std::string source;
   std::vector<MoeRun> runs;
   std::vector<std::string> notes;
+  // --group-by: the columns and each group's values, in order of first appearance (core/runs_table.h CsvSelection).
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
 };
 
 // Columns (case-insensitive): N total (total_params, num_params, total_parameter_count, n, params; --n-col),
@@ -390,10 +409,10 @@ struct MoeRunsTable {
 // granularity G (granularity, g) or an expert size with the dense FFN's width (expert_size with d_ff or ffn_size:
 // G = d_ff / expert_size); optional active_params (num_active_params), num_experts (experts), top_k (k). Throws a
 // located InputError for a granularity below 1, experts below the top-k, or active parameters above the total.
-MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, const std::string& params_column = "",
-                             const std::string& tokens_column = "", const std::string& loss_column = "");
-MoeRunsTable LoadMoeRunsCsv(const std::string& path, const std::string& params_column = "",
-                            const std::string& tokens_column = "", const std::string& loss_column = "");
+// columns.params, .tokens and .loss name N, D and the loss (the compute column is not read); columns.selection picks
+// the rows read (SelectCsvRows).
+MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, const RunsColumns& columns = {});
+MoeRunsTable LoadMoeRunsCsv(const std::string& path, const RunsColumns& columns = {});
 
 }  // namespace scaleplan
 

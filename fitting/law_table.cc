@@ -293,26 +293,9 @@ std::vector<TableLaw> MakeTable() {
         out.status = "the fit of router " + fit.router + " is not usable: " + fit.search.status;
       }
     }
-    if (out.usable) {
-      // A routed run by its own router's law. A Dense run is every router's E = 1 point (each router's fit includes
-      // the Dense runs there): at E = 1, E^ = E_start and eq. 1 reduces to a dense power law in N,
-      // log10 L = (a + c log10 E_start) log10 N + b log10 E_start + d, one per router; the run is predicted by their
-      // mean in log L (the space the laws are fitted in). A run of a router with no fitted law (none of its runs
-      // among the fitted ones) cannot be predicted: InputError, which validation reports as the fold's reason.
+    if (out.usable) {  // each run as RoutingRunLoss predicts it
       out.predict_loss = [&table, router_laws](size_t i) {
-        const RoutingRun& run = table.runs.at(i);
-        if (run.router == "Dense") {
-          double sum_log = 0.0;
-          for (const auto& [router, law] : *router_laws) sum_log += std::log(law.Loss(run.num_params, 1.0));
-          return std::exp(sum_log / static_cast<double>(router_laws->size()));
-        }
-        const auto it = router_laws->find(run.router);
-        if (it == router_laws->end()) {
-          throw InputError("router " + run.router + " has no run among the fitted runs, so no law of its own to " +
-                               "predict its runs with",
-                           InputLocation{table.source});
-        }
-        return it->second.Loss(run.num_params, run.num_experts);
+        return RoutingRunLoss(*router_laws, table.runs.at(i), table.source);
       };
     }
     return out;
@@ -413,24 +396,29 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
     throw InputError("the " + law_name + " law needs a runs file: no " + law_name + " runs are bundled",
                      InputLocation{"<runs>"});
   }
+  // Every reader applies the one run selection (core/runs_table.h SelectCsvRows), bundled runs too.
+  const RunSelection& selection = options.columns.selection;
   try {
     if (law_name == "data-constrained") {
-      runs.table = bundled ? BundledMuennighoffRuns()
+      runs.table = bundled ? BundledMuennighoffRuns(selection)
                            : LoadDataConstrainedRunsCsv(path, options.columns, options.unique_tokens_column);
     } else if (law_name == "dictionary") {
-      runs.table = LoadDictionaryRunsCsv(path, options.dictionary);
+      DictionaryColumns columns = options.dictionary;
+      columns.selection = selection;
+      runs.table = LoadDictionaryRunsCsv(path, columns);
     } else if (law_name == "sparse") {
       SparseRunsOptions sparse = options.sparse;
       sparse.params_column = options.columns.params;
       sparse.tokens_column = options.columns.tokens;
       sparse.loss_column = options.columns.loss;
-      runs.table = bundled
-                       ? BundledFrantarT5Runs(sparse.tokens_per_step > 0 ? sparse.tokens_per_step : kT5TokensPerStep)
-                       : LoadSparseRunsCsv(path, sparse);
+      sparse.selection = selection;
+      runs.table = bundled ? BundledFrantarT5Runs(
+                                 sparse.tokens_per_step > 0 ? sparse.tokens_per_step : kT5TokensPerStep, selection)
+                           : LoadSparseRunsCsv(path, sparse);
     } else if (law_name == "moe") {
-      runs.table = LoadMoeRunsCsv(path, options.columns.params, options.columns.tokens, options.columns.loss);
+      runs.table = LoadMoeRunsCsv(path, options.columns);
     } else if (law_name == "routing") {
-      runs.table = bundled ? BundledClarkRuns() : LoadRoutingRunsCsv(path);
+      runs.table = bundled ? BundledClarkRuns(selection) : LoadRoutingRunsCsv(path, selection);
     } else {
       HyperparamsColumns columns = options.hyperparams;
       columns.runs = options.columns;
@@ -446,6 +434,13 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
           runs.source = table.source;
           runs.view.source = table.source;
           Describe(table, &runs, &hash);
+          // What the reader noted and selected, and --group-by's groups: the view's runs are grouped as the table's.
+          if constexpr (requires { table.notes; }) runs.view.notes = table.notes;
+          if constexpr (requires { table.group_values; }) {
+            runs.view.group_columns = table.group_columns;
+            runs.view.group_values = table.group_values;
+            for (size_t i = 0; i < table.runs.size(); ++i) runs.view.runs[i].group = table.runs[i].group;
+          }
         }
       },
       runs.table);

@@ -52,7 +52,9 @@ namespace scaleplan {
 
 // How a law's runs are read: the columns its reader detects unless named here.
 struct LawRunsOptions {
-  RunsColumns columns;               // --n-col, --d-col, --c-col, --loss-col and the run selection
+  // --n-col, --d-col, --c-col, --loss-col and the run selection, which every law's reader applies (bundled runs
+  // too; sparse.selection and dictionary.selection are not read)
+  RunsColumns columns;
   std::string unique_tokens_column;  // data-constrained: --u-col ("" = detect U, unique_tokens, ...)
   SparseRunsOptions sparse;          // sparse: --sparsity-col, --n-is-dense, --tokens-per-step
   DictionaryColumns dictionary;      // dictionary: --latents-col, --k-col, --tokens-col, --width-col, --loss-col
@@ -68,7 +70,8 @@ struct LawRuns {
   std::string source;
   LawRunsTable table;
   // One TrainingRun per run, in the table's order: N, D (0 where the runs have none), C (as above; a sweep's own C),
-  // the loss, and line = the run's index in the table (how validation's folds find a run's own columns).
+  // the loss, and line = the run's index in the table (how validation's folds find a run's own columns); with
+  // --group-by (all but hyperparams) the table's group_columns, group_values and each run's group, and its notes.
   RunsTable view;
   std::string hash;  // 16 hex digits over every column the law reads, in order (a RunsTable: FormatRunsHash)
   std::string unique_tokens_column;  // data-constrained: the header U was read from (a golden records it)

@@ -118,7 +118,7 @@ LawFitResult FitIsoFlopLaw(const LawFitRequest& request, const std::string& sour
 LawFitResult FitDataConstrainedLaw(const LawFitRequest& request, const std::string& source) {
   // The unique tokens are not in the runs table: the bundled Muennighoff runs, or the imported file's U column.
   const DataConstrainedRunsTable table = request.runs_path.empty()
-                                             ? BundledMuennighoffRuns()
+                                             ? BundledMuennighoffRuns(request.columns.selection)
                                              : LoadDataConstrainedRunsCsv(request.runs_path, request.columns);
   const InitGrid grid = ResolveGrid(request.grid_spec, DataConstrainedModel::NotebookGrid());
   const DataConstrainedFit fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), request.search, grid);

@@ -202,11 +202,15 @@ TEST(FitCovariance, ScaleWarningsComeFromEveryCommandThatReadsRuns) {
   }
 }
 
-TEST(FitCovariance, LawsWhoseReaderIgnoresTheSelectionRefuseIt) {
-  for (const char* law : {"sparse", "moe", "routing"}) {
-    const Result r = RunScaleplan(std::string("fit --law ") + law + " --filter S=0.5");
+// Their readers apply --filter and the rest of the selection (tests/cli/table_law_selection_test.cc); a grouped fit
+// is refused rather than one law fitted to every group's runs.
+TEST(FitCovariance, LawsWithReadersOfTheirOwnRefuseAGroupedFit) {
+  for (const char* law : {"sparse", "moe", "routing", "data-constrained"}) {
+    const Result r = RunScaleplan(std::string("fit --law ") + law + " --group-by S");
     EXPECT_EQ(r.exit_code, 2) << law;
-    EXPECT_NE(r.err.find("are not available for --law " + std::string(law) + " yet"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--group-by fits chinchilla, kaplan, isoflop or all, not --law " + std::string(law)),
+              std::string::npos)
+        << r.err;
   }
 }
 
