@@ -27,6 +27,8 @@
 #include "core/error.h"
 #include "core/hardware_profile.h"
 #include "core/units.h"
+#include "fitting/fit_json.h"
+#include "fitting/saved_table_law.h"
 #include "gui/plot_module.h"
 #include "gui/plot_render.h"  // PlotRequest only (options and defaults): RenderPlotToFile lives in the module
 
@@ -160,6 +162,7 @@ int Plot(const std::vector<std::string>& args) {
   // The profile charts draw a hardware profile: its kernels (roofline) or its interconnect section (collectives).
   const bool profile_chart = request.kind == "roofline" || request.kind == "collectives";
   std::optional<KaplanLaw> kaplan;  // a Kaplan fit: drawn, like an expression fit, from its loss on each run
+  std::string table_law;  // a sparse, moe or routing fit: drawn from its loss on each run of its own runs
   if (request.out_path.empty()) throw UsageError("--out FILE.png or FILE.svg is required");
   if (!compute_text.empty()) {
     try {
@@ -192,7 +195,16 @@ int Plot(const std::vector<std::string>& args) {
     if (!profile_path.empty()) {
       throw UsageError("--profile is for the profile charts: 'scaleplan plot roofline' and 'plot collectives'");
     }
-    if (!fit_path.empty() && IsSavedExpressionFit(InputPath(fit_path))) {
+    table_law = fit_path.empty() ? "" : SavedFitLawName(InputPath(fit_path));
+    if (!PredictsFromSavedFit(table_law)) table_law.clear();
+    if (!table_law.empty()) {
+      // A sparse, moe or routing law predicts each of its runs (read by its own reader), nothing of Chinchilla's form.
+      if (!law_name.empty()) throw UsageError("give --fit or --law, not both");
+      if (request.kind != "residuals") {
+        throw UsageError("a " + table_law + " fit is drawn on the residuals chart ('scaleplan plot residuals " +
+                         "RUNS.csv --fit FIT.json', the runs read as 'fit --law " + table_law + "' reads them)");
+      }
+    } else if (!fit_path.empty() && IsSavedExpressionFit(InputPath(fit_path))) {
       if (!law_name.empty()) throw UsageError("give --fit or --law, not both");
       // Drawn from its loss on each run, computed below once the runs are read.
     } else if (!fit_path.empty() || !law_name.empty()) {
@@ -228,7 +240,29 @@ int Plot(const std::vector<std::string>& args) {
   std::vector<int> run_lines;
   std::vector<double> run_predicted_loss;  // an expression or Kaplan fit's loss on each run
   std::string runs_source;
-  if (!profile_chart) {
+  if (!table_law.empty()) {
+    LawRunsOptions runs_options;
+    runs_options.columns = request.columns;
+    const LawRuns runs =
+        LoadLawRuns(table_law, request.runs_path.empty() ? "" : InputPath(request.runs_path), runs_options);
+    const SavedLawPredictions predictions = PredictSavedTableLaw(fit_path, runs);
+    runs_source = runs.source;
+    request.law_label = predictions.label;
+    run_predicted_loss = predictions.predicted_loss;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const TrainingRun& run = runs.view.runs[i];
+      if (!(run.compute_flops > 0)) {
+        throw InputError("the residuals chart places each run at its training compute C = 6 N D, which needs a tokens "
+                         "column (num_tokens): this file lacks one",
+                         InputLocation{runs.source});
+      }
+      run_params.push_back(run.num_params);
+      run_tokens.push_back(run.num_tokens);
+      run_compute.push_back(run.compute_flops);
+      run_loss.push_back(run.loss_nats);
+      run_lines.push_back(predictions.lines[i]);
+    }
+  } else if (!profile_chart) {
     const RunsTable table = LoadRunsOrBundled(request.runs_path, request.columns);
     runs_source = table.source;
     for (const TrainingRun& run : table.runs) {

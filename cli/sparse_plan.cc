@@ -453,7 +453,9 @@ int PlanSparseModels(const std::vector<std::string>& args) {
     law_name = "krajewski2024";
   }
   if (law_name == "krajewski2024") {
-    if (!sparsity_text.empty() || optimal) throw UsageError("--sparsity goes with --law frantar2023-t5 (weight sparsity)");
+    if (!sparsity_text.empty() || optimal) {
+      throw UsageError("--sparsity goes with --law frantar2023-t5 (weight sparsity)");
+    }
     if (!fit_path.empty() && !moe_fit) {
       throw UsageError("--fit with --law krajewski2024 takes a moe fit ('fit --law moe --out FIT.json')");
     }

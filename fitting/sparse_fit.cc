@@ -309,6 +309,22 @@ SparseLaw LoadSavedSparseLaw(const std::string& path) {
   return law;
 }
 
+double RoutingRunLoss(const std::map<std::string, RoutingLaw>& laws, const RoutingRun& run, const std::string& source) {
+  if (run.router == "Dense") {
+    SCALEPLAN_CHECK(!laws.empty(), "at least one router's law");
+    double sum_log = 0.0;
+    for (const auto& [router, law] : laws) sum_log += std::log(law.Loss(run.num_params, 1.0));
+    return std::exp(sum_log / static_cast<double>(laws.size()));
+  }
+  const auto it = laws.find(run.router);
+  if (it == laws.end()) {
+    throw InputError("router " + run.router + " has no law of its own here (none of its runs among the fitted ones) " +
+                         "to predict its runs with",
+                     InputLocation{source});
+  }
+  return it->second.Loss(run.num_params, run.num_experts);
+}
+
 std::vector<std::pair<std::string, RoutingLaw>> LoadSavedRoutingLaws(const std::string& path) {
   const nlohmann::json json = ParseSavedLawFit(ReadWholeFile(path), path, "routing");
   if (!json.contains("routers") || !json["routers"].is_array() || json["routers"].empty()) {

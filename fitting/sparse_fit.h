@@ -19,6 +19,7 @@
 #ifndef SCALEPLAN_FITTING_SPARSE_FIT_H_
 #define SCALEPLAN_FITTING_SPARSE_FIT_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -196,6 +197,12 @@ std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const Mult
 //  usable, status, "intervals" and "bootstrap" (with a bootstrap), "published": {a ... E_max, objective, rmse}}],
 //  "data"}.
 nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, const RoutingRunsTable& table);
+
+// A routing run's loss under per-router laws: a routed run by its router's law; a Dense run, every router's E = 1
+// point (each router's fit includes the Dense runs there), by the mean in log L (the space the laws are fitted in) of
+// the routers' laws at E = 1, where eq. 1 reduces to the dense power law log10 L = (a + c log10 E_start) log10 N +
+// b log10 E_start + d. Throws InputError at `source` for a routed run whose router has no law in `laws`.
+double RoutingRunLoss(const std::map<std::string, RoutingLaw>& laws, const RoutingRun& run, const std::string& source);
 
 // The laws of a routing fit saved by `fit --law routing --out FILE`, one per usable router in the file's order
 // (RoutingFitsToJson's routers[].a ... E_max). Throws InputError naming the file and the key for a file that is not

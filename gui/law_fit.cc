@@ -257,9 +257,9 @@ Allocation InterpolateFrontier(const std::vector<Allocation>& frontier, double c
 LawFitResult LawFromSavedFit(const std::string& json_text, const std::string& source) {
   const nlohmann::json json = nlohmann::json::parse(json_text, nullptr, false);
   if (json.is_object() && json.contains("law") && json["law"] == "moe") {  // planned as krajewski2024 is
-    return MoeLawResult(ParseSavedMoeLaw(json_text, source),
-                        "Opened moe fit from " + source + " (Krajewski et al.'s form; the granularity G chosen per budget).",
-                        nullptr);
+    return MoeLawResult(
+        ParseSavedMoeLaw(json_text, source),
+        "Opened moe fit from " + source + " (Krajewski et al.'s form; the granularity G chosen per budget).", nullptr);
   }
   LawFitResult result;
   result.law = PlanLawFromSavedFit(json_text, source);

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -308,6 +310,53 @@ TEST(SparseCliTest, PlanAFittedMoeLawAsTheFineGrainedPlannerDoes) {
   const CommandResult mixed = RunScaleplan("plan --fit '" + fit_path + "' --law frantar2023-t5 --compute 1e22");
   EXPECT_EQ(mixed.exit_code, 2);
   EXPECT_NE(mixed.err.find("holds a moe law"), std::string::npos) << mixed.err;
+}
+
+// plot residuals with a saved moe fit: each run of the file its reader reads, at eq. 9 with the saved coefficients.
+// The chart's title gives the RMSE of ln(L_fit / L), computed here from the file and the saved coefficients.
+TEST(SparseCliTest, PlotResidualsOfASavedMoeFit) {
+  std::ifstream plain(SourcePath("tests/bad_input/moe_plain.csv"));
+  std::string line, noisy = "total_params,granularity,tokens,loss\n";
+  std::getline(plain, line);
+  std::vector<std::vector<double>> rows;
+  for (int i = 0; std::getline(plain, line); ++i) {
+    double n = 0, g = 0, d = 0, loss = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lf,%lf,%lf,%lf", &n, &g, &d, &loss), 4) << line;
+    loss *= 1.0 + 0.01 * std::sin(1.7 * i);  // noise, so that the residuals are not all zero
+    rows.push_back({n, g, d, loss});
+    char row[160];
+    std::snprintf(row, sizeof row, "%.17g,%.17g,%.17g,%.17g\n", n, g, d, loss);
+    noisy += row;
+  }
+  const std::string runs_path = WriteTempFile("moe_noisy.csv", noisy);
+  const std::string fit_path = WriteTempFile("moe_noisy_fit.json", "");
+  ASSERT_EQ(RunScaleplan("fit '" + runs_path + "' --law moe --out '" + fit_path + "'").exit_code, 0);
+  std::ifstream in(fit_path);
+  const nlohmann::json fit = nlohmann::json::parse(in);
+  double sum = 0.0;
+  for (const std::vector<double>& row : rows) {
+    const double predicted =
+        fit["c"].get<double>() +
+        (fit["g"].get<double>() / std::pow(row[1], fit["gamma"].get<double>()) + fit["a"].get<double>()) /
+            std::pow(row[0], fit["alpha"].get<double>()) +
+        fit["b"].get<double>() / std::pow(row[2], fit["beta"].get<double>());
+    sum += std::pow(std::log(predicted / row[3]), 2);
+  }
+  const std::string svg = WriteTempFile("moe_residuals.svg", "");
+  const CommandResult result =
+      RunScaleplan("plot residuals '" + runs_path + "' --fit '" + fit_path + "' --out '" + svg + "'");
+  if (result.exit_code == 2 && result.err.find("Qt") != std::string::npos) GTEST_SKIP() << "built without the GUI";
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  char title[64];
+  std::snprintf(title, sizeof title, "RMSE %.4f", std::sqrt(sum / static_cast<double>(rows.size())));
+  std::ifstream chart(svg);
+  const std::string text((std::istreambuf_iterator<char>(chart)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(title), std::string::npos) << title;
+  // The curves need a law of Chinchilla's form.
+  const CommandResult fit_chart =
+      RunScaleplan("plot fit '" + runs_path + "' --fit '" + fit_path + "' --out '" + svg + "'");
+  EXPECT_EQ(fit_chart.exit_code, 2);
+  EXPECT_NE(fit_chart.err.find("a moe fit is drawn on the residuals chart"), std::string::npos) << fit_chart.err;
 }
 
 }  // namespace
