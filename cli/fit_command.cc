@@ -620,8 +620,8 @@ int FitRoutingLawCommand(const std::string& runs_path, const RunSelection& selec
     std::cout << json.dump(2) << '\n';
   } else {
     char line[256];
-    std::cout << "Routing law (Clark et al. 2022, eq. 1) fitted per router to " << table.runs.size()
-              << " runs from " << table.source << " (each router's runs with the Dense runs as E = 1)\n";
+    std::cout << "Routing law (Clark et al. 2022, eq. 1) fitted per router to " << table.runs.size() << " runs from "
+              << table.source << " (each router's runs with the Dense runs as E = 1)\n";
     for (const std::string& note : table.notes) std::cout << "  note: " << note << '\n';
     std::cout << "  log10 L = a log10 N + b log10 E^ + c log10 N log10 E^ + d,  "
                  "1/E^ = 1/(E - 1 + (1/E_start - 1/E_max)^-1) + 1/E_max\n\n";

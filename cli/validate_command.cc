@@ -464,9 +464,10 @@ int Validate(const std::vector<std::string>& args) {
     const RunSelection& selection = columns.selection;
     if (!runs_path.empty() || vm.count("holdout-above") || leave_one_budget_out || selection.Selects() ||
         selection.skip_bad_rows || selection.delimiter != 0 || !selection.group_by.empty()) {
-      throw UsageError("--law frantar2023-t5 validates on the bundled T5 runs' held-out run; it takes no runs file, "
-                       "no --holdout-above or --leave-one-budget-out and no run selection (--filter, "
-                       "--exclude-lines, --skip-bad-rows, --delimiter, --group-by: validate --law sparse takes them)");
+      throw UsageError(
+          "--law frantar2023-t5 validates on the bundled T5 runs' held-out run; it takes no runs file, "
+          "no --holdout-above or --leave-one-budget-out and no run selection (--filter, "
+          "--exclude-lines, --skip-bad-rows, --delimiter, --group-by: validate --law sparse takes them)");
     }
     return ValidateSparseHeldOut(flags, output);
   }

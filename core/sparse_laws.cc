@@ -539,8 +539,7 @@ RoutingRunsTable ReadRoutingRuns(const CsvTable& csv, const RunSelection& select
 
 }  // namespace
 
-RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source,
-                                     const RunSelection& selection) {
+RoutingRunsTable ParseRoutingRunsCsv(std::string_view text, const std::string& source, const RunSelection& selection) {
   return ReadRoutingRuns(ParseCsv(text, source, selection.delimiter), selection);
 }
 
@@ -552,7 +551,9 @@ RoutingRunsTable BundledClarkRuns(const RunSelection& selection) {
   // The rows Clark et al.'s fitting code reads, then the user's selection among them (line numbers stay the file's).
   const CsvTable csv = ParseCsv(embedded::kClarkRoutingRunsCsv, kBundledClarkLabel);
   RunSelection clark;
-  for (const char* filter : {"routing_frequency=0.5", "k=1", "seed=42"}) clark.filters.push_back(ParseRunFilter(filter));
+  for (const char* filter : {"routing_frequency=0.5", "k=1", "seed=42"}) {
+    clark.filters.push_back(ParseRunFilter(filter));
+  }
   RunSelection user = selection;
   user.delimiter = 0;  // the bundled file's own
   return ReadRoutingRuns(SelectCsvRows(csv, clark, std::nullopt).table, user);
@@ -572,11 +573,10 @@ MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, c
   const size_t params = RequireCsvColumn(
       csv, {"N (total parameters)", {"total_params", "num_params", "total_parameter_count", "n", "params"}, "--n-col",
             columns.params});
-  const size_t tokens =
-      RequireCsvColumn(csv, {"D (training tokens)", {"tokens", "num_tokens", "d", "train_tokens"}, "--d-col",
-                             columns.tokens});
-  const size_t loss = RequireCsvColumn(
-      csv, {"the loss", {"loss", "val_loss", "eval_loss", "final_loss"}, "--loss-col", columns.loss});
+  const size_t tokens = RequireCsvColumn(
+      csv, {"D (training tokens)", {"tokens", "num_tokens", "d", "train_tokens"}, "--d-col", columns.tokens});
+  const size_t loss =
+      RequireCsvColumn(csv, {"the loss", {"loss", "val_loss", "eval_loss", "final_loss"}, "--loss-col", columns.loss});
   const CsvColumnRule granularity_rule{"G (granularity)", {"granularity", "g"}, "", ""};
   const std::optional<size_t> granularity = FindCsvColumn(csv, granularity_rule);
   std::optional<size_t> expert_size, ffn_size;

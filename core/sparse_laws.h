@@ -349,7 +349,7 @@ struct RoutingRun {
   double seed = 0.0;               // 0 when the file has no seed column
   double num_tokens = 0.0;         // D, the tokens trained on; 0 when the file has no such column
   int line = 0;
-  int group = 0;                   // index into RoutingRunsTable::group_values (0 when not grouped)
+  int group = 0;  // index into RoutingRunsTable::group_values (0 when not grouped)
 };
 
 struct RoutingRunsTable {

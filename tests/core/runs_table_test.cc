@@ -250,6 +250,50 @@ TEST(RunsTable, ABadNumberInPlaceIsReportedAsItsCsvCell) {
   EXPECT_EQ(table.warnings[0], "skipped 1 row whose loss ('loss') is missing or not finite (--skip-bad-rows): line 4");
 }
 
+// The one selection every runs reader applies: each kept row's group, by the values of the --group-by columns in
+// order of first appearance among the rows kept (a group whose rows were all filtered out does not appear).
+TEST(SelectCsvRows, GivesEachKeptRowItsGroupInOrderOfFirstAppearance) {
+  const CsvTable csv = ParseCsv(
+      "Router,size,loss\n"
+      "hash,s,3\n"     // line 2: left out by --filter
+      "dense,s,2.9\n"  // line 3: group 0 (dense, s)
+      "hash,m,2.8\n"   // line 4: group 1 (hash, m)
+      "dense,s,2.7\n"  // line 5: group 0
+      "dense,m,2.6\n"  // line 6: left out by --exclude-lines
+      "hash,m,2.5\n",  // line 7: group 1
+      "runs.csv");
+  RunSelection selection;
+  selection.filters = {ParseRunFilter("loss<2.95")};
+  selection.excluded_lines = ParseLineRanges("6");
+  selection.group_by = {"router", "2"};  // a name in any case, a column by its 1-based number
+  const CsvSelection selected = SelectCsvRows(csv, selection, std::nullopt);
+  ASSERT_EQ(selected.table.rows.size(), 4u);
+  std::vector<int> lines;
+  for (const CsvRow& row : selected.table.rows) lines.push_back(row.line);
+  EXPECT_EQ(lines, (std::vector<int>{3, 4, 5, 7}));
+  EXPECT_EQ(selected.groups, (std::vector<int>{0, 1, 0, 1}));
+  EXPECT_EQ(selected.group_columns, (std::vector<std::string>{"Router", "size"}));
+  EXPECT_EQ(selected.group_values, (std::vector<std::vector<std::string>>{{"dense", "s"}, {"hash", "m"}}));
+  EXPECT_EQ(selected.notes, (std::vector<std::string>{"selected 4 of 6 rows (left out 1 by --exclude-lines, 1 by "
+                                                      "--filter)"}));
+
+  // Ungrouped, every kept row is in group 0 and there are no groups.
+  selection.group_by.clear();
+  const CsvSelection plain = SelectCsvRows(csv, selection, std::nullopt);
+  EXPECT_EQ(plain.groups, (std::vector<int>{0, 0, 0, 0}));
+  EXPECT_TRUE(plain.group_values.empty());
+
+  // A grouping column the header lacks is located like a missing quantity column, naming --group-by.
+  selection.group_by = {"seed"};
+  try {
+    SelectCsvRows(csv, selection, std::nullopt);
+    ADD_FAILURE() << "no error for a missing grouping column";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("runs.csv:1: no column named 'seed' (from --group-by)"), std::string::npos)
+        << error.what();
+  }
+}
+
 }  // namespace
 }  // namespace scaleplan
 
