@@ -444,8 +444,9 @@ class ModelSweep {
     }
 
     num_tokens_ = allocation.num_tokens;
-    if (flags_.layout_search) {
-      // The global batch the layout search splits: the hyper-parameter law's at the searched shape, as `plan`.
+    if (!devices_.accelerators.empty()) {
+      // The global batch the layout search splits, and that bounds the devices an MFU row keeps busy: the
+      // hyper-parameter law's at the point's shape, as `plan`.
       if (!layout_batch_law_) {
         layout_batch_law_ = ResolveHyperparamsLaw(flags_.hyperparams.empty() ? "deepseek" : flags_.hyperparams);
       }
@@ -469,7 +470,14 @@ class ModelSweep {
     TrainingPlanOptions options = flags_.training;
     options.num_accelerators = devices_.counts[k];
     options.mfu = devices_.mfus[m];
-    const DeviceTime time = TimeOnDevices(training_flops_, memory, devices_.accelerators[a], options);
+    DeviceTime time = TimeOnDevices(training_flops_, memory, devices_.accelerators[a], options);
+    // As `plan --mfu` (core/plan.cc): a count the step's batch cannot keep busy is capped when chosen, and infeasible.
+    const BusyDeviceBound bound = MaxBusyDevices(batch_tokens_, memory.has_shape ? memory.shape.context_length : 0,
+                                                 devices_.accelerators[a].devices_per_node);
+    if (bound.Exceeded(time.num_accelerators)) {
+      time = TimeOnDevices(training_flops_, memory, devices_.accelerators[a], WithinBusyBound(options, time, bound));
+      time.feasible = false;
+    }
     const bool timed = time.days > 0.0;
     line->assign(prefix_);
     cells_.Text(kColumns[12], devices_.accelerator_cells[a], line);
@@ -547,8 +555,8 @@ class ModelSweep {
   // The selected point.
   double training_flops_ = 0.0;
   double num_tokens_ = 0.0;
-  double batch_tokens_ = 0.0;                      // --layout-search: the point's global batch
-  std::optional<HyperparamsLaw> layout_batch_law_;  // --layout-search: the law of that batch
+  double batch_tokens_ = 0.0;                      // with accelerators: the point's global batch
+  std::optional<HyperparamsLaw> layout_batch_law_;  // with accelerators: the law of that batch
   std::optional<TransformerShape> shape_;  // --layout-search: the proposed shape for the point's N
   std::string prefix_;               // every column up to and including total_flops
   std::string suffix_;               // the interval columns (empty without resampled laws)

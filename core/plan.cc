@@ -246,40 +246,28 @@ FrontierPlan FrontierStage(const PlanOptions& options, const Allocation& allocat
 }
 
 // Timed at a given MFU, with the count that finishes in kReferenceDays and a warning for a run over kLongRunDays.
-// A step of `global_batch_tokens` has S whole sequences, and one sequence (a micro-batch of one) splits over at most
-// T x P devices: tensor parallelism within a node (T = devices per node) and context parallelism (P up to
-// context / 1,024, a power of two up to 64, as the layout search allows). Pipeline stages do not raise the bound: a
-// replica of k stages needs k micro-batches in flight, so data-parallel replicas x stages stays within S. A count
-// above S x T x P keeps devices idle whatever the layout: a chosen count is capped there (the days follow from the
-// capped count, and a max_days that needs more is not met), and a count above it, chosen or given, makes the plan
-// infeasible with the reason. Up to the bound a given MFU stands for whatever layout reaches it (Llama 3 405B trained
-// on 16,384 H100s with 2,048 sequences per step at about 40%).
+// A count above the busy bound of the step (core/training_plan.h MaxBusyDevices) keeps devices idle whatever the
+// layout: a chosen count is capped there (WithinBusyBound; the days follow from the capped count, and a max_days that
+// needs more is not met), and a count above it, chosen or given, makes the plan infeasible with the reason. Up to the
+// bound a given MFU stands for whatever layout reaches it (Llama 3 405B trained on 16,384 H100s with 2,048 sequences
+// per step at about 40%).
 MfuHardware MfuStage(const PlanOptions& options, const Allocation& allocation, double global_batch_tokens,
                      std::vector<std::string>* warnings) {
   const Accelerator& accelerator = *options.accelerator;
   MfuHardware hardware;
   static_cast<TrainingHardware&>(hardware) = PlanTrainingHardware(
       allocation.num_params, allocation.compute_flops, accelerator, options.training, options.recompute);
-  const std::int64_t context = hardware.memory.has_shape && hardware.memory.shape.context_length > 0
-                                   ? hardware.memory.shape.context_length
-                                   : ShapeProposalOptions().context_length;
-  const double sequences = std::max(1.0, std::round(global_batch_tokens / static_cast<double>(context)));
-  const std::int64_t tensor_ways = std::max<std::int64_t>(1, accelerator.devices_per_node);
-  std::int64_t context_ways = 1;
-  while (context_ways < 64 && static_cast<double>(context) / static_cast<double>(2 * context_ways) >= 1024.0) {
-    context_ways *= 2;
-  }
-  const double busy_limit = sequences * static_cast<double>(tensor_ways * context_ways);
-  if (static_cast<double>(hardware.time.num_accelerators) > busy_limit && busy_limit < 9e18) {
-    const auto batch_sequences = static_cast<std::int64_t>(sequences);
-    const auto limit = static_cast<std::int64_t>(busy_limit);
+  const BusyDeviceBound bound = MaxBusyDevices(
+      global_batch_tokens, hardware.memory.has_shape ? hardware.memory.shape.context_length : 0,
+      accelerator.devices_per_node);
+  if (bound.Exceeded(hardware.time.num_accelerators)) {
+    const std::string limit = std::to_string(static_cast<std::int64_t>(bound.limit));
     const std::int64_t wanted = hardware.time.num_accelerators;
     const std::int64_t needed_for_days = hardware.time.min_devices_for_days;
     if (options.training.num_accelerators == 0) {
-      TrainingPlanOptions capped = options.training;
-      capped.num_accelerators = limit;
       static_cast<TrainingHardware&>(hardware) =
-          PlanTrainingHardware(allocation.num_params, allocation.compute_flops, accelerator, capped, options.recompute);
+          PlanTrainingHardware(allocation.num_params, allocation.compute_flops, accelerator,
+                               WithinBusyBound(options.training, hardware.time, bound), options.recompute);
       hardware.time.min_devices_for_days = needed_for_days;
     }
     hardware.time.feasible = false;
@@ -287,12 +275,13 @@ MfuHardware MfuStage(const PlanOptions& options, const Allocation& allocation, d
     hardware.verdict.reasons.push_back(
         std::to_string(wanted) + " devices " +
         (options.training.num_accelerators == 0 ? std::string("would be needed") : std::string("are given")) +
-        ", but the global batch of " + std::to_string(batch_sequences) + " sequences (" +
-        FormatQuantity(global_batch_tokens) + " tokens of " + std::to_string(context) + ") keeps at most " +
-        std::to_string(limit) + " devices busy: each sequence splits over at most " + std::to_string(tensor_ways) +
-        " (tensor parallelism within a node) x " + std::to_string(context_ways) +
+        ", but the global batch of " + std::to_string(bound.sequences) + " sequences (" +
+        FormatQuantity(global_batch_tokens) + " tokens of " + std::to_string(bound.context_length) +
+        ") keeps at most " + limit + " devices busy: each sequence splits over at most " +
+        std::to_string(bound.tensor_ways) + " (tensor parallelism within a node) x " +
+        std::to_string(bound.context_ways) +
         " (context parallelism) devices, and pipeline stages need a micro-batch each" +
-        (options.training.num_accelerators == 0 ? "; timed on " + std::to_string(limit) : std::string()) +
+        (options.training.num_accelerators == 0 ? "; timed on " + limit : std::string()) +
         " (a larger --global-batch-tokens, or fewer devices)");
   }
   const double per_device = hardware.peak_flops_per_second * options.training.mfu;

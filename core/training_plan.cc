@@ -150,6 +150,28 @@ DeviceTime TimeOnDevices(double training_flops, const ModelMemory& memory, const
   return out;
 }
 
+BusyDeviceBound MaxBusyDevices(double global_batch_tokens, std::int64_t context_length, std::int64_t devices_per_node) {
+  BusyDeviceBound bound;
+  bound.context_length = context_length > 0 ? context_length : ShapeProposalOptions().context_length;
+  const double context = static_cast<double>(bound.context_length);
+  bound.sequences = static_cast<std::int64_t>(std::min(9e18, std::max(1.0, std::round(global_batch_tokens / context))));
+  bound.tensor_ways = std::max<std::int64_t>(1, devices_per_node);
+  while (bound.context_ways < 64 && context / static_cast<double>(2 * bound.context_ways) >= 1024.0) {
+    bound.context_ways *= 2;
+  }
+  bound.limit = static_cast<double>(bound.sequences) * static_cast<double>(bound.tensor_ways * bound.context_ways);
+  return bound;
+}
+
+TrainingPlanOptions WithinBusyBound(const TrainingPlanOptions& options, const DeviceTime& time,
+                                    const BusyDeviceBound& bound) {
+  TrainingPlanOptions out = options;
+  if (options.num_accelerators == 0 && bound.Exceeded(time.num_accelerators)) {
+    out.num_accelerators = static_cast<std::int64_t>(bound.limit);
+  }
+  return out;
+}
+
 TrainingHardware PlanTrainingHardware(double num_params, double training_flops, const Accelerator& accelerator,
                                       const TrainingPlanOptions& options, RecomputeChoice recompute) {
   TrainingHardware out;

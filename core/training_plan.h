@@ -68,6 +68,27 @@ struct DeviceTime {
 DeviceTime TimeOnDevices(double training_flops, const ModelMemory& memory, const Accelerator& accelerator,
                          const TrainingPlanOptions& options);
 
+// The most devices one training step keeps busy at a given MFU, whatever the layout: a step of S whole sequences
+// (global_batch_tokens / context, at least one), each split over at most T x P devices: tensor parallelism within a
+// node (T = devices per node) and context parallelism (P a power of two up to 64, each way at least 1,024 tokens of the
+// context, as the layout search allows). Pipeline stages do not raise it: a replica of k stages needs k micro-batches
+// in flight, so data-parallel replicas x stages stays within S.
+struct BusyDeviceBound {
+  std::int64_t context_length = 0;
+  std::int64_t sequences = 0;  // S
+  std::int64_t tensor_ways = 1;   // T
+  std::int64_t context_ways = 1;  // P
+  double limit = 0.0;             // S x T x P
+  bool Exceeded(std::int64_t num_devices) const { return static_cast<double>(num_devices) > limit && limit < 9e18; }
+};
+// `context_length` 0: the practical shapes' context (ShapeProposalOptions).
+BusyDeviceBound MaxBusyDevices(double global_batch_tokens, std::int64_t context_length, std::int64_t devices_per_node);
+
+// The options that time a plan within the bound: a chosen count (options.num_accelerators == 0) above it becomes the
+// bound; a given count stays (the plan is then infeasible, as it is whenever time.num_accelerators exceeds the bound).
+TrainingPlanOptions WithinBusyBound(const TrainingPlanOptions& options, const DeviceTime& time,
+                                    const BusyDeviceBound& bound);
+
 // The whole hardware side of one plan: the memory of N on the device, the count, time and cost, and PlanTraining's
 // verdict (core/hardware.h) with its reasons. The two feasibility rules agree by construction (checked).
 struct TrainingHardware {

@@ -147,7 +147,7 @@ TEST(PlanCli, MaxDaysVerdictAndClosedFormTime) {
 // A given MFU never times more devices than the global batch can keep busy: each sequence splits over at most a node
 // of tensor parallelism (8 H100s) times the context parallelism a 4,096-token sequence allows (4), and pipeline stages
 // need a micro-batch each. 1e23 FLOPs in 0.001 days would need 2,925,702 H100s at 40%; the batch has 2,379
-// sequences, so at most 2,379 x 32 devices. Llama 3 405B's own run (16,384 H100s, about 4,000 sequences of 4,096
+// sequences, so at most 2,379 x 32 devices; `sweep` rows at a given MFU are capped the same way. Llama 3 405B's own run (16,384 H100s, about 4,000 sequences of 4,096
 // tokens per step, about 40% MFU) stays feasible.
 TEST(PlanCli, AGivenMfuCapsTheCountAtWhatTheBatchKeepsBusy) {
   const Result r =
@@ -166,6 +166,13 @@ TEST(PlanCli, AGivenMfuCapsTheCountAtWhatTheBatchKeepsBusy) {
                                                            std::to_string(sequences) + " sequences"),
             std::string::npos)
       << json["reasons"];
+  // A sweep's MFU row is the same plan: capped at the same count, infeasible, timed on the capped count.
+  const Result sweep = RunScaleplan("sweep --compute 1e23 --accelerator H100-SXM --mfu 0.4 --max-days 0.001");
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  const std::vector<std::string> row = Split(Lines(sweep.out).at(1));
+  EXPECT_EQ(std::strtoll(row[13].c_str(), nullptr, 10), sequences * 8 * 4);
+  EXPECT_EQ(std::strtod(row[16].c_str(), nullptr), json["days"].get<double>());
+  EXPECT_EQ(row[19], "false");
   const Result llama = RunScaleplan(
       "plan --arch llama3-405b --tokens 15.6T --accelerator H100-SXM --count 16384 --mfu 0.4 --global-batch-tokens 16M "
       "--format json");
