@@ -12,6 +12,7 @@
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
+#include "cli/validate_groups.h"
 #include "core/bundled_data.h"
 #include "core/error.h"
 #include "core/expression.h"
@@ -285,7 +286,7 @@ int ValidateExpressionLaw(const std::vector<std::string>& args) {
   // clang-format on
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);
-  AddRunSelectionOptions(&options, &columns, false);
+  AddRunSelectionOptions(&options, &columns, true);  // --group-by: one validation per group (ValidateGroups)
   AddFitOptions(&options, &flags);
   po::positional_options_description positional;
   positional.add("runs", 1);
@@ -330,6 +331,7 @@ int ValidateExpressionLaw(const std::vector<std::string>& args) {
   const RunsTable table = LoadRunsOrBundled(runs_path, columns);
   const ExpressionRuns runs = BindToRuns(*spec, table, runs_path);
   const LawFitter fitter = ExpressionFitter(*spec, runs, fit_options);
+  if (!table.group_columns.empty()) return ValidateGroups(table, fitter, threshold_flops, validation, output);
 
   std::vector<ValidationFold> folds;
   LeaveOneBudgetOutResult budgets;

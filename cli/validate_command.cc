@@ -12,6 +12,7 @@
 #include "cli/option_values.h"
 #include "cli/progress.h"
 #include "cli/shared_options.h"
+#include "cli/validate_groups.h"
 #include "core/budgets.h"
 #include "core/error.h"
 #include "core/units.h"
@@ -258,12 +259,9 @@ int ValidateIsoFlopLaw(const RunsTable& table, double threshold_flops, const Val
   return result.num_usable > 0 ? kExitOk : kExitFitFailed;
 }
 
-// `validate --group-by COL[,COL]`: one validation per group of runs (the runs --filter COL=VALUE would pick), each
-// exactly as `validate` of that group alone, printed one after another and then side by side; in JSON one object
-// {"source", "group_by", "law", "groups": [{"group": {column: value}, "num_runs", ...the group's validation...}]}. A
-// group that cannot be validated (no run above --holdout-above, too few below it, no budget large enough to hold
-// out) carries its verdict ("usable": false, "status") and the others still print. Exit 3 only when no group could
-// be validated; 1 when a validated group's fit was not usable.
+}  // namespace
+
+// cli/validate_groups.h (also called by cli/expression_command.cc for expression laws).
 int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double threshold_flops,
                    const ValidationOptions& validation, OutputFormat output) {
   struct GroupValidation {
@@ -398,6 +396,8 @@ int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double thres
   }
   return kExitOk;
 }
+
+namespace {
 
 int Validate(const std::vector<std::string>& args) {
   if (AsksForExpressionValidation(args)) return ValidateExpressionLaw(args);  // cli/expression_command.cc

@@ -184,6 +184,36 @@ TEST_F(GroupBy, GroupedIsoFlopValidationEqualsTheGroupsSplitByHand) {
   EXPECT_GT(alone["pooled"]["num_usable"].get<int>(), 0);
 }
 
+// An expression law (validate --law-expr) is validated per group through the same ValidateGroups: each group's folds
+// equal `validate --filter source=G` of the same law, bit for bit, in both modes.
+TEST_F(GroupBy, GroupedExpressionValidationEqualsTheGroupsValidatedWithAFilter) {
+  const std::string law =
+      " --law-expr 'E + A/N^alpha + B/D^beta' --param E=1:2.5:0.5 --param A=100:1000:300 --param alpha=0.2:0.6:0.2 "
+      "--param B=300:2100:600 --param beta=0.2:0.5:0.1";
+  for (const std::string mode : {" --holdout-above 1e19", " --leave-one-budget-out --min-budget-runs 3"}) {
+    const nlohmann::json grouped = Json("validate '" + both_path_ + "' --group-by source" + law + mode);
+    ASSERT_EQ(grouped.at("groups").size(), 2u) << mode;
+    EXPECT_EQ(grouped["law"], "expression");
+    for (size_t g = 0; g < 2; ++g) {
+      const std::string source = g == 0 ? "a" : "b";
+      const nlohmann::json& group = grouped["groups"][g];
+      EXPECT_EQ(group["group"], nlohmann::json({{"source", source}}));
+      EXPECT_EQ(group["num_runs"].get<int>(), 25);
+      const nlohmann::json alone = Json("validate '" + both_path_ + "' --filter source=" + source + law + mode);
+      ExpectSameFolds(group, alone);
+      if (alone.contains("pooled")) {
+        EXPECT_DOUBLE_EQ(group["pooled"]["rmse_log"].get<double>(), alone["pooled"]["rmse_log"].get<double>());
+      }
+    }
+    if (mode.find("holdout") != std::string::npos) {
+      // The held-out count, from the design: the runs with 6 N D above 1e19 FLOPs.
+      int above = 0;
+      for (const Row& row : b_) above += 6 * row.num_params * row.num_tokens > 1e19 ? 1 : 0;
+      EXPECT_EQ(grouped["groups"][1]["folds"][0]["num_heldout"].get<int>(), above);
+    }
+  }
+}
+
 // The laws with runs readers of their own are validated per group too (tests/cli/table_law_selection_test.cc);
 // frantar2023-t5 predicts the notebook's one held-out run from the bundled runs, which no selection may change.
 TEST_F(GroupBy, ValidateRefusesGroupsForLawsItCannotSplit) {
