@@ -332,11 +332,12 @@ int Plot(const std::vector<std::string>& args) {
 // --group-by. The options are read here for the runs, the selection and --out; the others are passed on as written
 // (the value-taking ones are named so that their values are not taken for the runs file).
 int PlotGroups(const std::vector<std::string>& args, const std::vector<std::string>& group_by) {
-  std::string kind, runs_path, out_path, ignored;
+  std::string kind, runs_path, out_path, fit_path, ignored;
   RunsColumns columns;
   po::options_description options;
-  options.add_options()("kind", po::value(&kind))("runs", po::value(&runs_path))("out,o", po::value(&out_path));
-  for (const char* name : {"width", "height", "dpi", "compute", "fit", "law", "profile"}) {
+  options.add_options()("kind", po::value(&kind))("runs", po::value(&runs_path))("out,o", po::value(&out_path))(
+      "fit", po::value(&fit_path));
+  for (const char* name : {"width", "height", "dpi", "compute", "law", "profile"}) {
     options.add_options()(name, po::value<std::string>());
   }
   AddColumnOptions(&options, &columns);
@@ -357,7 +358,17 @@ int PlotGroups(const std::vector<std::string>& args, const std::vector<std::stri
   }
   if (out_path.empty()) throw UsageError("--out FILE.png or FILE.svg is required");
   columns.selection.group_by = group_by;
-  const RunsTable table = LoadRunsOrBundled(runs_path, columns);
+  // The runs grouped as the chart reads them: a saved sparse, moe or routing fit's by its law's reader (the groups of
+  // the runs' view, fitting/law_table.h), any other chart's as the Chinchilla runs.
+  const std::string table_law = fit_path.empty() ? "" : SavedFitLawName(InputPath(fit_path));
+  RunsTable table;
+  if (PredictsFromSavedFit(table_law)) {
+    LawRunsOptions runs_options;
+    runs_options.columns = columns;
+    table = LoadLawRuns(table_law, runs_path.empty() ? "" : InputPath(runs_path), runs_options).view;
+  } else {
+    table = LoadRunsOrBundled(runs_path, columns);
+  }
   std::vector<std::string> passed_on;  // every option but --out, as written
   for (const po::option& option : parsed.options) {
     if (option.string_key == "out") continue;

@@ -120,6 +120,37 @@ TEST(TableLawSelection, FilteredBundledSparseRunsFitAsAFileOfThoseRows) {
   }
 }
 
+// plot --group-by with a saved routing fit groups the runs as that law's reader reads them (the bundled routing
+// runs, not the Chinchilla runs): one chart per router, each the chart --filter draws of that router's runs.
+TEST(TableLawSelection, GroupedResidualsOfARoutingFitAreEachRoutersFilteredChart) {
+  const std::string fit = testing::WriteTempFile("routing_fit.json", "");
+  std::remove(fit.c_str());
+  ASSERT_EQ(RunScaleplan("fit --law routing --out " + Quoted(fit)).exit_code, 0);
+  const std::string out = testing::WriteTempFile("routing_residuals.svg", "");
+  std::remove(out.c_str());
+  const std::string stem = out.substr(0, out.size() - 4);
+  const Result r = RunScaleplan("plot residuals --fit " + Quoted(fit) + " --group-by router_type --out " + Quoted(out));
+  if (r.exit_code == 2 && r.err.find("Qt") != std::string::npos) GTEST_SKIP() << "built without the GUI";
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string router : {"Dense", "S-Base", "Hash", "RL-R"}) {
+    SCOPED_TRACE(router);
+    // The router's run count, from the data file itself.
+    const std::vector<std::string> rows = testing::Lines(testing::ReadWholeFile(ClarkRouterFile(router)));
+    const std::string path = stem + ".router_type-" + router + ".svg";
+    EXPECT_NE(r.out.find(path + "  (router_type=" + router + ", " + std::to_string(rows.size() - 1) + " runs)"),
+              std::string::npos)
+        << r.out;
+    const std::string alone = stem + ".filtered-" + router + ".svg";
+    ASSERT_EQ(RunScaleplan("plot residuals --fit " + Quoted(fit) + " --filter router_type=" + router + " --out " +
+                           Quoted(alone))
+                  .exit_code,
+              0);
+    const std::string grouped = testing::ReadWholeFile(path);
+    EXPECT_NE(grouped.find("</svg>"), std::string::npos);
+    EXPECT_EQ(grouped, testing::ReadWholeFile(alone));
+  }
+}
+
 // MoE runs of Krajewski et al.'s form, L = c + (g / G^gamma + a) / N^alpha + b / D^beta, for two families with
 // different coefficients and a small deterministic wobble, each family also written to a file of its own.
 class MoeSelection : public ::testing::Test {
