@@ -1001,11 +1001,26 @@ int Fit(const std::vector<std::string>& args) {
     throw UsageError("--law must be chinchilla, kaplan, isoflop, all, data-constrained, sparse, frantar2023-t5, "
                      "routing or moe, not '" + law_name + "'");
   }
+  // --group-by with a law of fitting/law_table.h: each group fitted through the law's table entry.
+  if (!columns.selection.group_by.empty() && FindTableLaw(law_name) != nullptr && FindTableLaw(law_name)->own_reader) {
+    if (num_resamples != 0 || !out_path.empty() || !golden_path.empty()) {
+      throw UsageError("--group-by with --law " + law_name + " fits each group without --bootstrap, --out or " +
+                       "--save-golden (pick one group with --filter COL=VALUE for those)");
+    }
+    if (runs_path.empty() && !FindTableLaw(law_name)->bundled_runs) {
+      throw UsageError("--law " + law_name + " needs a runs file (no " + law_name + " runs are bundled)");
+    }
+    ResolveGrid(flags, FindTableLaw(law_name)->default_grid);  // validates the fit options
+    LawRunsOptions runs_options;
+    runs_options.columns = columns;
+    runs_options.sparse = sparse_options;
+    runs_options.unique_tokens_column = unique_column;
+    return FitTableLawGroups(law_name, runs_path, runs_options, TableLawOptionsOf(flags), output);
+  }
   if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing" || law_name == "moe") {
-    if (!columns.selection.group_by.empty()) {
-      throw UsageError("--group-by fits chinchilla, kaplan, isoflop or all, not --law " + law_name +
-                       " (fit one group with --filter COL=VALUE; validate --law " + law_name +
-                       " --group-by validates each group)");
+    if (!columns.selection.group_by.empty()) {  // frantar2023-t5: the bundled T5 runs beside the notebook's law
+      throw UsageError("--group-by fits chinchilla, kaplan, isoflop, all, data-constrained, sparse, moe or routing, "
+                       "not --law " + law_name + " (the bundled T5 runs beside the notebook's law)");
     }
     if (!golden_path.empty() && law_name == "frantar2023-t5") {
       throw UsageError("--save-golden records --law sparse (the same fit of the bundled T5 runs), not --law "

@@ -1,9 +1,16 @@
 #include "cli/table_laws.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cli/cli_common.h"
+#include "cli/progress.h"
 #include "core/error.h"
+#include "core/units.h"
 #include "fitting/golden.h"
 
 namespace scaleplan::cli {
@@ -23,6 +30,135 @@ int SaveTableLawGolden(const std::string& law_name, const std::string& runs_path
   const Golden golden = MakeTableLawGoldenRecord(*law, fit, runs, options, runs_options);
   WriteFileAtomically(golden_path, GoldenToJson(golden).dump(2) + "\n");
   return kExitOk;
+}
+
+int FitTableLawGroups(const std::string& law_name, const std::string& runs_path, const LawRunsOptions& runs_options,
+                      const TableLawOptions& options, OutputFormat output) {
+  const TableLaw* law = FindTableLaw(law_name);
+  SCALEPLAN_CHECK(law != nullptr && law->own_reader, "--group-by of a law with a reader of its own");
+  const LawRuns runs = LoadLawRuns(law_name, runs_path.empty() ? runs_path : InputPath(runs_path), runs_options);
+  struct GroupFit {
+    std::string label;
+    nlohmann::ordered_json group = nlohmann::ordered_json::object();
+    size_t num_runs = 0;
+    std::string verdict;  // why the group could not be fitted ("" when it was)
+    TableLawFit fit;
+  };
+  std::vector<GroupFit> groups;
+  for (const RunsTable& part : SplitRunsByGroup(runs.view)) {
+    GroupFit group;
+    group.label = GroupLabel(part, 0);
+    for (size_t k = 0; k < part.group_columns.size(); ++k) {
+      group.group[part.group_columns[k]] = part.group_values.front()[k];
+    }
+    group.num_runs = part.runs.size();
+    std::vector<size_t> subset;  // a view run's line is its index in the law's table
+    for (const TrainingRun& run : part.runs) subset.push_back(static_cast<size_t>(run.line));
+    try {
+      ProgressBar bar("fitting " + group.label);
+      group.fit = law->fit(runs, subset, options);
+    } catch (const InputError& error) {
+      group.verdict = error.what();
+    }
+    groups.push_back(std::move(group));
+  }
+  if (output == OutputFormat::JSON) {
+    nlohmann::ordered_json all;
+    all["law"] = law_name;
+    all["source"] = runs.source;
+    all["group_by"] = runs.view.group_columns;
+    all["groups"] = nlohmann::ordered_json::array();
+    for (const GroupFit& group : groups) {
+      nlohmann::ordered_json entry;
+      entry["group"] = group.group;
+      entry["num_runs"] = group.num_runs;
+      entry["usable"] = group.verdict.empty() && group.fit.usable;
+      entry["status"] = group.verdict.empty() ? group.fit.status : group.verdict;
+      if (group.verdict.empty()) {
+        entry["objective"] =
+            group.fit.has_objective ? nlohmann::ordered_json(group.fit.objective) : nlohmann::ordered_json(nullptr);
+        entry["parameters"] = nlohmann::ordered_json::object();
+        for (const auto& [name, value] : group.fit.parameters) entry["parameters"][name] = value;
+      }
+      all["groups"].push_back(entry);
+    }
+    std::cout << all.dump(2) << '\n';
+  } else {
+    std::cout << "Fits of " << law->description << " per group of " << runs.size() << " runs from " << runs.source
+              << " (--group-by";
+    for (const std::string& column : runs.view.group_columns) std::cout << ' ' << column;
+    std::cout << ")\n";
+    for (const std::string& note : runs.view.notes) std::cout << "  note: " << note << '\n';
+    // Side by side: one column per group, one row per coefficient any group has (a routing group's coefficients are
+    // named by its routers), in order of first appearance.
+    std::vector<std::string> names;
+    bool any_objective = false;
+    for (const GroupFit& group : groups) {
+      if (!group.verdict.empty()) continue;
+      any_objective = any_objective || group.fit.has_objective;
+      for (const auto& parameter : group.fit.parameters) {
+        if (std::find(names.begin(), names.end(), parameter.first) == names.end()) names.push_back(parameter.first);
+      }
+    }
+    char line[256];
+    for (size_t g = 0; g < groups.size(); ++g) {
+      std::cout << "  [" << g + 1 << "] " << groups[g].label << " (" << groups[g].num_runs << " runs)"
+                << (groups[g].verdict.empty() ? std::string() : ": not fitted: " + groups[g].verdict) << '\n';
+    }
+    const auto row = [&](const std::string& label, const std::function<std::string(const GroupFit&)>& cell) {
+      std::snprintf(line, sizeof line, "  %-22s", label.c_str());
+      std::cout << line;
+      for (const GroupFit& group : groups) {
+        std::snprintf(line, sizeof line, " %13s", cell(group).c_str());
+        std::cout << line;
+      }
+      std::cout << '\n';
+    };
+    std::cout << '\n';
+    row("", [&](const GroupFit& group) {
+      std::string label = "[";  // appended: GCC 12 warns falsely on "[" + string
+      label += std::to_string(&group - groups.data() + 1);
+      return label + "]";
+    });
+    row("runs", [](const GroupFit& group) { return std::to_string(group.num_runs); });
+    row("fit", [](const GroupFit& group) {
+      return !group.verdict.empty() ? std::string("no fit") : group.fit.usable ? "usable" : "not usable";
+    });
+    for (const std::string& name : names) {
+      row(name, [&](const GroupFit& group) {
+        if (!group.verdict.empty() || !group.fit.usable) return std::string("-");
+        for (const auto& [parameter, value] : group.fit.parameters) {
+          if (parameter == name) return FormatSignificant(value, 6);
+        }
+        return std::string("-");
+      });
+    }
+    if (any_objective) {
+      row("objective", [](const GroupFit& group) {
+        return group.verdict.empty() && group.fit.usable && group.fit.has_objective
+                   ? FormatSignificant(group.fit.objective, 6)
+                   : std::string("-");
+      });
+    }
+  }
+  bool any_fitted = false, any_usable = false;
+  for (const GroupFit& group : groups) {
+    if (!group.verdict.empty()) {
+      std::cerr << "scaleplan fit: warning: group " << group.label << ": not fitted: " << group.verdict << '\n';
+      continue;
+    }
+    any_fitted = true;
+    any_usable = any_usable || group.fit.usable;
+    if (!group.fit.usable) {
+      std::cerr << "scaleplan fit: warning: group " << group.label << ": the fit is not usable: " << group.fit.status
+                << '\n';
+    }
+  }
+  if (!any_fitted) {
+    std::cerr << "scaleplan fit: error: no group could be fitted\n";
+    return kExitInputError;
+  }
+  return any_usable ? kExitOk : kExitFitFailed;
 }
 
 }  // namespace scaleplan::cli

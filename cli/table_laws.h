@@ -1,10 +1,11 @@
-// `fit --save-golden` for the laws of fitting/law_table.h (data-constrained, dictionary, sparse, moe, routing,
-// hyperparams): one path for all of them, called by fit, `fit --law hyperparams` and `dictionary --runs`.
+// `fit --save-golden` and `fit --group-by` for the laws of fitting/law_table.h (data-constrained, dictionary, sparse,
+// moe, routing, hyperparams): one path for all of them, called by fit, `fit --law hyperparams` and `dictionary --runs`.
 #ifndef SCALEPLAN_CLI_TABLE_LAWS_H_
 #define SCALEPLAN_CLI_TABLE_LAWS_H_
 
 #include <string>
 
+#include "cli/shared_options.h"
 #include "fitting/law_table.h"
 
 namespace scaleplan::cli {
@@ -15,6 +16,17 @@ namespace scaleplan::cli {
 // InputError for runs the law cannot read.
 int SaveTableLawGolden(const std::string& law_name, const std::string& runs_path, const LawRunsOptions& runs_options,
                        const TableLawOptions& options, const std::string& golden_path);
+
+// `fit --law LAW --group-by COL[,COL]` for the laws of fitting/law_table.h: the law's runs read once with the
+// grouping (runs_options.columns.selection.group_by), each group fitted through the law's table entry on its runs
+// alone, as `fit --law LAW --filter COL=VALUE` fits them (the same fit on the same runs in the same order), and
+// printed one group after another, then the coefficients side by side; in JSON one object {"law", "source",
+// "group_by", "groups": [{"group": {column: value}, "num_runs", "usable", "status", "objective" (null for
+// hyperparams), "parameters": {name: value}}]}. A group that cannot be fitted (too few runs, runs that cannot identify
+// the law) carries its verdict and the others still print. Exit 0 when a group was fitted, 4 when every group was
+// fitted but none is usable, 3 when no group could be fitted.
+int FitTableLawGroups(const std::string& law_name, const std::string& runs_path, const LawRunsOptions& runs_options,
+                      const TableLawOptions& options, OutputFormat output);
 
 }  // namespace scaleplan::cli
 

@@ -212,6 +212,51 @@ TEST_F(MoeSelection, GroupedValidationEqualsEachHandSplitFile) {
   }
 }
 
+// fit --group-by: each group's coefficients and objective are those of the fit of its hand-split file.
+TEST_F(MoeSelection, GroupedFitEqualsTheFitOfEachHandSplitFile) {
+  const nlohmann::json grouped = Json("fit --law moe " + Quoted(both_path_) + " --group-by family");
+  EXPECT_EQ(grouped["law"], "moe");
+  EXPECT_EQ(grouped["group_by"], nlohmann::json::array({"family"}));
+  ASSERT_EQ(grouped["groups"].size(), 2u);
+  const std::string paths[] = {a_path_, b_path_};
+  for (size_t g = 0; g < 2; ++g) {
+    const nlohmann::json& group = grouped["groups"][g];
+    EXPECT_EQ(group["group"]["family"], g == 0 ? "a" : "b");
+    EXPECT_EQ(group["num_runs"], 64);
+    EXPECT_TRUE(group["usable"].get<bool>());
+    const nlohmann::json own = Json("fit --law moe " + Quoted(paths[g]));
+    for (const char* key : {"a", "alpha", "b", "beta", "g", "gamma", "c"}) {
+      EXPECT_EQ(group["parameters"][key], own[key]) << key;
+    }
+    EXPECT_EQ(group["objective"], own["objective"]);
+  }
+}
+
+// The routing law grouped by router: each router's coefficients are those of the fit filtered to its runs; the Dense
+// group, which cannot identify the expert terms, carries its verdict while the others print.
+TEST(TableLawSelection, GroupedRoutingFitEqualsEachRouterFiltered) {
+  const nlohmann::json grouped = Json("fit --law routing --group-by router_type");
+  ASSERT_EQ(grouped["groups"].size(), 4u);
+  int fitted = 0;
+  for (const nlohmann::json& group : grouped["groups"]) {
+    const std::string router = group["group"]["router_type"];
+    if (router == "Dense") {
+      EXPECT_FALSE(group["usable"].get<bool>());
+      EXPECT_NE(group["status"].get<std::string>().find("no routed runs"), std::string::npos) << group["status"];
+      continue;
+    }
+    ++fitted;
+    const nlohmann::json own = Json("fit --law routing --filter router_type=" + router);
+    ASSERT_EQ(own["routers"].size(), 1u);
+    const nlohmann::json& law = own["routers"][0];
+    EXPECT_EQ(group["num_runs"], law["num_runs"]);
+    for (const char* key : {"a", "b", "c", "d", "E_start", "E_max"}) {
+      EXPECT_EQ(group["parameters"][router + "." + key], law[key]) << router << " " << key;
+    }
+  }
+  EXPECT_EQ(fitted, 3);
+}
+
 TEST_F(MoeSelection, AFilterOrGroupingOnAMissingColumnNamesItAndExits3) {
   const std::vector<std::string> commands = {
       "fit --law moe " + Quoted(both_path_) + " --filter famly=a",
