@@ -238,8 +238,8 @@ int Check(const std::vector<std::string>& args) {
   if (!tolerances.Check(&why)) throw UsageError(why);
   // A golden of one fit per group (fit --group-by ... --save-golden): cli/check_groups.cc.
   if (!columns.selection.group_by.empty() || IsGroupedGoldenFile(golden_path)) {
-    return CheckGroupedGoldenCommand(golden_path, runs_path, columns, tolerances, check_intervals, num_threads,
-                                     output, junit_path);
+    return CheckGroupedGoldenCommand(golden_path, runs_path, columns, unique_column, tolerances, check_intervals,
+                                     num_threads, output, junit_path);
   }
 
   const Golden golden = ParseGolden(ReadFile(golden_path), golden_path);

@@ -1,5 +1,6 @@
 #include "cli/check_groups.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -107,8 +108,9 @@ std::string GroupedJunitXml(const std::string& golden_path, const GroupedGoldenC
 }  // namespace
 
 int CheckGroupedGoldenCommand(const std::string& golden_path, const std::string& runs_path, RunsColumns columns,
-                              const GoldenTolerances& tolerances, bool check_intervals, int num_threads,
-                              OutputFormat output, const std::string& junit_path) {
+                              const std::string& unique_column, const GoldenTolerances& tolerances,
+                              bool check_intervals, int num_threads, OutputFormat output,
+                              const std::string& junit_path) {
   const std::optional<GroupedGolden> golden = ParseGroupedGolden(ReadFile(golden_path), golden_path);
   if (!golden) {
     throw UsageError("--group-by: " + golden_path + " records one fit, not one per group (record one with 'fit " +
@@ -120,9 +122,19 @@ int CheckGroupedGoldenCommand(const std::string& golden_path, const std::string&
     throw UsageError("--group-by: " + golden_path + " records groups by " + columns_text + "; give --group-by " +
                      columns_text + " or leave it out");
   }
-  if (runs_path.empty()) {
+  // A law with a reader of its own (fitting/law_table.h) reads its runs, bundled ones too, as the golden recorded them.
+  const bool table_law = IsTableLawGroupedGolden(*golden);
+  const std::string& law_name = golden->groups.front().golden.law_name;
+  const bool bundled_source =
+      table_law && std::all_of(golden->groups.begin(), golden->groups.end(), [](const GoldenGroup& group) {
+        return group.golden.data_source.rfind("<bundled", 0) == 0;
+      });
+  if (runs_path.empty() && !bundled_source) {
     throw UsageError(golden_path + " records one fit per group of " + columns_text +
                      ": name the runs to check, e.g. scaleplan check RUNS.csv --golden " + golden_path);
+  }
+  if (!unique_column.empty() && law_name != "data-constrained") {
+    throw UsageError("--u-col goes with a data-constrained golden; " + golden_path + " records " + law_name + " fits");
   }
   if (check_intervals) {
     for (const GoldenGroup& group : golden->groups) {
@@ -133,11 +145,16 @@ int CheckGroupedGoldenCommand(const std::string& golden_path, const std::string&
     }
   }
   columns.selection.group_by = golden->group_by;
-  const RunsTable table = LoadRunsOrBundled(runs_path, columns);
+  const std::string path = table_law && !runs_path.empty() ? InputPath(runs_path) : runs_path;
+  // The grouped runs, and the one step that differs between the two kinds of laws: how a group is refitted.
+  const RunsTable table = table_law ? LoadGroupedGoldenLawRuns(*golden, path, columns, unique_column).view
+                                    : LoadRunsOrBundled(runs_path, columns);
+  const GroupRefit refit = table_law ? RefitOfTableLawGroups(path, columns, unique_column, num_threads)
+                                     : RefitOfRunsTableGroups(num_threads, check_intervals);
   GroupedGoldenCheck check;
   try {
     ProgressBar bar("fitting groups");
-    check = CheckGroupedGolden(*golden, table, tolerances, check_intervals, num_threads);
+    check = CheckGroupedGolden(*golden, table, tolerances, check_intervals, refit);
   } catch (const InputError& error) {
     if (error.where().file == "--rtol") throw UsageError(error.what());  // an --rtol name that matches nothing
     throw;

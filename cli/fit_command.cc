@@ -1003,9 +1003,9 @@ int Fit(const std::vector<std::string>& args) {
   }
   // --group-by with a law of fitting/law_table.h: each group fitted through the law's table entry.
   if (!columns.selection.group_by.empty() && FindTableLaw(law_name) != nullptr && FindTableLaw(law_name)->own_reader) {
-    if (num_resamples != 0 || !out_path.empty() || !golden_path.empty()) {
-      throw UsageError("--group-by with --law " + law_name + " fits each group without --bootstrap, --out or " +
-                       "--save-golden (pick one group with --filter COL=VALUE for those)");
+    if (num_resamples != 0 || !out_path.empty()) {
+      throw UsageError("--group-by with --law " + law_name + " fits each group without --bootstrap or --out (pick " +
+                       "one group with --filter COL=VALUE for those; --save-golden records one golden per group)");
     }
     if (runs_path.empty() && !FindTableLaw(law_name)->bundled_runs) {
       throw UsageError("--law " + law_name + " needs a runs file (no " + law_name + " runs are bundled)");
@@ -1015,7 +1015,7 @@ int Fit(const std::vector<std::string>& args) {
     runs_options.columns = columns;
     runs_options.sparse = sparse_options;
     runs_options.unique_tokens_column = unique_column;
-    return FitTableLawGroups(law_name, runs_path, runs_options, TableLawOptionsOf(flags), output);
+    return FitTableLawGroups(law_name, runs_path, runs_options, TableLawOptionsOf(flags), output, golden_path);
   }
   if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing" || law_name == "moe") {
     if (!columns.selection.group_by.empty()) {  // frantar2023-t5: the bundled T5 runs beside the notebook's law

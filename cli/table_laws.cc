@@ -5,6 +5,8 @@
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "cli/cli_common.h"
@@ -12,6 +14,7 @@
 #include "core/error.h"
 #include "core/units.h"
 #include "fitting/golden.h"
+#include "fitting/golden_groups.h"
 
 namespace scaleplan::cli {
 
@@ -33,16 +36,19 @@ int SaveTableLawGolden(const std::string& law_name, const std::string& runs_path
 }
 
 int FitTableLawGroups(const std::string& law_name, const std::string& runs_path, const LawRunsOptions& runs_options,
-                      const TableLawOptions& options, OutputFormat output) {
+                      const TableLawOptions& options, OutputFormat output, const std::string& golden_path) {
   const TableLaw* law = FindTableLaw(law_name);
   SCALEPLAN_CHECK(law != nullptr && law->own_reader, "--group-by of a law with a reader of its own");
-  const LawRuns runs = LoadLawRuns(law_name, runs_path.empty() ? runs_path : InputPath(runs_path), runs_options);
+  RefuseToOverwriteInput(golden_path);
+  const std::string path = runs_path.empty() ? runs_path : InputPath(runs_path);
+  const LawRuns runs = LoadLawRuns(law_name, path, runs_options);
   struct GroupFit {
     std::string label;
     nlohmann::ordered_json group = nlohmann::ordered_json::object();
     size_t num_runs = 0;
     std::string verdict;  // why the group could not be fitted ("" when it was)
     TableLawFit fit;
+    std::optional<LawRuns> runs;  // the group's runs, as --filter reads them
   };
   std::vector<GroupFit> groups;
   for (const RunsTable& part : SplitRunsByGroup(runs.view)) {
@@ -52,15 +58,31 @@ int FitTableLawGroups(const std::string& law_name, const std::string& runs_path,
       group.group[part.group_columns[k]] = part.group_values.front()[k];
     }
     group.num_runs = part.runs.size();
-    std::vector<size_t> subset;  // a view run's line is its index in the law's table
-    for (const TrainingRun& run : part.runs) subset.push_back(static_cast<size_t>(run.line));
     try {
+      // A group is the runs its filters keep (fitting/law_table.h LoadLawRunsOfGroup): its fit and golden are
+      // those of `fit --law LAW --filter COL=VALUE`.
+      group.runs = LoadLawRunsOfGroup(law_name, path, runs_options, part);
       ProgressBar bar("fitting " + group.label);
-      group.fit = law->fit(runs, subset, options);
+      group.fit = FitTableLaw(*law, *group.runs, options);
     } catch (const InputError& error) {
       group.verdict = error.what();
     }
     groups.push_back(std::move(group));
+  }
+  if (!golden_path.empty()) {  // every group's golden, as fit --group-by --save-golden records the other laws'
+    std::vector<std::pair<nlohmann::ordered_json, nlohmann::ordered_json>> goldens;
+    for (const GroupFit& group : groups) {
+      if (!group.verdict.empty() || !group.fit.usable) {
+        std::cerr << "scaleplan fit: error: --save-golden: group " << group.label << " has no " << law_name
+                  << " fit to record (" << (group.verdict.empty() ? group.fit.status : group.verdict)
+                  << "); a grouped golden records every group: leave it out with --filter\n";
+        // Runs that cannot identify the law are bad input; a fit that did not converge is not.
+        return group.verdict.empty() ? kExitFitFailed : kExitInputError;
+      }
+      goldens.emplace_back(group.group,
+                           GoldenToJson(MakeTableLawGoldenRecord(*law, group.fit, *group.runs, options, runs_options)));
+    }
+    WriteFileAtomically(golden_path, GroupedGoldenToJson(runs.view.group_columns, goldens).dump(2) + "\n");
   }
   if (output == OutputFormat::JSON) {
     nlohmann::ordered_json all;

@@ -16,6 +16,11 @@ std::string Label(const std::vector<std::string>& group_by, const std::vector<st
   return out;
 }
 
+// The laws of fitting/law_table.h whose runs `fit --law LAW --group-by` reads and groups with the law's own reader.
+bool IsGroupedTableLaw(const std::string& law_name) {
+  return law_name == "data-constrained" || law_name == "sparse" || law_name == "moe" || law_name == "routing";
+}
+
 // A golden is a few levels deep; dump() recurses once per level, so a value nested deeper is refused before it.
 constexpr int kMaxGoldenDepth = 32;
 
@@ -97,10 +102,17 @@ std::optional<GroupedGolden> ParseGroupedGolden(std::string_view json_text, cons
       throw InputError(key + ".golden: " + error.message(), InputLocation{source});
     }
     const std::string& law = group.golden.law_name;
-    if (law != "chinchilla" && law != "kaplan" && law != "isoflop") {
+    if (law != "chinchilla" && law != "kaplan" && law != "isoflop" && !IsGroupedTableLaw(law)) {
       throw fail(key + ".golden.law", "a " + group.golden.law_name +
-                                          " golden cannot be grouped (chinchilla, kaplan "
-                                          "and isoflop can)");
+                                          " golden cannot be grouped (chinchilla, kaplan, isoflop, data-constrained, "
+                                          "sparse, moe and routing can)");
+    }
+    // A law with a reader of its own reads every group's runs with that reader: one law for all groups.
+    if (!out.groups.empty() && law != out.groups.front().golden.law_name &&
+        (IsGroupedTableLaw(law) || IsGroupedTableLaw(out.groups.front().golden.law_name))) {
+      throw fail(key + ".golden.law",
+                 "a " + law + " golden among " + out.groups.front().golden.law_name +
+                     " goldens (a grouped golden of a law with its own runs reader holds one law)");
     }
     out.groups.push_back(std::move(group));
   }
@@ -132,8 +144,50 @@ std::optional<Golden> RefitGoldenOfRuns(const Golden& golden, const RunsTable& t
   return MakeGoldenRecord(fit, table, bootstrap ? &*bootstrap : nullptr, budgets);
 }
 
+GroupRefit RefitOfRunsTableGroups(int num_threads, bool check_intervals) {
+  return [num_threads, check_intervals](const GoldenGroup& group, const RunsTable& part, std::string* why) {
+    return RefitGoldenOfRuns(group.golden, part, num_threads, check_intervals, why);
+  };
+}
+
+bool IsTableLawGroupedGolden(const GroupedGolden& golden) {
+  return !golden.groups.empty() && IsGroupedTableLaw(golden.groups.front().golden.law_name);
+}
+
+namespace {
+
+// A golden's reader options with `columns` and a non-empty `unique_tokens_column` in their place (LoadGoldenLawRuns).
+LawRunsOptions ReaderOptionsOf(const Golden& golden, const RunsColumns& columns,
+                               const std::string& unique_tokens_column) {
+  LawRunsOptions options = golden.runs_options;
+  options.columns = columns;
+  if (!unique_tokens_column.empty()) options.unique_tokens_column = unique_tokens_column;
+  return options;
+}
+
+}  // namespace
+
+LawRuns LoadGroupedGoldenLawRuns(const GroupedGolden& golden, const std::string& path, RunsColumns columns,
+                                 const std::string& unique_tokens_column) {
+  SCALEPLAN_CHECK(IsTableLawGroupedGolden(golden), "a grouped golden of a law with a reader of its own");
+  columns.selection.group_by = golden.group_by;
+  const Golden& first = golden.groups.front().golden;
+  return LoadLawRuns(first.law_name, path, ReaderOptionsOf(first, columns, unique_tokens_column));
+}
+
+GroupRefit RefitOfTableLawGroups(const std::string& path, const RunsColumns& columns,
+                                 const std::string& unique_tokens_column, int num_threads) {
+  return [path, columns, unique_tokens_column, num_threads](const GoldenGroup& group, const RunsTable& part,
+                                                            std::string* why) {
+    const LawRuns runs = LoadLawRunsOfGroup(group.golden.law_name, path,
+                                            ReaderOptionsOf(group.golden, columns, unique_tokens_column), part);
+    return RefitGolden(group.golden, runs, num_threads, why);
+  };
+}
+
 GroupedGoldenCheck CheckGroupedGolden(const GroupedGolden& golden, const RunsTable& table,
-                                      const GoldenTolerances& tolerances, bool check_intervals, int num_threads) {
+                                      const GoldenTolerances& tolerances, bool check_intervals,
+                                      const GroupRefit& refit) {
   SCALEPLAN_CHECK(table.group_columns.size() == golden.group_by.size(), "the runs are grouped by the golden's columns");
   const std::vector<RunsTable> parts = SplitRunsByGroup(table);
   std::vector<bool> matched(parts.size(), false);
@@ -156,7 +210,7 @@ GroupedGoldenCheck CheckGroupedGolden(const GroupedGolden& golden, const RunsTab
       std::string why;
       std::optional<Golden> now;
       try {
-        now = RefitGoldenOfRuns(expected.golden, parts[p], num_threads, check_intervals, &why);
+        now = refit(expected, parts[p], &why);
       } catch (const InputError& error) {
         why = error.what();  // the group's runs cannot be fitted (too few, collinear)
       }

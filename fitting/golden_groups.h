@@ -13,10 +13,15 @@
 // the golden that the runs no longer have, or a group of the runs that the golden does not record, is drift: the
 // data changed its composition, which a per-group check would otherwise miss. A matched group is refitted with its
 // golden's law and options and compared with fitting/golden.h's tolerances (CompareWithGolden). Chinchilla, Kaplan
-// and IsoFLOP goldens can be grouped (the laws `fit --group-by` fits).
+// and IsoFLOP goldens can be grouped (the laws `fit --group-by` fits), and so can the laws of fitting/law_table.h
+// whose runs `fit --law LAW --group-by` reads with the law's own reader (data-constrained, sparse, moe, routing): every
+// group of one such golden is of one law, and each group's runs are read as `--filter COL=VALUE` reads them
+// (LoadLawRunsOfGroup), at `fit` and at `check` alike. Only the refit of a group differs between the two kinds
+// (GroupRefit).
 #ifndef SCALEPLAN_FITTING_GOLDEN_GROUPS_H_
 #define SCALEPLAN_FITTING_GOLDEN_GROUPS_H_
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -26,6 +31,7 @@
 
 #include "core/runs_table.h"
 #include "fitting/golden.h"
+#include "fitting/law_table.h"
 
 namespace scaleplan {
 
@@ -47,7 +53,8 @@ struct GroupedGolden {
 
 // Reads a grouped golden; nullopt when `json_text` is a JSON object without "groups" (a golden of one fit, for
 // ParseGolden). Throws InputError naming `source` and the key ("groups[1].golden.parameters.E: ...") for malformed
-// JSON, a group whose values do not match group_by, a group given twice, or a malformed golden inside.
+// JSON, a group whose values do not match group_by, a group given twice, a malformed golden inside, a golden of a law
+// that cannot be grouped, or goldens of a law with its own reader beside goldens of another law.
 std::optional<GroupedGolden> ParseGroupedGolden(std::string_view json_text, const std::string& source);
 
 // The refit `check` compares a golden with: the golden's law fitted to `table` with its recorded options and
@@ -73,10 +80,35 @@ struct GroupedGoldenCheck {
   int num_refit_failed = 0;        // groups whose refit was not usable
 };
 
-// Checks `table` (read with group_by = golden.group_by) against every group of `golden`. Throws InputError (file
-// "--rtol") for an override that matches no quantity of any group.
+// The one step of a grouped check that differs between laws: the refit of the group of runs `part` (a table of
+// SplitRunsByGroup of the checked runs) that matches `group`. nullopt with *why when the refit is not usable; an
+// InputError it throws (runs that cannot be fitted) is the group's refit error too.
+using GroupRefit =
+    std::function<std::optional<Golden>(const GoldenGroup& group, const RunsTable& part, std::string* why)>;
+
+// Chinchilla, Kaplan and IsoFLOP goldens: RefitGoldenOfRuns of the group's part of the runs table.
+GroupRefit RefitOfRunsTableGroups(int num_threads, bool check_intervals);
+
+// Whether the groups of `golden` are of a law of fitting/law_table.h with a reader of its own (then they all are).
+bool IsTableLawGroupedGolden(const GroupedGolden& golden);
+
+// The runs of such a golden, grouped by its columns: read from `path` (empty: the law's bundled runs) as
+// LoadGoldenLawRuns reads a golden's, with `columns` (its selection grouped by golden.group_by) and a non-empty
+// `unique_tokens_column` in place of the recorded ones. Throws InputError as LoadLawRuns does.
+LawRuns LoadGroupedGoldenLawRuns(const GroupedGolden& golden, const std::string& path, RunsColumns columns,
+                                 const std::string& unique_tokens_column = "");
+
+// Such a golden's groups: each group's runs read from `path` with its golden's reader options as `--filter COL=VALUE`
+// reads them (LoadLawRunsOfGroup, `columns` and `unique_tokens_column` as above), refitted by RefitGolden of LawRuns.
+GroupRefit RefitOfTableLawGroups(const std::string& path, const RunsColumns& columns,
+                                 const std::string& unique_tokens_column, int num_threads);
+
+// Checks `table` (read with group_by = golden.group_by: a runs table, or a law's runs' view) against every group of
+// `golden`, refitting each matched group with `refit`. Throws InputError (file "--rtol") for an override that matches
+// no quantity of any group.
 GroupedGoldenCheck CheckGroupedGolden(const GroupedGolden& golden, const RunsTable& table,
-                                      const GoldenTolerances& tolerances, bool check_intervals, int num_threads);
+                                      const GoldenTolerances& tolerances, bool check_intervals,
+                                      const GroupRefit& refit);
 
 // `check --format json` of a grouped golden: {golden, group_by, source, groups: [{group, num_runs, status
 // ("ok", "drift", "missing from the runs", "not in the golden", "refit not usable"), ...GoldenComparisonToJson}],

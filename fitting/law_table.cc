@@ -448,6 +448,33 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
   return runs;
 }
 
+LawRuns LoadLawRunsOfGroup(const std::string& law_name, const std::string& path, const LawRunsOptions& options,
+                           const RunsTable& group) {
+  SCALEPLAN_CHECK(group.group_values.size() == 1 && group.group_columns.size() == group.group_values.front().size(),
+                  "one group of a grouped view");
+  LawRunsOptions group_options = options;
+  RunSelection& selection = group_options.columns.selection;
+  selection.group_by.clear();
+  std::string filters;
+  for (size_t k = 0; k < group.group_columns.size(); ++k) {
+    RunFilter filter;
+    filter.column = group.group_columns[k];
+    filter.op = FilterOp::EQUAL;
+    filter.value = group.group_values.front()[k];
+    filter.text = filter.column + "=" + filter.value;
+    filters += (k ? " --filter " : "--filter ") + filter.text;
+    selection.filters.push_back(std::move(filter));
+  }
+  LawRuns runs = LoadLawRuns(law_name, path, group_options);
+  if (runs.size() != group.runs.size()) {
+    throw InputError("group " + GroupLabel(group, 0) + " holds " + std::to_string(group.runs.size()) + " runs but " +
+                         filters + " keeps " + std::to_string(runs.size()) +
+                         ": its values equal another group's as numbers",
+                     InputLocation{runs.source});
+  }
+  return runs;
+}
+
 TableLawFit FitTableLaw(const TableLaw& law, const LawRuns& runs, const TableLawOptions& options) {
   std::vector<size_t> all(runs.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;

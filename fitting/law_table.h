@@ -84,6 +84,14 @@ struct LawRuns {
 // for a missing column (the reader's message, prefixed "not <law> runs: ") and for a law without bundled runs.
 LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const LawRunsOptions& options);
 
+// The runs of one group of `--group-by` (`group`: a table of SplitRunsByGroup of the runs' view), read as
+// `--filter COL=VALUE` for each of its columns reads them: LoadLawRuns with those filters added to the selection and
+// no grouping. One mechanism for a group's fit, its golden and its check, so a group's golden is the one
+// `fit --law LAW --filter COL=VALUE --save-golden` records. Throws InputError as LoadLawRuns does, and when the
+// filters keep other runs than the group's (values that differ as text but not as numbers: "1e3" and "1000").
+LawRuns LoadLawRunsOfGroup(const std::string& law_name, const std::string& path, const LawRunsOptions& options,
+                           const RunsTable& group);
+
 // The runs of kaplan or isoflop: the Chinchilla runs table as the command line read it.
 LawRuns LawRunsOfTable(const std::string& law_name, const RunsTable& table);
 
