@@ -275,7 +275,7 @@ void FitPanel::SetOptions(const MultiStartOptions& options, const std::string& g
   grid_->setText(QString::fromStdString(grid_spec));
 }
 
-bool FitPanel::IsFitting() const { return watcher_.isRunning() && !watcher_.isCanceled(); }
+bool FitPanel::IsFitting() const { return fit_pending_; }
 
 void FitPanel::StartFit() {
   if (IsFitting()) return;
@@ -318,12 +318,14 @@ void FitPanel::StartFit() {
             false);
   progress_->setRange(0, 0);  // busy until the first report gives the range
   clock_.start();
+  fit_pending_ = true;
   watcher_.setFuture(
       QtConcurrent::run(&RunFit, std::move(runs), options, std::move(grid), bootstrap, std::move(law_request)));
 }
 
 void FitPanel::CancelFit() {
   if (!IsFitting()) return;
+  fit_pending_ = false;  // its result, when it comes, is dropped (OnFitDone)
   watcher_.cancel();
   SetBusy(false);
   progress_->setRange(0, 1);
@@ -332,7 +334,8 @@ void FitPanel::CancelFit() {
 }
 
 void FitPanel::OnFitDone() {
-  if (watcher_.isCanceled() || watcher_.future().resultCount() == 0) return;
+  if (!fit_pending_ || watcher_.isCanceled() || watcher_.future().resultCount() == 0) return;
+  fit_pending_ = false;
   const FitOutcome outcome = watcher_.result();
   SetBusy(false);
   const double seconds = static_cast<double>(clock_.elapsed()) / 1000.0;

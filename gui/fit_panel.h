@@ -127,6 +127,10 @@ class FitPanel : public QWidget {
   QLabel* status_;
   QTableWidget* results_;
   QFutureWatcher<FitOutcome> watcher_;
+  // A fit was started and neither finished nor cancelled. The watcher's own state cannot say: a fit queued behind a
+  // cancelled one on the pool has not started (isRunning() is false), and a QtConcurrent::run task cannot be
+  // cancelled, so its result would arrive after CancelFit.
+  bool fit_pending_ = false;
   QElapsedTimer clock_;
   std::optional<ChinchillaFit> fit_;
   std::optional<ChinchillaBootstrap> bootstrap_result_;

@@ -181,9 +181,11 @@ namespace {
 
 // A fine-grained MoE law (published or a saved moe fit) as the dock shows and plans it: its coefficients and its
 // frontier of PlanFineGrainedMoe plans, as `plan --law krajewski2024` and `plan --fit MOE.json` plan.
-LawFitResult MoeLawResult(const FineGrainedMoeLaw& law, const std::string& summary, const ProgressCallback& progress) {
+LawFitResult MoeLawResult(const FineGrainedMoeLaw& law, const std::string& description, const std::string& summary,
+                          const ProgressCallback& progress) {
   LawFitResult result;
   result.moe = law;
+  result.moe_description = description;
   result.rows = {{"a", law.a, "L = c + (g / G^γ + a) / N^α + b / D^β (Krajewski et al. 2024)"},
                  {"alpha", law.alpha, "parameter exponent α"},
                  {"b", law.b, "data term coefficient"},
@@ -216,7 +218,7 @@ LawFitResult FitLaw(const LawFitRequest& request, const ProgressCallback& progre
   if (choice == nullptr || request.law == "chinchilla")
     throw InternalError("FitLaw: not a law it fits: " + request.law);
   if (request.law == "krajewski2024") {  // a fine-grained MoE: no PlanLaw, planned by PlanFineGrainedMoe
-    return MoeLawResult(KrajewskiMoeLaw(),
+    return MoeLawResult(KrajewskiMoeLaw(), "krajewski2024: Krajewski et al. 2024, fine-grained MoE",
                         "Published law, nothing to fit: krajewski2024, Krajewski et al. 2024's fine-grained MoE law "
                         "(N total parameters, the granularity G chosen per budget).",
                         progress);
@@ -258,7 +260,7 @@ LawFitResult LawFromSavedFit(const std::string& json_text, const std::string& so
   const nlohmann::json json = nlohmann::json::parse(json_text, nullptr, false);
   if (json.is_object() && json.contains("law") && json["law"] == "moe") {  // planned as krajewski2024 is
     return MoeLawResult(
-        ParseSavedMoeLaw(json_text, source),
+        ParseSavedMoeLaw(json_text, source), "moe fit from " + source + " (Krajewski et al.'s form)",
         "Opened moe fit from " + source + " (Krajewski et al.'s form; the granularity G chosen per budget).", nullptr);
   }
   LawFitResult result;

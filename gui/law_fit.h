@@ -60,7 +60,8 @@ struct LawFitRequest {
 // A law ready to plan with, and what the Fit dock shows of it.
 struct LawFitResult {
   PlanLaw law;                           // every law but krajewski2024
-  std::optional<FineGrainedMoeLaw> moe;  // krajewski2024
+  std::optional<FineGrainedMoeLaw> moe;  // krajewski2024, or an opened moe fit
+  std::string moe_description;           // what the plan names it by ("krajewski2024: ...", "moe fit from PATH")
   // krajewski2024: PlanFineGrainedMoe every quarter decade over kMoeFrontierMinFlops..kMoeFrontierMaxFlops (each plan
   // is a search of about 20 ms, too slow for the 160 points of a chart on the UI thread), for the frontier chart.
   std::vector<Allocation> moe_frontier;

@@ -67,18 +67,7 @@ int main(int argc, char** argv) {
   }
 
   scaleplan::gui::MainWindow window;
-  QString error;
-  if (parser.isSet(session_option) && !window.LoadSession(parser.value(session_option), &error)) {
-    std::fprintf(stderr, "scaleplan-gui: error: %s\n", error.toLocal8Bit().constData());
-    if (quit_after_ms >= 0) return kExitInputError;
-  }
-  if (parser.isSet(runs_option) && !window.ImportRunsCsv(parser.value(runs_option), {})) {
-    std::fprintf(stderr, "scaleplan-gui: error: %s\n", window.runs_panel()->ErrorText().toLocal8Bit().constData());
-    if (quit_after_ms >= 0) return kExitInputError;
-  }
-  window.ShowOnScreen();
   const bool timings = parser.isSet(timings_option);
-  if (timings) std::printf("shown_ms %lld\n", static_cast<long long>(since_start.elapsed()));
 
   int exit_code = 0;
   bool fitted_once = false;
@@ -100,6 +89,17 @@ int main(int argc, char** argv) {
     }
     if (quit_after_ms >= 0) QTimer::singleShot(quit_after_ms, &window, finish);
   });
+  QString error;
+  if (parser.isSet(session_option) && !window.LoadSession(parser.value(session_option), &error)) {
+    std::fprintf(stderr, "scaleplan-gui: error: %s\n", error.toLocal8Bit().constData());
+    if (quit_after_ms >= 0) return kExitInputError;
+  }
+  if (parser.isSet(runs_option) && !window.ImportRunsCsv(parser.value(runs_option), {})) {
+    std::fprintf(stderr, "scaleplan-gui: error: %s\n", window.runs_panel()->ErrorText().toLocal8Bit().constData());
+    if (quit_after_ms >= 0) return kExitInputError;
+  }
+  window.ShowOnScreen();
+  if (timings) std::printf("shown_ms %lld\n", static_cast<long long>(since_start.elapsed()));
   if (quit_after_ms >= 0) QTimer::singleShot(quit_after_ms + kFitDeadlineMs, &window, finish);
   const int status = app.exec();
   return exit_code != 0 ? exit_code : status;

@@ -290,17 +290,18 @@ void MainWindow::OnTableReplaced() {
 void MainWindow::OnFitFinished(bool usable) {
   moe_frontier_.clear();
   if (usable && fit_panel_->law_fit() && fit_panel_->law_fit()->moe) {
-    // Krajewski et al.'s fine-grained MoE law, planned as `plan --law krajewski2024`.
+    // A fine-grained MoE law (Krajewski et al.'s or an opened moe fit), planned as `plan --law krajewski2024`.
     LawSource source;
     source.moe_law = fit_panel_->law_fit()->moe;
-    source.description = "krajewski2024: Krajewski et al. 2024, fine-grained MoE";
+    source.description = fit_panel_->law_fit()->moe_description;
     moe_frontier_ = fit_panel_->law_fit()->moe_frontier;
     law_.reset();
     plan_law_.reset();
     predicted_loss_.clear();
     plan_panel_->SetLaw(source);
     RefreshCharts();
-    ShowMessage(tr("Law: krajewski2024 (fine-grained MoE), planned with the granularity chosen per budget"), false);
+    ShowMessage(tr("Law: %1, planned with the granularity chosen per budget").arg(ToQString(source.description)),
+                false);
   } else if (usable && fit_panel_->law_fit()) {
     // Any other law: planned and charted as `plan --fit/--law` gives it (its Chinchilla form when it has one).
     const LawFitResult& result = *fit_panel_->law_fit();
@@ -361,7 +362,7 @@ void MainWindow::RefreshCharts() {
   ChartInputs inputs = MakeChartInputs(*model_, law_, huber_delta_);
   inputs.budget_flops = plan_panel_->budget_flops();
   if (!moe_frontier_.empty()) {
-    inputs.law_label = "krajewski2024: fine-grained MoE";
+    inputs.law_label = fit_panel_->law_fit() ? fit_panel_->law_fit()->moe_description : "fine-grained MoE";
     inputs.allocate = [frontier = moe_frontier_](double compute_flops) {
       return InterpolateFrontier(frontier, compute_flops);
     };

@@ -113,8 +113,8 @@ Recommendation Recommend(const LawSource& source, double budget_flops, const Pla
   if (source.moe_law) {
     if (settings.unique_tokens > 0 || settings.inference_tokens > 0) {
       throw UsageError(
-          "krajewski2024 plans a budget only: a unique-token limit or an inference demand needs a law "
-          "of Chinchilla's form");
+          "a fine-grained MoE law (krajewski2024 or a moe fit) plans a budget only: a unique-token limit or an "
+          "inference demand needs a law of Chinchilla's form");
     }
     plan.moe = PlanFineGrainedMoe(*source.moe_law, budget_flops);  // as `plan --law krajewski2024`
     // Marked where it is (the window's frontier chart draws this law through plans a quarter decade apart).
@@ -288,10 +288,10 @@ nlohmann::ordered_json RecommendationToJson(const Recommendation& plan, const La
   const ChinchillaLaw& law = source.law;
   out["law"] = {{"source", source.description}, {"E", law.E},         {"A", law.A},
                 {"B", law.B},                   {"alpha", law.alpha}, {"beta", law.beta}};
-  if (source.moe_law) {  // `plan --law krajewski2024`'s keys
+  if (source.moe_law) {  // the coefficients of `plan --law krajewski2024` or `plan --fit MOE.json`
     const FineGrainedMoeLaw& moe = *source.moe_law;
     out["law"] = {{"source", source.description},
-                  {"name", "krajewski2024"},
+                  {"name", "moe"},
                   {"a", moe.a},
                   {"alpha", moe.alpha},
                   {"b", moe.b},

@@ -560,6 +560,33 @@ TEST_F(FitLawsTest, SessionsRestoreAnOpenedFit) {
   EXPECT_EQ(restored.plan_panel()->recommendation()->allocation.num_params, opened_params);
 }
 
+// A session with an opened fit loaded while the window's first fit of the bundled runs is still running (what
+// `scaleplan-gui --load SESSION.json` does at start-up): the opened fit plans, not the runs' fit that finishes later.
+TEST_F(FitLawsTest, ASessionLoadedAtStartUpKeepsItsOpenedFit) {
+  const std::string fit_path = FreshPath("startup_moe_fit.json");
+  const testing::CommandResult fit = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " fit " +
+                                                         testing::SourcePath("tests/bad_input/moe_plain.csv") +
+                                                         " --law moe --out " + fit_path);
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const std::string path = testing::WriteTempFile(
+      "startup_session.json", "{\"schema_version\": 1, \"fit\": {\"law\": \"opened-fit\", \"fit_path\": \"" +
+                                  fit_path + "\"}, \"plan\": {\"budget_flops\": 1e22}}");
+  MainWindow restored;
+  restored.show();
+  QString error;
+  ASSERT_TRUE(restored.LoadSession(QString::fromStdString(path), &error)) << error.toStdString();
+  QTest::qWait(200);
+  QSignalSpy spy(&restored, &MainWindow::Fitted);
+  while (restored.fit_panel()->IsFitting()) ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  QTest::qWait(500);  // any late result of the runs' fit would arrive here
+  EXPECT_EQ(restored.fit_panel()->LawKey(), "opened-fit");
+  ASSERT_TRUE(restored.plan_panel()->recommendation().has_value());
+  ASSERT_TRUE(restored.plan_panel()->recommendation()->moe.has_value());
+  EXPECT_NEAR(restored.plan_panel()->recommendation()->allocation.num_params /
+                  PlanFineGrainedMoe(KrajewskiMoeLaw(), 1e22).num_params,
+              1.0, 1e-3);
+}
+
 TEST_F(FitLawsTest, RunsTableColumnsAreReadableAt1366By768) {
   auto* view = Find<QTableView>("runs_table");
   QCoreApplication::processEvents();
