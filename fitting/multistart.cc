@@ -93,10 +93,13 @@ std::string FormatGrid(const InitGrid& grid) {
   for (size_t k = 0; k < grid.axes.size(); ++k) {
     const auto& axis = grid.axes[k];
     out << (k ? "," : "") << grid.names[k] << '=';
+    // Shortest round-trip text: a golden records this and `check` refits from it, so a start must read back as
+    // the value it was (6 significant digits turned 20/3 into 6.66667, and a refit could start elsewhere).
     if (axis.size() == 1) {
-      out << axis[0];
+      out << FormatRoundTrip(axis[0]);
     } else {
-      out << axis.front() << ':' << axis.back() << ':' << (axis.back() - axis.front()) / double(axis.size() - 1);
+      out << FormatRoundTrip(axis.front()) << ':' << FormatRoundTrip(axis.back()) << ':'
+          << FormatRoundTrip((axis.back() - axis.front()) / double(axis.size() - 1));
     }
   }
   return out.str();
