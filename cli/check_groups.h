@@ -17,8 +17,8 @@ namespace scaleplan::cli {
 bool IsGroupedGoldenFile(const std::string& golden_path);
 
 // The command (run inside check's guard). `columns.selection.group_by`, when given, must be the golden's columns;
-// otherwise they are taken from the golden. A golden of a law with a reader of its own (data-constrained, sparse, moe,
-// routing) reads the runs with that reader (`runs_path` empty: the law's bundled runs, when the golden was recorded
+// otherwise they are taken from the golden. A golden of a law with a reader of its own (data-constrained, dictionary,
+// sparse, moe, routing, hyperparams) reads the runs with that reader (`runs_path` empty: the law's bundled runs, when the golden was recorded
 // from them; `unique_column`: --u-col of a data-constrained golden). Exit 0 when every group holds, kExitCheckFailed
 // when a group drifted, is missing from the runs or is not in the golden, kExitFitFailed when no group drifted but a
 // refit was not usable. With `junit_path`, JUnit XML there too: one test suite per group.

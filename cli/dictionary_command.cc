@@ -427,7 +427,7 @@ int Dictionary(const std::vector<std::string>& args) {
        "interval level")
       ("generate-runs", po::value(&generate_path),
        "write the synthetic dictionary runs to this CSV and stop (takes --seed alone)");
-  AddRunSelectionOptions(&laws, &columns.selection, false);  // which rows of --runs are read
+  AddRunSelectionOptions(&laws, &columns.selection, true);  // which rows of --runs are read, and --group-by
   po::options_description all("Options");
   AddFormatOption(&goal, &format);
   all.add(goal).add(subject).add(hardware).add(laws);
@@ -474,6 +474,23 @@ int Dictionary(const std::vector<std::string>& args) {
   if (!latents_text.empty() && !target_text.empty()) throw UsageError("--latents fixes the size: drop --target-loss");
   const bool plan_wanted = budgets == 1 || !latents_text.empty();
   if (!fit_path.empty() && !runs_path.empty()) throw UsageError("give --runs (fit the laws) or --fit (saved laws), not both");
+  if (!columns.selection.group_by.empty()) {  // one fit of the laws per group of --runs, as `fit --group-by`
+    if (runs_path.empty()) throw UsageError("--group-by splits --runs: give the runs to fit");
+    if (plan_wanted || !out_path.empty() || num_resamples != 0) {
+      throw UsageError("--group-by fits each group of --runs without a plan, --out or --bootstrap (pick one group "
+                       "with --filter COL=VALUE for those)");
+    }
+    std::string why_group;
+    if (!fit_options.Check(&why_group)) throw UsageError(why_group);
+    LawRunsOptions runs_options;
+    runs_options.dictionary = columns;
+    runs_options.columns.selection = columns.selection;
+    TableLawOptions table_options;
+    table_options.search = fit_options.search;
+    table_options.token_law_k = fit_options.token_law_k;
+    RefuseToOverwriteInput(golden_path);
+    return FitTableLawGroups("dictionary", runs_path, runs_options, table_options, output, golden_path);
+  }
   if (!out_path.empty() && runs_path.empty()) throw UsageError("--out saves a fit of --runs: give the runs to fit");
   if (!golden_path.empty() && runs_path.empty()) {
     throw UsageError("--save-golden records a fit of --runs: give the runs to fit");

@@ -114,7 +114,7 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
       ("threads", CountValue(&num_threads), "bootstrap threads (0 = all cores)");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns.runs);
-  AddRunSelectionOptions(&options, &columns.runs, false);
+  AddRunSelectionOptions(&options, &columns.runs, true);
   po::positional_options_description positional;
   positional.add("runs", 1);
   po::variables_map vm;
@@ -136,6 +136,18 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
   if (num_resamples != 0 && !bootstrap.Check(&why)) throw UsageError(why);
   RefuseToOverwriteInput(out_path);
   RefuseToOverwriteInput(golden_path);
+  if (!columns.runs.selection.group_by.empty()) {  // one fit per group, as `fit --group-by`
+    if (!out_path.empty() || num_resamples != 0) {
+      throw UsageError("--group-by fits each group without --out or --bootstrap (pick one group with --filter "
+                       "COL=VALUE for those)");
+    }
+    LawRunsOptions runs_options;
+    runs_options.columns = columns.runs;
+    runs_options.hyperparams = columns;
+    TableLawOptions table_options;
+    table_options.hyperparams = fit_options;
+    return FitTableLawGroups("hyperparams", runs_path, runs_options, table_options, output, golden_path);
+  }
 
   const HyperparamsRuns runs = LoadHyperparamsRunsCsv(InputPath(runs_path), columns);
   const auto budgets = HyperparamsBudgets(runs, fit_options);

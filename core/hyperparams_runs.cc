@@ -87,9 +87,13 @@ HyperparamsRuns ParseHyperparamsRunsCsv(std::string_view text, const std::string
   const CsvSelection selected = SelectCsvRows(csv, columns.runs.selection, loss);
   for (const std::string& warning : selected.warnings) out.notes.push_back(warning);
   for (const std::string& note : selected.notes) out.notes.push_back(note);
-  for (const CsvRow& row : selected.table.rows) {
+  out.group_columns = selected.group_columns;
+  out.group_values = selected.group_values;
+  for (size_t i = 0; i < selected.table.rows.size(); ++i) {
+    const CsvRow& row = selected.table.rows[i];
     HyperparamsRun run;
     run.line = row.line;
+    run.group = selected.groups[i];
     if (params) run.num_params = ParsePositiveCsvCell(csv, row, *params);
     run.compute_flops = compute ? ParsePositiveCsvCell(csv, row, *compute)
                                 : 6.0 * run.num_params * ParsePositiveCsvCell(csv, row, *tokens);

@@ -19,6 +19,7 @@ struct HyperparamsRun {
   double learning_rate = 0.0;
   double loss_nats = 0.0;
   int line = 0;
+  int group = 0;  // index into HyperparamsRuns::group_values (0 when the runs are not grouped)
 };
 
 // Column names; empty = detect by alias (case-insensitive):
@@ -42,6 +43,9 @@ struct HyperparamsRuns {
   std::string batch_column, lr_column, compute_column, params_column, loss_column;
   bool batch_in_sequences = false;
   std::vector<std::string> notes;
+  // --group-by: the columns and each group's values, in order of first appearance (core/runs_table.h CsvSelection).
+  std::vector<std::string> group_columns;
+  std::vector<std::vector<std::string>> group_values;
 
   // The runs as a RunsTable (compute, loss and N where known; D = 0), for GroupByBudget (core/budgets.h).
   RunsTable AsRunsTable() const;

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/json_input.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/law_table.h"
 
 namespace scaleplan {
 namespace {
@@ -18,7 +19,8 @@ std::string Label(const std::vector<std::string>& group_by, const std::vector<st
 
 // The laws of fitting/law_table.h whose runs `fit --law LAW --group-by` reads and groups with the law's own reader.
 bool IsGroupedTableLaw(const std::string& law_name) {
-  return law_name == "data-constrained" || law_name == "sparse" || law_name == "moe" || law_name == "routing";
+  const TableLaw* law = FindTableLaw(law_name);
+  return law != nullptr && law->own_reader;  // data-constrained, dictionary, sparse, moe, routing, hyperparams
 }
 
 // A golden is a few levels deep; dump() recurses once per level, so a value nested deeper is refused before it.
@@ -105,7 +107,7 @@ std::optional<GroupedGolden> ParseGroupedGolden(std::string_view json_text, cons
     if (law != "chinchilla" && law != "kaplan" && law != "isoflop" && !IsGroupedTableLaw(law)) {
       throw fail(key + ".golden.law", "a " + group.golden.law_name +
                                           " golden cannot be grouped (chinchilla, kaplan, isoflop, data-constrained, "
-                                          "sparse, moe and routing can)");
+                                          "dictionary, sparse, moe, routing and hyperparams can)");
     }
     // A law with a reader of its own reads every group's runs with that reader: one law for all groups.
     if (!out.groups.empty() && law != out.groups.front().golden.law_name &&

@@ -14,10 +14,10 @@
 // data changed its composition, which a per-group check would otherwise miss. A matched group is refitted with its
 // golden's law and options and compared with fitting/golden.h's tolerances (CompareWithGolden). Chinchilla, Kaplan
 // and IsoFLOP goldens can be grouped (the laws `fit --group-by` fits), and so can the laws of fitting/law_table.h
-// whose runs `fit --law LAW --group-by` reads with the law's own reader (data-constrained, sparse, moe, routing): every
-// group of one such golden is of one law, and each group's runs are read as `--filter COL=VALUE` reads them
-// (LoadLawRunsOfGroup), at `fit` and at `check` alike. Only the refit of a group differs between the two kinds
-// (GroupRefit).
+// whose runs `fit --law LAW --group-by` (or `dictionary --runs --group-by`) reads with the law's own reader
+// (data-constrained, dictionary, sparse, moe, routing, hyperparams): every group of one such golden is of one law,
+// and each group's runs are read as `--filter COL=VALUE` reads them (LoadLawRunsOfGroup), at `fit` and at `check`
+// alike. Only the refit of a group differs between the two kinds (GroupRefit).
 #ifndef SCALEPLAN_FITTING_GOLDEN_GROUPS_H_
 #define SCALEPLAN_FITTING_GOLDEN_GROUPS_H_
 

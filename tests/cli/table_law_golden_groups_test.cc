@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tests/cli/cli_testing.h"
@@ -338,6 +339,82 @@ TEST(TableLawGoldenGroups, GroupedMoeGoldenIsEachFamilysOwnAndHolds) {
   EXPECT_NE(r.err.find("group family=1000 holds 64 runs but --filter family=1000 keeps 128"), std::string::npos)
       << r.err;
   for (const std::string& path : {golden_path, filtered_path, own_path}) std::remove(path.c_str());
+}
+
+// `dictionary --runs --group-by` and `fit --law hyperparams --group-by`: each group's coefficients are those of the
+// filtered fit, and each grouped golden holds on its own runs. The dictionary runs are the generated ones twice, the
+// second copy's losses 2% higher (its alpha and zeta shift by ln 1.02, B by 2%); the sweeps are two noise-free families
+// of B* = k_B C^0.3, lr* = k_lr C^-0.15 (k_B 0.5 and 0.8, k_lr 0.6 and 0.4), which the fit recovers.
+TEST(TableLawGroups, DictionaryAndHyperparameterRunsGroupAsTheirFilters) {
+  std::string dictionary;
+  int row = 0;
+  for (const char* family : {"a", "b"}) {
+    for (const std::string& line : testing::Lines(testing::ReadWholeFile(
+             testing::SourcePath("data/dictionary_runs_generated.csv")))) {
+      if (line.empty() || line[0] == '#') continue;
+      if (line.rfind("n,", 0) == 0) {
+        if (row++ == 0) dictionary += line + ",family\n";
+        continue;
+      }
+      const size_t at = line.rfind(',');
+      const double loss = std::stod(line.substr(at + 1)) * (family[0] == 'a' ? 1.0 : 1.02);
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%.17g", loss);
+      dictionary += line.substr(0, at + 1) + cell + "," + family + "\n";
+    }
+  }
+  const std::string dictionary_path = testing::WriteTempFile("dictionary_families.csv", dictionary);
+  const std::string dictionary_golden = TempPath("dictionary_families_golden.json");
+  Result r = RunScaleplan("dictionary --runs " + Quoted(dictionary_path) + " --group-by family --format json " +
+                          "--save-golden " + Quoted(dictionary_golden));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json grouped = nlohmann::json::parse(r.out);
+  ASSERT_EQ(grouped["groups"].size(), 2u);
+  for (const nlohmann::json& group : grouped["groups"]) {
+    const std::string family = group["group"]["family"];
+    const Result own = RunScaleplan("dictionary --runs " + Quoted(dictionary_path) + " --filter family=" + family +
+                                    " --format json");
+    ASSERT_EQ(own.exit_code, 0) << own.err;
+    const nlohmann::json law = nlohmann::json::parse(own.out)["fit"]["converged_law"];
+    for (const char* key : {"alpha", "beta_k", "beta_n", "gamma", "zeta", "eta"}) {
+      EXPECT_EQ(group["parameters"][key], law[key]) << family << " " << key;
+    }
+  }
+  EXPECT_NEAR(grouped["groups"][1]["parameters"]["zeta"].get<double>() -
+                  grouped["groups"][0]["parameters"]["zeta"].get<double>(),
+              std::log(1.02), 1e-6);
+  r = RunScaleplan("check " + Quoted(dictionary_path) + " --golden " + Quoted(dictionary_golden));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  std::string sweep = "family,compute,batch_tokens,learning_rate,loss\n";
+  for (const auto& [family, k_batch, k_lr] : {std::tuple{"a", 0.5, 0.6}, std::tuple{"b", 0.8, 0.4}}) {
+    for (const double compute : {1e18, 1e19, 1e20}) {
+      for (int i = -1; i <= 1; ++i) {
+        for (int j = -1; j <= 1; ++j) {
+          const double x = i * std::log(2.0), y = j * std::log(2.0);
+          char line[256];
+          std::snprintf(line, sizeof line, "%s,%.17g,%.17g,%.17g,%.17g\n", family, compute,
+                        k_batch * std::pow(compute, 0.3) * std::pow(2.0, i),
+                        k_lr * std::pow(compute, -0.15) * std::pow(2.0, j), 3.0 * (1 + 0.01 * (x * x + y * y)));
+          sweep += line;
+        }
+      }
+    }
+  }
+  const std::string sweep_path = testing::WriteTempFile("hyperparams_families.csv", sweep);
+  const std::string sweep_golden = TempPath("hyperparams_families_golden.json");
+  r = RunScaleplan("fit --law hyperparams " + Quoted(sweep_path) + " --group-by family --format json --save-golden " +
+                   Quoted(sweep_golden));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json sweeps = nlohmann::json::parse(r.out);
+  ASSERT_EQ(sweeps["groups"].size(), 2u);
+  EXPECT_NEAR(sweeps["groups"][0]["parameters"]["batch_coefficient"].get<double>(), 0.5, 1e-9);
+  EXPECT_NEAR(sweeps["groups"][1]["parameters"]["batch_coefficient"].get<double>(), 0.8, 1e-9);
+  EXPECT_NEAR(sweeps["groups"][1]["parameters"]["lr_coefficient"].get<double>(), 0.4, 1e-9);
+  EXPECT_NEAR(sweeps["groups"][1]["parameters"]["lr_exponent"].get<double>(), -0.15, 1e-9);
+  r = RunScaleplan("check " + Quoted(sweep_path) + " --golden " + Quoted(sweep_golden));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const std::string& path : {dictionary_golden, sweep_golden}) std::remove(path.c_str());
 }
 
 }  // namespace
