@@ -371,9 +371,11 @@ void PlanPanel::ShowRecommendation() {
   tokens_per_param_->setText(QString::number(a.tokens_per_param, 'f', 1));
   tokens_per_param_->setToolTip(ExactNumber(a.tokens_per_param));
   // The plan's own training compute, 6 N D: the budget for a compute-optimal plan, more for an inference-aware one
-  // (trained longer to be cheaper to serve).
-  training_flops_->setText(plan.mode == "compute-optimal" || a.compute_flops == plan.budget_flops
-                               ? tr("%1 FLOPs (6 N D)").arg(ToQString(FormatScientific(a.compute_flops, 3)))
+  // (trained longer to be cheaper to serve). A fine-grained MoE's is its cost model's: the active parameters' FLOPs
+  // and the router's, not 6 N D of its total N.
+  const QString counted = plan.moe ? tr("Krajewski et al.'s cost model: active parameters and router") : tr("6 N D");
+  training_flops_->setText(plan.mode == "compute-optimal" || plan.moe || a.compute_flops == plan.budget_flops
+                               ? tr("%1 FLOPs (%2)").arg(ToQString(FormatScientific(a.compute_flops, 3)), counted)
                                : tr("%1 FLOPs (6 N D; the budget is %2)")
                                      .arg(ToQString(FormatScientific(a.compute_flops, 3)),
                                           ToQString(FormatScientific(plan.budget_flops, 3))));
