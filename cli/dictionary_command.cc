@@ -476,9 +476,9 @@ int Dictionary(const std::vector<std::string>& args) {
   if (!fit_path.empty() && !runs_path.empty()) throw UsageError("give --runs (fit the laws) or --fit (saved laws), not both");
   if (!columns.selection.group_by.empty()) {  // one fit of the laws per group of --runs, as `fit --group-by`
     if (runs_path.empty()) throw UsageError("--group-by splits --runs: give the runs to fit");
-    if (plan_wanted || !out_path.empty() || num_resamples != 0) {
-      throw UsageError("--group-by fits each group of --runs without a plan, --out or --bootstrap (pick one group "
-                       "with --filter COL=VALUE for those)");
+    if (plan_wanted || !out_path.empty()) {
+      throw UsageError("--group-by fits each group of --runs without a plan or --out (pick one group with --filter "
+                       "COL=VALUE for those)");
     }
     std::string why_group;
     if (!fit_options.Check(&why_group)) throw UsageError(why_group);
@@ -488,6 +488,14 @@ int Dictionary(const std::vector<std::string>& args) {
     TableLawOptions table_options;
     table_options.search = fit_options.search;
     table_options.token_law_k = fit_options.token_law_k;
+    if (num_resamples != 0) {  // each group resampled on its own, as `dictionary --runs --filter ... --bootstrap`
+      BootstrapOptions group_bootstrap = bootstrap_options;
+      group_bootstrap.num_resamples = num_resamples;
+      group_bootstrap.num_threads = fit_options.search.num_threads;
+      if (vm.count("seed")) group_bootstrap.seed = seed;
+      if (!group_bootstrap.Check(&why_group)) throw UsageError(why_group);
+      table_options.bootstrap = group_bootstrap;
+    }
     RefuseToOverwriteInput(golden_path);
     return FitTableLawGroups("dictionary", runs_path, runs_options, table_options, output, golden_path);
   }

@@ -1003,19 +1003,30 @@ int Fit(const std::vector<std::string>& args) {
   }
   // --group-by with a law of fitting/law_table.h: each group fitted through the law's table entry.
   if (!columns.selection.group_by.empty() && FindTableLaw(law_name) != nullptr && FindTableLaw(law_name)->own_reader) {
-    if (num_resamples != 0 || !out_path.empty()) {
-      throw UsageError("--group-by with --law " + law_name + " fits each group without --bootstrap or --out (pick " +
-                       "one group with --filter COL=VALUE for those; --save-golden records one golden per group)");
+    if (!out_path.empty()) {
+      throw UsageError("--group-by with --law " + law_name + " records no one fit with --out (pick one group with " +
+                       "--filter COL=VALUE; --save-golden records one golden per group)");
+    }
+    if (num_resamples != 0 && law_name == "data-constrained") {
+      throw UsageError("--bootstrap is not available for --law data-constrained yet");
     }
     if (runs_path.empty() && !FindTableLaw(law_name)->bundled_runs) {
       throw UsageError("--law " + law_name + " needs a runs file (no " + law_name + " runs are bundled)");
     }
     ResolveGrid(flags, FindTableLaw(law_name)->default_grid);  // validates the fit options
+    TableLawOptions table_options = TableLawOptionsOf(flags);
+    if (num_resamples != 0) {  // each group resampled on its own, as `fit --law LAW --filter ... --bootstrap`
+      bootstrap_options.num_resamples = num_resamples;
+      bootstrap_options.num_threads = flags.options.num_threads;
+      std::string why;
+      if (!bootstrap_options.Check(&why)) throw UsageError(why);
+      table_options.bootstrap = bootstrap_options;
+    }
     LawRunsOptions runs_options;
     runs_options.columns = columns;
     runs_options.sparse = sparse_options;
     runs_options.unique_tokens_column = unique_column;
-    return FitTableLawGroups(law_name, runs_path, runs_options, TableLawOptionsOf(flags), output, golden_path);
+    return FitTableLawGroups(law_name, runs_path, runs_options, table_options, output, golden_path);
   }
   if (law_name == "sparse" || law_name == "frantar2023-t5" || law_name == "routing" || law_name == "moe") {
     if (!columns.selection.group_by.empty()) {  // frantar2023-t5: the bundled T5 runs beside the notebook's law

@@ -137,15 +137,16 @@ int FitHyperparamsLawImpl(const std::vector<std::string>& args) {
   RefuseToOverwriteInput(out_path);
   RefuseToOverwriteInput(golden_path);
   if (!columns.runs.selection.group_by.empty()) {  // one fit per group, as `fit --group-by`
-    if (!out_path.empty() || num_resamples != 0) {
-      throw UsageError("--group-by fits each group without --out or --bootstrap (pick one group with --filter "
-                       "COL=VALUE for those)");
+    if (!out_path.empty()) {
+      throw UsageError("--group-by records no one fit with --out (pick one group with --filter COL=VALUE; "
+                       "--save-golden records one golden per group)");
     }
     LawRunsOptions runs_options;
     runs_options.columns = columns.runs;
     runs_options.hyperparams = columns;
     TableLawOptions table_options;
     table_options.hyperparams = fit_options;
+    if (num_resamples != 0) table_options.bootstrap = bootstrap;  // each group's runs resampled within its budgets
     return FitTableLawGroups("hyperparams", runs_path, runs_options, table_options, output, golden_path);
   }
 

@@ -101,6 +101,13 @@ int FitTableLawGroups(const std::string& law_name, const std::string& runs_path,
             group.fit.has_objective ? nlohmann::ordered_json(group.fit.objective) : nlohmann::ordered_json(nullptr);
         entry["parameters"] = nlohmann::ordered_json::object();
         for (const auto& [name, value] : group.fit.parameters) entry["parameters"][name] = value;
+        if (group.fit.bootstrap_resamples > 0) {  // --bootstrap: as each law's fit --bootstrap gives them
+          entry["intervals"] = nlohmann::ordered_json::object();
+          for (const auto& [name, interval] : group.fit.intervals) {
+            entry["intervals"][name] = {interval.first, interval.second};
+          }
+          entry["bootstrap"] = {{"resamples", group.fit.bootstrap_resamples}, {"failed", group.fit.bootstrap_failed}};
+        }
       }
       all["groups"].push_back(entry);
     }
@@ -146,6 +153,8 @@ int FitTableLawGroups(const std::string& law_name, const std::string& runs_path,
     row("fit", [](const GroupFit& group) {
       return !group.verdict.empty() ? std::string("no fit") : group.fit.usable ? "usable" : "not usable";
     });
+    bool any_intervals = false;
+    for (const GroupFit& group : groups) any_intervals = any_intervals || !group.fit.intervals.empty();
     for (const std::string& name : names) {
       row(name, [&](const GroupFit& group) {
         if (!group.verdict.empty() || !group.fit.usable) return std::string("-");
@@ -154,6 +163,16 @@ int FitTableLawGroups(const std::string& law_name, const std::string& runs_path,
         }
         return std::string("-");
       });
+      if (!any_intervals) continue;
+      for (const bool low : {true, false}) {  // the interval's ends under the value, as fit --bootstrap prints them
+        row(low ? "  low" : "  high", [&](const GroupFit& group) {
+          if (!group.verdict.empty() || !group.fit.usable) return std::string("-");
+          for (const auto& [parameter, interval] : group.fit.intervals) {
+            if (parameter == name) return FormatSignificant(low ? interval.first : interval.second, 6);
+          }
+          return std::string("-");
+        });
+      }
     }
     if (any_objective) {
       row("objective", [](const GroupFit& group) {
@@ -161,6 +180,11 @@ int FitTableLawGroups(const std::string& law_name, const std::string& runs_path,
                    ? FormatSignificant(group.fit.objective, 6)
                    : std::string("-");
       });
+    }
+    if (any_intervals && options.bootstrap) {
+      std::snprintf(line, sizeof line, "\n  low, high: %g%% bootstrap percentiles of each group's runs, %d resamples\n",
+                    100.0 * options.bootstrap->confidence, options.bootstrap->num_resamples);
+      std::cout << line;
     }
   }
   bool any_fitted = false, any_usable = false;

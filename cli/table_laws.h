@@ -22,7 +22,8 @@ int SaveTableLawGolden(const std::string& law_name, const std::string& runs_path
 // (LoadLawRunsOfGroup) and fitted through the law's table entry (the same fit on the same runs in the same order), and
 // printed one group after another, then the coefficients side by side; in JSON one object {"law", "source",
 // "group_by", "groups": [{"group": {column: value}, "num_runs", "usable", "status", "objective" (null for
-// hyperparams), "parameters": {name: value}}]}. A group that cannot be fitted (too few runs, runs that cannot identify
+// hyperparams), "parameters": {name: value}, with options.bootstrap "intervals" {name: [low, high]} and "bootstrap"
+// {resamples, failed}}]}. A group that cannot be fitted (too few runs, runs that cannot identify
 // the law) carries its verdict and the others still print. Exit 0 when a group was fitted, 4 when every group was
 // fitted but none is usable, 3 when no group could be fitted.
 // With `golden_path`, the groups' goldens in one file (fitting/golden_groups.h), each the golden `fit --law LAW

@@ -108,6 +108,14 @@ const Table& TableOf(const LawRuns& runs) {
   return *table;
 }
 
+// A bootstrap's intervals and counts, names prefixed with `prefix` ("S-Base." for a router's).
+void AddIntervals(const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals,
+                  const BootstrapSamples& samples, const std::string& prefix, TableLawFit* fit) {
+  for (const auto& [name, interval] : intervals) fit->intervals.emplace_back(prefix + name, interval);
+  fit->bootstrap_resamples = samples.num_resamples;  // per fit (each router of a routing law resampled alike)
+  fit->bootstrap_failed += samples.num_failed;
+}
+
 void SetSearch(const MultiStartResult& search, TableLawFit* fit) {
   fit->usable = search.usable;
   fit->status = search.status;
@@ -193,6 +201,14 @@ std::vector<TableLaw> MakeTable() {
     TableLawFit out;
     out.usable = fit.usable;
     out.status = fit.status;
+    if (fit.usable && options.bootstrap) {
+      const DictionaryBootstrap boot = BootstrapDictionaryLaws(fit, *options.bootstrap);
+      for (const auto& [name, interval] : boot.converged_intervals) {
+        out.intervals.emplace_back(name, std::pair{interval.lower, interval.upper});
+      }
+      out.bootstrap_resamples = boot.converged_samples.num_resamples;
+      out.bootstrap_failed = boot.converged_samples.num_failed;
+    }
     const std::vector<double> values = LatentsSparsityValues(fit.converged_law);
     for (size_t k = 0; k < values.size(); ++k) out.parameters.emplace_back(LatentsSparsityNames()[k], values[k]);
     out.objective = fit.converged_search.objective;
@@ -221,9 +237,11 @@ std::vector<TableLaw> MakeTable() {
                                             const TableLawOptions& options) {
     const SparseRunsTable& table = TableOf<SparseRunsTable>(runs);
     const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
-    const SparseFit fit = FitSparseLaw(SubsetOf(table, subset), options.search, fit_grid);
+    const SparseFit fit = FitSparseLaw(SubsetOf(table, subset), options.search, fit_grid,
+                                       options.bootstrap ? &*options.bootstrap : nullptr);
     TableLawFit out;
     SetSearch(fit.search, &out);
+    AddIntervals(fit.intervals, fit.bootstrap, "", &out);
     const SparseLaw& law = fit.law;
     const double values[] = {law.a_S, law.b_S, law.c_S, law.b_N, law.a_D, law.b_D, law.c};
     for (size_t k = 0; k < SparseIntervalNames().size(); ++k) {
@@ -248,9 +266,11 @@ std::vector<TableLaw> MakeTable() {
                                       const TableLawOptions& options) {
     const MoeRunsTable& table = TableOf<MoeRunsTable>(runs);
     const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
-    const MoeFit fit = FitMoeLaw(SubsetOf(table, subset), options.search, fit_grid);
+    const MoeFit fit = FitMoeLaw(SubsetOf(table, subset), options.search, fit_grid,
+                                 options.bootstrap ? &*options.bootstrap : nullptr);
     TableLawFit out;
     SetSearch(fit.search, &out);
+    AddIntervals(fit.intervals, fit.bootstrap, "", &out);
     const FineGrainedMoeLaw& law = fit.law;
     const double values[] = {law.a, law.alpha, law.b, law.beta, law.g, law.gamma, law.c};
     for (size_t k = 0; k < MoeIntervalNames().size(); ++k)
@@ -275,7 +295,8 @@ std::vector<TableLaw> MakeTable() {
                                               const TableLawOptions& options) {
     const RoutingRunsTable& table = TableOf<RoutingRunsTable>(runs);
     const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
-    const std::vector<RoutingFit> fits = FitRoutingLaws(SubsetOf(table, subset), options.search, fit_grid);
+    const std::vector<RoutingFit> fits = FitRoutingLaws(SubsetOf(table, subset), options.search, fit_grid,
+                                                        options.bootstrap ? &*options.bootstrap : nullptr);
     TableLawFit out;
     out.usable = !fits.empty();
     out.status = fits.empty() ? "no routed runs (every run is Dense)" : "converged";
@@ -287,6 +308,7 @@ std::vector<TableLaw> MakeTable() {
         out.parameters.emplace_back(fit.router + "." + RoutingIntervalNames()[k], values[k]);
       }
       out.objective += fit.objective;
+      AddIntervals(fit.intervals, fit.bootstrap, fit.router + ".", &out);
       (*router_laws)[fit.router] = law;
       if (out.usable && !fit.search.usable) {
         out.usable = false;
@@ -319,6 +341,17 @@ std::vector<TableLaw> MakeTable() {
                       {"batch_exponent", fit.batch_exponent},
                       {"lr_coefficient", fit.lr_coefficient},
                       {"lr_exponent", fit.lr_exponent}};
+    if (fit.usable && options.bootstrap) {
+      const HyperparamsBootstrap boot = BootstrapHyperparams(table, budgets, options.hyperparams, *options.bootstrap);
+      for (const auto& [name, interval] : {std::pair{"batch_coefficient", boot.batch_coefficient},
+                                           std::pair{"batch_exponent", boot.batch_exponent},
+                                           std::pair{"lr_coefficient", boot.lr_coefficient},
+                                           std::pair{"lr_exponent", boot.lr_exponent}}) {
+        out.intervals.emplace_back(name, std::pair{interval.lower, interval.upper});
+      }
+      out.bootstrap_resamples = boot.options.num_resamples;
+      out.bootstrap_failed = boot.num_failed;
+    }
     return out;
   };
   entries.push_back(hyperparams);

@@ -31,6 +31,7 @@
 #define SCALEPLAN_FITTING_LAW_TABLE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -42,6 +43,7 @@
 #include "core/hyperparams_runs.h"
 #include "core/runs_table.h"
 #include "core/sparse_laws.h"
+#include "fitting/bootstrap.h"
 #include "fitting/hyperparams_fit.h"
 #include "fitting/isoflop_fit.h"
 #include "fitting/kaplan_fit.h"
@@ -105,6 +107,9 @@ struct TableLawOptions {
   double budget_tolerance = kDefaultBudgetTolerance;
   int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
   bool keep_extrapolated_minima = false;
+  // sparse, moe, routing, dictionary, hyperparams: percentile intervals of the coefficients from this bootstrap (each
+  // law's own, as `fit --bootstrap` runs it); none when absent.
+  std::optional<BootstrapOptions> bootstrap;
 };
 
 // A law fitted to some of its runs.
@@ -119,6 +124,11 @@ struct TableLawFit {
   std::function<double(size_t index)> predict_loss;
   // The compute-optimal allocation at a budget (kaplan, isoflop); empty for the laws that give none here.
   std::function<Allocation(double compute_flops)> allocate;
+  // With TableLawOptions::bootstrap: each coefficient's percentile interval, named as in `parameters` (a dictionary's
+  // L(n, k) coefficients only; its token term's resamples are the planner's), and the resamples run and failed.
+  std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
+  int bootstrap_resamples = 0;
+  int bootstrap_failed = 0;
 };
 
 // A usable or unusable Kaplan or IsoFLOP fit as the table records it (an IsoFLOP fit is usable only with its loss

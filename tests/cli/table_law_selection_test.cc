@@ -232,6 +232,27 @@ TEST_F(MoeSelection, GroupedFitEqualsTheFitOfEachHandSplitFile) {
   }
 }
 
+// fit --group-by --bootstrap: each group is resampled on its own, as the fit of its hand-split file with the same
+// --bootstrap and --seed, so its intervals are that fit's.
+TEST_F(MoeSelection, GroupedBootstrapIntervalsAreEachHandSplitFilesOwn) {
+  const nlohmann::json grouped =
+      Json("fit --law moe " + Quoted(both_path_) + " --group-by family --bootstrap=20 --seed 5");
+  ASSERT_EQ(grouped["groups"].size(), 2u);
+  const std::string paths[] = {a_path_, b_path_};
+  for (size_t g = 0; g < 2; ++g) {
+    const nlohmann::json& group = grouped["groups"][g];
+    const nlohmann::json own = Json("fit --law moe " + Quoted(paths[g]) + " --bootstrap=20 --seed 5");
+    ASSERT_TRUE(own.contains("intervals"));
+    EXPECT_EQ(group["intervals"], own["intervals"]);
+    EXPECT_EQ(group["bootstrap"]["resamples"], 20);
+    EXPECT_EQ(group["bootstrap"]["failed"], own["bootstrap"]["failed"]);
+    for (const char* key : {"alpha", "gamma"}) {  // the interval holds the group's own estimate
+      EXPECT_LE(group["intervals"][key][0].get<double>(), group["parameters"][key].get<double>()) << key;
+      EXPECT_GE(group["intervals"][key][1].get<double>(), group["parameters"][key].get<double>()) << key;
+    }
+  }
+}
+
 // The routing law grouped by router: each router's coefficients are those of the fit filtered to its runs; the Dense
 // group, which cannot identify the expert terms, carries its verdict while the others print.
 TEST(TableLawSelection, GroupedRoutingFitEqualsEachRouterFiltered) {
