@@ -204,6 +204,10 @@ int Plot(const std::vector<std::string>& args) {
         throw UsageError("a " + table_law + " fit is drawn on the residuals chart ('scaleplan plot residuals " +
                          "RUNS.csv --fit FIT.json', the runs read as 'fit --law " + table_law + "' reads them)");
       }
+      if (request.runs_path.empty() && !FindTableLaw(table_law)->bundled_runs) {
+        throw UsageError(fit_path + ": a " + table_law + " fit is drawn on its runs: give RUNS.csv (no " + table_law +
+                         " runs are bundled)");
+      }
     } else if (!fit_path.empty() && IsSavedExpressionFit(InputPath(fit_path))) {
       if (!law_name.empty()) throw UsageError("give --fit or --law, not both");
       // Drawn from its loss on each run, computed below once the runs are read.
