@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "cli/cli_common.h"
@@ -148,60 +149,23 @@ void PrintIsoFlopValidation(const RunsTable& table, double threshold_flops, cons
 // 4 when a group's budgets were all unpredictable.
 int ValidateIsoFlopGroups(const RunsTable& table, double threshold_flops, const ValidationOptions& validation,
                           bool keep_extrapolated, OutputFormat output) {
-  struct GroupValidation {
-    std::string label;
-    nlohmann::ordered_json group = nlohmann::ordered_json::object();
-    size_t num_runs = 0;
-    std::string verdict;
-    IsoFlopValidation result;
-    nlohmann::ordered_json entry;  // --format json: the group's object in "groups"
-  };
-  std::vector<GroupValidation> groups;
-  for (const RunsTable& part : SplitRunsByGroup(table)) {
-    GroupValidation group;
-    group.label = GroupLabel(part, 0);
-    for (size_t k = 0; k < part.group_columns.size(); ++k) {
-      group.group[part.group_columns[k]] = part.group_values.front()[k];
-    }
-    group.num_runs = part.runs.size();
-    try {
-      group.result = ValidateIsoFlopBudgets(part, threshold_flops, validation, keep_extrapolated);
-    } catch (const InputError& error) {
-      group.verdict = error.what();
-    }
-    if (output == OutputFormat::JSON) {
-      nlohmann::ordered_json& entry = group.entry;
-      entry["group"] = group.group;
-      entry["num_runs"] = group.num_runs;
-      if (!group.verdict.empty()) {
-        entry["usable"] = false;
-        entry["status"] = group.verdict;
-      } else {
-        const nlohmann::ordered_json json =
-            IsoFlopValidationToJson(part, threshold_flops, validation, keep_extrapolated, group.result);
-        for (auto it = json.begin(); it != json.end(); ++it) entry[it.key()] = it.value();
-      }
-    } else {
-      std::cout << (groups.empty() ? "" : "\n") << "=== [" << groups.size() + 1 << "] " << group.label << " ("
-                << group.num_runs << " runs)\n";
+  // The same grouped validation and JSON as the Python module's validate(group_by=...) (fitting/law_validation.h).
+  const IsoFlopGroupedValidation result =
+      ValidateIsoFlopBudgetsByGroup(table, threshold_flops, validation, keep_extrapolated);
+  const std::vector<IsoFlopGroupValidation>& groups = result.groups;
+  if (output == OutputFormat::JSON) {
+    std::cout << result.json.dump(2) << '\n';
+  } else {
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const IsoFlopGroupValidation& group = groups[g];
+      std::cout << (g == 0 ? "" : "\n") << "=== [" << g + 1 << "] " << group.label << " (" << group.runs.runs.size()
+                << " runs)\n";
       if (!group.verdict.empty()) {
         std::cout << "  not validated: " << group.verdict << '\n';
       } else {
-        PrintIsoFlopValidation(part, threshold_flops, group.result, std::cout);
+        PrintIsoFlopValidation(group.runs, threshold_flops, group.validation, std::cout);
       }
     }
-    groups.push_back(std::move(group));
-  }
-  if (output == OutputFormat::JSON) {
-    nlohmann::ordered_json all;
-    all["source"] = table.source;
-    all["group_by"] = table.group_columns;
-    all["law"] = "isoflop";
-    all["mode"] = threshold_flops > 0 ? "holdout" : "leave_one_budget_out";
-    all["groups"] = nlohmann::ordered_json::array();
-    for (const GroupValidation& group : groups) all["groups"].push_back(group.entry);
-    std::cout << all.dump(2) << '\n';
-  } else {
     char line[256];
     std::cout << "\nGroups side by side (each held-out budget's N_opt and minimum loss)\n";
     std::snprintf(line, sizeof line, "  %-28s %9s %14s %18s\n", "group", "predicted", "RMSE log N_opt",
@@ -210,28 +174,29 @@ int ValidateIsoFlopGroups(const RunsTable& table, double threshold_flops, const 
     for (size_t g = 0; g < groups.size(); ++g) {
       std::string label = "[";  // appended: GCC 12 warns falsely on "[" + string
       label += std::to_string(g + 1) + "] " + groups[g].label;
-      const IsoFlopValidation& result = groups[g].result;
+      const IsoFlopValidation& validated = groups[g].validation;
       if (!groups[g].verdict.empty()) {
         std::snprintf(line, sizeof line, "  %-28s  not validated\n", label.c_str());
       } else {
-        const std::string predicted = std::to_string(result.num_usable) + "/" + std::to_string(result.folds.size());
+        const std::string predicted =
+            std::to_string(validated.num_usable) + "/" + std::to_string(validated.folds.size());
         const std::string loss =  // "-" without a loss frontier to predict from
-            result.num_loss_predictions > 0 ? FormatSignificant(result.rmse_loss_nats, 4) : std::string("-");
+            validated.num_loss_predictions > 0 ? FormatSignificant(validated.rmse_loss_nats, 4) : std::string("-");
         std::snprintf(line, sizeof line, "  %-28s %9s %14.4f %18s\n", label.c_str(), predicted.c_str(),
-                      result.rmse_log_params, loss.c_str());
+                      validated.rmse_log_params, loss.c_str());
       }
       std::cout << line;
     }
   }
   bool any_validated = false;
   bool any_unusable = false;
-  for (const GroupValidation& group : groups) {
+  for (const IsoFlopGroupValidation& group : groups) {
     if (!group.verdict.empty()) {
       std::cerr << "scaleplan validate: warning: group " << group.label << ": not validated: " << group.verdict << '\n';
       continue;
     }
     any_validated = true;
-    if (group.result.num_usable == 0) {
+    if (group.validation.num_usable == 0) {
       any_unusable = true;
       std::cerr << "scaleplan validate: warning: group " << group.label << ": no budget could be predicted\n";
     }
@@ -264,65 +229,16 @@ int ValidateIsoFlopLaw(const RunsTable& table, double threshold_flops, const Val
 // cli/validate_groups.h (also called by cli/expression_command.cc for expression laws).
 int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double threshold_flops,
                    const ValidationOptions& validation, OutputFormat output) {
-  struct GroupValidation {
-    std::string label;
-    nlohmann::ordered_json group = nlohmann::ordered_json::object();
-    size_t num_runs = 0;
-    std::string verdict;  // why the group could not be validated ("" when it was)
-    std::vector<ValidationFold> folds;
-    LeaveOneBudgetOutResult budgets;
-    nlohmann::ordered_json json;
-  };
   const bool holdout = threshold_flops > 0;
-  std::vector<GroupValidation> groups;
-  for (const RunsTable& part : SplitRunsByGroup(table)) {
-    GroupValidation group;
-    group.label = GroupLabel(part, 0);
-    for (size_t k = 0; k < part.group_columns.size(); ++k) {
-      group.group[part.group_columns[k]] = part.group_values.front()[k];
-    }
-    group.num_runs = part.runs.size();
-    try {
-      if (holdout) {
-        group.folds.push_back(HoldOutAbove(part, threshold_flops, fitter));
-        group.json = HoldOutToJson(part, fitter.name, threshold_flops, group.folds.front());
-      } else {
-        ProgressBar bar("validating " + group.label);
-        group.budgets =
-            LeaveOneBudgetOut(part, fitter, validation, [&bar](int done, int total) { bar.Update(done, total); });
-        group.folds = group.budgets.folds;
-        group.json = LeaveOneBudgetOutToJson(part, fitter.name, validation, group.budgets);
-      }
-    } catch (const InputError& error) {
-      group.verdict = error.what();
-    }
-    groups.push_back(std::move(group));
-  }
-  const auto all_usable = [](const GroupValidation& group) {
-    bool usable = true;
-    for (const ValidationFold& fold : group.folds) usable = usable && fold.usable;
-    return usable;
-  };
+  // The same grouped validation and JSON as the Python module's validate(group_by=...) (fitting/law_validation.h).
+  const GroupedValidation result =
+      ValidateRunsByGroup(table, fitter, threshold_flops, validation, [](const std::string& label) {
+        auto bar = std::make_shared<ProgressBar>("validating " + label);
+        return FoldProgress([bar](int done, int total) { bar->Update(done, total); });
+      });
+  const std::vector<GroupValidation>& groups = result.groups;
   if (output == OutputFormat::JSON) {
-    nlohmann::ordered_json all;
-    all["source"] = table.source;
-    all["group_by"] = table.group_columns;
-    all["law"] = fitter.name;
-    all["mode"] = holdout ? "holdout" : "leave_one_budget_out";
-    all["groups"] = nlohmann::ordered_json::array();
-    for (const GroupValidation& group : groups) {
-      nlohmann::ordered_json entry;
-      entry["group"] = group.group;
-      entry["num_runs"] = group.num_runs;
-      if (!group.verdict.empty()) {
-        entry["usable"] = false;
-        entry["status"] = group.verdict;
-      } else {
-        for (auto it = group.json.begin(); it != group.json.end(); ++it) entry[it.key()] = it.value();
-      }
-      all["groups"].push_back(entry);
-    }
-    std::cout << all.dump(2) << '\n';
+    std::cout << result.json.dump(2) << '\n';
   } else {
     std::ostream& out = std::cout;
     out << "Extrapolation validation of the " << fitter.name << " law per group of " << table.runs.size()
@@ -331,15 +247,17 @@ int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double thres
     out << ")\n";
     for (size_t g = 0; g < groups.size(); ++g) {
       const GroupValidation& group = groups[g];
-      out << "\n=== [" << g + 1 << "] " << group.label << " (" << group.num_runs << " runs)\n";
+      out << "\n=== [" << g + 1 << "] " << group.label << " (" << group.runs.runs.size() << " runs)\n";
       if (!group.verdict.empty()) {
         out << "  not validated: " << group.verdict << '\n';
         continue;
       }
       PrintHeader(out);
-      for (const ValidationFold& fold : group.folds) PrintRow(fold.label, fold.stats, fold.usable, fold.status, out);
+      for (const ValidationFold& fold : group.validation.folds)
+        PrintRow(fold.label, fold.stats, fold.usable, fold.status, out);
       if (!holdout) {
-        PrintRow("all budgets", group.budgets.pooled, group.budgets.pooled.num_heldout > 0, "no fold was usable", out);
+        const ExtrapolationStats& pooled = group.validation.budgets.pooled;
+        PrintRow("all budgets", pooled, pooled.num_heldout > 0, "no fold was usable", out);
       }
     }
     // Side by side: each group's held-out errors (hold-out: its fold; leave-one-budget-out: all its folds pooled).
@@ -353,12 +271,15 @@ int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double thres
     out << line;
     for (size_t g = 0; g < groups.size(); ++g) {
       const GroupValidation& group = groups[g];
-      const std::string label = "[" + std::to_string(g + 1) + "] " + group.label;
+      std::string label = "[";  // appended: GCC 12 warns falsely on "[" + string
+      label += std::to_string(g + 1) + "] " + group.label;
       if (!group.verdict.empty()) {
         std::snprintf(line, sizeof line, "  %-28s  not validated\n", label.c_str());
       } else {
-        const ExtrapolationStats& stats = holdout ? group.folds.front().stats : group.budgets.pooled;
-        const bool usable = holdout ? group.folds.front().usable : group.budgets.pooled.num_heldout > 0;
+        const ExtrapolationStats& stats =
+            holdout ? group.validation.folds.front().stats : group.validation.budgets.pooled;
+        const bool usable =
+            holdout ? group.validation.folds.front().usable : group.validation.budgets.pooled.num_heldout > 0;
         char factor[32];
         std::snprintf(factor, sizeof factor, stats.extrapolation_factor >= 1 ? "%.1fx" : "%.2gx",
                       stats.extrapolation_factor);
@@ -381,7 +302,7 @@ int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double thres
       continue;
     }
     any_validated = true;
-    if (!all_usable(group)) {
+    if (!group.validation.AllUsable()) {
       any_unusable = true;
       std::cerr << "scaleplan validate: warning: group " << group.label << ": a fit was not usable\n";
     }

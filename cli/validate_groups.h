@@ -14,7 +14,8 @@ namespace scaleplan::cli {
 // side; in JSON one object {"source", "group_by", "law", "groups": [{"group": {column: value}, "num_runs", ...the
 // group's validation...}]}. A group that cannot be validated (no run above --holdout-above, too few below it, no
 // budget large enough to hold out) carries its verdict ("usable": false, "status") and the others still print.
-// threshold_flops > 0: hold-out; 0: leave one budget out. Exit 3 only when no group could be validated; 4 when a
+// threshold_flops > 0: hold-out; 0: leave one budget out. The validation and its JSON are fitting/law_validation.h's
+// ValidateRunsByGroup, which the Python module's validate(group_by=...) calls too; this prints them. Exit 3 only when no group could be validated; 4 when a
 // validated group's fit was not usable.
 int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double threshold_flops,
                    const ValidationOptions& validation, OutputFormat output);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "core/budgets.h"
 #include "core/error.h"
@@ -34,6 +35,85 @@ RunsValidation ValidateRuns(const RunsTable& table, const LawFitter& fitter, dou
     result.folds = result.budgets.folds;
     result.json = LeaveOneBudgetOutToJson(table, fitter.name, validation, result.budgets);
   }
+  return result;
+}
+
+namespace {
+
+// The groups of `table` (its group columns), each with its label, {column: value} and runs.
+template <typename Group>
+std::vector<Group> SplitIntoGroups(const RunsTable& table) {
+  SCALEPLAN_CHECK(!table.group_columns.empty(), "a grouped validation of runs without group columns");
+  std::vector<Group> groups;
+  for (RunsTable& part : SplitRunsByGroup(table)) {
+    Group group;
+    group.label = GroupLabel(part, 0);
+    for (size_t k = 0; k < part.group_columns.size(); ++k) {
+      group.group[part.group_columns[k]] = part.group_values.front()[k];
+    }
+    group.runs = std::move(part);
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+// The grouped JSON: the header, then each group's {"group", "num_runs"} followed by its own validation's keys, or by
+// "usable": false and "status" (the verdict).
+template <typename Group, typename ToJson>
+nlohmann::ordered_json GroupsToJson(const RunsTable& table, const std::string& law, double holdout_above_flops,
+                                    const std::vector<Group>& groups, const ToJson& to_json) {
+  nlohmann::ordered_json all;
+  all["source"] = table.source;
+  all["group_by"] = table.group_columns;
+  all["law"] = law;
+  all["mode"] = holdout_above_flops > 0 ? "holdout" : "leave_one_budget_out";
+  all["groups"] = nlohmann::ordered_json::array();
+  for (const Group& group : groups) {
+    nlohmann::ordered_json entry;
+    entry["group"] = group.group;
+    entry["num_runs"] = group.runs.runs.size();
+    if (!group.verdict.empty()) {
+      entry["usable"] = false;
+      entry["status"] = group.verdict;
+    } else {
+      const nlohmann::ordered_json json = to_json(group);
+      for (auto it = json.begin(); it != json.end(); ++it) entry[it.key()] = it.value();
+    }
+    all["groups"].push_back(entry);
+  }
+  return all;
+}
+
+}  // namespace
+
+bool GroupedValidation::AnyValidated() const {
+  for (const GroupValidation& group : groups) {
+    if (group.verdict.empty()) return true;
+  }
+  return false;
+}
+
+bool GroupedValidation::AllUsable() const {
+  for (const GroupValidation& group : groups) {
+    if (group.verdict.empty() && !group.validation.AllUsable()) return false;
+  }
+  return true;
+}
+
+GroupedValidation ValidateRunsByGroup(const RunsTable& table, const LawFitter& fitter, double holdout_above_flops,
+                                      const ValidationOptions& validation, const GroupFoldProgress& progress) {
+  GroupedValidation result;
+  result.groups = SplitIntoGroups<GroupValidation>(table);
+  for (GroupValidation& group : result.groups) {
+    try {
+      const FoldProgress fold_progress = holdout_above_flops > 0 || !progress ? FoldProgress() : progress(group.label);
+      group.validation = ValidateRuns(group.runs, fitter, holdout_above_flops, validation, fold_progress);
+    } catch (const InputError& error) {
+      group.verdict = error.what();
+    }
+  }
+  result.json = GroupsToJson(table, fitter.name, holdout_above_flops, result.groups,
+                             [](const GroupValidation& group) { return group.validation.json; });
   return result;
 }
 
@@ -112,6 +192,39 @@ nlohmann::ordered_json IsoFlopValidationToJson(const RunsTable& table, double ho
                     {"num_loss_predictions", result.num_loss_predictions},
                     {"rmse_loss_nats", result.rmse_loss_nats}};
   return json;
+}
+
+bool IsoFlopGroupedValidation::AnyValidated() const {
+  for (const IsoFlopGroupValidation& group : groups) {
+    if (group.verdict.empty()) return true;
+  }
+  return false;
+}
+
+bool IsoFlopGroupedValidation::AllPredicted() const {
+  for (const IsoFlopGroupValidation& group : groups) {
+    if (group.verdict.empty() && group.validation.num_usable == 0) return false;
+  }
+  return true;
+}
+
+IsoFlopGroupedValidation ValidateIsoFlopBudgetsByGroup(const RunsTable& table, double holdout_above_flops,
+                                                       const ValidationOptions& validation, bool keep_extrapolated) {
+  IsoFlopGroupedValidation result;
+  result.groups = SplitIntoGroups<IsoFlopGroupValidation>(table);
+  for (IsoFlopGroupValidation& group : result.groups) {
+    try {
+      group.validation = ValidateIsoFlopBudgets(group.runs, holdout_above_flops, validation, keep_extrapolated);
+    } catch (const InputError& error) {
+      group.verdict = error.what();
+    }
+  }
+  result.json =
+      GroupsToJson(table, "isoflop", holdout_above_flops, result.groups, [&](const IsoFlopGroupValidation& group) {
+        return IsoFlopValidationToJson(group.runs, holdout_above_flops, validation, keep_extrapolated,
+                                       group.validation);
+      });
+  return result;
 }
 
 HyperparamsValidation ValidateHyperparamsSweep(const HyperparamsRuns& runs, const HyperparamsFitOptions& options,

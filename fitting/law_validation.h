@@ -13,6 +13,7 @@
 #ifndef SCALEPLAN_FITTING_LAW_VALIDATION_H_
 #define SCALEPLAN_FITTING_LAW_VALIDATION_H_
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -47,6 +48,41 @@ struct RunsValidation {
 RunsValidation ValidateRuns(const RunsTable& table, const LawFitter& fitter, double holdout_above_flops,
                             const ValidationOptions& validation, const FoldProgress& progress = nullptr);
 
+// One group of `validate --group-by COL[,COL]`: the runs `--filter COL=VALUE` would pick, and its validation or the
+// verdict why it has none.
+struct RunsGroup {
+  RunsTable runs;                                                   // the group's runs (SplitRunsByGroup)
+  std::string label;                                                // GroupLabel: "source=a"
+  nlohmann::ordered_json group = nlohmann::ordered_json::object();  // {column: value}
+  std::string verdict;  // why the group could not be validated (an InputError's message); "" when it was
+};
+
+// `validate --group-by` of a law that predicts each run's loss: one ValidateRuns per group, exactly as `validate` of
+// that group alone with the same fitter. A group that cannot be validated (no run above the threshold, too few below
+// it, no budget large enough to hold out) carries its verdict and the others are still validated.
+struct GroupValidation : RunsGroup {
+  RunsValidation validation;  // when the verdict is ""
+};
+
+struct GroupedValidation {
+  std::vector<GroupValidation> groups;
+  // {"source", "group_by", "law", "mode", "groups": [{"group": {column: value}, "num_runs", ...the group's
+  // validation JSON..., or "usable": false and "status": the verdict}]}: what `validate --group-by --format json`
+  // prints.
+  nlohmann::ordered_json json;
+
+  bool AnyValidated() const;  // a group has a validation (else the command exits 3)
+  bool AllUsable() const;     // every validated group's folds were usable (else the command exits 4)
+};
+
+// The progress of one group's leave-one-budget-out folds, given the group's label (called once per group, before its
+// folds, only when leave-one-budget-out validates it).
+using GroupFoldProgress = std::function<FoldProgress(const std::string& group_label)>;
+
+// holdout_above_flops as ValidateRuns. `table` must have group columns (SplitRunsByGroup).
+GroupedValidation ValidateRunsByGroup(const RunsTable& table, const LawFitter& fitter, double holdout_above_flops,
+                                      const ValidationOptions& validation, const GroupFoldProgress& progress = nullptr);
+
 // Validation holds a law's runs out by their training compute: throws InputError naming the file when a run of a law
 // with a reader of its own has none (a dictionary's C needs a tokens and a width column, a routing run's a tokens
 // column).
@@ -72,6 +108,25 @@ IsoFlopValidation ValidateIsoFlopBudgets(const RunsTable& table, double holdout_
 nlohmann::ordered_json IsoFlopValidationToJson(const RunsTable& table, double holdout_above_flops,
                                                const ValidationOptions& validation, bool keep_extrapolated,
                                                const IsoFlopValidation& result);
+
+// `validate --law isoflop --group-by COL[,COL]`: each group's budgets validated by ValidateIsoFlopBudgets, as a file
+// of the group's rows alone; a group with no budget to hold out carries that verdict.
+struct IsoFlopGroupValidation : RunsGroup {
+  IsoFlopValidation validation;  // when the verdict is ""
+};
+
+struct IsoFlopGroupedValidation {
+  std::vector<IsoFlopGroupValidation> groups;
+  // {"source", "group_by", "law": "isoflop", "mode", "groups": [{"group", "num_runs", ...IsoFlopValidationToJson of
+  // the group..., or "usable": false and "status"}]}: what `validate --law isoflop --group-by --format json` prints.
+  nlohmann::ordered_json json;
+
+  bool AnyValidated() const;  // a group had a budget to hold out (else the command exits 3)
+  bool AllPredicted() const;  // every validated group predicted a budget (else the command exits 4)
+};
+
+IsoFlopGroupedValidation ValidateIsoFlopBudgetsByGroup(const RunsTable& table, double holdout_above_flops,
+                                                       const ValidationOptions& validation, bool keep_extrapolated);
 
 // `validate --law hyperparams`: the sweep's budgets (HyperparamsBudgets), refused by CheckHyperparamsSweep when they
 // cannot locate optima, validated by ValidateHyperparams. Throws InputError naming the file when no budget lies above

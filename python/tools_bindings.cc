@@ -112,6 +112,30 @@ double CheckValidateArguments(const ValidateArguments& arguments, ValidationOpti
   return arguments.holdout_above_flops.value_or(0.0);
 }
 
+// The JSON of `validate --group-by --format json`, or the command line's exit 3 as an InputError naming the runs when
+// no group could be validated (each group's verdict is in its "status").
+template <typename Grouped>
+std::string GroupedJson(const Grouped& result, const RunsTable& table) {
+  if (!result.AnyValidated()) {
+    std::string verdicts;
+    for (const auto& group : result.groups) verdicts += "; " + group.label + ": " + group.verdict;
+    throw InputError("no group could be validated" + verdicts, InputLocation{table.source});
+  }
+  return result.json.dump(2);
+}
+
+// Each group's leave-one-budget-out folds reported as progress("validate", done, total).
+GroupFoldProgress GroupStage(PythonProgress* progress) {
+  return [progress](const std::string&) { return FoldProgress(progress->Stage("validate")); };
+}
+
+TableLawOptions TableLawSearch(const ValidateArguments& arguments) {
+  TableLawOptions options;
+  options.search = arguments.options;
+  options.grid_spec = arguments.grid_spec;
+  return options;
+}
+
 // `validate --format json` of chinchilla, kaplan and isoflop, over a runs table read as the command line reads it.
 // Returns (the JSON, "").
 py::tuple ValidateTable(const RunsTable& table, const ValidateArguments& arguments, const py::object& callback) {
@@ -123,13 +147,29 @@ py::tuple ValidateTable(const RunsTable& table, const ValidateArguments& argumen
                      " law's own reader: give a CSV "
                      "path or None (its bundled runs), not a table");
   }
-  if (!table.group_columns.empty()) {
-    throw UsageError(
-        "validate() validates one set of runs: select a group with filter='COL=VALUE' (the command "
-        "line's validate --group-by prints every group)");
-  }
   PythonProgress progress(callback);
   std::string json;
+  if (!table.group_columns.empty()) {  // group_by: `validate --group-by`
+    if (law == "isoflop") {
+      py::gil_scoped_release release;
+      json = GroupedJson(
+          ValidateIsoFlopBudgetsByGroup(table, threshold_flops, validation, arguments.keep_extrapolated_minima), table);
+    } else if (law == "kaplan") {
+      ResolveGrid(arguments.options, arguments.grid_spec, KaplanModel::DefaultGrid());  // validates the fit options
+      const LawRuns runs = LawRunsOfTable("kaplan", table);
+      const LawFitter fitter = TableLawFitter(*FindTableLaw("kaplan"), runs, TableLawSearch(arguments));
+      py::gil_scoped_release release;
+      json = GroupedJson(ValidateRunsByGroup(runs.view, fitter, threshold_flops, validation, GroupStage(&progress)),
+                         table);
+    } else {
+      const LawFitter fitter = ChinchillaFitter(
+          arguments.options, ResolveGrid(arguments.options, arguments.grid_spec, ChinchillaModel::HoffmannGrid()));
+      py::gil_scoped_release release;
+      json = GroupedJson(ValidateRunsByGroup(table, fitter, threshold_flops, validation, GroupStage(&progress)), table);
+    }
+    progress.RethrowIfFailed();
+    return py::make_tuple(json, "");
+  }
   if (law == "isoflop") {
     py::gil_scoped_release release;
     const IsoFlopValidation result =
@@ -172,6 +212,9 @@ py::tuple ValidateLawFile(const std::string& path, const ValidateArguments& argu
   ValidationOptions validation;
   const double threshold_flops = CheckValidateArguments(arguments, &validation);
   const std::string& law = arguments.law;
+  if ((law == "frantar2023-t5" || law == "hyperparams") && !arguments.runs.columns.selection.group_by.empty()) {
+    throw UsageError("validate: law='" + law + "' takes no group_by (select runs with filter)");
+  }
   if (law == "frantar2023-t5") {
     if (!path.empty()) throw UsageError("law='frantar2023-t5' validates on the bundled T5 runs: it takes no runs");
     const InitGrid grid = ResolveGrid(arguments.options, arguments.grid_spec, SparseModel::DefaultGrid());
@@ -214,10 +257,20 @@ py::tuple ValidateLawFile(const std::string& path, const ValidateArguments& argu
   }
   ResolveGrid(arguments.options, arguments.grid_spec, entry.default_grid);  // validates the fit options
   const LawRuns runs = LoadLawRuns(law, path, arguments.runs);
-  TableLawOptions options;
-  options.search = arguments.options;
-  options.grid_spec = arguments.grid_spec;
+  const TableLawOptions options = TableLawSearch(arguments);
   PythonProgress progress(callback);
+  if (!runs.view.group_columns.empty()) {  // group_by: `validate --group-by`, on the runs' view
+    CheckLawRunsHaveCompute(entry, runs);
+    const LawFitter fitter = TableLawFitter(entry, runs, options);
+    std::string json;
+    {
+      py::gil_scoped_release release;
+      json = GroupedJson(ValidateRunsByGroup(runs.view, fitter, threshold_flops, validation, GroupStage(&progress)),
+                         runs.view);
+    }
+    progress.RethrowIfFailed();
+    return py::make_tuple(json, "");
+  }
   RunsValidation result;
   {
     py::gil_scoped_release release;
@@ -311,10 +364,11 @@ void BindTools(py::module_& module) {
          bool leave_one_budget_out, std::optional<double> budget_tolerance, std::optional<int> min_budget_runs,
          double delta, const std::string& grid, int starts, bool exhaustive, int threads, bool keep_extrapolated_minima,
          const std::string& n, const std::string& d, const std::string& c, const std::string& loss,
-         const std::vector<std::string>& filters, const std::string& exclude_lines, bool skip_bad_rows,
-         const std::string& u_col, const std::string& sparsity_col, bool n_is_dense,
-         std::optional<double> tokens_per_step, const std::string& batch_col, const std::string& lr_col, double seq_len,
-         std::optional<double> near_optimal, const py::object& progress) {
+         const std::vector<std::string>& filters, const std::vector<std::string>& group_by,
+         const std::string& exclude_lines, bool skip_bad_rows, const std::string& u_col,
+         const std::string& sparsity_col, bool n_is_dense, std::optional<double> tokens_per_step,
+         const std::string& batch_col, const std::string& lr_col, double seq_len, std::optional<double> near_optimal,
+         const py::object& progress) {
         ValidateArguments arguments;
         arguments.law = law;
         arguments.holdout_above_flops = holdout_above;
@@ -327,7 +381,7 @@ void BindTools(py::module_& module) {
         arguments.options.num_threads = threads;
         arguments.grid_spec = grid;
         arguments.keep_extrapolated_minima = keep_extrapolated_minima;
-        const RunsColumns columns = MakeRunsColumns(n, d, c, loss, filters, {}, exclude_lines, skip_bad_rows);
+        const RunsColumns columns = MakeRunsColumns(n, d, c, loss, filters, group_by, exclude_lines, skip_bad_rows);
         arguments.runs.columns = columns;
         arguments.runs.unique_tokens_column = u_col;
         arguments.runs.sparse.sparsity_column = sparsity_col;
@@ -344,9 +398,10 @@ void BindTools(py::module_& module) {
       py::arg("law"), py::arg("runs"), py::arg("path"), py::arg("holdout_above"), py::arg("leave_one_budget_out"),
       py::arg("budget_tolerance"), py::arg("min_budget_runs"), py::arg("delta"), py::arg("grid"), py::arg("starts"),
       py::arg("exhaustive"), py::arg("threads"), py::arg("keep_extrapolated_minima"), py::arg("n"), py::arg("d"),
-      py::arg("c"), py::arg("loss"), py::arg("filters"), py::arg("exclude_lines"), py::arg("skip_bad_rows"),
-      py::arg("u_col"), py::arg("sparsity_col"), py::arg("n_is_dense"), py::arg("tokens_per_step"),
-      py::arg("batch_col"), py::arg("lr_col"), py::arg("seq_len"), py::arg("near_optimal"), py::arg("progress"));
+      py::arg("c"), py::arg("loss"), py::arg("filters"), py::arg("group_by"), py::arg("exclude_lines"),
+      py::arg("skip_bad_rows"), py::arg("u_col"), py::arg("sparsity_col"), py::arg("n_is_dense"),
+      py::arg("tokens_per_step"), py::arg("batch_col"), py::arg("lr_col"), py::arg("seq_len"), py::arg("near_optimal"),
+      py::arg("progress"));
   // Whether validate(law=...) reads its runs with a reader of its own (a CSV path or None, not a table), for the
   // laws validate takes (False for the others).
   module.def("validation_reads_own_runs", [](const std::string& law) {

@@ -312,12 +312,12 @@ def validate(runs: Any = None, *, law: str = "chinchilla", holdout_above: Option
 
     law: any law `validate --law` takes (scaleplan._core.VALIDATION_LAWS):
       "chinchilla" (the default), "kaplan" and "isoflop" read the Chinchilla runs table: runs and runs_options (n, d,
-      c, loss, filter, exclude_lines, skip_bad_rows, source) as for fit().
+      c, loss, filter, group_by, exclude_lines, skip_bad_rows, source) as for fit().
       "data-constrained", "sparse", "moe", "dictionary", "routing" and "hyperparams" read their runs with the law's
       own reader, as check() does for goldens of these laws: runs is a CSV path, or None for the law's bundled runs
       (data-constrained: Muennighoff et al.'s; sparse: Frantar et al.'s T5 runs; routing: Clark et al.'s); the
-      runs_options n, d, c, loss, filter, exclude_lines and skip_bad_rows apply as the command line's --n-col ...
-      options do.
+      runs_options n, d, c, loss, filter, group_by, exclude_lines and skip_bad_rows apply as the command line's
+      --n-col ... options do.
       "frantar2023-t5": the sparse law fitted to the bundled T5 runs and the published one, each predicting the
       notebook's held-out run; no runs and no mode. Raises FitError when that fit is not usable.
     budget_tolerance, min_budget_runs: None for the law's defaults (min_budget_runs 7; isoflop 5, hyperparams 4).
@@ -326,22 +326,24 @@ def validate(runs: Any = None, *, law: str = "chinchilla", holdout_above: Option
     grid, starts, exhaustive, threads, delta: the fits' multi-start search, as for fit(). progress: called as
     progress("validate", done, total) per fold while leave-one-budget-out runs.
 
+    group_by (a column or list of columns, among runs_options; not for hyperparams and frantar2023-t5): one validation
+    per group, each exactly as validate() of that group alone; returns the dict `validate --group-by COL --format
+    json` prints: source, group_by, law, mode and groups, each group's {"group": {column: value}, "num_runs", ...its
+    validation...}, or "usable": False and "status" (why) for a group that could not be validated.
+
     Raises UsageError for an unknown law, a table where the law needs a CSV path, a missing or misplaced option
     (neither or both of holdout_above and leave_one_budget_out, an option of another law) and InputError for runs
-    that cannot be read or validated, with the command line's messages."""
+    that cannot be read or validated (with group_by: when no group could be), with the command line's messages."""
     if law not in _core.VALIDATION_LAWS:
         laws = list(_core.VALIDATION_LAWS)
         raise UsageError(f"validate: law must be {', '.join(laws[:-1])} or {laws[-1]}, not '{law}'")
-    if runs_options.get("group_by"):
-        raise UsageError("validate() validates one set of runs: select a group with filter='COL=VALUE' (the command "
-                         "line's validate --group-by prints every group)")
-    runs_options.pop("group_by", None)
     table, path = None, ""
     if _core.validation_reads_own_runs(law):
         if runs is not None and not isinstance(runs, (str, _os.PathLike)):
             raise UsageError(f"validate: law='{law}' reads its runs with the {law} law's own reader: give a CSV path "
                              f"or None (its bundled runs), not {type(runs).__name__}")
-        unknown = sorted(set(runs_options) - {"n", "d", "c", "loss", "filter", "exclude_lines", "skip_bad_rows"})
+        unknown = sorted(set(runs_options) - {"n", "d", "c", "loss", "filter", "group_by", "exclude_lines",
+                                              "skip_bad_rows"})
         if unknown:
             raise UsageError(f"validate: law='{law}' takes no {', '.join(unknown)} (its runs are read from a file)")
         path = "" if runs is None else _os.fspath(runs)
@@ -353,9 +355,9 @@ def validate(runs: Any = None, *, law: str = "chinchilla", holdout_above: Option
     text, failure = _core.validate(
         law, table, path, holdout_above, leave_one_budget_out, budget_tolerance, min_budget_runs, delta, grid or "",
         starts, exhaustive, threads, keep_extrapolated_minima, *columns, _as_list(runs_options.get("filter")),
-        runs_options.get("exclude_lines") or "", bool(runs_options.get("skip_bad_rows", False)), u_col or "",
-        sparsity_col or "", n_is_dense, tokens_per_step, batch_col or "", lr_col or "", float(seq_len or 0),
-        near_optimal, progress)
+        _as_list(runs_options.get("group_by")), runs_options.get("exclude_lines") or "",
+        bool(runs_options.get("skip_bad_rows", False)), u_col or "", sparsity_col or "", n_is_dense, tokens_per_step,
+        batch_col or "", lr_col or "", float(seq_len or 0), near_optimal, progress)
     if text is None:
         raise FitError(failure)
     return _json.loads(text)

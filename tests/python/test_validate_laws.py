@@ -137,5 +137,3 @@ def test_bad_arguments_raise_usage_errors():
         scaleplan.validate(law="frantar2023-t5", holdout_above=1e20)
     with pytest.raises(scaleplan.UsageError, match="takes no source"):
         scaleplan.validate(law="routing", holdout_above=1e20, source="runs")
-    with pytest.raises(scaleplan.UsageError, match="select a group with filter"):
-        scaleplan.validate(holdout_above=1e21, group_by="Model Size")
