@@ -16,6 +16,7 @@
 #include "core/frontier_plan.h"
 #include "core/parallel_layout.h"
 #include "core/sparse_laws.h"
+#include "core/sparse_plans.h"
 #include "core/training_plan.h"
 #include "core/units.h"
 #include "fitting/fit_json.h"
@@ -176,19 +177,8 @@ int PlanMoe(const FineGrainedMoeLaw& law, const std::string& law_label, double c
   }
   const bool failed = layout && (!layout->feasible || (layout->meets_max_days && !*layout->meets_max_days));
   if (output == OutputFormat::JSON) {
-    nlohmann::ordered_json json;
-    json["law"] = law_label;
-    json["compute_flops"] = compute_flops;
-    json["num_params"] = plan.num_params;
-    json["num_active_params"] = plan.num_active_params;
-    json["num_tokens"] = plan.num_tokens;
-    json["granularity"] = plan.granularity;
-    json["loss"] = plan.loss_nats;
-    json["training_flops"] = plan.training_flops;
-    json["expansion_rate"] = options.expansion_rate;
-    json["num_experts"] = plan.shape.NumExperts();
-    json["d_model"] = plan.shape.d_model;
-    json["num_blocks"] = plan.shape.num_blocks;
+    // The same JSON as the Python module's plan_moe (core/sparse_plans.h), with the layout when laid out.
+    nlohmann::ordered_json json = MoePlanToJson(plan, law_label, compute_flops, options);
     if (layout) {
       json["architecture"] = MoeArchitectureJson(layout->shape, layout->counts);
       nlohmann::ordered_json cluster_json;
@@ -241,18 +231,6 @@ bool IsRoutingPlanRequest(const std::vector<std::string>& args) {
   return OptionText(args, "--law") == "clark2022" || FitLawOf(args) == "routing";
 }
 
-nlohmann::ordered_json RoutingPlanJson(const std::string& router, const RoutingPlan& plan) {
-  return {{"router", router},
-          {"num_params", plan.num_params},
-          {"num_experts", plan.num_experts},
-          {"saturated_experts", plan.saturated_experts},
-          {"loss", plan.loss_nats},
-          {"dense_loss", plan.dense_loss_nats},
-          {"effective_params", plan.effective_params > 0 ? nlohmann::ordered_json(plan.effective_params) : nullptr},
-          {"effective_multiplier",
-           plan.effective_params > 0 ? nlohmann::ordered_json(plan.effective_multiplier) : nullptr}};
-}
-
 // `plan --fit ROUTING.json | --law clark2022 --params N[,N] [--experts E[,E]] [--router R[,R]]`: what a routing law
 // (Clark et al. 2022, core/sparse_laws.h) says of routed models of those dense sizes and expert counts: the loss, the
 // dense model's, the effective parameter count and each router's cutoff size.
@@ -289,40 +267,13 @@ int PlanRoutedModels(const std::vector<std::string>& args) {
   for (const std::string& text : SplitListOption(experts_text, "--experts")) {
     experts.push_back(RangedOption(text, "--experts", 1.0, false, 1e12, false, "[1, 1e12]"));
   }
-  std::vector<std::pair<std::string, RoutingLaw>> laws;
-  if (law_name.empty()) {
-    laws = LoadSavedRoutingLaws(InputPath(fit_path));
-  } else {
-    laws = {{"S-Base", ClarkSBaseLaw()}, {"RL-R", ClarkRlrLaw()}, {"Hash", ClarkHashLaw()}};
-  }
-  if (!routers_text.empty()) {
-    std::vector<std::pair<std::string, RoutingLaw>> chosen;
-    for (const std::string& name : SplitListOption(routers_text, "--router")) {
-      const auto found = std::find_if(laws.begin(), laws.end(), [&](const auto& law) { return law.first == name; });
-      if (found == laws.end()) {
-        std::string known;
-        for (const auto& law : laws) known += (known.empty() ? "" : ", ") + law.first;
-        throw UsageError("--router: the law has no router '" + name + "' (it has " + known + ")");
-      }
-      chosen.push_back(*found);
-    }
-    laws = chosen;
-  }
+  // The same laws, router selection and JSON as the Python module's plan_routed (core/sparse_plans.h).
+  const RouterLaws laws =
+      SelectRouters(law_name.empty() ? LoadSavedRoutingLaws(InputPath(fit_path)) : ClarkRoutingLaws(),
+                    routers_text.empty() ? std::vector<std::string>() : SplitListOption(routers_text, "--router"));
   const std::string label = law_name.empty() ? fit_path : law_name;
   if (output == OutputFormat::JSON) {
-    nlohmann::ordered_json json;
-    json["law"] = "routing";
-    json["source"] = label;
-    json["cutoffs"] = nlohmann::ordered_json::object();
-    json["plans"] = nlohmann::ordered_json::array();
-    for (const auto& [router, law] : laws) {
-      const double cutoff = RoutingCutoffParams(law);
-      json["cutoffs"][router] = std::isfinite(cutoff) ? nlohmann::ordered_json(cutoff) : nullptr;
-      for (const double n : params) {
-        for (const double e : experts) json["plans"].push_back(RoutingPlanJson(router, PlanRoutedModel(law, n, e)));
-      }
-    }
-    std::cout << json.dump(2) << '\n';
+    std::cout << RoutingPlansToJson(laws, label, params, experts).dump(2) << '\n';
     return kExitOk;
   }
   std::cout << "Routed models (Clark et al. 2022, eq. 1; " << (law_name.empty() ? "fitted in " + label

@@ -16,10 +16,15 @@
 #include "core/error.h"
 #include "core/parallel_layout.h"
 #include "core/plan.h"
+#include "core/sparse_laws.h"
+#include "core/sparse_plans.h"
 #include "core/training_plan.h"
+#include "core/units.h"
 #include "fitting/bootstrap.h"
+#include "fitting/fit_json.h"
 #include "fitting/hyperparams_fit.h"
 #include "fitting/plan_law.h"
+#include "fitting/sparse_fit.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -275,9 +280,73 @@ std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& ca
   return out;
 }
 
+// A number keyword that must lie in [lo, hi], worded as the command line's option `option` words it.
+double KeywordInRange(double value, double lo, double hi, const std::string& option) {
+  if (!(value >= lo && value <= hi)) {
+    InputLocation where{option};
+    where.text = py::repr(py::float_(value)).cast<std::string>();
+    throw UsageError(
+        FormatInputError("must lie in [" + FormatSignificant(lo, 6) + ", " + FormatSignificant(hi, 6) + "]", where));
+  }
+  return value;
+}
+
+// A saved fit of `law` for `function`: UsageError for a fit of another law (a file that is not a saved fit is left to
+// the law's reader, which raises InputError naming it).
+void CheckSavedFitLaw(const std::string& path, const std::string& law, const std::string& function) {
+  const std::string found = SavedFitLawName(path);
+  if (!found.empty() && found != law) {
+    throw UsageError(function + ": fit takes a " + law + " fit ('scaleplan fit --law " + law +
+                     " --out FIT.json'), not " + path + ", a " + found + " fit");
+  }
+}
+
+// scaleplan.plan_moe: `plan --law krajewski2024 | --fit MOE.json --compute C [--granularity G] [--expansion-rate E]
+// --format json` (cli/sparse_plan.cc) without an accelerator.
+std::string PlanMoeJson(double compute_flops, const std::string& fit_path, std::optional<double> granularity,
+                        double expansion_rate) {
+  CheckedKeyword(compute_flops, Range::POSITIVE, "--compute");
+  MoePlanOptions options;
+  options.expansion_rate = expansion_rate;
+  std::string why;
+  if (!options.Check(&why)) throw UsageError(why);
+  if (granularity) KeywordInRange(*granularity, 1.0, options.max_granularity, "--granularity");
+  if (!fit_path.empty()) CheckSavedFitLaw(fit_path, "moe", "plan_moe");
+  const FineGrainedMoeLaw law = fit_path.empty() ? KrajewskiMoeLaw() : LoadSavedMoeLaw(fit_path);
+  MoePlan plan;
+  {
+    py::gil_scoped_release release;
+    plan = granularity ? PlanFineGrainedMoeAtGranularity(law, compute_flops, *granularity, options)
+                       : PlanFineGrainedMoe(law, compute_flops, options);
+  }
+  return MoePlanToJson(plan, fit_path.empty() ? "krajewski2024" : fit_path, compute_flops, options).dump(2);
+}
+
+// scaleplan.plan_routed: `plan --law clark2022 | --fit ROUTING.json --params N[,N] --experts E[,E] [--router R[,R]]
+// --format json` (cli/sparse_plan.cc).
+std::string PlanRoutedJson(const std::vector<double>& params, const std::vector<double>& experts,
+                           const std::string& fit_path, const std::vector<std::string>& routers) {
+  if (params.empty()) throw UsageError("plan_routed needs at least one dense (per-token) parameter count N");
+  if (experts.empty()) throw UsageError("plan_routed needs at least one expert count E");
+  for (const double n : params) CheckedKeyword(n, Range::POSITIVE, "--params");
+  for (const double e : experts) KeywordInRange(e, 1.0, 1e12, "--experts");
+  if (!fit_path.empty()) CheckSavedFitLaw(fit_path, "routing", "plan_routed");
+  const RouterLaws laws =
+      SelectRouters(fit_path.empty() ? ClarkRoutingLaws() : LoadSavedRoutingLaws(fit_path), routers);
+  return RoutingPlansToJson(laws, fit_path.empty() ? "clark2022" : fit_path, params, experts).dump(2);
+}
+
 }  // namespace
 
 void BindPlans(py::module_& module) {
+  module.def("plan_moe", &PlanMoeJson, py::arg("compute"), py::arg("fit"), py::arg("granularity"),
+             py::arg("expansion_rate"));
+  module.def("plan_routed", &PlanRoutedJson, py::arg("params"), py::arg("experts"), py::arg("fit"), py::arg("routers"));
+  const MoePlanOptions moe_defaults;
+  py::dict sparse_defaults;
+  sparse_defaults["expansion_rate"] = moe_defaults.expansion_rate;
+  sparse_defaults["max_granularity"] = moe_defaults.max_granularity;
+  module.attr("SPARSE_PLAN_DEFAULTS") = sparse_defaults;
   module.def(
       "plan",
       [](const std::vector<double>& compute, const std::vector<double>& params, const std::vector<double>& target_loss,

@@ -28,6 +28,7 @@ from ._core import Error, FitError, InputError, Law, OutputError, Runs, UsageErr
 __all__ = [
     "Error", "InputError", "UsageError", "OutputError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
     "bundled_runs", "published_laws", "published_law", "validate", "check", "plan", "sweep", "dictionary",
+    "plan_moe", "plan_routed",
 ]
 
 _DEFAULTS = _core.FIT_DEFAULTS
@@ -35,6 +36,7 @@ _TOOL_DEFAULTS = _core.TOOL_DEFAULTS
 _CHECK_DEFAULTS = _core.CHECK_DEFAULTS
 _PLAN_DEFAULTS = _core.PLAN_DEFAULTS
 _DICTIONARY_DEFAULTS = _core.DICTIONARY_DEFAULTS
+_SPARSE_PLAN_DEFAULTS = _core.SPARSE_PLAN_DEFAULTS
 
 
 def _as_list(value: Union[None, str, Iterable[str]]) -> List[str]:
@@ -430,6 +432,9 @@ def _plans(compute=None, params=None, target_loss=None, tokens=None, fit=None, l
     unknown = sorted(set(cluster) - set(_CLUSTER_OPTIONS))
     if unknown:
         raise UsageError(f"plan: unknown option(s) {', '.join(unknown)}")
+    if law in ("krajewski2024", "clark2022"):
+        raise UsageError(f"plan: law='{law}' is planned by scaleplan."
+                         f"{'plan_moe(compute)' if law == 'krajewski2024' else 'plan_routed(params, experts)'}")
     fit_text, fit_source = "", ""
     if isinstance(fit, Fit):
         fit_text, fit_source = fit.to_json(), "<Fit>"
@@ -511,6 +516,48 @@ def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[N
     options = dict(locals())
     rows = _plans(**options)
     return rows[0] if len(rows) == 1 else rows
+
+
+def _saved_fit_path(fit: Union[None, str, _os.PathLike], function: str) -> str:
+    if fit is None:
+        return ""
+    if not isinstance(fit, (str, _os.PathLike)):
+        raise UsageError(f"{function}: fit is the path of a saved fit, not {type(fit).__name__}")
+    return _os.fspath(fit)
+
+
+def plan_moe(compute: float, *, fit: Union[None, str, _os.PathLike] = None, granularity: Optional[float] = None,
+             expansion_rate: float = _SPARSE_PLAN_DEFAULTS["expansion_rate"]) -> Dict[str, Any]:
+    """The compute-optimal fine-grained MoE at a budget (Krajewski et al. 2024): `scaleplan plan --law krajewski2024
+    --compute C --format json`, or with fit `plan --fit MOE.json ...`, without an accelerator (core/sparse_laws.h
+    PlanFineGrainedMoe, the same function).
+
+    compute: the training FLOPs of the cost model. fit: a moe fit saved by `scaleplan fit --law moe --out FIT.json`
+    (None: Krajewski et al.'s eq. 9 coefficients). granularity: a fixed G in [1, 256] (None: the optimal G).
+    expansion_rate: E, the experts' total size over a dense FFN's. Returns the command's dict: law (krajewski2024 or
+    the fit's path), compute_flops, num_params (total, non-embedding), num_active_params, num_tokens, granularity,
+    loss, training_flops, expansion_rate, num_experts, d_model, num_blocks. Raises UsageError for a bad number or a
+    fit of another law and InputError for a file that is not a usable moe fit."""
+    fit_path = _saved_fit_path(fit, "plan_moe")
+    return _json.loads(_core.plan_moe(float(compute), fit_path, granularity, float(expansion_rate)))
+
+
+def plan_routed(params: Union[float, Iterable[float]], experts: Union[float, Iterable[float]] = (1, 8, 64, 512), *,
+                fit: Union[None, str, _os.PathLike] = None,
+                routers: Union[None, str, Iterable[str]] = None) -> Dict[str, Any]:
+    """Routed models of dense (per-token) size N with E experts (Clark et al. 2022): `scaleplan plan --law clark2022
+    --params N[,N] --experts E[,E] --format json`, or with fit `plan --fit ROUTING.json ...` (core/sparse_laws.h
+    PlanRoutedModel and RoutingCutoffParams, the same functions).
+
+    params: N, one or a list; experts: E >= 1, one or a list (the command's default 1, 8, 64, 512). fit: a routing fit
+    saved by `scaleplan fit --law routing --out FIT.json` (None: Clark et al.'s Table 3, S-Base, RL-R and Hash).
+    routers: the routers to plan, one or a list (None: every router of the law; --router). Returns the command's
+    dict: law ("routing"), source (clark2022 or the fit's path), cutoffs ({router: N_cutoff, None when routing helps
+    at every size}) and plans (per router, N and E: loss, dense_loss, saturated_experts, effective_params and
+    effective_multiplier). Raises UsageError for a bad number, an unknown router or a fit of another law and
+    InputError for a file that is not a usable routing fit."""
+    fit_path = _saved_fit_path(fit, "plan_routed")
+    return _json.loads(_core.plan_routed(_numbers(params), _numbers(experts), fit_path, _as_list(routers)))
 
 
 def sweep(compute: Iterable[float], **plan_options):

@@ -1,0 +1,150 @@
+"""plan_moe and plan_routed: the dicts `scaleplan plan --law krajewski2024 | clark2022 | --fit FIT.json --format json`
+print (both build them with core/sparse_plans.h), checked against the published laws' closed forms, and the command
+line's errors."""
+
+import json
+import math
+import os
+
+import pytest
+
+import scaleplan
+
+from conftest import SOURCE_DIR
+
+MOE_RUNS = os.path.join(SOURCE_DIR, "tests", "bad_input", "moe_plain.csv")
+
+# Krajewski et al. 2024 eq. 9 (their fitted coefficients) and Clark et al. 2022 Table 3's S-Base row.
+KRAJEWSKI = dict(a=18.1, alpha=0.115, b=30.8, beta=0.147, g=2.1, gamma=0.58, c=0.47)
+CLARK_S_BASE = dict(a=-0.082, b=-0.108, c=0.009, d=1.104, e_start=1.847, e_max=314.478)
+
+
+@pytest.fixture(scope="module")
+def moe_fit(cli, tmp_path_factory):
+    path = tmp_path_factory.mktemp("moe") / "moe.json"
+    result = cli("fit", MOE_RUNS, "--law", "moe", "--out", path)
+    assert result.returncode == 0, result.stderr
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def routing_fit(cli, tmp_path_factory):
+    path = tmp_path_factory.mktemp("routing") / "routing.json"
+    result = cli("fit", "--law", "routing", "--out", path)
+    assert result.returncode == 0, result.stderr
+    return str(path)
+
+
+def moe_loss(law, n, d, g):
+    return law["c"] + (law["g"] / g ** law["gamma"] + law["a"]) / n ** law["alpha"] + law["b"] / d ** law["beta"]
+
+
+@pytest.mark.parametrize("cli_args,kwargs", [
+    (["--compute", "1e22"], dict(compute=1e22)),
+    (["--compute", "1e24", "--granularity", "8", "--expansion-rate", "16"],
+     dict(compute=1e24, granularity=8, expansion_rate=16)),
+])
+def test_plan_moe_gives_the_cli_json_and_eq_9(cli_args, kwargs, cli_json):
+    expected = cli_json("plan", "--law", "krajewski2024", *cli_args, "--format", "json")
+    got = scaleplan.plan_moe(**kwargs)
+    assert got == expected
+    assert got["law"] == "krajewski2024"
+    # Eq. 9 at the plan's N, D and G, the budget spent, E G experts and the shape's (4 + 8 E) d^2 n_blocks.
+    assert got["loss"] == pytest.approx(moe_loss(KRAJEWSKI, got["num_params"], got["num_tokens"], got["granularity"]),
+                                        rel=1e-12)
+    assert got["training_flops"] == pytest.approx(kwargs["compute"], rel=1e-6)
+    assert got["num_experts"] == pytest.approx(got["expansion_rate"] * got["granularity"], rel=1e-12)
+    e = got["expansion_rate"]
+    assert got["num_params"] == pytest.approx((4 + 8 * e) * got["d_model"] ** 2 * got["num_blocks"], rel=1e-9)
+    assert got["num_active_params"] == pytest.approx(12 * got["d_model"] ** 2 * got["num_blocks"], rel=1e-9)
+    if "granularity" in kwargs:
+        assert got["granularity"] == kwargs["granularity"]
+
+
+def test_plan_moe_with_a_saved_fit(moe_fit, cli_json):
+    expected = cli_json("plan", "--fit", moe_fit, "--compute", "1e22", "--format", "json")
+    got = scaleplan.plan_moe(1e22, fit=moe_fit)
+    assert got == expected
+    assert got["law"] == moe_fit
+    # The runs are eq. 9 with Krajewski et al.'s coefficients, which the fit recovers: the published law's plan.
+    published = scaleplan.plan_moe(1e22)
+    for key in ("num_params", "num_tokens", "granularity", "loss"):
+        assert got[key] == pytest.approx(published[key], rel=1e-4), key
+
+
+def saturated_experts(law, e):
+    return 1 / (1 / (e - 1 + 1 / (1 / law["e_start"] - 1 / law["e_max"])) + 1 / law["e_max"])
+
+
+def routing_loss(law, n, e):
+    x, s = math.log10(n), math.log10(saturated_experts(law, e))
+    return 10 ** (law["a"] * x + law["b"] * s + law["c"] * x * s + law["d"])
+
+
+def test_plan_routed_gives_the_cli_json_and_clark_eq_1(cli_json):
+    expected = cli_json("plan", "--law", "clark2022", "--params", "1.3B,13B", "--format", "json")
+    got = scaleplan.plan_routed([1.3e9, 13e9])
+    assert got == expected
+    assert got["source"] == "clark2022" and list(got["cutoffs"]) == ["S-Base", "RL-R", "Hash"]
+    assert len(got["plans"]) == 3 * 2 * 4  # routers x N x the default E = 1, 8, 64, 512
+    law = CLARK_S_BASE
+    # N_cutoff = 10^(-b / c): 10^12 for S-Base (b = -0.108, c = 0.009).
+    assert got["cutoffs"]["S-Base"] == pytest.approx(10 ** (-law["b"] / law["c"]), rel=1e-9)
+    s_1 = math.log10(law["e_start"])
+    for plan in (p for p in got["plans"] if p["router"] == "S-Base"):
+        n, e = plan["num_params"], plan["num_experts"]
+        assert plan["loss"] == pytest.approx(routing_loss(law, n, e), rel=1e-12)
+        assert plan["dense_loss"] == pytest.approx(routing_loss(law, n, 1), rel=1e-12)
+        assert plan["saturated_experts"] == pytest.approx(saturated_experts(law, e), rel=1e-12)
+        n_bar = 10 ** ((math.log10(plan["loss"]) - law["b"] * s_1 - law["d"]) / (law["a"] + law["c"] * s_1))
+        assert plan["effective_params"] == pytest.approx(n_bar, rel=1e-9)
+        assert routing_loss(law, plan["effective_params"], 1) == pytest.approx(plan["loss"], rel=1e-12)
+
+
+def test_plan_routed_with_routers_and_a_saved_fit(routing_fit, cli_json):
+    expected = cli_json("plan", "--law", "clark2022", "--params", "1.3B", "--experts", "1,64", "--router",
+                        "Hash,S-Base", "--format", "json")
+    got = scaleplan.plan_routed(1.3e9, [1, 64], routers=["Hash", "S-Base"])
+    assert got == expected
+    assert [plan["router"] for plan in got["plans"]] == ["Hash", "Hash", "S-Base", "S-Base"]
+
+    expected = cli_json("plan", "--fit", routing_fit, "--params", "1.3B,13B", "--format", "json")
+    got = scaleplan.plan_routed([1.3e9, 13e9], fit=routing_fit)
+    assert got == expected
+    assert got["source"] == routing_fit
+    # Each router's plan follows eq. 1 with the coefficients the fit saved.
+    with open(routing_fit) as file:
+        routers = {r["router"]: r for r in json.load(file)["routers"]}
+    for plan in got["plans"]:
+        saved = routers[plan["router"]]
+        law = dict(a=saved["a"], b=saved["b"], c=saved["c"], d=saved["d"], e_start=saved["E_start"],
+                   e_max=saved["E_max"])
+        assert plan["loss"] == pytest.approx(routing_loss(law, plan["num_params"], plan["num_experts"]), rel=1e-12)
+
+
+def test_sparse_plan_errors(moe_fit, routing_fit, tmp_path):
+    with pytest.raises(scaleplan.UsageError, match=r"--compute: must be positive: '-1.0'"):
+        scaleplan.plan_moe(-1)
+    with pytest.raises(scaleplan.UsageError, match=r"--granularity: must lie in \[1, 256\]: '0.5'"):
+        scaleplan.plan_moe(1e22, granularity=0.5)
+    with pytest.raises(scaleplan.UsageError, match="the expansion rate E must be at least 1"):
+        scaleplan.plan_moe(1e22, expansion_rate=0.5)
+    with pytest.raises(scaleplan.UsageError, match="plan_moe: fit takes a moe fit .*a routing fit"):
+        scaleplan.plan_moe(1e22, fit=routing_fit)
+    with pytest.raises(scaleplan.UsageError, match="plan_routed: fit takes a routing fit .*a moe fit"):
+        scaleplan.plan_routed(1e9, fit=moe_fit)
+    with pytest.raises(scaleplan.UsageError, match=r"--router: the law has no router 'Nope' \(it has S-Base, RL-R"):
+        scaleplan.plan_routed(1e9, routers="Nope")
+    with pytest.raises(scaleplan.UsageError, match=r"--experts: must lie in \[1, "):
+        scaleplan.plan_routed(1e9, experts=0.5)
+    with pytest.raises(scaleplan.UsageError, match=r"--params: must be positive"):
+        scaleplan.plan_routed(0)
+    with pytest.raises(scaleplan.UsageError, match="law='clark2022' is planned by scaleplan.plan_routed"):
+        scaleplan.plan(law="clark2022")
+    missing = tmp_path / "missing.json"
+    with pytest.raises(scaleplan.InputError, match="missing.json: cannot read the file"):
+        scaleplan.plan_moe(1e22, fit=missing)
+    not_json = tmp_path / "runs.json"
+    not_json.write_text("N,D,loss\n")
+    with pytest.raises(scaleplan.InputError, match="runs.json: not valid JSON"):
+        scaleplan.plan_routed(1e9, fit=not_json)
