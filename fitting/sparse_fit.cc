@@ -326,7 +326,12 @@ double RoutingRunLoss(const std::map<std::string, RoutingLaw>& laws, const Routi
 }
 
 std::vector<std::pair<std::string, RoutingLaw>> LoadSavedRoutingLaws(const std::string& path) {
-  const nlohmann::json json = ParseSavedLawFit(ReadWholeFile(path), path, "routing");
+  return ParseSavedRoutingLaws(ReadWholeFile(path), path);
+}
+
+std::vector<std::pair<std::string, RoutingLaw>> ParseSavedRoutingLaws(std::string_view json_text,
+                                                                      const std::string& path) {
+  const nlohmann::json json = ParseSavedLawFit(json_text, path, "routing");
   if (!json.contains("routers") || !json["routers"].is_array() || json["routers"].empty()) {
     throw InputError("key 'routers' must be a non-empty list", InputLocation{path});
   }

@@ -208,6 +208,9 @@ double RoutingRunLoss(const std::map<std::string, RoutingLaw>& laws, const Routi
 // (RoutingFitsToJson's routers[].a ... E_max). Throws InputError naming the file and the key for a file that is not
 // a usable routing fit.
 std::vector<std::pair<std::string, RoutingLaw>> LoadSavedRoutingLaws(const std::string& path);
+// The same from the file's text, named `source` in messages.
+std::vector<std::pair<std::string, RoutingLaw>> ParseSavedRoutingLaws(std::string_view json_text,
+                                                                      const std::string& source);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Krajewski et al. 2024, eq. 9: parameters (log a, alpha, log b, beta, log g, gamma, log c),

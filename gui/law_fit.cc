@@ -258,6 +258,30 @@ Allocation InterpolateFrontier(const std::vector<Allocation>& frontier, double c
 
 LawFitResult LawFromSavedFit(const std::string& json_text, const std::string& source) {
   const nlohmann::json json = nlohmann::json::parse(json_text, nullptr, false);
+  if (json.is_object() && json.contains("law") && json["law"] == "routing") {  // shown, not planned at a budget
+    LawFitResult result;
+    result.routing = ParseSavedRoutingLaws(json_text, source);
+    constexpr double kParams = 1.3e9, kExperts = 64.0;  // Clark et al.'s largest dense size in the bundled runs
+    for (const auto& [router, law] : result.routing) {
+      const RoutingPlan plan = PlanRoutedModel(law, kParams, kExperts);
+      const double cutoff = RoutingCutoffParams(law);
+      result.rows.push_back({router + ".a", law.a, "log10 L = a log10 N + b log10 E^ + c log10 N log10 E^ + d"});
+      result.rows.push_back({router + ".b", law.b, "the saturated experts' exponent"});
+      result.rows.push_back({router + ".c", law.c, "the interaction of N and E^"});
+      result.rows.push_back({router + ".d", law.d, "the offset"});
+      result.rows.push_back({router + ".E_start", law.e_start, "E^ at one expert"});
+      result.rows.push_back({router + ".E_max", law.e_max, "where E^ saturates"});
+      result.rows.push_back({router + ".N_cutoff", cutoff,
+                             "10^(-b / c): above this dense size more experts raise the loss (inf: never)"});
+      result.rows.push_back({router + ".N_eff(1.3B, 64)", plan.effective_params,
+                             "the dense size with the loss of a 1.3B model with 64 experts (plan --fit " + source +
+                                 " --params 1.3B --experts 64)"});
+    }
+    result.summary = "Opened routing fit from " + source +
+                     " (Clark et al. 2022). A routing law has no token term and gives no plan at a budget: plan a dense "
+                     "size and expert count with 'scaleplan plan --fit " + source + " --params N --experts E'.";
+    return result;
+  }
   if (json.is_object() && json.contains("law") && json["law"] == "moe") {  // planned as krajewski2024 is
     return MoeLawResult(
         ParseSavedMoeLaw(json_text, source), "moe fit from " + source + " (Krajewski et al.'s form)",

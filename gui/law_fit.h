@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/plan.h"
@@ -65,6 +66,9 @@ struct LawFitResult {
   // krajewski2024: PlanFineGrainedMoe every quarter decade over kMoeFrontierMinFlops..kMoeFrontierMaxFlops (each plan
   // is a search of about 20 ms, too slow for the 160 points of a chart on the UI thread), for the frontier chart.
   std::vector<Allocation> moe_frontier;
+  // An opened routing fit (Clark et al. 2022): its laws per router. A routing law has no token term and gives no plan
+  // at a budget: the dock shows its coefficients, cutoffs and effective sizes, and the plan says why it has none.
+  std::vector<std::pair<std::string, RoutingLaw>> routing;
   nlohmann::ordered_json json;  // the saved fit (as `fit --out` writes it); null for a published law
   struct Row {
     std::string name;
@@ -89,7 +93,10 @@ Allocation InterpolateFrontier(const std::vector<Allocation>& frontier, double c
 // give this law, and InputError with the solver's status for a fit that is not usable.
 LawFitResult FitLaw(const LawFitRequest& request, const ProgressCallback& progress = nullptr);
 
-// A saved fit's text read as a law to plan with (PlanLawFromSavedFit, as `plan --fit`), with its rows.
+// A saved fit's text read as a law to plan with (PlanLawFromSavedFit, as `plan --fit`), with its rows. A moe fit plans
+// as krajewski2024 does (`plan --fit MOE.json`); a routing fit gives its laws and rows (per router: a, b, c, d,
+// E_start, E_max, the cutoff N and the effective size of a 1.3B dense model with 64 experts, as `plan --fit
+// ROUTING.json --params 1.3B --experts 64` gives them) and no plan.
 LawFitResult LawFromSavedFit(const std::string& json_text, const std::string& source);
 
 // The parser's verdict on an expression as the Fit dock shows it: "" when it parses, else the located message and,

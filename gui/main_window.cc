@@ -302,6 +302,16 @@ void MainWindow::OnFitFinished(bool usable) {
     RefreshCharts();
     ShowMessage(tr("Law: %1, planned with the granularity chosen per budget").arg(ToQString(source.description)),
                 false);
+  } else if (usable && fit_panel_->law_fit() && !fit_panel_->law_fit()->routing.empty()) {
+    // An opened routing fit: no token term, no plan at a budget (`plan --fit ROUTING.json --params N --experts E`).
+    law_.reset();
+    plan_law_.reset();
+    predicted_loss_.clear();
+    plan_panel_->SetLaw(std::nullopt, tr("A routing law (Clark et al. 2022) has no token term, so it plans a dense "
+                                         "size and expert count, not a budget: its effective sizes are in the Fit "
+                                         "dock"));
+    RefreshCharts();
+    ShowMessage(ToQString(fit_panel_->law_fit()->summary), false);
   } else if (usable && fit_panel_->law_fit()) {
     // Any other law: planned and charted as `plan --fit/--law` gives it (its Chinchilla form when it has one).
     const LawFitResult& result = *fit_panel_->law_fit();

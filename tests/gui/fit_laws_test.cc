@@ -471,6 +471,28 @@ TEST_F(FitLawsTest, OpenFitPlansAMoeFitAsScaleplanPlan) {
   EXPECT_NEAR(Plan().allocation.loss_nats, json["loss"].get<double>(), 1e-12);
 }
 
+// An opened routing fit shows each router's coefficients, cutoff and effective size as `plan --fit ROUTING.json` gives
+// them, and the plan says why a routing law plans no budget.
+TEST_F(FitLawsTest, OpenFitShowsARoutingFitsEffectiveSizesAndNoBudgetPlan) {
+  const std::string path = FreshPath("routing_fit.json");
+  const std::string binary = SCALEPLAN_BINARY;
+  ASSERT_EQ(testing::RunCommand(binary + " fit --law routing --out " + path).exit_code, 0);
+  QString error;
+  ASSERT_TRUE(window_->OpenFit(QString::fromStdString(path), &error)) << error.toStdString();
+  const testing::CommandResult plan = testing::RunCommand(
+      binary + " plan --fit " + path + " --params 1.3B --experts 64 --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const auto json = nlohmann::json::parse(plan.out);
+  ASSERT_EQ(json["plans"].size(), 3u);
+  for (const auto& row : json["plans"]) {
+    const std::string router = row["router"];
+    EXPECT_NEAR(ResultValue((router + ".N_eff(1.3B, 64)").c_str()) / row["effective_params"].get<double>(), 1.0,
+                1e-12);
+    EXPECT_NEAR(ResultValue((router + ".N_cutoff").c_str()) / json["cutoffs"][router].get<double>(), 1.0, 1e-12);
+  }
+  EXPECT_FALSE(window_->plan_panel()->recommendation().has_value());
+}
+
 TEST_F(FitLawsTest, AMalformedFitLeavesThePreviousPlan) {
   const double params_before = Plan().allocation.num_params;
   const QString law_before = Find<QComboBox>("fit_law")->currentText();
@@ -482,7 +504,7 @@ TEST_F(FitLawsTest, AMalformedFitLeavesThePreviousPlan) {
   const std::vector<Case> cases = {
       {"not_json.json", "{\"law\": \"kaplan\", ", "kaplan"},
       {"dictionary_fit.json", "{\"law\": \"dictionary\"}", "dictionary"},
-      {"routing_fit.json", "{\"law\": \"routing\", \"usable\": true, \"routers\": []}", "routing law has no"},
+      {"routing_fit.json", "{\"law\": \"routing\", \"usable\": true, \"routers\": []}", "routers"},
       {"missing.json", "", "missing.json"},
   };
   for (const Case& c : cases) {
