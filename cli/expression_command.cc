@@ -19,7 +19,6 @@
 #include "core/units.h"
 #include "fitting/bootstrap.h"
 #include "fitting/expression_fit.h"
-#include "fitting/fit_json.h"
 #include "fitting/validation.h"
 
 namespace scaleplan::cli {
@@ -386,8 +385,6 @@ int ValidateExpressionLaw(const std::vector<std::string>& args) {
   }
   return kExitOk;
 }
-
-bool IsSavedExpressionFit(const std::string& path) { return SavedFitLawName(path) == "expression"; }
 
 std::vector<double> PredictSavedExpressionFit(const std::string& fit_path, const RunsTable& table,
                                               const std::string& runs_path, std::string* label) {

@@ -26,10 +26,9 @@ int ValidateExpressionLaw(const std::vector<std::string>& args);
 bool AsksForExpressionGolden(const std::vector<std::string>& args);
 int CheckExpressionGolden(const std::vector<std::string>& args);
 
-// `plot residuals --fit FIT.json` with a saved expression fit: whether the file is one (a file that cannot be read or
-// parsed is not: plot's own reader reports it), and the law's loss on each run of `table` (read from `runs_path`,
-// "" for the bundled runs), with *label set to where the law comes from.
-bool IsSavedExpressionFit(const std::string& path);
+// `plot residuals --fit FIT.json` with a saved expression fit (fitting/fit_json.h SavedFitLawName says which fits are):
+// the law's loss on each run of `table` (read from `runs_path`, "" for the bundled runs), with *label set to where
+// the law comes from.
 std::vector<double> PredictSavedExpressionFit(const std::string& fit_path, const RunsTable& table,
                                               const std::string& runs_path, std::string* label);
 

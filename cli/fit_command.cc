@@ -1060,12 +1060,7 @@ int Fit(const std::vector<std::string>& args) {
     runs_options.sparse = sparse_options;
     return SaveTableLawGolden(law_name, runs_path, runs_options, TableLawOptionsOf(flags), golden_path);
   }
-  const bool grouped = !columns.selection.group_by.empty();
-  if (grouped && law_name != "chinchilla" && law_name != "kaplan" && law_name != "isoflop" && law_name != "all") {
-    throw UsageError("--group-by fits chinchilla, kaplan, isoflop or all, not --law " + law_name +
-                     " (fit one group with --filter COL=VALUE; validate --law " + law_name +
-                     " --group-by validates each group)");
-  }
+  const bool grouped = !columns.selection.group_by.empty();  // chinchilla, kaplan, isoflop, all: the others are above
   if (grouped && !out_path.empty()) {
     throw UsageError("--out records one fit; with --group-by, use --format json or --save-golden (or --filter "
                      "to pick one group)");

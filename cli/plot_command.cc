@@ -162,6 +162,7 @@ int Plot(const std::vector<std::string>& args) {
   // The profile charts draw a hardware profile: its kernels (roofline) or its interconnect section (collectives).
   const bool profile_chart = request.kind == "roofline" || request.kind == "collectives";
   std::optional<KaplanLaw> kaplan;  // a Kaplan fit: drawn, like an expression fit, from its loss on each run
+  std::string fit_law;              // the law of the fit --fit names ("" without one)
   std::string table_law;  // a sparse, moe or routing fit: drawn from its loss on each run of its own runs
   if (request.out_path.empty()) throw UsageError("--out FILE.png or FILE.svg is required");
   if (!compute_text.empty()) {
@@ -195,8 +196,8 @@ int Plot(const std::vector<std::string>& args) {
     if (!profile_path.empty()) {
       throw UsageError("--profile is for the profile charts: 'scaleplan plot roofline' and 'plot collectives'");
     }
-    table_law = fit_path.empty() ? "" : SavedFitLawName(InputPath(fit_path));
-    if (!PredictsFromSavedFit(table_law)) table_law.clear();
+    fit_law = fit_path.empty() ? "" : SavedFitLawName(InputPath(fit_path));  // the fit's file peeked once
+    if (PredictsFromSavedFit(fit_law)) table_law = fit_law;
     if (!table_law.empty()) {
       // A sparse, moe or routing law predicts each of its runs (read by its own reader), nothing of Chinchilla's form.
       if (!law_name.empty()) throw UsageError("give --fit or --law, not both");
@@ -208,7 +209,7 @@ int Plot(const std::vector<std::string>& args) {
         throw UsageError(fit_path + ": a " + table_law + " fit is drawn on its runs: give RUNS.csv (no " + table_law +
                          " runs are bundled)");
       }
-    } else if (!fit_path.empty() && IsSavedExpressionFit(InputPath(fit_path))) {
+    } else if (fit_law == "expression") {
       if (!law_name.empty()) throw UsageError("give --fit or --law, not both");
       // Drawn from its loss on each run, computed below once the runs are read.
     } else if (!fit_path.empty() || !law_name.empty()) {
@@ -276,7 +277,7 @@ int Plot(const std::vector<std::string>& args) {
       run_loss.push_back(run.loss_nats);
       run_lines.push_back(run.line);
     }
-    if (!fit_path.empty() && IsSavedExpressionFit(fit_path)) {
+    if (fit_law == "expression") {
       run_predicted_loss = PredictSavedExpressionFit(fit_path, table, request.runs_path, &request.law_label);
     }
     if (kaplan) {

@@ -1,6 +1,5 @@
 #include "cli/sparse_plan.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>

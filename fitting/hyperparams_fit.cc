@@ -13,6 +13,7 @@
 #include "core/statistics.h"
 #include "core/units.h"
 #include "fitting/fit_json.h"
+#include "fitting/validation.h"
 
 namespace scaleplan {
 namespace {
@@ -262,22 +263,13 @@ HyperparamsValidation ValidateHyperparams(const HyperparamsRuns& runs, const std
 
 nlohmann::ordered_json HyperparamsValidationToJson(const HyperparamsRuns& runs, const HyperparamsFitOptions& options,
                                                    double holdout_above_flops, const HyperparamsValidation& result) {
-  nlohmann::ordered_json json;
-  json["law"] = "hyperparams";
-  json["mode"] = holdout_above_flops > 0 ? "holdout" : "leave_one_budget_out";
-  if (holdout_above_flops > 0) json["holdout_above_flops"] = holdout_above_flops;
-  json["budget_tolerance"] = options.budget_tolerance;
-  json["min_budget_runs"] = options.min_budget_runs;
+  nlohmann::ordered_json json =
+      BudgetValidationJsonHead("hyperparams", holdout_above_flops, options.budget_tolerance, options.min_budget_runs);
   json["near_optimal_tolerance"] = options.near_optimal_tolerance;
   json["data"] = {{"source", runs.source}, {"num_runs", runs.runs.size()}};
   json["folds"] = nlohmann::ordered_json::array();
   for (const HyperparamsValidationFold& fold : result.folds) {
-    nlohmann::ordered_json entry = {{"budget_flops", fold.compute_flops},
-                                    {"num_runs", fold.num_runs},
-                                    {"num_budgets_trained", fold.num_budgets_trained},
-                                    {"extrapolation_factor", fold.extrapolation_factor},
-                                    {"usable", fold.usable},
-                                    {"status", fold.status}};
+    nlohmann::ordered_json entry = BudgetFoldJson(fold);
     if (fold.usable) {
       entry["batch_tokens_observed"] = fold.batch_tokens_observed;
       entry["batch_tokens_predicted"] = fold.batch_tokens_predicted;

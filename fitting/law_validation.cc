@@ -160,22 +160,13 @@ nlohmann::ordered_json IsoFlopValidationToJson(const RunsTable& table, double ho
   const auto number_or_null = [](double value) {
     return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
   };
-  nlohmann::ordered_json json;
-  json["law"] = "isoflop";
-  json["mode"] = holdout_above_flops > 0 ? "holdout" : "leave_one_budget_out";
-  if (holdout_above_flops > 0) json["holdout_above_flops"] = holdout_above_flops;
-  json["budget_tolerance"] = validation.budget_tolerance;
-  json["min_budget_runs"] = validation.min_budget_runs;
+  nlohmann::ordered_json json =
+      BudgetValidationJsonHead("isoflop", holdout_above_flops, validation.budget_tolerance, validation.min_budget_runs);
   json["keep_extrapolated_minima"] = keep_extrapolated;
   json["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}, {"hash", FormatRunsHash(table)}};
   json["folds"] = nlohmann::ordered_json::array();
   for (const IsoFlopValidationFold& fold : result.folds) {
-    nlohmann::ordered_json entry = {{"budget_flops", fold.compute_flops},
-                                    {"num_runs", fold.num_runs},
-                                    {"num_budgets_trained", fold.num_budgets_trained},
-                                    {"extrapolation_factor", fold.extrapolation_factor},
-                                    {"usable", fold.usable},
-                                    {"status", fold.status}};
+    nlohmann::ordered_json entry = BudgetFoldJson(fold);
     if (fold.usable) {
       entry["num_params_observed"] = fold.num_params_observed;
       entry["num_params_predicted"] = fold.num_params_predicted;

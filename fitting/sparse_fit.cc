@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <set>
 
 #include "core/error.h"
@@ -292,21 +293,31 @@ double SavedNumber(const nlohmann::json& object, const char* key, const std::str
   return object[key].get<double>();
 }
 
+// A law's coefficients read from `object` into the members named, then the law's own Check: one reader for every
+// saved law of this file.
+template <typename Law>
+Law ReadSavedCoefficients(const nlohmann::json& object,
+                          std::initializer_list<std::pair<const char*, double Law::*>> keys, const std::string& path,
+                          const std::string& what, const std::string& prefix = "") {
+  Law law;
+  for (const auto& [key, member] : keys) law.*member = SavedNumber(object, key, path, prefix);
+  std::string why;
+  if (!law.Check(&why)) throw InputError(what + why, InputLocation{path});
+  return law;
+}
+
 }  // namespace
 
 SparseLaw LoadSavedSparseLaw(const std::string& path) {
-  const nlohmann::json json = ParseSavedLawFit(ReadWholeFile(path), path, "sparse");
-  SparseLaw law;
-  law.a_S = SavedNumber(json, "a_S", path);
-  law.b_S = SavedNumber(json, "b_S", path);
-  law.c_S = SavedNumber(json, "c_S", path);
-  law.b_N = SavedNumber(json, "b_N", path);
-  law.a_D = SavedNumber(json, "a_D", path);
-  law.b_D = SavedNumber(json, "b_D", path);
-  law.c = SavedNumber(json, "c", path);
-  std::string why;
-  if (!law.Check(&why)) throw InputError("not a usable sparse law: " + why, InputLocation{path});
-  return law;
+  return ReadSavedCoefficients<SparseLaw>(ParseSavedLawFit(ReadWholeFile(path), path, "sparse"),
+                                          {{"a_S", &SparseLaw::a_S},
+                                           {"b_S", &SparseLaw::b_S},
+                                           {"c_S", &SparseLaw::c_S},
+                                           {"b_N", &SparseLaw::b_N},
+                                           {"a_D", &SparseLaw::a_D},
+                                           {"b_D", &SparseLaw::b_D},
+                                           {"c", &SparseLaw::c}},
+                                          path, "not a usable sparse law: ");
 }
 
 double RoutingRunLoss(const std::map<std::string, RoutingLaw>& laws, const RoutingRun& run, const std::string& source) {
@@ -344,18 +355,15 @@ std::vector<std::pair<std::string, RoutingLaw>> ParseSavedRoutingLaws(std::strin
       throw InputError("key '" + prefix + "router' must be a router's name", InputLocation{path});
     }
     if (entry.contains("usable") && entry["usable"] != true) continue;  // a router the fit could not fit
-    RoutingLaw law;
-    law.a = SavedNumber(entry, "a", path, prefix);
-    law.b = SavedNumber(entry, "b", path, prefix);
-    law.c = SavedNumber(entry, "c", path, prefix);
-    law.d = SavedNumber(entry, "d", path, prefix);
-    law.e_start = SavedNumber(entry, "E_start", path, prefix);
-    law.e_max = SavedNumber(entry, "E_max", path, prefix);
-    std::string why;
-    if (!law.Check(&why)) {
-      throw InputError("router '" + entry["router"].get<std::string>() + "' is not a usable routing law: " + why,
-                       InputLocation{path});
-    }
+    const RoutingLaw law = ReadSavedCoefficients<RoutingLaw>(
+        entry,
+        {{"a", &RoutingLaw::a},
+         {"b", &RoutingLaw::b},
+         {"c", &RoutingLaw::c},
+         {"d", &RoutingLaw::d},
+         {"E_start", &RoutingLaw::e_start},
+         {"E_max", &RoutingLaw::e_max}},
+        path, "router '" + entry["router"].get<std::string>() + "' is not a usable routing law: ", prefix);
     laws.emplace_back(entry["router"].get<std::string>(), law);
   }
   if (laws.empty()) throw InputError("no router of the saved routing fit is usable", InputLocation{path});
@@ -365,18 +373,15 @@ std::vector<std::pair<std::string, RoutingLaw>> ParseSavedRoutingLaws(std::strin
 FineGrainedMoeLaw LoadSavedMoeLaw(const std::string& path) { return ParseSavedMoeLaw(ReadWholeFile(path), path); }
 
 FineGrainedMoeLaw ParseSavedMoeLaw(std::string_view json_text, const std::string& path) {
-  const nlohmann::json json = ParseSavedLawFit(json_text, path, "moe");
-  FineGrainedMoeLaw law;
-  law.a = SavedNumber(json, "a", path);
-  law.alpha = SavedNumber(json, "alpha", path);
-  law.b = SavedNumber(json, "b", path);
-  law.beta = SavedNumber(json, "beta", path);
-  law.g = SavedNumber(json, "g", path);
-  law.gamma = SavedNumber(json, "gamma", path);
-  law.c = SavedNumber(json, "c", path);
-  std::string why;
-  if (!law.Check(&why)) throw InputError("not a usable moe law: " + why, InputLocation{path});
-  return law;
+  return ReadSavedCoefficients<FineGrainedMoeLaw>(ParseSavedLawFit(json_text, path, "moe"),
+                                                  {{"a", &FineGrainedMoeLaw::a},
+                                                   {"alpha", &FineGrainedMoeLaw::alpha},
+                                                   {"b", &FineGrainedMoeLaw::b},
+                                                   {"beta", &FineGrainedMoeLaw::beta},
+                                                   {"g", &FineGrainedMoeLaw::g},
+                                                   {"gamma", &FineGrainedMoeLaw::gamma},
+                                                   {"c", &FineGrainedMoeLaw::c}},
+                                                  path, "not a usable moe law: ");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -319,4 +319,15 @@ nlohmann::ordered_json LeaveOneBudgetOutToJson(const RunsTable& table, const std
   return json;
 }
 
+nlohmann::ordered_json BudgetValidationJsonHead(const std::string& law, double holdout_above_flops,
+                                                double budget_tolerance, int min_budget_runs) {
+  nlohmann::ordered_json json;
+  json["law"] = law;
+  json["mode"] = holdout_above_flops > 0 ? "holdout" : "leave_one_budget_out";
+  if (holdout_above_flops > 0) json["holdout_above_flops"] = holdout_above_flops;
+  json["budget_tolerance"] = budget_tolerance;
+  json["min_budget_runs"] = min_budget_runs;
+  return json;
+}
+
 }  // namespace scaleplan

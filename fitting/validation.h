@@ -120,6 +120,23 @@ nlohmann::ordered_json HoldOutToJson(const RunsTable& table, const std::string& 
 nlohmann::ordered_json LeaveOneBudgetOutToJson(const RunsTable& table, const std::string& law_name,
                                                const ValidationOptions& options, const LeaveOneBudgetOutResult& result);
 
+// The JSON of a budget-by-budget validation (isoflop, hyperparams) starts alike: law, mode ("holdout" or
+// "leave_one_budget_out"), holdout_above_flops (hold-out only), budget_tolerance and min_budget_runs.
+nlohmann::ordered_json BudgetValidationJsonHead(const std::string& law, double holdout_above_flops,
+                                                double budget_tolerance, int min_budget_runs);
+
+// A held-out budget's keys common to those validations (Fold: IsoFlopValidationFold, HyperparamsValidationFold):
+// budget_flops, num_runs, num_budgets_trained, extrapolation_factor, usable, status.
+template <typename Fold>
+nlohmann::ordered_json BudgetFoldJson(const Fold& fold) {
+  return {{"budget_flops", fold.compute_flops},
+          {"num_runs", fold.num_runs},
+          {"num_budgets_trained", fold.num_budgets_trained},
+          {"extrapolation_factor", fold.extrapolation_factor},
+          {"usable", fold.usable},
+          {"status", fold.status}};
+}
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_FITTING_VALIDATION_H_
