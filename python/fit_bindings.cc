@@ -301,6 +301,8 @@ void BindFits(py::module_& module) {
       py::arg("path"));
 
   module.def("read_file", &ReadWholeFile, py::arg("path"), "A whole file, with the readers' error (InputError).");
+  module.def("saved_fit_law", &SavedFitLawName, py::arg("path"),
+             "The law a saved fit's file names (fitting/fit_json.h SavedFitLawName; \"\" for a file that is not one).");
 
   py::dict laws;
   for (const NamedLaw& named : PublishedLaws()) {

@@ -14,6 +14,7 @@ and FitError (no usable optimum), all subclasses of scaleplan.Error, with the co
 
 from __future__ import annotations
 
+import inspect as _inspect
 import json as _json
 import os as _os
 import tempfile as _tempfile
@@ -484,7 +485,9 @@ def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[N
     the compute-optimal tokens of that size (with compute: that size on that budget; with tokens: that many tokens);
     target_loss for the least compute that reaches it. Each may be a list. An architecture (arch, or a model from
     layers, d_model and heads) sets N itself: give tokens (or compute), not params.
-    The law: fit (a Fit, or a saved-fit path), law (a published law: hoffmann, hoffmann-unrounded, epoch), or neither
+    The law: fit (a Fit, or a saved-fit path; a moe fit is planned by plan_moe(compute) and a routing fit by
+    plan_routed(params, experts), as the command line's plan --fit hands them over, and those take no other keyword),
+    law (a published law: hoffmann, hoffmann-unrounded, epoch), or neither
     for the Approach-3 fit of the bundled runs; bootstrap (with seed, ci) resamples the bundled runs for intervals.
     unique_tokens: at most this many unique tokens (Muennighoff et al.); inference_tokens: lifetime inference tokens
     (Sardana et al.), served at inference_mfu (0 = mfu) and inference_price_per_hour (0 = the training price).
@@ -514,8 +517,51 @@ def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[N
     model) and InputError for an unreadable hardware, profile or hyperparams file, with the command line's
     messages."""
     options = dict(locals())
+    routed = _plan_of_sparse_fit(options)
+    if routed is not None:
+        return routed
     rows = _plans(**options)
     return rows[0] if len(rows) == 1 else rows
+
+
+# What plan(fit=...) of a moe or routing fit takes: the command line's `plan --fit FIT.json` hands such a fit to its own
+# planner (plan_moe, plan_routed here), with these options and no others.
+_SPARSE_FIT_PLANS = {"moe": ("plan_moe", ("compute",)), "routing": ("plan_routed", ("params", "experts"))}
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    return value is default or (type(value) is type(default) and isinstance(value, (int, float, str, bool))
+                                and value == default)
+
+
+def _plan_of_sparse_fit(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    fit = options["fit"]
+    if fit is None or isinstance(fit, Fit):
+        return None
+    path = _os.fspath(fit)
+    law = _core.saved_fit_law(path)
+    if law == "sparse":
+        raise UsageError(f"plan: {path} is a sparse-weight fit, planned by the command line's "
+                         f"'scaleplan plan --fit {path} --sparsity S' (the Python module has no sparse-weight planner)")
+    if law not in _SPARSE_FIT_PLANS:
+        return None
+    planner, taken = _SPARSE_FIT_PLANS[law]
+    defaults = {name: parameter.default for name, parameter in _inspect.signature(plan).parameters.items()}
+    others = sorted(name for name, value in options.items()
+                    if name not in (*taken, "fit") and not _is_default(value, defaults[name]))
+    if others:
+        raise UsageError(f"plan: a {law} fit is planned by {planner}({', '.join(taken)}, fit=...), which takes no "
+                         f"{', '.join(others)}")
+    if law == "moe":
+        if options["compute"] is None or not isinstance(options["compute"], (int, float)):
+            raise UsageError("plan: a moe fit needs one compute budget (FLOPs), as plan_moe(compute, fit=...)")
+        return plan_moe(options["compute"], fit=path)
+    if options["params"] is None:
+        raise UsageError("plan: a routing fit needs params, the dense (per-token) sizes N, as plan_routed(params, "
+                         "experts, fit=...)")
+    experts = options["experts"]
+    return plan_routed(options["params"], fit=path) if experts is None else plan_routed(options["params"], experts,
+                                                                                         fit=path)
 
 
 def _saved_fit_path(fit: Union[None, str, _os.PathLike], function: str) -> str:

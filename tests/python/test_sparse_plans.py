@@ -148,3 +148,43 @@ def test_sparse_plan_errors(moe_fit, routing_fit, tmp_path):
     not_json.write_text("N,D,loss\n")
     with pytest.raises(scaleplan.InputError, match="runs.json: not valid JSON"):
         scaleplan.plan_routed(1e9, fit=not_json)
+
+
+def test_plan_hands_a_moe_or_routing_fit_to_its_planner(moe_fit, routing_fit, cli_json):
+    # As the command line's `plan --fit FIT.json` does: the same JSON as the command, the same dict as the planner.
+    expected = cli_json("plan", "--fit", moe_fit, "--compute", "1e22", "--format", "json")
+    assert scaleplan.plan(1e22, fit=moe_fit) == expected == scaleplan.plan_moe(1e22, fit=moe_fit)
+    expected = cli_json("plan", "--fit", routing_fit, "--params", "1.3B,13B", "--experts", "1,64", "--format", "json")
+    got = scaleplan.plan(params=[1.3e9, 13e9], experts=[1, 64], fit=routing_fit)
+    assert got == expected
+    assert [(p["num_params"], p["num_experts"]) for p in got["plans"][:4]] == [(1.3e9, 1), (1.3e9, 64), (13e9, 1),
+                                                                               (13e9, 64)]
+    # Without experts, plan_routed's default expert counts (1, 8, 64, 512), as the command's.
+    expected = cli_json("plan", "--fit", routing_fit, "--params", "1.3B", "--format", "json")
+    assert scaleplan.plan(params=1.3e9, fit=routing_fit) == expected
+
+
+def test_plan_refuses_what_a_sparse_fit_planner_does_not_take(moe_fit, routing_fit, cli):
+    with pytest.raises(scaleplan.UsageError, match=r"a moe fit is planned by plan_moe\(compute, fit=...\), which "
+                                                   r"takes no accelerator, mfu"):
+        scaleplan.plan(1e22, fit=moe_fit, accelerator="H100-SXM", mfu=0.4)
+    with pytest.raises(scaleplan.UsageError, match="a moe fit needs one compute budget"):
+        scaleplan.plan(fit=moe_fit)
+    with pytest.raises(scaleplan.UsageError, match="a moe fit needs one compute budget"):
+        scaleplan.plan([1e21, 1e22], fit=moe_fit)
+    with pytest.raises(scaleplan.UsageError, match=r"a routing fit is planned by plan_routed\(params, experts, "
+                                                   r"fit=...\), which takes no compute"):
+        scaleplan.plan(1e22, params=1e9, fit=routing_fit)
+    with pytest.raises(scaleplan.UsageError, match="a routing fit needs params"):
+        scaleplan.plan(fit=routing_fit)
+    # A keyword given at its default value is no conflict.
+    assert scaleplan.plan(1e22, fit=moe_fit, shape=False)["law"] == moe_fit
+
+
+def test_plan_names_the_command_for_a_sparse_weight_fit(cli, tmp_path):
+    path = tmp_path / "sparse.json"
+    result = cli("fit", "--law", "sparse", "--out", path)
+    assert result.returncode == 0, result.stderr
+    with pytest.raises(scaleplan.UsageError, match=r"sparse-weight fit, planned by the command line's 'scaleplan "
+                                                   r"plan --fit .*sparse.json --sparsity S'"):
+        scaleplan.plan(1e22, fit=path)
