@@ -122,6 +122,31 @@ void SetSearch(const MultiStartResult& search, TableLawFit* fit) {
   fit->objective = search.objective;
 }
 
+// The grid a law's fit starts from: its own, or --grid's axes laid over it.
+InitGrid FitGrid(const TableLawOptions& options, const InitGrid& grid) {
+  return options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
+}
+
+// The bootstrap a law's fit runs, nullptr for none.
+const BootstrapOptions* BootstrapOf(const TableLawOptions& options) {
+  return options.bootstrap ? &*options.bootstrap : nullptr;
+}
+
+// The entry of a fit of one law to all runs (sparse, moe): its search, its bootstrap intervals, the coefficients
+// `values` named `names` and, when usable, each run's loss as run_loss(law, run) predicts it.
+template <typename Table, typename Fit, typename RunLoss>
+TableLawFit SingleLawFit(const Table& table, const Fit& fit, const std::vector<std::string>& names,
+                         const std::vector<double>& values, RunLoss run_loss) {
+  TableLawFit out;
+  SetSearch(fit.search, &out);
+  AddIntervals(fit.intervals, fit.bootstrap, "", &out);
+  for (size_t k = 0; k < names.size(); ++k) out.parameters.emplace_back(names[k], values[k]);
+  if (out.usable) {
+    out.predict_loss = [&table, law = fit.law, run_loss](size_t i) { return run_loss(law, table.runs.at(i)); };
+  }
+  return out;
+}
+
 std::vector<TableLaw> MakeTable() {
   std::vector<TableLaw> entries;
 
@@ -134,7 +159,7 @@ std::vector<TableLaw> MakeTable() {
   kaplan.fit = [grid = kaplan.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
                                             const TableLawOptions& options) {
     const RunsTable& table = TableOf<RunsTable>(runs);
-    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
+    const InitGrid fit_grid = FitGrid(options, grid);
     const KaplanFit fit = FitKaplan(SubsetOf(table, subset), options.search, fit_grid);
     TableLawFit out = ToTableLawFit(fit);
     if (out.usable) {
@@ -236,24 +261,14 @@ std::vector<TableLaw> MakeTable() {
   sparse.fit = [grid = sparse.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
                                             const TableLawOptions& options) {
     const SparseRunsTable& table = TableOf<SparseRunsTable>(runs);
-    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
-    const SparseFit fit = FitSparseLaw(SubsetOf(table, subset), options.search, fit_grid,
-                                       options.bootstrap ? &*options.bootstrap : nullptr);
-    TableLawFit out;
-    SetSearch(fit.search, &out);
-    AddIntervals(fit.intervals, fit.bootstrap, "", &out);
+    const InitGrid fit_grid = FitGrid(options, grid);
+    const SparseFit fit = FitSparseLaw(SubsetOf(table, subset), options.search, fit_grid, BootstrapOf(options));
     const SparseLaw& law = fit.law;
-    const double values[] = {law.a_S, law.b_S, law.c_S, law.b_N, law.a_D, law.b_D, law.c};
-    for (size_t k = 0; k < SparseIntervalNames().size(); ++k) {
-      out.parameters.emplace_back(SparseIntervalNames()[k], values[k]);
-    }
-    if (out.usable) {
-      out.predict_loss = [&table, law](size_t i) {
-        const SparseRun& run = table.runs.at(i);
-        return law.Loss(run.sparsity, run.num_nonzero_params, run.num_tokens);
-      };
-    }
-    return out;
+    return SingleLawFit(table, fit, SparseIntervalNames(),
+                        {law.a_S, law.b_S, law.c_S, law.b_N, law.a_D, law.b_D, law.c},
+                        [](const SparseLaw& fitted, const SparseRun& run) {
+                          return fitted.Loss(run.sparsity, run.num_nonzero_params, run.num_tokens);
+                        });
   };
   entries.push_back(sparse);
 
@@ -265,23 +280,13 @@ std::vector<TableLaw> MakeTable() {
   moe.fit = [grid = moe.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
                                       const TableLawOptions& options) {
     const MoeRunsTable& table = TableOf<MoeRunsTable>(runs);
-    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
-    const MoeFit fit = FitMoeLaw(SubsetOf(table, subset), options.search, fit_grid,
-                                 options.bootstrap ? &*options.bootstrap : nullptr);
-    TableLawFit out;
-    SetSearch(fit.search, &out);
-    AddIntervals(fit.intervals, fit.bootstrap, "", &out);
+    const InitGrid fit_grid = FitGrid(options, grid);
+    const MoeFit fit = FitMoeLaw(SubsetOf(table, subset), options.search, fit_grid, BootstrapOf(options));
     const FineGrainedMoeLaw& law = fit.law;
-    const double values[] = {law.a, law.alpha, law.b, law.beta, law.g, law.gamma, law.c};
-    for (size_t k = 0; k < MoeIntervalNames().size(); ++k)
-      out.parameters.emplace_back(MoeIntervalNames()[k], values[k]);
-    if (out.usable) {
-      out.predict_loss = [&table, law](size_t i) {
-        const MoeRun& run = table.runs.at(i);
-        return law.Loss(run.num_params, run.num_tokens, run.granularity);
-      };
-    }
-    return out;
+    return SingleLawFit(table, fit, MoeIntervalNames(), {law.a, law.alpha, law.b, law.beta, law.g, law.gamma, law.c},
+                        [](const FineGrainedMoeLaw& fitted, const MoeRun& run) {
+                          return fitted.Loss(run.num_params, run.num_tokens, run.granularity);
+                        });
   };
   entries.push_back(moe);
 
@@ -294,9 +299,9 @@ std::vector<TableLaw> MakeTable() {
   routing.fit = [grid = routing.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
                                               const TableLawOptions& options) {
     const RoutingRunsTable& table = TableOf<RoutingRunsTable>(runs);
-    const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
-    const std::vector<RoutingFit> fits = FitRoutingLaws(SubsetOf(table, subset), options.search, fit_grid,
-                                                        options.bootstrap ? &*options.bootstrap : nullptr);
+    const InitGrid fit_grid = FitGrid(options, grid);
+    const std::vector<RoutingFit> fits =
+        FitRoutingLaws(SubsetOf(table, subset), options.search, fit_grid, BootstrapOf(options));
     TableLawFit out;
     out.usable = !fits.empty();
     out.status = fits.empty() ? "no routed runs (every run is Dense)" : "converged";
