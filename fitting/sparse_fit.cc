@@ -17,15 +17,29 @@ namespace scaleplan {
 
 namespace {
 
+// A law's runs as plain training runs (what fitting/identifiability.h's rules and the saved data's ranges read): N =
+// params(run), the run's tokens D, C = 6 N D, its loss and its file line.
+template <typename Run, typename Params>
+RunsTable PlainRuns(const std::string& source, const std::vector<Run>& runs, Params params) {
+  RunsTable plain;
+  plain.source = source;
+  for (const Run& run : runs) {
+    TrainingRun training;
+    training.num_params = params(run);
+    training.num_tokens = run.num_tokens;
+    training.compute_flops = 6.0 * params(run) * run.num_tokens;
+    training.loss_nats = run.loss_nats;
+    training.line = run.line;
+    plain.runs.push_back(training);
+  }
+  return plain;
+}
+
 // A saved fit's data: the source, the number of runs and their N, D and C = 6 N D ranges (fitting/fit_json.h).
 template <typename Run, typename Params>
 nlohmann::ordered_json SavedFitData(const std::string& source, const std::vector<Run>& runs, Params params) {
-  RunsTable plain;
-  for (const Run& run : runs) {
-    plain.runs.push_back({params(run), run.num_tokens, 6.0 * params(run) * run.num_tokens, run.loss_nats});
-  }
   nlohmann::ordered_json out = {{"source", source}, {"num_runs", runs.size()}};
-  const nlohmann::ordered_json ranges = RangesToJson(RangesOfRuns(plain));
+  const nlohmann::ordered_json ranges = RangesToJson(RangesOfRuns(PlainRuns(source, runs, params)));
   for (auto it = ranges.begin(); it != ranges.end(); ++it) out[it.key()] = it.value();
   return out;
 }
@@ -161,19 +175,10 @@ const std::vector<std::string>& SparseIntervalNames() {
 SparseFit FitSparseLaw(const SparseRunsTable& table, const MultiStartOptions& options, const InitGrid& grid,
                        const BootstrapOptions* bootstrap, const ProgressCallback& progress) {
   // N and D as the shared identifiability rules see them.
-  RunsTable view;
-  view.source = table.source;
+  const RunsTable view =
+      PlainRuns(table.source, table.runs, [](const SparseRun& run) { return run.num_nonzero_params; });
   std::vector<double> levels;
-  for (const SparseRun& run : table.runs) {
-    TrainingRun plain;
-    plain.num_params = run.num_nonzero_params;
-    plain.num_tokens = run.num_tokens;
-    plain.compute_flops = 6.0 * run.num_nonzero_params * run.num_tokens;
-    plain.loss_nats = run.loss_nats;
-    plain.line = run.line;
-    view.runs.push_back(plain);
-    levels.push_back(1.0 - run.sparsity);
-  }
+  for (const SparseRun& run : table.runs) levels.push_back(1.0 - run.sparsity);
   SparseFit fit;
   fit.num_sparsity_levels = CountDistinct(levels);
   if (fit.num_sparsity_levels < 3) {
@@ -610,19 +615,9 @@ const std::vector<std::string>& MoeIntervalNames() {
 
 MoeFit FitMoeLaw(const MoeRunsTable& table, const MultiStartOptions& options, const InitGrid& grid,
                  const BootstrapOptions* bootstrap, const ProgressCallback& progress) {
-  RunsTable view;
-  view.source = table.source;
+  const RunsTable view = PlainRuns(table.source, table.runs, [](const MoeRun& run) { return run.num_params; });
   std::vector<double> granularities;
-  for (const MoeRun& run : table.runs) {
-    TrainingRun plain;
-    plain.num_params = run.num_params;
-    plain.num_tokens = run.num_tokens;
-    plain.compute_flops = 6.0 * run.num_params * run.num_tokens;
-    plain.loss_nats = run.loss_nats;
-    plain.line = run.line;
-    view.runs.push_back(plain);
-    granularities.push_back(run.granularity);
-  }
+  for (const MoeRun& run : table.runs) granularities.push_back(run.granularity);
   MoeFit fit;
   fit.num_granularities = CountDistinct(granularities);
   if (fit.num_granularities < 3) {
