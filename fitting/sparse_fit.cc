@@ -219,6 +219,27 @@ nlohmann::ordered_json SparseLawToJson(const SparseLaw& law) {
           {"a_D", law.a_D}, {"b_D", law.b_D}, {"c", law.c}};
 }
 
+namespace {
+
+// A sparse or moe fit's "search" (its grid, the multi-start's counts and the Huber delta), then, with a bootstrap,
+// its "intervals" and "bootstrap" counts, then its "warnings".
+template <typename Fit>
+void AddSearchIntervalsAndWarnings(const Fit& fit, nlohmann::ordered_json* out) {
+  (*out)["search"] = {{"grid", FormatGrid(fit.grid)},
+                      {"grid_points", fit.search.num_grid_points},
+                      {"starts", fit.search.num_starts},
+                      {"converged", fit.search.num_converged},
+                      {"at_best", fit.search.num_at_best},
+                      {"huber_delta", fit.options.huber_delta}};
+  if (!fit.intervals.empty()) {
+    (*out)["intervals"] = IntervalsToJson(fit.intervals);
+    (*out)["bootstrap"] = {{"resamples", fit.bootstrap.num_resamples}, {"failed", fit.bootstrap.num_failed}};
+  }
+  (*out)["warnings"] = fit.warnings;
+}
+
+}  // namespace
+
 nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTable& table,
                                        const SparseLaw* published, double tokens_per_step) {
   nlohmann::ordered_json out;
@@ -233,17 +254,7 @@ nlohmann::ordered_json SparseFitToJson(const SparseFit& fit, const SparseRunsTab
   out["status"] = fit.search.status;
   out["residuals"] = {{"num_runs", table.runs.size()}, {"rmse", fit.stats.rmse}, {"max_abs", fit.stats.max_abs}};
   out["sparsity_levels"] = fit.num_sparsity_levels;
-  out["search"] = {{"grid", FormatGrid(fit.grid)},
-                   {"grid_points", fit.search.num_grid_points},
-                   {"starts", fit.search.num_starts},
-                   {"converged", fit.search.num_converged},
-                   {"at_best", fit.search.num_at_best},
-                   {"huber_delta", fit.options.huber_delta}};
-  if (!fit.intervals.empty()) {
-    out["intervals"] = IntervalsToJson(fit.intervals);
-    out["bootstrap"] = {{"resamples", fit.bootstrap.num_resamples}, {"failed", fit.bootstrap.num_failed}};
-  }
-  out["warnings"] = fit.warnings;
+  AddSearchIntervalsAndWarnings(fit, &out);
   if (published != nullptr) {
     const SparseLawStats stats = SparseStats(*published, table, fit.options.huber_delta);
     nlohmann::ordered_json entry = SparseLawToJson(*published);
@@ -678,17 +689,7 @@ nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table
   out["status"] = fit.search.status;
   out["residuals"] = {{"num_runs", table.runs.size()}, {"rmse", fit.rmse}};
   out["granularities"] = fit.num_granularities;
-  out["search"] = {{"grid", FormatGrid(fit.grid)},
-                   {"grid_points", fit.search.num_grid_points},
-                   {"starts", fit.search.num_starts},
-                   {"converged", fit.search.num_converged},
-                   {"at_best", fit.search.num_at_best},
-                   {"huber_delta", fit.options.huber_delta}};
-  if (!fit.intervals.empty()) {
-    out["intervals"] = IntervalsToJson(fit.intervals);
-    out["bootstrap"] = {{"resamples", fit.bootstrap.num_resamples}, {"failed", fit.bootstrap.num_failed}};
-  }
-  out["warnings"] = fit.warnings;
+  AddSearchIntervalsAndWarnings(fit, &out);
   nlohmann::ordered_json published = law_json(KrajewskiMoeLaw());
   published["objective"] = MoeObjective(KrajewskiMoeLaw(), table, fit.options.huber_delta);
   out["published"] = published;
