@@ -78,6 +78,24 @@ std::vector<std::string> BudgetExtrapolationWarnings(const FitRanges& ranges,
   return warnings;
 }
 
+namespace {
+
+// The keys of a Kaplan or Chinchilla fit after its coefficients: objective, the allocation exponents, usable,
+// status, warnings, the search over `grid` and the residuals.
+template <typename Fit>
+void AddSearchedLawKeys(const Fit& fit, const std::string& grid, nlohmann::ordered_json* out) {
+  (*out)["objective"] = fit.search.objective;
+  (*out)["exponent_params"] = fit.law.ExponentParams();
+  (*out)["exponent_tokens"] = fit.law.ExponentTokens();
+  (*out)["usable"] = fit.search.usable;
+  (*out)["status"] = fit.search.status;
+  (*out)["warnings"] = fit.warnings;
+  (*out)["search"] = SearchToJson(fit.search, fit.options, grid);
+  (*out)["residuals"] = ResidualsToJson(fit.residuals);
+}
+
+}  // namespace
+
 nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,
                                        const std::vector<std::pair<std::string, Interval>>* intervals,
                                        const RunsTable* table) {
@@ -88,14 +106,7 @@ nlohmann::ordered_json KaplanFitToJson(const KaplanFit& fit,
   out["D_c"] = fit.law.d_c;
   out["alpha_N"] = fit.law.alpha_n;
   out["alpha_D"] = fit.law.alpha_d;
-  out["objective"] = fit.search.objective;
-  out["exponent_params"] = fit.law.ExponentParams();
-  out["exponent_tokens"] = fit.law.ExponentTokens();
-  out["usable"] = fit.search.usable;
-  out["status"] = fit.search.status;
-  out["warnings"] = fit.warnings;
-  out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(KaplanModel::DefaultGrid()));
-  out["residuals"] = ResidualsToJson(fit.residuals);
+  AddSearchedLawKeys(fit, FormatGrid(KaplanModel::DefaultGrid()), &out);
   if (intervals != nullptr && !intervals->empty()) out["intervals"] = IntervalsToJson(*intervals);
   if (table != nullptr) out["data"] = DataToJson(*table);
   return out;
@@ -172,14 +183,7 @@ nlohmann::ordered_json FitToJson(const ChinchillaFit& fit, const RunsTable& tabl
   out["B"] = fit.law.B;
   out["alpha"] = fit.law.alpha;
   out["beta"] = fit.law.beta;
-  out["objective"] = fit.search.objective;
-  out["exponent_params"] = fit.law.ExponentParams();
-  out["exponent_tokens"] = fit.law.ExponentTokens();
-  out["usable"] = fit.search.usable;
-  out["status"] = fit.search.status;
-  out["warnings"] = fit.warnings;
-  out["search"] = SearchToJson(fit.search, fit.options, FormatGrid(fit.grid));
-  out["residuals"] = ResidualsToJson(fit.residuals);
+  AddSearchedLawKeys(fit, FormatGrid(fit.grid), &out);
   out["data"] = DataToJson(table);
   if (bootstrap != nullptr && !bootstrap->intervals.empty()) {
     out["intervals"] = IntervalsToJson(bootstrap->intervals);
