@@ -208,28 +208,19 @@ HyperparamsValidation ValidateHyperparams(const HyperparamsRuns& runs, const std
   HyperparamsValidation out;
   // Each budget's own optimum, as the fit of every budget finds it (one entry per group, in the groups' order).
   const HyperparamsFit own = FitHyperparams(runs, budgets, options);
-  std::vector<size_t> order(budgets.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(),
-            [&own](size_t x, size_t y) { return own.budgets[x].compute_flops < own.budgets[y].compute_flops; });
+  std::vector<double> budget_flops;
+  for (const HyperparamsBudget& budget : own.budgets) budget_flops.push_back(budget.compute_flops);
   double sum_batch = 0.0, sum_sq_batch = 0.0, sum_lr = 0.0, sum_sq_lr = 0.0;
-  for (const size_t k : order) {
-    const HyperparamsBudget& held = own.budgets[k];
-    if (holdout_above_flops > 0 && !(held.compute_flops > holdout_above_flops)) continue;
+  for (const BudgetFold& split : BudgetFolds(budget_flops, holdout_above_flops)) {
+    const HyperparamsBudget& held = own.budgets[split.held_out];
     HyperparamsValidationFold fold;
     fold.compute_flops = held.compute_flops;
     fold.num_runs = held.num_runs;
     std::vector<std::vector<size_t>> train;
-    double train_max = 0.0;
-    for (size_t j = 0; j < budgets.size(); ++j) {
-      const bool trains = holdout_above_flops > 0 ? own.budgets[j].compute_flops <= holdout_above_flops : j != k;
-      if (!trains) continue;
-      train.push_back(budgets[j]);
-      train_max = std::max(train_max, own.budgets[j].compute_flops);
-    }
+    for (const size_t j : split.train) train.push_back(budgets[j]);
     const HyperparamsFit fit = FitHyperparams(runs, train, options);
     fold.num_budgets_trained = fit.num_budgets_used;
-    fold.extrapolation_factor = train_max > 0 ? held.compute_flops / train_max : 0.0;
+    fold.extrapolation_factor = split.train_max_flops > 0 ? held.compute_flops / split.train_max_flops : 0.0;
     if (!held.usable) {
       fold.status = "the held-out budget locates no optimum of its own (" + held.note + ")";
     } else if (!fit.usable) {

@@ -12,6 +12,7 @@
 #include "core/parallel.h"
 #include "core/scalar_search.h"
 #include "core/statistics.h"
+#include "fitting/validation.h"
 
 namespace scaleplan {
 namespace {
@@ -343,29 +344,19 @@ IsoFlopValidation ValidateIsoFlop(const RunsTable& table, const std::vector<std:
   IsoFlopValidation out;
   // Each budget's own minimum, as the full fit finds it (its compute too).
   const IsoFlopFit own = FitIsoFlop(table, groups, nullptr, keep_extrapolated);
-  std::vector<size_t> order(groups.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(), [&own](size_t x, size_t y) {
-    return own.budgets[x].compute_flops < own.budgets[y].compute_flops;
-  });
+  std::vector<double> budget_flops;
+  for (const IsoFlopBudget& budget : own.budgets) budget_flops.push_back(budget.compute_flops);
   double sum_params = 0.0, sum_loss = 0.0;
-  for (const size_t k : order) {
-    const IsoFlopBudget& held = own.budgets[k];
-    if (holdout_above_flops > 0 && !(held.compute_flops > holdout_above_flops)) continue;
+  for (const BudgetFold& split : BudgetFolds(budget_flops, holdout_above_flops)) {
+    const IsoFlopBudget& held = own.budgets[split.held_out];
     IsoFlopValidationFold fold;
     fold.compute_flops = held.compute_flops;
     fold.num_runs = held.num_runs;
     std::vector<std::vector<size_t>> train;
-    double train_max = 0.0;
-    for (size_t j = 0; j < groups.size(); ++j) {
-      const bool trains = holdout_above_flops > 0 ? own.budgets[j].compute_flops <= holdout_above_flops : j != k;
-      if (!trains) continue;
-      train.push_back(groups[j]);
-      train_max = std::max(train_max, own.budgets[j].compute_flops);
-    }
+    for (const size_t j : split.train) train.push_back(groups[j]);
     const IsoFlopFit fit = FitIsoFlop(table, train, nullptr, keep_extrapolated);
     fold.num_budgets_trained = fit.num_budgets_used;
-    fold.extrapolation_factor = train_max > 0 ? held.compute_flops / train_max : 0.0;
+    fold.extrapolation_factor = split.train_max_flops > 0 ? held.compute_flops / split.train_max_flops : 0.0;
     if (!held.usable || (!keep_extrapolated && !held.minimum_inside)) {
       fold.status = "the held-out budget has no usable minimum of its own (" + held.note + ")";
     } else if (!fit.usable) {

@@ -319,6 +319,26 @@ nlohmann::ordered_json LeaveOneBudgetOutToJson(const RunsTable& table, const std
   return json;
 }
 
+std::vector<BudgetFold> BudgetFolds(const std::vector<double>& budget_flops, double holdout_above_flops) {
+  std::vector<size_t> order(budget_flops.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return budget_flops[x] < budget_flops[y]; });
+  std::vector<BudgetFold> folds;
+  for (const size_t k : order) {
+    if (holdout_above_flops > 0 && !(budget_flops[k] > holdout_above_flops)) continue;
+    BudgetFold fold;
+    fold.held_out = k;
+    for (size_t j = 0; j < budget_flops.size(); ++j) {
+      const bool trains = holdout_above_flops > 0 ? budget_flops[j] <= holdout_above_flops : j != k;
+      if (!trains) continue;
+      fold.train.push_back(j);
+      fold.train_max_flops = std::max(fold.train_max_flops, budget_flops[j]);
+    }
+    folds.push_back(fold);
+  }
+  return folds;
+}
+
 nlohmann::ordered_json BudgetValidationJsonHead(const std::string& law, double holdout_above_flops,
                                                 double budget_tolerance, int min_budget_runs) {
   nlohmann::ordered_json json;

@@ -125,6 +125,18 @@ nlohmann::ordered_json LeaveOneBudgetOutToJson(const RunsTable& table, const std
 nlohmann::ordered_json BudgetValidationJsonHead(const std::string& law, double holdout_above_flops,
                                                 double budget_tolerance, int min_budget_runs);
 
+// One held-out budget of a budget-by-budget validation (isoflop, hyperparams), by index into its budgets.
+struct BudgetFold {
+  size_t held_out = 0;
+  std::vector<size_t> train;     // the budgets fitted on, in the budgets' order
+  double train_max_flops = 0.0;  // the largest of their compute (0 with none)
+};
+
+// The folds of a budget-by-budget validation of budgets of compute `budget_flops`, held out in ascending compute:
+// with holdout_above_flops > 0 each budget above it, fitted on the budgets at or below it; otherwise
+// (leave-one-budget-out) each budget in turn, fitted on all the others.
+std::vector<BudgetFold> BudgetFolds(const std::vector<double>& budget_flops, double holdout_above_flops);
+
 // A held-out budget's keys common to those validations (Fold: IsoFlopValidationFold, HyperparamsValidationFold):
 // budget_flops, num_runs, num_budgets_trained, extrapolation_factor, usable, status.
 template <typename Fold>
