@@ -92,13 +92,6 @@ QColor RampColour(double t) {
 }
 
 
-QString ScientificLabel(double value) {
-  const int exponent = static_cast<int>(std::floor(std::log10(value) + 1e-9));
-  const double mantissa = value / std::pow(10.0, exponent);
-  if (std::fabs(mantissa - 1.0) < 1e-6) return QStringLiteral("1e%1").arg(exponent);
-  return QStringLiteral("%1e%2").arg(mantissa, 0, 'g', 3).arg(exponent);
-}
-
 QString AxisLabel(double value, LabelStyle style) {
   switch (style) {
     case LabelStyle::SI: return ToQString(FormatQuantity(value, 3));
@@ -109,7 +102,7 @@ QString AxisLabel(double value, LabelStyle style) {
     case LabelStyle::BYTES: return ToQString(FormatBytes(value));
     case LabelStyle::BYTES_PER_SECOND: return ToQString(FormatRate(value, "B"));
   }
-  return ScientificLabel(value);
+  return PowerOfTenLabel(value);
 }
 
 // The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value`.
@@ -350,7 +343,7 @@ QChart* NewChart(const QString& title) {
 }
 
 QString BudgetName(double budget_flops) {
-  return QStringLiteral("plan: %1 FLOPs").arg(ScientificLabel(budget_flops));
+  return QStringLiteral("plan: %1 FLOPs").arg(PowerOfTenLabel(budget_flops));
 }
 
 // The runs grouped into up to kMaxParamBins equal bins of log N.
@@ -712,11 +705,11 @@ QChart* BuildIsoflopChart(const ChartInputs& inputs) {
     SetRunLines(near, near_lines);
     const Allocation best = profiles ? OptimalAt(inputs, budgets[k]) : Allocation{};
     if (!Drawable(best)) {
-      near->setName(QStringLiteral("runs near C = %1").arg(ScientificLabel(budgets[k])));
+      near->setName(QStringLiteral("runs near C = %1 FLOPs").arg(PowerOfTenLabel(budgets[k])));
       AddSeries(chart, near);
       continue;
     }
-    auto* profile = Curve(QStringLiteral("C = %1 FLOPs").arg(ScientificLabel(budgets[k])), colour, 2.0);
+    auto* profile = Curve(QStringLiteral("C = %1 FLOPs").arg(PowerOfTenLabel(budgets[k])), colour, 2.0);
     profile->setProperty("compute_flops", budgets[k]);
     for (double n : LogSpace(std::max(x_lo, best.num_params / kIsoflopSpanFactor),
                              std::min(x_hi, best.num_params * kIsoflopSpanFactor), kCurvePoints)) {

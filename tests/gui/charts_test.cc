@@ -128,7 +128,7 @@ TEST(Charts, BudgetMarkerSitsOnTheOptimumAndAxesFollowIt) {
   ASSERT_NE(marker, nullptr);
   ASSERT_EQ(marker->count(), 1);
   EXPECT_EQ(marker->at(0), QPointF(3e26, best.loss_nats));
-  EXPECT_EQ(marker->name(), QStringLiteral("plan: 3e26 FLOPs"));
+  EXPECT_EQ(marker->name(), QStringLiteral("plan: 3×10²⁶ FLOPs"));
   // The x axis widened to the next decade, and its labels with it.
   QLogValueAxis* x_axis = nullptr;
   for (QAbstractAxis* axis : fit->axes()) {
@@ -171,6 +171,30 @@ TEST(Charts, CountAxesUseSiSuffixesAndFlopAxesScientific) {
   EXPECT_TRUE(y.contains(QStringLiteral("100M"))) << y.join(' ').toStdString();
   const QStringList x = Labels(frontier.get(), "x_labels");
   EXPECT_TRUE(x.contains(QStringLiteral("10²¹"))) << x.join(' ').toStdString();
+}
+
+// Legend entries name budgets as the FLOP axes label them (PowerOfTenLabel), never as "3e18".
+TEST(Charts, LegendBudgetsReadAsPowersOfTen) {
+  testing::Application();
+  std::unique_ptr<QChart> isoflop(BuildChart(ChartKind::ISOFLOP, BundledInputs(0)));
+  QStringList names;
+  for (QAbstractSeries* series : isoflop->series()) names << series->name();
+  // The bundled runs span 3e18 .. 1e22 FLOPs: profiles at 1 and 3 times each decade.
+  EXPECT_TRUE(names.contains(QStringLiteral("C = 3×10¹⁸ FLOPs"))) << names.join(" | ").toStdString();
+  EXPECT_TRUE(names.contains(QStringLiteral("C = 10¹⁹ FLOPs"))) << names.join(" | ").toStdString();
+  EXPECT_TRUE(names.contains(QStringLiteral("C = 3×10²¹ FLOPs"))) << names.join(" | ").toStdString();
+  EXPECT_FALSE(names.join(' ').contains(QStringLiteral("e18"))) << names.join(" | ").toStdString();
+
+  const std::pair<double, const char*> budgets[] = {
+      {1e18, "plan: 10¹⁸ FLOPs"}, {3e18, "plan: 3×10¹⁸ FLOPs"}, {6.5e20, "plan: 6.5×10²⁰ FLOPs"}};
+  for (const auto& [budget_flops, expected] : budgets) {
+    for (ChartKind kind : {ChartKind::FIT, ChartKind::ISOFLOP, ChartKind::FRONTIER}) {
+      std::unique_ptr<QChart> chart(BuildChart(kind, BundledInputs(budget_flops)));
+      auto* marker = FindSeries<QScatterSeries>(chart.get(), "budget");
+      ASSERT_NE(marker, nullptr) << ChartKindName(kind);
+      EXPECT_EQ(marker->name(), QString::fromUtf8(expected)) << ChartKindName(kind);
+    }
+  }
 }
 
 TEST(Charts, InvalidBandIsNotDrawn) {

@@ -117,7 +117,7 @@ TEST(Plot, OwnRunsAndBudgetMarker) {
   const testing::CommandResult result = Plot("frontier '" + runs + "' --compute 5.76e23 --out '" + path + "'");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::string text = testing::ReadWholeFile(path);
-  EXPECT_NE(text.find("plan: 5.76e23 FLOPs"), std::string::npos);
+  EXPECT_NE(text.find("plan: 5.76×10²³ FLOPs"), std::string::npos);
   EXPECT_NE(text.find("N_opt(C)"), std::string::npos);
 }
 
@@ -183,7 +183,7 @@ TEST(Plot, PublishedLawOrSavedFitInsteadOfTheFit) {
   std::string text = testing::ReadWholeFile(path);
   EXPECT_NE(text.find(std::string("N_opt ∝ ") + exponent), std::string::npos) << exponent;
   EXPECT_NE(text.find("(hoffmann law)"), std::string::npos);
-  EXPECT_NE(text.find("plan: 5.76e23 FLOPs"), std::string::npos);
+  EXPECT_NE(text.find("plan: 5.76×10²³ FLOPs"), std::string::npos);
 
   // A saved fit: its own exponent, as `plan --fit` would use it.
   const std::string fit_path = testing::WriteTempFile("fit.json", "");
