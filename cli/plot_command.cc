@@ -23,10 +23,12 @@
 #include "cli/expression_command.h"
 #include "cli/option_values.h"
 #include "cli/plan_support.h"
+#include "cli/progress.h"
 #include "cli/shared_options.h"
 #include "core/error.h"
 #include "core/hardware_profile.h"
 #include "core/units.h"
+#include "fitting/bootstrap.h"
 #include "fitting/fit_json.h"
 #include "fitting/saved_table_law.h"
 #include "gui/plot_module.h"
@@ -104,9 +106,14 @@ ScaleplanPlotRenderFunction LoadPlotModule(std::string* why) {
   return reinterpret_cast<ScaleplanPlotRenderFunction>(symbol);
 }
 
+// The module's bootstrap progress callback: the command's progress bar.
+void UpdateBootstrapBar(int done, int total, void* bar) { static_cast<ProgressBar*>(bar)->Update(done, total); }
+
 int Plot(const std::vector<std::string>& args) {
   gui::PlotRequest request;
   std::string compute_text, fit_path, law_name, profile_path;
+  BootstrapOptions bootstrap;  // --bootstrap, --seed, --ci: bound as `fit` binds them, with its defaults
+  int num_resamples = 0;
   po::options_description options("Options");
   // clang-format off
   options.add_options()("help,h", "show this help")
@@ -125,7 +132,12 @@ int Plot(const std::vector<std::string>& args) {
                                     "fitting the runs")
       ("law", po::value(&law_name), "draw a published law: hoffmann, hoffmann-unrounded, epoch")
       ("profile", po::value(&profile_path),
-       "roofline, collectives: the hardware profile ('scaleplan probe --out PROFILE.json')");
+       "roofline, collectives: the hardware profile ('scaleplan probe --out PROFILE.json')")
+      ("bootstrap", CountValueOrAlone<kMinBootstrapResamples>(&num_resamples, bootstrap.num_resamples),
+       "fit, isoflop, frontier of the law fitted to the runs: shade the interval of L_opt(C), of each IsoFLOP profile "
+       "and of N_opt, D_opt over this many bootstrap refits, as the window does (--bootstrap alone: 1000; '=N' for N)")
+      ("seed", CountValue(&bootstrap.seed), "bootstrap seed: the same seed draws the same bands")
+      ("ci", NumberValue<Range::OPEN_FRACTION>(&bootstrap.confidence), "bootstrap interval level, e.g. 0.8");
   // clang-format on
   AddColumnOptions(&options, &request.columns);
   AddRunSelectionOptions(&options, &request.columns, true);  // --group-by is taken before (RunPlot)
@@ -152,6 +164,8 @@ int Plot(const std::vector<std::string>& args) {
                "scaleplan plot fit runs.csv --filter 'Model Size<1B' --exclude-lines 12,40-45 --out small.svg",
                "scaleplan plot frontier --law hoffmann --compute 5.76e23 --out hoffmann.png   # a published law",
                "scaleplan plot fit runs.csv --fit fit.json --out fit.svg                   # a saved fit",
+               "scaleplan plot isoflop --bootstrap 200 --out isoflop.svg    # 95% bootstrap bands on the profiles",
+               "scaleplan plot frontier --bootstrap 200 --seed 7 --ci 0.8 --out frontier.png",
                "scaleplan plot roofline --profile profile.json --out roofline.png          # a probe's profile",
                "scaleplan plot collectives --profile cluster.json --out busbw.svg          # 'probe --collectives'"});
     return kExitOk;
@@ -165,6 +179,24 @@ int Plot(const std::vector<std::string>& args) {
   std::string fit_law;              // the law of the fit --fit names ("" without one)
   std::string table_law;  // a sparse, moe or routing fit: drawn from its loss on each run of its own runs
   if (request.out_path.empty()) throw UsageError("--out FILE.png or FILE.svg is required");
+  if (num_resamples != 0) {
+    bootstrap.num_resamples = num_resamples;
+    if (std::string why; !bootstrap.Check(&why)) throw UsageError(why);
+    request.bootstrap = bootstrap;
+  } else if (!vm["seed"].defaulted() || !vm["ci"].defaulted()) {
+    throw UsageError("--seed and --ci set the bootstrap's bands: give --bootstrap[=N] with them");
+  }
+  // The bands are the bootstrap refits of the Chinchilla law fitted to the runs, around the lines it draws.
+  if (request.bootstrap && !profile_chart) {
+    if (request.kind == "residuals") {
+      throw UsageError("--bootstrap: the residuals chart has no interval band (the bands shade L_opt(C) on 'plot "
+                       "fit', the IsoFLOP profiles on 'plot isoflop' and N_opt, D_opt on 'plot frontier')");
+    }
+    if (!fit_path.empty() || !law_name.empty()) {
+      throw UsageError("--bootstrap resamples the runs and refits the Chinchilla law to them: a saved fit (--fit) or "
+                       "a published law (--law) is drawn as it is, without bands");
+    }
+  }
   if (!compute_text.empty()) {
     try {
       request.budget_flops = ParsePositiveQuantity(compute_text, InputLocation{"--compute"});
@@ -182,6 +214,9 @@ int Plot(const std::vector<std::string>& args) {
         selection.Selects() || selection.skip_bad_rows || selection.delimiter != 0) {
       throw UsageError("the " + request.kind + " chart draws only the profile: drop RUNS.csv, --fit, --law, --compute "
                        "and the run selection options");
+    }
+    if (request.bootstrap) {
+      throw UsageError("--bootstrap: the " + request.kind + " chart draws a hardware profile, not a fit to resample");
     }
     request.profile_json = ReadFile(profile_path);
     // A bad profile is an input error, located here.
@@ -286,37 +321,47 @@ int Plot(const std::vector<std::string>& args) {
       }
     }
   }
-  const ScaleplanPlotRequest abi_request{request.kind.c_str(),
-                                         request.runs_path.c_str(),
-                                         request.columns.params.c_str(),
-                                         request.columns.tokens.c_str(),
-                                         request.columns.compute.c_str(),
-                                         request.columns.loss.c_str(),
-                                         request.out_path.c_str(),
-                                         request.width,
-                                         request.height,
-                                         request.dpi,
-                                         request.log_loss ? 1 : 0,
-                                         request.budget_flops,
-                                         request.law ? 1 : 0,
-                                         request.law ? request.law->E : 0.0,
-                                         request.law ? request.law->A : 0.0,
-                                         request.law ? request.law->B : 0.0,
-                                         request.law ? request.law->alpha : 0.0,
-                                         request.law ? request.law->beta : 0.0,
-                                         request.law_label.c_str(),
-                                         request.profile_json.c_str(),
-                                         request.profile_label.c_str(),
-                                         static_cast<int>(run_params.size()),
-                                         run_params.data(),
-                                         run_tokens.data(),
-                                         run_compute.data(),
-                                         run_loss.data(),
-                                         run_lines.data(),
-                                         runs_source.c_str(),
-                                         run_predicted_loss.empty() ? nullptr : run_predicted_loss.data()};
+  ScaleplanPlotRequest abi_request{request.kind.c_str(),
+                                   request.runs_path.c_str(),
+                                   request.columns.params.c_str(),
+                                   request.columns.tokens.c_str(),
+                                   request.columns.compute.c_str(),
+                                   request.columns.loss.c_str(),
+                                   request.out_path.c_str(),
+                                   request.width,
+                                   request.height,
+                                   request.dpi,
+                                   request.log_loss ? 1 : 0,
+                                   request.budget_flops,
+                                   request.law ? 1 : 0,
+                                   request.law ? request.law->E : 0.0,
+                                   request.law ? request.law->A : 0.0,
+                                   request.law ? request.law->B : 0.0,
+                                   request.law ? request.law->alpha : 0.0,
+                                   request.law ? request.law->beta : 0.0,
+                                   request.law_label.c_str(),
+                                   request.profile_json.c_str(),
+                                   request.profile_label.c_str(),
+                                   static_cast<int>(run_params.size()),
+                                   run_params.data(),
+                                   run_tokens.data(),
+                                   run_compute.data(),
+                                   run_loss.data(),
+                                   run_lines.data(),
+                                   runs_source.c_str(),
+                                   run_predicted_loss.empty() ? nullptr : run_predicted_loss.data(),
+                                   request.bootstrap ? request.bootstrap->num_resamples : 0,
+                                   request.bootstrap ? request.bootstrap->seed : 0,
+                                   request.bootstrap ? request.bootstrap->confidence : 0.0,
+                                   request.bootstrap ? &UpdateBootstrapBar : nullptr,
+                                   nullptr};
+  // Progress on stderr as `fit --bootstrap` shows it (a bar with ETA when stderr is a terminal).
+  std::optional<ProgressBar> bar;
+  if (request.bootstrap) abi_request.bootstrap_progress_context = &bar.emplace("bootstrap");
   char error[kErrorSize] = {0};
-  switch (render(&abi_request, error, kErrorSize)) {
+  const int status = render(&abi_request, error, kErrorSize);
+  bar.reset();  // the bar's line finished before any message
+  switch (status) {
     case SCALEPLAN_PLOT_OK: return kExitOk;
     case SCALEPLAN_PLOT_USAGE: throw UsageError(error);
     case SCALEPLAN_PLOT_INPUT_ERROR: throw InputError(error);
@@ -342,9 +387,10 @@ int PlotGroups(const std::vector<std::string>& args, const std::vector<std::stri
   po::options_description options;
   options.add_options()("kind", po::value(&kind))("runs", po::value(&runs_path))("out,o", po::value(&out_path))(
       "fit", po::value(&fit_path));
-  for (const char* name : {"width", "height", "dpi", "compute", "law", "profile"}) {
+  for (const char* name : {"width", "height", "dpi", "compute", "law", "profile", "seed", "ci"}) {
     options.add_options()(name, po::value<std::string>());
   }
+  options.add_options()("bootstrap", po::value<std::string>()->implicit_value(""));
   AddColumnOptions(&options, &columns);
   AddRunSelectionOptions(&options, &columns, false);
   po::positional_options_description positional;

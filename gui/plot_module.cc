@@ -34,7 +34,7 @@ void CopyError(const std::string& message, char* error, int error_size) {
 }  // namespace
 }  // namespace scaleplan::gui
 
-extern "C" int scaleplan_plot_render_v5(const ScaleplanPlotRequest* request, char* error, int error_size) {
+extern "C" int scaleplan_plot_render_v6(const ScaleplanPlotRequest* request, char* error, int error_size) {
   using namespace scaleplan::gui;
   if (error != nullptr && error_size > 0) error[0] = '\0';
   if (request == nullptr) {
@@ -64,6 +64,19 @@ extern "C" int scaleplan_plot_render_v5(const ScaleplanPlotRequest* request, cha
       law.beta = request->law_beta;
       plot.law = law;
       plot.law_label = Text(request->law_label);
+    }
+    if (request->bootstrap_resamples > 0) {
+      scaleplan::BootstrapOptions bootstrap;
+      bootstrap.num_resamples = request->bootstrap_resamples;
+      bootstrap.seed = request->bootstrap_seed;
+      bootstrap.confidence = request->bootstrap_confidence;
+      plot.bootstrap = bootstrap;
+      if (request->bootstrap_progress != nullptr) {
+        plot.bootstrap_progress = [progress = request->bootstrap_progress,
+                                   context = request->bootstrap_progress_context](int done, int total) {
+          progress(done, total, context);
+        };
+      }
     }
     plot.profile_json = Text(request->profile_json);
     plot.profile_label = Text(request->profile_label);

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define SCALEPLAN_PLOT_MODULE_FILE_NAME "libscaleplan_plot.so"
-#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v5"
+#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v6"
 
 /* The fields of gui::PlotRequest. Strings are NUL-terminated; NULL is read as "". */
 typedef struct ScaleplanPlotRequest {
@@ -52,6 +52,14 @@ typedef struct ScaleplanPlotRequest {
   const char* runs_source;     /* the file (or label) the runs came from */
   /* An expression law's loss on each of the runs above (fit --law-expr; the residuals chart), or NULL. */
   const double* run_predicted_loss;
+  /* plot --bootstrap: resample the runs this many times and refit the Chinchilla law (fitting/bootstrap.h), its
+   * central interval at bootstrap_confidence shaded around the fitted lines; 0 = no bootstrap. */
+  int bootstrap_resamples;
+  unsigned long long bootstrap_seed;
+  double bootstrap_confidence;
+  /* Called with (resamples done, total) as the bootstrap goes (from one thread at a time), or NULL. */
+  void (*bootstrap_progress)(int done, int total, void* context);
+  void* bootstrap_progress_context;
 } ScaleplanPlotRequest;
 
 /* The status codes, equal to gui::PlotStatus and to the command line's exit codes. */
@@ -67,7 +75,7 @@ enum {
 /* Renders the chart to request->out_path (see gui::RenderPlotToFile). Returns a status code; when it is not
  * SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity `error_size` bytes, truncated to
  * fit). Never throws. */
-SCALEPLAN_PLOT_API int scaleplan_plot_render_v5(const ScaleplanPlotRequest* request, char* error, int error_size);
+SCALEPLAN_PLOT_API int scaleplan_plot_render_v6(const ScaleplanPlotRequest* request, char* error, int error_size);
 
 /* The entry point's type, for the loader's dlsym. */
 typedef int (*ScaleplanPlotRenderFunction)(const ScaleplanPlotRequest*, char*, int);

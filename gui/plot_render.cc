@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "core/bundled_data.h"
 #include "core/error.h"
@@ -89,6 +91,11 @@ int Render(const PlotRequest& request, std::string* error) {
   }
 
   if (IsProfileChart(*kind)) {
+    if (request.bootstrap) {
+      *error = std::string("--bootstrap: the ") + ChartKindName(*kind) +
+               " chart draws a hardware profile, not a fit to resample";
+      return kPlotUsage;
+    }
     if (request.profile_json.empty()) {
       *error = std::string("the ") + ChartKindName(*kind) +
                " chart draws a hardware profile: give --profile PROFILE.json (from 'scaleplan probe --out')";
@@ -112,14 +119,49 @@ int Render(const PlotRequest& request, std::string* error) {
     return kPlotOk;
   }
 
-  const RunsTable table = request.runs            ? *request.runs
+  HeadlessApplication application;
+  ChartInputs inputs;
+  if (const int status = MakePlotChartInputs(request, &inputs, error); status != kPlotOk) return status;
+  QString write_error;
+  if (!WriteChartFile(*kind, inputs, out_path, size, &write_error)) {
+    *error = write_error.toStdString();
+    return kPlotWriteFailed;
+  }
+  return kPlotOk;
+}
+
+}  // namespace
+
+int MakePlotChartInputs(const PlotRequest& request, ChartInputs* inputs_out, std::string* error) {
+  const std::optional<ChartKind> kind = ParseChartKind(request.kind);
+  if (!kind || IsProfileChart(*kind)) {
+    *error = "'" + request.kind + "' is not a chart of runs (fit, isoflop, frontier or residuals)";
+    return kPlotUsage;
+  }
+  // The bands are the window's: bootstrap refits of the law fitted to these runs, around the lines it draws.
+  if (request.bootstrap) {
+    if (*kind == ChartKind::RESIDUALS) {
+      *error = "--bootstrap: the residuals chart has no interval band (the bands shade L_opt(C) on 'plot fit', the "
+               "IsoFLOP profiles on 'plot isoflop' and N_opt, D_opt on 'plot frontier')";
+      return kPlotUsage;
+    }
+    if (request.law || !request.predicted_loss.empty()) {
+      *error = "--bootstrap resamples the runs and refits the Chinchilla law to them: a saved fit (--fit) or a "
+               "published law (--law) is drawn as it is, without bands";
+      return kPlotUsage;
+    }
+    if (std::string why; !request.bootstrap->Check(&why)) {
+      *error = "--bootstrap: " + why;
+      return kPlotUsage;
+    }
+  }
+  const RunsTable table = request.runs                ? *request.runs
                           : request.runs_path.empty() ? BundledChinchillaRuns()
                                                       : LoadRunsCsv(request.runs_path, request.columns);
-  HeadlessApplication application;
   RunsModel model;
   model.SetTable(table);
   const MultiStartOptions options;
-  ChartInputs inputs;
+  ChartInputs& inputs = *inputs_out;
   if (!request.predicted_loss.empty()) {
     // An expression law has no L(N, D) of Chinchilla's form to draw curves from: its residuals only.
     if (*kind != ChartKind::RESIDUALS) {
@@ -138,24 +180,29 @@ int Render(const PlotRequest& request, std::string* error) {
     inputs = MakeChartInputs(model, request.law, options.huber_delta);
     inputs.law_label = request.law_label;
   } else {
-    const ChinchillaFit fit = FitChinchilla(model.IncludedRuns(), options);
+    const RunsTable fitted = model.IncludedRuns();
+    const ChinchillaFit fit = FitChinchilla(fitted, options);
     if (!fit.search.usable) {
       *error = "the fit is not usable: " + fit.search.status;
       return kPlotFitFailed;
     }
     inputs = MakeChartInputs(model, fit.law, options.huber_delta);
+    if (request.bootstrap) {
+      // The window's refits (gui/fit_panel.cc): the same resamples of the same runs, refitted around the same fit.
+      ChinchillaBootstrap bootstrap = BootstrapChinchilla(fitted, fit, *request.bootstrap, request.bootstrap_progress);
+      if (bootstrap.laws.empty()) {
+        *error = "no bootstrap resample converged (" + std::to_string(bootstrap.samples.num_resamples) +
+                 " refitted), so there is no interval to draw";
+        return kPlotFitFailed;
+      }
+      inputs.bootstrap_laws = std::move(bootstrap.laws);
+      inputs.band_confidence = bootstrap.options.confidence;
+    }
   }
   inputs.budget_flops = request.budget_flops;
   inputs.log_loss = request.log_loss;
-  QString write_error;
-  if (!WriteChartFile(*kind, inputs, out_path, size, &write_error)) {
-    *error = write_error.toStdString();
-    return kPlotWriteFailed;
-  }
   return kPlotOk;
 }
-
-}  // namespace
 
 const std::vector<std::string>& PlotKinds() {
   static const std::vector<std::string> kinds = [] {

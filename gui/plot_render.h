@@ -13,9 +13,13 @@
 #include <vector>
 
 #include "core/chinchilla_law.h"
+#include "core/parallel.h"
 #include "core/runs_table.h"
+#include "fitting/bootstrap.h"
 
 namespace scaleplan::gui {
+
+struct ChartInputs;  // gui/charts.h
 
 struct PlotRequest {
   std::string kind;         // fit, isoflop, frontier, residuals or roofline (PlotKinds())
@@ -38,6 +42,11 @@ struct PlotRequest {
   // An expression law (fit --law-expr): its loss on each run, by the run's file line; drawn on the residuals chart.
   std::map<int, double> predicted_loss;
   std::string law_label;    // where `law` comes from, e.g. "hoffmann: Hoffmann et al. 2022, ..."
+  // Bootstrap refits of the law fitted to the runs (BootstrapChinchilla), their central interval at its confidence
+  // shaded as the window shades its refits' (ChartInputs::bootstrap_laws): around L_opt(C), each IsoFLOP profile and
+  // N_opt, D_opt. Only for the fit, isoflop and frontier charts of a law fitted here (no `law`, no predicted_loss).
+  std::optional<BootstrapOptions> bootstrap;
+  ProgressCallback bootstrap_progress;  // (resamples done, total), or nullptr
   // roofline: a hardware profile's JSON (core/hardware_profile.h) and the file it came from, for messages.
   std::string profile_json;
   std::string profile_label;
@@ -47,7 +56,7 @@ struct PlotRequest {
 enum PlotStatus : int {
   kPlotOk = 0,
   kPlotUsage = 2,        // unknown kind, unsupported extension, a size outside 64..16384 pixels or a resolution
-                         // outside 36..2400 DPI, roofline without a profile
+                         // outside 36..2400 DPI, roofline without a profile, a bootstrap a chart or law cannot take
   kPlotInputError = 3,   // the runs CSV or the profile is missing, unreadable or malformed; too few runs
   kPlotFitFailed = 4,    // the fit did not converge to a usable law
   kPlotWriteFailed = 5,  // the output file could not be written (an old file is left untouched)
@@ -56,6 +65,12 @@ enum PlotStatus : int {
 
 // The chart kinds, in the order the window's tabs show them.
 const std::vector<std::string>& PlotKinds();
+
+// The chart data of a runs chart (fit, isoflop, frontier, residuals) as RenderPlotToFile hands it to the renderer:
+// the runs, the law (the Chinchilla law fitted with the default fit options unless one is given) and, with
+// request.bootstrap, the converged refits of its resamples with the interval level. Returns kPlotOk, or a PlotStatus
+// with one line in *error (a bootstrap the chart or the law cannot take is kPlotUsage). May throw InputError (runs).
+int MakePlotChartInputs(const PlotRequest& request, ChartInputs* inputs, std::string* error);
 
 // Loads the runs, fits the Chinchilla law (default fit options) unless a law is given, builds the chart and writes
 // it atomically; the roofline reads the profile instead.

@@ -2,19 +2,27 @@
 // root has the requested size), a saved fit or a published law instead of the fit, the roofline of a profile, the
 // exit codes of its errors, and the renderer module (libscaleplan_plot.so): loaded only by `plot`, so the binary
 // starts without Qt, and a missing or broken module is reported with exit code 2.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <QAreaSeries>
+#include <QChart>
+#include <QLineSeries>
 #include <QString>
 #include <QXmlStreamReader>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/bundled_data.h"
+#include "fitting/chinchilla_fit.h"
+#include "gui/charts.h"
 #include "gui/plot_render.h"
 #include "tests/gui/gui_testing.h"
 #include "tests/testing.h"
@@ -343,6 +351,165 @@ TEST(Plot, ReadsRunsWithTheSharedReaderAndItsWarnings) {
   const testing::CommandResult skipped = Plot("fit '" + gap + "' --skip-bad-rows --out '" + out + "'");
   EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
   EXPECT_NE(skipped.err.find("skipped 1 row"), std::string::npos) << skipped.err;
+}
+
+// The type-7 quantile of `values` at `p`, by sorting: x[lo] + (h - lo) (x[lo + 1] - x[lo]) with h = (n - 1) p.
+double SortedQuantileByHand(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  const double h = (values.size() - 1) * p;
+  const size_t lo = static_cast<size_t>(std::floor(h));
+  if (lo + 1 >= values.size()) return values.back();
+  return values[lo] + (h - lo) * (values[lo + 1] - values[lo]);
+}
+
+// The bands `plot --bootstrap` hands the renderer are the window's (ChartInputs::bootstrap_laws): the refits of the
+// bundled runs' fit that BootstrapChinchilla gives with the same seed, and the frontier's N_opt band at a budget is
+// the percentile interval of N_opt over those laws.
+TEST(PlotBootstrap, FrontierBandIsThePercentileIntervalOfTheRefits) {
+  testing::Application();
+  BootstrapOptions options;
+  options.num_resamples = 40;
+  options.seed = 11;
+  options.confidence = 0.8;
+  gui::PlotRequest request;
+  request.kind = "frontier";
+  request.bootstrap = options;
+  gui::ChartInputs inputs;
+  std::string error;
+  ASSERT_EQ(gui::MakePlotChartInputs(request, &inputs, &error), gui::kPlotOk) << error;
+
+  // Independently: the fit of the bundled runs and its resamples, through the public bootstrap function.
+  const RunsTable runs = BundledChinchillaRuns();
+  const ChinchillaFit fit = FitChinchilla(runs, MultiStartOptions());
+  ASSERT_TRUE(fit.search.usable);
+  const ChinchillaBootstrap expected = BootstrapChinchilla(runs, fit, options);
+  ASSERT_GE(expected.laws.size(), 30u);
+  ASSERT_EQ(inputs.bootstrap_laws.size(), expected.laws.size());
+  EXPECT_EQ(inputs.band_confidence, 0.8);
+  ASSERT_TRUE(inputs.law.has_value());
+  EXPECT_EQ(inputs.law->alpha, fit.law.alpha);
+
+  std::unique_ptr<QChart> chart(gui::BuildChart(gui::ChartKind::FRONTIER, inputs));
+  const QString label = QStringLiteral("80% interval (%1 bootstrap fits)").arg(expected.laws.size());
+  QAreaSeries* band = nullptr;
+  for (QAbstractSeries* series : chart->series()) {
+    if (series->objectName() == QLatin1String("band") && series->name() == label) {
+      band = qobject_cast<QAreaSeries*>(series);
+    }
+  }
+  ASSERT_NE(band, nullptr) << "no band named " << label.toStdString();
+  const QList<QPointF> upper = band->upperSeries()->points(), lower = band->lowerSeries()->points();
+  ASSERT_EQ(upper.size(), lower.size());
+  ASSERT_GT(upper.size(), 10);
+  int checked = 0;
+  for (int i : {0, static_cast<int>(upper.size()) / 2, static_cast<int>(upper.size()) - 1}) {
+    const double compute_flops = upper[i].x();
+    ASSERT_EQ(lower[i].x(), compute_flops);
+    std::vector<double> n_opt;
+    for (const ChinchillaLaw& law : expected.laws) n_opt.push_back(law.ComputeOptimal(compute_flops).num_params);
+    const double low = SortedQuantileByHand(n_opt, 0.1), high = SortedQuantileByHand(n_opt, 0.9);
+    EXPECT_NEAR(lower[i].y() / low, 1.0, 1e-9) << "at C = " << compute_flops;
+    EXPECT_NEAR(upper[i].y() / high, 1.0, 1e-9) << "at C = " << compute_flops;
+    EXPECT_LT(low, high) << "at C = " << compute_flops;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3);
+
+  // The other charts shade what the window shades: L_opt(C) on the fit chart, each IsoFLOP profile.
+  auto count_bands = [](QChart* built) {
+    int bands = 0, profiles = 0;
+    for (QAbstractSeries* series : built->series()) {
+      bands += series->objectName() == QLatin1String("band") ? 1 : 0;
+      profiles += series->name().startsWith(QLatin1String("C = ")) ? 1 : 0;
+    }
+    return std::make_pair(bands, profiles);
+  };
+  std::unique_ptr<QChart> fit_chart(gui::BuildChart(gui::ChartKind::FIT, inputs));
+  EXPECT_EQ(count_bands(fit_chart.get()).first, 1);
+  std::unique_ptr<QChart> isoflop(gui::BuildChart(gui::ChartKind::ISOFLOP, inputs));
+  const auto [isoflop_bands, profiles] = count_bands(isoflop.get());
+  EXPECT_GT(profiles, 3);
+  EXPECT_EQ(isoflop_bands, profiles);
+}
+
+TEST(PlotBootstrap, TheCommandDrawsTheBandsReproducibly) {
+  const std::string a = testing::WriteTempFile("bootstrap_a.svg", "");
+  const std::string b = testing::WriteTempFile("bootstrap_b.svg", "");
+  const std::string other_seed = testing::WriteTempFile("bootstrap_c.svg", "");
+  const std::string plain = testing::WriteTempFile("bootstrap_none.svg", "");
+  for (const std::string& kind : {std::string("fit"), std::string("isoflop"), std::string("frontier")}) {
+    testing::CommandResult result = Plot(kind + " --bootstrap 20 --seed 3 --ci 0.8 --out '" + a + "'");
+    ASSERT_EQ(result.exit_code, 0) << kind << ": " << result.err;
+    EXPECT_TRUE(result.out.empty()) << result.out;
+    result = Plot(kind + " --bootstrap 20 --seed 3 --ci 0.8 --out '" + b + "'");
+    ASSERT_EQ(result.exit_code, 0) << kind << ": " << result.err;
+    result = Plot(kind + " --bootstrap 20 --seed 4 --ci 0.8 --out '" + other_seed + "'");
+    ASSERT_EQ(result.exit_code, 0) << kind << ": " << result.err;
+    ASSERT_EQ(Plot(kind + " --out '" + plain + "'").exit_code, 0) << kind;
+    const std::string text = testing::ReadWholeFile(a);
+    EXPECT_EQ(text, testing::ReadWholeFile(b)) << kind << ": the same seed must draw the same file";
+    EXPECT_NE(text, testing::ReadWholeFile(other_seed)) << kind << ": another seed, other resamples";
+    // The band's legend entry (every resample of the bundled runs converges); none without --bootstrap.
+    EXPECT_NE(text.find(">80% interval (20 bootstrap fits)</text>"), std::string::npos) << kind;
+    EXPECT_EQ(testing::ReadWholeFile(plain).find("bootstrap fits"), std::string::npos) << kind;
+  }
+  // The default level is fit's (--ci 0.95).
+  ASSERT_EQ(Plot("frontier --bootstrap=20 --out '" + a + "'").exit_code, 0);
+  EXPECT_NE(testing::ReadWholeFile(a).find(">95% interval (20 bootstrap fits)</text>"), std::string::npos);
+}
+
+TEST(PlotBootstrap, RefusedWhereThereIsNoBand) {
+  const std::string out = testing::WriteTempFile("refused.svg", "");
+  // Too few resamples: fit's check and message.
+  const testing::CommandResult few = Plot("frontier --bootstrap 5 --out '" + out + "'");
+  EXPECT_EQ(few.exit_code, 2);
+  const testing::CommandResult fit_few = testing::RunCommand(std::string(SCALEPLAN_BINARY) + " fit --bootstrap 5");
+  EXPECT_EQ(fit_few.exit_code, 2);
+  EXPECT_EQ(few.err, "scaleplan plot: error: --bootstrap: must be at least 10: '5'\nTry 'scaleplan plot --help'.\n");
+  EXPECT_EQ(fit_few.err, "scaleplan fit: error: --bootstrap: must be at least 10: '5'\nTry 'scaleplan fit --help'.\n");
+  EXPECT_EQ(Plot("frontier --bootstrap=0 --out '" + out + "'").exit_code, 2);
+  EXPECT_EQ(Plot("frontier --bootstrap 20 --ci 1 --out '" + out + "'").exit_code, 2);
+  // --seed and --ci set a bootstrap that is not asked for.
+  const testing::CommandResult seed = Plot("frontier --seed 3 --out '" + out + "'");
+  EXPECT_EQ(seed.exit_code, 2);
+  EXPECT_NE(seed.err.find("--seed and --ci set the bootstrap's bands: give --bootstrap[=N] with them"),
+            std::string::npos)
+      << seed.err;
+  // A chart without a band, or a law that is not fitted to the runs here.
+  const testing::CommandResult residuals = Plot("residuals --bootstrap 20 --out '" + out + "'");
+  EXPECT_EQ(residuals.exit_code, 2);
+  EXPECT_NE(residuals.err.find("--bootstrap: the residuals chart has no interval band"), std::string::npos)
+      << residuals.err;
+  const testing::CommandResult law = Plot("frontier --law hoffmann --bootstrap 20 --out '" + out + "'");
+  EXPECT_EQ(law.exit_code, 2);
+  EXPECT_NE(law.err.find("a saved fit (--fit) or a published law (--law) is drawn as it is"), std::string::npos)
+      << law.err;
+  const std::string kaplan = testing::WriteTempFile("kaplan_fit.json", "");
+  ASSERT_EQ(testing::RunCommand(std::string(SCALEPLAN_BINARY) + " fit --law kaplan --out '" + kaplan + "'").exit_code,
+            0);
+  EXPECT_EQ(Plot("residuals --fit '" + kaplan + "' --bootstrap 20 --out '" + out + "'").exit_code, 2);
+  EXPECT_EQ(Plot("frontier --fit '" + kaplan + "' --bootstrap 20 --out '" + out + "'").exit_code, 2);
+  const std::string profile = testing::WriteSmallProfile("bootstrap_profile.json");
+  const testing::CommandResult roofline =
+      Plot("roofline --profile '" + profile + "' --bootstrap 20 --out '" + out + "'");
+  EXPECT_EQ(roofline.exit_code, 2);
+  EXPECT_NE(roofline.err.find("--bootstrap: the roofline chart draws a hardware profile"), std::string::npos)
+      << roofline.err;
+  EXPECT_TRUE(testing::ReadWholeFile(out).empty());  // nothing was drawn
+
+  // The renderer refuses them too (a caller of RenderPlotToFile other than the command).
+  gui::PlotRequest request;
+  request.kind = "residuals";
+  request.out_path = out;
+  request.bootstrap = BootstrapOptions();
+  request.bootstrap->num_resamples = 20;
+  std::string error;
+  EXPECT_EQ(gui::RenderPlotToFile(request, &error), gui::kPlotUsage);
+  EXPECT_NE(error.find("the residuals chart has no interval band"), std::string::npos) << error;
+  request.kind = "frontier";
+  request.law = FindPublishedLaw("hoffmann")->law;
+  EXPECT_EQ(gui::RenderPlotToFile(request, &error), gui::kPlotUsage);
+  EXPECT_TRUE(testing::ReadWholeFile(out).empty());
 }
 
 }  // namespace
