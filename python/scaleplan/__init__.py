@@ -201,6 +201,12 @@ class Fit:
             fd, temp = _tempfile.mkstemp(dir=folder, prefix=".scaleplan-", suffix=".tmp")
             with _os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(self._json_text + "\n")
+                f.flush()
+                _os.fsync(f.fileno())
+            # The usual permissions of a new file, as `fit --out` gives it (mkstemp creates it 0600).
+            mask = _os.umask(0)
+            _os.umask(mask)
+            _os.chmod(temp, 0o666 & ~mask)
             _os.replace(temp, path)
         except OSError as error:
             self._remove_temp(temp)
@@ -433,9 +439,6 @@ def _plans(compute=None, params=None, target_loss=None, tokens=None, fit=None, l
     unknown = sorted(set(cluster) - set(_CLUSTER_OPTIONS))
     if unknown:
         raise UsageError(f"plan: unknown option(s) {', '.join(unknown)}")
-    if law in ("krajewski2024", "clark2022"):
-        raise UsageError(f"plan: law='{law}' is planned by scaleplan."
-                         f"{'plan_moe(compute)' if law == 'krajewski2024' else 'plan_routed(params, experts)'}")
     fit_text, fit_source = "", ""
     if isinstance(fit, Fit):
         fit_text, fit_source = fit.to_json(), "<Fit>"
@@ -485,10 +488,10 @@ def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[N
     the compute-optimal tokens of that size (with compute: that size on that budget; with tokens: that many tokens);
     target_loss for the least compute that reaches it. Each may be a list. An architecture (arch, or a model from
     layers, d_model and heads) sets N itself: give tokens (or compute), not params.
-    The law: fit (a Fit, or a saved-fit path; a moe fit is planned by plan_moe(compute) and a routing fit by
-    plan_routed(params, experts), as the command line's plan --fit hands them over, and those take no other keyword),
-    law (a published law: hoffmann, hoffmann-unrounded, epoch), or neither
+    The law: fit (a Fit, or a saved-fit path), law (a published law: hoffmann, hoffmann-unrounded, epoch), or neither
     for the Approach-3 fit of the bundled runs; bootstrap (with seed, ci) resamples the bundled runs for intervals.
+    A moe fit or law="krajewski2024" is planned by plan_moe(compute), and a routing fit or law="clark2022" by
+    plan_routed(params, experts), as the command line's plan hands them over; those take no other keyword.
     unique_tokens: at most this many unique tokens (Muennighoff et al.); inference_tokens: lifetime inference tokens
     (Sardana et al.), served at inference_mfu (0 = mfu) and inference_price_per_hour (0 = the training price).
     hyperparams: the batch and learning-rate law, "deepseek" (DeepSeek LLM 2024; the default), "steplaw" (Li et al.
@@ -517,16 +520,17 @@ def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[N
     model) and InputError for an unreadable hardware, profile or hyperparams file, with the command line's
     messages."""
     options = dict(locals())
-    routed = _plan_of_sparse_fit(options)
-    if routed is not None:
-        return routed
+    handed_over = _plan_of_sparse_law(options)
+    if handed_over is not None:
+        return handed_over
     rows = _plans(**options)
     return rows[0] if len(rows) == 1 else rows
 
 
-# What plan(fit=...) of a moe or routing fit takes: the command line's `plan --fit FIT.json` hands such a fit to its own
-# planner (plan_moe, plan_routed here), with these options and no others.
-_SPARSE_FIT_PLANS = {"moe": ("plan_moe", ("compute",)), "routing": ("plan_routed", ("params", "experts"))}
+# The sparse planners plan() hands over to, as the command line's `plan` does for a moe or routing fit (--fit) or
+# published law (--law): the planner, the keywords it takes from plan(), and the published law's name.
+_SPARSE_PLANNERS = {"moe": ("plan_moe", ("compute",), "krajewski2024"),
+                    "routing": ("plan_routed", ("params", "experts"), "clark2022")}
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -534,34 +538,38 @@ def _is_default(value: Any, default: Any) -> bool:
                                 and value == default)
 
 
-def _plan_of_sparse_fit(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    fit = options["fit"]
-    if fit is None or isinstance(fit, Fit):
-        return None
-    path = _os.fspath(fit)
-    law = _core.saved_fit_law(path)
-    if law == "sparse":
+def _plan_of_sparse_law(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """plan()'s hand-over to plan_moe or plan_routed for a moe or routing fit, or for law='krajewski2024' or
+    'clark2022'; None for any other law."""
+    fit, law_name = options["fit"], options["law"]
+    path = None if fit is None or isinstance(fit, Fit) else _os.fspath(fit)
+    kind = _core.saved_fit_law(path) if path is not None else None
+    if kind == "sparse":
         raise UsageError(f"plan: {path} is a sparse-weight fit, planned by the command line's "
                          f"'scaleplan plan --fit {path} --sparsity S' (the Python module has no sparse-weight planner)")
-    if law not in _SPARSE_FIT_PLANS:
-        return None
-    planner, taken = _SPARSE_FIT_PLANS[law]
+    if kind not in _SPARSE_PLANNERS:
+        kind = next((k for k, (_, _, name) in _SPARSE_PLANNERS.items() if law_name == name), None)
+        if kind is None:
+            return None
+    planner, taken, published = _SPARSE_PLANNERS[kind]
+    what = f"a {kind} fit" if path is not None else f"law='{published}'"
+    if path is not None and law_name is not None:
+        raise UsageError(f"plan: give either fit or law, not both ({path} is a {kind} fit)")
     defaults = {name: parameter.default for name, parameter in _inspect.signature(plan).parameters.items()}
     others = sorted(name for name, value in options.items()
-                    if name not in (*taken, "fit") and not _is_default(value, defaults[name]))
+                    if name not in (*taken, "fit", "law") and not _is_default(value, defaults[name]))
     if others:
-        raise UsageError(f"plan: a {law} fit is planned by {planner}({', '.join(taken)}, fit=...), which takes no "
-                         f"{', '.join(others)}")
-    if law == "moe":
+        raise UsageError(f"plan: {what} is planned by scaleplan.{planner}({', '.join(taken)}"
+                         f"{', fit=...' if path is not None else ''}), which takes no {', '.join(others)}")
+    if kind == "moe":
         if options["compute"] is None or not isinstance(options["compute"], (int, float)):
-            raise UsageError("plan: a moe fit needs one compute budget (FLOPs), as plan_moe(compute, fit=...)")
+            raise UsageError(f"plan: {what} needs one compute budget (FLOPs), as plan_moe(compute)")
         return plan_moe(options["compute"], fit=path)
     if options["params"] is None:
-        raise UsageError("plan: a routing fit needs params, the dense (per-token) sizes N, as plan_routed(params, "
-                         "experts, fit=...)")
+        raise UsageError(f"plan: {what} needs params, the dense (per-token) sizes N, as plan_routed(params, experts)")
     experts = options["experts"]
-    return plan_routed(options["params"], fit=path) if experts is None else plan_routed(options["params"], experts,
-                                                                                         fit=path)
+    return (plan_routed(options["params"], fit=path) if experts is None else
+            plan_routed(options["params"], experts, fit=path))
 
 
 def _saved_fit_path(fit: Union[None, str, _os.PathLike], function: str) -> str:
@@ -615,6 +623,9 @@ def sweep(compute: Iterable[float], **plan_options):
         raise UsageError("sweep needs at least one compute budget")
     if "compute" in plan_options or "target_loss" in plan_options:
         raise UsageError("sweep: give the budgets as its first argument; target_loss is plan()'s")
+    for kind, (planner, _, published) in _SPARSE_PLANNERS.items():
+        if plan_options.get("law") == published:
+            raise UsageError(f"sweep: law='{published}' is planned by scaleplan.{planner}, one question at a time")
     rows = _plans(budgets, **plan_options)
     return pd.json_normalize(rows)
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import stat
 import threading
 import time
 
@@ -185,6 +186,8 @@ def test_save_is_read_by_cli_plan_and_cli_out_is_read_by_load_fit(all_runs, tmp_
     cli_out = tmp_path / "cli_fit.json"
     cli_json("fit", path, "--out", cli_out, "--format", "json")
     assert saved.read_bytes() == cli_out.read_bytes()  # the CLI's own --out file, byte for byte
+    # and with the CLI's permissions (a new file's, under the umask), not the temporary file's 0600
+    assert stat.S_IMODE(saved.stat().st_mode) == stat.S_IMODE(cli_out.stat().st_mode)
 
     plan = cli_json("plan", "--fit", saved, "--compute", "1e23", "--format", "json")
     assert {k: plan["law"][k] for k in ("E", "A", "B", "alpha", "beta")} == fit.parameters

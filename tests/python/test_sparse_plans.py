@@ -139,8 +139,10 @@ def test_sparse_plan_errors(moe_fit, routing_fit, tmp_path):
         scaleplan.plan_routed(1e9, experts=0.5)
     with pytest.raises(scaleplan.UsageError, match=r"--params: must be positive"):
         scaleplan.plan_routed(0)
-    with pytest.raises(scaleplan.UsageError, match="law='clark2022' is planned by scaleplan.plan_routed"):
+    with pytest.raises(scaleplan.UsageError, match=r"law='clark2022' needs params, the dense \(per-token\) sizes"):
         scaleplan.plan(law="clark2022")
+    with pytest.raises(scaleplan.UsageError, match="law='krajewski2024' is planned by scaleplan.plan_moe, one"):
+        scaleplan.sweep([1e21, 1e22], law="krajewski2024")
     missing = tmp_path / "missing.json"
     with pytest.raises(scaleplan.InputError, match="missing.json: cannot read the file"):
         scaleplan.plan_moe(1e22, fit=missing)
@@ -162,21 +164,31 @@ def test_plan_hands_a_moe_or_routing_fit_to_its_planner(moe_fit, routing_fit, cl
     # Without experts, plan_routed's default expert counts (1, 8, 64, 512), as the command's.
     expected = cli_json("plan", "--fit", routing_fit, "--params", "1.3B", "--format", "json")
     assert scaleplan.plan(params=1.3e9, fit=routing_fit) == expected
+    # The published laws the same way: plan(law=...) is the command's plan --law.
+    assert scaleplan.plan(1e22, law="krajewski2024") == cli_json("plan", "--law", "krajewski2024", "--compute",
+                                                                 "1e22", "--format", "json")
+    assert scaleplan.plan(params=13e9, experts=[1, 512], law="clark2022") == cli_json(
+        "plan", "--law", "clark2022", "--params", "13B", "--experts", "1,512", "--format", "json")
 
 
 def test_plan_refuses_what_a_sparse_fit_planner_does_not_take(moe_fit, routing_fit, cli):
-    with pytest.raises(scaleplan.UsageError, match=r"a moe fit is planned by plan_moe\(compute, fit=...\), which "
+    with pytest.raises(scaleplan.UsageError, match=r"a moe fit is planned by scaleplan.plan_moe\(compute, fit=...\), which "
                                                    r"takes no accelerator, mfu"):
         scaleplan.plan(1e22, fit=moe_fit, accelerator="H100-SXM", mfu=0.4)
     with pytest.raises(scaleplan.UsageError, match="a moe fit needs one compute budget"):
         scaleplan.plan(fit=moe_fit)
     with pytest.raises(scaleplan.UsageError, match="a moe fit needs one compute budget"):
         scaleplan.plan([1e21, 1e22], fit=moe_fit)
-    with pytest.raises(scaleplan.UsageError, match=r"a routing fit is planned by plan_routed\(params, experts, "
+    with pytest.raises(scaleplan.UsageError, match=r"a routing fit is planned by scaleplan.plan_routed\(params, experts, "
                                                    r"fit=...\), which takes no compute"):
         scaleplan.plan(1e22, params=1e9, fit=routing_fit)
     with pytest.raises(scaleplan.UsageError, match="a routing fit needs params"):
         scaleplan.plan(fit=routing_fit)
+    with pytest.raises(scaleplan.UsageError, match=r"law='krajewski2024' is planned by scaleplan.plan_moe\(compute\), "
+                                                   r"which takes no accelerator"):
+        scaleplan.plan(1e22, law="krajewski2024", accelerator="H100-SXM")
+    with pytest.raises(scaleplan.UsageError, match="give either fit or law, not both"):
+        scaleplan.plan(1e22, fit=moe_fit, law="krajewski2024")
     # A keyword given at its default value is no conflict.
     assert scaleplan.plan(1e22, fit=moe_fit, shape=False)["law"] == moe_fit
 
