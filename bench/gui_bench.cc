@@ -12,6 +12,9 @@
 //                 written out, its optimum found by search) and fine-grained MoE law (a search over N and G per
 //                 plan, the slowest law to plan), each against the bare
 //                 plan call (Recommend with the law). Target: under 50 ms.
+//   law fits      the Fit dock's Kaplan and IsoFLOP fits (Fit pressed until the result is in the table, the plan and
+//                 the charts). Reference: the library call `scaleplan fit --law NAME` makes (MakeKaplanFitReport,
+//                 MakeIsoFlopFitReport, no bootstrap). The ratio shows what the dock adds to the fit.
 //   dictionary    a new budget in the Dictionary panel (bound from the widgets, planned, labels set, repainted).
 //                 Reference: the bare RecommendDictionary (PlanDictionary) call for the same settings. Target: under
 //                 50 ms, like the slider.
@@ -32,6 +35,8 @@
 #include "core/bundled_data.h"
 #include "core/statistics.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/kaplan_fit.h"
+#include "fitting/law_fits.h"
 #include "gui/charts_view.h"
 #include "gui/dictionary_panel.h"
 #include "gui/fit_panel.h"
@@ -75,6 +80,7 @@ int main(int argc, char** argv) {
   constexpr int kLaunches = 9;
   constexpr int kMoves = 300;
   constexpr int kDictionaryUpdates = 100;
+  constexpr int kLawFits = 7;
 
   // Launch -> fitted, in process.
   std::vector<double> launch_ms, shown_ms;
@@ -215,6 +221,42 @@ int main(int argc, char** argv) {
     law_moves.push_back({law, Median(law_move_ms), Median(law_plan_ms)});
   }
 
+  // The Fit dock's fit of other laws (Fit pressed to the result in the table, the plan and the charts), each against
+  // the library call `scaleplan fit --law NAME` makes (no bootstrap: the dock's refits are Approach 3's).
+  struct LawFits {
+    const char* law;
+    double dock_ms;
+    double bare_ms;
+  };
+  std::vector<LawFits> law_fits;
+  for (const char* law : {"kaplan", "isoflop"}) {
+    window.fit_panel()->SetLawKey(law);
+    failures += WaitForFit(&window) ? 0 : 1;
+    std::vector<double> dock_ms, bare_ms;
+    for (int i = 0; i < kLawFits; ++i) {
+      const auto start = Clock::now();
+      window.fit_panel()->StartFit();
+      failures += WaitForFit(&window) && window.fit_panel()->law_fit() ? 0 : 1;
+      QCoreApplication::processEvents();
+      dock_ms.push_back(MillisecondsSince(start));
+    }
+    LawFitOptions options;
+    options.bootstrap.num_resamples = 0;  // `fit` without --bootstrap
+    for (int i = 0; i < kLawFits; ++i) {
+      const auto start = Clock::now();
+      bool usable = false;
+      if (std::string(law) == "kaplan") {
+        options.grid = KaplanModel::DefaultGrid();
+        usable = MakeKaplanFitReport(bundled, options).fit.search.usable;
+      } else {
+        usable = MakeIsoFlopFitReport(bundled, options).fit.usable;
+      }
+      bare_ms.push_back(MillisecondsSince(start));
+      failures += usable ? 0 : 1;
+    }
+    law_fits.push_back({law, Median(dock_ms), Median(bare_ms)});
+  }
+
   const double move = Median(move_ms), plan = Median(plan_ms);
   const double launch = Median(launch_ms), bare_fit = Median(fit_ms);
   std::printf("slider move -> plan + charts + repaint   median %8.3f ms  (max %.3f ms, %d moves)  target < 50 ms: %s\n",
@@ -230,6 +272,12 @@ int main(int argc, char** argv) {
         "slider move, %-13s law            median %8.3f ms  target < 50 ms: %s; bare plan call %.3f ms, "
         "ratio %.1fx\n",
         moves.law, moves.move_ms, moves.move_ms < 50 ? "met" : "MISSED", moves.plan_ms, moves.move_ms / moves.plan_ms);
+  }
+  for (const LawFits& fits : law_fits) {
+    std::printf(
+        "Fit dock, %-8s fit -> table + plan + charts  median %8.1f ms; bare `fit --law %s` call %.1f ms, "
+        "ratio %.1fx\n",
+        fits.law, fits.dock_ms, fits.law, fits.bare_ms, fits.dock_ms / fits.bare_ms);
   }
   std::printf("launch -> window shown                   median %8.1f ms\n", Median(shown_ms));
   std::printf("launch -> fitted (in process)            median %8.1f ms  target < 1000 ms: %s\n", launch,

@@ -29,7 +29,9 @@ namespace scaleplan {
 struct LawFitOptions {
   MultiStartOptions search;    // --delta, --starts, --exhaustive, --threads (chinchilla, kaplan)
   InitGrid grid;               // the start grid (chinchilla, kaplan): the law's default with --grid's axes
-  BootstrapOptions bootstrap;  // num_resamples 0 = no bootstrap
+  // --bootstrap: none unless asked for, as `fit` without --bootstrap (num_resamples 0 = no bootstrap; a bare
+  // BootstrapOptions holds the count `--bootstrap` alone asks for, 1000 resamples, which every fit would then pay).
+  BootstrapOptions bootstrap{.num_resamples = 0};
   std::vector<double> budgets{kDefaultAllocationBudgetFlops};  // where the JSON lists the allocation
   bool warn_beyond_runs = false;  // budgets asked for (--compute): each beyond the fitted runs is warned about
   double budget_tolerance = kDefaultBudgetTolerance;   // isoflop: runs within this relative compute are one budget

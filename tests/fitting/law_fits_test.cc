@@ -84,6 +84,29 @@ TEST(LawFitsTest, KaplanBootstrapGivesPercentileIntervalsAroundTheFit) {
   EXPECT_TRUE(report.json.contains("diagnostics"));
 }
 
+// Options left at their defaults fit as `fit` without --bootstrap does: no resamples, no intervals (the Fit dock's
+// Kaplan fit once bootstrapped 1000 resamples from the bare defaults, 50 times its fit, and discarded them).
+TEST(LawFitsTest, DefaultOptionsDoNotBootstrap) {
+  const RunsTable runs = BundledChinchillaRuns();
+  EXPECT_EQ(LawFitOptions{}.bootstrap.num_resamples, 0);
+  LawFitOptions kaplan_options;
+  kaplan_options.grid = KaplanModel::DefaultGrid();
+  const KaplanFitReport kaplan = MakeKaplanFitReport(runs, kaplan_options);
+  ASSERT_TRUE(kaplan.fit.search.usable);
+  EXPECT_TRUE(kaplan.intervals.empty());
+  EXPECT_FALSE(kaplan.json.contains("intervals"));
+  LawFitOptions chinchilla_options;
+  chinchilla_options.grid = ChinchillaModel::HoffmannGrid();
+  const ChinchillaFitReport chinchilla = MakeChinchillaFitReport(runs, chinchilla_options);
+  ASSERT_TRUE(chinchilla.fit.search.usable);
+  EXPECT_FALSE(chinchilla.bootstrap.has_value());
+  EXPECT_FALSE(chinchilla.json.contains("intervals"));
+  const IsoFlopFitReport isoflop = MakeIsoFlopFitReport(runs, LawFitOptions{});
+  ASSERT_TRUE(isoflop.fit.usable);
+  EXPECT_FALSE(isoflop.bootstrap.has_value());
+  EXPECT_FALSE(isoflop.json.contains("intervals"));
+}
+
 TEST(LawFitsTest, IsoFlopReportCountsTheBudgetsItFits) {
   const RunsTable runs = BundledChinchillaRuns();
   LawFitOptions options;
