@@ -1,9 +1,9 @@
 // `scaleplan plot`: renders one of the desktop planner's charts to a PNG or SVG file without a display.
 //
-// This header is deliberately Qt-free (std and core types only): cli/ binds its options to PlotRequest. The
-// implementation builds the chart with the same code the window uses (gui/charts.h) and renders it with Qt's
-// offscreen platform. The scaleplan binary does not link it: it reaches RenderPlotToFile through the module
-// libscaleplan_plot.so and its C entry point (gui/plot_module.h), loaded only when `scaleplan plot` runs.
+// This header is deliberately Qt-free (std, core and fitting types only; ChartInputs only declared): cli/ binds its
+// options to PlotRequest. The implementation builds the chart with the same code the window uses (gui/charts.h) and
+// renders it with Qt's offscreen platform. The scaleplan binary does not link it: it reaches RenderPlotToFile through
+// the module libscaleplan_plot.so and its C entry point (gui/plot_module.h), loaded only when `scaleplan plot` runs.
 #ifndef SCALEPLAN_GUI_PLOT_RENDER_H_
 #define SCALEPLAN_GUI_PLOT_RENDER_H_
 
