@@ -360,11 +360,7 @@ DictionaryLaws ParseSavedDictionaryFit(std::string_view json_text, const std::st
     return parent[key];
   };
   const auto number = [&](const nlohmann::json& parent, const std::string& path, const std::string& key) {
-    if (!parent.contains(key) || !parent[key].is_number()) {
-      throw InputError("key '" + path + key + "' must be a number",
-                       InputLocation{source, 0, 0, "", parent.contains(key) ? JsonExcerpt(parent[key]) : ""});
-    }
-    return parent[key].get<double>();
+    return SavedFitNumber(parent, key, source, path.empty() ? "" : path.substr(0, path.size() - 1));
   };
   DictionaryLaws laws;
   laws.prior = false;

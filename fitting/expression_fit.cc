@@ -810,6 +810,9 @@ SavedExpressionFit ParseSavedExpressionFit(std::string_view json_text, const std
     return InputError(key.empty() ? what : "key '" + key + "': " + what, InputLocation{source});
   };
   if (!json.is_object()) throw fail("", "not a JSON object (a saved fit from fit --out?)");
+  if (json.contains("schema_version")) {  // the one check of every saved fit's version (fitting/fit_json.h)
+    CheckSchemaVersion(nlohmann::json{{"schema_version", nlohmann::json(json["schema_version"])}}, source);
+  }
   if (!json.contains("law") || json["law"] != "expression") {
     throw fail("law", "not an expression fit ('fit --law-expr ... --out' writes one)");
   }

@@ -281,23 +281,30 @@ void ReadLaw(const nlohmann::json& doc, const std::string& source, SavedLaw* sav
 
 }  // namespace
 
+void CheckSchemaVersion(const nlohmann::json& doc, const std::string& source, int newest_version) {
+  if (!doc.is_object() || !doc.contains("schema_version")) return;
+  const nlohmann::json& value = doc["schema_version"];
+  const double version = RequireNumber(doc, "schema_version", source);
+  if (!value.is_number_integer() || version < 1) {
+    throw InputError("key 'schema_version' must be a positive integer", InputLocation{source, 0, 0, "", value.dump()});
+  }
+  if (version > newest_version) {
+    throw InputError("schema_version " + value.dump() + " is newer than this scaleplan understands (" +
+                         std::to_string(newest_version) + "); upgrade scaleplan",
+                     InputLocation{source});
+  }
+}
+
+double SavedFitNumber(const nlohmann::json& object, const std::string& key, const std::string& source,
+                      const std::string& path) {
+  return RequireNumber(object, key, source, path);
+}
+
 SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source) {
   const nlohmann::json doc = ParseJsonInput(json_text, source);
   if (!doc.is_object()) throw InputError("a saved fit must be a JSON object", InputLocation{source});
   // Keys this reader does not know are ignored: a later version-1 writer may add fields.
-  if (doc.contains("schema_version")) {
-    const double version = RequireNumber(doc, "schema_version", source);
-    if (!doc["schema_version"].is_number_integer() || version < 1) {
-      throw InputError("key 'schema_version' must be a positive integer",
-                       InputLocation{source, 0, 0, "", doc["schema_version"].dump()});
-    }
-    if (version > kFitSchemaVersion) {
-      throw InputError("schema_version " + doc["schema_version"].dump() +
-                           " is newer than this scaleplan understands (" + std::to_string(kFitSchemaVersion) +
-                           "); upgrade scaleplan",
-                       InputLocation{source});
-    }
-  }
+  CheckSchemaVersion(doc, source);
   SavedLaw saved;
   if (doc.contains("law")) {
     const nlohmann::json& law = doc["law"];

@@ -85,6 +85,20 @@ nlohmann::ordered_json RangesToJson(const FitRanges& ranges);  // compute_min, .
 // later version-1 writer may add some.
 SavedLaw ParseSavedFit(std::string_view json_text, const std::string& source);
 
+// The one check of a saved file's `schema_version` (a fit of any law, a golden): nothing when `doc` has none;
+// InputError naming `source` when it is not a positive integer ("key 'schema_version' must be a number, got
+// string: '"1"'", "... must be a positive integer") or newer than `newest_version` ("schema_version 99 is newer than
+// this scaleplan understands (1); upgrade scaleplan"). Readers call it before any other check, so that a newer
+// file that moved a key reports its version, not the key.
+void CheckSchemaVersion(const nlohmann::json& doc, const std::string& source,
+                        int newest_version = kFitSchemaVersion);
+
+// The number at `key` of a saved file's `object` (`path` names the object in messages: "routers[1]", "" for the
+// top level): InputError naming `source` and the key otherwise, "missing key 'routers[1].a'" or "key 'a' must be a
+// number, got string: '"x"'". One wording for every saved fit's coefficients.
+double SavedFitNumber(const nlohmann::json& object, const std::string& key, const std::string& source,
+                      const std::string& path = "");
+
 // The "law" of the saved fit at `path` ("chinchilla" when the key is absent, as ParseSavedFit reads it), or "" when
 // the file cannot be read or is not a JSON object: how a command picks the planner for `--fit` before reading the
 // fit, whose own reader reports what is wrong with it.

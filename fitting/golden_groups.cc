@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/json_input.h"
 #include "fitting/chinchilla_fit.h"
+#include "fitting/fit_json.h"
 #include "fitting/law_table.h"
 
 namespace scaleplan {
@@ -63,12 +64,7 @@ std::optional<GroupedGolden> ParseGroupedGolden(std::string_view json_text, cons
   const auto fail = [&](const std::string& key, const std::string& what) {
     return InputError("key '" + key + "': " + what, InputLocation{source});
   };
-  if (json.contains("schema_version")) {
-    const nlohmann::json& version = json["schema_version"];
-    if (!version.is_number_integer() || version.get<int>() < 1 || version.get<int>() > kGoldenSchemaVersion) {
-      throw fail("schema_version", "expected an integer from 1 to " + std::to_string(kGoldenSchemaVersion));
-    }
-  }
+  CheckSchemaVersion(json, source, kGoldenSchemaVersion);  // as every saved fit's and golden's reader words it
   GroupedGolden out;
   if (!json.contains("group_by") || !json["group_by"].is_array() || json["group_by"].empty()) {
     throw fail("group_by", "expected a list of column names");

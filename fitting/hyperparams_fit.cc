@@ -361,6 +361,7 @@ nlohmann::ordered_json HyperparamsFitToJson(const HyperparamsFit& fit, const Hyp
 }
 
 HyperparamsLaw HyperparamsLawFromJson(const nlohmann::json& json, const std::string& source) {
+  CheckSchemaVersion(json, source);  // first: a newer file may have moved the other keys
   if (!json.is_object() || !json.contains("law") || json["law"] != "hyperparams") {
     throw InputError("not a hyper-parameter fit (expected \"law\": \"hyperparams\", as 'scaleplan fit --law "
                      "hyperparams --out' writes)",

@@ -287,6 +287,7 @@ nlohmann::json ParseSavedLawFit(std::string_view text, const std::string& path, 
   nlohmann::json json = ParseJsonInput(text, path);
   const InputLocation where{path};
   if (!json.is_object()) throw InputError("not a saved fit: expected a JSON object", where);
+  CheckSchemaVersion(json, path);  // before the other keys: a newer file may have moved them
   if (!json.contains("law") || json["law"] != law) {
     throw InputError("not a saved " + law + " fit ('fit --law " + law + " --out'): key 'law' must be \"" + law + "\"",
                      where);
@@ -297,26 +298,15 @@ nlohmann::json ParseSavedLawFit(std::string_view text, const std::string& path, 
   return json;
 }
 
-// `object`'s number at `key` (`prefix` names the object in messages: "routers[1]."); InputError at the file
-// otherwise.
-double SavedNumber(const nlohmann::json& object, const char* key, const std::string& path,
-                   const std::string& prefix = "") {
-  if (!object.contains(key) || !object[key].is_number()) {
-    InputLocation at{path};
-    if (object.contains(key)) at.text = JsonExcerpt(object[key]);
-    throw InputError("key '" + prefix + key + "' must be a number", at);
-  }
-  return object[key].get<double>();
-}
-
-// A law's coefficients read from `object` into the members named, then the law's own Check: one reader for every
-// saved law of this file.
+// A law's coefficients read from `object` into the members named (SavedFitNumber; `prefix` names the object in
+// messages: "routers[1]."), then the law's own Check: one reader for every saved law of this file.
 template <typename Law>
 Law ReadSavedCoefficients(const nlohmann::json& object,
                           std::initializer_list<std::pair<const char*, double Law::*>> keys, const std::string& path,
                           const std::string& what, const std::string& prefix = "") {
   Law law;
-  for (const auto& [key, member] : keys) law.*member = SavedNumber(object, key, path, prefix);
+  const std::string object_path = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
+  for (const auto& [key, member] : keys) law.*member = SavedFitNumber(object, key, path, object_path);
   std::string why;
   if (!law.Check(&why)) throw InputError(what + why, InputLocation{path});
   return law;
