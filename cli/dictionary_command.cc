@@ -32,15 +32,6 @@ namespace {
 namespace po = boost::program_options;
 using Json = nlohmann::ordered_json;
 
-// A positive quantity from an option ("1M", "1e20"); a bad value is a usage error naming the option.
-double OptionQuantity(const std::string& text, const char* option) {
-  try {
-    return ParsePositiveQuantity(text, InputLocation{option});
-  } catch (const InputError& error) {
-    throw UsageError(error.what());
-  }
-}
-
 // "LO:HI" for --k-range.
 std::pair<double, double> ParseKRange(const std::string& text) {
   const size_t colon = text.find(':');

@@ -305,19 +305,11 @@ int ValidateExpressionLaw(const std::vector<std::string>& args) {
     throw UsageError("give the law either as --law-expr and --param or as a saved fit (--fit), not both");
   }
   if (!flags.grid_spec.empty()) throw UsageError("--grid does not apply to an expression law: use --param");
-  const bool holdout = vm.count("holdout-above") > 0;
-  if (holdout == leave_one_budget_out) throw UsageError("give one of --holdout-above C and --leave-one-budget-out");
+  const bool holdout = ChooseHoldOut(vm, leave_one_budget_out);
   const OutputFormat output = ParseFormat(format);
   std::string why;
   if (!validation.Check(&why) || !flags.options.Check(&why)) throw UsageError(why);
-  double threshold_flops = 0.0;
-  if (holdout) {
-    try {
-      threshold_flops = ParsePositiveQuantity(holdout_text, InputLocation{"--holdout-above"});
-    } catch (const InputError& error) {
-      throw UsageError(error.what());
-    }
-  }
+  const double threshold_flops = HoldOutAboveFlops(vm, holdout_text);
   MultiStartOptions fit_options = flags.options;
   std::optional<ExpressionLawSpec> spec;
   if (!fit_path.empty()) {

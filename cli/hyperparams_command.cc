@@ -254,18 +254,10 @@ int ValidateHyperparamsLawImpl(const std::vector<std::string>& args) {
   }
   const OutputFormat output = ParseFormat(format);
   if (runs_path.empty()) throw UsageError("--law hyperparams needs a runs file: there are no bundled sweeps");
-  const bool holdout = vm.count("holdout-above") > 0;
-  if (holdout == leave_one_budget_out) throw UsageError("give one of --holdout-above C and --leave-one-budget-out");
+  ChooseHoldOut(vm, leave_one_budget_out);
   std::string why;
   if (!fit_options.Check(&why)) throw UsageError(why);
-  double threshold_flops = 0.0;
-  if (holdout) {
-    try {
-      threshold_flops = ParsePositiveQuantity(holdout_text, InputLocation{"--holdout-above"});
-    } catch (const InputError& error) {
-      throw UsageError(error.what());
-    }
-  }
+  const double threshold_flops = HoldOutAboveFlops(vm, holdout_text);
   columns.seq_len = static_cast<double>(seq_len);
 
   const HyperparamsRuns runs = LoadHyperparamsRunsCsv(InputPath(runs_path), columns);

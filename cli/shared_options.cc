@@ -6,6 +6,7 @@
 #include "cli/option_values.h"
 #include "core/bundled_data.h"
 #include "core/error.h"
+#include "core/units.h"
 
 namespace scaleplan::cli {
 
@@ -110,6 +111,24 @@ InitGrid ResolveGrid(const FitFlags& flags, const InitGrid& default_grid) {
   } catch (const InputError& error) {
     throw UsageError(error.what());  // a bad option, not bad data
   }
+}
+
+double OptionQuantity(const std::string& text, const char* option) {
+  try {
+    return ParsePositiveQuantity(text, InputLocation{option});
+  } catch (const InputError& error) {
+    throw UsageError(error.what());
+  }
+}
+
+bool ChooseHoldOut(const po::variables_map& vm, bool leave_one_budget_out) {
+  const bool holdout = vm.count("holdout-above") > 0;
+  if (holdout == leave_one_budget_out) throw UsageError("give one of --holdout-above C and --leave-one-budget-out");
+  return holdout;
+}
+
+double HoldOutAboveFlops(const po::variables_map& vm, const std::string& holdout_text) {
+  return vm.count("holdout-above") > 0 ? OptionQuantity(holdout_text, "--holdout-above") : 0.0;
 }
 
 }  // namespace scaleplan::cli

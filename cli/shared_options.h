@@ -42,6 +42,15 @@ void AddFitOptions(boost::program_options::options_description* options, FitFlag
 // Validates the flags (UsageError) and returns the grid to use, starting from `default_grid`.
 InitGrid ResolveGrid(const FitFlags& flags, const InitGrid& default_grid);
 
+// A positive quantity given to `option` ("1M", "1e20"); a bad value is a UsageError naming the option.
+double OptionQuantity(const std::string& text, const char* option);
+
+// validate's two modes, --holdout-above C and --leave-one-budget-out (each law's validate words their help): exactly
+// one must be given (UsageError otherwise). Returns whether it is the hold-out.
+bool ChooseHoldOut(const boost::program_options::variables_map& vm, bool leave_one_budget_out);
+// The FLOPs of --holdout-above (`holdout_text`, read by OptionQuantity), 0 when it was not given.
+double HoldOutAboveFlops(const boost::program_options::variables_map& vm, const std::string& holdout_text);
+
 }  // namespace scaleplan::cli
 
 #endif  // SCALEPLAN_CLI_SHARED_OPTIONS_H_

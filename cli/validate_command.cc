@@ -411,23 +411,13 @@ int Validate(const std::vector<std::string>& args) {
     throw UsageError("--keep-extrapolated-minima goes with --law isoflop");
   if (law_name == "isoflop" && vm["min-budget-runs"].defaulted())
     validation.min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
-  const bool holdout = vm.count("holdout-above") > 0;
-  if (holdout == leave_one_budget_out) {
-    throw UsageError("give one of --holdout-above C and --leave-one-budget-out");
-  }
+  const bool holdout = ChooseHoldOut(vm, leave_one_budget_out);
   if (holdout && law_name != "isoflop" && (!vm["budget-tolerance"].defaulted() || !vm["min-budget-runs"].defaulted())) {
     throw UsageError("--budget-tolerance and --min-budget-runs go with --leave-one-budget-out (or --law isoflop)");
   }
   std::string why;
   if (!validation.Check(&why)) throw UsageError(why);
-  double threshold_flops = 0.0;
-  if (holdout) {
-    try {
-      threshold_flops = ParsePositiveQuantity(holdout_text, InputLocation{"--holdout-above"});
-    } catch (const InputError& error) {
-      throw UsageError(error.what());
-    }
-  }
+  const double threshold_flops = HoldOutAboveFlops(vm, holdout_text);
   // A law of fitting/law_table.h reads its runs with its own reader and is validated on their N, D, C and loss.
   std::optional<LawRuns> law_runs;
   TableLawOptions table_options;
