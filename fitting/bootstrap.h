@@ -63,11 +63,13 @@ std::vector<int> StratifiedResampleCounts(size_t num_runs, const std::vector<std
 // The candidate starts for a resample, from the full fit: its distinct local optima, then its start points.
 std::vector<std::vector<double>> BootstrapCandidates(const MultiStartResult& full, int num_candidates);
 
-// Runs the bootstrap of a law. Model must be constructible as Model(table, counts); Table is any table of runs
-// with a `runs` vector (RunsTable, or a law's own table such as SparseRunsTable).
-template <class Model, class Table = RunsTable>
-BootstrapSamples Bootstrap(const Table& table, const MultiStartResult& full, const MultiStartOptions& fit_options,
-                           const BootstrapOptions& options, const ProgressCallback& progress = nullptr) {
+// Runs the bootstrap of a law over `num_runs` runs: make_model(counts) builds the model of one resample (a model for
+// FitMultiStart from the runs' multiplicities), for laws whose model needs more than the table (the data-constrained
+// law's frozen base law). Bootstrap below is this with Model(table, counts).
+template <class MakeModel>
+BootstrapSamples BootstrapWith(size_t num_runs, const MakeModel& make_model, const MultiStartResult& full,
+                               const MultiStartOptions& fit_options, const BootstrapOptions& options,
+                               const ProgressCallback& progress = nullptr) {
   std::string why;
   SCALEPLAN_CHECK(options.Check(&why), why);
   SCALEPLAN_CHECK(full.usable, "the bootstrap needs a usable full-data fit");
@@ -83,7 +85,7 @@ BootstrapSamples Bootstrap(const Table& table, const MultiStartResult& full, con
   ParallelFor(
       total, options.num_threads,
       [&](int i) {
-        const Model model(table, ResampleCounts(table.runs.size(), options.seed, i));
+        const auto model = make_model(ResampleCounts(num_runs, options.seed, i));
         results[static_cast<size_t>(i)] = FitMultiStart(model, starts, refit);
       },
       progress ? [&](int done) { progress(done, total); } : std::function<void(int)>());
@@ -104,6 +106,36 @@ BootstrapSamples Bootstrap(const Table& table, const MultiStartResult& full, con
     samples.params.push_back(std::move(result.params));
   }
   return samples;
+}
+
+// Runs the bootstrap of a law. Model must be constructible as Model(table, counts); Table is any table of runs
+// with a `runs` vector (RunsTable, or a law's own table such as SparseRunsTable).
+template <class Model, class Table = RunsTable>
+BootstrapSamples Bootstrap(const Table& table, const MultiStartResult& full, const MultiStartOptions& fit_options,
+                           const BootstrapOptions& options, const ProgressCallback& progress = nullptr) {
+  return BootstrapWith(
+      table.runs.size(), [&table](const std::vector<int>& counts) { return Model(table, counts); }, full, fit_options,
+      options, progress);
+}
+
+// Percentile intervals at `confidence` of each named coefficient over the bootstrap's optima; `values` maps one
+// optimum's parameters to the coefficients in the order of `names`. Empty when no resample converged.
+template <class Values>
+std::vector<std::pair<std::string, std::pair<double, double>>> BootstrapIntervals(const BootstrapSamples& samples,
+                                                                                  const std::vector<std::string>& names,
+                                                                                  double confidence, Values values) {
+  std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
+  if (samples.params.empty()) return intervals;
+  std::vector<std::vector<double>> columns(names.size());
+  for (const std::vector<double>& p : samples.params) {
+    const std::vector<double> coefficients = values(p);
+    SCALEPLAN_CHECK(coefficients.size() == names.size(), "one value per named coefficient");
+    for (size_t k = 0; k < names.size(); ++k) columns[k].push_back(coefficients[k]);
+  }
+  for (size_t k = 0; k < names.size(); ++k) {
+    intervals.emplace_back(names[k], PercentileInterval(columns[k], confidence));
+  }
+  return intervals;
 }
 
 }  // namespace scaleplan

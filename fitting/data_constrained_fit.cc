@@ -64,7 +64,7 @@ InitGrid DataConstrainedModel::WideGrid() {
 
 DataConstrainedFit FitDataConstrained(const DataConstrainedRunsTable& table, const ChinchillaLaw& base,
                                       const MultiStartOptions& options, const InitGrid& grid,
-                                      const ProgressCallback& progress) {
+                                      const BootstrapOptions* bootstrap, const ProgressCallback& progress) {
   if (table.runs.size() <= static_cast<size_t>(DataConstrainedModel::kNumParams)) {
     throw InputError("too few runs to fit: " + std::to_string(table.runs.size()) +
                          " runs, but R_D* and R_N* are 2 parameters (need at least 3 runs)",
@@ -132,6 +132,15 @@ DataConstrainedFit FitDataConstrained(const DataConstrainedRunsTable& table, con
                    [](const DataConstrainedOptimum& a, const DataConstrainedOptimum& b) {
                      return a.objective < b.objective;
                    });
+  if (bootstrap != nullptr && bootstrap->num_resamples > 0) {
+    fit.bootstrap = BootstrapWith(
+        table.runs.size(),
+        [&table, &base](const std::vector<int>& counts) { return DataConstrainedModel(table, base, counts); },
+        fit.search, options, *bootstrap, progress);
+    static const std::vector<std::string> names = {"R_D_star", "R_N_star"};  // the parameters, used as they are
+    fit.intervals =
+        BootstrapIntervals(fit.bootstrap, names, bootstrap->confidence, [](const std::vector<double>& p) { return p; });
+  }
   return fit;
 }
 
@@ -161,6 +170,10 @@ nlohmann::ordered_json DataConstrainedFitToJson(const DataConstrainedFit& fit, c
         {{"R_D_star", optimum.R_D_star}, {"R_N_star", optimum.R_N_star}, {"objective", optimum.objective}});
   }
   out["local_optima"] = optima;
+  if (!fit.intervals.empty()) {
+    out["intervals"] = IntervalsToJson(fit.intervals);
+    out["bootstrap"] = {{"resamples", fit.bootstrap.num_resamples}, {"failed", fit.bootstrap.num_failed}};
+  }
   out["residuals"] = {{"num_runs", fit.num_runs}, {"rmse", fit.rmse}, {"max_abs", fit.max_abs}};
   RunsTable plain;  // N, D and C = 6 N D of the runs, for their ranges
   for (const DataConstrainedRun& run : table.runs) {

@@ -28,6 +28,7 @@
 
 #include "core/chinchilla_law.h"
 #include "core/data_constrained.h"
+#include "fitting/bootstrap.h"
 #include "fitting/multistart.h"
 
 namespace scaleplan {
@@ -96,21 +97,29 @@ struct DataConstrainedFit {
   int num_runs = 0;
   double rmse = 0.0;       // of the log residuals log L_hat - log L
   double max_abs = 0.0;
+  // Bootstrap percentile intervals of R_D_star and R_N_star, in that order (empty without a bootstrap): each resample
+  // refitted with the base law frozen (fitting/bootstrap.h).
+  std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
+  BootstrapSamples bootstrap;
 };
 
 // Fits R_D*, R_N* to `table` with `base` frozen (by default Muennighoff et al.'s C4 base law). Throws InputError
 // when there are fewer than 3 runs, when no run repeats its data (D > U: R_D* is not identifiable) or when no run
-// has more parameters than U_N (R_N* is not identifiable). A fit that does not converge is returned with usable = false and the reason.
+// has more parameters than U_N (R_N* is not identifiable). A fit that does not converge is returned with usable = false
+// and the reason. With `bootstrap` (num_resamples > 0) a usable fit also gets its intervals; progress counts the fit's
+// starts, then the resamples.
 DataConstrainedFit FitDataConstrained(const DataConstrainedRunsTable& table,
                                       const ChinchillaLaw& base = MuennighoffC4BaseLaw(),
                                       const MultiStartOptions& options = {},
                                       const InitGrid& grid = DataConstrainedModel::NotebookGrid(),
+                                      const BootstrapOptions* bootstrap = nullptr,
                                       const ProgressCallback& progress = nullptr);
 
 // {"law": "data-constrained", "R_D_star", "R_N_star", "objective", "usable", "status", "base": {E, A, B, alpha,
 //  beta}, "search": {grid, grid_points, starts, converged, at_best, huber_delta}, "local_optima": [{R_D_star,
-//  R_N_star, objective}, ...], "residuals": {num_runs, rmse, max_abs}, "data": {source, num_runs}}. Scripts may
-// depend on R_D_star, R_N_star, objective, usable.
+//  R_N_star, objective}, ...], with a bootstrap "intervals": {R_D_star: [low, high], R_N_star: [low, high]} and
+//  "bootstrap": {resamples, failed}, "residuals": {num_runs, rmse, max_abs}, "data": {source, num_runs}}. Scripts may
+// depend on R_D_star, R_N_star, objective, usable, intervals.
 nlohmann::ordered_json DataConstrainedFitToJson(const DataConstrainedFit& fit, const DataConstrainedRunsTable& table);
 
 }  // namespace scaleplan

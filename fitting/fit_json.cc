@@ -37,6 +37,13 @@ nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, 
   return out;
 }
 
+nlohmann::ordered_json IntervalsToJson(
+    const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, interval] : intervals) out[name] = {interval.first, interval.second};
+  return out;
+}
+
 nlohmann::ordered_json AllocationsToJson(const std::function<Allocation(double)>& allocate,
                                          const std::vector<double>& budgets) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();

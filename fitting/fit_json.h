@@ -14,7 +14,8 @@
 //   kaplan:           N_c*, D_c*, alpha_N*, alpha_D*, exponent_params, exponent_tokens, search, residuals, intervals
 //   isoflop:          coeff_params* (k_N), exponent_params* (a), coeff_tokens* (k_D), exponent_tokens* (b),
 //                     frontier* {E, K, gamma, status} or null (L_opt(C) = E + K C^-gamma), budgets[], intervals
-//   data-constrained: R_D_star*, R_N_star*, base* {E, A, B, alpha, beta}, search, residuals
+//   data-constrained: R_D_star*, R_N_star*, base* {E, A, B, alpha, beta}, search, residuals; with a bootstrap:
+//                     intervals {R_D_star: [lower, upper], R_N_star: [...]}, bootstrap {resamples, failed}
 //   sparse, moe, routing, hyperparams, dictionary: their own coefficients (fitting/sparse_fit.h,
 //                     fitting/hyperparams_fit.h, fitting/dictionary_fit.h), read by the commands that plan with them
 //   expression:       the expression law's payload (its own reader)
@@ -56,6 +57,9 @@ nlohmann::ordered_json SearchToJson(const MultiStartResult& search, const MultiS
                                     const std::string& grid);
 nlohmann::ordered_json ResidualsToJson(const ResidualStats& residuals);
 nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, Interval>>& intervals);
+// The same {name: [lower, upper]} of BootstrapIntervals' (fitting/bootstrap.h) intervals: sparse, moe, routing and
+// data-constrained fits.
+nlohmann::ordered_json IntervalsToJson(const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals);
 
 // The budget at which `fit` shows a law's allocation unless told otherwise (`fit --compute`; the Python module's
 // `compute`): Chinchilla's own budget, 5.76e23 FLOPs.

@@ -195,13 +195,14 @@ std::vector<TableLaw> MakeTable() {
                                                                 const TableLawOptions& options) {
     const DataConstrainedRunsTable& table = TableOf<DataConstrainedRunsTable>(runs);
     const InitGrid fit_grid = options.grid_spec.empty() ? grid : ParseGridSpec(options.grid_spec, grid);
-    const DataConstrainedFit fit =
-        FitDataConstrained(SubsetOf(table, subset), MuennighoffC4BaseLaw(), options.search, fit_grid);
+    const DataConstrainedFit fit = FitDataConstrained(SubsetOf(table, subset), MuennighoffC4BaseLaw(), options.search,
+                                                      fit_grid, options.bootstrap ? &*options.bootstrap : nullptr);
     TableLawFit out;
     out.usable = fit.usable;
     out.status = fit.status;
     out.objective = fit.objective;
     out.parameters = {{"R_D_star", fit.R_D_star}, {"R_N_star", fit.R_N_star}};
+    AddIntervals(fit.intervals, fit.bootstrap, "", &out);
     if (out.usable) {
       out.predict_loss = [&table, law = fit.law](size_t i) {
         const DataConstrainedRun& run = table.runs.at(i);

@@ -107,8 +107,8 @@ struct TableLawOptions {
   double budget_tolerance = kDefaultBudgetTolerance;
   int min_budget_runs = kDefaultIsoFlopMinBudgetRuns;
   bool keep_extrapolated_minima = false;
-  // sparse, moe, routing, dictionary, hyperparams: percentile intervals of the coefficients from this bootstrap (each
-  // law's own, as `fit --bootstrap` runs it); none when absent.
+  // data-constrained, sparse, moe, routing, dictionary, hyperparams: percentile intervals of the coefficients from this
+  // bootstrap (each law's own, as `fit --bootstrap` runs it); none when absent.
   std::optional<BootstrapOptions> bootstrap;
 };
 

@@ -61,33 +61,6 @@ int CountDistinct(std::vector<double> values) {
   return count;
 }
 
-// Percentile intervals of each named coefficient over the bootstrap's optima; `values` maps one optimum's
-// parameters to the coefficients in the order of `names`.
-template <class Values>
-std::vector<std::pair<std::string, std::pair<double, double>>> BootstrapIntervals(const BootstrapSamples& samples,
-                                                                                  const std::vector<std::string>& names,
-                                                                                  double confidence, Values values) {
-  std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
-  if (samples.params.empty()) return intervals;
-  std::vector<std::vector<double>> columns(names.size());
-  for (const std::vector<double>& p : samples.params) {
-    const std::vector<double> coefficients = values(p);
-    SCALEPLAN_CHECK(coefficients.size() == names.size(), "one value per named coefficient");
-    for (size_t k = 0; k < names.size(); ++k) columns[k].push_back(coefficients[k]);
-  }
-  for (size_t k = 0; k < names.size(); ++k) {
-    intervals.emplace_back(names[k], PercentileInterval(columns[k], confidence));
-  }
-  return intervals;
-}
-
-nlohmann::ordered_json IntervalsToJson(
-    const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  for (const auto& [name, interval] : intervals) out[name] = {interval.first, interval.second};
-  return out;
-}
-
 LawTerms SparseTerms() {
   LawTerms terms;
   terms.name = "sparse law (Frantar et al. 2023)";
