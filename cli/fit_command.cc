@@ -388,7 +388,8 @@ void PrintSideBySide(const std::vector<LawReport>& reports, const std::vector<do
 
 // `fit --law data-constrained`: R_D* and R_N* of Muennighoff et al. 2023 with the base law frozen.
 int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& columns, const std::string& unique_column,
-                          const FitFlags& flags, OutputFormat output, const std::string& out_path) {
+                          const FitFlags& flags, const BootstrapOptions& bootstrap, OutputFormat output,
+                          const std::string& out_path) {
   const DataConstrainedRunsTable table = runs_path.empty()
                                              ? BundledMuennighoffRuns(columns.selection)
                                              : LoadDataConstrainedRunsCsv(InputPath(runs_path), columns, unique_column);
@@ -397,7 +398,12 @@ int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& colum
     std::cerr << "scaleplan: warning: " << table.source << ": " << warning << '\n';  // as LoadRunsOrBundled prints
   }
   const InitGrid grid = ResolveGrid(flags, DataConstrainedModel::NotebookGrid());
-  const DataConstrainedFit fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), flags.options, grid);
+  DataConstrainedFit fit;
+  {
+    ProgressBar bar("fitting data-constrained law");
+    fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), flags.options, grid,
+                             bootstrap.num_resamples > 0 ? &bootstrap : nullptr, BarCallback(&bar));
+  }
   nlohmann::ordered_json json = DataConstrainedFitToJson(fit, table);
   std::optional<FitDiagnostics> diagnostics;  // fitting/diagnostics.h
   if (fit.usable) {
