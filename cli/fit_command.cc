@@ -421,11 +421,29 @@ int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& colum
     std::cout << "Data-constrained law (Muennighoff et al. 2023) fitted to " << table.runs.size() << " runs from "
               << table.source << "\n  base law frozen at Muennighoff et al.'s C4 fit; repeated data and excess "
               << "parameters decay with R_D* and R_N*\n\n";
+    const std::pair<const char*, double> constants[] = {{"R_D*", fit.R_D_star}, {"R_N*", fit.R_N_star}};
+    const char* published[] = {"15.387756", "5.309743"};
+    for (size_t k = 0; k < 2; ++k) {
+      std::snprintf(line, sizeof line, "    %s   %-10.6g", constants[k].first, constants[k].second);
+      std::cout << line;
+      if (k < fit.intervals.size()) {  // fit.intervals: R_D_star, R_N_star
+        std::snprintf(line, sizeof line, " [%.6g, %.6g]", fit.intervals[k].second.first,
+                      fit.intervals[k].second.second);
+        std::cout << line;
+      }
+      std::cout << "   (published " << published[k] << ")\n";
+    }
     std::snprintf(line, sizeof line,
-                  "    R_D*   %.6g   (published 15.387756)\n    R_N*   %.6g   (published 5.309743)\n"
                   "  objective (Huber sum, delta %g)  %.10f\n  residuals   log-space RMSE %.4f, max |r| %.4f\n",
-                  fit.R_D_star, fit.R_N_star, flags.options.huber_delta, fit.objective, fit.rmse, fit.max_abs);
+                  flags.options.huber_delta, fit.objective, fit.rmse, fit.max_abs);
     std::cout << line;
+    if (!fit.intervals.empty()) {
+      std::snprintf(line, sizeof line,
+                    "  intervals   %g%% bootstrap percentiles, %d resamples (%d failed), seed %llu\n",
+                    100.0 * bootstrap.confidence, fit.bootstrap.num_resamples, fit.bootstrap.num_failed,
+                    static_cast<unsigned long long>(bootstrap.seed));
+      std::cout << line;
+    }
     std::cout << "  note: the objective is a long, flat valley in which R_D* trades against R_N*; from the notebook's\n"
                  "        starts (the default grid) the fit lands on the published point, while a wide grid such as\n"
                  "        --grid 'R_D_star=0.5:1024:8,R_N_star=0.5:64:2' finds optima further along it\n";
@@ -1082,9 +1100,13 @@ int Fit(const std::vector<std::string>& args) {
   }
   const std::vector<double> budgets = ParseBudgets(compute_text);
   if (law_name == "data-constrained") {
-    if (num_resamples != 0) throw UsageError("--bootstrap is not available for --law data-constrained yet");
+    bootstrap_options.num_resamples = num_resamples;
+    bootstrap_options.num_threads = flags.options.num_threads;
+    std::string why;
+    if (num_resamples != 0 && !bootstrap_options.Check(&why)) throw UsageError(why);
     RefuseToOverwriteInput(golden_path);
-    const int exit_code = FitDataConstrainedLaw(runs_path, columns, unique_column, flags, output, out_path);
+    const int exit_code =
+        FitDataConstrainedLaw(runs_path, columns, unique_column, flags, bootstrap_options, output, out_path);
     if (exit_code != kExitOk || golden_path.empty()) return exit_code;
     LawRunsOptions runs_options;
     runs_options.columns = columns;

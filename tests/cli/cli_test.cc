@@ -1,6 +1,7 @@
 // Drives the real `scaleplan` binary: exit codes, messages and the JSON contract scripts depend on.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -245,7 +246,45 @@ TEST(CliLaws, DataConstrainedRefitComesOutNearThePublishedConstants) {
   // Muennighoff et al. 2023: R_D* = 15.387756, R_N* = 5.309743 with their C4 base law frozen.
   EXPECT_NEAR(json["R_D_star"].get<double>(), 15.387756, 0.05);
   EXPECT_NEAR(json["R_N_star"].get<double>(), 5.309743, 0.02);
-  EXPECT_EQ(testing::RunScaleplan("fit --law data-constrained --bootstrap").exit_code, 2);
+}
+
+// fit --law data-constrained --bootstrap on the bundled runs: each interval holds the point estimate, the same seed
+// gives the same intervals for any thread count, the table prints them, and --out saves what the JSON prints.
+TEST(CliLaws, DataConstrainedBootstrapIsReproducibleAndBracketsThePointEstimate) {
+  const std::string saved = testing::WriteTempFile("data_constrained_bootstrap.json", "");
+  std::filesystem::remove(saved);
+  const Result a = testing::RunScaleplan(
+      "fit --law data-constrained --bootstrap=200 --seed 11 --threads 2 --format json --out '" + saved + "'");
+  const Result b =
+      testing::RunScaleplan("fit --law data-constrained --bootstrap=200 --seed 11 --threads 1 --format json");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto ja = nlohmann::json::parse(a.out);
+  const auto jb = nlohmann::json::parse(b.out);
+  EXPECT_EQ(ja["intervals"], jb["intervals"]);  // doubles compared exactly
+  EXPECT_EQ(ja["bootstrap"]["resamples"], 200);
+  EXPECT_EQ(ja["bootstrap"], jb["bootstrap"]);
+  for (const char* key : {"R_D_star", "R_N_star"}) {
+    ASSERT_TRUE(ja["intervals"].contains(key)) << key;
+    EXPECT_LT(ja["intervals"][key][0].get<double>(), ja[key].get<double>()) << key;
+    EXPECT_GT(ja["intervals"][key][1].get<double>(), ja[key].get<double>()) << key;
+  }
+  // The runs bound R_D* from below, while some resamples run along the objective's flat valley (R_D* against R_N*)
+  // to R_D* in the thousands and beyond: repeated data worth fresh data (README).
+  EXPECT_GT(ja["intervals"]["R_D_star"][0].get<double>(), 4.0);
+  EXPECT_GT(ja["intervals"]["R_D_star"][1].get<double>(), 1e3);
+  const auto file = nlohmann::json::parse(ReadWholeFile(saved));
+  EXPECT_EQ(file["intervals"], ja["intervals"]);
+  EXPECT_EQ(file["bootstrap"], ja["bootstrap"]);
+  const Result table = testing::RunScaleplan("fit --law data-constrained --bootstrap=200 --seed 11");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  char interval[96];
+  std::snprintf(interval, sizeof interval, "[%.6g, %.6g]", ja["intervals"]["R_D_star"][0].get<double>(),
+                ja["intervals"]["R_D_star"][1].get<double>());
+  EXPECT_NE(table.out.find(interval), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("95% bootstrap percentiles, 200 resamples"), std::string::npos) << table.out;
+  const Result other = testing::RunScaleplan("fit --law data-constrained --bootstrap=200 --seed 12 --format json");
+  EXPECT_NE(nlohmann::json::parse(other.out)["intervals"], ja["intervals"]);
 }
 
 }  // namespace

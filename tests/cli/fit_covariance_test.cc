@@ -203,18 +203,31 @@ TEST(FitCovariance, ScaleWarningsComeFromEveryCommandThatReadsRuns) {
 }
 
 // A grouped fit of a law with a reader of its own records no one fit with --out (one group: --filter; its grouped
-// golden is tests/cli/table_law_golden_groups_test.cc's), data-constrained has no bootstrap yet, and the notebook's T5
-// comparison has no groups. (Grouped fits and their bootstrap: tests/cli/table_law_selection_test.cc.)
+// golden is tests/cli/table_law_golden_groups_test.cc's), and the notebook's T5 comparison has no groups. (Grouped
+// fits and their bootstrap: tests/cli/table_law_selection_test.cc.)
 TEST(FitCovariance, AGroupedFitOfALawWithItsOwnReaderRefusesWhatRecordsOneFit) {
   Result r = RunScaleplan("fit --law routing --group-by router_type --out x.json");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("records no one fit with --out"), std::string::npos) << r.err;
-  r = RunScaleplan("fit --law data-constrained --group-by N --bootstrap=10");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--bootstrap is not available for --law data-constrained yet"), std::string::npos) << r.err;
   const Result t5 = RunScaleplan("fit --law frantar2023-t5 --group-by sparsity");
   EXPECT_EQ(t5.exit_code, 2);
   EXPECT_NE(t5.err.find("not --law frantar2023-t5"), std::string::npos) << t5.err;
+}
+
+// Too few resamples for a percentile interval: data-constrained refuses them as the other laws do, with the same
+// message and the usage exit code, grouped or not.
+TEST(FitCovariance, TooFewBootstrapResamplesAreRefusedAlikeForEveryLaw) {
+  const Result sparse = RunScaleplan("fit --law sparse --bootstrap 5");
+  EXPECT_EQ(sparse.exit_code, 2);
+  EXPECT_NE(sparse.err.find("--bootstrap: must be at least 10: '5'"), std::string::npos) << sparse.err;
+  for (const char* command :
+       {"fit --law data-constrained --bootstrap 5", "fit --law data-constrained --group-by N_params --bootstrap 5",
+        "fit --law moe --bootstrap 5", "fit --law routing --bootstrap 5"}) {
+    const Result r = RunScaleplan(command);
+    EXPECT_EQ(r.exit_code, sparse.exit_code) << command;
+    EXPECT_EQ(r.err, sparse.err) << command;
+    EXPECT_EQ(r.out, "") << command;
+  }
 }
 
 }  // namespace
