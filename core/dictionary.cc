@@ -826,22 +826,26 @@ DictionaryPlan PlanDictionary(const DictionaryRequest& request) {
   return plan;
 }
 
+void AddDictionaryLawsJson(const DictionaryLaws& laws, nlohmann::ordered_json* out) {
+  const LatentsSparsityLaw& c = laws.converged;
+  (*out)["converged"] = {{"alpha", c.alpha}, {"beta_k", c.beta_k}, {"beta_n", c.beta_n},
+                         {"gamma", c.gamma}, {"zeta", c.zeta},     {"eta", c.eta}};
+  if (laws.has_token_term) {
+    (*out)["token_term"] = {{"B", laws.token_coefficient}, {"beta", laws.token_exponent}};
+  } else {
+    (*out)["convergence_tokens"] = {{"tokens", laws.convergence_tokens},
+                                    {"latents", laws.convergence_latents},
+                                    {"exponent", laws.convergence_exponent}};
+  }
+}
+
 namespace {
 
 nlohmann::ordered_json LawsToJson(const DictionaryLaws& laws) {
   nlohmann::ordered_json out;
   out["label"] = laws.label;
   out["prior"] = laws.prior;
-  const LatentsSparsityLaw& c = laws.converged;
-  out["converged"] = {{"alpha", c.alpha}, {"beta_k", c.beta_k}, {"beta_n", c.beta_n},
-                      {"gamma", c.gamma}, {"zeta", c.zeta},     {"eta", c.eta}};
-  if (laws.has_token_term) {
-    out["token_term"] = {{"B", laws.token_coefficient}, {"beta", laws.token_exponent}};
-  } else {
-    out["convergence_tokens"] = {{"tokens", laws.convergence_tokens},
-                                 {"latents", laws.convergence_latents},
-                                 {"exponent", laws.convergence_exponent}};
-  }
+  AddDictionaryLawsJson(laws, &out);
   return out;
 }
 

@@ -438,6 +438,10 @@ struct DictionaryPlan {
 // Deterministic. A sweep calls it once per row.
 DictionaryPlan PlanDictionary(const DictionaryRequest& request);
 
+// The laws' coefficients as plans and saved fits write them: "converged" {alpha, beta_k, beta_n, gamma, zeta, eta},
+// then "token_term" {B, beta} or, without a token term, "convergence_tokens" {tokens, latents, exponent}.
+void AddDictionaryLawsJson(const DictionaryLaws& laws, nlohmann::ordered_json* out);
+
 // `dictionary --format json` (and the Python module's dictionary()): the plan's mode, law, budget, the sparse
 // dictionary's costs at the top level and the dense one's under "dense", the savings, the device (request.accelerator
 // and `device_description`, DescribeDictionaryDevice's text), the subject, the laws, notes and warnings.

@@ -317,22 +317,13 @@ DictionaryBootstrap BootstrapDictionaryLaws(const DictionaryFit& fit, const Boot
 nlohmann::ordered_json DictionaryFitToSavedJson(const DictionaryFit& fit) {
   SCALEPLAN_CHECK(fit.usable, "a saved dictionary fit is a usable one");
   const DictionaryLaws& laws = fit.laws;
-  const LatentsSparsityLaw& c = laws.converged;
   nlohmann::ordered_json out;
   out["schema_version"] = kFitSchemaVersion;
   out["law"] = "dictionary";
   out["usable"] = fit.usable;
   out["status"] = fit.status;
   out["label"] = laws.label;
-  out["converged"] = {{"alpha", c.alpha}, {"beta_k", c.beta_k}, {"beta_n", c.beta_n},
-                      {"gamma", c.gamma}, {"zeta", c.zeta},     {"eta", c.eta}};
-  if (laws.has_token_term) {
-    out["token_term"] = {{"B", laws.token_coefficient}, {"beta", laws.token_exponent}};
-  } else {
-    out["convergence_tokens"] = {{"tokens", laws.convergence_tokens},
-                                 {"latents", laws.convergence_latents},
-                                 {"exponent", laws.convergence_exponent}};
-  }
+  AddDictionaryLawsJson(laws, &out);
   out["data"] = {{"source", fit.source},
                  {"num_runs", fit.num_runs},
                  {"latents_min", laws.latents_min},
