@@ -1006,7 +1006,8 @@ int Fit(const std::vector<std::string>& args) {
                "scaleplan fit --law all --compute 1e21,1e24     # Approach 3, Kaplan and IsoFLOP side by side",
                "scaleplan fit --filter 'Model Size<1B'          # only the runs below 1B parameters",
                "scaleplan fit --law isoflop --keep-extrapolated-minima   # also budgets whose minimum is extrapolated",
-               "scaleplan fit --law data-constrained            # R_D*, R_N* on the bundled Muennighoff et al. runs",
+               "scaleplan fit --law data-constrained --bootstrap=200   # R_D*, R_N* on the bundled Muennighoff et al. "
+               "runs, with intervals",
                "scaleplan fit --law frantar2023-t5              # sparse T5 runs: the fit beside the published law",
                "scaleplan fit --law routing --bootstrap=200     # Clark et al. per router with intervals, beside "
                "their Table 3",
