@@ -489,6 +489,7 @@ bool MainWindow::SaveSession(const QString& path, QString* error) {
   session.hardware.probe_mode = hardware_panel_->ProbeMode();
   session.cluster = cluster_panel_->Settings();
   session.chart = static_cast<int>(charts_->CurrentKind());
+  session.log_loss = charts_->log_loss();
   const std::string text = SessionToJson(session).dump(2) + "\n";
   if (!WriteAtomically(path, QByteArray::fromStdString(text), error)) {
     ShowMessage(*error, true);
@@ -554,6 +555,7 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
          (hardware_panel_->profile() && hardware_panel_->profile()->profile.interconnect))) {
       charts_->SetCurrentKind(kAllChartKinds[session.chart]);
     }
+    charts_->SetLogLoss(session.log_loss);  // a session saved before the choice was kept: off
     if (session.runs_path.empty()) {
       runs_panel_->LoadBundled();
     } else if (!runs_panel_->ImportCsv(ToQString(session.runs_path), session.columns)) {

@@ -104,7 +104,7 @@ nlohmann::ordered_json SessionToJson(const Session& session) {
                     {"max_days", cluster.max_days},
                     {"precision", ClusterPrecisionName(cluster.precision)},
                     {"global_batch_tokens", cluster.global_batch_tokens}};
-  out["view"] = {{"chart", session.chart}};
+  out["view"] = {{"chart", session.chart}, {"log_loss", session.log_loss}};
   return out;
 }
 
@@ -218,6 +218,7 @@ Session ParseSession(std::string_view json_text, const std::string& source) {
                      session.hardware.probe_mode + "'");
   }
   Read(Child(root, "view"), "chart", "/view", source, &session.chart);
+  Read(Child(root, "view"), "log_loss", "/view", source, &session.log_loss);
 
   // Sessions saved before the Cluster / Layout panel have no "cluster": its defaults stay.
   const Json& cluster_json = Child(root, "cluster");

@@ -20,7 +20,7 @@
 //     "cluster": { "architecture" (a bundled name or "proposed"), "num_tokens", "accelerator", "num_devices"
 //                  (0 = fewest for the days), "max_days", "precision" (bf16, fp8), "global_batch_tokens"
 //                  (0 = the default law) },
-//     "view": { "chart": 0..4 } }
+//     "view": { "chart": 0..4, "log_loss" (View > Log loss axis; absent = off, as sessions saved before it) } }
 // Every key is optional on reading (missing keys keep the defaults); unknown keys are ignored.
 #ifndef SCALEPLAN_GUI_SESSION_H_
 #define SCALEPLAN_GUI_SESSION_H_
@@ -69,6 +69,7 @@ struct Session {
   HardwareSettings hardware;
   ClusterSettings cluster;  // the Cluster / Layout panel (num_params comes from the plan, not the session)
   int chart = 0;
+  bool log_loss = false;  // View > Log loss axis
 };
 
 nlohmann::ordered_json SessionToJson(const Session& session);

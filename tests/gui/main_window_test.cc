@@ -61,6 +61,14 @@ constexpr int kFitTimeoutMs = 60000;
 
 QString Q(const std::string& text) { return QString::fromStdString(text); }
 
+// The type of the loss axis (the axis named "y") of the window's loss-against-compute chart; -1 when it has none.
+int LossAxisType(const MainWindow& window) {
+  for (QAbstractAxis* axis : window.charts()->Chart(gui::ChartKind::FIT)->axes()) {
+    if (axis->objectName() == QLatin1String("y")) return axis->type();
+  }
+  return -1;
+}
+
 // The runs of `table` without the rows in `excluded` (0-based, ascending).
 RunsTable Without(const RunsTable& table, const std::vector<int>& excluded) {
   RunsTable out = table;
@@ -781,6 +789,8 @@ TEST_F(MainWindowTest, SessionRoundTrip) {
   Find<QCheckBox>("hw_use_profile")->setChecked(false);
   Find<QComboBox>("hw_probe_mode")->setCurrentIndex(1);  // standard
   window_->charts()->SetCurrentKind(gui::ChartKind::ROOFLINE);
+  window_->findChild<QAction*>("log_loss")->trigger();  // View > Log loss axis
+  ASSERT_TRUE(window_->charts()->log_loss());
   const std::string path = testing::WriteTempFile("session.json", "");
   QString error;
   ASSERT_TRUE(window_->SaveSession(Q(path), &error)) << error.toStdString();
@@ -808,6 +818,10 @@ TEST_F(MainWindowTest, SessionRoundTrip) {
   // The profile is loaded but not used for plans: the A100's catalogue peak, 312 TFLOP/s dense bf16.
   EXPECT_EQ(restored.plan_panel()->recommendation()->hardware.peak_flops_per_second, 312e12);
   EXPECT_EQ(restored.charts()->CurrentKind(), gui::ChartKind::ROOFLINE);
+  // View > Log loss axis: the menu's check mark and the loss chart's axis.
+  EXPECT_TRUE(restored.findChild<QAction*>("log_loss")->isChecked());
+  EXPECT_TRUE(restored.charts()->log_loss());
+  EXPECT_EQ(LossAxisType(restored), QAbstractAxis::AxisTypeLogValue);
   EXPECT_EQ(restored.findChild<QSpinBox*>("fit_starts")->value(), 32);
   MultiStartOptions options;
   options.num_starts = 32;
@@ -817,6 +831,13 @@ TEST_F(MainWindowTest, SessionRoundTrip) {
   const std::string broken = testing::WriteTempFile("broken.json", "{\"plan\": {\"mfu\": \"high\"}}");
   EXPECT_FALSE(restored.LoadSession(Q(broken), &error));
   EXPECT_EQ(error.toStdString(), broken + ": /plan/mfu: must be a number, got string");
+  EXPECT_TRUE(restored.charts()->log_loss());  // a session that does not load changes nothing
+
+  // A session saved before the choice was kept has no "log_loss": the loss axis is linear again.
+  const std::string old = testing::WriteTempFile("old_view.json", "{\"schema_version\": 1, \"view\": {\"chart\": 0}}");
+  ASSERT_TRUE(restored.LoadSession(Q(old), &error)) << error.toStdString();
+  EXPECT_FALSE(restored.findChild<QAction*>("log_loss")->isChecked());
+  EXPECT_EQ(LossAxisType(restored), QAbstractAxis::AxisTypeValue);
 }
 
 TEST_F(MainWindowTest, ExportsPlanAndChartsAtomically) {

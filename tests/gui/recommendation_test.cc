@@ -428,6 +428,7 @@ TEST(Session, RoundTripsAndNamesBadKeys) {
   session.hardware.use_profile = false;
   session.hardware.probe_mode = "full";
   session.chart = 4;
+  session.log_loss = true;
   const Session back = ParseSession(SessionToJson(session).dump(), "s.json");
   EXPECT_EQ(back.runs_path, session.runs_path);
   EXPECT_EQ(back.columns.loss, "eval/loss");
@@ -458,6 +459,7 @@ TEST(Session, RoundTripsAndNamesBadKeys) {
   EXPECT_FALSE(back.hardware.use_profile);
   EXPECT_EQ(back.hardware.probe_mode, "full");
   EXPECT_EQ(back.chart, 4);
+  EXPECT_TRUE(back.log_loss);
   // An older session (no dictionary, hardware or auto recomputation) keeps the defaults a new window starts with.
   const Session old = ParseSession(R"({"plan": {"recomputation": "selective"}})", "old.json");
   EXPECT_EQ(old.plan.recompute, RecomputeChoice::SELECTIVE);
@@ -465,6 +467,7 @@ TEST(Session, RoundTripsAndNamesBadKeys) {
   EXPECT_EQ(old.dictionary.request.compute_flops, 1e20);
   EXPECT_EQ(old.hardware.probe_mode, "quick");
   EXPECT_TRUE(old.hardware.use_profile);
+  EXPECT_FALSE(old.log_loss);  // saved before View > Log loss axis was kept: off
 
   auto message = [](const std::string& text) {
     try {
@@ -486,6 +489,7 @@ TEST(Session, RoundTripsAndNamesBadKeys) {
             "s.json: /dictionary/goal: must be compute, device_hours, target_loss or latents: 'money'");
   EXPECT_EQ(message("{\"hardware\": {\"probe_mode\": \"slow\"}}"),
             "s.json: /hardware/probe_mode: must be quick, standard or full: 'slow'");
+  EXPECT_EQ(message("{\"view\": {\"log_loss\": 1}}"), "s.json: /view/log_loss: must be true or false, got number");
   EXPECT_EQ(message("{}"), "(accepted)");
 }
 
