@@ -922,6 +922,47 @@ std::vector<double> ParseBudgets(const std::string& text) {
   return ParseNumberList(text, "--compute", Range::POSITIVE);
 }
 
+// The options of `fit` that only some laws read, with those laws: given with another law, one is refused (exit 2,
+// naming the option and the law) rather than silently ignored. Every other option applies to every law here.
+struct LawOnlyOption {
+  const char* name;
+  std::vector<std::string> laws;
+};
+
+const std::vector<LawOnlyOption>& LawOnlyOptions() {
+  static const std::vector<LawOnlyOption> options = {
+      {"compute", {"chinchilla", "kaplan", "isoflop", "all"}},  // the allocations shown (and a chinchilla golden's)
+      {"budget-tolerance", {"isoflop", "all"}},
+      {"min-budget-runs", {"isoflop", "all"}},
+      {"keep-extrapolated-minima", {"isoflop", "all"}},
+      {"diagnostics", {"chinchilla", "kaplan", "isoflop", "all", "data-constrained", "sparse", "frantar2023-t5"}},
+      {"u-col", {"data-constrained"}},
+      {"sparsity-col", {"sparse", "frantar2023-t5"}},
+      {"n-is-dense", {"sparse", "frantar2023-t5"}},
+      {"tokens-per-step", {"sparse", "frantar2023-t5"}},
+      {"c-col", {"chinchilla", "kaplan", "isoflop", "all", "data-constrained"}},
+      // The routing runs' columns are named by Clark et al.'s headers (core/sparse_laws.h LoadRoutingRunsCsv).
+      {"n-col", {"chinchilla", "kaplan", "isoflop", "all", "data-constrained", "sparse", "frantar2023-t5", "moe"}},
+      {"d-col", {"chinchilla", "kaplan", "isoflop", "all", "data-constrained", "sparse", "frantar2023-t5", "moe"}},
+      {"loss-col", {"chinchilla", "kaplan", "isoflop", "all", "data-constrained", "sparse", "frantar2023-t5", "moe"}},
+  };
+  return options;
+}
+
+// UsageError for the first option of LawOnlyOptions given on the command line that `law_name` does not read.
+void RefuseOptionsOfOtherLaws(const po::variables_map& vm, const std::string& law_name) {
+  for (const LawOnlyOption& option : LawOnlyOptions()) {
+    if (vm.count(option.name) == 0 || vm[option.name].defaulted()) continue;
+    if (std::find(option.laws.begin(), option.laws.end(), law_name) != option.laws.end()) continue;
+    std::string laws;
+    for (size_t k = 0; k < option.laws.size(); ++k) {
+      laws += (k == 0 ? "" : k + 1 == option.laws.size() ? " and " : ", ") + option.laws[k];
+    }
+    throw UsageError("--" + std::string(option.name) + " does not apply to --law " + law_name + " (only to " + laws +
+                     ")");
+  }
+}
+
 int Fit(const std::vector<std::string>& args) {
   if (AsksForHyperparamsLaw(args)) return FitHyperparamsLaw(args);  // its own options: cli/hyperparams_command.cc
   if (AsksForExpressionLaw(args)) return FitExpressionLawCommand(args);  // its own options: cli/expression_command.cc
@@ -1026,14 +1067,12 @@ int Fit(const std::vector<std::string>& args) {
     throw UsageError("--law must be chinchilla, kaplan, isoflop, all, data-constrained, sparse, frantar2023-t5, "
                      "routing or moe, not '" + law_name + "'");
   }
+  RefuseOptionsOfOtherLaws(vm, law_name);
   // --group-by with a law of fitting/law_table.h: each group fitted through the law's table entry.
   if (!columns.selection.group_by.empty() && FindTableLaw(law_name) != nullptr && FindTableLaw(law_name)->own_reader) {
     if (!out_path.empty()) {
       throw UsageError("--group-by with --law " + law_name + " records no one fit with --out (pick one group with " +
                        "--filter COL=VALUE; --save-golden records one golden per group)");
-    }
-    if (num_resamples != 0 && law_name == "data-constrained") {
-      throw UsageError("--bootstrap is not available for --law data-constrained yet");
     }
     if (runs_path.empty() && !FindTableLaw(law_name)->bundled_runs) {
       throw UsageError("--law " + law_name + " needs a runs file (no " + law_name + " runs are bundled)");
