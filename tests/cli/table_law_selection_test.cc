@@ -1,6 +1,7 @@
 // Drives the real `scaleplan fit` and `validate` with the run selection (--filter, --group-by) on the laws with runs
-// readers of their own (routing, MoE, sparse): each selected or grouped result against the same command run on a file
-// holding only those rows, written here by hand from the bundled data files or from a law evaluated here.
+// readers of their own (routing, MoE, sparse, data-constrained): each selected or grouped result against the same
+// command run on a file holding only those rows, written here by hand from the bundled data files or from a law
+// evaluated here, or against the command filtered to the group's runs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/cli/cli_testing.h"
@@ -276,6 +278,41 @@ TEST(TableLawSelection, GroupedRoutingFitEqualsEachRouterFiltered) {
     }
   }
   EXPECT_EQ(fitted, 3);
+}
+
+// fit --law data-constrained --group-by --bootstrap: each group of Muennighoff et al.'s runs (the three smallest unique
+// token budgets: 75, 27 and 25 runs) is resampled as the fit filtered to its runs with the same --bootstrap and --seed,
+// so its intervals are that fit's, bit for bit.
+TEST(TableLawSelection, GroupedDataConstrainedBootstrapEqualsEachGroupFiltered) {
+  const std::string smallest = "--filter 'U_unique_tokens<=1.5e9'";
+  const nlohmann::json grouped =
+      Json("fit --law data-constrained " + smallest + " --group-by U_unique_tokens --bootstrap=20 --seed 5");
+  ASSERT_EQ(grouped["groups"].size(), 3u);
+  const std::pair<std::string, int> groups[] = {{"100000000", 75}, {"400000000", 27}, {"1500000000", 25}};
+  for (size_t g = 0; g < 3; ++g) {
+    const auto& [unique_tokens, num_runs] = groups[g];
+    SCOPED_TRACE(unique_tokens);
+    const nlohmann::json& group = grouped["groups"][g];
+    EXPECT_EQ(group["group"]["U_unique_tokens"], unique_tokens);
+    EXPECT_EQ(group["num_runs"], num_runs);
+    ASSERT_TRUE(group["usable"].get<bool>()) << group["status"];
+    const nlohmann::json own =
+        Json("fit --law data-constrained --filter U_unique_tokens=" + unique_tokens + " --bootstrap=20 --seed 5");
+    ASSERT_TRUE(own.contains("intervals"));
+    EXPECT_EQ(own["data"]["num_runs"], num_runs);
+    EXPECT_EQ(group["parameters"]["R_D_star"], own["R_D_star"]);
+    EXPECT_EQ(group["parameters"]["R_N_star"], own["R_N_star"]);
+    EXPECT_EQ(group["intervals"], own["intervals"]);  // doubles compared exactly
+    EXPECT_EQ(group["bootstrap"], own["bootstrap"]);
+    EXPECT_EQ(group["bootstrap"]["resamples"], 20);
+    for (const char* key : {"R_D_star", "R_N_star"}) {
+      EXPECT_LE(group["intervals"][key][0].get<double>(), group["intervals"][key][1].get<double>()) << key;
+    }
+  }
+  // Another seed resamples other runs.
+  const nlohmann::json other =
+      Json("fit --law data-constrained " + smallest + " --group-by U_unique_tokens --bootstrap=20 --seed 6");
+  EXPECT_NE(other["groups"][0]["intervals"], grouped["groups"][0]["intervals"]);
 }
 
 TEST_F(MoeSelection, AFilterOrGroupingOnAMissingColumnNamesItAndExits3) {
