@@ -451,6 +451,7 @@ int PlanCommand(const std::vector<std::string>& args) {
   } else if (flags.accelerator_overrides.Any() || !flags.layout_text.empty()) {
     throw UsageError("the hardware overrides and --layout need --accelerator (or --hardware)");
   }
+  RequireShapeOptionsUsed(shared);
   PlanLaw law = ResolvePlanLaw(InputPath(flags.fit_path), flags.law_name);
   if (num_resamples != 0) {
     bootstrap.num_resamples = num_resamples;

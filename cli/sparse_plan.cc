@@ -6,6 +6,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/cli_common.h"
 #include "cli/option_values.h"
@@ -19,7 +21,9 @@
 #include "core/training_plan.h"
 #include "core/units.h"
 #include "fitting/fit_json.h"
+#include "fitting/plan_law.h"
 #include "fitting/sparse_fit.h"
+#include "fitting/sparse_plan_law.h"
 
 namespace scaleplan::cli {
 namespace {
@@ -146,69 +150,123 @@ void PrintMoeLayout(const FrontierPlan& plan) {
   for (const std::string& note : plan.notes) std::cout << "  note: " << note << '\n';
 }
 
-// `law_label`: krajewski2024 for the published law, else the path of the saved moe fit it was read from.
-int PlanMoe(const FineGrainedMoeLaw& law, const std::string& law_label, double compute_flops,
-            const std::string& granularity_text, const MoePlanOptions& options, const SparseClusterFlags& cluster,
-            OutputFormat output) {
-  const MoePlan plan =
+// The fine-grained MoE plan at each budget: one table block, or one JSON object per line (as the dense plan's rows),
+// each with its extrapolation warnings. A budget whose optimum is no plan (D below one token) is refused, exit 3.
+int PlanMoe(const MoePlanLaw& law, const std::vector<double>& budgets, const std::string& granularity_text,
+            const MoePlanOptions& options, const SparseClusterFlags& cluster, OutputFormat output) {
+  const std::optional<double> granularity =
       granularity_text.empty()
-          ? PlanFineGrainedMoe(law, compute_flops, options)
-          : PlanFineGrainedMoeAtGranularity(
-                law, compute_flops,
-                RangedOption(granularity_text, "--granularity", 1.0, false, options.max_granularity, false,
-                             "[1, " + FormatSignificant(options.max_granularity, 6) + "]"),
-                options);
-  // With an accelerator, the architecture goes to the layout planner for memory, time and cost; D is the plan's.
-  std::optional<FrontierPlan> layout;
-  if (!cluster.accelerator.empty()) {
-    const Accelerator accelerator = ResolveAccelerator(cluster.accelerator, "");
-    FrontierRequest request;
-    request.shape = MoeTransformerShape(plan.shape);
-    request.num_tokens = plan.num_tokens;
-    // The batch law at the FLOPs the MoE executes (its active parameters'), not at 6 N_total D.
-    request.global_batch_tokens = DefaultGlobalBatchTokens(plan.training_flops, plan.num_tokens);
-    request.num_devices = cluster.num_devices;
-    request.max_days = cluster.max_days;
-    request.price_usd_per_hour = cluster.price_usd_per_hour;
-    std::string why;
-    if (!request.Check(&why)) throw UsageError(why);
-    layout = PlanFrontier(request, accelerator);
+          ? std::nullopt
+          : std::optional<double>(RangedOption(granularity_text, "--granularity", 1.0, false, options.max_granularity,
+                                               false, "[1, " + FormatSignificant(options.max_granularity, 6) + "]"));
+  const std::optional<Accelerator> accelerator =
+      cluster.accelerator.empty() ? std::nullopt
+                                  : std::optional<Accelerator>(ResolveAccelerator(cluster.accelerator, ""));
+  std::vector<MoePlan> plans;
+  for (const double compute_flops : budgets) {
+    plans.push_back(granularity ? PlanFineGrainedMoeAtGranularity(law.law, compute_flops, *granularity, options)
+                                : PlanFineGrainedMoe(law.law, compute_flops, options));
+    RequireUsableMoePlan(plans.back(), law.label, compute_flops);
   }
-  const bool failed = layout && (!layout->feasible || (layout->meets_max_days && !*layout->meets_max_days));
-  if (output == OutputFormat::JSON) {
-    // The same JSON as the Python module's plan_moe (core/sparse_plans.h), with the layout when laid out.
-    nlohmann::ordered_json json = MoePlanToJson(plan, law_label, compute_flops, options);
-    if (layout) {
-      json["architecture"] = MoeArchitectureJson(layout->shape, layout->counts);
-      nlohmann::ordered_json cluster_json;
-      AddFrontierPlanJson(*layout, &cluster_json);
-      json["layout_plan"] = cluster_json;
+  bool failed = false;
+  if (output == OutputFormat::TABLE) {
+    std::cout << "Compute-optimal fine-grained MoE ("
+              << (law.label == "krajewski2024" ? std::string("Krajewski et al. 2024, eq. 9")
+                                               : "the law fitted in " + law.label + ", Krajewski et al.'s eq. 9 form")
+              << ", and their cost model)\n";
+  }
+  for (size_t k = 0; k < budgets.size(); ++k) {
+    const double compute_flops = budgets[k];
+    const MoePlan& plan = plans[k];
+    // With an accelerator, the architecture goes to the layout planner for memory, time and cost; D is the plan's.
+    std::optional<FrontierPlan> layout;
+    if (accelerator) {
+      FrontierRequest request;
+      request.shape = MoeTransformerShape(plan.shape);
+      request.num_tokens = plan.num_tokens;
+      // The batch law at the FLOPs the MoE executes (its active parameters'), not at 6 N_total D.
+      request.global_batch_tokens = DefaultGlobalBatchTokens(plan.training_flops, plan.num_tokens);
+      request.num_devices = cluster.num_devices;
+      request.max_days = cluster.max_days;
+      request.price_usd_per_hour = cluster.price_usd_per_hour;
+      std::string why;
+      if (!request.Check(&why)) throw UsageError(why);
+      layout = PlanFrontier(request, *accelerator);
     }
-    std::cout << json.dump(2) << '\n';
-    return failed ? kExitCheckFailed : kExitOk;
+    failed = failed || (layout && (!layout->feasible || (layout->meets_max_days && !*layout->meets_max_days)));
+    if (output == OutputFormat::JSON) {
+      // The same JSON as the Python module's plan_moe (core/sparse_plans.h), with the layout when laid out.
+      nlohmann::ordered_json json = MoePlanToJson(plan, law.label, compute_flops, options, law.ranges);
+      if (layout) {
+        json["architecture"] = MoeArchitectureJson(layout->shape, layout->counts);
+        nlohmann::ordered_json cluster_json;
+        AddFrontierPlanJson(*layout, &cluster_json);
+        json["layout_plan"] = cluster_json;
+      }
+      std::cout << json.dump() << '\n';
+      continue;
+    }
+    // G, the experts and the blocks are the continuous optimum of eq. 9: three significant figures, never a
+    // count to build (--accelerator rounds the shape to a whole model).
+    char line[768];
+    std::snprintf(line, sizeof line,
+                  "\n  at %s FLOPs\n  N (total, non-embedding)  %s\n  N active                  %s\n"
+                  "  D (tokens)                %s\n"
+                  "  granularity G             %s (%s experts at expansion rate E %s)\n"
+                  "  shape                     d_model %s, %s blocks (d_model = %s x blocks, as Krajewski et al.)\n"
+                  "  loss                      %.4f\n",
+                  FormatScientific(compute_flops).c_str(), FormatQuantity(plan.num_params).c_str(),
+                  FormatQuantity(plan.num_active_params).c_str(), FormatQuantity(plan.num_tokens).c_str(),
+                  FormatSignificant(plan.granularity, 3).c_str(), FormatNumber(plan.shape.NumExperts(), 3).c_str(),
+                  FormatSignificant(options.expansion_rate, 3).c_str(), FormatNumber(plan.shape.d_model, 3).c_str(),
+                  FormatSignificant(plan.shape.num_blocks, 3).c_str(),
+                  FormatSignificant(options.width_per_block, 3).c_str(), plan.loss_nats);
+    std::cout << line;
+    if (layout) PrintMoeLayout(*layout);
+    for (const std::string& warning : MoePlanWarnings(plan, law.ranges)) {
+      std::cout << "  warning: " << FormatScientific(compute_flops) << " FLOPs " << warning << '\n';
+    }
   }
-  char line[768];
-  std::cout << "Compute-optimal fine-grained MoE ("
-            << (law_label == "krajewski2024" ? std::string("Krajewski et al. 2024, eq. 9")
-                                             : "the law fitted in " + law_label + ", Krajewski et al.'s eq. 9 form")
-            << ", and their cost model) at " << FormatScientific(compute_flops) << " FLOPs\n";
-  std::snprintf(line, sizeof line,
-                "  N (total, non-embedding)  %s\n  N active                  %s\n  D (tokens)                %s\n"
-                "  granularity G             %.4g (%.4g experts at expansion rate E %.4g)\n"
-                "  shape                     d_model %.0f, %.1f blocks (d_model = %.4g x blocks, as Krajewski et al.)\n"
-                "  loss                      %.4f\n",
-                FormatQuantity(plan.num_params).c_str(), FormatQuantity(plan.num_active_params).c_str(),
-                FormatQuantity(plan.num_tokens).c_str(), plan.granularity, plan.shape.NumExperts(),
-                options.expansion_rate, plan.shape.d_model, plan.shape.num_blocks, options.width_per_block,
-                plan.loss_nats);
-  std::cout << line;
-  if (layout) PrintMoeLayout(*layout);
+  if (output == OutputFormat::TABLE) {
+    std::cout << "\n  N, G, the experts and the blocks are the continuous optimum of eq. 9 (--granularity fixes G);\n"
+                 "  --accelerator rounds the shape to whole layers and experts.\n";
+  }
   return failed ? kExitCheckFailed : kExitOk;
 }
 
 }  // namespace
 
 namespace {
+
+// Every option of `plan` in any of its modes (the dense plan, the weight-sparse and MoE planners, the routing planner):
+// one a planner does not take is refused as not applying to it, not as unknown.
+// clang-format off
+constexpr const char* kPlanOptionNames[] = {
+    "compute", "params", "target-loss", "fit", "law", "unique-tokens", "inference-tokens", "accelerator", "count",
+    "mfu", "price-per-hour", "max-days", "inference-mfu", "inference-price-per-hour", "profile", "recompute", "shape",
+    "bootstrap", "seed", "ci", "arch", "tokens", "precision", "global-batch-tokens", "layout", "hardware",
+    "peak-flops", "memory-bytes", "intra-node-bandwidth", "inter-node-bandwidth", "devices-per-node", "ffn-kind",
+    "layers", "d-model", "heads", "kv-heads", "head-dim", "ffn", "vocab", "seq-len", "experts", "active-experts",
+    "shared-experts", "expert-ffn", "dense-layers", "q-lora-rank", "kv-lora-rank", "qk-nope-head-dim",
+    "qk-rope-head-dim", "v-head-dim", "format", "hyperparams", "sparsity", "optimal-sparsity", "max-sparsity",
+    "sparse-method", "update-interval", "update-end", "prune-begin", "prune-end", "sparse-speedup", "granularity",
+    "expansion-rate", "router"};
+// clang-format on
+
+// UsageError "--params does not apply to the fine-grained MoE planner (it plans at a budget: --compute)" for the
+// first option in `args` that another mode of `plan` takes and `options` does not; `planner` and `takes` word it.
+void RefuseOptionsOfOtherPlanners(const std::vector<std::string>& args, const po::options_description& options,
+                                  const std::string& planner, const std::string& takes) {
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    if (arg.size() < 3 || arg.rfind("--", 0) != 0) continue;
+    const std::string name = arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+    if (options.find_nothrow(name, false) != nullptr) continue;
+    for (const char* known : kPlanOptionNames) {
+      if (name == known) throw UsageError("--" + name + " does not apply to the " + planner + " (" + takes + ")");
+    }
+  }
+}
 
 // The value of `option` in `args` ("--option V" or "--option=V"; the last one given), "" when absent.
 std::string OptionText(const std::vector<std::string>& args, const std::string& option) {
@@ -245,6 +303,8 @@ int PlanRoutedModels(const std::vector<std::string>& args) {
   AddFormatOption(&options, &format);
   po::positional_options_description positional;
   po::variables_map vm;
+  RefuseOptionsOfOtherPlanners(args, options, "routing planner",
+                               "it plans given dense sizes and expert counts: --params, --experts");
   ParseOptions(args, options, positional, &vm);
   if (vm.count("help")) {
     PrintHelp("scaleplan plan (--fit ROUTING.json | --law clark2022) --params N[,N] [--experts E[,E]]", options,
@@ -254,7 +314,8 @@ int PlanRoutedModels(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const OutputFormat output = ParseFormat(format);
-  if (fit_path.empty() == law_name.empty()) throw UsageError("give one of --fit ROUTING.json and --law clark2022");
+  RequireEitherFitOrLaw(fit_path, law_name);
+  if (fit_path.empty() && law_name.empty()) throw UsageError("give one of --fit ROUTING.json and --law clark2022");
   if (!law_name.empty() && law_name != "clark2022") {
     throw UsageError("a routing plan's --law is clark2022, not '" + law_name + "'");
   }
@@ -264,15 +325,18 @@ int PlanRoutedModels(const std::vector<std::string>& args) {
     params.push_back(OptionValue([&] { return ParsePositiveQuantity(text, InputLocation{"--params"}); }));
   }
   for (const std::string& text : SplitListOption(experts_text, "--experts")) {
-    experts.push_back(RangedOption(text, "--experts", 1.0, false, 1e12, false, "[1, 1e12]"));
+    InputLocation where{"--experts"};
+    experts.push_back(OptionValue([&] { return ParseQuantity(text, where); }));
   }
-  // The same laws, router selection and JSON as the Python module's plan_routed (core/sparse_plans.h).
-  const RouterLaws laws =
-      SelectRouters(law_name.empty() ? LoadSavedRoutingLaws(InputPath(fit_path)) : ClarkRoutingLaws(),
-                    routers_text.empty() ? std::vector<std::string>() : SplitListOption(routers_text, "--router"));
-  const std::string label = law_name.empty() ? fit_path : law_name;
+  RequireExpertCounts(experts);
+  // The same laws, router selection, ranges and JSON as the Python module's plan_routed (core/sparse_plans.h).
+  const RoutingPlanLaws resolved = ResolveRoutingPlanLaws(
+      InputPath(fit_path), law_name,
+      routers_text.empty() ? std::vector<std::string>() : SplitListOption(routers_text, "--router"));
+  const RouterLaws& laws = resolved.laws;
+  const std::string& label = resolved.label;
   if (output == OutputFormat::JSON) {
-    std::cout << RoutingPlansToJson(laws, label, params, experts).dump(2) << '\n';
+    std::cout << RoutingPlansToJson(laws, label, params, experts, resolved.ranges).dump(2) << '\n';
     return kExitOk;
   }
   std::cout << "Routed models (Clark et al. 2022, eq. 1; " << (law_name.empty() ? "fitted in " + label
@@ -302,6 +366,9 @@ int PlanRoutedModels(const std::vector<std::string>& args) {
   }
   std::cout << "\n  E^: the saturating expert count; N effective: the dense size with the same loss, L(N_eff, 1) = "
                "L(N, E).\n  A routed model trains and serves at the FLOPs of its dense N; its experts add memory.\n";
+  for (const std::string& warning : RoutingPlanWarnings(params, resolved.ranges)) {
+    std::cout << "  warning: " << warning << '\n';
+  }
   return kExitOk;
 }
 
@@ -370,6 +437,11 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   AddFormatOption(&options, &format);
   po::positional_options_description positional;
   po::variables_map vm;
+  const bool moe_request = OptionText(args, "--law") == "krajewski2024" || FitLawOf(args) == "moe";
+  RefuseOptionsOfOtherPlanners(args, options, moe_request ? "fine-grained MoE planner" : "weight-sparse planner",
+                               moe_request ? "it plans at a budget: --compute"
+                                           : "it plans at a budget and a sparsity: --compute with --sparsity or "
+                                             "--optimal-sparsity");
   ParseOptions(args, options, positional, &vm);
   if (vm.count("help")) {
     PrintHelp("scaleplan plan --compute C (--sparsity S | --optimal-sparsity) [--sparse-method M] | "
@@ -387,37 +459,35 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   }
   const OutputFormat output = ParseFormat(format);
   if (compute_text.empty()) throw UsageError("--compute is required");
-  const double compute_flops =
-      OptionValue([&] { return ParsePositiveQuantity(compute_text, InputLocation{"--compute"}); });
+  const std::vector<double> budgets = ParseNumberList(compute_text, "--compute", Range::POSITIVE);
   std::string why;
   if (cluster.accelerator.empty() &&
       (cluster.num_devices != 0 || cluster.max_days != 0 || cluster.price_usd_per_hour != 0 || cluster.mfu != 0)) {
     throw UsageError("--count, --max-days, --price-per-hour and --mfu need --accelerator");
   }
+  // --fit and --law together: refused, as by every planner (--law's default is not given).
+  RequireEitherFitOrLaw(fit_path, vm["law"].defaulted() ? "" : law_name);
   // A saved moe fit plans as krajewski2024 does, with its own coefficients.
   const bool moe_fit = !fit_path.empty() && SavedFitLawName(InputPath(fit_path)) == "moe";
-  if (moe_fit) {
-    if (!vm["law"].defaulted() && law_name != "krajewski2024") {
-      throw UsageError("--fit " + fit_path + " holds a moe law, planned as --law krajewski2024, not --law " + law_name);
-    }
-    law_name = "krajewski2024";
-  }
-  if (law_name == "krajewski2024") {
+  if (moe_fit || law_name == "krajewski2024") {
     if (!sparsity_text.empty() || optimal) {
       throw UsageError("--sparsity goes with --law frantar2023-t5 (weight sparsity)");
     }
-    if (!fit_path.empty() && !moe_fit) {
-      throw UsageError("--fit with --law krajewski2024 takes a moe fit ('fit --law moe --out FIT.json')");
-    }
-    if (!moe.Check(&why)) throw UsageError(why);
+    RequireMoePlanOptions(moe);
     if (cluster.mfu != 0) throw UsageError("--mfu: the MoE plan's layout search predicts the MFU");
-    return moe_fit ? PlanMoe(LoadSavedMoeLaw(fit_path), fit_path, compute_flops, granularity_text, moe, cluster, output)
-                   : PlanMoe(KrajewskiMoeLaw(), law_name, compute_flops, granularity_text, moe, cluster, output);
+    return PlanMoe(ResolveMoePlanLaw(InputPath(fit_path), !vm["law"].defaulted()), budgets, granularity_text, moe,
+                   cluster, output);
   }
   if (law_name != "frantar2023-t5") {
     throw UsageError("a sparse plan's --law is frantar2023-t5 or krajewski2024, not '" + law_name + "'");
   }
   if (!granularity_text.empty()) throw UsageError("--granularity goes with --law krajewski2024");
+  if (budgets.size() != 1) {
+    throw UsageError(
+        "--compute: the weight-sparse planner takes one budget ('scaleplan sweep --sparsity S --compute "
+        "C1,C2' plans several)");
+  }
+  const double compute_flops = budgets.front();
   if (sparsity_text.empty() == !optimal) {
     throw UsageError((fit_path.empty() ? std::string() : fit_path + ": a sparse fit plans at a sparsity: ") +
                      "give one of --sparsity S and --optimal-sparsity");
@@ -430,8 +500,9 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   }
   if (!training.Check(&why)) throw UsageError(why);
   const double max_sparsity = RangedOption(max_sparsity_text, "--max-sparsity", 0.0, false, 1.0, true, "[0, 1)");
-  const SparseLaw law = fit_path.empty() ? FrantarT5Law() : LoadSavedSparseLaw(InputPath(fit_path));
-  const std::string law_label = fit_path.empty() ? "frantar2023-t5" : fit_path;
+  const SparsePlanLaw resolved = ResolveSparsePlanLaw(InputPath(fit_path));
+  const SparseLaw& law = resolved.law;
+  const std::string& law_label = resolved.label;
   const SparsePlan plan =
       optimal ? PlanOptimalSparsity(law, compute_flops, method, training, max_sparsity)
               : PlanSparseAtSparsity(law, compute_flops,
@@ -449,6 +520,7 @@ int PlanSparseModels(const std::vector<std::string>& args) {
     json["sparse_speedup"] = training.speedup;
     json["dense_loss"] = dense.loss_nats;
     json["dense"] = SparsePlanJson(dense);
+    json["warnings"] = SparsePlanWarnings(plan, resolved.ranges);
     if (hardware) {
       nlohmann::ordered_json sparse_hardware, dense_hardware;
       AddTrainingHardwareJson(hardware->sparse, hardware->options.mfu, &sparse_hardware);
@@ -503,6 +575,9 @@ int PlanSparseModels(const std::vector<std::string>& args) {
                   cluster.accelerator.c_str(), 100.0 * hardware->options.mfu);
     std::cout << line;
     for (const std::string& reason : hardware->sparse.verdict.reasons) std::cout << "      - " << reason << '\n';
+  }
+  for (const std::string& warning : SparsePlanWarnings(plan, resolved.ranges)) {
+    std::cout << "  warning: " << FormatScientific(compute_flops) << " FLOPs " << warning << '\n';
   }
   return failed ? kExitCheckFailed : kExitOk;
 }

@@ -555,4 +555,22 @@ std::string PlanProfileMismatch(const std::string& name, const std::string& prof
   return ProfileDeviceMismatch(name, HardwareProfileFromJson(ReadWholeFile(profile_path), profile_path), profile_path);
 }
 
+void RequireShapeOptionsUsed(const PlanOptions& options) {
+  if (options.arch_shape || !options.shape_overrides.Any()) return;
+  if (options.accelerator && !options.mfu_given) return;  // the layout search's proposed shape takes them
+  std::string name = "ffn-kind";
+  for (const ShapeOption& option : ShapeOptions()) {
+    if (options.shape_overrides.*option.field) {
+      name = option.name;
+      break;
+    }
+  }
+  throw UsageError("--" + name +
+                   " is a shape option of the layout search (the model laid out on --accelerator, without --mfu): "
+                   "nothing uses it here" +
+                   (name == "experts" ? std::string("; a routing law's expert counts go with --law clark2022 or a "
+                                                    "routing fit ('plan --law clark2022 --params N --experts E')")
+                                      : std::string()));
+}
+
 }  // namespace scaleplan

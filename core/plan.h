@@ -98,6 +98,12 @@ struct PlanOptions {
   bool propose_shapes = false;  // also list practical shapes for N with exact counts
 };
 
+// The shape options that define no model (without --arch, and not --layers, --d-model and --heads together) only
+// change the shape the layout search proposes for N (--accelerator without --mfu). UsageError when nothing uses them,
+// naming the first: "--experts is a shape option of the layout search (the model laid out on --accelerator, without
+// --mfu): nothing uses it here; ...", with, for --experts, where a routing law's expert counts go.
+void RequireShapeOptionsUsed(const PlanOptions& options);
+
 // The activation recomputation as plan and sweep's --recompute (and the Python module's recompute=) name it: auto,
 // none, selective or full (core/training_plan.h TryParseRecomputeChoice); anything else is a UsageError
 // ("--recompute must be auto, none, selective or full, not 'x'").

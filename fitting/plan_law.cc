@@ -7,13 +7,18 @@
 #include "core/error.h"
 #include "core/expression_law.h"
 #include "core/file.h"
+#include "core/sparse_plans.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/fit_json.h"
 
 namespace scaleplan {
 
-PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name) {
+void RequireEitherFitOrLaw(const std::string& fit_path, const std::string& law_name) {
   if (!fit_path.empty() && !law_name.empty()) throw UsageError("give either --fit or --law, not both");
+}
+
+PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name) {
+  RequireEitherFitOrLaw(fit_path, law_name);
   PlanLaw out;
   if (!fit_path.empty()) return PlanLawFromSavedFit(ReadWholeFile(fit_path), fit_path);
   // The published laws were fitted on the bundled runs too: their ranges are the plans' reference.
@@ -29,6 +34,9 @@ PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name)
   if (!law_name.empty()) {
     auto named = FindPublishedLaw(law_name);
     if (!named) {
+      // A sparse planner's law: say which command plans with it, as a saved fit of that law is told.
+      const std::string planner = SparseLawPlanner(law_name);
+      if (!planner.empty()) throw UsageError("--law " + law_name + " gives no allocation at a budget: " + planner);
       std::string known;
       for (const NamedLaw& law : PublishedLaws()) known += (known.empty() ? "" : ", ") + law.name;
       throw UsageError("unknown --law '" + law_name + "' (known: " + known + ")");

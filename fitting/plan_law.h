@@ -16,6 +16,9 @@ namespace scaleplan {
 // unreadable or malformed fit.
 PlanLaw ResolvePlanLaw(const std::string& fit_path, const std::string& law_name);
 
+// UsageError "give either --fit or --law, not both" when both are given: every planner's one rule.
+void RequireEitherFitOrLaw(const std::string& fit_path, const std::string& law_name);
+
 // A saved fit's text (`fit --out`, or a Python Fit) as the law of a plan, named `source` in messages and in the plan's
 // law. InputError for a malformed fit or a law that gives no allocation at a budget.
 PlanLaw PlanLawFromSavedFit(std::string_view json_text, const std::string& source);

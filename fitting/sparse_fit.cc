@@ -539,6 +539,14 @@ nlohmann::ordered_json RoutingFitsToJson(const std::vector<RoutingFit>& fits, co
   out["usable"] = usable;
   out["routers"] = routers;
   out["data"] = {{"source", table.source}, {"num_runs", table.runs.size()}};
+  // The dense (per-token) N of the runs: a routing plan beyond them extrapolates (core/sparse_plans.h).
+  const auto [params_min, params_max] =
+      std::minmax_element(table.runs.begin(), table.runs.end(),
+                          [](const RoutingRun& x, const RoutingRun& y) { return x.num_params < y.num_params; });
+  if (params_min != table.runs.end()) {
+    out["data"]["num_params_min"] = params_min->num_params;
+    out["data"]["num_params_max"] = params_max->num_params;
+  }
   return out;
 }
 
@@ -657,6 +665,12 @@ nlohmann::ordered_json MoeFitToJson(const MoeFit& fit, const MoeRunsTable& table
   published["objective"] = MoeObjective(KrajewskiMoeLaw(), table, fit.options.huber_delta);
   out["published"] = published;
   out["data"] = SavedFitData(table.source, table.runs, [](const MoeRun& run) { return run.num_params; });
+  // The granularities fitted: a plan outside them extrapolates the G term (core/sparse_plans.h MoePlanWarnings).
+  const auto [granularity_min, granularity_max] =
+      std::minmax_element(table.runs.begin(), table.runs.end(),
+                          [](const MoeRun& x, const MoeRun& y) { return x.granularity < y.granularity; });
+  out["data"]["granularity_min"] = granularity_min == table.runs.end() ? 0.0 : granularity_min->granularity;
+  out["data"]["granularity_max"] = granularity_max == table.runs.end() ? 0.0 : granularity_max->granularity;
   return out;
 }
 

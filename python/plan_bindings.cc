@@ -25,6 +25,7 @@
 #include "fitting/hyperparams_fit.h"
 #include "fitting/plan_law.h"
 #include "fitting/sparse_fit.h"
+#include "fitting/sparse_plan_law.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -204,6 +205,7 @@ std::vector<std::string> MakePlans(PlanArguments arguments, const py::object& ca
   } else if (arguments.accelerator_overrides.Any() || !arguments.layout.empty()) {
     throw UsageError("the hardware overrides and layout need an accelerator (or hardware)");
   }
+  RequireShapeOptionsUsed(shared);
   if (!arguments.fit_text.empty() && !arguments.law_name.empty()) {
     throw UsageError("give either --fit or --law, not both");
   }
@@ -308,18 +310,19 @@ std::string PlanMoeJson(double compute_flops, const std::string& fit_path, std::
   CheckedKeyword(compute_flops, Range::POSITIVE, "--compute");
   MoePlanOptions options;
   options.expansion_rate = expansion_rate;
-  std::string why;
-  if (!options.Check(&why)) throw UsageError(why);
+  RequireMoePlanOptions(options);
   if (granularity) KeywordInRange(*granularity, 1.0, options.max_granularity, "--granularity");
   if (!fit_path.empty()) CheckSavedFitLaw(fit_path, "moe", "plan_moe");
-  const FineGrainedMoeLaw law = fit_path.empty() ? KrajewskiMoeLaw() : LoadSavedMoeLaw(fit_path);
+  // The law and the ranges its plans are checked against, as `plan` resolves them (fitting/sparse_plan_law.h).
+  const MoePlanLaw law = ResolveMoePlanLaw(fit_path, false);
   MoePlan plan;
   {
     py::gil_scoped_release release;
-    plan = granularity ? PlanFineGrainedMoeAtGranularity(law, compute_flops, *granularity, options)
-                       : PlanFineGrainedMoe(law, compute_flops, options);
+    plan = granularity ? PlanFineGrainedMoeAtGranularity(law.law, compute_flops, *granularity, options)
+                       : PlanFineGrainedMoe(law.law, compute_flops, options);
   }
-  return MoePlanToJson(plan, fit_path.empty() ? "krajewski2024" : fit_path, compute_flops, options).dump(2);
+  RequireUsableMoePlan(plan, law.label, compute_flops);
+  return MoePlanToJson(plan, law.label, compute_flops, options, law.ranges).dump(2);
 }
 
 // scaleplan.plan_routed: `plan --law clark2022 | --fit ROUTING.json --params N[,N] --experts E[,E] [--router R[,R]]
@@ -329,11 +332,10 @@ std::string PlanRoutedJson(const std::vector<double>& params, const std::vector<
   if (params.empty()) throw UsageError("plan_routed needs at least one dense (per-token) parameter count N");
   if (experts.empty()) throw UsageError("plan_routed needs at least one expert count E");
   for (const double n : params) CheckedKeyword(n, Range::POSITIVE, "--params");
-  for (const double e : experts) KeywordInRange(e, 1.0, 1e12, "--experts");
+  RequireExpertCounts(experts);
   if (!fit_path.empty()) CheckSavedFitLaw(fit_path, "routing", "plan_routed");
-  const RouterLaws laws =
-      SelectRouters(fit_path.empty() ? ClarkRoutingLaws() : LoadSavedRoutingLaws(fit_path), routers);
-  return RoutingPlansToJson(laws, fit_path.empty() ? "clark2022" : fit_path, params, experts).dump(2);
+  const RoutingPlanLaws laws = ResolveRoutingPlanLaws(fit_path, fit_path.empty() ? "clark2022" : "", routers);
+  return RoutingPlansToJson(laws.laws, laws.label, params, experts, laws.ranges).dump(2);
 }
 
 }  // namespace

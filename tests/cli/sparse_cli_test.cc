@@ -306,10 +306,10 @@ TEST(SparseCliTest, PlanAFittedMoeLawAsTheFineGrainedPlannerDoes) {
                          std::pow(n, fit["alpha"].get<double>()) +
                      fit["b"].get<double>() / std::pow(d, fit["beta"].get<double>());
   EXPECT_NEAR(fitted["loss"].get<double>(), eq9, 1e-9);
-  // A moe fit is not a weight-sparse law.
+  // --fit names the law: with --law as well (any law), refused as by every planner.
   const CommandResult mixed = RunScaleplan("plan --fit '" + fit_path + "' --law frantar2023-t5 --compute 1e22");
   EXPECT_EQ(mixed.exit_code, 2);
-  EXPECT_NE(mixed.err.find("holds a moe law"), std::string::npos) << mixed.err;
+  EXPECT_NE(mixed.err.find("give either --fit or --law, not both"), std::string::npos) << mixed.err;
 }
 
 // plot residuals with a saved moe fit: each run of the file its reader reads, at eq. 9 with the saved coefficients.

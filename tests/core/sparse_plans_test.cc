@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
+#include "core/units.h"
 
 namespace scaleplan {
 namespace {
@@ -20,7 +23,8 @@ TEST(SparsePlansTest, MoePlanJsonHoldsThePlan) {
   for (auto it = json.begin(); it != json.end(); ++it) keys += it.key() + " ";
   EXPECT_EQ(keys,
             "law compute_flops num_params num_active_params num_tokens granularity loss training_flops expansion_rate "
-            "num_experts d_model num_blocks ");
+            "num_experts d_model num_blocks warnings ");
+  EXPECT_TRUE(json["warnings"].empty());  // no ranges given: nothing to check against
   EXPECT_EQ(json["law"], "krajewski2024");
   EXPECT_EQ(json["granularity"].get<double>(), 8.0);
   EXPECT_EQ(json["num_experts"].get<double>(), 16.0 * 8.0);  // E G
@@ -80,6 +84,129 @@ TEST(SparsePlansTest, SelectRoutersKeepsTheOrderNamedAndRefusesAnUnknownRouter) 
   } catch (const UsageError& error) {
     EXPECT_STREQ(error.what(), "--router: the law has no router 'Nope' (it has S-Base, RL-R, Hash)");
   }
+}
+
+// The ranges of the bundled runs the published laws were fitted on: Frantar et al.'s T5 runs (N non-zero 1.3M to
+// 84.9M, 250k to 1M steps of 65,536 tokens; the same numbers `fit --law sparse` saves in its data) and Clark et al.'s
+// routing runs (dense N 16.5M to 1.31B); Krajewski et al.'s law has none recorded.
+TEST(SparsePlansTest, PublishedLawsRangesAreTheirBundledRuns) {
+  const SparseLawRanges t5 = FrantarT5Ranges();
+  EXPECT_EQ(t5.runs.num_params_min, 1327104.0);
+  EXPECT_EQ(t5.runs.num_params_max, 84934656.0);
+  EXPECT_EQ(t5.runs.num_tokens_min, 250000.0 * 65536.0);
+  EXPECT_EQ(t5.runs.num_tokens_max, 1000000.0 * 65536.0);
+  EXPECT_DOUBLE_EQ(t5.runs.compute_max_flops, 6.0 * 84934656.0 * 1000000.0 * 65536.0);
+  const SparseLawRanges clark = ClarkRoutingRanges();
+  EXPECT_EQ(clark.runs.num_params_min, 16527360.0);
+  EXPECT_EQ(clark.runs.num_params_max, 1308819456.0);
+  EXPECT_EQ(clark.runs.num_tokens_max, 0.0);  // unknown: never checked
+  const SparseLawRanges krajewski = KrajewskiMoeRanges();
+  EXPECT_EQ(krajewski.runs.num_params_max, 0.0);
+  EXPECT_EQ(krajewski.granularity_max, 0.0);
+}
+
+// An MoE plan beyond the fitted runs: core/extrapolation.h's clauses for N (total), D and C = 6 N_total D, then G,
+// flagged as soon as it leaves the fitted granularities.
+TEST(SparsePlansTest, MoePlanWarningsNameEveryCoordinateBeyondTheRuns) {
+  const MoePlan plan = PlanFineGrainedMoe(KrajewskiMoeLaw(), 1e25);
+  SparseLawRanges ranges;
+  ranges.runs = {1.2e18, 9e20, 1e8, 3e9, 2e9, 5e10};
+  ranges.granularity_min = 1.0;
+  ranges.granularity_max = 16.0;
+  const std::vector<std::string> warnings = MoePlanWarnings(plan, ranges);
+  ASSERT_EQ(warnings.size(), 1u);
+  char expected[400];
+  std::snprintf(expected, sizeof expected,
+                "extrapolates %.3gx (%.1f orders of magnitude) beyond the largest fitted run (9e+20 FLOPs); N is %.3gx "
+                "the largest fitted model (3B parameters); D is %.3gx the most tokens of any fitted run (50B tokens); "
+                "G = %.3g is above the largest fitted granularity (16)",
+                6 * plan.num_params * plan.num_tokens / 9e20, std::log10(6 * plan.num_params * plan.num_tokens / 9e20),
+                plan.num_params / 3e9, plan.num_tokens / 5e10, plan.granularity);
+  EXPECT_EQ(warnings[0], expected);
+  EXPECT_GT(plan.granularity, 16.0);
+
+  // Within 10x in N, D and C, and G inside [1, 16]: no warning; G 1% above the largest fitted one: warned.
+  const MoePlan inside = PlanFineGrainedMoeAtGranularity(KrajewskiMoeLaw(), 1e21, 8.0);
+  SparseLawRanges around;
+  around.runs = {inside.num_params * inside.num_tokens,
+                 6 * inside.num_params * inside.num_tokens,
+                 inside.num_params / 2,
+                 inside.num_params * 2,
+                 inside.num_tokens / 2,
+                 inside.num_tokens * 2};
+  around.granularity_min = 1.0;
+  around.granularity_max = 16.0;
+  EXPECT_TRUE(MoePlanWarnings(inside, around).empty());
+  around.granularity_max = 8.0 / 1.01;
+  const std::vector<std::string> above = MoePlanWarnings(inside, around);
+  ASSERT_EQ(above.size(), 1u);
+  EXPECT_EQ(above[0], "G = 8 is above the largest fitted granularity (7.92)");
+  EXPECT_EQ(MoePlanToJson(inside, "moe.json", 1e21, {}, around)["warnings"][0], above[0]);
+}
+
+// A weight-sparse plan is checked in N non-zero, D and 6 N_non-zero D, as a sparse fit's data counts its runs.
+TEST(SparsePlansTest, SparsePlanWarningsUseTheNonZeroParameters) {
+  const SparsePlan plan = PlanSparseAtSparsity(FrantarT5Law(), 1e24, 0.5, SparseMethod::STATIC);
+  const std::vector<std::string> warnings = SparsePlanWarnings(plan, FrantarT5Ranges());
+  ASSERT_EQ(warnings.size(), 1u);
+  char clause[160];
+  std::snprintf(clause, sizeof clause, "N is %.3gx the largest fitted model (84.9M parameters)",
+                plan.num_nonzero_params / 84934656.0);
+  EXPECT_NE(warnings[0].find(clause), std::string::npos) << warnings[0];
+  EXPECT_TRUE(
+      SparsePlanWarnings(PlanSparseAtSparsity(FrantarT5Law(), 1e19, 0.5, SparseMethod::STATIC), FrantarT5Ranges())
+          .empty());
+}
+
+// Routing plans: one warning per N beyond Clark et al.'s runs, in the JSON's `warnings`.
+TEST(SparsePlansTest, RoutingPlanWarningsFlagSizesBeyondTheRuns) {
+  const nlohmann::ordered_json json =
+      RoutingPlansToJson(ClarkRoutingLaws(), "clark2022", {1.3e9, 1e12}, {1, 8}, ClarkRoutingRanges());
+  ASSERT_EQ(json["warnings"].size(), 1u);
+  char expected[160];
+  std::snprintf(expected, sizeof expected, "N 1T: N is %.3gx the largest fitted model (1.31B parameters)",
+                1e12 / 1308819456.0);
+  EXPECT_EQ(json["warnings"][0], expected);
+}
+
+// A budget whose MoE optimum is below one token is no plan (InputError, exit code 3), as for the dense planner.
+TEST(SparsePlansTest, AnMoePlanBelowOneTokenIsRefused) {
+  const MoePlan plan = PlanFineGrainedMoe(KrajewskiMoeLaw(), 1e-5);
+  ASSERT_LT(plan.num_tokens, 1.0);
+  try {
+    RequireUsableMoePlan(plan, "krajewski2024", 1e-5);
+    FAIL() << "a plan of " << plan.num_tokens << " tokens was accepted";
+  } catch (const InputError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "krajewski2024 gives no usable plan at 1.00e-05 FLOPs: D = " + FormatScientific(plan.num_tokens) +
+                  " tokens is out of range (check the law's coefficients)");
+  }
+  EXPECT_NO_THROW(RequireUsableMoePlan(PlanFineGrainedMoe(KrajewskiMoeLaw(), 1e22), "krajewski2024", 1e22));
+}
+
+TEST(SparsePlansTest, OptionChecksAreWordedAsTheirOptions) {
+  MoePlanOptions options;
+  options.expansion_rate = 0.0;
+  try {
+    RequireMoePlanOptions(options);
+    FAIL() << "expansion rate 0 was accepted";
+  } catch (const UsageError& error) {
+    EXPECT_STREQ(error.what(), "--expansion-rate: must be at least 1: '0'");
+  }
+  EXPECT_NO_THROW(RequireExpertCounts({1, 8, 512}));
+  for (const double bad : {1.5, 0.0, -2.0}) {
+    try {
+      RequireExpertCounts({1, bad});
+      FAIL() << bad << " experts were accepted";
+    } catch (const UsageError& error) {
+      EXPECT_EQ(std::string(error.what()),
+                "--experts: must be a whole number of at least 1: '" + FormatSignificant(bad, 6) + "'");
+    }
+  }
+  EXPECT_NE(SparseLawPlanner("krajewski2024").find("'scaleplan plan --law krajewski2024 --compute C'"),
+            std::string::npos);
+  EXPECT_NE(SparseLawPlanner("clark2022").find("--params N --experts E"), std::string::npos);
+  EXPECT_EQ(SparseLawPlanner("hoffmann"), "");
 }
 
 }  // namespace

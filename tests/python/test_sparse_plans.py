@@ -127,7 +127,7 @@ def test_sparse_plan_errors(moe_fit, routing_fit, tmp_path):
         scaleplan.plan_moe(-1)
     with pytest.raises(scaleplan.UsageError, match=r"--granularity: must lie in \[1, 256\]: '0.5'"):
         scaleplan.plan_moe(1e22, granularity=0.5)
-    with pytest.raises(scaleplan.UsageError, match="the expansion rate E must be at least 1"):
+    with pytest.raises(scaleplan.UsageError, match="--expansion-rate: must be at least 1: '0.5'"):
         scaleplan.plan_moe(1e22, expansion_rate=0.5)
     with pytest.raises(scaleplan.UsageError, match="plan_moe: fit takes a moe fit .*a routing fit"):
         scaleplan.plan_moe(1e22, fit=routing_fit)
@@ -135,8 +135,12 @@ def test_sparse_plan_errors(moe_fit, routing_fit, tmp_path):
         scaleplan.plan_routed(1e9, fit=moe_fit)
     with pytest.raises(scaleplan.UsageError, match=r"--router: the law has no router 'Nope' \(it has S-Base, RL-R"):
         scaleplan.plan_routed(1e9, routers="Nope")
-    with pytest.raises(scaleplan.UsageError, match=r"--experts: must lie in \[1, "):
+    with pytest.raises(scaleplan.UsageError, match=r"--experts: must be a whole number of at least 1: '0.5'"):
         scaleplan.plan_routed(1e9, experts=0.5)
+    with pytest.raises(scaleplan.UsageError, match=r"--experts: must be a whole number of at least 1: '1.5'"):
+        scaleplan.plan_routed(1e9, experts=[1, 1.5])
+    with pytest.raises(scaleplan.InputError, match=r"krajewski2024 gives no usable plan at 1.00e-05 FLOPs: D = "):
+        scaleplan.plan_moe(1e-5)
     with pytest.raises(scaleplan.UsageError, match=r"--params: must be positive"):
         scaleplan.plan_routed(0)
     with pytest.raises(scaleplan.UsageError, match=r"law='clark2022' needs params, the dense \(per-token\) sizes"):
@@ -200,3 +204,17 @@ def test_plan_names_the_command_for_a_sparse_weight_fit(cli, tmp_path):
     with pytest.raises(scaleplan.UsageError, match=r"sparse-weight fit, planned by the command line's 'scaleplan "
                                                    r"plan --fit .*sparse.json --sparsity S'"):
         scaleplan.plan(1e22, fit=path)
+
+
+def test_sparse_plans_warn_beyond_the_fitted_runs(moe_fit, cli_json):
+    # moe_plain.csv's runs reach N 3e9 (total), D 5e10 and G 16; the warnings are the command's, word for word.
+    got = scaleplan.plan_moe(1e25, fit=moe_fit)
+    assert got == cli_json("plan", "--fit", moe_fit, "--compute", "1e25", "--format", "json")
+    assert len(got["warnings"]) == 1
+    warning = got["warnings"][0]
+    assert "N is %.3gx the largest fitted model (3B parameters)" % (got["num_params"] / 3e9) in warning
+    assert "G = %.3g is above the largest fitted granularity (16)" % got["granularity"] in warning
+    assert scaleplan.plan_moe(1e19, fit=moe_fit, granularity=8)["warnings"] == []
+    # Clark et al.'s bundled runs reach a dense N of 1,308,819,456.
+    routed = scaleplan.plan_routed([1.3e9, 1e12], [1, 8])
+    assert routed["warnings"] == ["N 1T: N is %.3gx the largest fitted model (1.31B parameters)" % (1e12 / 1308819456)]
