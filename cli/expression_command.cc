@@ -274,13 +274,9 @@ int ValidateExpressionLaw(const std::vector<std::string>& args) {
       ("law-expr", po::value(&law_text), "the law to validate, as fit --law-expr takes it")
       ("param", po::value(&param_texts), "NAME=LO:HI:STEP: a parameter's starts, as fit --law-expr takes them")
       ("fit", po::value(&fit_path),
-       "a saved expression fit (fit --law-expr ... --out FIT.json): its expression and starts are refitted per fold")
-      ("holdout-above", po::value(&holdout_text),
-       "fit on the runs with C <= this many FLOPs (e.g. 1e21), predict the runs above")
-      ("leave-one-budget-out", po::bool_switch(&leave_one_budget_out),
-       "hold out each compute budget in turn, fitting on all other runs")
-      ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&validation.budget_tolerance),
-       "runs sorted by C start a new budget when C grows by more than this fraction")
+       "a saved expression fit (fit --law-expr ... --out FIT.json): its expression and starts are refitted per fold");
+  AddRunValidationOptions(&options, &holdout_text, &leave_one_budget_out, &validation);
+  options.add_options()
       ("min-budget-runs", CountValue(&validation.min_budget_runs), "hold out only budgets with at least this many runs");
   // clang-format on
   AddFormatOption(&options, &format);

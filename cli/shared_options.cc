@@ -7,6 +7,7 @@
 #include "core/bundled_data.h"
 #include "core/error.h"
 #include "core/units.h"
+#include "fitting/validation.h"
 
 namespace scaleplan::cli {
 
@@ -119,6 +120,17 @@ double OptionQuantity(const std::string& text, const char* option) {
   } catch (const InputError& error) {
     throw UsageError(error.what());
   }
+}
+
+void AddRunValidationOptions(po::options_description* options, std::string* holdout_text, bool* leave_one_budget_out,
+                             ValidationOptions* validation) {
+  options->add_options()
+      ("holdout-above", po::value(holdout_text),
+       "fit on the runs with C <= this many FLOPs (e.g. 1e21), predict the runs above")
+      ("leave-one-budget-out", po::bool_switch(leave_one_budget_out),
+       "hold out each compute budget in turn, fitting on all other runs")
+      ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&validation->budget_tolerance),
+       "runs sorted by C start a new budget when C grows by more than this fraction");
 }
 
 bool ChooseHoldOut(const po::variables_map& vm, bool leave_one_budget_out) {

@@ -9,6 +9,10 @@
 #include "core/runs_table.h"
 #include "fitting/multistart.h"
 
+namespace scaleplan {
+struct ValidationOptions;  // fitting/validation.h
+}  // namespace scaleplan
+
 namespace scaleplan::cli {
 
 enum class OutputFormat { TABLE, JSON };
@@ -44,6 +48,11 @@ InitGrid ResolveGrid(const FitFlags& flags, const InitGrid& default_grid);
 
 // A positive quantity given to `option` ("1M", "1e20"); a bad value is a UsageError naming the option.
 double OptionQuantity(const std::string& text, const char* option);
+
+// validate's two modes for laws fitted to runs (the built-in laws and --law-expr), --holdout-above C
+// (`holdout_text`) and --leave-one-budget-out, then --budget-tolerance (validation->budget_tolerance).
+void AddRunValidationOptions(boost::program_options::options_description* options, std::string* holdout_text,
+                             bool* leave_one_budget_out, ValidationOptions* validation);
 
 // validate's two modes, --holdout-above C and --leave-one-budget-out (each law's validate words their help): exactly
 // one must be given (UsageError otherwise). Returns whether it is the hold-out.

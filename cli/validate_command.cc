@@ -332,13 +332,9 @@ int Validate(const std::vector<std::string>& args) {
   ValidationOptions validation;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
-      ("runs", po::value(&runs_path), "runs CSV (positional); default: the bundled Chinchilla runs")
-      ("holdout-above", po::value(&holdout_text),
-       "fit on the runs with C <= this many FLOPs (e.g. 1e21), predict the runs above")
-      ("leave-one-budget-out", po::bool_switch(&leave_one_budget_out),
-       "hold out each compute budget in turn, fitting on all other runs")
-      ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&validation.budget_tolerance),
-       "runs sorted by C start a new budget when C grows by more than this fraction")
+      ("runs", po::value(&runs_path), "runs CSV (positional); default: the bundled Chinchilla runs");
+  AddRunValidationOptions(&options, &holdout_text, &leave_one_budget_out, &validation);
+  options.add_options()
       ("min-budget-runs", CountValue(&validation.min_budget_runs),
        "hold out only budgets with at least this many runs (smaller groups are always fitted on; fit's option "
        "of the same name chooses the IsoFLOP parabolas, hence its own default)");
