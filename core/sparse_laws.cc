@@ -288,7 +288,7 @@ MoePlan PlanFineGrainedMoeAtGranularity(const FineGrainedMoeLaw& law, double com
         const double n = std::pow(10.0, log_n);
         return law.Loss(n, tokens(n), granularity);
       },
-      3.0, 16.0, 1301, 1e-10);
+      std::log10(kMoeSearchMinParams), std::log10(kMoeSearchMaxParams), 1301, 1e-10);
   MoePlan plan;
   plan.num_params = std::pow(10.0, best.x);
   plan.shape = MoeShapeForParams(plan.num_params, granularity, options);

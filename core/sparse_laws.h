@@ -238,6 +238,11 @@ struct MoePlan {
   double training_flops = 0.0;     // F D
 };
 
+// The total parameters the planners search, log-uniformly: far wider than any sensible budget's optimum, so a plan at
+// either end is the search's bound, not the law's optimum (core/sparse_plans.h MoePlanWarnings says so).
+inline constexpr double kMoeSearchMinParams = 1e3;
+inline constexpr double kMoeSearchMaxParams = 1e16;
+
 // At a fixed granularity, and over G in [1, max_granularity] (nested scans refined by golden-section search).
 MoePlan PlanFineGrainedMoeAtGranularity(const FineGrainedMoeLaw& law, double compute_flops, double granularity,
                                         const MoePlanOptions& options = {});

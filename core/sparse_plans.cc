@@ -63,6 +63,12 @@ std::vector<std::string> MoePlanWarnings(const MoePlan& plan, const SparseLawRan
           ExtrapolationWarning(ranges.runs, NominalAllocation(plan.num_params, plan.num_tokens, plan.loss_nats))) {
     clauses.push_back(*warning);
   }
+  // N at the end of the search: the law's optimum lies beyond it (a budget far outside any sensible range).
+  if (plan.num_params >= kMoeSearchMaxParams * (1.0 - 1e-6) || plan.num_params <= kMoeSearchMinParams * (1.0 + 1e-6)) {
+    clauses.push_back("N = " + FormatQuantity(plan.num_params) + " lies at the end of the sizes searched (" +
+                      FormatQuantity(kMoeSearchMinParams) + " to " + FormatQuantity(kMoeSearchMaxParams) +
+                      " parameters): the law's optimum lies beyond it, so this is not the compute-optimal plan");
+  }
   // G: any step outside the fitted granularities (relative slack for the round trip through a file).
   const double g = plan.granularity;
   if (ranges.granularity_max > 0.0 && g > ranges.granularity_max * (1.0 + 1e-9)) {

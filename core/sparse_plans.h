@@ -36,7 +36,9 @@ SparseLawRanges ClarkRoutingRanges();
 SparseLawRanges KrajewskiMoeRanges();
 
 // The extrapolation warning of a plan ({} or one text): ExtrapolationWarning's clauses, then for an MoE plan
-// "G = 63.7 is above the largest fitted granularity (16)" (or below the smallest), joined by "; ".
+// "N = 10P lies at the end of the sizes searched (...)" when N is kMoeSearchMinParams or kMoeSearchMaxParams (the
+// published law has no range, and `--compute 1e40` would otherwise pass silently) and "G = 63.7 is above the largest
+// fitted granularity (16)" (or below the smallest), joined by "; ".
 std::vector<std::string> MoePlanWarnings(const MoePlan& plan, const SparseLawRanges& ranges);
 std::vector<std::string> SparsePlanWarnings(const SparsePlan& plan, const SparseLawRanges& ranges);
 

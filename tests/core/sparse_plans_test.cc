@@ -169,6 +169,24 @@ TEST(SparsePlansTest, RoutingPlanWarningsFlagSizesBeyondTheRuns) {
   EXPECT_EQ(json["warnings"][0], expected);
 }
 
+// At 1e40 FLOPs the loss still falls at the largest size searched (1e16 total parameters): the plan is the search's
+// bound, and says so even for a law with no recorded range.
+TEST(SparsePlansTest, AnMoePlanAtTheSearchBoundIsFlagged) {
+  const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+  const MoePlan plan = PlanFineGrainedMoe(law, 1e40);
+  ASSERT_NEAR(plan.num_params / 1e16, 1.0, 1e-6);
+  // Brute force: ten times the size on the tokens the budget then buys has a lower loss.
+  const MoeShape bigger = MoeShapeForParams(1e17, plan.granularity);
+  EXPECT_LT(law.Loss(1e17, 1e40 / bigger.TrainingFlopsPerToken(), plan.granularity), plan.loss_nats);
+  const std::vector<std::string> warnings = MoePlanWarnings(plan, KrajewskiMoeRanges());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(
+      warnings[0],
+      "N = 10P lies at the end of the sizes searched (1K to 10P parameters): the law's optimum lies beyond it, so "
+      "this is not the compute-optimal plan");
+  EXPECT_TRUE(MoePlanWarnings(PlanFineGrainedMoe(law, 1e22), KrajewskiMoeRanges()).empty());
+}
+
 // A budget whose MoE optimum is below one token is no plan (InputError, exit code 3), as for the dense planner.
 TEST(SparsePlansTest, AnMoePlanBelowOneTokenIsRefused) {
   const MoePlan plan = PlanFineGrainedMoe(KrajewskiMoeLaw(), 1e-5);
