@@ -404,14 +404,15 @@ int FitDataConstrainedLaw(const std::string& runs_path, const RunsColumns& colum
     fit = FitDataConstrained(table, MuennighoffC4BaseLaw(), flags.options, grid,
                              bootstrap.num_resamples > 0 ? &bootstrap : nullptr, BarCallback(&bar));
   }
-  nlohmann::ordered_json json = DataConstrainedFitToJson(fit, table);
   std::optional<FitDiagnostics> diagnostics;  // fitting/diagnostics.h
   if (fit.usable) {
     diagnostics = DiagnoseDataConstrainedFit(table, MuennighoffC4BaseLaw(), fit);
-    json["diagnostics"] = DiagnosticsToJson(*diagnostics);
-    for (const std::string& warning : diagnostics->warnings) {
-      std::cerr << "scaleplan fit: warning: data-constrained: " << warning << '\n';
-    }
+    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
+  }
+  nlohmann::ordered_json json = DataConstrainedFitToJson(fit, table);  // the warnings too, as the other laws' JSON
+  if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
+  for (const std::string& warning : fit.warnings) {
+    std::cerr << "scaleplan fit: warning: data-constrained: " << warning << '\n';
   }
   if (!out_path.empty() && fit.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {

@@ -153,6 +153,7 @@ nlohmann::ordered_json DataConstrainedFitToJson(const DataConstrainedFit& fit, c
   out["objective"] = fit.objective;
   out["usable"] = fit.usable;
   out["status"] = fit.status;
+  out["warnings"] = fit.warnings;
   out["base"] = {{"E", fit.law.base.E},
                  {"A", fit.law.base.A},
                  {"B", fit.law.base.B},

@@ -101,6 +101,9 @@ struct DataConstrainedFit {
   // refitted with the base law frozen (fitting/bootstrap.h).
   std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
   BootstrapSamples bootstrap;
+  // The JSON's "warnings": the fit's caller adds its diagnostics' (residual trends, unconstrained parameters), as
+  // `fit --law sparse` does.
+  std::vector<std::string> warnings;
 };
 
 // Fits R_D*, R_N* to `table` with `base` frozen (by default Muennighoff et al.'s C4 base law). Throws InputError

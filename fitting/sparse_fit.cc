@@ -9,6 +9,7 @@
 #include "core/file.h"
 #include "core/json_input.h"
 #include "core/runs_table.h"
+#include "core/sparse_plans.h"
 #include "core/statistics.h"
 #include "fitting/fit_json.h"
 #include "fitting/identifiability.h"
@@ -445,6 +446,15 @@ std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const Mult
     throw InputError("no routed runs: every run's router is Dense, so the expert terms cannot be identified",
                      InputLocation{table.source});
   }
+  // Clark et al.'s order (their Table 3, as plan --law clark2022 lists them: S-Base, RL-R, Hash), then any other
+  // router in the order its runs appear.
+  const RouterLaws table_3 = ClarkRoutingLaws();
+  const auto rank = [&table_3](const std::string& router) {
+    return std::find_if(table_3.begin(), table_3.end(), [&router](const auto& law) { return law.first == router; }) -
+           table_3.begin();
+  };
+  std::stable_sort(routers.begin(), routers.end(),
+                   [&rank](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
   const bool with_bootstrap = bootstrap != nullptr && bootstrap->num_resamples > 0;
   std::vector<RoutingFit> fits;
   for (size_t router_index = 0; router_index < routers.size(); ++router_index) {

@@ -185,7 +185,8 @@ const std::vector<std::string>& RoutingIntervalNames();
 // Table 3's coefficients of S-Base, RL-R and Hash (ClarkSBaseLaw, ClarkRlrLaw, ClarkHashLaw); none for other names.
 std::optional<RoutingLaw> PublishedRoutingLaw(const std::string& router);
 
-// Fits every router other than Dense, each to its runs plus the Dense runs. Throws InputError when a router has
+// Fits every router other than Dense, in Clark et al.'s order (S-Base, RL-R, Hash, then other routers as their runs
+// appear), each to its runs plus the Dense runs. Throws InputError when a router has
 // fewer than 7 runs, fewer than 3 distinct N or fewer than 3 distinct E. bootstrap == nullptr or
 // bootstrap->num_resamples == 0: no bootstrap; progress counts fits and resamples over all routers.
 std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const MultiStartOptions& options = {},

@@ -110,5 +110,19 @@ TEST(FitDiagnostics, ImplausibleScalesAreWarnedOnceWithTheirCounts) {
   EXPECT_EQ(r.err.find("poor fit"), std::string::npos) << r.err;
 }
 
+// The data-constrained fit's JSON has `warnings`, as the other laws' do: on the bundled C4 runs, the residual trend
+// with log D that stderr warns of (the diagnostics' own warning, word for word).
+TEST(FitDiagnostics, DataConstrainedJsonCarriesTheWarningsItPrints) {
+  const Result result = RunScaleplan("fit --law data-constrained --format json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json json = nlohmann::json::parse(result.out);
+  ASSERT_TRUE(json.contains("warnings"));
+  ASSERT_EQ(json["warnings"].size(), 1u) << json["warnings"].dump();
+  const std::string warning = json["warnings"][0];
+  EXPECT_EQ(warning.rfind("the residuals trend with log D", 0), 0u) << warning;
+  EXPECT_NE(result.err.find("scaleplan fit: warning: data-constrained: " + warning + "\n"), std::string::npos)
+      << result.err;
+}
+
 }  // namespace
 }  // namespace scaleplan

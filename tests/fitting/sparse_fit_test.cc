@@ -124,6 +124,17 @@ TEST(RoutingFitTest, FitReachesAtMostThePublishedObjectivePerRouter) {
   const RoutingRunsTable table = BundledClarkRuns();
   const std::vector<RoutingFit> fits = FitRoutingLaws(table);
   ASSERT_EQ(fits.size(), 3u);
+  // In Table 3's order (plan --law clark2022's), not the file's: its routed runs come as S-Base, Hash, RL-R.
+  std::vector<std::string> file_order;
+  for (const RoutingRun& run : table.runs) {
+    if (run.router != "Dense" && std::find(file_order.begin(), file_order.end(), run.router) == file_order.end()) {
+      file_order.push_back(run.router);
+    }
+  }
+  EXPECT_EQ(file_order, (std::vector<std::string>{"S-Base", "Hash", "RL-R"}));
+  EXPECT_EQ(fits[0].router, "S-Base");
+  EXPECT_EQ(fits[1].router, "RL-R");
+  EXPECT_EQ(fits[2].router, "Hash");
   // Each router's runs with the 5 Dense runs (53, 54 and 51 routed runs in the authors' subset).
   const std::map<std::string, std::pair<int, RoutingLaw>> expected = {
       {"S-Base", {58, ClarkSBaseLaw()}}, {"RL-R", {59, ClarkRlrLaw()}}, {"Hash", {56, ClarkHashLaw()}}};
