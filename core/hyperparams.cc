@@ -141,12 +141,13 @@ Hyperparams ChooseHyperparams(const HyperparamsLaw& law, const HyperparamsReques
   if (std::isfinite(request.loss_nats) && request.loss_nats > 0) {
     out.critical_batch_tokens = CriticalBatchTokens(request.loss_nats);
     if (out.batch_tokens > out.critical_batch_tokens) {
-      out.warnings.push_back("the batch of " + FormatQuantity(out.batch_tokens) +
-                             " tokens exceeds the critical batch " +
-                             FormatQuantity(out.critical_batch_tokens) + " tokens at loss " +
-                             FormatSignificant(request.loss_nats, 4) +
-                             " (Kaplan et al. 2020: B_crit = 2e8 / L^(1/0.21)): beyond it, more data parallelism "
-                             "buys fewer steps than it costs in tokens");
+      // A note, not a warning: Kaplan et al.'s B_crit is on their data and tokenizer, and the batch laws fitted
+      // since (DeepSeek's, Li et al.'s) put the loss-optimal batch above it at nearly every frontier budget.
+      out.notes.push_back("the batch of " + FormatQuantity(out.batch_tokens) + " tokens exceeds the critical batch " +
+                          FormatQuantity(out.critical_batch_tokens) + " tokens at loss " +
+                          FormatSignificant(request.loss_nats, 4) +
+                          " (Kaplan et al. 2020: B_crit = 2e8 / L^(1/0.21), on their data and tokenizer, so "
+                          "indicative): beyond it, more data parallelism buys fewer steps than it costs in tokens");
     }
   }
   return out;

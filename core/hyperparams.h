@@ -116,8 +116,9 @@ struct Hyperparams {
   std::int64_t warmup_steps = 0;        // min(2000, floor(0.1 num_steps))
   double critical_batch_tokens = 0.0;   // 0 when the plan has no loss
   std::string source;                   // the law's source, labelled
-  std::vector<std::string> warnings;    // outside the law's range, batch beyond the critical batch
-  std::vector<std::string> notes;       // information, not a problem (front ends may add their own)
+  std::vector<std::string> warnings;    // outside the law's range
+  std::vector<std::string> notes;       // information, not a problem: batch beyond the critical batch (front ends
+                                        // may add their own)
 };
 
 // The hyper-parameters of a plan. The request is checked with SCALEPLAN_CHECK (front ends call Check first).

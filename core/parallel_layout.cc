@@ -712,6 +712,13 @@ LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator
   return result;
 }
 
+namespace {
+// A larger device count (within a doubling) replaces the fewest that meet the deadline only when it costs this
+// fraction of the device-hours or less: a 5% saving, well above the search's rounding of batches to whole
+// micro-batches.
+constexpr double kCheaperCountFactor = 0.95;
+}  // namespace
+
 std::optional<CountSearchResult> LeastDevicesForDays(const LayoutRequest& request, const Accelerator& accelerator,
                                                      double max_days, bool fastest_if_none, std::int64_t max_devices) {
   SCALEPLAN_CHECK(max_days > 0.0, "max_days must be positive");
@@ -740,13 +747,31 @@ std::optional<CountSearchResult> LeastDevicesForDays(const LayoutRequest& reques
     const LayoutSearchResult& search = it->second.search;
     return search.best.empty() ? std::numeric_limits<double>::infinity() : search.best.front().days;
   };
+  auto device_hours_at = [&](size_t index) {
+    days_at(index);
+    const LayoutSearchResult& search = evaluated.at(index).search;
+    return search.best.empty() ? std::numeric_limits<double>::infinity() : search.best.front().device_hours;
+  };
   // Days fall as devices are added until goodput (failures grow with the count) or a batch too small for the data-
-  // parallel width turns them up again. Walk the counts ascending: the first that meets max_days wins; past the
-  // fastest count (days rising again after a finite minimum) nothing later can meet it.
+  // parallel width turns them up again. Walk the counts ascending: the first that meets max_days wins, unless a
+  // count within the next doubling costs kCheaperCountFactor of its device-hours or less (a model that barely fits
+  // trains at a low MFU, which more memory per device lifts), and then the same from there; past the fastest count
+  // (days rising again after a finite minimum) nothing later can meet it.
   std::optional<size_t> fastest;
   for (size_t index = 0; index < counts.size(); ++index) {
     const double days = days_at(index);
-    if (days <= max_days) return std::move(evaluated.at(index));
+    if (days <= max_days) {
+      size_t chosen = index;
+      for (;;) {
+        size_t cheaper = chosen;
+        for (size_t next = chosen + 1; next < counts.size() && next <= chosen + 4; ++next) {
+          if (device_hours_at(next) < device_hours_at(cheaper)) cheaper = next;
+        }
+        if (!(device_hours_at(cheaper) < kCheaperCountFactor * device_hours_at(chosen))) break;
+        chosen = cheaper;
+      }
+      return std::move(evaluated.at(chosen));
+    }
     if (std::isfinite(days) && (!fastest || days < days_at(*fastest))) {
       fastest = index;
     } else if (fastest && index > *fastest + 4) {

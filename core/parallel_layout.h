@@ -244,7 +244,9 @@ struct LayoutSearchResult {
 LayoutSearchResult SearchLayouts(const LayoutRequest& request, const Accelerator& accelerator, int top_k = 5);
 
 // The fewest devices (whole nodes: 1, 1.25, 1.5, 1.75 x 2^k nodes, so steps of at most 25%) whose best layout
-// trains request.num_tokens within max_days. Counts are tried in ascending order (days fall with the count until
+// trains request.num_tokens within max_days; then, while the cheapest count within the next doubling costs at least
+// 5% fewer device-hours, that count (a model that barely fits the fewest devices trains at a low MFU). Counts are
+// tried in ascending order (days fall with the count until
 // failures, which grow with the count, or a batch too small for the data-parallel width turn them up again), so
 // the walk stops a doubling past the fastest count. When none meets max_days and fastest_if_none, the fastest count
 // (meets_max_days false); else nullopt. request.num_devices is ignored.

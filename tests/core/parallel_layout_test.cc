@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "core/bundled_data.h"
 #include "core/collective_cost.h"
@@ -283,6 +287,83 @@ TEST(ParallelLayoutTest, GoodputFollowsYoungsInterval) {
   const GoodputEstimate llama = EstimateGoodput(16384, 405e9 * 14.0, GoodputOptions{});
   EXPECT_GT(llama.goodput, 0.90);
   EXPECT_LT(llama.goodput, 0.99);
+}
+
+// The device count for a deadline against a walk over every candidate count (whole nodes: 1, 1.25, 1.5, 1.75 x 2^k),
+// each searched on its own. A 1T model on 20B tokens fits the fewest devices only with ZeRO 3 and full
+// recomputation, at a low MFU; more devices lift it, so a larger count costs fewer device-hours and replaces the
+// fewest. A 175B model on 300B tokens is compute-bound at the fewest count, which stays.
+TEST(ParallelLayoutTest, TheCountForADeadlineIsTheFewestUnlessALargerOneCostsLess) {
+  const Accelerator& h100 = Catalogue("H100-SXM");
+  struct Case {
+    const MegatronRow* row;
+    double num_tokens;
+    bool larger_is_cheaper;
+  };
+  for (const Case& c : {Case{&kTable1[9], 20e9, true}, Case{&kTable1[6], 300e9, false}}) {
+    LayoutRequest request = MegatronRequest(*c.row);
+    request.num_devices = 0;
+    request.num_tokens = c.num_tokens;
+    request.overlap_data_parallel = true;
+    request.fixed = PartialLayout{};
+    const double max_days = 90.0;
+    const std::optional<CountSearchResult> found = LeastDevicesForDays(request, h100, max_days);
+    ASSERT_TRUE(found && found->meets_max_days);
+    const double found_hours = found->search.best.front().device_hours;
+
+    // Every candidate count, searched here, with its best layout's days and device-hours.
+    std::vector<std::pair<std::int64_t, LayoutEstimate>> searched;
+    for (std::int64_t nodes = 1; nodes <= 4096; nodes *= 2) {
+      for (const std::int64_t quarters : {4, 5, 6, 7}) {
+        if (nodes * quarters % 4 != 0) continue;
+        LayoutRequest at = request;
+        at.num_devices = nodes * quarters / 4 * h100.devices_per_node;
+        if (!searched.empty() && at.num_devices <= searched.back().first) continue;
+        const LayoutSearchResult result = SearchLayouts(at, h100, 1);
+        if (!result.best.empty()) searched.emplace_back(at.num_devices, result.best.front());
+      }
+    }
+    size_t fewest = 0;
+    while (fewest < searched.size() && searched[fewest].second.days > max_days) ++fewest;
+    ASSERT_LT(fewest, searched.size());
+    size_t chosen = fewest;
+    while (chosen < searched.size() && searched[chosen].first != found->num_devices) ++chosen;
+    ASSERT_LT(chosen, searched.size()) << found->num_devices << " is not a candidate count";
+    EXPECT_NEAR(found_hours, searched[chosen].second.device_hours, 1e-9 * found_hours);
+    if (!c.larger_is_cheaper) {
+      EXPECT_EQ(chosen, fewest) << found->num_devices << " devices, not the fewest " << searched[fewest].first;
+      continue;
+    }
+    ASSERT_GT(chosen, fewest);
+    // Each move is to the cheapest count within a doubling (4 candidate counts), when it saves at least 5%.
+    size_t at = fewest;
+    while (at < chosen) {
+      size_t cheaper = at;
+      for (size_t i = at + 1; i < searched.size() && i <= at + 4; ++i) {
+        if (searched[i].second.device_hours < searched[cheaper].second.device_hours) cheaper = i;
+      }
+      ASSERT_LT(searched[cheaper].second.device_hours, 0.95 * searched[at].second.device_hours) << searched[at].first;
+      at = cheaper;
+    }
+    EXPECT_EQ(at, chosen);
+    for (size_t i = chosen + 1; i < searched.size() && i <= chosen + 4; ++i) {
+      EXPECT_GE(searched[i].second.device_hours, 0.95 * found_hours) << searched[i].first;
+    }
+    // What it buys: 1.25x fewer device-hours than the fewest count (MFU 0.40 -> 0.50), and within 5% of the cheapest
+    // count that meets the deadline.
+    EXPECT_LT(found_hours, searched[fewest].second.device_hours / 1.2);
+    double cheapest = found_hours;
+    for (size_t i = fewest; i < searched.size(); ++i) {
+      if (searched[i].second.days <= max_days) cheapest = std::min(cheapest, searched[i].second.device_hours);
+    }
+    EXPECT_LE(found_hours, 1.05 * cheapest);
+    std::printf(
+        "%s on %.3g tokens: the fewest count %lld costs %.4g device-hours (MFU %.3f); %lld devices %.4g "
+        "(MFU %.3f); the cheapest %.4g\n",
+        "Megatron 1T", c.num_tokens, static_cast<long long>(searched[fewest].first),
+        searched[fewest].second.device_hours, searched[fewest].second.mfu, static_cast<long long>(found->num_devices),
+        found_hours, found->search.best.front().mfu, cheapest);
+  }
 }
 
 }  // namespace
