@@ -63,13 +63,13 @@ std::vector<int> StratifiedResampleCounts(size_t num_runs, const std::vector<std
 // The candidate starts for a resample, from the full fit: its distinct local optima, then its start points.
 std::vector<std::vector<double>> BootstrapCandidates(const MultiStartResult& full, int num_candidates);
 
-// Runs the bootstrap of a law over `num_runs` runs: make_model(counts) builds the model of one resample (a model for
-// FitMultiStart from the runs' multiplicities), for laws whose model needs more than the table (the data-constrained
-// law's frozen base law). Bootstrap below is this with Model(table, counts).
-template <class MakeModel>
-BootstrapSamples BootstrapWith(size_t num_runs, const MakeModel& make_model, const MultiStartResult& full,
-                               const MultiStartOptions& fit_options, const BootstrapOptions& options,
-                               const ProgressCallback& progress = nullptr) {
+// Runs the bootstrap of a law over `num_runs` runs: refit(counts, starts, refit_options) refits one resample (the
+// runs' multiplicities) from the full fit's candidate starts and returns its search, for any model and search
+// (BootstrapWith below: FitMultiStart; an expression law: its own search over a run-time parameter count).
+template <class Refit>
+BootstrapSamples BootstrapRefits(size_t num_runs, const Refit& refit_resample, const MultiStartResult& full,
+                                 const MultiStartOptions& fit_options, const BootstrapOptions& options,
+                                 const ProgressCallback& progress = nullptr) {
   std::string why;
   SCALEPLAN_CHECK(options.Check(&why), why);
   SCALEPLAN_CHECK(full.usable, "the bootstrap needs a usable full-data fit");
@@ -85,8 +85,7 @@ BootstrapSamples BootstrapWith(size_t num_runs, const MakeModel& make_model, con
   ParallelFor(
       total, options.num_threads,
       [&](int i) {
-        const auto model = make_model(ResampleCounts(num_runs, options.seed, i));
-        results[static_cast<size_t>(i)] = FitMultiStart(model, starts, refit);
+        results[static_cast<size_t>(i)] = refit_resample(ResampleCounts(num_runs, options.seed, i), starts, refit);
       },
       progress ? [&](int done) { progress(done, total); } : std::function<void(int)>());
 
@@ -106,6 +105,22 @@ BootstrapSamples BootstrapWith(size_t num_runs, const MakeModel& make_model, con
     samples.params.push_back(std::move(result.params));
   }
   return samples;
+}
+
+// Runs the bootstrap of a law over `num_runs` runs: make_model(counts) builds the model of one resample (a model for
+// FitMultiStart from the runs' multiplicities), for laws whose model needs more than the table (the data-constrained
+// law's frozen base law). Bootstrap below is this with Model(table, counts).
+template <class MakeModel>
+BootstrapSamples BootstrapWith(size_t num_runs, const MakeModel& make_model, const MultiStartResult& full,
+                               const MultiStartOptions& fit_options, const BootstrapOptions& options,
+                               const ProgressCallback& progress = nullptr) {
+  return BootstrapRefits(
+      num_runs,
+      [&make_model](const std::vector<int>& counts, const StartSet& starts, const MultiStartOptions& refit) {
+        const auto model = make_model(counts);
+        return FitMultiStart(model, starts, refit);
+      },
+      full, fit_options, options, progress);
 }
 
 // Runs the bootstrap of a law. Model must be constructible as Model(table, counts); Table is any table of runs

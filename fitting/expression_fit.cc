@@ -547,41 +547,16 @@ double ExpressionObjectiveAndJetGradient(const ExpressionRuns& runs, const std::
 
 ExpressionBootstrap BootstrapExpressionLaw(const ExpressionRuns& runs, const ExpressionFit& fit,
                                            const BootstrapOptions& options, const ProgressCallback& progress) {
-  // Bootstrap<Model> of fitting/bootstrap.h, for a model whose parameter count is known at run time.
-  std::string why;
-  SCALEPLAN_CHECK(options.Check(&why), why);
-  SCALEPLAN_CHECK(fit.search.usable, "the bootstrap needs a usable full-data fit");
-  const StartSet starts =
-      StartSet::FromList(fit.search.param_names, BootstrapCandidates(fit.search, options.num_candidates));
-  MultiStartOptions refit = fit.options;
-  refit.exhaustive = false;
-  refit.num_starts = options.num_refits;
-  refit.num_threads = 1;  // parallel over resamples instead
-  const int total = options.num_resamples;
-  std::vector<MultiStartResult> results(static_cast<size_t>(total));
-  ParallelFor(
-      total, options.num_threads,
-      [&](int i) {
-        const ExpressionModel model(runs, ResampleCounts(runs.table.runs.size(), options.seed, i));
-        results[static_cast<size_t>(i)] = FitModel(model, starts, refit, nullptr);
-      },
-      progress ? [&](int done) { progress(done, total); } : std::function<void(int)>());
-
+  // The bootstrap of fitting/bootstrap.h, with this law's own search for a parameter count known at run time.
   ExpressionBootstrap out;
   out.options = options;
-  out.samples.num_resamples = total;
-  for (MultiStartResult& result : results) {
-    if (!result.usable) {
-      ++out.samples.num_failed;
-      continue;
-    }
-    bool warm_at_best = false;
-    for (const auto& [index, objective] : result.final_objectives) {
-      warm_at_best = warm_at_best || (index == 0 && objective <= result.objective * (1 + fit.options.best_tolerance));
-    }
-    out.samples.num_won_by_other_start += warm_at_best ? 0 : 1;
-    out.samples.params.push_back(std::move(result.params));
-  }
+  out.samples = BootstrapRefits(
+      runs.table.runs.size(),
+      [&runs](const std::vector<int>& counts, const StartSet& starts, const MultiStartOptions& refit) {
+        const ExpressionModel model(runs, counts);
+        return FitModel(model, starts, refit, nullptr);
+      },
+      fit.search, fit.options, options, progress);
   if (!out.samples.params.empty()) {
     for (size_t k = 0; k < fit.param_names.size(); ++k) {
       std::vector<double> values;
