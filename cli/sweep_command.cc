@@ -374,7 +374,7 @@ ModelPlan PlanModel(const PlanLaw& law, double compute_flops, double inference_t
   const Plan plan = AllocatePlan(law, *request);
   ModelPlan out;
   out.allocation = plan.allocation;
-  out.chinchilla_num_params = plan.inference ? plan.inference->chinchilla.num_params : plan.allocation.num_params;
+  out.chinchilla_num_params = ChinchillaComparison(plan).num_params;  // as plan --format json reports it
   out.inference_flops = plan.inference ? plan.inference->cost.inference_flops : 0.0;
   return out;
 }
@@ -940,7 +940,8 @@ int Sweep(const std::vector<std::string>& args) {
         "accelerator, count, MFU), each the compute-optimal plan for its budget (with T > 0: the total-FLOP-optimal\n"
         "plan of the same loss; with U > 0: under that unique-token limit) and its time and cost on the devices.\n"
         "Columns: compute_flops, inference_tokens, unique_tokens, num_params (all parameters), num_tokens,\n"
-        "tokens_per_param, loss, epochs (empty without a limit), chinchilla_num_params, training_flops,\n"
+        "tokens_per_param, loss, epochs (empty without a limit), chinchilla_num_params (the unconstrained\n"
+        "Chinchilla optimum, or with T > 0 the plan without inference, as plan's JSON), training_flops,\n"
         "inference_flops, total_flops, accelerator, num_accelerators, mfu, min_devices_for_memory (0 = none holds\n"
         "it), days, gpu_hours, cost_usd, feasible. Numbers are in shortest round-trip form.\n"
         "--layout-search: each row's time comes from the layout search on the proposed shape for N (as 'plan\n"

@@ -367,6 +367,12 @@ Plan AllocatePlan(const PlanLaw& law, const PlanRequest& request) {
   return plan;
 }
 
+Allocation ChinchillaComparison(const Plan& plan) {
+  if (plan.inference) return plan.inference->chinchilla;
+  if (plan.data) return plan.data->chinchilla;
+  return plan.allocation;
+}
+
 Plan MakePlan(const PlanLaw& law, const PlanRequest& request) {
   const PlanOptions& options = request.options;
   Plan plan = AllocatePlan(law, request);
@@ -455,13 +461,17 @@ nlohmann::ordered_json PlanToJson(const Plan& plan, const PlanLaw& law, const Pl
     out["data_limited"] = plan.data->data_limited;
     out["R_D_star"] = law.data_constrained.R_D_star;
     out["R_N_star"] = law.data_constrained.R_N_star;
+    if (!plan.inference) {  // with inference tokens, below: the plan without them
+      out["chinchilla_num_params"] = ChinchillaComparison(plan).num_params;
+      out["chinchilla_num_tokens"] = ChinchillaComparison(plan).num_tokens;
+    }
   }
   if (plan.inference) {
     const InferenceAwarePlan& aware = *plan.inference;
     if (plan.budget_flops > 0.0) out["budget_flops"] = plan.budget_flops;
     out["inference_tokens"] = aware.inference_tokens;
-    out["chinchilla_num_params"] = aware.chinchilla.num_params;
-    out["chinchilla_num_tokens"] = aware.chinchilla.num_tokens;
+    out["chinchilla_num_params"] = ChinchillaComparison(plan).num_params;
+    out["chinchilla_num_tokens"] = ChinchillaComparison(plan).num_tokens;
     out["training_flops"] = aware.cost.training_flops;
     out["inference_flops"] = aware.cost.inference_flops;
     out["total_flops"] = aware.cost.total_flops;

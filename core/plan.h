@@ -149,6 +149,13 @@ Plan MakePlan(const PlanLaw& law, const PlanRequest& request);
 // warnings), what a sweep or the bootstrap needs per point.
 Plan AllocatePlan(const PlanLaw& law, const PlanRequest& request);
 
+// The compute-optimal allocation a plan is compared with, plan's `chinchilla_num_params` and `chinchilla_num_tokens`
+// and sweep's `chinchilla_num_params` alike: with inference tokens, the plan for the same loss without inference
+// (InferenceAwarePlan::chinchilla, under the unique-token limit when there is one); else with unique tokens, the
+// unconstrained Chinchilla plan for the same budget or size (DataConstrainedAllocation::chinchilla), which differs
+// from the plan where the limit binds; else the plan's own allocation.
+Allocation ChinchillaComparison(const Plan& plan);
+
 // The JSON row of a plan (keys documented in README.md, "plan --format json").
 nlohmann::ordered_json PlanToJson(const Plan& plan, const PlanLaw& law, const PlanOptions& options);
 

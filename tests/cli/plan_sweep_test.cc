@@ -683,5 +683,31 @@ TEST(PlanCli, AFreeLayoutSearchIsNoSlowerThanAConstrainedOne) {
   EXPECT_LE(free_days, fixed_days * (1 + 1e-12));
 }
 
+// Where the unique tokens bind, `chinchilla_num_params` is the unconstrained Chinchilla optimum for the budget (the
+// closed form G (C/6)^a), in plan's JSON and sweep's column alike, not the data-limited plan's own N.
+TEST(SweepTest, ChinchillaColumnIsTheUnconstrainedOptimumWhereTheDataBinds) {
+  const double chinchilla_params = G() * std::pow(1e22 / 6, kBeta / (kAlpha + kBeta));
+  const Result plan = RunScaleplan("plan --law epoch --compute 1e22 --unique-tokens 20B --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const Json json = Json::parse(plan.out);
+  ASSERT_TRUE(json["data_limited"].get<bool>());
+  const double num_params = json["num_params"].get<double>();
+  EXPECT_LT(num_params, 0.9 * chinchilla_params);  // fewer parameters, more epochs (R_N* < R_D*)
+  EXPECT_NEAR(json["chinchilla_num_params"].get<double>(), chinchilla_params, 1e-9 * chinchilla_params);
+
+  const Result sweep = RunScaleplan("sweep --law epoch --compute 1e22 --unique-tokens 20B");
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  const std::vector<std::string> lines = Lines(sweep.out);
+  ASSERT_EQ(lines.size(), 2u) << sweep.out;
+  const std::vector<std::string> header = Split(lines[0]), row = Split(lines[1]);
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(it, header.end()) << name;
+    return std::stod(row.at(static_cast<size_t>(it - header.begin())));
+  };
+  EXPECT_NEAR(column("num_params"), num_params, 1e-12 * num_params);
+  EXPECT_NEAR(column("chinchilla_num_params"), chinchilla_params, 1e-9 * chinchilla_params);
+}
+
 }  // namespace
 }  // namespace scaleplan
