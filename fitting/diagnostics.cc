@@ -279,6 +279,24 @@ void FinishDiagnostics(const RunsTable& table, const std::vector<double>& residu
   }
 }
 
+namespace {
+
+// A bootstrap's verdicts added to a model's diagnostics: the interval rule, then the warnings rewritten with them.
+template <typename Model>
+void AddBootstrapVerdicts(const Model& model, const RunsTable& runs, const std::vector<double>& params,
+                          const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals,
+                          FitDiagnostics* diagnostics) {
+  if (intervals.empty()) return;
+  AddIntervalRule(intervals, diagnostics);
+  std::vector<double> residuals;
+  for (int i = 0; i < model.NumSamples(); ++i) {
+    residuals.push_back(model.LogPrediction(params.data(), i) - model.LogTarget(i));
+  }
+  FinishDiagnostics(runs, residuals, diagnostics);
+}
+
+}  // namespace
+
 FitDiagnostics DiagnoseChinchillaFit(const RunsTable& table, const ChinchillaFit& fit,
                                      const ChinchillaBootstrap* bootstrap) {
   // Fit order (a, b, e, alpha, beta); terms: E alone, A with alpha, B with beta.
@@ -286,17 +304,12 @@ FitDiagnostics DiagnoseChinchillaFit(const RunsTable& table, const ChinchillaFit
       {"E", 2, true, 0}, {"A", 0, true, 1}, {"B", 1, true, 2}, {"alpha", 3, false, 1}, {"beta", 4, false, 2}};
   const ChinchillaModel model(table);
   FitDiagnostics diagnostics = DiagnoseModelFit(model, table, fit.search.params, reported, fit.options.huber_delta);
-  if (bootstrap != nullptr && !bootstrap->intervals.empty()) {
+  if (bootstrap != nullptr) {
     std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
     for (const auto& [name, interval] : bootstrap->intervals) {
       intervals.push_back({name, {interval.lower, interval.upper}});
     }
-    AddIntervalRule(intervals, &diagnostics);
-    std::vector<double> residuals;
-    for (int i = 0; i < model.NumSamples(); ++i) {
-      residuals.push_back(model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i));
-    }
-    FinishDiagnostics(table, residuals, &diagnostics);  // rewrites the warnings with the bootstrap's verdicts
+    AddBootstrapVerdicts(model, table, fit.search.params, intervals, &diagnostics);
   }
   return diagnostics;
 }
@@ -310,14 +323,7 @@ FitDiagnostics DiagnoseKaplanFit(const RunsTable& table, const KaplanFit& fit,
       {"N_c", 0, true, 1}, {"D_c", 1, true, 2}, {"alpha_N", 2, false, 1}, {"alpha_D", 3, false, 2}};
   const KaplanModel model(table);
   FitDiagnostics diagnostics = DiagnoseModelFit(model, table, fit.search.params, reported, fit.options.huber_delta);
-  if (intervals != nullptr && !intervals->empty()) {
-    AddIntervalRule(*intervals, &diagnostics);
-    std::vector<double> residuals;
-    for (int i = 0; i < model.NumSamples(); ++i) {
-      residuals.push_back(model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i));
-    }
-    FinishDiagnostics(table, residuals, &diagnostics);
-  }
+  if (intervals != nullptr) AddBootstrapVerdicts(model, table, fit.search.params, *intervals, &diagnostics);
   return diagnostics;
 }
 
@@ -330,8 +336,10 @@ FitDiagnostics DiagnoseDataConstrainedFit(const DataConstrainedRunsTable& table,
         TrainingRun{run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens, run.loss_nats, run.line, 0});
   }
   const DataConstrainedModel model(table, base);
-  return DiagnoseModelFit(model, runs, fit.search.params, {{"R_D_star", 0, false, 1}, {"R_N_star", 1, false, 2}},
-                          fit.options.huber_delta);
+  FitDiagnostics diagnostics = DiagnoseModelFit(
+      model, runs, fit.search.params, {{"R_D_star", 0, false, 1}, {"R_N_star", 1, false, 2}}, fit.options.huber_delta);
+  AddBootstrapVerdicts(model, runs, fit.search.params, fit.intervals, &diagnostics);
+  return diagnostics;
 }
 
 FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& fit) {
@@ -348,14 +356,7 @@ FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& 
                                                    {"c", 6, true, 0}};
   const SparseModel model(table);
   FitDiagnostics diagnostics = DiagnoseModelFit(model, runs, fit.search.params, reported, fit.options.huber_delta);
-  if (!fit.intervals.empty()) {
-    AddIntervalRule(fit.intervals, &diagnostics);
-    std::vector<double> residuals;
-    for (int i = 0; i < model.NumSamples(); ++i) {
-      residuals.push_back(model.LogPrediction(fit.search.params.data(), i) - model.LogTarget(i));
-    }
-    FinishDiagnostics(runs, residuals, &diagnostics);
-  }
+  AddBootstrapVerdicts(model, runs, fit.search.params, fit.intervals, &diagnostics);
   return diagnostics;
 }
 

@@ -208,7 +208,8 @@ FitDiagnostics DiagnoseKaplanFit(
     const RunsTable& table, const KaplanFit& fit,
     const std::vector<std::pair<std::string, std::pair<double, double>>>* intervals = nullptr);
 
-// A data-constrained fit's diagnostics (R_D_star, R_N_star with `base` frozen, as FitDataConstrained fits them).
+// A data-constrained fit's diagnostics (R_D_star, R_N_star with `base` frozen, as FitDataConstrained fits them),
+// with its bootstrap intervals' verdicts when it has them (AddIntervalRule).
 FitDiagnostics DiagnoseDataConstrainedFit(const DataConstrainedRunsTable& table, const ChinchillaLaw& base,
                                           const DataConstrainedFit& fit);
 

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include <gtest/gtest.h>
 
 #include "core/data_constrained.h"
 #include "core/error.h"
+#include "fitting/diagnostics.h"
 #include "fitting/law_table.h"
 #include "tests/testing.h"
 
@@ -165,6 +167,39 @@ TEST(FitDataConstrained, BootstrapOfNoiseFreeRunsRecoversTheTruthInEveryResample
   EXPECT_EQ(json["bootstrap"]["failed"], 0);
   // Without a bootstrap the JSON has neither key.
   EXPECT_FALSE(DataConstrainedFitToJson(FitDataConstrained(runs), runs).contains("intervals"));
+}
+
+// The bootstrap's verdict in the diagnostics: on the bundled runs R_D*'s interval is unbounded above (a flat valley
+// trades R_D* against R_N*; about one resample in ten runs along it), so its ends differ by more than 100x and R_D* is
+// reported unconstrained, with a warning; R_N*'s ends differ by less and it is not. Noise-free runs leave both pinned.
+TEST(FitDataConstrained, AnUnboundedBootstrapIntervalMarksItsConstantUnconstrained) {
+  const DataConstrainedRunsTable runs = BundledMuennighoffRuns();
+  BootstrapOptions bootstrap;
+  bootstrap.num_resamples = 50;
+  const DataConstrainedFit fit =
+      FitDataConstrained(runs, MuennighoffC4BaseLaw(), {}, DataConstrainedModel::NotebookGrid(), &bootstrap);
+  ASSERT_TRUE(fit.usable) << fit.status;
+  ASSERT_EQ(fit.intervals.size(), 2u);
+  const FitDiagnostics diagnostics = DiagnoseDataConstrainedFit(runs, MuennighoffC4BaseLaw(), fit);
+  auto flagged = [&](const std::string& name) {
+    return std::any_of(diagnostics.unconstrained.begin(), diagnostics.unconstrained.end(),
+                       [&](const UnconstrainedParameter& p) { return p.name == name; });
+  };
+  for (const auto& [name, interval] : fit.intervals) {
+    const double ratio = interval.second / interval.first;
+    EXPECT_EQ(flagged(name), interval.first <= 0 || ratio > 100) << name << " [" << interval.first << ", "
+                                                                 << interval.second << "]";
+  }
+  EXPECT_GT(fit.intervals[0].second.second / fit.intervals[0].second.first, 1e3);  // R_D*: unbounded above
+  EXPECT_TRUE(flagged("R_D_star"));
+  EXPECT_TRUE(std::any_of(diagnostics.warnings.begin(), diagnostics.warnings.end(), [](const std::string& w) {
+    return w.rfind("R_D_star is not constrained by these runs: its bootstrap interval", 0) == 0;
+  }));
+
+  const DataConstrainedFit exact =
+      FitDataConstrained(NoiseFreeRuns(), MuennighoffC4BaseLaw(), {}, DataConstrainedModel::NotebookGrid(), &bootstrap);
+  ASSERT_TRUE(exact.usable) << exact.status;
+  EXPECT_TRUE(DiagnoseDataConstrainedFit(NoiseFreeRuns(), MuennighoffC4BaseLaw(), exact).unconstrained.empty());
 }
 
 // The law's table entry (fitting/law_table.h, what `fit --group-by` and goldens fit through), on the same runs read
