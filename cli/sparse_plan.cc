@@ -396,7 +396,9 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   SparseClusterFlags cluster;
   po::options_description options("Sparse plan options");
   options.add_options()("help,h", "show this help")
-      ("compute", po::value(&compute_text), "the training budget in FLOPs the method executes (ideal sparse kernels)")
+      ("compute", po::value(&compute_text),
+       "the training budget in FLOPs the method executes (ideal sparse kernels); krajewski2024 and a moe fit take a "
+       "comma-separated list (1e22,1e23), one plan per budget")
       ("law", po::value(&law_name)->default_value(law_name),
        "frantar2023-t5 (weight sparsity; the notebook's T5 law, D = steps x 65,536 tokens) or krajewski2024 "
        "(fine-grained MoE)")
