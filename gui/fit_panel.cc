@@ -20,6 +20,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "core/error.h"
 #include "core/expression.h"
@@ -31,10 +32,11 @@
 namespace scaleplan::gui {
 namespace {
 
-// The fit itself, on a pool thread. Nothing escapes: errors come back in the outcome.
+// The fit itself, on a pool thread: the Approach-3 fit, another law's (law_request), or an opened moe fit's frontier
+// (opened). Nothing escapes: errors come back in the outcome.
 void RunFit(QPromise<FitOutcome>& promise, const RunsTable& runs, const MultiStartOptions& options,
             const InitGrid& grid, const std::optional<BootstrapOptions>& bootstrap,
-            const std::optional<LawFitRequest>& law_request) {
+            const std::optional<LawFitRequest>& law_request, const std::optional<LawFitResult>& opened) {
   FitOutcome outcome;
   outcome.runs = runs;
   // Progress over the fit's starts, then over the bootstrap's resamples (each phase sets its own range once).
@@ -48,6 +50,12 @@ void RunFit(QPromise<FitOutcome>& promise, const RunsTable& runs, const MultiSta
     promise.setProgressValue(done);
   };
   try {
+    if (opened) {  // an opened moe fit: its frontier of plans, as FitLaw computes krajewski2024's
+      outcome.law_fit = opened;
+      outcome.law_fit->moe_frontier = MoeFrontier(*opened->moe, report);
+      promise.addResult(std::move(outcome));
+      return;
+    }
     if (law_request) {  // any other law, by the functions the command line calls (gui/law_fit.h)
       outcome.law_fit = FitLaw(*law_request, report);
       promise.addResult(std::move(outcome));
@@ -319,13 +327,14 @@ void FitPanel::StartFit() {
   progress_->setRange(0, 0);  // busy until the first report gives the range
   clock_.start();
   fit_pending_ = true;
-  watcher_.setFuture(
-      QtConcurrent::run(&RunFit, std::move(runs), options, std::move(grid), bootstrap, std::move(law_request)));
+  watcher_.setFuture(QtConcurrent::run(&RunFit, std::move(runs), options, std::move(grid), bootstrap,
+                                       std::move(law_request), std::optional<LawFitResult>()));
 }
 
 void FitPanel::CancelFit() {
   if (!IsFitting()) return;
   fit_pending_ = false;  // its result, when it comes, is dropped (OnFitDone)
+  pending_open_path_.clear();  // an opened moe fit's frontier: the previous law stays
   watcher_.cancel();
   SetBusy(false);
   progress_->setRange(0, 1);
@@ -337,6 +346,7 @@ void FitPanel::OnFitDone() {
   if (!fit_pending_ || watcher_.isCanceled() || watcher_.future().resultCount() == 0) return;
   fit_pending_ = false;
   const FitOutcome outcome = watcher_.result();
+  const QString opened_path = std::exchange(pending_open_path_, QString());
   SetBusy(false);
   const double seconds = static_cast<double>(clock_.elapsed()) / 1000.0;
   if (outcome.law_fit) {
@@ -346,6 +356,7 @@ void FitPanel::OnFitDone() {
     bootstrap_result_.reset();
     law_fit_ = outcome.law_fit;
     fitted_runs_ = outcome.runs;
+    if (!opened_path.isEmpty()) ShowOpenedFit(opened_path);
     ShowLawResults();
     SetStatus(tr("%1 (%2 s)").arg(QString::fromStdString(law_fit_->summary)).arg(seconds, 0, 'f', 2), false);
     emit FitFinished(true);
@@ -530,9 +541,31 @@ bool FitPanel::OpenFit(const QString& path, QString* error) {
     return false;
   }
   CancelFit();
+  if (result.moe) {
+    // Its frontier is 57 plans, each a search (about 1 s in all): on a pool thread, as krajewski2024's, through
+    // OnFitDone. The selector, the table and the plan keep the previous law until it is done.
+    pending_open_path_ = path;
+    SetBusy(true);
+    SetStatus(tr("%1 Planning its frontier…").arg(QString::fromStdString(result.summary)), false);
+    progress_->setRange(0, 0);
+    clock_.start();
+    fit_pending_ = true;
+    watcher_.setFuture(QtConcurrent::run(&RunFit, fitted_runs_, MultiStartOptions(), InitGrid(),
+                                         std::optional<BootstrapOptions>(), std::optional<LawFitRequest>(),
+                                         std::optional<LawFitResult>(std::move(result))));
+    return true;
+  }
   fit_.reset();
   bootstrap_result_.reset();
   law_fit_ = std::move(result);
+  ShowOpenedFit(path);
+  ShowLawResults();
+  SetStatus(QString::fromStdString(law_fit_->summary), false);
+  emit FitFinished(true);
+  return true;
+}
+
+void FitPanel::ShowOpenedFit(const QString& path) {
   opened_fit_path_ = path;
   {
     const QSignalBlocker block(law_);
@@ -547,10 +580,6 @@ bool FitPanel::OpenFit(const QString& path, QString* error) {
     law_->setCurrentIndex(index);
   }
   UpdateLawRows();
-  ShowLawResults();
-  SetStatus(QString::fromStdString(law_fit_->summary), false);
-  emit FitFinished(true);
-  return true;
 }
 
 void FitPanel::ShowLawResults() {

@@ -70,7 +70,9 @@ class FitPanel : public QWidget {
 
   // A saved fit (`scaleplan fit --out`, any law that plans) read from `path` becomes the law: the selector shows it,
   // the table its coefficients, and FitFinished(true) is emitted. A file that does not read or does not plan changes
-  // nothing and returns false with the reader's message.
+  // nothing and returns false with the reader's message. A moe fit returns at once and becomes the law when its
+  // frontier (MoeFrontier, about 1 s) is computed on a pool thread, as krajewski2024's is: until then IsFitting()
+  // and the previous law stays (CancelFit keeps it).
   bool OpenFit(const QString& path, QString* error);
   // The opened fit's path ("" when the law is not an opened fit).
   const QString& opened_fit_path() const { return opened_fit_path_; }
@@ -109,6 +111,7 @@ class FitPanel : public QWidget {
   void OnLawChosen();
   void UpdateLawRows();  // the expression's rows only for the custom expression
   void ShowLawResults();
+  void ShowOpenedFit(const QString& path);  // the selector's "Opened: FILE" entry, chosen
 
   RunsModel* model_;
   QComboBox* law_;
@@ -137,6 +140,7 @@ class FitPanel : public QWidget {
   RunsTable fitted_runs_;
   std::optional<LawFitResult> law_fit_;
   QString opened_fit_path_;
+  QString pending_open_path_;  // a moe fit opened while its frontier is computed ("" when none)
   std::string runs_path_;
   RunsColumns runs_columns_;
 };

@@ -179,10 +179,9 @@ const LawChoice* FindLawChoice(const std::string& key) {
 
 namespace {
 
-// A fine-grained MoE law (published or a saved moe fit) as the dock shows and plans it: its coefficients and its
-// frontier of PlanFineGrainedMoe plans, as `plan --law krajewski2024` and `plan --fit MOE.json` plan.
-LawFitResult MoeLawResult(const FineGrainedMoeLaw& law, const std::string& description, const std::string& summary,
-                          const ProgressCallback& progress) {
+// A fine-grained MoE law (published or a saved moe fit) as the dock shows and plans it: its coefficients, planned
+// by PlanFineGrainedMoe as `plan --law krajewski2024` and `plan --fit MOE.json` plan (the frontier is MoeFrontier's).
+LawFitResult MoeLawResult(const FineGrainedMoeLaw& law, const std::string& description, const std::string& summary) {
   LawFitResult result;
   result.moe = law;
   result.moe_description = description;
@@ -194,6 +193,13 @@ LawFitResult MoeLawResult(const FineGrainedMoeLaw& law, const std::string& descr
                  {"gamma", law.gamma, "granularity exponent γ"},
                  {"c", law.c, "irreducible loss"}};
   result.summary = summary;
+  return result;
+}
+
+}  // namespace
+
+std::vector<Allocation> MoeFrontier(const FineGrainedMoeLaw& law, const ProgressCallback& progress) {
+  std::vector<Allocation> frontier;
   const int steps = static_cast<int>(
       std::lround(std::log10(kMoeFrontierMaxFlops / kMoeFrontierMinFlops) / kMoeFrontierStepDecades));
   for (int k = 0; k <= steps; ++k) {
@@ -205,23 +211,23 @@ LawFitResult MoeLawResult(const FineGrainedMoeLaw& law, const std::string& descr
     point.compute_flops = compute_flops;
     point.tokens_per_param = plan.num_tokens / plan.num_params;
     point.loss_nats = plan.loss_nats;
-    result.moe_frontier.push_back(point);
+    frontier.push_back(point);
     if (progress) progress(k + 1, steps + 1);
   }
-  return result;
+  return frontier;
 }
-
-}  // namespace
 
 LawFitResult FitLaw(const LawFitRequest& request, const ProgressCallback& progress) {
   const LawChoice* choice = FindLawChoice(request.law);
   if (choice == nullptr || request.law == "chinchilla")
     throw InternalError("FitLaw: not a law it fits: " + request.law);
   if (request.law == "krajewski2024") {  // a fine-grained MoE: no PlanLaw, planned by PlanFineGrainedMoe
-    return MoeLawResult(KrajewskiMoeLaw(), "krajewski2024: Krajewski et al. 2024, fine-grained MoE",
-                        "Published law, nothing to fit: krajewski2024, Krajewski et al. 2024's fine-grained MoE law "
-                        "(N total parameters, the granularity G chosen per budget).",
-                        progress);
+    LawFitResult result =
+        MoeLawResult(KrajewskiMoeLaw(), "krajewski2024: Krajewski et al. 2024, fine-grained MoE",
+                     "Published law, nothing to fit: krajewski2024, Krajewski et al. 2024's fine-grained MoE law "
+                     "(N total parameters, the granularity G chosen per budget).");
+    result.moe_frontier = MoeFrontier(*result.moe, progress);
+    return result;
   }
   if (!choice->fitted) {
     LawFitResult result;
@@ -285,7 +291,7 @@ LawFitResult LawFromSavedFit(const std::string& json_text, const std::string& so
   if (json.is_object() && json.contains("law") && json["law"] == "moe") {  // planned as krajewski2024 is
     return MoeLawResult(
         ParseSavedMoeLaw(json_text, source), "moe fit from " + source + " (Krajewski et al.'s form)",
-        "Opened moe fit from " + source + " (Krajewski et al.'s form; the granularity G chosen per budget).", nullptr);
+        "Opened moe fit from " + source + " (Krajewski et al.'s form; the granularity G chosen per budget).");
   }
   LawFitResult result;
   result.law = PlanLawFromSavedFit(json_text, source);

@@ -63,8 +63,9 @@ struct LawFitResult {
   PlanLaw law;                           // every law but krajewski2024
   std::optional<FineGrainedMoeLaw> moe;  // krajewski2024, or an opened moe fit
   std::string moe_description;           // what the plan names it by ("krajewski2024: ...", "moe fit from PATH")
-  // krajewski2024: PlanFineGrainedMoe every quarter decade over kMoeFrontierMinFlops..kMoeFrontierMaxFlops (each plan
-  // is a search of about 20 ms, too slow for the 160 points of a chart on the UI thread), for the frontier chart.
+  // krajewski2024 and an opened moe fit: PlanFineGrainedMoe every quarter decade over kMoeFrontierMinFlops..
+  // kMoeFrontierMaxFlops (MoeFrontier; each plan is a search of about 20 ms, too slow for the UI thread), for the
+  // frontier chart.
   std::vector<Allocation> moe_frontier;
   // An opened routing fit (Clark et al. 2022): its laws per router. A routing law has no token term and gives no plan
   // at a budget: the dock shows its coefficients, cutoffs and effective sizes, and the plan says why it has none.
@@ -93,10 +94,15 @@ Allocation InterpolateFrontier(const std::vector<Allocation>& frontier, double c
 // give this law, and InputError with the solver's status for a fit that is not usable.
 LawFitResult FitLaw(const LawFitRequest& request, const ProgressCallback& progress = nullptr);
 
+// The plans of LawFitResult::moe_frontier for a fine-grained MoE law, with progress over them: each is a search (about
+// 1 s for the 57 plans), so the Fit dock computes them on a pool thread, for krajewski2024 and an opened moe fit.
+std::vector<Allocation> MoeFrontier(const FineGrainedMoeLaw& law, const ProgressCallback& progress = nullptr);
+
 // A saved fit's text read as a law to plan with (PlanLawFromSavedFit, as `plan --fit`), with its rows. A moe fit plans
-// as krajewski2024 does (`plan --fit MOE.json`); a routing fit gives its laws and rows (per router: a, b, c, d,
-// E_start, E_max, the cutoff N and the effective size of a 1.3B dense model with 64 experts, as `plan --fit
-// ROUTING.json --params 1.3B --experts 64` gives them) and no plan.
+// as krajewski2024 does (`plan --fit MOE.json`), its moe_frontier left empty for MoeFrontier to fill off the UI thread
+// (so that reading one, or checking a session's, costs no searches); a routing fit gives its laws and rows (per
+// router: a, b, c, d, E_start, E_max, the cutoff N and the effective size of a 1.3B dense model with 64 experts, as
+// `plan --fit ROUTING.json --params 1.3B --experts 64` gives them) and no plan.
 LawFitResult LawFromSavedFit(const std::string& json_text, const std::string& source);
 
 // The parser's verdict on an expression as the Fit dock shows it: "" when it parses, else the located message and,

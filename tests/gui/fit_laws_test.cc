@@ -19,6 +19,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+#include <QTimer>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -36,6 +37,7 @@
 #include "fitting/expression_fit.h"
 #include "fitting/kaplan_fit.h"
 #include "fitting/law_fits.h"
+#include "fitting/sparse_fit.h"
 #include "gui/charts_view.h"
 #include "gui/fit_panel.h"
 #include "gui/main_window.h"
@@ -466,14 +468,49 @@ TEST_F(FitLawsTest, OpenFitPlansAKaplanFitAsScaleplanPlan) {
   EXPECT_EQ(window_->plan_panel()->PlanJson()["law"]["N_c"].get<double>(), json["law"]["N_c"].get<double>());
 }
 
-TEST_F(FitLawsTest, OpenFitPlansAMoeFitAsScaleplanPlan) {
+// File > Open fit of a moe fit returns before its frontier (57 PlanFineGrainedMoe searches, about 1 s) is computed:
+// that runs on a pool thread, as krajewski2024's does, while the event loop goes on (a timer fires); cancelled, the
+// previous law stays; done, the frontier is the plans of the saved law and the plan is `plan --fit`'s.
+TEST_F(FitLawsTest, OpenFitPlansAMoeFitOffTheUiThreadAsScaleplanPlan) {
   const std::string path = FreshPath("moe_fit.json");
   const std::string binary = SCALEPLAN_BINARY;
   const testing::CommandResult fit = testing::RunCommand(
       binary + " fit " + testing::SourcePath("tests/bad_input/moe_plain.csv") + " --law moe --out " + path);
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  auto* selector = Find<QComboBox>("fit_law");
+  const QString law_before = selector->currentData().toString();
+  const double params_before = Plan().allocation.num_params;
   QString error;
   ASSERT_TRUE(window_->OpenFit(QString::fromStdString(path), &error)) << error.toStdString();
+  ASSERT_TRUE(window_->fit_panel()->IsFitting());
+  window_->fit_panel()->CancelFit();
+  EXPECT_EQ(selector->currentData().toString(), law_before);
+  EXPECT_EQ(Plan().allocation.num_params, params_before);
+
+  int ticks = 0;
+  QTimer timer;
+  timer.setInterval(5);
+  QObject::connect(&timer, &QTimer::timeout, [&ticks] { ++ticks; });
+  timer.start();
+  QSignalSpy spy(window_.get(), &MainWindow::Fitted);
+  ASSERT_TRUE(window_->OpenFit(QString::fromStdString(path), &error)) << error.toStdString();
+  // Returned with the frontier still to compute: nothing planned with the moe law yet.
+  ASSERT_EQ(spy.count(), 0) << "the frontier was computed inside OpenFit, on the UI thread";
+  EXPECT_TRUE(window_->fit_panel()->IsFitting());
+  EXPECT_EQ(Plan().allocation.num_params, params_before);
+  ASSERT_TRUE(spy.wait(kFitTimeoutMs));
+  EXPECT_GT(ticks, 0) << "the event loop did not run while the frontier was computed";
+  ASSERT_TRUE(spy.takeLast().at(0).toBool());
+  EXPECT_EQ(selector->currentData().toString(), QStringLiteral("opened-fit"));
+  ASSERT_TRUE(window_->fit_panel()->law_fit().has_value());
+  const FineGrainedMoeLaw saved = ParseSavedMoeLaw(testing::ReadWholeFile(path), path);
+  const std::vector<Allocation>& frontier = window_->fit_panel()->law_fit()->moe_frontier;
+  ASSERT_EQ(frontier.size(), 57u);  // 1e15..1e29 FLOPs a quarter decade apart
+  for (const size_t k : {size_t{0}, size_t{28}, size_t{56}}) {
+    const MoePlan plan = PlanFineGrainedMoe(saved, frontier[k].compute_flops);
+    EXPECT_NEAR(frontier[k].num_params / plan.num_params, 1.0, 1e-12) << k;
+    EXPECT_NEAR(frontier[k].num_tokens / plan.num_tokens, 1.0, 1e-12) << k;
+  }
   window_->plan_panel()->SetBudget(1e22);
   ASSERT_TRUE(Plan().moe.has_value());
   const testing::CommandResult plan =
