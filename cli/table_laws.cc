@@ -89,6 +89,7 @@ int FitTableLawGroups(const std::string& law_name, const std::string& runs_path,
     all["law"] = law_name;
     all["source"] = runs.source;
     all["group_by"] = runs.view.group_columns;
+    all["notes"] = runs.view.notes;  // what the table prints as "note:" lines
     all["groups"] = nlohmann::ordered_json::array();
     for (const GroupFit& group : groups) {
       nlohmann::ordered_json entry;

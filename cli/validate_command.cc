@@ -245,6 +245,7 @@ int ValidateGroups(const RunsTable& table, const LawFitter& fitter, double thres
         << " runs from " << table.source << " (--group-by";
     for (const std::string& column : table.group_columns) out << ' ' << column;
     out << ")\n";
+    for (const std::string& note : table.notes) out << "  note: " << note << '\n';
     for (size_t g = 0; g < groups.size(); ++g) {
       const GroupValidation& group = groups[g];
       out << "\n=== [" << g + 1 << "] " << group.label << " (" << group.runs.runs.size() << " runs)\n";

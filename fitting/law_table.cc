@@ -1,5 +1,7 @@
 #include "fitting/law_table.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -297,6 +299,17 @@ std::vector<TableLaw> MakeTable() {
   routing.description = "the routing law (Clark et al. 2022, eq. 1, per router)";
   routing.default_grid = RoutingModel::DefaultGrid();
   routing.min_runs = 7;
+  // Dense runs alone (`--group-by router_type`'s Dense group) never fit, however many: each router's fit takes them
+  // as its E = 1 anchor beside its routed runs.
+  routing.require_fittable = [](const LawRuns& runs, const std::vector<size_t>& subset) {
+    const RoutingRunsTable& table = TableOf<RoutingRunsTable>(runs);
+    for (size_t i : subset) {
+      if (table.runs.at(i).router != "Dense") return;
+    }
+    throw InputError("a routing fit needs routed runs: these " + std::to_string(subset.size()) +
+                         " runs are all Dense (the E = 1 anchor that fit --law routing adds to every router's runs)",
+                     InputLocation{table.source});
+  };
   routing.fit = [grid = routing.default_grid](const LawRuns& runs, const std::vector<size_t>& subset,
                                               const TableLawOptions& options) {
     const RoutingRunsTable& table = TableOf<RoutingRunsTable>(runs);
@@ -484,6 +497,16 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
       },
       runs.table);
   runs.hash = HashToHex(hash.value());
+  if (law_name == "routing") {
+    for (const std::string& column : runs.view.group_columns) {
+      std::string lower = column;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (lower != "router_type" && lower != "router") continue;
+      runs.view.notes.push_back("grouped by router, each router is fitted without the Dense runs that fit --law "
+                                "routing gives every router as its E = 1 anchor, so its coefficients differ from the "
+                                "law's own per-router fit; a group of Dense runs alone cannot be fitted");
+    }
+  }
   return runs;
 }
 
@@ -525,6 +548,13 @@ LawFitter TableLawFitter(const TableLaw& law, const LawRuns& runs, const TableLa
   fitter.name = law.name;
   fitter.min_runs = law.min_runs;
   // A fold's runs are the view's, whose line is the run's index in the law's table.
+  if (law.require_fittable) {
+    fitter.require_fittable = [&law, &runs](const RunsTable& view) {
+      std::vector<size_t> subset;
+      for (const TrainingRun& run : view.runs) subset.push_back(static_cast<size_t>(run.line));
+      law.require_fittable(runs, subset);
+    };
+  }
   fitter.fit = [&law, &runs, options](const RunsTable& train) {
     std::vector<size_t> subset;
     subset.reserve(train.runs.size());

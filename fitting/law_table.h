@@ -144,6 +144,9 @@ struct TableLaw {
   bool has_grid = true;     // fitted by multi-start from a grid (all but isoflop, dictionary and hyperparams)
   InitGrid default_grid;    // when has_grid
   int min_runs = 1;         // the fewest runs a fit accepts (validation's folds)
+  // Optional: throws InputError when no fit of the runs at `subset` is possible however many there are (LawFitter's
+  // require_fittable).
+  std::function<void(const LawRuns& runs, const std::vector<size_t>& subset)> require_fittable;
   // Fits the law to the runs at `subset` (indices into runs). Throws InputError where the law's fit does.
   std::function<TableLawFit(const LawRuns& runs, const std::vector<size_t>& subset, const TableLawOptions& options)>
       fit;

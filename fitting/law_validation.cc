@@ -65,6 +65,7 @@ nlohmann::ordered_json GroupsToJson(const RunsTable& table, const std::string& l
   nlohmann::ordered_json all;
   all["source"] = table.source;
   all["group_by"] = table.group_columns;
+  all["notes"] = table.notes;
   all["law"] = law;
   all["mode"] = holdout_above_flops > 0 ? "holdout" : "leave_one_budget_out";
   all["groups"] = nlohmann::ordered_json::array();

@@ -33,6 +33,7 @@ struct ErrorSums {
 };
 
 void RequireTrainingRuns(const RunsTable& table, size_t num_train, const LawFitter& fitter, const std::string& what) {
+  if (fitter.require_fittable) fitter.require_fittable(table);
   if (num_train < static_cast<size_t>(fitter.min_runs)) {
     throw InputError(what + " leaves " + std::to_string(num_train) + " runs to fit on, but the " + fitter.name +
                          " law needs at least " + std::to_string(fitter.min_runs),

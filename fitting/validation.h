@@ -40,6 +40,9 @@ struct FittedLaw {
 struct LawFitter {
   std::string name;   // for messages: "chinchilla"
   int min_runs = 1;   // the fewest runs a fit accepts (validation refuses a fold with fewer, as an InputError)
+  // Optional: throws InputError when the law cannot be fitted to these runs however many there are (a routing
+  // group of Dense runs alone), checked before min_runs so that the verdict names the real cause.
+  std::function<void(const RunsTable& runs)> require_fittable;
   std::function<FittedLaw(const RunsTable& train)> fit;
 };
 
