@@ -109,6 +109,11 @@ ScaleplanPlotRenderFunction LoadPlotModule(std::string* why) {
 // The module's bootstrap progress callback: the command's progress bar.
 void UpdateBootstrapBar(int done, int total, void* bar) { static_cast<ProgressBar*>(bar)->Update(done, total); }
 
+// The module's chart callback: the file's bytes, written by the command (WriteFileAtomically) as every output is.
+void KeepChartBytes(const char* data, unsigned long long size, void* chart) {
+  static_cast<std::string*>(chart)->assign(data, static_cast<size_t>(size));
+}
+
 int Plot(const std::vector<std::string>& args) {
   gui::PlotRequest request;
   std::string compute_text, fit_path, law_name, profile_path;
@@ -225,6 +230,9 @@ int Plot(const std::vector<std::string>& args) {
       throw InputError("the profile has no interconnect section: measure one with 'mpirun -np N scaleplan probe "
                        "--collectives --out PROFILE.json'",
                        InputLocation{profile_path});
+    }
+    if (request.kind == "roofline" && !HasKernelMeasurements(profile)) {
+      throw InputError(kNoKernelMeasurements, InputLocation{profile_path});
     }
     request.profile_label = profile_path;
   } else {
@@ -354,7 +362,11 @@ int Plot(const std::vector<std::string>& args) {
                                    request.bootstrap ? request.bootstrap->seed : 0,
                                    request.bootstrap ? request.bootstrap->confidence : 0.0,
                                    request.bootstrap ? &UpdateBootstrapBar : nullptr,
+                                   nullptr,
+                                   &KeepChartBytes,
                                    nullptr};
+  std::string chart;
+  abi_request.chart_bytes_context = &chart;
   // Progress on stderr as `fit --bootstrap` shows it (a bar with ETA when stderr is a terminal).
   std::optional<ProgressBar> bar;
   if (request.bootstrap) abi_request.bootstrap_progress_context = &bar.emplace("bootstrap");
@@ -362,7 +374,9 @@ int Plot(const std::vector<std::string>& args) {
   const int status = render(&abi_request, error, kErrorSize);
   bar.reset();  // the bar's line finished before any message
   switch (status) {
-    case SCALEPLAN_PLOT_OK: return kExitOk;
+    case SCALEPLAN_PLOT_OK:
+      WriteFileAtomically(request.out_path, chart);  // IoError: "cannot write 'PATH' (reason)", exit 5
+      return kExitOk;
     case SCALEPLAN_PLOT_USAGE: throw UsageError(error);
     case SCALEPLAN_PLOT_INPUT_ERROR: throw InputError(error);
     case SCALEPLAN_PLOT_WRITE_FAILED: throw IoError(error);
@@ -378,9 +392,10 @@ int Plot(const std::vector<std::string>& args) {
 // options plus --filter COL=VALUE for each grouping column, written to DIR/NAME.<group>.svg with <group> the group's
 // values ("source-a", "source-a.size-2"; characters other than letters, digits, '-', '_' and '.' become '_'). A group
 // whose chart cannot be drawn (its fit not usable, too few runs) is reported and the others are still written; exit
-// 0 when at least one file was written, else the first failure's code. `args` are plot's arguments without
-// --group-by. The options are read here for the runs, the selection and --out; the others are passed on as written
-// (the value-taking ones are named so that their values are not taken for the runs file).
+// 0 when at least one file was written, else the first failure's code. A chart file that cannot be written (a folder
+// that does not exist) ends the command there with IoError (exit 5), as for one chart. `args` are plot's arguments
+// without --group-by. The options are read here for the runs, the selection and --out; the others are passed on as
+// written (the value-taking ones are named so that their values are not taken for the runs file).
 int PlotGroups(const std::vector<std::string>& args, const std::vector<std::string>& group_by) {
   std::string kind, runs_path, out_path, fit_path, ignored;
   RunsColumns columns;
@@ -450,6 +465,8 @@ int PlotGroups(const std::vector<std::string>& args, const std::vector<std::stri
       code = Plot(group_args);
     } catch (const UsageError&) {
       throw;  // the same for every group
+    } catch (const IoError&) {
+      throw;  // an output that cannot be written (a missing folder): exit 5, said once
     } catch (const std::exception& error) {
       std::cerr << "scaleplan plot: warning: group " << label << ": " << error.what() << '\n';
       code = kExitInputError;

@@ -264,6 +264,10 @@ const CollectiveModel* InterconnectProfile::FindModel(const std::string& name, c
   return nullptr;
 }
 
+bool HasKernelMeasurements(const HardwareProfile& profile) {
+  return profile.peak_flops > 0 && profile.bandwidth_bytes_per_s > 0;
+}
+
 std::string HardwareProfileToJson(const HardwareProfile& profile) {
   Json host = {{"cpu_model", profile.host.cpu_model},
                {"isa", profile.host.isa},

@@ -146,6 +146,14 @@ struct HardwareProfile {
   std::optional<InterconnectProfile> interconnect;  // from 'probe --collectives'
 };
 
+// Whether `profile` measured the kernels (peak_flops and bandwidth_bytes_per_s > 0), so that a roofline can be drawn:
+// a profile of 'probe --collectives' alone did not.
+bool HasKernelMeasurements(const HardwareProfile& profile);
+// Why a roofline of such a profile cannot be drawn (the message `plot roofline` gives after the file's name).
+inline constexpr const char* kNoKernelMeasurements =
+    "the profile has no kernel measurements (probe without --collectives measures them: 'scaleplan probe --out "
+    "PROFILE.json'; a profile of 'probe --collectives' holds the interconnect only, drawn by 'plot collectives')";
+
 // Serialises `profile` as indented JSON (with a trailing newline).
 std::string HardwareProfileToJson(const HardwareProfile& profile);
 

@@ -62,7 +62,9 @@ const QColor kParamsColour(31, 119, 180);
 const QColor kTokensColour(230, 120, 20);
 const QColor kHuberColour(235, 160, 40, 120);
 
-enum class LabelStyle { SI, SCIENTIFIC, PLAIN, BYTES, BYTES_PER_SECOND };
+// BINARY_BYTES: message sizes, ticks at powers of two labelled in KiB, MiB, GiB (BinaryByteTicks), where BYTES puts
+// them at powers of ten in kB, MB, GB.
+enum class LabelStyle { SI, SCIENTIFIC, PLAIN, BYTES, BINARY_BYTES, BYTES_PER_SECOND };
 
 template <class Series>
 Series* FindSeries(QChart* chart, const char* name);
@@ -91,6 +93,16 @@ QColor RampColour(double t) {
   return QColor(mix(0), mix(1), mix(2));
 }
 
+// A byte count in binary units: 512 -> "512 B", 1024 -> "1 KiB", 3 x 2^20 -> "3 MiB", 1.5 x 2^30 -> "1.5 GiB".
+QString BinaryBytesLabel(double bytes) {
+  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int unit = 0;
+  while (unit + 1 < static_cast<int>(std::size(kUnits)) && std::fabs(bytes) >= 1024.0) {
+    bytes /= 1024.0;
+    ++unit;
+  }
+  return QStringLiteral("%1 %2").arg(bytes, 0, 'g', 3).arg(QLatin1String(kUnits[unit]));
+}
 
 QString AxisLabel(double value, LabelStyle style) {
   switch (style) {
@@ -100,6 +112,7 @@ QString AxisLabel(double value, LabelStyle style) {
     case LabelStyle::PLAIN:
       return value >= 1e-3 && value < 1e5 ? QString::number(value, 'g', 4) : PowerOfTenLabel(value);
     case LabelStyle::BYTES: return ToQString(FormatBytes(value));
+    case LabelStyle::BINARY_BYTES: return BinaryBytesLabel(value);
     case LabelStyle::BYTES_PER_SECOND: return ToQString(FormatRate(value, "B"));
   }
   return PowerOfTenLabel(value);
@@ -140,17 +153,49 @@ std::vector<double> LogTicks(double lo, double hi) {
   return ticks;
 }
 
+// Tick values for a byte axis in binary units over [lo, hi]: powers of two, every 1st, 2nd, 5th or 10th (the fewest
+// that keep at most eight ticks), counted from 2^0 so that 1 KiB, 1 MiB and 1 GiB are among them when in range.
+std::vector<double> BinaryByteTicks(double lo, double hi) {
+  const int first = static_cast<int>(std::ceil(std::log2(lo) - 1e-9));
+  const int last = static_cast<int>(std::floor(std::log2(hi) + 1e-9));
+  int step = 10;
+  for (int candidate : {1, 2, 5}) {
+    if ((last - first) / candidate + 1 <= 8) {
+      step = candidate;
+      break;
+    }
+  }
+  std::vector<double> ticks;
+  for (int k = first; k <= last; ++k) {
+    if (k % step == 0) ticks.push_back(std::ldexp(1.0, k));
+  }
+  return ticks;
+}
+
+// The labelled ticks of a log axis in `style`.
+std::vector<double> AxisTicks(double lo, double hi, LabelStyle style) {
+  return style == LabelStyle::BINARY_BYTES ? BinaryByteTicks(lo, hi) : LogTicks(lo, hi);
+}
+
 void Relabel(QCategoryAxis* labels, double lo, double hi, LabelStyle style) {
   for (const QString& label : labels->categoriesLabels()) labels->remove(label);
   labels->setRange(std::log10(lo), std::log10(hi));
   labels->setStartValue(std::log10(lo));
-  for (double tick : LogTicks(lo, hi)) labels->append(AxisLabel(tick, style), std::log10(tick));
+  for (double tick : AxisTicks(lo, hi, style)) labels->append(AxisLabel(tick, style), std::log10(tick));
 }
 
 // The minor ticks of a log axis over [lo, hi]: 2..9 times each power of ten (whole decades only past nine decades),
-// leaving out the labelled ticks.
-std::vector<double> MinorTickValues(double lo, double hi) {
-  const std::vector<double> major = LogTicks(lo, hi);
+// leaving out the labelled ticks; on a binary byte axis, the powers of two left unlabelled.
+std::vector<double> MinorTickValues(double lo, double hi, LabelStyle style) {
+  const std::vector<double> major = AxisTicks(lo, hi, style);
+  if (style == LabelStyle::BINARY_BYTES) {
+    std::vector<double> values;
+    for (int k = static_cast<int>(std::ceil(std::log2(lo) - 1e-9)); std::ldexp(1.0, k) <= hi * (1 + 1e-9); ++k) {
+      const double value = std::ldexp(1.0, k);
+      if (std::find(major.begin(), major.end(), value) == major.end()) values.push_back(value);
+    }
+    return values;
+  }
   const int first = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
   const int last = static_cast<int>(std::floor(std::log10(hi) + 1e-9));
   const int top_multiple = last - first > 9 ? 1 : 9;
@@ -173,8 +218,8 @@ constexpr double kMinorTickLength = 4.0;
 // (data(kMinorTickKey) = the axis' name), placed again whenever the plot area or the axis' range changes.
 class MinorTicks : public QObject {
  public:
-  MinorTicks(QChart* chart, QLogValueAxis* axis, Qt::Alignment alignment)
-      : QObject(axis), chart_(chart), axis_(axis), alignment_(alignment) {
+  MinorTicks(QChart* chart, QLogValueAxis* axis, Qt::Alignment alignment, LabelStyle style)
+      : QObject(axis), chart_(chart), axis_(axis), alignment_(alignment), style_(style) {
     connect(chart, &QChart::plotAreaChanged, this, &MinorTicks::Place);
     connect(axis, &QLogValueAxis::rangeChanged, this, &MinorTicks::Place);
   }
@@ -182,7 +227,7 @@ class MinorTicks : public QObject {
   void Place() {
     const double lo = axis_->min(), hi = axis_->max();
     if (!(lo > 0) || !(hi > lo)) return;
-    const std::vector<double> values = MinorTickValues(lo, hi);
+    const std::vector<double> values = MinorTickValues(lo, hi, style_);
     while (items_.size() < values.size()) {
       auto* item = new QGraphicsLineItem(chart_);
       item->setPen(QPen(QColor(80, 80, 80), 1.0));
@@ -212,6 +257,7 @@ class MinorTicks : public QObject {
   QChart* chart_;
   QLogValueAxis* axis_;
   Qt::Alignment alignment_;
+  LabelStyle style_;
   std::vector<QGraphicsLineItem*> items_;
 };
 
@@ -234,7 +280,7 @@ QLogValueAxis* AddLogAxis(QChart* chart, Qt::Alignment alignment, const char* na
   labels->setTitleText(title);
   Relabel(labels, lo, hi, style);
   chart->addAxis(labels, alignment);
-  new MinorTicks(chart, axis, alignment);
+  new MinorTicks(chart, axis, alignment, style);
   return axis;
 }
 
@@ -1000,8 +1046,11 @@ class PointLabels : public QObject {
 
 
 QChart* BuildRooflineChart(const ChartInputs& inputs) {
-  if (!inputs.profile) {
-    QChart* chart = NewChart(QStringLiteral("Roofline (no hardware profile: run the probe or load one)"));
+  // Without a profile, or with one of 'probe --collectives' alone (peaks 0: no ceilings to draw), empty axes.
+  if (!inputs.profile || !HasKernelMeasurements(*inputs.profile)) {
+    QChart* chart =
+        NewChart(inputs.profile ? QStringLiteral("Roofline (the profile has no kernel measurements: run the probe)")
+                                : QStringLiteral("Roofline (no hardware profile: run the probe or load one)"));
     AddLogAxis(chart, Qt::AlignBottom, kAxisX, 1e-2, 1e3, QStringLiteral("arithmetic intensity (FLOP/byte)"),
                LabelStyle::PLAIN);
     AddLogAxis(chart, Qt::AlignLeft, kAxisY, 1e9, 1e15, QStringLiteral("achieved FLOP/s"), LabelStyle::SCIENTIFIC);
@@ -1078,7 +1127,8 @@ QChart* BuildCollectivesChart(const ChartInputs& inputs) {
       inputs.profile && inputs.profile->interconnect ? &*inputs.profile->interconnect : nullptr;
   if (interconnect == nullptr) {
     QChart* chart = NewChart(QStringLiteral("Interconnect (no collectives: 'scaleplan probe --collectives')"));
-    AddLogAxis(chart, Qt::AlignBottom, kAxisX, 1e3, 1e9, QStringLiteral("message size S"), LabelStyle::BYTES);
+    AddLogAxis(chart, Qt::AlignBottom, kAxisX, 1024.0, std::ldexp(1.0, 30), QStringLiteral("message size S"),
+               LabelStyle::BINARY_BYTES);
     AddLogAxis(chart, Qt::AlignLeft, kAxisY, 1e6, 1e12, QStringLiteral("bus bandwidth"),
                LabelStyle::BYTES_PER_SECOND);
     return chart;
@@ -1102,7 +1152,7 @@ QChart* BuildCollectivesChart(const ChartInputs& inputs) {
   if (!(x_lo > 0 && y_lo > 0)) x_lo = 1e3, x_hi = 1e9, y_lo = 1e6, y_hi = 1e12;
   // Margins of a factor 1.5 and 2 rather than whole decades: no empty decade, no tick label cut at the edge.
   AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo / 1.5, x_hi * 1.5,
-             QStringLiteral("message size S (as nccl-tests counts it)"), LabelStyle::BYTES);
+             QStringLiteral("message size S (as nccl-tests counts it)"), LabelStyle::BINARY_BYTES);
   AddLogAxis(chart, Qt::AlignLeft, kAxisY, y_lo / 2.0, y_hi * 2.0,
              QStringLiteral("bus bandwidth (algbw x F(n), nccl-tests)"), LabelStyle::BYTES_PER_SECOND);
   static const QColor kCollectiveColours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
@@ -1662,35 +1712,28 @@ bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& pa
   return WriteChartFile(kind, inputs, path, UnscaledSize(size), error);
 }
 
-bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, const ExportSize& size,
-                    QString* error) {
-  const QString suffix = QFileInfo(path).suffix().toLower();
+bool RenderChartFile(ChartKind kind, const ChartInputs& inputs, const QString& format, const ExportSize& size,
+                     QByteArray* bytes, QString* error) {
+  const QString suffix = format.toLower();
   if (suffix != QLatin1String("png") && suffix != QLatin1String("svg")) {
-    if (error != nullptr) *error = QStringLiteral("%1: the file name must end in .png or .svg").arg(path);
+    if (error != nullptr) *error = QStringLiteral("the format must be png or svg, not '%1'").arg(format);
     return false;
   }
   std::string why;
   if (!CheckExportSize(size, &why)) {
-    if (error != nullptr) *error = QStringLiteral("%1: %2").arg(path, ToQString(why));
+    if (error != nullptr) *error = ToQString(why);
     return false;
   }
-  // A link is followed to its file, replaced atomically there; a device or a pipe (/dev/stdout, a FIFO) is written in
-  // place (core/file.h): renaming a file over it would turn /dev/full or the pipe into a regular file.
-  const OutputTarget target = ResolveOutputTarget(QFile::encodeName(path).toStdString());
-  QSaveFile save_file(QFile::decodeName(QByteArray::fromStdString(target.path)));
-  QFile direct_file(QFile::decodeName(QByteArray::fromStdString(target.path)));
-  QFileDevice& file = target.direct ? static_cast<QFileDevice&>(direct_file) : save_file;
-  if (!file.open(QIODevice::WriteOnly)) {
-    if (error != nullptr) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
-    return false;
-  }
-  bool written = false;
+  bytes->clear();
+  QBuffer buffer(bytes);
+  buffer.open(QIODevice::WriteOnly);
+  bool drawn = false;
   const QSize pixels(size.width_px, size.height_px);
   if (suffix == QLatin1String("png")) {
-    written = RenderChartImage(kind, inputs, size).save(&file, "PNG");
+    drawn = RenderChartImage(kind, inputs, size).save(&buffer, "PNG");
   } else {
     QSvgGenerator generator;
-    generator.setOutputDevice(&file);
+    generator.setOutputDevice(&buffer);
     // The view box is the pixel size; the physical size is width_px / dpi inches. QSvgGenerator writes font sizes
     // in its own resolution's pixels, so it stays at the layout's 96 per inch and the size carries the ratio.
     generator.setSize(QSize(static_cast<int>(std::lround(size.width_px * kLayoutDpi / size.dpi)),
@@ -1705,17 +1748,45 @@ bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& pa
     if (painter.begin(&generator)) {
       painter.fillRect(QRect(QPoint(0, 0), pixels), Qt::white);
       PaintChart(BuildChart(kind, inputs), size, &painter);
-      written = painter.end();
+      drawn = painter.end();
     }
   }
-  if (!written) {
-    if (!target.direct) save_file.cancelWriting();
-    if (error != nullptr) *error = QStringLiteral("%1: cannot write the image (%2)").arg(path, file.errorString());
+  if (!drawn) {
+    bytes->clear();
+    if (error != nullptr) *error = QStringLiteral("cannot draw the %1 image").arg(suffix);
     return false;
   }
-  const bool committed = target.direct ? direct_file.flush() && direct_file.error() == QFileDevice::NoError
-                                       : save_file.commit();
+  return true;
+}
+
+bool WriteChartFile(ChartKind kind, const ChartInputs& inputs, const QString& path, const ExportSize& size,
+                    QString* error) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix != QLatin1String("png") && suffix != QLatin1String("svg")) {
+    if (error != nullptr) *error = QStringLiteral("%1: the file name must end in .png or .svg").arg(path);
+    return false;
+  }
+  QByteArray bytes;
+  QString why;
+  if (!RenderChartFile(kind, inputs, suffix, size, &bytes, &why)) {
+    if (error != nullptr) *error = QStringLiteral("%1: %2").arg(path, why);
+    return false;
+  }
+  // A link is followed to its file, replaced atomically there; a device or a pipe (/dev/stdout, a FIFO) is written in
+  // place (core/file.h): renaming a file over it would turn /dev/full or the pipe into a regular file.
+  const OutputTarget target = ResolveOutputTarget(QFile::encodeName(path).toStdString());
+  QSaveFile save_file(QFile::decodeName(QByteArray::fromStdString(target.path)));
+  QFile direct_file(QFile::decodeName(QByteArray::fromStdString(target.path)));
+  QFileDevice& file = target.direct ? static_cast<QFileDevice&>(direct_file) : save_file;
+  if (!file.open(QIODevice::WriteOnly)) {
+    if (error != nullptr) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+    return false;
+  }
+  const bool written = file.write(bytes) == bytes.size();
+  const bool committed = written && (target.direct ? direct_file.flush() && direct_file.error() == QFileDevice::NoError
+                                                   : save_file.commit());
   if (!committed) {
+    if (!target.direct && !written) save_file.cancelWriting();
     if (error != nullptr) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
     return false;
   }

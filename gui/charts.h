@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include <QByteArray>
 #include <QImage>
 #include <QSize>
 #include <QString>
@@ -190,6 +191,12 @@ void UpdateBudgetMarker(QChart* chart, ChartKind kind, const ChartInputs& inputs
 // Renders a chart built from `inputs` at `size` pixels (scale 1), or at an export size.
 QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, QSize size);
 QImage RenderChartImage(ChartKind kind, const ChartInputs& inputs, const ExportSize& size);
+
+// The chart as the bytes of a PNG or SVG file (`format` "png" or "svg", any case), exactly what WriteChartFile
+// writes: for a caller that writes the file itself (`scaleplan plot`, through the command line's atomic writer).
+// Returns false with the reason in *error (another format, a size CheckExportSize refuses, a painter that fails).
+bool RenderChartFile(ChartKind kind, const ChartInputs& inputs, const QString& format, const ExportSize& size,
+                     QByteArray* bytes, QString* error);
 
 // Writes the chart to `path` as PNG or SVG (by extension), atomically (a temporary file renamed over the target).
 // Returns false with the reason in *error. A PNG is size.width_px x size.height_px pixels and records size.dpi; an

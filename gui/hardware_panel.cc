@@ -328,7 +328,7 @@ void HardwarePanel::SetProfile(const HardwareProfile& profile, const std::string
   profile_path_ = path;
   ShowProfile();
   save_button_->setEnabled(true);
-  roofline_button_->setEnabled(true);
+  roofline_button_->setEnabled(HasKernelMeasurements(profile));
   collectives_button_->setEnabled(profile.interconnect.has_value());
   emit ProfileChanged();
 }
@@ -345,8 +345,9 @@ void HardwarePanel::ShowProfile() {
   peak_->setToolTip(QString::number(p.peak_flops, 'g', 17));
   bandwidth_->setText(tr("%1 triad beyond the caches").arg(Rate(p.bandwidth_bytes_per_s, "B")));
   bandwidth_->setToolTip(QString::number(p.bandwidth_bytes_per_s, 'g', 17));
-  const double ridge = p.peak_flops / p.bandwidth_bytes_per_s;
-  ridge_->setText(tr("%1 FLOP/byte: kernels below it are memory-bound").arg(ridge, 0, 'g', 3));
+  const double ridge = HasKernelMeasurements(p) ? p.peak_flops / p.bandwidth_bytes_per_s : 0.0;
+  ridge_->setText(HasKernelMeasurements(p) ? tr("%1 FLOP/byte: kernels below it are memory-bound").arg(ridge, 0, 'g', 3)
+                                           : tr("– (no kernel measurements: an interconnect-only profile)"));
   ridge_->setToolTip(QString::number(ridge, 'g', 17));
   QString host = tr("%1 threads").arg(p.host.threads);
   if (!p.host.blas_corename.empty()) host += tr(", OpenBLAS %1").arg(ToQString(p.host.blas_corename));

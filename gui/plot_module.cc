@@ -34,7 +34,7 @@ void CopyError(const std::string& message, char* error, int error_size) {
 }  // namespace
 }  // namespace scaleplan::gui
 
-extern "C" int scaleplan_plot_render_v6(const ScaleplanPlotRequest* request, char* error, int error_size) {
+extern "C" int scaleplan_plot_render_v7(const ScaleplanPlotRequest* request, char* error, int error_size) {
   using namespace scaleplan::gui;
   if (error != nullptr && error_size > 0) error[0] = '\0';
   if (request == nullptr) {
@@ -96,8 +96,18 @@ extern "C" int scaleplan_plot_render_v6(const ScaleplanPlotRequest* request, cha
       plot.runs = std::move(table);
     }
     std::string message;
-    const int status = RenderPlotToFile(plot, &message);
-    if (status != kPlotOk) CopyError(message, error, error_size);
+    if (request->chart_bytes == nullptr) {
+      const int status = RenderPlotToFile(plot, &message);
+      if (status != kPlotOk) CopyError(message, error, error_size);
+      return status;
+    }
+    std::string bytes;
+    const int status = RenderPlotToBytes(plot, &bytes, &message);
+    if (status != kPlotOk) {
+      CopyError(message, error, error_size);
+      return status;
+    }
+    request->chart_bytes(bytes.data(), bytes.size(), request->chart_bytes_context);
     return status;
   } catch (const std::exception& internal) {  // RenderPlotToFile does not throw; copying the strings may
     CopyError(std::string("internal error: ") + internal.what(), error, error_size);

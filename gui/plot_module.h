@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define SCALEPLAN_PLOT_MODULE_FILE_NAME "libscaleplan_plot.so"
-#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v6"
+#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v7"
 
 /* The fields of gui::PlotRequest. Strings are NUL-terminated; NULL is read as "". */
 typedef struct ScaleplanPlotRequest {
@@ -60,6 +60,11 @@ typedef struct ScaleplanPlotRequest {
   /* Called with (resamples done, total) as the bootstrap goes (from one thread at a time), or NULL. */
   void (*bootstrap_progress)(int done, int total, void* context);
   void* bootstrap_progress_context;
+  /* Receives the chart file's contents (PNG or SVG, by out_path's suffix), once, when the chart is drawn; the module
+   * then writes no file: the caller does (`scaleplan plot` through the command line's atomic writer, with its
+   * messages and exit code). NULL: the module writes out_path itself. */
+  void (*chart_bytes)(const char* data, unsigned long long size, void* context);
+  void* chart_bytes_context;
 } ScaleplanPlotRequest;
 
 /* The status codes, equal to gui::PlotStatus and to the command line's exit codes. */
@@ -72,10 +77,10 @@ enum {
   SCALEPLAN_PLOT_INTERNAL = 70
 };
 
-/* Renders the chart to request->out_path (see gui::RenderPlotToFile). Returns a status code; when it is not
- * SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity `error_size` bytes, truncated to
- * fit). Never throws. */
-SCALEPLAN_PLOT_API int scaleplan_plot_render_v6(const ScaleplanPlotRequest* request, char* error, int error_size);
+/* Renders the chart to request->out_path (see gui::RenderPlotToFile), or hands its bytes to request->chart_bytes.
+ * Returns a status code; when it is not SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity
+ * `error_size` bytes, truncated to fit). Never throws. */
+SCALEPLAN_PLOT_API int scaleplan_plot_render_v7(const ScaleplanPlotRequest* request, char* error, int error_size);
 
 /* The entry point's type, for the loader's dlsym. */
 typedef int (*ScaleplanPlotRenderFunction)(const ScaleplanPlotRequest*, char*, int);

@@ -53,7 +53,28 @@ class HeadlessApplication {
   std::unique_ptr<QApplication> app_;
 };
 
-int Render(const PlotRequest& request, std::string* error) {
+// Draws the chart into *bytes (when not null) or writes it to out_path.
+int Draw(ChartKind kind, const ChartInputs& inputs, const QString& out_path, const QString& format,
+         const ExportSize& size, std::string* bytes, std::string* error) {
+  QString why;
+  if (bytes != nullptr) {
+    QByteArray contents;
+    if (!RenderChartFile(kind, inputs, format, size, &contents, &why)) {
+      *error = why.toStdString();
+      return kPlotInternal;
+    }
+    bytes->assign(contents.constData(), static_cast<size_t>(contents.size()));
+    return kPlotOk;
+  }
+  if (!WriteChartFile(kind, inputs, out_path, size, &why)) {
+    *error = why.toStdString();
+    return kPlotWriteFailed;
+  }
+  return kPlotOk;
+}
+
+// Draws the chart of `request`: into *bytes (the file's contents) when bytes is not null, else to request.out_path.
+int Render(const PlotRequest& request, std::string* bytes, std::string* error) {
   const std::optional<ChartKind> kind = ParseChartKind(request.kind);
   if (!kind) {
     std::string known;
@@ -109,25 +130,34 @@ int Render(const PlotRequest& request, std::string* error) {
                "--collectives --out PROFILE.json'";
       return kPlotInputError;
     }
+    if (*kind == ChartKind::ROOFLINE && !HasKernelMeasurements(*inputs.profile)) {
+      *error = request.profile_label + ": " + kNoKernelMeasurements;
+      return kPlotInputError;
+    }
     inputs.source = request.profile_label;
     HeadlessApplication application;
-    QString write_error;
-    if (!WriteChartFile(*kind, inputs, out_path, size, &write_error)) {
-      *error = write_error.toStdString();
-      return kPlotWriteFailed;
-    }
-    return kPlotOk;
+    return Draw(*kind, inputs, out_path, suffix, size, bytes, error);
   }
 
   HeadlessApplication application;
   ChartInputs inputs;
   if (const int status = MakePlotChartInputs(request, &inputs, error); status != kPlotOk) return status;
-  QString write_error;
-  if (!WriteChartFile(*kind, inputs, out_path, size, &write_error)) {
-    *error = write_error.toStdString();
-    return kPlotWriteFailed;
+  return Draw(*kind, inputs, out_path, suffix, size, bytes, error);
+}
+
+// Render, never throwing: an input error is kPlotInputError, anything else kPlotInternal.
+int RenderGuarded(const PlotRequest& request, std::string* bytes, std::string* error) {
+  std::string ignored;
+  if (error == nullptr) error = &ignored;
+  try {
+    return Render(request, bytes, error);
+  } catch (const InputError& input_error) {
+    *error = input_error.what();
+    return kPlotInputError;
+  } catch (const std::exception& internal) {
+    *error = std::string("internal error: ") + internal.what();
+    return kPlotInternal;
   }
-  return kPlotOk;
 }
 
 }  // namespace
@@ -213,18 +243,10 @@ const std::vector<std::string>& PlotKinds() {
   return kinds;
 }
 
-int RenderPlotToFile(const PlotRequest& request, std::string* error) {
-  std::string ignored;
-  if (error == nullptr) error = &ignored;
-  try {
-    return Render(request, error);
-  } catch (const InputError& input_error) {
-    *error = input_error.what();
-    return kPlotInputError;
-  } catch (const std::exception& internal) {
-    *error = std::string("internal error: ") + internal.what();
-    return kPlotInternal;
-  }
+int RenderPlotToFile(const PlotRequest& request, std::string* error) { return RenderGuarded(request, nullptr, error); }
+
+int RenderPlotToBytes(const PlotRequest& request, std::string* bytes, std::string* error) {
+  return RenderGuarded(request, bytes, error);
 }
 
 }  // namespace scaleplan::gui

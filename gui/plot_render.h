@@ -57,7 +57,8 @@ enum PlotStatus : int {
   kPlotOk = 0,
   kPlotUsage = 2,        // unknown kind, unsupported extension, a size outside 64..16384 pixels or a resolution
                          // outside 36..2400 DPI, roofline without a profile, a bootstrap a chart or law cannot take
-  kPlotInputError = 3,   // the runs CSV or the profile is missing, unreadable or malformed; too few runs
+  kPlotInputError = 3,   // the runs CSV or the profile is missing, unreadable or malformed; too few runs; a roofline
+                         // of a profile without kernel measurements ('probe --collectives' alone)
   kPlotFitFailed = 4,    // the fit did not converge to a usable law
   kPlotWriteFailed = 5,  // the output file could not be written (an old file is left untouched)
   kPlotInternal = 70,
@@ -77,6 +78,11 @@ int MakePlotChartInputs(const PlotRequest& request, ChartInputs* inputs, std::st
 // Creates a QApplication on the offscreen platform when there is none (unless QT_QPA_PLATFORM is set).
 // Never throws: returns a PlotStatus and, when not kPlotOk, one line in *error.
 int RenderPlotToFile(const PlotRequest& request, std::string* error);
+
+// As RenderPlotToFile, but the file's contents (PNG or SVG, by request.out_path's suffix) go to *bytes and nothing is
+// written: `scaleplan plot` writes them as every command writes its outputs (cli/cli_common.h AtomicFileWriter, its
+// messages and exit code 5). Never returns kPlotWriteFailed.
+int RenderPlotToBytes(const PlotRequest& request, std::string* bytes, std::string* error);
 
 }  // namespace scaleplan::gui
 

@@ -329,6 +329,14 @@ TEST_F(GroupBy, PlotWritesOneChartPerGroup) {
   }
   EXPECT_FALSE(std::ifstream(out).good()) << "no file under the name given";
   EXPECT_EQ(RunScaleplan("plot roofline --group-by source --profile x.json --out '" + out + "'").exit_code, 2);
+
+  // A folder that does not exist: exit 5 (an output not written), said once as every command says it.
+  const std::string missing = TempPath("no_such_folder") + "/g.svg";
+  const Result unwritable = RunScaleplan("plot fit '" + both_path_ + "' --group-by source --out '" + missing + "'");
+  EXPECT_EQ(unwritable.exit_code, 5);
+  EXPECT_EQ(unwritable.err, "scaleplan plot: error: cannot write '" + TempPath("no_such_folder") +
+                                "/g.source-a.svg' (No such file or directory)\n");
+  EXPECT_EQ(unwritable.out, "");
 }
 
 }  // namespace

@@ -301,11 +301,39 @@ TEST(Charts, CollectivesChartDrawsMeasuredBusBandwidthAndItsModel) {
   }
   EXPECT_EQ(measured, 5);
   EXPECT_EQ(model, 5);
+  // Message sizes in binary units, as the probe chooses them (1 KiB .. 16 MiB): ticks at every other power of two
+  // over 1024 / 1.5 .. 16 MiB x 1.5 (2^10 .. 2^24, 8 ticks), never "1 kB" for 1024 bytes.
+  EXPECT_EQ(Labels(chart.get(), "x_labels"),
+            (QStringList{"1 KiB", "4 KiB", "16 KiB", "64 KiB", "256 KiB", "1 MiB", "4 MiB", "16 MiB"}));
   // Without an interconnect section the chart says what to run.
   profile.interconnect.reset();
   inputs.profile = profile;
   std::unique_ptr<QChart> empty(BuildChart(ChartKind::COLLECTIVES, inputs));
   EXPECT_TRUE(empty->title().contains(QStringLiteral("probe --collectives"))) << empty->title().toStdString();
+  EXPECT_EQ(Labels(empty.get(), "x_labels"), (QStringList{"1 KiB", "32 KiB", "1 MiB", "32 MiB", "1 GiB"}));
+}
+
+// A profile of 'probe --collectives' alone has no kernels and peaks of 0: no ceilings, no NaN axes, and the title
+// says why the chart is empty.
+TEST(Charts, RooflineOfAProfileWithoutKernelsIsEmptyAndSaysSo) {
+  testing::Application();
+  HardwareProfile profile = HardwareProfileFromJson(
+      testing::ReadWholeFile(testing::SourcePath("tests/bad_input/profile_interconnect.json")), "fixture");
+  profile.peak_flops = 0.0;
+  profile.bandwidth_bytes_per_s = 0.0;
+  profile.kernels.clear();
+  ASSERT_FALSE(HasKernelMeasurements(profile));
+  ChartInputs inputs;
+  inputs.profile = profile;
+  std::unique_ptr<QChart> chart(BuildChart(ChartKind::ROOFLINE, inputs));
+  EXPECT_TRUE(chart->title().contains(QStringLiteral("no kernel measurements"))) << chart->title().toStdString();
+  EXPECT_TRUE(chart->series().isEmpty());
+  for (QAbstractAxis* axis : chart->axes()) {
+    if (auto* log_axis = qobject_cast<QLogValueAxis*>(axis)) {
+      EXPECT_TRUE(std::isfinite(log_axis->min()) && std::isfinite(log_axis->max()) && log_axis->min() > 0)
+          << axis->objectName().toStdString();
+    }
+  }
 }
 
 TEST(Charts, RooflineCeilingsMeetAtTheRidgePoint) {

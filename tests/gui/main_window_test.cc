@@ -467,6 +467,16 @@ TEST_F(MainWindowTest, AProfileWithCollectivesShowsTheInterconnectChart) {
     measured += series->objectName() == QLatin1String("collective_measured");
   }
   EXPECT_EQ(measured, 5);
+  // One of 'probe --collectives' alone measured no kernels (peaks 0): no roofline to show and no ridge (not 0 / 0).
+  ASSERT_TRUE(window_->hardware_panel()->LoadProfile(
+      Q(testing::SourcePath("tests/bad_input/profile_collectives_only.json")), &error))
+      << error.toStdString();
+  EXPECT_FALSE(Find<QPushButton>("hw_show_roofline")->isEnabled());
+  EXPECT_TRUE(Find<QLabel>("hw_ridge")->text().startsWith(QStringLiteral("– (no kernel measurements")))
+      << Find<QLabel>("hw_ridge")->text().toStdString();
+  QChart* roofline = window_->charts()->Chart(gui::ChartKind::ROOFLINE);
+  EXPECT_TRUE(roofline->series().isEmpty());
+  EXPECT_TRUE(roofline->title().contains(QStringLiteral("no kernel measurements"))) << roofline->title().toStdString();
 }
 
 TEST_F(MainWindowTest, HardwareProfileFeedsThePlansAndTheRoofline) {

@@ -145,9 +145,37 @@ TEST(Plot, ErrorsHaveTheirExitCodes) {
   EXPECT_EQ(input.exit_code, 3);
   EXPECT_EQ(input.err, "scaleplan plot: error: " + bad + ":3: column 2 ('D'): not a number: 'oops'\n");
 
+  // An output that cannot be written: exit 5 with the message every command gives (cli/cli_common.h).
   testing::CommandResult unwritable = Plot("fit --out /nonexistent-dir/fit.png");
   EXPECT_EQ(unwritable.exit_code, 5);
-  EXPECT_NE(unwritable.err.find("/nonexistent-dir/fit.png: cannot write"), std::string::npos) << unwritable.err;
+  EXPECT_EQ(unwritable.err,
+            "scaleplan plot: error: cannot write '/nonexistent-dir/fit.png' (No such file or directory)\n");
+  const std::string folder = testing::WriteTempFile("plot_folder.svg", "");
+  std::remove(folder.c_str());
+  ASSERT_TRUE(std::filesystem::create_directory(folder));
+  testing::CommandResult directory = Plot("fit --out '" + folder + "'");
+  EXPECT_EQ(directory.exit_code, 5);
+  EXPECT_EQ(directory.err, "scaleplan plot: error: cannot write '" + folder + "' (Is a directory)\n");
+  EXPECT_TRUE(std::filesystem::is_directory(folder));
+  std::filesystem::remove(folder);
+}
+
+// A profile of 'probe --collectives' alone (peaks 0, no kernels) has no roofline: exit 3 with the reason, as the
+// collectives chart of a profile without an interconnect section, no file and no chart with NaN axes.
+TEST(Plot, RooflineOfAProfileWithoutKernelsIsAnInputError) {
+  const std::string profile = testing::SourcePath("tests/bad_input/profile_collectives_only.json");
+  const std::string out = testing::WriteTempFile("no_kernels_roofline.svg", "");
+  std::remove(out.c_str());
+  const testing::CommandResult r = Plot("roofline --profile '" + profile + "' --out '" + out + "'");
+  EXPECT_EQ(r.exit_code, 3);
+  const std::string said = "scaleplan plot: error: " + profile + ": the profile has no kernel measurements (probe ";
+  EXPECT_EQ(r.err.rfind(said + "without --collectives", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.find("nan"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // Its interconnect is drawn.
+  EXPECT_EQ(Plot("collectives --profile '" + profile + "' --out '" + out + "'").exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(out));
 }
 
 TEST(Plot, RooflineOfAProfileAndItsErrors) {
