@@ -1,5 +1,6 @@
 // scaleplan probe: measure FLOP/s and memory bandwidth with the kernels of a TopK sparse-autoencoder training step
 // and write a hardware profile (read back by 'plan --profile').
+#include <algorithm>
 #include <iostream>
 
 #include "cli/cli_common.h"
@@ -42,6 +43,8 @@ int ProbeCollectives(const probe::CollectiveProbeOptions& options, OutputFormat 
     return kExitUsage;  // already said by rank 0, before MPI_Finalize
   } catch (const probe::CollectiveCheckError&) {
     return kExitCollectiveFailed;  // already said by rank 0, before MPI_Finalize
+  } catch (const probe::CollectiveUsageError&) {
+    return kExitUsage;  // another rank refused its options: said by rank 0, before MPI_Finalize
   }
   if (!result.is_root) return kExitOk;
   HardwareProfile profile;
@@ -53,6 +56,20 @@ int ProbeCollectives(const probe::CollectiveProbeOptions& options, OutputFormat 
   const std::string json = HardwareProfileToJson(profile);
   if (!out_path.empty()) WriteFileAtomically(out_path, json);
   for (const std::string& note : result.notes) std::cerr << "scaleplan probe: note: " << note << '\n';
+  // A model that misses its measurements (FitCollectiveModel's warnings, also in the profile): one line per model.
+  bool warned = false;
+  for (const CollectiveModel& model : result.interconnect.models) {
+    if (model.warnings.empty()) continue;
+    std::string joined;
+    for (const std::string& warning : model.warnings) joined += (joined.empty() ? "" : "; ") + warning;
+    std::cerr << "scaleplan probe: warning: " << model.name << " (" << model.scope << ", " << model.ranks
+              << " ranks): " << joined << '\n';
+    warned = true;
+  }
+  if (warned) {
+    std::cerr << "scaleplan probe: warning: such a model comes from disturbed timings (other work on the machine): "
+                 "rerun the probe on an idle machine before planning with it (gpu_probe/README.md)\n";
+  }
   if (output == OutputFormat::JSON) {
     std::cout << json;
   } else {
@@ -70,7 +87,8 @@ int ProbeCollectives(const probe::CollectiveProbeOptions& options, OutputFormat 
 #endif
 }
 
-int Probe(const std::vector<std::string>& args) {
+// Reads the options and probes. *collectives_started: set once the options are read and --collectives begins.
+int ParseAndProbe(const std::vector<std::string>& args, bool* collectives_started) {
   probe::ProbeOptions probe_options;
   probe::CollectiveProbeOptions collective_options;
   std::string backend = "auto";
@@ -120,6 +138,7 @@ int Probe(const std::vector<std::string>& args) {
     }
     std::string why;
     if (!collective_options.Check(&why)) throw UsageError(why);
+    *collectives_started = true;
     return ProbeCollectives(collective_options, output, out_path);
   }
   probe_options.backend = ParseBackend(backend);
@@ -146,6 +165,40 @@ int Probe(const std::vector<std::string>& args) {
     if (!out_path.empty()) std::cout << "\nprofile written to " << out_path << '\n';
   }
   return kExitOk;
+}
+
+// `probe --collectives` runs on every rank of the job: a usage error, the same on every rank, is said once (by rank
+// 0) and every rank leaves through MPI_Finalize with the usage code, instead of each rank printing it and the launcher
+// aborting the job (RefuseCollectiveProbe; the ranks whose options were accepted meet it in RunCollectiveProbe).
+int Probe(const std::vector<std::string>& args) {
+  bool collectives_started = false;
+  // Whether a usage error (UsageError, or Boost's for an option value) is left to RunGuarded, which prints it.
+  const auto on_every_rank = [&] {
+#if SCALEPLAN_HAS_MPI
+    return !collectives_started && std::find(args.begin(), args.end(), "--collectives") != args.end() &&
+           probe::StartedByMpiLauncher();
+#else
+    return false;
+#endif
+  };
+  std::string refused;
+  try {
+    return ParseAndProbe(args, &collectives_started);
+  } catch (const UsageError& error) {
+    if (!on_every_rank()) throw;
+    refused = error.what();
+  } catch (const po::error& error) {
+    if (!on_every_rank()) throw;
+    refused = error.what();
+  }
+#if SCALEPLAN_HAS_MPI
+  try {
+    probe::RefuseCollectiveProbe(refused);
+  } catch (const probe::CollectiveUsageError&) {
+    // Said by rank 0 before MPI_Finalize; every rank leaves with the usage code.
+  }
+#endif
+  return kExitUsage;
 }
 
 }  // namespace

@@ -222,6 +222,12 @@ InterconnectProfile ReadInterconnect(const Json& json, const std::string& source
     model.ranks = entry.Integer("ranks", 2);
     model.latency_seconds = entry.Number("latency_seconds");
     model.busbw_bytes_per_s = entry.Number("busbw_bytes_per_s", /*strictly_positive=*/true);
+    entry.Array("warnings", /*required=*/false, [&](const Json& warning, const std::string& warning_path) {
+      if (!warning.is_string()) {
+        entry.Fail(warning_path, std::string("expected a string, found ") + TypeName(warning), warning);
+      }
+      model.warnings.push_back(warning.get<std::string>());
+    });
     interconnect.models.push_back(model);
   });
   return interconnect;
@@ -245,7 +251,8 @@ Json WriteInterconnect(const InterconnectProfile& interconnect) {
                       {"scope", m.scope},
                       {"ranks", m.ranks},
                       {"latency_seconds", m.latency_seconds},
-                      {"busbw_bytes_per_s", m.busbw_bytes_per_s}});
+                      {"busbw_bytes_per_s", m.busbw_bytes_per_s},
+                      {"warnings", m.warnings}});
   }
   return {{"ranks", interconnect.ranks},
           {"nodes", interconnect.nodes},

@@ -23,7 +23,8 @@
 //                          "seconds_median": ..., "seconds_best": ..., "algbw_bytes_per_s": ...,
 //                          "busbw_bytes_per_s": ... }, ... ],
 //       "models": [ { "name": "all_reduce", "scope": "intra_node", "ranks": 4, "latency_seconds": ...,
-//                     "busbw_bytes_per_s": ... }, ... ] }
+//                     "busbw_bytes_per_s": ..., "warnings": [ "...", ... ] }, ... ] }
+//                     (warnings: written since the probe checks its fits; optional on reading, [] when absent)
 // A profile written by 'probe --collectives' alone measured no kernels: its peak_flops and bandwidth_bytes_per_s
 // are 0 (allowed only when it has an interconnect section) and 'plan' keeps the catalogue's compute figures.
 // Kernel names: encoder_gemm, topk, decoder_gather, scatter_add, triad, fma_peak. Shape fields that do not apply are
@@ -119,6 +120,10 @@ struct CollectiveModel {
   std::int64_t ranks = 0;
   double latency_seconds = 0.0;    // per latency step
   double busbw_bytes_per_s = 0.0;  // > 0
+  // Why the model may not describe the link (gpu_probe/collectives.h FitCollectiveModel): a measured size whose time
+  // the line misses by more than 2x, an anchor size (the smallest, the largest) whose median time is more than 1.5x
+  // its best, a latency clamped to 0. Empty for a model that fits every measured size.
+  std::vector<std::string> warnings;
 };
 
 struct InterconnectProfile {

@@ -69,6 +69,50 @@ std::optional<Collective> CollectiveFromName(const std::string& name) {
   return std::nullopt;
 }
 
+namespace {
+
+// The model's warnings (FitCollectiveModel): the line t = a + b S against every measured size, the spread of the
+// two anchor sizes' samples, and a latency clamped to 0.
+std::vector<std::string> CheckCollectiveModel(const std::vector<CollectiveMeasurement>& measurements,
+                                              const CollectiveMeasurement& smallest,
+                                              const CollectiveMeasurement& largest, double a, double b, bool clamped) {
+  std::vector<std::string> warnings;
+  char text[256];
+  if (clamped) {
+    std::snprintf(text, sizeof text,
+                  "latency clamped to 0: the line through %.0f and %.0f bytes crossed zero time, so the model is the "
+                  "largest message's bandwidth alone",
+                  smallest.bytes, largest.bytes);
+    warnings.emplace_back(text);
+  }
+  std::vector<const CollectiveMeasurement*> by_size;
+  for (const CollectiveMeasurement& m : measurements) by_size.push_back(&m);
+  std::sort(by_size.begin(), by_size.end(),
+            [](const CollectiveMeasurement* x, const CollectiveMeasurement* y) { return x->bytes < y->bytes; });
+  for (const CollectiveMeasurement* m : by_size) {
+    const double modelled = a + b * m->bytes, measured = m->seconds_median;
+    const double off = std::max(modelled / measured, measured / modelled);
+    if (off > kModelMissFactor) {
+      std::snprintf(text, sizeof text,
+                    "at %.0f bytes the model misses the measured time by %.3gx (model %.3g us, measured %.3g us)",
+                    m->bytes, off, modelled * 1e6, measured * 1e6);
+      warnings.emplace_back(text);
+    }
+  }
+  for (const CollectiveMeasurement* anchor : {&smallest, &largest}) {
+    const double spread = anchor->seconds_median / anchor->seconds_best;
+    if (spread > kAnchorSpreadFactor) {
+      std::snprintf(text, sizeof text,
+                    "at %.0f bytes, an anchor of the line, the median time is %.3gx the best (%.3g us against %.3g us)",
+                    anchor->bytes, spread, anchor->seconds_median * 1e6, anchor->seconds_best * 1e6);
+      warnings.emplace_back(text);
+    }
+  }
+  return warnings;
+}
+
+}  // namespace
+
 std::optional<CollectiveModel> FitCollectiveModel(const std::vector<CollectiveMeasurement>& measurements) {
   if (measurements.size() < 2) return std::nullopt;
   const std::optional<Collective> collective = CollectiveFromName(measurements.front().name);
@@ -88,7 +132,8 @@ std::optional<CollectiveModel> FitCollectiveModel(const std::vector<CollectiveMe
   if (!(s1 > s0) || !(t1 > t0) || !(t0 > 0.0)) return std::nullopt;
   double b = (t1 - t0) / (s1 - s0);
   double a = t0 - b * s0;
-  if (a < 0.0) {
+  const bool clamped = a < 0.0;
+  if (clamped) {
     a = 0.0;
     b = t1 / s1;
   }
@@ -99,6 +144,7 @@ std::optional<CollectiveModel> FitCollectiveModel(const std::vector<CollectiveMe
   model.ranks = ranks;
   model.latency_seconds = a / CollectiveLatencySteps(*collective, ranks);
   model.busbw_bytes_per_s = BusBandwidthFactor(*collective, ranks) / b;
+  model.warnings = CheckCollectiveModel(measurements, *smallest, *largest, a, b, clamped);
   return model;
 }
 

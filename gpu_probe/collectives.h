@@ -60,6 +60,11 @@ CollectiveMeasurement MakeCollectiveMeasurement(Collective collective, const std
 // bandwidth the large messages' (a transport that changes regime in between is not averaged); a < 0 is clamped to 0
 // with the line through the largest. Returns latency_seconds = a / CollectiveLatencySteps and busbw_bytes_per_s =
 // F(ranks) / b, or nullopt with fewer than 2 sizes or a time that does not grow with size.
+// Two points decide the line, so one disturbed sample moves it: the model's `warnings` say, one text each, where
+// a + b S misses a measured size's median time by more than kModelMissFactor (either way), where an anchor size's
+// median time is more than kAnchorSpreadFactor times its best, and that the latency was clamped to 0.
+inline constexpr double kModelMissFactor = 2.0;
+inline constexpr double kAnchorSpreadFactor = 1.5;
 std::optional<CollectiveModel> FitCollectiveModel(const std::vector<CollectiveMeasurement>& measurements);
 
 // Collective from its name ("all_reduce", ...); nullopt when unknown.

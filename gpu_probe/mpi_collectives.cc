@@ -428,7 +428,34 @@ void AddModels(const std::vector<CollectiveMeasurement>& measurements, Interconn
   }
 }
 
+// Whether every rank of the job accepted its options (`usage_error` empty on every rank); if not, rank 0 prints the
+// first refusing rank's message and every rank throws CollectiveUsageError. Called by every rank together, first.
+void AgreeOnOptions(const std::string& usage_error, int rank, int ranks) {
+  const int mine = usage_error.empty() ? ranks : rank;
+  int refusing = ranks;
+  MPI_Allreduce(&mine, &refusing, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (refusing == ranks) return;
+  char message[1024] = {0};
+  if (rank == refusing) std::snprintf(message, sizeof message, "%s", usage_error.c_str());
+  MPI_Bcast(message, static_cast<int>(sizeof message), MPI_CHAR, refusing, MPI_COMM_WORLD);
+  if (rank == 0) {
+    std::fprintf(stderr, "scaleplan probe: error: %s\nTry 'scaleplan probe --help'.\n", message);
+    std::fflush(stderr);
+  }
+  throw CollectiveUsageError(message, rank == 0);
+}
+
 }  // namespace
+
+void RefuseCollectiveProbe(const std::string& usage_error) {
+  SCALEPLAN_CHECK(!usage_error.empty(), "a refusal needs its message");
+  MpiSession session;
+  int rank = 0, ranks = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  AgreeOnOptions(usage_error, rank, ranks);
+  ThrowInternalError(__FILE__, __LINE__, "AgreeOnOptions returned on a refusing rank");
+}
 
 bool StartedByMpiLauncher() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
@@ -449,6 +476,7 @@ CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options) 
   int rank = 0, ranks = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  AgreeOnOptions("", rank, ranks);  // a rank whose options were refused meets this one in RefuseCollectiveProbe
   // The smoke-test hook SCALEPLAN_COLLECTIVES_ONE_RANK=1 lets a one-rank job run every step (on one GPU: NCCL refuses
   // two ranks on one device) so that scripts/gpu_check.sh exercises the whole NCCL path; nothing is fitted then.
   const char* one_rank_hook = std::getenv("SCALEPLAN_COLLECTIVES_ONE_RANK");

@@ -46,6 +46,17 @@ class CollectiveBackendUnavailableError : public std::runtime_error {
   bool reports_;
 };
 
+// The options were refused on some rank (RefuseCollectiveProbe); thrown on every rank after rank 0 has printed the
+// first refusing rank's message as the command line prints a usage error (reports() is true there only).
+class CollectiveUsageError : public std::runtime_error {
+ public:
+  CollectiveUsageError(const std::string& what, bool reports) : std::runtime_error(what), reports_(reports) {}
+  bool reports() const { return reports_; }
+
+ private:
+  bool reports_;
+};
+
 // The exit status of a rank whose collective did not complete within the timeout (the job then ends).
 inline constexpr int kCollectiveTimeoutExit = 6;
 
@@ -62,8 +73,16 @@ bool StartedByMpiLauncher();
 // Initialises MPI (unless the caller did, who then finalises it), measures, finalises MPI. Throws
 // NothingToMeasureError before initialising MPI when no launcher started the process, and after it (on every rank)
 // when the job has a single rank; CollectiveBackendUnavailableError and CollectiveCheckError as above (a failed NCCL
-// or CUDA call is a CollectiveCheckError).
+// or CUDA call is a CollectiveCheckError). First of all the ranks agree that each accepted its options: where one
+// refused them (RefuseCollectiveProbe), CollectiveUsageError on every rank.
 CollectiveProbeResult RunCollectiveProbe(const CollectiveProbeOptions& options);
+
+// The run of a rank, started by a launcher, whose command line was refused (`usage_error`: the one-line message, e.g.
+// "--collective-timeout: must be positive: '0'"): initialises MPI and meets the other ranks where RunCollectiveProbe
+// agrees on the options; rank 0 prints the first refusing rank's message as the command line prints a usage error
+// ("scaleplan probe: error: MESSAGE" and the --help hint, once for the job), and every rank throws
+// CollectiveUsageError, finalising MPI on the way out (never MPI_Abort), so that each leaves with the usage code.
+[[noreturn]] void RefuseCollectiveProbe(const std::string& usage_error);
 
 }  // namespace scaleplan::probe
 

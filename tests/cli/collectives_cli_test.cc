@@ -87,6 +87,14 @@ class CollectivesCliTest : public ::testing::Test {
       EXPECT_EQ(m.at("scope"), "intra_node");
       EXPECT_GT(m.at("busbw_bytes_per_s").get<double>(), 0.0);
       EXPECT_GE(m.at("latency_seconds").get<double>(), 0.0);
+      // A model that misses its measurements (a busy machine) says so in the profile and on stderr, by rank 0 alone.
+      const nlohmann::json& warnings = m.at("warnings");
+      ASSERT_TRUE(warnings.is_array());
+      if (warnings.empty()) continue;
+      const std::string line = "scaleplan probe: warning: " + m.at("name").get<std::string>() + " (intra_node, " +
+                               std::to_string(ranks) + " ranks): " + warnings[0].get<std::string>();
+      EXPECT_NE(r.err.find(line), std::string::npos) << r.err;
+      EXPECT_EQ(r.err.find(line), r.err.rfind(line)) << r.err;
     }
   }
 };
@@ -123,6 +131,32 @@ TEST_F(CollectivesCliTest, ARankThatStopsEndsTheJobAtTheTimeout) {
             std::string::npos)
       << r.err;
   EXPECT_FALSE(FileExists(out));
+}
+
+// A usage error under the launcher is the same on every rank: said once (by rank 0, as the command line says it), and
+// every rank leaves through MPI_Finalize with exit 2, so no rank is aborted (no "MPI_ABORT was invoked" banner).
+TEST_F(CollectivesCliTest, AUsageErrorIsSaidOnceAndEveryRankExitsTwo) {
+  const std::string said =
+      "scaleplan probe: error: --collective-timeout: must be positive: '0'\nTry 'scaleplan probe --help'.\n";
+  for (int ranks : {2, 4}) {
+    const CommandResult r = RunRanks(ranks, "probe --collectives --quick --collective-timeout 0");
+    EXPECT_EQ(r.exit_code, 2) << ranks << " ranks: " << r.err;
+    const std::size_t first = r.err.find(said);
+    ASSERT_NE(first, std::string::npos) << r.err;
+    EXPECT_EQ(r.err.rfind(said), first) << "said more than once on " << ranks << " ranks: " << r.err;
+    EXPECT_EQ(r.err.find("MPI_ABORT"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("without calling \"finalize\""), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  // Ranks started with different options (an MPMD launch): the one that refused them is heard through rank 0, and the
+  // rank that accepted them stops too, with the same code, before measuring anything.
+  const CommandResult mixed =
+      RunRanks(1, "probe --collectives --quick --backend cpu : -np 1 " + std::string(SCALEPLAN_BINARY) +
+                      " probe --collectives --quick --collective-timeout 0");
+  EXPECT_EQ(mixed.exit_code, 2) << mixed.err;
+  EXPECT_EQ(mixed.err.find(said), mixed.err.rfind(said)) << mixed.err;
+  EXPECT_NE(mixed.err.find(said), std::string::npos) << mixed.err;
+  EXPECT_EQ(mixed.out.find("interconnect"), std::string::npos) << mixed.out;
 }
 
 // The smoke-test hook scripts/gpu_check.sh uses on one GPU: one rank runs every collective (its check included) and

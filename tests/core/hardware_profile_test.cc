@@ -226,7 +226,7 @@ InterconnectProfile SampleInterconnect() {
   all_reduce.algbw_bytes_per_s = 16777216 / 2e-3;
   all_reduce.busbw_bytes_per_s = all_reduce.algbw_bytes_per_s;
   interconnect.collectives.push_back(all_reduce);
-  interconnect.models.push_back({"all_reduce", "inter_node", 2, 3e-6, 8.5e9});
+  interconnect.models.push_back({"all_reduce", "inter_node", 2, 3e-6, 8.5e9, {"latency clamped to 0: ..."}});
   return interconnect;
 }
 
@@ -247,6 +247,7 @@ TEST(HardwareProfileTest, InterconnectRoundTrips) {
   ASSERT_NE(model, nullptr);
   EXPECT_EQ(model->latency_seconds, 3e-6);
   EXPECT_EQ(model->busbw_bytes_per_s, 8.5e9);
+  EXPECT_EQ(model->warnings, std::vector<std::string>{"latency clamped to 0: ..."});
   EXPECT_EQ(back.interconnect->FindModel("all_reduce", "intra_node"), nullptr);
   EXPECT_FALSE(HardwareProfileFromJson(HardwareProfileToJson(SampleProfile()), "none").interconnect.has_value());
 }
@@ -288,6 +289,14 @@ TEST(HardwareProfileTest, RejectsAMalformedInterconnectByPath) {
   json = good;
   json["interconnect"]["backend"] = "tcp";
   EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.backend'"), std::string::npos);
+  json = good;
+  json["interconnect"]["models"][0]["warnings"] = {"fine", 3};
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.models[0].warnings[1]': expected a string, found integer"),
+            std::string::npos);
+  // Profiles written before the probe checked its fits have no warnings: read as none.
+  json = good;
+  json["interconnect"]["models"][0].erase("warnings");
+  EXPECT_TRUE(HardwareProfileFromJson(json.dump(), "old").interconnect->models[0].warnings.empty());
   json = good;
   json["interconnect"]["models"] = "none";
   EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.models': expected an array, found string"),
