@@ -126,7 +126,8 @@ void AddRunValidationOptions(po::options_description* options, std::string* hold
                              ValidationOptions* validation) {
   options->add_options()
       ("holdout-above", po::value(holdout_text),
-       "fit on the runs with C <= this many FLOPs (e.g. 1e21), predict the runs above")
+       "fit on the runs with C <= this many FLOPs (e.g. 1e21), predict the runs above (C = 6 N D; for --law moe "
+       "with N the total parameters: nominal compute, not the MoE's training compute)")
       ("leave-one-budget-out", po::bool_switch(leave_one_budget_out),
        "hold out each compute budget in turn, fitting on all other runs")
       ("budget-tolerance", NumberValue<Range::OPEN_FRACTION>(&validation->budget_tolerance),

@@ -497,6 +497,10 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
       },
       runs.table);
   runs.hash = HashToHex(hash.value());
+  if (law_name == "moe") {  // what its C is, wherever the runs' compute is shown or compared
+    runs.view.notes.push_back("C is 6 N D with N the total parameters (nominal compute), not the MoE's training "
+                              "compute, which follows the active parameters");
+  }
   if (law_name == "routing") {
     for (const std::string& column : runs.view.group_columns) {
       std::string lower = column;

@@ -1,6 +1,7 @@
 // Drives the real `scaleplan validate`: the JSON report against counts taken from the bundled runs, exit codes.
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -70,6 +71,34 @@ TEST(Validate, ErrorsAndHelp) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Examples:"), std::string::npos);
   EXPECT_NE(help.out.find("Exit codes:"), std::string::npos);
+}
+
+// A MoE run's C is 6 N D with N its total parameters: the nominal compute, which validate holds runs out by, says so
+// (not the MoE's training compute, which follows the active parameters), and the threshold splits the runs on it.
+TEST(Validate, MoeComputeIsNamedNominal) {
+  const std::string runs = testing::SourcePath("tests/bad_input/moe_plain.csv");
+  const testing::CommandResult result =
+      testing::RunScaleplan("validate '" + runs + "' --law moe --holdout-above 1e20 --format json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json json = nlohmann::json::parse(result.out);
+  ASSERT_EQ(json["data"]["notes"].size(), 1u) << json["data"]["notes"].dump();
+  EXPECT_EQ(json["data"]["notes"][0], "C is 6 N D with N the total parameters (nominal compute), not the MoE's "
+                                      "training compute, which follows the active parameters");
+  // 6 N_total D of the file's runs: 45 of its 60 at or below 1e20 (N 1e8..1e9 total, D 2e9..5e10).
+  std::ifstream file(runs);
+  std::string line;
+  std::getline(file, line);  // total_params,granularity,tokens,loss
+  int below = 0, total = 0;
+  while (std::getline(file, line)) {
+    const size_t first = line.find(','), second = line.find(',', first + 1), third = line.find(',', second + 1);
+    const double compute = 6.0 * std::stod(line.substr(0, first)) * std::stod(line.substr(second + 1, third));
+    below += compute <= 1e20;
+    ++total;
+  }
+  EXPECT_EQ(total, 60);
+  EXPECT_EQ(json["folds"][0]["num_train"].get<int>(), below);
+  const testing::CommandResult help = testing::RunScaleplan("validate --help");
+  EXPECT_NE(help.out.find("nominal compute, not the MoE's training"), std::string::npos) << help.out;
 }
 
 }  // namespace
