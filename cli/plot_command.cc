@@ -288,6 +288,7 @@ int Plot(const std::vector<std::string>& args) {
   std::vector<int> run_lines;
   std::vector<double> run_predicted_loss;  // an expression or Kaplan fit's loss on each run
   std::string runs_source;
+  std::string compute_axis_label;  // the residuals chart's x axis when C is not the training compute
   if (!table_law.empty()) {
     LawRunsOptions runs_options;
     runs_options.columns = request.columns;
@@ -295,6 +296,7 @@ int Plot(const std::vector<std::string>& args) {
         LoadLawRuns(table_law, request.runs_path.empty() ? "" : InputPath(request.runs_path), runs_options);
     const SavedLawPredictions predictions = PredictSavedTableLaw(fit_path, runs);
     runs_source = runs.source;
+    compute_axis_label = FindTableLaw(table_law)->compute_name;  // a moe fit's runs: their nominal compute
     request.law_label = predictions.label;
     run_predicted_loss = predictions.predicted_loss;
     for (size_t i = 0; i < runs.size(); ++i) {
@@ -364,7 +366,8 @@ int Plot(const std::vector<std::string>& args) {
                                    request.bootstrap ? &UpdateBootstrapBar : nullptr,
                                    nullptr,
                                    &KeepChartBytes,
-                                   nullptr};
+                                   nullptr,
+                                   compute_axis_label.c_str()};
   std::string chart;
   abi_request.chart_bytes_context = &chart;
   // Progress on stderr as `fit --bootstrap` shows it (a bar with ETA when stderr is a terminal).

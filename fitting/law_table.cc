@@ -277,6 +277,7 @@ std::vector<TableLaw> MakeTable() {
 
   TableLaw moe;
   moe.name = "moe";
+  moe.compute_name = "6 N D with N the total parameters (nominal compute)";
   moe.description = "the fine-grained MoE law (Krajewski et al. 2024, eq. 9)";
   moe.default_grid = MoeModel::DefaultGrid();
   moe.min_runs = MoeModel::kNumParams + 1;
@@ -497,9 +498,9 @@ LawRuns LoadLawRuns(const std::string& law_name, const std::string& path, const 
       },
       runs.table);
   runs.hash = HashToHex(hash.value());
-  if (law_name == "moe") {  // what its C is, wherever the runs' compute is shown or compared
-    runs.view.notes.push_back("C is 6 N D with N the total parameters (nominal compute), not the MoE's training "
-                              "compute, which follows the active parameters");
+  if (!law->compute_name.empty()) {  // what its C is, wherever the runs' compute is shown or compared
+    runs.view.notes.push_back("C is " + law->compute_name + ", not the MoE's training compute, which follows the "
+                              "active parameters");
   }
   if (law_name == "routing") {
     for (const std::string& column : runs.view.group_columns) {

@@ -144,6 +144,9 @@ struct TableLaw {
   bool has_grid = true;     // fitted by multi-start from a grid (all but isoflop, dictionary and hyperparams)
   InitGrid default_grid;    // when has_grid
   int min_runs = 1;         // the fewest runs a fit accepts (validation's folds)
+  // What a run's C = 6 N D is when it is not the run's training compute, for notes and axis labels ("" = it is):
+  // moe, "6 N D with N the total parameters (nominal compute)".
+  std::string compute_name;
   // Optional: throws InputError when no fit of the runs at `subset` is possible however many there are (LawFitter's
   // require_fittable).
   std::function<void(const LawRuns& runs, const std::vector<size_t>& subset)> require_fittable;

@@ -879,11 +879,14 @@ QChart* BuildFrontierChart(const ChartInputs& inputs) {
 }
 
 QChart* BuildResidualsChart(const ChartInputs& inputs) {
+  const QString compute_axis = inputs.compute_axis_label.empty()
+                                   ? QStringLiteral("training compute C (FLOPs)")
+                                   : QString::fromStdString(inputs.compute_axis_label) + QStringLiteral(" (FLOPs)");
   if (!inputs.law && inputs.predicted_loss.empty()) {
     QChart* chart = NewChart(QStringLiteral("Residuals (no fit yet)"));
     const auto [c_lo, c_hi] = RunRange(inputs.runs, &TrainingRun::compute_flops, 1e18, 1e23);
-    AddLogAxis(chart, Qt::AlignBottom, kAxisX, FloorDecade(c_lo), CeilDecade(c_hi),
-               QStringLiteral("training compute C (FLOPs)"), LabelStyle::SCIENTIFIC);
+    AddLogAxis(chart, Qt::AlignBottom, kAxisX, FloorDecade(c_lo), CeilDecade(c_hi), compute_axis,
+               LabelStyle::SCIENTIFIC);
     AddValueAxis(chart, Qt::AlignLeft, kAxisY, -0.05, 0.05, QStringLiteral("ln(L_fit / L)"), "%.3f");
     return chart;
   }
@@ -905,8 +908,7 @@ QChart* BuildResidualsChart(const ChartInputs& inputs) {
   const double x_lo = FloorDecade(c_lo), x_hi = CeilDecade(c_hi);
   // A symmetric range in three nice steps either side of zero.
   const double step = NiceStep(1.05 * std::max(stats.max_abs, 2.0 * inputs.huber_delta) / 3.0);
-  AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, QStringLiteral("training compute C (FLOPs)"),
-             LabelStyle::SCIENTIFIC);
+  AddLogAxis(chart, Qt::AlignBottom, kAxisX, x_lo, x_hi, compute_axis, LabelStyle::SCIENTIFIC);
   auto* y_axis = new QValueAxis;
   y_axis->setObjectName(kAxisY);
   y_axis->setRange(-3 * step, 3 * step);

@@ -97,6 +97,9 @@ struct ChartInputs {
   double frontier_min_flops = 1e17;  // compute range of the frontier chart (the budget slider's range)
   double frontier_max_flops = 1e27;
   std::string law_label;             // "" = the law was fitted to the runs; else where it comes from (titles)
+  // The residuals chart's x axis: "" = "training compute C (FLOPs)"; a moe fit's runs: what their C is instead
+  // (TableLaw::compute_name, "6 N D with N the total parameters (nominal compute)").
+  std::string compute_axis_label;
   std::optional<HardwareProfile> profile;  // the roofline chart's measurements
   // Bootstrap refits of the law: their central interval at band_confidence is shaded around the fit chart's
   // L_opt(C), each IsoFLOP profile and the frontier's N_opt and D_opt, at the points of those lines (so over the same

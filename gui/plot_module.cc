@@ -34,7 +34,7 @@ void CopyError(const std::string& message, char* error, int error_size) {
 }  // namespace
 }  // namespace scaleplan::gui
 
-extern "C" int scaleplan_plot_render_v7(const ScaleplanPlotRequest* request, char* error, int error_size) {
+extern "C" int scaleplan_plot_render_v8(const ScaleplanPlotRequest* request, char* error, int error_size) {
   using namespace scaleplan::gui;
   if (error != nullptr && error_size > 0) error[0] = '\0';
   if (request == nullptr) {
@@ -65,6 +65,7 @@ extern "C" int scaleplan_plot_render_v7(const ScaleplanPlotRequest* request, cha
       plot.law = law;
       plot.law_label = Text(request->law_label);
     }
+    plot.compute_axis_label = Text(request->compute_axis_label);
     if (request->bootstrap_resamples > 0) {
       scaleplan::BootstrapOptions bootstrap;
       bootstrap.num_resamples = request->bootstrap_resamples;

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define SCALEPLAN_PLOT_MODULE_FILE_NAME "libscaleplan_plot.so"
-#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v7"
+#define SCALEPLAN_PLOT_RENDER_SYMBOL "scaleplan_plot_render_v8"
 
 /* The fields of gui::PlotRequest. Strings are NUL-terminated; NULL is read as "". */
 typedef struct ScaleplanPlotRequest {
@@ -65,6 +65,9 @@ typedef struct ScaleplanPlotRequest {
    * messages and exit code). NULL: the module writes out_path itself. */
   void (*chart_bytes)(const char* data, unsigned long long size, void* context);
   void* chart_bytes_context;
+  /* The residuals chart's x axis title without its unit, when the runs' C is not their training compute (a moe
+   * fit's runs: "6 N D with N the total parameters (nominal compute)"); "" = "training compute C". */
+  const char* compute_axis_label;
 } ScaleplanPlotRequest;
 
 /* The status codes, equal to gui::PlotStatus and to the command line's exit codes. */
@@ -80,7 +83,7 @@ enum {
 /* Renders the chart to request->out_path (see gui::RenderPlotToFile), or hands its bytes to request->chart_bytes.
  * Returns a status code; when it is not SCALEPLAN_PLOT_OK, writes a NUL-terminated one-line reason to `error` (capacity
  * `error_size` bytes, truncated to fit). Never throws. */
-SCALEPLAN_PLOT_API int scaleplan_plot_render_v7(const ScaleplanPlotRequest* request, char* error, int error_size);
+SCALEPLAN_PLOT_API int scaleplan_plot_render_v8(const ScaleplanPlotRequest* request, char* error, int error_size);
 
 /* The entry point's type, for the loader's dlsym. */
 typedef int (*ScaleplanPlotRenderFunction)(const ScaleplanPlotRequest*, char*, int);

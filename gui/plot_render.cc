@@ -201,6 +201,7 @@ int MakePlotChartInputs(const PlotRequest& request, ChartInputs* inputs_out, std
     inputs = MakeChartInputs(model, std::nullopt, options.huber_delta);
     inputs.predicted_loss = request.predicted_loss;
     inputs.law_label = request.law_label;
+    inputs.compute_axis_label = request.compute_axis_label;
   } else if (request.law) {
     std::string why;
     if (!request.law->Check(&why)) {

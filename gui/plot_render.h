@@ -42,6 +42,7 @@ struct PlotRequest {
   // An expression law (fit --law-expr): its loss on each run, by the run's file line; drawn on the residuals chart.
   std::map<int, double> predicted_loss;
   std::string law_label;    // where `law` comes from, e.g. "hoffmann: Hoffmann et al. 2022, ..."
+  std::string compute_axis_label;  // the residuals chart's x axis, "" = training compute (ChartInputs's)
   // Bootstrap refits of the law fitted to the runs (BootstrapChinchilla), their central interval at its confidence
   // shaded as the window shades its refits' (ChartInputs::bootstrap_laws): around L_opt(C), each IsoFLOP profile and
   // N_opt, D_opt. Only for the fit, isoflop and frontier charts of a law fitted here (no `law`, no predicted_loss).

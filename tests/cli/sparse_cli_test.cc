@@ -352,6 +352,9 @@ TEST(SparseCliTest, PlotResidualsOfASavedMoeFit) {
   std::ifstream chart(svg);
   const std::string text((std::istreambuf_iterator<char>(chart)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find(title), std::string::npos) << title;
+  // Its x axis is the runs' C = 6 N D with N the total parameters, named as such (not the MoE's training compute).
+  EXPECT_NE(text.find(">6 N D with N the total parameters (nominal compute) (FLOPs)</text>"), std::string::npos);
+  EXPECT_EQ(text.find(">training compute C (FLOPs)</text>"), std::string::npos);
   // The curves need a law of Chinchilla's form.
   const CommandResult fit_chart =
       RunScaleplan("plot fit '" + runs_path + "' --fit '" + fit_path + "' --out '" + svg + "'");
