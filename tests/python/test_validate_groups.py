@@ -42,9 +42,11 @@ def test_routing_bundled_groups_give_the_cli_json(cli_json):
     assert got == expected
     routers = [group["group"]["router_type"] for group in got["groups"]]
     assert routers == ["Dense", "S-Base", "Hash", "RL-R"]  # in order of first appearance in the file
-    # The 5 dense runs leave 3 below 1e20 FLOPs, fewer than the law's 7 parameters: a verdict, the others validated.
+    # The 5 dense runs alone have no routed run to fit: a verdict saying so, the others validated (each router
+    # without the Dense runs, as the note says).
     dense = got["groups"][0]
-    assert dense["usable"] is False and "leaves 3 runs to fit on" in dense["status"]
+    assert dense["usable"] is False and "a routing fit needs routed runs" in dense["status"]
+    assert any("without the Dense runs" in note for note in got["notes"])
     for group in got["groups"][1:]:
         router = group["group"]["router_type"]
         alone = scaleplan.validate(law="routing", holdout_above=1e20, filter=f"router_type={router}")
