@@ -638,6 +638,26 @@ MoeRunsTable ParseMoeRunsCsv(std::string_view text, const std::string& source, c
     }
     table.runs.push_back(run);
   }
+  // Eq. 9's setting: G experts of size d_ff / G per token, so the active parameters are the dense model's. A top-k
+  // other than G activates another amount, which the law does not describe: said once, with the first such run.
+  if (top_k) {
+    size_t other = 0;
+    const MoeRun* first = nullptr;
+    for (const MoeRun& run : table.runs) {
+      if (std::fabs(run.top_k / run.granularity - 1.0) > 1e-6) {
+        ++other;
+        if (first == nullptr) first = &run;
+      }
+    }
+    if (first != nullptr) {
+      table.notes.push_back(std::to_string(other) + " of " + std::to_string(table.runs.size()) +
+                            " runs route each token to a top-k other than G (first: line " +
+                            std::to_string(first->line) + ", top-k " + FormatSignificant(first->top_k, 4) + " at G " +
+                            FormatSignificant(first->granularity, 4) +
+                            "): eq. 9 assumes top-k = G, G experts of d_ff / G each, so that the active parameters "
+                            "are the dense model's (Krajewski et al. 2024); such runs lie outside the law's setting");
+    }
+  }
   return table;
 }
 

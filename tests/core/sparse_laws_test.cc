@@ -472,6 +472,17 @@ TEST(MoeRunsTest, GranularityFromExpertSizeAndLocatedRefusals) {
   ASSERT_EQ(table.runs.size(), 1u);
   EXPECT_DOUBLE_EQ(table.runs[0].granularity, 8.0);
   EXPECT_DOUBLE_EQ(table.runs[0].num_active_params, 1e8);
+  EXPECT_EQ(table.notes.size(), 1u);  // G = 4096 / 512 = 8 = top_k: eq. 9's setting, only the G note
+  // Top-2 of 8 full-size experts (G 1) and top-4 at G 4: one run outside eq. 9's top-k = G, said once with its line.
+  const MoeRunsTable mixed = ParseMoeRunsCsv(
+      "total_params,num_experts,top_k,granularity,tokens,loss\n"
+      "1e9,8,2,1,1e10,3.0\n1e9,32,4,4,1e10,2.9\n",
+      "moe.csv");
+  ASSERT_EQ(mixed.notes.size(), 1u);
+  EXPECT_EQ(mixed.notes[0].rfind("1 of 2 runs route each token to a top-k other than G (first: line 2, top-k 2 at G 1)",
+                                 0),
+            0u)
+      << mixed.notes[0];
   try {
     ParseMoeRunsCsv("N,granularity,D,loss\n1e9,2,1e10,3\n1e9,0.5,1e10,3\n", "moe.csv");
     FAIL() << "no error";
