@@ -1,7 +1,7 @@
 // The JSON of the sparse plans that `scaleplan plan` prints and the Python module returns (scaleplan.plan_moe,
-// scaleplan.plan_routed): a fine-grained MoE at a compute budget (Krajewski et al. 2024) and routed models of given
-// dense sizes and expert counts (Clark et al. 2022), both from core/sparse_laws.h, so the two front ends cannot drift
-// apart.
+// scaleplan.plan_routed, scaleplan.plan_sparse): a fine-grained MoE at a compute budget (Krajewski et al. 2024), routed
+// models of given dense sizes and expert counts (Clark et al. 2022) and a weight-sparse model at a budget and sparsity
+// (Frantar et al. 2023), all from core/sparse_laws.h, so the two front ends cannot drift apart.
 #ifndef SCALEPLAN_CORE_SPARSE_PLANS_H_
 #define SCALEPLAN_CORE_SPARSE_PLANS_H_
 
@@ -63,6 +63,22 @@ std::string SparseLawPlanner(const std::string& law_name);
 // rounds the shape to a whole model.
 nlohmann::ordered_json MoePlanToJson(const MoePlan& plan, const std::string& law_label, double compute_flops,
                                      const MoePlanOptions& options, const SparseLawRanges& ranges = {});
+
+// One weight-sparse plan's figures (core/sparse_laws.h SparsePlan): sparsity, sparse_method, num_nonzero_params,
+// num_params (zeros included), num_tokens, loss, training_flops, flops_fraction_of_dense, dense_equivalent_flops. The
+// rows of `sweep --sparsity S --format jsonl` and the two plans of SparsePlanToJson.
+nlohmann::ordered_json SparsePlanFieldsJson(const SparsePlan& plan);
+
+// `plan [--fit SPARSE.json] --compute C (--sparsity S | --optimal-sparsity) --format json` without an accelerator:
+// SparsePlanFieldsJson(plan), then law (`law_label`: frantar2023-t5, or the saved fit's path), compute_flops,
+// optimal_sparsity, sparse_speedup, dense_loss, dense (SparsePlanFieldsJson of `dense`, the plan at sparsity 0 on the
+// same budget) and warnings (SparsePlanWarnings). `plan --accelerator` adds the hardware of both plans.
+nlohmann::ordered_json SparsePlanToJson(const SparsePlan& plan, const SparsePlan& dense, const std::string& law_label,
+                                        double compute_flops, bool optimal_sparsity, double sparse_speedup,
+                                        const SparseLawRanges& ranges = {});
+
+// The largest sparsity `plan --optimal-sparsity` searches by default (--max-sparsity).
+inline constexpr double kDefaultMaxSparsity = 0.99;
 
 // A routing law per router, in order: Clark et al.'s Table 3 (ClarkRoutingLaws) or a saved routing fit's.
 using RouterLaws = std::vector<std::pair<std::string, RoutingLaw>>;
