@@ -55,18 +55,6 @@ double RangedOption(const std::string& text, const std::string& option, double l
   return value;
 }
 
-nlohmann::ordered_json SparsePlanJson(const SparsePlan& plan) {
-  return {{"sparsity", plan.sparsity},
-          {"sparse_method", SparseMethodName(plan.method)},
-          {"num_nonzero_params", plan.num_nonzero_params},
-          {"num_params", plan.num_params},
-          {"num_tokens", plan.num_tokens},
-          {"loss", plan.loss_nats},
-          {"training_flops", plan.training_flops},
-          {"flops_fraction_of_dense", plan.flops_fraction},
-          {"dense_equivalent_flops", plan.dense_equivalent_flops}};
-}
-
 // The hardware side of a sparse plan: the accelerator and what the count may be. An MoE plan's layout search
 // predicts its MFU; a weight-sparse plan is timed at --mfu.
 struct SparseClusterFlags {
@@ -389,7 +377,7 @@ bool IsSparsePlanRequest(const std::vector<std::string>& args) {
 int PlanSparseModels(const std::vector<std::string>& args) {
   if (IsRoutingPlanRequest(args)) return PlanRoutedModels(args);
   std::string compute_text, sparsity_text, method_text = "static", law_name = "frantar2023-t5", format;
-  std::string speedup_text, granularity_text, max_sparsity_text = "0.99", fit_path;
+  std::string speedup_text, granularity_text, max_sparsity_text = FormatRoundTrip(kDefaultMaxSparsity), fit_path;
   bool optimal = false;
   SparseTrainingOptions training;
   MoePlanOptions moe;
@@ -515,14 +503,9 @@ int PlanSparseModels(const std::vector<std::string>& args) {
   if (!cluster.accelerator.empty()) hardware = TimeSparsePlans(plan, dense, cluster);
   const bool failed = hardware && !hardware->sparse.verdict.feasible;
   if (output == OutputFormat::JSON) {
-    nlohmann::ordered_json json = SparsePlanJson(plan);
-    json["law"] = law_label;
-    json["compute_flops"] = compute_flops;
-    json["optimal_sparsity"] = optimal;
-    json["sparse_speedup"] = training.speedup;
-    json["dense_loss"] = dense.loss_nats;
-    json["dense"] = SparsePlanJson(dense);
-    json["warnings"] = SparsePlanWarnings(plan, resolved.ranges);
+    // The plan's JSON (core/sparse_plans.h SparsePlanToJson), with the hardware of both plans when timed.
+    nlohmann::ordered_json json =
+        SparsePlanToJson(plan, dense, law_label, compute_flops, optimal, training.speedup, resolved.ranges);
     if (hardware) {
       nlohmann::ordered_json sparse_hardware, dense_hardware;
       AddTrainingHardwareJson(hardware->sparse, hardware->options.mfu, &sparse_hardware);
@@ -656,7 +639,7 @@ int SweepSparseModels(const std::vector<std::string>& args) {
                 FormatRoundTrip(plan.training_flops) + "," + FormatRoundTrip(plan.dense_equivalent_flops) + "," +
                 FormatRoundTrip(dense_loss) + "\n";
       } else {
-        nlohmann::ordered_json row = SparsePlanJson(plan);
+        nlohmann::ordered_json row = SparsePlanFieldsJson(plan);
         row["compute_flops"] = compute;
         row["dense_loss"] = dense_loss;
         text += row.dump() + "\n";

@@ -161,6 +161,32 @@ nlohmann::ordered_json MoePlanToJson(const MoePlan& plan, const std::string& law
   return json;
 }
 
+nlohmann::ordered_json SparsePlanFieldsJson(const SparsePlan& plan) {
+  return {{"sparsity", plan.sparsity},
+          {"sparse_method", SparseMethodName(plan.method)},
+          {"num_nonzero_params", plan.num_nonzero_params},
+          {"num_params", plan.num_params},
+          {"num_tokens", plan.num_tokens},
+          {"loss", plan.loss_nats},
+          {"training_flops", plan.training_flops},
+          {"flops_fraction_of_dense", plan.flops_fraction},
+          {"dense_equivalent_flops", plan.dense_equivalent_flops}};
+}
+
+nlohmann::ordered_json SparsePlanToJson(const SparsePlan& plan, const SparsePlan& dense, const std::string& law_label,
+                                        double compute_flops, bool optimal_sparsity, double sparse_speedup,
+                                        const SparseLawRanges& ranges) {
+  nlohmann::ordered_json json = SparsePlanFieldsJson(plan);
+  json["law"] = law_label;
+  json["compute_flops"] = compute_flops;
+  json["optimal_sparsity"] = optimal_sparsity;
+  json["sparse_speedup"] = sparse_speedup;
+  json["dense_loss"] = dense.loss_nats;
+  json["dense"] = SparsePlanFieldsJson(dense);
+  json["warnings"] = SparsePlanWarnings(plan, ranges);
+  return json;
+}
+
 RouterLaws ClarkRoutingLaws() {
   return {{"S-Base", ClarkSBaseLaw()}, {"RL-R", ClarkRlrLaw()}, {"Hash", ClarkHashLaw()}};
 }
