@@ -338,16 +338,87 @@ std::string PlanRoutedJson(const std::vector<double>& params, const std::vector<
   return RoutingPlansToJson(laws.laws, laws.label, params, experts, laws.ranges).dump(2);
 }
 
+// A number keyword that must lie in [lo, hi), worded as the command line's option `option` words it.
+double KeywordInHalfOpenRange(double value, double lo, double hi, const std::string& option) {
+  if (!(value >= lo && value < hi)) {
+    InputLocation where{option};
+    where.text = py::repr(py::float_(value)).cast<std::string>();
+    throw UsageError(
+        FormatInputError("must lie in [" + FormatSignificant(lo, 6) + ", " + FormatSignificant(hi, 6) + ")", where));
+  }
+  return value;
+}
+
+// scaleplan.plan_sparse: `plan [--fit SPARSE.json] --compute C (--sparsity S | --optimal-sparsity) [--sparse-method
+// M] ... --format json` (cli/sparse_plan.cc) without an accelerator, its checks in the command's order and words.
+std::string PlanSparseJson(double compute_flops, const std::string& fit_path, std::optional<double> sparsity,
+                           bool optimal_sparsity, double max_sparsity, const std::string& method_name,
+                           const SparseTrainingOptions& training) {
+  CheckedKeyword(compute_flops, Range::POSITIVE, "--compute");
+  if (!fit_path.empty()) CheckSavedFitLaw(fit_path, "sparse", "plan_sparse");
+  if (sparsity.has_value() == optimal_sparsity) {
+    throw UsageError((fit_path.empty() ? std::string() : fit_path + ": a sparse fit plans at a sparsity: ") +
+                     "give one of --sparsity S and --optimal-sparsity");
+  }
+  SparseMethod method;
+  try {
+    method = ParseSparseMethod(method_name, "--sparse-method");
+  } catch (const InputError& error) {
+    throw UsageError(error.what());
+  }
+  if (method == SparseMethod::DENSE) throw UsageError("--sparse-method dense: plan a dense model with plain 'plan'");
+  CheckedKeyword(training.speedup, Range::POSITIVE, "--sparse-speedup");
+  std::string why;
+  if (!training.Check(&why)) throw UsageError(why);
+  KeywordInHalfOpenRange(max_sparsity, 0.0, 1.0, "--max-sparsity");
+  // The law and the ranges its plans are checked against, as `plan` resolves them (fitting/sparse_plan_law.h).
+  const SparsePlanLaw law = ResolveSparsePlanLaw(fit_path);
+  if (sparsity) KeywordInHalfOpenRange(*sparsity, 0.0, 1.0, "--sparsity");
+  SparsePlan plan, dense;
+  {
+    py::gil_scoped_release release;
+    plan = optimal_sparsity ? PlanOptimalSparsity(law.law, compute_flops, method, training, max_sparsity)
+                            : PlanSparseAtSparsity(law.law, compute_flops, *sparsity, method, training);
+    dense = PlanSparseAtSparsity(law.law, compute_flops, 0.0, SparseMethod::DENSE, training);
+  }
+  return SparsePlanToJson(plan, dense, law.label, compute_flops, optimal_sparsity, training.speedup, law.ranges)
+      .dump(2);
+}
+
 }  // namespace
 
 void BindPlans(py::module_& module) {
   module.def("plan_moe", &PlanMoeJson, py::arg("compute"), py::arg("fit"), py::arg("granularity"),
              py::arg("expansion_rate"));
   module.def("plan_routed", &PlanRoutedJson, py::arg("params"), py::arg("experts"), py::arg("fit"), py::arg("routers"));
+  module.def(
+      "plan_sparse",
+      [](double compute, const std::string& fit, std::optional<double> sparsity, bool optimal_sparsity,
+         double max_sparsity, const std::string& sparse_method, double update_interval, double update_end,
+         double prune_begin, double prune_end, double sparse_speedup) {
+        SparseTrainingOptions training;
+        training.update_interval_steps = update_interval;
+        training.update_end_fraction = update_end;
+        training.prune_begin_fraction = prune_begin;
+        training.prune_end_fraction = prune_end;
+        training.speedup = sparse_speedup;
+        return PlanSparseJson(compute, fit, sparsity, optimal_sparsity, max_sparsity, sparse_method, training);
+      },
+      py::arg("compute"), py::arg("fit"), py::arg("sparsity"), py::arg("optimal_sparsity"), py::arg("max_sparsity"),
+      py::arg("sparse_method"), py::arg("update_interval"), py::arg("update_end"), py::arg("prune_begin"),
+      py::arg("prune_end"), py::arg("sparse_speedup"));
   const MoePlanOptions moe_defaults;
+  const SparseTrainingOptions training_defaults;
   py::dict sparse_defaults;
   sparse_defaults["expansion_rate"] = moe_defaults.expansion_rate;
   sparse_defaults["max_granularity"] = moe_defaults.max_granularity;
+  sparse_defaults["max_sparsity"] = kDefaultMaxSparsity;
+  sparse_defaults["sparse_method"] = SparseMethodName(SparseMethod::STATIC);
+  sparse_defaults["update_interval"] = training_defaults.update_interval_steps;
+  sparse_defaults["update_end"] = training_defaults.update_end_fraction;
+  sparse_defaults["prune_begin"] = training_defaults.prune_begin_fraction;
+  sparse_defaults["prune_end"] = training_defaults.prune_end_fraction;
+  sparse_defaults["sparse_speedup"] = training_defaults.speedup;
   module.attr("SPARSE_PLAN_DEFAULTS") = sparse_defaults;
   module.def(
       "plan",

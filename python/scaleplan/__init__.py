@@ -29,7 +29,7 @@ from ._core import Error, FitError, InputError, Law, OutputError, Runs, UsageErr
 __all__ = [
     "Error", "InputError", "UsageError", "OutputError", "FitError", "Law", "Runs", "Fit", "fit", "load_fit", "load_runs",
     "bundled_runs", "published_laws", "published_law", "validate", "check", "plan", "sweep", "dictionary",
-    "plan_moe", "plan_routed",
+    "plan_moe", "plan_routed", "plan_sparse",
 ]
 
 _DEFAULTS = _core.FIT_DEFAULTS
@@ -491,7 +491,9 @@ def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[N
     The law: fit (a Fit, or a saved-fit path), law (a published law: hoffmann, hoffmann-unrounded, epoch), or neither
     for the Approach-3 fit of the bundled runs; bootstrap (with seed, ci) resamples the bundled runs for intervals.
     A moe fit or law="krajewski2024" is planned by plan_moe(compute), and a routing fit or law="clark2022" by
-    plan_routed(params, experts), as the command line's plan hands them over; those take no other keyword.
+    plan_routed(params, experts), as the command line's plan hands them over; those take no other keyword. A
+    sparse-weight fit or law="frantar2023-t5" plans at a sparsity, which plan() has no keyword for: it is refused,
+    naming plan_sparse(compute, sparsity=S, fit=...).
     unique_tokens: at most this many unique tokens (Muennighoff et al.); inference_tokens: lifetime inference tokens
     (Sardana et al.), served at inference_mfu (0 = mfu) and inference_price_per_hour (0 = the training price).
     hyperparams: the batch and learning-rate law, "deepseek" (DeepSeek LLM 2024; the default), "steplaw" (Li et al.
@@ -530,7 +532,8 @@ def plan(compute: Union[None, float, Iterable[float]] = None, *, params: Union[N
 # The sparse planners plan() hands over to, as the command line's `plan` does for a moe or routing fit (--fit) or
 # published law (--law): the planner, the keywords it takes from plan(), and the published law's name.
 _SPARSE_PLANNERS = {"moe": ("plan_moe", ("compute",), "krajewski2024"),
-                    "routing": ("plan_routed", ("params", "experts"), "clark2022")}
+                    "routing": ("plan_routed", ("params", "experts"), "clark2022"),
+                    "sparse": ("plan_sparse", ("compute",), "frantar2023-t5")}
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -540,13 +543,11 @@ def _is_default(value: Any, default: Any) -> bool:
 
 def _plan_of_sparse_law(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     """plan()'s hand-over to plan_moe or plan_routed for a moe or routing fit, or for law='krajewski2024' or
-    'clark2022'; None for any other law."""
+    'clark2022'; a sparse-weight fit or law='frantar2023-t5' is refused, naming plan_sparse (it plans at a sparsity,
+    which plan() has no keyword for); None for any other law."""
     fit, law_name = options["fit"], options["law"]
     path = None if fit is None or isinstance(fit, Fit) else _os.fspath(fit)
     kind = _core.saved_fit_law(path) if path is not None else None
-    if kind == "sparse":
-        raise UsageError(f"plan: {path} is a sparse-weight fit, planned by the command line's "
-                         f"'scaleplan plan --fit {path} --sparsity S' (the Python module has no sparse-weight planner)")
     if kind not in _SPARSE_PLANNERS:
         kind = next((k for k, (_, _, name) in _SPARSE_PLANNERS.items() if law_name == name), None)
         if kind is None:
@@ -555,6 +556,11 @@ def _plan_of_sparse_law(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     what = f"a {kind} fit" if path is not None else f"law='{published}'"
     if path is not None and law_name is not None:
         raise UsageError(f"plan: give either fit or law, not both ({path} is a {kind} fit)")
+    if kind == "sparse":
+        source = f", fit='{path}'" if path is not None else ""
+        raise UsageError(f"plan: {what} plans at a sparsity, which plan() has no keyword for: "
+                         f"scaleplan.plan_sparse(compute, sparsity=S{source}) plans it (or optimal_sparsity=True "
+                         f"for the sparsity with the lowest loss)")
     defaults = {name: parameter.default for name, parameter in _inspect.signature(plan).parameters.items()}
     others = sorted(name for name, value in options.items()
                     if name not in (*taken, "fit", "law") and not _is_default(value, defaults[name]))
@@ -612,6 +618,41 @@ def plan_routed(params: Union[float, Iterable[float]], experts: Union[float, Ite
     InputError for a file that is not a usable routing fit."""
     fit_path = _saved_fit_path(fit, "plan_routed")
     return _json.loads(_core.plan_routed(_numbers(params), _numbers(experts), fit_path, _as_list(routers)))
+
+
+def plan_sparse(compute: float, *, sparsity: Optional[float] = None, optimal_sparsity: bool = False,
+                max_sparsity: float = _SPARSE_PLAN_DEFAULTS["max_sparsity"],
+                sparse_method: str = _SPARSE_PLAN_DEFAULTS["sparse_method"],
+                update_interval: float = _SPARSE_PLAN_DEFAULTS["update_interval"],
+                update_end: float = _SPARSE_PLAN_DEFAULTS["update_end"],
+                prune_begin: float = _SPARSE_PLAN_DEFAULTS["prune_begin"],
+                prune_end: float = _SPARSE_PLAN_DEFAULTS["prune_end"],
+                sparse_speedup: float = _SPARSE_PLAN_DEFAULTS["sparse_speedup"],
+                fit: Union[None, str, _os.PathLike] = None) -> Dict[str, Any]:
+    """The compute-optimal weight-sparse model at a budget (Frantar et al. 2023): `scaleplan plan --law frantar2023-t5
+    --compute C (--sparsity S | --optimal-sparsity) --format json`, or with fit `plan --fit SPARSE.json ...`, without
+    an accelerator (the command's --accelerator, --count, --max-days, --price-per-hour and --mfu time the plan on
+    hardware; core/sparse_laws.h PlanSparseAtSparsity and PlanOptimalSparsity, the same functions).
+
+    Every keyword is the command's option of the same name, dashes written as underscores, with its default.
+    compute: the training FLOPs the method executes (ideal sparse kernels). Give one of sparsity (the fraction of zero
+    weights, in [0, 1)) and optimal_sparsity=True (the sparsity in [0, max_sparsity] with the lowest loss).
+    sparse_method: static, set, rigl, snfs or gmp, how the mask is trained, which sets the FLOPs (Evci et al. 2020);
+    update_interval (rigl, set: steps between mask updates), update_end (rigl: the fraction of training with mask
+    updates), prune_begin and prune_end (gmp: the fractions of training at which pruning begins and ends).
+    sparse_speedup: the speed-up sparse steps achieve on the hardware (1 for unstructured sparsity on tensor cores);
+    it scales dense_equivalent_flops, not the FLOPs counted. fit: a sparse fit saved by `scaleplan fit --law sparse
+    --out FIT.json` (None: the notebook's T5 law, D = steps x 65,536 tokens).
+    Returns the command's dict: sparsity, sparse_method, num_nonzero_params, num_params (zeros included), num_tokens,
+    loss, training_flops, flops_fraction_of_dense, dense_equivalent_flops, law (frantar2023-t5 or the fit's path),
+    compute_flops, optimal_sparsity, sparse_speedup, dense_loss, dense (the dense plan at the same budget) and warnings
+    (extrapolation beyond the fitted runs). Raises UsageError for a bad number or method, both or neither of sparsity
+    and optimal_sparsity, or a fit of another law, and InputError for a file that is not a usable sparse fit."""
+    fit_path = _saved_fit_path(fit, "plan_sparse")
+    return _json.loads(_core.plan_sparse(float(compute), fit_path, None if sparsity is None else float(sparsity),
+                                         bool(optimal_sparsity), float(max_sparsity), sparse_method,
+                                         float(update_interval), float(update_end), float(prune_begin),
+                                         float(prune_end), float(sparse_speedup)))
 
 
 def sweep(compute: Iterable[float], **plan_options):

@@ -149,3 +149,7 @@ def plan_moe(compute: float, *, fit: Union[None, str, os.PathLike] = ..., granul
 def plan_routed(params: Union[float, Iterable[float]], experts: Union[float, Iterable[float]] = ..., *,
                 fit: Union[None, str, os.PathLike] = ...,
                 routers: Union[None, str, Iterable[str]] = ...) -> Dict[str, Any]: ...
+def plan_sparse(compute: float, *, sparsity: Optional[float] = ..., optimal_sparsity: bool = ...,
+                max_sparsity: float = ..., sparse_method: str = ..., update_interval: float = ...,
+                update_end: float = ..., prune_begin: float = ..., prune_end: float = ..., sparse_speedup: float = ...,
+                fit: Union[None, str, os.PathLike] = ...) -> Dict[str, Any]: ...
