@@ -360,7 +360,7 @@ std::string PlanSparseJson(double compute_flops, const std::string& fit_path, st
     throw UsageError((fit_path.empty() ? std::string() : fit_path + ": a sparse fit plans at a sparsity: ") +
                      "give one of --sparsity S and --optimal-sparsity");
   }
-  SparseMethod method;
+  SparseMethod method = SparseMethod::STATIC;
   try {
     method = ParseSparseMethod(method_name, "--sparse-method");
   } catch (const InputError& error) {
