@@ -577,7 +577,13 @@ int FitMoeLawCommand(const std::string& runs_path, const RunsColumns& columns, c
     ProgressBar bar("fitting moe law");
     fit = FitMoeLaw(table, flags.options, grid, bootstrap.num_resamples > 0 ? &bootstrap : nullptr, BarCallback(&bar));
   }
-  const nlohmann::ordered_json json = MoeFitToJson(fit, table);
+  std::optional<FitDiagnostics> diagnostics;  // fitting/diagnostics.h DiagnoseMoeFit
+  if (fit.search.usable) {
+    diagnostics = DiagnoseMoeFit(table, fit);
+    fit.warnings.insert(fit.warnings.end(), diagnostics->warnings.begin(), diagnostics->warnings.end());
+  }
+  nlohmann::ordered_json json = MoeFitToJson(fit, table);
+  if (diagnostics) json["diagnostics"] = DiagnosticsToJson(*diagnostics);
   if (!out_path.empty() && fit.search.usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {
     std::cout << json.dump(2) << '\n';
@@ -616,6 +622,7 @@ int FitMoeLawCommand(const std::string& runs_path, const RunsColumns& columns, c
                   MoeObjective(published, table, flags.options.huber_delta));
     std::cout << line;
     for (const std::string& warning : fit.warnings) std::cout << "  warning     " << warning << '\n';
+    if (diagnostics && flags.show_diagnostics) std::cout << FormatDiagnosticsTable(*diagnostics);
   }
   if (!fit.search.usable) {
     std::cerr << "scaleplan fit: error: the moe fit is not usable: " << fit.search.status << '\n';
@@ -936,7 +943,8 @@ const std::vector<LawOnlyOption>& LawOnlyOptions() {
       {"budget-tolerance", {"isoflop", "all"}},
       {"min-budget-runs", {"isoflop", "all"}},
       {"keep-extrapolated-minima", {"isoflop", "all"}},
-      {"diagnostics", {"chinchilla", "kaplan", "isoflop", "all", "data-constrained", "sparse", "frantar2023-t5"}},
+      {"diagnostics",
+       {"chinchilla", "kaplan", "isoflop", "all", "data-constrained", "sparse", "frantar2023-t5", "moe"}},
       {"u-col", {"data-constrained"}},
       {"sparsity-col", {"sparse", "frantar2023-t5"}},
       {"n-is-dense", {"sparse", "frantar2023-t5"}},
@@ -1010,8 +1018,8 @@ int Fit(const std::vector<std::string>& args) {
        "isoflop: also fit the exponents to budgets whose parabola minimum lies outside their sampled model sizes "
        "(left out by default)")
       ("diagnostics", po::bool_switch(&flags.show_diagnostics),
-       "chinchilla, kaplan, isoflop (the exponent fit), data-constrained, sparse, --law-expr: also print standard "
-       "errors, correlations, unconstrained parameters and residual trends "
+       "chinchilla, kaplan, isoflop (the exponent fit), data-constrained, sparse, moe, --law-expr (not routing): also "
+       "print standard errors, correlations, unconstrained parameters and residual trends "
        "(always in --format json, under 'diagnostics')");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);

@@ -360,6 +360,24 @@ FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& 
   return diagnostics;
 }
 
+FitDiagnostics DiagnoseMoeFit(const MoeRunsTable& table, const MoeFit& fit) {
+  RunsTable runs;  // N total, D and the nominal compute 6 N D for the trends
+  runs.source = table.source;
+  for (const MoeRun& run : table.runs) {
+    runs.runs.push_back(
+        TrainingRun{run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens, run.loss_nats, run.line, 0});
+  }
+  // Fit order (log a, alpha, log b, beta, log g, gamma, log c); terms: the N term (a, alpha, g, gamma), the D term
+  // (b, beta), c.
+  const std::vector<ReportedParameter> reported = {
+      {"a", 0, true, 1}, {"alpha", 1, false, 1}, {"b", 2, true, 2}, {"beta", 3, false, 2},
+      {"g", 4, true, 1}, {"gamma", 5, false, 1}, {"c", 6, true, 0}};
+  const MoeModel model(table);
+  FitDiagnostics diagnostics = DiagnoseModelFit(model, runs, fit.search.params, reported, fit.options.huber_delta);
+  AddBootstrapVerdicts(model, runs, fit.search.params, fit.intervals, &diagnostics);
+  return diagnostics;
+}
+
 nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {
   nlohmann::ordered_json out;
   out["method"] =
@@ -368,7 +386,7 @@ nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {
           : "Huber M-estimator covariance kappa (J^T J)^-1 at the optimum: J the exact Jacobian of the log "
             "predictions, "
             "kappa = E[psi^2] / E[psi']^2 under normal residuals of scale residual_scale; parameters the fit takes in "
-            "log (E, A, B; N_c, D_c; a_S, c_S, a_D, c) by the delta method";
+            "log (E, A, B; N_c, D_c; a_S, c_S, a_D, c; moe's a, b, g, c) by the delta method";
   out["available"] = diagnostics.available;
   out["num_runs"] = diagnostics.num_runs;
   out["residual_scale"] = NumberOrNull(diagnostics.residual_scale);

@@ -217,6 +217,12 @@ FitDiagnostics DiagnoseDataConstrainedFit(const DataConstrainedRunsTable& table,
 // their logs), with the bootstrap rule when the fit has intervals. Trends are against the non-zero N.
 FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& fit);
 
+// A fine-grained MoE fit's diagnostics (Krajewski et al. 2024, eq. 9), reported as a, alpha, b, beta, g, gamma, c
+// (a, b, g, c by the delta method from their logs), with the bootstrap rule when the fit has intervals. Terms: the N
+// term (g / G^gamma + a) / N^alpha (a, alpha, g, gamma), the D term b / D^beta, c. Trends are against the total N,
+// the runs' D and the nominal compute 6 N D.
+FitDiagnostics DiagnoseMoeFit(const MoeRunsTable& table, const MoeFit& fit);
+
 // {"method", "residual_scale", "huber_factor", "standard_errors": {name: se}, "correlations": {name: {name: r}},
 //  "unconstrained": [names], "unconstrained_reasons": {name: reason}, "rmse_log", "residual_trends": [...]}.
 // Non-finite numbers are null.

@@ -23,7 +23,6 @@ void ExpectRefused(const std::string& args, const std::string& option, const std
 
 TEST(FitLawOptionsTest, MoeRefusesTheOptionsOfOtherLaws) {
   ExpectRefused("fit " + MoeRuns() + " --law moe --compute 1e22", "compute", "moe");
-  ExpectRefused("fit " + MoeRuns() + " --law moe --diagnostics", "diagnostics", "moe");
   ExpectRefused("fit " + MoeRuns() + " --law moe --u-col x", "u-col", "moe");
   ExpectRefused("fit " + MoeRuns() + " --law moe --keep-extrapolated-minima", "keep-extrapolated-minima", "moe");
   ExpectRefused("fit " + MoeRuns() + " --law moe --c-col C", "c-col", "moe");
@@ -51,6 +50,11 @@ TEST(FitLawOptionsTest, TheLawsThatReadAnOptionKeepIt) {
   const CommandResult sparse = RunScaleplan("fit --law sparse --diagnostics");
   EXPECT_EQ(sparse.exit_code, 0) << sparse.err;
   EXPECT_NE(sparse.out.find("  diagnostics ("), std::string::npos) << sparse.out;
+  // And the moe fit's (routing's are refused above).
+  const CommandResult moe = RunScaleplan("fit " + MoeRuns() + " --law moe --diagnostics");
+  EXPECT_EQ(moe.exit_code, 0) << moe.err;
+  EXPECT_NE(moe.out.find("  diagnostics ("), std::string::npos) << moe.out;
+  EXPECT_NE(moe.out.find("    gamma "), std::string::npos) << moe.out;
   const CommandResult isoflop = RunScaleplan("fit --law isoflop --keep-extrapolated-minima --compute 1e22");
   EXPECT_EQ(isoflop.exit_code, 0) << isoflop.err;
 }

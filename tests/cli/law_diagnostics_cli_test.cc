@@ -78,5 +78,21 @@ TEST(LawDiagnosticsCli, ChinchillaFormAsAnExpressionHasTheBuiltInDiagnostics) {
               1e-6 * want["residual_scale"].get<double>());
 }
 
+// `fit --law moe` carries its diagnostics in JSON without --diagnostics, one standard error per coefficient of eq. 9.
+// The runs are Krajewski et al.'s law without noise: every coefficient is pinned down (fitting's law_diagnostics_test
+// checks the values against the same law fitted as an expression).
+TEST(LawDiagnosticsCli, MoeFitCarriesDiagnostics) {
+  const nlohmann::json fit = FitJson(testing::SourcePath("tests/bad_input/moe_plain.csv") + " --law moe");
+  ASSERT_TRUE(fit.contains("diagnostics"));
+  const nlohmann::json& diagnostics = fit["diagnostics"];
+  EXPECT_TRUE(diagnostics["available"].get<bool>());
+  EXPECT_EQ(diagnostics["num_runs"].get<int>(), 60);
+  for (const char* name : {"a", "alpha", "b", "beta", "g", "gamma", "c"}) {
+    ASSERT_TRUE(diagnostics["standard_errors"].contains(name)) << name;
+    EXPECT_NEAR(diagnostics["correlations"][name][name].get<double>(), 1.0, 1e-12) << name;
+  }
+  EXPECT_EQ(diagnostics["unconstrained"], nlohmann::json::array());
+}
+
 }  // namespace
 }  // namespace scaleplan

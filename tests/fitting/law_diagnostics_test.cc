@@ -1,19 +1,27 @@
-// Diagnostics of the expression and IsoFLOP fits (fitting/expression_fit.h DiagnoseExpressionFit,
-// fitting/isoflop_fit.h DiagnoseIsoFlopFit) against independent values: the built-in Chinchilla fit's diagnostics
-// for the Chinchilla form written as an expression, and the textbook closed form of a straight line's least-squares
-// standard errors for the IsoFLOP exponent.
+// Diagnostics of the expression, MoE and IsoFLOP fits (fitting/expression_fit.h DiagnoseExpressionFit,
+// fitting/diagnostics.h DiagnoseMoeFit, fitting/isoflop_fit.h DiagnoseIsoFlopFit) against independent values: the
+// built-in Chinchilla fit's diagnostics for the Chinchilla form written as an expression, the MoE law of Krajewski et
+// al. 2024 (eq. 9) fitted both built-in and as an expression, and the textbook closed form of a straight line's
+// least-squares standard errors for the IsoFLOP exponent.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <numbers>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "core/budgets.h"
 #include "core/bundled_data.h"
+#include "core/runs_table.h"
+#include "core/sparse_laws.h"
 #include "fitting/chinchilla_fit.h"
 #include "fitting/diagnostics.h"
 #include "fitting/expression_fit.h"
 #include "fitting/isoflop_fit.h"
+#include "fitting/sparse_fit.h"
 
 namespace scaleplan {
 namespace {
@@ -130,6 +138,97 @@ TEST(ExpressionDiagnostics, NaturalChinchillaFormEqualsTheBuiltInDiagnostics) {
   const std::vector<double>& p = fit.params;
   builtin.search.params = {std::log(p[1]), std::log(p[3]), std::log(p[0]), p[2], p[4]};
   ExpectSameDiagnostics(diagnostics, DiagnoseChinchillaFit(table, builtin), 1e-9);
+}
+
+// Runs of Krajewski et al. 2024's eq. 9 with their coefficients, L = c + (g / G^gamma + a) / N^alpha + b / D^beta,
+// times exp(noise_log * z) with z standard normal (Box-Muller on a fixed-seed std::mt19937_64, whose output the
+// standard fixes): N 1e8 ... 1e10 total (5 sizes), D 2e9 ... 5e10 (4), G in {1, 2, 4, 8, 16}; 100 runs, as CSV.
+std::string KrajewskiRunsCsv(double noise_log) {
+  const FineGrainedMoeLaw law = KrajewskiMoeLaw();
+  std::mt19937_64 engine(20240207);
+  auto uniform = [&engine] { return (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53; };  // in (0, 1)
+  std::string csv = "N,D,granularity,loss\n";
+  char line[128];
+  for (double num_params : {1e8, 1e8 * std::sqrt(10.0), 1e9, 1e9 * std::sqrt(10.0), 1e10}) {
+    for (double num_tokens : {2e9, 2e9 * std::cbrt(25.0), 2e9 * std::cbrt(625.0), 5e10}) {
+      for (double granularity : {1.0, 2.0, 4.0, 8.0, 16.0}) {
+        const double z = std::sqrt(-2 * std::log(uniform())) * std::cos(2 * std::numbers::pi * uniform());
+        const double loss_nats = law.Loss(num_params, num_tokens, granularity) * std::exp(noise_log * z);
+        std::snprintf(line, sizeof line, "%.17g,%.17g,%g,%.17g\n", num_params, num_tokens, granularity, loss_nats);
+        csv += line;
+      }
+    }
+  }
+  return csv;
+}
+
+// Eq. 9 written as an expression in the parameters the MoE diagnostics report (a, b, g and c as they are, where the
+// built-in fit takes their logs), the granularity read from the runs' column.
+ExpressionLawSpec MoeExpressionSpec() {
+  return MakeExpressionLawSpec(
+      "c + (g/granularity^gamma + a)/N^alpha + b/D^beta",
+      {ParseExpressionParam("a=5:30:5"), ParseExpressionParam("alpha=0.05:0.25:0.1"),
+       ParseExpressionParam("b=10:50:20"), ParseExpressionParam("beta=0.05:0.25:0.1"), ParseExpressionParam("g=1:3:1"),
+       ParseExpressionParam("gamma=0.2:1:0.4"), ParseExpressionParam("c=0.3:0.6:0.15")});
+}
+
+// The MoE fit's diagnostics (DiagnoseMoeFit: Jacobian by Jets through MoeModel's log-space parametrisation, a, b, g,
+// c by the delta method) against the same runs fitted as an expression law (Jacobian by Jets through the
+// expression's program, no logs). The two Jacobians differ by the diagonal of d log x / d x, so their covariances
+// agree exactly at one point; at each fit's own optimum to the solvers' agreement. Both must find one optimum.
+TEST(MoeDiagnostics, EqualTheSameLawFittedAsAnExpression) {
+  const std::string csv = KrajewskiRunsCsv(0.003);
+  const MoeRunsTable moe_runs = ParseMoeRunsCsv(csv, "krajewski_noisy.csv");
+  ASSERT_EQ(moe_runs.runs.size(), 100u);
+  MoeFit moe = FitMoeLaw(moe_runs, MultiStartOptions{});
+  ASSERT_TRUE(moe.search.usable) << moe.search.status;
+  const FitDiagnostics diagnostics = DiagnoseMoeFit(moe_runs, moe);
+  ASSERT_EQ(diagnostics.names, (std::vector<std::string>{"a", "alpha", "b", "beta", "g", "gamma", "c"}));
+
+  const ExpressionLawSpec spec = MoeExpressionSpec();
+  const ExpressionRuns runs = BindExpressionLaw(spec, ParseRunsCsv(csv, "krajewski_noisy.csv"), csv);
+  const ExpressionFit fit = FitExpressionLaw(runs, spec, MultiStartOptions{});
+  ASSERT_TRUE(fit.search.usable) << fit.search.status;
+  EXPECT_NEAR(fit.search.objective, moe.search.objective, 1e-9 * moe.search.objective);
+  const FitDiagnostics expression = DiagnoseExpressionFit(runs, spec, fit);
+  for (size_t k = 0; k < diagnostics.names.size(); ++k) {
+    std::printf("  %-6s %12.6g  SE moe %.6e  SE expression %.6e\n", diagnostics.names[k].c_str(), diagnostics.values[k],
+                diagnostics.standard_errors[k], expression.standard_errors[k]);
+  }
+  std::printf("  objective moe %.12e, expression %.12e; unconstrained:", moe.search.objective, fit.search.objective);
+  for (const UnconstrainedParameter& parameter : diagnostics.unconstrained) std::printf(" %s", parameter.name.c_str());
+  std::printf("\n");
+  ExpectSameDiagnostics(expression, diagnostics, 1e-4);
+  // The standard errors are on the scale of the noise: each coefficient lies within 4 of them of the law the runs
+  // were drawn from.
+  const FineGrainedMoeLaw truth = KrajewskiMoeLaw();
+  const double truths[] = {truth.a, truth.alpha, truth.b, truth.beta, truth.g, truth.gamma, truth.c};
+  for (size_t k = 0; k < 7; ++k) {
+    EXPECT_NEAR(diagnostics.values[k], truths[k], 4 * diagnostics.standard_errors[k]) << diagnostics.names[k];
+  }
+
+  // The MoE diagnostics at the expression's optimum (log a, alpha, log b, beta, log g, gamma, log c).
+  const std::vector<double>& p = fit.params;
+  moe.search.params = {std::log(p[0]), p[1], std::log(p[2]), p[3], std::log(p[4]), p[5], std::log(p[6])};
+  ExpectSameDiagnostics(expression, DiagnoseMoeFit(moe_runs, moe), 1e-9);
+}
+
+// Noise-free runs of eq. 9 pin every coefficient down: the fit recovers Krajewski's coefficients and no parameter is
+// reported unconstrained (the correlation between g and gamma, or a and alpha, is no defect of these runs).
+TEST(MoeDiagnostics, NoiseFreeRunsLeaveNoParameterUnconstrained) {
+  const MoeRunsTable table = ParseMoeRunsCsv(KrajewskiRunsCsv(0.0), "krajewski_exact.csv");
+  const MoeFit fit = FitMoeLaw(table, MultiStartOptions{});
+  ASSERT_TRUE(fit.search.usable) << fit.search.status;
+  const FineGrainedMoeLaw truth = KrajewskiMoeLaw();
+  EXPECT_NEAR(fit.law.g, truth.g, 1e-4 * truth.g);
+  EXPECT_NEAR(fit.law.gamma, truth.gamma, 1e-4 * truth.gamma);
+  const FitDiagnostics diagnostics = DiagnoseMoeFit(table, fit);
+  ASSERT_TRUE(diagnostics.available);
+  EXPECT_GT(diagnostics.min_eigenvalue, kMinHessianEigenvalue);
+  for (const UnconstrainedParameter& parameter : diagnostics.unconstrained) {
+    ADD_FAILURE() << parameter.name << ": " << parameter.reason;
+  }
+  EXPECT_TRUE(diagnostics.warnings.empty());
 }
 
 // The Jacobian by Jets against central differences of the law's log prediction.
