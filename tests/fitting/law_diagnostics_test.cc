@@ -229,6 +229,16 @@ TEST(MoeDiagnostics, NoiseFreeRunsLeaveNoParameterUnconstrained) {
     ADD_FAILURE() << parameter.name << ": " << parameter.reason;
   }
   EXPECT_TRUE(diagnostics.warnings.empty());
+
+  // A bootstrap interval spanning more than kMaxIntervalRatio marks its parameter, by MoeIntervalNames()'s name.
+  MoeFit wide = fit;
+  wide.intervals = {{"g", {0.02, 2.2}}, {"gamma", {0.57, 0.59}}};
+  const FitDiagnostics verdicts = DiagnoseMoeFit(table, wide);
+  ASSERT_EQ(verdicts.unconstrained.size(), 1u);
+  EXPECT_EQ(verdicts.unconstrained[0].name, "g");
+  EXPECT_NE(verdicts.unconstrained[0].reason.find("bootstrap interval"), std::string::npos);
+  ASSERT_EQ(verdicts.warnings.size(), 1u);
+  EXPECT_EQ(verdicts.warnings[0].rfind("g is not constrained by these runs: ", 0), 0u) << verdicts.warnings[0];
 }
 
 // The Jacobian by Jets against central differences of the law's log prediction.
