@@ -78,9 +78,10 @@ void PrintFrontier(const FrontierPlan& plan, const PlanFlags& flags, std::ostrea
   char line[400];
   std::snprintf(line, sizeof line, "  cluster: %lld x %s%s: %s days (goodput %.0f%%), %s GPU-hours, $%s at $%.2f/h\n",
                 static_cast<long long>(plan.num_devices), plan.accelerator.c_str(),
-                !plan.count_searched    ? ""
-                : plan.count_meets_days ? " (fewest for the days)"
-                                        : " (the fastest count: none meets the days)",
+                !plan.count_searched ? ""
+                : !plan.count_meets_days                     ? " (the fastest count: none meets the days)"
+                : plan.fewest_num_devices != plan.num_devices ? " (cheaper than the fewest for the days)"
+                                                              : " (fewest for the days)",
                 FormatSignificant(plan.days, 3).c_str(), 100.0 * best->goodput.goodput,
                 FormatQuantity(plan.gpu_hours).c_str(), FormatQuantity(plan.cost_usd).c_str(), plan.price_usd_per_hour);
   out << line;

@@ -104,6 +104,17 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
     if (found) {
       plan.count_meets_days = found->meets_max_days;
       plan.num_devices = found->num_devices;
+      plan.fewest_num_devices = found->fewest_num_devices;
+      if (found->meets_max_days && found->fewest_num_devices != found->num_devices) {
+        plan.notes.push_back(
+            std::to_string(found->num_devices) + " devices rather than the fewest that meet the days, " +
+            std::to_string(found->fewest_num_devices) + ": " +
+            FormatSignificant(found->fewest_device_hours / found->search.best.front().device_hours, 3) +
+            "x the device-hours there (MFU " + FormatSignificant(100.0 * found->fewest_mfu, 3) + "% against " +
+            FormatSignificant(100.0 * found->search.best.front().mfu, 3) +
+            "%: the model barely fits the fewest devices); --count " + std::to_string(found->fewest_num_devices) +
+            " plans on them");
+      }
       plan.search = std::move(found->search);
       if (!found->meets_max_days) {
         plan.reasons.push_back("no device count up to 1,000,000 finishes within " + FormatSignificant(days, 3) +
@@ -192,6 +203,8 @@ void AddFrontierPlanJson(const FrontierPlan& plan, nlohmann::ordered_json* out) 
   json["flops_per_token"] = plan.flops_per_token;
   json["accelerator"] = plan.accelerator;
   json["num_accelerators"] = plan.num_devices;
+  // With a count searched for the days: the fewest that meet them (num_accelerators unless a cheaper count won).
+  if (plan.count_searched && plan.count_meets_days) json["fewest_num_accelerators"] = plan.fewest_num_devices;
   json["mfu_source"] = "predicted";
   json["interconnect_source"] = plan.interconnect_source;
   if (const LayoutEstimate* best = plan.Best()) {

@@ -44,6 +44,7 @@ struct FrontierPlan {
   std::int64_t num_devices = 0;
   bool count_searched = false;         // the count came from max_days
   bool count_meets_days = false;       // ... and it meets them (else it is the largest count that fits)
+  std::int64_t fewest_num_devices = 0;  // ... the fewest that meet them (num_devices unless a cheaper count replaced it)
   LayoutSearchResult search;           // best.front() is the plan's layout when feasible
   bool feasible = false;               // some layout fits in memory on num_devices
   std::optional<bool> meets_max_days;  // with max_days
@@ -71,7 +72,8 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
 // The cluster keys at the top level of `*out` (the caller writes num_params): num_active_params, flops_per_token,
 // layout, mfu, flops_per_second_per_device, hardware_flops_per_second_per_device, step_seconds, step_breakdown,
 // memory_breakdown, days, gpu_hours, cost_usd, feasible, meets_max_days, reasons, layouts, plus accelerator,
-// num_accelerators, mfu_source ("predicted"), interconnect_source, global_batch_tokens, global_batch_sequences.
+// num_accelerators, mfu_source ("predicted"), interconnect_source, global_batch_tokens, global_batch_sequences, and
+// with a count searched that meets the days, fewest_num_accelerators (the fewest that meet them).
 void AddFrontierPlanJson(const FrontierPlan& plan, nlohmann::ordered_json* out);
 
 // One layout's keys (also each entry of `layouts`).

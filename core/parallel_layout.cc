@@ -770,7 +770,12 @@ std::optional<CountSearchResult> LeastDevicesForDays(const LayoutRequest& reques
         if (!(device_hours_at(cheaper) < kCheaperCountFactor * device_hours_at(chosen))) break;
         chosen = cheaper;
       }
-      return std::move(evaluated.at(chosen));
+      const LayoutEstimate fewest = evaluated.at(index).search.best.front();  // a copy: `chosen` may be `index`
+      CountSearchResult result = std::move(evaluated.at(chosen));
+      result.fewest_num_devices = counts[index];
+      result.fewest_device_hours = fewest.device_hours;
+      result.fewest_mfu = fewest.mfu;
+      return result;
     }
     if (std::isfinite(days) && (!fastest || days < days_at(*fastest))) {
       fastest = index;

@@ -254,6 +254,11 @@ struct CountSearchResult {
   std::int64_t num_devices = 0;
   LayoutSearchResult search;
   bool meets_max_days = false;
+  // The fewest devices that meet max_days, with their best layout's device-hours and MFU: num_devices itself unless
+  // a cheaper count replaced it (0 when none meets them).
+  std::int64_t fewest_num_devices = 0;
+  double fewest_device_hours = 0.0;
+  double fewest_mfu = 0.0;
 };
 std::optional<CountSearchResult> LeastDevicesForDays(const LayoutRequest& request, const Accelerator& accelerator,
                                                      double max_days, bool fastest_if_none = true,

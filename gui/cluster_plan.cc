@@ -102,7 +102,12 @@ std::string ClusterSummary(const ClusterPlan& cluster) {
     const std::int64_t nodes = plan.num_devices / per_node;
     text += " (" + Grouped(nodes) + (nodes == 1 ? " node)" : " nodes)");
   }
-  if (plan.count_searched) text += ", the fewest for " + FormatSignificant(cluster.request.max_days, 3) + " days";
+  if (plan.count_searched) {
+    text += (plan.count_meets_days && plan.fewest_num_devices != plan.num_devices
+                 ? ", cheaper than the fewest (" + Grouped(plan.fewest_num_devices) + ") for "
+                 : ", the fewest for ") +
+            FormatSignificant(cluster.request.max_days, 3) + " days";
+  }
   if (!plan.feasible) return text + ": infeasible";
   text += ", " + FormatSignificant(plan.days, 3) + " days, " + FormatQuantity(plan.gpu_hours) + " GPU-hours, " +
           FormatUsd(plan.cost_usd) + ": feasible";

@@ -330,6 +330,11 @@ TEST(ParallelLayoutTest, TheCountForADeadlineIsTheFewestUnlessALargerOneCostsLes
     while (chosen < searched.size() && searched[chosen].first != found->num_devices) ++chosen;
     ASSERT_LT(chosen, searched.size()) << found->num_devices << " is not a candidate count";
     EXPECT_NEAR(found_hours, searched[chosen].second.device_hours, 1e-9 * found_hours);
+    // The fewest count that meets the days is recorded beside the chosen one, with its device-hours and MFU.
+    EXPECT_EQ(found->fewest_num_devices, searched[fewest].first);
+    EXPECT_NEAR(found->fewest_device_hours, searched[fewest].second.device_hours,
+                1e-9 * searched[fewest].second.device_hours);
+    EXPECT_NEAR(found->fewest_mfu, searched[fewest].second.mfu, 1e-12);
     if (!c.larger_is_cheaper) {
       EXPECT_EQ(chosen, fewest) << found->num_devices << " devices, not the fewest " << searched[fewest].first;
       continue;

@@ -143,6 +143,26 @@ class ClusterPanelTest : public ::testing::Test {
   std::unique_ptr<ClusterPanel> panel_;
 };
 
+// Automatic devices for a short run of a large model: the fewest H100s that hold llama3-405b and meet 90 days train
+// it at a low MFU, and a larger count costs fewer GPU-hours; the summary names the fewest beside the count chosen,
+// both as PlanFrontier records them.
+TEST_F(ClusterPanelTest, SummaryNamesTheFewestCountWhenACheaperOneIsChosen) {
+  Choose("cluster_architecture", QStringLiteral("llama3-405b"));
+  Find<QComboBox>("cluster_accelerator")->setCurrentText(QStringLiteral("H100-SXM"));
+  TypeDevices(0);
+  TypeInto("cluster_tokens", QStringLiteral("10B"));
+  WaitForPlan(panel_.get());
+  const FrontierPlan expected = Expected("llama3-405b", 10e9, 0);
+  ASSERT_TRUE(expected.count_searched && expected.count_meets_days);
+  ASSERT_LT(expected.fewest_num_devices, expected.num_devices);
+  ASSERT_TRUE(panel_->plan().has_value()) << panel_->ErrorText().toStdString();
+  EXPECT_EQ(panel_->plan()->plan.num_devices, expected.num_devices);
+  const QString summary = Find<QLabel>("cluster_summary")->text();
+  EXPECT_TRUE(summary.contains(QStringLiteral("cheaper than the fewest (%1) for 90 days")
+                                   .arg(QString::number(expected.fewest_num_devices))))
+      << summary.toStdString();
+}
+
 TEST_F(ClusterPanelTest, TableAndChartsShowPlanFrontiersLayouts) {
   ChooseLlama405bRun();
   const FrontierPlan expected = Expected("llama3-405b", 15.6e12, 16384);
