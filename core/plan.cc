@@ -381,12 +381,14 @@ Plan MakePlan(const PlanLaw& law, const PlanRequest& request) {
       law, [&](const PlanLaw& resampled) { return AllocatePlan(resampled, request).allocation; });
   AddWarnings(law, &plan);
 
-  // With a layout search, its model is the plan's one shape: the memory, the hyper-parameters' notes and the layout
-  // all speak of it. Else the memory model's practical shape for N.
+  // One shape per plan, of which the memory, the hyper-parameters' notes and the hardware all speak: with a layout
+  // search, the searched model; timed at an MFU on a device, the practical shape that fits it on the fewest devices
+  // (as the hardware stage's own memory estimate chooses it); without a device, the practical shape for N.
   const bool layout_search = options.accelerator && !options.mfu_given && options.accelerator->HasInterconnect();
   const std::optional<TransformerShape> searched_shape =
       layout_search ? std::optional<TransformerShape>(FrontierShape(options, plan.allocation.num_params)) : std::nullopt;
-  plan.memory = EstimateModelMemory(plan.allocation.num_params, nullptr, options.recompute,
+  const Accelerator* memory_device = options.accelerator && !layout_search ? &*options.accelerator : nullptr;
+  plan.memory = EstimateModelMemory(plan.allocation.num_params, memory_device, options.recompute,
                                     options.training.usable_memory_fraction,
                                     searched_shape ? &*searched_shape : nullptr);
   plan.hyperparams = PlanHyperparams(options.hyperparams, plan.allocation, plan.memory);

@@ -2,6 +2,7 @@
 #include "core/plan.h"
 
 #include <cmath>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -128,6 +129,27 @@ TEST(MakePlan, AGivenMfuTimesTheRunAsSixNDOverTheClusterRate) {
   // The count that finishes in 90 days at that rate, by hand.
   EXPECT_EQ(plan.hardware->devices_for_reference_days,
             static_cast<std::int64_t>(std::ceil(1e23 / (peak * 0.4 * 90 * 86400.0))));
+}
+
+// A plan timed at a given MFU speaks of one shape: the hyper-parameters' note on DeepSeek's M is at the shape whose
+// memory the hardware stage reports (the practical shape that fits on the fewest devices), not at another proposal.
+TEST(MakePlan, AGivenMfuPlanNamesOneShapeInItsMemoryAndHyperparameters) {
+  const PlanLaw law = HoffmannLaw();
+  PlanRequest request = Budget(5.76e23);
+  request.options.accelerator = BundledHardwareCatalogue().Find("H100-SXM");
+  request.options.mfu_given = true;
+  request.options.training.mfu = 0.4;
+  const Plan plan = MakePlan(law, request);
+  ASSERT_TRUE(plan.hardware.has_value() && plan.hardware->memory.has_shape);
+  const TransformerShape& shape = plan.hardware->memory.shape;
+  EXPECT_EQ(plan.memory.shape.num_layers, shape.num_layers);
+  EXPECT_EQ(plan.memory.shape.d_model, shape.d_model);
+  const std::string at_shape =
+      "at this shape (" + std::to_string(shape.num_layers) + " x " + std::to_string(shape.d_model) + ",";
+  ASSERT_TRUE(plan.hyperparams.has_value());
+  bool found = false;
+  for (const std::string& note : plan.hyperparams->notes) found = found || note.find(at_shape) != std::string::npos;
+  EXPECT_TRUE(found) << at_shape;
 }
 
 TEST(MakePlan, AGivenMfuNeverTimesMoreDevicesThanTheBatchKeepsBusy) {
