@@ -14,6 +14,7 @@
 namespace scaleplan {
 namespace {
 
+using testing::RunCommand;
 using testing::RunScaleplan;
 using Result = testing::CommandResult;
 
@@ -310,7 +311,15 @@ TEST_F(GroupBy, GroupedCheckFailsWhenOneGroupsDataChange) {
 TEST_F(GroupBy, PlotWritesOneChartPerGroup) {
   const std::string out = TempPath("group_by_fit.svg");
   const std::string stem = out.substr(0, out.size() - 4);
-  const Result r = RunScaleplan("plot fit '" + both_path_ + "' --width 900 --group-by source --out '" + out + "'");
+  // The grouped plots run without LeakSanitizer's exit-time scan (under AddressSanitizer; a build without sanitizers
+  // ignores the variable): after a grouped plot the scan's tracer crashes on the dynamic thread-local storage of the
+  // process's threads ("Tracer caught signal 11", a defect of the sanitizer runtime with this C library, not a leak).
+  // The single-chart plots below and in the other tests keep the scan over the same render path.
+  auto plot_grouped = [](const std::string& args) {
+    return RunCommand("ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:detect_leaks=0\" " + std::string(SCALEPLAN_BINARY) +
+                      " plot " + args);
+  };
+  const Result r = plot_grouped("fit '" + both_path_ + "' --width 900 --group-by source --out '" + out + "'");
   if (r.exit_code == 2 && r.err.find("Qt") != std::string::npos) GTEST_SKIP() << "built without the GUI";
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const std::string value : {"a", "b"}) {
@@ -332,7 +341,7 @@ TEST_F(GroupBy, PlotWritesOneChartPerGroup) {
 
   // A folder that does not exist: exit 5 (an output not written), said once as every command says it.
   const std::string missing = TempPath("no_such_folder") + "/g.svg";
-  const Result unwritable = RunScaleplan("plot fit '" + both_path_ + "' --group-by source --out '" + missing + "'");
+  const Result unwritable = plot_grouped("fit '" + both_path_ + "' --group-by source --out '" + missing + "'");
   EXPECT_EQ(unwritable.exit_code, 5);
   EXPECT_EQ(unwritable.err, "scaleplan plot: error: cannot write '" + TempPath("no_such_folder") +
                                 "/g.source-a.svg' (No such file or directory)\n");
