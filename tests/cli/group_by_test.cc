@@ -311,19 +311,9 @@ TEST_F(GroupBy, GroupedCheckFailsWhenOneGroupsDataChange) {
 TEST_F(GroupBy, PlotWritesOneChartPerGroup) {
   const std::string out = TempPath("group_by_fit.svg");
   const std::string stem = out.substr(0, out.size() - 4);
-  // The grouped plots run with intercept_tls_get_addr=0 (read by AddressSanitizer; a build without sanitizers ignores
-  // the variable); LeakSanitizer's exit-time scan still runs. plot dlopen()s the chart module, so libQt6Core's
-  // 168-byte thread-local block is dynamic TLS, which glibc (2.25 and later) allocates with malloc. GCC 12's sanitizer
-  // runtime (libasan.so.8, as LLVM's before commit b1bd52cd0d86; google/sanitizers#1322) takes a dynamic TLS block
-  // that starts 16 bytes past a page boundary for glibc 2.19's mmap'd one and reads the 16 bytes before it, here
-  // AddressSanitizer's own chunk header, as its size and start; the scan's tracer then reads that bogus range and
-  // dies ("Tracer caught signal 11"). Whether the block lands there depends only on how many allocations of its size
-  // class come before Qt's first thread-local on the main thread: when traced, the grouped plot made 21 more than
-  // `plot --filter` and landed there; 21 extra malloc(168) before main crashed `plot --filter` the same way, and one
-  // let the grouped plot pass. The flag keeps the runtime from recording dynamic TLS ranges at all.
+  // Under AddressSanitizer this needs scripts/sanitize.sh's intercept_tls_get_addr=0 (its comment says why).
   auto plot_grouped = [](const std::string& args) {
-    return RunCommand("ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:intercept_tls_get_addr=0\" " + std::string(SCALEPLAN_BINARY) +
-                      " plot " + args);
+    return RunCommand(std::string(SCALEPLAN_BINARY) + " plot " + args);
   };
   const Result r = plot_grouped("fit '" + both_path_ + "' --width 900 --group-by source --out '" + out + "'");
   if (r.exit_code == 2 && r.err.find("Qt") != std::string::npos) GTEST_SKIP() << "built without the GUI";
