@@ -226,10 +226,8 @@ int Plot(const std::vector<std::string>& args) {
     request.profile_json = ReadFile(profile_path);
     // A bad profile is an input error, located here.
     const HardwareProfile profile = HardwareProfileFromJson(request.profile_json, profile_path);
-    if (request.kind == "collectives" && !profile.interconnect) {
-      throw InputError("the profile has no interconnect section: measure one with 'mpirun -np N scaleplan probe "
-                       "--collectives --out PROFILE.json'",
-                       InputLocation{profile_path});
+    if (request.kind == "collectives" && !HasCollectiveMeasurements(profile)) {
+      throw InputError(NoCollectiveMeasurementsReason(profile), InputLocation{profile_path});
     }
     if (request.kind == "roofline" && !HasKernelMeasurements(profile)) {
       throw InputError(kNoKernelMeasurements, InputLocation{profile_path});

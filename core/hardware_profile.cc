@@ -1,7 +1,10 @@
 #include "core/hardware_profile.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <map>
+#include <string>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -188,6 +191,17 @@ InterconnectProfile ReadInterconnect(const Json& json, const std::string& source
   if (interconnect.nodes > interconnect.ranks) {
     in.Fail(in.PathOf("nodes"), "more nodes than ranks", in.Require("nodes"));
   }
+  // Rank 0's node holds ranks_per_node of the ranks and every other node at least one.
+  const std::int64_t most_per_node = interconnect.ranks - (interconnect.nodes - 1);
+  if (interconnect.nodes == 1 ? interconnect.ranks_per_node != interconnect.ranks
+                              : interconnect.ranks_per_node > most_per_node) {
+    in.Fail(in.PathOf("ranks_per_node"),
+            interconnect.nodes == 1
+                ? "must equal the ranks (" + std::to_string(interconnect.ranks) + ") on a single node"
+                : "must be at most " + std::to_string(most_per_node) + ": " + std::to_string(interconnect.ranks) +
+                      " ranks on " + std::to_string(interconnect.nodes) + " nodes leave no more on one node",
+            in.Require("ranks_per_node"));
+  }
   interconnect.backend = in.String("backend");
   if (interconnect.backend != "mpi" && interconnect.backend != "nccl") {
     in.Fail(in.PathOf("backend"), "expected \"mpi\" or \"nccl\"", in.Require("backend"));
@@ -203,6 +217,14 @@ InterconnectProfile ReadInterconnect(const Json& json, const std::string& source
       entry.Fail(entry.PathOf("scope"), "expected \"intra_node\" or \"inter_node\"", entry.Require("scope"));
     }
   };
+  // A second entry for the same measurement or model would be read as well as the first, or instead of it (FindModel
+  // takes the first): refused, naming the first.
+  std::map<std::string, std::string> first_path;
+  const auto once = [&](const ObjectReader& entry, const std::string& path, const std::string& what,
+                        const std::string& key) {
+    const auto [it, inserted] = first_path.emplace(key, path);
+    if (!inserted) entry.Fail(path, "a second " + what + " (the first is at '" + it->second + "')", Json());
+  };
   in.Array("collectives", /*required=*/true, [&](const Json& item, const std::string& path) {
     const ObjectReader entry(item, path, source);
     CollectiveMeasurement measurement;
@@ -211,6 +233,17 @@ InterconnectProfile ReadInterconnect(const Json& json, const std::string& source
     measurement.bytes = entry.Number("bytes", /*strictly_positive=*/true);
     measurement.seconds_median = entry.Number("seconds_median", /*strictly_positive=*/true);
     measurement.seconds_best = entry.Number("seconds_best", /*strictly_positive=*/true);
+    if (measurement.seconds_best > measurement.seconds_median) {
+      char median[32];
+      std::snprintf(median, sizeof median, "%.6g", measurement.seconds_median);
+      entry.Fail(entry.PathOf("seconds_best"),
+                 std::string("the best sample must not be slower than the median (") + median + " s)",
+                 entry.Require("seconds_best"));
+    }
+    char bytes[32];
+    std::snprintf(bytes, sizeof bytes, "%.17g", measurement.bytes);
+    once(entry, path, "measurement of " + measurement.name + " (" + measurement.scope + ") at " + bytes + " bytes",
+         "measurement " + measurement.name + " " + measurement.scope + " " + bytes);
     measurement.algbw_bytes_per_s = entry.Number("algbw_bytes_per_s", /*strictly_positive=*/true);
     measurement.busbw_bytes_per_s = entry.Number("busbw_bytes_per_s", /*strictly_positive=*/true);
     interconnect.collectives.push_back(measurement);
@@ -219,6 +252,7 @@ InterconnectProfile ReadInterconnect(const Json& json, const std::string& source
     const ObjectReader entry(item, path, source);
     CollectiveModel model;
     name_and_scope(entry, &model.name, &model.scope);
+    once(entry, path, "model of " + model.name + " (" + model.scope + ")", "model " + model.name + " " + model.scope);
     model.ranks = entry.Integer("ranks", 2);
     model.latency_seconds = entry.Number("latency_seconds");
     model.busbw_bytes_per_s = entry.Number("busbw_bytes_per_s", /*strictly_positive=*/true);
@@ -273,6 +307,17 @@ const CollectiveModel* InterconnectProfile::FindModel(const std::string& name, c
 
 bool HasKernelMeasurements(const HardwareProfile& profile) {
   return profile.peak_flops > 0 && profile.bandwidth_bytes_per_s > 0;
+}
+
+bool HasCollectiveMeasurements(const HardwareProfile& profile) {
+  return profile.interconnect && !profile.interconnect->collectives.empty();
+}
+
+std::string NoCollectiveMeasurementsReason(const HardwareProfile& profile) {
+  const std::string measure = "measure one with 'mpirun -np N scaleplan probe --collectives --out PROFILE.json'";
+  return profile.interconnect
+             ? "the profile's interconnect section has no measurements ('collectives' is empty): " + measure
+             : "the profile has no interconnect section: " + measure;
 }
 
 std::string HardwareProfileToJson(const HardwareProfile& profile) {

@@ -158,6 +158,11 @@ bool HasKernelMeasurements(const HardwareProfile& profile);
 inline constexpr const char* kNoKernelMeasurements =
     "the profile has no kernel measurements (probe without --collectives measures them: 'scaleplan probe --out "
     "PROFILE.json'; a profile of 'probe --collectives' holds the interconnect only, drawn by 'plot collectives')";
+// Whether `profile` has collectives measured at some size to draw against message size: an interconnect section
+// whose `collectives` list is not empty (one with fitted models alone, written by hand, plans but draws nothing).
+bool HasCollectiveMeasurements(const HardwareProfile& profile);
+// Why the collectives chart of a profile cannot be drawn (the message `plot collectives` gives after the file's name).
+std::string NoCollectiveMeasurementsReason(const HardwareProfile& profile);
 
 // Serialises `profile` as indented JSON (with a trailing newline).
 std::string HardwareProfileToJson(const HardwareProfile& profile);

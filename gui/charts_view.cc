@@ -69,7 +69,7 @@ void ChartsView::SetLogLoss(bool log_loss) {
 void ChartsView::UpdateProfileTabs() {
   setTabVisible(static_cast<int>(Index(ChartKind::ROOFLINE)), inputs_.profile.has_value());
   setTabVisible(static_cast<int>(Index(ChartKind::COLLECTIVES)),
-                inputs_.profile.has_value() && inputs_.profile->interconnect.has_value());
+                inputs_.profile.has_value() && HasCollectiveMeasurements(*inputs_.profile));
 }
 
 void ChartsView::SetInputs(const ChartInputs& inputs) {

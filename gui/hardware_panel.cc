@@ -329,7 +329,7 @@ void HardwarePanel::SetProfile(const HardwareProfile& profile, const std::string
   ShowProfile();
   save_button_->setEnabled(true);
   roofline_button_->setEnabled(HasKernelMeasurements(profile));
-  collectives_button_->setEnabled(profile.interconnect.has_value());
+  collectives_button_->setEnabled(HasCollectiveMeasurements(profile));
   emit ProfileChanged();
 }
 

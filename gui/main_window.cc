@@ -233,7 +233,7 @@ void MainWindow::BuildMenus() {
         return;
       }
       const auto& profile = hardware_panel_->profile();
-      if (kind == ChartKind::COLLECTIVES && !(profile && profile->profile.interconnect)) {
+      if (kind == ChartKind::COLLECTIVES && !(profile && HasCollectiveMeasurements(profile->profile))) {
         ShowMessage(tr("No interconnect yet: load a profile measured with 'scaleplan probe --collectives' in the "
                        "Hardware panel"),
                     false);
@@ -552,7 +552,7 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
     if (session.chart >= 0 && session.chart < static_cast<int>(std::size(kAllChartKinds)) &&
         (kAllChartKinds[session.chart] != ChartKind::ROOFLINE || hardware_panel_->profile()) &&
         (kAllChartKinds[session.chart] != ChartKind::COLLECTIVES ||
-         (hardware_panel_->profile() && hardware_panel_->profile()->profile.interconnect))) {
+         (hardware_panel_->profile() && HasCollectiveMeasurements(hardware_panel_->profile()->profile)))) {
       charts_->SetCurrentKind(kAllChartKinds[session.chart]);
     }
     charts_->SetLogLoss(session.log_loss);  // a session saved before the choice was kept: off

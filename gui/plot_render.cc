@@ -124,10 +124,8 @@ int Render(const PlotRequest& request, std::string* bytes, std::string* error) {
     }
     ChartInputs inputs;
     inputs.profile = HardwareProfileFromJson(request.profile_json, request.profile_label);
-    if (*kind == ChartKind::COLLECTIVES && !inputs.profile->interconnect) {
-      *error = request.profile_label +
-               ": the profile has no interconnect section: measure one with 'mpirun -np N scaleplan probe "
-               "--collectives --out PROFILE.json'";
+    if (*kind == ChartKind::COLLECTIVES && !HasCollectiveMeasurements(*inputs.profile)) {
+      *error = request.profile_label + ": " + NoCollectiveMeasurementsReason(*inputs.profile);
       return kPlotInputError;
     }
     if (*kind == ChartKind::ROOFLINE && !HasKernelMeasurements(*inputs.profile)) {

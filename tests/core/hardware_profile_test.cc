@@ -303,5 +303,62 @@ TEST(HardwareProfileTest, RejectsAMalformedInterconnectByPath) {
             std::string::npos);
 }
 
+// Figures that contradict each other: a node holding more ranks than the job leaves it, a best sample slower than
+// the median, and a second model or measurement of the same collective, scope (and size), which FindModel would skip.
+TEST(HardwareProfileTest, RejectsAnInterconnectThatContradictsItself) {
+  HardwareProfile profile = SampleProfile();
+  profile.interconnect = SampleInterconnect();  // 16 ranks on 2 nodes, 8 on rank 0's
+  const nlohmann::json good = nlohmann::json::parse(HardwareProfileToJson(profile));
+  nlohmann::json json = good;
+  json["interconnect"]["ranks_per_node"] = 15;  // the other node holds one rank: accepted
+  EXPECT_EQ(HardwareProfileFromJson(json.dump(), "ok").interconnect->ranks_per_node, 15);
+  json["interconnect"]["ranks_per_node"] = 16;
+  EXPECT_NE(ErrorFor(json.dump())
+                .find("at 'interconnect.ranks_per_node': must be at most 15: 16 ranks on 2 nodes "
+                      "leave no more on one node"),
+            std::string::npos)
+      << ErrorFor(json.dump());
+  json = good;
+  json["interconnect"]["nodes"] = 1;
+  EXPECT_NE(ErrorFor(json.dump()).find("at 'interconnect.ranks_per_node': must equal the ranks (16) on a single node"),
+            std::string::npos)
+      << ErrorFor(json.dump());
+  json["interconnect"]["ranks_per_node"] = 16;
+  EXPECT_EQ(HardwareProfileFromJson(json.dump(), "ok").interconnect->nodes, 1);
+
+  json = good;
+  json["interconnect"]["collectives"][0]["seconds_best"] = 2.5e-3;  // the median is 2e-3
+  EXPECT_NE(ErrorFor(json.dump())
+                .find("at 'interconnect.collectives[0].seconds_best': the best sample must not be "
+                      "slower than the median (0.002 s)"),
+            std::string::npos)
+      << ErrorFor(json.dump());
+  json["interconnect"]["collectives"][0]["seconds_best"] = 2e-3;  // equal: one sample, or all alike
+  EXPECT_EQ(HardwareProfileFromJson(json.dump(), "ok").interconnect->collectives[0].seconds_best, 2e-3);
+
+  json = good;
+  nlohmann::json second = good["interconnect"]["models"][0];
+  second["busbw_bytes_per_s"] = 1e9;
+  json["interconnect"]["models"].push_back(second);
+  EXPECT_NE(ErrorFor(json.dump())
+                .find("at 'interconnect.models[1]': a second model of all_reduce (inter_node) (the "
+                      "first is at 'interconnect.models[0]')"),
+            std::string::npos)
+      << ErrorFor(json.dump());
+  json["interconnect"]["models"][1]["scope"] = "intra_node";  // another scope: its own model
+  EXPECT_EQ(HardwareProfileFromJson(json.dump(), "ok").interconnect->models.size(), 2u);
+
+  json = good;
+  json["interconnect"]["collectives"].push_back(good["interconnect"]["collectives"][0]);
+  EXPECT_NE(ErrorFor(json.dump())
+                .find("at 'interconnect.collectives[1]': a second measurement of all_reduce "
+                      "(inter_node) at 16777216 bytes (the first is at "
+                      "'interconnect.collectives[0]')"),
+            std::string::npos)
+      << ErrorFor(json.dump());
+  json["interconnect"]["collectives"][1]["bytes"] = 1024;  // another size: its own measurement
+  EXPECT_EQ(HardwareProfileFromJson(json.dump(), "ok").interconnect->collectives.size(), 2u);
+}
+
 }  // namespace
 }  // namespace scaleplan

@@ -453,6 +453,12 @@ TEST_F(MainWindowTest, AProfileWithCollectivesShowsTheInterconnectChart) {
   const int tab = static_cast<int>(gui::ChartKind::COLLECTIVES);
   EXPECT_FALSE(window_->charts()->isTabVisible(tab));
   EXPECT_FALSE(Find<QPushButton>("hw_show_collectives")->isEnabled());
+  // One with fitted models but no measured sizes (written by hand) plans, but has nothing to draw: no tab either.
+  ASSERT_TRUE(window_->hardware_panel()->LoadProfile(
+      Q(testing::SourcePath("tests/bad_input/profile_interconnect_models_only.json")), &error))
+      << error.toStdString();
+  EXPECT_FALSE(window_->charts()->isTabVisible(tab));
+  EXPECT_FALSE(Find<QPushButton>("hw_show_collectives")->isEnabled());
   // With one ('probe --collectives'): the tab, and the button that shows it, one measured line per collective.
   ASSERT_TRUE(window_->hardware_panel()->LoadProfile(
       Q(testing::SourcePath("tests/bad_input/profile_interconnect.json")), &error))
