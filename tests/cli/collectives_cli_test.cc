@@ -159,6 +159,24 @@ TEST_F(CollectivesCliTest, AUsageErrorIsSaidOnceAndEveryRankExitsTwo) {
   EXPECT_EQ(mixed.out.find("interconnect"), std::string::npos) << mixed.out;
 }
 
+// Ranks that accept their options but disagree on what to measure (an MPMD launch: --quick's 4 sizes on rank 0, the
+// standard 11 on rank 1) would call collectives of different sizes and hang: they compare their plans first, rank 0
+// says so once, every rank exits 6 and nothing is written.
+TEST_F(CollectivesCliTest, RanksThatDisagreeOnTheSizesStopBeforeMeasuring) {
+  const std::string out = WriteTempFile("disagree.json", "");
+  std::remove(out.c_str());
+  const CommandResult r = RunRanks(1, "probe --collectives --quick --out '" + out + "' : -np 1 " +
+                                          std::string(SCALEPLAN_BINARY) + " probe --collectives --out '" + out + "'");
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  const std::string said =
+      "scaleplan probe: error: --collectives: the ranks disagree on the message sizes, warm-up, repeats or backend to "
+      "measure: start every rank with the same options (no profile written)\n";
+  ASSERT_NE(r.err.find(said), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(said), r.err.rfind(said)) << r.err;
+  EXPECT_EQ(r.out.find("interconnect"), std::string::npos) << r.out;
+  EXPECT_FALSE(FileExists(out));
+}
+
 // The smoke-test hook scripts/gpu_check.sh uses on one GPU: one rank runs every collective (its check included) and
 // reports them, with busbw 0 (the factors vanish at n = 1) and no fit; without the hook one rank is refused (above).
 TEST_F(CollectivesCliTest, TheOneRankHookMeasuresWithoutAFit) {
