@@ -319,7 +319,8 @@ int PlanCommand(const std::vector<std::string>& args) {
        NumberValue<Range::NON_NEGATIVE>(&flags.plan.inference.inference_price_usd_per_hour),
        "USD per device-hour while serving; 0 = the training price")
       ("profile", po::value(&flags.profile_path),
-       "a measured hardware profile ('scaleplan probe --out PROFILE.json'): its peak replaces the catalogue's")
+       "a measured hardware profile ('scaleplan probe --out PROFILE.json'): its peak, and the all-reduce bus "
+       "bandwidth and latency of 'probe --collectives', replace the catalogue's when it measured the planned device")
       ("recompute", po::value(&flags.recompute)->default_value(flags.recompute),
        "activation recomputation for memory: auto (the one that fits on the fewest devices, selective on a tie), none, "
        "selective, full")
