@@ -644,12 +644,26 @@ int FitRoutingLawCommand(const std::string& runs_path, const RunSelection& selec
     fits = FitRoutingLaws(table, flags.options, grid, bootstrap.num_resamples > 0 ? &bootstrap : nullptr,
                           BarCallback(&bar));
   }
-  const nlohmann::ordered_json json = RoutingFitsToJson(fits, table);
+  // One diagnosis per usable router (fitting/diagnostics.h DiagnoseRoutingFit), in JSON under its router always.
+  std::vector<std::optional<FitDiagnostics>> diagnostics(fits.size());
+  nlohmann::ordered_json json = RoutingFitsToJson(fits, table);
+  for (size_t k = 0; k < fits.size(); ++k) {
+    if (!fits[k].search.usable) continue;
+    diagnostics[k] = DiagnoseRoutingFit(table, fits[k], flags.options.huber_delta);
+    json["routers"][k]["diagnostics"] = DiagnosticsToJson(*diagnostics[k]);
+    json["routers"][k]["warnings"] = diagnostics[k]->warnings;
+  }
   bool usable = true;
   for (const RoutingFit& fit : fits) usable = usable && fit.search.usable;
   if (!out_path.empty() && usable) WriteFileAtomically(out_path, json.dump(2) + "\n");
   if (output == OutputFormat::JSON) {
     std::cout << json.dump(2) << '\n';
+    for (size_t k = 0; k < fits.size(); ++k) {
+      if (!diagnostics[k]) continue;
+      for (const std::string& warning : diagnostics[k]->warnings) {
+        std::cerr << "scaleplan fit: warning: routing " << fits[k].router << ": " << warning << '\n';
+      }
+    }
   } else {
     char line[256];
     std::cout << "Routing law (Clark et al. 2022, eq. 1) fitted per router to " << table.runs.size() << " runs from "
@@ -701,6 +715,17 @@ int FitRoutingLawCommand(const std::string& runs_path, const RunSelection& selec
     std::cout << '\n';
     std::cout << "\n  objective: the sum of Huber_1e-3 of the natural-log residual. Clark et al. minimised the mean\n"
                  "  squared log10 error, so their coefficients are not expected to be this objective's optimum.\n";
+    for (size_t k = 0; k < fits.size(); ++k) {
+      if (!diagnostics[k]) continue;
+      for (const std::string& warning : diagnostics[k]->warnings) {
+        std::cout << "  warning     " << fits[k].router << ": " << warning << '\n';
+      }
+    }
+    for (size_t k = 0; k < fits.size() && flags.show_diagnostics; ++k) {
+      if (!diagnostics[k]) continue;
+      std::cout << "\n  " << fits[k].router << " (" << fits[k].num_runs << " runs with the Dense ones)"
+                << FormatDiagnosticsTable(*diagnostics[k]);
+    }
   }
   for (const RoutingFit& fit : fits) {
     if (!fit.search.usable) {
@@ -944,7 +969,7 @@ const std::vector<LawOnlyOption>& LawOnlyOptions() {
       {"min-budget-runs", {"isoflop", "all"}},
       {"keep-extrapolated-minima", {"isoflop", "all"}},
       {"diagnostics",
-       {"chinchilla", "kaplan", "isoflop", "all", "data-constrained", "sparse", "frantar2023-t5", "moe"}},
+       {"chinchilla", "kaplan", "isoflop", "all", "data-constrained", "sparse", "frantar2023-t5", "moe", "routing"}},
       {"u-col", {"data-constrained"}},
       {"sparsity-col", {"sparse", "frantar2023-t5"}},
       {"n-is-dense", {"sparse", "frantar2023-t5"}},
@@ -1018,8 +1043,8 @@ int Fit(const std::vector<std::string>& args) {
        "isoflop: also fit the exponents to budgets whose parabola minimum lies outside their sampled model sizes "
        "(left out by default)")
       ("diagnostics", po::bool_switch(&flags.show_diagnostics),
-       "chinchilla, kaplan, isoflop (the exponent fit), data-constrained, sparse, moe, --law-expr (not routing): also "
-       "print standard errors, correlations, unconstrained parameters and residual trends "
+       "chinchilla, kaplan, isoflop (the exponent fit), data-constrained, sparse, moe, routing (per router), "
+       "--law-expr: also print standard errors, correlations, unconstrained parameters and residual trends "
        "(always in --format json, under 'diagnostics')");
   AddFormatOption(&options, &format);
   AddColumnOptions(&options, &columns);

@@ -226,20 +226,28 @@ ResidualTrend FitResidualTrend(const std::string& axis, const std::vector<double
   return trend;
 }
 
-std::vector<ResidualTrend> ResidualTrends(const RunsTable& table, const std::vector<double>& residuals) {
-  SCALEPLAN_CHECK(table.runs.size() == residuals.size(), "one residual per run");
-  std::vector<double> log_n, log_d, log_c;
+std::vector<TrendAxis> RunsTrendAxes(const RunsTable& table) {
+  std::vector<TrendAxis> axes = {{"N", {}}, {"D", {}}, {"C", {}}};
   for (const TrainingRun& run : table.runs) {
-    log_n.push_back(std::log(run.num_params));
-    log_d.push_back(std::log(run.num_tokens));
-    log_c.push_back(std::log(run.compute_flops));
+    axes[0].log_x.push_back(std::log(run.num_params));
+    axes[1].log_x.push_back(std::log(run.num_tokens));
+    axes[2].log_x.push_back(std::log(run.compute_flops));
   }
-  return {FitResidualTrend("N", log_n, residuals), FitResidualTrend("D", log_d, residuals),
-          FitResidualTrend("C", log_c, residuals)};
+  return axes;
 }
 
-void AddIntervalRule(const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals,
-                     FitDiagnostics* diagnostics) {
+std::vector<ResidualTrend> ResidualTrends(const std::vector<TrendAxis>& axes, const std::vector<double>& residuals) {
+  std::vector<ResidualTrend> trends;
+  for (const TrendAxis& axis : axes) trends.push_back(FitResidualTrend(axis.name, axis.log_x, residuals));
+  return trends;
+}
+
+std::vector<ResidualTrend> ResidualTrends(const RunsTable& table, const std::vector<double>& residuals) {
+  SCALEPLAN_CHECK(table.runs.size() == residuals.size(), "one residual per run");
+  return ResidualTrends(RunsTrendAxes(table), residuals);
+}
+
+void AddIntervalRule(const NamedIntervals& intervals, FitDiagnostics* diagnostics) {
   for (const auto& [name, interval] : intervals) {
     const auto found = std::find(diagnostics->names.begin(), diagnostics->names.end(), name);
     if (found == diagnostics->names.end()) continue;
@@ -258,10 +266,16 @@ void AddIntervalRule(const std::vector<std::pair<std::string, std::pair<double, 
 }
 
 void FinishDiagnostics(const RunsTable& table, const std::vector<double>& residuals, FitDiagnostics* diagnostics) {
+  SCALEPLAN_CHECK(table.runs.size() == residuals.size(), "one residual per run");
+  FinishDiagnostics(RunsTrendAxes(table), residuals, diagnostics);
+}
+
+void FinishDiagnostics(const std::vector<TrendAxis>& axes, const std::vector<double>& residuals,
+                       FitDiagnostics* diagnostics) {
   double sum = 0;
   for (double r : residuals) sum += r * r;
   diagnostics->rmse_log = residuals.empty() ? 0.0 : std::sqrt(sum / residuals.size());
-  diagnostics->trends = ResidualTrends(table, residuals);
+  diagnostics->trends = ResidualTrends(axes, residuals);
   diagnostics->poor_fit = diagnostics->rmse_log > kPoorFitRmse;
   diagnostics->warnings.clear();
   for (const ResidualTrend& trend : diagnostics->trends) {
@@ -279,39 +293,19 @@ void FinishDiagnostics(const RunsTable& table, const std::vector<double>& residu
   }
 }
 
-namespace {
-
-// A bootstrap's verdicts added to a model's diagnostics: the interval rule, then the warnings rewritten with them.
-template <typename Model>
-void AddBootstrapVerdicts(const Model& model, const RunsTable& runs, const std::vector<double>& params,
-                          const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals,
-                          FitDiagnostics* diagnostics) {
-  if (intervals.empty()) return;
-  AddIntervalRule(intervals, diagnostics);
-  std::vector<double> residuals;
-  for (int i = 0; i < model.NumSamples(); ++i) {
-    residuals.push_back(model.LogPrediction(params.data(), i) - model.LogTarget(i));
-  }
-  FinishDiagnostics(runs, residuals, diagnostics);
-}
-
-}  // namespace
-
 FitDiagnostics DiagnoseChinchillaFit(const RunsTable& table, const ChinchillaFit& fit,
                                      const ChinchillaBootstrap* bootstrap) {
   // Fit order (a, b, e, alpha, beta); terms: E alone, A with alpha, B with beta.
   const std::vector<ReportedParameter> reported = {
       {"E", 2, true, 0}, {"A", 0, true, 1}, {"B", 1, true, 2}, {"alpha", 3, false, 1}, {"beta", 4, false, 2}};
-  const ChinchillaModel model(table);
-  FitDiagnostics diagnostics = DiagnoseModelFit(model, table, fit.search.params, reported, fit.options.huber_delta);
+  NamedIntervals intervals;
   if (bootstrap != nullptr) {
-    std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
     for (const auto& [name, interval] : bootstrap->intervals) {
       intervals.push_back({name, {interval.lower, interval.upper}});
     }
-    AddBootstrapVerdicts(model, table, fit.search.params, intervals, &diagnostics);
   }
-  return diagnostics;
+  return DiagnoseModelFit(ChinchillaModel(table), table, fit.search.params, reported, fit.options.huber_delta,
+                          intervals);
 }
 
 FitDiagnostics DiagnoseKaplanFit(const RunsTable& table, const KaplanFit& fit,
@@ -321,10 +315,8 @@ FitDiagnostics DiagnoseKaplanFit(const RunsTable& table, const KaplanFit& fit,
   // from the runs and its exponent, correlated like A and alpha.
   const std::vector<ReportedParameter> reported = {
       {"N_c", 0, true, 1}, {"D_c", 1, true, 2}, {"alpha_N", 2, false, 1}, {"alpha_D", 3, false, 2}};
-  const KaplanModel model(table);
-  FitDiagnostics diagnostics = DiagnoseModelFit(model, table, fit.search.params, reported, fit.options.huber_delta);
-  if (intervals != nullptr) AddBootstrapVerdicts(model, table, fit.search.params, *intervals, &diagnostics);
-  return diagnostics;
+  return DiagnoseModelFit(KaplanModel(table), table, fit.search.params, reported, fit.options.huber_delta,
+                          intervals != nullptr ? *intervals : NamedIntervals{});
 }
 
 FitDiagnostics DiagnoseDataConstrainedFit(const DataConstrainedRunsTable& table, const ChinchillaLaw& base,
@@ -335,11 +327,9 @@ FitDiagnostics DiagnoseDataConstrainedFit(const DataConstrainedRunsTable& table,
     runs.runs.push_back(
         TrainingRun{run.num_params, run.num_tokens, 6 * run.num_params * run.num_tokens, run.loss_nats, run.line, 0});
   }
-  const DataConstrainedModel model(table, base);
-  FitDiagnostics diagnostics = DiagnoseModelFit(
-      model, runs, fit.search.params, {{"R_D_star", 0, false, 1}, {"R_N_star", 1, false, 2}}, fit.options.huber_delta);
-  AddBootstrapVerdicts(model, runs, fit.search.params, fit.intervals, &diagnostics);
-  return diagnostics;
+  return DiagnoseModelFit(DataConstrainedModel(table, base), runs, fit.search.params,
+                          {{"R_D_star", 0, false, 1}, {"R_N_star", 1, false, 2}}, fit.options.huber_delta,
+                          fit.intervals);
 }
 
 FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& fit) {
@@ -354,10 +344,8 @@ FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& 
   const std::vector<ReportedParameter> reported = {{"a_S", 0, true, 1},  {"b_S", 1, false, 1}, {"c_S", 2, true, 1},
                                                    {"b_N", 3, false, 1}, {"a_D", 4, true, 2},  {"b_D", 5, false, 2},
                                                    {"c", 6, true, 0}};
-  const SparseModel model(table);
-  FitDiagnostics diagnostics = DiagnoseModelFit(model, runs, fit.search.params, reported, fit.options.huber_delta);
-  AddBootstrapVerdicts(model, runs, fit.search.params, fit.intervals, &diagnostics);
-  return diagnostics;
+  return DiagnoseModelFit(SparseModel(table), runs, fit.search.params, reported, fit.options.huber_delta,
+                          fit.intervals);
 }
 
 FitDiagnostics DiagnoseMoeFit(const MoeRunsTable& table, const MoeFit& fit) {
@@ -372,10 +360,21 @@ FitDiagnostics DiagnoseMoeFit(const MoeRunsTable& table, const MoeFit& fit) {
   const std::vector<ReportedParameter> reported = {
       {"a", 0, true, 1}, {"alpha", 1, false, 1}, {"b", 2, true, 2}, {"beta", 3, false, 2},
       {"g", 4, true, 1}, {"gamma", 5, false, 1}, {"c", 6, true, 0}};
-  const MoeModel model(table);
-  FitDiagnostics diagnostics = DiagnoseModelFit(model, runs, fit.search.params, reported, fit.options.huber_delta);
-  AddBootstrapVerdicts(model, runs, fit.search.params, fit.intervals, &diagnostics);
-  return diagnostics;
+  return DiagnoseModelFit(MoeModel(table), runs, fit.search.params, reported, fit.options.huber_delta, fit.intervals);
+}
+
+FitDiagnostics DiagnoseRoutingFit(const RoutingRunsTable& table, const RoutingFit& fit, double huber_delta) {
+  const RoutingRunsTable runs = RoutingRunsFor(table, fit.router);  // as FitRoutingLaws fitted them
+  std::vector<TrendAxis> axes = {{"N", {}}, {"E", {}}};             // dense N and experts: the law reads no tokens
+  for (const RoutingRun& run : runs.runs) {
+    axes[0].log_x.push_back(std::log(run.num_params));
+    axes[1].log_x.push_back(std::log(run.num_experts));
+  }
+  // Fit order (a, b, c, d, ln E_start, ln E_max); terms: 10^d N^a (a, d), (b + c log10 N) log10 E^ (b, c, E_start,
+  // E_max).
+  const std::vector<ReportedParameter> reported = {{"a", 0, false, 1}, {"b", 1, false, 2},      {"c", 2, false, 2},
+                                                   {"d", 3, false, 1}, {"E_start", 4, true, 2}, {"E_max", 5, true, 2}};
+  return DiagnoseModelFit(RoutingModel(runs), axes, fit.search.params, reported, huber_delta, fit.intervals);
 }
 
 nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {
@@ -386,7 +385,7 @@ nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {
           : "Huber M-estimator covariance kappa (J^T J)^-1 at the optimum: J the exact Jacobian of the log "
             "predictions, "
             "kappa = E[psi^2] / E[psi']^2 under normal residuals of scale residual_scale; parameters the fit takes in "
-            "log (E, A, B; N_c, D_c; a_S, c_S, a_D, c; moe's a, b, g, c) by the delta method";
+            "log (E, A, B; N_c, D_c; a_S, c_S, a_D, c; moe's a, b, g, c; routing's E_start, E_max) by the delta method";
   out["available"] = diagnostics.available;
   out["num_runs"] = diagnostics.num_runs;
   out["residual_scale"] = NumberOrNull(diagnostics.residual_scale);

@@ -58,12 +58,13 @@
 // Poor fit and trends:
 //   - log-space RMSE above kPoorFitRmse (0.05, about 5% in loss; fitting/residuals.h, whose PoorFitWarning the fits
 //     carry already): mixed sources, a wrong column, or a law that does not fit;
-//   - residuals trending with log N, log D or log C: the least-squares slope of r against log x over the runs, with
-//     its t-statistic t = slope / SE(slope). A trend is reported when |t| > kTrendTStatistic (4: under independent
-//     normal residuals a false alarm on any of the three axes has probability below 2e-4) AND the trend moves the
-//     prediction by more than kTrendMinChange (0.01 in log, about 1% of the loss) across the runs' range of log x.
-//     Both are needed: with thousands of runs a negligible trend is significant; with ten runs a large one may not be.
-//     A law fitted to data from its own form leaves no trend (its residuals are noise); a missing term leaves one.
+//   - residuals trending with log N, log D or log C (the routing law, which has no tokens: log N and log E): the
+//     least-squares slope of r against log x over the runs, with its t-statistic t = slope / SE(slope). A trend is
+//     reported when |t| > kTrendTStatistic (4: under independent normal residuals a false alarm on any of the three
+//     axes has probability below 2e-4) AND the trend moves the prediction by more than kTrendMinChange (0.01 in log,
+//     about 1% of the loss) across the runs' range of log x. Both are needed: with thousands of runs a negligible
+//     trend is significant; with ten runs a large one may not be. A law fitted to data from its own form leaves no
+//     trend (its residuals are noise); a missing term leaves one.
 #ifndef SCALEPLAN_FITTING_DIAGNOSTICS_H_
 #define SCALEPLAN_FITTING_DIAGNOSTICS_H_
 
@@ -152,15 +153,31 @@ double HuberVarianceFactor(double huber_delta, double residual_scale);
 ResidualTrend FitResidualTrend(const std::string& axis, const std::vector<double>& log_x,
                                const std::vector<double>& residuals);
 
-// The trends of the residuals (one per run of `table`, in order) with log N, log D and log C.
+// An axis the residuals' trend is taken along: its name ("N", "E") and log x, one per run in the model's order.
+struct TrendAxis {
+  std::string name;
+  std::vector<double> log_x;
+};
+
+// log N, log D and log C of `table`'s runs, in order: the axes of every law with a tokens term.
+std::vector<TrendAxis> RunsTrendAxes(const RunsTable& table);
+
+// The trends of the residuals (one per run, in order) along each axis, in the axes' order.
+std::vector<ResidualTrend> ResidualTrends(const std::vector<TrendAxis>& axes, const std::vector<double>& residuals);
+// The same along RunsTrendAxes(table).
 std::vector<ResidualTrend> ResidualTrends(const RunsTable& table, const std::vector<double>& residuals);
 
-// Adds the bootstrap rule: `intervals` by reported name (names not reported are ignored).
-void AddIntervalRule(const std::vector<std::pair<std::string, std::pair<double, double>>>& intervals,
-                     FitDiagnostics* diagnostics);
+// Bootstrap percentile intervals by reported name: {"alpha", {lower, upper}}.
+using NamedIntervals = std::vector<std::pair<std::string, std::pair<double, double>>>;
 
-// Sets rmse_log, poor_fit and trends from the residuals on `table`, and writes the warnings: each flagged trend, each
-// unconstrained parameter ("E is not constrained by these runs: <reason>").
+// Adds the bootstrap rule: `intervals` by reported name (names not reported are ignored).
+void AddIntervalRule(const NamedIntervals& intervals, FitDiagnostics* diagnostics);
+
+// Sets rmse_log, poor_fit and trends from the residuals along `axes`, and writes the warnings: each flagged trend,
+// each unconstrained parameter ("E is not constrained by these runs: <reason>").
+void FinishDiagnostics(const std::vector<TrendAxis>& axes, const std::vector<double>& residuals,
+                       FitDiagnostics* diagnostics);
+// The same along RunsTrendAxes(table).
 void FinishDiagnostics(const RunsTable& table, const std::vector<double>& residuals, FitDiagnostics* diagnostics);
 
 // The Jacobian of a model's log predictions (fitting/multistart.h) at `params`, exactly, with Ceres Jets.
@@ -178,11 +195,14 @@ Eigen::MatrixXd LogPredictionJacobian(const Model& model, const std::vector<doub
   return jacobian;
 }
 
-// Diagnostics of any model's fit at `params` (the optimum), its residuals on `table`'s runs in order (the model was
-// built from `table`, every run weight 1).
+// Diagnostics of any model's fit at `params` (the optimum): the Huber covariance and its rules, the bootstrap rule on
+// `intervals` (none when empty), and the trends of the residuals along `axes` (one log x per sample of the model, in
+// its order; every run weight 1). Every built-in law's Diagnose*Fit is this with its model, reported parameters and
+// axes.
 template <class Model>
-FitDiagnostics DiagnoseModelFit(const Model& model, const RunsTable& table, const std::vector<double>& params,
-                                const std::vector<ReportedParameter>& reported, double huber_delta) {
+FitDiagnostics DiagnoseModelFit(const Model& model, const std::vector<TrendAxis>& axes,
+                                const std::vector<double>& params, const std::vector<ReportedParameter>& reported,
+                                double huber_delta, const NamedIntervals& intervals = {}) {
   const int n = model.NumSamples();
   Eigen::VectorXd residuals(n), weights(n);
   std::vector<double> residual_list(n);
@@ -193,8 +213,17 @@ FitDiagnostics DiagnoseModelFit(const Model& model, const RunsTable& table, cons
   }
   FitDiagnostics diagnostics =
       DiagnoseFromJacobian(LogPredictionJacobian(model, params), residuals, weights, params, reported, huber_delta);
-  FinishDiagnostics(table, residual_list, &diagnostics);
+  AddIntervalRule(intervals, &diagnostics);
+  FinishDiagnostics(axes, residual_list, &diagnostics);
   return diagnostics;
+}
+
+// The same with the trends along log N, log D and log C of `table`'s runs (the model was built from `table`).
+template <class Model>
+FitDiagnostics DiagnoseModelFit(const Model& model, const RunsTable& table, const std::vector<double>& params,
+                                const std::vector<ReportedParameter>& reported, double huber_delta,
+                                const NamedIntervals& intervals = {}) {
+  return DiagnoseModelFit(model, RunsTrendAxes(table), params, reported, huber_delta, intervals);
 }
 
 // A Chinchilla fit's diagnostics, reported as E, A, B, alpha, beta (the fit's log E, log A, log B by the delta
@@ -222,6 +251,14 @@ FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& 
 // term (g / G^gamma + a) / N^alpha (a, alpha, g, gamma), the D term b / D^beta, c. Trends are against the total N,
 // the runs' D and the nominal compute 6 N D.
 FitDiagnostics DiagnoseMoeFit(const MoeRunsTable& table, const MoeFit& fit);
+
+// A routing fit's diagnostics (Clark et al. 2022, eq. 1, one router): `table` holds the runs FitRoutingLaws was given,
+// of which the fit's router's runs and the Dense runs (RoutingRunsFor) are diagnosed, at the fit's Huber delta.
+// Reported as a, b, c, d, E_start, E_max (E_start and E_max by the delta method from their logs), with the bootstrap
+// rule when the fit has intervals. Terms: the dense power law 10^d N^a (a, d), the expert term (b + c log10 N)
+// log10 E^ (b, c, E_start, E_max); each pair of an affine coefficient in log10 N is quoted at N = 1, far from the
+// runs, like A and alpha. The law has no tokens: the trends are against the dense N and the experts E.
+FitDiagnostics DiagnoseRoutingFit(const RoutingRunsTable& table, const RoutingFit& fit, double huber_delta);
 
 // {"method", "residual_scale", "huber_factor", "standard_errors": {name: se}, "correlations": {name: {name: r}},
 //  "unconstrained": [names], "unconstrained_reasons": {name: reason}, "rmse_log", "residual_trends": [...]}.

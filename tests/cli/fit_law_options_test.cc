@@ -32,7 +32,6 @@ TEST(FitLawOptionsTest, MoeRefusesTheOptionsOfOtherLaws) {
 }
 
 TEST(FitLawOptionsTest, RoutingSparseAndDataConstrainedRefuseTheOptionsOfOtherLaws) {
-  ExpectRefused("fit --law routing --diagnostics", "diagnostics", "routing");
   ExpectRefused("fit --law routing --compute 1e22", "compute", "routing");
   ExpectRefused("fit --law routing --loss-col loss", "loss-col", "routing");
   ExpectRefused("fit --law sparse --compute 1e22", "compute", "sparse");
@@ -50,11 +49,18 @@ TEST(FitLawOptionsTest, TheLawsThatReadAnOptionKeepIt) {
   const CommandResult sparse = RunScaleplan("fit --law sparse --diagnostics");
   EXPECT_EQ(sparse.exit_code, 0) << sparse.err;
   EXPECT_NE(sparse.out.find("  diagnostics ("), std::string::npos) << sparse.out;
-  // And the moe fit's (routing's are refused above).
+  // And the moe fit's, and the routing fit's, one table per router.
   const CommandResult moe = RunScaleplan("fit " + MoeRuns() + " --law moe --diagnostics");
   EXPECT_EQ(moe.exit_code, 0) << moe.err;
   EXPECT_NE(moe.out.find("  diagnostics ("), std::string::npos) << moe.out;
   EXPECT_NE(moe.out.find("    gamma "), std::string::npos) << moe.out;
+  const CommandResult routing = RunScaleplan("fit --law routing --diagnostics");
+  EXPECT_EQ(routing.exit_code, 0) << routing.err;
+  for (const char* router : {"S-Base", "RL-R", "Hash"}) {
+    EXPECT_NE(routing.out.find(std::string("\n  ") + router + " ("), std::string::npos) << router;
+  }
+  EXPECT_NE(routing.out.find("    E_max "), std::string::npos) << routing.out;
+  EXPECT_NE(routing.out.find("      log E "), std::string::npos) << routing.out;
   const CommandResult isoflop = RunScaleplan("fit --law isoflop --keep-extrapolated-minima --compute 1e22");
   EXPECT_EQ(isoflop.exit_code, 0) << isoflop.err;
 }

@@ -1,6 +1,6 @@
 // `fit --format json` of an IsoFLOP fit and of a law of the user's own form carry `diagnostics`, checked on the real
 // binary against independent values: the straight line's closed-form standard errors computed here from the budgets
-// the JSON lists, and the built-in Chinchilla fit's diagnostics for the Chinchilla form written as an expression.
+// the JSON lists, and the built-in Chinchilla and routing fits' diagnostics for their laws written as expressions.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -92,6 +92,57 @@ TEST(LawDiagnosticsCli, MoeFitCarriesDiagnostics) {
     EXPECT_NEAR(diagnostics["correlations"][name][name].get<double>(), 1.0, 1e-12) << name;
   }
   EXPECT_EQ(diagnostics["unconstrained"], nlohmann::json::array());
+}
+
+// The keys of a JSON object, in order.
+std::vector<std::string> KeysOf(const nlohmann::json& object) {
+  std::vector<std::string> keys;
+  for (auto it = object.begin(); it != object.end(); ++it) keys.push_back(it.key());
+  return keys;
+}
+
+// `fit --law routing` carries each router's diagnostics in JSON (the keys of the MoE fit's), and they are those of
+// the same runs fitted through --law-expr with eq. 1 written out (E_start and E_max as they are, where the built-in
+// fit takes their logs): one objective, the same standard errors. The runs are picked from the bundled file as
+// BundledClarkRuns picks them (routing frequency 0.5, k 1, seed 42), the router's with the Dense ones.
+TEST(LawDiagnosticsCli, RoutingFitCarriesTheDiagnosticsOfItsLawAsAnExpression) {
+  const nlohmann::json routing = FitJson("--law routing");
+  const nlohmann::json moe = FitJson(testing::SourcePath("tests/bad_input/moe_plain.csv") + " --law moe");
+  ASSERT_EQ(routing["routers"].size(), 3u);
+  const std::string log_e_hat = "(-log(1/(num_experts - 1 + 1/(1/E_start - 1/E_max)) + 1/E_max))";
+  const std::string law =
+      "'exp(a*log(N) + b*" + log_e_hat + " + c*log(N)*" + log_e_hat + "/2.302585092994046 + 2.302585092994046*d)'";
+  const std::string options =
+      " --param a=-0.12:-0.04:0.04 --param b=-0.2:0.1:0.1 --param c=-0.01:0.02:0.01 --param d=0.8:1.4:0.3"
+      " --param E_start=1:4:1.5 --param E_max=50:1050:500 --n-col dense_parameter_count --d-col num_tokens"
+      " --loss-col loss_validation --filter routing_frequency=0.5 --filter k=1 --filter seed=42";
+  for (const nlohmann::json& router : routing["routers"]) {
+    const std::string name = router["router"];
+    SCOPED_TRACE(name);
+    const nlohmann::json& diagnostics = router["diagnostics"];
+    EXPECT_EQ(KeysOf(diagnostics), KeysOf(moe["diagnostics"]));
+    EXPECT_EQ(diagnostics["num_runs"], router["num_runs"]);
+    EXPECT_EQ(diagnostics["residual_trends"][0]["axis"], "N");
+    EXPECT_EQ(diagnostics["residual_trends"][1]["axis"], "E");
+    EXPECT_EQ(router["warnings"], nlohmann::json::array());
+    std::string others;
+    for (const char* other : {"S-Base", "RL-R", "Hash"}) {
+      if (name != other) others += std::string(" --filter 'router_type!=") + other + "'";
+    }
+    const nlohmann::json expression =
+        FitJson(testing::SourcePath("data/clark2022_routing_runs.csv") + " --law-expr " + law + options + others);
+    EXPECT_EQ(expression["data"]["num_runs"], router["num_runs"]);
+    EXPECT_NEAR(expression["objective"].get<double>(), router["objective"].get<double>(),
+                1e-9 * router["objective"].get<double>());
+    const nlohmann::json& want = expression["diagnostics"]["standard_errors"];
+    for (const char* parameter : {"a", "b", "c", "d", "E_start", "E_max"}) {
+      const double se = diagnostics["standard_errors"][parameter].get<double>();
+      EXPECT_NEAR(se, want[parameter].get<double>(), 1e-6 * se) << parameter;
+      EXPECT_NEAR(router[parameter].get<double>(), expression["parameters"][parameter].get<double>(),
+                  1e-6 * std::fabs(router[parameter].get<double>()))
+          << parameter;
+    }
+  }
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
-// Diagnostics of the expression, MoE and IsoFLOP fits (fitting/expression_fit.h DiagnoseExpressionFit,
-// fitting/diagnostics.h DiagnoseMoeFit, fitting/isoflop_fit.h DiagnoseIsoFlopFit) against independent values: the
-// built-in Chinchilla fit's diagnostics for the Chinchilla form written as an expression, the MoE law of Krajewski et
-// al. 2024 (eq. 9) fitted both built-in and as an expression, and the textbook closed form of a straight line's
-// least-squares standard errors for the IsoFLOP exponent.
+// Diagnostics of the expression, MoE, routing and IsoFLOP fits (fitting/expression_fit.h DiagnoseExpressionFit,
+// fitting/diagnostics.h DiagnoseMoeFit and DiagnoseRoutingFit, fitting/isoflop_fit.h DiagnoseIsoFlopFit) against
+// independent values: the built-in Chinchilla fit's diagnostics for the Chinchilla form written as an expression, the
+// MoE law of Krajewski et al. 2024 (eq. 9) and the routing law of Clark et al. 2022 (eq. 1) fitted both built-in and
+// as an expression, and the textbook closed form of a straight line's least-squares standard errors for the IsoFLOP
+// exponent.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -239,6 +240,123 @@ TEST(MoeDiagnostics, NoiseFreeRunsLeaveNoParameterUnconstrained) {
   EXPECT_NE(verdicts.unconstrained[0].reason.find("bootstrap interval"), std::string::npos);
   ASSERT_EQ(verdicts.warnings.size(), 1u);
   EXPECT_EQ(verdicts.warnings[0].rfind("g is not constrained by these runs: ", 0), 0u) << verdicts.warnings[0];
+}
+
+// Clark et al. 2022's eq. 1 written out as an expression in the parameters the routing diagnostics report (E_start
+// and E_max as they are, where the built-in fit takes their logs), over the runs' experts column, with the built-in
+// start grid (E_start and E_max spaced evenly in place of their logs):
+//   L = exp(a ln N + b ln E^ + c ln N ln E^ / ln 10 + d ln 10) = 10^(a log10 N + b log10 E^ + c log10 N log10 E^ + d),
+//   ln E^ = -ln(1 / (E - 1 + 1 / (1/E_start - 1/E_max)) + 1/E_max).
+ExpressionLawSpec RoutingExpressionSpec() {
+  const std::string log_e_hat = "(-log(1/(experts - 1 + 1/(1/E_start - 1/E_max)) + 1/E_max))";
+  return MakeExpressionLawSpec(
+      "exp(a*log(N) + b*" + log_e_hat + " + c*log(N)*" + log_e_hat + "/2.302585092994046 + 2.302585092994046*d)",
+      {ParseExpressionParam("a=-0.12:-0.04:0.04"), ParseExpressionParam("b=-0.2:0.1:0.1"),
+       ParseExpressionParam("c=-0.01:0.02:0.01"), ParseExpressionParam("d=0.8:1.4:0.3"),
+       ParseExpressionParam("E_start=1:4:1.5"), ParseExpressionParam("E_max=50:1050:500")});
+}
+
+// One router's runs with the Dense runs (RoutingRunsFor) as a runs CSV the expression reads: N the dense parameters,
+// D the tokens (the law reads none), the experts column and the loss, every number to 17 digits.
+std::string RoutingRunsCsv(const RoutingRunsTable& runs) {
+  std::string csv = "N,D,experts,loss\n";
+  char line[160];
+  for (const RoutingRun& run : runs.runs) {
+    std::snprintf(line, sizeof line, "%.17g,%.17g,%.17g,%.17g\n", run.num_params,
+                  run.num_tokens > 0 ? run.num_tokens : 1.3e11, run.num_experts, run.loss_nats);
+    csv += line;
+  }
+  return csv;
+}
+
+// The routing fit's diagnostics (DiagnoseRoutingFit: Jacobian by Jets through RoutingModel's log10 form, E_start and
+// E_max by the delta method from their logs) against each router's bundled runs fitted as the expression above
+// (Jacobian by Jets through the expression's program, no logs). Both must find one optimum; the covariances then
+// agree to the solvers' agreement, and exactly at one point. The trend along log N is the expression's (the same
+// residuals against the same N); the law has no tokens, so the second axis is log E.
+TEST(RoutingDiagnostics, EqualTheSameLawFittedAsAnExpressionOnClarksRuns) {
+  const RoutingRunsTable table = BundledClarkRuns();
+  const std::vector<RoutingFit> fits = FitRoutingLaws(table);
+  ASSERT_EQ(fits.size(), 3u);
+  const ExpressionLawSpec spec = RoutingExpressionSpec();
+  for (RoutingFit routing : fits) {
+    SCOPED_TRACE(routing.router);
+    ASSERT_TRUE(routing.search.usable) << routing.search.status;
+    const FitDiagnostics diagnostics = DiagnoseRoutingFit(table, routing, 1e-3);
+    ASSERT_EQ(diagnostics.names, (std::vector<std::string>{"a", "b", "c", "d", "E_start", "E_max"}));
+    ASSERT_EQ(diagnostics.num_runs, routing.num_runs);
+
+    const std::string csv = RoutingRunsCsv(RoutingRunsFor(table, routing.router));
+    const ExpressionRuns runs = BindExpressionLaw(spec, ParseRunsCsv(csv, routing.router + ".csv"), csv);
+    const ExpressionFit fit = FitExpressionLaw(runs, spec, MultiStartOptions{});
+    ASSERT_TRUE(fit.search.usable) << fit.search.status;
+    EXPECT_NEAR(fit.search.objective, routing.search.objective, 1e-9 * routing.search.objective);
+    const FitDiagnostics expression = DiagnoseExpressionFit(runs, spec, fit);
+    std::printf("  %s: objective routing %.12e, expression %.12e\n", routing.router.c_str(), routing.search.objective,
+                fit.search.objective);
+    for (size_t k = 0; k < diagnostics.names.size(); ++k) {
+      std::printf("    %-8s %12.6g  SE routing %.9e  SE expression %.9e\n", diagnostics.names[k].c_str(),
+                  diagnostics.values[k], diagnostics.standard_errors[k], expression.standard_errors[k]);
+    }
+    ExpectSameDiagnostics(expression, diagnostics, 1e-6);
+    EXPECT_TRUE(diagnostics.unconstrained.empty());
+    ASSERT_EQ(diagnostics.trends.size(), 2u);
+    EXPECT_EQ(diagnostics.trends[0].axis, "N");
+    EXPECT_EQ(diagnostics.trends[1].axis, "E");
+    ASSERT_EQ(expression.trends[0].axis, "N");
+    EXPECT_NEAR(diagnostics.trends[0].slope, expression.trends[0].slope, 1e-6 * std::fabs(expression.trends[0].slope));
+
+    // The routing diagnostics at the expression's optimum (a, b, c, d, ln E_start, ln E_max).
+    const std::vector<double>& p = fit.params;
+    routing.search.params = {p[0], p[1], p[2], p[3], std::log(p[4]), std::log(p[5])};
+    ExpectSameDiagnostics(expression, DiagnoseRoutingFit(table, routing, 1e-3), 1e-9);
+  }
+}
+
+// Noise-free runs of Clark et al.'s S-Base law (Table 3): dense N 1e7 ... 1e10 (7 sizes) at E 1 (the Dense runs) and
+// 2 ... 512 (powers of two). The fit recovers every coefficient, no parameter is unconstrained, the Hessian is well
+// conditioned and the residuals leave no trend; a bootstrap interval spanning more than kMaxIntervalRatio marks its
+// parameter by RoutingIntervalNames()'s name.
+TEST(RoutingDiagnostics, NoiseFreeRunsRecoverTheLawAndLeaveNoParameterUnconstrained) {
+  const RoutingLaw truth = ClarkSBaseLaw();
+  RoutingRunsTable table;
+  table.source = "sbase_exact.csv";
+  for (double num_params : {1e7, 3e7, 1e8, 3e8, 1e9, 3e9, 1e10}) {
+    for (double num_experts = 1; num_experts <= 512; num_experts *= 2) {
+      RoutingRun run;
+      run.router = num_experts == 1 ? "Dense" : "S-Base";
+      run.num_params = num_params;
+      run.num_experts = num_experts;
+      run.loss_nats = truth.Loss(num_params, num_experts);
+      run.line = static_cast<int>(table.runs.size()) + 2;
+      table.runs.push_back(run);
+    }
+  }
+  const std::vector<RoutingFit> fits = FitRoutingLaws(table);
+  ASSERT_EQ(fits.size(), 1u);
+  const RoutingFit& fit = fits[0];
+  ASSERT_TRUE(fit.search.usable) << fit.search.status;
+  const double want[] = {truth.a, truth.b, truth.c, truth.d, truth.e_start, truth.e_max};
+  const FitDiagnostics diagnostics = DiagnoseRoutingFit(table, fit, 1e-3);
+  ASSERT_TRUE(diagnostics.available);
+  ASSERT_EQ(diagnostics.num_runs, 70);
+  for (size_t k = 0; k < 6; ++k) {
+    EXPECT_NEAR(diagnostics.values[k], want[k], 1e-4 * std::fabs(want[k])) << diagnostics.names[k];
+  }
+  EXPECT_GT(diagnostics.min_eigenvalue, kMinHessianEigenvalue);
+  for (const UnconstrainedParameter& parameter : diagnostics.unconstrained) {
+    ADD_FAILURE() << parameter.name << ": " << parameter.reason;
+  }
+  EXPECT_TRUE(diagnostics.warnings.empty());
+
+  RoutingFit wide = fit;
+  wide.intervals = {{"E_max", {40.0, 9000.0}}, {"E_start", {1.7, 2.0}}};
+  const FitDiagnostics verdicts = DiagnoseRoutingFit(table, wide, 1e-3);
+  ASSERT_EQ(verdicts.unconstrained.size(), 1u);
+  EXPECT_EQ(verdicts.unconstrained[0].name, "E_max");
+  EXPECT_NE(verdicts.unconstrained[0].reason.find("bootstrap interval"), std::string::npos);
+  ASSERT_EQ(verdicts.warnings.size(), 1u);
+  EXPECT_EQ(verdicts.warnings[0].rfind("E_max is not constrained by these runs: ", 0), 0u) << verdicts.warnings[0];
 }
 
 // The Jacobian by Jets against central differences of the law's log prediction.
