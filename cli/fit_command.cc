@@ -649,7 +649,7 @@ int FitRoutingLawCommand(const std::string& runs_path, const RunSelection& selec
   nlohmann::ordered_json json = RoutingFitsToJson(fits, table);
   for (size_t k = 0; k < fits.size(); ++k) {
     if (!fits[k].search.usable) continue;
-    diagnostics[k] = DiagnoseRoutingFit(table, fits[k], flags.options.huber_delta);
+    diagnostics[k] = DiagnoseRoutingFit(table, fits[k]);
     json["routers"][k]["diagnostics"] = DiagnosticsToJson(*diagnostics[k]);
     json["routers"][k]["warnings"] = diagnostics[k]->warnings;
   }

@@ -363,7 +363,7 @@ FitDiagnostics DiagnoseMoeFit(const MoeRunsTable& table, const MoeFit& fit) {
   return DiagnoseModelFit(MoeModel(table), runs, fit.search.params, reported, fit.options.huber_delta, fit.intervals);
 }
 
-FitDiagnostics DiagnoseRoutingFit(const RoutingRunsTable& table, const RoutingFit& fit, double huber_delta) {
+FitDiagnostics DiagnoseRoutingFit(const RoutingRunsTable& table, const RoutingFit& fit) {
   const RoutingRunsTable runs = RoutingRunsFor(table, fit.router);  // as FitRoutingLaws fitted them
   std::vector<TrendAxis> axes = {{"N", {}}, {"E", {}}};             // dense N and experts: the law reads no tokens
   for (const RoutingRun& run : runs.runs) {
@@ -374,7 +374,8 @@ FitDiagnostics DiagnoseRoutingFit(const RoutingRunsTable& table, const RoutingFi
   // E_max).
   const std::vector<ReportedParameter> reported = {{"a", 0, false, 1}, {"b", 1, false, 2},      {"c", 2, false, 2},
                                                    {"d", 3, false, 1}, {"E_start", 4, true, 2}, {"E_max", 5, true, 2}};
-  return DiagnoseModelFit(RoutingModel(runs), axes, fit.search.params, reported, huber_delta, fit.intervals);
+  return DiagnoseModelFit(RoutingModel(runs), axes, fit.search.params, reported, fit.options.huber_delta,
+                          fit.intervals);
 }
 
 nlohmann::ordered_json DiagnosticsToJson(const FitDiagnostics& diagnostics) {

@@ -253,12 +253,12 @@ FitDiagnostics DiagnoseSparseFit(const SparseRunsTable& table, const SparseFit& 
 FitDiagnostics DiagnoseMoeFit(const MoeRunsTable& table, const MoeFit& fit);
 
 // A routing fit's diagnostics (Clark et al. 2022, eq. 1, one router): `table` holds the runs FitRoutingLaws was given,
-// of which the fit's router's runs and the Dense runs (RoutingRunsFor) are diagnosed, at the fit's Huber delta.
+// of which the fit's router's runs and the Dense runs (RoutingRunsFor) are diagnosed.
 // Reported as a, b, c, d, E_start, E_max (E_start and E_max by the delta method from their logs), with the bootstrap
 // rule when the fit has intervals. Terms: the dense power law 10^d N^a (a, d), the expert term (b + c log10 N)
 // log10 E^ (b, c, E_start, E_max); each pair of an affine coefficient in log10 N is quoted at N = 1, far from the
 // runs, like A and alpha. The law has no tokens: the trends are against the dense N and the experts E.
-FitDiagnostics DiagnoseRoutingFit(const RoutingRunsTable& table, const RoutingFit& fit, double huber_delta);
+FitDiagnostics DiagnoseRoutingFit(const RoutingRunsTable& table, const RoutingFit& fit);
 
 // {"method", "residual_scale", "huber_factor", "standard_errors": {name: se}, "correlations": {name: {name: r}},
 //  "unconstrained": [names], "unconstrained_reasons": {name: reason}, "rmse_log", "residual_trends": [...]}.

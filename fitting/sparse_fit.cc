@@ -477,6 +477,7 @@ std::vector<RoutingFit> FitRoutingLaws(const RoutingRunsTable& table, const Mult
     RoutingFit fit;
     fit.router = router;
     fit.num_runs = static_cast<int>(runs.runs.size());
+    fit.options = options;
     const RoutingModel model(runs);
     fit.search = FitMultiStart(model, grid, options);
     if (fit.search.usable) {

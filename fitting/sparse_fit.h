@@ -167,6 +167,7 @@ struct RoutingFit {
   int num_runs = 0;
   RoutingLaw law;
   MultiStartResult search;
+  MultiStartOptions options;  // the search's (its Huber delta is the diagnostics')
   double objective = 0.0;
   double rmse = 0.0;  // of the natural-log residuals
   bool has_published = false;

@@ -282,7 +282,7 @@ TEST(RoutingDiagnostics, EqualTheSameLawFittedAsAnExpressionOnClarksRuns) {
   for (RoutingFit routing : fits) {
     SCOPED_TRACE(routing.router);
     ASSERT_TRUE(routing.search.usable) << routing.search.status;
-    const FitDiagnostics diagnostics = DiagnoseRoutingFit(table, routing, 1e-3);
+    const FitDiagnostics diagnostics = DiagnoseRoutingFit(table, routing);
     ASSERT_EQ(diagnostics.names, (std::vector<std::string>{"a", "b", "c", "d", "E_start", "E_max"}));
     ASSERT_EQ(diagnostics.num_runs, routing.num_runs);
 
@@ -309,7 +309,30 @@ TEST(RoutingDiagnostics, EqualTheSameLawFittedAsAnExpressionOnClarksRuns) {
     // The routing diagnostics at the expression's optimum (a, b, c, d, ln E_start, ln E_max).
     const std::vector<double>& p = fit.params;
     routing.search.params = {p[0], p[1], p[2], p[3], std::log(p[4]), std::log(p[5])};
-    ExpectSameDiagnostics(expression, DiagnoseRoutingFit(table, routing, 1e-3), 1e-9);
+    ExpectSameDiagnostics(expression, DiagnoseRoutingFit(table, routing), 1e-9);
+  }
+}
+
+// The diagnostics take the fit's own Huber delta: at delta 1, far above the residuals' scale (s about 0.008), every
+// residual lies in Huber's quadratic part and kappa is the least-squares s^2 (factor 1); at the default 1e-3, below
+// s, the factor lies near the L1 limit pi/2 (HuberVarianceFactor's closed form at the fitted s).
+TEST(RoutingDiagnostics, TakeTheFitsHuberDelta) {
+  const RoutingRunsTable table = BundledClarkRuns();
+  MultiStartOptions least_squares;
+  least_squares.huber_delta = 1.0;
+  const std::vector<RoutingFit> wide = FitRoutingLaws(table, least_squares);
+  const std::vector<RoutingFit> narrow = FitRoutingLaws(table);
+  ASSERT_EQ(wide.size(), 3u);
+  ASSERT_EQ(narrow.size(), 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    SCOPED_TRACE(narrow[k].router);
+    const FitDiagnostics at_one = DiagnoseRoutingFit(table, wide[k]);
+    const FitDiagnostics at_default = DiagnoseRoutingFit(table, narrow[k]);
+    ASSERT_TRUE(at_one.available);
+    ASSERT_TRUE(at_default.available);
+    EXPECT_NEAR(at_one.huber_factor, 1.0, 1e-12);
+    EXPECT_NEAR(at_default.huber_factor, HuberVarianceFactor(1e-3, at_default.residual_scale), 1e-12);
+    EXPECT_GT(at_default.huber_factor, 1.4);
   }
 }
 
@@ -337,7 +360,7 @@ TEST(RoutingDiagnostics, NoiseFreeRunsRecoverTheLawAndLeaveNoParameterUnconstrai
   const RoutingFit& fit = fits[0];
   ASSERT_TRUE(fit.search.usable) << fit.search.status;
   const double want[] = {truth.a, truth.b, truth.c, truth.d, truth.e_start, truth.e_max};
-  const FitDiagnostics diagnostics = DiagnoseRoutingFit(table, fit, 1e-3);
+  const FitDiagnostics diagnostics = DiagnoseRoutingFit(table, fit);
   ASSERT_TRUE(diagnostics.available);
   ASSERT_EQ(diagnostics.num_runs, 70);
   for (size_t k = 0; k < 6; ++k) {
@@ -351,7 +374,7 @@ TEST(RoutingDiagnostics, NoiseFreeRunsRecoverTheLawAndLeaveNoParameterUnconstrai
 
   RoutingFit wide = fit;
   wide.intervals = {{"E_max", {40.0, 9000.0}}, {"E_start", {1.7, 2.0}}};
-  const FitDiagnostics verdicts = DiagnoseRoutingFit(table, wide, 1e-3);
+  const FitDiagnostics verdicts = DiagnoseRoutingFit(table, wide);
   ASSERT_EQ(verdicts.unconstrained.size(), 1u);
   EXPECT_EQ(verdicts.unconstrained[0].name, "E_max");
   EXPECT_NE(verdicts.unconstrained[0].reason.find("bootstrap interval"), std::string::npos);
