@@ -91,6 +91,10 @@ void PrintFrontier(const FrontierPlan& plan, const PlanFlags& flags, std::ostrea
                 static_cast<long long>(shape.context_length), 100.0 * best->mfu,
                 FormatSignificant(best->flops_per_second_per_device / 1e12, 3).c_str());
   out << line;
+  if (plan.interconnect_source == "profile") {
+    out << "  communication: costed with the profile's measured all-reduce bus bandwidth and latency "
+           "(interconnect_source: profile)\n";
+  }
   const StepBreakdown& b = best->step;
   std::snprintf(line, sizeof line,
                 "  step %.3g s: compute %.3g, TP %.3g, PP %.3g, DP %.3g, EP %.3g, CP %.3g, bubble %.3g\n",

@@ -51,6 +51,41 @@ TEST(FrontierPlanCli, AProfileWithAnInterconnectIsTheSourceOfTheCommunicationFig
   EXPECT_EQ(catalogue["interconnect_source"], "catalogue");
   // The slower measured links (300 and 20 GB/s against the catalogue's 370 and 24 GB/s of bus bandwidth) cost time.
   EXPECT_GT(measured["step_seconds"].get<double>(), catalogue["step_seconds"].get<double>());
+  // The text says where the communication figures came from, and only when they are the profile's.
+  const std::string said = "  communication: costed with the profile's measured all-reduce bus bandwidth and latency";
+  EXPECT_NE(testing::RunScaleplan("plan --law epoch " + args + " --profile '" + profile + "'").out.find(said),
+            std::string::npos);
+  EXPECT_EQ(testing::RunScaleplan("plan --law epoch " + args).out.find("  communication:"), std::string::npos);
+}
+
+// `text` with its first `from` replaced by `to` (a failure when there is none).
+std::string Replaced(const std::string& text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? text : text.substr(0, at) + to + text.substr(at + from.size());
+}
+
+// The measured figures are the ones used: with zero latency a pipeline stage's send costs bytes / inter-node bus
+// bandwidth, so halving the measured bandwidth doubles the PP time at a fixed layout (TP 8 fills each 8-GPU node:
+// every stage boundary crosses nodes), and the compute is unchanged.
+TEST(FrontierPlanCli, ThePipelineTimeScalesWithTheMeasuredInterNodeBandwidth) {
+  const std::string text =
+      Replaced(Replaced(testing::ReadWholeFile(InterconnectProfile("pp.json", "cuda", "NVIDIA H100 80GB HBM3", "nccl")),
+                        "\"latency_seconds\": 2e-6", "\"latency_seconds\": 0"),
+               "\"latency_seconds\": 5e-6", "\"latency_seconds\": 0");
+  const std::string fast = testing::WriteTempFile("pp_fast.json", text);
+  const std::string slow = testing::WriteTempFile("pp_slow.json", Replaced(text, "2.0e10", "1.0e10"));
+  const std::string args =
+      "--params 70B --accelerator H100-SXM --count 160 --layout tp=8,pp=4,dp=5,cp=1,ep=1,v=1,mb=1,"
+      "zero=1,recompute=full --profile ";
+  const Json at_20 = PlanJson(args + "'" + fast + "'");
+  const Json at_10 = PlanJson(args + "'" + slow + "'");
+  ASSERT_EQ(at_20["layout"], at_10["layout"]);
+  EXPECT_EQ(at_20["layout"]["pp"], 4);
+  const double pp_20 = at_20["step_breakdown"]["pp_comm_seconds"].get<double>();
+  EXPECT_GT(pp_20, 0.0);
+  EXPECT_NEAR(at_10["step_breakdown"]["pp_comm_seconds"].get<double>(), 2.0 * pp_20, 1e-9 * pp_20);
+  EXPECT_EQ(at_10["step_breakdown"]["compute_seconds"], at_20["step_breakdown"]["compute_seconds"]);
 }
 
 // Links measured by MPI between CPU processes are not an H100 cluster's: as for a CPU's GEMM peak, the catalogue's
