@@ -7,9 +7,12 @@
 # the MPI suite of probe --collectives (2 and 4 ranks sharing the GPU: MPI, and NCCL refused by name), then
 # print a summary. Sized for 8 minutes on one H100; each step gets what is left of that budget.
 #   scripts/gpu_check.sh            build folder build-gpu/ (SCALEPLAN_GPU_BUILD_DIR), architecture 90
-#                                   (SCALEPLAN_CUDA_ARCHITECTURES, e.g. "80" for an A100)
-# Exit status 0 when every step passed; the logs are in <build>/gpu_check/. Record the figures, with the device
-# name, in gpu_probe/README.md.
+#                                   (SCALEPLAN_CUDA_ARCHITECTURES, e.g. "80" for an A100), budget 480 s
+#                                   (SCALEPLAN_GPU_CHECK_SECONDS; a step still running at its end fails, saying so)
+# Exit status 0 when every step passed, 1 when one failed, 2 when there is no GPU here: then only the steps that need
+# none run (configure and build with -Werror, the NCCL smoke program's compile, the MPI suite) and the others are
+# listed as skipped, so a machine without a GPU never reports the GPU path as checked. The logs are in
+# <build>/gpu_check/. Record the figures, with the device name, in gpu_probe/README.md.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 budget_seconds=${SCALEPLAN_GPU_CHECK_SECONDS:-480}
@@ -19,6 +22,7 @@ architectures=${SCALEPLAN_CUDA_ARCHITECTURES:-90}
 cuda_home=${CUDA_HOME:-/usr/local/cuda}
 logs=$build/gpu_check
 mkdir -p "$logs"
+rm -f "$logs"/*.log "$logs/cuda_profile.json" "$logs/nccl_profile.json"  # an earlier run's are not this run's
 summary=()
 failed=0
 
@@ -31,18 +35,52 @@ step() {
     failed=1
     return 1
   fi
-  if timeout "$left" "$@" >"$logs/$name.log" 2>&1; then
+  timeout "$left" "$@" >"$logs/$name.log" 2>&1
+  local status=$?
+  if ((status == 0)); then
     summary+=("PASS  $name ($((SECONDS - start)) s)")
     return 0
   fi
-  local status=$?
-  summary+=("FAIL  $name (exit $status after $((SECONDS - start)) s; $logs/$name.log)")
+  if ((status == 124)); then
+    summary+=("FAIL  $name (stopped at the end of the ${budget_seconds} s budget after $((SECONDS - start)) s;\
+ SCALEPLAN_GPU_CHECK_SECONDS raises it; $logs/$name.log)")
+  else
+    summary+=("FAIL  $name (exit $status after $((SECONDS - start)) s; $logs/$name.log)")
+  fi
   failed=1
   return 1
 }
 
+# The GPU, as the driver reports it; without one the steps that need it are skipped (exit status 2), not failed. A
+# device file without nvidia-smi (a container that mounts the GPU but not the tools) counts as a GPU: the steps run
+# and say what is missing.
+have_gpu=1
 device=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)
-[[ -n "$device" ]] || device="no device reported by nvidia-smi"
+if [[ -z "$device" ]]; then
+  gpu_files=$(compgen -G '/dev/nvidia[0-9]*' | head -1)
+  if [[ -n "$gpu_files" ]]; then
+    device="a GPU at $gpu_files (nvidia-smi names none)"
+  elif command -v nvidia-smi >/dev/null 2>&1; then
+    have_gpu=0
+    device="no GPU: nvidia-smi lists no device"
+  else
+    have_gpu=0
+    device="no GPU: no nvidia-smi and no /dev/nvidia0 (no NVIDIA driver or device)"
+  fi
+fi
+if ((!have_gpu)); then
+  echo "gpu_check: $device; checking the configure and build steps only (the GPU steps are skipped, exit status 2)"
+fi
+
+# gpu_step NAME COMMAND...: a step that needs the GPU: `step`, or, when there is none, a skip in the summary (status
+# 0, so that the steps after it are listed too).
+gpu_step() {
+  if ((!have_gpu)); then
+    summary+=("SKIP  $1 (needs a GPU)")
+    return 0
+  fi
+  step "$@"
+}
 
 step configure cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCALEPLAN_WERROR=ON \
   -DSCALEPLAN_WITH_CUDA=ON -DSCALEPLAN_WITH_GUI=OFF -DSCALEPLAN_BUILD_BENCH=OFF \
@@ -50,9 +88,16 @@ step configure cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCAL
   step build cmake --build "$build" --parallel "$(nproc)" --target scaleplan gpu_probe_cuda_backend_test \
     gpu_probe_probe_test gpu_probe_cpu_kernels_test gpu_probe_timing_test gpu_probe_kernel_cost_test \
     gpu_probe_collectives_test gpu_probe_collective_pattern_test gpu_probe_nccl_backend_test \
-    gpu_probe_nccl_emulated_test cli_collectives_cli_test &&
-  step gpu_tests ctest --test-dir "$build" --output-on-failure --label-regex '^gpu_probe$' &&
-  step probe_cuda_quick "$build/cli/scaleplan" probe --backend cuda --quick --out "$logs/cuda_profile.json"
+    gpu_probe_nccl_emulated_test cli_collectives_cli_test && {
+  # Once built, each GPU step runs whatever the others gave, so that every failure is seen with its reason.
+  gpu_step gpu_tests ctest --test-dir "$build" --output-on-failure --label-regex '^gpu_probe$'
+  # The kernels on the device: these tests skip without a usable CUDA backend (and ctest counts a skip as a pass), so
+  # a skip is a failure here, as for the NCCL module below.
+  gpu_step cuda_kernels bash -c 'out=$("$1" --gtest_filter="CudaKernelsTest.*" 2>&1); status=$?
+    printf "%s\n" "$out"; ((status == 0)) && ! grep -q "^\[  SKIPPED" <<<"$out"' cuda_kernels \
+    "$build/tests/gpu_probe/gpu_probe_cuda_backend_test"
+  gpu_step probe_cuda_quick "$build/cli/scaleplan" probe --backend cuda --quick --out "$logs/cuda_profile.json"
+}
 
 # One-rank NCCL, first the library alone, from the CUDA installation, in this small program (scaleplan itself does
 # not link NCCL): a failure here is NCCL's or the machine's, not the probe's.
@@ -107,16 +152,16 @@ int main() {
 CU
 step nccl_build "$cuda_home/bin/nvcc" -O2 -arch="sm_${architectures%% *}" -o "$logs/nccl_smoke" "$logs/nccl_smoke.cu" \
   -I"$cuda_home/include" -L"$cuda_home/lib64" -lnccl -Xlinker -rpath -Xlinker "$cuda_home/lib64" &&
-  step nccl_one_rank "$logs/nccl_smoke"
+  gpu_step nccl_one_rank "$logs/nccl_smoke"
 
 # The probe's NCCL module on one rank: these tests skip without a device, so a skip is a failure here.
-step nccl_module bash -c 'out=$("$1" --gtest_filter="NcclOneRankTest.*" 2>&1); status=$?; printf "%s\n" "$out"
+gpu_step nccl_module bash -c 'out=$("$1" --gtest_filter="NcclOneRankTest.*" 2>&1); status=$?; printf "%s\n" "$out"
   ((status == 0)) && ! grep -q "^\[  SKIPPED" <<<"$out"' nccl_module "$build/tests/gpu_probe/gpu_probe_nccl_backend_test"
 
 # The whole MPI + NCCL path of probe --collectives on one rank: device choice, unique id broadcast, check, samples
 # reduced over MPI, profile with backend "nccl". Needs mpirun (openmpi-bin) and a build with MPI.
 if command -v mpirun >/dev/null 2>&1; then
-  step nccl_probe env SCALEPLAN_COLLECTIVES_ONE_RANK=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  gpu_step nccl_probe env SCALEPLAN_COLLECTIVES_ONE_RANK=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
     OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun -np 1 "$build/cli/scaleplan" probe --collectives \
     --backend cuda --quick --out "$logs/nccl_profile.json"
   # The MPI suite on a GPU machine: 2 and 4 ranks share the one GPU, so --backend auto must fall back to MPI (the
@@ -133,6 +178,14 @@ for line in "${summary[@]}"; do echo "  $line"; done
 if [[ -f "$logs/cuda_profile.json" ]]; then
   echo "  profile: $logs/cuda_profile.json"
   grep -E '"(device|peak_flops|bandwidth_bytes_per_s)"' "$logs/cuda_profile.json" | sed 's/^ */    /'
+fi
+if ((!have_gpu)); then
+  if ((failed)); then
+    echo "  a step that needs no GPU failed: see its log"
+    exit 1
+  fi
+  echo "  configure and build pass; the GPU steps were not run (no GPU): run this script on a machine with one"
+  exit 2
 fi
 [[ -f "$logs/nccl_one_rank.log" ]] && sed 's/^/    /' "$logs/nccl_one_rank.log"
 [[ -f "$logs/nccl_module.log" ]] && grep -E '^nccl' "$logs/nccl_module.log" | sed 's/^/    /'
