@@ -55,7 +55,10 @@ step() {
 # device file without nvidia-smi (a container that mounts the GPU but not the tools) counts as a GPU: the steps run
 # and say what is missing.
 have_gpu=1
-device=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)
+# nvidia-smi prints its failures on stdout ("No devices were found", exit 6; "NVIDIA-SMI has failed ...", exit 9):
+# only what a successful call prints names a device.
+device=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null) || device=""
+device=${device%%$'\n'*}  # the first GPU
 if [[ -z "$device" ]]; then
   gpu_files=$(compgen -G '/dev/nvidia[0-9]*' | head -1)
   if [[ -n "$gpu_files" ]]; then
@@ -150,7 +153,10 @@ int main() {
   return 0;
 }
 CU
-step nccl_build "$cuda_home/bin/nvcc" -O2 -arch="sm_${architectures%% *}" -o "$logs/nccl_smoke" "$logs/nccl_smoke.cu" \
+# The first of CMake's list ("80;90" or "80 90"), without a "-real" or "-virtual" suffix.
+smoke_arch=${architectures%%[; ]*}
+smoke_arch=${smoke_arch%%-*}
+step nccl_build "$cuda_home/bin/nvcc" -O2 -arch="sm_$smoke_arch" -o "$logs/nccl_smoke" "$logs/nccl_smoke.cu" \
   -I"$cuda_home/include" -L"$cuda_home/lib64" -lnccl -Xlinker -rpath -Xlinker "$cuda_home/lib64" &&
   gpu_step nccl_one_rank "$logs/nccl_smoke"
 
