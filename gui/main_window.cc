@@ -234,8 +234,10 @@ void MainWindow::BuildMenus() {
       }
       const auto& profile = hardware_panel_->profile();
       if (kind == ChartKind::COLLECTIVES && !(profile && HasCollectiveMeasurements(profile->profile))) {
-        ShowMessage(tr("No interconnect yet: load a profile measured with 'scaleplan probe --collectives' in the "
-                       "Hardware panel"),
+        ShowMessage(profile ? tr("No interconnect chart: %1")
+                                  .arg(QString::fromStdString(NoCollectiveMeasurementsReason(profile->profile)))
+                            : tr("No interconnect yet: load a profile measured with 'scaleplan probe --collectives' "
+                                 "in the Hardware panel"),
                     false);
         hardware_dock_->show();
         hardware_dock_->raise();

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QChart>
 #include <QCheckBox>
 #include <QComboBox>
@@ -459,6 +460,13 @@ TEST_F(MainWindowTest, AProfileWithCollectivesShowsTheInterconnectChart) {
       << error.toStdString();
   EXPECT_FALSE(window_->charts()->isTabVisible(tab));
   EXPECT_FALSE(Find<QPushButton>("hw_show_collectives")->isEnabled());
+  // View > the interconnect chart says why there is none: the section has no measurements.
+  for (QAction* action : window_->findChildren<QAction*>()) {
+    if (action->text().contains(gui::ChartKindTitle(gui::ChartKind::COLLECTIVES))) action->trigger();
+  }
+  EXPECT_TRUE(Find<QLabel>("window_message")->text().contains(QStringLiteral("has no measurements")))
+      << Find<QLabel>("window_message")->text().toStdString();
+  EXPECT_NE(window_->charts()->CurrentKind(), gui::ChartKind::COLLECTIVES);
   // With one ('probe --collectives'): the tab, and the button that shows it, one measured line per collective.
   ASSERT_TRUE(window_->hardware_panel()->LoadProfile(
       Q(testing::SourcePath("tests/bad_input/profile_interconnect.json")), &error))
