@@ -92,8 +92,7 @@ void PrintFrontier(const FrontierPlan& plan, const PlanFlags& flags, std::ostrea
                 FormatSignificant(best->flops_per_second_per_device / 1e12, 3).c_str());
   out << line;
   if (plan.interconnect_source == "profile") {
-    out << "  communication: costed with the profile's measured all-reduce bus bandwidth and latency "
-           "(interconnect_source: profile)\n";
+    out << "  communication: costed with " << plan.interconnect_detail << " (interconnect_source: profile)\n";
   }
   const StepBreakdown& b = best->step;
   std::snprintf(line, sizeof line,

@@ -87,6 +87,7 @@ FrontierPlan PlanFrontier(const FrontierRequest& request, const Accelerator& acc
   plan.price_usd_per_hour =
       request.price_usd_per_hour > 0.0 ? request.price_usd_per_hour : accelerator.price_usd_per_hour;
   plan.interconnect_source = request.interconnect_source;
+  plan.interconnect_detail = accelerator.interconnect_source;
   LayoutRequest layout = ToLayoutRequest(request, plan.global_batch_tokens);
   const PartialLayout& fixed = request.fixed;
   if (request.num_devices == 0 && fixed.tp && fixed.pp && fixed.dp) {

@@ -52,6 +52,7 @@ struct FrontierPlan {
   std::vector<std::string> notes;      // e.g. how the global batch was rounded
   double days = 0.0, gpu_hours = 0.0, cost_usd = 0.0, price_usd_per_hour = 0.0;
   std::string interconnect_source;
+  std::string interconnect_detail;  // the accelerator's own words on where its link figures came from
 
   const LayoutEstimate* Best() const { return search.best.empty() ? nullptr : &search.best.front(); }
 };

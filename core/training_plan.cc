@@ -239,8 +239,9 @@ void ApplyMeasuredInterconnect(const InterconnectProfile& interconnect, const st
     accelerator->inter_node_bytes_per_second = inter->busbw_bytes_per_s;
     accelerator->inter_node_latency_seconds = inter->latency_seconds;
   }
-  accelerator->interconnect_source = "measured all-reduce bus bandwidth, profile " + profile_label +
-                                     (intra == nullptr ? " (inter-node; intra-node from the catalogue)"
+  accelerator->interconnect_source = "the measured all-reduce bus bandwidth and latency of profile '" + profile_label +
+                                     "'" +
+                                     (intra == nullptr   ? " (inter-node; intra-node from the catalogue)"
                                       : inter == nullptr ? " (intra-node; inter-node from the catalogue)"
                                                          : "");
 }

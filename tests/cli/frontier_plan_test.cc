@@ -52,7 +52,9 @@ TEST(FrontierPlanCli, AProfileWithAnInterconnectIsTheSourceOfTheCommunicationFig
   // The slower measured links (300 and 20 GB/s against the catalogue's 370 and 24 GB/s of bus bandwidth) cost time.
   EXPECT_GT(measured["step_seconds"].get<double>(), catalogue["step_seconds"].get<double>());
   // The text says where the communication figures came from, and only when they are the profile's.
-  const std::string said = "  communication: costed with the profile's measured all-reduce bus bandwidth and latency";
+  const std::string said =
+      "  communication: costed with the measured all-reduce bus bandwidth and latency of profile '" + profile +
+      "' (interconnect_source: profile)\n";
   EXPECT_NE(testing::RunScaleplan("plan --law epoch " + args + " --profile '" + profile + "'").out.find(said),
             std::string::npos);
   EXPECT_EQ(testing::RunScaleplan("plan --law epoch " + args).out.find("  communication:"), std::string::npos);
