@@ -1212,6 +1212,12 @@ int Fit(const std::vector<std::string>& args) {
   ChinchillaFit chinchilla_fit;
   std::optional<ChinchillaBootstrap> chinchilla_bootstrap;
   std::vector<LawReport> reports = FitLaws(context, law_name, &chinchilla_fit, &chinchilla_bootstrap);
+  // With both approaches: Approach 2 on these runs' design under the Approach 3 law, to part the method's own error
+  // from the runs'.
+  std::optional<IsoFlopDesignCheck> design_check;
+  if (law_name == "all" && chinchilla_fit.search.usable && reports.back().usable) {
+    design_check = CheckIsoFlopDesign(table, chinchilla_fit.law, LawOptions(context, InitGrid()));
+  }
 
   if (!out_path.empty() && reports.front().usable) WriteFileAtomically(out_path, reports.front().json.dump(2) + "\n");
   if (!golden_path.empty() && law_name != "chinchilla" && reports.front().usable) {
@@ -1237,6 +1243,7 @@ int Fit(const std::vector<std::string>& args) {
       nlohmann::ordered_json all;
       all["laws"] = nlohmann::ordered_json::array();
       for (const LawReport& report : reports) all["laws"].push_back(report.json);
+      if (design_check) all["isoflop_design_check"] = IsoFlopDesignCheckToJson(*design_check);
       std::cout << all.dump(2) << '\n';
     }
     for (const LawReport& report : reports) {
@@ -1247,6 +1254,15 @@ int Fit(const std::vector<std::string>& args) {
   } else {
     for (size_t i = 0; i < reports.size(); ++i) std::cout << (i ? "\n" : "") << reports[i].table;
     PrintSideBySide(reports, budgets, std::cout);
+    if (design_check && design_check->fit.usable) {
+      char line[320];
+      std::snprintf(line, sizeof line,
+                    "\n  isoflop on these runs' sizes and budgets with the chinchilla law's losses: a = %.4f against "
+                    "the law's %.4f\n  (bias %+.4f: what the parabolas miss by themselves; the rest of the gap "
+                    "between the two comes from the runs)\n",
+                    design_check->fit.exponent_params, design_check->law_exponent_params, design_check->Bias());
+      std::cout << line;
+    }
   }
   int exit_code = kExitOk;
   for (const LawReport& report : reports) {

@@ -108,4 +108,25 @@ IsoFlopFitReport MakeIsoFlopFitReport(const RunsTable& table, const LawFitOption
   return report;
 }
 
+IsoFlopDesignCheck CheckIsoFlopDesign(const RunsTable& table, const ChinchillaLaw& law, const LawFitOptions& options) {
+  RunsTable on_law = table;
+  for (TrainingRun& run : on_law.runs) run.loss_nats = law.Loss(run.num_params, run.num_tokens);
+  const std::vector<std::vector<size_t>> groups =
+      BudgetsWithAtLeast(GroupByBudget(on_law, options.budget_tolerance), static_cast<size_t>(options.min_budget_runs));
+  IsoFlopDesignCheck check;
+  check.fit = FitIsoFlop(on_law, groups, nullptr, options.keep_extrapolated);
+  check.law_exponent_params = law.ExponentParams();
+  return check;
+}
+
+nlohmann::ordered_json IsoFlopDesignCheckToJson(const IsoFlopDesignCheck& check) {
+  nlohmann::ordered_json json;
+  json["usable"] = check.fit.usable;
+  json["exponent_params"] = check.fit.usable ? nlohmann::ordered_json(check.fit.exponent_params) : nullptr;
+  json["law_exponent_params"] = check.law_exponent_params;
+  json["bias_exponent_params"] = check.fit.usable ? nlohmann::ordered_json(check.Bias()) : nullptr;
+  json["num_budgets_used"] = check.fit.num_budgets_used;
+  return json;
+}
+
 }  // namespace scaleplan

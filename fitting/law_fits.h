@@ -80,6 +80,18 @@ struct IsoFlopFitReport {
 };
 IsoFlopFitReport MakeIsoFlopFitReport(const RunsTable& table, const LawFitOptions& options);
 
+// Approach 2 on the runs' own design under a Chinchilla law: the runs' sizes and budgets, each loss replaced by
+// law.Loss(N, D), grouped and fitted as MakeIsoFlopFitReport fits (no bootstrap). Its exponent a against the law's
+// own beta / (alpha + beta) is what the parabolas miss on this design by themselves (README, "How far Approach 2
+// misses"); the rest of a gap between Approach 2 and 3 on measured losses comes from the losses. `fit --law all`.
+struct IsoFlopDesignCheck {
+  IsoFlopFit fit;                    // on the law's losses
+  double law_exponent_params = 0.0;  // the law's exact a
+  double Bias() const { return fit.exponent_params - law_exponent_params; }
+};
+IsoFlopDesignCheck CheckIsoFlopDesign(const RunsTable& table, const ChinchillaLaw& law, const LawFitOptions& options);
+nlohmann::ordered_json IsoFlopDesignCheckToJson(const IsoFlopDesignCheck& check);
+
 }  // namespace scaleplan
 
 #endif  // SCALEPLAN_FITTING_LAW_FITS_H_

@@ -176,6 +176,15 @@ TEST(CliLaws, AllLawsSideBySideInJson) {
     const auto& at = law["allocations"][1];
     EXPECT_NEAR(6 * at["num_params"].get<double>() * at["num_tokens"].get<double>() / 5.76e23, 1.0, 1e-9);
   }
+  // Approach 2 on the same design with the Approach 3 law's losses, against that law's own exponent.
+  const auto& check = json["isoflop_design_check"];
+  ASSERT_TRUE(check["usable"].get<bool>()) << check.dump();
+  EXPECT_EQ(check["law_exponent_params"].get<double>(), json["laws"][0]["exponent_params"].get<double>());
+  EXPECT_NEAR(check["bias_exponent_params"].get<double>(),
+              check["exponent_params"].get<double>() - check["law_exponent_params"].get<double>(), 1e-15);
+  EXPECT_LT(std::abs(check["bias_exponent_params"].get<double>()), 0.002);
+  EXPECT_NE(RunScaleplan("fit --law all --compute 1e24").out.find("isoflop on these runs' sizes and budgets"),
+            std::string::npos);
 }
 
 TEST(CliLaws, BootstrapIntervalsAreReproducibleAndBracketThePointEstimate) {

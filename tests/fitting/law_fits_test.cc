@@ -121,5 +121,44 @@ TEST(LawFitsTest, IsoFlopReportCountsTheBudgetsItFits) {
   EXPECT_TRUE(none.json["allocations"].empty());
 }
 
+// CheckIsoFlopDesign against two independent values. Runs spread evenly in log N about each budget's exact optimum,
+// the same offsets at every budget: the Chinchilla law's valley is then the same curve at every budget, only scaled
+// (tests/fitting/laws_test.cc derives it), so every parabola misses N_opt by the same factor and Approach 2's
+// exponent is the law's beta / (alpha + beta) exactly, whatever the losses measured. On the bundled runs, with the
+// Approach 3 fit as the law: the design's own error is under 0.002, a tenth of the gap between the two approaches on
+// the measured losses (README, "How far Approach 2 misses").
+TEST(LawFitsTest, IsoFlopDesignCheckIsExactOnACentredDesignAndSmallOnTheBundledRuns) {
+  const ChinchillaLaw law{1.69, 406.4, 410.7, 0.34, 0.28};
+  RunsTable centred;
+  for (double compute : {1e18, 1e19, 1e20, 1e21}) {
+    for (int k = -4; k <= 4; ++k) {
+      TrainingRun run;
+      run.num_params = law.ComputeOptimal(compute).num_params * std::exp(0.3 * k);
+      run.compute_flops = compute;
+      run.num_tokens = compute / (6 * run.num_params);
+      run.loss_nats = 3.0 + 0.01 * k * k;  // not the law's: the check replaces them
+      centred.runs.push_back(run);
+    }
+  }
+  const IsoFlopDesignCheck exact = CheckIsoFlopDesign(centred, law, LawFitOptions{});
+  ASSERT_TRUE(exact.fit.usable) << exact.fit.status;
+  EXPECT_EQ(exact.fit.num_budgets_used, 4);
+  EXPECT_NEAR(exact.law_exponent_params, 0.28 / 0.62, 1e-15);
+  EXPECT_NEAR(exact.Bias(), 0.0, 1e-9);
+
+  const RunsTable runs = BundledChinchillaRuns();
+  LawFitOptions options;
+  options.grid = ChinchillaModel::HoffmannGrid();
+  const ChinchillaFitReport approach3 = MakeChinchillaFitReport(runs, options);
+  const IsoFlopFitReport approach2 = MakeIsoFlopFitReport(runs, options);
+  ASSERT_TRUE(approach3.fit.search.usable && approach2.fit.usable);
+  const IsoFlopDesignCheck bundled = CheckIsoFlopDesign(runs, approach3.fit.law, options);
+  ASSERT_TRUE(bundled.fit.usable) << bundled.fit.status;
+  EXPECT_EQ(bundled.law_exponent_params, approach3.fit.law.ExponentParams());
+  EXPECT_LT(std::abs(bundled.Bias()), 0.002);
+  EXPECT_GT(std::abs(approach2.fit.exponent_params - bundled.law_exponent_params), 10 * std::abs(bundled.Bias()));
+  EXPECT_EQ(IsoFlopDesignCheckToJson(bundled)["bias_exponent_params"].get<double>(), bundled.Bias());
+}
+
 }  // namespace
 }  // namespace scaleplan
