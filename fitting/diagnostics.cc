@@ -242,11 +242,6 @@ std::vector<ResidualTrend> ResidualTrends(const std::vector<TrendAxis>& axes, co
   return trends;
 }
 
-std::vector<ResidualTrend> ResidualTrends(const RunsTable& table, const std::vector<double>& residuals) {
-  SCALEPLAN_CHECK(table.runs.size() == residuals.size(), "one residual per run");
-  return ResidualTrends(RunsTrendAxes(table), residuals);
-}
-
 void AddIntervalRule(const NamedIntervals& intervals, FitDiagnostics* diagnostics) {
   for (const auto& [name, interval] : intervals) {
     const auto found = std::find(diagnostics->names.begin(), diagnostics->names.end(), name);

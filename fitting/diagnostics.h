@@ -164,8 +164,6 @@ std::vector<TrendAxis> RunsTrendAxes(const RunsTable& table);
 
 // The trends of the residuals (one per run, in order) along each axis, in the axes' order.
 std::vector<ResidualTrend> ResidualTrends(const std::vector<TrendAxis>& axes, const std::vector<double>& residuals);
-// The same along RunsTrendAxes(table).
-std::vector<ResidualTrend> ResidualTrends(const RunsTable& table, const std::vector<double>& residuals);
 
 // Bootstrap percentile intervals by reported name: {"alpha", {lower, upper}}.
 using NamedIntervals = std::vector<std::pair<std::string, std::pair<double, double>>>;

@@ -35,6 +35,24 @@ int IndexOf(const FitDiagnostics& diagnostics, const std::string& name) {
   return 0;
 }
 
+// A fit of runs from the law's own form: a well-conditioned Hessian, no parameter unconstrained, no warning.
+void ExpectEveryParameterConstrained(const FitDiagnostics& diagnostics) {
+  EXPECT_GT(diagnostics.min_eigenvalue, kMinHessianEigenvalue);
+  for (const UnconstrainedParameter& parameter : diagnostics.unconstrained) {
+    ADD_FAILURE() << parameter.name << ": " << parameter.reason;
+  }
+  EXPECT_TRUE(diagnostics.warnings.empty());
+}
+
+// `name` alone unconstrained, by its bootstrap interval (wider than kMaxIntervalRatio), with its one warning.
+void ExpectOnlyUnconstrainedByTheBootstrap(const FitDiagnostics& verdicts, const std::string& name) {
+  ASSERT_EQ(verdicts.unconstrained.size(), 1u);
+  EXPECT_EQ(verdicts.unconstrained[0].name, name);
+  EXPECT_NE(verdicts.unconstrained[0].reason.find("bootstrap interval"), std::string::npos);
+  ASSERT_EQ(verdicts.warnings.size(), 1u);
+  EXPECT_EQ(verdicts.warnings[0].rfind(name + " is not constrained by these runs: ", 0), 0u) << verdicts.warnings[0];
+}
+
 // Every standard error and correlation of `expected` (by name) in `actual`, to `relative` (correlations to
 // `relative` absolute).
 void ExpectSameDiagnostics(const FitDiagnostics& actual, const FitDiagnostics& expected, double relative) {
@@ -225,21 +243,12 @@ TEST(MoeDiagnostics, NoiseFreeRunsLeaveNoParameterUnconstrained) {
   EXPECT_NEAR(fit.law.gamma, truth.gamma, 1e-4 * truth.gamma);
   const FitDiagnostics diagnostics = DiagnoseMoeFit(table, fit);
   ASSERT_TRUE(diagnostics.available);
-  EXPECT_GT(diagnostics.min_eigenvalue, kMinHessianEigenvalue);
-  for (const UnconstrainedParameter& parameter : diagnostics.unconstrained) {
-    ADD_FAILURE() << parameter.name << ": " << parameter.reason;
-  }
-  EXPECT_TRUE(diagnostics.warnings.empty());
+  ExpectEveryParameterConstrained(diagnostics);
 
   // A bootstrap interval spanning more than kMaxIntervalRatio marks its parameter, by MoeIntervalNames()'s name.
   MoeFit wide = fit;
   wide.intervals = {{"g", {0.02, 2.2}}, {"gamma", {0.57, 0.59}}};
-  const FitDiagnostics verdicts = DiagnoseMoeFit(table, wide);
-  ASSERT_EQ(verdicts.unconstrained.size(), 1u);
-  EXPECT_EQ(verdicts.unconstrained[0].name, "g");
-  EXPECT_NE(verdicts.unconstrained[0].reason.find("bootstrap interval"), std::string::npos);
-  ASSERT_EQ(verdicts.warnings.size(), 1u);
-  EXPECT_EQ(verdicts.warnings[0].rfind("g is not constrained by these runs: ", 0), 0u) << verdicts.warnings[0];
+  ExpectOnlyUnconstrainedByTheBootstrap(DiagnoseMoeFit(table, wide), "g");
 }
 
 // Clark et al. 2022's eq. 1 written out as an expression in the parameters the routing diagnostics report (E_start
@@ -366,20 +375,11 @@ TEST(RoutingDiagnostics, NoiseFreeRunsRecoverTheLawAndLeaveNoParameterUnconstrai
   for (size_t k = 0; k < 6; ++k) {
     EXPECT_NEAR(diagnostics.values[k], want[k], 1e-4 * std::fabs(want[k])) << diagnostics.names[k];
   }
-  EXPECT_GT(diagnostics.min_eigenvalue, kMinHessianEigenvalue);
-  for (const UnconstrainedParameter& parameter : diagnostics.unconstrained) {
-    ADD_FAILURE() << parameter.name << ": " << parameter.reason;
-  }
-  EXPECT_TRUE(diagnostics.warnings.empty());
+  ExpectEveryParameterConstrained(diagnostics);
 
   RoutingFit wide = fit;
   wide.intervals = {{"E_max", {40.0, 9000.0}}, {"E_start", {1.7, 2.0}}};
-  const FitDiagnostics verdicts = DiagnoseRoutingFit(table, wide);
-  ASSERT_EQ(verdicts.unconstrained.size(), 1u);
-  EXPECT_EQ(verdicts.unconstrained[0].name, "E_max");
-  EXPECT_NE(verdicts.unconstrained[0].reason.find("bootstrap interval"), std::string::npos);
-  ASSERT_EQ(verdicts.warnings.size(), 1u);
-  EXPECT_EQ(verdicts.warnings[0].rfind("E_max is not constrained by these runs: ", 0), 0u) << verdicts.warnings[0];
+  ExpectOnlyUnconstrainedByTheBootstrap(DiagnoseRoutingFit(table, wide), "E_max");
 }
 
 // The Jacobian by Jets against central differences of the law's log prediction.
